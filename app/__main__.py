@@ -1,0 +1,5 @@
+"""Run Outpost with ``python -m app``."""
+
+from app.cli import main
+
+raise SystemExit(main())

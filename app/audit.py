@@ -1,0 +1,265 @@
+"""The audit hash chain: every write appends a sealed event; ``verify`` finds tampering."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.orm import Session
+
+from app.progress import CancelToken, Progress, no_progress
+from app.serialize import CASES, CHILD_TABLES, canonical, case_state, row_state, state_hash
+from db import models as m
+from db.types import utc_text
+
+GENESIS = "0" * 64
+
+# Entities sealed as a single row; cases are sealed with their goods, parties, vehicles, files, documents.
+SINGLE_ROW: dict[str, Table] = {
+    "user": m.User.__table__,  # type: ignore[dict-item]
+    "station": m.Station.__table__,  # type: ignore[dict-item]
+    "campaign": m.Campaign.__table__,  # type: ignore[dict-item]
+    "tip": m.Tip.__table__,  # type: ignore[dict-item]
+    "activity": m.Activity.__table__,  # type: ignore[dict-item]
+}
+
+
+def event_hash(
+    prev_hash: str,
+    at: str,
+    station_id: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: str,
+    state: str,
+) -> str:
+    payload = json.dumps(
+        [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff, state],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def chain_head(session: Session) -> str:
+    head = session.execute(
+        select(m.AuditEvent.hash).order_by(m.AuditEvent.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+    return head or GENESIS
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    station_id: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: Mapping[str, Any],
+    sealed_state: Any,
+) -> m.AuditEvent:
+    """Append one event to the chain. Call inside the write transaction that made the change."""
+    diff_text = json.dumps(
+        {k: canonical(v) for k, v in diff.items()}, sort_keys=True, ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    sealed = state_hash(sealed_state)
+    prev = chain_head(session)
+    at_text = utc_text(at)
+    event = m.AuditEvent(
+        at=at,
+        station_id=station_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        version=version,
+        diff=diff_text,
+        state_hash=sealed,
+        prev_hash=prev,
+        hash=event_hash(prev, at_text, station_id, actor, action, entity, entity_id, version,
+                        diff_text, sealed),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """``{field: [old, new]}`` for every field whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    version: int
+    diff: dict[str, Any]
+
+
+def history(session: Session, entity_id: str) -> list[HistoryEntry]:
+    rows = session.execute(
+        select(m.AuditEvent).where(m.AuditEvent.entity_id == entity_id).order_by(m.AuditEvent.seq)
+    ).scalars()
+    return [
+        HistoryEntry(e.seq, e.at, e.actor, e.action, e.version, json.loads(e.diff)) for e in rows
+    ]
+
+
+@dataclass
+class VerifyReport:
+    events: int = 0
+    entities: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _grouped(conn: Connection, table: Table) -> Iterator[tuple[str, list[Mapping[str, Any]]]]:
+    """Rows of a child table grouped by case id, in case-id order."""
+    current: str | None = None
+    bucket: list[Mapping[str, Any]] = []
+    result = conn.execution_options(yield_per=5000).execute(
+        select(table).order_by(table.c.case_id, table.c.position)
+    )
+    for row in result:
+        mapping = row._mapping
+        if mapping["case_id"] != current:
+            if current is not None:
+                yield current, bucket
+            current, bucket = mapping["case_id"], []
+        bucket.append(mapping)
+    if current is not None:
+        yield current, bucket
+
+
+def verify(
+    conn: Connection, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> VerifyReport:
+    """Check the chain's links and that every audited row still matches its last sealed state."""
+    report = VerifyReport()
+    total = conn.execute(select(m.AuditEvent.seq).order_by(m.AuditEvent.seq.desc()).limit(1)).scalar()
+    total = int(total or 0)
+    expected_prev = GENESIS
+    sealed: dict[str, tuple[str, str, int, int]] = {}  # entity_id -> (entity, state_hash, version, seq)
+    events = conn.execution_options(yield_per=10000).execute(
+        select(m.AuditEvent.__table__).order_by(m.AuditEvent.seq)
+    )
+    for row in events:
+        e = row._mapping
+        report.events += 1
+        if report.events % 20000 == 0:
+            progress(report.events, total * 2)
+            if cancel:
+                cancel.check()
+        at = utc_text(e["at"])
+        recomputed = event_hash(e["prev_hash"], at, e["station_id"], e["actor"], e["action"],
+                                e["entity"], e["entity_id"], e["version"], e["diff"], e["state_hash"])
+        if e["prev_hash"] != expected_prev:
+            report.problems.append(
+                f"audit event {e['seq']}: chain broken before it (an event was removed, inserted or reordered)"
+            )
+        if recomputed != e["hash"]:
+            report.problems.append(f"audit event {e['seq']}: its contents were edited")
+        expected_prev = e["hash"]
+        sealed[e["entity_id"]] = (e["entity"], e["state_hash"], e["version"], e["seq"])
+
+    seen: set[str] = set()
+    _verify_cases(conn, sealed, seen, report, progress, total, cancel)
+    for entity, table in SINGLE_ROW.items():
+        for row in conn.execution_options(yield_per=5000).execute(select(table)):
+            mapping = row._mapping
+            _compare(entity, mapping["id"], _label(entity, mapping), row_state(table, mapping),
+                     sealed, seen, report)
+    for entity_id, (entity, _hash, version, seq) in sealed.items():
+        if entity_id not in seen:
+            report.problems.append(
+                f"{entity} {entity_id}: removed from the register (audit event {seq}, version {version})"
+            )
+    report.entities = len(seen)
+    progress(total * 2, total * 2)
+    return report
+
+
+def _label(entity: str, row: Mapping[str, Any]) -> str:
+    for key in ("number", "username", "code", "name"):
+        if key in row and row[key]:
+            return f"{entity} {row[key]}"
+    return f"{entity} {row['id']}"
+
+
+def _compare(
+    entity: str,
+    entity_id: str,
+    label: str,
+    state: Any,
+    sealed: dict[str, tuple[str, str, int, int]],
+    seen: set[str],
+    report: VerifyReport,
+) -> None:
+    seen.add(entity_id)
+    known = sealed.get(entity_id)
+    if known is None:
+        report.problems.append(f"{label} (id {entity_id}): has no audit event (inserted behind the app's back)")
+    elif known[1] != state_hash(state):
+        report.problems.append(
+            f"{label} (id {entity_id}): differs from its last audited state "
+            f"(version {known[2]}, audit event {known[3]}): edited behind the app's back"
+        )
+
+
+def _verify_cases(
+    conn: Connection,
+    sealed: dict[str, tuple[str, str, int, int]],
+    seen: set[str],
+    report: VerifyReport,
+    progress: Progress,
+    total: int,
+    cancel: CancelToken | None,
+) -> None:
+    streams = {name: _grouped(conn, table) for name, table in CHILD_TABLES.items()}
+    heads: dict[str, tuple[str, list[Mapping[str, Any]]] | None] = {
+        name: next(stream, None) for name, stream in streams.items()
+    }
+    cases = conn.execution_options(yield_per=5000).execute(select(CASES).order_by(CASES.c.id))
+    done = 0
+    for row in cases:
+        case = row._mapping
+        children: dict[str, list[Mapping[str, Any]]] = {}
+        for name, stream in streams.items():
+            head = heads[name]
+            # Child rows whose case sorts before this one belong to no case: report them.
+            while head is not None and head[0] < case["id"]:
+                report.problems.append(f"{name} rows of unknown case {head[0]}: inserted behind the app's back")
+                head = next(stream, None)
+            if head is not None and head[0] == case["id"]:
+                children[name] = head[1]
+                head = next(stream, None)
+            heads[name] = head
+        _compare("case", case["id"], f"case {case['number']}", case_state(case, children),
+                 sealed, seen, report)
+        done += 1
+        if done % 20000 == 0:
+            progress(total + done, total * 2)
+            if cancel:
+                cancel.check()

@@ -1,0 +1,417 @@
+"""The case service: create, edit, submit, approve, return, close and void cases; list and search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from app import audit
+from app.auth import require
+from app.context import Context
+from app.domain import Actor, CaseInput, CaseResult, CaseRow
+from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
+from app.progress import CancelToken, Progress, no_progress
+from app.search import case_search_body
+from app.serialize import case_document, orm_case_state
+from app.text import (
+    check_id_number,
+    check_plate,
+    check_vessel,
+    fold,
+    format_plate,
+    normalize_id_number,
+    normalize_plate,
+    normalize_vessel,
+)
+from db import models as m
+from db import search
+
+EDITABLE_BY_OFFICER = frozenset({"draft"})
+DIFF_IGNORED = frozenset({"version", "updated_at", "updated_by"})
+
+
+def _tz(offset_min: int) -> timezone:
+    return timezone(timedelta(minutes=offset_min))
+
+
+def offset_minutes(moment: datetime) -> int:
+    offset = moment.utcoffset()
+    assert offset is not None, "occurred_at must be aware"
+    return int(offset.total_seconds() // 60)
+
+
+def next_change_seq(session: Session, station_id: str) -> int:
+    current = session.execute(
+        select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == station_id)
+    ).scalar()
+    return int(current or 0) + 1
+
+
+def next_case_seq(session: Session, station_id: str, year: int) -> int:
+    counter = session.get(m.CaseCounter, (station_id, year))
+    if counter is None:
+        counter = m.CaseCounter(station_id=station_id, year=year, last_seq=0)
+        session.add(counter)
+    counter.last_seq += 1
+    return counter.last_seq
+
+
+def case_notices(data: CaseInput) -> list[str]:
+    """Warnings about identity numbers and plates: shown to the user, never blocking a save."""
+    notices = []
+    for i, party in enumerate(data.parties):
+        if party.kind == "person" and party.id_number:
+            notices += check_id_number(
+                party.id_number, nationality=party.nationality, birth_date=party.birth_date,
+                gender=party.gender, path=f"parties[{i}].id_number",
+            )
+    for i, vehicle in enumerate(data.vehicles):
+        path = f"vehicles[{i}].plate"
+        if vehicle.kind in ("motorbike", "car", "truck"):
+            notices += check_plate(vehicle.plate, path)
+        elif vehicle.kind == "ship":
+            notices += check_vessel(vehicle.plate, path)
+    return [str(n) for n in notices]
+
+
+def _normalized_plate(kind: str, plate: str) -> str:
+    return normalize_vessel(plate) if kind == "ship" else normalize_plate(plate)
+
+
+class CaseService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # ----- writing -------------------------------------------------------------------------
+
+    def create(self, actor: Actor, data: CaseInput) -> CaseResult:
+        return self.create_many(actor, [data])[0]
+
+    def create_many(self, actor: Actor, items: Sequence[CaseInput]) -> list[CaseResult]:
+        """Create several cases in one transaction: all are written, or none."""
+        require(actor, "case.create")
+        self._check_campaigns(items)
+        results = []
+        with self.ctx.sessions.writes.begin() as session:
+            for data in items:
+                now = self.ctx.clock()
+                year = data.occurred_at.year
+                seq = next_case_seq(session, actor.station_id, year)
+                case = m.Case(
+                    origin=actor.station_id, number=f"{actor.station_code}/{year}/{seq:05d}",
+                    year=year, seq=seq, status="draft", created_by=actor.username,
+                    created_at=now, updated_by=actor.username, updated_at=now, version=1,
+                    goods=[], parties=[], vehicles=[], attachments=[], documents=[],
+                )
+                self._apply(case, data)
+                session.add(case)
+                session.flush()
+                document = self._write(session, actor, case, "create", None, now)
+                results.append(self._result(case, document, case_notices(data)))
+        return results
+
+    def update(self, actor: Actor, case_id: str, data: CaseInput, expected_version: int) -> CaseResult:
+        """Replace a case's contents. Refused if someone saved a newer version in the meantime."""
+        self._check_campaigns([data])
+        with self.ctx.sessions.writes.begin() as session:
+            case = self._load(session, case_id)
+            self._check_owner(actor, case)
+            if case.status == "voided":
+                raise WorkflowError(f"case {case.number} is voided and cannot be edited")
+            if case.status in EDITABLE_BY_OFFICER:
+                require(actor, "case.edit")
+            else:
+                require(actor, "case.edit_approved")
+            if case.version != expected_version:
+                raise WorkflowError(
+                    f"case {case.number} was changed by {case.updated_by} (version {case.version}) "
+                    f"after you opened version {expected_version}; reopen it and make your change again"
+                )
+            before = case_document(case, actor.station_code)
+            now = self.ctx.clock()
+            self._apply(case, data)
+            case.version += 1
+            case.updated_by, case.updated_at = actor.username, now
+            session.flush()
+            document = self._write(session, actor, case, "update", before, now)
+            return self._result(case, document, case_notices(data))
+
+    def submit(self, actor: Actor, case_id: str) -> CaseResult:
+        return self._transition(actor, case_id, "case.submit", {"draft"}, "submitted", "submit")
+
+    def approve(self, actor: Actor, case_id: str) -> CaseResult:
+        return self._transition(actor, case_id, "case.approve", {"submitted"}, "approved", "approve")
+
+    def return_to_draft(self, actor: Actor, case_id: str, remark: str) -> CaseResult:
+        if not remark.strip():
+            raise ValidationError(["remark: say what must be corrected before the case is returned"])
+        return self._transition(actor, case_id, "case.return", {"submitted"}, "draft", "return",
+                                remark=remark.strip())
+
+    def close(self, actor: Actor, case_id: str) -> CaseResult:
+        return self._transition(actor, case_id, "case.close", {"approved"}, "closed", "close")
+
+    def void(self, actor: Actor, case_id: str, reason: str) -> CaseResult:
+        if not reason.strip():
+            raise ValidationError(["reason: a case can only be voided with a reason"])
+        return self._transition(
+            actor, case_id, "case.void", {"draft", "submitted", "approved", "closed"}, "voided",
+            "void", void_reason=reason.strip(),
+        )
+
+    def _transition(
+        self, actor: Actor, case_id: str, permission: str, allowed: set[str], target: str,
+        action: str, *, remark: str | None = None, void_reason: str | None = None,
+    ) -> CaseResult:
+        require(actor, permission)
+        with self.ctx.sessions.writes.begin() as session:
+            case = self._load(session, case_id)
+            self._check_owner(actor, case)
+            if case.status not in allowed:
+                hint = " (submit it first)" if action == "approve" and case.status == "draft" else ""
+                raise WorkflowError(
+                    f"case {case.number} is {case.status}; it cannot be {_PAST[action]}{hint}"
+                )
+            before = case_document(case, actor.station_code)
+            now = self.ctx.clock()
+            case.status = target
+            case.version += 1
+            case.updated_by, case.updated_at = actor.username, now
+            if action == "submit":
+                case.submitted_by, case.submitted_at, case.remark = actor.username, now, None
+            elif action == "approve":
+                case.approved_by, case.approved_at = actor.username, now
+            elif action == "return":
+                case.remark = remark
+            elif action == "void":
+                case.void_reason = void_reason
+            session.flush()
+            document = self._write(session, actor, case, action, before, now)
+            return self._result(case, document, [])
+
+    def _apply(self, case: m.Case, data: CaseInput) -> None:
+        reference = self.ctx.reference
+        case.occurred_at = data.occurred_at
+        case.utc_offset_min = offset_minutes(data.occurred_at)
+        case.detected_at = data.detected_at
+        for name in (
+            "place", "commune_code", "location_kind", "latitude", "longitude", "violation_group",
+            "violation", "legal_basis", "detection", "ownerless", "lead_force", "campaign_id",
+            "summary",
+        ):
+            setattr(case, name, getattr(data, name))
+        case.cooperating_forces = list(data.cooperating_forces)
+        handling = data.handling
+        for name in ("outcome", "decision_no", "decision_date", "fine_vnd", "proceeds_vnd",
+                     "tax_vnd", "receiving_agency", "defendants"):
+            setattr(case, name, getattr(handling, name))
+        goods = []
+        for i, g in enumerate(data.goods):
+            base_quantity, base_unit = reference.commodities[g.commodity].to_base(g.quantity, g.unit)
+            goods.append(m.GoodsLine(
+                position=i, commodity=g.commodity, description=g.description, quantity=g.quantity,
+                unit=g.unit, base_quantity=base_quantity, base_unit=base_unit, value_vnd=g.value_vnd,
+                condition=g.condition, origin_country=g.origin_country, disposition=g.disposition,
+                note=g.note,
+            ))
+        case.goods = goods
+        case.parties = [
+            m.Party(
+                position=i, kind=p.kind, role=p.role, full_name=p.full_name,
+                name_folded=fold(p.full_name), birth_date=p.birth_date, gender=p.gender,
+                nationality=p.nationality, id_number=p.id_number,
+                id_normalized=normalize_id_number(p.id_number) if p.id_number else None,
+                id_issued_on=p.id_issued_on, id_issued_by=p.id_issued_by, occupation=p.occupation,
+                address=p.address, tax_code=p.tax_code, representative=p.representative,
+            )
+            for i, p in enumerate(data.parties)
+        ]
+        case.vehicles = [
+            m.Vehicle(
+                position=i, kind=v.kind,
+                plate=format_plate(v.plate) if v.kind in ("motorbike", "car", "truck") else v.plate,
+                plate_normalized=_normalized_plate(v.kind, v.plate), description=v.description,
+            )
+            for i, v in enumerate(data.vehicles)
+        ]
+        case.documents = [
+            m.Document(position=i, form_code=d.form_code, number=d.number, issued_on=d.issued_on,
+                       signer=d.signer)
+            for i, d in enumerate(data.documents)
+        ]
+        store = self.ctx.paths.attachments
+        missing = [
+            f"attachments[{i}]: file {a.sha256[:12]}… is not in the attachment store"
+            for i, a in enumerate(data.attachments)
+            if not (store / a.sha256[:2] / a.sha256).is_file()
+        ]
+        if missing:
+            raise ValidationError(missing)
+        case.attachments = [
+            m.Attachment(position=i, sha256=a.sha256, filename=a.filename, caption=a.caption,
+                         mime=a.mime, size=a.size)
+            for i, a in enumerate(data.attachments)
+        ]
+
+    def _write(
+        self, session: Session, actor: Actor, case: m.Case, action: str,
+        before: dict[str, Any] | None, now: datetime,
+    ) -> dict[str, Any]:
+        """Everything that goes with a change: change log, audit chain, search index."""
+        seq = next_change_seq(session, actor.station_id)
+        case.change_seq = seq
+        session.add(m.ChangeLog(station_id=actor.station_id, seq=seq, entity="case",
+                                entity_id=case.id, version=case.version, at=now))
+        session.flush()
+        document = case_document(case, actor.station_code)
+        if before is None:
+            diff: dict[str, Any] = {"number": [None, case.number], "status": [None, case.status]}
+        else:
+            diff = {k: v for k, v in audit.field_diff(before, document).items() if k not in DIFF_IGNORED}
+        audit.record(
+            session, at=now, station_id=actor.station_id, actor=actor.username, action=action,
+            entity="case", entity_id=case.id, version=case.version, diff=diff,
+            sealed_state=orm_case_state(case),
+        )
+        if session.get_bind().dialect.name == "sqlite":
+            search.upsert(session.connection(), case.id, case_search_body(document, self.ctx.reference))
+        return document
+
+    def _check_campaigns(self, items: Sequence[CaseInput]) -> None:
+        wanted = {d.campaign_id for d in items if d.campaign_id}
+        if not wanted:
+            return
+        with self.ctx.sessions.reads() as session:
+            found = set(session.execute(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))).scalars())
+        if wanted - found:
+            raise ValidationError([f"campaign_id: no campaign {c}" for c in sorted(wanted - found)])
+
+    @staticmethod
+    def _check_owner(actor: Actor, case: m.Case) -> None:
+        if case.origin != actor.station_id:
+            raise PermissionDenied(
+                f"case {case.number} belongs to another station; only that station may change it"
+            )
+
+    @staticmethod
+    def _load(session: Session, case_id: str) -> m.Case:
+        case = session.execute(
+            select(m.Case).where(m.Case.id == case_id).options(
+                selectinload(m.Case.goods), selectinload(m.Case.parties),
+                selectinload(m.Case.vehicles), selectinload(m.Case.attachments),
+                selectinload(m.Case.documents),
+            )
+        ).scalar_one_or_none()
+        if case is None:
+            raise NotFound(f"no case with id {case_id}")
+        return case
+
+    @staticmethod
+    def _result(case: m.Case, document: dict[str, Any], warnings: list[str]) -> CaseResult:
+        return CaseResult(case.id, case.number, case.status, case.version, document, tuple(warnings))
+
+    # ----- reading -------------------------------------------------------------------------
+
+    def resolve(self, number_or_id: str) -> str:
+        """The id of a case given its number (e.g. BP-VX/2026/00001) or its id."""
+        with self.ctx.sessions.reads() as session:
+            found = session.execute(
+                select(m.Case.id).where((m.Case.number == number_or_id) | (m.Case.id == number_or_id))
+            ).scalars().all()
+        if not found:
+            raise NotFound(f"no case numbered {number_or_id}")
+        if len(found) > 1:
+            raise NotFound(f"{number_or_id} names several cases (of different stations); use the case id")
+        return found[0]
+
+    def get(self, actor: Actor, case_id: str) -> CaseResult:
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            case = self._load(session, case_id)
+            station = session.get(m.Station, case.origin)
+            assert station is not None
+            return self._result(case, case_document(case, station.code), [])
+
+    def history(self, actor: Actor, case_id: str) -> list[audit.HistoryEntry]:
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            return audit.history(session, case_id)
+
+    def count(self, actor: Actor, *, status: str | None = None) -> int:
+        require(actor, "case.read")
+        query = select(func.count()).select_from(m.Case)
+        if status:
+            query = query.where(m.Case.status == status)
+        with self.ctx.sessions.reads() as session:
+            return int(session.execute(query).scalar_one())
+
+    def list(
+        self, actor: Actor, *, status: str | None = None, query: str | None = None,
+        limit: int = 50, after: tuple[datetime, str] | None = None,
+    ) -> list[CaseRow]:
+        """Newest first, one page; pass the last row's (occurred_at, id) as ``after`` for the next."""
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            stmt = select(m.Case)
+            if query and query.strip():
+                ids = search.search_ids(session.connection(), fold(query), limit=5000)
+                stmt = stmt.where(m.Case.id.in_(ids))
+            if status:
+                stmt = stmt.where(m.Case.status == status)
+            if after is not None:
+                stmt = stmt.where(
+                    (m.Case.occurred_at < after[0])
+                    | ((m.Case.occurred_at == after[0]) & (m.Case.id < after[1]))
+                )
+            stmt = stmt.order_by(m.Case.occurred_at.desc(), m.Case.id.desc()).limit(limit)
+            cases = session.execute(stmt.options(selectinload(m.Case.goods))).scalars().all()
+            return [
+                CaseRow(
+                    id=c.id, number=c.number, status=c.status,
+                    occurred_at=c.occurred_at.astimezone(_tz(c.utc_offset_min)), place=c.place,
+                    violation_group=c.violation_group,
+                    commodities=", ".join(sorted({g.commodity for g in c.goods})),
+                    ownerless=c.ownerless, lead_force=c.lead_force, version=c.version,
+                )
+                for c in cases
+            ]
+
+
+_PAST = {"submit": "submitted", "approve": "approved", "return": "returned", "close": "closed",
+         "void": "voided"}
+
+
+def rebuild_search_index(
+    ctx: Context, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> int:
+    """Rebuild the whole search index (after a migration that asks for it)."""
+    done = 0
+    with ctx.sessions.writes.begin() as session:
+        conn = session.connection()
+        conn.execute(text("DELETE FROM case_search"))
+        stations = dict(session.execute(select(m.Station.id, m.Station.code)).tuples().all())
+        total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
+        batch: list[tuple[int, str]] = []
+        result = session.execute(
+            select(m.Case, text("cases.rowid")).options(
+                selectinload(m.Case.goods), selectinload(m.Case.parties),
+                selectinload(m.Case.vehicles),
+            ).execution_options(yield_per=2000)
+        )
+        for case, rowid in result.tuples():
+            body = case_search_body(case_document(case, stations[case.origin]), ctx.reference)
+            batch.append((rowid, body))
+            done += 1
+            if len(batch) >= 2000:
+                search.insert_many(conn, batch)
+                batch.clear()
+                progress(done, total)
+                if cancel:
+                    cancel.check()
+        search.insert_many(conn, batch)
+        session.merge(m.Meta(key="search_rebuild", value="0"))
+    return done

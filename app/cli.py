@@ -1,0 +1,408 @@
+"""The ``outpost`` command line (DESIGN §7): every command goes through the same services as the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app import __version__
+from app.errors import AppError, AuthError, Cancelled
+
+EXIT_USAGE = 2
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("OUTPOST_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Outpost", appauthor=False))
+
+
+# ----- helpers ---------------------------------------------------------------------------------
+
+
+def _out(args: argparse.Namespace, value: Any, text: str | None = None) -> None:
+    if getattr(args, "json", False) or text is None:
+        print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _warn(message: str) -> None:
+    print(f"outpost: warning: {message}", file=sys.stderr)
+
+
+def _password(prompt: str, env: str = "OUTPOST_PASSWORD", confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise AuthError(f"no password: set {env} or run the command in a terminal to be asked")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Repeat the password: ") != first:
+        raise AuthError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from app.register import open_register
+
+    return open_register(args.data_dir, db_url=args.db_url)
+
+
+def _login(args: argparse.Namespace, ctx: Any) -> Any:
+    username = args.user or ctx.only_admin()
+    if not username:
+        raise AuthError("several admins exist: say who is acting with --user NAME")
+    return ctx.login(username, _password(f"Password for {username}: "))
+
+
+def _session(args: argparse.Namespace) -> tuple[Any, Any]:
+    ctx = _open(args)
+    return ctx, _login(args, ctx)
+
+
+# ----- commands --------------------------------------------------------------------------------
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from ui.app import run_gui
+
+    return run_gui(args.data_dir)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.register import init_register
+
+    password = _password(f"Password for the new admin {args.admin}: ", confirm=True)
+    ctx = init_register(
+        args.data_dir, kind=args.kind, code=args.code, name=args.name,
+        admin_username=args.admin, admin_full_name=args.admin_name, admin_password=password,
+        force=getattr(args, "force", "border_guard"), commune_code=getattr(args, "commune", None),
+        header_lines=getattr(args, "header_line", None) or [], db_url=args.db_url,
+    )
+    summary = {"kind": ctx.kind, "station": ctx.station_code, "data_dir": str(args.data_dir),
+               "admin": args.admin}
+    _out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir}; admin: {args.admin}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    ctx = _open(args)
+    acting_password = _password("Your password: ")
+    username = args.user or ctx.only_admin()
+    if not username:
+        raise AuthError("several admins exist: say who is acting with --user NAME")
+    actor = ctx.login(username, acting_password)
+    new_password = _password(f"Password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
+    view = ctx.users.add(actor, args.username, role=args.role, full_name=args.full_name,
+                         password=new_password, rank=args.rank, position=args.position,
+                         actor_password=acting_password)
+    _out(args, view.__dict__, f"Added {view.role} {view.username} ({view.full_name})")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    ctx, actor = _session(args)
+    views = ctx.users.list(actor)
+    lines = [f"{v.username:<16} {v.role:<8} {'active' if v.active else 'inactive':<8} {v.full_name}"
+             for v in views]
+    _out(args, [v.__dict__ for v in views], "\n".join(lines))
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    ctx, actor = _session(args)
+    view = ctx.users.unlock(actor, args.username)
+    _out(args, view.__dict__, f"Unlocked {view.username}")
+    return 0
+
+
+def cmd_case_add(args: argparse.Namespace) -> int:
+    from app.interchange import load_json_text, parse_cases
+
+    if args.file == "-":
+        source, raw = "<stdin>", sys.stdin.read()
+    else:
+        path = Path(args.file)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise AppError(f"{path}: no such file") from None
+        except UnicodeDecodeError as exc:
+            raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        source = str(path)
+    ctx = _open(args)
+    items = parse_cases(load_json_text(raw, source), ctx.reference)
+    actor = _login(args, ctx)
+    results = ctx.cases.create_many(actor, items)
+    if args.submit:
+        results = [ctx.cases.submit(actor, r.id) for r in results]
+    for result in results:
+        for warning in result.warnings:
+            _warn(f"{result.number}: {warning}")
+    print(json.dumps([r.document for r in results], ensure_ascii=False, indent=2))
+    return 0
+
+
+def _case_line(row: Any, ctx: Any) -> str:
+    status = ctx.reference.label("case_statuses", row.status)
+    group = ctx.reference.label("violation_groups", row.violation_group)
+    return f"{row.number:<20} {row.occurred_at:%d/%m/%Y %H:%M}  {status:<12} {group[:40]:<40} {row.place}"
+
+
+def cmd_case_list(args: argparse.Namespace) -> int:
+    ctx, actor = _session(args)
+    rows = ctx.cases.list(actor, status=args.status, query=args.search, limit=args.limit)
+    payload = [
+        {"id": r.id, "number": r.number, "status": r.status, "occurred_at": r.occurred_at.isoformat(),
+         "place": r.place, "violation_group": r.violation_group, "commodities": r.commodities,
+         "ownerless": r.ownerless, "version": r.version}
+        for r in rows
+    ]
+    _out(args, payload, "\n".join(_case_line(r, ctx) for r in rows) or "No cases.")
+    return 0
+
+
+def cmd_case_show(args: argparse.Namespace) -> int:
+    ctx, actor = _session(args)
+    case_id = ctx.cases.resolve(args.number)
+    result = ctx.cases.get(actor, case_id)
+    document = dict(result.document)
+    if args.history:
+        document["history"] = [
+            {"at": h.at.isoformat(), "actor": h.actor, "action": h.action, "version": h.version,
+             "changes": h.diff}
+            for h in ctx.cases.history(actor, case_id)
+        ]
+    print(json.dumps(document, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _transition(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        ctx, actor = _session(args)
+        case_id = ctx.cases.resolve(args.number)
+        service = ctx.cases
+        if name == "return":
+            result = service.return_to_draft(actor, case_id, args.remark)
+        elif name == "void":
+            result = service.void(actor, case_id, args.reason)
+        else:
+            result = getattr(service, name)(actor, case_id)
+        _out(args, {"number": result.number, "status": result.status, "version": result.version},
+             f"{result.number}: {result.status} (version {result.version})")
+        return 0
+
+    return run
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo import generate_demo
+    from app.register import init_register
+
+    if args.cases < 1:
+        raise AppError("--cases must be at least 1")
+    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+        password = _password("Password for the demo admin 'admin': ", confirm=True)
+        ctx = init_register(args.data_dir, kind="post", code="BP-DEMO",
+                            name="Đồn Biên phòng (dữ liệu mẫu)", admin_username="admin",
+                            admin_full_name="Quản trị viên", admin_password=password,
+                            commune_code="30325")
+        actor = ctx.login("admin", password)
+        print(f"Set up a demo post BP-DEMO in {args.data_dir}; admin: admin", file=sys.stderr)
+    else:
+        ctx, actor = _session(args)
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != last[0] and sys.stderr.isatty():
+            print(f"\r{done}/{total} cases", end="", file=sys.stderr, flush=True)
+            last[0] = percent
+
+    made = generate_demo(ctx, actor, cases=args.cases, seed=args.seed, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    _out(args, {"cases": made, "seed": args.seed}, f"Added {made} demo cases (seed {args.seed})")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from app import audit
+
+    ctx, actor = _session(args)
+    from app.auth import require
+
+    require(actor, "audit.verify")
+    with ctx.sessions.engine.connect() as conn:
+        report = audit.verify(conn)
+    payload = {"ok": report.ok, "events": report.events, "entities": report.entities,
+               "problems": report.problems}
+    if report.ok:
+        _out(args, payload, f"Audit chain intact: {report.events} events, {report.entities} records match.")
+        return 0
+    if args.json:
+        _out(args, payload)
+    else:
+        print(f"AUDIT FAILED: {len(report.problems)} problem(s):", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 9
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.auth import require
+    from app.register import backup_register
+
+    ctx, actor = _session(args)
+    require(actor, "register.backup")
+    path = backup_register(ctx, Path(args.out) if args.out else None)
+    _out(args, {"backup": str(path)}, f"Backed up the register to {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.auth import require
+    from app.register import restore_register
+
+    ctx, actor = _session(args)
+    require(actor, "register.restore")
+    safety = restore_register(ctx, Path(args.file))
+    _out(args, {"restored": args.file, "previous_saved_to": str(safety)},
+         f"Restored {args.file}; the register as it was is saved in {safety}")
+    return 0
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from app.selftest import run_self_test
+
+    ok = True
+    for name, passed, detail in run_self_test():
+        ok &= passed
+        print(f"{'ok  ' if passed else 'FAIL'} {name}{': ' + detail if detail else ''}")
+    return 0 if ok else 1
+
+
+# ----- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON instead of text")
+    parser = argparse.ArgumentParser(
+        prog="outpost", description="Outpost: the border post's case register.", parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"outpost {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="register folder (default: $OUTPOST_DATA_DIR or the user data folder)")
+    parser.add_argument("--db-url", default=None, help="database URL instead of the SQLite file")
+    parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("gui", help="start the desktop app (the default)").set_defaults(func=cmd_gui)
+    sub.add_parser("self-test", help="check that this installation works").set_defaults(func=cmd_self_test)
+
+    init = sub.add_parser("init", help="set up a new register").add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind, text in (("post", "set up this border post"), ("hq", "set up headquarters")):
+        p = init.add_parser(kind, help=text, parents=[common])
+        p.add_argument("--code", required=True, help="station code, e.g. BP-VX")
+        p.add_argument("--name", required=True, help="station name as printed")
+        p.add_argument("--admin", required=True, help="user name of the first admin")
+        p.add_argument("--admin-name", default=None, help="full name of the first admin")
+        if kind == "post":
+            p.add_argument("--force", default="border_guard", help="force code (default border_guard)")
+            p.add_argument("--commune", default=None, help="commune code, e.g. 30325")
+            p.add_argument("--header-line", action="append", help="agency header line for printed forms (repeat)")
+        p.set_defaults(func=cmd_init)
+
+    user = sub.add_parser("user", help="user accounts").add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = user.add_parser("add", help="add a user (password: OUTPOST_NEW_PASSWORD or a prompt)", parents=[common])
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["officer", "chief", "admin", "analyst"])
+    p.add_argument("--full-name", required=True)
+    p.add_argument("--rank")
+    p.add_argument("--position")
+    p.set_defaults(func=cmd_user_add)
+    user.add_parser("list", help="list users", parents=[common]).set_defaults(func=cmd_user_list)
+    p = user.add_parser("unlock", help="unlock a locked-out account", parents=[common])
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_unlock)
+
+    case = sub.add_parser("case", help="cases").add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = case.add_parser("add", help="add cases from a JSON file (interchange format v1) or - for stdin", parents=[common])
+    p.add_argument("file")
+    p.add_argument("--submit", action="store_true", help="submit the new cases for approval")
+    p.set_defaults(func=cmd_case_add)
+    p = case.add_parser("list", help="list cases, newest first", parents=[common])
+    p.add_argument("--status", choices=["draft", "submitted", "approved", "closed", "voided"])
+    p.add_argument("--search", help="accent-insensitive search, e.g. 'thuoc la hero'")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_case_list)
+    p = case.add_parser("show", help="show one case as JSON", parents=[common])
+    p.add_argument("number")
+    p.add_argument("--history", action="store_true", help="include the audit history")
+    p.set_defaults(func=cmd_case_show)
+    for name, text in (("submit", "submit for approval"), ("approve", "approve a submitted case"),
+                       ("close", "close an approved case")):
+        p = case.add_parser(name, help=text, parents=[common])
+        p.add_argument("number")
+        p.set_defaults(func=_transition(name))
+    p = case.add_parser("return", help="return a submitted case to its author", parents=[common])
+    p.add_argument("number")
+    p.add_argument("--remark", required=True)
+    p.set_defaults(func=_transition("return"))
+    p = case.add_parser("void", help="void a case (never deleted)", parents=[common])
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=_transition("void"))
+
+    p = sub.add_parser("demo", help="add realistic synthetic cases", parents=[common])
+    p.add_argument("--cases", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+
+    aud = sub.add_parser("audit", help="the audit chain").add_subparsers(dest="action", metavar="ACTION", required=True)
+    aud.add_parser("verify", help="prove nothing was changed behind the app's back", parents=[common]).set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("backup", help="back up the register (online, consistent)", parents=[common])
+    p.add_argument("--out", help="backup file (default: backups/ in the data dir)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup (the current register is backed up first)", parents=[common])
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    faulthandler.enable()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "json"):
+        args.json = False
+    args.data_dir = (args.data_dir or default_data_dir()).expanduser()
+    func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_gui)
+    try:
+        return func(args)
+    except Cancelled:
+        print("outpost: cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\noutpost: interrupted", file=sys.stderr)
+        return 130
+    except AppError as exc:
+        print(f"outpost: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"outpost: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1

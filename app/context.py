@@ -1,0 +1,126 @@
+"""Wires the register together in one place: paths, engine, reference data, settings, services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from app.auth import authenticate, make_hasher
+from app.domain import Actor
+from app.errors import AuthError
+from app.reference import Reference, load_reference
+from app.settings import Settings, load_settings
+from db import models as m
+from db.engine import Sessions
+
+if TYPE_CHECKING:
+    from app.cases import CaseService
+    from app.tips import TipService
+    from app.users import UserService
+
+REGISTER_FILE = "register.sqlite"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @property
+    def register(self) -> Path:
+        return self.data_dir / REGISTER_FILE
+
+    @property
+    def attachments(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def backups(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def settings(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.data_dir / "logs"
+
+
+@dataclass
+class Context:
+    """Everything a front end needs, built by ``app.register.open_register``."""
+
+    paths: Paths
+    sessions: Sessions
+    reference: Reference
+    settings: Settings
+    hasher: PasswordHasher
+    kind: str
+    station_id: str
+    station_code: str
+    clock: Callable[[], datetime] = utc_now
+    _services: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def cases(self) -> CaseService:
+        from app.cases import CaseService
+
+        return self._service("cases", CaseService)  # type: ignore[return-value]
+
+    @property
+    def users(self) -> UserService:
+        from app.users import UserService
+
+        return self._service("users", UserService)  # type: ignore[return-value]
+
+    @property
+    def tips(self) -> TipService:
+        from app.tips import TipService
+
+        return self._service("tips", TipService)  # type: ignore[return-value]
+
+    def _service(self, name: str, factory: Callable[[Context], object]) -> object:
+        if name not in self._services:
+            self._services[name] = factory(self)
+        return self._services[name]
+
+    def login(self, username: str, password: str) -> Actor:
+        """Check the password; failed attempts are recorded even though the log-in is refused."""
+        with self.sessions.writes() as session:
+            try:
+                actor = authenticate(
+                    session, self.hasher, username, password, now=self.clock(),
+                    threshold=self.settings.lockout_threshold,
+                    lockout=timedelta(minutes=self.settings.lockout_minutes),
+                )
+            except AuthError:
+                session.commit()
+                raise
+            session.commit()
+            return actor
+
+    def only_admin(self) -> str | None:
+        """The username of the only active admin, the CLI's default acting user."""
+        with self.sessions.reads() as session:
+            names = session.execute(
+                select(m.User.username).where(m.User.role == "admin", m.User.active.is_(True))
+            ).scalars().all()
+        return names[0] if len(names) == 1 else None
+
+    def close(self) -> None:
+        self.sessions.engine.dispose()
+
+
+def base_context_parts(data_dir: Path) -> tuple[Paths, Reference, Settings, PasswordHasher]:
+    paths = Paths(data_dir)
+    return paths, load_reference(), load_settings(paths.settings), make_hasher()

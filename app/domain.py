@@ -1,0 +1,155 @@
+"""Plain frozen data passed between the services and their callers (CLI, GUI): never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+ROLES = ("officer", "chief", "admin", "analyst")
+STATUSES = ("draft", "submitted", "approved", "closed", "voided")
+
+
+@dataclass(frozen=True)
+class GoodsInput:
+    commodity: str
+    quantity: Decimal
+    unit: str
+    description: str = ""
+    value_vnd: int | None = None
+    condition: str | None = None
+    origin_country: str | None = None
+    disposition: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PartyInput:
+    kind: str  # person | organisation
+    role: str
+    full_name: str
+    birth_date: date | None = None
+    gender: str | None = None  # male | female
+    nationality: str | None = None
+    id_number: str | None = None
+    id_issued_on: date | None = None
+    id_issued_by: str | None = None
+    occupation: str | None = None
+    address: str | None = None
+    tax_code: str | None = None
+    representative: str | None = None
+
+
+@dataclass(frozen=True)
+class VehicleInput:
+    kind: str
+    plate: str = ""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    form_code: str
+    number: str
+    issued_on: date | None = None
+    signer: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    """A file already stored content-addressed (see ``app.attachments``)."""
+
+    sha256: str
+    filename: str
+    mime: str
+    size: int
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class HandlingInput:
+    outcome: str | None = None
+    decision_no: str | None = None
+    decision_date: date | None = None
+    fine_vnd: int | None = None
+    proceeds_vnd: int | None = None
+    tax_vnd: int | None = None
+    receiving_agency: str | None = None
+    defendants: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """A case as entered: everything the station may write. Validated, NFC, typed."""
+
+    occurred_at: datetime  # aware
+    violation_group: str
+    place: str = ""
+    detected_at: datetime | None = None
+    commune_code: str | None = None
+    location_kind: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    violation: str = ""
+    legal_basis: str | None = None
+    detection: str | None = None
+    ownerless: bool = False
+    lead_force: str = "border_guard"
+    cooperating_forces: tuple[str, ...] = ()
+    campaign_id: str | None = None
+    summary: str = ""
+    goods: tuple[GoodsInput, ...] = ()
+    parties: tuple[PartyInput, ...] = ()
+    vehicles: tuple[VehicleInput, ...] = ()
+    documents: tuple[DocumentInput, ...] = ()
+    attachments: tuple[AttachmentInput, ...] = ()
+    handling: HandlingInput = field(default_factory=HandlingInput)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user a service acts for."""
+
+    user_id: str
+    username: str
+    full_name: str
+    role: str
+    station_id: str
+    station_code: str
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list."""
+
+    id: str
+    number: str
+    status: str
+    occurred_at: datetime  # local time of the case, aware
+    place: str
+    violation_group: str
+    commodities: str
+    ownerless: bool
+    lead_force: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a command changed, so that screens can decide whether to refresh."""
+
+    entity: str
+    ids: tuple[str, ...]
+    action: str
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """A saved case as interchange JSON (``app.serialize.case_document``), plus warnings."""
+
+    id: str
+    number: str
+    status: str
+    version: int
+    document: dict[str, object]
+    warnings: tuple[str, ...] = ()

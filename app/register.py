@@ -1,0 +1,249 @@
+"""Creating, opening, backing up and restoring a register (the SQLite file and its data dir)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from sqlalchemy import select, text
+
+from app import __version__, audit, keywrap
+from app.auth import check_password_strength
+from app.context import Context, Paths, base_context_parts, utc_now
+from app.errors import AppError, RegisterError, ValidationError
+from app.reference import load_reference
+from app.serialize import row_state
+from app.text import nfc
+from db import migrate
+from db import models as m
+from db.engine import make_engine, make_sessions, sqlite_url
+
+STATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+
+
+def _meta(session: Any) -> dict[str, str]:
+    return {row.key: row.value for row in session.execute(select(m.Meta)).scalars()}
+
+
+def open_register(
+    data_dir: Path, *, db_url: str | None = None, clock: Callable[[], datetime] = utc_now
+) -> Context:
+    """Open an existing register, upgrading its schema first (after a backup) when it is older."""
+    paths, reference, settings, hasher = base_context_parts(data_dir)
+    if db_url is None and not paths.register.exists():
+        raise RegisterError(
+            f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
+        )
+    engine = make_engine(db_url or sqlite_url(paths.register))
+    try:
+        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine))
+    except migrate.SchemaError as exc:
+        engine.dispose()
+        raise RegisterError(str(exc)) from None
+    sessions = make_sessions(engine)
+    with sessions.reads() as session:
+        meta = _meta(session)
+        overrides: dict[str, list[dict[str, Any]]] = {}
+        for item in session.execute(select(m.ReferenceItem)).scalars():
+            overrides.setdefault(item.kind, []).append(item.payload)
+    if "station_id" not in meta:
+        engine.dispose()
+        raise RegisterError(f"the register in {data_dir} was never set up (no station); set it up again")
+    if overrides:
+        reference = load_reference(overrides=overrides)
+    ctx = Context(
+        paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
+        kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
+        clock=clock,
+    )
+    if meta.get("search_rebuild") == "1":
+        from app.cases import rebuild_search_index
+
+        rebuild_search_index(ctx)
+    return ctx
+
+
+def _pre_migration_backup(paths: Paths, engine: Any) -> Path:
+    if engine.dialect.name != "sqlite":
+        raise migrate.SchemaError("back up the PostgreSQL register with pg_dump before upgrading it")
+    paths.backups.mkdir(parents=True, exist_ok=True)
+    stamp = utc_now().strftime("%Y%m%d-%H%M%S")
+    revision = migrate.current_revision(engine) or "none"
+    return migrate.backup_sqlite(paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite")
+
+
+def init_register(
+    data_dir: Path,
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    admin_username: str,
+    admin_password: str,
+    admin_full_name: str | None = None,
+    force: str = "border_guard",
+    commune_code: str | None = None,
+    header_lines: list[str] | None = None,
+    db_url: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Context:
+    """Set up a new register for a post or for HQ, with its first admin account."""
+    paths = Paths(data_dir)
+    reference = load_reference()
+    code, name = nfc(code).upper(), nfc(name)
+    problems = []
+    if kind not in ("post", "hq"):
+        problems.append(f"kind: '{kind}' is neither post nor hq")
+    if not STATION_CODE.match(code):
+        problems.append(f"code: '{code}' must be 2-16 letters, digits or '-', e.g. BP-VX")
+    if not name:
+        problems.append("name: required")
+    if force not in reference.lists["forces"]:
+        problems.append(f"force: '{force}' is not a force code")
+    if commune_code is not None and commune_code not in reference.communes:
+        problems.append(f"commune: '{commune_code}' is not an An Giang commune code")
+    if not USERNAME.match(admin_username):
+        problems.append(f"admin: '{admin_username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
+    if problems:
+        raise ValidationError(problems)
+    check_password_strength(admin_password)
+    if db_url is None and paths.register.exists():
+        raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (paths.attachments, paths.backups, paths.logs):
+        folder.mkdir(exist_ok=True)
+    engine = make_engine(db_url or sqlite_url(paths.register))
+    try:
+        if migrate.current_revision(engine) is not None:
+            raise RegisterError("the database already holds a register; nothing was changed")
+        migrate.create(engine)
+        sessions = make_sessions(engine)
+        now = clock()
+        _, _, _, hasher = base_context_parts(data_dir)
+        with sessions.writes.begin() as session:
+            station = m.Station(
+                code=code, name=name, force=force, commune_code=commune_code, kind=kind,
+                header_lines=[nfc(h) for h in header_lines or []], created_at=now, version=1,
+            )
+            session.add(station)
+            session.flush()
+            tip_identity = pyrage.x25519.Identity.generate()
+            admin = m.User(
+                station_id=station.id, username=admin_username,
+                full_name=nfc(admin_full_name or admin_username), role="admin",
+                password_hash=hasher.hash(admin_password), active=True, failed_logins=0,
+                tip_key_wrapped=keywrap.wrap(str(tip_identity).encode(), admin_password),
+                created_at=now, version=1,
+            )
+            session.add(admin)
+            for key, value in {
+                "kind": kind,
+                "station_id": station.id,
+                "station_code": code,
+                "created_with": __version__,
+                "tip_recipient": str(tip_identity.to_public()),
+                "search_rebuild": "0",
+            }.items():
+                session.merge(m.Meta(key=key, value=value))
+            session.flush()
+            for entity, row, table in (
+                ("station", station, m.Station.__table__),
+                ("user", admin, m.User.__table__),
+            ):
+                audit.record(
+                    session, at=now, station_id=station.id, actor=admin_username, action="create",
+                    entity=entity, entity_id=row.id, version=1,
+                    diff={"code" if entity == "station" else "username": [None, getattr(row, "code", None) or row.username]},
+                    sealed_state=row_state(table, row),  # type: ignore[arg-type]
+                )
+        engine.dispose()
+    except AppError:
+        engine.dispose()
+        raise
+    except Exception:
+        engine.dispose()
+        if db_url is None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+        raise
+    return open_register(data_dir, db_url=db_url, clock=clock)
+
+
+def backup_register(ctx: Context, out: Path | None = None) -> Path:
+    """A consistent copy of the live register through SQLite's online backup API."""
+    if ctx.sessions.engine.dialect.name != "sqlite":
+        raise RegisterError("back up a PostgreSQL register with pg_dump")
+    if out is None:
+        ctx.paths.backups.mkdir(parents=True, exist_ok=True)
+        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{utc_now():%Y%m%d-%H%M%S}.sqlite"
+    if out.exists():
+        raise RegisterError(f"{out} already exists; choose another file name")
+    if not out.parent.is_dir():
+        raise RegisterError(f"the folder {out.parent} does not exist")
+    try:
+        return migrate.backup_sqlite(ctx.paths.register, out)
+    except OSError as exc:
+        raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
+
+
+def check_backup_file(path: Path, station_id: str) -> str:
+    """Refuse anything that is not a sound backup of this station's register; returns its schema."""
+    if not path.is_file():
+        raise RegisterError(f"{path} is not a file")
+    with path.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise RegisterError(f"{path} is not an Outpost backup (not an SQLite database)")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if ok != "ok":
+            raise RegisterError(f"{path} is damaged: {ok}")
+        try:
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError:
+            raise RegisterError(f"{path} is not an Outpost backup") from None
+    finally:
+        conn.close()
+    if meta.get("station_id") != station_id:
+        raise RegisterError(
+            f"{path} is a backup of station {meta.get('station_code', '?')}, not of this register"
+        )
+    if revision not in migrate.known_revisions():
+        raise RegisterError(f"{path} was written by a newer version of Outpost (schema {revision})")
+    return str(revision)
+
+
+def restore_register(ctx: Context, source: Path) -> Path:
+    """Replace the live register with a backup, after backing up the current one. Returns that backup."""
+    check_backup_file(source, ctx.station_id)
+    safety = backup_register(ctx)
+    ctx.sessions.engine.dispose()
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dest = sqlite3.connect(ctx.paths.register)
+    try:
+        src.backup(dest)
+    finally:
+        src.close()
+        dest.close()
+    return safety
+
+
+def register_summary(ctx: Context) -> dict[str, Any]:
+    with ctx.sessions.reads() as session:
+        cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
+        users = session.execute(text("SELECT count(*) FROM users")).scalar_one()
+        meta = _meta(session)
+    return {"kind": ctx.kind, "station": ctx.station_code, "cases": cases, "users": users,
+            "schema": migrate.HEAD, "created_with": meta.get("created_with")}
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)

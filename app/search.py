@@ -1,0 +1,36 @@
+"""What the accent-insensitive search sees of a case: one folded text per case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.reference import Reference
+from app.text import fold, normalize_id_number, normalize_plate
+
+
+def case_search_body(document: Mapping[str, Any], reference: Reference) -> str:
+    """Folded words of a case document (``serialize.case_document`` shape)."""
+    parts: list[str] = [
+        document.get("number", ""),
+        document.get("place", ""),
+        reference.label("communes", document.get("commune_code")),
+        document.get("violation", ""),
+        document.get("summary", ""),
+        document.get("handling", {}).get("decision_no", ""),
+    ]
+    for goods in document.get("goods", ()):
+        parts.append(goods.get("description", ""))
+        parts.append(reference.label("commodities", goods.get("commodity")))
+    for party in document.get("parties", ()):
+        parts.append(party.get("full_name", ""))
+        if party.get("id_number"):
+            parts.append(party["id_number"])
+            parts.append(normalize_id_number(party["id_number"]))
+    for vehicle in document.get("vehicles", ()):
+        if vehicle.get("plate"):
+            parts.append(vehicle["plate"])
+            parts.append(normalize_plate(vehicle["plate"]))
+        if vehicle.get("description"):
+            parts.append(vehicle["description"])
+    return fold(" ".join(p for p in parts if p))

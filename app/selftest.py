@@ -1,0 +1,84 @@
+"""``outpost self-test``: checks that an installation (source or frozen) has everything it needs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _resources() -> str:
+    from app.reference import load_reference
+
+    reference = load_reference()
+    if len(reference.communes) != 102:
+        raise RuntimeError(f"{len(reference.communes)} communes instead of 102")
+    return f"{len(reference.commodities)} commodities, {len(reference.communes)} communes"
+
+
+def _fts5() -> str:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+    return f"SQLite {sqlite3.sqlite_version} with FTS5"
+
+
+def _crypto() -> str:
+    import pyrage
+
+    identity = pyrage.x25519.Identity.generate()
+    secret = pyrage.decrypt(pyrage.encrypt(b"x", [identity.to_public()]), [identity])
+    if bytes(secret) != b"x":
+        raise RuntimeError("age round trip failed")
+    return "age (pyrage), Argon2id, ChaCha20-Poly1305"
+
+
+def _register() -> str:
+    from app import audit
+    from app.domain import CaseInput, GoodsInput
+    from app.register import init_register
+
+    os.environ.setdefault("OUTPOST_ARGON2_PROFILE", "test")
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = init_register(Path(tmp) / "reg", kind="post", code="BP-TEST", name="Self-test",
+                            admin_username="admin", admin_password="self-test-pass")
+        actor = ctx.login("admin", "self-test-pass")
+        from decimal import Decimal
+
+        ctx.cases.create(actor, CaseInput(
+            occurred_at=datetime(2026, 1, 2, 23, 0, tzinfo=UTC), violation_group="prohibited_smuggled",
+            goods=(GoodsInput("cigarettes", Decimal(15), "cây", "Thuốc lá Hero"),),
+        ))
+        found = ctx.cases.list(actor, query="thuoc la hero")
+        with ctx.sessions.engine.connect() as conn:
+            report = audit.verify(conn)
+        ctx.close()
+    if len(found) != 1 or not report.ok:
+        raise RuntimeError(f"search found {len(found)}, audit problems {report.problems}")
+    return "register created, case saved, found and verified"
+
+
+def _qt() -> str:
+    import PySide6
+    from PySide6 import QtWidgets  # noqa: F401
+
+    return f"PySide6 {PySide6.__version__}"
+
+
+CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("resources", _resources),
+    ("sqlite", _fts5),
+    ("crypto", _crypto),
+    ("register", _register),
+    ("qt", _qt),
+]
+
+
+def run_self_test() -> Iterator[tuple[str, bool, str]]:
+    for name, check in CHECKS:
+        try:
+            yield name, True, check()
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal here
+            yield name, False, f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,49 @@
+"""Typed, versioned settings stored as JSON in the data dir, with upgrade steps between versions."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SETTINGS_VERSION = 1
+
+
+@dataclass
+class Settings:
+    version: int = SETTINGS_VERSION
+    language: str = "vi"
+    auto_lock_minutes: int = 10
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    # Days before the Wednesday due date that the weekly report window ends (1 = the Tuesday).
+    weekly_window_end_offset_days: int = 1
+    report_period_mode: str = "statistical"  # statistical (15th -> 14th) | calendar
+    place_name: str = "An Giang"
+    header_lines: list[str] = field(default_factory=list)
+
+
+# Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.
+UPGRADES: dict[int, Any] = {}
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    version = int(raw.get("version", 1))
+    while version < SETTINGS_VERSION:
+        raw = UPGRADES[version](raw)
+        version += 1
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in raw.items() if k in known})
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), ensure_ascii=False, indent=2), encoding="utf-8")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    tmp.replace(path)

@@ -1,0 +1,139 @@
+"""Text hygiene: NFC normalisation, search folding, and identity-document and plate checks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+# Old 63-province birth-registration codes used in the first three CCCD digits (unchanged in 2025).
+CCCD_PROVINCES = frozenset(
+    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 "
+    "036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 "
+    "074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
+)
+
+_PLATE = re.compile(r"^(\d{2})([A-Z]{1,2}\d?)(\d{4,5})$")
+_VESSEL = re.compile(r"^([A-Z]{2,3})(\d{4,5})TS$")
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(value: str) -> str:
+    """Unicode NFC with surrounding white space removed: the one form text is stored in."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def nfc_deep(value: Any) -> Any:
+    """NFC every string inside a JSON-like value."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [nfc_deep(v) for v in value]
+    if isinstance(value, dict):
+        return {k: nfc_deep(v) for k, v in value.items()}
+    return value
+
+
+def fold(value: str) -> str:
+    """Lower case without diacritics, with đ folded to d: "Đường cát" -> "duong cat"."""
+    lowered = unicodedata.normalize("NFC", value).lower().replace("đ", "d")
+    stripped = "".join(
+        ch for ch in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(ch)
+    )
+    return _SPACES.sub(" ", stripped).strip()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about a value that is kept as entered: it never blocks a save."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def normalize_id_number(value: str) -> str:
+    """Compact form of an identity number for matching: upper case, no spaces, dots or dashes."""
+    return re.sub(r"[\s.\-]", "", nfc(value)).upper()
+
+
+def check_id_number(
+    value: str,
+    *,
+    nationality: str | None,
+    birth_date: date | None,
+    gender: str | None,
+    path: str,
+) -> list[Notice]:
+    """Warnings for a CCCD (12 digits) or CMND (9 digits); foreign documents are not checked."""
+    compact = normalize_id_number(value)
+    if not compact:
+        return []
+    if nationality not in (None, "", "VN"):
+        return []
+    if compact.isdigit() and len(compact) == 9:
+        return [Notice(path, "9-digit CMND (old identity card); ask for the 12-digit CCCD")]
+    if not (compact.isdigit() and len(compact) == 12):
+        return [Notice(path, f"'{value}' is not a 12-digit CCCD nor a 9-digit CMND")]
+    notices: list[Notice] = []
+    province, code = compact[:3], int(compact[3])
+    if province not in CCCD_PROVINCES:
+        notices.append(Notice(path, f"'{province}' is not a province code of a CCCD"))
+    century = 1900 + (code // 2) * 100
+    if century > 2100:
+        notices.append(Notice(path, f"century digit {code} gives a birth year after 2100"))
+    year = century + int(compact[4:6])
+    if birth_date is not None and birth_date.year != year:
+        notices.append(
+            Notice(path, f"CCCD gives birth year {year} but the birth date is {birth_date:%d/%m/%Y}")
+        )
+    if gender in ("male", "female"):
+        coded = "female" if code % 2 else "male"
+        if coded != gender:
+            notices.append(Notice(path, f"CCCD gender digit says {coded}, the record says {gender}"))
+    return notices
+
+
+def normalize_plate(value: str) -> str:
+    """Compact plate for matching: "67H1-204.13" -> "67H120413"."""
+    return re.sub(r"[^0-9A-Z]", "", nfc(value).upper().replace("Đ", "D"))
+
+
+def check_plate(value: str, path: str) -> list[Notice]:
+    compact = normalize_plate(value)
+    if not compact:
+        return []
+    match = _PLATE.match(compact)
+    if not match:
+        return [Notice(path, f"'{value}' is not in a Vietnamese plate format (e.g. 67H1-204.13)")]
+    if int(match.group(1)) < 11:
+        return [Notice(path, f"'{match.group(1)}' is not a province code of a plate")]
+    return []
+
+
+def format_plate(value: str) -> str:
+    """Display form of a plate in the usual shape when it matches one, else as entered."""
+    compact = normalize_plate(value)
+    match = _PLATE.match(compact)
+    if not match:
+        return nfc(value)
+    digits = match.group(3)
+    tail = f"{digits[:3]}.{digits[3:]}" if len(digits) == 5 else digits
+    return f"{match.group(1)}{match.group(2)}-{tail}"
+
+
+def normalize_vessel(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", nfc(value).upper().replace("Đ", "D"))
+
+
+def check_vessel(value: str, path: str) -> list[Notice]:
+    compact = normalize_vessel(value)
+    if not compact:
+        return []
+    if not _VESSEL.match(compact):
+        return [Notice(path, f"'{value}' is not a fishing-vessel number (e.g. KG-91234-TS)")]
+    return []

@@ -1,0 +1,134 @@
+"""User accounts: add, list, unlock, change password. Only admins manage accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app import audit, keywrap
+from app.auth import check_password_strength, require
+from app.context import Context
+from app.domain import ROLES, Actor
+from app.errors import AuthError, NotFound, ValidationError
+from app.register import USERNAME
+from app.serialize import row_state
+from app.text import nfc
+from db import models as m
+
+TIP_READERS = frozenset({"chief", "admin"})
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: str
+    username: str
+    full_name: str
+    role: str
+    rank: str | None
+    position: str | None
+    active: bool
+    locked_until: datetime | None
+    can_read_tips: bool
+
+
+def _view(user: m.User) -> UserView:
+    return UserView(user.id, user.username, user.full_name, user.role, user.rank, user.position,
+                    user.active, user.locked_until, user.tip_key_wrapped is not None)
+
+
+class UserService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def add(
+        self, actor: Actor, username: str, *, role: str, full_name: str, password: str,
+        rank: str | None = None, position: str | None = None, actor_password: str | None = None,
+    ) -> UserView:
+        """Create an account. Chiefs and admins also get the station's tip key when the acting
+        admin's password is given to unlock it."""
+        require(actor, "user.manage")
+        username = nfc(username)
+        problems = []
+        if not USERNAME.match(username):
+            problems.append(f"username: '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
+        if role not in ROLES:
+            problems.append(f"role: '{role}' is not one of {', '.join(ROLES)}")
+        if not nfc(full_name):
+            problems.append("full_name: required")
+        if problems:
+            raise ValidationError(problems)
+        check_password_strength(password)
+        now = self.ctx.clock()
+        with self.ctx.sessions.writes.begin() as session:
+            if session.execute(select(m.User.id).where(m.User.username == username)).first():
+                raise ValidationError([f"username: '{username}' is already taken"])
+            wrapped = None
+            if role in TIP_READERS and actor_password is not None:
+                me = session.get(m.User, actor.user_id)
+                if me is not None and me.tip_key_wrapped is not None:
+                    secret = keywrap.unwrap(me.tip_key_wrapped, actor_password)
+                    wrapped = keywrap.wrap(secret, password)
+            user = m.User(
+                station_id=actor.station_id, username=username, full_name=nfc(full_name),
+                rank=nfc(rank) if rank else None, position=nfc(position) if position else None,
+                role=role, password_hash=self.ctx.hasher.hash(password), active=True,
+                failed_logins=0, tip_key_wrapped=wrapped, created_at=now, version=1,
+            )
+            session.add(user)
+            session.flush()
+            audit.record(
+                session, at=now, station_id=actor.station_id, actor=actor.username, action="create",
+                entity="user", entity_id=user.id, version=1,
+                diff={"username": [None, username], "role": [None, role]},
+                sealed_state=row_state(m.User.__table__, user),  # type: ignore[arg-type]
+            )
+            return _view(user)
+
+    def list(self, actor: Actor) -> list[UserView]:
+        require(actor, "user.manage")
+        with self.ctx.sessions.reads() as session:
+            return [_view(u) for u in session.execute(select(m.User).order_by(m.User.username)).scalars()]
+
+    def unlock(self, actor: Actor, username: str) -> UserView:
+        require(actor, "user.manage")
+        with self.ctx.sessions.writes.begin() as session:
+            user = self._get(session, username)
+            user.locked_until, user.failed_logins = None, 0
+            return _view(user)
+
+    def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
+        """Change one's own password (re-wrapping the tip key for the new password)."""
+        check_password_strength(new_password)
+        now = self.ctx.clock()
+        with self.ctx.sessions.writes.begin() as session:
+            user = session.get(m.User, actor.user_id)
+            if user is None:
+                raise NotFound(f"no user {actor.username}")
+            try:
+                self.ctx.hasher.verify(user.password_hash, old_password)
+            except Exception:
+                raise AuthError("the current password is wrong; nothing was changed") from None
+            if user.tip_key_wrapped is not None:
+                user.tip_key_wrapped = keywrap.wrap(keywrap.unwrap(user.tip_key_wrapped, old_password),
+                                                    new_password)
+            user.password_hash = self.ctx.hasher.hash(new_password)
+            user.version += 1
+            session.flush()
+            audit.record(
+                session, at=now, station_id=actor.station_id, actor=actor.username,
+                action="change_password", entity="user", entity_id=user.id, version=user.version,
+                diff={"password": ["***", "***"]},
+                sealed_state=row_state(m.User.__table__, user),  # type: ignore[arg-type]
+            )
+
+    @staticmethod
+    def _get(session: object, username: str) -> m.User:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(session, Session)
+        user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        return user

@@ -1,0 +1,338 @@
+"""SQLAlchemy 2 models of the case register (DESIGN §3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import DecimalText, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime(), Decimal: DecimalText(), dict[str, Any]: JSON}
+
+
+class Meta(Base):
+    """Register-wide facts: its kind (post or hq), its own station, the writing program's version."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Station(Base):
+    __tablename__ = "stations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    force: Mapped[str] = mapped_column(String(40), default="border_guard")
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(8))  # post | hq
+    header_lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    encryption_public_key: Mapped[str | None] = mapped_column(Text)
+    certificate: Mapped[bytes | None] = mapped_column(LargeBinary)
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[str | None] = mapped_column(String(80))
+    position: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Log-in bookkeeping: changes without an audit event, so it is left out of the audited state.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # The station's tip-reading key, wrapped with a key derived from this user's password.
+    tip_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("origin", "number"),
+        Index("ix_cases_occurred", "occurred_at", "id"),
+        Index("ix_cases_status_occurred", "status", "occurred_at"),
+        Index("ix_cases_group_occurred", "violation_group", "occurred_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    occurred_at: Mapped[datetime]
+    utc_offset_min: Mapped[int] = mapped_column(Integer, default=420)
+    detected_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(Text, default="")
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    location_kind: Mapped[str | None] = mapped_column(String(16))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    violation_group: Mapped[str] = mapped_column(String(32))
+    violation: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    detection: Mapped[str | None] = mapped_column(String(16))
+    ownerless: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_force: Mapped[str] = mapped_column(String(40), default="border_guard")
+    cooperating_forces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decision_no: Mapped[str | None] = mapped_column(String(60))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    fine_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    proceeds_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    tax_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    receiving_agency: Mapped[str | None] = mapped_column(Text)
+    defendants: Mapped[int | None] = mapped_column(Integer)
+    remark: Mapped[str | None] = mapped_column(Text)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    goods: Mapped[list[GoodsLine]] = relationship(
+        back_populates="case", order_by="GoodsLine.position", cascade="all, delete-orphan"
+    )
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", order_by="Party.position", cascade="all, delete-orphan"
+    )
+    vehicles: Mapped[list[Vehicle]] = relationship(
+        back_populates="case", order_by="Vehicle.position", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", order_by="Attachment.position", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="case", order_by="Document.position", cascade="all, delete-orphan"
+    )
+
+
+class GoodsLine(Base):
+    __tablename__ = "goods_lines"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    commodity: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[Decimal]
+    unit: Mapped[str] = mapped_column(String(20))
+    base_quantity: Mapped[Decimal]
+    base_unit: Mapped[str] = mapped_column(String(20))
+    value_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    condition: Mapped[str | None] = mapped_column(Text)
+    origin_country: Mapped[str | None] = mapped_column(String(40))
+    disposition: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    case: Mapped[Case] = relationship(back_populates="goods")
+
+
+class Party(Base):
+    __tablename__ = "parties"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))  # person | organisation
+    role: Mapped[str] = mapped_column(String(12))
+    full_name: Mapped[str] = mapped_column(String(200))
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    nationality: Mapped[str | None] = mapped_column(String(40))
+    id_number: Mapped[str | None] = mapped_column(String(40))
+    id_normalized: Mapped[str | None] = mapped_column(String(40), index=True)
+    id_issued_on: Mapped[date | None] = mapped_column(Date)
+    id_issued_by: Mapped[str | None] = mapped_column(String(200))
+    occupation: Mapped[str | None] = mapped_column(String(120))
+    address: Mapped[str | None] = mapped_column(Text)
+    tax_code: Mapped[str | None] = mapped_column(String(20))
+    representative: Mapped[str | None] = mapped_column(String(200))
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicles"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    plate: Mapped[str] = mapped_column(String(80), default="")
+    plate_normalized: Mapped[str] = mapped_column(String(80), default="", index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    case: Mapped[Case] = relationship(back_populates="vehicles")
+
+
+class Attachment(Base):
+    """A file kept content-addressed under the data dir; the row holds its hash, never its bytes."""
+
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    caption: Mapped[str | None] = mapped_column(Text)
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    form_code: Mapped[str] = mapped_column(String(10))
+    number: Mapped[str] = mapped_column(String(60))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    signer: Mapped[str | None] = mapped_column(String(200))
+    case: Mapped[Case] = relationship(back_populates="documents")
+
+
+class Tip(Base):
+    """A tip-off. The informant's identity is sealed (age-encrypted); only its holders can open it."""
+
+    __tablename__ = "tips"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    informant_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Activity(Base):
+    """Patrols, checkpoints, inspections of establishments and outreach sessions."""
+
+    __tablename__ = "activities"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # patrol | checkpoint | inspection | outreach
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(Text, default="")
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    establishment: Mapped[str | None] = mapped_column(String(200))
+    establishment_folded: Mapped[str | None] = mapped_column(String(200), index=True)
+    force: Mapped[str] = mapped_column(String(40), default="border_guard")
+    participants: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEvent(Base):
+    """One link of the append-only hash chain; ``state_hash`` seals the entity's state after it."""
+
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    station_id: Mapped[str] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    diff: Mapped[str] = mapped_column(Text)
+    state_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ChangeLog(Base):
+    """The per-station change sequence that sync bundles are cut from."""
+
+    __tablename__ = "change_log"
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+
+
+class CaseCounter(Base):
+    __tablename__ = "case_counters"
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReferenceItem(Base):
+    """Reference entries that override or extend the shipped files (updates pushed from HQ)."""
+
+    __tablename__ = "reference_items"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(40), default="hq")

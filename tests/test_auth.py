@@ -1,0 +1,71 @@
+"""Log-in, lock-out, passwords and the tip key that follows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.errors import AuthError, PermissionDenied, ValidationError
+from tests.conftest import PASSWORD, Post
+
+
+def test_wrong_password_counts_down_then_locks(post: Post) -> None:
+    for left in (4, 3, 2, 1):
+        with pytest.raises(AuthError, match=f"{left} attempt"):
+            post.ctx.login("officer", "wrong-password")
+    with pytest.raises(AuthError, match="locked for 15 minutes"):
+        post.ctx.login("officer", "wrong-password")
+    with pytest.raises(AuthError, match="is locked"):
+        post.ctx.login("officer", PASSWORD)  # even the right password, while locked
+
+
+def test_lock_expires_and_admin_can_unlock(post: Post) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            post.ctx.login("officer", "nope-nope")
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    post.ctx.clock = lambda: later
+    assert post.ctx.login("officer", PASSWORD).role == "officer"
+    post.ctx.clock = lambda: datetime.now(UTC)
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            post.ctx.login("chief", "nope-nope")
+    post.ctx.users.unlock(post.admin, "chief")
+    assert post.ctx.login("chief", PASSWORD).role == "chief"
+
+
+def test_unknown_user_is_refused(post: Post) -> None:
+    with pytest.raises(AuthError, match="unknown"):
+        post.ctx.login("ghost", PASSWORD)
+
+
+def test_only_admins_manage_users(post: Post) -> None:
+    with pytest.raises(PermissionDenied):
+        post.ctx.users.add(post.chief, "newbie", role="officer", full_name="X", password=PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "message"),
+    [("Bad Name", "officer", "username"), ("ok", "boss", "role"), ("chief", "officer", "taken")],
+)
+def test_bad_user_input_is_refused(post: Post, username: str, role: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        post.ctx.users.add(post.admin, username, role=role, full_name="X", password=PASSWORD)
+
+
+def test_short_password_is_refused(post: Post) -> None:
+    with pytest.raises(AuthError, match="at least 8"):
+        post.ctx.users.add(post.admin, "shorty", role="officer", full_name="X", password="1234")
+
+
+def test_password_change_keeps_the_tip_key(post: Post) -> None:
+    tip = post.ctx.tips.add(post.officer, received_at=datetime(2026, 1, 1, tzinfo=UTC),
+                            channel="in person", content="x", informant="Nguồn tin A")
+    post.ctx.users.change_password(post.chief, PASSWORD, "another-pass-2")
+    with pytest.raises(AuthError):
+        post.ctx.login("chief", PASSWORD)
+    chief = post.ctx.login("chief", "another-pass-2")
+    assert post.ctx.tips.read_informant(chief, tip.id, "another-pass-2") == "Nguồn tin A"
+    with pytest.raises(PermissionDenied):
+        post.ctx.tips.read_informant(post.officer, tip.id, PASSWORD)

@@ -1,0 +1,222 @@
+"""The case service against a real register: saving, workflow, permissions, search."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from app.domain import GoodsInput, PartyInput, VehicleInput
+from app.errors import PermissionDenied, ValidationError, WorkflowError
+from tests.conftest import ICT, Post, sample_case
+
+
+def test_create_numbers_cases_per_station_and_year(post: Post) -> None:
+    first = post.ctx.cases.create(post.officer, sample_case())
+    second = post.ctx.cases.create(post.officer, sample_case())
+    other_year = post.ctx.cases.create(
+        post.officer, sample_case(occurred_at=datetime(2025, 12, 31, 23, 0, tzinfo=ICT))
+    )
+    assert (first.number, second.number) == ("BP-VX/2026/00001", "BP-VX/2026/00002")
+    assert other_year.number == "BP-VX/2025/00001"
+    assert first.status == "draft" and first.version == 1
+
+
+def test_goods_are_converted_exactly_to_base_units(post: Post) -> None:
+    result = post.ctx.cases.create(post.officer, sample_case())
+    goods = result.document["goods"]
+    assert goods[0]["base_quantity"] == "1500" and goods[0]["base_unit"] == "bao"  # 150 cây
+    assert goods[1]["base_quantity"] == "2500" and goods[1]["base_unit"] == "kg"  # 2,5 tấn
+    # The document round-trips the local time and offset as entered.
+    assert result.document["occurred_at"] == "2026-11-20T23:40:00+07:00"
+
+
+def test_plates_and_ids_are_normalised_with_warnings_not_blocks(post: Post) -> None:
+    case = sample_case(
+        parties=(PartyInput("person", "carrier", "Trần Thị B", nationality="VN", id_number="12345"),),
+        vehicles=(VehicleInput("motorbike", "67h1 20413"), VehicleInput("car", "ABC")),
+    )
+    result = post.ctx.cases.create(post.officer, case)
+    assert result.document["vehicles"][0]["plate"] == "67H1-204.13"
+    assert any("parties[0].id_number" in w for w in result.warnings)
+    assert any("vehicles[1].plate" in w for w in result.warnings)
+    rows = post.ctx.cases.list(post.officer, query="67H120413")
+    assert [r.id for r in rows] == [result.id]
+
+
+def test_text_is_stored_nfc(post: Post) -> None:
+    decomposed = "Thuo\u0302\u0301c la\u0301 Jet"  # "Thuốc lá Jet" typed in NFD
+    case = sample_case(goods=(GoodsInput("cigarettes", Decimal(10), "bao", decomposed),))
+    from app.interchange import case_input_to_json, parse_cases
+
+    parsed = parse_cases(case_input_to_json(case), post.ctx.reference)[0]
+    result = post.ctx.cases.create(post.officer, parsed)
+    assert result.document["goods"][0]["description"] == "Thuốc lá Jet"
+
+
+def test_search_is_accent_insensitive_and_folds_d(post: Post) -> None:
+    cigarettes = post.ctx.cases.create(post.officer, sample_case(
+        goods=(GoodsInput("cigarettes", Decimal(50), "cây", "Thuốc lá Hero"),), summary="", parties=(),
+        vehicles=()))
+    sugar = post.ctx.cases.create(post.officer, sample_case(
+        goods=(GoodsInput("sugar", Decimal(5), "tấn", "Đường cát"),), summary="", parties=(),
+        vehicles=(), violation="Vận chuyển hàng nhập lậu"))
+    ids = lambda q: {r.id for r in post.ctx.cases.list(post.officer, query=q)}  # noqa: E731
+    assert ids("thuoc la hero") == {cigarettes.id}
+    assert ids("duong") == {sugar.id}
+    assert ids("ĐƯỜNG CÁT") == {sugar.id}
+    assert ids("nguyen van an") == set()
+    assert ids("hero duong") == set()
+
+
+def test_people_are_found_by_name_and_id_number(post: Post) -> None:
+    result = post.ctx.cases.create(post.officer, sample_case())
+    for query in ("nguyen van an", "Nguyễn Văn An", "089090001234", "089 090 001 234"):
+        assert [r.id for r in post.ctx.cases.list(post.officer, query=query)] == [result.id], query
+
+
+def test_update_replaces_contents_and_bumps_version(post: Post) -> None:
+    created = post.ctx.cases.create(post.officer, sample_case())
+    changed = replace(sample_case(), place="Kênh Vĩnh Tế", goods=(
+        GoodsInput("cigarettes", Decimal(2), "thùng", "Thuốc lá Jet"),))
+    updated = post.ctx.cases.update(post.officer, created.id, changed, expected_version=1)
+    assert updated.version == 2
+    assert updated.document["place"] == "Kênh Vĩnh Tế"
+    assert [g["base_quantity"] for g in updated.document["goods"]] == ["1000"]
+    history = post.ctx.cases.history(post.officer, created.id)
+    assert [h.action for h in history] == ["create", "update"]
+    assert history[1].diff["place"] == ["Mốc 264, ấp Vĩnh Lợi", "Kênh Vĩnh Tế"]
+    assert post.ctx.cases.list(post.officer, query="thuoc la hero") == []
+    assert len(post.ctx.cases.list(post.officer, query="jet")) == 1
+
+
+def test_stale_update_is_refused_and_changes_nothing(post: Post) -> None:
+    created = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.cases.update(post.officer, created.id, sample_case(place="A"), expected_version=1)
+    with pytest.raises(WorkflowError, match="version 2"):
+        post.ctx.cases.update(post.chief, created.id, sample_case(place="B"), expected_version=1)
+    assert post.ctx.cases.get(post.chief, created.id).document["place"] == "A"
+
+
+def test_workflow_submit_approve_close(post: Post) -> None:
+    case = post.ctx.cases.create(post.officer, sample_case())
+    with pytest.raises(WorkflowError, match="submit it first"):
+        post.ctx.cases.approve(post.chief, case.id)
+    assert post.ctx.cases.submit(post.officer, case.id).status == "submitted"
+    approved = post.ctx.cases.approve(post.chief, case.id)
+    assert approved.status == "approved" and approved.document["approved_by"] == "chief"
+    assert post.ctx.cases.close(post.chief, case.id).status == "closed"
+    assert [h.action for h in post.ctx.cases.history(post.chief, case.id)] == [
+        "create", "submit", "approve", "close"]
+
+
+def test_return_needs_a_remark_and_goes_back_to_draft(post: Post) -> None:
+    case = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.cases.submit(post.officer, case.id)
+    with pytest.raises(ValidationError, match="remark"):
+        post.ctx.cases.return_to_draft(post.chief, case.id, "  ")
+    returned = post.ctx.cases.return_to_draft(post.chief, case.id, "Thiếu ảnh hiện trường")
+    assert returned.status == "draft" and returned.document["remark"] == "Thiếu ảnh hiện trường"
+    # The officer can edit and resubmit; the remark is cleared on submit.
+    post.ctx.cases.update(post.officer, case.id, sample_case(), expected_version=returned.version)
+    assert "remark" not in post.ctx.cases.submit(post.officer, case.id).document
+
+
+def test_void_needs_a_reason_and_nothing_is_deleted(post: Post) -> None:
+    case = post.ctx.cases.create(post.officer, sample_case())
+    with pytest.raises(ValidationError, match="reason"):
+        post.ctx.cases.void(post.chief, case.id, "")
+    voided = post.ctx.cases.void(post.chief, case.id, "Nhập trùng")
+    assert voided.status == "voided" and voided.document["void_reason"] == "Nhập trùng"
+    assert post.ctx.cases.count(post.chief) == 1
+    with pytest.raises(WorkflowError, match="voided"):
+        post.ctx.cases.update(post.chief, case.id, sample_case(), expected_version=voided.version)
+    with pytest.raises(WorkflowError):
+        post.ctx.cases.void(post.chief, case.id, "again")
+
+
+@pytest.mark.parametrize(
+    ("role", "action"),
+    [
+        ("officer", "approve"),
+        ("officer", "void"),
+        ("officer", "return"),
+        ("analyst", "create"),
+        ("analyst", "submit"),
+        ("analyst", "approve"),
+    ],
+)
+def test_permissions_are_enforced_in_the_service(post: Post, role: str, action: str) -> None:
+    case = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.cases.submit(post.officer, case.id) if action in ("approve", "return") else None
+    actor = getattr(post, role)
+    before = _dump(post)
+    with pytest.raises(PermissionDenied, match=role):
+        if action == "create":
+            post.ctx.cases.create(actor, sample_case())
+        elif action == "void":
+            post.ctx.cases.void(actor, case.id, "x")
+        elif action == "return":
+            post.ctx.cases.return_to_draft(actor, case.id, "x")
+        else:
+            getattr(post.ctx.cases, action)(actor, case.id)
+    assert _dump(post) == before
+
+
+def test_officer_cannot_edit_a_submitted_case_but_the_chief_can(post: Post) -> None:
+    case = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.cases.submit(post.officer, case.id)
+    with pytest.raises(PermissionDenied):
+        post.ctx.cases.update(post.officer, case.id, sample_case(place="X"), expected_version=2)
+    assert post.ctx.cases.update(post.chief, case.id, sample_case(place="X"), expected_version=2).version == 3
+
+
+def test_create_many_is_all_or_nothing(post: Post) -> None:
+    good = sample_case()
+    bad = sample_case(attachments=(
+        __import__("app.domain", fromlist=["AttachmentInput"]).AttachmentInput(
+            sha256="a" * 64, filename="x.jpg", mime="image/jpeg", size=1),))
+    with pytest.raises(ValidationError, match="attachment store"):
+        post.ctx.cases.create_many(post.officer, [good, bad])
+    assert post.ctx.cases.count(post.officer) == 0
+
+
+def test_keyset_paging_walks_every_case_once(post: Post) -> None:
+    for day in range(1, 13):
+        post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 3, day, 1, 0, tzinfo=ICT)))
+    seen: list[str] = []
+    page = post.ctx.cases.list(post.officer, limit=5)
+    while page:
+        seen += [r.number for r in page]
+        last = page[-1]
+        page = post.ctx.cases.list(post.officer, limit=5, after=(last.occurred_at, last.id))
+    assert len(seen) == len(set(seen)) == 12
+    assert seen[0] == "BP-VX/2026/00012"
+
+
+def test_attachments_are_content_addressed(post: Post, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.attachments import store_file, stored_path
+
+    photo = tmp_path / "hien-truong.jpg"
+    photo.write_bytes(b"\xff\xd8fake jpeg")
+    first = store_file(post.ctx.paths.attachments, photo, caption="Hiện trường")
+    again = store_file(post.ctx.paths.attachments, photo)
+    assert first.sha256 == again.sha256
+    assert stored_path(post.ctx.paths.attachments, first.sha256).read_bytes() == b"\xff\xd8fake jpeg"
+    result = post.ctx.cases.create(post.officer, sample_case(attachments=(first,)))
+    assert result.document["attachments"][0]["sha256"] == first.sha256
+    assert result.document["attachments"][0]["mime"] == "image/jpeg"
+
+
+def _dump(post: Post) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(post.ctx.paths.register)
+    try:
+        rows = []
+        for table in ("cases", "goods_lines", "audit_events", "change_log"):
+            rows += conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+        return rows
+    finally:
+        conn.close()

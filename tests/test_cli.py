@@ -1,0 +1,185 @@
+"""The command line end to end, through a real subprocess, as the README tells a user to run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_CASE, PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def outpost(data_dir: Path, *args: str, password: str | None = PASSWORD, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
+    environment.update({"OUTPOST_DATA_DIR": str(data_dir), "OUTPOST_ARGON2_PROFILE": "test"})
+    if password is not None:
+        environment["OUTPOST_PASSWORD"] = password
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=environment,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def snapshot(data_dir: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(data_dir / "register.sqlite")
+    try:
+        return [row for table in ("cases", "goods_lines", "parties", "audit_events", "users")
+                for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "post"
+    done = outpost(data_dir, "init", "post", "--code", "BP-VX", "--name", "Đồn Biên phòng Vĩnh Xương",
+                   "--commune", "30325", "--admin", "admin", "--admin-name", "Trần Văn Quản")
+    assert done.returncode == 0, done.stderr
+    for user, role in (("chief", "chief"), ("officer", "officer")):
+        added = outpost(data_dir, "user", "add", user, "--role", role, "--full-name", f"Lê {user}",
+                        env={"OUTPOST_NEW_PASSWORD": PASSWORD})
+        assert added.returncode == 0, added.stderr
+    return data_dir
+
+
+def test_version_and_help() -> None:
+    done = subprocess.run([sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("outpost ")
+
+
+def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> None:
+    source = tmp_path / "case.json"
+    source.write_text(json.dumps(EXAMPLE_CASE, ensure_ascii=False), encoding="utf-8")
+    added = outpost(register, "--user", "officer", "case", "add", str(source), "--submit")
+    assert added.returncode == 0, added.stderr
+    created = json.loads(added.stdout)
+    number = created[0]["number"]
+    assert created[0]["status"] == "submitted"
+    assert created[0]["goods"][0]["base_quantity"] == "1500"
+
+    listed = outpost(register, "case", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert number in [row["number"] for row in json.loads(listed.stdout)]
+
+    refused = outpost(register, "--user", "officer", "case", "approve", number)
+    assert refused.returncode != 0 and "may not approve" in refused.stderr
+
+    approved = outpost(register, "--user", "chief", "case", "approve", number, "--json")
+    assert approved.returncode == 0, approved.stderr
+    assert json.loads(approved.stdout)["status"] == "approved"
+
+    shown = json.loads(outpost(register, "case", "show", number, "--history").stdout)
+    assert [h["action"] for h in shown["history"]] == ["create", "submit", "approve"]
+    assert shown["vehicles"][0]["plate"] == "67H1-204.13"
+
+    found = outpost(register, "case", "list", "--search", "thuoc la hero", "--json")
+    assert number in [row["number"] for row in json.loads(found.stdout)]
+
+    verified = outpost(register, "audit", "verify")
+    assert verified.returncode == 0 and "intact" in verified.stdout
+
+
+def test_editing_a_case_with_sqlite_makes_verify_fail_and_name_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "reg"
+    assert outpost(data_dir, "init", "post", "--code", "BP-PH", "--name", "Đồn Phú Hữu", "--admin",
+                   "admin").returncode == 0
+    source = tmp_path / "case.json"
+    source.write_text(json.dumps(EXAMPLE_CASE), encoding="utf-8")
+    number = json.loads(outpost(data_dir, "case", "add", str(source)).stdout)[0]["number"]
+    subprocess.run(["sqlite3", str(data_dir / "register.sqlite"),
+                    "UPDATE goods_lines SET quantity = '15' WHERE commodity = 'cigarettes';"], check=True)
+    verified = outpost(data_dir, "audit", "verify")
+    assert verified.returncode == 9
+    assert number in verified.stderr and "edited behind the app's back" in verified.stderr
+
+
+BAD_FILES = {
+    "syntax": ('{"occurred_at": ', "line 1 column"),
+    "unit": (json.dumps({**EXAMPLE_CASE, "goods": [{**EXAMPLE_CASE["goods"][0], "unit": "crate"}]}),
+             "goods[0].unit: 'crate' is not a unit of cigarettes"),
+    "empty list": ("[]", ""),
+    "second of two bad": (json.dumps([EXAMPLE_CASE, {**EXAMPLE_CASE, "lead_force": "navy"}]),
+                          "[1].lead_force"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_bad_json_is_rejected_and_writes_nothing(register: Path, tmp_path: Path, name: str) -> None:
+    text, message = BAD_FILES[name]
+    before = snapshot(register)
+    done = outpost(register, "case", "add", "-", stdin=text)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert done.stdout == ""
+    assert snapshot(register) == before
+
+
+def test_wrong_password_and_lockout_change_no_case(register: Path) -> None:
+    before = snapshot(register)
+    wrong = outpost(register, "case", "list", password="not-the-password")
+    assert wrong.returncode == 5 and "wrong password" in wrong.stderr
+    assert snapshot(register)[: len(before)] == before  # only the failure counter moved
+
+
+def test_no_password_without_terminal_is_a_clear_error(register: Path) -> None:
+    done = outpost(register, "case", "list", password=None)
+    assert done.returncode != 0 and "OUTPOST_PASSWORD" in done.stderr
+
+
+def test_missing_register_is_explained(tmp_path: Path) -> None:
+    done = outpost(tmp_path / "nothing", "case", "list")
+    assert done.returncode != 0 and "outpost init post" in done.stderr
+
+
+def test_init_twice_is_refused(register: Path) -> None:
+    again = outpost(register, "init", "post", "--code", "BP-XX", "--name", "X", "--admin", "admin")
+    assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_newer_schema_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    data_dir = tmp_path / "newer"
+    assert outpost(data_dir, "init", "post", "--code", "BP-TB", "--name", "Tịnh Biên", "--admin",
+                   "admin").returncode == 0
+    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    before = (data_dir / "register.sqlite").read_bytes()
+    done = outpost(data_dir, "case", "list")
+    assert done.returncode != 0 and "newer version of Outpost" in done.stderr
+    assert (data_dir / "register.sqlite").read_bytes() == before
+
+
+def test_backup_and_restore(register: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.sqlite"
+    done = outpost(register, "--user", "chief", "backup", "--out", str(backup))
+    assert done.returncode == 0, done.stderr
+    count = len(json.loads(outpost(register, "case", "list", "--json").stdout))
+    source = tmp_path / "extra.json"
+    source.write_text(json.dumps(EXAMPLE_CASE), encoding="utf-8")
+    assert outpost(register, "case", "add", str(source)).returncode == 0
+    assert len(json.loads(outpost(register, "case", "list", "--json").stdout)) == count + 1
+    refused = outpost(register, "--user", "officer", "restore", str(backup))
+    assert refused.returncode == 4
+    restored = outpost(register, "--user", "chief", "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert len(json.loads(outpost(register, "case", "list", "--json").stdout)) == count
+    assert outpost(register, "audit", "verify").returncode == 0
+    not_backup = tmp_path / "junk.sqlite"
+    not_backup.write_text("hello")
+    junk = outpost(register, "--user", "chief", "restore", str(not_backup))
+    assert junk.returncode != 0 and "not an Outpost backup" in junk.stderr
+
+
+def test_self_test_passes() -> None:
+    done = subprocess.run([sys.executable, "-m", "app", "self-test"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FAIL" not in done.stdout
