@@ -393,7 +393,7 @@ def rebuild_search_index(
     with ctx.sessions.writes.begin() as session:
         conn = session.connection()
         conn.execute(text("DELETE FROM case_search"))
-        stations = dict(session.execute(select(m.Station.id, m.Station.code)).tuples().all())
+        stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
         total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
         batch: list[tuple[int, str]] = []
         result = session.execute(
@@ -402,7 +402,7 @@ def rebuild_search_index(
                 selectinload(m.Case.vehicles),
             ).execution_options(yield_per=2000)
         )
-        for case, rowid in result.tuples():
+        for case, rowid in result:
             body = case_search_body(case_document(case, stations[case.origin]), ctx.reference)
             batch.append((rowid, body))
             done += 1

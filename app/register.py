@@ -41,6 +41,11 @@ def open_register(
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
         )
+    try:
+        if db_url is None:
+            migrate.precheck_sqlite(paths.register)
+    except migrate.SchemaError as exc:
+        raise RegisterError(str(exc)) from None
     engine = make_engine(db_url or sqlite_url(paths.register))
     try:
         migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine))

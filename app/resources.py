@@ -16,10 +16,3 @@ def resources_dir() -> Path:
 
 def resource_path(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
-
-
-def migrations_dir() -> Path:
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "db" / "migrations"
-    return Path(__file__).resolve().parent.parent / "db" / "migrations"

@@ -1,0 +1,36 @@
+"""Accent-insensitive search index over cases
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23
+
+The index is filled by the program on the next open (meta ``search_rebuild`` = 1), because the
+folded text it holds is computed by the application's own folding rules, not by SQL.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from db.search import CREATE_SQL
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        op.execute(CREATE_SQL)
+    meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.Text))
+    op.execute(meta.delete().where(meta.c.key == "search_rebuild"))
+    op.bulk_insert(meta, [{"key": "search_rebuild", "value": "1"}])
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS case_search")
+    op.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
