@@ -15,7 +15,12 @@ CCCD_PROVINCES = frozenset(
     "074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
 )
 
-_PLATE = re.compile(r"^(\d{2})([A-Z]{1,2}\d?)(\d{4,5})$")
+# Tried in order: a five-digit number is the modern form, so "68C02848" reads 68C-028.48.
+_PLATES = (
+    re.compile(r"^(\d{2})([A-Z]{1,2})(\d{5})$"),
+    re.compile(r"^(\d{2})([A-Z]{1,2}\d)(\d{4,5})$"),
+    re.compile(r"^(\d{2})([A-Z]{1,2})(\d{4})$"),
+)
 _VESSEL = re.compile(r"^([A-Z]{2,3})(\d{4,5})TS$")
 _SPACES = re.compile(r"\s+")
 
@@ -103,11 +108,19 @@ def normalize_plate(value: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", nfc(value).upper().replace("Đ", "D"))
 
 
+def _match_plate(compact: str) -> re.Match[str] | None:
+    for pattern in _PLATES:
+        match = pattern.match(compact)
+        if match:
+            return match
+    return None
+
+
 def check_plate(value: str, path: str) -> list[Notice]:
     compact = normalize_plate(value)
     if not compact:
         return []
-    match = _PLATE.match(compact)
+    match = _match_plate(compact)
     if not match:
         return [Notice(path, f"'{value}' is not in a Vietnamese plate format (e.g. 67H1-204.13)")]
     if int(match.group(1)) < 11:
@@ -117,8 +130,7 @@ def check_plate(value: str, path: str) -> list[Notice]:
 
 def format_plate(value: str) -> str:
     """Display form of a plate in the usual shape when it matches one, else as entered."""
-    compact = normalize_plate(value)
-    match = _PLATE.match(compact)
+    match = _match_plate(normalize_plate(value))
     if not match:
         return nfc(value)
     digits = match.group(3)

@@ -1,0 +1,67 @@
+"""Folding for search, identity numbers and plates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.text import check_id_number, check_plate, check_vessel, fold, format_plate, normalize_plate
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Thuốc lá Hero", "thuoc la hero"),
+    ("ĐƯỜNG CÁT", "duong cat"),
+    ("Đồn Biên phòng  Vĩnh   Xương", "don bien phong vinh xuong"),
+    ("Nguyễn Thị Ánh", "nguyen thi anh"),
+    ("Thuo\u0302\u0301c", "thuoc"),  # decomposed input
+])
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_valid_cccd_has_no_warning() -> None:
+    assert check_id_number("089090001234", nationality="VN", birth_date=date(1990, 5, 1),
+                           gender="male", path="p") == []
+
+
+@pytest.mark.parametrize(("number", "kwargs", "message"), [
+    ("12345", {}, "not a 12-digit CCCD"),
+    ("123456789", {}, "9-digit CMND"),
+    ("000090001234", {}, "'000' is not a province code"),
+    ("089090001234", {"birth_date": date(1991, 5, 1)}, "birth year 1990"),
+    ("089190001234", {"gender": "male"}, "gender digit says female"),
+    ("089890001234", {}, "after 2100"),
+])
+def test_cccd_warnings(number: str, kwargs: dict[str, object], message: str) -> None:
+    args = {"nationality": "VN", "birth_date": None, "gender": None, **kwargs}
+    notices = check_id_number(number, path="parties[0].id_number", **args)  # type: ignore[arg-type]
+    assert any(message in n.message for n in notices), notices
+    assert all(n.path == "parties[0].id_number" for n in notices)
+
+
+def test_foreign_documents_are_not_checked() -> None:
+    assert check_id_number("N1234567", nationality="KH", birth_date=None, gender=None, path="p") == []
+
+
+@pytest.mark.parametrize(("plate", "compact", "shown"), [
+    ("67H1-204.13", "67H120413", "67H1-204.13"),
+    ("67h1 20413", "67H120413", "67H1-204.13"),
+    ("68C-028.48", "68C02848", "68C-028.48"),
+    ("67C 02848", "67C02848", "67C-028.48"),
+])
+def test_plates(plate: str, compact: str, shown: str) -> None:
+    assert normalize_plate(plate) == compact
+    assert format_plate(plate) == shown
+    assert check_plate(plate, "v") == []
+
+
+@pytest.mark.parametrize("plate", ["ABC", "05H1-204.13", "67H1-20"])
+def test_odd_plates_warn_but_are_kept(plate: str) -> None:
+    assert check_plate(plate, "vehicles[0].plate")
+    assert format_plate(plate) == plate
+
+
+def test_vessels() -> None:
+    assert check_vessel("KG-91234-TS", "v") == []
+    assert check_vessel("ghe không số", "v")
