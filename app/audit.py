@@ -135,10 +135,10 @@ class VerifyReport:
         return not self.problems
 
 
-def _grouped(conn: Connection, table: Table) -> Iterator[tuple[str, list[Mapping[str, Any]]]]:
+def _grouped(conn: Connection, table: Table) -> Iterator[tuple[str, list[Any]]]:
     """Rows of a child table grouped by case id, in case-id order."""
     current: str | None = None
-    bucket: list[Mapping[str, Any]] = []
+    bucket: list[Any] = []
     result = conn.execution_options(yield_per=5000).execute(
         select(table).order_by(table.c.case_id, table.c.position)
     )
@@ -201,7 +201,7 @@ def verify(
     return report
 
 
-def _label(entity: str, row: Mapping[str, Any]) -> str:
+def _label(entity: str, row: Any) -> str:
     for key in ("number", "username", "code", "name"):
         if key in row and row[key]:
             return f"{entity} {row[key]}"

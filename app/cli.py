@@ -77,7 +77,7 @@ def _session(args: argparse.Namespace) -> tuple[Any, Any]:
 def cmd_gui(args: argparse.Namespace) -> int:
     from ui.app import run_gui
 
-    return run_gui(args.data_dir)
+    return int(run_gui(args.data_dir))
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -70,7 +70,7 @@ def _schema_problems(error: SchemaViolation, prefix: str) -> list[str]:
         return [f"{_path(prefix, [*path, key])}: required" for key in missing]
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
+        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
         return [f"{where}: expected {words}, got {_shown(value)}"]
     if kind == "enum":
         return [f"{where}: {_shown(value)} is not one of {', '.join(map(str, error.validator_value))}"]
@@ -203,7 +203,8 @@ class _Checker:
         vehicles = [v for i, item in self.items(raw, "vehicles") if (v := self.vehicle(i, item))]
         documents = [d for i, item in self.items(raw, "documents") if (d := self.document(i, item))]
         attachments = [a for i, item in self.items(raw, "attachments") if (a := self.attachment(i, item))]
-        handling = self.handling(raw.get("handling") if isinstance(raw.get("handling"), dict) else {})
+        handling_raw = raw.get("handling")
+        handling = self.handling(handling_raw if isinstance(handling_raw, dict) else {})
         if self.problems or occurred is None or group is None:
             return None
         return CaseInput(

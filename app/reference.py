@@ -118,7 +118,7 @@ def _commodity(row: Mapping[str, Any]) -> Commodity:
 
 
 def load_reference(
-    folder: Path | None = None, overrides: Mapping[str, list[Mapping[str, Any]]] | None = None
+    folder: Path | None = None, overrides: Mapping[str, list[dict[str, Any]]] | None = None
 ) -> Reference:
     """Load the shipped reference data; ``overrides`` (from HQ updates) replace or add entries."""
     base = folder or resource_path("reference")
@@ -135,8 +135,8 @@ def load_reference(
             communes[rec["ma_xa"]] = Commune(
                 rec["ma_xa"], rec["ten"], rec["loai"], rec["tinh_ma"], rec["tien_than_truoc_01_07_2025"]
             )
-    for rec in overrides.get("communes", []):
-        communes[rec["code"]] = Commune(**rec)
-    rules_path = resource_path("rules", "rewards-2026.json") if folder is None else base.parent / "rules" / "rewards-2026.json"
+    for override in overrides.get("communes", []):
+        communes[override["code"]] = Commune(**override)
+    rules_path = base.parent / "rules" / "rewards-2026.json"
     rewards = json.loads(rules_path.read_text(encoding="utf-8"))
     return Reference(lists=lists, commodities=commodities, communes=communes, rewards=rewards)

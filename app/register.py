@@ -158,14 +158,13 @@ def init_register(
             }.items():
                 session.merge(m.Meta(key=key, value=value))
             session.flush()
-            for entity, row, table in (
-                ("station", station, m.Station.__table__),
-                ("user", admin, m.User.__table__),
+            for entity, row, table, label in (
+                ("station", station, m.Station.__table__, {"code": [None, code]}),
+                ("user", admin, m.User.__table__, {"username": [None, admin_username]}),
             ):
                 audit.record(
                     session, at=now, station_id=station.id, actor=admin_username, action="create",
-                    entity=entity, entity_id=row.id, version=1,
-                    diff={"code" if entity == "station" else "username": [None, getattr(row, "code", None) or row.username]},
+                    entity=entity, entity_id=row.id, version=1, diff=label,
                     sealed_state=row_state(table, row),  # type: ignore[arg-type]
                 )
         engine.dispose()
