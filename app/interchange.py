@@ -1,17 +1,32 @@
-"""Case interchange JSON v1 (DESIGN §8): validate everything, report every problem by its path."""
+"""Case interchange format v1 (DESIGN §8): JSON to typed ``CaseInput`` values, and back.
+
+``parse_cases`` checks a whole document before it returns anything and reports every problem of
+every case at once, each as ``path: reason`` (``[2].goods[0].unit: 'crate' is not a unit of
+cigarettes``). The checks come in three layers:
+
+1. a scan of the raw value: nesting depth, absurd numbers and characters that cannot be stored;
+2. the JSON Schema ``resources/schemas/case-v1.schema.json``: fields, types, required fields;
+3. Python: what depends on reference data (codes, units, communes) or on meaning (real dates, time
+   zones, ranges, positive quantities).
+
+A case becomes a ``CaseInput`` only when all three found nothing. Text is NFC-normalised and
+trimmed before it is checked; an optional text field left empty counts as absent.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaViolation
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError as SchemaError
 
 from app.domain import (
     AttachmentInput,
@@ -27,325 +42,575 @@ from app.reference import Reference
 from app.resources import resource_path
 from app.text import nfc_deep
 
+__all__ = ["MAX_DOCUMENT_BYTES", "case_input_to_json", "load_json_text", "parse_cases"]
+
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-MAX_QUANTITY = Decimal("1e12")
+MAX_QUANTITY = Decimal(10) ** 12
+MAX_DECIMAL_PLACES = 6
 MAX_MONEY = 10**15
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+EARLIEST_YEAR = 1990  # of occurred_at / detected_at
+EARLIEST_DATE = date(1900, 1, 1)  # of any other date
+FUTURE_SLACK = timedelta(days=1)
+MAX_OFFSET = timedelta(hours=14)  # the largest UTC offset in use (Kiribati)
+MAX_DEPTH = 32  # a valid case nests 4 levels deep
+MAX_INTEGER_BITS = 128
+MAX_NUMBER_DIGITS = 40
+DEFAULT_LEAD_FORCE = "border_guard"
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_DECIMAL = re.compile(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)",
+    re.IGNORECASE,
+)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_PARTY_KINDS = ("person", "organisation")
+_GENDERS = ("male", "female")
 _TYPE_WORDS = {
-    "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-    "array": "a list", "object": "an object", "null": "null",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
 }
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+_LIST_CODES_UP_TO = 12  # a message lists the valid codes of a list no longer than this
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    schema = json.loads(resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+# ---------------------------------------------------------------------------------------------
+# Paths and values in messages
 
 
-def _path(prefix: str, parts: Iterable[Any]) -> str:
-    text = prefix
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+def _render(path: Path) -> str:
+    """``("goods", 0, "unit")`` -> ``goods[0].unit``; ``(2, "goods")`` -> ``[2].goods``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
     return text or "(case)"
 
 
-def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "…"
+def _clip(text: str, limit: int = 60) -> str:
+    """Cut short, with control and other unprintable characters escaped: a message is one line."""
+    text = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode() for ch in text
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _schema_problems(error: SchemaViolation, prefix: str) -> list[str]:
-    path = list(error.absolute_path)
-    where = _path(prefix, path)
-    kind, value = error.validator, error.instance
+def _shown(value: object) -> str:
+    """A value as JSON text, cut short: ``"yes"``, ``1.5``, ``true``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INTEGER_BITS:
+        return "a number too large to show"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return _clip(text)
+
+
+def _quoted(value: str) -> str:
+    """A text value as the messages show it: ``'crate'``."""
+    return f"'{_clip(value)}'"
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 1: the raw value
+
+
+def _scan(value: object, base: Path) -> tuple[list[str], bool]:
+    """Problems that no later layer can handle, and whether the case must not be looked at further
+    (too deep to walk safely, or a number too large to print)."""
+    problems: list[str] = []
+    fatal = False
+    stack: list[tuple[object, Path, int]] = [(value, base, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            problems.append(f"{_render(path)}: nested more than {MAX_DEPTH} levels deep")
+            fatal = True
+        elif isinstance(item, dict):
+            stack.extend((v, (*path, str(k)), depth + 1) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, (*path, i), depth + 1) for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, str):
+            bad = next((ch for ch in item if _unstorable(ch)), None)
+            if bad is not None:
+                what = "an unpaired surrogate" if "\ud800" <= bad <= "\udfff" else "the control character"
+                problems.append(f"{_render(path)}: {_shown(item)} contains {what} U+{ord(bad):04X}")
+        elif isinstance(item, int) and item.bit_length() > MAX_INTEGER_BITS:
+            problems.append(f"{_render(path)}: the number is far too large")
+            fatal = True
+    return problems, fatal
+
+
+def _unstorable(ch: str) -> bool:
+    code = ord(ch)
+    return (code < 0x20 and ch not in _ALLOWED_CONTROLS) or code == 0x7F or 0xD800 <= code <= 0xDFFF
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 2: the JSON Schema
+
+
+def _strict_integer(_checker: object, value: object) -> bool:
+    """Unlike JSON Schema's default, 150.0 is not a whole number here: it would be read as one
+    silently, and the sender meant something else or made a mistake."""
+    return _is_int(value)
+
+
+_CaseValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+)
+
+
+@cache
+def _validator() -> Any:
+    schema = json.loads(resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return _CaseValidator(schema)
+
+
+def _path_key(path: Sequence[PathPart]) -> list[tuple[int, int, str]]:
+    return [(0, part, "") if isinstance(part, int) else (1, 0, part) for part in path]
+
+
+def _schema_problems(error: SchemaError, base: Path) -> list[str]:
+    path: Path = (*base, *error.absolute_path)
+    where = _render(path)
+    kind, value, rule = error.validator, error.instance, error.validator_value
     if kind == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
-        return [f"{_path(prefix, [*path, key])}: unknown field" for key in value if key not in allowed]
+        allowed = list(error.schema.get("properties", {}))
+        problems = []
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{_render((*path, _clip(str(key), 40)))}: unknown field{hint}")
+        return problems
     if kind == "required":
-        missing = [k for k in error.validator_value if k not in value]
-        return [f"{_path(prefix, [*path, key])}: required" for key in missing]
+        return [f"{_render((*path, key))}: required" for key in rule if key not in value]
     if kind == "type":
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        wanted = rule if isinstance(rule, list) else [rule]
         words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
         return [f"{where}: expected {words}, got {_shown(value)}"]
     if kind == "enum":
-        return [f"{where}: {_shown(value)} is not one of {', '.join(map(str, error.validator_value))}"]
+        return [f"{where}: {_shown(value)} is not one of {', '.join(map(str, rule))}"]
     if kind == "minimum":
-        return [f"{where}: {_shown(value)} is below the minimum {error.validator_value}"]
+        return [f"{where}: {_shown(value)} is below the minimum {rule}"]
+    if kind == "minLength":
+        return [f"{where}: must not be empty"]
     if kind == "maxLength":
-        return [f"{where}: longer than {error.validator_value} characters"]
-    return [f"{where}: {error.message}"]
+        return [f"{where}: longer than {rule} characters"]
+    return [f"{where}: {_clip(error.message, 200)}"]
 
 
-class _Checker:
-    """Semantic checks of one schema-valid (or partly valid) case; collects problems."""
+# ---------------------------------------------------------------------------------------------
+# Layer 3: meaning and reference data
 
-    def __init__(self, reference: Reference, prefix: str, now: datetime) -> None:
+
+def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    """A text field, or None when it is absent, empty or not text (the schema reports that)."""
+    value = obj.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _all[T](items: list[T | None]) -> tuple[T, ...] | None:
+    """The items, or None when one of them could not be read."""
+    kept = tuple(item for item in items if item is not None)
+    return kept if len(kept) == len(items) else None
+
+
+class _CaseReader:
+    """Reads one case (already NFC) into a ``CaseInput``, recording every problem it meets.
+
+    A method returns None for a value it cannot read; it has then either recorded a problem or the
+    schema has (a missing field, a wrong type). A caller never returns a partial result: the case
+    is read only when nothing was recorded anywhere.
+    """
+
+    def __init__(self, reference: Reference, base: Path, now: datetime) -> None:
         self.ref = reference
-        self.prefix = prefix
+        self.base = base
         self.now = now
+        self.today = (now.astimezone(UTC) + MAX_OFFSET).date()  # the latest date anywhere on earth
         self.problems: list[str] = []
 
-    def bad(self, path: str, message: str) -> None:
-        self.problems.append(f"{_path(self.prefix, [path]) if self.prefix else path}: {message}")
+    def bad(self, path: Path, message: str) -> None:
+        self.problems.append(f"{_render((*self.base, *path))}: {message}")
 
-    def text(self, obj: Mapping[str, Any], key: str) -> str | None:
-        value = obj.get(key)
-        return value if isinstance(value, str) and value != "" else None
+    # -- values ----------------------------------------------------------------------------
 
-    def code(self, obj: Mapping[str, Any], key: str, kind: str, path: str, what: str) -> str | None:
-        value = self.text(obj, key)
-        if value is not None and value not in self.ref.lists[kind]:
-            self.bad(path, f"'{value}' is not {what}")
+    def code(self, obj: Mapping[str, Any], key: str, path: Path, kind: str, what: str) -> str | None:
+        value = _text(obj, key)
+        codes = self.ref.lists[kind]
+        if value is not None and value not in codes:
+            choices = f" (one of: {', '.join(codes)})" if len(codes) <= _LIST_CODES_UP_TO else ""
+            self.bad(path, f"{_quoted(value)} is not {what}{choices}")
             return None
         return value
 
-    def instant(self, obj: Mapping[str, Any], key: str, path: str) -> datetime | None:
-        value = self.text(obj, key)
+    def top_code(self, obj: Mapping[str, Any], key: str, kind: str, what: str) -> str | None:
+        return self.code(obj, key, (key,), kind, what)
+
+    def instant(self, obj: Mapping[str, Any], key: str) -> datetime | None:
+        value = _text(obj, key)
         if value is None:
+            return None
+        shape = _DATE_TIME.fullmatch(value)
+        if shape is None:
+            self.bad((key,), f"{_quoted(value)} is not a date and time like 2026-11-20T23:40:00+07:00")
+            return None
+        if shape["offset"] is None:
+            self.bad((key,), f"{_quoted(value)} has no time zone offset (add +07:00)")
             return None
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            self.bad(path, f"'{value}' is not a date and time like 2026-11-20T23:40:00+07:00")
+        except ValueError as exc:
+            self.bad((key,), f"{_quoted(value)} is not a date and time: {exc}")
             return None
-        if moment.tzinfo is None:
-            self.bad(path, f"'{value}' has no time zone offset (add +07:00)")
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_OFFSET:
+            self.bad((key,), f"{_quoted(value)} has a time zone offset beyond ±14:00")
             return None
-        if moment < EARLIEST or moment > self.now + timedelta(days=1):
-            self.bad(path, f"'{value}' is outside 1990 to today")
+        if moment.year < EARLIEST_YEAR or moment > self.now + FUTURE_SLACK:
+            self.bad((key,), f"{_quoted(value)} is outside {EARLIEST_YEAR} to today")
             return None
         return moment
 
-    def day(self, obj: Mapping[str, Any], key: str, path: str, *, past: bool = False) -> date | None:
-        value = self.text(obj, key)
+    def day(self, obj: Mapping[str, Any], key: str, path: Path, *, past: bool = False) -> date | None:
+        value = _text(obj, key)
         if value is None:
             return None
         try:
-            if not _DATE.match(value):
-                raise ValueError
+            if not _DATE.fullmatch(value):
+                raise ValueError(value)
             parsed = date.fromisoformat(value)
         except ValueError:
-            self.bad(path, f"'{value}' is not a real date in the form YYYY-MM-DD")
+            self.bad(path, f"{_quoted(value)} is not a real date in the form YYYY-MM-DD")
             return None
-        if parsed.year < 1900 or (past and parsed > self.now.date()):
-            self.bad(path, f"'{value}' is {'in the future' if past else 'before 1900'}")
+        if parsed < EARLIEST_DATE:
+            self.bad(path, f"{_quoted(value)} is before {EARLIEST_DATE.year}")
+            return None
+        if past and parsed > self.today:
+            self.bad(path, f"{_quoted(value)} is in the future")
             return None
         return parsed
 
-    def money(self, obj: Mapping[str, Any], key: str, path: str) -> int | None:
+    def coordinate(self, obj: Mapping[str, Any], key: str, limit: int) -> float | None:
         value = obj.get(key)
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None
+        if not (math.isfinite(value) and -limit <= value <= limit):
+            self.bad((key,), f"{_shown(value)} is outside -{limit}..{limit}")
+            return None
+        return float(value)
+
+    def money(self, obj: Mapping[str, Any], key: str, path: Path) -> int | None:
+        value = obj.get(key)
+        if not _is_int(value):
             return None
         if value >= MAX_MONEY:
-            self.bad(path, f"{value} đồng is not a plausible amount")
+            self.bad(path, f"{_shown(value)} đồng is not a plausible amount (the limit is 10^15)")
             return None
-        return value
+        return int(value)
 
-    def quantity(self, obj: Mapping[str, Any], path: str) -> Decimal | None:
+    def quantity(self, obj: Mapping[str, Any], path: Path) -> Decimal | None:
         raw = obj.get("quantity")
-        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            return None
-        try:
-            value = Decimal(str(raw).strip().replace(",", "."))
-        except InvalidOperation:
-            self.bad(path, f"'{raw}' is not a number")
+        if _is_int(raw):
+            value, shown = Decimal(raw), _shown(raw)
+        elif isinstance(raw, str):
+            shown = _quoted(raw)
+            if not _DECIMAL.fullmatch(raw):
+                hint = ' (write decimals with a point, e.g. "2.5")' if "," in raw else ""
+                self.bad(path, f"{shown} is not a number{hint}")
+                return None
+            value = Decimal(raw)
+        else:
             return None
         if not value.is_finite() or value <= 0 or value >= MAX_QUANTITY:
-            self.bad(path, f"'{raw}' must be a positive quantity below 10^12")
+            self.bad(path, f"{shown} must be a positive quantity below 10^12")
             return None
-        if value.as_tuple().exponent < -6:  # type: ignore[operator]
-            self.bad(path, f"'{raw}' has more than 6 decimal places")
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+            self.bad(path, f"{shown} has more than {MAX_DECIMAL_PLACES} decimal places")
             return None
         return value
 
-    def items(self, obj: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
-        value = obj.get(key)
+    def each[T](
+        self, obj: Mapping[str, Any], key: str, read: Callable[[Path, Mapping[str, Any]], T | None]
+    ) -> tuple[T, ...] | None:
+        value = obj.get(key, [])
         if not isinstance(value, list):
-            return []
-        return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+            return None
+        return _all([read((key, i), v) if isinstance(v, dict) else None for i, v in enumerate(value)])
+
+    # -- the case and its parts --------------------------------------------------------------
 
     def case(self, raw: Mapping[str, Any]) -> CaseInput | None:
-        occurred = self.instant(raw, "occurred_at", "occurred_at")
-        detected = self.instant(raw, "detected_at", "detected_at")
-        if occurred and detected and detected < occurred:
-            self.bad("detected_at", "is before occurred_at")
-        commune = self.text(raw, "commune_code")
+        occurred = self.instant(raw, "occurred_at")
+        detected = self.instant(raw, "detected_at")
+        if occurred is not None and detected is not None and detected < occurred:
+            self.bad(("detected_at",), f"is before occurred_at ({_quoted(raw['detected_at'])})")
+        commune = _text(raw, "commune_code")
         if commune is not None and commune not in self.ref.communes:
-            self.bad("commune_code", f"'{commune}' is not an An Giang commune code")
-        for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-            value = raw.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
-                self.bad(key, f"{value} is outside {low}..{high}")
-        group = self.code(raw, "violation_group", "violation_groups", "violation_group", "a violation group")
-        location = self.code(raw, "location_kind", "location_kinds", "location_kind", "a location kind")
-        detection = self.code(raw, "detection", "detection_methods", "detection", "a detection method")
-        lead = self.code(raw, "lead_force", "forces", "lead_force", "a force code") or "border_guard"
-        cooperating: list[str] = []
-        for i, force in enumerate(raw.get("cooperating_forces") or []):
-            if not isinstance(force, str):
-                continue
-            path = f"cooperating_forces[{i}]"
-            if force not in self.ref.lists["forces"]:
-                self.bad(path, f"'{force}' is not a force code")
-            elif force == lead:
-                self.bad(path, f"'{force}' is the lead force; a joint case lists it only once")
-            elif force in cooperating:
-                self.bad(path, f"'{force}' is listed twice")
-            else:
-                cooperating.append(force)
-        goods = [g for i, item in self.items(raw, "goods") if (g := self.goods(i, item))]
-        parties = [p for i, item in self.items(raw, "parties") if (p := self.party(i, item))]
-        vehicles = [v for i, item in self.items(raw, "vehicles") if (v := self.vehicle(i, item))]
-        documents = [d for i, item in self.items(raw, "documents") if (d := self.document(i, item))]
-        attachments = [a for i, item in self.items(raw, "attachments") if (a := self.attachment(i, item))]
-        handling_raw = raw.get("handling")
+            self.bad(("commune_code",), f"{_quoted(commune)} is not an An Giang commune code")
+        latitude = self.coordinate(raw, "latitude", 90)
+        longitude = self.coordinate(raw, "longitude", 180)
+        group = self.top_code(raw, "violation_group", "violation_groups", "a violation group")
+        location = self.top_code(raw, "location_kind", "location_kinds", "a location kind")
+        detection = self.top_code(raw, "detection", "detection_methods", "a detection method")
+        lead = self.top_code(raw, "lead_force", "forces", "a force code")
+        cooperating = self.cooperating(raw, _text(raw, "lead_force") or DEFAULT_LEAD_FORCE)
+        goods = self.each(raw, "goods", self.goods)
+        parties = self.each(raw, "parties", self.party)
+        vehicles = self.each(raw, "vehicles", self.vehicle)
+        documents = self.each(raw, "documents", self.document)
+        attachments = self.each(raw, "attachments", self.attachment)
+        handling_raw = raw.get("handling", {})
         handling = self.handling(handling_raw if isinstance(handling_raw, dict) else {})
-        if self.problems or occurred is None or group is None:
+        if (
+            self.problems
+            or occurred is None
+            or group is None
+            or cooperating is None
+            or goods is None
+            or parties is None
+            or vehicles is None
+            or documents is None
+            or attachments is None
+        ):
             return None
         return CaseInput(
-            occurred_at=occurred, detected_at=detected, violation_group=group,
-            place=self.text(raw, "place") or "", commune_code=commune, location_kind=location,
-            latitude=raw.get("latitude"), longitude=raw.get("longitude"),
-            violation=self.text(raw, "violation") or "", legal_basis=self.text(raw, "legal_basis"),
-            detection=detection, ownerless=bool(raw.get("ownerless", False)), lead_force=lead,
-            cooperating_forces=tuple(cooperating), campaign_id=self.text(raw, "campaign_id"),
-            summary=self.text(raw, "summary") or "", goods=tuple(goods), parties=tuple(parties),
-            vehicles=tuple(vehicles), documents=tuple(documents), attachments=tuple(attachments),
+            occurred_at=occurred,
+            violation_group=group,
+            place=_text(raw, "place") or "",
+            detected_at=detected,
+            commune_code=commune,
+            location_kind=location,
+            latitude=latitude,
+            longitude=longitude,
+            violation=_text(raw, "violation") or "",
+            legal_basis=_text(raw, "legal_basis"),
+            detection=detection,
+            ownerless=raw.get("ownerless") is True,
+            lead_force=lead or DEFAULT_LEAD_FORCE,
+            cooperating_forces=cooperating,
+            campaign_id=_text(raw, "campaign_id"),
+            summary=_text(raw, "summary") or "",
+            goods=goods,
+            parties=parties,
+            vehicles=vehicles,
+            documents=documents,
+            attachments=attachments,
             handling=handling,
         )
 
-    def goods(self, i: int, raw: Mapping[str, Any]) -> GoodsInput | None:
-        base = f"goods[{i}]"
-        code = self.text(raw, "commodity")
-        commodity = self.ref.commodities.get(code) if code else None
-        if code and commodity is None:
-            self.bad(f"{base}.commodity", f"'{code}' is not a commodity code")
-        unit = self.text(raw, "unit")
+    def cooperating(self, raw: Mapping[str, Any], lead: str) -> tuple[str, ...] | None:
+        value = raw.get("cooperating_forces", [])
+        if not isinstance(value, list):
+            return None
+        seen: list[str] = []
+        for i, force in enumerate(value):
+            if not isinstance(force, str) or not force:
+                continue  # the schema reports it
+            path = ("cooperating_forces", i)
+            if force not in self.ref.lists["forces"]:
+                self.bad(path, f"{_quoted(force)} is not a force code")
+            elif force == lead:
+                self.bad(path, f"{_quoted(force)} is the lead force; a joint case lists it only once")
+            elif force in seen:
+                self.bad(path, f"{_quoted(force)} is listed twice")
+            else:
+                seen.append(force)
+        return tuple(seen) if len(seen) == len(value) else None
+
+    def goods(self, path: Path, raw: Mapping[str, Any]) -> GoodsInput | None:
+        code = _text(raw, "commodity")
+        commodity = self.ref.commodities.get(code) if code is not None else None
+        if code is not None and commodity is None:
+            self.bad((*path, "commodity"), f"{_quoted(code)} is not a commodity code")
+        unit = _text(raw, "unit")
         if commodity is not None and unit is not None and not commodity.accepts(unit):
-            self.bad(f"{base}.unit", f"'{unit}' is not a unit of {commodity.code} "
-                                     f"(use {', '.join(commodity.units)})")
-        quantity = self.quantity(raw, f"{base}.quantity")
-        value = self.money(raw, "value_vnd", f"{base}.value_vnd")
-        if commodity is None or unit is None or quantity is None or not commodity.accepts(unit):
+            self.bad(
+                (*path, "unit"),
+                f"{_quoted(unit)} is not a unit of {commodity.code} (use {', '.join(commodity.units)})",
+            )
+            unit = None
+        quantity = self.quantity(raw, (*path, "quantity"))
+        value = self.money(raw, "value_vnd", (*path, "value_vnd"))
+        if commodity is None or unit is None or quantity is None:
             return None
         return GoodsInput(
-            commodity=commodity.code, quantity=quantity, unit=unit,
-            description=self.text(raw, "description") or "", value_vnd=value,
-            condition=self.text(raw, "condition"), origin_country=self.text(raw, "origin_country"),
-            disposition=self.text(raw, "disposition"), note=self.text(raw, "note"),
+            commodity=commodity.code,
+            quantity=quantity,
+            unit=unit,
+            description=_text(raw, "description") or "",
+            value_vnd=value,
+            condition=_text(raw, "condition"),
+            origin_country=_text(raw, "origin_country"),
+            disposition=_text(raw, "disposition"),
+            note=_text(raw, "note"),
         )
 
-    def party(self, i: int, raw: Mapping[str, Any]) -> PartyInput | None:
-        base = f"parties[{i}]"
-        role = self.code(raw, "role", "party_roles", f"{base}.role", "a party role")
-        name = self.text(raw, "full_name")
-        if raw.get("full_name") is not None and name is None:
-            self.bad(f"{base}.full_name", "must not be empty")
-        birth = self.day(raw, "birth_date", f"{base}.birth_date", past=True)
-        issued = self.day(raw, "id_issued_on", f"{base}.id_issued_on", past=True)
-        kind = self.text(raw, "kind")
-        if role is None or name is None or kind not in ("person", "organisation"):
+    def party(self, path: Path, raw: Mapping[str, Any]) -> PartyInput | None:
+        role = self.code(raw, "role", (*path, "role"), "party_roles", "a party role")
+        birth = self.day(raw, "birth_date", (*path, "birth_date"), past=True)
+        issued = self.day(raw, "id_issued_on", (*path, "id_issued_on"), past=True)
+        kind, name, gender = _text(raw, "kind"), _text(raw, "full_name"), _text(raw, "gender")
+        if role is None or name is None or kind not in _PARTY_KINDS or gender not in (*_GENDERS, None):
             return None
         return PartyInput(
-            kind=kind, role=role, full_name=name, birth_date=birth, gender=self.text(raw, "gender"),
-            nationality=self.text(raw, "nationality"), id_number=self.text(raw, "id_number"),
-            id_issued_on=issued, id_issued_by=self.text(raw, "id_issued_by"),
-            occupation=self.text(raw, "occupation"), address=self.text(raw, "address"),
-            tax_code=self.text(raw, "tax_code"), representative=self.text(raw, "representative"),
+            kind=kind,
+            role=role,
+            full_name=name,
+            birth_date=birth,
+            gender=gender,
+            nationality=_text(raw, "nationality"),
+            id_number=_text(raw, "id_number"),
+            id_issued_on=issued,
+            id_issued_by=_text(raw, "id_issued_by"),
+            occupation=_text(raw, "occupation"),
+            address=_text(raw, "address"),
+            tax_code=_text(raw, "tax_code"),
+            representative=_text(raw, "representative"),
         )
 
-    def vehicle(self, i: int, raw: Mapping[str, Any]) -> VehicleInput | None:
-        kind = self.code(raw, "kind", "vehicle_kinds", f"vehicles[{i}].kind", "a vehicle kind")
+    def vehicle(self, path: Path, raw: Mapping[str, Any]) -> VehicleInput | None:
+        kind = self.code(raw, "kind", (*path, "kind"), "vehicle_kinds", "a vehicle kind")
         if kind is None:
             return None
-        return VehicleInput(kind=kind, plate=self.text(raw, "plate") or "",
-                            description=self.text(raw, "description"))
+        return VehicleInput(kind=kind, plate=_text(raw, "plate") or "", description=_text(raw, "description"))
 
-    def document(self, i: int, raw: Mapping[str, Any]) -> DocumentInput | None:
-        base = f"documents[{i}]"
-        form = self.code(raw, "form_code", "form_codes", f"{base}.form_code", "a form code")
-        issued = self.day(raw, "date", f"{base}.date")
-        number = self.text(raw, "number")
+    def document(self, path: Path, raw: Mapping[str, Any]) -> DocumentInput | None:
+        form = self.code(raw, "form_code", (*path, "form_code"), "form_codes", "a form code")
+        issued = self.day(raw, "date", (*path, "date"))
+        number = _text(raw, "number")
         if form is None or number is None:
             return None
-        return DocumentInput(form_code=form, number=number, issued_on=issued, signer=self.text(raw, "signer"))
+        return DocumentInput(form_code=form, number=number, issued_on=issued, signer=_text(raw, "signer"))
 
-    def attachment(self, i: int, raw: Mapping[str, Any]) -> AttachmentInput | None:
-        sha = self.text(raw, "sha256")
-        if sha is not None and not _SHA256.match(sha):
-            self.bad(f"attachments[{i}].sha256", "must be 64 lower-case hexadecimal characters")
+    def attachment(self, path: Path, raw: Mapping[str, Any]) -> AttachmentInput | None:
+        sha = raw.get("sha256")
+        if isinstance(sha, str) and not _SHA256.fullmatch(sha):
+            self.bad((*path, "sha256"), f"must be 64 lower-case hexadecimal characters, got {_quoted(sha)}")
             return None
-        filename, mime, size = self.text(raw, "filename"), self.text(raw, "mime"), raw.get("size")
-        if sha is None or filename is None or mime is None or not isinstance(size, int):
+        filename, mime, size = _text(raw, "filename"), _text(raw, "mime"), raw.get("size")
+        if not isinstance(sha, str) or filename is None or mime is None or not _is_int(size):
             return None
-        return AttachmentInput(sha256=sha, filename=filename, mime=mime, size=size,
-                               caption=self.text(raw, "caption"))
+        return AttachmentInput(
+            sha256=sha, filename=filename, mime=mime, size=int(size), caption=_text(raw, "caption")
+        )
 
     def handling(self, raw: Mapping[str, Any]) -> HandlingInput:
+        path: Path = ("handling",)
         defendants = raw.get("defendants")
         return HandlingInput(
-            outcome=self.code(raw, "outcome", "outcomes", "handling.outcome", "an outcome"),
-            decision_no=self.text(raw, "decision_no"),
-            decision_date=self.day(raw, "decision_date", "handling.decision_date"),
-            fine_vnd=self.money(raw, "fine_vnd", "handling.fine_vnd"),
-            proceeds_vnd=self.money(raw, "proceeds_vnd", "handling.proceeds_vnd"),
-            tax_vnd=self.money(raw, "tax_vnd", "handling.tax_vnd"),
-            receiving_agency=self.text(raw, "receiving_agency"),
-            defendants=defendants if isinstance(defendants, int) and not isinstance(defendants, bool) else None,
+            outcome=self.code(raw, "outcome", (*path, "outcome"), "outcomes", "an outcome"),
+            decision_no=_text(raw, "decision_no"),
+            decision_date=self.day(raw, "decision_date", (*path, "decision_date")),
+            fine_vnd=self.money(raw, "fine_vnd", (*path, "fine_vnd")),
+            proceeds_vnd=self.money(raw, "proceeds_vnd", (*path, "proceeds_vnd")),
+            tax_vnd=self.money(raw, "tax_vnd", (*path, "tax_vnd")),
+            receiving_agency=_text(raw, "receiving_agency"),
+            defendants=int(defendants) if _is_int(defendants) else None,
         )
 
 
-def parse_cases(
-    data: object, reference: Reference, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> list[CaseInput]:
-    """One case object or a non-empty list of them, all valid, or ``ValidationError`` listing
-    every problem as ``path: reason``."""
+# ---------------------------------------------------------------------------------------------
+# Public functions
+
+
+def parse_cases(data: object, reference: Reference, *, now: datetime | None = None) -> list[CaseInput]:
+    """One case object or a non-empty list of them (as ``json.loads`` gives them), all valid.
+
+    Raises ``ValidationError`` whose ``problems`` list every problem of every case as
+    ``path: reason``; nothing is returned unless the whole document is valid. ``now`` (aware)
+    is the moment "the future" is measured from; the current time by default.
+    """
+    moment = now if now is not None else datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("parse_cases needs an aware 'now'")
     if isinstance(data, dict):
-        items, prefixes = [data], [""]
+        items: list[object] = [data]
+        bases: list[Path] = [()]
     elif isinstance(data, list):
         if not data:
             raise ValidationError(["(document): the list holds no case"])
-        items, prefixes = data, [f"[{i}]" for i in range(len(data))]
+        items, bases = data, [(i,) for i in range(len(data))]
     else:
         raise ValidationError([f"(document): expected a case object or a list of cases, got {_shown(data)}"])
     problems: list[str] = []
-    parsed: list[CaseInput] = []
-    moment = now()
-    for raw, prefix in zip(items, prefixes, strict=True):
+    cases: list[CaseInput] = []
+    for raw, base in zip(items, bases, strict=True):
         if not isinstance(raw, dict):
-            problems.append(f"{prefix or '(document)'}: expected a case object, got {_shown(raw)}")
+            where = _render(base) if base else "(document)"
+            problems.append(f"{where}: expected a case object, got {_shown(raw)}")
             continue
-        raw = nfc_deep(raw)
-        errors = sorted(_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+        found, fatal = _scan(raw, base)
+        problems += found
+        if fatal:
+            continue
+        clean = nfc_deep(raw)
+        errors = sorted(_validator().iter_errors(clean), key=lambda e: _path_key(e.absolute_path))
         for error in errors:
-            problems += _schema_problems(error, prefix)
-        checker = _Checker(reference, prefix, moment)
-        case = checker.case(raw)
-        problems += checker.problems
-        if case is not None and not errors:
-            parsed.append(case)
+            problems += _schema_problems(error, base)
+        reader = _CaseReader(reference, base, moment)
+        case = reader.case(clean)
+        problems += reader.problems
+        if case is None and not (found or errors or reader.problems):
+            raise RuntimeError(f"{_render(base)}: case not read, yet no problem was recorded")
+        if case is not None and not (found or errors):
+            cases.append(case)
     if problems:
         raise ValidationError(list(dict.fromkeys(problems)))
-    return parsed
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
+    return cases
 
 
 def load_json_text(text: str, source: str) -> object:
-    """Parse JSON, turning syntax errors into a message with the line and column."""
-    if len(text.encode("utf-8", errors="replace")) > MAX_DOCUMENT_BYTES:
-        raise ValidationError([f"{source}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"])
+    """Parse a JSON document; any fault becomes a ``ValidationError`` naming ``source``.
+
+    Refuses documents over 50 MB, NaN and Infinity, numbers too large to be real, and an object
+    that names the same key twice (JSON would silently keep the last). A leading byte-order mark
+    is ignored.
+    """
+    size = len(text)
+    if size * 4 > MAX_DOCUMENT_BYTES:  # only then can the UTF-8 form exceed the limit
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_DOCUMENT_BYTES:
+        mib = 1024 * 1024
+        raise ValidationError(
+            [
+                f"{source}: {size / mib:.1f} MB is larger than the {MAX_DOCUMENT_BYTES // mib} MB limit "
+                "for a case file; split it into several files"
+            ]
+        )
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ValidationError([f"{source}: empty; expected a case object or a list of cases"])
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_whole_number,
+            object_pairs_hook=_unique_keys,
+        )
     except json.JSONDecodeError as exc:
         raise ValidationError([f"{source}: line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
     except ValueError as exc:
@@ -354,49 +619,146 @@ def load_json_text(text: str, source: str) -> object:
         raise ValidationError([f"{source}: nested too deeply"]) from None
 
 
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not allowed in JSON (give a number or leave the field out)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {_clip(text, 40)} is too large")
+    return value
+
+
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"the number {_clip(text, 24)} has more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {_shown(key)} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _decimal_text(value: Decimal) -> str:
+    """Plain decimal text without exponent or trailing fractional zeros: "1500", "2.5"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def case_input_to_json(case: CaseInput) -> dict[str, Any]:
-    """The interchange form of a ``CaseInput`` (parses back to an equal value)."""
+    """The interchange form of a valid ``CaseInput``; ``parse_cases`` reads it back to an equal value.
 
-    def clean(values: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in values.items() if v not in (None, "", [], {})}
-
-    def day(value: date | None) -> str | None:
-        return value.isoformat() if value else None
-
-    from db.types import decimal_text
-
+    Fields without a value are left out; quantities are decimal text, dates ISO, and times ISO
+    with their offset.
+    """
     h = case.handling
-    return clean({
-        "occurred_at": case.occurred_at.isoformat(),
-        "detected_at": case.detected_at.isoformat() if case.detected_at else None,
-        "place": case.place, "commune_code": case.commune_code, "location_kind": case.location_kind,
-        "latitude": case.latitude, "longitude": case.longitude,
-        "violation_group": case.violation_group, "violation": case.violation,
-        "legal_basis": case.legal_basis, "detection": case.detection, "ownerless": case.ownerless,
-        "lead_force": case.lead_force, "cooperating_forces": list(case.cooperating_forces),
-        "campaign_id": case.campaign_id, "summary": case.summary,
-        "goods": [clean({
-            "commodity": g.commodity, "description": g.description,
-            "quantity": decimal_text(g.quantity), "unit": g.unit, "value_vnd": g.value_vnd,
-            "condition": g.condition, "origin_country": g.origin_country,
-            "disposition": g.disposition, "note": g.note,
-        }) for g in case.goods],
-        "parties": [clean({
-            "kind": p.kind, "role": p.role, "full_name": p.full_name, "birth_date": day(p.birth_date),
-            "gender": p.gender, "nationality": p.nationality, "id_number": p.id_number,
-            "id_issued_on": day(p.id_issued_on), "id_issued_by": p.id_issued_by,
-            "occupation": p.occupation, "address": p.address, "tax_code": p.tax_code,
-            "representative": p.representative,
-        }) for p in case.parties],
-        "vehicles": [clean({"kind": v.kind, "plate": v.plate, "description": v.description})
-                     for v in case.vehicles],
-        "documents": [clean({"form_code": d.form_code, "number": d.number, "date": day(d.issued_on),
-                             "signer": d.signer}) for d in case.documents],
-        "attachments": [clean({"sha256": a.sha256, "filename": a.filename, "mime": a.mime,
-                               "size": a.size, "caption": a.caption}) for a in case.attachments],
-        "handling": clean({
-            "outcome": h.outcome, "decision_no": h.decision_no, "decision_date": day(h.decision_date),
-            "fine_vnd": h.fine_vnd, "proceeds_vnd": h.proceeds_vnd, "tax_vnd": h.tax_vnd,
-            "receiving_agency": h.receiving_agency, "defendants": h.defendants,
-        }),
-    }) | {"ownerless": case.ownerless}
+    document = _drop_empty(
+        {
+            "occurred_at": case.occurred_at.isoformat(),
+            "detected_at": case.detected_at.isoformat() if case.detected_at is not None else None,
+            "place": case.place,
+            "commune_code": case.commune_code,
+            "location_kind": case.location_kind,
+            "latitude": case.latitude,
+            "longitude": case.longitude,
+            "violation_group": case.violation_group,
+            "violation": case.violation,
+            "legal_basis": case.legal_basis,
+            "detection": case.detection,
+            "lead_force": case.lead_force,
+            "cooperating_forces": list(case.cooperating_forces),
+            "campaign_id": case.campaign_id,
+            "summary": case.summary,
+            "goods": [
+                _drop_empty(
+                    {
+                        "commodity": g.commodity,
+                        "description": g.description,
+                        "quantity": _decimal_text(g.quantity),
+                        "unit": g.unit,
+                        "value_vnd": g.value_vnd,
+                        "condition": g.condition,
+                        "origin_country": g.origin_country,
+                        "disposition": g.disposition,
+                        "note": g.note,
+                    }
+                )
+                for g in case.goods
+            ],
+            "parties": [
+                _drop_empty(
+                    {
+                        "kind": p.kind,
+                        "role": p.role,
+                        "full_name": p.full_name,
+                        "birth_date": _iso(p.birth_date),
+                        "gender": p.gender,
+                        "nationality": p.nationality,
+                        "id_number": p.id_number,
+                        "id_issued_on": _iso(p.id_issued_on),
+                        "id_issued_by": p.id_issued_by,
+                        "occupation": p.occupation,
+                        "address": p.address,
+                        "tax_code": p.tax_code,
+                        "representative": p.representative,
+                    }
+                )
+                for p in case.parties
+            ],
+            "vehicles": [
+                _drop_empty({"kind": v.kind, "plate": v.plate, "description": v.description})
+                for v in case.vehicles
+            ],
+            "documents": [
+                _drop_empty(
+                    {
+                        "form_code": d.form_code,
+                        "number": d.number,
+                        "date": _iso(d.issued_on),
+                        "signer": d.signer,
+                    }
+                )
+                for d in case.documents
+            ],
+            "attachments": [
+                _drop_empty(
+                    {
+                        "sha256": a.sha256,
+                        "filename": a.filename,
+                        "mime": a.mime,
+                        "size": a.size,
+                        "caption": a.caption,
+                    }
+                )
+                for a in case.attachments
+            ],
+            "handling": _drop_empty(
+                {
+                    "outcome": h.outcome,
+                    "decision_no": h.decision_no,
+                    "decision_date": _iso(h.decision_date),
+                    "fine_vnd": h.fine_vnd,
+                    "proceeds_vnd": h.proceeds_vnd,
+                    "tax_vnd": h.tax_vnd,
+                    "receiving_agency": h.receiving_agency,
+                    "defendants": h.defendants,
+                }
+            ),
+        }
+    )
+    document["ownerless"] = case.ownerless
+    return document
