@@ -71,7 +71,9 @@ def record(
 ) -> m.AuditEvent:
     """Append one event to the chain. Call inside the write transaction that made the change."""
     diff_text = json.dumps(
-        {k: canonical(v) for k, v in diff.items()}, sort_keys=True, ensure_ascii=False,
+        {k: canonical(v) for k, v in diff.items()},
+        sort_keys=True,
+        ensure_ascii=False,
         separators=(",", ":"),
     )
     sealed = state_hash(sealed_state)
@@ -88,8 +90,9 @@ def record(
         diff=diff_text,
         state_hash=sealed,
         prev_hash=prev,
-        hash=event_hash(prev, at_text, station_id, actor, action, entity, entity_id, version,
-                        diff_text, sealed),
+        hash=event_hash(
+            prev, at_text, station_id, actor, action, entity, entity_id, version, diff_text, sealed
+        ),
     )
     session.add(event)
     session.flush()
@@ -119,9 +122,7 @@ def history(session: Session, entity_id: str) -> list[HistoryEntry]:
     rows = session.execute(
         select(m.AuditEvent).where(m.AuditEvent.entity_id == entity_id).order_by(m.AuditEvent.seq)
     ).scalars()
-    return [
-        HistoryEntry(e.seq, e.at, e.actor, e.action, e.version, json.loads(e.diff)) for e in rows
-    ]
+    return [HistoryEntry(e.seq, e.at, e.actor, e.action, e.version, json.loads(e.diff)) for e in rows]
 
 
 @dataclass
@@ -173,11 +174,22 @@ def verify(
             if cancel:
                 cancel.check()
         at = utc_text(e["at"])
-        recomputed = event_hash(e["prev_hash"], at, e["station_id"], e["actor"], e["action"],
-                                e["entity"], e["entity_id"], e["version"], e["diff"], e["state_hash"])
+        recomputed = event_hash(
+            e["prev_hash"],
+            at,
+            e["station_id"],
+            e["actor"],
+            e["action"],
+            e["entity"],
+            e["entity_id"],
+            e["version"],
+            e["diff"],
+            e["state_hash"],
+        )
         if e["prev_hash"] != expected_prev:
             report.problems.append(
-                f"audit event {e['seq']}: chain broken before it (an event was removed, inserted or reordered)"
+                f"audit event {e['seq']}: chain broken before it "
+                "(an event was removed, inserted or reordered)"
             )
         if recomputed != e["hash"]:
             report.problems.append(f"audit event {e['seq']}: its contents were edited")
@@ -189,8 +201,15 @@ def verify(
     for entity, table in SINGLE_ROW.items():
         for row in conn.execution_options(yield_per=5000).execute(select(table)):
             mapping = row._mapping
-            _compare(entity, mapping["id"], _label(entity, mapping), row_state(table, mapping),
-                     sealed, seen, report)
+            _compare(
+                entity,
+                mapping["id"],
+                _label(entity, mapping),
+                row_state(table, mapping),
+                sealed,
+                seen,
+                report,
+            )
     for entity_id, (entity, _hash, version, seq) in sealed.items():
         if entity_id not in seen:
             report.problems.append(
@@ -220,7 +239,9 @@ def _compare(
     seen.add(entity_id)
     known = sealed.get(entity_id)
     if known is None:
-        report.problems.append(f"{label} (id {entity_id}): has no audit event (inserted behind the app's back)")
+        report.problems.append(
+            f"{label} (id {entity_id}): has no audit event (inserted behind the app's back)"
+        )
     elif known[1] != state_hash(state):
         report.problems.append(
             f"{label} (id {entity_id}): differs from its last audited state "
@@ -250,14 +271,17 @@ def _verify_cases(
             head = heads[name]
             # Child rows whose case sorts before this one belong to no case: report them.
             while head is not None and head[0] < case["id"]:
-                report.problems.append(f"{name} rows of unknown case {head[0]}: inserted behind the app's back")
+                report.problems.append(
+                    f"{name} rows of unknown case {head[0]}: inserted behind the app's back"
+                )
                 head = next(stream, None)
             if head is not None and head[0] == case["id"]:
                 children[name] = head[1]
                 head = next(stream, None)
             heads[name] = head
-        _compare("case", case["id"], f"case {case['number']}", case_state(case, children),
-                 sealed, seen, report)
+        _compare(
+            "case", case["id"], f"case {case['number']}", case_state(case, children), sealed, seen, report
+        )
         done += 1
         if done % 20000 == 0:
             progress(total + done, total * 2)

@@ -85,13 +85,24 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     password = _password(f"Password for the new admin {args.admin}: ", confirm=True)
     ctx = init_register(
-        args.data_dir, kind=args.kind, code=args.code, name=args.name,
-        admin_username=args.admin, admin_full_name=args.admin_name, admin_password=password,
-        force=getattr(args, "force", "border_guard"), commune_code=getattr(args, "commune", None),
-        header_lines=getattr(args, "header_line", None) or [], db_url=args.db_url,
+        args.data_dir,
+        kind=args.kind,
+        code=args.code,
+        name=args.name,
+        admin_username=args.admin,
+        admin_full_name=args.admin_name,
+        admin_password=password,
+        force=getattr(args, "force", "border_guard"),
+        commune_code=getattr(args, "commune", None),
+        header_lines=getattr(args, "header_line", None) or [],
+        db_url=args.db_url,
     )
-    summary = {"kind": ctx.kind, "station": ctx.station_code, "data_dir": str(args.data_dir),
-               "admin": args.admin}
+    summary = {
+        "kind": ctx.kind,
+        "station": ctx.station_code,
+        "data_dir": str(args.data_dir),
+        "admin": args.admin,
+    }
     _out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir}; admin: {args.admin}")
     return 0
 
@@ -104,9 +115,16 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         raise AuthError("several admins exist: say who is acting with --user NAME")
     actor = ctx.login(username, acting_password)
     new_password = _password(f"Password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
-    view = ctx.users.add(actor, args.username, role=args.role, full_name=args.full_name,
-                         password=new_password, rank=args.rank, position=args.position,
-                         actor_password=acting_password)
+    view = ctx.users.add(
+        actor,
+        args.username,
+        role=args.role,
+        full_name=args.full_name,
+        password=new_password,
+        rank=args.rank,
+        position=args.position,
+        actor_password=acting_password,
+    )
     _out(args, view.__dict__, f"Added {view.role} {view.username} ({view.full_name})")
     return 0
 
@@ -114,8 +132,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_user_list(args: argparse.Namespace) -> int:
     ctx, actor = _session(args)
     views = ctx.users.list(actor)
-    lines = [f"{v.username:<16} {v.role:<8} {'active' if v.active else 'inactive':<8} {v.full_name}"
-             for v in views]
+    lines = [
+        f"{v.username:<16} {v.role:<8} {'active' if v.active else 'inactive':<8} {v.full_name}" for v in views
+    ]
     _out(args, [v.__dict__ for v in views], "\n".join(lines))
     return 0
 
@@ -164,9 +183,17 @@ def cmd_case_list(args: argparse.Namespace) -> int:
     ctx, actor = _session(args)
     rows = ctx.cases.list(actor, status=args.status, query=args.search, limit=args.limit)
     payload = [
-        {"id": r.id, "number": r.number, "status": r.status, "occurred_at": r.occurred_at.isoformat(),
-         "place": r.place, "violation_group": r.violation_group, "commodities": r.commodities,
-         "ownerless": r.ownerless, "version": r.version}
+        {
+            "id": r.id,
+            "number": r.number,
+            "status": r.status,
+            "occurred_at": r.occurred_at.isoformat(),
+            "place": r.place,
+            "violation_group": r.violation_group,
+            "commodities": r.commodities,
+            "ownerless": r.ownerless,
+            "version": r.version,
+        }
         for r in rows
     ]
     _out(args, payload, "\n".join(_case_line(r, ctx) for r in rows) or "No cases.")
@@ -180,8 +207,13 @@ def cmd_case_show(args: argparse.Namespace) -> int:
     document = dict(result.document)
     if args.history:
         document["history"] = [
-            {"at": h.at.isoformat(), "actor": h.actor, "action": h.action, "version": h.version,
-             "changes": h.diff}
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "action": h.action,
+                "version": h.version,
+                "changes": h.diff,
+            }
             for h in ctx.cases.history(actor, case_id)
         ]
     print(json.dumps(document, ensure_ascii=False, indent=2))
@@ -199,8 +231,11 @@ def _transition(name: str) -> Callable[[argparse.Namespace], int]:
             result = service.void(actor, case_id, args.reason)
         else:
             result = getattr(service, name)(actor, case_id)
-        _out(args, {"number": result.number, "status": result.status, "version": result.version},
-             f"{result.number}: {result.status} (version {result.version})")
+        _out(
+            args,
+            {"number": result.number, "status": result.status, "version": result.version},
+            f"{result.number}: {result.status} (version {result.version})",
+        )
         return 0
 
     return run
@@ -214,10 +249,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise AppError("--cases must be at least 1")
     if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
         password = _password("Password for the demo admin 'admin': ", confirm=True)
-        ctx = init_register(args.data_dir, kind="post", code="BP-DEMO",
-                            name="Đồn Biên phòng (dữ liệu mẫu)", admin_username="admin",
-                            admin_full_name="Quản trị viên", admin_password=password,
-                            commune_code="30325")
+        ctx = init_register(
+            args.data_dir,
+            kind="post",
+            code="BP-DEMO",
+            name="Đồn Biên phòng (dữ liệu mẫu)",
+            admin_username="admin",
+            admin_full_name="Quản trị viên",
+            admin_password=password,
+            commune_code="30325",
+        )
         actor = ctx.login("admin", password)
         print(f"Set up a demo post BP-DEMO in {args.data_dir}; admin: admin", file=sys.stderr)
     else:
@@ -246,8 +287,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     require(actor, "audit.verify")
     with ctx.sessions.engine.connect() as conn:
         report = audit.verify(conn)
-    payload = {"ok": report.ok, "events": report.events, "entities": report.entities,
-               "problems": report.problems}
+    payload = {
+        "ok": report.ok,
+        "events": report.events,
+        "entities": report.entities,
+        "problems": report.problems,
+    }
     if report.ok:
         _out(args, payload, f"Audit chain intact: {report.events} events, {report.entities} records match.")
         return 0
@@ -278,8 +323,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     ctx, actor = _session(args)
     require(actor, "register.restore")
     safety = restore_register(ctx, Path(args.file))
-    _out(args, {"restored": args.file, "previous_saved_to": str(safety)},
-         f"Restored {args.file}; the register as it was is saved in {safety}")
+    _out(
+        args,
+        {"restored": args.file, "previous_saved_to": str(safety)},
+        f"Restored {args.file}; the register as it was is saved in {safety}",
+    )
     return 0
 
 
@@ -298,14 +346,19 @@ def cmd_self_test(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print JSON instead of text")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
     parser = argparse.ArgumentParser(
         prog="outpost", description="Outpost: the border post's case register.", parents=[common]
     )
     parser.add_argument("--version", action="version", version=f"outpost {__version__}")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="register folder (default: $OUTPOST_DATA_DIR or the user data folder)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="register folder (default: $OUTPOST_DATA_DIR or the user data folder)",
+    )
     parser.add_argument("--db-url", default=None, help="database URL instead of the SQLite file")
     parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -313,7 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="start the desktop app (the default)").set_defaults(func=cmd_gui)
     sub.add_parser("self-test", help="check that this installation works").set_defaults(func=cmd_self_test)
 
-    init = sub.add_parser("init", help="set up a new register").add_subparsers(dest="kind", metavar="KIND", required=True)
+    init = sub.add_parser("init", help="set up a new register").add_subparsers(
+        dest="kind", metavar="KIND", required=True
+    )
     for kind, text in (("post", "set up this border post"), ("hq", "set up headquarters")):
         p = init.add_parser(kind, help=text, parents=[common])
         p.add_argument("--code", required=True, help="station code, e.g. BP-VX")
@@ -323,11 +378,17 @@ def build_parser() -> argparse.ArgumentParser:
         if kind == "post":
             p.add_argument("--force", default="border_guard", help="force code (default border_guard)")
             p.add_argument("--commune", default=None, help="commune code, e.g. 30325")
-            p.add_argument("--header-line", action="append", help="agency header line for printed forms (repeat)")
+            p.add_argument(
+                "--header-line", action="append", help="agency header line for printed forms (repeat)"
+            )
         p.set_defaults(func=cmd_init)
 
-    user = sub.add_parser("user", help="user accounts").add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = user.add_parser("add", help="add a user (password: OUTPOST_NEW_PASSWORD or a prompt)", parents=[common])
+    user = sub.add_parser("user", help="user accounts").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = user.add_parser(
+        "add", help="add a user (password: OUTPOST_NEW_PASSWORD or a prompt)", parents=[common]
+    )
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["officer", "chief", "admin", "analyst"])
     p.add_argument("--full-name", required=True)
@@ -340,7 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_user_unlock)
 
     case = sub.add_parser("case", help="cases").add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = case.add_parser("add", help="add cases from a JSON file (interchange format v1) or - for stdin", parents=[common])
+    p = case.add_parser(
+        "add", help="add cases from a JSON file (interchange format v1) or - for stdin", parents=[common]
+    )
     p.add_argument("file")
     p.add_argument("--submit", action="store_true", help="submit the new cases for approval")
     p.set_defaults(func=cmd_case_add)
@@ -353,8 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number")
     p.add_argument("--history", action="store_true", help="include the audit history")
     p.set_defaults(func=cmd_case_show)
-    for name, text in (("submit", "submit for approval"), ("approve", "approve a submitted case"),
-                       ("close", "close an approved case")):
+    for name, text in (
+        ("submit", "submit for approval"),
+        ("approve", "approve a submitted case"),
+        ("close", "close an approved case"),
+    ):
         p = case.add_parser(name, help=text, parents=[common])
         p.add_argument("number")
         p.set_defaults(func=_transition(name))
@@ -372,13 +438,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_demo)
 
-    aud = sub.add_parser("audit", help="the audit chain").add_subparsers(dest="action", metavar="ACTION", required=True)
-    aud.add_parser("verify", help="prove nothing was changed behind the app's back", parents=[common]).set_defaults(func=cmd_audit_verify)
+    aud = sub.add_parser("audit", help="the audit chain").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    aud.add_parser(
+        "verify", help="prove nothing was changed behind the app's back", parents=[common]
+    ).set_defaults(func=cmd_audit_verify)
 
     p = sub.add_parser("backup", help="back up the register (online, consistent)", parents=[common])
     p.add_argument("--out", help="backup file (default: backups/ in the data dir)")
     p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("restore", help="restore a backup (the current register is backed up first)", parents=[common])
+    p = sub.add_parser(
+        "restore", help="restore a backup (the current register is backed up first)", parents=[common]
+    )
     p.add_argument("file")
     p.set_defaults(func=cmd_restore)
     return parser

@@ -34,8 +34,17 @@ class UserView:
 
 
 def _view(user: m.User) -> UserView:
-    return UserView(user.id, user.username, user.full_name, user.role, user.rank, user.position,
-                    user.active, user.locked_until, user.tip_key_wrapped is not None)
+    return UserView(
+        user.id,
+        user.username,
+        user.full_name,
+        user.role,
+        user.rank,
+        user.position,
+        user.active,
+        user.locked_until,
+        user.tip_key_wrapped is not None,
+    )
 
 
 class UserService:
@@ -43,8 +52,16 @@ class UserService:
         self.ctx = ctx
 
     def add(
-        self, actor: Actor, username: str, *, role: str, full_name: str, password: str,
-        rank: str | None = None, position: str | None = None, actor_password: str | None = None,
+        self,
+        actor: Actor,
+        username: str,
+        *,
+        role: str,
+        full_name: str,
+        password: str,
+        rank: str | None = None,
+        position: str | None = None,
+        actor_password: str | None = None,
     ) -> UserView:
         """Create an account. Chiefs and admins also get the station's tip key when the acting
         admin's password is given to unlock it."""
@@ -52,7 +69,9 @@ class UserService:
         username = nfc(username)
         problems = []
         if not USERNAME.match(username):
-            problems.append(f"username: '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
+            problems.append(
+                f"username: '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'"
+            )
         if role not in ROLES:
             problems.append(f"role: '{role}' is not one of {', '.join(ROLES)}")
         if not nfc(full_name):
@@ -71,16 +90,30 @@ class UserService:
                     secret = keywrap.unwrap(me.tip_key_wrapped, actor_password)
                     wrapped = keywrap.wrap(secret, password)
             user = m.User(
-                station_id=actor.station_id, username=username, full_name=nfc(full_name),
-                rank=nfc(rank) if rank else None, position=nfc(position) if position else None,
-                role=role, password_hash=self.ctx.hasher.hash(password), active=True,
-                failed_logins=0, tip_key_wrapped=wrapped, created_at=now, version=1,
+                station_id=actor.station_id,
+                username=username,
+                full_name=nfc(full_name),
+                rank=nfc(rank) if rank else None,
+                position=nfc(position) if position else None,
+                role=role,
+                password_hash=self.ctx.hasher.hash(password),
+                active=True,
+                failed_logins=0,
+                tip_key_wrapped=wrapped,
+                created_at=now,
+                version=1,
             )
             session.add(user)
             session.flush()
             audit.record(
-                session, at=now, station_id=actor.station_id, actor=actor.username, action="create",
-                entity="user", entity_id=user.id, version=1,
+                session,
+                at=now,
+                station_id=actor.station_id,
+                actor=actor.username,
+                action="create",
+                entity="user",
+                entity_id=user.id,
+                version=1,
                 diff={"username": [None, username], "role": [None, role]},
                 sealed_state=row_state(m.User.__table__, user),  # type: ignore[arg-type]
             )
@@ -111,14 +144,21 @@ class UserService:
             except Exception:
                 raise AuthError("the current password is wrong; nothing was changed") from None
             if user.tip_key_wrapped is not None:
-                user.tip_key_wrapped = keywrap.wrap(keywrap.unwrap(user.tip_key_wrapped, old_password),
-                                                    new_password)
+                user.tip_key_wrapped = keywrap.wrap(
+                    keywrap.unwrap(user.tip_key_wrapped, old_password), new_password
+                )
             user.password_hash = self.ctx.hasher.hash(new_password)
             user.version += 1
             session.flush()
             audit.record(
-                session, at=now, station_id=actor.station_id, actor=actor.username,
-                action="change_password", entity="user", entity_id=user.id, version=user.version,
+                session,
+                at=now,
+                station_id=actor.station_id,
+                actor=actor.username,
+                action="change_password",
+                entity="user",
+                entity_id=user.id,
+                version=user.version,
                 diff={"password": ["***", "***"]},
                 sealed_state=row_state(m.User.__table__, user),  # type: ignore[arg-type]
             )

@@ -14,7 +14,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 
-
 class SchemaError(Exception):
     """The database cannot be opened as a register of this version. Nothing was changed."""
 
@@ -57,7 +56,9 @@ def precheck_sqlite(path: Path) -> str:
     foreign or newer file must be refused before that happens."""
     with path.open("rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
-            raise SchemaError(f"{path} is not an Outpost register (not an SQLite database); nothing was changed")
+            raise SchemaError(
+                f"{path} is not an Outpost register (not an SQLite database); nothing was changed"
+            )
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         try:
@@ -67,7 +68,9 @@ def precheck_sqlite(path: Path) -> str:
     finally:
         conn.close()
     if row is None:
-        raise SchemaError(f"{path} is not an Outpost register (it has no schema version); nothing was changed")
+        raise SchemaError(
+            f"{path} is not an Outpost register (it has no schema version); nothing was changed"
+        )
     revision = str(row[0])
     if revision not in known_revisions():
         raise SchemaTooNew(_too_new(revision))
@@ -101,8 +104,9 @@ def upgrade(engine: Engine, *, backup_to: Callable[[], Path] | None) -> Path | N
     if revision is None:
         tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
         if tables:
-            raise SchemaError("this database is not an Outpost register (it has no schema version); "
-                              "nothing was changed")
+            raise SchemaError(
+                "this database is not an Outpost register (it has no schema version); nothing was changed"
+            )
         raise SchemaError("this database is empty: it is not an Outpost register; nothing was changed")
     if revision not in known_revisions():
         raise SchemaTooNew(_too_new(revision))

@@ -108,9 +108,16 @@ BAD: list[tuple[str, Any, str]] = [
     ("handling.decision_date", "2026-11-31", "handling.decision_date: '2026-11-31' is not a real date"),
     ("handling.fine_vnd", True, "handling.fine_vnd: expected a whole number, got true"),
     ("handling.defendants", -2, "handling.defendants: -2 is below the minimum 0"),
-    ("documents", [{"form_code": "MBB99", "number": "01"}], "documents[0].form_code: 'MBB99' is not a form code"),
-    ("attachments", [{"sha256": "xyz", "filename": "a.jpg", "mime": "image/jpeg", "size": 1}],
-     "attachments[0].sha256: must be 64 lower-case hexadecimal characters"),
+    (
+        "documents",
+        [{"form_code": "MBB99", "number": "01"}],
+        "documents[0].form_code: 'MBB99' is not a form code",
+    ),
+    (
+        "attachments",
+        [{"sha256": "xyz", "filename": "a.jpg", "mime": "image/jpeg", "size": 1}],
+        "attachments[0].sha256: must be 64 lower-case hexadecimal characters",
+    ),
 ]
 
 
@@ -133,23 +140,29 @@ def test_problems_in_a_list_carry_the_index() -> None:
     assert problems == ["[1].goods[0].unit: 'crate' is not a unit of cigarettes (use bao, gói, cây, thùng)"]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ([], "the list holds no case"),
-    ("a case", "expected a case object or a list of cases"),
-    (42, "expected a case object or a list of cases"),
-    ([EXAMPLE_CASE, 7], "[1]: expected a case object, got 7"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "the list holds no case"),
+        ("a case", "expected a case object or a list of cases"),
+        (42, "expected a case object or a list of cases"),
+        ([EXAMPLE_CASE, 7], "[1]: expected a case object, got 7"),
+    ],
+)
 def test_document_shape(data: object, message: str) -> None:
     assert any(message in p for p in problems_of(data))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('{"occurred_at": ', "cases.json: line 1 column 17"),
-    ("[1, 2,\n 3,]", "cases.json: line 2 column "),
-    ('{"latitude": NaN}', "NaN is not allowed"),
-    ("", "empty"),
-    ("[" * 100000 + "]" * 100000, "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"occurred_at": ', "cases.json: line 1 column 17"),
+        ("[1, 2,\n 3,]", "cases.json: line 2 column "),
+        ('{"latitude": NaN}', "NaN is not allowed"),
+        ("", "empty"),
+        ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    ],
+)
 def test_json_syntax_errors_name_the_place(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         load_json_text(text, "cases.json")

@@ -16,22 +16,37 @@ from tests.conftest import EXAMPLE_CASE, PASSWORD
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def outpost(data_dir: Path, *args: str, password: str | None = PASSWORD, stdin: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def outpost(
+    data_dir: Path,
+    *args: str,
+    password: str | None = PASSWORD,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
     environment.update({"OUTPOST_DATA_DIR": str(data_dir), "OUTPOST_ARGON2_PROFILE": "test"})
     if password is not None:
         environment["OUTPOST_PASSWORD"] = password
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=environment,
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def snapshot(data_dir: Path) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(data_dir / "register.sqlite")
     try:
-        return [row for table in ("cases", "goods_lines", "parties", "vehicles", "audit_events", "change_log")
-                for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+        return [
+            row
+            for table in ("cases", "goods_lines", "parties", "vehicles", "audit_events", "change_log")
+            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
+        ]
     finally:
         conn.close()
 
@@ -39,18 +54,42 @@ def snapshot(data_dir: Path) -> list[tuple[object, ...]]:
 @pytest.fixture(scope="module")
 def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("cli") / "post"
-    done = outpost(data_dir, "init", "post", "--code", "BP-VX", "--name", "Đồn Biên phòng Vĩnh Xương",
-                   "--commune", "30325", "--admin", "admin", "--admin-name", "Trần Văn Quản")
+    done = outpost(
+        data_dir,
+        "init",
+        "post",
+        "--code",
+        "BP-VX",
+        "--name",
+        "Đồn Biên phòng Vĩnh Xương",
+        "--commune",
+        "30325",
+        "--admin",
+        "admin",
+        "--admin-name",
+        "Trần Văn Quản",
+    )
     assert done.returncode == 0, done.stderr
     for user, role in (("chief", "chief"), ("officer", "officer")):
-        added = outpost(data_dir, "user", "add", user, "--role", role, "--full-name", f"Lê {user}",
-                        env={"OUTPOST_NEW_PASSWORD": PASSWORD})
+        added = outpost(
+            data_dir,
+            "user",
+            "add",
+            user,
+            "--role",
+            role,
+            "--full-name",
+            f"Lê {user}",
+            env={"OUTPOST_NEW_PASSWORD": PASSWORD},
+        )
         assert added.returncode == 0, added.stderr
     return data_dir
 
 
 def test_version_and_help() -> None:
-    done = subprocess.run([sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0 and done.stdout.startswith("outpost ")
 
 
@@ -88,13 +127,23 @@ def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> No
 
 def test_editing_a_case_with_sqlite_makes_verify_fail_and_name_it(tmp_path: Path) -> None:
     data_dir = tmp_path / "reg"
-    assert outpost(data_dir, "init", "post", "--code", "BP-PH", "--name", "Đồn Phú Hữu", "--admin",
-                   "admin").returncode == 0
+    assert (
+        outpost(
+            data_dir, "init", "post", "--code", "BP-PH", "--name", "Đồn Phú Hữu", "--admin", "admin"
+        ).returncode
+        == 0
+    )
     source = tmp_path / "case.json"
     source.write_text(json.dumps(EXAMPLE_CASE), encoding="utf-8")
     number = json.loads(outpost(data_dir, "case", "add", str(source)).stdout)[0]["number"]
-    subprocess.run(["sqlite3", str(data_dir / "register.sqlite"),
-                    "UPDATE goods_lines SET quantity = '15' WHERE commodity = 'cigarettes';"], check=True)
+    subprocess.run(
+        [
+            "sqlite3",
+            str(data_dir / "register.sqlite"),
+            "UPDATE goods_lines SET quantity = '15' WHERE commodity = 'cigarettes';",
+        ],
+        check=True,
+    )
     verified = outpost(data_dir, "audit", "verify")
     assert verified.returncode == 9
     assert number in verified.stderr and "edited behind the app's back" in verified.stderr
@@ -102,11 +151,15 @@ def test_editing_a_case_with_sqlite_makes_verify_fail_and_name_it(tmp_path: Path
 
 BAD_FILES = {
     "syntax": ('{"occurred_at": ', "line 1 column"),
-    "unit": (json.dumps({**EXAMPLE_CASE, "goods": [{**EXAMPLE_CASE["goods"][0], "unit": "crate"}]}),
-             "goods[0].unit: 'crate' is not a unit of cigarettes"),
+    "unit": (
+        json.dumps({**EXAMPLE_CASE, "goods": [{**EXAMPLE_CASE["goods"][0], "unit": "crate"}]}),
+        "goods[0].unit: 'crate' is not a unit of cigarettes",
+    ),
     "empty list": ("[]", ""),
-    "second of two bad": (json.dumps([EXAMPLE_CASE, {**EXAMPLE_CASE, "lead_force": "navy"}]),
-                          "[1].lead_force"),
+    "second of two bad": (
+        json.dumps([EXAMPLE_CASE, {**EXAMPLE_CASE, "lead_force": "navy"}]),
+        "[1].lead_force",
+    ),
 }
 
 
@@ -145,8 +198,12 @@ def test_init_twice_is_refused(register: Path) -> None:
 
 def test_newer_schema_is_refused_and_left_unchanged(tmp_path: Path) -> None:
     data_dir = tmp_path / "newer"
-    assert outpost(data_dir, "init", "post", "--code", "BP-TB", "--name", "Tịnh Biên", "--admin",
-                   "admin").returncode == 0
+    assert (
+        outpost(
+            data_dir, "init", "post", "--code", "BP-TB", "--name", "Tịnh Biên", "--admin", "admin"
+        ).returncode
+        == 0
+    )
     conn = sqlite3.connect(data_dir / "register.sqlite")
     conn.execute("UPDATE alembic_version SET version_num = '9999'")
     conn.commit()
@@ -179,7 +236,12 @@ def test_backup_and_restore(register: Path, tmp_path: Path) -> None:
 
 
 def test_self_test_passes() -> None:
-    done = subprocess.run([sys.executable, "-m", "app", "self-test"], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "self-test"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout

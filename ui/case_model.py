@@ -25,8 +25,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("Thời gian", lambda r, c: r.occurred_at.strftime("%d/%m/%Y %H:%M")),
     Column("Địa điểm", lambda r, c: r.place),
     Column("Nhóm vi phạm", lambda r, c: c.reference.label("violation_groups", r.violation_group)),
-    Column("Mặt hàng", lambda r, c: ", ".join(
-        c.reference.label("commodities", code) for code in r.commodities.split(", ") if code)),
+    Column(
+        "Mặt hàng",
+        lambda r, c: ", ".join(
+            c.reference.label("commodities", code) for code in r.commodities.split(", ") if code
+        ),
+    ),
     Column("Trạng thái", lambda r, c: c.reference.label("case_statuses", r.status)),
 )
 
@@ -55,7 +59,9 @@ class CaseTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _page(self, after: tuple[Any, str] | None) -> list[CaseRow]:
-        return self._ctx.cases.list(self._actor, query=self._query or None, limit=self._page_size, after=after)
+        return self._ctx.cases.list(
+            self._actor, query=self._query or None, limit=self._page_size, after=after
+        )
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt signature
         return not parent.isValid() and not self._exhausted
@@ -91,8 +97,9 @@ class CaseTableModel(QAbstractTableModel):
             return COLUMNS[index.column()].value(self._rows[index.row()], self._ctx)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section].title if 0 <= section < len(COLUMNS) else None
         return None

@@ -80,10 +80,15 @@ class FirstRunDialog(QDialog):
         self.password_again = QLineEdit()
         self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
         for label, widget in (
-            ("Mã đơn vị", self.code), ("Tên đơn vị", self.name), ("Lực lượng", self.force),
-            ("Xã, phường", self.commune), ("Dòng tiêu đề 1", self.header_1),
-            ("Dòng tiêu đề 2", self.header_2), ("Tài khoản quản trị", self.admin),
-            ("Họ và tên", self.admin_name), ("Mật khẩu", self.password),
+            ("Mã đơn vị", self.code),
+            ("Tên đơn vị", self.name),
+            ("Lực lượng", self.force),
+            ("Xã, phường", self.commune),
+            ("Dòng tiêu đề 1", self.header_1),
+            ("Dòng tiêu đề 2", self.header_2),
+            ("Tài khoản quản trị", self.admin),
+            ("Họ và tên", self.admin_name),
+            ("Mật khẩu", self.password),
             ("Nhập lại mật khẩu", self.password_again),
         ):
             self.form.addRow(label, widget)
@@ -134,9 +139,12 @@ class FirstRunDialog(QDialog):
         headers = [h.text().strip() for h in (self.header_1, self.header_2) if h.text().strip()]
         try:
             self.context = init_register(
-                self._data_dir, kind="hq" if self.mode == "hq" else "post",
-                code=self.code.text().strip(), name=self.name.text().strip(),
-                admin_username=self.admin.text().strip(), admin_full_name=self.admin_name.text().strip() or None,
+                self._data_dir,
+                kind="hq" if self.mode == "hq" else "post",
+                code=self.code.text().strip(),
+                name=self.name.text().strip(),
+                admin_username=self.admin.text().strip(),
+                admin_full_name=self.admin_name.text().strip() or None,
                 admin_password=self.password.text(),
                 force=self.force.currentData() if self.mode == "post" else "border_guard",
                 commune_code=self.commune.currentData() if self.mode == "post" else None,

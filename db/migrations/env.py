@@ -16,7 +16,9 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
-    include_name=lambda name, type_, parent: not (type_ == "table" and (name or "").startswith("case_search")),
+    include_name=lambda name, type_, parent: (
+        not (type_ == "table" and (name or "").startswith("case_search"))
+    ),
 )
 with context.begin_transaction():
     context.run_migrations()
