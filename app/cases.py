@@ -358,7 +358,11 @@ class CaseService:
         with self.ctx.sessions.reads() as session:
             stmt = select(m.Case)
             if query and query.strip():
-                ids = search.search_ids(session.connection(), fold(query), limit=5000)
+                expression = search.match_expression(fold(query))
+                if expression is None:
+                    return []
+                ids = search.page_ids(session.connection(), expression, status=status, after=after,
+                                      limit=limit)
                 stmt = stmt.where(m.Case.id.in_(ids))
             if status:
                 stmt = stmt.where(m.Case.status == status)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import Connection, text
+
+from db.types import utc_text
 
 # The index holds folded text (no diacritics, đ→d), so the tokenizer only has to split words.
 CREATE_SQL = (
@@ -16,11 +19,14 @@ _TOKEN = re.compile(r"\w+")
 
 
 def match_expression(folded_query: str) -> str | None:
-    """FTS5 query: every word of the folded query as a prefix, all of them required."""
+    """FTS5 query: every word required; the last one may be unfinished (a prefix), as typed.
+
+    Only the last word is a prefix: a prefix of a short word ("la"*) merges the lists of every
+    word it starts and costs hundreds of milliseconds at a million cases."""
     tokens = _TOKEN.findall(folded_query)
     if not tokens:
         return None
-    words = " AND ".join(f'"{token}"*' for token in tokens)
+    words = " AND ".join([*(f'"{token}"' for token in tokens[:-1]), f'"{tokens[-1]}"*'])
     # "089 090 001 234" or "67H1-204.13" typed with separators also matches the compact form.
     compact = "".join(tokens)
     if len(tokens) > 1 and any(ch.isdigit() for ch in compact):
@@ -44,27 +50,37 @@ def insert_many(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:
         conn.exec_driver_sql("INSERT INTO case_search(rowid, body) VALUES (?, ?)", batch)
 
 
-def search_ids(conn: Connection, folded_query: str, limit: int = 200) -> Sequence[str]:
-    """Ids of the newest matching cases first (cases are stored in roughly chronological order)."""
-    expression = match_expression(folded_query)
-    if expression is None:
-        return []
-    rows = conn.execute(
-        text(
-            "SELECT c.id FROM cases c JOIN (SELECT rowid FROM case_search WHERE case_search MATCH :q "
-            "ORDER BY rowid DESC LIMIT :n) s ON s.rowid = c.rowid ORDER BY c.occurred_at DESC, c.id DESC"
-        ),
-        {"q": expression, "n": limit},
-    )
-    return [row[0] for row in rows]
+# Up to this many matches, the page is cut from the matches themselves; past it, from a walk of
+# the cases newest first that keeps the matching ones (it stops as soon as the page is full).
+FEW_MATCHES = 2000
 
 
-def count_matches(conn: Connection, folded_query: str) -> int:
-    expression = match_expression(folded_query)
-    if expression is None:
-        return 0
-    return int(
-        conn.execute(
-            text("SELECT count(*) FROM case_search WHERE case_search MATCH :q"), {"q": expression}
-        ).scalar_one()
-    )
+def page_ids(
+    conn: Connection,
+    expression: str,
+    *,
+    status: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[str]:
+    """Ids of one page of matching cases, newest first, after the keyset ``after``."""
+    few = conn.execute(
+        text("SELECT rowid FROM case_search WHERE case_search MATCH :q ORDER BY rowid DESC LIMIT :n"),
+        {"q": expression, "n": FEW_MATCHES + 1},
+    ).scalars().all()
+    conditions, params = [], {"q": expression, "n": limit}
+    if status:
+        conditions.append("status = :status")
+        params["status"] = status
+    if after is not None:
+        conditions.append("(occurred_at < :at OR (occurred_at = :at AND id < :id))")
+        params.update(at=utc_text(after[0]), id=after[1])
+    if len(few) <= FEW_MATCHES:
+        source = "cases"
+        conditions.append(f"rowid IN ({','.join(str(int(r)) for r in few) or 'NULL'})")
+    else:
+        source = "cases INDEXED BY ix_cases_occurred"
+        conditions.append("rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :q)")
+    sql = (f"SELECT id FROM {source} WHERE {' AND '.join(conditions)} "
+           "ORDER BY occurred_at DESC, id DESC LIMIT :n")
+    return [row[0] for row in conn.execute(text(sql), params)]

@@ -220,3 +220,22 @@ def _dump(post: Post) -> list[tuple[object, ...]]:
         return rows
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("few", [2000, 2])
+def test_search_pages_are_newest_first_whichever_plan_is_used(
+    post: Post, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db import search
+
+    monkeypatch.setattr(search, "FEW_MATCHES", few)  # 2: the walk over the cases is used
+    for day in (5, 1, 9, 3, 7):  # saved out of date order
+        post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 4, day, 2, 0, tzinfo=ICT)))
+    post.ctx.cases.create(post.officer, sample_case(goods=(GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),),
+                                                    summary="", parties=(), vehicles=()))
+    first = post.ctx.cases.list(post.officer, query="thuoc la hero", limit=3)
+    last = first[-1]
+    second = post.ctx.cases.list(post.officer, query="thuoc la hero", limit=3, after=(last.occurred_at, last.id))
+    days = [r.occurred_at.day for r in first + second]
+    assert days == [9, 7, 5, 3, 1]
+    assert post.ctx.cases.list(post.officer, query="thuoc la hero", status="submitted") == []
