@@ -174,6 +174,7 @@ _ESCAPES = ("Các đối tượng bỏ hàng chạy qua biên giới.",
             "Đối tượng bỏ lại hàng hóa, lội sông chạy sang Campuchia.", "Không xác định được chủ hàng.")
 _VOID_REASONS = ("Trùng với vụ đã nhập", "Nhập nhầm đơn vị phát hiện", "Vụ việc do đơn vị khác thụ lý",
                  "Lập nhầm, đã lập lại vụ khác")
+_CRIMINAL_CODE = ("Bộ luật Hình sự 2015, sửa đổi, bổ sung 2017", "Điều 191 Bộ luật Hình sự 2015")
 _CRIMINAL_AGENCY = "Cơ quan Cảnh sát điều tra Công an tỉnh An Giang"
 _HANDOVER_AGENCIES = ("Đội Kiểm soát Hải quan tỉnh An Giang", "Đội Quản lý thị trường số 5", "Công an xã",
                       "Đội Kiểm soát phòng, chống ma túy Công an tỉnh An Giang")
@@ -466,7 +467,9 @@ class _Generator:
             cooperating_forces=cooperating, campaign_id=None, summary=" ".join(summary),
             created_by=self.actor, updated_by=self.actor, version=1,
         )
-        if case["outcome"] not in (None, "pending"):
+        if case["outcome"] == "criminal_transfer":
+            case["legal_basis"] = _CRIMINAL_CODE[seizure.lines[0].commodity == "cigarettes"]
+        elif case["outcome"] not in (None, "pending"):
             case["legal_basis"] = seizure.legal_basis
         return _Draft(case, goods, parties, vehicles, " ".join(self.fold(piece) for piece in summary))
 

@@ -58,12 +58,25 @@ def test_text_is_stored_nfc(post: Post) -> None:
 
 
 def test_search_is_accent_insensitive_and_folds_d(post: Post) -> None:
-    cigarettes = post.ctx.cases.create(post.officer, sample_case(
-        goods=(GoodsInput("cigarettes", Decimal(50), "cây", "Thuốc lá Hero"),), summary="", parties=(),
-        vehicles=()))
-    sugar = post.ctx.cases.create(post.officer, sample_case(
-        goods=(GoodsInput("sugar", Decimal(5), "tấn", "Đường cát"),), summary="", parties=(),
-        vehicles=(), violation="Vận chuyển hàng nhập lậu"))
+    cigarettes = post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            goods=(GoodsInput("cigarettes", Decimal(50), "cây", "Thuốc lá Hero"),),
+            summary="",
+            parties=(),
+            vehicles=(),
+        ),
+    )
+    sugar = post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            goods=(GoodsInput("sugar", Decimal(5), "tấn", "Đường cát"),),
+            summary="",
+            parties=(),
+            vehicles=(),
+            violation="Vận chuyển hàng nhập lậu",
+        ),
+    )
     ids = lambda q: {r.id for r in post.ctx.cases.list(post.officer, query=q)}  # noqa: E731
     assert ids("thuoc la hero") == {cigarettes.id}
     assert ids("duong") == {sugar.id}
@@ -80,8 +93,11 @@ def test_people_are_found_by_name_and_id_number(post: Post) -> None:
 
 def test_update_replaces_contents_and_bumps_version(post: Post) -> None:
     created = post.ctx.cases.create(post.officer, sample_case())
-    changed = replace(sample_case(), place="Kênh Vĩnh Tế", goods=(
-        GoodsInput("cigarettes", Decimal(2), "thùng", "Thuốc lá Jet"),))
+    changed = replace(
+        sample_case(),
+        place="Kênh Vĩnh Tế",
+        goods=(GoodsInput("cigarettes", Decimal(2), "thùng", "Thuốc lá Jet"),),
+    )
     updated = post.ctx.cases.update(post.officer, created.id, changed, expected_version=1)
     assert updated.version == 2
     assert updated.document["place"] == "Kênh Vĩnh Tế"
@@ -110,7 +126,11 @@ def test_workflow_submit_approve_close(post: Post) -> None:
     assert approved.status == "approved" and approved.document["approved_by"] == "chief"
     assert post.ctx.cases.close(post.chief, case.id).status == "closed"
     assert [h.action for h in post.ctx.cases.history(post.chief, case.id)] == [
-        "create", "submit", "approve", "close"]
+        "create",
+        "submit",
+        "approve",
+        "close",
+    ]
 
 
 def test_return_needs_a_remark_and_goes_back_to_draft(post: Post) -> None:
@@ -176,9 +196,13 @@ def test_officer_cannot_edit_a_submitted_case_but_the_chief_can(post: Post) -> N
 
 def test_create_many_is_all_or_nothing(post: Post) -> None:
     good = sample_case()
-    bad = sample_case(attachments=(
-        __import__("app.domain", fromlist=["AttachmentInput"]).AttachmentInput(
-            sha256="a" * 64, filename="x.jpg", mime="image/jpeg", size=1),))
+    bad = sample_case(
+        attachments=(
+            __import__("app.domain", fromlist=["AttachmentInput"]).AttachmentInput(
+                sha256="a" * 64, filename="x.jpg", mime="image/jpeg", size=1
+            ),
+        )
+    )
     with pytest.raises(ValidationError, match="attachment store"):
         post.ctx.cases.create_many(post.officer, [good, bad])
     assert post.ctx.cases.count(post.officer) == 0
@@ -231,11 +255,17 @@ def test_search_pages_are_newest_first_whichever_plan_is_used(
     monkeypatch.setattr(search, "FEW_MATCHES", few)  # 2: the walk over the cases is used
     for day in (5, 1, 9, 3, 7):  # saved out of date order
         post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 4, day, 2, 0, tzinfo=ICT)))
-    post.ctx.cases.create(post.officer, sample_case(goods=(GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),),
-                                                    summary="", parties=(), vehicles=()))
+    post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            goods=(GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),), summary="", parties=(), vehicles=()
+        ),
+    )
     first = post.ctx.cases.list(post.officer, query="thuoc la hero", limit=3)
     last = first[-1]
-    second = post.ctx.cases.list(post.officer, query="thuoc la hero", limit=3, after=(last.occurred_at, last.id))
+    second = post.ctx.cases.list(
+        post.officer, query="thuoc la hero", limit=3, after=(last.occurred_at, last.id)
+    )
     days = [r.occurred_at.day for r in first + second]
     assert days == [9, 7, 5, 3, 1]
     assert post.ctx.cases.list(post.officer, query="thuoc la hero", status="submitted") == []
