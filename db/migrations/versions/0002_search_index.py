@@ -13,12 +13,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from db.search import CREATE_SQL
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+# Kept here as it was: a migration never changes with later code.
+CREATE_SQL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5("
+    "body, tokenize = 'unicode61 remove_diacritics 2')"
+)
 
 
 def upgrade() -> None:
