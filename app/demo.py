@@ -839,8 +839,8 @@ class _Sealer:
         parts = [cached(case["number"]), cached(case["place"]),
                  cached(label("communes", case["commune_code"])), cached(case["violation"]),
                  draft.summary_folded]
-        if case["decision_no"]:
-            parts.append(cached(case["decision_no"]))
+        if case["decision_no"]:  # one of a kind: not worth remembering
+            parts.append(fold(case["decision_no"]))
         for goods in draft.goods:
             parts += (cached(goods["description"]), cached(label("commodities", goods["commodity"])))
         for party in draft.parties:

@@ -17,14 +17,7 @@ from app import audit
 from app.cases import rebuild_search_index
 from app.context import Context
 from app.demo import demo_period, generate_demo
-from app.domain import (
-    Actor,
-    CaseInput,
-    GoodsInput,
-    HandlingInput,
-    PartyInput,
-    VehicleInput,
-)
+from app.domain import Actor, CaseInput, GoodsInput, HandlingInput, PartyInput, VehicleInput
 from app.errors import Cancelled, PermissionDenied
 from app.progress import CancelToken
 from app.register import init_register
@@ -34,8 +27,9 @@ NOW = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
 DEMO_CASES = 2000
 
 
-def _register(folder: Path, code: str = "BP-VX") -> tuple[Context, Actor]:
-    ctx = init_register(folder, kind="post", code=code, name="Đồn Biên phòng Vĩnh Xương",
+def _register(folder: Path) -> tuple[Context, Actor]:
+    """A post register whose clock stands still, so that every run makes the same demo period."""
+    ctx = init_register(folder, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
                         admin_username="admin", admin_password=PASSWORD, commune_code="30385",
                         clock=lambda: NOW)
     return ctx, ctx.login("admin", PASSWORD)

@@ -1,0 +1,1 @@
+"""Benchmarks (DESIGN §9): run explicitly with ``make bench``; they print figures, never assert timings."""
