@@ -333,9 +333,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_self_test(args: argparse.Namespace) -> int:
     from app.selftest import run_self_test
+    from ui.selftest import check_qt
 
     ok = True
-    for name, passed, detail in run_self_test():
+    for name, passed, detail in run_self_test([("qt", check_qt)]):
         ok &= passed
         print(f"{'ok  ' if passed else 'FAIL'} {name}{': ' + detail if detail else ''}")
     return 0 if ok else 1

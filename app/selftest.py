@@ -60,24 +60,19 @@ def _register() -> str:
     return "register created, case saved, found and verified"
 
 
-def _qt() -> str:
-    import PySide6
-    from PySide6 import QtWidgets  # noqa: F401
-
-    return f"PySide6 {PySide6.__version__}"
-
-
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("resources", _resources),
     ("sqlite", _fts5),
     ("crypto", _crypto),
     ("register", _register),
-    ("qt", _qt),
 ]
 
 
-def run_self_test() -> Iterator[tuple[str, bool, str]]:
-    for name, check in CHECKS:
+def run_self_test(
+    extra: list[tuple[str, Callable[[], str]]] | None = None,
+) -> Iterator[tuple[str, bool, str]]:
+    """Run the core checks and the front end's own (``extra``), reporting each."""
+    for name, check in [*CHECKS, *(extra or [])]:
         try:
             yield name, True, check()
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal here
