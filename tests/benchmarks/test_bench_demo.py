@@ -4,8 +4,8 @@ rows, accent-insensitive search latency and save-one-case latency on the demo re
 Run with ``make bench`` (``pytest -q -s tests/benchmarks``); collected only when asked for. They print
 figures and check results for correctness, never timings. Settings (environment):
 
-- ``OUTPOST_BENCH_CASES``: number of demo cases (default 1 000 000; 1 M takes ~10 minutes and ~7 GB
-  of disk for the two register files).
+- ``OUTPOST_BENCH_CASES``: number of demo cases (default 1 000 000; 1 M takes ~14 minutes on 2 cores
+  and ~8 GB of disk for the two register files).
 - ``OUTPOST_BENCH_DIR``: where the registers are written (default: a pytest temporary folder).
 
 Results and how they were measured: ``docs/performance.md``.
