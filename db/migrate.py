@@ -6,12 +6,13 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 
 class SchemaError(Exception):
@@ -19,7 +20,7 @@ class SchemaError(Exception):
 
 
 class SchemaTooNew(SchemaError):
-    pass
+    """The register was written by a newer Outpost, with a schema this version does not know."""
 
 
 def migrations_dir() -> Path:
@@ -59,7 +60,7 @@ def precheck_sqlite(path: Path) -> str:
             raise SchemaError(
                 f"{path} is not an Outpost register (not an SQLite database); nothing was changed"
             )
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -85,10 +86,39 @@ def _too_new(revision: str) -> str:
 
 
 def _run_upgrade(engine: Engine, target: str) -> None:
+    """Run the migrations to ``target`` in one transaction (SQLite DDL is transactional too).
+
+    On SQLite, foreign keys are not enforced while the migrations run: batch mode rebuilds a
+    table by copying it and dropping the old one, which enforcement would refuse (or cascade)
+    for a table other rows refer to. They are checked once before the commit instead."""
     config = _config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, target)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(conn, enforce=False)
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, target)
+                if sqlite:
+                    _check_foreign_keys(conn)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(conn, enforce=True)
+
+
+def _sqlite_foreign_keys(conn: Connection, *, enforce: bool) -> None:
+    # The pragma is ignored inside a transaction, so it goes to the driver before SQLAlchemy
+    # begins one (its begin event would wrap anything sent through ``conn.execute``).
+    driver: Any = conn.connection.driver_connection
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if enforce else 'OFF'}")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise SchemaError(f"the migrated register has {len(broken)} broken reference(s) in: {tables}")
 
 
 def create(engine: Engine, target: str = "head") -> None:
@@ -110,7 +140,15 @@ def upgrade(engine: Engine, *, backup_to: Callable[[], Path] | None) -> Path | N
         raise SchemaError("this database is empty: it is not an Outpost register; nothing was changed")
     if revision not in known_revisions():
         raise SchemaTooNew(_too_new(revision))
-    backup = backup_to() if backup_to is not None else None
+    try:
+        backup = backup_to() if backup_to is not None else None
+    except SchemaError:
+        raise
+    except Exception as exc:
+        raise SchemaError(
+            f"could not back up the register before upgrading it from schema {revision} ({exc}); "
+            "it was not upgraded and nothing was changed"
+        ) from exc
     try:
         _run_upgrade(engine, "head")
     except Exception as exc:
@@ -119,10 +157,15 @@ def upgrade(engine: Engine, *, backup_to: Callable[[], Path] | None) -> Path | N
     return backup
 
 
-def backup_sqlite(source: Path, dest: Path) -> Path:
-    """Consistent copy of a live SQLite file (online backup API), written atomically."""
+def backup_sqlite(source: Path | Engine, dest: Path) -> Path:
+    """Consistent copy of a live SQLite file (online backup API), written atomically.
+
+    ``source`` is the register file or an engine on it. The copy includes what other connections
+    have committed to the write-ahead log; it is written beside ``dest``, flushed to disk, then
+    renamed over it, so ``dest`` is either the old file or the complete copy."""
+    path = _sqlite_file(source) if isinstance(source, Engine) else source
     tmp = dest.with_name(f".{dest.name}.partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         out = sqlite3.connect(tmp)
         try:
@@ -137,4 +180,31 @@ def backup_sqlite(source: Path, dest: Path) -> Path:
         raise
     finally:
         src.close()
+    _fsync_folder(dest.parent)
     return dest
+
+
+def _sqlite_file(engine: Engine) -> Path:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        raise ValueError(f"only a file-based SQLite database can be backed up this way, not {engine.url!r}")
+    return Path(database)
+
+
+def read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI; the path is percent-encoded so '#', '?' or '%' in it stay in the path.
+
+    (In ``f"file:{path}?mode=ro"``, a '#' or '?' in a folder name would cut the path short and drop
+    the read-only mode: SQLite would create and read an empty database elsewhere.)"""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder to flush it)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
