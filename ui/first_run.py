@@ -1,10 +1,11 @@
-"""First run: set up this post, headquarters, or a demo register to try Outpost."""
+"""First run: set up this post, the provincial headquarters, or a demo post to try Outpost."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,34 +19,81 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth import MIN_PASSWORD_LENGTH, check_password_strength
 from app.context import Context
-from app.errors import AppError
-from app.reference import load_reference
+from app.domain import Actor
+from app.errors import AppError, AuthError, ValidationError
+from app.reference import Reference, load_reference
 from app.register import init_register
+from app.text import fold
 
 DEMO_CODE = "BP-DEMO"
+DEMO_NAME = "Đồn Biên phòng (dữ liệu mẫu)"
+DEMO_ADMIN = "admin"
+DEMO_CASES = 2000
+
+CHOICES_PAGE, FORM_PAGE = 0, 1
+
+# Which fields each kind of set-up asks for.
+FIELDS_FOR = {
+    "post": ("code", "name", "force", "commune", "header_1", "header_2", "admin", "admin_name",
+             "password", "password_again"),
+    "hq": ("code", "name", "admin", "admin_name", "password", "password_again"),
+    "demo": ("admin", "admin_name", "password", "password_again"),
+}
+
+INTROS = {
+    "post": "Thiết lập sổ vụ việc cho đồn (trạm) này và tài khoản quản trị đầu tiên.",
+    "hq": "Thiết lập sổ tổng hợp của Bộ Chỉ huy / cấp tỉnh và tài khoản quản trị đầu tiên.",
+    "demo": f"Tạo đồn mẫu {DEMO_CODE} với {DEMO_CASES:,} vụ việc giả lập để dùng thử; ".replace(",", ".")
+    + f"dữ liệu mẫu không dùng cho công việc thật. Đặt mật khẩu cho tài khoản {DEMO_ADMIN}.",
+}
+
+# Vietnamese wording for the set-up service's problems, by the field they name ("code: …").
+PROBLEMS_VI = {
+    "code": "Mã đơn vị gồm 2–16 chữ cái in hoa, chữ số hoặc dấu '-', ví dụ BP-VX.",
+    "name": "Hãy nhập tên đơn vị.",
+    "force": "Hãy chọn lực lượng trong danh sách.",
+    "commune": "Hãy chọn xã, phường trong danh sách.",
+    "admin": "Tên tài khoản gồm 2–32 chữ thường không dấu, chữ số, '.', '_' hoặc '-', ví dụ admin.",
+}
 
 
 class FirstRunDialog(QDialog):
-    """Emits ``register_created`` with the new context; ``mode`` tells which path was taken."""
+    """Creates the register; afterwards ``context`` is open and ``admin`` is its first admin, logged in."""
 
-    register_created = Signal(object)
+    register_created = Signal(object)  # the new Context
 
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data_dir = data_dir
-        self._reference = load_reference()
+        self._reference: Reference = load_reference()
         self.mode = ""
         self.context: Context | None = None
+        self.admin: Actor | None = None
+        self._rows: dict[str, QWidget] = {}
+        self._errors: dict[str, QLabel] = {}
         self._build_ui()
         self._connect_signals()
+        self._load()
+
+    # ----- building ------------------------------------------------------------------------------
 
     def _build_ui(self) -> None:
         self.setWindowTitle("Outpost — Thiết lập lần đầu")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self.pages = QStackedWidget()
-        choose = QWidget()
-        column = QVBoxLayout(choose)
+        self.pages.addWidget(self._build_choices())
+        self.pages.addWidget(self._build_form())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+
+    def _build_choices(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        title = QLabel("Chào mừng đến với Outpost")
+        title.setStyleSheet("font-size: 16pt; font-weight: bold")
+        column.addWidget(title)
         column.addWidget(QLabel("Chưa có sổ vụ việc trên máy này. Bạn muốn làm gì?"))
         self.post_button = QPushButton("Thiết lập đồn (trạm) này")
         self.hq_button = QPushButton("Thiết lập Bộ Chỉ huy / cấp tỉnh (HQ)")
@@ -54,110 +102,220 @@ class FirstRunDialog(QDialog):
             button.setMinimumHeight(44)
             column.addWidget(button)
         column.addStretch()
-        self.pages.addWidget(choose)
+        self.quit_button = QPushButton("Thoát")
+        column.addWidget(self.quit_button, 0, Qt.AlignmentFlag.AlignRight)
+        return page
 
-        form_page = QWidget()
-        self.form = QFormLayout(form_page)
+    def _build_form(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        column.addWidget(self.intro)
+        self.form = QFormLayout()
+        column.addLayout(self.form)
         self.code = QLineEdit()
         self.code.setPlaceholderText("VD: BP-VX")
+        self.code.setMaxLength(16)
         self.name = QLineEdit()
         self.name.setPlaceholderText("VD: Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương")
         self.force = QComboBox()
-        for item in self._reference.lists["forces"].values():
-            self.force.addItem(item.vi, item.code)
         self.commune = QComboBox()
-        self.commune.addItem("—", None)
-        for commune in sorted(self._reference.communes.values(), key=lambda c: c.name):
-            self.commune.addItem(f"{commune.name} ({commune.code})", commune.code)
         self.header_1 = QLineEdit()
-        self.header_1.setPlaceholderText("BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG")
+        self.header_1.setPlaceholderText("VD: BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG")
         self.header_2 = QLineEdit()
-        self.header_2.setPlaceholderText("ĐỒN BIÊN PHÒNG …")
-        self.admin = QLineEdit("admin")
+        self.header_2.setPlaceholderText("VD: ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG")
+        self.admin_username = QLineEdit(DEMO_ADMIN)
         self.admin_name = QLineEdit()
+        self.admin_name.setPlaceholderText("VD: Nguyễn Văn An")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_again = QLineEdit()
         self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
-        for label, widget in (
-            ("Mã đơn vị", self.code),
-            ("Tên đơn vị", self.name),
-            ("Lực lượng", self.force),
-            ("Xã, phường", self.commune),
-            ("Dòng tiêu đề 1", self.header_1),
-            ("Dòng tiêu đề 2", self.header_2),
-            ("Tài khoản quản trị", self.admin),
-            ("Họ và tên", self.admin_name),
-            ("Mật khẩu", self.password),
-            ("Nhập lại mật khẩu", self.password_again),
+        for key, label, widget in (
+            ("code", "Mã đơn vị", self.code),
+            ("name", "Tên đơn vị", self.name),
+            ("force", "Lực lượng", self.force),
+            ("commune", "Xã, phường", self.commune),
+            ("header_1", "Dòng tiêu đề 1 (cơ quan cấp trên)", self.header_1),
+            ("header_2", "Dòng tiêu đề 2 (đơn vị)", self.header_2),
+            ("admin", "Tài khoản quản trị", self.admin_username),
+            ("admin_name", "Họ và tên", self.admin_name),
+            ("password", "Mật khẩu", self.password),
+            ("password_again", "Nhập lại mật khẩu", self.password_again),
         ):
-            self.form.addRow(label, widget)
+            self._add_field(key, label, widget)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020")
-        self.form.addRow(self.message)
+        column.addWidget(self.message)
+        column.addStretch()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Thiết lập")
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Thiết lập")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quay lại")
-        self.form.addRow(self.buttons)
-        self.pages.addWidget(form_page)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.pages)
+        column.addWidget(self.buttons)
+        return page
+
+    def _add_field(self, key: str, label: str, widget: QWidget) -> None:
+        """A field with its own error line underneath, hidden until there is something to say."""
+        row = QWidget()
+        stack = QVBoxLayout(row)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(2)
+        stack.addWidget(widget)
+        error = QLabel()
+        error.setWordWrap(True)
+        error.setStyleSheet("color: #b00020")
+        error.hide()
+        stack.addWidget(error)
+        self.form.addRow(label, row)
+        self._rows[key] = row
+        self._errors[key] = error
 
     def _connect_signals(self) -> None:
-        self.post_button.clicked.connect(lambda: self._show_form("post"))
-        self.hq_button.clicked.connect(lambda: self._show_form("hq"))
-        self.demo_button.clicked.connect(lambda: self._show_form("demo"))
+        self.post_button.clicked.connect(self._on_post_button_clicked)
+        self.hq_button.clicked.connect(self._on_hq_button_clicked)
+        self.demo_button.clicked.connect(self._on_demo_button_clicked)
+        self.quit_button.clicked.connect(self.reject)
         self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(lambda: self.pages.setCurrentIndex(0))
+        self.buttons.rejected.connect(self._on_buttons_rejected)
+
+    def _load(self) -> None:
+        for item in self._reference.lists["forces"].values():
+            self.force.addItem(item.label(), item.code)
+        self.force.setCurrentIndex(self.force.findData("border_guard"))
+        self.commune.addItem("(chưa chọn)", None)
+        communes = sorted(
+            self._reference.communes.values(),
+            key=lambda c: fold(c.name.removeprefix(c.kind.capitalize()).strip()),
+        )
+        for commune in communes:
+            self.commune.addItem(f"{commune.name} ({commune.code})", commune.code)
+
+    # ----- reading the form ----------------------------------------------------------------------
+
+    def error_text(self, key: str) -> str:
+        """The problem shown next to a field ("" when there is none)."""
+        return self._errors[key].text()
+
+    def field_visible(self, key: str) -> bool:
+        return self.form.isRowVisible(self._rows[key])
 
     def _show_form(self, mode: str) -> None:
         self.mode = mode
-        post_only = mode == "post"
-        for widget in (self.force, self.commune, self.header_1, self.header_2):
-            widget.setVisible(post_only)
-            self.form.labelForField(widget).setVisible(post_only)
-        for widget in (self.code, self.name, self.admin):
-            widget.setEnabled(mode != "demo")
-            self.form.labelForField(widget).setVisible(mode != "demo")
-            widget.setVisible(mode != "demo")
-        if mode == "demo":
-            self.code.setText(DEMO_CODE)
-            self.name.setText("Đồn Biên phòng (dữ liệu mẫu)")
-            self.admin.setText("admin")
-            self.admin_name.setText(self.admin_name.text() or "Quản trị viên")
+        shown = FIELDS_FOR[mode]
+        for key, row in self._rows.items():
+            self.form.setRowVisible(row, key in shown)
+        demo = mode == "demo"
+        self.admin_username.setReadOnly(demo)
+        if demo:
+            self.admin_username.setText(DEMO_ADMIN)
+        self.intro.setText(INTROS[mode])
+        self._clear_problems()
+        self.pages.setCurrentIndex(FORM_PAGE)
+        (self.admin_name if demo else self.code).setFocus()
+
+    def _clear_problems(self) -> None:
         self.message.clear()
-        self.pages.setCurrentIndex(1)
-        (self.admin_name if mode == "demo" else self.code).setFocus()
+        for error in self._errors.values():
+            error.clear()
+            error.hide()
+
+    def _show_problem(self, key: str, text: str) -> None:
+        error = self._errors.get(key)
+        if error is None or not self.field_visible(key):
+            self.message.setText("\n".join(filter(None, (self.message.text(), text))))
+            return
+        error.setText("\n".join(filter(None, (error.text(), text))))
+        error.show()
+
+    def _local_problems(self) -> dict[str, str]:
+        """What can be said before asking the service: missing fields, passwords that differ."""
+        problems: dict[str, str] = {}
+        if self.mode != "demo":
+            if not self.code.text().strip():
+                problems["code"] = "Hãy nhập mã đơn vị, ví dụ BP-VX."
+            if not self.name.text().strip():
+                problems["name"] = PROBLEMS_VI["name"]
+            if not self.admin_username.text().strip():
+                problems["admin"] = "Hãy nhập tên tài khoản quản trị."
+        try:
+            check_password_strength(self.password.text())
+        except AuthError as exc:
+            problems["password"] = _password_problem(exc.message)
+        if self.password.text() != self.password_again.text():
+            problems["password_again"] = "Hai lần nhập mật khẩu không khớp."
+        return problems
+
+    # ----- slots ---------------------------------------------------------------------------------
+
+    def _on_post_button_clicked(self) -> None:
+        self._show_form("post")
+
+    def _on_hq_button_clicked(self) -> None:
+        self._show_form("hq")
+
+    def _on_demo_button_clicked(self) -> None:
+        self._show_form("demo")
+
+    def _on_buttons_rejected(self) -> None:
+        self._clear_problems()
+        self.pages.setCurrentIndex(CHOICES_PAGE)
 
     def _on_buttons_accepted(self) -> None:
-        if self.password.text() != self.password_again.text():
-            self.message.setText("Hai lần nhập mật khẩu không khớp.")
+        self._clear_problems()
+        problems = self._local_problems()
+        for key, text in problems.items():
+            self._show_problem(key, text)
+        if problems:
             return
-        headers = [h.text().strip() for h in (self.header_1, self.header_2) if h.text().strip()]
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.context = init_register(
-                self._data_dir,
-                kind="hq" if self.mode == "hq" else "post",
-                code=self.code.text().strip(),
-                name=self.name.text().strip(),
-                admin_username=self.admin.text().strip(),
-                admin_full_name=self.admin_name.text().strip() or None,
-                admin_password=self.password.text(),
-                force=self.force.currentData() if self.mode == "post" else "border_guard",
-                commune_code=self.commune.currentData() if self.mode == "post" else None,
-                header_lines=headers if self.mode == "post" else [],
-            )
-        except AppError as exc:
-            self.message.setText(_vi_setup_message(exc.message))
+            self._create()
+        except ValidationError as exc:
+            for problem in exc.problems:
+                key = problem.partition(":")[0]
+                self._show_problem(key, PROBLEMS_VI.get(key, problem))
             return
+        except AuthError as exc:
+            self._show_problem("password", _password_problem(exc.message))
+            return
+        except AppError as exc:
+            self.message.setText(f"Chưa thiết lập được: {exc.message}")
+            return
+        except OSError as exc:  # a read-only or full disk is expected, not a bug
+            self.message.setText(
+                f"Không ghi được vào thư mục dữ liệu {self._data_dir}: {exc.strerror or exc}"
+            )
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
         self.register_created.emit(self.context)
         self.accept()
 
+    def _create(self) -> None:
+        demo, post = self.mode == "demo", self.mode == "post"
+        username = DEMO_ADMIN if demo else self.admin_username.text().strip()
+        headers = [h.text().strip() for h in (self.header_1, self.header_2) if h.text().strip()]
+        self.context = init_register(
+            self._data_dir,
+            kind="hq" if self.mode == "hq" else "post",
+            code=DEMO_CODE if demo else self.code.text().strip(),
+            name=DEMO_NAME if demo else self.name.text().strip(),
+            admin_username=username,
+            admin_full_name=self.admin_name.text().strip() or None,
+            admin_password=self.password.text(),
+            force=self.force.currentData() if post else "border_guard",
+            commune_code=self.commune.currentData() if post else None,
+            header_lines=headers if post else [],
+        )
+        self.admin = self.context.login(username, self.password.text())
 
-def _vi_setup_message(message: str) -> str:
-    if "at least" in message and "password" in message:
-        return f"Mật khẩu quá ngắn. ({message})"
-    return f"Chưa thiết lập được: {message}"
+
+def _password_problem(message: str) -> str:
+    if "at least" in message:
+        return f"Mật khẩu quá ngắn: cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    return message

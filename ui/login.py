@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,16 +22,20 @@ from app.errors import AuthError
 
 
 class LoginDialog(QDialog):
+    """After ``exec()`` returns Accepted, ``actor`` is the logged-in user."""
+
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.actor: Actor | None = None
         self._build_ui()
         self._connect_signals()
+        self._load()
 
     def _build_ui(self) -> None:
-        self.setWindowTitle(f"Đăng nhập — {self._ctx.station_code}")
-        self.username = QLineEdit(self._ctx.only_admin() or "")
+        self.setWindowTitle(f"Outpost — Đăng nhập ({self._ctx.station_code})")
+        self.setMinimumWidth(420)
+        self.username = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
@@ -45,29 +53,40 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        (self.password if self.username.text() else self.username).setFocus()
 
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
+    def _load(self) -> None:
+        self.username.setText(self._ctx.only_admin() or "")
+        (self.password if self.username.text() else self.username).setFocus()
+
     def _on_buttons_accepted(self) -> None:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
         try:
             self.actor = self._ctx.login(self.username.text().strip(), self.password.text())
         except AuthError as exc:
-            self.message.setText(_vi_auth_message(exc.message))
+            self.message.setText(auth_message_vi(exc.message))
             self.password.clear()
             self.password.setFocus()
             return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
         self.accept()
 
 
-def _vi_auth_message(message: str) -> str:
-    """Vietnamese wording for the log-in refusals, with the service's detail kept."""
-    if "locked" in message:
-        return f"Tài khoản đang bị khóa do nhập sai mật khẩu nhiều lần. ({message})"
-    if "wrong password" in message:
-        return f"Sai mật khẩu. ({message})"
-    if "unknown" in message:
-        return f"Không có người dùng này hoặc tài khoản đã ngừng hoạt động. ({message})"
-    return message
+def auth_message_vi(message: str) -> str:
+    """Vietnamese wording for the log-in refusals; the service's own words follow in brackets."""
+    if "now locked" in message:
+        text = "Sai mật khẩu. Tài khoản đã bị khóa tạm thời do nhập sai nhiều lần."
+    elif "locked" in message:
+        text = "Tài khoản đang bị khóa tạm thời do nhập sai mật khẩu nhiều lần; hãy thử lại sau."
+    elif "wrong password" in message:
+        left = re.search(r"\((\d+) attempts? left", message)
+        text = f"Sai mật khẩu (còn {left.group(1)} lần thử)." if left else "Sai mật khẩu."
+    elif "unknown" in message:
+        text = "Không có tài khoản này hoặc tài khoản đã ngừng hoạt động."
+    else:
+        return message
+    return f"{text}\n({message})"

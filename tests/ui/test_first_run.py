@@ -1,75 +1,228 @@
-"""First-run set-up and log-in through the real dialogs."""
+"""First-run set-up, the demo fill and log-in, through the real dialogs on real registers."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from app.errors import AppError, Cancelled
+from app.progress import CancelToken, Progress
+from app.register import open_register
 from tests.conftest import PASSWORD, Post
-from ui.first_run import FirstRunDialog
+from ui.app import fill_demo
+from ui.first_run import FORM_PAGE, FirstRunDialog
+from ui.jobs import PROGRESS_DELAY_MS, ProgressRunner
 from ui.login import LoginDialog
 
 
-def _ok(dialog: FirstRunDialog) -> None:
+def type_text(qtbot: QtBot, widget: QLineEdit, text: str) -> None:
+    """Type as a user would: keys for ASCII; Vietnamese arrives committed by the input method."""
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+        return
+    widget.setFocus()
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def ok(dialog: FirstRunDialog) -> None:
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def open_post_form(qtbot: QtBot, data_dir: Path) -> FirstRunDialog:
+    dialog = FirstRunDialog(data_dir)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.post_button, Qt.MouseButton.LeftButton)
+    assert dialog.pages.currentIndex() == FORM_PAGE
+    return dialog
 
 
 def test_post_set_up_through_the_dialog(tmp_path: Path, qtbot: QtBot) -> None:
-    dialog = FirstRunDialog(tmp_path / "post")
-    qtbot.addWidget(dialog)
-    qtbot.mouseClick(dialog.post_button, Qt.MouseButton.LeftButton)
-    assert dialog.pages.currentIndex() == 1
-    qtbot.keyClicks(dialog.code, "BP-PH")
-    # QTest types ASCII only: Vietnamese text goes in as an input method would commit it.
-    dialog.name.setText("Đồn Biên phòng Phú Hữu")
+    data_dir = tmp_path / "post"
+    dialog = open_post_form(qtbot, data_dir)
+    assert dialog.force.count() >= 10 and dialog.force.currentData() == "border_guard"
+    assert dialog.commune.count() == 1 + 102  # "(chưa chọn)" and the province's communes
+    type_text(qtbot, dialog.code, "BP-PH")
+    type_text(qtbot, dialog.name, "Đồn Biên phòng Phú Hữu")
     dialog.commune.setCurrentIndex(dialog.commune.findData("30325"))
-    dialog.header_1.setText("BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG")
-    dialog.admin_name.setText("Trần Văn Quản")
-    qtbot.keyClicks(dialog.password, PASSWORD)
-    qtbot.keyClicks(dialog.password_again, PASSWORD)
+    type_text(qtbot, dialog.header_1, "BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG")
+    type_text(qtbot, dialog.header_2, "ĐỒN BIÊN PHÒNG PHÚ HỮU")
+    dialog.admin_username.clear()
+    type_text(qtbot, dialog.admin_username, "quan.tv")
+    type_text(qtbot, dialog.admin_name, "Trần Văn Quản")
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.password_again, PASSWORD)
     with qtbot.waitSignal(dialog.register_created):
-        _ok(dialog)
-    ctx = dialog.context
-    assert ctx is not None and ctx.station_code == "BP-PH" and ctx.kind == "post"
-    assert ctx.login("admin", PASSWORD).role == "admin"
-    ctx.close()
+        ok(dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.admin is not None and dialog.admin.full_name == "Trần Văn Quản"
+    assert dialog.context is not None
+    dialog.context.close()
+    reopened = open_register(data_dir)
+    try:
+        assert (reopened.kind, reopened.station_code) == ("post", "BP-PH")
+        assert reopened.login("quan.tv", PASSWORD).role == "admin"
+    finally:
+        reopened.close()
 
 
-def test_short_password_is_explained_and_creates_nothing(tmp_path: Path, qtbot: QtBot) -> None:
-    dialog = FirstRunDialog(tmp_path / "post")
+def test_a_too_short_password_is_explained_and_creates_nothing(tmp_path: Path, qtbot: QtBot) -> None:
+    dialog = open_post_form(qtbot, tmp_path / "post")
+    type_text(qtbot, dialog.code, "BP-PH")
+    type_text(qtbot, dialog.name, "Đồn Biên phòng Phú Hữu")
+    type_text(qtbot, dialog.password, "1234")
+    type_text(qtbot, dialog.password_again, "1234")
+    ok(dialog)
+    assert "Mật khẩu quá ngắn" in dialog.error_text("password")
+    assert dialog.error_text("password_again") == "" and dialog.error_text("code") == ""
+    assert dialog.result() != QDialog.DialogCode.Accepted and dialog.context is None
+    assert not (tmp_path / "post").exists()
+
+
+def test_problems_are_shown_next_to_their_fields(tmp_path: Path, qtbot: QtBot) -> None:
+    dialog = open_post_form(qtbot, tmp_path / "post")
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.password_again, PASSWORD + "x")
+    ok(dialog)
+    assert "mã đơn vị" in dialog.error_text("code")
+    assert dialog.error_text("name") != ""
+    assert "không khớp" in dialog.error_text("password_again")
+    assert dialog.error_text("password") == ""
+    # The service's own checks (a malformed code) land next to the field as well.
+    type_text(qtbot, dialog.code, "B")
+    type_text(qtbot, dialog.name, "Đồn Biên phòng Phú Hữu")
+    dialog.password_again.clear()
+    type_text(qtbot, dialog.password_again, PASSWORD)
+    ok(dialog)
+    assert "BP-VX" in dialog.error_text("code")
+    assert dialog.error_text("password_again") == ""
+    assert dialog.context is None and not (tmp_path / "post" / "register.sqlite").exists()
+
+
+def test_headquarters_asks_only_for_what_it_needs(tmp_path: Path, qtbot: QtBot) -> None:
+    dialog = FirstRunDialog(tmp_path / "hq")
     qtbot.addWidget(dialog)
     dialog.hq_button.click()
-    qtbot.keyClicks(dialog.code, "BCH-AG")
-    dialog.name.setText("Bộ Chỉ huy BĐBP An Giang")
-    qtbot.keyClicks(dialog.password, "123")
-    qtbot.keyClicks(dialog.password_again, "123")
-    _ok(dialog)
-    assert "Mật khẩu quá ngắn" in dialog.message.text()
-    assert dialog.context is None
-    assert not (tmp_path / "post" / "register.sqlite").exists()
+    assert not any(dialog.field_visible(k) for k in ("force", "commune", "header_1", "header_2"))
+    type_text(qtbot, dialog.code, "BCH-AG")
+    type_text(qtbot, dialog.name, "Bộ Chỉ huy BĐBP An Giang")
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.password_again, PASSWORD)
+    ok(dialog)
+    assert dialog.context is not None and dialog.context.kind == "hq"
+    dialog.context.close()
 
 
-def test_mismatched_passwords_are_caught(tmp_path: Path, qtbot: QtBot) -> None:
-    dialog = FirstRunDialog(tmp_path / "post")
+def test_a_register_that_exists_is_not_overwritten(post: Post, qtbot: QtBot) -> None:
+    dialog = open_post_form(qtbot, post.data_dir)
+    type_text(qtbot, dialog.code, "BP-PH")
+    type_text(qtbot, dialog.name, "Đồn Biên phòng Phú Hữu")
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.password_again, PASSWORD)
+    ok(dialog)
+    assert "already exists" in dialog.message.text()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert post.ctx.station_code == "BP-VX"
+
+
+def test_demo_post_is_created_and_filled(tmp_path: Path, qtbot: QtBot) -> None:
+    dialog = FirstRunDialog(tmp_path / "demo")
     qtbot.addWidget(dialog)
-    dialog.post_button.click()
-    qtbot.keyClicks(dialog.password, PASSWORD)
-    qtbot.keyClicks(dialog.password_again, PASSWORD + "x")
-    _ok(dialog)
-    assert "không khớp" in dialog.message.text()
+    dialog.demo_button.click()
+    assert not dialog.field_visible("code") and dialog.admin_username.isReadOnly()
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.password_again, PASSWORD)
+    ok(dialog)
+    ctx, admin = dialog.context, dialog.admin
+    assert ctx is not None and admin is not None
+    try:
+        assert ctx.station_code == "BP-DEMO" and admin.username == "admin"
+        outcome = fill_demo(ctx, admin, cases=120)
+        assert outcome.state == "finished"
+        assert ctx.cases.count(admin) == 120
+    finally:
+        ctx.close()
 
 
-def test_login_refuses_a_wrong_password_in_the_dialog(post: Post, qtbot: QtBot) -> None:
+def _slow_work(progress: Progress, cancel: CancelToken) -> int:
+    """Stands in for long work: reports progress and stops only when cancelled (or after 10 s)."""
+    for step in range(1000):
+        progress(step, 1000)
+        cancel.check()
+        time.sleep(0.01)
+    return 1000
+
+
+def test_progress_dialog_appears_after_a_delay_and_cancel_stops_the_work(qtbot: QtBot) -> None:
+    runner = ProgressRunner("Đang làm…")
+    started = time.monotonic()
+    shown_after: list[float] = []
+
+    def click_cancel_once_shown() -> None:
+        if runner.dialog.isVisible():
+            shown_after.append(time.monotonic() - started)
+            poll.stop()
+            button = runner.dialog.findChild(QPushButton)
+            assert button is not None and button.text() == "Hủy"
+            button.click()
+
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(click_cancel_once_shown)
+    poll.start()
+    outcome = runner.run(_slow_work, total=1000)
+    assert outcome.state == "cancelled"  # not an error
+    assert shown_after and shown_after[0] >= (PROGRESS_DELAY_MS - 50) / 1000
+    assert time.monotonic() - started < 5
+    assert not runner.dialog.isVisible()
+
+
+def test_quick_work_shows_no_dialog_and_failures_come_back(qtbot: QtBot) -> None:
+    runner = ProgressRunner("Đang làm…")
+    assert runner.run(lambda progress, cancel: 42).result == 42
+    assert not runner.dialog.isVisible()
+
+    def refused(progress: Progress, cancel: CancelToken) -> None:
+        raise AppError("the disk is full")
+
+    def stopped(progress: Progress, cancel: CancelToken) -> None:
+        raise Cancelled()
+
+    assert ProgressRunner("…").run(refused).message == "the disk is full"
+    assert ProgressRunner("…").run(stopped).state == "cancelled"
+
+
+def test_login_refuses_a_wrong_password_with_the_reason(post: Post, qtbot: QtBot) -> None:
     dialog = LoginDialog(post.ctx)
     qtbot.addWidget(dialog)
-    dialog.username.setText("officer")
-    qtbot.keyClicks(dialog.password, "wrong-password")
+    assert dialog.username.text() == "admin"  # the only admin is offered
+    dialog.username.clear()
+    type_text(qtbot, dialog.username, "officer")
+    type_text(qtbot, dialog.password, "wrong-password")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    assert "Sai mật khẩu" in dialog.message.text()
+    assert "Sai mật khẩu (còn 4 lần thử)" in dialog.message.text()
     assert dialog.actor is None and dialog.password.text() == ""
-    qtbot.keyClicks(dialog.password, PASSWORD)
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    type_text(qtbot, dialog.password, PASSWORD)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.actor is not None and dialog.actor.role == "officer"
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_login_tells_when_the_account_is_locked(post: Post, qtbot: QtBot) -> None:
+    dialog = LoginDialog(post.ctx)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("chief")
+    for _ in range(post.ctx.settings.lockout_threshold):
+        type_text(qtbot, dialog.password, "wrong-password")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert "khóa" in dialog.message.text()
+    type_text(qtbot, dialog.password, PASSWORD)  # even the right password is refused for now
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert dialog.actor is None and "khóa" in dialog.message.text()
