@@ -153,3 +153,25 @@ class CaseResult:
     version: int
     document: dict[str, object]
     warnings: tuple[str, ...] = ()
+
+
+SORT_KEYS = ("occurred_at", "number", "place", "violation_group", "status")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the case list shows: every field left empty means "any"."""
+
+    query: str = ""  # search words, accent-insensitive
+    date_from: date | None = None  # local dates of the case, inclusive
+    date_to: date | None = None
+    statuses: tuple[str, ...] = ()
+    violation_group: str | None = None
+    commodity: str | None = None
+    lead_force: str | None = None
+    ownerless: bool | None = None
+    campaign_id: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CaseFilter()
