@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import Actor
 from app.errors import AuthError, PermissionDenied
+from app.i18n import N_, _, ngettext
 from db import models as m
 
 MIN_PASSWORD_LENGTH = 8
@@ -36,21 +37,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tip.read_informant": frozenset({"chief", "admin"}),
 }
 
+ROLE_TEXT = {"officer": N_("officer"), "chief": N_("chief"), "admin": N_("admin"), "analyst": N_("analyst")}
+
 ACTION_TEXT = {
-    "case.create": "create cases",
-    "case.edit": "edit cases",
-    "case.submit": "submit cases",
-    "case.approve": "approve cases",
-    "case.return": "return cases",
-    "case.close": "close cases",
-    "case.void": "void cases",
-    "case.edit_approved": "edit approved cases",
-    "user.manage": "manage user accounts",
-    "register.backup": "back up the register",
-    "register.restore": "restore the register",
-    "demo.generate": "generate demo cases",
-    "tip.create": "record tip-offs",
-    "tip.read_informant": "read informant identities",
+    "case.create": N_("create cases"),
+    "case.edit": N_("edit cases"),
+    "case.submit": N_("submit cases"),
+    "case.approve": N_("approve cases"),
+    "case.return": N_("return cases"),
+    "case.close": N_("close cases"),
+    "case.void": N_("void cases"),
+    "case.edit_approved": N_("edit approved cases"),
+    "user.manage": N_("manage user accounts"),
+    "register.backup": N_("back up the register"),
+    "register.restore": N_("restore the register"),
+    "demo.generate": N_("generate demo cases"),
+    "tip.create": N_("record tip-offs"),
+    "tip.read_informant": N_("read informant identities"),
 }
 
 
@@ -60,10 +63,12 @@ def can(actor: Actor, permission: str) -> bool:
 
 def require(actor: Actor, permission: str) -> None:
     if not can(actor, permission):
-        allowed = ", ".join(sorted(PERMISSIONS[permission]))
+        allowed = ", ".join(_(ROLE_TEXT[role]) for role in sorted(PERMISSIONS[permission]))
         raise PermissionDenied(
-            f"{actor.username} ({actor.role}) may not {ACTION_TEXT.get(permission, permission)}; "
-            f"this needs the role {allowed}"
+            _("{user} ({role}) may not {action}; this needs the role {allowed}").format(
+                user=actor.username, role=_(ROLE_TEXT.get(actor.role, actor.role)),
+                action=_(ACTION_TEXT.get(permission, permission)), allowed=allowed,
+            )
         )
 
 
@@ -76,7 +81,9 @@ def make_hasher() -> PasswordHasher:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AuthError(
+            _("the password must have at least {count} characters").format(count=MIN_PASSWORD_LENGTH)
+        )
 
 
 def actor_for(session: Session, user: m.User) -> Actor:
@@ -98,11 +105,13 @@ def authenticate(
     """Check a password. Failures are counted (and committed by the caller) even when refused."""
     user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
-        raise AuthError(f"unknown or inactive user '{username}'")
+        raise AuthError(_("unknown or inactive user '{username}'").format(username=username))
     if user.locked_until is not None and user.locked_until > now:
         raise AuthError(
-            f"the account '{username}' is locked after {threshold} failed log-ins until "
-            f"{user.locked_until.astimezone():%H:%M %d/%m/%Y}; try again later or ask an admin to unlock it"
+            _("the account '{username}' is locked after {count} failed log-ins until {time}; "
+              "try again later or ask an admin to unlock it").format(
+                username=username, count=threshold, time=f"{user.locked_until.astimezone():%H:%M %d/%m/%Y}"
+            )
         )
     try:
         hasher.verify(user.password_hash, password)
@@ -112,12 +121,17 @@ def authenticate(
             user.locked_until = now + lockout
             user.failed_logins = 0
             raise AuthError(
-                f"wrong password for '{username}'; the account is now locked for "
-                f"{int(lockout.total_seconds() // 60)} minutes"
+                _("wrong password for '{username}'; the account is now locked for {minutes} minutes").format(
+                    username=username, minutes=int(lockout.total_seconds() // 60)
+                )
             ) from None
         left = threshold - user.failed_logins
         raise AuthError(
-            f"wrong password for '{username}' ({left} attempt{'s' if left != 1 else ''} left before lock-out)"
+            ngettext(
+                "wrong password for '{username}' ({count} attempt left before lock-out)",
+                "wrong password for '{username}' ({count} attempts left before lock-out)",
+                left,
+            ).format(username=username, count=left)
         ) from None
     user.failed_logins = 0
     user.locked_until = None

@@ -89,14 +89,16 @@ def load_catalog(language: str) -> Catalog:
 
 
 _current: Catalog = Catalog(SOURCE_LANGUAGE, {})
+_chosen = False
 
 
 def set_language(language: str) -> Catalog:
     """Switch every later ``_()`` call to ``language`` (unknown codes fall back to the default)."""
-    global _current
+    global _current, _chosen
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
     _current = load_catalog(language)
+    _chosen = True
     return _current
 
 
@@ -106,6 +108,12 @@ def current() -> Catalog:
 
 def current_language() -> str:
     return _current.language
+
+
+def label_language() -> str:
+    """The language of reference-data labels: the chosen one, else Vietnamese (the labels in the
+    CLI's output and in documents stay Vietnamese while its messages are still English)."""
+    return _current.language if _chosen else DEFAULT_LANGUAGE
 
 
 def _(message: str) -> str:
@@ -123,3 +131,10 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:
     """Marks a string for the catalog where it is defined; translate it with ``_()`` where shown."""
     return message
+
+
+def reset() -> None:
+    """Back to the English message ids with Vietnamese labels, as before any front end chose (tests)."""
+    global _current, _chosen
+    _current = Catalog(SOURCE_LANGUAGE, {})
+    _chosen = False

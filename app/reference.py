@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.i18n import label_language
 from app.resources import resource_path
 
 # Kinds of simple code lists, each a ``<kind>.json`` file of {code, vi, en} objects.
@@ -34,8 +35,8 @@ class Item:
     en: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def label(self, language: str = "vi") -> str:
-        return self.en if language == "en" else self.vi
+    def label(self, language: str | None = None) -> str:
+        return self.en if (language or label_language()) == "en" else self.vi
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ class Commodity:
     any_unit: bool = False
     criminal_threshold: Decimal | None = None
 
-    def label(self, language: str = "vi") -> str:
-        return self.en if language == "en" else self.vi
+    def label(self, language: str | None = None) -> str:
+        return self.en if (language or label_language()) == "en" else self.vi
 
     def accepts(self, unit: str) -> bool:
         return unit in self.units or (self.any_unit and bool(unit))
@@ -82,7 +83,7 @@ class Reference:
     def codes(self, kind: str) -> frozenset[str]:
         return frozenset(self.lists[kind])
 
-    def label(self, kind: str, code: str | None, language: str = "vi") -> str:
+    def label(self, kind: str, code: str | None, language: str | None = None) -> str:
         if code is None:
             return ""
         if kind == "commodities":

@@ -32,9 +32,14 @@ def marked_strings() -> dict[tuple[str | None, str], list[str]]:
                 continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
             argument = node.args[position]
-            if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
-                problems.append(f"{where}: {node.func.id}() needs a literal string (no f-string)")
+            if isinstance(argument, ast.JoinedStr) or (
+                isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
+                and argument.func.attr == "format"
+            ):
+                problems.append(f"{where}: {node.func.id}() takes the literal text; format after translating")
                 continue
+            if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
+                continue  # a name holding a string marked with N_() where it was written
             context = None
             if node.func.id == "pgettext":
                 first = node.args[0]

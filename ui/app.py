@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from app.context import Context, Paths
 from app.domain import Actor
 from app.errors import AppError
+from app.i18n import _
 from app.register import open_register
 from ui.errors import LOG_FILE, install_crash_handler, show_error
 from ui.first_run import DEMO_CASES, FirstRunDialog
@@ -73,7 +74,7 @@ def _open_or_set_up(data_dir: Path) -> Context | None:
         try:
             return open_register(data_dir)
         except AppError as exc:
-            show_error(None, exc.message, "Không mở được sổ vụ việc")
+            show_error(None, exc.message, _("Could not open the register"))
             return None
     first_run = FirstRunDialog(data_dir)
     if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
@@ -96,7 +97,7 @@ def fill_demo(ctx: Context, actor: Actor, cases: int = DEMO_CASES, parent: QWidg
     generate = _demo_generator()
     if generate is None:
         return Outcome("finished", result=0)
-    runner = ProgressRunner("Đang tạo dữ liệu mẫu…", parent)
+    runner = ProgressRunner(_("Generating demo cases…"), parent)
     outcome = runner.run(
         lambda progress, cancel: generate(
             ctx, actor, cases=cases, seed=1, progress=progress, cancel=cancel, batch_size=DEMO_BATCH
@@ -104,5 +105,5 @@ def fill_demo(ctx: Context, actor: Actor, cases: int = DEMO_CASES, parent: QWidg
         total=cases,
     )
     if outcome.state == "failed":
-        show_error(parent, outcome.message, "Không tạo được dữ liệu mẫu")
+        show_error(parent, outcome.message, _("Could not generate the demo cases"))
     return outcome

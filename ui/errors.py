@@ -10,16 +10,20 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from app.i18n import _
+
 LOG_FILE = "outpost.log"
 
 log = logging.getLogger("outpost")
 _log_file: Path | None = None
 
 
-def show_error(parent: QWidget | None, message: str, title: str = "Không thực hiện được") -> None:
+def show_error(parent: QWidget | None, message: str, title: str | None = None) -> None:
     """An expected failure (``AppError``): the message says what to do; nothing was changed."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Close, parent)
-    box.button(QMessageBox.StandardButton.Close).setText("Đóng")
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title or _("Could not do that"), message, QMessageBox.StandardButton.Close,
+        parent,
+    )
     box.exec()
 
 
@@ -49,13 +53,10 @@ def report_unexpected(
     if QApplication.instance() is None:  # too early or too late for a dialog
         sys.__excepthook__(kind, value, tb)
         return
-    where = f"Chi tiết đã được ghi vào tệp nhật ký:\n{_log_file}" if _log_file else ""
-    box = QMessageBox(
-        QMessageBox.Icon.Critical,
-        "Lỗi không mong đợi",
-        "Outpost gặp lỗi không mong đợi. Dữ liệu đã lưu trước đó không bị ảnh hưởng.\n\n"
-        f"{kind.__name__}: {value}\n\n{where}\n\nHãy gửi tệp này cho bộ phận kỹ thuật.",
-        QMessageBox.StandardButton.Close,
-    )
-    box.button(QMessageBox.StandardButton.Close).setText("Đóng")
+    where = _("The details were written to the log file:\n{path}").format(path=_log_file) if _log_file else ""
+    text = _(
+        "Outpost met an unexpected error. Data saved before is not affected.\n\n{error}\n\n{where}\n\n"
+        "Please send this file to the technical staff."
+    ).format(error=f"{kind.__name__}: {value}", where=where)
+    box = QMessageBox(QMessageBox.Icon.Critical, _("Unexpected error"), text, QMessageBox.StandardButton.Close)
     box.exec()

@@ -19,16 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.auth import MIN_PASSWORD_LENGTH, check_password_strength
+from app.auth import check_password_strength
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, AuthError, ValidationError
+from app.formatting import format_int
+from app.i18n import N_, _
 from app.reference import Reference, load_reference
 from app.register import init_register
 from app.text import fold
 
 DEMO_CODE = "BP-DEMO"
-DEMO_NAME = "Đồn Biên phòng (dữ liệu mẫu)"
+DEMO_NAME = "Đồn Biên phòng (dữ liệu mẫu)"  # stored data, in the register's language
 DEMO_ADMIN = "admin"
 DEMO_CASES = 2000
 
@@ -43,19 +45,21 @@ FIELDS_FOR = {
 }
 
 INTROS = {
-    "post": "Thiết lập sổ vụ việc cho đồn (trạm) này và tài khoản quản trị đầu tiên.",
-    "hq": "Thiết lập sổ tổng hợp của Bộ Chỉ huy / cấp tỉnh và tài khoản quản trị đầu tiên.",
-    "demo": f"Tạo đồn mẫu {DEMO_CODE} với {DEMO_CASES:,} vụ việc giả lập để dùng thử; ".replace(",", ".")
-    + f"dữ liệu mẫu không dùng cho công việc thật. Đặt mật khẩu cho tài khoản {DEMO_ADMIN}.",
+    "post": N_("Set up the case register of this post (station) and its first administrator account."),
+    "hq": N_("Set up the consolidated register of the provincial command (HQ) and its first administrator "
+             "account."),
+    "demo": N_("Create the demo post {code} with {count} made-up cases to try Outpost; demo data is not for "
+               "real work. Choose a password for the account {admin}."),
 }
 
 # Vietnamese wording for the set-up service's problems, by the field they name ("code: …").
-PROBLEMS_VI = {
-    "code": "Mã đơn vị gồm 2–16 chữ cái in hoa, chữ số hoặc dấu '-', ví dụ BP-VX.",
-    "name": "Hãy nhập tên đơn vị.",
-    "force": "Hãy chọn lực lượng trong danh sách.",
-    "commune": "Hãy chọn xã, phường trong danh sách.",
-    "admin": "Tên tài khoản gồm 2–32 chữ thường không dấu, chữ số, '.', '_' hoặc '-', ví dụ admin.",
+PROBLEMS = {
+    "code": N_("The unit code has 2–16 capital letters, digits or '-', e.g. BP-VX."),
+    "name": N_("Enter the unit's name."),
+    "force": N_("Choose a force from the list."),
+    "commune": N_("Choose a commune or ward from the list."),
+    "admin": N_("The account name has 2–32 lower-case letters without accents, digits, '.', '_' or '-', "
+                "e.g. admin."),
 }
 
 
@@ -80,7 +84,7 @@ class FirstRunDialog(QDialog):
     # ----- building ------------------------------------------------------------------------------
 
     def _build_ui(self) -> None:
-        self.setWindowTitle("Outpost — Thiết lập lần đầu")
+        self.setWindowTitle(_("Outpost — First-time set-up"))
         self.setMinimumWidth(600)
         self.pages = QStackedWidget()
         self.pages.addWidget(self._build_choices())
@@ -91,18 +95,18 @@ class FirstRunDialog(QDialog):
     def _build_choices(self) -> QWidget:
         page = QWidget()
         column = QVBoxLayout(page)
-        title = QLabel("Chào mừng đến với Outpost")
+        title = QLabel(_("Welcome to Outpost"))
         title.setStyleSheet("font-size: 16pt; font-weight: bold")
         column.addWidget(title)
-        column.addWidget(QLabel("Chưa có sổ vụ việc trên máy này. Bạn muốn làm gì?"))
-        self.post_button = QPushButton("Thiết lập đồn (trạm) này")
-        self.hq_button = QPushButton("Thiết lập Bộ Chỉ huy / cấp tỉnh (HQ)")
-        self.demo_button = QPushButton("Dùng thử với dữ liệu mẫu")
+        column.addWidget(QLabel(_("There is no case register on this computer yet. What would you like to do?")))
+        self.post_button = QPushButton(_("Set up this post"))
+        self.hq_button = QPushButton(_("Set up headquarters (provincial command)"))
+        self.demo_button = QPushButton(_("Try a demo register"))
         for button in (self.post_button, self.hq_button, self.demo_button):
             button.setMinimumHeight(44)
             column.addWidget(button)
         column.addStretch()
-        self.quit_button = QPushButton("Thoát")
+        self.quit_button = QPushButton(_("Quit"))
         column.addWidget(self.quit_button, 0, Qt.AlignmentFlag.AlignRight)
         return page
 
@@ -115,34 +119,34 @@ class FirstRunDialog(QDialog):
         self.form = QFormLayout()
         column.addLayout(self.form)
         self.code = QLineEdit()
-        self.code.setPlaceholderText("VD: BP-VX")
+        self.code.setPlaceholderText(_("e.g. BP-VX"))
         self.code.setMaxLength(16)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("VD: Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương")
+        self.name.setPlaceholderText(_("e.g. Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương"))
         self.force = QComboBox()
         self.commune = QComboBox()
         self.header_1 = QLineEdit()
-        self.header_1.setPlaceholderText("VD: BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG")
+        self.header_1.setPlaceholderText(_("e.g. BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG"))
         self.header_2 = QLineEdit()
-        self.header_2.setPlaceholderText("VD: ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG")
+        self.header_2.setPlaceholderText(_("e.g. ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"))
         self.admin_username = QLineEdit(DEMO_ADMIN)
         self.admin_name = QLineEdit()
-        self.admin_name.setPlaceholderText("VD: Nguyễn Văn An")
+        self.admin_name.setPlaceholderText(_("e.g. Nguyễn Văn An"))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_again = QLineEdit()
         self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
         for key, label, widget in (
-            ("code", "Mã đơn vị", self.code),
-            ("name", "Tên đơn vị", self.name),
-            ("force", "Lực lượng", self.force),
-            ("commune", "Xã, phường", self.commune),
-            ("header_1", "Dòng tiêu đề 1 (cơ quan cấp trên)", self.header_1),
-            ("header_2", "Dòng tiêu đề 2 (đơn vị)", self.header_2),
-            ("admin", "Tài khoản quản trị", self.admin_username),
-            ("admin_name", "Họ và tên", self.admin_name),
-            ("password", "Mật khẩu", self.password),
-            ("password_again", "Nhập lại mật khẩu", self.password_again),
+            ("code", _("Unit code"), self.code),
+            ("name", _("Unit name"), self.name),
+            ("force", _("Force"), self.force),
+            ("commune", _("Commune, ward"), self.commune),
+            ("header_1", _("Header line 1 (superior agency)"), self.header_1),
+            ("header_2", _("Header line 2 (unit)"), self.header_2),
+            ("admin", _("Administrator account"), self.admin_username),
+            ("admin_name", _("Full name"), self.admin_name),
+            ("password", _("Password"), self.password),
+            ("password_again", _("Password again"), self.password_again),
         ):
             self._add_field(key, label, widget)
         self.message = QLabel()
@@ -154,8 +158,8 @@ class FirstRunDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Thiết lập")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quay lại")
+        self.ok_button.setText(_("Set up"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
         column.addWidget(self.buttons)
         return page
 
@@ -187,7 +191,7 @@ class FirstRunDialog(QDialog):
         for item in self._reference.lists["forces"].values():
             self.force.addItem(item.label(), item.code)
         self.force.setCurrentIndex(self.force.findData("border_guard"))
-        self.commune.addItem("(chưa chọn)", None)
+        self.commune.addItem(_("(not chosen)"), None)
         communes = sorted(
             self._reference.communes.values(),
             key=lambda c: fold(c.name.removeprefix(c.kind.capitalize()).strip()),
@@ -213,7 +217,9 @@ class FirstRunDialog(QDialog):
         self.admin_username.setReadOnly(demo)
         if demo:
             self.admin_username.setText(DEMO_ADMIN)
-        self.intro.setText(INTROS[mode])
+        self.intro.setText(
+            _(INTROS[mode]).format(code=DEMO_CODE, count=format_int(DEMO_CASES), admin=DEMO_ADMIN)
+        )
         self._clear_problems()
         self.pages.setCurrentIndex(FORM_PAGE)
         (self.admin_name if demo else self.code).setFocus()
@@ -237,17 +243,17 @@ class FirstRunDialog(QDialog):
         problems: dict[str, str] = {}
         if self.mode != "demo":
             if not self.code.text().strip():
-                problems["code"] = "Hãy nhập mã đơn vị, ví dụ BP-VX."
+                problems["code"] = _("Enter the unit code, e.g. BP-VX.")
             if not self.name.text().strip():
-                problems["name"] = PROBLEMS_VI["name"]
+                problems["name"] = _(PROBLEMS["name"])
             if not self.admin_username.text().strip():
-                problems["admin"] = "Hãy nhập tên tài khoản quản trị."
+                problems["admin"] = _("Enter the administrator account name.")
         try:
             check_password_strength(self.password.text())
         except AuthError as exc:
-            problems["password"] = _password_problem(exc.message)
+            problems["password"] = exc.message
         if self.password.text() != self.password_again.text():
-            problems["password_again"] = "Hai lần nhập mật khẩu không khớp."
+            problems["password_again"] = _("The two passwords differ.")
         return problems
 
     # ----- slots ---------------------------------------------------------------------------------
@@ -278,17 +284,19 @@ class FirstRunDialog(QDialog):
         except ValidationError as exc:
             for problem in exc.problems:
                 key = problem.partition(":")[0]
-                self._show_problem(key, PROBLEMS_VI.get(key, problem))
+                self._show_problem(key, _(PROBLEMS[key]) if key in PROBLEMS else problem)
             return
         except AuthError as exc:
-            self._show_problem("password", _password_problem(exc.message))
+            self._show_problem("password", exc.message)
             return
         except AppError as exc:
-            self.message.setText(f"Chưa thiết lập được: {exc.message}")
+            self.message.setText(_("Not set up: {reason}").format(reason=exc.message))
             return
         except OSError as exc:  # a read-only or full disk is expected, not a bug
             self.message.setText(
-                f"Không ghi được vào thư mục dữ liệu {self._data_dir}: {exc.strerror or exc}"
+                _("Could not write to the data folder {folder}: {reason}").format(
+                    folder=self._data_dir, reason=exc.strerror or exc
+                )
             )
             return
         finally:
@@ -314,8 +322,3 @@ class FirstRunDialog(QDialog):
         )
         self.admin = self.context.login(username, self.password.text())
 
-
-def _password_problem(message: str) -> str:
-    if "at least" in message:
-        return f"Mật khẩu quá ngắn: cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
-    return message

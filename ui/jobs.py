@@ -10,6 +10,7 @@ from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTim
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.errors import AppError, Cancelled
+from app.i18n import _
 from app.progress import CancelToken, Progress
 from ui.errors import report_unexpected
 
@@ -83,7 +84,7 @@ class ProgressRunner(QObject):
 
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._dialog = QProgressDialog(label, "Hủy", 0, 0, parent)
+        self._dialog = QProgressDialog(label, _("Cancel"), 0, 0, parent)
         self._dialog.setWindowTitle("Outpost")
         self._dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self._dialog.setAutoClose(False)

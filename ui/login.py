@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.context import Context
 from app.domain import Actor
 from app.errors import AuthError
+from app.i18n import _
 
 
 class LoginDialog(QDialog):
@@ -33,7 +32,7 @@ class LoginDialog(QDialog):
         self._load()
 
     def _build_ui(self) -> None:
-        self.setWindowTitle(f"Outpost — Đăng nhập ({self._ctx.station_code})")
+        self.setWindowTitle(_("Outpost — Log in ({station})").format(station=self._ctx.station_code))
         self.setMinimumWidth(420)
         self.username = QLineEdit()
         self.password = QLineEdit()
@@ -44,11 +43,11 @@ class LoginDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Đăng nhập")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Thoát")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Log in"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
         form = QFormLayout()
-        form.addRow("Tên đăng nhập", self.username)
-        form.addRow("Mật khẩu", self.password)
+        form.addRow(_("User name"), self.username)
+        form.addRow(_("Password"), self.password)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
@@ -67,7 +66,7 @@ class LoginDialog(QDialog):
         try:
             self.actor = self._ctx.login(self.username.text().strip(), self.password.text())
         except AuthError as exc:
-            self.message.setText(auth_message_vi(exc.message))
+            self.message.setText(exc.message)
             self.password.clear()
             self.password.setFocus()
             return
@@ -75,18 +74,3 @@ class LoginDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
         self.accept()
 
-
-def auth_message_vi(message: str) -> str:
-    """Vietnamese wording for the log-in refusals; the service's own words follow in brackets."""
-    if "now locked" in message:
-        text = "Sai mật khẩu. Tài khoản đã bị khóa tạm thời do nhập sai nhiều lần."
-    elif "locked" in message:
-        text = "Tài khoản đang bị khóa tạm thời do nhập sai mật khẩu nhiều lần; hãy thử lại sau."
-    elif "wrong password" in message:
-        left = re.search(r"\((\d+) attempts? left", message)
-        text = f"Sai mật khẩu (còn {left.group(1)} lần thử)." if left else "Sai mật khẩu."
-    elif "unknown" in message:
-        text = "Không có tài khoản này hoặc tài khoản đã ngừng hoạt động."
-    else:
-        return message
-    return f"{text}\n({message})"
