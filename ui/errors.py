@@ -58,5 +58,7 @@ def report_unexpected(
         "Outpost met an unexpected error. Data saved before is not affected.\n\n{error}\n\n{where}\n\n"
         "Please send this file to the technical staff."
     ).format(error=f"{kind.__name__}: {value}", where=where)
-    box = QMessageBox(QMessageBox.Icon.Critical, _("Unexpected error"), text, QMessageBox.StandardButton.Close)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, _("Unexpected error"), text, QMessageBox.StandardButton.Close
+    )
     box.exec()

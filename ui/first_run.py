@@ -98,7 +98,9 @@ class FirstRunDialog(QDialog):
         title = QLabel(_("Welcome to Outpost"))
         title.setStyleSheet("font-size: 16pt; font-weight: bold")
         column.addWidget(title)
-        column.addWidget(QLabel(_("There is no case register on this computer yet. What would you like to do?")))
+        column.addWidget(
+            QLabel(_("There is no case register on this computer yet. What would you like to do?"))
+        )
         self.post_button = QPushButton(_("Set up this post"))
         self.hq_button = QPushButton(_("Set up headquarters (provincial command)"))
         self.demo_button = QPushButton(_("Try a demo register"))
