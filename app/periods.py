@@ -1,0 +1,144 @@
+"""Report periods: the weekly window, statistical (15th → 14th) and calendar months, quarters, years.
+
+Dates are local calendar dates of the post; every period is inclusive at both ends. The statistical
+cut-off (month = 15th of the previous month to the 14th of the reporting month) and calendar periods
+are both supported; which one a post uses is the ``report_period_mode`` setting."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+STATISTICAL = "statistical"
+CALENDAR = "calendar"
+MODES = (STATISTICAL, CALENDAR)
+WEEKLY_DUE_WEEKDAY = 2  # Wednesday (Monday is 0)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # week | month | quarter | half | nine_months | year | custom
+    start: date
+    end: date  # inclusive
+    year: int = 0  # the reporting year and number (month 12, quarter 4…), for labels
+    number: int = 0
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def shifted_years(self, years: int) -> Period:
+        """The same period ``years`` earlier or later (the "cùng kỳ" comparison)."""
+        return Period(self.kind, _same_day(self.start, self.start.year + years),
+                      _same_day(self.end, self.end.year + years), self.year + years, self.number)
+
+
+def _same_day(day: date, year: int) -> date:
+    last = calendar.monthrange(year, day.month)[1]
+    return date(year, day.month, min(day.day, last))
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"report period mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+
+def months(year: int, first: int, last: int, mode: str = STATISTICAL) -> tuple[date, date]:
+    """From the start of reporting month ``first`` to the end of reporting month ``last``."""
+    _check_mode(mode)
+    if mode == CALENDAR:
+        return date(year, first, 1), _month_end(year, last)
+    before_year, before_month = _previous_month(year, first)
+    return date(before_year, before_month, 15), date(year, last, 14)
+
+
+def month(year: int, number: int, mode: str = STATISTICAL) -> Period:
+    start, end = months(year, number, number, mode)
+    return Period("month", start, end, year, number)
+
+
+def quarter(year: int, number: int, mode: str = STATISTICAL) -> Period:
+    if not 1 <= number <= 4:
+        raise ValueError(f"a quarter is 1 to 4, not {number}")
+    start, end = months(year, 3 * number - 2, 3 * number, mode)
+    return Period("quarter", start, end, year, number)
+
+
+def half(year: int, mode: str = STATISTICAL) -> Period:
+    start, end = months(year, 1, 6, mode)
+    return Period("half", start, end, year, 1)
+
+
+def nine_months(year: int, mode: str = STATISTICAL) -> Period:
+    start, end = months(year, 1, 9, mode)
+    return Period("nine_months", start, end, year, 1)
+
+
+def year(number: int, mode: str = STATISTICAL) -> Period:
+    start, end = months(number, 1, 12, mode)
+    return Period("year", start, end, number, 0)
+
+
+def reporting_month(day: date, mode: str = STATISTICAL) -> tuple[int, int]:
+    """(year, month) of the reporting month that ``day`` falls in."""
+    _check_mode(mode)
+    if mode == CALENDAR or day.day < 15:
+        return day.year, day.month
+    return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+
+
+def month_of(day: date, mode: str = STATISTICAL) -> Period:
+    return month(*reporting_month(day, mode), mode=mode)
+
+
+def year_of(day: date, mode: str = STATISTICAL) -> Period:
+    return year(reporting_month(day, mode)[0], mode)
+
+
+def week_of(day: date, window_end_offset_days: int = 1) -> Period:
+    """The weekly-report window that ``day`` falls in.
+
+    A weekly report is due on Wednesday and covers the 7 days ending ``window_end_offset_days``
+    before it (1: Wednesday to Tuesday)."""
+    if not 0 <= window_end_offset_days <= 6:
+        raise ValueError("the weekly window must end 0 to 6 days before the Wednesday due date")
+    end_weekday = (WEEKLY_DUE_WEEKDAY - window_end_offset_days) % 7
+    end = day + timedelta(days=(end_weekday - day.weekday()) % 7)
+    start = end - timedelta(days=6)
+    due = weekly_due(end, window_end_offset_days)
+    return Period("week", start, end, due.isocalendar().year, due.isocalendar().week)
+
+
+def weekly_due(window_end: date, window_end_offset_days: int = 1) -> date:
+    """The Wednesday a weekly report ending on ``window_end`` is due."""
+    return window_end + timedelta(days=window_end_offset_days)
+
+
+def weekly_report_due(today: date, window_end_offset_days: int = 1) -> tuple[Period, date] | None:
+    """The weekly report to remind about today, with its due date: on its due Wednesday and the day
+    before; otherwise None."""
+    previous = week_of(today - timedelta(days=7), window_end_offset_days)
+    current = week_of(today, window_end_offset_days)
+    for window in (current, previous):
+        due = weekly_due(window.end, window_end_offset_days)
+        if due - timedelta(days=1) <= today <= due:
+            return window, due
+    return None
+
+
+def custom(start: date, end: date) -> Period:
+    if end < start:
+        raise ValueError(f"a period cannot end ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})")
+    return Period("custom", start, end)

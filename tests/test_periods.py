@@ -1,0 +1,72 @@
+"""Report periods: the 15th → 14th statistical cut-off, calendar months, the weekly window."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app import periods
+
+
+def test_statistical_month_runs_from_the_15th_to_the_14th() -> None:
+    november = periods.month(2026, 11)
+    assert (november.start, november.end) == (date(2026, 10, 15), date(2026, 11, 14))
+    january = periods.month(2026, 1)
+    assert (january.start, january.end) == (date(2025, 12, 15), date(2026, 1, 14))
+
+
+def test_a_day_belongs_to_the_reporting_month_that_ends_after_it() -> None:
+    assert periods.reporting_month(date(2026, 11, 14)) == (2026, 11)
+    assert periods.reporting_month(date(2026, 11, 15)) == (2026, 12)
+    assert periods.reporting_month(date(2026, 12, 20)) == (2027, 1)
+    assert periods.reporting_month(date(2026, 12, 20), periods.CALENDAR) == (2026, 12)
+    assert date(2026, 11, 23) in periods.month_of(date(2026, 11, 23))
+
+
+def test_calendar_periods_follow_the_calendar() -> None:
+    february = periods.month(2028, 2, periods.CALENDAR)
+    assert (february.start, february.end, february.days) == (date(2028, 2, 1), date(2028, 2, 29), 29)
+    q4 = periods.quarter(2026, 4, periods.CALENDAR)
+    assert (q4.start, q4.end) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def test_statistical_quarter_half_nine_months_and_year() -> None:
+    assert (periods.quarter(2026, 1).start, periods.quarter(2026, 1).end) == (date(2025, 12, 15), date(2026, 3, 14))
+    assert (periods.half(2026).start, periods.half(2026).end) == (date(2025, 12, 15), date(2026, 6, 14))
+    assert periods.nine_months(2026).end == date(2026, 9, 14)
+    year = periods.year(2026)
+    assert (year.start, year.end) == (date(2025, 12, 15), date(2026, 12, 14))
+    assert periods.year_of(date(2026, 12, 20)).year == 2027
+
+
+def test_the_weekly_window_ends_the_tuesday_before_the_wednesday_due_date() -> None:
+    week = periods.week_of(date(2026, 11, 23))  # a Monday
+    assert (week.start, week.end) == (date(2026, 11, 18), date(2026, 11, 24))
+    assert periods.weekly_due(week.end) == date(2026, 11, 25)
+    assert periods.week_of(date(2026, 11, 25)).start == date(2026, 11, 25)
+    shifted = periods.week_of(date(2026, 11, 23), window_end_offset_days=2)  # Tuesday to Monday
+    assert (shifted.start, shifted.end) == (date(2026, 11, 17), date(2026, 11, 23))
+
+
+def test_the_weekly_reminder_shows_on_tuesday_and_wednesday_only() -> None:
+    assert periods.weekly_report_due(date(2026, 11, 23)) is None  # Monday
+    tuesday = periods.weekly_report_due(date(2026, 11, 24))
+    wednesday = periods.weekly_report_due(date(2026, 11, 25))
+    assert tuesday is not None and wednesday is not None
+    assert tuesday == wednesday
+    window, due = wednesday
+    assert (window.start, window.end, due) == (date(2026, 11, 18), date(2026, 11, 24), date(2026, 11, 25))
+    assert periods.weekly_report_due(date(2026, 11, 26)) is None
+
+
+def test_same_period_last_year_and_bad_input() -> None:
+    last_year = periods.month(2028, 3, periods.CALENDAR).shifted_years(-1)
+    assert (last_year.start, last_year.end) == (date(2027, 3, 1), date(2027, 3, 31))
+    assert periods.month(2028, 2, periods.CALENDAR).shifted_years(-1).end == date(2027, 2, 28)
+    with pytest.raises(ValueError, match="mode"):
+        periods.month(2026, 1, "lunar")
+    with pytest.raises(ValueError, match="before it starts"):
+        periods.custom(date(2026, 2, 1), date(2026, 1, 1))
+    with pytest.raises(ValueError, match="quarter"):
+        periods.quarter(2026, 5)
