@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from app.errors import ValidationError
+from app.i18n import _
 
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
@@ -52,26 +53,26 @@ def parse_decimal(text: str) -> Decimal:
     than three digits after it is a decimal point), ``1.234,5``. Raises ``ValidationError``."""
     raw = text.strip().replace(" ", "").replace("\u00a0", "")
     if not raw:
-        raise ValidationError("empty number")
+        raise ValidationError([_("no number given")])
     negative = raw.startswith("-")
     raw = raw.lstrip("+-")
     if "," in raw:
-        whole, _, fraction = raw.rpartition(",")
+        whole, _comma, fraction = raw.rpartition(",")
         if "," in whole or (whole and "." in whole and not _GROUPS.match(whole)):
-            raise ValidationError(f"not a number: {text.strip()}")
+            raise ValidationError([_("“{text}” is not a number").format(text=text.strip())])
         whole = whole.replace(".", "")
     elif raw.count(".") == 1 and not _GROUPS.match(raw):
-        whole, _, fraction = raw.partition(".")
+        whole, _point, fraction = raw.partition(".")
     else:
         if "." in raw and not _GROUPS.match(raw):
-            raise ValidationError(f"not a number: {text.strip()}")
+            raise ValidationError([_("“{text}” is not a number").format(text=text.strip())])
         whole, fraction = raw.replace(".", ""), ""
     if not (whole or fraction) or not (whole + fraction).isdigit():
-        raise ValidationError(f"not a number: {text.strip()}")
+        raise ValidationError([_("“{text}” is not a number").format(text=text.strip())])
     try:
         value = Decimal(f"{whole or '0'}.{fraction or '0'}")
     except InvalidOperation as exc:  # pragma: no cover - digits only reach here
-        raise ValidationError(f"not a number: {text.strip()}") from exc
+        raise ValidationError([_("“{text}” is not a number").format(text=text.strip())]) from exc
     return -value if negative else value
 
 
@@ -80,7 +81,7 @@ def parse_money(text: str) -> int:
     raw = text.strip().removesuffix("đ").removesuffix("VND").removesuffix("vnđ").strip()
     value = parse_decimal(raw)
     if value != value.to_integral_value():
-        raise ValidationError(f"đồng amounts are whole numbers: {text.strip()}")
+        raise ValidationError([_("“{text}”: amounts in đồng are whole numbers").format(text=text.strip())])
     return int(value)
 
 
@@ -96,9 +97,9 @@ def parse_date(text: str) -> date:
     """``23/11/2026`` (also with ``-`` or ``.``, and one-digit day or month)."""
     match = re.fullmatch(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*", text)
     if not match:
-        raise ValidationError(f"not a date (dd/mm/yyyy): {text.strip()}")
+        raise ValidationError([_("“{text}” is not a date (dd/mm/yyyy)").format(text=text.strip())])
     day, month, year = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise ValidationError(f"no such date: {text.strip()}") from exc
+        raise ValidationError([_("“{text}” is not a real date").format(text=text.strip())]) from exc

@@ -762,3 +762,23 @@ def case_input_to_json(case: CaseInput) -> dict[str, Any]:
     )
     document["ownerless"] = case.ownerless
     return document
+
+
+# Fields of a stored case (``serialize.case_document``) that the station does not enter itself.
+STORED_FIELDS = frozenset({
+    "id", "number", "station", "status", "version", "remark", "void_reason", "created_by",
+    "created_at", "updated_by", "updated_at", "submitted_by", "approved_by", "approved_at",
+})
+DERIVED_GOODS_FIELDS = frozenset({"base_quantity", "base_unit"})
+_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def case_input_from_document(document: Mapping[str, Any], reference: Reference) -> CaseInput:
+    """The editable part of a stored case document, read back as the ``CaseInput`` it was saved from.
+
+    A stored case was valid when saved, so dates are not checked against today again."""
+    raw = {k: v for k, v in document.items() if k not in STORED_FIELDS}
+    raw["goods"] = [
+        {k: v for k, v in line.items() if k not in DERIVED_GOODS_FIELDS} for line in raw.get("goods", [])
+    ]
+    return parse_cases(raw, reference, now=_FAR_FUTURE)[0]

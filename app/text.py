@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.i18n import N_, _
+
 # Old 63-province birth-registration codes used in the first three CCCD digits (unchanged in 2025).
+GENDER_TEXT = {"male": N_("male"), "female": N_("female")}
 CCCD_PROVINCES = frozenset(
     "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 "
     "036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 "
@@ -81,25 +84,33 @@ def check_id_number(
     if nationality not in (None, "", "VN"):
         return []
     if compact.isdigit() and len(compact) == 9:
-        return [Notice(path, "9-digit CMND (old identity card); ask for the 12-digit CCCD")]
+        message = _("9-digit CMND (old identity card); ask for the 12-digit CCCD")
+        return [Notice(path, message)]
     if not (compact.isdigit() and len(compact) == 12):
-        return [Notice(path, f"'{value}' is not a 12-digit CCCD nor a 9-digit CMND")]
+        message = _("'{value}' is not a 12-digit CCCD nor a 9-digit CMND").format(value=value)
+        return [Notice(path, message)]
     notices: list[Notice] = []
     province, code = compact[:3], int(compact[3])
     if province not in CCCD_PROVINCES:
-        notices.append(Notice(path, f"'{province}' is not a province code of a CCCD"))
+        message = _("'{province}' is not a province code of a CCCD").format(province=province)
+        notices.append(Notice(path, message))
     century = 1900 + (code // 2) * 100
     if century > 2100:
-        notices.append(Notice(path, f"century digit {code} gives a birth year after 2100"))
+        message = _("century digit {code} gives a birth year after 2100").format(code=code)
+        notices.append(Notice(path, message))
     year = century + int(compact[4:6])
     if birth_date is not None and birth_date.year != year:
         notices.append(
-            Notice(path, f"CCCD gives birth year {year} but the birth date is {birth_date:%d/%m/%Y}")
+            Notice(path, _("CCCD gives birth year {year} but the birth date is {date}").format(
+                year=year, date=f"{birth_date:%d/%m/%Y}"))
         )
     if gender in ("male", "female"):
         coded = "female" if code % 2 else "male"
         if coded != gender:
-            notices.append(Notice(path, f"CCCD gender digit says {coded}, the record says {gender}"))
+            message = _("the CCCD gender digit says {coded}, the record says {gender}").format(
+                coded=_(GENDER_TEXT[coded]), gender=_(GENDER_TEXT[gender])
+            )
+            notices.append(Notice(path, message))
     return notices
 
 
@@ -122,9 +133,10 @@ def check_plate(value: str, path: str) -> list[Notice]:
         return []
     match = _match_plate(compact)
     if not match:
-        return [Notice(path, f"'{value}' is not in a Vietnamese plate format (e.g. 67H1-204.13)")]
+        message = _("'{value}' is not in a Vietnamese plate format (e.g. 67H1-204.13)").format(value=value)
+        return [Notice(path, message)]
     if int(match.group(1)) < 11:
-        return [Notice(path, f"'{match.group(1)}' is not a province code of a plate")]
+        return [Notice(path, _("'{code}' is not a province code of a plate").format(code=match.group(1)))]
     return []
 
 
@@ -147,5 +159,6 @@ def check_vessel(value: str, path: str) -> list[Notice]:
     if not compact:
         return []
     if not _VESSEL.match(compact):
-        return [Notice(path, f"'{value}' is not a fishing-vessel number (e.g. KG-91234-TS)")]
+        message = _("'{value}' is not a fishing-vessel number (e.g. KG-91234-TS)").format(value=value)
+        return [Notice(path, message)]
     return []

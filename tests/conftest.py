@@ -14,6 +14,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from app import i18n  # noqa: E402
 from app.context import Context  # noqa: E402
 from app.domain import Actor, CaseInput, GoodsInput, HandlingInput, PartyInput, VehicleInput  # noqa: E402
 from app.register import init_register  # noqa: E402
@@ -61,6 +62,14 @@ def sample_case(**changes: object) -> CaseInput:
     from dataclasses import replace
 
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def core_language() -> Iterator[None]:
+    """Every test starts and ends with the core's own language (English), whatever it switched to."""
+    i18n.reset()
+    yield
+    i18n.reset()
 
 
 @dataclass

@@ -101,7 +101,7 @@ def test_switching_language() -> None:
         i18n.set_language("klingon")
         assert i18n.current_language() == "vi"
     finally:
-        i18n.set_language("vi")
+        i18n.reset()
 
 
 def test_vietnamese_text_is_nfc() -> None:

@@ -32,7 +32,10 @@ def test_calendar_periods_follow_the_calendar() -> None:
 
 
 def test_statistical_quarter_half_nine_months_and_year() -> None:
-    assert (periods.quarter(2026, 1).start, periods.quarter(2026, 1).end) == (date(2025, 12, 15), date(2026, 3, 14))
+    assert (periods.quarter(2026, 1).start, periods.quarter(2026, 1).end) == (
+        date(2025, 12, 15),
+        date(2026, 3, 14),
+    )
     assert (periods.half(2026).start, periods.half(2026).end) == (date(2025, 12, 15), date(2026, 6, 14))
     assert periods.nine_months(2026).end == date(2026, 9, 14)
     year = periods.year(2026)
