@@ -14,6 +14,7 @@ from app.auth import require
 from app.context import Context
 from app.domain import Actor, CaseInput, CaseResult, CaseRow
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
+from app.i18n import N_, _, pgettext
 from app.progress import CancelToken, Progress, no_progress
 from app.search import case_search_body
 from app.serialize import case_document, orm_case_state
@@ -121,15 +122,19 @@ class CaseService:
             case = self._load(session, case_id)
             self._check_owner(actor, case)
             if case.status == "voided":
-                raise WorkflowError(f"case {case.number} is voided and cannot be edited")
+                message = _("case {number} is voided and cannot be edited")
+                raise WorkflowError(message.format(number=case.number))
             if case.status in EDITABLE_BY_OFFICER:
                 require(actor, "case.edit")
             else:
                 require(actor, "case.edit_approved")
             if case.version != expected_version:
                 raise WorkflowError(
-                    f"case {case.number} was changed by {case.updated_by} (version {case.version}) "
-                    f"after you opened version {expected_version}; reopen it and make your change again"
+                    _(
+                        "case {number} was changed by {user} (version {version}) after you opened "
+                        "version {opened}; reopen it and make your change again"
+                    ).format(number=case.number, user=case.updated_by, version=case.version,
+                             opened=expected_version)
                 )
             before = case_document(case, actor.station_code)
             now = self.ctx.clock()
@@ -148,7 +153,7 @@ class CaseService:
 
     def return_to_draft(self, actor: Actor, case_id: str, remark: str) -> CaseResult:
         if not remark.strip():
-            raise ValidationError(["remark: say what must be corrected before the case is returned"])
+            raise ValidationError([_("remark: say what must be corrected before the case is returned")])
         return self._transition(actor, case_id, "case.return", {"submitted"}, "draft", "return",
                                 remark=remark.strip())
 
@@ -157,7 +162,7 @@ class CaseService:
 
     def void(self, actor: Actor, case_id: str, reason: str) -> CaseResult:
         if not reason.strip():
-            raise ValidationError(["reason: a case can only be voided with a reason"])
+            raise ValidationError([_("reason: a case can only be voided with a reason")])
         return self._transition(
             actor, case_id, "case.void", {"draft", "submitted", "approved", "closed"}, "voided",
             "void", void_reason=reason.strip(),
@@ -172,10 +177,10 @@ class CaseService:
             case = self._load(session, case_id)
             self._check_owner(actor, case)
             if case.status not in allowed:
-                hint = " (submit it first)" if action == "approve" and case.status == "draft" else ""
-                raise WorkflowError(
-                    f"case {case.number} is {case.status}; it cannot be {_PAST[action]}{hint}"
-                )
+                from_draft = action == "approve" and case.status == "draft"
+                message = _(_REFUSED_FROM_DRAFT if from_draft else _REFUSED[action])
+                status = pgettext("case status", _STATUS_TEXT[case.status])
+                raise WorkflowError(message.format(number=case.number, status=status))
             before = case_document(case, actor.station_code)
             now = self.ctx.clock()
             case.status = target
@@ -294,7 +299,9 @@ class CaseService:
     def _check_owner(actor: Actor, case: m.Case) -> None:
         if case.origin != actor.station_id:
             raise PermissionDenied(
-                f"case {case.number} belongs to another station; only that station may change it"
+                _("case {number} belongs to another station; only that station may change it").format(
+                    number=case.number
+                )
             )
 
     @staticmethod
@@ -307,7 +314,7 @@ class CaseService:
             )
         ).scalar_one_or_none()
         if case is None:
-            raise NotFound(f"no case with id {case_id}")
+            raise NotFound(_("no case with id {id}").format(id=case_id))
         return case
 
     @staticmethod
@@ -385,8 +392,17 @@ class CaseService:
             ]
 
 
-_PAST = {"submit": "submitted", "approve": "approved", "return": "returned", "close": "closed",
-         "void": "voided"}
+_REFUSED = {
+    "submit": N_("case {number} is {status}; it cannot be submitted"),
+    "approve": N_("case {number} is {status}; it cannot be approved"),
+    "return": N_("case {number} is {status}; it cannot be returned"),
+    "close": N_("case {number} is {status}; it cannot be closed"),
+    "void": N_("case {number} is {status}; it cannot be voided"),
+}
+_REFUSED_FROM_DRAFT = N_("case {number} is {status}; it cannot be approved (submit it first)")
+# The status as a word inside a sentence; translated in the "case status" context.
+_STATUS_TEXT = {"draft": "draft", "submitted": "submitted", "approved": "approved", "closed": "closed",
+                "voided": "voided"}
 
 
 def rebuild_search_index(

@@ -20,8 +20,9 @@ _log_file: Path | None = None
 
 def show_error(parent: QWidget | None, message: str, title: str | None = None) -> None:
     """An expected failure (``AppError``): the message says what to do; nothing was changed."""
+    sentence = message[:1].upper() + message[1:]  # core messages start in lower case, as log lines do
     box = QMessageBox(
-        QMessageBox.Icon.Warning, title or _("Could not do that"), message, QMessageBox.StandardButton.Close,
+        QMessageBox.Icon.Warning, title or _("Could not do that"), sentence, QMessageBox.StandardButton.Close,
         parent,
     )
     box.exec()

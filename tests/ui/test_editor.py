@@ -210,7 +210,7 @@ def test_a_stale_version_is_refused_with_a_message(post: Post, qtbot: QtBot) -> 
     seen: list[str] = []
     answer_next_dialog(lambda box: (seen.append(box.text()), box.close()))
     assert not editor.save()
-    assert "version 2" in seen[0] and editor.dirty
+    assert "phiên bản 2" in seen[0] and editor.dirty
 
 
 def test_closing_with_unsaved_changes_asks_first(post: Post, qtbot: QtBot) -> None:

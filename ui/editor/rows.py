@@ -329,8 +329,10 @@ class RowsPage(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         unit = self.fontMetrics().averageCharWidth()
-        for column, field in enumerate(self.model.fields):
-            header.resizeSection(column, field.width * unit + 16)
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            wanted = self.model.fields[column].width * unit + 16
+            header.resizeSection(column, max(wanted, header.fontMetrics().horizontalAdvance(title) + 24))
         header.setStretchLastSection(True)
         self.add_button = QPushButton(add_text)
         self.remove_button = QPushButton(_("Remove selected"))
