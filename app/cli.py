@@ -180,8 +180,11 @@ def _case_line(row: Any, ctx: Any) -> str:
 
 
 def cmd_case_list(args: argparse.Namespace) -> int:
+    from app.domain import CaseFilter
+
     ctx, actor = _session(args)
-    rows = ctx.cases.list(actor, status=args.status, query=args.search, limit=args.limit)
+    case_filter = CaseFilter(query=args.search or "", statuses=(args.status,) if args.status else ())
+    rows = ctx.cases.list(actor, case_filter, limit=args.limit)
     payload = [
         {
             "id": r.id,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 ROLES = ("officer", "chief", "admin", "analyst")
 STATUSES = ("draft", "submitted", "approved", "closed", "voided")
+# Posts keep Vietnam's time; report periods and list filters count calendar days in it.
+VIETNAM = timezone(timedelta(hours=7))
+SORT_KEYS = ("number", "occurred_at", "place", "violation_group", "status")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,33 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a list shows; empty fields do not filter. Dates are local and inclusive."""
+
+    query: str = ""
+    start: date | None = None
+    end: date | None = None
+    statuses: tuple[str, ...] = ()
+    violation_group: str | None = None
+    commodity: str | None = None
+    lead_force: str | None = None
+    ownerless: bool | None = None
+    campaign_id: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CaseFilter()
+
+
+@dataclass(frozen=True)
+class CaseSort:
+    """The list order: one of ``SORT_KEYS``, ties broken by case id in the same direction."""
+
+    key: str = "occurred_at"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
 class CaseRow:
     """One line of the case list."""
 
@@ -132,6 +162,10 @@ class CaseRow:
     ownerless: bool
     lead_force: str
     version: int
+
+    def sort_value(self, sort: CaseSort) -> object:
+        """This row's value of the sort key, for ``CaseService.list(after=…)``."""
+        return getattr(self, sort.key)
 
 
 @dataclass(frozen=True)
@@ -154,24 +188,3 @@ class CaseResult:
     document: dict[str, object]
     warnings: tuple[str, ...] = ()
 
-
-SORT_KEYS = ("occurred_at", "number", "place", "violation_group", "status")
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """What the case list shows: every field left empty means "any"."""
-
-    query: str = ""  # search words, accent-insensitive
-    date_from: date | None = None  # local dates of the case, inclusive
-    date_to: date | None = None
-    statuses: tuple[str, ...] = ()
-    violation_group: str | None = None
-    commodity: str | None = None
-    lead_force: str | None = None
-    ownerless: bool | None = None
-    campaign_id: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return self == CaseFilter()

@@ -142,3 +142,32 @@ def custom(start: date, end: date) -> Period:
     if end < start:
         raise ValueError(f"a period cannot end ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})")
     return Period("custom", start, end)
+
+
+def quarter_of(day: date, mode: str = STATISTICAL) -> Period:
+    year_number, month_number = reporting_month(day, mode)
+    return quarter(year_number, (month_number - 1) // 3 + 1, mode)
+
+
+# The periods a list can be narrowed to with one choice, relative to today.
+PRESETS = ("this_week", "last_week", "this_month", "last_month", "this_quarter", "this_year", "last_year")
+
+
+def preset(name: str, today: date, mode: str = STATISTICAL) -> Period:
+    """One of ``PRESETS``: weeks are report windows, months follow the post's period mode."""
+    if name == "this_week":
+        return week_of(today)
+    if name == "last_week":
+        return week_of(today - timedelta(days=7))
+    if name == "this_month":
+        return month_of(today, mode)
+    if name == "last_month":
+        this = month_of(today, mode)
+        return month_of(this.start - timedelta(days=1), mode)
+    if name == "this_quarter":
+        return quarter_of(today, mode)
+    if name == "this_year":
+        return year_of(today, mode)
+    if name == "last_year":
+        return year(year_of(today, mode).year - 1, mode)
+    raise ValueError(f"unknown period {name!r}; expected one of {', '.join(PRESETS)}")

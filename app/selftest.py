@@ -37,7 +37,7 @@ def _crypto() -> str:
 
 def _register() -> str:
     from app import audit
-    from app.domain import CaseInput, GoodsInput
+    from app.domain import CaseFilter, CaseInput, GoodsInput
     from app.register import init_register
 
     os.environ.setdefault("OUTPOST_ARGON2_PROFILE", "test")
@@ -51,7 +51,7 @@ def _register() -> str:
             occurred_at=datetime(2026, 1, 2, 23, 0, tzinfo=UTC), violation_group="prohibited_smuggled",
             goods=(GoodsInput("cigarettes", Decimal(15), "cây", "Thuốc lá Hero"),),
         ))
-        found = ctx.cases.list(actor, query="thuoc la hero")
+        found = ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))
         with ctx.sessions.engine.connect() as conn:
             report = audit.verify(conn)
         ctx.close()

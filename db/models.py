@@ -108,6 +108,12 @@ class Case(Base):
         Index("ix_cases_occurred", "occurred_at", "id"),
         Index("ix_cases_status_occurred", "status", "occurred_at"),
         Index("ix_cases_group_occurred", "violation_group", "occurred_at"),
+        # Keyset paging of the list sorted by another column walks (column, id).
+        Index("ix_cases_number_id", "number", "id"),
+        Index("ix_cases_place_id", "place", "id"),
+        Index("ix_cases_group_id", "violation_group", "id"),
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_campaign_occurred", "campaign_id", "occurred_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
@@ -172,6 +178,8 @@ class Case(Base):
 
 class GoodsLine(Base):
     __tablename__ = "goods_lines"
+    # "Does this case have a line of that commodity?" in one index lookup (the list's filter).
+    __table_args__ = (Index("ix_goods_lines_case_commodity", "case_id", "commodity"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 
-from sqlalchemy import Connection, text
-
-from db.types import utc_text
+from sqlalchemy import ColumnElement, Connection, TextClause, literal_column, text
 
 # The index holds folded text (no diacritics, đ→d), so the tokenizer only has to split words.
 # Prefix indexes for 1-3 letters keep type-ahead queries ("thuoc la") fast at a million cases.
@@ -56,32 +53,23 @@ def insert_many(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:
 FEW_MATCHES = 2000
 
 
-def page_ids(
-    conn: Connection,
-    expression: str,
-    *,
-    status: str | None,
-    after: tuple[datetime, str] | None,
-    limit: int,
-) -> list[str]:
-    """Ids of one page of matching cases, newest first, after the keyset ``after``."""
+def is_short_list(condition: object) -> bool:
+    """Whether a ``matching`` condition is a short list of rowids (few matches)."""
+    return not isinstance(condition, TextClause)
+
+
+def matching(conn: Connection, expression: str) -> ColumnElement[bool]:
+    """A condition on ``cases`` for the rows whose index entry matches ``expression``.
+
+    Few matches become a list of rowids for SQLite to look up directly. Many become a subquery,
+    with the rowid hidden from the planner (unary ``+``) so that it walks the list's order index
+    and stops as soon as a page is full, instead of fetching and sorting every match."""
     few = conn.execute(
-        text("SELECT rowid FROM case_search WHERE case_search MATCH :q ORDER BY rowid DESC LIMIT :n"),
+        text("SELECT rowid FROM case_search WHERE case_search MATCH :q LIMIT :n"),
         {"q": expression, "n": FEW_MATCHES + 1},
     ).scalars().all()
-    conditions, params = [], {"q": expression, "n": limit}
-    if status:
-        conditions.append("status = :status")
-        params["status"] = status
-    if after is not None:
-        conditions.append("(occurred_at < :at OR (occurred_at = :at AND id < :id))")
-        params.update(at=utc_text(after[0]), id=after[1])
     if len(few) <= FEW_MATCHES:
-        source = "cases"
-        conditions.append(f"rowid IN ({','.join(str(int(r)) for r in few) or 'NULL'})")
-    else:
-        source = "cases INDEXED BY ix_cases_occurred"
-        conditions.append("rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :q)")
-    sql = (f"SELECT id FROM {source} WHERE {' AND '.join(conditions)} "
-           "ORDER BY occurred_at DESC, id DESC LIMIT :n")
-    return [row[0] for row in conn.execute(text(sql), params)]
+        return literal_column("cases.rowid").in_([int(r) for r in few])
+    return text(
+        "+cases.rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :search_q)"
+    ).bindparams(search_q=expression)

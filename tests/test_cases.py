@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from app.domain import GoodsInput, PartyInput, VehicleInput
+from app import cases as case_service
+from app.domain import SORT_KEYS, CaseFilter, CaseSort, GoodsInput, PartyInput, VehicleInput
 from app.errors import PermissionDenied, ValidationError, WorkflowError
+from db import models as m
+from db import search
 from tests.conftest import ICT, Post, sample_case
 
 
@@ -43,7 +46,7 @@ def test_plates_and_ids_are_normalised_with_warnings_not_blocks(post: Post) -> N
     assert result.document["vehicles"][0]["plate"] == "67H1-204.13"
     assert any("parties[0].id_number" in w for w in result.warnings)
     assert any("vehicles[1].plate" in w for w in result.warnings)
-    rows = post.ctx.cases.list(post.officer, query="67H120413")
+    rows = post.ctx.cases.list(post.officer, CaseFilter(query="67H120413"))
     assert [r.id for r in rows] == [result.id]
 
 
@@ -77,7 +80,7 @@ def test_search_is_accent_insensitive_and_folds_d(post: Post) -> None:
             violation="Vận chuyển hàng nhập lậu",
         ),
     )
-    ids = lambda q: {r.id for r in post.ctx.cases.list(post.officer, query=q)}  # noqa: E731
+    ids = lambda q: {r.id for r in post.ctx.cases.list(post.officer, CaseFilter(query=q))}  # noqa: E731
     assert ids("thuoc la hero") == {cigarettes.id}
     assert ids("duong") == {sugar.id}
     assert ids("ĐƯỜNG CÁT") == {sugar.id}
@@ -88,7 +91,9 @@ def test_search_is_accent_insensitive_and_folds_d(post: Post) -> None:
 def test_people_are_found_by_name_and_id_number(post: Post) -> None:
     result = post.ctx.cases.create(post.officer, sample_case())
     for query in ("nguyen van an", "Nguyễn Văn An", "089090001234", "089 090 001 234"):
-        assert [r.id for r in post.ctx.cases.list(post.officer, query=query)] == [result.id], query
+        assert [r.id for r in post.ctx.cases.list(post.officer, CaseFilter(query=query))] == [result.id], (
+            query
+        )
 
 
 def test_update_replaces_contents_and_bumps_version(post: Post) -> None:
@@ -105,8 +110,8 @@ def test_update_replaces_contents_and_bumps_version(post: Post) -> None:
     history = post.ctx.cases.history(post.officer, created.id)
     assert [h.action for h in history] == ["create", "update"]
     assert history[1].diff["place"] == ["Mốc 264, ấp Vĩnh Lợi", "Kênh Vĩnh Tế"]
-    assert post.ctx.cases.list(post.officer, query="thuoc la hero") == []
-    assert len(post.ctx.cases.list(post.officer, query="jet")) == 1
+    assert post.ctx.cases.list(post.officer, CaseFilter(query="thuoc la hero")) == []
+    assert len(post.ctx.cases.list(post.officer, CaseFilter(query="jet"))) == 1
 
 
 def test_stale_update_is_refused_and_changes_nothing(post: Post) -> None:
@@ -250,8 +255,6 @@ def _dump(post: Post) -> list[tuple[object, ...]]:
 def test_search_pages_are_newest_first_whichever_plan_is_used(
     post: Post, few: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from db import search
-
     monkeypatch.setattr(search, "FEW_MATCHES", few)  # 2: the walk over the cases is used
     for day in (5, 1, 9, 3, 7):  # saved out of date order
         post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 4, day, 2, 0, tzinfo=ICT)))
@@ -261,11 +264,103 @@ def test_search_pages_are_newest_first_whichever_plan_is_used(
             goods=(GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),), summary="", parties=(), vehicles=()
         ),
     )
-    first = post.ctx.cases.list(post.officer, query="thuoc la hero", limit=3)
+    first = post.ctx.cases.list(post.officer, CaseFilter(query="thuoc la hero"), limit=3)
     last = first[-1]
     second = post.ctx.cases.list(
-        post.officer, query="thuoc la hero", limit=3, after=(last.occurred_at, last.id)
+        post.officer, CaseFilter(query="thuoc la hero"), limit=3, after=(last.occurred_at, last.id)
     )
     days = [r.occurred_at.day for r in first + second]
     assert days == [9, 7, 5, 3, 1]
-    assert post.ctx.cases.list(post.officer, query="thuoc la hero", status="submitted") == []
+    assert post.ctx.cases.list(post.officer, CaseFilter(query="thuoc la hero", statuses=("submitted",))) == []
+
+
+def _walk(post: Post, case_filter: CaseFilter, sort: CaseSort, limit: int = 2) -> list[str]:
+    """Every case the list shows, page by page through the keyset."""
+    seen: list[str] = []
+    page = post.ctx.cases.list(post.officer, case_filter, sort=sort, limit=limit)
+    while page:
+        seen += [r.id for r in page]
+        last = page[-1]
+        page = post.ctx.cases.list(
+            post.officer, case_filter, sort=sort, limit=limit, after=(last.sort_value(sort), last.id)
+        )
+    return seen
+
+
+@pytest.fixture
+def varied(post: Post) -> dict[str, str]:
+    """Five cases that differ in every filtered and sorted field; their ids by a short name."""
+    with post.ctx.sessions.writes.begin() as session:
+        campaign = m.Campaign(origin=post.officer.station_id, name="Cao điểm Tết 2026",
+                              starts_on=date(2026, 1, 1), ends_on=date(2026, 2, 28))
+        session.add(campaign)
+        session.flush()
+        campaign_id = campaign.id
+    fuel = (GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),)
+    made = {
+        "night": sample_case(occurred_at=datetime(2026, 3, 1, 0, 30, tzinfo=ICT), place="Bến đò Vĩnh Xương"),
+        "evening": sample_case(occurred_at=datetime(2026, 2, 28, 23, 50, tzinfo=ICT), place="Ấp Bắc Đai",
+                               campaign_id=campaign_id),
+        "fuel": sample_case(occurred_at=datetime(2026, 2, 10, 8, 0, tzinfo=ICT), place="Kênh Vĩnh Tế",
+                            goods=fuel, violation_group="trade_fraud", summary="", parties=(),
+                            ownerless=True),
+        "police": sample_case(occurred_at=datetime(2026, 1, 5, 9, 0, tzinfo=ICT), place="Chợ Tịnh Biên",
+                              lead_force="police", cooperating_forces=("border_guard",)),
+        "old": sample_case(occurred_at=datetime(2025, 12, 31, 23, 0, tzinfo=ICT), place="Đồn Vĩnh Hội Đông"),
+    }
+    ids = {name: post.ctx.cases.create(post.officer, data).id for name, data in made.items()}
+    post.ctx.cases.submit(post.officer, ids["police"])
+    ids["campaign"] = campaign_id
+    return ids
+
+
+@pytest.mark.parametrize("selective", [5000, 1])  # 1: every filter is checked along the sort index
+def test_each_filter_narrows_the_list_and_the_count_agrees(
+    post: Post, varied: dict[str, str], selective: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_service, "SELECTIVE", selective)
+    cases = {
+        # Local calendar days: 00:30 on 1 March is March, 23:50 on 28 February is February.
+        CaseFilter(start=date(2026, 2, 1), end=date(2026, 2, 28)): {"evening", "fuel"},
+        CaseFilter(start=date(2026, 3, 1)): {"night"},
+        CaseFilter(end=date(2025, 12, 31)): {"old"},
+        CaseFilter(statuses=("submitted",)): {"police"},
+        CaseFilter(statuses=("draft", "submitted")): {"night", "evening", "fuel", "police", "old"},
+        CaseFilter(violation_group="trade_fraud"): {"fuel"},
+        CaseFilter(commodity="fuel"): {"fuel"},
+        CaseFilter(commodity="sugar"): {"night", "evening", "police", "old"},
+        CaseFilter(lead_force="police"): {"police"},
+        CaseFilter(ownerless=True): {"fuel"},
+        CaseFilter(ownerless=False): {"night", "evening", "police", "old"},
+        CaseFilter(campaign_id=varied["campaign"]): {"evening"},
+        CaseFilter(query="ben do", start=date(2026, 2, 1)): {"night"},
+        CaseFilter(query="ben do", end=date(2026, 2, 28)): set(),
+        CaseFilter(query="hero", commodity="sugar", start=date(2026, 1, 1)): {"night", "evening", "police"},
+        CaseFilter(query="!!!"): set(),
+    }
+    names = {case_id: name for name, case_id in varied.items()}
+    for case_filter, expected in cases.items():
+        shown = {names[r.id] for r in post.ctx.cases.list(post.officer, case_filter)}
+        assert shown == expected, case_filter
+        assert post.ctx.cases.count(post.officer, case_filter) == len(expected), case_filter
+
+
+@pytest.mark.parametrize("key", SORT_KEYS)
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("few", [2000, 1])  # 1: a search walks the sort index instead of the matches
+def test_every_sort_order_pages_through_every_case_once(
+    post: Post, varied: dict[str, str], key: str, descending: bool, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "FEW_MATCHES", few)
+    post.ctx.cases.submit(post.officer, varied["night"])
+    sort = CaseSort(key, descending)
+    rows = post.ctx.cases.list(post.officer, sort=sort, limit=100)
+    expected = sorted(rows, key=lambda r: (str(r.sort_value(sort)) if key != "occurred_at" else r.occurred_at,
+                                           r.id), reverse=descending)
+    assert [r.id for r in rows] == [r.id for r in expected]
+    assert _walk(post, CaseFilter(), sort) == [r.id for r in rows]
+    searched = _walk(post, CaseFilter(query="hero"), sort)
+    assert searched == [r.id for r in rows if r.id != varied["fuel"]]
+    monkeypatch.setattr(case_service, "SELECTIVE", 1)
+    sugar = CaseFilter(query="hero", commodity="sugar", statuses=("draft", "submitted"))
+    assert _walk(post, sugar, sort) == searched

@@ -17,7 +17,7 @@ from app import audit
 from app.cases import rebuild_search_index
 from app.context import Context
 from app.demo import demo_period, generate_demo
-from app.domain import Actor, CaseInput, GoodsInput, HandlingInput, PartyInput, VehicleInput
+from app.domain import Actor, CaseFilter, CaseInput, GoodsInput, HandlingInput, PartyInput, VehicleInput
 from app.errors import Cancelled, PermissionDenied
 from app.progress import CancelToken
 from app.register import init_register
@@ -232,16 +232,16 @@ def test_change_log_and_counters_follow_the_cases(demo: tuple[Context, Actor]) -
 def test_search_finds_cigarettes_and_sugar(demo: tuple[Context, Actor],
                                            documents: list[dict[str, Any]]) -> None:
     ctx, admin = demo
-    hero = ctx.cases.list(admin, query="thuoc la hero", limit=20)
+    hero = ctx.cases.list(admin, CaseFilter(query="thuoc la hero"), limit=20)
     assert len(hero) == 20
     for row in hero:
         assert "Hero" in str(ctx.cases.get(admin, row.id).document)
-    sugar = ctx.cases.list(admin, query="duong", limit=20)
+    sugar = ctx.cases.list(admin, CaseFilter(query="duong"), limit=20)
     assert len(sugar) == 20
     assert any(row.commodities == "sugar" for row in sugar)
     person = next(d for d in documents[-50:] if any(p.get("id_number") for p in d["parties"]))
     number = next(p["id_number"] for p in person["parties"] if p.get("id_number"))
-    assert person["id"] in [r.id for r in ctx.cases.list(admin, query=number)]
+    assert person["id"] in [r.id for r in ctx.cases.list(admin, CaseFilter(query=number))]
 
 
 def test_search_rows_are_those_the_app_would_index(demo: tuple[Context, Actor]) -> None:
@@ -340,7 +340,7 @@ def test_someone_saving_between_batches_is_numbered_and_chained_in(post: Post) -
     numbers = [r[0] for r in _rows(post.ctx, "SELECT number FROM cases")]
     assert len(numbers) == len(set(numbers)) == 403
     assert _verify(post.ctx).ok
-    assert len(post.ctx.cases.list(post.officer, query="hero", limit=500)) > 50
+    assert len(post.ctx.cases.list(post.officer, CaseFilter(query="hero"), limit=500)) > 50
 
 
 def test_cancel_keeps_whole_batches_and_a_sound_register(post: Post) -> None:

@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
+from app.domain import CaseFilter
 from app.register import open_register
 from db import migrate
 from db.engine import make_engine, sqlite_url
@@ -42,6 +43,9 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     register = post.ctx.paths.register
     conn = sqlite3.connect(register)
     conn.execute("DROP TABLE case_search")
+    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
+        conn.execute(f"DROP INDEX ix_cases_{index}")
+    conn.execute("DROP INDEX ix_goods_lines_case_commodity")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()
@@ -58,7 +62,7 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     assert migrate.current_revision(engine) == migrate.HEAD
     actor = ctx.login("officer", PASSWORD)
     # The search index was rebuilt from the cases written before it existed.
-    assert [r.id for r in ctx.cases.list(actor, query="thuoc la hero")] == [made.id]
+    assert [r.id for r in ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))] == [made.id]
     ctx.close()
 
 

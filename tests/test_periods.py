@@ -73,3 +73,28 @@ def test_same_period_last_year_and_bad_input() -> None:
         periods.custom(date(2026, 2, 1), date(2026, 1, 1))
     with pytest.raises(ValueError, match="quarter"):
         periods.quarter(2026, 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "start", "end"),
+    [
+        ("this_week", periods.STATISTICAL, date(2026, 11, 18), date(2026, 11, 24)),
+        ("last_week", periods.STATISTICAL, date(2026, 11, 11), date(2026, 11, 17)),
+        ("this_month", periods.STATISTICAL, date(2026, 11, 15), date(2026, 12, 14)),
+        ("this_month", periods.CALENDAR, date(2026, 11, 1), date(2026, 11, 30)),
+        ("last_month", periods.STATISTICAL, date(2026, 10, 15), date(2026, 11, 14)),
+        ("last_month", periods.CALENDAR, date(2026, 10, 1), date(2026, 10, 31)),
+        ("this_quarter", periods.STATISTICAL, date(2026, 9, 15), date(2026, 12, 14)),
+        ("this_quarter", periods.CALENDAR, date(2026, 10, 1), date(2026, 12, 31)),
+        ("this_year", periods.STATISTICAL, date(2025, 12, 15), date(2026, 12, 14)),
+        ("last_year", periods.CALENDAR, date(2025, 1, 1), date(2025, 12, 31)),
+    ],
+)
+def test_presets_relative_to_monday_23_november_2026(name: str, mode: str, start: date, end: date) -> None:
+    period = periods.preset(name, date(2026, 11, 23), mode)
+    assert (period.start, period.end) == (start, end)
+
+
+def test_an_unknown_preset_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown period 'fortnight'"):
+        periods.preset("fortnight", date(2026, 11, 23))

@@ -13,17 +13,20 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from app.context import Context, Paths
 from app.domain import Actor
 from app.errors import AppError
-from app.i18n import _
+from app.i18n import DEFAULT_LANGUAGE, _
 from app.register import open_register
+from app.settings import load_settings
 from ui.errors import LOG_FILE, install_crash_handler, show_error
 from ui.first_run import DEMO_CASES, FirstRunDialog
-from ui.jobs import Outcome, ProgressRunner
+from ui.i18n import apply_language
+from ui.jobs import MainThreadCollector, Outcome, ProgressRunner
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
 
 DEMO_BATCH = 250  # small batches: the bar moves and Cancel takes effect within a fraction of a second
 
 _fault_file: IO[str] | None = None
+_setup_admin: Actor | None = None  # who set up the demo register just now
 
 
 def run_gui(data_dir: Path) -> int:
@@ -31,19 +34,57 @@ def run_gui(data_dir: Path) -> int:
     paths = Paths(data_dir)
     _enable_faulthandler(paths.logs)
     application = _application()
+    collector = MainThreadCollector(application)
+    collector.start()
     install_crash_handler(paths.logs)
+    apply_language(load_settings(paths.settings).language if paths.settings.exists() else DEFAULT_LANGUAGE)
     ctx = _open_or_set_up(data_dir)
     if ctx is None:
         return 0
     try:
-        login = LoginDialog(ctx)
-        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        actor = first_actor(ctx)
+        if actor is None:
             return 0
-        window = MainWindow(ctx, login.actor)
-        window.show()
+        shell = Shell(ctx, actor)
+        shell.show_main_window()
         return int(application.exec())
     finally:
         ctx.close()
+
+
+def first_actor(ctx: Context) -> Actor | None:
+    """The administrator who set up the register just now is already logged in; anyone else logs in."""
+    if _setup_admin is not None:
+        return _setup_admin
+    login = LoginDialog(ctx)
+    if login.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return login.actor
+
+
+class Shell:
+    """Keeps the main window; a change of language rebuilds it in the new language."""
+
+    def __init__(self, ctx: Context, actor: Actor) -> None:
+        self._ctx = ctx
+        self._actor = actor
+        self.window: MainWindow | None = None
+
+    def show_main_window(self) -> MainWindow:
+        window = MainWindow(self._ctx, self._actor)
+        window.language_changed.connect(self._on_window_language_changed)
+        window.show()
+        self.window = window
+        return window
+
+    def _on_window_language_changed(self, language: str) -> None:
+        apply_language(language)
+        old = self.window
+        if old is None or any(editor.dirty for editor in old.editors.values()):
+            return  # unsaved work stays where it is; windows opened from now on use the new language
+        self.show_main_window()  # first, so that closing the old one is never "the last window closed"
+        old.close()
+        old.deleteLater()
 
 
 def _enable_faulthandler(log_dir: Path) -> None:
@@ -79,8 +120,10 @@ def _open_or_set_up(data_dir: Path) -> Context | None:
     first_run = FirstRunDialog(data_dir)
     if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
         return None
+    global _setup_admin
     if first_run.mode == "demo" and first_run.admin is not None:
         fill_demo(first_run.context, first_run.admin)
+    _setup_admin = first_run.admin
     return first_run.context
 
 

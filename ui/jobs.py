@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,11 +52,50 @@ class Job(QRunnable):
         else:
             self.signals.finished.emit(result)
 
+    def start(self, pool: QThreadPool | None = None) -> None:
+        (pool or writer_pool()).start(self)
+
+
+class MainThreadCollector(QObject):
+    """Python's cycle collector, run on the GUI thread only.
+
+    Left automatic, it runs in whichever thread happens to allocate, and a worker thread that
+    collects a cycle holding a Qt widget deletes that widget off the GUI thread, which crashes.
+    ``start()`` turns the automatic collector off and collects on a timer here instead."""
+
+    INTERVAL_MS = 500
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self.collect)
+
     def start(self) -> None:
-        writer_pool().start(self)
+        gc.disable()
+        self._timer.start()
+
+    @staticmethod
+    def collect() -> None:
+        """Collect the generations whose thresholds are passed, as the automatic collector would."""
+        thresholds, counts = gc.get_threshold(), gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
 
 
 _POOL: QThreadPool | None = None
+_READERS: QThreadPool | None = None
+
+
+def reader_pool() -> QThreadPool:
+    """Read-only work (counts, dashboards) runs here, beside a writer that may be busy."""
+    global _READERS
+    if _READERS is None:
+        _READERS = QThreadPool()
+        _READERS.setMaxThreadCount(2)
+    return _READERS
 
 
 def writer_pool() -> QThreadPool:

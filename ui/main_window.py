@@ -1,99 +1,423 @@
-"""The main window: the case list with search. (The case editor, reports and sync come later.)"""
+"""The main window: home dashboard, the case register with filters and a summary panel, the approval
+queue, and the menus that reach every command (editor, workflow, lookup, lock, settings)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
+    QMessageBox,
+    QSplitter,
     QTableView,
+    QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from app import __version__
+from app.auth import can
 from app.context import Context
-from app.domain import Actor
+from app.domain import Actor, CaseFilter, Changed
+from app.errors import AppError
+from app.formatting import format_int
+from app.i18n import _, ngettext
 from ui.case_model import COLUMNS, CaseTableModel
+from ui.case_panel import CasePanel
+from ui.dashboard import DashboardWidget
+from ui.editor import CaseEditor
+from ui.errors import show_error
+from ui.events import Events
+from ui.filter_bar import FilterBar
+from ui.lock import IdleWatcher, lock_windows
+from ui.lookup import LookupDialog
+from ui.settings_dialog import SettingsDialog
+from ui.workflow import CaseActions
 
-SEARCH_DELAY_MS = 250  # search after a pause in typing, not on every key
+DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
+AWAITING = CaseFilter(statuses=("submitted",))
+
+
+def _case_table(model: CaseTableModel, row_height: int, char_width: int) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setSortingEnabled(True)
+    table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # newest first, as the model loads
+    table.verticalHeader().setVisible(False)
+    # Fixed row heights: the view never measures rows, so scrolling stays fast on long lists.
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    header = table.horizontalHeader()
+    for section, column in enumerate(COLUMNS):
+        header.resizeSection(section, column.width * char_width)
+        if column.stretch:
+            header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: Context, actor: Actor) -> None:
-        super().__init__()
+    language_changed = Signal(str)
+    lock_requested = Signal()
+
+    def __init__(
+        self, ctx: Context, actor: Actor, events: Events | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
         self._ctx = ctx
         self._actor = actor
+        self.events = events or Events(self)
         self.model = CaseTableModel(ctx, actor)
+        self.queue_model = CaseTableModel(ctx, actor)
+        self.queue_model.set_filter(AWAITING)
+        self.editors: dict[str | None, CaseEditor] = {}
+        self.lookup_dialog: LookupDialog | None = None
         self._build_ui()
         self._connect_signals()
         self._load()
 
+    # ----- building ------------------------------------------------------------------------------
+
     def _build_ui(self) -> None:
-        self.setWindowTitle(f"Outpost — {self._ctx.station_code}")
-        self.resize(1200, 720)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Tìm vụ việc, người, biển số, hàng hóa (gõ không dấu cũng được)…")
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        # Fixed row heights: the view never measures rows, so scrolling stays fast on long lists.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
+        self.setWindowTitle(_("Outpost — {station}").format(station=self._ctx.station_code))
+        self.resize(1280, 760)
+        row_height = self.fontMetrics().height() + 8
         char = self.fontMetrics().averageCharWidth()
-        for section, column in enumerate(COLUMNS):
-            header.resizeSection(section, column.width * char)
-            if column.stretch:
-                header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.search)
-        layout.addWidget(self.table)
-        self.setCentralWidget(central)
-        role = self._ctx.reference.label("roles", self._actor.role)
-        self.user_label = QLabel(f"{self._actor.full_name} — {role}")
+        self.actions = CaseActions(self._ctx, self._actor, self.events, self)
+
+        self.dashboard = DashboardWidget(self._ctx, self._actor)
+        self.filter_bar = FilterBar(self._ctx, self._actor)
+        self.table = _case_table(self.model, row_height, char)
+        self.panel = CasePanel(self._ctx)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        cases_page = QWidget()
+        column = QVBoxLayout(cases_page)
+        column.addWidget(self.filter_bar)
+        column.addWidget(self.splitter, 1)
+
+        self.queue_table = _case_table(self.queue_model, row_height, char)
+        queue_page = QWidget()
+        queue_column = QVBoxLayout(queue_page)
+        self.queue_label = QLabel()
+        self.queue_label.setWordWrap(True)
+        queue_column.addWidget(self.queue_label)
+        queue_column.addWidget(self.queue_table, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.dashboard, _("&Home"))
+        self.tabs.addTab(cases_page, _("&Cases"))
+        self.tabs.addTab(queue_page, _("Awaiting &approval"))
+        self.setCentralWidget(self.tabs)
+
+        self.user_label = QLabel(
+            _("{name} — {role}").format(
+                name=self._actor.full_name, role=self._ctx.reference.label("roles", self._actor.role)
+            )
+        )
         self.count_label = QLabel()
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.count_label)
-        file_menu = self.menuBar().addMenu("&Tệp")
-        self.quit_action = QAction("&Thoát", self)
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        self.lookup_action = QAction(_("&Look up a person or vehicle…"), self)
+        self.lookup_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.find_action = QAction(_("&Find cases"), self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.refresh_action = QAction(_("&Refresh"), self)
+        self.refresh_action.setShortcut(QKeySequence("F5"))
+        self.lock_action = QAction(_("&Lock"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.settings_action = QAction(_("&Settings…"), self)
+        self.quit_action = QAction(_("&Quit"), self)
         # Spelled out: Windows has no standard Quit shortcut, so StandardKey.Quit would be empty there.
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        file_menu.addAction(self.quit_action)
+        self.about_action = QAction(_("&About Outpost"), self)
+        a = self.actions
+
+        file_menu = self.menuBar().addMenu(_("&File"))
+        for action in (
+            a.new_action,
+            a.open_action,
+            None,
+            self.lock_action,
+            self.settings_action,
+            None,
+            self.quit_action,
+        ):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        case_menu = self.menuBar().addMenu(_("C&ase"))
+        for action in (
+            a.submit_action,
+            a.approve_action,
+            a.return_action,
+            a.close_action,
+            None,
+            a.void_action,
+            None,
+            a.history_action,
+        ):
+            case_menu.addSeparator() if action is None else case_menu.addAction(action)
+        view_menu = self.menuBar().addMenu(_("&View"))
+        for action in (self.find_action, self.lookup_action, self.refresh_action):
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar(_("Main toolbar"))
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (
+            a.new_action,
+            a.open_action,
+            None,
+            a.submit_action,
+            a.approve_action,
+            a.return_action,
+            a.void_action,
+            None,
+            a.history_action,
+            self.lookup_action,
+        ):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBar(toolbar)
 
     def _connect_signals(self) -> None:
+        self.actions.open_requested.connect(self._on_actions_open_requested)
+        self.events.changed.connect(self._on_events_changed)
+        self.filter_bar.filter_changed.connect(self._on_filter_bar_filter_changed)
+        self.model.count_changed.connect(self._on_model_count_changed)
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.queue_model.count_changed.connect(self._on_queue_model_count_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.queue_table.selectionModel().selectionChanged.connect(self._on_queue_table_selection_changed)
+        self.table.activated.connect(self._on_table_activated)
+        self.queue_table.activated.connect(self._on_queue_table_activated)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.dashboard.case_activated.connect(self._on_case_activated)
+        self.dashboard.queue_requested.connect(self._on_dashboard_queue_requested)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_indicator_changed)
+        self.queue_table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_indicator_changed)
+        self.lookup_action.triggered.connect(self._on_lookup_action_triggered)
+        self.find_action.triggered.connect(self._on_find_action_triggered)
+        self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+        self.lock_action.triggered.connect(self._on_lock_action_triggered)
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
-        self.search.textChanged.connect(self._on_search_text_changed)
-        self._search_timer.timeout.connect(self._on_search_timer_timeout)
-        self.model.modelReset.connect(self._on_model_rows_changed)
-        self.model.rowsInserted.connect(self._on_model_rows_changed)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
 
     def _load(self) -> None:
-        self._on_model_rows_changed()
-        self.search.setFocus()
+        self.idle = IdleWatcher(self._ctx.settings.auto_lock_minutes, self)
+        self.idle.idled.connect(self._on_idle_idled)
+        can_approve = can(self._actor, "case.approve")
+        self.tabs.setTabVisible(QUEUE_TAB, can_approve)
+        self.queue_label.setText(
+            _(
+                "Cases submitted by officers and waiting for your approval, newest first. "
+                "Select one, then Approve or Return it."
+            )
+        )
+        self._update_count()
+        if self.queue_model.total is not None:  # counted before the signal was connected
+            self._on_queue_model_count_changed(self.queue_model.total)
+        self.tabs.setCurrentIndex(DASHBOARD_TAB)
+        self.dashboard.refresh()
+
+    # ----- what the user sees --------------------------------------------------------------------
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        if total is None:
+            text = _("{shown} cases loaded, counting…").format(shown=format_int(shown))
+        elif shown == total:
+            text = ngettext("{total} case", "{total} cases", total).format(total=format_int(total))
+        else:
+            text = ngettext(
+                "{shown} of {total} case loaded", "{shown} of {total} cases loaded", total
+            ).format(shown=format_int(shown), total=format_int(total))
+        self.count_label.setText(text)
+
+    def _show_selected(self, table: QTableView, model: CaseTableModel) -> None:
+        rows = table.selectionModel().selectedRows()
+        case = None
+        if rows:
+            try:
+                case = self._ctx.cases.get(self._actor, model.case_at(rows[0].row()).id)
+            except AppError as exc:
+                show_error(self, exc.message)
+        self.panel.show_case(case)
+        self.actions.set_case(case)
+
+    def open_case(self, case_id: str | None) -> CaseEditor:
+        """Open (or bring forward) the editor for a case; ``None`` starts a new one."""
+        editor = self.editors.get(case_id) if case_id is not None else None
+        if editor is None:
+            editor = CaseEditor(self._ctx, self._actor, case_id, self)
+            editor.saved.connect(self._on_editor_saved)
+            editor.finished.connect(lambda _result, e=editor: self._forget_editor(e))
+            self.editors[case_id if case_id is not None else f"new-{id(editor)}"] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor
+
+    def _forget_editor(self, editor: CaseEditor) -> None:
+        for key, value in list(self.editors.items()):
+            if value is editor:
+                del self.editors[key]
+
+    # ----- slots ---------------------------------------------------------------------------------
+
+    def _on_actions_open_requested(self, case_id: str | None) -> None:
+        try:
+            self.open_case(case_id)
+        except AppError as exc:
+            show_error(self, exc.message)
+
+    def _on_editor_saved(self, result: object) -> None:
+        case_id = getattr(result, "id", None)
+        if case_id is not None:
+            self.events.case_changed(case_id, "save")
+
+    def _on_events_changed(self, change: Changed) -> None:
+        if change.entity != "case":
+            return
+        selected = self.actions.case.id if self.actions.case else None
+        self.model.reload()
+        self.queue_model.reload()
+        self.dashboard.refresh()
+        if selected is not None and selected in change.ids:
+            try:
+                case = self._ctx.cases.get(self._actor, selected)
+            except AppError:
+                case = None
+            self.panel.show_case(case)
+            self.actions.set_case(case)
+
+    def _on_filter_bar_filter_changed(self, case_filter: CaseFilter) -> None:
+        self.model.set_filter(case_filter)
+
+    def _on_model_count_changed(self, total: int) -> None:
+        self._update_count()
+
+    def _on_queue_model_count_changed(self, total: int) -> None:
+        title = _("Awaiting &approval")
+        self.tabs.setTabText(QUEUE_TAB, f"{title} ({format_int(total)})" if total else title)
+
+    def _on_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self._show_selected(self.table, self.model)
+
+    def _on_queue_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self._show_selected(self.queue_table, self.queue_model)
+
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        self._on_case_activated(self.model.case_at(index.row()).id)
+
+    def _on_queue_table_activated(self, index: QModelIndex) -> None:
+        self._on_case_activated(self.queue_model.case_at(index.row()).id)
+
+    def _on_case_activated(self, case_id: str) -> None:
+        try:
+            self.open_case(case_id)
+        except AppError as exc:
+            show_error(self, exc.message)
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == CASES_TAB:
+            self._show_selected(self.table, self.model)
+        elif index == QUEUE_TAB:
+            self._show_selected(self.queue_table, self.queue_model)
+        else:
+            self.actions.set_case(None)
+
+    def _on_dashboard_queue_requested(self) -> None:
+        self.tabs.setCurrentIndex(QUEUE_TAB if can(self._actor, "case.approve") else CASES_TAB)
+        if not can(self._actor, "case.approve"):
+            self.filter_bar.set_filter(AWAITING)
+
+    def _on_sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        """A column the register cannot sort by keeps the indicator on the order actually shown."""
+        for table, model in ((self.table, self.model), (self.queue_table, self.queue_model)):
+            header = table.horizontalHeader()
+            if header is self.sender() and COLUMNS[column].sort_key is None:
+                current = model.case_sort
+                wanted = Qt.SortOrder.DescendingOrder if current.descending else Qt.SortOrder.AscendingOrder
+                header.setSortIndicator(model.sort_column(), wanted)
+
+    def _on_lookup_action_triggered(self) -> None:
+        if self.lookup_dialog is None:
+            self.lookup_dialog = LookupDialog(self._ctx, self._actor, self)
+            self.lookup_dialog.case_activated.connect(self._on_case_activated)
+        self.lookup_dialog.show()
+        self.lookup_dialog.raise_()
+        self.lookup_dialog.activateWindow()
+        self.lookup_dialog.query.setFocus()
+
+    def _on_find_action_triggered(self) -> None:
+        self.tabs.setCurrentIndex(CASES_TAB)
+        self.filter_bar.focus_search()
+
+    def _on_refresh_action_triggered(self) -> None:
+        self.events.changed.emit(Changed("case", (), "refresh"))
+
+    def _on_lock_action_triggered(self) -> None:
+        self._lock()
+
+    def _on_idle_idled(self) -> None:
+        self._lock()
+
+    def _lock(self) -> None:
+        self.idle.pause()
+        if lock_windows(self._ctx, self._actor):
+            self.idle.resume()
+        else:
+            self._close_editors_and_quit()
+
+    def _on_settings_action_triggered(self) -> None:
+        before = self._ctx.settings.language
+        dialog = SettingsDialog(self._ctx, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        self.idle.set_minutes(dialog.settings.auto_lock_minutes)
+        if dialog.settings.language != before:
+            self.language_changed.emit(dialog.settings.language)
 
     def _on_quit_action_triggered(self) -> None:
         self.close()
 
-    def _on_search_text_changed(self) -> None:
-        self._search_timer.start()  # restarts: only the text after the last key press is searched
+    def _on_about_action_triggered(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About Outpost"),
+            _("Outpost {version}\nThe case register of {station}.").format(
+                version=__version__, station=self._ctx.station_code
+            ),
+        )
 
-    def _on_search_timer_timeout(self) -> None:
-        self.model.set_query(self.search.text())
+    def _close_editors_and_quit(self) -> None:
+        for editor in list(self.editors.values()):
+            editor.show()
+            editor.close()
+        self.close()
 
-    def _on_model_rows_changed(self) -> None:
-        shown = self.model.rowCount()
-        more = "+" if self.model.canFetchMore() else ""
-        self.count_label.setText(f"{shown}{more} vụ việc")
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Each open editor asks about its unsaved changes; one left open keeps the window open."""
+        for editor in list(self.editors.values()):
+            editor.close()
+            if editor.isVisible():
+                event.ignore()
+                return
+        self.model.wait_for_count()  # no count or dashboard thread outlives the window's register
+        event.accept()

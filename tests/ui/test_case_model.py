@@ -11,10 +11,11 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.domain import GoodsInput
+from app.domain import CaseFilter, GoodsInput
 from tests.conftest import ICT, Post, sample_case
 from ui.case_model import COLUMNS, CaseTableModel
-from ui.main_window import SEARCH_DELAY_MS, MainWindow
+from ui.filter_bar import SEARCH_DELAY_MS
+from ui.main_window import CASES_TAB, MainWindow
 
 
 def add_cigarette_cases(post: Post, count: int, *, same_time: bool = False) -> None:
@@ -83,13 +84,13 @@ def test_search_filters_and_pages_too(post: Post) -> None:
     add_cigarette_cases(post, 5)
     add_sugar_case(post)
     model = CaseTableModel(post.ctx, post.officer, page_size=2)
-    model.set_query("duong")  # accent-insensitive: "Đường cát"
+    model.set_filter(CaseFilter(query="duong"))  # accent-insensitive: "Đường cát"
     assert model.rowCount() == 1 and "Đường" in model.index(0, 4).data()
-    model.set_query("thuoc la hero")
+    model.set_filter(CaseFilter(query="thuoc la hero"))
     assert fetch_all(model) == [2, 4, 5]
-    model.set_query("không có vụ nào như thế")
+    model.set_filter(CaseFilter(query="không có vụ nào như thế"))
     assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())
-    model.set_query("")
+    model.set_filter(CaseFilter(query=""))
     assert fetch_all(model) == [2, 4, 6]  # no empty last page: the model asks for one row more
 
 
@@ -98,12 +99,13 @@ def test_search_box_waits_for_a_pause_in_typing(post: Post, qtbot: QtBot) -> Non
     add_sugar_case(post)
     window = MainWindow(post.ctx, post.officer)
     qtbot.addWidget(window)
+    window.tabs.setCurrentIndex(CASES_TAB)
     assert window.model.rowCount() == 4 and window.count_label.text() == "4 vụ việc"
-    qtbot.keyClicks(window.search, "duong")
+    qtbot.keyClicks(window.filter_bar.search, "duong")
     assert window.model.rowCount() == 4  # nothing is searched while the user is still typing
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=SEARCH_DELAY_MS * 8)
     assert window.count_label.text() == "1 vụ việc"
-    window.search.clear()
+    window.filter_bar.search.clear()
     qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=SEARCH_DELAY_MS * 8)
 
 

@@ -1,0 +1,257 @@
+"""The home dashboard's figures, all computed from the register: this week's and this month's cases
+by violation group and commodity, the approval queue, cases over a reward or criminal threshold,
+the month's totals against the monthly reward rules, and the weekly report reminder.
+
+Voided cases count nowhere. Weeks are report windows; months follow the post's period mode."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import periods
+from app.auth import require
+from app.context import Context
+from app.domain import VIETNAM, Actor
+from app.periods import Period
+from db import models as m
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Cases of one violation group or commodity; for a commodity, the month's quantity too."""
+
+    code: str
+    week: int
+    month: int
+    month_quantity: Decimal | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A case that crosses a threshold: ``criminal`` (hand over for prosecution) or ``reward``."""
+
+    kind: str
+    case_id: str
+    number: str
+    occurred_at: datetime
+    commodity: str | None
+    amount: Decimal  # quantity in ``unit``, or a value in đồng (unit "đồng")
+    unit: str
+    threshold: Decimal
+    rule: str  # the rule as the plan words it, or "" for the criminal threshold
+
+
+@dataclass(frozen=True)
+class MonthlyGoal:
+    """The post's total this month against a monthly reward rule."""
+
+    code: str
+    commodity: str
+    total: Decimal
+    threshold: Decimal
+    unit: str
+    rule: str
+
+    @property
+    def reached(self) -> bool:
+        return self.total >= self.threshold
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    week: Period
+    month: Period
+    week_total: int
+    month_total: int
+    by_group: tuple[Tally, ...]
+    by_commodity: tuple[Tally, ...]
+    awaiting: int
+    drafts: int
+    alerts: tuple[Alert, ...]
+    goals: tuple[MonthlyGoal, ...]
+    weekly_due: date | None  # set on the due Wednesday and the day before
+    weekly_window: Period | None
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, time(), VIETNAM)
+
+
+def _window(period: Period) -> tuple[Any, Any]:
+    return m.Case.occurred_at >= _instant(period.start), m.Case.occurred_at < _instant(
+        period.end + timedelta(days=1)
+    )
+
+
+def _rules_apply(rules: dict[str, Any], period: Period) -> bool:
+    starts = date.fromisoformat(rules.get("effective_from", "1900-01-01"))
+    ends = date.fromisoformat(rules.get("effective_to", "9999-12-31"))
+    return starts <= period.end and period.start <= ends
+
+
+def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Dashboard:
+    require(actor, "case.read")
+    settings = ctx.settings
+    today = today or ctx.clock().astimezone(VIETNAM).date()
+    week = periods.week_of(today, settings.weekly_window_end_offset_days)
+    month = periods.month_of(today, settings.report_period_mode)
+    live = m.Case.status != "voided"
+    with ctx.sessions.reads() as session:
+
+        def by_group(period: Period) -> dict[str, int]:
+            query = (
+                select(m.Case.violation_group, func.count())
+                .where(live, *_window(period))
+                .group_by(m.Case.violation_group)
+            )
+            return {code: int(n) for code, n in session.execute(query)}
+
+        def by_commodity(period: Period) -> dict[str, int]:
+            query = (
+                select(m.GoodsLine.commodity, func.count(m.Case.id.distinct()))
+                .join(m.Case, m.Case.id == m.GoodsLine.case_id)
+                .where(live, *_window(period))
+                .group_by(m.GoodsLine.commodity)
+            )
+            return {code: int(n) for code, n in session.execute(query)}
+
+        week_groups, month_groups = by_group(week), by_group(month)
+        week_goods, month_goods = by_commodity(week), by_commodity(month)
+        statuses = dict(
+            session.execute(
+                select(m.Case.status, func.count())
+                .where(m.Case.status.in_(("draft", "submitted")))
+                .group_by(m.Case.status)
+            ).all()
+        )
+        lines = session.execute(
+            select(
+                m.Case.id,
+                m.Case.number,
+                m.Case.occurred_at,
+                m.Case.utc_offset_min,
+                m.Case.violation_group,
+                m.GoodsLine.commodity,
+                m.GoodsLine.base_quantity,
+                m.GoodsLine.base_unit,
+                m.GoodsLine.value_vnd,
+            )
+            .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
+            .where(live, *_window(month))
+        ).all()
+    quantities, alerts, goals = _thresholds(ctx, month, lines)
+    groups = tuple(
+        Tally(code, week_groups.get(code, 0), month_groups.get(code, 0))
+        for code in ctx.reference.lists["violation_groups"]
+        if code in week_groups or code in month_groups
+    )
+    goods = tuple(
+        Tally(code, week_goods.get(code, 0), month_goods.get(code, 0), *quantities.get(code, (None, "")))
+        for code in ctx.reference.commodities
+        if code in week_goods or code in month_goods
+    )
+    due = periods.weekly_report_due(today, settings.weekly_window_end_offset_days)
+    return Dashboard(
+        today=today,
+        week=week,
+        month=month,
+        week_total=sum(week_groups.values()),
+        month_total=sum(month_groups.values()),
+        by_group=groups,
+        by_commodity=goods,
+        awaiting=int(statuses.get("submitted", 0)),
+        drafts=int(statuses.get("draft", 0)),
+        alerts=tuple(alerts),
+        goals=tuple(goals),
+        weekly_due=due[1] if due else None,
+        weekly_window=due[0] if due else None,
+    )
+
+
+def _thresholds(
+    ctx: Context, month: Period, lines: Sequence[Any]
+) -> tuple[dict[str, tuple[Decimal, str]], list[Alert], list[MonthlyGoal]]:
+    """The month's quantity per commodity, the cases over a threshold, and the monthly goals."""
+    reference = ctx.reference
+    per_case: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (case, commodity) in base unit
+    per_case_value: dict[str, int] = defaultdict(int)  # counterfeit cases' value in đồng
+    cases: dict[str, tuple[str, datetime, str]] = {}
+    month_total: dict[str, Decimal] = defaultdict(Decimal)
+    for case_id, number, occurred_at, offset, group, commodity, quantity, base_unit, value in lines:
+        cases[case_id] = (number, occurred_at.astimezone(timezone(timedelta(minutes=offset))), group)
+        known = reference.commodities.get(commodity)
+        if known is None or base_unit != known.base_unit:
+            continue  # a unit without a fixed size cannot be added up with the others
+        per_case[case_id, commodity] += quantity
+        month_total[commodity] += quantity
+        if group == "counterfeit_ip" and value:
+            per_case_value[case_id] += value
+    rules = reference.rewards
+    in_force = _rules_apply(dict(rules), month)
+    alerts: list[Alert] = []
+
+    def alert(
+        kind: str,
+        case_id: str,
+        commodity: str | None,
+        amount: Decimal,
+        unit: str,
+        threshold: Decimal,
+        rule: str,
+    ) -> None:
+        number, occurred_at, _group = cases[case_id]
+        alerts.append(Alert(kind, case_id, number, occurred_at, commodity, amount, unit, threshold, rule))
+
+    single = [r for r in rules.get("single_case", []) if in_force]
+    for (case_id, commodity), quantity in per_case.items():
+        known = reference.commodities[commodity]
+        if known.criminal_threshold is not None and quantity >= known.criminal_threshold:
+            alert("criminal", case_id, commodity, quantity, known.base_unit, known.criminal_threshold, "")
+        for rule in single:
+            if rule["commodity"] == commodity and quantity >= Decimal(rule["min_base_quantity"]):
+                alert(
+                    "reward",
+                    case_id,
+                    commodity,
+                    quantity,
+                    rule["unit"],
+                    Decimal(rule["min_base_quantity"]),
+                    rule["vi"],
+                )
+    for rule in rules.get("counterfeit", []) if in_force else []:
+        if "min_value_vnd" not in rule:
+            continue
+        for case_id, value in per_case_value.items():
+            if value >= rule["min_value_vnd"]:
+                alert(
+                    "reward",
+                    case_id,
+                    None,
+                    Decimal(value),
+                    "đồng",
+                    Decimal(rule["min_value_vnd"]),
+                    rule["vi"],
+                )
+    alerts.sort(key=lambda a: (a.occurred_at, a.case_id), reverse=True)
+    goals = [
+        MonthlyGoal(
+            rule["code"],
+            rule["commodity"],
+            month_total.get(rule["commodity"], Decimal(0)),
+            Decimal(rule["min_base_quantity"]),
+            rule["unit"],
+            rule["vi"],
+        )
+        for rule in (rules.get("monthly_total", {}).get("rules", []) if in_force else [])
+    ]
+    quantities = {code: (total, reference.commodities[code].base_unit) for code, total in month_total.items()}
+    return quantities, alerts, goals

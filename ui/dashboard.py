@@ -1,0 +1,239 @@
+"""The home tab: this week's and this month's figures, the approval queue, cases over a threshold,
+the month's reward goals and the weekly report reminder. Computed on a reader thread."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import Context
+from app.dashboard import Dashboard, build_dashboard
+from app.domain import Actor
+from app.formatting import format_date, format_datetime, format_decimal, format_int, format_money
+from app.i18n import _
+from app.periods import Period
+from app.progress import CancelToken, Progress
+from ui.errors import show_error
+from ui.jobs import Job, reader_pool
+from ui.list_model import ListTableModel
+
+BANNER_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
+
+
+def _span(period: Period) -> str:
+    return f"{period.start:%d/%m}–{format_date(period.end)}"
+
+
+def _table(model: ListTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+class DashboardWidget(QWidget):
+    case_activated = Signal(str)  # a case id to open
+    queue_requested = Signal()  # show the approval queue
+    refreshed = Signal()  # the figures on screen are up to date
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self._jobs: set[Job] = set()
+        self._pending = 0
+        self.dashboard: Dashboard | None = None
+        self._build_ui()
+        self._connect_signals()
+
+    def _build_ui(self) -> None:
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.reminder = QLabel()
+        self.reminder.setWordWrap(True)
+        self.reminder.setStyleSheet(BANNER_STYLE)
+        self.reminder.hide()
+        self.week_figure = QLabel()
+        self.month_figure = QLabel()
+        self.drafts_figure = QLabel()
+        self.queue_button = QPushButton()
+        self.queue_button.setToolTip(_("Open the approval queue"))
+        figures = QHBoxLayout()
+        for widget in (self.week_figure, self.month_figure, self.drafts_figure):
+            widget.setStyleSheet("font-size: 13pt; padding-right: 24px;")
+            figures.addWidget(widget)
+        figures.addWidget(self.queue_button)
+        figures.addStretch(1)
+
+        self.groups_model = ListTableModel(
+            [_("Violation group"), _("This week"), _("This month")], numeric=(1, 2)
+        )
+        self.goods_model = ListTableModel(
+            [_("Commodity"), _("This week"), _("This month"), _("Quantity this month")], numeric=(1, 2, 3)
+        )
+        self.alerts_model = ListTableModel(
+            [_("Case no."), _("Time"), _("Threshold"), _("Commodity"), _("Amount"), _("Rule")], numeric=(4,)
+        )
+        self.goals_model = ListTableModel(
+            [_("Monthly reward rule"), _("This month"), _("Needed")], numeric=(1, 2)
+        )
+        self.groups_view = _table(self.groups_model)
+        self.goods_view = _table(self.goods_model)
+        self.alerts_view = _table(self.alerts_model)
+        self.alerts_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.alerts_view.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.goals_view = _table(self.goals_model)
+
+        grid = QGridLayout()
+        self.groups_box = self._box(_("Cases by violation group"), self.groups_view)
+        self.goods_box = self._box(_("Cases by commodity"), self.goods_view)
+        self.alerts_box = self._box(
+            _("This month's cases over the criminal or a reward threshold (double-click to open)"),
+            self.alerts_view,
+        )
+        self.goals_box = self._box(_("Monthly reward rules"), self.goals_view)
+        grid.addWidget(self.groups_box, 0, 0)
+        grid.addWidget(self.goods_box, 0, 1)
+        grid.addWidget(self.alerts_box, 1, 0, 1, 2)
+        grid.addWidget(self.goals_box, 2, 0, 1, 2)
+        grid.setRowStretch(1, 2)
+        column = QVBoxLayout(self)
+        column.addWidget(self.title)
+        column.addWidget(self.reminder)
+        column.addLayout(figures)
+        column.addLayout(grid, 1)
+
+    @staticmethod
+    def _box(title: str, view: QTableView) -> QGroupBox:
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        layout.addWidget(view)
+        return box
+
+    def _connect_signals(self) -> None:
+        self.queue_button.clicked.connect(self.queue_requested)
+        self.alerts_view.activated.connect(self._on_alerts_view_activated)
+
+    # ----- loading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Compute the figures again on a reader thread; ``refreshed`` follows."""
+        self._pending += 1
+        ctx, actor = self._ctx, self._actor
+
+        def work(progress: Progress, cancel: CancelToken) -> Dashboard:
+            return build_dashboard(ctx, actor)
+
+        job = Job(work)
+        self._jobs.add(job)
+        job.signals.finished.connect(lambda board, job=job: self._on_job_done(job, board))
+        job.signals.failed.connect(lambda message, job=job: self._on_job_failed(job, message))
+        job.signals.crashed.connect(lambda exc, job=job: self._on_job_done(job, None))
+        job.start(reader_pool())
+
+    def _on_job_done(self, job: Job, board: Dashboard | None) -> None:
+        self._jobs.discard(job)
+        self._pending -= 1
+        if self._pending == 0 and board is not None:  # an older result never replaces a newer one
+            self.show_dashboard(board)
+            self.refreshed.emit()
+
+    def _on_job_failed(self, job: Job, message: str) -> None:
+        self._on_job_done(job, None)
+        show_error(self, message)
+
+    def show_dashboard(self, board: Dashboard) -> None:
+        ref = self._ctx.reference
+        self.dashboard = board
+        self.title.setText(
+            _("Week {week} · month {month}").format(week=_span(board.week), month=_span(board.month))
+        )
+        if board.weekly_due is not None and board.weekly_window is not None:
+            self.reminder.setText(
+                _("The weekly report for {window} is due on Wednesday {due}.").format(
+                    window=_span(board.weekly_window), due=format_date(board.weekly_due)
+                )
+            )
+        self.reminder.setVisible(board.weekly_due is not None)
+        self.week_figure.setText(_("This week: {count}").format(count=format_int(board.week_total)))
+        self.month_figure.setText(_("This month: {count}").format(count=format_int(board.month_total)))
+        self.drafts_figure.setText(_("Drafts: {count}").format(count=format_int(board.drafts)))
+        self.queue_button.setText(_("Awaiting approval: {count}").format(count=format_int(board.awaiting)))
+        self.groups_model.set_rows(
+            [
+                (ref.label("violation_groups", t.code), format_int(t.week), format_int(t.month))
+                for t in board.by_group
+            ]
+        )
+        self.goods_model.set_rows(
+            [
+                (
+                    ref.label("commodities", t.code),
+                    format_int(t.week),
+                    format_int(t.month),
+                    f"{format_decimal(t.month_quantity)} {t.unit}" if t.month_quantity is not None else "",
+                )
+                for t in board.by_commodity
+            ]
+        )
+        kinds = {"criminal": _("Criminal (hand over)"), "reward": _("Reward")}
+        self.alerts_model.set_rows(
+            [
+                (
+                    a.number,
+                    format_datetime(a.occurred_at),
+                    kinds[a.kind],
+                    ref.label("commodities", a.commodity) if a.commodity else "",
+                    _amount(a.amount, a.unit),
+                    a.rule
+                    or _("from {threshold} {unit}").format(
+                        threshold=format_decimal(a.threshold), unit=a.unit
+                    ),
+                )
+                for a in board.alerts
+            ],
+            [a.case_id for a in board.alerts],
+        )
+        self.goals_model.set_rows(
+            [
+                (g.rule, f"{format_decimal(g.total)} {g.unit}", f"{format_decimal(g.threshold)} {g.unit}")
+                for g in board.goals
+            ]
+        )
+
+    def wait(self) -> None:
+        """Block until computations in flight are done (for shutting down and for tests)."""
+        reader_pool().waitForDone()
+
+    def _on_alerts_view_activated(self, index: QModelIndex) -> None:
+        case_id = self.alerts_model.key(index.row())
+        if case_id is not None:
+            self.case_activated.emit(case_id)
+
+
+def _amount(amount: Decimal, unit: str) -> str:
+    if unit == "đồng":
+        return f"{format_money(int(amount))} đồng"
+    return f"{format_decimal(amount)} {unit}"
