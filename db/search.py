@@ -58,7 +58,7 @@ def is_short_list(condition: object) -> bool:
     return not isinstance(condition, TextClause)
 
 
-def matching(conn: Connection, expression: str) -> ColumnElement[bool]:
+def matching(conn: Connection, expression: str) -> ColumnElement[bool] | TextClause:
     """A condition on ``cases`` for the rows whose index entry matches ``expression``.
 
     Few matches become a list of rowids for SQLite to look up directly. Many become a subquery,

@@ -5,52 +5,113 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("OUTPOST_ARGON2_PROFILE", "test")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QModelIndex  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from app.attachments import store_file  # noqa: E402
 from app.demo import generate_demo  # noqa: E402
+from app.domain import CaseFilter  # noqa: E402
 from app.register import init_register  # noqa: E402
+from ui.editor import CaseEditor  # noqa: E402
 from ui.first_run import FirstRunDialog  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
+from ui.i18n import apply_language  # noqa: E402
+from ui.main_window import CASES_TAB, DASHBOARD_TAB, QUEUE_TAB, MainWindow  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
 
-def settle(app: QApplication) -> None:
-    for _ in range(20):
+def settle(app: QApplication, rounds: int = 30) -> None:
+    for _ in range(rounds):
         app.processEvents()
+
+
+def save(app: QApplication, widget: QWidget, name: str) -> None:
+    settle(app)
+    widget.grab().save(str(OUT / name))
+    print("saved", OUT / name)
+
+
+def photo(folder: Path) -> Path:
+    """A stand-in photo of seized goods: brown cartons on a grey floor."""
+    image = QImage(640, 480, QImage.Format.Format_RGB32)
+    image.fill(QColor("#8a8f94"))
+    painter = QPainter(image)
+    for i, (x, y) in enumerate(((60, 200), (220, 180), (380, 210), (140, 320), (300, 330))):
+        painter.fillRect(x, y, 150, 110, QColor("#a0703c" if i % 2 else "#b7844a"))
+    painter.end()
+    path = folder / "tang-vat.jpg"
+    image.save(str(path))
+    return path
 
 
 def main() -> None:
     app = QApplication(sys.argv[:1])
-    data = Path(tempfile.mkdtemp()) / "demo"
+    apply_language("vi")
+    work = Path(tempfile.mkdtemp())
+    data = work / "demo"
     dialog = FirstRunDialog(data)
     dialog.show()
-    settle(app)
-    dialog.grab().save(str(OUT / "first-run.png"))
+    save(app, dialog, "first-run.png")
     dialog.post_button.click()
-    settle(app)
-    dialog.grab().save(str(OUT / "first-run-post.png"))
+    save(app, dialog, "first-run-post.png")
     dialog.close()
+
     ctx = init_register(data, kind="post", code="BP-VX", name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương",
                         admin_username="admin", admin_full_name="Trần Văn Quản",
                         admin_password="screenshot-pass", commune_code="30325")
     actor = ctx.login("admin", "screenshot-pass")
-    generate_demo(ctx, actor, cases=2000, seed=1)
+    generate_demo(ctx, actor, cases=3000, seed=1)
     window = MainWindow(ctx, actor)
-    window.resize(1280, 720)
+    window.resize(1360, 800)
     window.show()
-    settle(app)
-    window.grab().save(str(OUT / "main-window.png"))
-    window.search.setText("thuoc la hero")
-    window.model.set_query("thuoc la hero")
-    settle(app)
-    window.grab().save(str(OUT / "main-window-search.png"))
+    window.tabs.setCurrentIndex(DASHBOARD_TAB)
+    window.dashboard.refresh()
+    window.dashboard.wait()
+    save(app, window, "dashboard.png")
+
+    window.tabs.setCurrentIndex(CASES_TAB)
+    window.table.selectRow(2)
+    window.model.wait_for_count()
+    save(app, window, "main-window.png")
+    window.filter_bar.set_filter(CaseFilter(query="thuoc la hero", start=date(2026, 1, 1)))
+    window.filter_bar.search.setText("thuoc la hero")
+    window.table.selectRow(0)
+    window.model.wait_for_count()
+    save(app, window, "main-window-search.png")
+    window.filter_bar.clear()
+    window.tabs.setCurrentIndex(QUEUE_TAB)
+    window.queue_table.selectRow(0)
+    save(app, window, "approval-queue.png")
+
+    case_id = window.model.case_at(0).id
+    attachment = store_file(ctx.paths.attachments, photo(work), caption="Tang vật tại hiện trường")
+    editor = CaseEditor(ctx, actor, case_id, window)
+    editor.attachments.model.add([attachment])
+    editor.resize(1100, 720)
+    editor.show()
+    pages = ((editor.overview, "editor-overview.png"), (editor.goods, "editor-goods.png"),
+             (editor.parties, "editor-people.png"), (editor.attachments, "editor-photos.png"))
+    for page, name in pages:
+        editor.tabs.setCurrentIndex(editor.tabs.indexOf(page))
+        save(app, editor, name)
+    editor.hide()  # not closed: closing would ask about the photo added for the picture
+
+    window.lookup_action.trigger()
+    lookup = window.lookup_dialog
+    assert lookup is not None
+    person = ctx.cases.get(actor, case_id).document.get("parties") or [{"full_name": "Nguyễn"}]
+    lookup.query.setText(str(person[0]["full_name"]).split()[0])
+    lookup.run()
+    lookup.table.setCurrentIndex(lookup.model.index(0, 0, QModelIndex()))
+    save(app, lookup, "lookup.png")
     ctx.close()
 
 

@@ -6,7 +6,6 @@ import os
 
 os.environ["OUTPOST_ARGON2_PROFILE"] = "test"
 
-import gc  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
@@ -63,17 +62,6 @@ def sample_case(**changes: object) -> CaseInput:
     from dataclasses import replace
 
     return replace(base, **changes)  # type: ignore[arg-type]
-
-
-# Cycles are collected between tests on the main thread only, as the app does (ui.jobs): a collection
-# started by a reader thread could otherwise delete a widget left from an earlier test off the GUI thread.
-gc.disable()
-
-
-@pytest.fixture(autouse=True)
-def collect_on_the_main_thread() -> Iterator[None]:
-    yield
-    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -38,13 +38,13 @@ def _commodities(row: CaseRow, reference: Reference) -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column(N_("Case no."), lambda r, ref: r.number, 18, "number"),
+    Column(N_("Case no."), lambda r, ref: r.number, 21, "number"),
     Column(N_("Time"), lambda r, ref: r.occurred_at.strftime("%d/%m/%Y %H:%M"), 16, "occurred_at"),
     Column(N_("Place"), lambda r, ref: r.place, 36, "place", stretch=True),
     Column(N_("Violation group"), lambda r, ref: ref.label("violation_groups", r.violation_group), 30,
            "violation_group"),
     Column(N_("Commodity"), _commodities, 24, None),
-    Column(N_("Status"), lambda r, ref: ref.label("case_statuses", r.status), 12, "status"),
+    Column(N_("Status"), lambda r, ref: ref.label("case_statuses", r.status), 14, "status"),
 )
 TIME_COLUMN = 1
 

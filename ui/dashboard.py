@@ -46,6 +46,7 @@ def _table(model: ListTableModel) -> QTableView:
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
     header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     return view
 
@@ -105,6 +106,8 @@ class DashboardWidget(QWidget):
         self.alerts_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.alerts_view.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.goals_view = _table(self.goals_model)
+        rows = self.goals_view.verticalHeader().defaultSectionSize()
+        self.goals_view.setMaximumHeight(rows * 4 + self.goals_view.horizontalHeader().sizeHint().height())
 
         grid = QGridLayout()
         self.groups_box = self._box(_("Cases by violation group"), self.groups_view)
@@ -118,7 +121,8 @@ class DashboardWidget(QWidget):
         grid.addWidget(self.goods_box, 0, 1)
         grid.addWidget(self.alerts_box, 1, 0, 1, 2)
         grid.addWidget(self.goals_box, 2, 0, 1, 2)
-        grid.setRowStretch(1, 2)
+        grid.setRowStretch(0, 2)
+        grid.setRowStretch(1, 3)
         column = QVBoxLayout(self)
         column.addWidget(self.title)
         column.addWidget(self.reminder)

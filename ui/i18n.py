@@ -14,10 +14,10 @@ class CatalogTranslator(QTranslator):
 
     def translate(
         self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
-        found = i18n.current().lookup(context, source_text)
-        # An empty string tells Qt "not translated here": it then keeps its own English text.
-        return found if found is not None else ""
+    ) -> str | None:
+        # None (a null QString) tells Qt "not translated here", so it keeps its own English text;
+        # an empty string would be taken as the translation and blank the text out.
+        return i18n.current().lookup(context, source_text)
 
     def isEmpty(self) -> bool:
         return False

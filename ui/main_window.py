@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         row_height = self.fontMetrics().height() + 8
         char = self.fontMetrics().averageCharWidth()
-        self.actions = CaseActions(self._ctx, self._actor, self.events, self)
+        self.case_actions = CaseActions(self._ctx, self._actor, self.events, self)
 
         self.dashboard = DashboardWidget(self._ctx, self._actor)
         self.filter_bar = FilterBar(self._ctx, self._actor)
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         # Spelled out: Windows has no standard Quit shortcut, so StandardKey.Quit would be empty there.
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.about_action = QAction(_("&About Outpost"), self)
-        a = self.actions
+        a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
         for action in (
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _connect_signals(self) -> None:
-        self.actions.open_requested.connect(self._on_actions_open_requested)
+        self.case_actions.open_requested.connect(self._on_actions_open_requested)
         self.events.changed.connect(self._on_events_changed)
         self.filter_bar.filter_changed.connect(self._on_filter_bar_filter_changed)
         self.model.count_changed.connect(self._on_model_count_changed)
@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
             except AppError as exc:
                 show_error(self, exc.message)
         self.panel.show_case(case)
-        self.actions.set_case(case)
+        self.case_actions.set_case(case)
 
     def open_case(self, case_id: str | None) -> CaseEditor:
         """Open (or bring forward) the editor for a case; ``None`` starts a new one."""
@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
     def _on_events_changed(self, change: Changed) -> None:
         if change.entity != "case":
             return
-        selected = self.actions.case.id if self.actions.case else None
+        selected = self.case_actions.case.id if self.case_actions.case else None
         self.model.reload()
         self.queue_model.reload()
         self.dashboard.refresh()
@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
             except AppError:
                 case = None
             self.panel.show_case(case)
-            self.actions.set_case(case)
+            self.case_actions.set_case(case)
 
     def _on_filter_bar_filter_changed(self, case_filter: CaseFilter) -> None:
         self.model.set_filter(case_filter)
@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         elif index == QUEUE_TAB:
             self._show_selected(self.queue_table, self.queue_model)
         else:
-            self.actions.set_case(None)
+            self.case_actions.set_case(None)
 
     def _on_dashboard_queue_requested(self) -> None:
         self.tabs.setCurrentIndex(QUEUE_TAB if can(self._actor, "case.approve") else CASES_TAB)

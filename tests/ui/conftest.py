@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,18 @@ from pytestqt.qtbot import QtBot
 
 from app import i18n
 from ui.i18n import apply_language
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread() -> Iterator[None]:
+    """Cycles are collected on the main thread only while widgets and worker threads are about, as the
+    app does (``ui.jobs.MainThreadCollector``): a collection started by a reader thread could delete a
+    widget left from an earlier test off the GUI thread, which crashes."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

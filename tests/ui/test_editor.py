@@ -168,7 +168,7 @@ def test_id_number_warnings_show_inline_and_do_not_block(post: Post, qtbot: QtBo
     cell = parties.index(0, parties.column_of("id_number"))
     assert parties.data(cell, Qt.ItemDataRole.BackgroundRole) is not None
     assert editor.save()
-    assert editor.result is not None and editor.result.warnings
+    assert editor.case_result is not None and editor.case_result.warnings
 
 
 def test_a_case_the_user_may_not_change_opens_read_only(post: Post, qtbot: QtBot) -> None:

@@ -48,9 +48,9 @@ def test_opens_on_the_dashboard_with_the_role_shown(qtbot: QtBot, post: Post) ->
 def test_officers_and_analysts_see_what_their_role_allows(qtbot: QtBot, post: Post) -> None:
     officer = open_window(qtbot, post, "officer")
     assert not officer.tabs.isTabVisible(QUEUE_TAB)
-    assert officer.actions.new_action.isEnabled()
+    assert officer.case_actions.new_action.isEnabled()
     analyst = open_window(qtbot, post, "analyst")
-    assert not analyst.actions.new_action.isEnabled()
+    assert not analyst.case_actions.new_action.isEnabled()
 
 
 def test_selecting_a_case_fills_the_panel_and_enables_its_actions(qtbot: QtBot, post: Post) -> None:
@@ -59,8 +59,8 @@ def test_selecting_a_case_fills_the_panel_and_enables_its_actions(qtbot: QtBot, 
     window = open_window(qtbot, post, "chief")
     select_row(window, 0)
     assert first.number in window.panel.text()
-    assert window.actions.approve_action.isEnabled()
-    assert not window.actions.submit_action.isEnabled()
+    assert window.case_actions.approve_action.isEnabled()
+    assert not window.case_actions.submit_action.isEnabled()
 
 
 def test_filters_reach_the_list_and_the_count(qtbot: QtBot, post: Post) -> None:
@@ -84,13 +84,13 @@ def test_approving_from_the_queue_refreshes_every_view(qtbot: QtBot, post: Post)
         window.queue_model.index(0, 0),
         QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
     )
-    assert window.actions.approve_action.isEnabled()
+    assert window.case_actions.approve_action.isEnabled()
 
     def yes(dialog: QWidget) -> None:
         dialog.button(dialog.StandardButton.Yes).click()  # type: ignore[attr-defined]
 
     answer_next_dialog(yes)
-    window.actions.approve_action.trigger()
+    window.case_actions.approve_action.trigger()
     assert post.ctx.cases.get(post.chief, created.id).status == "approved"
     assert window.queue_model.rowCount() == 0
     assert "Đã duyệt" in window.panel.text()
@@ -101,7 +101,7 @@ def test_new_case_from_the_menu_appears_in_the_list(qtbot: QtBot, post: Post) ->
     window = open_window(qtbot, post, "officer")
     window.tabs.setCurrentIndex(CASES_TAB)
     assert window.model.rowCount() == 0
-    window.actions.new_action.trigger()
+    window.case_actions.new_action.trigger()
     editors = list(window.editors.values())
     assert len(editors) == 1 and editors[0].isVisible()
     created = post.ctx.cases.create(post.officer, sample_case())  # as the editor's save would

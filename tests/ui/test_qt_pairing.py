@@ -32,3 +32,13 @@ def test_twenty_thousand_void_calls_leave_the_widgets_right(qtbot: QtBot) -> Non
     last = CALLS // 4 - 1
     assert (label.text(), edit.text(), spin.value(), edit.isEnabled()) == (str(last), f"x{last}", last, False)
     assert sys.getrefcount(None) >= none_refs
+
+
+def test_qt_strings_without_a_translation_keep_their_english_text(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    # Translated in the catalog:
+    assert QCoreApplication.translate("QPlatformTheme", "&Yes") == "&Có"
+    # Not in the catalog: Qt's own English, never an empty string (which would blank the text out).
+    assert QCoreApplication.translate("QFileDialog", "%1 bytes", None, 5) == "%1 bytes"
+    assert QCoreApplication.translate("QWidgetTextControl", "Select All") in ("Select All", "Chọn tất cả")

@@ -133,7 +133,8 @@ class CaseEditor(QDialog):
         return self._result.id if self._result else None
 
     @property
-    def result(self) -> CaseResult | None:
+    def case_result(self) -> CaseResult | None:
+        """The case as last loaded or saved (``result()`` is QDialog's exit code)."""
         return self._result
 
     @property
@@ -179,7 +180,8 @@ class CaseEditor(QDialog):
         self.documents.model.set_rows(tables.document_rows(case.documents) if case else [])
         self.attachments.model.set_items(list(case.attachments) if case else [])
         reason = self._read_only_reason()
-        for page in (self.overview, self.handling, self.attachments, *self._row_pages()):
+        pages: list[Any] = [self.overview, self.handling, self.attachments, *self._row_pages()]
+        for page in pages:
             page.set_read_only(reason is not None)
         self.save_button.setVisible(reason is None)
         self._save_shortcut.setEnabled(reason is None)

@@ -81,11 +81,14 @@ class SearchCombo(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(20)
         completer = self.completer()
+        assert completer is not None  # an editable combo has one
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(completer.CompletionMode.PopupCompletion)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._fill("")
-        self.lineEdit().textEdited.connect(self._on_line_edit_text_edited)
+        line_edit = self.lineEdit()
+        assert line_edit is not None
+        line_edit.textEdited.connect(self._on_line_edit_text_edited)
 
     def _fill(self, typed: str) -> None:
         wanted = fold(typed)

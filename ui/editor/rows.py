@@ -230,6 +230,10 @@ class RowsModel(QAbstractTableModel):
             return QBrush(ERROR_BACKGROUND)
         return QBrush(WARNING_BACKGROUND) if warnings else None
 
+    def _row_changed(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.fields) - 1))
+        self.changed.emit()
+
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
         if not index.isValid() or role != Qt.ItemDataRole.EditRole or self.read_only:
             return False
@@ -244,13 +248,11 @@ class RowsModel(QAbstractTableModel):
                 self._typed[(position, field.key)] = (value, "; ".join(exc.problems))
                 parsed = self._rows[position][field.key]
         if parsed == self._rows[position][field.key] and (position, field.key) not in self._typed:
-            self.dataChanged.emit(index.siblingAtColumn(0), index.siblingAtColumn(len(self.fields) - 1))
-            self.changed.emit()
+            self._row_changed(position)
             return True
         self._rows[position][field.key] = parsed
         # A change may make other cells of the row wrong or right (a unit after a commodity).
-        self.dataChanged.emit(index.siblingAtColumn(0), index.siblingAtColumn(len(self.fields) - 1))
-        self.changed.emit()
+        self._row_changed(position)
         return True
 
     def headerData(  # noqa: N802 - Qt's name
