@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.errors import AppError, Cancelled
@@ -226,3 +227,38 @@ def test_login_tells_when_the_account_is_locked(post: Post, qtbot: QtBot) -> Non
     type_text(qtbot, dialog.password, PASSWORD)  # even the right password is refused for now
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.actor is None and "khóa" in dialog.message.text()
+
+
+def test_the_admin_who_set_up_the_post_goes_straight_to_the_main_window(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.ui.dialogs import answer_next_dialog
+    from ui import app as gui
+
+    monkeypatch.setattr(gui, "_setup_admin", None)
+
+    def set_up(dialog: QWidget) -> None:
+        assert isinstance(dialog, FirstRunDialog)
+        dialog.post_button.click()
+        for field, text in ((dialog.code, "BP-PH"), (dialog.name, "Đồn Biên phòng Phú Hữu"),
+                            (dialog.admin_name, "Trần Văn Quản"), (dialog.password, PASSWORD),
+                            (dialog.password_again, PASSWORD)):
+            field.setText(text)
+        dialog.commune.setCurrentIndex(dialog.commune.findData("30325"))
+        ok(dialog)
+
+    seen = answer_next_dialog(set_up)
+    ctx = gui._open_or_set_up(tmp_path / "post")
+    assert ctx is not None and len(seen) == 1
+    try:
+        unexpected = answer_next_dialog(lambda dialog: dialog.close())  # a log-in dialog would be a failure
+        actor = gui.first_actor(ctx)
+        qtbot.wait(50)
+        assert actor is not None and actor.role == "admin" and actor.full_name == "Trần Văn Quản"
+        assert unexpected == []
+        # Anyone opening the register later logs in.
+        monkeypatch.setattr(gui, "_setup_admin", None)
+        answer_next_dialog(lambda dialog: dialog.reject())
+        assert gui.first_actor(ctx) is None
+    finally:
+        ctx.close()
