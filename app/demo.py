@@ -749,7 +749,9 @@ class _Generator:
     def _summary(self, seizure: _Seizure, detection: str, location: str, ownerless: bool,
                  parties: list[dict[str, Any]], vehicles: list[dict[str, Any]]) -> list[str]:
         """The summary as pieces without surrounding spaces, so that it can be folded piece by piece."""
-        vehicle = self.reference.label("vehicle_kinds", vehicles[0]["kind"]).lower() if vehicles else None
+        vehicle = None
+        if vehicles:  # the summary is Vietnamese whatever language the app runs in
+            vehicle = self.reference.label("vehicle_kinds", vehicles[0]["kind"], "vi").lower()
         pieces = [_HOW[detection], "phát hiện"]
         if ownerless:
             if vehicle:
@@ -842,7 +844,8 @@ class _Sealer:
         if case["decision_no"]:  # one of a kind: not worth remembering
             parts.append(fold(case["decision_no"]))
         for goods in draft.goods:
-            parts += (cached(goods["description"]), cached(label("commodities", goods["commodity"])))
+            parts += (cached(goods["description"]), cached(label("commodities", goods["commodity"], "vi")),
+                      cached(label("commodities", goods["commodity"], "en")))
         for party in draft.parties:
             parts.append(cached(party["full_name"]))
             if party["id_number"]:

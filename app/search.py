@@ -21,7 +21,10 @@ def case_search_body(document: Mapping[str, Any], reference: Reference) -> str:
     ]
     for goods in document.get("goods", ()):
         parts.append(goods.get("description", ""))
-        parts.append(reference.label("commodities", goods.get("commodity")))
+        # The commodity's name in both languages, whatever language the app runs in: the index must
+        # not depend on who saved the case, and either name finds it.
+        parts.append(reference.label("commodities", goods.get("commodity"), "vi"))
+        parts.append(reference.label("commodities", goods.get("commodity"), "en"))
     for party in document.get("parties", ()):
         parts.append(party.get("full_name", ""))
         if party.get("id_number"):

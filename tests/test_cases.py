@@ -364,3 +364,13 @@ def test_every_sort_order_pages_through_every_case_once(
     monkeypatch.setattr(case_service, "SELECTIVE", 1)
     sugar = CaseFilter(query="hero", commodity="sugar", statuses=("draft", "submitted"))
     assert _walk(post, sugar, sort) == searched
+
+
+def test_the_search_index_does_not_depend_on_the_language_the_case_was_saved_in(post: Post) -> None:
+    from app import i18n
+
+    i18n.set_language("en")
+    made = post.ctx.cases.create(post.officer, sample_case())
+    i18n.set_language("vi")
+    for query in ("thuoc la dieu ngoai nhap lau", "smuggled cigarettes"):  # the two names of the commodity
+        assert [r.id for r in post.ctx.cases.list(post.officer, CaseFilter(query=query))] == [made.id], query

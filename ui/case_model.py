@@ -39,7 +39,7 @@ def _commodities(row: CaseRow, reference: Reference) -> str:
 
 COLUMNS: tuple[Column, ...] = (
     Column(N_("Case no."), lambda r, ref: r.number, 21, "number"),
-    Column(N_("Time"), lambda r, ref: r.occurred_at.strftime("%d/%m/%Y %H:%M"), 16, "occurred_at"),
+    Column(N_("Time"), lambda r, ref: r.occurred_at.strftime("%d/%m/%Y %H:%M"), 18, "occurred_at"),
     Column(N_("Place"), lambda r, ref: r.place, 36, "place", stretch=True),
     Column(N_("Violation group"), lambda r, ref: ref.label("violation_groups", r.violation_group), 30,
            "violation_group"),
