@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -29,8 +30,8 @@ SEARCH_DELAY_MS = 300  # long enough not to search on every key, short enough to
 ANY, CUSTOM = "any", "custom"
 PERIOD_LABELS = {
     ANY: N_("Any time"),
-    "this_week": N_("This week (report window)"),
-    "last_week": N_("Last week (report window)"),
+    "this_week": N_("This report week"),
+    "last_week": N_("Last report week"),
     "this_month": N_("This month"),
     "last_month": N_("Last month"),
     "this_quarter": N_("This quarter"),
@@ -74,6 +75,7 @@ class FilterBar(QWidget):
         self.period = QComboBox()
         for key, label in PERIOD_LABELS.items():
             self.period.addItem(_(label), key)
+        self.refresh_period_labels()
         self.date_from = QDateEdit()
         self.date_to = QDateEdit()
         for edit in (self.date_from, self.date_to):
@@ -148,6 +150,21 @@ class FilterBar(QWidget):
         ):
             combo.currentIndexChanged.connect(self._emit_now)
         self.clear_button.clicked.connect(self.clear)
+
+    def refresh_period_labels(self) -> None:
+        """Each preset shows its dates as of today ("This month (15/11–14/12/2026)")."""
+        today, mode = self._today(), self._ctx.settings.report_period_mode
+        for row in range(self.period.count()):
+            key = self.period.itemData(row)
+            if key in periods.PRESETS:
+                period = periods.preset(key, today, mode)
+                self.period.setItemText(
+                    row, f"{_(PERIOD_LABELS[key])} ({period.start:%d/%m}–{period.end:%d/%m/%Y})"
+                )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        self.refresh_period_labels()  # the app may have stayed open past midnight
+        super().showEvent(event)
 
     def reload_campaigns(self) -> None:
         """The campaign choice lists the register's campaigns; it is hidden while there are none."""

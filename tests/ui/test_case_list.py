@@ -73,6 +73,8 @@ def test_every_filter_in_the_bar_reaches_the_list(qtbot: QtBot, post: Post, thre
     bar.clear()
     assert not bar.campaign.isVisibleTo(bar)  # no campaigns in this register yet
 
+    assert bar.period.itemText(bar.period.findData("this_month")) == "Tháng này (15/11–14/12/2026)"
+    assert bar.period.itemText(bar.period.findData("this_week")) == "Tuần báo cáo này (18/11–24/11/2026)"
     bar.period.setCurrentIndex(bar.period.findData("this_month"))  # statistical: 15 Nov – 14 Dec
     assert _numbers(model) == [three["new"], three["fuel"]]
     bar.period.setCurrentIndex(bar.period.findData("this_week"))  # report window 18–24 Nov
