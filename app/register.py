@@ -17,6 +17,7 @@ from app import __version__, audit, keywrap
 from app.auth import check_password_strength
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.errors import AppError, RegisterError, ValidationError
+from app.progress import Progress, no_progress
 from app.reference import load_reference
 from app.serialize import row_state
 from app.text import nfc
@@ -33,9 +34,15 @@ def _meta(session: Any) -> dict[str, str]:
 
 
 def open_register(
-    data_dir: Path, *, db_url: str | None = None, clock: Callable[[], datetime] = utc_now
+    data_dir: Path,
+    *,
+    db_url: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    progress: Progress = no_progress,
 ) -> Context:
-    """Open an existing register, upgrading its schema first (after a backup) when it is older."""
+    """Open an existing register, upgrading its schema first (after a backup) when it is older.
+
+    ``progress`` hears of the search index being rebuilt, the one long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
@@ -71,7 +78,7 @@ def open_register(
     if meta.get("search_rebuild") == "1":
         from app.cases import rebuild_search_index
 
-        rebuild_search_index(ctx)
+        rebuild_search_index(ctx, progress)
     return ctx
 
 

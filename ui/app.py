@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.context import Context, Paths
 from app.domain import Actor
-from app.errors import AppError
 from app.i18n import DEFAULT_LANGUAGE, _
 from app.register import open_register
 from app.settings import load_settings
@@ -112,11 +111,7 @@ def _application() -> QApplication:
 def _open_or_set_up(data_dir: Path) -> Context | None:
     """The register in ``data_dir``, set up through the first-run dialog if there is none yet."""
     if Paths(data_dir).register.exists():
-        try:
-            return open_register(data_dir)
-        except AppError as exc:
-            show_error(None, exc.message, _("Could not open the register"))
-            return None
+        return _open_existing(data_dir)
     first_run = FirstRunDialog(data_dir)
     if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
         return None
@@ -125,6 +120,22 @@ def _open_or_set_up(data_dir: Path) -> Context | None:
         fill_demo(first_run.context, first_run.admin)
     _setup_admin = first_run.admin
     return first_run.context
+
+
+def _open_existing(data_dir: Path) -> Context | None:
+    """Open the register on a worker thread: an upgrade of a large register (backup, new indexes, a
+    rebuilt search index) takes minutes, and the progress dialog shows it is working."""
+    runner = ProgressRunner(
+        _("Opening the register… A register from an older version is backed up and upgraded first; "
+          "at a million cases this takes a few minutes."),
+        cancellable=False,
+    )
+    outcome = runner.run(lambda progress, cancel: open_register(data_dir, progress=progress))
+    if outcome.state == "finished":
+        return outcome.result  # type: ignore[no-any-return]
+    if outcome.state == "failed":
+        show_error(None, outcome.message, _("Could not open the register"))
+    return None
 
 
 def _demo_generator() -> Callable[..., Any] | None:

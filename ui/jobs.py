@@ -122,9 +122,11 @@ class ProgressRunner(QObject):
 
     ``run()`` waits in a local event loop, so the GUI keeps painting; use one runner per job."""
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    def __init__(self, label: str, parent: QWidget | None = None, *, cancellable: bool = True) -> None:
         super().__init__(parent)
         self._dialog = QProgressDialog(label, _("Cancel"), 0, 0, parent)
+        if not cancellable:  # work that must finish once started (a schema upgrade)
+            self._dialog.setCancelButton(None)
         self._dialog.setWindowTitle("Outpost")
         self._dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self._dialog.setAutoClose(False)

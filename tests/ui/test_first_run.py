@@ -262,3 +262,50 @@ def test_the_admin_who_set_up_the_post_goes_straight_to_the_main_window(
         assert gui.first_actor(ctx) is None
     finally:
         ctx.close()
+
+
+def test_an_existing_register_opens_on_a_worker_thread_rebuilding_its_index(post: Post, qtbot: QtBot) -> None:
+    import sqlite3
+
+    from app.domain import CaseFilter
+    from tests.conftest import sample_case
+    from tests.ui.dialogs import answer_next_dialog
+    from ui import app as gui
+
+    made = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.close()
+    conn = sqlite3.connect(post.ctx.paths.register)  # as a migration that asks for a new index leaves it
+    conn.execute("DELETE FROM case_search")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'search_rebuild'")
+    conn.commit()
+    conn.close()
+    unexpected = answer_next_dialog(lambda dialog: dialog.close(), attempts=20)
+    ctx = gui._open_or_set_up(post.data_dir)
+    assert ctx is not None and unexpected == []
+    try:
+        found = ctx.cases.list(ctx.login("officer", PASSWORD), CaseFilter(query="thuoc la hero"))
+        assert [r.id for r in found] == [made.id]
+    finally:
+        ctx.close()
+
+
+def test_a_register_that_cannot_be_opened_is_explained(post: Post, qtbot: QtBot) -> None:
+    import sqlite3
+
+    from tests.ui.dialogs import answer_next_dialog
+    from ui import app as gui
+
+    post.ctx.close()
+    conn = sqlite3.connect(post.ctx.paths.register)
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    texts: list[str] = []
+
+    def read(dialog: QWidget) -> None:
+        texts.append(dialog.text())  # type: ignore[attr-defined]
+        dialog.close()
+
+    answer_next_dialog(read)
+    assert gui._open_or_set_up(post.data_dir) is None
+    assert texts and "9999" in texts[0]
