@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.void": frozenset({"chief", "admin"}),
     "case.edit_approved": frozenset({"chief", "admin"}),
     "user.manage": frozenset({"admin"}),
+    "station.enrol": frozenset({"admin"}),
     "audit.verify": frozenset({"officer", "chief", "admin", "analyst"}),
     "register.backup": frozenset({"chief", "admin"}),
     "register.restore": frozenset({"chief", "admin"}),

@@ -334,6 +334,74 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_passphrase(ctx: Any) -> str:
+    from app import keys
+
+    new = not keys.has_signing_key(ctx.paths.data_dir)
+    prompt = "New passphrase for this station's keys: " if new else "Passphrase of this station's keys: "
+    return _password(prompt, env="OUTPOST_KEY_PASSPHRASE", confirm=new)
+
+
+def _enrolment_text(done: Any, lines: list[str]) -> str:
+    lines.append("Compare these fingerprints by phone with the other side before going on:")
+    lines.append(f"  station {done.station_code:<12} {done.station_fingerprint}")
+    if done.hq_code:
+        lines.append(f"  HQ {done.hq_code:<17} {done.hq_fingerprint}  (signing)")
+        lines.append(f"  {'':20} {done.hq_encryption_fingerprint}  (encryption)")
+    return "\n".join(lines)
+
+
+def cmd_enroll_request(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from app.enrol import make_request
+
+    ctx, actor = _session(args)
+    done = make_request(ctx, actor, _key_passphrase(ctx), Path(args.out))
+    text = _enrolment_text(done, [f"Wrote the enrolment request {args.out}; take it to HQ."])
+    _out(args, {"request": args.out, **asdict(done)}, text)
+    return 0
+
+
+def cmd_enroll_accept(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from app.enrol import accept_request
+
+    ctx, actor = _session(args)
+    done = accept_request(ctx, actor, _key_passphrase(ctx), Path(args.request), Path(args.out))
+    text = _enrolment_text(
+        done, [f"Enrolled station {done.station_code}; wrote {args.out} for the post to install."]
+    )
+    _out(args, {"reply": args.out, **asdict(done)}, text)
+    return 0
+
+
+def cmd_enroll_install(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from app.enrol import install_reply
+
+    ctx, actor = _session(args)
+    done = install_reply(ctx, actor, _key_passphrase(ctx), Path(args.reply))
+    text = _enrolment_text(done, [f"Installed HQ {done.hq_code}'s keys and this station's certificate."])
+    _out(args, {"installed": args.reply, **asdict(done)}, text)
+    return 0
+
+
+def cmd_station_revoke(args: argparse.Namespace) -> int:
+    from app.enrol import revoke
+
+    ctx, actor = _session(args)
+    when = revoke(ctx, actor, args.code)
+    _out(
+        args,
+        {"revoked": args.code, "at": when.isoformat()},
+        f"Station {args.code} is revoked; its bundles are refused from now on.",
+    )
+    return 0
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from app.selftest import run_self_test
     from ui.selftest import check_qt
@@ -448,6 +516,26 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_parser(
         "verify", help="prove nothing was changed behind the app's back", parents=[common]
     ).set_defaults(func=cmd_audit_verify)
+
+    enroll = sub.add_parser("enroll", help="enrol a post with HQ").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = enroll.add_parser("request", help="post: write an enrolment request for HQ", parents=[common])
+    p.add_argument("--out", required=True, help="request file to write")
+    p.set_defaults(func=cmd_enroll_request)
+    p = enroll.add_parser("accept", help="HQ: issue a station certificate for a request", parents=[common])
+    p.add_argument("request", help="the post's request file")
+    p.add_argument("--out", required=True, help="reply file to write for the post")
+    p.set_defaults(func=cmd_enroll_accept)
+    p = enroll.add_parser("install", help="post: install HQ's reply", parents=[common])
+    p.add_argument("reply", help="HQ's reply file")
+    p.set_defaults(func=cmd_enroll_install)
+    station = sub.add_parser("station", help="enrolled stations (HQ)").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = station.add_parser("revoke", help="refuse a station's bundles from now on", parents=[common])
+    p.add_argument("code", help="the station's code, e.g. BP-VX")
+    p.set_defaults(func=cmd_station_revoke)
 
     p = sub.add_parser("backup", help="back up the register (online, consistent)", parents=[common])
     p.add_argument("--out", help="backup file (default: backups/ in the data dir)")

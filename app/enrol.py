@@ -1,0 +1,332 @@
+"""Enrolment: a post asks HQ for a station certificate; HQ issues it with its own public keys; the post
+installs them. Both sides print key fingerprints for the operators to compare by phone. HQ can
+revoke a station.
+
+Every document is JSON signed with Ed25519 over its canonical bytes (``canonical``): the document
+without its ``signature`` member, keys sorted, no spaces, UTF-8. The format is in
+``docs/bundle-format.md``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import keys
+from app.auth import require
+from app.context import Context
+from app.domain import Actor
+from app.errors import RegisterError, ValidationError
+from db import models as m
+from db.types import utc_text
+
+REQUEST_FORMAT = "outpost-enrolment-request"
+REPLY_FORMAT = "outpost-enrolment-reply"
+CERTIFICATE_FORMAT = "outpost-station-certificate"
+VERSION = 1
+MAX_FILE = 64 * 1024  # enrolment files are small; anything bigger is not one
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """The bytes a signature covers: the document without ``signature``, keys sorted, compact."""
+    body = {k: v for k, v in document.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def unb64(text: object, what: str) -> bytes:
+    try:
+        return base64.b64decode(str(text), validate=True)
+    except (ValueError, TypeError):
+        raise ValidationError([f"{what} is not valid base64"]) from None
+
+
+def sign(document: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    return {**document, "signature": b64(key.sign(canonical(document)))}
+
+
+def verify(document: dict[str, Any], public: Ed25519PublicKey, what: str) -> None:
+    try:
+        public.verify(unb64(document.get("signature", ""), f"the {what}'s signature"), canonical(document))
+    except InvalidSignature:
+        raise ValidationError([f"the {what}'s signature does not match its contents"]) from None
+
+
+def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]:
+    """A signed JSON document of the expected format and version (signature not yet checked)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            raise ValidationError([f"{path.name} is {size:,} bytes: too big to be an {what}"])
+        document = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ValidationError([f"{path} does not exist"]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationError([f"{path.name} is not an {what} (not JSON)"]) from None
+    if not isinstance(document, dict) or document.get("format") != expected_format:
+        raise ValidationError([f"{path.name} is not an {what} (format {expected_format!r} expected)"])
+    if document.get("version") != VERSION:
+        raise ValidationError(
+            [
+                f"{path.name} is an {what} of version {document.get('version')!r}; "
+                f"this Outpost reads version {VERSION} (install the newer Outpost)"
+            ]
+        )
+    return document
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What an enrolment step did, for the operator: codes and fingerprints to compare by phone."""
+
+    station_code: str
+    station_fingerprint: str
+    hq_code: str = ""
+    hq_fingerprint: str = ""
+    hq_encryption_fingerprint: str = ""
+
+
+def _station_identity(station: m.Station) -> dict[str, Any]:
+    return {
+        "id": station.id,
+        "code": station.code,
+        "name": station.name,
+        "force": station.force,
+        "commune_code": station.commune_code,
+    }
+
+
+def _own_station(ctx: Context, session: Session) -> m.Station:
+    station = session.get(m.Station, ctx.station_id)
+    assert station is not None
+    return station
+
+
+# ----- post: request ------------------------------------------------------------------------------
+
+
+def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enrolment:
+    """Write this post's enrolment request (made with a new signing key if it has none)."""
+    require(actor, "station.enrol")
+    if ctx.kind != "post":
+        raise RegisterError(
+            "only a post asks for enrolment; HQ issues certificates with 'outpost enroll accept'"
+        )
+    if keys.has_signing_key(ctx.paths.data_dir):
+        private = keys.load_signing_key(ctx.paths.data_dir, passphrase)
+        public = keys.raw_public(private.public_key())
+    else:
+        public = keys.create_signing_key(ctx.paths.data_dir, passphrase)
+        private = keys.load_signing_key(ctx.paths.data_dir, passphrase)
+    with ctx.sessions.writes.begin() as session:
+        station = _own_station(ctx, session)
+        station.signing_public_key = public
+        identity = _station_identity(station)
+    request = sign(
+        {
+            "format": REQUEST_FORMAT,
+            "version": VERSION,
+            "station": identity,
+            "signing_public_key": b64(public),
+            "created_at": utc_text(ctx.clock()),
+        },
+        private,
+    )
+    write_document(out, request)
+    return Enrolment(identity["code"], keys.fingerprint(public))
+
+
+# ----- HQ: accept ---------------------------------------------------------------------------------
+
+
+def _hq_keys(ctx: Context, passphrase: str) -> tuple[Ed25519PrivateKey, str]:
+    """HQ's signing key and encryption recipient, made on first use."""
+    data_dir = ctx.paths.data_dir
+    if not keys.has_signing_key(data_dir):
+        keys.create_signing_key(data_dir, passphrase)
+    if not keys.has_encryption_key(data_dir):
+        keys.create_encryption_key(data_dir, passphrase)
+    private = keys.load_signing_key(data_dir, passphrase)
+    recipient = str(keys.load_encryption_identity(data_dir, passphrase).to_public())
+    with ctx.sessions.writes.begin() as session:
+        station = _own_station(ctx, session)
+        station.signing_public_key = keys.raw_public(private.public_key())
+        station.encryption_public_key = recipient
+    return private, recipient
+
+
+def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
+    """Check a post's request, record the station and write the signed reply with its certificate."""
+    require(actor, "station.enrol")
+    if ctx.kind != "hq":
+        raise RegisterError(
+            "only HQ accepts enrolment requests; a post makes them with 'outpost enroll request'"
+        )
+    request = read_document(request_path, REQUEST_FORMAT, "enrolment request")
+    station = request.get("station")
+    if not isinstance(station, dict) or not all(
+        isinstance(station.get(k), str) for k in ("id", "code", "name")
+    ):
+        raise ValidationError([f"{request_path.name}: the station's id, code and name are missing"])
+    public_raw = unb64(request.get("signing_public_key", ""), "the station's public key")
+    verify(request, keys.public_from_raw(public_raw), "enrolment request")  # proof the post holds the key
+    private, recipient = _hq_keys(ctx, passphrase)
+    hq_public = keys.raw_public(private.public_key())
+    now = ctx.clock()
+    with ctx.sessions.writes.begin() as session:
+        hq = _own_station(ctx, session)
+        if station["id"] == hq.id or station["code"] == hq.code:
+            raise ValidationError([f"{request_path.name} names HQ itself, not a post"])
+        known = session.get(m.Station, station["id"])
+        same_code = session.execute(
+            select(m.Station).where(m.Station.code == station["code"])
+        ).scalar_one_or_none()
+        if same_code is not None and same_code.id != station["id"]:
+            raise ValidationError([f"station code {station['code']} is already enrolled for another station"])
+        if known is not None and known.revoked_at is not None:
+            raise ValidationError([f"station {station['code']} was revoked; it cannot be enrolled again"])
+        if known is not None and known.signing_public_key not in (None, public_raw):
+            raise ValidationError(
+                [
+                    f"station {station['code']} is enrolled with another key; "
+                    "revoke it first if its laptop was replaced"
+                ]
+            )
+        certificate = sign(
+            {
+                "format": CERTIFICATE_FORMAT,
+                "version": VERSION,
+                "station": station,
+                "signing_public_key": b64(public_raw),
+                "issuer": {"id": hq.id, "code": hq.code, "signing_public_key": b64(hq_public)},
+                "issued_at": utc_text(now),
+            },
+            private,
+        )
+        certificate_bytes = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
+        if known is None:
+            known = m.Station(
+                id=station["id"], code=station["code"], name=station["name"], kind="post", created_at=now
+            )
+            session.add(known)
+        known.name = station["name"]
+        known.force = str(station.get("force") or "border_guard")
+        known.commune_code = station.get("commune_code")
+        known.signing_public_key = public_raw
+        known.certificate = certificate_bytes
+        hq_code = hq.code
+        reply = sign(
+            {
+                "format": REPLY_FORMAT,
+                "version": VERSION,
+                "certificate": certificate,
+                "hq": {
+                    **_station_identity(hq),
+                    "signing_public_key": b64(hq_public),
+                    "encryption_recipient": recipient,
+                },
+                "created_at": utc_text(now),
+            },
+            private,
+        )
+    write_document(out, reply)
+    return Enrolment(
+        station["code"],
+        keys.fingerprint(public_raw),
+        hq_code,
+        keys.fingerprint(hq_public),
+        keys.fingerprint(recipient),
+    )
+
+
+def revoke(ctx: Context, actor: Actor, code: str) -> datetime:
+    """Mark a station revoked (a stolen laptop): its bundles are refused from now on."""
+    require(actor, "station.enrol")
+    if ctx.kind != "hq":
+        raise RegisterError("only HQ revokes stations")
+    with ctx.sessions.writes.begin() as session:
+        station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
+        if station is None or station.kind != "post":
+            raise ValidationError([f"no enrolled post with the code {code}"])
+        if station.revoked_at is None:
+            station.revoked_at = ctx.clock()
+        revoked_at: datetime = station.revoked_at
+    return revoked_at
+
+
+# ----- post: install ------------------------------------------------------------------------------
+
+
+def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Enrolment:
+    """Check HQ's reply against this post's own key and store HQ's public keys and the certificate."""
+    require(actor, "station.enrol")
+    if ctx.kind != "post":
+        raise RegisterError("only a post installs an enrolment reply")
+    reply = read_document(reply_path, REPLY_FORMAT, "enrolment reply")
+    hq = reply.get("hq")
+    certificate = reply.get("certificate")
+    if not isinstance(hq, dict) or not isinstance(certificate, dict):
+        raise ValidationError([f"{reply_path.name}: HQ's keys or the certificate are missing"])
+    hq_public_raw = unb64(hq.get("signing_public_key", ""), "HQ's public key")
+    hq_public = keys.public_from_raw(hq_public_raw)
+    verify(reply, hq_public, "enrolment reply")
+    verify(certificate, hq_public, "station certificate")
+    issuer = certificate.get("issuer") or {}
+    own = keys.raw_public(keys.load_signing_key(ctx.paths.data_dir, passphrase).public_key())
+    recipient = str(hq.get("encryption_recipient", ""))
+    if not recipient.startswith("age1"):
+        raise ValidationError([f"{reply_path.name}: HQ's encryption key is not an age recipient"])
+    with ctx.sessions.writes.begin() as session:
+        station = _own_station(ctx, session)
+        if certificate.get("station", {}).get("id") != station.id:
+            raise ValidationError([f"{reply_path.name} is the certificate of another station"])
+        if unb64(certificate.get("signing_public_key", ""), "the certificate's key") != own:
+            raise ValidationError([f"{reply_path.name} certifies another key than this post's"])
+        if issuer.get("signing_public_key") != hq.get("signing_public_key"):
+            raise ValidationError(
+                [f"{reply_path.name}: the certificate was not issued by the HQ that sent it"]
+            )
+        if not isinstance(hq.get("id"), str) or not isinstance(hq.get("code"), str):
+            raise ValidationError([f"{reply_path.name}: HQ's id and code are missing"])
+        known = session.get(m.Station, hq["id"])
+        if known is None:
+            known = m.Station(
+                id=hq["id"],
+                code=hq["code"],
+                name=str(hq.get("name", hq["code"])),
+                kind="hq",
+                created_at=ctx.clock(),
+            )
+            session.add(known)
+        elif known.signing_public_key not in (None, hq_public_raw):
+            raise ValidationError([f"{reply_path.name} comes from another HQ key than the one installed"])
+        known.signing_public_key = hq_public_raw
+        known.encryption_public_key = recipient
+        station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
+        session.merge(m.Meta(key="hq_station_id", value=hq["id"]))
+        code = station.code
+    return Enrolment(
+        code, keys.fingerprint(own), hq["code"], keys.fingerprint(hq_public_raw), keys.fingerprint(recipient)
+    )

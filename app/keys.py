@@ -1,0 +1,123 @@
+"""A station's private keys, kept encrypted under a passphrase in the data folder, and the short
+fingerprints people compare by phone.
+
+- Signing: an Ed25519 key.
+- Encryption (HQ only): an age X25519 identity.
+
+Both are sealed with ``app.keywrap`` (Argon2id from the passphrase, then ChaCha20-Poly1305), the
+same as the tips' station key, so guessing the passphrase of a stolen laptop's key costs what
+guessing a log-in password costs.
+
+Operators never see these files; the commands that need a key ask for the passphrase."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import pyrage
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from app import keywrap
+from app.errors import AuthError, RegisterError, ValidationError
+
+SIGNING_FILE = "signing.key"
+ENCRYPTION_FILE = "encryption.key"
+MIN_PASSPHRASE = 10
+
+
+def keys_dir(data_dir: Path) -> Path:
+    return data_dir / "keys"
+
+
+def fingerprint(public_key: bytes | str) -> str:
+    """Five groups of four letters and digits (100 bits of SHA-256), easy to read out by phone."""
+    raw = public_key.encode() if isinstance(public_key, str) else public_key
+    digest = base64.b32encode(hashlib.sha256(raw).digest()).decode()[:20]
+    return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
+
+
+def raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_from_raw(raw: bytes) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        raise ValidationError(["not an Ed25519 public key (32 bytes expected)"]) from None
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise ValidationError([f"the key passphrase needs at least {MIN_PASSPHRASE} characters"])
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a key file that must not exist yet, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        os.chmod(temporary, 0o600)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if path.exists():
+        temporary.unlink()
+        raise RegisterError(f"{path} exists already; an existing key is never replaced")
+    os.replace(temporary, path)
+
+
+def has_signing_key(data_dir: Path) -> bool:
+    return (keys_dir(data_dir) / SIGNING_FILE).exists()
+
+
+def create_signing_key(data_dir: Path, passphrase: str) -> bytes:
+    """A new Ed25519 key for this station; returns its raw public key."""
+    _check_passphrase(passphrase)
+    key = Ed25519PrivateKey.generate()
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    _write_new(keys_dir(data_dir) / SIGNING_FILE, keywrap.wrap(seed, passphrase))
+    return raw_public(key.public_key())
+
+
+def load_signing_key(data_dir: Path, passphrase: str) -> Ed25519PrivateKey:
+    path = keys_dir(data_dir) / SIGNING_FILE
+    if not path.exists():
+        raise RegisterError("this register has no signing key yet (it is made by 'outpost enroll request' "
+                            "at a post and 'outpost enroll accept' at HQ)")
+    return Ed25519PrivateKey.from_private_bytes(_unwrap(path, passphrase))
+
+
+def has_encryption_key(data_dir: Path) -> bool:
+    return (keys_dir(data_dir) / ENCRYPTION_FILE).exists()
+
+
+def create_encryption_key(data_dir: Path, passphrase: str) -> str:
+    """HQ's age identity for the bundles posts send it; returns the recipient (``age1…``)."""
+    _check_passphrase(passphrase)
+    identity = pyrage.x25519.Identity.generate()
+    _write_new(keys_dir(data_dir) / ENCRYPTION_FILE, keywrap.wrap(str(identity).encode(), passphrase))
+    return str(identity.to_public())
+
+
+def load_encryption_identity(data_dir: Path, passphrase: str) -> pyrage.x25519.Identity:
+    path = keys_dir(data_dir) / ENCRYPTION_FILE
+    if not path.exists():
+        raise RegisterError("this register has no encryption key (only HQ has one)")
+    return pyrage.x25519.Identity.from_str(_unwrap(path, passphrase).decode())
+
+
+def _unwrap(path: Path, passphrase: str) -> bytes:
+    blob = path.read_bytes()
+    if not blob.startswith(keywrap.MAGIC):
+        raise RegisterError(f"{path} is damaged or not a key file")
+    try:
+        return keywrap.unwrap(blob, passphrase)
+    except AuthError:
+        raise AuthError("wrong key passphrase; nothing was changed") from None

@@ -1,0 +1,199 @@
+"""Enrolment between a post and HQ: keys under a passphrase, request, certificate, install, revocation,
+and the refusals that change nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import keys
+from app.enrol import accept_request, install_reply, make_request, revoke
+from app.errors import AuthError, PermissionDenied, RegisterError, ValidationError
+from app.register import init_register
+from tests.conftest import PASSWORD, Post
+from tests.test_cli import outpost
+
+PASSPHRASE = "mat-khau-khoa-1"
+
+
+@pytest.fixture
+def hq(tmp_path: Path) -> Iterator[Post]:
+    data_dir = tmp_path / "hq"
+    ctx = init_register(
+        data_dir,
+        kind="hq",
+        code="BCH-AG",
+        name="Bộ Chỉ huy BĐBP tỉnh An Giang",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    admin = ctx.login("admin", PASSWORD)
+    yield Post(ctx, admin, admin, admin, admin, data_dir)
+    ctx.close()
+
+
+def _stations(data_dir: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(data_dir / "register.sqlite")
+    try:
+        return conn.execute("SELECT * FROM stations ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_request_accept_install_with_matching_fingerprints(post: Post, hq: Post, tmp_path: Path) -> None:
+    request, reply = tmp_path / "request.json", tmp_path / "reply.json"
+    asked = make_request(post.ctx, post.admin, PASSPHRASE, request)
+    issued = accept_request(hq.ctx, hq.admin, PASSPHRASE, request, reply)
+    installed = install_reply(post.ctx, post.admin, PASSPHRASE, reply)
+    # What each side reads out by phone is the same on both sides.
+    assert asked.station_fingerprint == issued.station_fingerprint == installed.station_fingerprint
+    assert issued.hq_fingerprint == installed.hq_fingerprint
+    assert issued.hq_encryption_fingerprint == installed.hq_encryption_fingerprint
+    assert (issued.station_code, installed.hq_code) == ("BP-VX", "BCH-AG")
+    assert len(asked.station_fingerprint) == 24 and asked.station_fingerprint.count(" ") == 4
+    # Private keys are sealed under the passphrase; nothing readable is left in the key files.
+    for data_dir in (post.data_dir, hq.data_dir):
+        sealed = (keys.keys_dir(data_dir) / keys.SIGNING_FILE).read_bytes()
+        assert sealed.startswith(b"OPKW1") and b"PRIVATE" not in sealed
+        assert (keys.keys_dir(data_dir) / keys.SIGNING_FILE).stat().st_mode & 0o077 == 0
+    assert b"AGE-SECRET-KEY" not in (keys.keys_dir(hq.data_dir) / keys.ENCRYPTION_FILE).read_bytes()
+    with pytest.raises(AuthError, match="wrong key passphrase"):
+        keys.load_signing_key(post.data_dir, "not-the-passphrase")
+    # HQ knows the post and its certificate; the post knows HQ's public keys.
+    conn = sqlite3.connect(hq.data_dir / "register.sqlite")
+    kind, certificate = conn.execute("SELECT kind, certificate FROM stations WHERE code = 'BP-VX'").fetchone()
+    conn.close()
+    assert kind == "post" and json.loads(certificate)["issuer"]["code"] == "BCH-AG"
+    conn = sqlite3.connect(post.data_dir / "register.sqlite")
+    recipient = conn.execute("SELECT encryption_public_key FROM stations WHERE code = 'BCH-AG'").fetchone()[0]
+    conn.close()
+    assert recipient.startswith("age1")
+    # Enrolling again with the same key is harmless (a lost reply file can be issued again).
+    accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "again.json")
+
+
+def _tampered(source: Path, target: Path, change: object) -> Path:
+    document = json.loads(source.read_text(encoding="utf-8"))
+    change(document)  # type: ignore[operator]
+    target.write_text(json.dumps(document), encoding="utf-8")
+    return target
+
+
+def test_forged_or_foreign_files_are_refused_and_change_nothing(post: Post, hq: Post, tmp_path: Path) -> None:
+    request, reply = tmp_path / "request.json", tmp_path / "reply.json"
+    make_request(post.ctx, post.admin, PASSPHRASE, request)
+    renamed = _tampered(request, tmp_path / "renamed.json", lambda d: d["station"].update(code="BP-XX"))
+    before = _stations(hq.data_dir)
+    with pytest.raises(ValidationError, match="signature does not match"):
+        accept_request(hq.ctx, hq.admin, PASSPHRASE, renamed, tmp_path / "out.json")
+    for bad, reason in (
+        ("not json", "not JSON"),
+        (json.dumps({"format": "something-else"}), "format"),
+        (json.dumps({"format": "outpost-enrolment-request", "version": 9}), "version 9"),
+    ):
+        path = tmp_path / "bad.json"
+        path.write_text(bad, encoding="utf-8")
+        with pytest.raises(ValidationError, match=reason):
+            accept_request(hq.ctx, hq.admin, PASSPHRASE, path, tmp_path / "out.json")
+    assert _stations(hq.data_dir) == before and not (tmp_path / "out.json").exists()
+
+    accept_request(hq.ctx, hq.admin, PASSPHRASE, request, reply)
+    before = _stations(post.data_dir)
+    forged = _tampered(
+        reply, tmp_path / "forged.json", lambda d: d["hq"].update(encryption_recipient="age1evil")
+    )
+    with pytest.raises(ValidationError, match="signature does not match"):
+        install_reply(post.ctx, post.admin, PASSPHRASE, forged)
+    # A reply from another HQ for another post's key does not fit this post.
+    other_hq = init_register(
+        tmp_path / "hq2",
+        kind="hq",
+        code="BCH-KG",
+        name="Bộ Chỉ huy khác",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    other_post = init_register(
+        tmp_path / "post2",
+        kind="post",
+        code="BP-TB",
+        name="Đồn khác",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    make_request(other_post, other_post.login("admin", PASSWORD), PASSPHRASE, tmp_path / "r2.json")
+    accept_request(
+        other_hq,
+        other_hq.login("admin", PASSWORD),
+        PASSPHRASE,
+        tmp_path / "r2.json",
+        tmp_path / "reply2.json",
+    )
+    with pytest.raises(ValidationError, match="another station"):
+        install_reply(post.ctx, post.admin, PASSPHRASE, tmp_path / "reply2.json")
+    assert _stations(post.data_dir) == before
+    other_hq.close()
+    other_post.close()
+
+
+def test_only_an_admin_enrols_and_only_where_it_belongs(post: Post, hq: Post, tmp_path: Path) -> None:
+    with pytest.raises(PermissionDenied):
+        make_request(post.ctx, post.chief, PASSPHRASE, tmp_path / "r.json")
+    with pytest.raises(RegisterError, match="only a post"):
+        make_request(hq.ctx, hq.admin, PASSPHRASE, tmp_path / "r.json")
+    with pytest.raises(ValidationError, match="at least 10"):
+        make_request(post.ctx, post.admin, "short", tmp_path / "r.json")
+    assert not keys.has_signing_key(post.data_dir)
+
+
+def test_a_revoked_station_cannot_enrol_again(post: Post, hq: Post, tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    make_request(post.ctx, post.admin, PASSPHRASE, request)
+    accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "reply.json")
+    revoke(hq.ctx, hq.admin, "BP-VX")
+    with pytest.raises(ValidationError, match="was revoked"):
+        accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "again.json")
+    with pytest.raises(ValidationError, match="no enrolled post"):
+        revoke(hq.ctx, hq.admin, "BP-NONE")
+
+
+def test_enrolment_through_the_command_line(tmp_path: Path) -> None:
+    post_dir, hq_dir = tmp_path / "post", tmp_path / "hq"
+    env = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    assert (
+        outpost(
+            post_dir, "init", "post", "--code", "BP-VX", "--name", "Đồn Vĩnh Xương", "--admin", "admin"
+        ).returncode
+        == 0
+    )
+    assert (
+        outpost(
+            hq_dir, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin"
+        ).returncode
+        == 0
+    )
+    asked = outpost(post_dir, "enroll", "request", "--out", str(tmp_path / "req.json"), env=env)
+    assert asked.returncode == 0, asked.stderr
+    issued = outpost(
+        hq_dir, "enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"), env=env
+    )
+    assert issued.returncode == 0, issued.stderr
+    installed = outpost(post_dir, "--json", "enroll", "install", str(tmp_path / "rep.json"), env=env)
+    assert installed.returncode == 0, installed.stderr
+    done = json.loads(installed.stdout)
+    assert done["station_fingerprint"] in asked.stdout and done["station_fingerprint"] in issued.stdout
+    assert done["hq_fingerprint"] in issued.stdout
+    wrong = outpost(
+        post_dir,
+        "enroll",
+        "install",
+        str(tmp_path / "rep.json"),
+        env={"OUTPOST_KEY_PASSPHRASE": "wrong-passphrase"},
+    )
+    assert wrong.returncode != 0 and "wrong key passphrase" in wrong.stderr
+    revoked = outpost(hq_dir, "station", "revoke", "BP-VX")
+    assert revoked.returncode == 0 and "BP-VX is revoked" in revoked.stdout
