@@ -188,13 +188,13 @@ def _thresholds(
     month_total: dict[str, Decimal] = defaultdict(Decimal)
     for case_id, number, occurred_at, offset, group, commodity, quantity, base_unit, value in lines:
         cases[case_id] = (number, occurred_at.astimezone(timezone(timedelta(minutes=offset))), group)
+        if group == "counterfeit_ip" and value:
+            per_case_value[case_id] += value  # a value in đồng adds up whatever the unit
         known = reference.commodities.get(commodity)
         if known is None or base_unit != known.base_unit:
             continue  # a unit without a fixed size cannot be added up with the others
         per_case[case_id, commodity] += quantity
         month_total[commodity] += quantity
-        if group == "counterfeit_ip" and value:
-            per_case_value[case_id] += value
     rules = reference.rewards
     in_force = _rules_apply(dict(rules), month)
     alerts: list[Alert] = []

@@ -104,3 +104,19 @@ def test_reward_rules_outside_their_year_do_not_apply(post: Post) -> None:
     )
     board = build_dashboard(post.ctx, post.chief, date(2027, 11, 23))
     assert [a.kind for a in board.alerts] == ["criminal"] and board.goals == ()
+
+
+def test_counterfeit_value_counts_whatever_the_unit(post: Post) -> None:
+    # 40 chai of cosmetics: a unit without a fixed size, so no quantity total, but the value still counts.
+    fake = post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            occurred_at=datetime(2026, 11, 20, 23, 40, tzinfo=ICT),
+            violation_group="counterfeit_ip",
+            goods=(GoodsInput("cosmetics", Decimal(40), "chai", "Nước hoa giả", value_vnd=45_000_000),),
+        ),
+    )
+    board = build_dashboard(post.ctx, post.chief, MONDAY)
+    assert [(a.number, a.kind, a.amount) for a in board.alerts] == [
+        (fake.number, "reward", Decimal(45_000_000))
+    ]

@@ -17,6 +17,7 @@ from app.domain import Actor, CaseFilter, CaseRow, CaseSort
 from app.i18n import N_, _
 from app.progress import CancelToken, Progress
 from app.reference import Reference
+from ui.errors import report_unexpected
 from ui.jobs import Job, reader_pool
 
 Index = QModelIndex | QPersistentModelIndex
@@ -41,8 +42,12 @@ COLUMNS: tuple[Column, ...] = (
     Column(N_("Case no."), lambda r, ref: r.number, 21, "number"),
     Column(N_("Time"), lambda r, ref: r.occurred_at.strftime("%d/%m/%Y %H:%M"), 18, "occurred_at"),
     Column(N_("Place"), lambda r, ref: r.place, 36, "place", stretch=True),
-    Column(N_("Violation group"), lambda r, ref: ref.label("violation_groups", r.violation_group), 30,
-           "violation_group"),
+    Column(
+        N_("Violation group"),
+        lambda r, ref: ref.label("violation_groups", r.violation_group),
+        30,
+        "violation_group",
+    ),
     Column(N_("Commodity"), _commodities, 24, None),
     Column(N_("Status"), lambda r, ref: ref.label("case_statuses", r.status), 14, "status"),
 )
@@ -51,6 +56,7 @@ TIME_COLUMN = 1
 
 class CaseTableModel(QAbstractTableModel):
     count_changed = Signal(int)  # how many cases pass the filter; counted off the GUI thread
+    count_failed = Signal(str)  # the count could not be made (the message says why)
 
     def __init__(
         self, ctx: Context, actor: Actor, case_filter: CaseFilter | None = None, page_size: int = PAGE_SIZE
@@ -93,6 +99,8 @@ class CaseTableModel(QAbstractTableModel):
         """Back to the first page, e.g. after a case was saved; the count follows."""
         self.beginResetModel()
         self._rows, self._exhausted = self._page(None)
+        self._generation += 1
+        self._total = None  # before the reset is announced: views must not show the old total
         self.endResetModel()
         self._start_count()
 
@@ -127,8 +135,6 @@ class CaseTableModel(QAbstractTableModel):
     # ----- the count -----------------------------------------------------------------------------
 
     def _start_count(self) -> None:
-        self._generation += 1
-        self._total = None
         if self._exhausted:  # every matching case is loaded: no need to ask
             self._set_total(self._generation, len(self._rows))
             return
@@ -140,13 +146,24 @@ class CaseTableModel(QAbstractTableModel):
         job = Job(work)
         self._count_jobs.add(job)
         job.signals.finished.connect(self._on_count_job_finished)
-        job.signals.failed.connect(lambda message, job=job: self._count_jobs.discard(job))
-        job.signals.crashed.connect(lambda exc, job=job: self._count_jobs.discard(job))
+        job.signals.failed.connect(
+            lambda message, job=job: self._on_count_job_failed(job, generation, message)
+        )
+        job.signals.crashed.connect(lambda exc, job=job: self._on_count_job_crashed(job, exc))
         job.start(reader_pool())
 
     def _on_count_job_finished(self, result: tuple[int, int]) -> None:
         self._count_jobs = {job for job in self._count_jobs if job.signals is not self.sender()}
         self._set_total(*result)
+
+    def _on_count_job_failed(self, job: Job, generation: int, message: str) -> None:
+        self._count_jobs.discard(job)
+        if generation == self._generation:
+            self.count_failed.emit(message)
+
+    def _on_count_job_crashed(self, job: Job, error: BaseException) -> None:
+        self._count_jobs.discard(job)
+        report_unexpected(type(error), error, error.__traceback__)
 
     def _set_total(self, generation: int, total: int) -> None:
         if generation == self._generation:

@@ -26,7 +26,7 @@ from app.formatting import format_date, format_datetime, format_decimal, format_
 from app.i18n import _
 from app.periods import Period
 from app.progress import CancelToken, Progress
-from ui.errors import show_error
+from ui.errors import report_unexpected, show_error
 from ui.jobs import Job, reader_pool
 from ui.list_model import ListTableModel
 
@@ -61,7 +61,7 @@ class DashboardWidget(QWidget):
         self._ctx = ctx
         self._actor = actor
         self._jobs: set[Job] = set()
-        self._pending = 0
+        self._generation = 0  # only the newest refresh is shown, whichever finishes first
         self.dashboard: Dashboard | None = None
         self._build_ui()
         self._connect_signals()
@@ -144,29 +144,33 @@ class DashboardWidget(QWidget):
 
     def refresh(self) -> None:
         """Compute the figures again on a reader thread; ``refreshed`` follows."""
-        self._pending += 1
-        ctx, actor = self._ctx, self._actor
+        self._generation += 1
+        generation, ctx, actor = self._generation, self._ctx, self._actor
 
         def work(progress: Progress, cancel: CancelToken) -> Dashboard:
             return build_dashboard(ctx, actor)
 
         job = Job(work)
         self._jobs.add(job)
-        job.signals.finished.connect(lambda board, job=job: self._on_job_done(job, board))
-        job.signals.failed.connect(lambda message, job=job: self._on_job_failed(job, message))
-        job.signals.crashed.connect(lambda exc, job=job: self._on_job_done(job, None))
+        job.signals.finished.connect(lambda board, job=job: self._on_job_done(job, generation, board))
+        job.signals.failed.connect(lambda message, job=job: self._on_job_failed(job, generation, message))
+        job.signals.crashed.connect(lambda exc, job=job: self._on_job_crashed(job, exc))
         job.start(reader_pool())
 
-    def _on_job_done(self, job: Job, board: Dashboard | None) -> None:
+    def _on_job_done(self, job: Job, generation: int, board: Dashboard) -> None:
         self._jobs.discard(job)
-        self._pending -= 1
-        if self._pending == 0 and board is not None:  # an older result never replaces a newer one
+        if generation == self._generation:  # an older result never replaces a newer one
             self.show_dashboard(board)
             self.refreshed.emit()
 
-    def _on_job_failed(self, job: Job, message: str) -> None:
-        self._on_job_done(job, None)
-        show_error(self, message)
+    def _on_job_failed(self, job: Job, generation: int, message: str) -> None:
+        self._jobs.discard(job)
+        if generation == self._generation:
+            show_error(self, message)
+
+    def _on_job_crashed(self, job: Job, error: BaseException) -> None:
+        self._jobs.discard(job)
+        report_unexpected(type(error), error, error.__traceback__)
 
     def show_dashboard(self, board: Dashboard) -> None:
         ref = self._ctx.reference

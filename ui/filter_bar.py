@@ -163,7 +163,8 @@ class FilterBar(QWidget):
                 )
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        self.refresh_period_labels()  # the app may have stayed open past midnight
+        self.refresh_period_labels()  # the app may have stayed open past midnight:
+        self._emit_now()  # a preset period then means other dates (sent only if they changed)
         super().showEvent(event)
 
     def reload_campaigns(self) -> None:

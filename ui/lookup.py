@@ -84,7 +84,9 @@ class LookupDialog(QDialog):
         self._timer.stop()
         text = self.query.text()
         try:
-            self.hits = lookup(self._ctx, self._actor, text)
+            found = lookup(self._ctx, self._actor, text, limit=MAX_HITS + 1)
+            more = len(found) > MAX_HITS
+            self.hits = found[:MAX_HITS]
         except AppError as exc:
             show_error(self, exc.message)
             return
@@ -110,7 +112,7 @@ class LookupDialog(QDialog):
         cases = len({hit.case_id for hit in self.hits})
         if not text.strip():
             self.status.setText(_("Double-click a line, or press Enter, to open its case."))
-        elif len(self.hits) >= MAX_HITS:
+        elif more:
             self.status.setText(
                 _("More than {count} matches: type more to narrow them.").format(count=format_int(MAX_HITS))
             )

@@ -115,9 +115,9 @@ class MainWindow(QMainWindow):
         queue_column.addWidget(self.queue_table, 1)
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.dashboard, _("&Home"))
+        self.tabs.addTab(self.dashboard, _("H&ome"))
         self.tabs.addTab(cases_page, _("&Cases"))
-        self.tabs.addTab(queue_page, _("Awaiting &approval"))
+        self.tabs.addTab(queue_page, _("A&waiting approval"))
         self.setCentralWidget(self.tabs)
 
         self.user_label = QLabel(
@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self.events.changed.connect(self._on_events_changed)
         self.filter_bar.filter_changed.connect(self._on_filter_bar_filter_changed)
         self.model.count_changed.connect(self._on_model_count_changed)
+        self.model.count_failed.connect(self._on_model_count_failed)
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.queue_model.count_changed.connect(self._on_queue_model_count_changed)
@@ -309,11 +310,14 @@ class MainWindow(QMainWindow):
     def _on_filter_bar_filter_changed(self, case_filter: CaseFilter) -> None:
         self.model.set_filter(case_filter)
 
+    def _on_model_count_failed(self, message: str) -> None:
+        self.count_label.setText(_("Could not count the cases: {reason}").format(reason=message))
+
     def _on_model_count_changed(self, total: int) -> None:
         self._update_count()
 
     def _on_queue_model_count_changed(self, total: int) -> None:
-        title = _("Awaiting &approval")
+        title = _("A&waiting approval")
         self.tabs.setTabText(QUEUE_TAB, f"{title} ({format_int(total)})" if total else title)
 
     def _on_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:

@@ -240,3 +240,47 @@ def test_sorted_and_filtered_lists_pass_the_model_tester(
     searched = CaseTableModel(post.ctx, post.officer, CaseFilter(query="ben do"), page_size=1)
     qtmodeltester.check(searched)
     assert [searched.case_at(0).number] == [three["new"]] and replace(searched.case_filter, query="").is_empty
+
+
+def test_the_old_total_is_gone_before_the_new_list_is_announced(qtbot: QtBot, post: Post) -> None:
+    for day in range(1, 6):
+        post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 3, day, 8, 0, tzinfo=ICT)))
+    model = CaseTableModel(post.ctx, post.officer, page_size=2)
+    qtbot.waitUntil(lambda: model.total == 5, timeout=5000)
+    seen: list[int | None] = []
+    model.modelReset.connect(lambda: seen.append(model.total))
+    with qtbot.waitSignal(model.count_changed, timeout=5000):
+        model.set_filter(CaseFilter(start=date(2026, 3, 2)))
+    assert seen == [None] and model.total == 4
+
+
+def test_a_count_that_fails_says_so_in_the_status_bar(
+    qtbot: QtBot, post: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.errors import AppError
+
+    for day in range(1, 4):
+        post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 3, day, 8, 0, tzinfo=ICT)))
+
+    def locked(*args: object, **kwargs: object) -> int:
+        raise AppError("the register is locked by another program")
+
+    monkeypatch.setattr(post.ctx.cases, "count", locked)
+    monkeypatch.setattr(CaseTableModel.__init__, "__defaults__", (None, 2))  # pages of 2: the count is asked
+    window = MainWindow(post.ctx, post.officer)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.model.count_failed, timeout=5000):
+        window.model.reload()
+    assert window.count_label.text() == "Không đếm được số vụ việc: the register is locked by another program"
+
+
+def test_a_preset_period_follows_the_calendar_when_the_bar_is_shown_again(qtbot: QtBot, post: Post) -> None:
+    post.ctx.clock = lambda: datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    bar = FilterBar(post.ctx, post.officer)
+    qtbot.addWidget(bar)
+    bar.period.setCurrentIndex(bar.period.findData("this_week"))
+    assert bar.current_filter().start == date(2026, 11, 18)
+    post.ctx.clock = lambda: datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # the app stayed open into next week
+    with qtbot.waitSignal(bar.filter_changed) as signal:
+        bar.show()
+    assert signal.args[0].start == date(2026, 11, 25)

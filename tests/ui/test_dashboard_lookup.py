@@ -90,3 +90,17 @@ def test_lookup_opens_from_the_main_window_and_opens_the_case(qtbot: QtBot, post
     assert list(window.editors) == [made.id]
     window.lookup_action.trigger()
     assert window.lookup_dialog is dialog  # one lookup window, brought forward again
+
+
+def test_only_the_newest_refresh_is_shown(qtbot: QtBot, post: Post) -> None:
+    post.ctx.clock = lambda: datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    widget = DashboardWidget(post.ctx, post.chief)
+    qtbot.addWidget(widget)
+    shown: list[int] = []
+    widget.refreshed.connect(lambda: shown.append(widget.dashboard.week_total if widget.dashboard else -1))
+    widget.refresh()
+    post.ctx.cases.create(post.officer, sample_case())
+    widget.refresh()
+    widget.wait()
+    qtbot.waitUntil(lambda: not widget._jobs, timeout=5000)
+    assert shown == [1]  # the first refresh's figures (0 cases) never replace the second's

@@ -42,7 +42,7 @@ def test_opens_on_the_dashboard_with_the_role_shown(qtbot: QtBot, post: Post) ->
     assert window.user_label.text() == "Nguyễn Chief — Đồn trưởng"
     assert window.windowTitle() == "Outpost — BP-VX"
     assert window.tabs.isTabVisible(QUEUE_TAB)
-    assert [window.tabs.tabText(i) for i in range(3)] == ["&Tổng quan", "&Sổ vụ việc", "Chờ &phê duyệt"]
+    assert [window.tabs.tabText(i) for i in range(3)] == ["Tổng &quan", "&Sổ vụ việc", "Chờ &phê duyệt"]
 
 
 def test_officers_and_analysts_see_what_their_role_allows(qtbot: QtBot, post: Post) -> None:
