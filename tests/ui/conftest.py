@@ -9,6 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import i18n
+from tests.ui.dialogs import stop_answering
 from ui.i18n import apply_language
 
 
@@ -20,6 +21,7 @@ def collect_on_the_main_thread() -> Iterator[None]:
     gc.collect()
     gc.disable()
     yield
+    stop_answering()  # a dialog poller left over from this test must not answer the next test's dialogs
     gc.collect()
     gc.enable()
 

@@ -7,12 +7,23 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+_generation = 0  # pollers of an earlier test stop instead of answering this test's dialogs
+
+
+def stop_answering() -> None:
+    """End every poller still waiting for a dialog (called after each UI test)."""
+    global _generation
+    _generation += 1
+
 
 def answer_next_dialog(handle: Callable[[QWidget], None], attempts: int = 200) -> list[str]:
     """Schedule ``handle(dialog)`` for the next modal dialog; returns a list that receives its title."""
     seen: list[str] = []
+    generation = _generation
 
     def poll(left: int = attempts) -> None:
+        if generation != _generation:
+            return
         widget = QApplication.activeModalWidget()
         if widget is not None and widget.isVisible():
             seen.append(widget.windowTitle())
