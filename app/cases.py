@@ -242,6 +242,10 @@ class CaseService:
             document = self._write(session, actor, case, action, before, now)
             return self._result(case, document, [])
 
+    def fill(self, case: m.Case, data: CaseInput) -> None:
+        """Set a case's fields and lines from ``data`` (no workflow, numbering or logging): for sync."""
+        self._apply(case, data)
+
     def _apply(self, case: m.Case, data: CaseInput) -> None:
         reference = self.ctx.reference
         case.occurred_at = data.occurred_at

@@ -402,6 +402,55 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(text: str) -> int:
+    """A size like 20M, 500K or 1048576 (bytes)."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    text = text.strip().upper().removesuffix("B")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 20M, 500K or 1048576") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.sync import export_changes
+
+    ctx, actor = _session(args)
+    result = export_changes(ctx, actor, _key_passphrase(ctx), Path(args.out), args.max_part_size)
+    payload = {
+        "files": [str(f) for f in result.files],
+        "records": result.records,
+        "attachments": result.attachments,
+        "first_seq": result.first_seq,
+        "last_seq": result.last_seq,
+    }
+    if not result.files:
+        text = "Nothing to send: HQ has acknowledged every change."
+    else:
+        text = "\n".join(
+            [
+                f"Wrote {len(result.files)} bundle file(s) with {result.records} case(s) and "
+                f"{result.attachments} file(s), changes {result.first_seq}–{result.last_seq}:",
+                *(f"  {f}" for f in result.files),
+            ]
+        )
+    _out(args, payload, text)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.sync import import_bundles
+
+    ctx, actor = _session(args)
+    summary = import_bundles(ctx, actor, _key_passphrase(ctx), [Path(f) for f in args.files], args.dry_run)
+    print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
+    for rejected in summary.rejected:
+        _warn(f"rejected: {rejected['reason']}")
+    return 3 if summary.rejected else 0
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from app.selftest import run_self_test
     from ui.selftest import check_qt
@@ -530,6 +579,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = enroll.add_parser("install", help="post: install HQ's reply", parents=[common])
     p.add_argument("reply", help="HQ's reply file")
     p.set_defaults(func=cmd_enroll_install)
+    p = sub.add_parser(
+        "export", help="post: write the changes HQ has not acknowledged as bundles", parents=[common]
+    )
+    p.add_argument("--out", required=True, help="folder to write the bundle files to (e.g. a USB stick)")
+    p.add_argument(
+        "--max-part-size", type=_size, default=20 * 1024**2, help="largest file, e.g. 20M (default)"
+    )
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("import", help="HQ: verify and import bundle files", parents=[common])
+    p.add_argument("files", nargs="+", help="bundle files (.outpost), parts in any order")
+    p.add_argument("--dry-run", action="store_true", help="verify and count, change nothing")
+    p.set_defaults(func=cmd_import)
     station = sub.add_parser("station", help="enrolled stations (HQ)").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )

@@ -328,6 +328,32 @@ class ChangeLog(Base):
     at: Mapped[datetime]
 
 
+class ReceivedBundle(Base):
+    """A bundle part HQ has applied: replays are recognised, and missing sequence ranges reported."""
+
+    __tablename__ = "received_bundles"
+    __table_args__ = (Index("ix_received_bundles_station_seq", "station_id", "first_seq"),)
+    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36))
+    set_id: Mapped[str] = mapped_column(String(36))
+    part_index: Mapped[int] = mapped_column(Integer)
+    part_count: Mapped[int] = mapped_column(Integer)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+
+
+class CaseHistory(Base):
+    """A version of another station's case that a newer one replaced (kept, never deleted)."""
+
+    __tablename__ = "case_history"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    replaced_at: Mapped[datetime]
+
+
 class CaseCounter(Base):
     __tablename__ = "case_counters"
     station_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -197,3 +197,33 @@ def test_enrolment_through_the_command_line(tmp_path: Path) -> None:
     assert wrong.returncode != 0 and "wrong key passphrase" in wrong.stderr
     revoked = outpost(hq_dir, "station", "revoke", "BP-VX")
     assert revoked.returncode == 0 and "BP-VX is revoked" in revoked.stdout
+
+
+def test_export_and_import_through_the_command_line(tmp_path: Path) -> None:
+    post_dir, hq_dir = tmp_path / "post", tmp_path / "hq"
+    env = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    outpost(post_dir, "init", "post", "--code", "BP-VX", "--name", "Đồn Vĩnh Xương", "--admin", "admin")
+    outpost(hq_dir, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin")
+    not_yet = outpost(post_dir, "export", "--out", str(tmp_path / "usb"), env=env)
+    assert not_yet.returncode != 0 and "not enrolled with HQ yet" in not_yet.stderr
+    outpost(post_dir, "enroll", "request", "--out", str(tmp_path / "req.json"), env=env)
+    outpost(
+        hq_dir, "enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"), env=env
+    )
+    assert outpost(post_dir, "enroll", "install", str(tmp_path / "rep.json"), env=env).returncode == 0
+    assert outpost(post_dir, "demo", "--cases", "40").returncode == 0
+    exported = outpost(
+        post_dir, "--json", "export", "--out", str(tmp_path / "usb"), "--max-part-size", "64K", env=env
+    )
+    assert exported.returncode == 0, exported.stderr
+    files = json.loads(exported.stdout)["files"]
+    assert len(files) >= 2 and json.loads(exported.stdout)["records"] == 40
+    dry = outpost(hq_dir, "import", "--dry-run", *files[::-1], env=env)
+    assert dry.returncode == 0 and json.loads(dry.stdout)["new"] == 40
+    done = outpost(hq_dir, "import", *files[::-1], env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["new"] == 40 and json.loads(done.stdout)["missing"] == {"BP-VX": []}
+    again = outpost(hq_dir, "import", files[0], env=env)
+    assert again.returncode == 3 and "imported already" in again.stderr
+    bad = outpost(post_dir, "export", "--out", str(tmp_path / "x"), "--max-part-size", "lots", env=env)
+    assert bad.returncode == 2 and "not a size" in bad.stderr

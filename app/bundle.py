@@ -1,0 +1,265 @@
+"""The sync bundle container: one zip file (``.outpost``) holding a signed manifest, the sender's
+certificate and age-encrypted members. Written atomically; read with every check made before a
+single encrypted byte is opened. The format is specified in ``docs/bundle-format.md``.
+
+This module knows files, hashes, signatures and encryption, not what the records mean."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import stat
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from app import enrol, keys
+from app.errors import ValidationError
+
+FORMAT = "outpost-bundle"
+VERSION = 1
+SUFFIX = ".outpost"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+CERTIFICATE = "certificate.json"
+RECORDS = "records.jsonl.age"
+FILE_PREFIX = "files/"
+FILE_MEMBER = re.compile(r"files/[0-9a-f]{64}\.age")
+
+# Limits that keep a hostile file from exhausting memory or disk before it is refused.
+MAX_BUNDLE = 2 * 1024**3
+MAX_MEMBER = 512 * 1024**2
+MAX_MANIFEST = 16 * 1024**2
+MAX_MEMBERS = 200_000
+MAX_RATIO = 200  # uncompressed / compressed, for a deflated member (JSON compresses ~10×)
+
+
+class BundleRefused(ValidationError):
+    """A bundle that fails a check; the message names the file and the reason in one line."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__([f"{path.name}: {reason}"])
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    data: bytes  # plain bytes; encrypted when the bundle is written
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_bundle(
+    path: Path,
+    manifest: Mapping[str, Any],
+    members: list[Member],
+    certificate: Mapping[str, Any],
+    signing_key: Ed25519PrivateKey,
+    recipient: str,
+) -> dict[str, Any]:
+    """Encrypt the members to ``recipient``, sign the manifest (``manifest`` plus the member list)
+    and write the zip atomically: a temporary file, fsync, then a rename, so a pulled USB stick never
+    leaves a file under the final name that looks complete. Returns the manifest written."""
+    age_recipient = pyrage.x25519.Recipient.from_str(recipient)
+    sealed = [(member.name, pyrage.encrypt(member.data, [age_recipient])) for member in members]
+    full = {
+        "format": FORMAT,
+        "version": VERSION,
+        **manifest,
+        "members": [{"name": name, "sha256": _sha256(data), "size": len(data)} for name, data in sealed],
+    }
+    manifest_bytes = json.dumps(full, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    signature = enrol.b64(signing_key.sign(manifest_bytes)).encode()
+    certificate_bytes = json.dumps(certificate, ensure_ascii=False, sort_keys=True).encode()
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        with open(temporary, "wb") as handle:
+            with zipfile.ZipFile(handle, "w") as archive:
+                archive.writestr(MANIFEST, manifest_bytes, zipfile.ZIP_DEFLATED)
+                archive.writestr(SIGNATURE, signature, zipfile.ZIP_STORED)
+                archive.writestr(CERTIFICATE, certificate_bytes, zipfile.ZIP_DEFLATED)
+                for name, data in sealed:  # encrypted bytes do not compress
+                    archive.writestr(name, data, zipfile.ZIP_STORED)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        _fsync_folder(path.parent)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return full
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not every file system lets a folder be opened (the rename is still done)
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+@dataclass(frozen=True)
+class OpenedBundle:
+    """A bundle whose structure, signature and member hashes are verified; members still encrypted."""
+
+    path: Path
+    manifest: dict[str, Any]
+    certificate: dict[str, Any]
+    sealed: dict[str, bytes]
+
+    def decrypt(self, identity: pyrage.x25519.Identity, name: str) -> bytes:
+        try:
+            return bytes(pyrage.decrypt(self.sealed[name], [identity]))
+        except pyrage.DecryptError:
+            raise BundleRefused(
+                self.path,
+                f"{name} cannot be decrypted with this register's key "
+                "(the bundle was addressed to another HQ)",
+            ) from None
+
+
+def _check_member_info(path: Path, info: zipfile.ZipInfo, seen: set[str]) -> None:
+    name = info.filename
+    if name in seen:
+        raise BundleRefused(path, f"the member {name!r} appears twice")
+    seen.add(name)
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name:
+        raise BundleRefused(path, f"the member {name!r} has an absolute or Windows path")
+    if ".." in name.split("/"):
+        raise BundleRefused(path, f"the member {name!r} points outside the bundle ('..')")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise BundleRefused(path, f"the member {name!r} is a symbolic link")
+    if name not in (MANIFEST, SIGNATURE, CERTIFICATE, RECORDS) and not FILE_MEMBER.fullmatch(name):
+        raise BundleRefused(path, f"the member {name!r} is not part of the bundle format")
+    if info.file_size > (MAX_MANIFEST if name in (MANIFEST, CERTIFICATE, SIGNATURE) else MAX_MEMBER):
+        raise BundleRefused(path, f"the member {name!r} declares {info.file_size:,} bytes, more than allowed")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise BundleRefused(path, f"the member {name!r} uses an unsupported compression")
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise BundleRefused(path, f"the member {name!r} expands more than {MAX_RATIO}× (a zip bomb?)")
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes, never more than it declared (a lying size header stops the read)."""
+    with archive.open(info) as stream:
+        data = stream.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise BundleRefused(path, f"the member {info.filename!r} is not the size it declares")
+    return data
+
+
+def open_bundle(
+    path: Path,
+    trusted_issuer: Callable[[dict[str, Any]], Ed25519PublicKey],
+) -> OpenedBundle:
+    """Verify a bundle before any record is read: a sane zip, the manifest's format and version,
+    the sender's certificate (checked by ``trusted_issuer``, which returns the sender's key or
+    refuses), the manifest's signature, and every member against the manifest's list and hashes."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ValidationError([f"{path} does not exist"]) from None
+    if size > MAX_BUNDLE:
+        raise BundleRefused(path, f"{size:,} bytes is more than a bundle may hold")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BundleRefused(path, f"not a bundle or truncated ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise BundleRefused(path, f"{len(infos):,} members is more than a bundle may hold")
+        seen: set[str] = set()
+        for info in infos:
+            _check_member_info(path, info, seen)
+        for required in (MANIFEST, SIGNATURE, CERTIFICATE):
+            if required not in seen:
+                raise BundleRefused(path, f"the member {required} is missing")
+        by_name = {info.filename: info for info in infos}
+        try:
+            manifest_bytes = _read_member(path, archive, by_name[MANIFEST])
+            signature = enrol.unb64(_read_member(path, archive, by_name[SIGNATURE]).decode(), "the signature")
+            certificate = json.loads(_read_member(path, archive, by_name[CERTIFICATE]))
+            manifest = json.loads(manifest_bytes)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise BundleRefused(path, f"damaged or truncated ({exc})") from None
+        except (UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+            raise BundleRefused(path, "the manifest, signature or certificate is not readable") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise BundleRefused(path, "not an Outpost bundle (no bundle manifest)")
+        if manifest.get("version") != VERSION:
+            raise BundleRefused(
+                path,
+                f"bundle format version {manifest.get('version')!r}; this Outpost reads "
+                f"version {VERSION} (install the newer Outpost)",
+            )
+        if not isinstance(certificate, dict):
+            raise BundleRefused(path, "the sender's certificate is not readable")
+        sender_key = trusted_issuer(certificate)
+        try:
+            sender_key.verify(signature, manifest_bytes)
+        except Exception:  # cryptography's InvalidSignature
+            raise BundleRefused(
+                path, "the manifest's signature does not match the sender's certificate"
+            ) from None
+        listed = manifest.get("members")
+        if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
+            raise BundleRefused(path, "the manifest lists no members")
+        expected = {str(item.get("name")): item for item in listed}
+        present = seen - {MANIFEST, SIGNATURE, CERTIFICATE}
+        if present - expected.keys():
+            raise BundleRefused(
+                path, f"the member {sorted(present - expected.keys())[0]!r} is not in the manifest"
+            )
+        if expected.keys() - present:
+            raise BundleRefused(path, f"the member {sorted(expected.keys() - present)[0]!r} is missing")
+        sealed: dict[str, bytes] = {}
+        for name, item in expected.items():
+            try:
+                data = _read_member(path, archive, by_name[name])
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise BundleRefused(path, f"the member {name!r} is damaged ({exc})") from None
+            if len(data) != item.get("size") or _sha256(data) != item.get("sha256"):
+                raise BundleRefused(path, f"the member {name!r} does not match its hash in the manifest")
+            sealed[name] = data
+    return OpenedBundle(path, manifest, certificate, sealed)
+
+
+def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[dict[str, Any]]:
+    """The decrypted records, one JSON object per line."""
+    if RECORDS not in opened.sealed:
+        return []
+    text = opened.decrypt(identity, RECORDS)
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(io.BytesIO(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BundleRefused(opened.path, f"record line {number} is not valid JSON") from None
+        if not isinstance(record, dict):
+            raise BundleRefused(opened.path, f"record line {number} is not a JSON object")
+        records.append(record)
+    return records
+
+
+def certificate_key(certificate: dict[str, Any]) -> Ed25519PublicKey:
+    return keys.public_from_raw(
+        enrol.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
+    )

@@ -1,0 +1,46 @@
+"""Sync: bundles received at HQ, and superseded versions of other stations' cases
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "received_bundles",
+        sa.Column("bundle_id", sa.String(36), primary_key=True),
+        sa.Column("station_id", sa.String(36), nullable=False),
+        sa.Column("set_id", sa.String(36), nullable=False),
+        sa.Column("part_index", sa.Integer, nullable=False),
+        sa.Column("part_count", sa.Integer, nullable=False),
+        sa.Column("first_seq", sa.BigInteger, nullable=False),
+        sa.Column("last_seq", sa.BigInteger, nullable=False),
+        sa.Column("records", sa.Integer, nullable=False),
+        sa.Column("received_at", sa.String(27), nullable=False),
+    )
+    op.create_index("ix_received_bundles_station_seq", "received_bundles", ["station_id", "first_seq"])
+    op.create_table(
+        "case_history",
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("document", sa.JSON, nullable=False),
+        sa.Column("replaced_at", sa.String(27), nullable=False),
+        sa.PrimaryKeyConstraint("case_id", "version"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("case_history")
+    op.drop_index("ix_received_bundles_station_seq", table_name="received_bundles")
+    op.drop_table("received_bundles")

@@ -1,0 +1,431 @@
+"""Export at a post and import at HQ through real bundle files: parts, any order, owner-wins
+versions, replays, and hostile files that must be refused without changing anything."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+import stat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import bundle, keys
+from app.attachments import store_file
+from app.bundle import MANIFEST, RECORDS, Member, write_bundle
+from app.enrol import accept_request, install_reply, make_request, revoke
+from app.register import init_register, open_register
+from app.sync import export_changes, import_bundles
+from tests.conftest import ICT, PASSWORD, Post, sample_case
+
+PASSPHRASE = "mat-khau-khoa-1"
+
+
+@dataclass
+class Pair:
+    post: Post
+    hq: Post
+    tmp: Path
+
+
+def _hq(data_dir: Path, code: str = "BCH-AG") -> Post:
+    ctx = init_register(
+        data_dir,
+        kind="hq",
+        code=code,
+        name=f"Bộ Chỉ huy {code}",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    admin = ctx.login("admin", PASSWORD)
+    return Post(ctx, admin, admin, admin, admin, data_dir)
+
+
+def _enrol(post: Post, hq: Post, tmp: Path, name: str = "") -> None:
+    make_request(post.ctx, post.admin, PASSPHRASE, tmp / f"request{name}.json")
+    accept_request(hq.ctx, hq.admin, PASSPHRASE, tmp / f"request{name}.json", tmp / f"reply{name}.json")
+    install_reply(post.ctx, post.admin, PASSPHRASE, tmp / f"reply{name}.json")
+
+
+@pytest.fixture
+def pair(post: Post, tmp_path: Path) -> Iterator[Pair]:
+    hq = _hq(tmp_path / "hq")
+    _enrol(post, hq, tmp_path)
+    yield Pair(post, hq, tmp_path)
+    hq.ctx.close()
+
+
+def _photo(folder: Path, index: int, size: int = 40_000) -> Path:
+    path = folder / f"anh-{index}.jpg"
+    path.write_bytes(random.Random(index).randbytes(size))
+    return path
+
+
+def _cases(pair: Pair, count: int, photos: bool = True) -> list[str]:
+    made = []
+    folder = pair.tmp / "photos"
+    folder.mkdir(exist_ok=True)
+    for i in range(count):
+        attachments = ()
+        if photos:
+            attachments = (
+                store_file(pair.post.ctx.paths.attachments, _photo(folder, i), caption=f"Ảnh {i}"),
+            )
+        when = datetime(2026, 11, 1 + i % 20, 8, i % 60, tzinfo=ICT)
+        made.append(
+            pair.post.ctx.cases.create(
+                pair.post.officer, sample_case(occurred_at=when, attachments=attachments)
+            ).id
+        )
+    return made
+
+
+def _snapshot(data_dir: Path) -> list[Any]:
+    conn = sqlite3.connect(data_dir / "register.sqlite")
+    try:
+        tables = (
+            "cases",
+            "goods_lines",
+            "parties",
+            "vehicles",
+            "attachments",
+            "documents",
+            "case_history",
+            "received_bundles",
+            "stations",
+        )
+        out: list[Any] = []
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            keep = [
+                c
+                for c in columns
+                if c
+                not in ("id", "received_at", "created_at", "updated_at", "replaced_at", "bundle_id", "set_id")
+            ]
+            out.append(sorted(conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall(), key=repr))
+        return out
+    finally:
+        conn.close()
+
+
+def _export(pair: Pair, out: str, size: int = 20 * 1024 * 1024) -> list[Path]:
+    return list(export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / out, size).files)
+
+
+def _import(pair: Pair, files: list[Path], dry_run: bool = False) -> Any:
+    return import_bundles(pair.hq.ctx, pair.hq.admin, PASSPHRASE, files, dry_run=dry_run)
+
+
+def test_parts_in_any_order_give_every_case_and_photo(pair: Pair) -> None:
+    made = _cases(pair, 12)
+    files = _export(pair, "out", size=150_000)  # ~3 cases with their photo per part
+    assert len(files) >= 4
+    assert all(f.stat().st_size <= 150_000 for f in files)
+    assert not list((pair.tmp / "out").glob(".*"))  # no temporary file left behind
+    shuffled = files[:]
+    random.Random(3).shuffle(shuffled)
+    summary = _import(pair, shuffled)
+    assert summary.rejected == [] and (summary.new, summary.updated, summary.unchanged) == (12, 0, 0)
+    assert summary.files == 12 and summary.missing == {"BP-VX": []}
+    assert set(made) == {r.id for r in pair.hq.ctx.cases.list(pair.hq.admin, limit=100)}
+    # Photos arrived intact, content-addressed.
+    document = pair.hq.ctx.cases.get(pair.hq.admin, made[0]).document
+    sha256 = document["attachments"][0]["sha256"]
+    stored = pair.hq.ctx.paths.attachments / sha256[:2] / sha256
+    assert stored.read_bytes() == _photo(pair.tmp, 0).read_bytes()
+    assert pair.hq.ctx.cases.list(pair.hq.admin, limit=1)[0].number.startswith("BP-VX/2026/")
+
+
+def test_reverse_order_matches_forward_order(pair: Pair, tmp_path: Path) -> None:
+    _cases(pair, 6)
+    files = _export(pair, "out", size=100_000)
+    # A second HQ register that trusts the same certificates: a copy of the first before any import.
+    pair.hq.ctx.close()
+    shutil.copytree(pair.hq.data_dir, tmp_path / "hq-b")
+    pair.hq.ctx = open_register(pair.hq.data_dir)
+    reverse = open_register(tmp_path / "hq-b")
+    try:
+        assert _import(pair, files).rejected == []
+        admin = reverse.login("admin", PASSWORD)
+        assert import_bundles(reverse, admin, PASSPHRASE, files[::-1]).rejected == []
+    finally:
+        reverse.close()
+    assert _snapshot(pair.hq.data_dir) == _snapshot(tmp_path / "hq-b")
+
+
+def test_newer_versions_replace_older_ones_and_history_is_kept(pair: Pair) -> None:
+    first, second = _cases(pair, 2, photos=False)
+    assert _import(pair, _export(pair, "one")).new == 2
+    case = pair.post.ctx.cases.get(pair.post.officer, first)
+    changed = replace(sample_case(occurred_at=datetime(2026, 11, 1, 8, 0, tzinfo=ICT)), place="Bến đò mới")
+    pair.post.ctx.cases.update(pair.post.officer, first, changed, case.version)
+    pair.post.ctx.cases.create(pair.post.officer, sample_case())
+    summary = _import(pair, _export(pair, "two"))  # nothing acknowledged yet: everything is sent again
+    assert (summary.new, summary.updated, summary.unchanged) == (1, 1, 1)
+    assert pair.hq.ctx.cases.get(pair.hq.admin, first).document["place"] == "Bến đò mới"
+    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
+    history = conn.execute("SELECT case_id, version FROM case_history").fetchall()
+    conn.close()
+    assert history == [(first, 1)]
+    assert pair.hq.ctx.cases.get(pair.hq.admin, second).document["version"] == 1
+
+
+def test_a_replay_and_a_dry_run_change_nothing(pair: Pair) -> None:
+    _cases(pair, 3, photos=False)
+    files = _export(pair, "out")
+    before = _snapshot(pair.hq.data_dir)
+    dry = _import(pair, files, dry_run=True)
+    assert (dry.new, dry.rejected) == (3, []) and _snapshot(pair.hq.data_dir) == before
+    assert _import(pair, files).new == 3
+    after = _snapshot(pair.hq.data_dir)
+    replay = _import(pair, files)
+    assert [r["reason"] for r in replay.rejected] == [
+        f"{files[0].name}: this bundle was imported already on "
+        f"{replay.rejected[0]['reason'].split(' on ')[1]}"
+    ]
+    assert "imported already" in replay.rejected[0]["reason"] and _snapshot(pair.hq.data_dir) == after
+
+
+def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:
+    _cases(pair, 9)
+    files = _export(pair, "out", size=100_000)
+    assert len(files) >= 3
+    summary = _import(pair, [files[0], files[2]])
+    assert summary.rejected == []
+    first, last = files[1].name.split("-")[2:4]
+    assert summary.missing == {"BP-VX": [[int(first), int(last)]]}
+
+
+# ----- hostile files -----------------------------------------------------------------------------
+
+
+def _rewrite(source: Path, target: Path, change: Callable[[str, bytes], tuple[str, bytes] | None]) -> Path:
+    """Copy a zip member by member through ``change`` (which may rename, alter or drop members)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            result = change(info.filename, old.read(info))
+            if result is not None:
+                new.writestr(result[0], result[1])
+    return target
+
+
+def _resigned(
+    pair: Pair,
+    source: Path,
+    target: Path,
+    manifest_change: Callable[[dict[str, Any]], None] | None = None,
+    records: list[dict[str, Any]] | None = None,
+    signer: Any = None,
+    recipient: str | None = None,
+) -> Path:
+    """``source`` rebuilt with other contents, signed with the post's own key (or ``signer``)."""
+    with zipfile.ZipFile(source) as old:
+        manifest = json.loads(old.read(MANIFEST))
+        certificate = json.loads(old.read(bundle.CERTIFICATE))
+    identity = keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE)
+    opened = bundle.open_bundle(source, lambda c: bundle.certificate_key(c))
+    if records is None:
+        records = bundle.read_lines(opened, identity)
+    payload = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+    manifest["counts"]["records"] = len(records)
+    manifest.pop("members")
+    if manifest_change:
+        manifest_change(manifest)
+    write_bundle(
+        target,
+        manifest,
+        [Member(RECORDS, payload)],
+        certificate,
+        signer or keys.load_signing_key(pair.post.data_dir, PASSPHRASE),
+        recipient or str(identity.to_public()),
+    )
+    return target
+
+
+def _refused(pair: Pair, path: Path, reason: str) -> None:
+    before = _snapshot(pair.hq.data_dir)
+    summary = _import(pair, [path])
+    assert len(summary.rejected) == 1, summary.rejected
+    assert reason in summary.rejected[0]["reason"], summary.rejected[0]["reason"]
+    assert (summary.new, summary.updated) == (0, 0) and summary.applied == []
+    assert _snapshot(pair.hq.data_dir) == before
+
+
+def test_any_flipped_byte_in_any_member_is_refused(pair: Pair) -> None:
+    _cases(pair, 1)
+    good = _export(pair, "out")[0]
+    with zipfile.ZipFile(good) as archive:
+        names = archive.namelist()
+    for name in names:
+
+        def flip(member: str, data: bytes, name: str = name) -> tuple[str, bytes]:
+            if member != name:
+                return member, data
+            at = len(data) // 2
+            return member, data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+        _refused(pair, _rewrite(good, pair.tmp / f"flip-{name.replace('/', '_')}.outpost", flip), "")
+    assert _import(pair, [good]).new == 1  # the original still imports
+
+
+def test_structural_attacks_are_refused(pair: Pair) -> None:
+    _cases(pair, 1)
+    good = _export(pair, "out")[0]
+    tmp = pair.tmp
+    truncated = tmp / "truncated.outpost"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    _refused(pair, truncated, "not a bundle or truncated")
+    _refused(
+        pair,
+        _rewrite(good, tmp / "removed.outpost", lambda n, d: None if n == RECORDS else (n, d)),
+        f"{RECORDS!r} is missing",
+    )
+    # A member added to a signed bundle is not in the manifest.
+    added = tmp / "extra.outpost"
+    shutil.copy(good, added)
+    with zipfile.ZipFile(added, "a") as archive:
+        archive.writestr("files/" + "0" * 64 + ".age", b"x")
+    _refused(pair, added, "is not in the manifest")
+    for name, reason in (
+        ("../evil.txt", "outside the bundle"),
+        ("/etc/passwd", "absolute"),
+        ("C:/evil.txt", "absolute"),
+        ("notes.txt", "not part of the bundle format"),
+    ):
+        path = tmp / f"path-{abs(hash(name))}.outpost"
+        shutil.copy(good, path)
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr(name, b"x")
+        _refused(pair, path, reason)
+    duplicate = tmp / "duplicate.outpost"
+    shutil.copy(good, duplicate)
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(duplicate, "a") as archive:
+        archive.writestr(RECORDS, b"other")
+    _refused(pair, duplicate, "appears twice")
+    link = tmp / "symlink.outpost"
+    shutil.copy(good, link)
+    with zipfile.ZipFile(link, "a") as archive:
+        info = zipfile.ZipInfo("files/" + "1" * 64 + ".age")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    _refused(pair, link, "symbolic link")
+    bomb = tmp / "bomb.outpost"
+    shutil.copy(good, bomb)
+    with zipfile.ZipFile(bomb, "a") as archive:
+        archive.writestr("files/" + "2" * 64 + ".age", b"\0" * 5_000_000, zipfile.ZIP_DEFLATED)
+    _refused(pair, bomb, "zip bomb")
+    swapped = _export_other_part(pair)
+    mixed = _rewrite(good, tmp / "swapped.outpost", lambda n, d: (n, swapped) if n == RECORDS else (n, d))
+    _refused(pair, mixed, "does not match its hash")
+    not_zip = tmp / "photo.outpost"
+    not_zip.write_bytes(b"\xff\xd8\xff\xe0 a jpeg")
+    _refused(pair, not_zip, "not a bundle")
+
+
+def _export_other_part(pair: Pair) -> bytes:
+    pair.post.ctx.cases.create(pair.post.officer, sample_case())
+    other = _export(pair, "other")[0]
+    with zipfile.ZipFile(other) as archive:
+        return archive.read(RECORDS)
+
+
+def test_trust_failures_are_refused(pair: Pair, tmp_path: Path) -> None:
+    _cases(pair, 1, photos=False)
+    good = _export(pair, "out")[0]
+    tmp = pair.tmp
+    # Re-signed by another station's key (its own certificate left in place).
+    stranger = Post(
+        init_register(
+            tmp / "p2",
+            kind="post",
+            code="BP-TB",
+            name="Đồn khác",
+            admin_username="admin",
+            admin_password=PASSWORD,
+        ),
+        None,
+        None,
+        None,
+        None,
+        tmp / "p2",
+    )  # type: ignore[arg-type]
+    keys.create_signing_key(tmp / "p2", PASSPHRASE)
+    _refused(
+        pair,
+        _resigned(pair, good, tmp / "resigned.outpost", signer=keys.load_signing_key(tmp / "p2", PASSPHRASE)),
+        "signature does not match",
+    )
+    stranger.ctx.close()
+    # A post enrolled with another HQ: its certificate was not issued here.
+    other_hq = _hq(tmp / "hq-other", code="BCH-KG")
+    other_post_ctx = init_register(
+        tmp / "p3", kind="post", code="BP-KG", name="Đồn KG", admin_username="admin", admin_password=PASSWORD
+    )
+    other_post = Post(other_post_ctx, other_post_ctx.login("admin", PASSWORD), None, None, None, tmp / "p3")  # type: ignore[arg-type]
+    other_post.officer = other_post.admin
+    _enrol(other_post, other_hq, tmp, "-kg")
+    other_post.ctx.cases.create(other_post.admin, sample_case())
+    foreign = export_changes(other_post.ctx, other_post.admin, PASSPHRASE, tmp / "kg").files[0]
+    _refused(pair, foreign, "not issued by this HQ")
+    other_post.ctx.close()
+    other_hq.ctx.close()
+    # Addressed to another HQ (signed by the right post, re-addressed).
+    _refused(
+        pair,
+        _resigned(
+            pair,
+            good,
+            tmp / "readdressed.outpost",
+            manifest_change=lambda m: m["recipient"].update(station_id="another-hq", code="BCH-X"),
+        ),
+        "addressed to BCH-X",
+    )
+    # Encrypted to someone else: cannot be read here.
+    import pyrage
+
+    _refused(
+        pair,
+        _resigned(
+            pair,
+            good,
+            tmp / "other-key.outpost",
+            recipient=str(pyrage.x25519.Identity.generate().to_public()),
+        ),
+        "cannot be decrypted",
+    )
+    # A future format version.
+    future = _resigned(pair, good, tmp / "future.outpost", manifest_change=lambda m: m.update(version=2))
+    _refused(pair, future, "version 2")
+    # Records that lie.
+    opened = bundle.open_bundle(good, bundle.certificate_key)
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    foreign_owner = [{**records[0], "origin": "someone-else"}]
+    _refused(pair, _resigned(pair, good, tmp / "owner.outpost", records=foreign_owner), "another station")
+    bad_case = [{**records[0], "document": {**records[0]["document"], "occurred_at": "yesterday"}}]
+    _refused(pair, _resigned(pair, good, tmp / "schema.outpost", records=bad_case), "record 1")
+    # Malformed JSON lines inside a correctly signed and encrypted payload.
+    identity = keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE)
+    with zipfile.ZipFile(good) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        certificate = json.loads(archive.read(bundle.CERTIFICATE))
+    manifest.pop("members")
+    write_bundle(
+        tmp / "garbage.outpost",
+        manifest,
+        [Member(RECORDS, b"{not json\n")],
+        certificate,
+        keys.load_signing_key(pair.post.data_dir, PASSPHRASE),
+        str(identity.to_public()),
+    )
+    _refused(pair, tmp / "garbage.outpost", "not valid JSON")
+    # A revoked station's bundle.
+    revoke(pair.hq.ctx, pair.hq.admin, "BP-VX")
+    _refused(pair, good, "was revoked")
