@@ -451,6 +451,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 3 if summary.rejected else 0
 
 
+def cmd_reply(args: argparse.Namespace) -> int:
+    from app.sync import make_reply
+
+    ctx, actor = _session(args)
+    path = make_reply(ctx, actor, _key_passphrase(ctx), args.station, Path(args.out))
+    _out(args, {"file": str(path)}, f"Wrote the return bundle for {args.station}: {path}")
+    return 0
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from app.selftest import run_self_test
     from ui.selftest import check_qt
@@ -591,6 +600,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="bundle files (.outpost), parts in any order")
     p.add_argument("--dry-run", action="store_true", help="verify and count, change nothing")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser(
+        "reply", help="HQ: write a post's return bundle (receipt, revocations)", parents=[common]
+    )
+    p.add_argument("--station", required=True, help="the post's code, e.g. BP-VX")
+    p.add_argument("--out", required=True, help="folder to write the return bundle to")
+    p.set_defaults(func=cmd_reply)
     station = sub.add_parser("station", help="enrolled stations (HQ)").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )

@@ -140,9 +140,14 @@ def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enro
     else:
         public = keys.create_signing_key(ctx.paths.data_dir, passphrase)
         private = keys.load_signing_key(ctx.paths.data_dir, passphrase)
+    # The post's own encryption key: HQ's return bundles (receipts, watch list) are sealed to it.
+    if not keys.has_encryption_key(ctx.paths.data_dir):
+        keys.create_encryption_key(ctx.paths.data_dir, passphrase)
+    recipient = str(keys.load_encryption_identity(ctx.paths.data_dir, passphrase).to_public())
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
         station.signing_public_key = public
+        station.encryption_public_key = recipient
         identity = _station_identity(station)
     request = sign(
         {
@@ -150,6 +155,7 @@ def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enro
             "version": VERSION,
             "station": identity,
             "signing_public_key": b64(public),
+            "encryption_recipient": recipient,
             "created_at": utc_text(ctx.clock()),
         },
         private,
@@ -191,6 +197,9 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
     ):
         raise ValidationError([f"{request_path.name}: the station's id, code and name are missing"])
     public_raw = unb64(request.get("signing_public_key", ""), "the station's public key")
+    station_recipient = str(request.get("encryption_recipient", ""))
+    if not station_recipient.startswith("age1"):
+        raise ValidationError([f"{request_path.name}: the station's encryption key is not an age recipient"])
     verify(request, keys.public_from_raw(public_raw), "enrolment request")  # proof the post holds the key
     private, recipient = _hq_keys(ctx, passphrase)
     hq_public = keys.raw_public(private.public_key())
@@ -235,6 +244,7 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         known.force = str(station.get("force") or "border_guard")
         known.commune_code = station.get("commune_code")
         known.signing_public_key = public_raw
+        known.encryption_public_key = station_recipient
         known.certificate = certificate_bytes
         hq_code = hq.code
         reply = sign(

@@ -2,7 +2,7 @@
 fingerprints people compare by phone.
 
 - Signing: an Ed25519 key.
-- Encryption (HQ only): an age X25519 identity.
+- Encryption: an age X25519 identity (HQ's receives posts' bundles, a post's HQ's return bundles).
 
 Both are sealed with ``app.keywrap`` (Argon2id from the passphrase, then ChaCha20-Poly1305), the
 same as the tips' station key, so guessing the passphrase of a stolen laptop's key costs what
@@ -109,7 +109,7 @@ def create_encryption_key(data_dir: Path, passphrase: str) -> str:
 def load_encryption_identity(data_dir: Path, passphrase: str) -> pyrage.x25519.Identity:
     path = keys_dir(data_dir) / ENCRYPTION_FILE
     if not path.exists():
-        raise RegisterError("this register has no encryption key (only HQ has one)")
+        raise RegisterError("this register has no encryption key yet (made on enrolment)")
     return pyrage.x25519.Identity.from_str(_unwrap(path, passphrase).decode())
 
 

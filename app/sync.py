@@ -108,6 +108,7 @@ def export_changes(
             raise RegisterError("this post has no certificate from HQ: install HQ's enrolment reply first")
         certificate = json.loads(own.certificate)
         acknowledged = int(_meta(session, "acked_seq") or 0)
+        received = set(session.execute(select(m.SentFile.sha256).where(m.SentFile.acknowledged)).scalars())
         latest = dict(
             session.execute(
                 select(m.ChangeLog.entity_id, func.max(m.ChangeLog.seq))
@@ -155,7 +156,11 @@ def export_changes(
                     "document": case_document(case, ctx.station_code),
                 }
                 line = json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-                files = {a.sha256: stored_path(ctx.paths.attachments, a.sha256) for a in case.attachments}
+                files = {
+                    a.sha256: stored_path(ctx.paths.attachments, a.sha256)
+                    for a in case.attachments
+                    if a.sha256 not in received  # HQ has it already
+                }
                 size = len(line) + sum(p.stat().st_size + AGE_OVERHEAD + ZIP_OVERHEAD for p in files.values())
                 part = parts[-1]
                 if part.records and part.size + size > max_part_size - 4096:  # room for manifest and zip
@@ -203,6 +208,14 @@ def export_changes(
         write_bundle(path, manifest, members, certificate, signing_key, hq.encryption_public_key or "")
         written.append(path)
         first = part.last_seq + 1
+    with ctx.sessions.writes.begin() as session:  # which part carried each file, for HQ's receipt
+        for part in parts:
+            for sha256 in part.files:
+                sent = session.get(m.SentFile, sha256)
+                if sent is None:
+                    session.add(m.SentFile(sha256=sha256, last_seq=part.last_seq, acknowledged=False))
+                elif not sent.acknowledged:
+                    sent.last_seq = max(sent.last_seq, part.last_seq)
     return ExportResult(tuple(written), len(order), attachments, acknowledged + 1, parts[-1].last_seq)
 
 
@@ -218,6 +231,8 @@ class ImportSummary:
     rejected: list[dict[str, str]] = field(default_factory=list)  # file, record, reason
     applied: list[str] = field(default_factory=list)  # bundle files applied
     missing: dict[str, list[list[int]]] = field(default_factory=dict)  # station code → missing ranges
+    acknowledged_seq: int | None = None  # at a post: the change HQ has everything up to
+    revocations: int = 0  # at a post: stations newly known to be revoked
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -228,6 +243,11 @@ class ImportSummary:
             "rejected": self.rejected,
             "applied": self.applied,
             "missing": self.missing,
+            **(
+                {"acknowledged_seq": self.acknowledged_seq, "revocations": self.revocations}
+                if self.acknowledged_seq is not None
+                else {}
+            ),
         }
 
 
@@ -369,9 +389,9 @@ def import_bundles(
     """Verify every file, then every record, then apply everything in one transaction. A file or a
     record that fails a check is reported with its reason and nothing at all is applied."""
     require(actor, "sync.import")
-    if ctx.kind != "hq":
-        raise RegisterError("only HQ imports posts' bundles")
     identity = keys.load_encryption_identity(ctx.paths.data_dir, passphrase)
+    if ctx.kind == "post":
+        return _import_returns(ctx, identity, paths, dry_run)
     summary = ImportSummary()
     with ctx.sessions.writes.begin() as session:
         hq = session.get(m.Station, ctx.station_id)
@@ -566,3 +586,184 @@ def contiguous_seq(session: Session, station_id: str) -> int:
             break
         covered = max(covered, last)
     return covered
+
+
+# ----- return bundles (HQ → post) -----------------------------------------------------------------
+
+KIND_RETURN = "return"
+HQ_IDENTITY_FORMAT = "outpost-hq-identity"
+
+
+def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: Path) -> Path:
+    """HQ's signed return bundle for one post: the receipt (the highest sequence up to which
+    everything arrived, and the missing ranges) and every revocation, encrypted to the post."""
+    require(actor, "sync.import")
+    if ctx.kind != "hq":
+        raise RegisterError("only HQ writes return bundles")
+    signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)
+    with ctx.sessions.reads() as session:
+        hq = session.get(m.Station, ctx.station_id)
+        station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
+        assert hq is not None
+        if station is None or station.kind != "post" or not station.encryption_public_key:
+            raise ValidationError([f"no enrolled post with the code {code}"])
+        acknowledged = contiguous_seq(session, station.id)
+        records: list[dict[str, Any]] = [
+            {
+                "type": "receipt",
+                "station_id": station.id,
+                "acknowledged_seq": acknowledged,
+                "missing": missing_ranges(session, station.id),
+            }
+        ]
+        for revoked in session.execute(select(m.Station).where(m.Station.revoked_at.is_not(None))).scalars():
+            records.append(
+                {
+                    "type": "revocation",
+                    "station_id": revoked.id,
+                    "code": revoked.code,
+                    "revoked_at": utc_text(revoked.revoked_at) if revoked.revoked_at else None,
+                }
+            )
+        identity = enrol.sign(
+            {
+                "format": HQ_IDENTITY_FORMAT,
+                "version": enrol.VERSION,
+                "id": hq.id,
+                "code": hq.code,
+                "name": hq.name,
+                "signing_public_key": enrol.b64(hq.signing_public_key or b""),
+            },
+            signing_key,
+        )
+        recipient, station_id, station_code = station.encryption_public_key, station.id, station.code
+        hq_id, hq_code = hq.id, hq.code
+    created = ctx.clock()
+    manifest = {
+        "kind": KIND_RETURN,
+        "bundle_id": str(uuid.uuid4()),
+        "set_id": str(uuid.uuid4()),
+        "part": {"index": 1, "count": 1},
+        "sender": {"station_id": hq_id, "code": hq_code},
+        "recipient": {
+            "station_id": station_id,
+            "code": station_code,
+            "encryption_fingerprint": keys.fingerprint(recipient),
+        },
+        "seq": {"first": acknowledged, "last": acknowledged},
+        "created_at": utc_text(created),
+        "counts": {"records": len(records), "files": 0},
+    }
+    payload = b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in records)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}.outpost"
+    write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
+    return path
+
+
+def _hq_identity_check(hq: m.Station) -> Any:
+    """The check ``open_bundle`` runs at a post on the sender's identity: the HQ it enrolled with."""
+
+    def check(identity: dict[str, Any]) -> Ed25519PublicKey:
+        if identity.get("format") != HQ_IDENTITY_FORMAT or identity.get("id") != hq.id:
+            raise ValidationError(["the bundle does not come from the HQ this post is enrolled with"])
+        key = enrol.unb64(identity.get("signing_public_key", ""), "HQ's key")
+        if key != hq.signing_public_key:
+            raise ValidationError(["the bundle is signed with another key than this post's HQ's"])
+        public = keys.public_from_raw(key)
+        enrol.verify(identity, public, "HQ identity")
+        return public
+
+    return check
+
+
+def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run: bool) -> ImportSummary:
+    summary = ImportSummary()
+    with ctx.sessions.writes.begin() as session:
+        hq = _hq_of(session)
+        own_max = (
+            session.execute(
+                select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == ctx.station_id)
+            ).scalar()
+            or 0
+        )
+        receipts: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]] = []
+        for path in paths:
+            try:
+                opened = open_bundle(path, _hq_identity_check(hq))
+                manifest = opened.manifest
+                if manifest.get("kind") != KIND_RETURN:
+                    raise BundleRefused(
+                        path, f"a {manifest.get('kind')!r} bundle cannot be imported at a post"
+                    )
+                if (manifest.get("recipient") or {}).get("station_id") != ctx.station_id:
+                    raise BundleRefused(
+                        path,
+                        f"the bundle is addressed to {(manifest.get('recipient') or {}).get('code')}"
+                        f", not to this post ({ctx.station_code})",
+                    )
+                if session.get(m.ReceivedBundle, str(manifest.get("bundle_id"))) is not None:
+                    raise BundleRefused(path, "this bundle was imported already (a replay changes nothing)")
+                records = read_lines(opened, identity)
+                for number, record in enumerate(records, start=1):
+                    kind = record.get("type")
+                    if kind == "receipt":
+                        seq = record.get("acknowledged_seq")
+                        if record.get("station_id") != ctx.station_id or not isinstance(seq, int) or seq < 0:
+                            raise BundleRefused(
+                                path,
+                                f"record {number}: a receipt for another station or without a valid sequence",
+                            )
+                        if seq > own_max:
+                            raise BundleRefused(
+                                path,
+                                f"record {number}: acknowledges change {seq}, but this post has "
+                                f"made only {own_max}",
+                            )
+                    elif kind != "revocation" or not isinstance(record.get("station_id"), str):
+                        raise BundleRefused(path, f"record {number}: not a receipt or a revocation")
+                receipts.append((path, manifest, records))
+            except ValidationError as exc:
+                summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
+        if summary.rejected or dry_run:
+            session.rollback()
+            return summary
+        now = ctx.clock()
+        acknowledged = int(_meta(session, "acked_seq") or 0)
+        for path, manifest, records in receipts:
+            for record in records:
+                if record["type"] == "receipt":
+                    acknowledged = max(acknowledged, record["acknowledged_seq"])
+                else:
+                    station = session.get(m.Station, record["station_id"])
+                    if station is None:
+                        station = m.Station(
+                            id=record["station_id"],
+                            code=str(record.get("code", ""))[:16],
+                            name=str(record.get("code", "")),
+                            kind="post",
+                            created_at=now,
+                        )
+                        session.add(station)
+                    if station.revoked_at is None:
+                        station.revoked_at = now
+                        summary.revocations += 1
+            session.add(
+                m.ReceivedBundle(
+                    bundle_id=str(manifest["bundle_id"]),
+                    station_id=hq.id,
+                    set_id=str(manifest["set_id"]),
+                    part_index=1,
+                    part_count=1,
+                    first_seq=0,
+                    last_seq=0,
+                    records=len(records),
+                    received_at=now,
+                )
+            )
+            summary.applied.append(path.name)
+        session.merge(m.Meta(key="acked_seq", value=str(acknowledged)))
+        summary.acknowledged_seq = acknowledged
+        for sent in session.execute(select(m.SentFile).where(m.SentFile.last_seq <= acknowledged)).scalars():
+            sent.acknowledged = True
+    return summary

@@ -354,6 +354,16 @@ class CaseHistory(Base):
     replaced_at: Mapped[datetime]
 
 
+class SentFile(Base):
+    """An attachment a post sent to HQ, with the last change sequence of the part that carried it;
+    once HQ acknowledges that sequence, the file is never sent again."""
+
+    __tablename__ = "sent_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class CaseCounter(Base):
     __tablename__ = "case_counters"
     station_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -429,3 +429,79 @@ def test_trust_failures_are_refused(pair: Pair, tmp_path: Path) -> None:
     # A revoked station's bundle.
     revoke(pair.hq.ctx, pair.hq.admin, "BP-VX")
     _refused(pair, good, "was revoked")
+
+
+# ----- return bundles ----------------------------------------------------------------------------
+
+
+def _reply(pair: Pair, out: str = "back") -> Path:
+    from app.sync import make_reply
+
+    return make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / out)
+
+
+def _post_import(pair: Pair, files: list[Path]) -> Any:
+    return import_bundles(pair.post.ctx, pair.post.admin, PASSPHRASE, files)
+
+
+def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) -> None:
+    first_cases = _cases(pair, 5)
+    first = _export(pair, "one", size=100_000)
+    assert _import(pair, first).new == 5
+    back = _post_import(pair, [_reply(pair)])
+    assert back.rejected == [] and back.acknowledged_seq == 5
+    # Nothing new: nothing to send.
+    assert _export(pair, "empty") == []
+    # Two new cases, one with a new photo and one reusing a photo HQ already has.
+    folder = pair.tmp / "photos"
+    reused = pair.post.ctx.cases.get(pair.post.officer, first_cases[0]).document["attachments"][0]
+    new_photo = store_file(pair.post.ctx.paths.attachments, _photo(folder, 99), caption="mới")
+    from app.domain import AttachmentInput
+
+    old_photo = AttachmentInput(reused["sha256"], reused["filename"], reused["mime"], reused["size"])
+    pair.post.ctx.cases.create(pair.post.officer, sample_case(attachments=(new_photo,)))
+    pair.post.ctx.cases.create(pair.post.officer, sample_case(attachments=(old_photo,)))
+    second = _export(pair, "two")
+    with zipfile.ZipFile(second[0]) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    assert manifest["seq"] == {"first": 6, "last": 7} and manifest["counts"] == {"records": 2, "files": 1}
+    summary = _import(pair, second)
+    assert (summary.new, summary.updated, summary.unchanged, summary.rejected) == (2, 0, 0, [])
+    assert summary.missing == {"BP-VX": []}
+    assert _post_import(pair, [_reply(pair, "back2")]).acknowledged_seq == 7
+
+
+def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
+    pair: Pair, tmp_path: Path
+) -> None:
+    _cases(pair, 1, photos=False)
+    _import(pair, _export(pair, "one"))
+    other = init_register(
+        tmp_path / "p2",
+        kind="post",
+        code="BP-TB",
+        name="Đồn Tịnh Biên",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
+    _enrol(other_post, pair.hq, tmp_path, "-tb")
+    revoke(pair.hq.ctx, pair.hq.admin, "BP-TB")
+    reply = _reply(pair)
+    done = _post_import(pair, [reply])
+    assert (done.acknowledged_seq, done.revocations, done.rejected) == (1, 1, [])
+    conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
+    assert conn.execute("SELECT revoked_at IS NOT NULL FROM stations WHERE code = 'BP-TB'").fetchone() == (1,)
+    conn.close()
+    replay = _post_import(pair, [reply])
+    assert "imported already" in replay.rejected[0]["reason"]
+    # A reply written for another post cannot be used here.
+    from app.sync import make_reply
+
+    for_other = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb")
+    assert "addressed to BP-TB" in _post_import(pair, [for_other]).rejected[0]["reason"]
+    # A post's change bundle is not a return bundle.
+    pair.post.ctx.cases.create(pair.post.officer, sample_case())
+    changes = _export(pair, "again")
+    assert "does not come from the HQ" in _post_import(pair, changes).rejected[0]["reason"]
+    other.close()

@@ -1,4 +1,4 @@
-"""Sync: bundles received at HQ, and superseded versions of other stations' cases
+"""Sync: bundles received, superseded versions of other stations' cases, files sent to HQ
 
 Revision ID: 0005
 Revises: 0004
@@ -38,9 +38,16 @@ def upgrade() -> None:
         sa.Column("replaced_at", sa.String(27), nullable=False),
         sa.PrimaryKeyConstraint("case_id", "version"),
     )
+    op.create_table(
+        "sent_files",
+        sa.Column("sha256", sa.String(64), primary_key=True),
+        sa.Column("last_seq", sa.BigInteger, nullable=False),
+        sa.Column("acknowledged", sa.Boolean, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sent_files")
     op.drop_table("case_history")
     op.drop_index("ix_received_bundles_station_seq", table_name="received_bundles")
     op.drop_table("received_bundles")
