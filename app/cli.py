@@ -436,7 +436,51 @@ def cmd_export(args: argparse.Namespace) -> int:
                 *(f"  {f}" for f in result.files),
             ]
         )
+    if args.email and result.files:
+        from app.mail import deliver
+
+        password = None
+        if ctx.settings.smtp_username:
+            password = _password(
+                f"Mail password for {ctx.settings.smtp_username}: ", env="OUTPOST_SMTP_PASSWORD"
+            )
+        delivery = deliver(ctx, result.files, password)
+        payload["emailed"] = [str(f) for f in delivery.sent]
+        payload["outbox"] = str(delivery.outbox) if delivery.outbox else None
+        if delivery.sent:
+            text += f"\nE-mailed {len(delivery.sent)} file(s) to {ctx.settings.mail_to}."
+        if delivery.outbox:
+            _warn(f"not e-mailed: {delivery.reason}")
+            text += f"\nThe files to send by hand are in {delivery.outbox} (instructions inside)."
     _out(args, payload, text)
+    return 0
+
+
+def cmd_mail_setup(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from app.auth import require
+    from app.mail import check_mail_settings
+    from app.settings import save_settings
+
+    ctx, actor = _session(args)
+    require(actor, "station.enrol")
+    check_mail_settings(args.host, args.port, args.security, args.sender, args.to)
+    ctx.settings = replace(
+        ctx.settings,
+        smtp_host=args.host,
+        smtp_port=args.port,
+        smtp_security=args.security,
+        smtp_username=args.username or "",
+        mail_from=args.sender,
+        mail_to=args.to,
+    )
+    save_settings(ctx.paths.settings, ctx.settings)
+    _out(
+        args,
+        {"smtp_host": args.host, "smtp_port": args.port, "mail_to": args.to},
+        f"Bundles will be e-mailed to {args.to} through {args.host}:{args.port} ({args.security}).",
+    )
     return 0
 
 
@@ -595,7 +639,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-part-size", type=_size, default=20 * 1024**2, help="largest file, e.g. 20M (default)"
     )
+    p.add_argument(
+        "--email",
+        action="store_true",
+        help="also e-mail the files to HQ (or put them in the outbox without a connection)",
+    )
     p.set_defaults(func=cmd_export)
+    mail = sub.add_parser("mail", help="e-mail to HQ").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = mail.add_parser("setup", help="the mail server that sends bundles to HQ", parents=[common])
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=587)
+    p.add_argument("--security", default="starttls", help="starttls (default), ssl or none")
+    p.add_argument("--username", help="log-in name at the mail server, if it asks for one")
+    p.add_argument("--from", dest="sender", required=True, help="the post's address")
+    p.add_argument("--to", required=True, help="HQ's address")
+    p.set_defaults(func=cmd_mail_setup)
     p = sub.add_parser("import", help="HQ: verify and import bundle files", parents=[common])
     p.add_argument("files", nargs="+", help="bundle files (.outpost), parts in any order")
     p.add_argument("--dry-run", action="store_true", help="verify and count, change nothing")

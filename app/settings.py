@@ -23,6 +23,13 @@ class Settings:
     report_period_mode: str = "statistical"  # statistical (15th -> 14th) | calendar
     place_name: str = "An Giang"
     header_lines: list[str] = field(default_factory=list)
+    # E-mail to HQ (bundle parts as attachments); empty host: parts go to the outbox folder instead.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_username: str = ""
+    mail_from: str = ""
+    mail_to: str = ""
 
 
 # Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.

@@ -6,13 +6,18 @@ import os
 
 os.environ["OUTPOST_ARGON2_PROFILE"] = "test"
 
+import email  # noqa: E402
+import socket  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
 from decimal import Decimal  # noqa: E402
+from email.message import Message  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
 
 from app import i18n  # noqa: E402
 from app.context import Context  # noqa: E402
@@ -96,3 +101,30 @@ def post(tmp_path: Path) -> Iterator[Post]:
     yield Post(ctx, admin, ctx.login("chief", PASSWORD), ctx.login("officer", PASSWORD),
                ctx.login("analyst", PASSWORD), data_dir)
     ctx.close()
+
+
+# ----- a real SMTP server on loopback ------------------------------------------------------------
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()

@@ -14,7 +14,7 @@ from app import keys
 from app.enrol import accept_request, install_reply, make_request, revoke
 from app.errors import AuthError, PermissionDenied, RegisterError, ValidationError
 from app.register import init_register
-from tests.conftest import PASSWORD, Post
+from tests.conftest import PASSWORD, Inbox, Post
 from tests.test_cli import outpost
 
 PASSPHRASE = "mat-khau-khoa-1"
@@ -199,7 +199,7 @@ def test_enrolment_through_the_command_line(tmp_path: Path) -> None:
     assert revoked.returncode == 0 and "BP-VX is revoked" in revoked.stdout
 
 
-def test_export_and_import_through_the_command_line(tmp_path: Path) -> None:
+def test_export_and_import_through_the_command_line(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
     post_dir, hq_dir = tmp_path / "post", tmp_path / "hq"
     env = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
     outpost(post_dir, "init", "post", "--code", "BP-VX", "--name", "Đồn Vĩnh Xương", "--admin", "admin")
@@ -227,3 +227,25 @@ def test_export_and_import_through_the_command_line(tmp_path: Path) -> None:
     assert again.returncode == 3 and "imported already" in again.stderr
     bad = outpost(post_dir, "export", "--out", str(tmp_path / "x"), "--max-part-size", "lots", env=env)
     assert bad.returncode == 2 and "not a size" in bad.stderr
+    # By e-mail through the loopback server: the next export holds everything again (no receipt yet).
+    inbox, port = smtp
+    setup = outpost(
+        post_dir,
+        "mail",
+        "setup",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--security",
+        "none",
+        "--from",
+        "bp-vx@bienphong.example",
+        "--to",
+        "bch-ag@bienphong.example",
+    )
+    assert setup.returncode == 0, setup.stderr
+    mailed = outpost(post_dir, "--json", "export", "--out", str(tmp_path / "usb2"), "--email", env=env)
+    assert mailed.returncode == 0, mailed.stderr
+    assert len(inbox.messages) == len(json.loads(mailed.stdout)["emailed"]) == 1
+    assert json.loads(mailed.stdout)["outbox"] is None

@@ -1,0 +1,112 @@
+"""Sending bundle parts to HQ by e-mail, one message per part; without a mail server or a
+connection the parts go to the outbox folder with instructions for attaching them by hand."""
+
+from __future__ import annotations
+
+import shutil
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from app.context import Context
+from app.errors import ValidationError
+
+SECURITY = ("starttls", "ssl", "none")
+TIMEOUT_S = 30
+INSTRUCTIONS = "HUONG-DAN-GUI-THU.txt"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: tuple[Path, ...]  # parts handed to the mail server
+    outbox: Path | None  # the folder holding the parts still to send by hand
+    reason: str = ""  # why they were not sent
+
+
+def check_mail_settings(host: str, port: int, security: str, mail_from: str, mail_to: str) -> None:
+    problems = []
+    if not host.strip():
+        problems.append("the mail server's name is empty")
+    if not 0 < port < 65536:
+        problems.append(f"port {port} is not a TCP port (1–65535)")
+    if security not in SECURITY:
+        problems.append(f"security {security!r} is not one of {', '.join(SECURITY)}")
+    for what, address in (("sender", mail_from), ("HQ's", mail_to)):
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            problems.append(f"the {what} address {address!r} is not an e-mail address")
+    if problems:
+        raise ValidationError(problems)
+
+
+def _message(ctx: Context, path: Path, index: int, count: int) -> EmailMessage:
+    settings = ctx.settings
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = settings.mail_to
+    message["Subject"] = f"Outpost {ctx.station_code}: {path.name} ({index}/{count})"
+    message.set_content(
+        f"Dữ liệu đồng bộ của {ctx.station_code}, phần {index}/{count}: tệp đính kèm {path.name}.\n"
+        "Tệp đã được ký và mã hóa; nhập vào sổ của Bộ Chỉ huy bằng 'outpost import'.\n\n"
+        f"Sync data from {ctx.station_code}, part {index} of {count}: the attached {path.name}.\n"
+        "The file is signed and encrypted; import it at HQ with 'outpost import'.\n"
+    )
+    message.add_attachment(
+        path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name
+    )
+    return message
+
+
+def _connect(ctx: Context) -> smtplib.SMTP:
+    settings = ctx.settings
+    if settings.smtp_security == "ssl":
+        return smtplib.SMTP_SSL(
+            settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S, context=ssl.create_default_context()
+        )
+    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S)
+    if settings.smtp_security == "starttls":
+        client.starttls(context=ssl.create_default_context())
+    return client
+
+
+def deliver(ctx: Context, files: Sequence[Path], password: str | None = None) -> Delivery:
+    """E-mail each part to HQ; whatever could not be sent is put in the outbox with instructions."""
+    settings = ctx.settings
+    if not settings.smtp_host or not settings.mail_to:
+        return Delivery((), _to_outbox(ctx, list(files)), "no mail server is set up ('outpost mail setup')")
+    sent: list[Path] = []
+    try:
+        with _connect(ctx) as client:
+            if settings.smtp_username:
+                client.login(settings.smtp_username, password or "")
+            for index, path in enumerate(files, start=1):
+                client.send_message(_message(ctx, path, index, len(files)))
+                sent.append(path)
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+        left = [path for path in files if path not in sent]
+        reason = f"the mail server {settings.smtp_host}:{settings.smtp_port} could not be used ({exc})"
+        return Delivery(tuple(sent), _to_outbox(ctx, left), reason)
+    return Delivery(tuple(sent), None)
+
+
+def _to_outbox(ctx: Context, files: list[Path]) -> Path:
+    outbox = ctx.paths.data_dir / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        target = outbox / path.name
+        if path.resolve() != target.resolve():
+            temporary = outbox / f".{path.name}.partial"
+            shutil.copyfile(path, temporary)
+            temporary.replace(target)
+    to = ctx.settings.mail_to or "hộp thư của Bộ Chỉ huy / HQ's mailbox"
+    waiting = sorted(p.name for p in outbox.glob("*.outpost"))
+    (outbox / INSTRUCTIONS).write_text(
+        "Các tệp dưới đây chưa được gửi. Khi có kết nối, hãy đính kèm từng tệp vào một thư gửi "
+        f"{to}, rồi xóa tệp đã gửi khỏi thư mục này.\n"
+        f"These files are not sent yet. When there is a connection, attach each one to an e-mail to {to}, "
+        "then delete the sent ones from this folder.\n\n" + "\n".join(waiting) + "\n",
+        encoding="utf-8",
+    )
+    return outbox

@@ -1,0 +1,76 @@
+"""E-mailing bundle parts through a real SMTP server on loopback, and the outbox without one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from app.errors import ValidationError
+from app.mail import INSTRUCTIONS, check_mail_settings, deliver
+from tests.conftest import Inbox, Post, free_port
+
+
+def _parts(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i in range(1, count + 1):
+        path = folder / f"BP-VX-00000001-00000009-part{i}of{count}.outpost"
+        path.write_bytes(bytes(range(256)) * (100 * i))
+        files.append(path)
+    return files
+
+
+def _configure(post: Post, port: int) -> None:
+    post.ctx.settings = replace(
+        post.ctx.settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        mail_from="bp-vx@bienphong.example",
+        mail_to="bch-ag@bienphong.example",
+    )
+
+
+def test_each_part_goes_as_one_message_with_its_file(
+    post: Post, smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, port = smtp
+    _configure(post, port)
+    files = _parts(tmp_path / "usb", 3)
+    delivery = deliver(post.ctx, files)
+    assert delivery.sent == tuple(files) and delivery.outbox is None
+    assert len(inbox.messages) == 3
+    for i, (message, path) in enumerate(zip(inbox.messages, files, strict=True), start=1):
+        assert message["To"] == "bch-ag@bienphong.example" and message["From"] == "bp-vx@bienphong.example"
+        assert message["Subject"] == f"Outpost BP-VX: {path.name} ({i}/3)"
+        attachments = [part for part in message.walk() if part.get_filename()]
+        assert [a.get_filename() for a in attachments] == [path.name]
+        assert attachments[0].get_payload(decode=True) == path.read_bytes()
+
+
+def test_without_a_mail_server_the_parts_wait_in_the_outbox(post: Post, tmp_path: Path) -> None:
+    files = _parts(tmp_path / "usb", 2)
+    delivery = deliver(post.ctx, files)
+    assert delivery.sent == () and delivery.outbox == post.data_dir / "outbox"
+    assert "no mail server is set up" in delivery.reason
+    assert sorted(p.name for p in delivery.outbox.glob("*.outpost")) == [f.name for f in files]
+    text = (delivery.outbox / INSTRUCTIONS).read_text(encoding="utf-8")
+    assert "đính kèm" in text and "attach each one" in text and files[0].name in text
+
+
+def test_a_server_that_cannot_be_reached_leaves_the_parts_in_the_outbox(post: Post, tmp_path: Path) -> None:
+    _configure(post, free_port())  # nothing listens there
+    files = _parts(tmp_path / "usb", 1)
+    delivery = deliver(post.ctx, files)
+    assert delivery.sent == () and delivery.outbox is not None
+    assert "could not be used" in delivery.reason
+    assert (delivery.outbox / files[0].name).read_bytes() == files[0].read_bytes()
+
+
+def test_mail_settings_are_checked() -> None:
+    check_mail_settings("mail.example", 587, "starttls", "a@example", "b@example")
+    with pytest.raises(ValidationError) as caught:
+        check_mail_settings("", 70000, "tls", "nobody", "@")
+    assert len(caught.value.problems) == 5
