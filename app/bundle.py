@@ -6,6 +6,7 @@ This module knows files, hashes, signatures and encryption, not what the records
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -13,6 +14,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,7 @@ SUFFIX = ".outpost"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 CERTIFICATE = "certificate.json"
-RECORDS = "records.jsonl.age"
+RECORDS = "records.jsonl.gz.age"  # gzip, then age: JSON shrinks ~5×, ciphertext would not
 FILE_PREFIX = "files/"
 FILE_MEMBER = re.compile(r"files/[0-9a-f]{64}\.age")
 
@@ -40,6 +42,7 @@ MAX_MEMBER = 512 * 1024**2
 MAX_MANIFEST = 16 * 1024**2
 MAX_MEMBERS = 200_000
 MAX_RATIO = 200  # uncompressed / compressed, for a deflated member (JSON compresses ~10×)
+MAX_RECORDS_TEXT = 2 * 1024**3  # decompressed records of one part
 
 
 class BundleRefused(ValidationError):
@@ -71,7 +74,16 @@ def write_bundle(
     and write the zip atomically: a temporary file, fsync, then a rename, so a pulled USB stick never
     leaves a file under the final name that looks complete. Returns the manifest written."""
     age_recipient = pyrage.x25519.Recipient.from_str(recipient)
-    sealed = [(member.name, pyrage.encrypt(member.data, [age_recipient])) for member in members]
+    sealed = [
+        (
+            member.name,
+            pyrage.encrypt(
+                gzip.compress(member.data, 6, mtime=0) if member.name == RECORDS else member.data,
+                [age_recipient],
+            ),
+        )
+        for member in members
+    ]
     full = {
         "format": FORMAT,
         "version": VERSION,
@@ -244,7 +256,7 @@ def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[d
     """The decrypted records, one JSON object per line."""
     if RECORDS not in opened.sealed:
         return []
-    text = opened.decrypt(identity, RECORDS)
+    text = _gunzip(opened, opened.decrypt(identity, RECORDS))
     records: list[dict[str, Any]] = []
     for number, line in enumerate(io.BytesIO(text), start=1):
         if not line.strip():
@@ -257,6 +269,18 @@ def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[d
             raise BundleRefused(opened.path, f"record line {number} is not a JSON object")
         records.append(record)
     return records
+
+
+def _gunzip(opened: OpenedBundle, data: bytes) -> bytes:
+    """Decompress the records, refusing more than ``MAX_RECORDS_TEXT`` (a bomb inside the payload)."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        text = inflater.decompress(data, MAX_RECORDS_TEXT)
+    except zlib.error:
+        raise BundleRefused(opened.path, f"{RECORDS} is not valid gzip data") from None
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise BundleRefused(opened.path, f"{RECORDS} is incomplete or expands beyond the limit")
+    return text
 
 
 def certificate_key(certificate: dict[str, Any]) -> Ed25519PublicKey:

@@ -35,7 +35,7 @@ from app.bundle import (
     write_bundle,
 )
 from app.context import Context
-from app.domain import Actor
+from app.domain import Actor, CaseInput
 from app.errors import AppError, RegisterError, ValidationError
 from app.interchange import case_input_from_document
 from app.search import case_search_body
@@ -351,36 +351,39 @@ def _verify(ctx: Context, session: Session, hq: m.Station, identity: Any, path: 
     return _Verified(opened, station, records, files)
 
 
-def _check_record(ctx: Context, verified: _Verified, number: int, record: dict[str, Any]) -> str | None:
-    """Why a record cannot be applied, or None."""
+def _check_record(
+    ctx: Context, verified: _Verified, number: int, record: dict[str, Any]
+) -> tuple[str | None, CaseInput | None]:
+    """Why a record cannot be applied (or None), and the case it holds, read once."""
     station = verified.station
     seq = verified.opened.manifest["seq"]
-    if record.get("type") != "case":
-        return f"record {number}: unknown record type {record.get('type')!r}"
-    if record.get("origin") != station.id:
-        return f"record {number}: claims to belong to another station than the sender {station.code}"
-    if not isinstance(record.get("seq"), int) or not seq["first"] <= record["seq"] <= seq["last"]:
-        return f"record {number}: its sequence number is outside the bundle's range"
     document = record.get("document")
+    if record.get("type") != "case":
+        return f"record {number}: unknown record type {record.get('type')!r}", None
+    if record.get("origin") != station.id:
+        return f"record {number}: claims to belong to another station than the sender {station.code}", None
+    if not isinstance(record.get("seq"), int) or not seq["first"] <= record["seq"] <= seq["last"]:
+        return f"record {number}: its sequence number is outside the bundle's range", None
     if not isinstance(document, dict):
-        return f"record {number}: no case document"
+        return f"record {number}: no case document", None
+    label = f"record {number}: case {document.get('number')}"
     if not isinstance(document.get("id"), str) or not isinstance(document.get("number"), str):
-        return f"record {number}: the case has no id or number"
+        return f"record {number}: the case has no id or number", None
     if document.get("station") != station.code:
-        return f"record {number}: case {document.get('number')} names another station than {station.code}"
+        return f"{label} names another station than {station.code}", None
     if not isinstance(document.get("version"), int) or document["version"] < 1:
-        return f"record {number}: case {document.get('number')} has no valid version"
+        return f"{label} has no valid version", None
     if document.get("status") not in CASE_STATUSES:
-        return f"record {number}: case {document.get('number')} has an unknown status"
+        return f"{label} has an unknown status", None
     try:
-        case_input_from_document(document, ctx.reference)
+        data = case_input_from_document(document, ctx.reference)
     except ValidationError as exc:
-        return f"record {number}: case {document.get('number')}: {'; '.join(exc.problems[:3])}"
+        return f"{label}: {'; '.join(exc.problems[:3])}", None
     for attachment in document.get("attachments") or []:
         sha256 = str(attachment.get("sha256", ""))
         if sha256 not in verified.files and not stored_path(ctx.paths.attachments, sha256).is_file():
-            return f"record {number}: case {document['number']} refers to a file the bundle does not carry"
-    return None
+            return f"{label} refers to a file the bundle does not carry", None
+    return None, data
 
 
 def import_bundles(
@@ -397,6 +400,7 @@ def import_bundles(
         hq = session.get(m.Station, ctx.station_id)
         assert hq is not None
         verified: list[_Verified] = []
+        inputs: dict[int, CaseInput | None] = {}  # each record's case, as checked
         seen_ids: set[str] = set()
         for path in paths:
             try:
@@ -412,30 +416,28 @@ def import_bundles(
                 continue
             seen_ids.add(bundle_id)
             for number, record in enumerate(one.records, start=1):
-                reason = _check_record(ctx, one, number, record)
+                reason, data = _check_record(ctx, one, number, record)
                 if reason:
                     summary.rejected.append({"file": path.name, "record": str(number), "reason": reason})
+                else:
+                    inputs[id(record)] = data
             verified.append(one)
         if summary.rejected:
             session.rollback()
             return summary
         now = ctx.clock()
         # Newest version of each case across all files; parts may come in any order.
-        newest: dict[str, tuple[dict[str, Any], m.Station]] = {}
+        newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput]] = {}
         for one in verified:
             for record in one.records:
                 document = record["document"]
                 known = newest.get(document["id"])
                 if known is None or document["version"] > known[0]["version"]:
-                    newest[document["id"]] = (document, one.station)
-        for one in verified:
-            for sha256, content in one.files.items():
-                target = stored_path(ctx.paths.attachments, sha256)
-                if not target.exists():
-                    summary.files += 1
-                    if not dry_run:
-                        _store_bytes(target, content)
-        for document, station in newest.values():
+                    data = inputs[id(record)]
+                    assert data is not None
+                    newest[document["id"]] = (document, one.station, data)
+        to_apply: list[tuple[m.Case | None, dict[str, Any], m.Station, CaseInput]] = []
+        for document, station, data in newest.values():
             existing = session.get(m.Case, document["id"])
             if existing is not None and existing.origin != station.id:
                 summary.rejected.append(
@@ -453,11 +455,20 @@ def import_bundles(
                 summary.new += 1
             else:
                 summary.updated += 1
-            if not dry_run:
-                _apply_case(ctx, session, existing, document, station, now)
+            to_apply.append((existing, document, station, data))
         if summary.rejected:
             session.rollback()
             return summary
+        for one in verified:  # files first: the cases refer to them
+            for sha256, content in one.files.items():
+                target = stored_path(ctx.paths.attachments, sha256)
+                if not target.exists():
+                    summary.files += 1
+                    if not dry_run:
+                        _store_bytes(target, content)
+        if not dry_run:
+            for existing, document, station, data in to_apply:
+                _apply_case(ctx, session, existing, document, station, data, now)
         for one in verified:
             manifest = one.opened.manifest
             summary.applied.append(one.opened.path.name)
@@ -500,10 +511,10 @@ def _apply_case(
     existing: m.Case | None,
     document: dict[str, Any],
     station: m.Station,
+    data: CaseInput,
     now: Any,
 ) -> None:
     """Store another station's case as it sent it; the version it replaces goes to the history."""
-    data = case_input_from_document(document, ctx.reference)
     if existing is not None:
         session.add(
             m.CaseHistory(

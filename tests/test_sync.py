@@ -426,6 +426,15 @@ def test_trust_failures_are_refused(pair: Pair, tmp_path: Path) -> None:
         str(identity.to_public()),
     )
     _refused(pair, tmp / "garbage.outpost", "not valid JSON")
+    # A compressed payload that would expand past the limit.
+    from app import bundle as container
+
+    limit = container.MAX_RECORDS_TEXT
+    container.MAX_RECORDS_TEXT = 100
+    try:
+        _refused(pair, good, "expands beyond the limit")
+    finally:
+        container.MAX_RECORDS_TEXT = limit
     # A revoked station's bundle.
     revoke(pair.hq.ctx, pair.hq.admin, "BP-VX")
     _refused(pair, good, "was revoked")
