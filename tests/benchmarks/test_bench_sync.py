@@ -1,0 +1,63 @@
+"""Sync benchmarks (issue targets: export 10 000 changed cases without photos in < 3 s and < 1.5 KB a
+case; HQ import with full verification ≥ 20 000 cases/s). Run with ``make bench``; they print
+figures and check results, never timings. ``OUTPOST_BENCH_SYNC_CASES`` sets the number of cases
+(default 10 000). Results: ``docs/performance.md``."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from app.demo import generate_demo
+from app.enrol import accept_request, install_reply, make_request
+from app.register import init_register
+from app.sync import export_changes, import_bundles
+from tests.conftest import PASSWORD
+
+CASES = int(os.environ.get("OUTPOST_BENCH_SYNC_CASES", "10000"))
+PASSPHRASE = "mat-khau-khoa-1"
+
+
+def test_export_and_import(tmp_path: Path) -> None:
+    post = init_register(
+        tmp_path / "post",
+        kind="post",
+        code="BP-VX",
+        name="Đồn Vĩnh Xương",
+        admin_username="admin",
+        admin_password=PASSWORD,
+        commune_code="30325",
+    )
+    hq = init_register(
+        tmp_path / "hq",
+        kind="hq",
+        code="BCH-AG",
+        name="Bộ Chỉ huy",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    post_admin, hq_admin = post.login("admin", PASSWORD), hq.login("admin", PASSWORD)
+    make_request(post, post_admin, PASSPHRASE, tmp_path / "request.json")
+    accept_request(hq, hq_admin, PASSPHRASE, tmp_path / "request.json", tmp_path / "reply.json")
+    install_reply(post, post_admin, PASSPHRASE, tmp_path / "reply.json")
+    generate_demo(post, post_admin, cases=CASES, seed=1)
+
+    start = time.perf_counter()
+    exported = export_changes(post, post_admin, PASSPHRASE, tmp_path / "usb")
+    export_s = time.perf_counter() - start
+    size = sum(path.stat().st_size for path in exported.files)
+    assert exported.records == CASES
+
+    start = time.perf_counter()
+    summary = import_bundles(hq, hq_admin, PASSPHRASE, list(exported.files))
+    import_s = time.perf_counter() - start
+    assert summary.rejected == [] and summary.new == CASES
+    print(f"\n== sync of {CASES:,} demo cases without photos (test Argon2 profile: key unlocking is cheap)")
+    print(
+        f"  export:  {export_s:6.2f} s, {len(exported.files)} file(s), {size / CASES:,.0f} bytes a case "
+        "(targets < 3 s at 10 000, < 1.5 KB)"
+    )
+    print(f"  import:  {import_s:6.2f} s = {CASES / import_s:,.0f} cases/s, fully verified (target ≥ 20 000)")
+    post.close()
+    hq.close()
