@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from app import keywrap
 from app.errors import AuthError, RegisterError, ValidationError
+from app.i18n import _
 
 SIGNING_FILE = "signing.key"
 ENCRYPTION_FILE = "encryption.key"
@@ -89,8 +90,10 @@ def create_signing_key(data_dir: Path, passphrase: str) -> bytes:
 def load_signing_key(data_dir: Path, passphrase: str) -> Ed25519PrivateKey:
     path = keys_dir(data_dir) / SIGNING_FILE
     if not path.exists():
-        raise RegisterError("this register has no signing key yet (it is made by 'outpost enroll request' "
-                            "at a post and 'outpost enroll accept' at HQ)")
+        raise RegisterError(
+            "this register has no signing key yet (it is made by 'outpost enroll request' "
+            "at a post and 'outpost enroll accept' at HQ)"
+        )
     return Ed25519PrivateKey.from_private_bytes(_unwrap(path, passphrase))
 
 
@@ -120,4 +123,4 @@ def _unwrap(path: Path, passphrase: str) -> bytes:
     try:
         return keywrap.unwrap(blob, passphrase)
     except AuthError:
-        raise AuthError("wrong key passphrase; nothing was changed") from None
+        raise AuthError(_("wrong key passphrase; nothing was changed")) from None

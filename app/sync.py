@@ -37,6 +37,7 @@ from app.bundle import (
 from app.context import Context
 from app.domain import Actor, CaseInput
 from app.errors import AppError, RegisterError, ValidationError
+from app.i18n import _
 from app.interchange import case_input_from_document
 from app.search import case_search_body
 from app.serialize import case_document, orm_case_state
@@ -74,8 +75,10 @@ def _hq_of(session: Session) -> m.Station:
     hq = session.get(m.Station, hq_id) if hq_id else None
     if hq is None or not hq.encryption_public_key:
         raise RegisterError(
-            "this post is not enrolled with HQ yet: run 'outpost enroll request' and install "
-            "HQ's reply with 'outpost enroll install'"
+            _(
+                "this post is not enrolled with HQ yet: run 'outpost enroll request' and install HQ's reply "
+                "with 'outpost enroll install'"
+            )
         )
     return hq
 
@@ -105,7 +108,7 @@ def export_changes(
         own = session.get(m.Station, ctx.station_id)
         assert own is not None
         if not own.certificate:
-            raise RegisterError("this post has no certificate from HQ: install HQ's enrolment reply first")
+            raise RegisterError(_("this post has no certificate from HQ: install HQ's enrolment reply first"))
         certificate = json.loads(own.certificate)
         acknowledged = int(_meta(session, "acked_seq") or 0)
         received = set(session.execute(select(m.SentFile.sha256).where(m.SentFile.acknowledged)).scalars())

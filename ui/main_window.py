@@ -35,6 +35,7 @@ from ui.filter_bar import FilterBar
 from ui.lock import IdleWatcher, lock_windows
 from ui.lookup import LookupDialog
 from ui.settings_dialog import SettingsDialog
+from ui.sync_dialogs import ExportDialog, ImportDialog
 from ui.workflow import CaseActions
 
 DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
@@ -144,12 +145,19 @@ class MainWindow(QMainWindow):
         # Spelled out: Windows has no standard Quit shortcut, so StandardKey.Quit would be empty there.
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.about_action = QAction(_("&About Outpost"), self)
+        self.send_action = QAction(_("Send to &HQ…"), self)
+        self.send_action.setVisible(self._ctx.kind == "post" and can(self._actor, "sync.export"))
+        self.receive_action = QAction(_("&Receive bundles…"), self)
+        self.receive_action.setVisible(can(self._actor, "sync.import"))
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
         for action in (
             a.new_action,
             a.open_action,
+            None,
+            self.send_action,
+            self.receive_action,
             None,
             self.lock_action,
             self.settings_action,
@@ -218,6 +226,8 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.about_action.triggered.connect(self._on_about_action_triggered)
+        self.send_action.triggered.connect(self._on_send_action_triggered)
+        self.receive_action.triggered.connect(self._on_receive_action_triggered)
 
     def _load(self) -> None:
         self.idle = IdleWatcher(self._ctx.settings.auto_lock_minutes, self)
@@ -397,6 +407,15 @@ class MainWindow(QMainWindow):
         self.idle.set_minutes(dialog.settings.auto_lock_minutes)
         if dialog.settings.language != before:
             self.language_changed.emit(dialog.settings.language)
+
+    def _on_send_action_triggered(self) -> None:
+        ExportDialog(self._ctx, self._actor, self).exec()
+
+    def _on_receive_action_triggered(self) -> None:
+        dialog = ImportDialog(self._ctx, self._actor, self)
+        dialog.exec()
+        if dialog.applied is not None and (dialog.applied.new or dialog.applied.updated):
+            self.events.changed.emit(Changed("case", (), "import"))
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

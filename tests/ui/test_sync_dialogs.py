@@ -1,0 +1,109 @@
+"""Sending to HQ and receiving bundles through the dialogs, against real registers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import Post, sample_case
+from tests.test_sync import PASSPHRASE, _enrol, _hq
+from tests.ui.dialogs import answer_next_dialog
+from ui.main_window import MainWindow
+from ui.sync_dialogs import ExportDialog, ImportDialog
+
+
+@pytest.fixture
+def hq(post: Post, tmp_path: Path) -> Iterator[Post]:
+    hq = _hq(tmp_path / "hq")
+    _enrol(post, hq, tmp_path)
+    yield hq
+    hq.ctx.close()
+
+
+def _write(qtbot: QtBot, post: Post, folder: Path) -> ExportDialog:
+    dialog = ExportDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.add_folder(folder)
+    assert not dialog.send_button.isEnabled()  # no passphrase yet
+    dialog.passphrase.setText(PASSPHRASE)
+    assert dialog.send_button.isEnabled() and not dialog.email.isEnabled()  # no mail server set up
+    dialog.send_button.click()
+    return dialog
+
+
+def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Post, tmp_path: Path) -> None:
+    for _ in range(3):
+        post.ctx.cases.create(post.officer, sample_case())
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    sent = _write(qtbot, post, usb)
+    assert len(sent.result_files) == 1 and sent.result_files[0].parent == usb
+    assert sent.status.text() == f"Đã ghi 1 tệp gồm 3 vụ việc vào {usb}."
+
+    received = ImportDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(received)
+    received.add_files(list(sent.result_files))
+    assert not received.check_button.isEnabled()
+    received.passphrase.setText(PASSPHRASE)
+    assert received.check_button.isEnabled() and not received.apply_button.isEnabled()
+    received.check_button.click()
+    assert "Vụ việc mới: 3" in received.report.toPlainText()
+    assert hq.ctx.cases.count(hq.admin) == 0  # checking changes nothing
+    received.apply_button.click()
+    assert received.applied is not None and received.applied.new == 3
+    assert hq.ctx.cases.count(hq.admin) == 3
+
+
+def test_a_refused_file_is_explained_and_cannot_be_imported(
+    qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
+) -> None:
+    post.ctx.cases.create(post.officer, sample_case())
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    good = _write(qtbot, post, usb).result_files[0]
+    broken = tmp_path / "broken.outpost"
+    broken.write_bytes(good.read_bytes()[:200])
+    dialog = ImportDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(dialog)
+    dialog.add_files([good, broken])
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.check_button.click()
+    text = dialog.report.toPlainText()
+    assert "broken.outpost" in text and "not a bundle or truncated" in text
+    assert not dialog.apply_button.isEnabled() and hq.ctx.cases.count(hq.admin) == 0
+
+
+def test_a_wrong_passphrase_is_shown_and_nothing_is_written(
+    qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
+) -> None:
+    post.ctx.cases.create(post.officer, sample_case())
+    dialog = ExportDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.add_folder(tmp_path)
+    dialog.passphrase.setText("not-the-passphrase")
+    texts: list[str] = []
+
+    def read(box: QWidget) -> None:
+        texts.append(box.text())  # type: ignore[attr-defined]
+        box.close()
+
+    answer_next_dialog(read)
+    dialog.send_button.click()
+    assert texts == ["Sai cụm mật khẩu của khóa; không có gì thay đổi"]
+    assert list(tmp_path.glob("*.outpost")) == []
+
+
+def test_the_menu_offers_sending_only_at_a_post(qtbot: QtBot, post: Post, hq: Post) -> None:
+    at_post = MainWindow(post.ctx, post.chief)
+    qtbot.addWidget(at_post)
+    assert at_post.send_action.isVisible() and at_post.receive_action.isVisible()
+    officer = MainWindow(post.ctx, post.officer)
+    qtbot.addWidget(officer)
+    assert not officer.send_action.isVisible()
+    at_hq = MainWindow(hq.ctx, hq.admin)
+    qtbot.addWidget(at_hq)
+    assert not at_hq.send_action.isVisible() and at_hq.receive_action.isVisible()

@@ -1,0 +1,309 @@
+"""Sending the register to HQ and receiving bundles, in the app: the export dialog lists removable
+drives (or any folder), the import dialog checks the files first and shows what they would change."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QStorageInfo, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import Context
+from app.domain import Actor
+from app.formatting import format_int
+from app.i18n import _
+from app.mail import deliver
+from app.sync import ExportResult, ImportSummary, export_changes, import_bundles
+from ui.errors import show_error
+from ui.jobs import ProgressRunner
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+REMOVABLE_ROOTS = ("/media/", "/run/media/", "/mnt/", "/Volumes/")
+
+
+def removable_drives() -> list[QStorageInfo]:
+    """Mounted, writable volumes that look removable: USB sticks and memory cards."""
+    drives = []
+    for volume in QStorageInfo.mountedVolumes():
+        root = volume.rootPath()
+        if not volume.isValid() or not volume.isReady() or volume.isReadOnly():
+            continue
+        if sys.platform == "win32":
+            if root.upper().startswith("C:"):
+                continue
+        elif not root.startswith(REMOVABLE_ROOTS):
+            continue
+        drives.append(volume)
+    return drives
+
+
+def _passphrase_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setPlaceholderText(_("the passphrase of this station's keys"))
+    return field
+
+
+class ExportDialog(QDialog):
+    """A post sends what HQ has not acknowledged: to a USB stick (or a folder), and by e-mail."""
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self.result_files: tuple[Path, ...] = ()
+        self.setWindowTitle(_("Send to HQ"))
+        self.resize(620, 420)
+        self.drives = QListWidget()
+        self.other_button = QPushButton(_("Other &folder…"))
+        self.refresh_button = QPushButton(_("&Refresh drives"))
+        self.part_size = QSpinBox()
+        self.part_size.setRange(1, 2000)
+        self.part_size.setValue(20)
+        self.part_size.setSuffix(" MB")
+        self.email = QCheckBox(
+            _("Also send by &e-mail to {address}").format(address=ctx.settings.mail_to or "—")
+        )
+        self.email.setEnabled(bool(ctx.settings.smtp_host and ctx.settings.mail_to))
+        self.email.setChecked(self.email.isEnabled())
+        self.passphrase = _passphrase_field()
+        self.mail_password = QLineEdit()
+        self.mail_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = self.buttons.addButton(
+            _("&Write the files"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        drives_row = QHBoxLayout()
+        drives_row.addWidget(self.refresh_button)
+        drives_row.addWidget(self.other_button)
+        drives_row.addStretch(1)
+        form = QFormLayout()
+        form.addRow(_("Largest file:"), self.part_size)
+        form.addRow(_("Key &passphrase:"), self.passphrase)
+        if ctx.settings.smtp_username:
+            form.addRow(
+                _("Mail password for {user}:").format(user=ctx.settings.smtp_username), self.mail_password
+            )
+        column = QVBoxLayout(self)
+        column.addWidget(QLabel(_("Write the changes HQ has not received yet to:")))
+        column.addWidget(self.drives, 1)
+        column.addLayout(drives_row)
+        column.addLayout(form)
+        column.addWidget(self.email)
+        column.addWidget(self.status)
+        column.addWidget(self.buttons)
+        self.refresh_button.clicked.connect(self.refresh_drives)
+        self.other_button.clicked.connect(self._on_other_button_clicked)
+        self.buttons.accepted.connect(self.send)
+        self.buttons.rejected.connect(self.reject)
+        self.drives.currentRowChanged.connect(self._update_buttons)
+        self.passphrase.textChanged.connect(self._update_buttons)
+        self.refresh_drives()
+
+    def refresh_drives(self) -> None:
+        self.drives.clear()
+        for volume in removable_drives():
+            free = format_int(volume.bytesAvailable() // (1024 * 1024))
+            label = _("{name} ({path}), {free} MB free").format(
+                name=volume.displayName() or volume.rootPath(), path=volume.rootPath(), free=free
+            )
+            item = QListWidgetItem(label)
+            item.setData(PATH_ROLE, volume.rootPath())
+            self.drives.addItem(item)
+        if self.drives.count():
+            self.drives.setCurrentRow(0)
+            self.status.setText("")
+        else:
+            self.status.setText(
+                _("No USB stick found. Plug one in and press Refresh, or choose another folder.")
+            )
+        self._update_buttons()
+
+    def add_folder(self, folder: Path) -> None:
+        item = QListWidgetItem(str(folder))
+        item.setData(PATH_ROLE, str(folder))
+        self.drives.addItem(item)
+        self.drives.setCurrentItem(item)
+
+    def target(self) -> Path | None:
+        item = self.drives.currentItem()
+        return Path(item.data(PATH_ROLE)) if item is not None else None
+
+    def _update_buttons(self) -> None:
+        self.send_button.setEnabled(self.target() is not None and bool(self.passphrase.text()))
+
+    def _on_other_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Where to write the files"))
+        if folder:
+            self.add_folder(Path(folder))
+
+    def send(self) -> None:
+        target = self.target()
+        if target is None:
+            return
+        ctx, actor, passphrase = self._ctx, self._actor, self.passphrase.text()
+        part_size = self.part_size.value() * 1024 * 1024
+        runner = ProgressRunner(_("Writing the files for HQ…"), self, cancellable=False)
+        outcome = runner.run(
+            lambda progress, cancel: export_changes(ctx, actor, passphrase, target, part_size)
+        )
+        if outcome.state == "failed":
+            show_error(self, outcome.message)
+            return
+        if outcome.state != "finished":
+            return
+        result: ExportResult = outcome.result
+        self.result_files = result.files
+        if not result.files:
+            self.status.setText(_("Nothing to send: HQ has received every change."))
+            return
+        lines = [
+            _("Wrote {count} file(s) with {cases} case(s) to {folder}.").format(
+                count=len(result.files), cases=format_int(result.records), folder=target
+            )
+        ]
+        if self.email.isChecked():
+            delivery = deliver(ctx, result.files, self.mail_password.text() or None)
+            if delivery.sent:
+                lines.append(
+                    _("E-mailed {count} file(s) to {address}.").format(
+                        count=len(delivery.sent), address=ctx.settings.mail_to
+                    )
+                )
+            if delivery.outbox:
+                lines.append(
+                    _("Not e-mailed ({reason}); the files wait in {folder} with instructions.").format(
+                        reason=delivery.reason, folder=delivery.outbox
+                    )
+                )
+        self.status.setText("\n".join(lines))
+        self.buttons.clear()
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
+
+
+class ImportDialog(QDialog):
+    """Receive bundle files: check them all first (nothing changes), then apply them together."""
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self.files: list[Path] = []
+        self.preview: ImportSummary | None = None
+        self.applied: ImportSummary | None = None
+        self.setWindowTitle(_("Receive bundles"))
+        self.resize(680, 480)
+        self.file_list = QListWidget()
+        self.add_button = QPushButton(_("&Add files…"))
+        self.passphrase = _passphrase_field()
+        self.report = QTextBrowser()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.check_button = self.buttons.addButton(_("&Check"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.apply_button = self.buttons.addButton(_("&Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        form = QFormLayout()
+        form.addRow(_("Key &passphrase:"), self.passphrase)
+        column = QVBoxLayout(self)
+        column.addWidget(QLabel(_("Bundle files (.outpost), parts in any order:")))
+        column.addWidget(self.file_list)
+        column.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addLayout(form)
+        column.addWidget(self.report, 1)
+        column.addWidget(self.buttons)
+        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.check_button.clicked.connect(self.check)
+        self.buttons.accepted.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        self.passphrase.textChanged.connect(self._forget_preview)
+        self._update_buttons()
+
+    def add_files(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path not in self.files:
+                self.files.append(path)
+                self.file_list.addItem(path.name)
+        self._forget_preview()
+
+    def _on_add_button_clicked(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, _("Bundle files"), "", _("Outpost bundles (*.outpost)")
+        )
+        self.add_files([Path(name) for name in names])
+
+    def _forget_preview(self) -> None:
+        self.preview = None
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = bool(self.files) and bool(self.passphrase.text())
+        self.check_button.setEnabled(ready)
+        self.apply_button.setEnabled(ready and self.preview is not None and not self.preview.rejected)
+
+    def _run(self, dry_run: bool) -> ImportSummary | None:
+        ctx, actor, passphrase, files = self._ctx, self._actor, self.passphrase.text(), list(self.files)
+        label = _("Checking the files…") if dry_run else _("Importing…")
+        runner = ProgressRunner(label, self, cancellable=False)
+        outcome = runner.run(lambda progress, cancel: import_bundles(ctx, actor, passphrase, files, dry_run))
+        if outcome.state == "failed":
+            show_error(self, outcome.message)
+            return None
+        return outcome.result if outcome.state == "finished" else None
+
+    def check(self) -> None:
+        """A dry run: every check, the counts, nothing changed."""
+        self.preview = self._run(dry_run=True)
+        if self.preview is not None:
+            self.report.setPlainText(self._describe(self.preview, dry_run=True))
+        self._update_buttons()
+
+    def apply(self) -> None:
+        if self.preview is None or self.preview.rejected:
+            return
+        summary = self._run(dry_run=False)
+        if summary is None:
+            return
+        self.applied = summary
+        self.report.setPlainText(self._describe(summary, dry_run=False))
+        self.buttons.clear()
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
+
+    def _describe(self, summary: ImportSummary, dry_run: bool) -> str:
+        if summary.rejected:
+            lines = [_("Nothing can be imported; these files or records are refused:")]
+            lines += [f"• {item['reason']}" for item in summary.rejected]
+            return "\n".join(lines)
+        if summary.acknowledged_seq is not None:
+            head = _("HQ has received every change up to number {seq}.").format(seq=summary.acknowledged_seq)
+            return head + ("\n" + _("Press Import to record it.") if dry_run else "")
+        lines = [
+            _("New cases: {count}").format(count=format_int(summary.new)),
+            _("Updated cases: {count}").format(count=format_int(summary.updated)),
+            _("Unchanged (already here): {count}").format(count=format_int(summary.unchanged)),
+            _("Photos and files: {count}").format(count=format_int(summary.files)),
+        ]
+        for code, ranges in summary.missing.items():
+            if ranges:
+                spans = ", ".join(f"{first}–{last}" for first, last in ranges)
+                lines.append(
+                    _("Still missing from {station}: changes {ranges}").format(station=code, ranges=spans)
+                )
+        lines.append(_("Press Import to apply these changes.") if dry_run else _("Imported."))
+        return "\n".join(lines)
