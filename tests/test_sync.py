@@ -23,7 +23,7 @@ from app.bundle import MANIFEST, RECORDS, Member, write_bundle
 from app.enrol import accept_request, install_reply, make_request, revoke
 from app.register import init_register, open_register
 from app.sync import export_changes, import_bundles
-from tests.conftest import ICT, PASSWORD, Post, sample_case
+from tests.conftest import ICT, PASSWORD, Inbox, Post, sample_case
 
 PASSPHRASE = "mat-khau-khoa-1"
 
@@ -514,3 +514,50 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     changes = _export(pair, "again")
     assert "does not come from the HQ" in _post_import(pair, changes).rejected[0]["reason"]
     other.close()
+
+
+def test_the_whole_round_with_a_thousand_demo_cases(pair: Pair, smtp: tuple[Inbox, int]) -> None:
+    """Enrolled post → export of 1 000 demo cases in parts → e-mail → HQ imports the attachments in
+    shuffled order → return bundle → the next export holds only the new cases."""
+    from app.demo import generate_demo
+    from app.mail import deliver
+    from app.sync import make_reply
+
+    inbox, port = smtp
+    generate_demo(pair.post.ctx, pair.post.admin, cases=1000, seed=7)
+    pair.post.ctx.settings = replace(
+        pair.post.ctx.settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        mail_from="bp-vx@example.vn",
+        mail_to="bch@example.vn",
+    )
+    parts = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "usb", 64 * 1024)
+    assert parts.records == 1000 and len(parts.files) >= 3
+    assert deliver(pair.post.ctx, parts.files).sent == parts.files
+    received = pair.tmp / "inbox"
+    received.mkdir()
+    attachments = []
+    for message in inbox.messages:
+        for part in message.walk():
+            if part.get_filename():
+                path = received / part.get_filename()
+                path.write_bytes(part.get_payload(decode=True))
+                attachments.append(path)
+    random.Random(11).shuffle(attachments)
+    summary = _import(pair, attachments)
+    assert (summary.new, summary.updated, summary.unchanged, summary.rejected) == (1000, 0, 0, [])
+    assert summary.missing == {"BP-VX": []}
+    assert pair.hq.ctx.cases.count(pair.hq.admin) == 1000
+    back = _post_import(
+        pair, [make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "back")]
+    )
+    assert back.acknowledged_seq == parts.last_seq
+    for _ in range(5):
+        pair.post.ctx.cases.create(pair.post.officer, sample_case())
+    second = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "usb2")
+    assert (second.records, len(second.files), second.first_seq) == (5, 1, parts.last_seq + 1)
+    again = _import(pair, list(second.files))
+    assert (again.new, again.updated, again.unchanged, again.rejected) == (5, 0, 0, [])
+    assert pair.hq.ctx.cases.count(pair.hq.admin) == 1005
