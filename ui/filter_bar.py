@@ -117,14 +117,7 @@ class FilterBar(QWidget):
         first.addWidget(self.date_from)
         first.addWidget(self.date_to)
         second = QHBoxLayout()
-        for widget in (
-            self.status,
-            self.group,
-            self.commodity,
-            self.lead_force,
-            self.ownerless,
-            self.campaign,
-        ):
+        for widget in self._combos():
             second.addWidget(widget)
         second.addStretch(1)
         second.addWidget(self.clear_button)
@@ -140,14 +133,7 @@ class FilterBar(QWidget):
         self.period.currentIndexChanged.connect(self._on_period_current_index_changed)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self._emit_now)
-        for combo in (
-            self.status,
-            self.group,
-            self.commodity,
-            self.lead_force,
-            self.ownerless,
-            self.campaign,
-        ):
+        for combo in self._combos():
             combo.currentIndexChanged.connect(self._emit_now)
         self.clear_button.clicked.connect(self.clear)
 
@@ -231,19 +217,12 @@ class FilterBar(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    def _combos(self) -> list[QComboBox]:
+        """The choices of the second row, in their order on screen."""
+        return [self.status, self.group, self.commodity, self.lead_force, self.ownerless, self.campaign]
+
     def _inputs(self) -> list[QWidget]:
-        return [
-            self.search,
-            self.period,
-            self.date_from,
-            self.date_to,
-            self.status,
-            self.group,
-            self.commodity,
-            self.lead_force,
-            self.ownerless,
-            self.campaign,
-        ]
+        return [self.search, self.period, self.date_from, self.date_to, *self._combos()]
 
     def _emit_now(self) -> None:
         self._timer.stop()
