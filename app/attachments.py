@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.domain import AttachmentInput
 from app.errors import AppError
+from app.files import write_atomically
 
 CHUNK = 1 << 20
 MAX_SIZE = 200 * 1024 * 1024
@@ -49,6 +50,13 @@ def store_file(store: Path, source: Path, caption: str | None = None) -> Attachm
         raise AppError(f"could not store {source.name}: {exc.strerror or exc}") from None
     mime = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
     return AttachmentInput(sha256=sha, filename=source.name, mime=mime, size=size, caption=caption)
+
+
+def store_bytes(store: Path, sha256: str, content: bytes) -> None:
+    """Keep received content under its hash (once; the caller has checked the hash)."""
+    target = stored_path(store, sha256)
+    if not target.exists():
+        write_atomically(target, content)
 
 
 def export_file(store: Path, sha256: str, destination: Path) -> Path:

@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import re
 import stat
 import zipfile
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from app import enrol, keys
 from app.errors import ValidationError
+from app.files import write_atomically
 
 FORMAT = "outpost-bundle"
 VERSION = 1
@@ -71,8 +71,8 @@ def write_bundle(
     recipient: str,
 ) -> dict[str, Any]:
     """Encrypt the members to ``recipient``, sign the manifest (``manifest`` plus the member list)
-    and write the zip atomically: a temporary file, fsync, then a rename, so a pulled USB stick never
-    leaves a file under the final name that looks complete. Returns the manifest written."""
+    and write the zip atomically (``app.files``), so a pulled USB stick never leaves a file under the
+    final name that looks complete. Returns the manifest written."""
     age_recipient = pyrage.x25519.Recipient.from_str(recipient)
     sealed = [
         (
@@ -93,36 +93,15 @@ def write_bundle(
     manifest_bytes = json.dumps(full, ensure_ascii=False, sort_keys=True, indent=1).encode()
     signature = enrol.b64(signing_key.sign(manifest_bytes)).encode()
     certificate_bytes = json.dumps(certificate, ensure_ascii=False, sort_keys=True).encode()
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        with open(temporary, "wb") as handle:
-            with zipfile.ZipFile(handle, "w") as archive:
-                archive.writestr(MANIFEST, manifest_bytes, zipfile.ZIP_DEFLATED)
-                archive.writestr(SIGNATURE, signature, zipfile.ZIP_STORED)
-                archive.writestr(CERTIFICATE, certificate_bytes, zipfile.ZIP_DEFLATED)
-                for name, data in sealed:  # encrypted bytes do not compress
-                    archive.writestr(name, data, zipfile.ZIP_STORED)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        _fsync_folder(path.parent)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()  # the sealed members are in memory already; the zip adds little
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(MANIFEST, manifest_bytes, zipfile.ZIP_DEFLATED)
+        archive.writestr(SIGNATURE, signature, zipfile.ZIP_STORED)
+        archive.writestr(CERTIFICATE, certificate_bytes, zipfile.ZIP_DEFLATED)
+        for name, data in sealed:  # encrypted bytes do not compress
+            archive.writestr(name, data, zipfile.ZIP_STORED)
+    write_atomically(path, buffer.getvalue())
     return full
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not every file system lets a folder be opened (the rename is still done)
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from app.auth import require
 from app.context import Context
 from app.domain import Actor
 from app.errors import RegisterError, ValidationError
+from app.files import write_atomically
 from db import models as m
 from db.types import utc_text
 
@@ -89,12 +89,7 @@ def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]
 
 def write_document(path: Path, document: dict[str, Any]) -> None:
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
+    write_atomically(path, text.encode())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 import pyrage
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from app import keywrap
 from app.errors import AuthError, RegisterError, ValidationError
+from app.files import write_atomically
 from app.i18n import _
 
 SIGNING_FILE = "signing.key"
@@ -59,17 +59,9 @@ def _check_passphrase(passphrase: str) -> None:
 
 def _write_new(path: Path, data: bytes) -> None:
     """Write a key file that must not exist yet, readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        os.chmod(temporary, 0o600)
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
     if path.exists():
-        temporary.unlink()
         raise RegisterError(f"{path} exists already; an existing key is never replaced")
-    os.replace(temporary, path)
+    write_atomically(path, data, private=True)
 
 
 def has_signing_key(data_dir: Path) -> bool:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit, enrol, keys
-from app.attachments import stored_path
+from app.attachments import store_bytes, stored_path
 from app.auth import require
 from app.bundle import (
     FILE_PREFIX,
@@ -464,11 +462,10 @@ def import_bundles(
             return summary
         for one in verified:  # files first: the cases refer to them
             for sha256, content in one.files.items():
-                target = stored_path(ctx.paths.attachments, sha256)
-                if not target.exists():
+                if not stored_path(ctx.paths.attachments, sha256).exists():
                     summary.files += 1
                     if not dry_run:
-                        _store_bytes(target, content)
+                        store_bytes(ctx.paths.attachments, sha256, content)
         if not dry_run:
             for existing, document, station, data in to_apply:
                 _apply_case(ctx, session, existing, document, station, data, now)
@@ -494,18 +491,8 @@ def import_bundles(
         else:
             session.flush()
             for one in verified:
-                summary.missing[one.station.code] = missing_ranges(session, one.station.id)
+                summary.missing[one.station.code] = coverage(session, one.station.id)[1]
     return summary
-
-
-def _store_bytes(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(name, target)
 
 
 def _apply_case(
@@ -572,24 +559,10 @@ def _apply_case(
     )
 
 
-def missing_ranges(session: Session, station_id: str) -> list[list[int]]:
-    """Sequence ranges not yet received from a station, below the highest received."""
-    rows = session.execute(
-        select(m.ReceivedBundle.first_seq, m.ReceivedBundle.last_seq)
-        .where(m.ReceivedBundle.station_id == station_id)
-        .order_by(m.ReceivedBundle.first_seq)
-    ).all()
+def coverage(session: Session, station_id: str) -> tuple[int, list[list[int]]]:
+    """What HQ has of a station's changes: the highest sequence up to which everything arrived, and
+    the ranges not received below the highest received."""
     missing: list[list[int]] = []
-    covered = 0
-    for first, last in rows:
-        if first > covered + 1:
-            missing.append([covered + 1, first - 1])
-        covered = max(covered, last)
-    return missing
-
-
-def contiguous_seq(session: Session, station_id: str) -> int:
-    """The highest sequence number up to which everything from the station was received."""
     covered = 0
     for first, last in session.execute(
         select(m.ReceivedBundle.first_seq, m.ReceivedBundle.last_seq)
@@ -597,9 +570,10 @@ def contiguous_seq(session: Session, station_id: str) -> int:
         .order_by(m.ReceivedBundle.first_seq)
     ):
         if first > covered + 1:
-            break
+            missing.append([covered + 1, first - 1])
         covered = max(covered, last)
-    return covered
+    contiguous = missing[0][0] - 1 if missing else covered
+    return contiguous, missing
 
 
 # ----- return bundles (HQ → post) -----------------------------------------------------------------
@@ -621,13 +595,13 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
         assert hq is not None
         if station is None or station.kind != "post" or not station.encryption_public_key:
             raise ValidationError([f"no enrolled post with the code {code}"])
-        acknowledged = contiguous_seq(session, station.id)
+        acknowledged, missing = coverage(session, station.id)
         records: list[dict[str, Any]] = [
             {
                 "type": "receipt",
                 "station_id": station.id,
                 "acknowledged_seq": acknowledged,
-                "missing": missing_ranges(session, station.id),
+                "missing": missing,
             }
         ]
         for revoked in session.execute(select(m.Station).where(m.Station.revoked_at.is_not(None))).scalars():

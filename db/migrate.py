@@ -180,7 +180,7 @@ def backup_sqlite(source: Path | Engine, dest: Path) -> Path:
         raise
     finally:
         src.close()
-    _fsync_folder(dest.parent)
+    fsync_folder(dest.parent)
     return dest
 
 
@@ -199,7 +199,7 @@ def read_only_uri(path: Path) -> str:
     return f"{path.resolve().as_uri()}?mode=ro"
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder to flush it)."""
     if os.name != "posix":
         return
