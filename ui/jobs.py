@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.errors import AppError, Cancelled
@@ -17,6 +18,7 @@ from ui.errors import report_unexpected
 
 PROGRESS_DELAY_MS = 500  # quick work finishes without a dialog flashing up
 NEVER_MS = 24 * 3600 * 1000
+RETIRE_WAIT_S = 5.0
 
 Work = Callable[[Progress, CancelToken], Any]
 
@@ -31,14 +33,38 @@ class JobSignals(QObject):
     crashed = Signal(object)
 
 
-class Job(QRunnable):
-    """Runs ``work(progress, cancel)`` on the writer pool; connect to ``signals`` before ``start()``."""
+class Job:
+    """Runs ``work(progress, cancel)`` on a thread pool; connect to ``signals`` before ``start()``.
+
+    Every Qt object a job touches is created and deleted on the GUI thread: the pool runs a plain
+    function that lets go of the job before it says it has returned, and the job stays in ``_RUNNING``
+    until its last signal has arrived here and the worker has left ``emit()``. (A job that was itself a
+    ``QRunnable`` was deleted by the pool thread while the GUI thread could be releasing its wrapper,
+    which crashed now and then.)"""
 
     def __init__(self, work: Work) -> None:
-        super().__init__()
         self.work = work
         self.token = CancelToken()
         self.signals = JobSignals()
+        self._returned = threading.Event()
+
+    def start(self, pool: QThreadPool | None = None) -> None:
+        signals = self.signals
+        for signal in (signals.finished, signals.failed, signals.cancelled, signals.crashed):
+            signal.connect(self._retire)  # after the caller's slots, so they run first
+        _RUNNING.add(self)
+        held = [self]
+
+        def run() -> None:
+            job = held.pop()
+            returned = job._returned
+            try:
+                job.run()
+            finally:
+                del job  # the worker holds nothing of the job once it says it has returned
+                returned.set()
+
+        (pool or writer_pool()).start(run)
 
     def run(self) -> None:
         try:
@@ -52,8 +78,12 @@ class Job(QRunnable):
         else:
             self.signals.finished.emit(result)
 
-    def start(self, pool: QThreadPool | None = None) -> None:
-        (pool or writer_pool()).start(self)
+    def _retire(self, *_args: object) -> None:
+        self._returned.wait(RETIRE_WAIT_S)  # the worker is at most a few instructions from returning
+        _RUNNING.discard(self)
+
+
+_RUNNING: set[Job] = set()  # GUI thread only: jobs whose last signal has not been handled yet
 
 
 class MainThreadCollector(QObject):
