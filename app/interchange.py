@@ -25,6 +25,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeGuard
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 
@@ -132,11 +133,13 @@ def _is_int(value: object) -> TypeGuard[int]:
 # Layer 1: the raw value
 
 
-def _scan(value: object, base: Path) -> tuple[list[str], bool]:
-    """Problems that no later layer can handle, and whether the case must not be looked at further
-    (too deep to walk safely, or a number too large to print)."""
+def _scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
+    """Problems that no later layer can handle, whether the case must not be looked at further (too
+    deep to walk safely, or a number too large to print), and whether a number with a fraction part
+    stands anywhere but in the coordinates."""
     problems: list[str] = []
-    fatal = False
+    fatal = fractions = False
+    coordinates = {(*base, "latitude"), (*base, "longitude")}
     stack: list[tuple[object, Path, int]] = [(value, base, 0)]
     while stack:
         item, path, depth = stack.pop()
@@ -148,19 +151,21 @@ def _scan(value: object, base: Path) -> tuple[list[str], bool]:
         elif isinstance(item, list):
             stack.extend((v, (*path, i), depth + 1) for i, v in reversed(list(enumerate(item))))
         elif isinstance(item, str):
-            bad = next((ch for ch in item if _unstorable(ch)), None)
-            if bad is not None:
+            found = _UNSTORABLE.search(item)
+            if found is not None:
+                bad = found.group()
                 what = "an unpaired surrogate" if "\ud800" <= bad <= "\udfff" else "the control character"
                 problems.append(f"{_render(path)}: {_shown(item)} contains {what} U+{ord(bad):04X}")
         elif isinstance(item, int) and item.bit_length() > MAX_INTEGER_BITS:
             problems.append(f"{_render(path)}: the number is far too large")
             fatal = True
-    return problems, fatal
+        elif isinstance(item, float) and path not in coordinates:
+            fractions = True
+    return problems, fatal, fractions
 
 
-def _unstorable(ch: str) -> bool:
-    code = ord(ch)
-    return (code < 0x20 and ch not in _ALLOWED_CONTROLS) or code == 0x7F or 0xD800 <= code <= 0xDFFF
+# Control characters other than tab, newline and carriage return, DEL, and unpaired surrogates.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,10 +185,54 @@ _CaseValidator = validators.extend(
 
 
 @cache
-def _validator() -> Any:
-    schema = json.loads(resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8"))
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8")
+    )
     Draft202012Validator.check_schema(schema)
-    return _CaseValidator(schema)
+    return schema
+
+
+@cache
+def _validator() -> Any:
+    return _CaseValidator(_schema())
+
+
+def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
+    """The schema with every ``$ref`` replaced by what it names, its sibling keywords kept beside it
+    in an ``allOf`` (2020-12 applies them; a draft-07 validator would ignore them)."""
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _inlined(v, defs) for k, v in node.items() if k not in ("$defs", "$schema", "$id")}
+    ref = node.pop("$ref", None)
+    if ref is None:
+        return node
+    target = _inlined(defs[str(ref).rsplit("/", 1)[-1]], defs)
+    return {"allOf": [target, node]} if node else target
+
+
+@cache
+def _quick_check() -> Callable[[Any], Any]:
+    """A compiled form of the schema that answers "valid or not" some hundred times faster than the
+    validator that words the messages. It is only trusted to say "valid", and only where it is at least
+    as strict as the schema: formats are not asserted (as in the validator), and a JSON number with a
+    fraction part (which it would take for an integer) sends the case to the full validator."""
+    schema = _schema()
+    anything: dict[str, Callable[[str], bool]] = {"date": lambda _: True, "date-time": lambda _: True}
+    return fastjsonschema.compile(_inlined(schema, schema["$defs"]), formats=anything)
+
+
+def _schema_errors(clean: dict[str, Any], has_fractions: bool) -> list[SchemaError]:
+    if not has_fractions:
+        try:
+            _quick_check()(clean)
+        except fastjsonschema.JsonSchemaException:
+            pass  # the full validator says what is wrong
+        else:
+            return []
+    return sorted(_validator().iter_errors(clean), key=lambda e: _path_key(e.absolute_path))
 
 
 def _path_key(path: Sequence[PathPart]) -> list[tuple[int, int, str]]:
@@ -562,12 +611,12 @@ def parse_cases(data: object, reference: Reference, *, now: datetime | None = No
             where = _render(base) if base else "(document)"
             problems.append(f"{where}: expected a case object, got {_shown(raw)}")
             continue
-        found, fatal = _scan(raw, base)
+        found, fatal, fractions = _scan(raw, base)
         problems += found
         if fatal:
             continue
         clean = nfc_deep(raw)
-        errors = sorted(_validator().iter_errors(clean), key=lambda e: _path_key(e.absolute_path))
+        errors = _schema_errors(clean, fractions)
         for error in errors:
             problems += _schema_problems(error, base)
         reader = _CaseReader(reference, base, moment)

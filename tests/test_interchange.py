@@ -689,3 +689,65 @@ def test_messages_are_single_printable_lines() -> None:
     assert "goods[0].unit: 'cr\\nate' is not a unit of cigarettes (use bao, gói, cây, thùng)" in problems
     assert all("\n" not in p for p in problems)
     assert all(p.encode("utf-8") for p in problems)  # printable on any terminal, no lone surrogates
+
+
+# --- the quick schema check is never more lenient than the schema ----------------------------
+
+
+def _mutations(rng: Any, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with one to three random changes at random places: values of the wrong type,
+    empty or over-long text, fractions, booleans for numbers, unknown or missing fields."""
+    result = copy.deepcopy(document)
+    for _ in range(rng.randint(1, 3)):
+        node: Any = result
+        while True:  # walk down to a random container
+            children = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+            containers = [v for _, v in children if isinstance(v, (dict, list)) and v]
+            if not containers or rng.random() < 0.4:
+                break
+            node = rng.choice(containers)
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        if not keys:
+            continue
+        key = rng.choice(keys)
+        old = node[key]
+        choice = rng.randrange(12)
+        if choice == 0 and isinstance(node, dict):
+            del node[key]
+        elif choice == 1 and isinstance(node, dict):
+            node[rng.choice(["extra", "Place", "goods_", "id"])] = "x"
+        else:
+            node[key] = rng.choice(
+                [None, True, False, 0, -1, 1.0, 2.5, 10**20, "", "x" * 41, "y" * 201, "z" * 20001,
+                 [], {}, [old], {"a": old}, str(old), "2026-13-45", -0.0]
+            )
+    return result
+
+
+def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
+    import random
+
+    from app import interchange
+
+    rng = random.Random(20261123)
+    validator = interchange._validator()
+    quick = interchange._quick_check()
+    originals = [case_input_to_json(full_case()), case_input_to_json(full_case()) | {"goods": []}]
+    for original in originals:
+        quick(original)  # valid documents pass both
+        assert list(validator.iter_errors(original)) == []
+    refused_by_both = 0
+    for _ in range(4000):
+        mutated = _mutations(rng, rng.choice(originals))
+        _, fatal, fractions = interchange._scan(mutated, ())
+        if fatal:
+            continue
+        errors = list(validator.iter_errors(mutated))
+        try:
+            quick(mutated)
+        except Exception:
+            refused_by_both += bool(errors)
+            continue
+        if not fractions:  # where the quick check is trusted, the schema must agree
+            assert errors == [], (mutated, errors[0].message)
+    assert refused_by_both > 2000  # the mutations really do break the schema
