@@ -56,6 +56,44 @@ def chain_head(session: Session) -> str:
     return head or GENESIS
 
 
+def sealed_event(
+    prev: str,
+    *,
+    at: datetime,
+    station_id: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: Mapping[str, Any],
+    sealed_state: Any,
+) -> dict[str, Any]:
+    """The columns of the event that follows ``prev`` in the chain (for ``record`` and bulk writers)."""
+    diff_text = json.dumps(
+        {k: canonical(v) for k, v in diff.items()},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    sealed = state_hash(sealed_state)
+    return {
+        "at": at,
+        "station_id": station_id,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "version": version,
+        "diff": diff_text,
+        "state_hash": sealed,
+        "prev_hash": prev,
+        "hash": event_hash(
+            prev, utc_text(at), station_id, actor, action, entity, entity_id, version, diff_text, sealed
+        ),
+    }
+
+
 def record(
     session: Session,
     *,
@@ -70,29 +108,19 @@ def record(
     sealed_state: Any,
 ) -> m.AuditEvent:
     """Append one event to the chain. Call inside the write transaction that made the change."""
-    diff_text = json.dumps(
-        {k: canonical(v) for k, v in diff.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    sealed = state_hash(sealed_state)
-    prev = chain_head(session)
-    at_text = utc_text(at)
     event = m.AuditEvent(
-        at=at,
-        station_id=station_id,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        version=version,
-        diff=diff_text,
-        state_hash=sealed,
-        prev_hash=prev,
-        hash=event_hash(
-            prev, at_text, station_id, actor, action, entity, entity_id, version, diff_text, sealed
-        ),
+        **sealed_event(
+            chain_head(session),
+            at=at,
+            station_id=station_id,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            version=version,
+            diff=diff,
+            sealed_state=sealed_state,
+        )
     )
     session.add(event)
     session.flush()

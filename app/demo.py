@@ -44,7 +44,7 @@ from app.domain import Actor
 from app.errors import AppError
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import Reference
-from app.search import case_search_body
+from app.search import rows_search_body
 from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
 from app.text import fold, format_plate, normalize_id_number, normalize_plate, normalize_vessel
 from db.types import decimal_text, utc_text
@@ -857,17 +857,6 @@ class _Sealer:
                 parts.append(cached(vehicle["description"]))
         return " ".join(part for part in parts if part)
 
-    @staticmethod
-    def _document(draft: _Draft) -> dict[str, Any]:
-        """The fields of ``serialize.case_document`` that the search text is made of."""
-        case = draft.case
-        return {
-            "number": case["number"], "place": case["place"], "commune_code": case["commune_code"],
-            "violation": case["violation"], "summary": case["summary"],
-            "handling": {"decision_no": case["decision_no"]} if case["decision_no"] else {},
-            "goods": draft.goods, "parties": draft.parties, "vehicles": draft.vehicles,
-        }
-
     def _check(self, draft: _Draft, state: dict[str, Any], body: str) -> None:
         """The hand-built state and search text must be what ``serialize.case_state`` and
         ``search.case_search_body`` make of the case."""
@@ -875,7 +864,8 @@ class _Sealer:
                                            "vehicles": draft.vehicles})
         if expected != state:
             raise AssertionError("demo rows differ from serialize.case_state; update app/demo.py")
-        if body != case_search_body(self._document(draft), self.reference):
+        lines = {"goods": draft.goods, "parties": draft.parties, "vehicles": draft.vehicles}
+        if body != rows_search_body(draft.case, lines, self.reference):
             raise AssertionError("demo search text differs from search.case_search_body; update app/demo.py")
 
 

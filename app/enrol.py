@@ -17,17 +17,20 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from app import keys
+from app import audit, keys
 from app.auth import require
 from app.context import Context
 from app.domain import Actor
 from app.errors import RegisterError, ValidationError
 from app.files import write_atomically
+from app.serialize import row_state
 from db import models as m
 from db.types import utc_text
+
+STATIONS: Table = m.Station.__table__  # type: ignore[assignment]
 
 REQUEST_FORMAT = "outpost-enrolment-request"
 REPLY_FORMAT = "outpost-enrolment-reply"
@@ -113,6 +116,38 @@ def _station_identity(station: m.Station) -> dict[str, Any]:
     }
 
 
+def station_state(station: m.Station | None) -> dict[str, Any] | None:
+    """A station's sealed state before a change (None for a station not stored yet)."""
+    return None if station is None else row_state(STATIONS, station)
+
+
+def seal_station(
+    ctx: Context, session: Session, actor: str, station: m.Station, before: dict[str, Any] | None
+) -> None:
+    """Seal a station row that was added or changed into the audit chain (its keys, certificate,
+    revocation), so that 'outpost audit verify' covers the stations too. Nothing changed, nothing sealed."""
+    session.flush()
+    if before is not None:
+        if row_state(STATIONS, station) == before:
+            return
+        station.version = (station.version or 1) + 1
+        session.flush()
+    after = row_state(STATIONS, station)
+    changed = sorted(k for k in after if before is None or before.get(k) != after[k])
+    audit.record(
+        session,
+        at=ctx.clock(),
+        station_id=ctx.station_id,
+        actor=actor,
+        action="create" if before is None else "update",
+        entity="station",
+        entity_id=station.id,
+        version=station.version,
+        diff={"code": [None if before is None else before["code"], station.code], "fields": changed},
+        sealed_state=after,
+    )
+
+
 def _own_station(ctx: Context, session: Session) -> m.Station:
     station = session.get(m.Station, ctx.station_id)
     assert station is not None
@@ -141,8 +176,10 @@ def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enro
     recipient = str(keys.load_encryption_identity(ctx.paths.data_dir, passphrase).to_public())
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
+        before = station_state(station)
         station.signing_public_key = public
         station.encryption_public_key = recipient
+        seal_station(ctx, session, actor.username, station, before)
         identity = _station_identity(station)
     request = sign(
         {
@@ -162,7 +199,7 @@ def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enro
 # ----- HQ: accept ---------------------------------------------------------------------------------
 
 
-def _hq_keys(ctx: Context, passphrase: str) -> tuple[Ed25519PrivateKey, str]:
+def _hq_keys(ctx: Context, actor: Actor, passphrase: str) -> tuple[Ed25519PrivateKey, str]:
     """HQ's signing key and encryption recipient, made on first use."""
     data_dir = ctx.paths.data_dir
     if not keys.has_signing_key(data_dir):
@@ -173,8 +210,10 @@ def _hq_keys(ctx: Context, passphrase: str) -> tuple[Ed25519PrivateKey, str]:
     recipient = str(keys.load_encryption_identity(data_dir, passphrase).to_public())
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
+        before = station_state(station)
         station.signing_public_key = keys.raw_public(private.public_key())
         station.encryption_public_key = recipient
+        seal_station(ctx, session, actor.username, station, before)
     return private, recipient
 
 
@@ -196,7 +235,7 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
     if not station_recipient.startswith("age1"):
         raise ValidationError([f"{request_path.name}: the station's encryption key is not an age recipient"])
     verify(request, keys.public_from_raw(public_raw), "enrolment request")  # proof the post holds the key
-    private, recipient = _hq_keys(ctx, passphrase)
+    private, recipient = _hq_keys(ctx, actor, passphrase)
     hq_public = keys.raw_public(private.public_key())
     now = ctx.clock()
     with ctx.sessions.writes.begin() as session:
@@ -230,6 +269,7 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
             private,
         )
         certificate_bytes = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
+        before = station_state(known)
         if known is None:
             known = m.Station(
                 id=station["id"], code=station["code"], name=station["name"], kind="post", created_at=now
@@ -241,6 +281,7 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         known.signing_public_key = public_raw
         known.encryption_public_key = station_recipient
         known.certificate = certificate_bytes
+        seal_station(ctx, session, actor.username, known, before)
         hq_code = hq.code
         reply = sign(
             {
@@ -276,7 +317,9 @@ def revoke(ctx: Context, actor: Actor, code: str) -> datetime:
         if station is None or station.kind != "post":
             raise ValidationError([f"no enrolled post with the code {code}"])
         if station.revoked_at is None:
+            before = station_state(station)
             station.revoked_at = ctx.clock()
+            seal_station(ctx, session, actor.username, station, before)
         revoked_at: datetime = station.revoked_at
     return revoked_at
 
@@ -316,6 +359,7 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         if not isinstance(hq.get("id"), str) or not isinstance(hq.get("code"), str):
             raise ValidationError([f"{reply_path.name}: HQ's id and code are missing"])
         known = session.get(m.Station, hq["id"])
+        before = station_state(known)
         if known is None:
             known = m.Station(
                 id=hq["id"],
@@ -329,7 +373,10 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
             raise ValidationError([f"{reply_path.name} comes from another HQ key than the one installed"])
         known.signing_public_key = hq_public_raw
         known.encryption_public_key = recipient
+        seal_station(ctx, session, actor.username, known, before)
+        own_before = station_state(station)
         station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
+        seal_station(ctx, session, actor.username, station, own_before)
         session.merge(m.Meta(key="hq_station_id", value=hq["id"]))
         code = station.code
     return Enrolment(

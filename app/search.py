@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.reference import Reference
@@ -37,3 +37,23 @@ def case_search_body(document: Mapping[str, Any], reference: Reference) -> str:
         if vehicle.get("description"):
             parts.append(vehicle["description"])
     return fold(" ".join(p for p in parts if p))
+
+
+def rows_search_body(
+    case: Mapping[str, Any], lines: Mapping[str, Sequence[Mapping[str, Any]]], reference: Reference
+) -> str:
+    """``case_search_body`` of a case given as its stored columns and the columns of its lines."""
+    return case_search_body(
+        {
+            "number": case["number"],
+            "place": case["place"],
+            "commune_code": case["commune_code"],
+            "violation": case["violation"],
+            "summary": case["summary"],
+            "handling": {"decision_no": case["decision_no"]} if case["decision_no"] else {},
+            "goods": lines.get("goods", ()),
+            "parties": lines.get("parties", ()),
+            "vehicles": lines.get("vehicles", ()),
+        },
+        reference,
+    )

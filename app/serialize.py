@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -29,8 +30,13 @@ UNSEALED: dict[str, frozenset[str]] = {
 }
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def canonical(value: Any) -> Any:
     """A JSON-ready value that is the same whichever way the row was read or written."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return utc_text(value)
     if isinstance(value, date):
@@ -44,12 +50,17 @@ def canonical(value: Any) -> Any:
     return value
 
 
+@cache
+def _sealed_columns(table: Table) -> tuple[str, ...]:
+    skip = UNSEALED.get(table.name, frozenset())
+    return tuple(c.key for c in table.columns if c.key not in skip)
+
+
 def row_state(table: Table, row: Mapping[str, Any] | object) -> dict[str, Any]:
     """Every sealed column of a row (a mapping of column values, or an ORM object)."""
-    skip = UNSEALED.get(table.name, frozenset())
     if isinstance(row, Mapping):
-        return {c.key: canonical(row[c.key]) for c in table.columns if c.key not in skip}
-    return {c.key: canonical(getattr(row, c.key)) for c in table.columns if c.key not in skip}
+        return {key: canonical(row[key]) for key in _sealed_columns(table)}
+    return {key: canonical(getattr(row, key)) for key in _sealed_columns(table)}
 
 
 def case_state(

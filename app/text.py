@@ -26,6 +26,8 @@ _PLATES = (
 )
 _VESSEL = re.compile(r"^([A-Z]{2,3})(\d{4,5})TS$")
 _SPACES = re.compile(r"\s+")
+# Combining marks of the Combining Diacritical Marks block; U+034F (grapheme joiner) is not one.
+_COMMON_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
 
 
 def nfc(value: str) -> str:
@@ -47,9 +49,11 @@ def nfc_deep(value: Any) -> Any:
 def fold(value: str) -> str:
     """Lower case without diacritics, with đ folded to d: "Đường cát" -> "duong cat"."""
     lowered = unicodedata.normalize("NFC", value).lower().replace("đ", "d")
-    stripped = "".join(
-        ch for ch in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(ch)
-    )
+    # Vietnamese marks all lie in U+0300-U+036F: removed by one regular expression, and only what
+    # is left outside ASCII (other scripts, symbols) is looked at mark by mark.
+    stripped = _COMMON_MARKS.sub("", unicodedata.normalize("NFD", lowered))
+    if not stripped.isascii():
+        stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import keys
+from app import audit, keys
 from app.enrol import accept_request, install_reply, make_request, revoke
 from app.errors import AuthError, PermissionDenied, RegisterError, ValidationError
 from app.register import init_register
@@ -74,6 +74,11 @@ def test_request_accept_install_with_matching_fingerprints(post: Post, hq: Post,
     assert recipient.startswith("age1")
     # Enrolling again with the same key is harmless (a lost reply file can be issued again).
     accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "again.json")
+    # Every station row written on the way is sealed in each register's audit chain.
+    for ctx in (post.ctx, hq.ctx):
+        with ctx.sessions.reads() as session:
+            report = audit.verify(session.connection())
+        assert report.ok, report.problems
 
 
 def _tampered(source: Path, target: Path, change: object) -> Path:
@@ -159,6 +164,13 @@ def test_a_revoked_station_cannot_enrol_again(post: Post, hq: Post, tmp_path: Pa
         accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "again.json")
     with pytest.raises(ValidationError, match="no enrolled post"):
         revoke(hq.ctx, hq.admin, "BP-NONE")
+    with hq.ctx.sessions.reads() as session:
+        report = audit.verify(session.connection())
+    assert report.ok, report.problems
+    conn = sqlite3.connect(hq.data_dir / "register.sqlite")
+    actions = conn.execute("SELECT action FROM audit_events WHERE entity = 'station' ORDER BY seq").fetchall()
+    conn.close()
+    assert actions[-1] == ("update",)  # the revocation
 
 
 def test_enrolment_through_the_command_line(tmp_path: Path) -> None:

@@ -514,6 +514,12 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     changes = _export(pair, "again")
     assert "does not come from the HQ" in _post_import(pair, changes).rejected[0]["reason"]
     other.close()
+    from app import audit
+
+    for ctx in (pair.post.ctx, pair.hq.ctx):  # the stations revoked on both sides are sealed
+        with ctx.sessions.reads() as session:
+            report = audit.verify(session.connection())
+        assert report.ok, report.problems
 
 
 def test_the_whole_round_with_a_thousand_demo_cases(pair: Pair, smtp: tuple[Inbox, int]) -> None:
@@ -561,3 +567,35 @@ def test_the_whole_round_with_a_thousand_demo_cases(pair: Pair, smtp: tuple[Inbo
     again = _import(pair, list(second.files))
     assert (again.new, again.updated, again.unchanged, again.rejected) == (5, 0, 0, [])
     assert pair.hq.ctx.cases.count(pair.hq.admin) == 1005
+
+
+def test_what_hq_stores_is_what_the_post_sent_sealed_and_searchable(pair: Pair) -> None:
+    """Cases written in bulk at HQ read back as the post's own documents, HQ's audit chain verifies
+    (each import event seals the stored rows), and the search finds them however the words are typed."""
+    from app import audit
+    from app.demo import generate_demo
+    from app.domain import CaseFilter
+
+    made = _cases(pair, 2)  # with photos, documents and people
+    generate_demo(pair.post.ctx, pair.post.admin, cases=300, seed=5)
+    changed = pair.post.ctx.cases.get(pair.post.officer, made[0])
+    pair.post.ctx.cases.update(
+        pair.post.officer, made[0], replace(sample_case(), place="Bến đò Vĩnh Xương"), changed.version
+    )
+    assert _import(pair, _export(pair, "out")).new == 302
+    identity = ("created_at", "updated_at", "submitted_at", "approved_at")
+    post_ids = [r.id for r in pair.post.ctx.cases.list(pair.post.admin, limit=1000)]
+    assert len(post_ids) == 302
+    for case_id in post_ids:
+        sent = pair.post.ctx.cases.get(pair.post.admin, case_id).document
+        stored = pair.hq.ctx.cases.get(pair.hq.admin, case_id).document
+        assert {k: v for k, v in stored.items() if k not in identity} == {
+            k: v for k, v in sent.items() if k not in identity
+        }
+    with pair.hq.ctx.sessions.reads() as session:
+        report = audit.verify(session.connection())
+    assert report.ok, report
+    for words in ("ben do vinh xuong", "Bến đò Vĩnh", "thuoc la"):
+        found = pair.hq.ctx.cases.list(pair.hq.admin, CaseFilter(query=words), limit=1000)
+        expected = pair.post.ctx.cases.list(pair.post.admin, CaseFilter(query=words), limit=1000)
+        assert sorted(r.id for r in found) == sorted(r.id for r in expected) != []

@@ -65,3 +65,23 @@ def test_odd_plates_warn_but_are_kept(plate: str) -> None:
 def test_vessels() -> None:
     assert check_vessel("KG-91234-TS", "v") == []
     assert check_vessel("ghe không số", "v")
+
+
+def test_fold_removes_exactly_the_combining_marks_of_every_character() -> None:
+    """The quick path (one regular expression for Vietnamese marks) gives what removing every
+    combining mark one by one gives, for every character of the Basic Multilingual Plane."""
+    import re
+    import unicodedata
+
+    def reference(value: str) -> str:
+        lowered = unicodedata.normalize("NFC", value).lower().replace("đ", "d")
+        kept = "".join(ch for ch in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(ch))
+        return re.sub(r"\s+", " ", kept).strip()
+
+    characters = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(characters), 64):
+        chunk = "".join(characters[start : start + 64])
+        assert fold(chunk) == reference(chunk), hex(ord(chunk[0]))
+        assert fold("Đường " + chunk[:8]) == reference("Đường " + chunk[:8])
+    sample = "Thuốc lá Hero ĐƯỜNG CÁT Thái Lan, ghe gỗ 8 m — Nguyễn Văn Ánh Ð ǅ ﬁ"
+    assert fold(sample) == reference(sample)
