@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.edit_approved": frozenset({"chief", "admin"}),
     "user.manage": frozenset({"admin"}),
     "station.enrol": frozenset({"admin"}),
+    "reference.manage": frozenset({"admin"}),
     "sync.export": frozenset({"chief", "admin"}),
     "sync.import": frozenset({"chief", "admin"}),
     "audit.verify": frozenset({"officer", "chief", "admin", "analyst"}),

@@ -504,6 +504,19 @@ def cmd_reply(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reference_set(args: argparse.Namespace) -> int:
+    from app.sync import set_reference_items
+
+    ctx, actor = _session(args)
+    count = set_reference_items(ctx, actor, Path(args.file))
+    _out(
+        args,
+        {"stored": count},
+        f"Stored {count} reference entries; posts receive them in their next return bundle.",
+    )
+    return 0
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from app.selftest import run_self_test
     from ui.selftest import check_qt
@@ -661,7 +674,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="verify and count, change nothing")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser(
-        "reply", help="HQ: write a post's return bundle (receipt, revocations)", parents=[common]
+        "reply",
+        help="HQ: write a post's return bundle (receipt, refusals, reference data, watch list, revocations)",
+        parents=[common],
     )
     p.add_argument("--station", required=True, help="the post's code, e.g. BP-VX")
     p.add_argument("--out", required=True, help="folder to write the return bundle to")
@@ -672,6 +687,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = station.add_parser("revoke", help="refuse a station's bundles from now on", parents=[common])
     p.add_argument("code", help="the station's code, e.g. BP-VX")
     p.set_defaults(func=cmd_station_revoke)
+    reference = sub.add_parser("reference", help="reference data updates (HQ)").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = reference.add_parser(
+        "set", help='add or replace entries from {"kind": ..., "items": [...]}', parents=[common]
+    )
+    p.add_argument("file", help="JSON file of reference entries")
+    p.set_defaults(func=cmd_reference_set)
 
     p = sub.add_parser("backup", help="back up the register (online, consistent)", parents=[common])
     p.add_argument("--out", help="backup file (default: backups/ in the data dir)")

@@ -292,6 +292,8 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
                     **_station_identity(hq),
                     "signing_public_key": b64(hq_public),
                     "encryption_recipient": recipient,
+                    # Informants' identities in the post's tips are sealed to this key as well.
+                    "tip_recipient": (session.get(m.Meta, "tip_recipient") or m.Meta(value="")).value,
                 },
                 "created_at": utc_text(now),
             },
@@ -378,6 +380,9 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
         seal_station(ctx, session, actor.username, station, own_before)
         session.merge(m.Meta(key="hq_station_id", value=hq["id"]))
+        tip_recipient = hq.get("tip_recipient")
+        if isinstance(tip_recipient, str) and tip_recipient.startswith("age1"):
+            session.merge(m.Meta(key="hq_tip_recipient", value=tip_recipient))
         code = station.code
     return Enrolment(
         code, keys.fingerprint(own), hq["code"], keys.fingerprint(hq_public_raw), keys.fingerprint(recipient)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from app.auth import require
 from app.context import Context
 from app.domain import Actor
-from app.text import fold, normalize_id_number, normalize_plate
+from app.text import fold, normalize_id_number, normalize_plate, normalize_vessel
 from db import models as m
 
 MAX_HITS = 500
@@ -31,6 +32,7 @@ class LookupHit:
     occurred_at: datetime  # local time of the case
     status: str
     violation_group: str
+    watch: tuple[int, int] | None = None  # on HQ's watch list: (posts, cases) across the province
 
 
 def _upper_bound(prefix: str) -> str:
@@ -92,8 +94,33 @@ def lookup(ctx: Context, actor: Actor, text: str, limit: int = MAX_HITS) -> list
             )
             for kind, plate_text, description, *case in session.execute(vehicles):
                 hits.append(_hit(kind, plate_text, description or "", "", case))
+        hits = _with_watch(session, hits)
     hits.sort(key=lambda hit: (hit.occurred_at, hit.case_id), reverse=True)
     return hits[:limit]
+
+
+def _watch_key(hit: LookupHit) -> tuple[str, str]:
+    if hit.kind in ("person", "organisation"):
+        return "person", normalize_id_number(hit.identity) if hit.identity else ""
+    if hit.kind == "ship":
+        return "vessel", normalize_vessel(hit.name)
+    return "vehicle", normalize_plate(hit.name)
+
+
+def _with_watch(session: Session, hits: list[LookupHit]) -> list[LookupHit]:
+    """Hits whose person or vehicle is on HQ's watch list carry its figures."""
+    wanted = {_watch_key(hit) for hit in hits} - {("person", ""), ("vehicle", ""), ("vessel", "")}
+    if not wanted:
+        return hits
+    watched = {
+        (kind, key): (stations, cases)
+        for kind, key, stations, cases in session.execute(
+            select(m.WatchEntry.kind, m.WatchEntry.key, m.WatchEntry.stations, m.WatchEntry.cases).where(
+                m.WatchEntry.key.in_([key for _, key in wanted])
+            )
+        )
+    }
+    return [replace(hit, watch=watched.get(_watch_key(hit))) for hit in hits]
 
 
 def _hit(kind: str, name: str, identity: str, role: str, case: list[Any]) -> LookupHit:

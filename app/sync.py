@@ -11,13 +11,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit, enrol, keys
@@ -35,12 +35,13 @@ from app.bundle import (
 )
 from app.cases import case_values
 from app.context import Context
-from app.domain import Actor, CaseInput
+from app.domain import VIETNAM, Actor, CaseInput
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import _
 from app.interchange import case_input_from_document
+from app.reference import CODE_LISTS, load_reference
 from app.search import case_search_body, rows_search_body
-from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_case_state
+from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_case_state, row_state
 from db import models as m
 from db import search
 from db.bulk import BulkInsert
@@ -92,6 +93,23 @@ class _Part:
     last_seq: int = 0
 
 
+def tip_document(tip: m.Tip) -> dict[str, Any]:
+    """A tip as it travels to HQ. The informant's identity stays sealed with age to the post's and HQ's
+    tip keys (the bundle's own encryption is a second layer): it is never plain text in a bundle, and
+    neither HQ's import, its log nor its messages ever see it unsealed."""
+    return {
+        "id": tip.id,
+        "received_at": utc_text(tip.received_at),
+        "channel": tip.channel,
+        "content": tip.content,
+        "case_id": tip.case_id,
+        "informant_sealed": enrol.b64(tip.informant_sealed) if tip.informant_sealed else None,
+        "created_by": tip.created_by,
+        "created_at": utc_text(tip.created_at),
+        "version": tip.version,
+    }
+
+
 def export_changes(
     ctx: Context, actor: Actor, passphrase: str, out_dir: Path, max_part_size: int = DEFAULT_PART_SIZE
 ) -> ExportResult:
@@ -113,32 +131,39 @@ def export_changes(
         certificate = json.loads(own.certificate)
         acknowledged = int(_meta(session, "acked_seq") or 0)
         received = set(session.execute(select(m.SentFile.sha256).where(m.SentFile.acknowledged)).scalars())
-        latest = dict(
-            session.execute(
-                select(m.ChangeLog.entity_id, func.max(m.ChangeLog.seq))
+        latest: dict[tuple[str, str], int] = {
+            (entity, entity_id): seq
+            for entity, entity_id, seq in session.execute(
+                select(m.ChangeLog.entity, m.ChangeLog.entity_id, func.max(m.ChangeLog.seq))
                 .where(
                     m.ChangeLog.station_id == ctx.station_id,
                     m.ChangeLog.seq > acknowledged,
-                    m.ChangeLog.entity == "case",
+                    m.ChangeLog.entity.in_(("case", "tip")),
                 )
-                .group_by(m.ChangeLog.entity_id)
-            ).all()
-        )
+                .group_by(m.ChangeLog.entity, m.ChangeLog.entity_id)
+            )
+        }
         last_seq = (
             session.execute(
                 select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == ctx.station_id)
             ).scalar()
             or 0
         )
-        order = sorted(latest, key=lambda case_id: latest[case_id])
+        order = sorted(latest, key=lambda key: latest[key])
         parts: list[_Part] = [_Part()]
         attachments = 0
         for start in range(0, len(order), 500):
             chunk = order[start : start + 500]
+            tips = {
+                tip.id: tip
+                for tip in session.execute(
+                    select(m.Tip).where(m.Tip.id.in_([i for e, i in chunk if e == "tip"]))
+                ).scalars()
+            }
             cases = (
                 session.execute(
                     select(m.Case)
-                    .where(m.Case.id.in_(chunk))
+                    .where(m.Case.id.in_([i for e, i in chunk if e == "case"]))
                     .options(
                         selectinload(m.Case.goods),
                         selectinload(m.Case.parties),
@@ -151,20 +176,30 @@ def export_changes(
                 .all()
             )
             by_id = {case.id: case for case in cases}
-            for case_id in chunk:
-                case = by_id[case_id]
-                record = {
-                    "type": "case",
-                    "seq": latest[case_id],
-                    "origin": ctx.station_id,
-                    "document": case_document(case, ctx.station_code),
-                }
+            for key in chunk:
+                entity, entity_id = key
+                files: dict[str, Path] = {}
+                if entity == "tip":
+                    record = {
+                        "type": "tip",
+                        "seq": latest[key],
+                        "origin": ctx.station_id,
+                        "tip": tip_document(tips[entity_id]),
+                    }
+                else:
+                    case = by_id[entity_id]
+                    record = {
+                        "type": "case",
+                        "seq": latest[key],
+                        "origin": ctx.station_id,
+                        "document": case_document(case, ctx.station_code),
+                    }
+                    files = {
+                        a.sha256: stored_path(ctx.paths.attachments, a.sha256)
+                        for a in case.attachments
+                        if a.sha256 not in received  # HQ has it already
+                    }
                 line = json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-                files = {
-                    a.sha256: stored_path(ctx.paths.attachments, a.sha256)
-                    for a in case.attachments
-                    if a.sha256 not in received  # HQ has it already
-                }
                 size = len(line) + sum(p.stat().st_size + AGE_OVERHEAD + ZIP_OVERHEAD for p in files.values())
                 part = parts[-1]
                 if part.records and part.size + size > max_part_size - 4096:  # room for manifest and zip
@@ -176,7 +211,7 @@ def export_changes(
                         part.files[sha256] = path
                         attachments += 1
                 part.size += size
-                part.last_seq = latest[case_id]
+                part.last_seq = latest[key]
     signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)  # a wrong passphrase stops here
     if not order:
         return ExportResult((), 0, 0, acknowledged + 1, last_seq)
@@ -237,6 +272,10 @@ class ImportSummary:
     missing: dict[str, list[list[int]]] = field(default_factory=dict)  # station code → missing ranges
     acknowledged_seq: int | None = None  # at a post: the change HQ has everything up to
     revocations: int = 0  # at a post: stations newly known to be revoked
+    refused_at_hq: list[dict[str, str]] = field(default_factory=list)  # at a post: what HQ could not take
+    watch_entries: int = 0  # at a post: entries of HQ's watch list now held
+    reference_updates: int = 0  # at a post: reference entries HQ sent
+    tips: int = 0  # at HQ: tips new or newer than the ones held
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -244,11 +283,18 @@ class ImportSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "files": self.files,
+            "tips": self.tips,
             "rejected": self.rejected,
             "applied": self.applied,
             "missing": self.missing,
             **(
-                {"acknowledged_seq": self.acknowledged_seq, "revocations": self.revocations}
+                {
+                    "acknowledged_seq": self.acknowledged_seq,
+                    "revocations": self.revocations,
+                    "refused_at_hq": self.refused_at_hq,
+                    "watch_entries": self.watch_entries,
+                    "reference_updates": self.reference_updates,
+                }
                 if self.acknowledged_seq is not None
                 else {}
             ),
@@ -399,6 +445,32 @@ def import_bundles(
     identity = keys.load_encryption_identity(ctx.paths.data_dir, passphrase)
     if ctx.kind == "post":
         return _import_returns(ctx, identity, paths, dry_run)
+    refused: list[tuple[str, dict[str, str]]] = []  # (station id, rejection) for the return bundle
+    summary = _import_changes(ctx, identity, paths, dry_run, refused)
+    if refused and not dry_run:
+        with ctx.sessions.writes.begin() as session:
+            now = ctx.clock()
+            session.add_all(
+                m.SyncRejection(
+                    station_id=station_id,
+                    file=entry["file"][:255],
+                    record=entry["record"][:40],
+                    reason=entry["reason"],
+                    at=now,
+                    reported=False,
+                )
+                for station_id, entry in refused
+            )
+    return summary
+
+
+def _import_changes(
+    ctx: Context,
+    identity: Any,
+    paths: Sequence[Path],
+    dry_run: bool,
+    refused: list[tuple[str, dict[str, str]]],
+) -> ImportSummary:
     summary = ImportSummary()
     with ctx.sessions.writes.begin() as session:
         hq = session.get(m.Station, ctx.station_id)
@@ -420,9 +492,14 @@ def import_bundles(
                 continue
             seen_ids.add(bundle_id)
             for number, record in enumerate(one.records, start=1):
-                reason, data = _check_record(ctx, one, number, record)
+                if record.get("type") == "tip":
+                    reason, data = _check_tip_record(one, number, record), None
+                else:
+                    reason, data = _check_record(ctx, one, number, record)
                 if reason:
-                    summary.rejected.append({"file": path.name, "record": str(number), "reason": reason})
+                    entry = {"file": path.name, "record": str(number), "reason": reason}
+                    summary.rejected.append(entry)
+                    refused.append((one.station.id, entry))
                 else:
                     inputs[id(record)] = data
             verified.append(one)
@@ -432,8 +509,14 @@ def import_bundles(
         now = ctx.clock()
         # Newest version of each case across all files; parts may come in any order.
         newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput]] = {}
+        newest_tips: dict[str, tuple[dict[str, Any], m.Station]] = {}
         for one in verified:
             for record in one.records:
+                if record["type"] == "tip":
+                    tip = record["tip"]
+                    if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
+                        newest_tips[tip["id"]] = (tip, one.station)
+                    continue
                 document = record["document"]
                 known = newest.get(document["id"])
                 if known is None or document["version"] > known[0]["version"]:
@@ -445,13 +528,13 @@ def import_bundles(
         for document, station, data in newest.values():
             origin, version = stored.get(document["id"], (None, 0))
             if origin is not None and origin != station.id:
-                summary.rejected.append(
-                    {
-                        "file": "",
-                        "record": document["number"],
-                        "reason": f"case {document['number']} belongs to another station",
-                    }
-                )
+                entry = {
+                    "file": "",
+                    "record": document["number"],
+                    "reason": f"case {document['number']} belongs to another station",
+                }
+                summary.rejected.append(entry)
+                refused.append((station.id, entry))
                 continue
             if origin is not None and version >= document["version"]:
                 summary.unchanged += 1
@@ -462,6 +545,7 @@ def import_bundles(
             else:
                 summary.updated += 1
             to_apply.append((existing, document, station, data))
+        tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
         if summary.rejected:
             session.rollback()
             return summary
@@ -478,6 +562,8 @@ def import_bundles(
             for existing, document, station, data in to_apply:
                 if existing is not None:
                     _apply_case(ctx, session, existing, document, station, data, now)
+            for tip, station in tips_to_apply:
+                _apply_tip(ctx, session, tip, station, now)
         for one in verified:
             manifest = one.opened.manifest
             summary.applied.append(one.opened.path.name)
@@ -502,6 +588,174 @@ def import_bundles(
             for one in verified:
                 summary.missing[one.station.code] = coverage(session, one.station.id)[1]
     return summary
+
+
+MAX_SEALED_INFORMANT = 64 * 1024
+AGE_HEADER = b"age-encryption.org/v1\n"
+
+
+def _utc_instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) -> str | None:
+    """Why a tip record cannot be applied, or None. Messages never quote the tip's content or its
+    sealed informant."""
+    station, seq = verified.station, verified.opened.manifest["seq"]
+    tip = record.get("tip")
+    if record.get("origin") != station.id:
+        return f"record {number}: claims to belong to another station than the sender {station.code}"
+    if not isinstance(record.get("seq"), int) or not seq["first"] <= record["seq"] <= seq["last"]:
+        return f"record {number}: its sequence number is outside the bundle's range"
+    if not isinstance(tip, dict) or not isinstance(tip.get("id"), str) or not 0 < len(tip["id"]) <= 36:
+        return f"record {number}: a tip without a valid id"
+    label = f"record {number}: tip {tip['id']}"
+    sealed = tip.get("informant_sealed")
+    problems = [
+        ("received_at", _utc_instant(tip.get("received_at")) is not None),
+        ("created_at", _utc_instant(tip.get("created_at")) is not None),
+        ("channel", isinstance(tip.get("channel"), str) and len(tip["channel"]) <= 40),
+        ("content", isinstance(tip.get("content"), str) and 0 < len(tip["content"]) <= 20000),
+        (
+            "case_id",
+            tip.get("case_id") is None or (isinstance(tip["case_id"], str) and len(tip["case_id"]) <= 36),
+        ),
+        ("created_by", isinstance(tip.get("created_by"), str) and len(tip["created_by"]) <= 64),
+        (
+            "version",
+            isinstance(tip.get("version"), int)
+            and not isinstance(tip["version"], bool)
+            and tip["version"] >= 1,
+        ),
+        ("informant_sealed", sealed is None or _is_sealed(sealed)),
+    ]
+    bad = [name for name, ok in problems if not ok]
+    if bad:
+        return f"{label}: {', '.join(bad)} not valid"
+    if set(tip) - {
+        "id",
+        "received_at",
+        "channel",
+        "content",
+        "case_id",
+        "informant_sealed",
+        "created_by",
+        "created_at",
+        "version",
+    }:
+        return f"{label}: unknown fields"
+    return None
+
+
+def _is_sealed(value: object) -> bool:
+    """An age ciphertext in base64, as a tip's informant travels; plain text never passes."""
+    if not isinstance(value, str) or len(value) > MAX_SEALED_INFORMANT * 4 // 3 + 4:
+        return False
+    try:
+        raw = enrol.unb64(value, "the informant")
+    except ValidationError:
+        return False
+    return raw.startswith(AGE_HEADER)
+
+
+def _tips_to_apply(
+    session: Session,
+    newest_tips: dict[str, tuple[dict[str, Any], m.Station]],
+    newest_cases: dict[str, tuple[dict[str, Any], m.Station, CaseInput]],
+    summary: ImportSummary,
+    refused: list[tuple[str, dict[str, str]]],
+) -> list[tuple[dict[str, Any], m.Station]]:
+    """Owner wins, as for cases; a tip may link only to a case of its own station."""
+    if not newest_tips:
+        return []
+    stored = {
+        tip_id: (origin, version)
+        for tip_id, origin, version in session.execute(
+            select(m.Tip.id, m.Tip.origin, m.Tip.version).where(m.Tip.id.in_(list(newest_tips)))
+        )
+    }
+    linked = {t["case_id"] for t, _ in newest_tips.values() if t["case_id"]}
+    case_origins = dict(
+        session.execute(select(m.Case.id, m.Case.origin).where(m.Case.id.in_(list(linked)))).all()
+    )
+    case_origins.update({case_id: station.id for case_id, (_d, station, _c) in newest_cases.items()})
+    result = []
+    for tip, station in newest_tips.values():
+        origin, version = stored.get(tip["id"], (None, 0))
+        reason = None
+        if origin is not None and origin != station.id:
+            reason = f"tip {tip['id']} belongs to another station"
+        elif tip["case_id"] and case_origins.get(tip["case_id"]) != station.id:
+            reason = f"tip {tip['id']} refers to a case of {station.code} that HQ does not have"
+        if reason:
+            entry = {"file": "", "record": tip["id"], "reason": reason}
+            summary.rejected.append(entry)
+            refused.append((station.id, entry))
+        elif version < tip["version"]:
+            summary.tips += 1
+            result.append((tip, station))
+    return result
+
+
+def _apply_tip(
+    ctx: Context, session: Session, tip: dict[str, Any], station: m.Station, now: datetime
+) -> None:
+    row = session.get(m.Tip, tip["id"])
+    before = None if row is None else row.version
+    if row is None:
+        row = m.Tip(id=tip["id"], origin=station.id, change_seq=0)
+        session.add(row)
+    row.received_at = _utc_instant(tip["received_at"])  # type: ignore[assignment]
+    row.created_at = _utc_instant(tip["created_at"])  # type: ignore[assignment]
+    row.channel, row.content, row.case_id = tip["channel"], tip["content"], tip["case_id"]
+    row.informant_sealed = (
+        enrol.unb64(tip["informant_sealed"], "the informant") if tip["informant_sealed"] else None
+    )
+    row.created_by, row.version = tip["created_by"], tip["version"]
+    session.flush()
+    _seal_import(
+        ctx,
+        session,
+        station,
+        "tip",
+        row.id,
+        row.version,
+        {"version": [before, row.version], "informant": [None, row.informant_sealed is not None]},
+        row_state(m.Tip.__table__, row),  # type: ignore[arg-type]
+        now,
+    )
+
+
+def _seal_import(
+    ctx: Context,
+    session: Session,
+    station: m.Station,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: dict[str, Any],
+    state: Any,
+    now: datetime,
+) -> None:
+    """HQ's own chain seals what it received, so that 'outpost audit verify' covers it too."""
+    audit.record(
+        session,
+        at=now,
+        station_id=ctx.station_id,
+        actor=f"sync:{station.code}",
+        action="import",
+        entity=entity,
+        entity_id=entity_id,
+        version=version,
+        diff=diff,
+        sealed_state=state,
+    )
 
 
 def _known_cases(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:
@@ -642,18 +896,16 @@ def _apply_case(
         search.upsert(
             session.connection(), case.id, case_search_body(case_document(case, station.code), ctx.reference)
         )
-    # HQ's own chain seals the case as received, so that 'outpost audit verify' covers it too.
-    audit.record(
+    _seal_import(
+        ctx,
         session,
-        at=now,
-        station_id=ctx.station_id,
-        actor=f"sync:{station.code}",
-        action="import",
-        entity="case",
-        entity_id=case.id,
-        version=case.version,
-        diff={"version": [before, case.version]},
-        sealed_state=orm_case_state(case),
+        station,
+        "case",
+        case.id,
+        case.version,
+        {"version": [before, case.version]},
+        orm_case_state(case),
+        now,
     )
 
 
@@ -687,7 +939,7 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     if ctx.kind != "hq":
         raise RegisterError("only HQ writes return bundles")
     signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)
-    with ctx.sessions.reads() as session:
+    with ctx.sessions.writes.begin() as session:
         hq = session.get(m.Station, ctx.station_id)
         station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
         assert hq is not None
@@ -711,6 +963,29 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
                     "revoked_at": utc_text(revoked.revoked_at) if revoked.revoked_at else None,
                 }
             )
+        rejections = session.execute(
+            select(m.SyncRejection)
+            .where(m.SyncRejection.station_id == station.id, m.SyncRejection.reported.is_(False))
+            .order_by(m.SyncRejection.id)
+        ).scalars()
+        for rejection in rejections:
+            records.append(
+                {
+                    "type": "rejection",
+                    "file": rejection.file,
+                    "record": rejection.record,
+                    "reason": rejection.reason,
+                    "at": utc_text(rejection.at),
+                }
+            )
+            rejection.reported = True  # told once; HQ's import summary showed it when it happened
+        for item in session.execute(
+            select(m.ReferenceItem).order_by(m.ReferenceItem.kind, m.ReferenceItem.code)
+        ).scalars():
+            records.append(
+                {"type": "reference", "kind": item.kind, "code": item.code, "payload": item.payload}
+            )
+        records.extend({"type": "watch", **entry} for entry in watch_list(session))
         identity = enrol.sign(
             {
                 "format": HQ_IDENTITY_FORMAT,
@@ -745,6 +1020,58 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}.outpost"
     write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
     return path
+
+
+WATCH_MIN_STATIONS = 2  # seen by at least this many posts …
+WATCH_MIN_CASES = 3  # … or in at least this many cases
+
+
+def watch_list(session: Session) -> list[dict[str, Any]]:
+    """People (by identity number) and vehicles and vessels (by plate or registration) that appear in
+    cases of several posts, or in several cases: what every post should know at its checkpoints.
+    Voided cases do not count."""
+    entries: list[dict[str, Any]] = []
+    counted = (
+        func.count(func.distinct(m.Case.origin)),
+        func.count(func.distinct(m.Case.id)),
+        func.max(m.Case.occurred_at),
+    )
+    repeated = (func.count(func.distinct(m.Case.origin)) >= WATCH_MIN_STATIONS) | (
+        func.count(func.distinct(m.Case.id)) >= WATCH_MIN_CASES
+    )
+    people = (
+        select(m.Party.id_normalized, func.max(m.Party.full_name), *counted)
+        .join(m.Case, m.Case.id == m.Party.case_id)
+        .where(m.Party.id_normalized.is_not(None), m.Party.id_normalized != "", m.Case.status != "voided")
+        .group_by(m.Party.id_normalized)
+        .having(repeated)
+        .order_by(m.Party.id_normalized)
+    )
+    for key, label, stations, cases, last in session.execute(people):
+        entries.append(_watch_entry("person", key, label, stations, cases, last))
+    is_ship = m.Vehicle.kind == "ship"
+    vehicles = (
+        select(is_ship, m.Vehicle.plate_normalized, func.max(m.Vehicle.plate), *counted)
+        .join(m.Case, m.Case.id == m.Vehicle.case_id)
+        .where(m.Vehicle.plate_normalized != "", m.Case.status != "voided")
+        .group_by(is_ship, m.Vehicle.plate_normalized)
+        .having(repeated)
+        .order_by(m.Vehicle.plate_normalized)
+    )
+    for ship, key, label, stations, cases, last in session.execute(vehicles):
+        entries.append(_watch_entry("vessel" if ship else "vehicle", key, label, stations, cases, last))
+    return entries
+
+
+def _watch_entry(kind: str, key: Any, label: str, stations: int, cases: int, last: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "key": key,
+        "label": label,
+        "stations": int(stations),
+        "cases": int(cases),
+        "last_seen": last.astimezone(VIETNAM).date().isoformat() if isinstance(last, datetime) else None,
+    }
 
 
 def _hq_identity_check(hq: m.Station) -> Any:
@@ -806,20 +1133,72 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                                 f"record {number}: acknowledges change {seq}, but this post has "
                                 f"made only {own_max}",
                             )
-                    elif kind != "revocation" or not isinstance(record.get("station_id"), str):
-                        raise BundleRefused(path, f"record {number}: not a receipt or a revocation")
+                    elif kind == "revocation":
+                        if not isinstance(record.get("station_id"), str):
+                            raise BundleRefused(path, f"record {number}: a revocation without a station")
+                    elif kind in RETURN_CHECKS:
+                        problem = RETURN_CHECKS[kind](record)
+                        if problem:
+                            raise BundleRefused(path, f"record {number}: {problem}")
+                    else:
+                        raise BundleRefused(path, f"record {number}: unknown record type {kind!r}")
+                _check_reference_updates(ctx, session, path, records)
                 receipts.append((path, manifest, records))
             except ValidationError as exc:
                 summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
+        receipts.sort(key=lambda receipt: str(receipt[1].get("created_at")))  # the newest watch list last
+        for _path, _manifest, records in receipts:
+            summary.refused_at_hq += [
+                {"file": r["file"], "record": r["record"], "reason": r["reason"]}
+                for r in records
+                if r["type"] == "rejection"
+            ]
+            summary.reference_updates += sum(r["type"] == "reference" for r in records)
+            summary.watch_entries = sum(r["type"] == "watch" for r in records)
+        acknowledged = max(
+            [int(_meta(session, "acked_seq") or 0)]
+            + [
+                r["acknowledged_seq"]
+                for _p, _m, records in receipts
+                for r in records
+                if r["type"] == "receipt"
+            ]
+        )
+        summary.acknowledged_seq = acknowledged  # shown by a dry run too
         if summary.rejected or dry_run:
             session.rollback()
             return summary
         now = ctx.clock()
-        acknowledged = int(_meta(session, "acked_seq") or 0)
         for path, manifest, records in receipts:
+            session.execute(delete(m.WatchEntry))  # each return bundle carries HQ's whole watch list
             for record in records:
-                if record["type"] == "receipt":
-                    acknowledged = max(acknowledged, record["acknowledged_seq"])
+                kind = record["type"]
+                if kind in ("receipt", "rejection"):
+                    pass  # in the summary above
+                elif kind == "watch":
+                    session.merge(
+                        m.WatchEntry(
+                            kind=record["kind"],
+                            key=record["key"],
+                            label=record["label"],
+                            stations=record["stations"],
+                            cases=record["cases"],
+                            last_seen=date.fromisoformat(record["last_seen"])
+                            if record["last_seen"]
+                            else None,
+                            received_at=now,
+                        )
+                    )
+                elif kind == "reference":
+                    session.merge(
+                        m.ReferenceItem(
+                            kind=record["kind"],
+                            code=record["code"],
+                            payload=record["payload"],
+                            updated_at=now,
+                            source="hq",
+                        )
+                    )
                 else:
                     station = session.get(m.Station, record["station_id"])
                     before = enrol.station_state(station)
@@ -854,4 +1233,127 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
         summary.acknowledged_seq = acknowledged
         for sent in session.execute(select(m.SentFile).where(m.SentFile.last_seq <= acknowledged)).scalars():
             sent.acknowledged = True
+        overrides = _reference_overrides(session) if summary.reference_updates else None
+    if overrides is not None:
+        ctx.reference = load_reference(overrides=overrides)  # HQ's updates apply from now on
     return summary
+
+
+def _reference_overrides(session: Session) -> dict[str, list[dict[str, Any]]]:
+    overrides: dict[str, list[dict[str, Any]]] = {}
+    for item in session.execute(select(m.ReferenceItem).order_by(m.ReferenceItem.code)).scalars():
+        overrides.setdefault(item.kind, []).append(item.payload)
+    return overrides
+
+
+def _check_reference_updates(
+    ctx: Context, session: Session, path: Path, records: list[dict[str, Any]]
+) -> None:
+    """Reference data from HQ must load together with what the post has, or the bundle is refused."""
+    incoming = [r for r in records if r.get("type") == "reference"]
+    if not incoming:
+        return
+    overrides = _reference_overrides(session)
+    for record in incoming:
+        kept = [p for p in overrides.get(record["kind"], []) if p.get("code") != record["code"]]
+        overrides[record["kind"]] = [*kept, record["payload"]]
+    try:
+        load_reference(overrides=overrides)
+    except KeyError as exc:
+        raise BundleRefused(
+            path, f"HQ's reference data update cannot be used: {exc.args[0]!r} is missing"
+        ) from None
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise BundleRefused(path, f"HQ's reference data update cannot be used: {exc}") from None
+
+
+def _text_field(record: dict[str, Any], key: str, limit: int) -> bool:
+    value = record.get(key)
+    return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def _check_rejection(record: dict[str, Any]) -> str | None:
+    if not all(isinstance(record.get(k), str) for k in ("file", "record", "reason")):
+        return "a rejection without its file, record and reason"
+    return None
+
+
+def _check_watch(record: dict[str, Any]) -> str | None:
+    last_seen = record.get("last_seen")
+    if (
+        record.get("kind") not in ("person", "vehicle", "vessel")
+        or not _text_field(record, "key", 80)
+        or not _text_field(record, "label", 200)
+        or not all(isinstance(record.get(k), int) and record[k] >= 0 for k in ("stations", "cases"))
+        or not (last_seen is None or (isinstance(last_seen, str) and _is_iso_date(last_seen)))
+    ):
+        return "a watch-list entry that is not well formed"
+    return None
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _check_reference(record: dict[str, Any]) -> str | None:
+    if (
+        record.get("kind") not in (*CODE_LISTS, "commodities", "communes")
+        or not _text_field(record, "code", 40)
+        or not isinstance(record.get("payload"), dict)
+        or record["payload"].get("code") != record["code"]
+    ):
+        return "a reference data update that is not well formed"
+    return None
+
+
+def set_reference_items(ctx: Context, actor: Actor, path: Path) -> int:
+    """HQ: add or replace reference entries from a JSON file ``{"kind": ..., "items": [...]}``; they
+    reach every post in its next return bundle. Returns how many entries were stored."""
+    require(actor, "reference.manage")
+    if ctx.kind != "hq":
+        raise RegisterError("reference data updates are made at HQ and reach posts in return bundles")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError([f"{path.name}: not a readable JSON file ({exc})"]) from None
+    kind, items = (
+        (document.get("kind"), document.get("items")) if isinstance(document, dict) else (None, None)
+    )
+    if not isinstance(items, list) or not items:
+        raise ValidationError(
+            [f'{path.name}: expected {{"kind": ..., "items": [...]}} with at least one item']
+        )
+    for number, item in enumerate(items, start=1):
+        problem = _check_reference(
+            {
+                "kind": kind,
+                "code": (item or {}).get("code") if isinstance(item, dict) else None,
+                "payload": item,
+            }
+        )
+        if problem:
+            raise ValidationError(
+                [f"{path.name}: item {number}: {problem} (kind {kind!r}, each item needs its code)"]
+            )
+    with ctx.sessions.writes.begin() as session:
+        _check_reference_updates(
+            ctx,
+            session,
+            path,
+            [{"type": "reference", "kind": kind, "code": i["code"], "payload": i} for i in items],
+        )
+        now = ctx.clock()
+        for item in items:
+            session.merge(
+                m.ReferenceItem(kind=kind, code=item["code"], payload=item, updated_at=now, source="hq")
+            )
+        session.flush()
+        ctx.reference = load_reference(overrides=_reference_overrides(session))
+    return len(items)
+
+
+RETURN_CHECKS = {"rejection": _check_rejection, "watch": _check_watch, "reference": _check_reference}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app import audit, keywrap
 from app.auth import require
+from app.cases import next_change_seq
 from app.context import Context
 from app.domain import Actor
 from app.errors import AuthError, NotFound, ValidationError
@@ -52,10 +53,13 @@ class TipService:
             sealed = pyrage.encrypt(nfc(informant).encode(), self._recipients())
         now = self.ctx.clock()
         with self.ctx.sessions.writes.begin() as session:
-            tip = m.Tip(origin=actor.station_id, received_at=received_at, channel=nfc(channel),
+            seq = next_change_seq(session, actor.station_id)
+            tip = m.Tip(id=m.new_id(), origin=actor.station_id, received_at=received_at, channel=nfc(channel),
                         content=nfc(content), case_id=case_id, informant_sealed=sealed,
-                        created_by=actor.username, created_at=now, version=1)
+                        created_by=actor.username, created_at=now, version=1, change_seq=seq)
             session.add(tip)
+            session.add(m.ChangeLog(station_id=actor.station_id, seq=seq, entity="tip", entity_id=tip.id,
+                                    version=1, at=now))
             session.flush()
             # The diff never carries the informant: only whether one was recorded.
             audit.record(

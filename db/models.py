@@ -380,3 +380,30 @@ class ReferenceItem(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(40), default="hq")
+
+
+class SyncRejection(Base):
+    """At HQ: a record or bundle part of a known station that an import refused, kept until the next
+    return bundle tells the station why."""
+
+    __tablename__ = "sync_rejections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(36), index=True)
+    file: Mapped[str] = mapped_column(String(255))
+    record: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    reported: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WatchEntry(Base):
+    """At a post: HQ's watch list, a person or vehicle seen in cases of several posts or repeatedly."""
+
+    __tablename__ = "watch_entries"
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)  # person | vehicle | vessel
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # normalised ID number or plate
+    label: Mapped[str] = mapped_column(String(200))
+    stations: Mapped[int] = mapped_column(Integer)
+    cases: Mapped[int] = mapped_column(Integer)
+    last_seen: Mapped[date | None] = mapped_column(Date)
+    received_at: Mapped[datetime]

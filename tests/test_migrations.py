@@ -49,6 +49,8 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     conn.execute("DROP TABLE received_bundles")
     conn.execute("DROP TABLE case_history")
     conn.execute("DROP TABLE sent_files")
+    conn.execute("DROP TABLE sync_rejections")
+    conn.execute("DROP TABLE watch_entries")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()

@@ -100,6 +100,7 @@ def _snapshot(data_dir: Path) -> list[Any]:
             "case_history",
             "received_bundles",
             "stations",
+            "tips",
         )
         out: list[Any] = []
         for table in tables:
@@ -599,3 +600,184 @@ def test_what_hq_stores_is_what_the_post_sent_sealed_and_searchable(pair: Pair) 
         found = pair.hq.ctx.cases.list(pair.hq.admin, CaseFilter(query=words), limit=1000)
         expected = pair.post.ctx.cases.list(pair.post.admin, CaseFilter(query=words), limit=1000)
         assert sorted(r.id for r in found) == sorted(r.id for r in expected) != []
+
+
+def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_reference_data(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import audit
+    from app.cli import main
+    from app.lookup import lookup
+
+    _cases(pair, 3, photos=False)  # the same person and motorbike three times: on the watch list
+    good = _export(pair, "one")[0]
+    assert _import(pair, [good]).new == 3
+    # A later bundle with a case that fails the rules is refused; HQ tells the post why.
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    bad = [{**records[0], "document": {**records[0]["document"], "occurred_at": "yesterday", "version": 9}}]
+    new_id = "b0000000-0000-4000-8000-000000000009"
+    changed = _resigned(
+        pair, good, pair.tmp / "bad.outpost", records=bad,
+        manifest_change=lambda m: m.update(bundle_id=new_id)
+    )
+    assert len(_import(pair, [changed]).rejected) == 1
+    # HQ adds a detection method; every post receives it.
+    update = pair.tmp / "drone.json"
+    drone = {"code": "drone", "vi": "Thiết bị bay không người lái", "en": "Drone"}
+    update.write_text(json.dumps({"kind": "detection_methods", "items": [drone]}), encoding="utf-8")
+    monkeypatch.setenv("OUTPOST_PASSWORD", PASSWORD)
+    hq_dir = str(pair.hq.data_dir)
+    assert main(["--data-dir", hq_dir, "--user", "admin", "reference", "set", str(update)]) == 0
+    back = _post_import(pair, [_reply(pair)])
+    assert back.rejected == [] and back.acknowledged_seq == 3
+    assert len(back.refused_at_hq) == 1 and "occurred_at" in back.refused_at_hq[0]["reason"]
+    assert back.reference_updates == 1
+    assert pair.post.ctx.reference.label("detection_methods", "drone") != "drone"
+    assert back.watch_entries == 2  # the person (by CCCD) and the motorbike (by plate)
+    hits = lookup(pair.post.ctx, pair.post.officer, "089090001234")
+    assert hits and all(hit.watch == (1, 3) for hit in hits)
+    assert all(hit.watch == (1, 3) for hit in lookup(pair.post.ctx, pair.post.officer, "67h1 20413"))
+    # The post's register keeps the update after it is opened again, and a case may use it.
+    pair.post.ctx.close()
+    pair.post.ctx = open_register(pair.post.data_dir)
+    assert pair.post.ctx.reference.label("detection_methods", "drone", "en") == "Drone"
+    pair.post.ctx.cases.create(pair.post.officer, sample_case(detection="drone"))
+    # A refusal is reported once; the watch list and reference data come every time.
+    again = _post_import(pair, [_reply(pair, "back2")])
+    assert again.refused_at_hq == [] and again.watch_entries == 2 and again.reference_updates == 1
+    for ctx in (pair.post.ctx, pair.hq.ctx):
+        with ctx.sessions.reads() as session:
+            assert audit.verify(session.connection()).ok
+
+
+def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -> None:
+    from app.sync import make_reply
+
+    _cases(pair, 1, photos=False)
+    _import(pair, _export(pair, "one"))
+    reply = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "back")
+    hq_key = keys.load_signing_key(pair.hq.data_dir, PASSPHRASE)
+    post_recipient = str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public())
+    with zipfile.ZipFile(reply) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        certificate = json.loads(archive.read(bundle.CERTIFICATE))
+    manifest.pop("members")
+    before = _snapshot(pair.post.data_dir)
+    for number, record in enumerate([
+        {"type": "watch", "kind": "person", "key": "", "label": "x", "stations": 1, "cases": 1},
+        {"type": "watch", "kind": "cat", "key": "1", "label": "x", "stations": 1, "cases": 1},
+        {"type": "reference", "kind": "commodities", "code": "x", "payload": {"code": "x"}},
+        {"type": "reference", "kind": "detection_methods", "code": "x", "payload": {"code": "y"}},
+        {"type": "rejection", "file": "a", "record": 1, "reason": "r"},
+        {"type": "gift"},
+    ]):
+        manifest.update(
+            bundle_id=f"c0000000-0000-4000-8000-00000000000{number}", counts={"records": 1, "files": 0}
+        )
+        payload = json.dumps(record).encode() + b"\n"
+        path = pair.tmp / f"hostile-{number}.outpost"
+        write_bundle(path, manifest, [Member(RECORDS, payload)], certificate, hq_key, post_recipient)
+        summary = _post_import(pair, [path])
+        expected = "'units' is missing" if record.get("kind") == "commodities" else "record 1"
+        assert len(summary.rejected) == 1 and expected in summary.rejected[0]["reason"], record
+        assert _snapshot(pair.post.data_dir) == before
+
+
+def test_reference_updates_with_bad_input_are_refused_with_a_reason(pair: Pair) -> None:
+    from app.errors import AppError
+    from app.sync import set_reference_items
+
+    cases = [
+        ("not json", "not a readable JSON file"),
+        (json.dumps({"kind": "detection_methods", "items": []}), "at least one item"),
+        (json.dumps({"kind": "planets", "items": [{"code": "x", "vi": "x", "en": "x"}]}), "kind 'planets'"),
+        (json.dumps({"kind": "detection_methods", "items": [{"vi": "x"}]}), "needs its code"),
+        (json.dumps({"kind": "commodities", "items": [{"code": "durian"}]}), "'units' is missing"),
+    ]
+    for number, (text, reason) in enumerate(cases):
+        path = pair.tmp / f"ref-{number}.json"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(AppError, match=reason):
+            set_reference_items(pair.hq.ctx, pair.hq.admin, path)
+    with pytest.raises(AppError, match="made at HQ"):
+        set_reference_items(pair.post.ctx, pair.post.admin, pair.tmp / "ref-0.json")
+    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
+    assert conn.execute("SELECT count(*) FROM reference_items").fetchone() == (0,)
+    conn.close()
+
+
+# ----- tips --------------------------------------------------------------------------------------
+
+INFORMANT = "Lê Thị Tin, 0912 345 678"
+
+
+def test_a_tip_reaches_hq_with_its_informant_sealed_all_the_way(pair: Pair) -> None:
+    from app import audit
+    from app.tips import TipService
+
+    case_id = _cases(pair, 1, photos=False)[0]
+    tip = TipService(pair.post.ctx).add(
+        pair.post.chief,
+        received_at=datetime(2026, 11, 20, 21, 0, tzinfo=ICT),
+        channel="phone",
+        content="Xe tải chở đường qua mốc 264 lúc 23 giờ",
+        informant=INFORMANT,
+        case_id=case_id,
+    )
+    files = _export(pair, "out")
+    # Not in the file, and not in the records once the bundle's own encryption is taken off.
+    raw = b"".join(path.read_bytes() for path in files)
+    opened = bundle.open_bundle(files[0], lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    text = json.dumps(records, ensure_ascii=False)
+    for secret in (INFORMANT, "Lê Thị Tin", "0912 345 678", "0912345678"):
+        assert secret.encode() not in raw and secret not in text
+    assert [r["type"] for r in records] == ["case", "tip"]
+    summary = _import(pair, files)
+    assert (summary.new, summary.tips, summary.rejected) == (1, 1, [])
+    assert INFORMANT not in json.dumps(summary.as_json(), ensure_ascii=False)
+    # HQ's admin opens it with HQ's tip key; HQ's audit chain seals the tip without the informant.
+    hq_tips = TipService(pair.hq.ctx)
+    assert hq_tips.read_informant(pair.hq.admin, tip.id, PASSWORD) == INFORMANT
+    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
+    diffs = [row[0] for row in conn.execute("SELECT diff FROM audit_events WHERE entity = 'tip'")]
+    conn.close()
+    assert diffs and all("Lê Thị" not in d for d in diffs)
+    with pair.hq.ctx.sessions.reads() as session:
+        assert audit.verify(session.connection()).ok
+    # Sent again unchanged: nothing new.
+    again = _import(pair, _export(pair, "again"))
+    assert (again.tips, again.unchanged, again.rejected) == (0, 1, [])
+
+
+def test_a_tip_with_an_unsealed_informant_or_a_foreign_case_is_refused_without_quoting_it(pair: Pair) -> None:
+    from app.tips import TipService
+
+    TipService(pair.post.ctx).add(
+        pair.post.chief,
+        received_at=datetime(2026, 11, 20, 21, 0, tzinfo=ICT),
+        channel="phone",
+        content="Ghe chở thuốc lá",
+        informant=INFORMANT,
+    )
+    good = _export(pair, "out")[0]
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    import base64
+
+    plain = base64.b64encode(INFORMANT.encode()).decode()
+    tip = records[0]["tip"]
+    attempts = [
+        ({**records[0], "tip": {**tip, "informant_sealed": plain}}, "informant_sealed not valid"),
+        ({**records[0], "tip": {**tip, "informant": INFORMANT}}, "unknown fields"),
+        ({**records[0], "tip": {**tip, "case_id": "no-such-case"}}, "HQ does not have"),
+        ({**records[0], "origin": "someone-else"}, "another station"),
+    ]
+    for number, (record, reason) in enumerate(attempts):
+        path = _resigned(pair, good, pair.tmp / f"tip-{number}.outpost", records=[record])
+        before = _snapshot(pair.hq.data_dir)
+        summary = _import(pair, [path])
+        assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
+        assert INFORMANT not in json.dumps(summary.as_json(), ensure_ascii=False)
+        assert _snapshot(pair.hq.data_dir) == before

@@ -53,6 +53,7 @@ class LookupDialog(QDialog):
                 _("Time"),
                 _("Status"),
                 _("Violation group"),
+                _("HQ watch list"),
             ]
         )
         self.table = QTableView()
@@ -106,6 +107,7 @@ class LookupDialog(QDialog):
                     format_datetime(hit.occurred_at),
                     ref.label("case_statuses", hit.status),
                     ref.label("violation_groups", hit.violation_group),
+                    _watch_text(hit.watch),
                 )
             )
         self.model.set_rows(rows, [hit.case_id for hit in self.hits])
@@ -132,3 +134,16 @@ class LookupDialog(QDialog):
         case_id = self.model.key(index.row())
         if case_id is not None:
             self.case_activated.emit(case_id)
+
+
+def _watch_text(watch: tuple[int, int] | None) -> str:
+    """"3 posts, 7 cases" for a person or vehicle on HQ's watch list; empty otherwise."""
+    if watch is None:
+        return ""
+    posts, cases = watch
+    return ", ".join(
+        (
+            ngettext("{count} post", "{count} posts", posts).format(count=format_int(posts)),
+            ngettext("{count} case", "{count} cases", cases).format(count=format_int(cases)),
+        )
+    )

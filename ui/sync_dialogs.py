@@ -291,8 +291,25 @@ class ImportDialog(QDialog):
             lines += [f"• {item['reason']}" for item in summary.rejected]
             return "\n".join(lines)
         if summary.acknowledged_seq is not None:
-            head = _("HQ has received every change up to number {seq}.").format(seq=summary.acknowledged_seq)
-            return head + ("\n" + _("Press Import to record it.") if dry_run else "")
+            lines = [
+                _("HQ has received every change up to number {seq}.").format(seq=summary.acknowledged_seq)
+            ]
+            if summary.refused_at_hq:
+                lines.append(_("HQ could not take these records; correct the cases and send again:"))
+                lines += [
+                    f"• {item['file']} {item['record']}: {item['reason']}" for item in summary.refused_at_hq
+                ]
+            if summary.reference_updates:
+                lines.append(
+                    _("Reference data updates: {count}").format(count=format_int(summary.reference_updates))
+                )
+            lines.append(
+                _("HQ's watch list: {count} people and vehicles").format(
+                    count=format_int(summary.watch_entries)
+                )
+            )
+            lines.append(_("Press Import to record it.") if dry_run else _("Imported."))
+            return "\n".join(lines)
         lines = [
             _("New cases: {count}").format(count=format_int(summary.new)),
             _("Updated cases: {count}").format(count=format_int(summary.updated)),

@@ -75,6 +75,15 @@ def test_lookup_finds_every_case_of_a_person_and_opens_one(
     with qtbot.waitSignal(dialog.case_activated) as opened:
         dialog.table.activated.emit(dialog.model.index(1, 0))
     assert opened.args == [first.id]
+    assert _column(dialog.model, 7) == ["", ""]
+    # Once HQ's watch list names the motorbike, every line of it says so.
+    from db import models as m
+
+    with post.ctx.sessions.writes.begin() as session:
+        session.add(m.WatchEntry(kind="vehicle", key="67H120413", label="67H1-204.13", stations=3, cases=7,
+                                 last_seen=None, received_at=datetime(2026, 11, 23, tzinfo=ICT)))
+    dialog.run()
+    assert _column(dialog.model, 7) == ["3 đồn, 7 vụ"] * 2
 
 
 def test_lookup_opens_from_the_main_window_and_opens_the_case(qtbot: QtBot, post: Post) -> None:

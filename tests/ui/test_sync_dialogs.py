@@ -56,6 +56,20 @@ def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Pos
     received.apply_button.click()
     assert received.applied is not None and received.applied.new == 3
     assert hq.ctx.cases.count(hq.admin) == 3
+    # HQ's return bundle, received at the post: the receipt and the watch list are shown, then kept.
+    from app.sync import make_reply
+
+    reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, post.ctx.station_code, tmp_path / "back")
+    back = ImportDialog(post.ctx, post.admin)
+    qtbot.addWidget(back)
+    back.add_files([reply])
+    back.passphrase.setText(PASSPHRASE)
+    back.check_button.click()
+    report = back.report.toPlainText()
+    assert "Bộ Chỉ huy đã nhận mọi thay đổi đến số 3." in report, report
+    assert "Danh sách theo dõi của BCH: 2 người và phương tiện" in report
+    back.apply_button.click()
+    assert back.applied is not None and back.applied.watch_entries == 2
 
 
 def test_a_refused_file_is_explained_and_cannot_be_imported(
