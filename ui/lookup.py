@@ -48,12 +48,12 @@ class LookupDialog(QDialog):
             [
                 _("Name or plate"),
                 _("ID number or description"),
+                _("HQ watch list"),
                 _("Role or kind"),
                 _("Case no."),
                 _("Time"),
                 _("Status"),
                 _("Violation group"),
-                _("HQ watch list"),
             ]
         )
         self.table = QTableView()
@@ -102,12 +102,12 @@ class LookupDialog(QDialog):
                 (
                     hit.name,
                     hit.identity,
+                    _watch_text(hit.watch),
                     role,
                     hit.number,
                     format_datetime(hit.occurred_at),
                     ref.label("case_statuses", hit.status),
                     ref.label("violation_groups", hit.violation_group),
-                    _watch_text(hit.watch),
                 )
             )
         self.model.set_rows(rows, [hit.case_id for hit in self.hits])
