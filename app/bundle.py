@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from app import enrol, keys
 from app.errors import ValidationError
 from app.files import write_atomically
+from app.i18n import _
 
 FORMAT = "outpost-bundle"
 VERSION = 1
@@ -119,30 +120,50 @@ class OpenedBundle:
         except pyrage.DecryptError:
             raise BundleRefused(
                 self.path,
-                f"{name} cannot be decrypted with this register's key "
-                "(the bundle was addressed to another HQ)",
+                _(
+                    "{name} cannot be decrypted with this register's key "
+                    "(the bundle was addressed to another HQ)"
+                ).format(name=name),
             ) from None
 
 
 def _check_member_info(path: Path, info: zipfile.ZipInfo, seen: set[str]) -> None:
     name = info.filename
     if name in seen:
-        raise BundleRefused(path, f"the member {name!r} appears twice")
+        raise BundleRefused(path, _("the member {name} appears twice").format(name=repr(name)))
     seen.add(name)
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name:
-        raise BundleRefused(path, f"the member {name!r} has an absolute or Windows path")
+        raise BundleRefused(
+            path, _("the member {name} has an absolute or Windows path").format(name=repr(name))
+        )
     if ".." in name.split("/"):
-        raise BundleRefused(path, f"the member {name!r} points outside the bundle ('..')")
+        raise BundleRefused(
+            path, _("the member {name} points outside the bundle ('..')").format(name=repr(name))
+        )
     if stat.S_ISLNK(info.external_attr >> 16):
-        raise BundleRefused(path, f"the member {name!r} is a symbolic link")
+        raise BundleRefused(path, _("the member {name} is a symbolic link").format(name=repr(name)))
     if name not in (MANIFEST, SIGNATURE, CERTIFICATE, RECORDS) and not FILE_MEMBER.fullmatch(name):
-        raise BundleRefused(path, f"the member {name!r} is not part of the bundle format")
+        raise BundleRefused(
+            path, _("the member {name} is not part of the bundle format").format(name=repr(name))
+        )
     if info.file_size > (MAX_MANIFEST if name in (MANIFEST, CERTIFICATE, SIGNATURE) else MAX_MEMBER):
-        raise BundleRefused(path, f"the member {name!r} declares {info.file_size:,} bytes, more than allowed")
+        raise BundleRefused(
+            path,
+            _("the member {name} declares {size} bytes, more than allowed").format(
+                name=repr(name), size=f"{info.file_size:,}"
+            ),
+        )
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise BundleRefused(path, f"the member {name!r} uses an unsupported compression")
+        raise BundleRefused(
+            path, _("the member {name} uses an unsupported compression").format(name=repr(name))
+        )
     if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise BundleRefused(path, f"the member {name!r} expands more than {MAX_RATIO}× (a zip bomb?)")
+        raise BundleRefused(
+            path,
+            _("the member {name} expands more than {ratio}× (a zip bomb?)").format(
+                name=repr(name), ratio=MAX_RATIO
+            ),
+        )
 
 
 def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -150,7 +171,9 @@ def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) ->
     with archive.open(info) as stream:
         data = stream.read(info.file_size + 1)
     if len(data) != info.file_size:
-        raise BundleRefused(path, f"the member {info.filename!r} is not the size it declares")
+        raise BundleRefused(
+            path, _("the member {name} is not the size it declares").format(name=repr(info.filename))
+        )
     return data
 
 
@@ -164,23 +187,25 @@ def open_bundle(
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise ValidationError([f"{path} does not exist"]) from None
+        raise ValidationError([_("{path} does not exist").format(path=path)]) from None
     if size > MAX_BUNDLE:
-        raise BundleRefused(path, f"{size:,} bytes is more than a bundle may hold")
+        raise BundleRefused(path, _("{size} bytes is more than a bundle may hold").format(size=f"{size:,}"))
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BundleRefused(path, f"not a bundle or truncated ({exc})") from None
+        raise BundleRefused(path, _("not a bundle or truncated ({error})").format(error=exc)) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise BundleRefused(path, f"{len(infos):,} members is more than a bundle may hold")
+            raise BundleRefused(
+                path, _("{count} members is more than a bundle may hold").format(count=f"{len(infos):,}")
+            )
         seen: set[str] = set()
         for info in infos:
             _check_member_info(path, info, seen)
         for required in (MANIFEST, SIGNATURE, CERTIFICATE):
             if required not in seen:
-                raise BundleRefused(path, f"the member {required} is missing")
+                raise BundleRefused(path, _("the member {name} is missing").format(name=required))
         by_name = {info.filename: info for info in infos}
         try:
             manifest_bytes = _read_member(path, archive, by_name[MANIFEST])
@@ -188,45 +213,58 @@ def open_bundle(
             certificate = json.loads(_read_member(path, archive, by_name[CERTIFICATE]))
             manifest = json.loads(manifest_bytes)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise BundleRefused(path, f"damaged or truncated ({exc})") from None
+            raise BundleRefused(path, _("damaged or truncated ({error})").format(error=exc)) from None
         except (UnicodeDecodeError, json.JSONDecodeError, ValidationError):
-            raise BundleRefused(path, "the manifest, signature or certificate is not readable") from None
+            raise BundleRefused(path, _("the manifest, signature or certificate is not readable")) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BundleRefused(path, "not an Outpost bundle (no bundle manifest)")
+            raise BundleRefused(path, _("not an Outpost bundle (no bundle manifest)"))
         if manifest.get("version") != VERSION:
             raise BundleRefused(
                 path,
-                f"bundle format version {manifest.get('version')!r}; this Outpost reads "
-                f"version {VERSION} (install the newer Outpost)",
+                _(
+                    "bundle format version {found}; this Outpost reads version {version} "
+                    "(install the newer Outpost)"
+                ).format(found=repr(manifest.get("version")), version=VERSION),
             )
         if not isinstance(certificate, dict):
-            raise BundleRefused(path, "the sender's certificate is not readable")
+            raise BundleRefused(path, _("the sender's certificate is not readable"))
         sender_key = trusted_issuer(certificate)
         try:
             sender_key.verify(signature, manifest_bytes)
         except Exception:  # cryptography's InvalidSignature
             raise BundleRefused(
-                path, "the manifest's signature does not match the sender's certificate"
+                path, _("the manifest's signature does not match the sender's certificate")
             ) from None
         listed = manifest.get("members")
         if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
-            raise BundleRefused(path, "the manifest lists no members")
+            raise BundleRefused(path, _("the manifest lists no members"))
         expected = {str(item.get("name")): item for item in listed}
         present = seen - {MANIFEST, SIGNATURE, CERTIFICATE}
         if present - expected.keys():
             raise BundleRefused(
-                path, f"the member {sorted(present - expected.keys())[0]!r} is not in the manifest"
+                path,
+                _("the member {name} is not in the manifest").format(
+                    name=repr(sorted(present - expected.keys())[0])
+                ),
             )
         if expected.keys() - present:
-            raise BundleRefused(path, f"the member {sorted(expected.keys() - present)[0]!r} is missing")
+            raise BundleRefused(
+                path,
+                _("the member {name} is missing").format(name=repr(sorted(expected.keys() - present)[0])),
+            )
         sealed: dict[str, bytes] = {}
         for name, item in expected.items():
             try:
                 data = _read_member(path, archive, by_name[name])
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise BundleRefused(path, f"the member {name!r} is damaged ({exc})") from None
+                raise BundleRefused(
+                    path, _("the member {name} is damaged ({error})").format(name=repr(name), error=exc)
+                ) from None
             if len(data) != item.get("size") or _sha256(data) != item.get("sha256"):
-                raise BundleRefused(path, f"the member {name!r} does not match its hash in the manifest")
+                raise BundleRefused(
+                    path,
+                    _("the member {name} does not match its hash in the manifest").format(name=repr(name)),
+                )
             sealed[name] = data
     return OpenedBundle(path, manifest, certificate, sealed)
 
@@ -243,9 +281,13 @@ def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[d
         try:
             record = json.loads(line)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise BundleRefused(opened.path, f"record line {number} is not valid JSON") from None
+            raise BundleRefused(
+                opened.path, _("record line {number} is not valid JSON").format(number=number)
+            ) from None
         if not isinstance(record, dict):
-            raise BundleRefused(opened.path, f"record line {number} is not a JSON object")
+            raise BundleRefused(
+                opened.path, _("record line {number} is not a JSON object").format(number=number)
+            )
         records.append(record)
     return records
 
@@ -256,9 +298,11 @@ def _gunzip(opened: OpenedBundle, data: bytes) -> bytes:
     try:
         text = inflater.decompress(data, MAX_RECORDS_TEXT)
     except zlib.error:
-        raise BundleRefused(opened.path, f"{RECORDS} is not valid gzip data") from None
+        raise BundleRefused(opened.path, _("{name} is not valid gzip data").format(name=RECORDS)) from None
     if inflater.unconsumed_tail or not inflater.eof:
-        raise BundleRefused(opened.path, f"{RECORDS} is incomplete or expands beyond the limit")
+        raise BundleRefused(
+            opened.path, _("{name} is incomplete or expands beyond the limit").format(name=RECORDS)
+        )
     return text
 
 

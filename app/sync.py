@@ -309,7 +309,7 @@ def _issuer_check(session: Session, hq: m.Station) -> Any:
     def check(certificate: dict[str, Any]) -> Ed25519PublicKey:
         issuer = certificate.get("issuer") or {}
         if certificate.get("format") != enrol.CERTIFICATE_FORMAT or issuer.get("id") != hq.id:
-            raise ValidationError(["the sender's certificate was not issued by this HQ"])
+            raise ValidationError([_("the sender's certificate was not issued by this HQ")])
         try:
             hq_key.verify(
                 enrol.unb64(certificate.get("signature", ""), "the certificate's signature"),
@@ -317,24 +317,31 @@ def _issuer_check(session: Session, hq: m.Station) -> Any:
             )
         except InvalidSignature:
             raise ValidationError(
-                ["the sender's certificate was not issued by this HQ (bad signature)"]
+                [_("the sender's certificate was not issued by this HQ (bad signature)")]
             ) from None
         station_id = (certificate.get("station") or {}).get("id")
         station = session.get(m.Station, station_id) if isinstance(station_id, str) else None
         if station is None or station.kind != "post":
             raise ValidationError(
-                [f"station {(certificate.get('station') or {}).get('code')} is not enrolled here"]
+                [
+                    _("station {code} is not enrolled here").format(
+                        code=(certificate.get("station") or {}).get("code")
+                    )
+                ]
             )
         if station.revoked_at is not None:
             raise ValidationError(
                 [
-                    f"station {station.code} was revoked on {station.revoked_at:%d/%m/%Y}; "
-                    "its bundles are refused"
+                    _("station {code} was revoked on {date}; its bundles are refused").format(
+                        code=station.code, date=f"{station.revoked_at:%d/%m/%Y}"
+                    )
                 ]
             )
         key = enrol.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
         if key != station.signing_public_key:
-            raise ValidationError([f"the certificate of {station.code} is not the one HQ issued last"])
+            raise ValidationError(
+                [_("the certificate of {code} is not the one HQ issued last").format(code=station.code)]
+            )
         return keys.public_from_raw(key)
 
     return check
@@ -361,15 +368,18 @@ def _verify(ctx: Context, session: Session, hq: m.Station, identity: Any, path: 
     station = session.get(m.Station, sender_id)
     assert station is not None
     if manifest.get("kind") != KIND_CHANGES:
-        raise BundleRefused(path, f"a {manifest.get('kind')!r} bundle cannot be imported at HQ")
+        raise BundleRefused(
+            path, _("a {kind} bundle cannot be imported at HQ").format(kind=repr(manifest.get("kind")))
+        )
     if (manifest.get("recipient") or {}).get("station_id") != hq.id:
         raise BundleRefused(
             path,
-            f"the bundle is addressed to {(manifest.get('recipient') or {}).get('code')}, "
-            f"not to this HQ ({hq.code})",
+            _("the bundle is addressed to {code}, not to this HQ ({hq})").format(
+                code=(manifest.get("recipient") or {}).get("code"), hq=hq.code
+            ),
         )
     if (manifest.get("sender") or {}).get("station_id") != station.id:
-        raise BundleRefused(path, "the manifest names another sender than the certificate")
+        raise BundleRefused(path, _("the manifest names another sender than the certificate"))
     seq = manifest.get("seq") or {}
     part = manifest.get("part") or {}
     if (
@@ -379,13 +389,14 @@ def _verify(ctx: Context, session: Session, hq: m.Station, identity: Any, path: 
         )
         or seq["first"] > seq["last"] + 1
     ):
-        raise BundleRefused(path, "the manifest's sequence range or part number is not valid")
+        raise BundleRefused(path, _("the manifest's sequence range or part number is not valid"))
     earlier = session.get(m.ReceivedBundle, str(manifest.get("bundle_id")))
     if earlier is not None:
         raise BundleRefused(
             path,
-            f"this bundle was imported already on {earlier.received_at:%d/%m/%Y %H:%M} "
-            "(a replay changes nothing)",
+            _("this bundle was imported already on {when} (a replay changes nothing)").format(
+                when=f"{earlier.received_at:%d/%m/%Y %H:%M}"
+            ),
         )
     records = read_lines(opened, identity)
     files: dict[str, bytes] = {}
@@ -394,10 +405,12 @@ def _verify(ctx: Context, session: Session, hq: m.Station, identity: Any, path: 
             content = opened.decrypt(identity, name)
             sha256 = name[len(FILE_PREFIX) : -len(".age")]
             if hashlib.sha256(content).hexdigest() != sha256:
-                raise BundleRefused(path, f"the file {sha256[:12]}… does not match its name")
+                raise BundleRefused(
+                    path, _("the file {name}… does not match its name").format(name=sha256[:12])
+                )
             files[sha256] = content
     if len(records) != (manifest.get("counts") or {}).get("records"):
-        raise BundleRefused(path, "the number of records differs from the manifest's count")
+        raise BundleRefused(path, _("the number of records differs from the manifest's count"))
     return _Verified(opened, station, records, files)
 
 
@@ -487,7 +500,7 @@ def _import_changes(
             bundle_id = str(one.opened.manifest.get("bundle_id"))
             if bundle_id in seen_ids:
                 summary.rejected.append(
-                    {"file": path.name, "record": "", "reason": "the same bundle is given twice"}
+                    {"file": path.name, "record": "", "reason": _("the same bundle is given twice")}
                 )
                 continue
             seen_ids.add(bundle_id)
@@ -1079,10 +1092,10 @@ def _hq_identity_check(hq: m.Station) -> Any:
 
     def check(identity: dict[str, Any]) -> Ed25519PublicKey:
         if identity.get("format") != HQ_IDENTITY_FORMAT or identity.get("id") != hq.id:
-            raise ValidationError(["the bundle does not come from the HQ this post is enrolled with"])
+            raise ValidationError([_("the bundle does not come from the HQ this post is enrolled with")])
         key = enrol.unb64(identity.get("signing_public_key", ""), "HQ's key")
         if key != hq.signing_public_key:
-            raise ValidationError(["the bundle is signed with another key than this post's HQ's"])
+            raise ValidationError([_("the bundle is signed with another key than this post's HQ's")])
         public = keys.public_from_raw(key)
         enrol.verify(identity, public, "HQ identity")
         return public
@@ -1107,16 +1120,22 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                 manifest = opened.manifest
                 if manifest.get("kind") != KIND_RETURN:
                     raise BundleRefused(
-                        path, f"a {manifest.get('kind')!r} bundle cannot be imported at a post"
+                        path,
+                        _("a {kind} bundle cannot be imported at a post").format(
+                            kind=repr(manifest.get("kind"))
+                        ),
                     )
                 if (manifest.get("recipient") or {}).get("station_id") != ctx.station_id:
                     raise BundleRefused(
                         path,
-                        f"the bundle is addressed to {(manifest.get('recipient') or {}).get('code')}"
-                        f", not to this post ({ctx.station_code})",
+                        _("the bundle is addressed to {code}, not to this post ({post})").format(
+                            code=(manifest.get("recipient") or {}).get("code"), post=ctx.station_code
+                        ),
                     )
                 if session.get(m.ReceivedBundle, str(manifest.get("bundle_id"))) is not None:
-                    raise BundleRefused(path, "this bundle was imported already (a replay changes nothing)")
+                    raise BundleRefused(
+                        path, _("this bundle was imported already (a replay changes nothing)")
+                    )
                 records = read_lines(opened, identity)
                 for number, record in enumerate(records, start=1):
                     kind = record.get("type")

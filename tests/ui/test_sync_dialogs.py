@@ -87,7 +87,7 @@ def test_a_refused_file_is_explained_and_cannot_be_imported(
     dialog.passphrase.setText(PASSPHRASE)
     dialog.check_button.click()
     text = dialog.report.toPlainText()
-    assert "broken.outpost" in text and "not a bundle or truncated" in text
+    assert "broken.outpost: không phải gói dữ liệu hoặc tệp bị cắt cụt" in text, text
     assert not dialog.apply_button.isEnabled() and hq.ctx.cases.count(hq.admin) == 0
 
 
