@@ -604,6 +604,19 @@ def _import_changes(
 
 
 MAX_SEALED_INFORMANT = 64 * 1024
+TIP_FIELDS = frozenset(
+    {
+        "id",
+        "received_at",
+        "channel",
+        "content",
+        "case_id",
+        "informant_sealed",
+        "created_by",
+        "created_at",
+        "version",
+    }
+)
 AGE_HEADER = b"age-encryption.org/v1\n"
 
 
@@ -651,18 +664,8 @@ def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) 
     bad = [name for name, ok in problems if not ok]
     if bad:
         return f"{label}: {', '.join(bad)} not valid"
-    if set(tip) - {
-        "id",
-        "received_at",
-        "channel",
-        "content",
-        "case_id",
-        "informant_sealed",
-        "created_by",
-        "created_at",
-        "version",
-    }:
-        return f"{label}: unknown fields"
+    if set(tip) != TIP_FIELDS:
+        return f"{label}: {'unknown' if set(tip) - TIP_FIELDS else 'missing'} fields"
     return None
 
 
@@ -1203,7 +1206,7 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                             stations=record["stations"],
                             cases=record["cases"],
                             last_seen=date.fromisoformat(record["last_seen"])
-                            if record["last_seen"]
+                            if record.get("last_seen")
                             else None,
                             received_at=now,
                         )

@@ -651,6 +651,25 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
             assert audit.verify(session.connection()).ok
 
 
+def _written_reply(pair: Pair, reply: Path, record: dict[str, Any], bundle_id: str) -> Path:
+    """``reply`` rewritten by HQ with ``record`` as its only record."""
+    with zipfile.ZipFile(reply) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        certificate = json.loads(archive.read(bundle.CERTIFICATE))
+    manifest.pop("members")
+    manifest.update(bundle_id=bundle_id, counts={"records": 1, "files": 0})
+    path = pair.tmp / f"reply-{bundle_id[:8]}.outpost"
+    write_bundle(
+        path,
+        manifest,
+        [Member(RECORDS, json.dumps(record).encode() + b"\n")],
+        certificate,
+        keys.load_signing_key(pair.hq.data_dir, PASSPHRASE),
+        str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public()),
+    )
+    return path
+
+
 def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -> None:
     from app.sync import make_reply
 
@@ -663,6 +682,10 @@ def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -
         manifest = json.loads(archive.read(MANIFEST))
         certificate = json.loads(archive.read(bundle.CERTIFICATE))
     manifest.pop("members")
+    watched = {"type": "watch", "kind": "person", "key": "1", "label": "x", "stations": 1, "cases": 1}
+    leaner = _written_reply(pair, reply, watched, "d0000000-0000-4000-8000-000000000001")
+    summary = _post_import(pair, [leaner])
+    assert summary.rejected == [] and summary.watch_entries == 1  # last_seen may be left out
     before = _snapshot(pair.post.data_dir)
     for number, record in enumerate([
         {"type": "watch", "kind": "person", "key": "", "label": "x", "stations": 1, "cases": 1},
@@ -772,6 +795,7 @@ def test_a_tip_with_an_unsealed_informant_or_a_foreign_case_is_refused_without_q
         ({**records[0], "tip": {**tip, "informant_sealed": plain}}, "informant_sealed not valid"),
         ({**records[0], "tip": {**tip, "informant": INFORMANT}}, "unknown fields"),
         ({**records[0], "tip": {**tip, "case_id": "no-such-case"}}, "HQ does not have"),
+        ({**records[0], "tip": {k: v for k, v in tip.items() if k != "case_id"}}, "missing fields"),
         ({**records[0], "origin": "someone-else"}, "another station"),
     ]
     for number, (record, reason) in enumerate(attempts):
