@@ -11,13 +11,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit, enrol, keys
@@ -53,6 +53,14 @@ MIN_PART_SIZE = 64 * 1024
 AGE_OVERHEAD = 512  # per encrypted member, a generous bound on age's header and framing
 ZIP_OVERHEAD = 256  # per zip member (local header, central directory entry)
 CASE_STATUSES = frozenset({"draft", "submitted", "approved", "closed", "voided"})
+WORKFLOW_TEXT_LIMIT = {
+    "remark": 20_000,
+    "void_reason": 20_000,
+    "created_by": 64,
+    "updated_by": 64,
+    "submitted_by": 64,
+    "approved_by": 64,
+}
 
 
 # ----- export (post) ------------------------------------------------------------------------------
@@ -149,7 +157,16 @@ def export_changes(
             ).scalar()
             or 0
         )
-        order = sorted(latest, key=lambda key: latest[key])
+        # A tip travels with (or after) the latest change of the case it refers to, so that every part
+        # holding a tip also holds its case or follows one that does.
+        tip_cases = dict(
+            session.execute(select(m.Tip.id, m.Tip.case_id).where(m.Tip.origin == ctx.station_id)).all()
+        )
+        position = {
+            key: max(seq, latest.get(("case", tip_cases.get(key[1]) or ""), 0)) if key[0] == "tip" else seq
+            for key, seq in latest.items()
+        }
+        order = sorted(latest, key=lambda key: (position[key], key[0] == "tip"))
         parts: list[_Part] = [_Part()]
         attachments = 0
         for start in range(0, len(order), 500):
@@ -182,7 +199,7 @@ def export_changes(
                 if entity == "tip":
                     record = {
                         "type": "tip",
-                        "seq": latest[key],
+                        "seq": position[key],
                         "origin": ctx.station_id,
                         "tip": tip_document(tips[entity_id]),
                     }
@@ -211,7 +228,7 @@ def export_changes(
                         part.files[sha256] = path
                         attachments += 1
                 part.size += size
-                part.last_seq = latest[key]
+                part.last_seq = position[key]
     signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)  # a wrong passphrase stops here
     if not order:
         return ExportResult((), 0, 0, acknowledged + 1, last_seq)
@@ -434,8 +451,13 @@ def _check_record(
         return f"record {number}: the case has no id or number", None
     if document.get("station") != station.code:
         return f"{label} names another station than {station.code}", None
-    if not isinstance(document.get("version"), int) or document["version"] < 1:
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**31:
         return f"{label} has no valid version", None
+    for name in ("remark", "void_reason", "created_by", "updated_by", "submitted_by", "approved_by"):
+        value = document.get(name)
+        if value is not None and not (isinstance(value, str) and len(value) <= WORKFLOW_TEXT_LIMIT[name]):
+            return f"{label}: {name} is not valid", None
     if document.get("status") not in CASE_STATUSES:
         return f"{label} has an unknown status", None
     try:
@@ -604,6 +626,7 @@ def _import_changes(
 
 
 MAX_SEALED_INFORMANT = 64 * 1024
+EARLIEST_YEAR, LATEST_YEAR = 1990, 9998  # of a tip's times
 TIP_FIELDS = frozenset(
     {
         "id",
@@ -625,9 +648,11 @@ def _utc_instant(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None or not EARLIEST_YEAR <= moment.astimezone(UTC).year <= LATEST_YEAR:
+            return None
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment
 
 
 def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) -> str | None:
@@ -696,7 +721,7 @@ def _tips_to_apply(
             select(m.Tip.id, m.Tip.origin, m.Tip.version).where(m.Tip.id.in_(list(newest_tips)))
         )
     }
-    linked = {t["case_id"] for t, _ in newest_tips.values() if t["case_id"]}
+    linked = {t["case_id"] for t, _ in newest_tips.values() if t["case_id"] is not None}
     case_origins = dict(
         session.execute(select(m.Case.id, m.Case.origin).where(m.Case.id.in_(list(linked)))).all()
     )
@@ -707,7 +732,7 @@ def _tips_to_apply(
         reason = None
         if origin is not None and origin != station.id:
             reason = f"tip {tip['id']} belongs to another station"
-        elif tip["case_id"] and case_origins.get(tip["case_id"]) != station.id:
+        elif tip["case_id"] is not None and case_origins.get(tip["case_id"]) != station.id:
             reason = f"tip {tip['id']} refers to a case of {station.code} that HQ does not have"
         if reason:
             entry = {"file": "", "record": tip["id"], "reason": reason}
@@ -790,8 +815,9 @@ def _number_parts(number: str, occurred_at: datetime) -> tuple[int, int]:
     """The year and sequence of a case number CODE/YEAR/SEQUENCE (the occurrence year and 0 when the
     number is not in that form)."""
     pieces = number.split("/")
-    year = int(pieces[1]) if len(pieces) == 3 and pieces[1].isdigit() else occurred_at.year
-    seq = int(pieces[2]) if len(pieces) == 3 and pieces[2].isdigit() else 0
+    digits = len(pieces) == 3 and all(p.isascii() and p.isdigit() for p in pieces[1:])
+    year = int(pieces[1]) if digits else occurred_at.year
+    seq = int(pieces[2]) if digits else 0
     return year, seq
 
 
@@ -955,7 +981,8 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     if ctx.kind != "hq":
         raise RegisterError("only HQ writes return bundles")
     signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)
-    with ctx.sessions.writes.begin() as session:
+    reported: list[int] = []  # refusals told in this reply: marked once the file is written
+    with ctx.sessions.reads() as session:
         hq = session.get(m.Station, ctx.station_id)
         station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
         assert hq is not None
@@ -994,7 +1021,7 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
                     "at": utc_text(rejection.at),
                 }
             )
-            rejection.reported = True  # told once; HQ's import summary showed it when it happened
+            reported.append(rejection.id)
         for item in session.execute(
             select(m.ReferenceItem).order_by(m.ReferenceItem.kind, m.ReferenceItem.code)
         ).scalars():
@@ -1035,11 +1062,17 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}.outpost"
     write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
+    if reported:  # each refusal is told once, in a reply that was really written
+        with ctx.sessions.writes.begin() as session:
+            session.execute(
+                update(m.SyncRejection).where(m.SyncRejection.id.in_(reported)).values(reported=True)
+            )
     return path
 
 
 WATCH_MIN_STATIONS = 2  # seen by at least this many posts …
 WATCH_MIN_CASES = 3  # … or in at least this many cases
+WATCH_KEY_MAX, WATCH_LABEL_MAX = 80, 200
 
 
 def watch_list(session: Session) -> list[dict[str, Any]]:
@@ -1058,7 +1091,12 @@ def watch_list(session: Session) -> list[dict[str, Any]]:
     people = (
         select(m.Party.id_normalized, func.max(m.Party.full_name), *counted)
         .join(m.Case, m.Case.id == m.Party.case_id)
-        .where(m.Party.id_normalized.is_not(None), m.Party.id_normalized != "", m.Case.status != "voided")
+        .where(
+            m.Party.id_normalized.is_not(None),
+            m.Party.id_normalized != "",
+            func.length(m.Party.id_normalized) <= WATCH_KEY_MAX,
+            m.Case.status != "voided",
+        )
         .group_by(m.Party.id_normalized)
         .having(repeated)
         .order_by(m.Party.id_normalized)
@@ -1069,7 +1107,11 @@ def watch_list(session: Session) -> list[dict[str, Any]]:
     vehicles = (
         select(is_ship, m.Vehicle.plate_normalized, func.max(m.Vehicle.plate), *counted)
         .join(m.Case, m.Case.id == m.Vehicle.case_id)
-        .where(m.Vehicle.plate_normalized != "", m.Case.status != "voided")
+        .where(
+            m.Vehicle.plate_normalized != "",
+            func.length(m.Vehicle.plate_normalized) <= WATCH_KEY_MAX,
+            m.Case.status != "voided",
+        )
         .group_by(is_ship, m.Vehicle.plate_normalized)
         .having(repeated)
         .order_by(m.Vehicle.plate_normalized)
@@ -1083,7 +1125,7 @@ def _watch_entry(kind: str, key: Any, label: str, stations: int, cases: int, las
     return {
         "kind": kind,
         "key": key,
-        "label": label,
+        "label": label[:WATCH_LABEL_MAX],
         "stations": int(stations),
         "cases": int(cases),
         "last_seen": last.astimezone(VIETNAM).date().isoformat() if isinstance(last, datetime) else None,
@@ -1191,12 +1233,16 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             session.rollback()
             return summary
         now = ctx.clock()
+        newest = _meta(session, "return_created_at") or ""
         for path, manifest, records in receipts:
-            session.execute(delete(m.WatchEntry))  # each return bundle carries HQ's whole watch list
+            current = str(manifest.get("created_at") or "") >= newest  # not older than one applied before
+            if current:
+                newest = str(manifest.get("created_at") or "")
+                session.execute(delete(m.WatchEntry))  # each return bundle carries HQ's whole watch list
             for record in records:
                 kind = record["type"]
-                if kind in ("receipt", "rejection"):
-                    pass  # in the summary above
+                if kind in ("receipt", "rejection") or (kind in ("watch", "reference") and not current):
+                    pass  # in the summary above; an older bundle's lists are outdated
                 elif kind == "watch":
                     session.merge(
                         m.WatchEntry(
@@ -1252,6 +1298,7 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             )
             summary.applied.append(path.name)
         session.merge(m.Meta(key="acked_seq", value=str(acknowledged)))
+        session.merge(m.Meta(key="return_created_at", value=newest))
         summary.acknowledged_seq = acknowledged
         for sent in session.execute(select(m.SentFile).where(m.SentFile.last_seq <= acknowledged)).scalars():
             sent.acknowledged = True
@@ -1285,7 +1332,7 @@ def _check_reference_updates(
         raise BundleRefused(
             path, f"HQ's reference data update cannot be used: {exc.args[0]!r} is missing"
         ) from None
-    except (TypeError, ValueError, ArithmeticError) as exc:
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise BundleRefused(path, f"HQ's reference data update cannot be used: {exc}") from None
 
 
@@ -1306,7 +1353,10 @@ def _check_watch(record: dict[str, Any]) -> str | None:
         record.get("kind") not in ("person", "vehicle", "vessel")
         or not _text_field(record, "key", 80)
         or not _text_field(record, "label", 200)
-        or not all(isinstance(record.get(k), int) and record[k] >= 0 for k in ("stations", "cases"))
+        or not all(
+            isinstance(record.get(k), int) and not isinstance(record[k], bool) and 0 <= record[k] < 2**31
+            for k in ("stations", "cases")
+        )
         or not (last_seen is None or (isinstance(last_seen, str) and _is_iso_date(last_seen)))
     ):
         return "a watch-list entry that is not well formed"
@@ -1327,6 +1377,7 @@ def _check_reference(record: dict[str, Any]) -> str | None:
         or not _text_field(record, "code", 40)
         or not isinstance(record.get("payload"), dict)
         or record["payload"].get("code") != record["code"]
+        or not all(isinstance(record["payload"].get(k, ""), str) for k in ("vi", "en", "ten"))
     ):
         return "a reference data update that is not well formed"
     return None

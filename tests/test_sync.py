@@ -711,12 +711,16 @@ def test_reference_updates_with_bad_input_are_refused_with_a_reason(pair: Pair) 
     from app.errors import AppError
     from app.sync import set_reference_items
 
+    durian = {"code": "durian", "vi": "Sầu riêng", "en": "Durian", "base_unit": "kg", "units": []}
+    numbered = {"code": "x", "vi": 5, "en": "X"}
     cases = [
         ("not json", "not a readable JSON file"),
         (json.dumps({"kind": "detection_methods", "items": []}), "at least one item"),
         (json.dumps({"kind": "planets", "items": [{"code": "x", "vi": "x", "en": "x"}]}), "kind 'planets'"),
         (json.dumps({"kind": "detection_methods", "items": [{"vi": "x"}]}), "needs its code"),
         (json.dumps({"kind": "commodities", "items": [{"code": "durian"}]}), "'units' is missing"),
+        (json.dumps({"kind": "commodities", "items": [durian]}), "cannot be used"),
+        (json.dumps({"kind": "detection_methods", "items": [numbered]}), "not well formed"),
     ]
     for number, (text, reason) in enumerate(cases):
         path = pair.tmp / f"ref-{number}.json"
@@ -805,3 +809,69 @@ def test_a_tip_with_an_unsealed_informant_or_a_foreign_case_is_refused_without_q
         assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
         assert INFORMANT not in json.dumps(summary.as_json(), ensure_ascii=False)
         assert _snapshot(pair.hq.data_dir) == before
+
+
+def test_review_findings_are_refused_cleanly(pair: Pair) -> None:
+    """Inputs found by review that crashed the import or were stored unreadable: each is refused."""
+    from app.tips import TipService
+
+    TipService(pair.post.ctx).add(
+        pair.post.chief, received_at=datetime(2026, 11, 20, 21, 0, tzinfo=ICT), channel="phone",
+        content="Ghe chở thuốc lá",
+    )
+    good = _export(pair, "out")[0]
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    tip = records[0]["tip"]
+    for number, (change, reason) in enumerate([
+        ({"case_id": ""}, "HQ does not have"),
+        ({"received_at": "0999-01-01T00:00:00+00:00"}, "received_at"),
+        ({"created_at": "0001-01-01T00:00:00+05:00"}, "created_at"),
+    ]):
+        path = _resigned(pair, good, pair.tmp / f"review-{number}.outpost", records=[
+            {**records[0], "tip": {**tip, **change}}])
+        summary = _import(pair, [path])
+        assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
+
+
+def test_a_refusal_is_kept_for_the_next_reply_when_writing_one_fails(pair: Pair) -> None:
+    from app.errors import AppError
+    from app.sync import make_reply
+
+    _cases(pair, 1, photos=False)
+    good = _export(pair, "one")[0]
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    bad = [{**records[0], "document": {**records[0]["document"], "occurred_at": "yesterday"}}]
+    assert _import(pair, [_resigned(pair, good, pair.tmp / "bad.outpost", records=bad)]).rejected
+    blocked = pair.tmp / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises((AppError, OSError)):
+        make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", blocked)
+    back = _post_import(pair, [_reply(pair)])
+    assert len(back.refused_at_hq) == 1
+
+
+def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) -> None:
+    from app.sync import make_reply
+
+    _cases(pair, 3, photos=False)
+    _import(pair, _export(pair, "one"))
+    pair.hq.ctx.clock = lambda: datetime(2026, 11, 21, 8, 0, tzinfo=ICT)
+    older = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "old")
+    case = sample_case()
+    from dataclasses import replace as changed
+
+    from app.domain import VehicleInput
+
+    for _ in range(3):  # a second vehicle seen three times
+        car = changed(case, vehicles=(VehicleInput("car", "51A-123.45"),))
+        pair.post.ctx.cases.create(pair.post.officer, car)
+    _import(pair, _export(pair, "two"))
+    pair.hq.ctx.clock = lambda: datetime(2026, 11, 22, 8, 0, tzinfo=ICT)
+    newer = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "new")
+    assert _post_import(pair, [newer]).watch_entries == 3
+    _post_import(pair, [older])
+    conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
+    assert conn.execute("SELECT count(*) FROM watch_entries").fetchone() == (3,)
+    conn.close()
