@@ -512,7 +512,8 @@ def cmd_reference_set(args: argparse.Namespace) -> int:
     _out(
         args,
         {"stored": count},
-        f"Stored {count} reference entries; posts receive them in their next return bundle.",
+        f"Stored {count} reference {'entry' if count == 1 else 'entries'}; "
+        "posts receive them in their next return bundle.",
     )
     return 0
 

@@ -372,7 +372,7 @@ class _Verified:
     files: dict[str, bytes]
 
 
-def _verify(ctx: Context, session: Session, hq: m.Station, identity: Any, path: Path) -> _Verified:
+def _verify(session: Session, hq: m.Station, identity: Any, path: Path) -> _Verified:
     """Everything about one bundle file that must hold before anything is applied."""
     try:
         opened = open_bundle(path, _issuer_check(session, hq))
@@ -515,7 +515,7 @@ def _import_changes(
         seen_ids: set[str] = set()
         for path in paths:
             try:
-                one = _verify(ctx, session, hq, identity, path)
+                one = _verify(session, hq, identity, path)
             except BundleRefused as exc:
                 summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
                 continue
@@ -1206,7 +1206,7 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                             raise BundleRefused(path, f"record {number}: {problem}")
                     else:
                         raise BundleRefused(path, f"record {number}: unknown record type {kind!r}")
-                _check_reference_updates(ctx, session, path, records)
+                _check_reference_updates(session, path, records)
                 receipts.append((path, manifest, records))
             except ValidationError as exc:
                 summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
@@ -1315,9 +1315,7 @@ def _reference_overrides(session: Session) -> dict[str, list[dict[str, Any]]]:
     return overrides
 
 
-def _check_reference_updates(
-    ctx: Context, session: Session, path: Path, records: list[dict[str, Any]]
-) -> None:
+def _check_reference_updates(session: Session, path: Path, records: list[dict[str, Any]]) -> None:
     """Reference data from HQ must load together with what the post has, or the bundle is refused."""
     incoming = [r for r in records if r.get("type") == "reference"]
     if not incoming:
@@ -1410,11 +1408,14 @@ def set_reference_items(ctx: Context, actor: Actor, path: Path) -> int:
         )
         if problem:
             raise ValidationError(
-                [f"{path.name}: item {number}: {problem} (kind {kind!r}, each item needs its code)"]
+                [
+                    f"{path.name}: item {number}: {problem} (kind {kind!r}: one of "
+                    f"{', '.join((*CODE_LISTS, 'commodities', 'communes'))}; each item needs its code, "
+                    "and its names as text)"
+                ]
             )
     with ctx.sessions.writes.begin() as session:
         _check_reference_updates(
-            ctx,
             session,
             path,
             [{"type": "reference", "kind": kind, "code": i["code"], "payload": i} for i in items],
