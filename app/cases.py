@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, func, literal, literal_column, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, text, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit
@@ -523,55 +523,117 @@ class CaseService:
         """One page in ``sort`` order; for the next, pass the last row's sort value and id as ``after``
         (``CaseRow.sort_value(sort)``): keyset paging stays as fast on the last page as on the first."""
         require(actor, "case.read")
-        column = _SORT_COLUMNS[sort.key]
         with self.ctx.sessions.reads() as session:
             found = _Conditions.of(session, case_filter)
             if found is None:
                 return []
-            conditions = found.for_page(session)
-            if after is not None:
-                key = tuple_(column, m.Case.id)
-                bound = tuple_(literal(after[0], column.type), literal(after[1], m.Case.id.type))
-                conditions.append(key < bound if sort.descending else key > bound)
-            order = (column.desc(), m.Case.id.desc()) if sort.descending else (column, m.Case.id)
-            commodities = (
-                select(func.group_concat(m.GoodsLine.commodity.distinct()))
-                .where(m.GoodsLine.case_id == m.Case.id)
-                .scalar_subquery()
-            )
-            stmt = (
-                select(
-                    m.Case.id,
-                    m.Case.number,
-                    m.Case.status,
-                    m.Case.occurred_at,
-                    m.Case.utc_offset_min,
-                    m.Case.place,
-                    m.Case.violation_group,
-                    commodities,
-                    m.Case.ownerless,
-                    m.Case.lead_force,
-                    m.Case.version,
-                )
-                .where(*conditions)
-                .order_by(*order)
-                .limit(limit)
-            )
-            return [
-                CaseRow(
-                    id=r[0],
-                    number=r[1],
-                    status=r[2],
-                    occurred_at=r[3].astimezone(_tz(r[4])),
-                    place=r[5],
-                    violation_group=r[6],
-                    commodities=", ".join(sorted(set((r[7] or "").split(",")) - {""})),
-                    ownerless=bool(r[8]),
-                    lead_force=r[9],
-                    version=r[10],
-                )
-                for r in session.execute(stmt)
-            ]
+            if found.by_time_window(session, sort):
+                page = _windowed_page(session, found, sort, limit, after)
+                if page is not None:
+                    return page
+            return _page(session, found.for_page(session), sort, limit, after)
+
+
+def _keyset(sort: CaseSort, after: tuple[Any, str] | None) -> list[Any]:
+    if after is None:
+        return []
+    column = _SORT_COLUMNS[sort.key]
+    key = tuple_(column, m.Case.id)
+    bound = tuple_(literal(after[0], column.type), literal(after[1], m.Case.id.type))
+    return [key < bound if sort.descending else key > bound]
+
+
+def _order(sort: CaseSort) -> tuple[Any, Any]:
+    column = _SORT_COLUMNS[sort.key]
+    return (column.desc(), m.Case.id.desc()) if sort.descending else (column, m.Case.id)
+
+
+def _page(
+    session: Session, conditions: list[Any], sort: CaseSort, limit: int, after: tuple[Any, str] | None
+) -> list[CaseRow]:
+    commodities = (
+        select(func.group_concat(m.GoodsLine.commodity.distinct()))
+        .where(m.GoodsLine.case_id == m.Case.id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            m.Case.id,
+            m.Case.number,
+            m.Case.status,
+            m.Case.occurred_at,
+            m.Case.utc_offset_min,
+            m.Case.place,
+            m.Case.violation_group,
+            commodities,
+            m.Case.ownerless,
+            m.Case.lead_force,
+            m.Case.version,
+        )
+        .where(*conditions, *_keyset(sort, after))
+        .order_by(*_order(sort))
+        .limit(limit)
+    )
+    return [
+        CaseRow(
+            id=r[0],
+            number=r[1],
+            status=r[2],
+            occurred_at=r[3].astimezone(_tz(r[4])),
+            place=r[5],
+            violation_group=r[6],
+            commodities=", ".join(sorted(set((r[7] or "").split(",")) - {""})),
+            ownerless=bool(r[8]),
+            lead_force=r[9],
+            version=r[10],
+        )
+        for r in session.execute(stmt)
+    ]
+
+
+# A search that matches many cases, listed by time, is answered window by window: the next
+# WINDOW cases in list order are read from the time index, and only the index entries whose rowids
+# lie in that window's rowid range are matched (cases are mostly entered in time order, so the range
+# is narrow). Each round that leaves the page short takes a window four times as large; past
+# WINDOW_LIMIT the whole match list is read instead.
+WINDOW = 2000
+WINDOW_LIMIT = 2000 * 4**3
+
+
+def _windowed_page(
+    session: Session, found: _Conditions, sort: CaseSort, limit: int, after: tuple[Any, str] | None
+) -> list[CaseRow] | None:
+    """The page of a many-match search in time order, or None when the windows grew too large.
+
+    Exact whatever the rowids: every case strictly newer (older, ascending) than a window's last
+    case is inside the window, so it is matched if it matches; the window's edge itself is left to
+    the next, larger window unless the window reached the end of the list."""
+    assert found.expression is not None
+    window = WINDOW
+    rowid: ColumnElement[int] = literal_column("cases.rowid")
+    while window <= WINDOW_LIMIT:
+        cases = (
+            select(rowid.label("r"), m.Case.occurred_at.label("t"))
+            .where(*_keyset(sort, after))
+            .order_by(*_order(sort))
+            .limit(window)
+            .subquery()
+        )
+        edge = func.min(cases.c.t) if sort.descending else func.max(cases.c.t)
+        low, high, last, seen = session.execute(
+            select(func.min(cases.c.r), func.max(cases.c.r), edge, func.count())
+        ).one()
+        if not seen:
+            return []
+        conditions = [search.matching_rowids(found.expression, low, high)]
+        complete = seen < window
+        if not complete:
+            conditions.append(m.Case.occurred_at > last if sort.descending else m.Case.occurred_at < last)
+        page = _page(session, conditions, sort, limit, after)
+        if len(page) >= limit or complete:
+            return page
+        window *= 4
+    return None
 
 
 # A filter that keeps fewer cases than this is read through its own index and sorted; one that
@@ -585,6 +647,7 @@ class _Conditions:
 
     filter: CaseFilter
     search: Any  # the search condition, or None
+    expression: str | None = None  # the full-text query behind it
 
     @classmethod
     def of(cls, session: Session, case_filter: CaseFilter) -> _Conditions | None:
@@ -595,6 +658,7 @@ class _Conditions:
             if expression is None:
                 return None
             search_condition = search.matching(session.connection(), expression)
+            return cls(case_filter, search_condition, expression)
         return cls(case_filter, search_condition)
 
     def _plain(self) -> list[Any]:
@@ -617,6 +681,18 @@ class _Conditions:
         if f.campaign_id:
             conditions.append(m.Case.campaign_id == f.campaign_id)
         return conditions
+
+    def by_time_window(self, session: Session, sort: CaseSort) -> bool:
+        """Whether a page is best read window by window: a search alone, with many matches, listed by
+        time. (With other conditions too, their own indexes or the sort index read it faster.)"""
+        return (
+            self.search is not None
+            and not search.is_short_list(self.search)
+            and not self._plain()
+            and not self.filter.commodity
+            and sort.key == "occurred_at"
+            and session.get_bind().dialect.name == "sqlite"
+        )
 
     def selective(self) -> list[Any]:
         """Conditions that let the planner start from the filter's own indexes (few matches)."""

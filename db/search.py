@@ -73,3 +73,12 @@ def matching(conn: Connection, expression: str) -> ColumnElement[bool] | TextCla
     return text(
         "+cases.rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :search_q)"
     ).bindparams(search_q=expression)
+
+
+def matching_rowids(expression: str, low: int, high: int) -> TextClause:
+    """A condition on ``cases`` for the rows between rowids ``low`` and ``high`` whose index entry
+    matches ``expression``: the full-text query only reads that stretch of its lists."""
+    return text(
+        "cases.rowid IN (SELECT rowid FROM case_search WHERE case_search MATCH :window_q "
+        "AND rowid BETWEEN :window_low AND :window_high)"
+    ).bindparams(window_q=expression, window_low=low, window_high=high)

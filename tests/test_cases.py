@@ -274,6 +274,48 @@ def test_search_pages_are_newest_first_whichever_plan_is_used(
     assert post.ctx.cases.list(post.officer, CaseFilter(query="thuoc la hero", statuses=("submitted",))) == []
 
 
+@pytest.mark.parametrize("largest", [4 * 4**4, 4])  # 4: the windows give up and the matches are read
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_many_match_search_is_read_window_by_window_exactly(
+    post: Post, largest: int, descending: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved out of time order, several cases at the same minute, one in three not matching: paging
+    through small windows shows exactly the matches in (time, id) order."""
+    import random
+
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
+    monkeypatch.setattr(case_service, "WINDOW", 4)
+    monkeypatch.setattr(case_service, "WINDOW_LIMIT", largest)
+    used: list[bool] = []
+    windowed = case_service._windowed_page
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        page = windowed(*args, **kwargs)
+        used.append(page is not None)
+        return page
+
+    monkeypatch.setattr(case_service, "_windowed_page", spy)
+    fuel = (GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),)
+    minutes = list(range(45))
+    random.Random(7).shuffle(minutes)
+    items = [
+        sample_case(occurred_at=datetime(2026, 4, 1, 2, minute // 3, tzinfo=ICT))
+        if minute % 3
+        else sample_case(occurred_at=datetime(2026, 4, 1, 2, minute // 3, tzinfo=ICT), goods=fuel,
+                         summary="", parties=(), vehicles=())
+        for minute in minutes
+    ]
+    made = post.ctx.cases.create_many(post.officer, items)
+    hero = {result.id for result, minute in zip(made, minutes, strict=True) if minute % 3}
+    sort = CaseSort("occurred_at", descending)
+    everything = post.ctx.cases.list(post.officer, sort=sort, limit=100)  # no search: another plan
+    expected = [r.id for r in everything if r.id in hero]
+    assert len(expected) == 30
+    assert _walk(post, CaseFilter(query="hero"), sort, limit=2) == expected
+    # Large windows answer every page; with a window limit of 4 some pages read all the matches.
+    assert all(used) if largest > 4 else False in used
+
+
 def _walk(post: Post, case_filter: CaseFilter, sort: CaseSort, limit: int = 2) -> list[str]:
     """Every case the list shows, page by page through the keyset."""
     seen: list[str] = []
