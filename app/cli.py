@@ -518,6 +518,123 @@ def cmd_reference_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_form(args: argparse.Namespace) -> int:
+    from app.forms import print_form
+    from app.printing import save
+
+    ctx, actor = _session(args)
+    printed = print_form(ctx, actor, args.code, args.number)
+    out = Path(args.pdf) if args.pdf else Path(printed.filename)
+    save(out, printed.pdf)
+    _out(
+        args,
+        {
+            "form": printed.code,
+            "case": printed.case_number,
+            "pdf": str(out),
+            "pages": printed.pages,
+            "code": printed.payload,
+        },
+        f"{printed.code} for {printed.case_number}: {out} "
+        f"({printed.pages} page{'s' if printed.pages > 1 else ''})",
+    )
+    return 0
+
+
+def cmd_verify_print(args: argparse.Namespace) -> int:
+    from app.forms import verify_print
+
+    ctx, actor = _session(args)
+    check = verify_print(ctx, actor, args.code)
+    words = {
+        "current": f"genuine: {check.number} as the register holds it now (version {check.current_version})",
+        "earlier": f"genuine but out of date: printed from version {check.printed_version} of "
+        f"{check.number}, "
+        f"which the audit chain confirms; the case has changed since (now version {check.current_version})",
+        "mismatch": f"does not match: no version of {check.number} had this content (version "
+        f"{check.printed_version} claimed; the register holds version {check.current_version})",
+    }
+    _out(
+        args,
+        {
+            "status": check.status,
+            "case": check.number,
+            "case_id": check.case_id,
+            "printed_version": check.printed_version,
+            "current_version": check.current_version,
+        },
+        words[check.status],
+    )
+    return 9 if check.status == "mismatch" else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app import periods
+    from app.printing import save
+    from app.report_pdf import report_pdf
+    from app.report_xlsx import report_xlsx
+    from app.reports import Scope, agency_lines, as_json, build_report, parse_period
+
+    ctx, actor = _session(args)
+    scope = Scope(station_code=args.station, campaign_id=args.campaign)
+    mode = periods.CALENDAR if args.calendar else None
+    kind = args.kind
+    period_kind = kind
+    if kind == "rewards":
+        period_kind = _period_kind(args.period)
+    period = parse_period(ctx, period_kind, args.period, scope, mode=mode)
+    report = build_report(ctx, actor, kind, period, scope, mode=mode)
+    data = as_json(report)
+    written = []
+    if args.pdf:
+        pdf, _pages = report_pdf(report, agency_lines(ctx, actor), ctx.settings.place_name)
+        save(Path(args.pdf), pdf)
+        written.append(args.pdf)
+    if args.xlsx:
+        save(Path(args.xlsx), report_xlsx(report))
+        written.append(args.xlsx)
+    if kind == "rewards":
+        lines = [
+            f"{r['station']}  {r['case'] or 'month ' + r['month']}: {r['amount']} {r['unit']} "
+            f"(threshold {r['threshold']}) — {r['text']}"
+            for r in data["reward_candidates"]
+        ]
+        _out(
+            args,
+            data["reward_candidates"],
+            "\n".join(lines) or f"No reward candidates in {data['period']['label']}.",
+        )
+        return 0
+    if args.json or not written:
+        total = data["total"]
+        _out(
+            args,
+            data,
+            f"{data['title']} — {data['period']['label']}: {total['cases']} cases, "
+            f"{total['collections']} đồng collected, {len(data['reward_candidates'])} reward candidates",
+        )
+    else:
+        print("\n".join(f"wrote {path}" for path in written))
+    return 0
+
+
+def _period_kind(text: str | None) -> str:
+    """Which kind of period a reward query names: 2026-W47, 2026-11, 2026-Q4, 2026 or a range."""
+    import re
+
+    value = (text or "").strip()
+    for kind, pattern in (
+        ("weekly", r"^\d{4}-W\d{1,2}$"),
+        ("monthly", r"^\d{4}-\d{1,2}$"),
+        ("quarterly", r"^\d{4}-Q[1-4]$"),
+        ("annual", r"^\d{4}$"),
+        ("custom", r"\.\."),
+    ):
+        if re.search(pattern, value, re.IGNORECASE):
+            return kind
+    return "weekly"
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from app.selftest import run_self_test
     from ui.selftest import check_qt
@@ -697,6 +814,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="JSON file of reference entries")
     p.set_defaults(func=cmd_reference_set)
 
+    p = sub.add_parser("form", help="print a legal form of a case as PDF", parents=[common])
+    p.add_argument("code", metavar="CODE", help="MBB01, MBB02, MBB15, MBB28 or MQĐ14 (MQD14)")
+    p.add_argument("number", metavar="NUMBER", help="the case number (or id)")
+    p.add_argument("--pdf", metavar="OUT", help="PDF file to write (default: CODE_NUMBER.pdf here)")
+    p.set_defaults(func=cmd_form)
+    p = sub.add_parser(
+        "verify-print", help="check a printed form's QR code text against the register", parents=[common]
+    )
+    p.add_argument("code", metavar="TEXT", help="the text of the QR code (OUTPOST-PRINT:1:…)")
+    p.set_defaults(func=cmd_verify_print)
+    p = sub.add_parser(
+        "report", help="the 389 summary report (PDF, Excel, JSON) or reward candidates", parents=[common]
+    )
+    p.add_argument(
+        "kind",
+        metavar="KIND",
+        choices=(
+            "weekly",
+            "monthly",
+            "quarterly",
+            "half",
+            "nine-months",
+            "annual",
+            "campaign",
+            "custom",
+            "rewards",
+        ),
+        help="weekly, monthly, quarterly, half, nine-months, annual, campaign, custom or rewards",
+    )
+    p.add_argument(
+        "--period",
+        metavar="P",
+        help="2026-W47 / this / last (weekly), 2026-11 (monthly), 2026-Q4, 2026 (half, nine-months, "
+        "annual), 2026-11-01..2026-11-20 (custom)",
+    )
+    p.add_argument(
+        "--calendar", action="store_true", help="calendar months instead of the 15th-to-14th cut-off"
+    )
+    p.add_argument("--station", metavar="CODE", help="HQ: one post only (default: every post)")
+    p.add_argument(
+        "--campaign", metavar="ID", help="only the cases of this campaign (campaign reports: required)"
+    )
+    p.add_argument("--pdf", metavar="OUT", help="write the report as PDF")
+    p.add_argument("--xlsx", metavar="OUT", help="write the report as an Excel workbook")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("backup", help="back up the register (online, consistent)", parents=[common])
     p.add_argument("--out", help="backup file (default: backups/ in the data dir)")
     p.set_defaults(func=cmd_backup)

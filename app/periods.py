@@ -7,6 +7,7 @@ are both supported; which one a post uses is the ``report_period_mode`` setting.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,8 +34,13 @@ class Period:
 
     def shifted_years(self, years: int) -> Period:
         """The same period ``years`` earlier or later (the "cùng kỳ" comparison)."""
-        return Period(self.kind, _same_day(self.start, self.start.year + years),
-                      _same_day(self.end, self.end.year + years), self.year + years, self.number)
+        return Period(
+            self.kind,
+            _same_day(self.start, self.start.year + years),
+            _same_day(self.end, self.end.year + years),
+            self.year + years,
+            self.number,
+        )
 
 
 def _same_day(day: date, year: int) -> date:
@@ -171,3 +177,98 @@ def preset(name: str, today: date, mode: str = STATISTICAL) -> Period:
     if name == "last_year":
         return year(year_of(today, mode).year - 1, mode)
     raise ValueError(f"unknown period {name!r}; expected one of {', '.join(PRESETS)}")
+
+
+# ----- periods as typed on the command line -------------------------------------------------
+
+REPORT_KINDS = ("weekly", "monthly", "quarterly", "half", "nine-months", "annual", "custom")
+_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def parse(
+    kind: str, text: str, today: date, mode: str = STATISTICAL, window_end_offset_days: int = 1
+) -> Period:
+    """The period a report of ``kind`` covers, from what a user typed.
+
+    weekly: ``2026-W47`` (the week whose report is due in ISO week 47), a date inside the window
+    (``2026-11-20``), ``this`` or ``last``; monthly: ``2026-11``; quarterly: ``2026-Q4``; half,
+    nine-months and annual: ``2026``; custom: ``2026-11-01..2026-11-20``. Monthly to annual also take
+    ``this`` and ``last``. Raises ``ValueError`` naming what is wrong."""
+    _check_mode(mode)
+    text = text.strip()
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"unknown report kind {kind!r}; expected one of {', '.join(REPORT_KINDS)}")
+    if kind == "custom":
+        found = _RANGE.match(text)
+        if not found:
+            raise ValueError(f"period {text!r}: expected FIRST..LAST, e.g. 2026-11-01..2026-11-20")
+        return custom(_date(found[1]), _date(found[2]))
+    relative = {"this": 0, "last": -1}.get(text.lower())
+    if kind == "weekly":
+        if relative is not None:
+            return week_of(today + timedelta(days=7 * relative), window_end_offset_days)
+        found = _WEEK.match(text)
+        if found:
+            try:
+                due = date.fromisocalendar(int(found[1]), int(found[2]), WEEKLY_DUE_WEEKDAY + 1)
+            except ValueError:
+                raise ValueError(f"period {text!r}: {found[1]} has no week {int(found[2])}") from None
+            return week_of(due - timedelta(days=window_end_offset_days), window_end_offset_days)
+        return week_of(_date(text, "a week (2026-W47) or a day in it (2026-11-20)"), window_end_offset_days)
+    if relative is not None:
+        current = {
+            "monthly": month_of,
+            "quarterly": quarter_of,
+            "half": year_of,
+            "nine-months": year_of,
+            "annual": year_of,
+        }[kind](today, mode)
+        if kind == "monthly":
+            return current if relative == 0 else month_of(current.start - timedelta(days=1), mode)
+        if kind == "quarterly":
+            return current if relative == 0 else quarter_of(current.start - timedelta(days=1), mode)
+        text = str(current.year + relative)
+    if kind == "monthly":
+        found = _MONTH.match(text)
+        if not found or not 1 <= int(found[2]) <= 12:
+            raise ValueError(f"period {text!r}: expected a month as YYYY-MM, e.g. 2026-11")
+        return month(int(found[1]), int(found[2]), mode)
+    if kind == "quarterly":
+        found = _QUARTER.match(text)
+        if not found:
+            raise ValueError(f"period {text!r}: expected a quarter as YYYY-Qn, e.g. 2026-Q4")
+        return quarter(int(found[1]), int(found[2]), mode)
+    found = _YEAR.match(text)
+    if not found:
+        raise ValueError(f"period {text!r}: expected a year, e.g. 2026")
+    number = int(found[1])
+    return {"half": half, "nine-months": nine_months, "annual": year}[kind](number, mode)
+
+
+def _date(text: str, what: str = "a date as YYYY-MM-DD") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"period {text!r}: expected {what}") from None
+
+
+def label(period: Period) -> str:
+    """How a report names its period, in Vietnamese: "Tuần 47/2026 (từ 12/11/2026 đến 18/11/2026)"."""
+    span = f"từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y}"
+    names = {
+        "week": f"Tuần {period.number:02d}/{period.year}",
+        "month": f"Tháng {period.number:02d}/{period.year}",
+        "quarter": f"Quý {_ROMAN.get(period.number, period.number)}/{period.year}",
+        "half": f"6 tháng đầu năm {period.year}",
+        "nine_months": f"9 tháng năm {period.year}",
+        "year": f"Năm {period.year}",
+    }
+    name = names.get(period.kind)
+    return f"{name} ({span})" if name else span[0].upper() + span[1:]
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}

@@ -1,0 +1,664 @@
+"""The legal forms a post prints from a case (DOMAIN §4): MBB01, MBB02, MBB15, MBB28 and MQĐ14.
+
+Each form is drawn from the case as the register holds it, with dots wherever a field is unknown so
+that it can be completed by hand. Page 1 carries a QR code with the case id, its version and the
+hash of its whole state (the hash the audit chain seals for that version), so that a paper copy can
+be checked against the register later (``verify_print``). Tip-offs are never read here: no print
+names an informant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from sqlalchemy import select
+
+from app.auth import require
+from app.context import Context
+from app.domain import Actor
+from app.errors import NotFound, ValidationError
+from app.formatting import format_decimal, format_money
+from app.printing import (
+    BLANK,
+    FONT,
+    FRAME_WIDTH,
+    MARGIN_RIGHT,
+    PAGE,
+    Letterhead,
+    Styles,
+    blank,
+    grid,
+    header,
+    markup,
+    nfc,
+    recipients,
+    render,
+    signatures,
+    styles,
+)
+from app.serialize import case_document, orm_case_state, state_hash
+from db import models as m
+
+FORM_CODES = ("MBB01", "MBB02", "MBB15", "MBB28", "MQĐ14")
+# Typed without Vietnamese letters on a command line: MQD14 is MQĐ14.
+_ALIASES = {code.replace("Đ", "D"): code for code in FORM_CODES}
+PRINT_PREFIX = "OUTPOST-PRINT"
+_PAYLOAD = re.compile(
+    rf"^{PRINT_PREFIX}:1:(?P<id>[0-9a-f-]{{36}}):(?P<version>[1-9][0-9]{{0,8}}):(?P<hash>[0-9a-f]{{32}})$"
+)
+SHEETS_PLACEHOLDER = "\u2063"  # replaced by the page count on the second rendering
+
+
+def form_code(text: str) -> str:
+    """The form code as the register writes it, from what a user typed (``mqd14`` → ``MQĐ14``)."""
+    code = nfc(text).strip().upper()
+    code = _ALIASES.get(code, code)
+    if code not in FORM_CODES:
+        raise ValidationError([f"form: unknown form {text!r}; expected one of {', '.join(FORM_CODES)}"])
+    return code
+
+
+@dataclass(frozen=True)
+class PrintedForm:
+    code: str
+    case_number: str
+    pdf: bytes
+    pages: int
+    payload: str  # what the QR code holds
+
+    @property
+    def filename(self) -> str:
+        return f"{self.code}_{self.case_number.replace('/', '-')}.pdf"
+
+
+def print_payload(case_id: str, version: int, sealed_hash: str) -> str:
+    return f"{PRINT_PREFIX}:1:{case_id}:{version}:{sealed_hash[:32]}"
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """What a form is drawn from."""
+
+    document: dict[str, Any]
+    station: m.Station
+    officer: str  # the full name of who logged the case
+    payload: str
+    place_name: str
+    reference: Any
+
+    def label(self, kind: str, code: str | None) -> str:
+        return str(self.reference.label(kind, code, "vi")) if code else ""
+
+    def paper(self, code: str) -> dict[str, Any] | None:
+        """The case's record of this form (number, date, signer), if it lists one."""
+        for entry in self.document.get("documents", []):
+            if entry.get("form_code") == code:
+                return dict(entry)
+        return None
+
+
+def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) -> PrintedForm:
+    """The form ``code`` for a case, as PDF bytes (not written anywhere)."""
+    require(actor, "case.read")
+    code = form_code(code)
+    case_id = ctx.cases.resolve(case_number_or_id)
+    with ctx.sessions.reads() as session:
+        case = session.get(m.Case, case_id)
+        if case is None:
+            raise NotFound(f"no case {case_number_or_id}")
+        station = session.get(m.Station, case.origin)
+        assert station is not None
+        author = session.execute(
+            select(m.User.full_name).where(m.User.username == case.created_by)
+        ).scalar_one_or_none()
+        sources = _Sources(
+            document=case_document(case, station.code),
+            station=station,
+            officer=author or "",
+            payload=print_payload(case.id, case.version, state_hash(orm_case_state(case))),
+            place_name=ctx.settings.place_name,
+            reference=ctx.reference,
+        )
+        session.expunge(station)
+    builder = _BUILDERS[code]
+    st = styles()
+    # Rendered twice: the closing sentence states how many sheets the record has.
+    flow = builder(sources, st, BLANK)
+    pdf, pages = render(
+        flow, title=_TITLES[code][0], subject=sources.document["number"], first_page=_qr_mark(sources.payload)
+    )
+    flow = builder(sources, st, f"{pages:02d}")
+    pdf, pages_again = render(
+        flow, title=_TITLES[code][0], subject=sources.document["number"], first_page=_qr_mark(sources.payload)
+    )
+    return PrintedForm(code, sources.document["number"], pdf, pages_again, sources.payload)
+
+
+# ----- what a print proves -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintCheck:
+    """``status``: ``current`` (the print shows the case as the register holds it now),
+    ``earlier`` (it shows an earlier version the audit chain confirms; the case changed since) or
+    ``mismatch`` (no version of this case ever had that content)."""
+
+    status: str
+    case_id: str
+    number: str
+    printed_version: int
+    current_version: int
+
+
+def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
+    """Check the text of a form's QR code against the register."""
+    require(actor, "case.read")
+    found = _PAYLOAD.match(payload.strip())
+    if found is None:
+        raise ValidationError(
+            [f"code: not a print code of this program (expected {PRINT_PREFIX}:1:<case id>:<version>:<hash>)"]
+        )
+    case_id, version, printed_hash = found["id"], int(found["version"]), found["hash"]
+    with ctx.sessions.reads() as session:
+        case = session.get(m.Case, case_id)
+        if case is None:
+            raise NotFound(f"no case with id {case_id} in this register")
+        if version == case.version and state_hash(orm_case_state(case)).startswith(printed_hash):
+            return PrintCheck("current", case.id, case.number, version, case.version)
+        sealed = (
+            session.execute(
+                select(m.AuditEvent.state_hash).where(
+                    m.AuditEvent.entity == "case",
+                    m.AuditEvent.entity_id == case_id,
+                    m.AuditEvent.version == version,
+                )
+            )
+            .scalars()
+            .all()
+        )
+        status = (
+            "earlier"
+            if version < case.version and any(h.startswith(printed_hash) for h in sealed)
+            else "mismatch"
+        )
+        return PrintCheck(status, case.id, case.number, version, case.version)
+
+
+# ----- drawing -------------------------------------------------------------------------------
+
+
+def _qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
+    """Page 1, bottom right, inside the bottom margin: the QR code and its text in small print."""
+    size = 17 * mm
+
+    def draw(canvas: Canvas, _document: Any) -> None:
+        widget = QrCodeWidget(payload, barLevel="M")
+        left, bottom, right, top = widget.getBounds()
+        drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
+        drawing.add(widget)
+        x = PAGE[0] - MARGIN_RIGHT - size
+        renderPDF.draw(drawing, canvas, x, 1.5 * mm)
+        canvas.saveState()
+        canvas.setFont(FONT, 5.5)
+        canvas.drawRightString(x - 1 * mm, 3 * mm, payload)
+        canvas.restoreState()
+
+    return draw
+
+
+_TITLES: dict[str, tuple[str, str]] = {
+    "MBB01": ("BIÊN BẢN VI PHẠM HÀNH CHÍNH", ""),
+    "MBB02": ("BIÊN BẢN LÀM VIỆC", ""),
+    "MBB15": ("BIÊN BẢN", "Tạm giữ tang vật, phương tiện vi phạm hành chính, giấy phép, chứng chỉ hành nghề"),
+    "MBB28": ("BIÊN BẢN", "Bàn giao hồ sơ vụ vi phạm có dấu hiệu tội phạm để truy cứu trách nhiệm hình sự"),
+    "MQĐ14": ("QUYẾT ĐỊNH", "Tịch thu tang vật, phương tiện vi phạm hành chính"),
+}
+
+
+def _occurred(document: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(document["occurred_at"])
+
+
+def _paper_date(sources: _Sources, code: str, *, fallback: bool) -> date | None:
+    paper = sources.paper(code)
+    if paper and paper.get("date"):
+        return date.fromisoformat(paper["date"])
+    return _occurred(sources.document).date() if fallback else None
+
+
+def _top(sources: _Sources, code: str, st: Styles, *, dated: bool) -> list[Flowable]:
+    suffix = sources.reference.lists["form_codes"].get(code)
+    suffix_text = getattr(suffix, "extra", {}).get("suffix") if suffix is not None else None
+    paper = sources.paper(code) or {}
+    number = paper.get("number") or f"……/{suffix_text or _SUFFIXES[code]}"
+    agency = list(sources.station.header_lines) or [
+        sources.label("forces", sources.station.force),
+        sources.station.name,
+    ]
+    title, subtitle = _TITLES[code]
+    flow: list[Flowable] = [
+        header(
+            Letterhead(
+                agency, f"Số: {number}", sources.place_name, _paper_date(sources, code, fallback=dated)
+            ),
+            st,
+        ),
+        Paragraph(markup(title), st.title),
+    ]
+    if subtitle:
+        flow.append(Paragraph(f"<b>{markup(subtitle)}</b>", st.subtitle))
+    else:
+        flow.append(Spacer(1, 8))
+    return flow
+
+
+_SUFFIXES = {
+    "MBB01": "BB-VPHC",
+    "MBB02": "BB-LV",
+    "MBB15": "BB-TGTVPTGPCC",
+    "MBB28": "BB-BGHS",
+    "MQĐ14": "QĐ-TTTVPT",
+}
+
+
+def _p(text: str, st: Styles) -> Paragraph:
+    return Paragraph(text, st.body)
+
+
+def _time_place(document: dict[str, Any]) -> str:
+    moment = _occurred(document)
+    return (
+        f"Hôm nay, hồi {moment.hour:02d} giờ {moment.minute:02d} phút, ngày {moment:%d/%m/%Y}, "
+        f"tại {markup(blank(document.get('place')))}."
+    )
+
+
+def _people(sources: _Sources, roles: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    parties = sources.document.get("parties", [])
+    return [
+        p
+        for p in parties
+        if (roles is None and p.get("role") != "witness") or (roles is not None and p.get("role") in roles)
+    ]
+
+
+def _party_block(party: dict[str, Any], sources: _Sources, st: Styles, index: int) -> list[Flowable]:
+    label = sources.label("party_roles", party.get("role"))
+    if party.get("kind") == "organisation":
+        lines = [
+            f"<b>{index}. Tên tổ chức:</b> {markup(blank(party.get('full_name')))}"
+            + (f" ({markup(label)})" if label else ""),
+            f"Địa chỉ trụ sở chính: {markup(blank(party.get('address')))}",
+            f"Mã số doanh nghiệp / mã số thuế: {markup(blank(party.get('tax_code')))}",
+            f"Người đại diện theo pháp luật: {markup(blank(party.get('representative')))}",
+        ]
+    else:
+        born = party.get("birth_date")
+        issued = party.get("id_issued_on")
+        nationality = party.get("nationality")
+        lines = [
+            f"<b>{index}. Họ và tên:</b> {markup(blank(party.get('full_name')))}"
+            + (f" ({markup(label)})" if label else "")
+            + f"; Giới tính: {markup(blank(_GENDER.get(party.get('gender') or '', party.get('gender'))))}",
+            f"Ngày, tháng, năm sinh: {date.fromisoformat(born):%d/%m/%Y}"
+            if born
+            else f"Ngày, tháng, năm sinh: {BLANK}",
+            f"Quốc tịch: {markup(blank(_NATIONALITY.get(nationality or '', nationality)))}; "
+            f"Nghề nghiệp: {markup(blank(party.get('occupation')))}",
+            f"Nơi ở hiện tại: {markup(blank(party.get('address')))}",
+            f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.get('id_number')))}; "
+            f"ngày cấp: {date.fromisoformat(issued):%d/%m/%Y}"
+            if issued
+            else f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.get('id_number')))}; "
+            f"ngày cấp: {BLANK}",
+            f"Nơi cấp: {markup(blank(party.get('id_issued_by')))}",
+        ]
+    return [Paragraph(line, st.body_left) for line in lines]
+
+
+_GENDER = {"male": "Nam", "female": "Nữ", "M": "Nam", "F": "Nữ"}
+_NATIONALITY = {"VN": "Việt Nam", "KH": "Campuchia", "CN": "Trung Quốc", "LA": "Lào", "TH": "Thái Lan"}
+
+
+def _offenders(sources: _Sources, st: Styles) -> list[Flowable]:
+    people = _people(sources)
+    if not people:
+        if sources.document.get("ownerless"):
+            return [_p("Không xác định được người vi phạm: tang vật vô chủ.", st)]
+        return _party_block({}, sources, st, 1)
+    flow: list[Flowable] = []
+    for index, party in enumerate(people, start=1):
+        flow += _party_block(party, sources, st, index)
+    return flow
+
+
+def _witnesses(sources: _Sources, st: Styles) -> list[Flowable]:
+    witnesses = _people(sources, ("witness",))
+    if not witnesses:
+        return [_p(f"Họ và tên: {BLANK}; Nghề nghiệp: {BLANK}; Nơi ở: {BLANK}", st)]
+    return [
+        _p(f"{i}. Họ và tên: {markup(w.get('full_name'))}; Nơi ở: {markup(blank(w.get('address')))}", st)
+        for i, w in enumerate(witnesses, start=1)
+    ]
+
+
+def _us(sources: _Sources, st: Styles) -> list[Flowable]:
+    return [
+        _p(
+            f"1. Họ và tên: {markup(blank(sources.officer))}; Chức vụ: {BLANK}; "
+            f"Đơn vị: {markup(sources.station.name)}.",
+            st,
+        ),
+        _p(f"2. Họ và tên: {BLANK}; Chức vụ: {BLANK}; Đơn vị: {BLANK}.", st),
+    ]
+
+
+GOODS_HEAD = (
+    "STT",
+    "Tên tang vật, phương tiện",
+    "Đơn vị tính",
+    "Số lượng",
+    "Chủng loại",
+    "Tình trạng, đặc điểm",
+    "Ghi chú",
+)
+
+
+def goods_rows(sources: _Sources) -> list[list[str]]:
+    """One row per goods line, then one per vehicle or vessel held with them."""
+    rows: list[list[str]] = []
+    for line in sources.document.get("goods", []):
+        kind = sources.label("commodities", line.get("commodity"))
+        origin = line.get("origin_country")
+        notes = [n for n in (line.get("note"),) if n]
+        if line.get("value_vnd"):
+            notes.append(f"Trị giá {format_money(line['value_vnd'])} đ")
+        rows.append(
+            [
+                str(len(rows) + 1),
+                line.get("description") or kind,
+                line.get("unit", ""),
+                format_decimal(_decimal(line.get("quantity"))),
+                kind + (f", xuất xứ {origin}" if origin else ""),
+                line.get("condition") or "",
+                "; ".join(notes),
+            ]
+        )
+    for vehicle in sources.document.get("vehicles", []):
+        kind = sources.label("vehicle_kinds", vehicle.get("kind"))
+        plate = vehicle.get("plate")
+        rows.append(
+            [
+                str(len(rows) + 1),
+                kind + (f" biển số {plate}" if plate else ""),
+                "chiếc",
+                "1",
+                kind,
+                vehicle.get("description") or "",
+                "",
+            ]
+        )
+    return rows
+
+
+def _decimal(text: Any) -> Any:
+    from decimal import Decimal
+
+    return Decimal(text) if text is not None else None
+
+
+def _goods_table(sources: _Sources, st: Styles) -> Table:
+    rows = goods_rows(sources) or [["1", BLANK, "", "", "", "", ""]]
+    return grid(
+        GOODS_HEAD, rows, (6.5, 26, 9, 10.5, 16, 17, 15), st, align=("c", "l", "c", "r", "l", "l", "l")
+    )
+
+
+def _closing(sources: _Sources, st: Styles, sheets: str, copies: str = "02") -> list[Flowable]:
+    return [
+        _p(
+            f"Biên bản lập xong hồi …… giờ …… phút, ngày {BLANK}, gồm {sheets} tờ, được lập thành {copies} "
+            "bản có nội dung và giá trị như nhau; đã đọc lại cho những người có tên nêu trên cùng nghe, "
+            "công nhận là đúng và cùng ký tên dưới đây.",
+            st,
+        ),
+    ]
+
+
+def _mbb01(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
+    document = sources.document
+    basis = document.get("legal_basis")
+    flow = _top(sources, "MBB01", st, dated=True)
+    flow += [
+        _p(_time_place(document), st),
+        _p(f"Căn cứ: {markup(blank(basis))}.", st),
+        _p("<b>Chúng tôi gồm:</b>", st),
+        *_us(sources, st),
+        _p("<b>Với sự chứng kiến của:</b>", st),
+        *_witnesses(sources, st),
+        _p("<b>Tiến hành lập biên bản vi phạm hành chính đối với:</b>", st),
+        *_offenders(sources, st),
+        _p(f"<b>1. Đã có hành vi vi phạm hành chính:</b> {markup(blank(document.get('violation')))}", st),
+        _p(f"<b>2. Quy định tại:</b> {markup(blank(basis))}", st),
+        _p(f"<b>3. Sự việc:</b> {markup(blank(document.get('summary')))}", st),
+        _p("<b>4. Tang vật, phương tiện, giấy phép, chứng chỉ hành nghề bị tạm giữ:</b>", st),
+        _goods_table(sources, st),
+        Spacer(1, 4),
+        _p(f"<b>5. Ý kiến trình bày của người vi phạm hoặc đại diện tổ chức vi phạm:</b> {BLANK}", st),
+        _p(f"<b>6. Ý kiến của người chứng kiến, người bị thiệt hại:</b> {BLANK}", st),
+        _p(f"<b>7. Biện pháp ngăn chặn và bảo đảm xử lý vi phạm hành chính được áp dụng:</b> {BLANK}", st),
+        _p(
+            "<b>8.</b> Trong thời hạn 02 ngày làm việc kể từ ngày lập biên bản này, người vi phạm hoặc đại "
+            "diện tổ chức vi phạm có quyền gửi văn bản yêu cầu được giải trình trực tiếp, hoặc trong thời "
+            "hạn 05 ngày làm việc gửi văn bản giải trình đến người có thẩm quyền xử phạt.",
+            st,
+        ),
+        *_closing(sources, st, sheets),
+        _p(f"Lý do người vi phạm không ký biên bản: {BLANK}", st),
+        Spacer(1, 6),
+        signatures(
+            [
+                ("NGƯỜI VI PHẠM", "(Ký, ghi rõ họ tên)", ""),
+                ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+                ("NGƯỜI CHỨNG KIẾN", "(Ký, ghi rõ họ tên)", ""),
+                ("NGƯỜI PHIÊN DỊCH", "(Ký, ghi rõ họ tên)", ""),
+            ],
+            st,
+        ),
+    ]
+    return flow
+
+
+def _mbb02(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
+    document = sources.document
+    flow = _top(sources, "MBB02", st, dated=True)
+    flow += [
+        _p(_time_place(document), st),
+        _p(f"Căn cứ: {markup(blank(document.get('legal_basis')))}.", st),
+        _p("<b>I. Thành phần làm việc gồm:</b>", st),
+        *_us(sources, st),
+        _p("<b>Làm việc với:</b>", st),
+        *_offenders(sources, st),
+        _p("<b>II. Nội dung làm việc:</b>", st),
+        _p(markup(blank(document.get("summary"))), st),
+        _p("Tang vật, phương tiện liên quan:", st),
+        _goods_table(sources, st),
+        Spacer(1, 4),
+        _p(f"<b>III. Kết quả làm việc:</b> {BLANK}", st),
+        *_closing(sources, st, sheets),
+        Spacer(1, 6),
+        signatures(
+            [
+                ("ĐẠI DIỆN BÊN LÀM VIỆC", "(Ký, ghi rõ họ tên)", ""),
+                ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+            ],
+            st,
+        ),
+    ]
+    return flow
+
+
+def _mbb15(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
+    document = sources.document
+    decision = sources.paper("MQĐ20") or {}
+    flow = _top(sources, "MBB15", st, dated=True)
+    flow += [
+        _p(
+            f"Căn cứ Quyết định tạm giữ tang vật, phương tiện vi phạm hành chính số "
+            f"{markup(blank(decision.get('number')))}.",
+            st,
+        ),
+        _p(_time_place(document), st),
+        _p("<b>Chúng tôi gồm:</b>", st),
+        *_us(sources, st),
+        _p("<b>Với sự chứng kiến của:</b>", st),
+        *_witnesses(sources, st),
+        _p("<b>Tiến hành tạm giữ tang vật, phương tiện vi phạm hành chính của:</b>", st),
+        *_offenders(sources, st),
+        _p(f"Hành vi vi phạm: {markup(blank(document.get('violation')))}", st),
+        _p("<b>Tang vật, phương tiện bị tạm giữ gồm:</b>", st),
+        _goods_table(sources, st),
+        Spacer(1, 4),
+        _p("Ngoài những tang vật, phương tiện nêu trên, chúng tôi không tạm giữ thêm thứ gì khác.", st),
+        *_closing(sources, st, sheets),
+        Spacer(1, 6),
+        signatures(
+            [
+                ("NGƯỜI VI PHẠM", "(Ký, ghi rõ họ tên)", ""),
+                ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+                ("NGƯỜI CHỨNG KIẾN", "(Ký, ghi rõ họ tên)", ""),
+            ],
+            st,
+        ),
+    ]
+    return flow
+
+
+def _mbb28(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
+    document = sources.document
+    handling = document.get("handling", {})
+    defendants = handling.get("defendants")
+    papers = [d for d in document.get("documents", []) if d.get("form_code") != "MBB28"]
+    flow = _top(sources, "MBB28", st, dated=False)
+    flow += [
+        _p("Căn cứ Điều 62 Luật Xử lý vi phạm hành chính;", st),
+        _p(f"Hôm nay, hồi …… giờ …… phút, ngày {BLANK}, tại {markup(sources.station.name)}.", st),
+        _p("<b>I. Bên giao:</b> " + markup(sources.station.name), st),
+        _p(f"Họ và tên: {markup(blank(sources.officer))}; Chức vụ: {BLANK}.", st),
+        _p("<b>II. Bên nhận:</b> " + markup(blank(handling.get("receiving_agency"))), st),
+        _p(f"Họ và tên: {BLANK}; Chức vụ: {BLANK}.", st),
+        _p(
+            f"<b>III. Bàn giao hồ sơ vụ vi phạm số {markup(document['number'])}</b>, xảy ra ngày "
+            f"{_occurred(document):%d/%m/%Y} tại {markup(blank(document.get('place')))}, có dấu hiệu tội "
+            "phạm để truy cứu trách nhiệm hình sự.",
+            st,
+        ),
+        _p(f"Hành vi: {markup(blank(document.get('violation')))}", st),
+        _p(f"Số đối tượng: {defendants if defendants is not None else BLANK}.", st),
+        _p("<b>Đối tượng:</b>", st),
+        *_offenders(sources, st),
+        _p("<b>Tang vật, phương tiện bàn giao kèm theo:</b>", st),
+        _goods_table(sources, st),
+        Spacer(1, 4),
+        _p("<b>Hồ sơ, tài liệu bàn giao:</b>", st),
+    ]
+    if papers:
+        flow += [
+            _p(
+                f"- {markup(sources.label('form_codes', d.get('form_code')) or d.get('form_code'))} số "
+                f"{markup(d.get('number'))}"
+                + (f" ngày {date.fromisoformat(d['date']):%d/%m/%Y}" if d.get("date") else "")
+                + ";",
+                st,
+            )
+            for d in papers
+        ]
+    else:
+        flow.append(_p(f"- {BLANK}", st))
+    flow += [
+        *_closing(sources, st, sheets),
+        Spacer(1, 6),
+        signatures(
+            [
+                ("ĐẠI DIỆN BÊN NHẬN", "(Ký, ghi rõ chức vụ, họ tên)", ""),
+                ("ĐẠI DIỆN BÊN GIAO", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+            ],
+            st,
+        ),
+    ]
+    return flow
+
+
+def _mqd14(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
+    document = sources.document
+    handling = document.get("handling", {})
+    record = sources.paper("MBB01") or sources.paper("MBB15") or {}
+    paper = sources.paper("MQĐ14") or {}
+    ownerless = bool(document.get("ownerless"))
+    flow = _top(sources, "MQĐ14", st, dated=False)
+    reason = (
+        "không xác định được người vi phạm (tang vật vô chủ), hết thời hạn thông báo mà không có người "
+        "đến nhận"
+        if ownerless
+        else blank(handling.get("remark"))
+    )
+    flow += [
+        _p("Căn cứ Điều 65 và Điều 126 Luật Xử lý vi phạm hành chính;", st),
+        _p(
+            f"Căn cứ Biên bản số {markup(blank(record.get('number')))} lập ngày "
+            + (f"{date.fromisoformat(record['date']):%d/%m/%Y}" if record.get("date") else BLANK)
+            + ";",
+            st,
+        ),
+        _p(
+            f"Tôi: {markup(blank(paper.get('signer')))}; Chức vụ: {BLANK}; "
+            f"Đơn vị: {markup(sources.station.name)}.",
+            st,
+        ),
+        Paragraph("<b>QUYẾT ĐỊNH:</b>", st.title),
+        _p(
+            f"<b>Điều 1.</b> Tịch thu tang vật, phương tiện trong vụ việc số {markup(document['number'])}, "
+            f"phát hiện ngày {_occurred(document):%d/%m/%Y} tại {markup(blank(document.get('place')))}, "
+            "gồm:",
+            st,
+        ),
+        _goods_table(sources, st),
+        Spacer(1, 4),
+        _p(f"Lý do tịch thu: {markup(reason)}.", st),
+        _p(
+            "<b>Điều 2.</b> Giao cho bộ phận quản lý tang vật, phương tiện của đơn vị tổ chức thực hiện "
+            "Quyết định này theo quy định của pháp luật.",
+            st,
+        ),
+        _p("<b>Điều 3.</b> Quyết định này có hiệu lực kể từ ngày ký.", st),
+        Spacer(1, 8),
+    ]
+    left = recipients(["Như Điều 2", "Lưu: hồ sơ vụ việc"], st)
+    right = [
+        Paragraph("NGƯỜI RA QUYẾT ĐỊNH", st.sign_title),
+        Paragraph("<i>(Ký, ghi rõ chức vụ, họ tên, đóng dấu)</i>", st.italic_centre),
+        Spacer(1, 24 * mm),
+        Paragraph(f"<b>{markup(paper.get('signer') or '')}</b>", st.italic_centre),
+    ]
+    table = Table([[left, right]], colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    flow.append(KeepTogether([table]))
+    return flow
+
+
+_BUILDERS: dict[str, Callable[[_Sources, Styles, str], list[Flowable]]] = {
+    "MBB01": _mbb01,
+    "MBB02": _mbb02,
+    "MBB15": _mbb15,
+    "MBB28": _mbb28,
+    "MQĐ14": _mqd14,
+}

@@ -1,0 +1,317 @@
+"""Printed documents in the layout of Nghị định 30/2020/NĐ-CP, drawn with ReportLab.
+
+A4 portrait; margins 20 mm top and bottom, 30 mm left, 15 mm right; Liberation Serif 2.x (metric
+twin of Times New Roman, with every Vietnamese letter) bundled under ``resources/fonts``. The header
+has two columns: the agency lines and "Số: …" on the left; Quốc hiệu, Tiêu ngữ with its rule and the
+italic place-date line on the right. Page numbers are centred in the top margin from page 2. Every
+text is normalised to NFC before it is drawn; an unknown field prints as dots to be filled by hand.
+
+No Qt here: forms and reports are built the same way from the command line and from the app."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app.files import write_atomically
+from app.resources import resource_path
+
+FONT = "OutpostSerif"
+PAGE = A4
+MARGIN_TOP = 20 * mm
+MARGIN_BOTTOM = 20 * mm
+MARGIN_LEFT = 30 * mm
+MARGIN_RIGHT = 15 * mm
+FRAME_WIDTH = PAGE[0] - MARGIN_LEFT - MARGIN_RIGHT
+BLANK = "………………"
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+_FACES = {
+    FONT: "LiberationSerif-Regular.ttf",
+    f"{FONT}-Bold": "LiberationSerif-Bold.ttf",
+    f"{FONT}-Italic": "LiberationSerif-Italic.ttf",
+    f"{FONT}-BoldItalic": "LiberationSerif-BoldItalic.ttf",
+}
+
+
+def register_fonts() -> None:
+    """Register the bundled serif family once per process (ReportLab keeps a global registry)."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for name, filename in _FACES.items():
+        pdfmetrics.registerFont(TTFont(name, str(resource_path("fonts", filename))))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Italic", boldItalic=f"{FONT}-BoldItalic"
+    )
+
+
+def nfc(text: object) -> str:
+    return unicodedata.normalize("NFC", "" if text is None else str(text))
+
+
+def markup(text: object) -> str:
+    """Plain text made safe for a Paragraph (NFC, escaped, line breaks kept)."""
+    return escape(nfc(text)).replace("\n", "<br/>")
+
+
+def blank(value: object, filler: str = BLANK) -> str:
+    """The value as text, or dots to be filled in by hand when it is unknown."""
+    text = nfc(value).strip() if value is not None else ""
+    return text or filler
+
+
+def place_date(place: str, day: date | None) -> str:
+    """ "An Giang, ngày 05 tháng 02 năm 2026": days below 10 and months 1–2 take a leading zero."""
+    if day is None:
+        return f"{nfc(place)}, ngày …… tháng …… năm ……"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{nfc(place)}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+@dataclass(frozen=True)
+class Styles:
+    body: ParagraphStyle
+    body_left: ParagraphStyle
+    small: ParagraphStyle
+    cell: ParagraphStyle
+    cell_centre: ParagraphStyle
+    cell_head: ParagraphStyle
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    header_left: ParagraphStyle
+    header_right: ParagraphStyle
+    italic_centre: ParagraphStyle
+    sign_title: ParagraphStyle
+    recipients_title: ParagraphStyle
+    recipients: ParagraphStyle
+
+
+def styles(body_size: float = 13) -> Styles:
+    register_fonts()
+    base = ParagraphStyle(
+        "body",
+        fontName=FONT,
+        fontSize=body_size,
+        leading=body_size * 1.3,
+        alignment=TA_JUSTIFY,
+        firstLineIndent=0,
+        spaceAfter=2,
+    )
+    centre = ParagraphStyle("centre", parent=base, alignment=TA_CENTER, spaceAfter=0)
+    cell_size = min(11.0, body_size)
+    return Styles(
+        body=base,
+        body_left=ParagraphStyle("body_left", parent=base, alignment=TA_LEFT),
+        small=ParagraphStyle("small", parent=base, fontSize=9, leading=11, alignment=TA_LEFT),
+        cell=ParagraphStyle(
+            "cell", parent=base, fontSize=cell_size, leading=cell_size * 1.2, alignment=TA_LEFT, spaceAfter=0
+        ),
+        cell_centre=ParagraphStyle("cell_c", parent=centre, fontSize=cell_size, leading=cell_size * 1.2),
+        cell_head=ParagraphStyle(
+            "cell_h", parent=centre, fontSize=cell_size, leading=cell_size * 1.2, fontName=f"{FONT}-Bold"
+        ),
+        title=ParagraphStyle(
+            "title", parent=centre, fontSize=14, leading=18, fontName=f"{FONT}-Bold", spaceBefore=10
+        ),
+        subtitle=ParagraphStyle("subtitle", parent=centre, fontSize=13, leading=16, spaceAfter=8),
+        header_left=ParagraphStyle("hl", parent=centre, fontSize=12.5, leading=15),
+        header_right=ParagraphStyle("hr", parent=centre, fontSize=12.5, leading=15),
+        italic_centre=ParagraphStyle("ic", parent=centre, fontName=f"{FONT}-Italic", fontSize=13, leading=16),
+        sign_title=ParagraphStyle("st", parent=centre, fontName=f"{FONT}-Bold", fontSize=13, leading=16),
+        recipients_title=ParagraphStyle(
+            "rt", parent=base, fontName=f"{FONT}-BoldItalic", fontSize=12, leading=14, alignment=TA_LEFT
+        ),
+        recipients=ParagraphStyle("rl", parent=base, fontSize=11, leading=13, alignment=TA_LEFT),
+    )
+
+
+class _Rule(Flowable):  # type: ignore[misc]
+    """A short horizontal rule centred under a header line (the line under Tiêu ngữ)."""
+
+    def __init__(self, width: float) -> None:
+        super().__init__()
+        self.rule_width = width
+        self.height = 4
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.available = available_width
+        return available_width, self.height
+
+    def draw(self) -> None:
+        left = (self.available - self.rule_width) / 2
+        self.canv.setLineWidth(0.6)
+        self.canv.line(left, 0.5, left + self.rule_width, 0.5)
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    register_fonts()
+    return float(pdfmetrics.stringWidth(nfc(text), font, size))
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The two-column header. ``agency`` lines top to bottom: the superior body, then the issuing
+    unit (printed bold); ``number`` is the whole "Số: …" text; ``day`` None prints blanks."""
+
+    agency: Sequence[str]
+    number: str
+    place: str
+    day: date | None
+
+
+def header(letterhead: Letterhead, st: Styles) -> Table:
+    left_width, right_width = FRAME_WIDTH * 0.42, FRAME_WIDTH * 0.58
+    agency = [nfc(line).upper() for line in letterhead.agency if nfc(line).strip()] or [BLANK]
+    left: list[Flowable] = [Paragraph(markup(line), st.header_left) for line in agency[:-1]]
+    left.append(Paragraph(f"<b>{markup(agency[-1])}</b>", st.header_left))
+    left.append(_Rule(min(text_width(agency[-1], f"{FONT}-Bold", 12.5), left_width) * 0.4))
+    left.append(Spacer(1, 4))
+    left.append(Paragraph(markup(letterhead.number), st.header_left))
+    right: list[Flowable] = [
+        Paragraph(f"<b>{NATION}</b>", ParagraphStyle("n", parent=st.header_right, fontSize=12)),
+        Paragraph(f"<b>{MOTTO}</b>", ParagraphStyle("m", parent=st.header_right, fontSize=13)),
+        _Rule(text_width(MOTTO, f"{FONT}-Bold", 13)),
+        Spacer(1, 6),
+        Paragraph(f"<i>{markup(place_date(letterhead.place, letterhead.day))}</i>", st.header_right),
+    ]
+    table = Table([[left, right]], colWidths=[left_width, right_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+def recipients(lines: Iterable[str], st: Styles) -> list[Flowable]:
+    """ "Nơi nhận:" in bold italic 12, then one line per recipient in 11."""
+    items = [nfc(line) for line in lines if nfc(line).strip()]
+    flow: list[Flowable] = [Paragraph("Nơi nhận:", st.recipients_title)]
+    for i, line in enumerate(items):
+        end = "." if i == len(items) - 1 else ";"
+        flow.append(Paragraph(f"- {markup(line)}{end}", st.recipients))
+    return flow
+
+
+def signatures(blocks: Sequence[tuple[str, str, str]], st: Styles, *, space: float = 22 * mm) -> Table:
+    """Signature blocks side by side: (title, hint, name). Rows of two when there are more than two."""
+    cells = []
+    for title, hint, name in blocks:
+        cell = [Paragraph(markup(title), st.sign_title)]
+        if hint:
+            cell.append(Paragraph(f"<i>{markup(hint)}</i>", st.italic_centre))
+        cell.append(Spacer(1, space))
+        cell.append(Paragraph(f"<b>{markup(name)}</b>" if name else "", st.italic_centre))
+        cells.append(cell)
+    per_row = 2 if len(cells) > 2 else max(len(cells), 1)
+    rows = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
+    rows[-1] += [[]] * (per_row - len(rows[-1]))
+    table = Table(rows, colWidths=[FRAME_WIDTH / per_row] * per_row)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 10)]))
+    return table
+
+
+def grid(
+    head: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    st: Styles,
+    *,
+    align: Sequence[str] | None = None,
+    bold_rows: Iterable[int] = (),
+) -> Table:
+    """A ruled table whose header row repeats on every page it spills onto. ``align`` per column:
+    "l", "c" or "r"; ``bold_rows`` indexes (in ``rows``) printed bold, e.g. totals."""
+    right = ParagraphStyle("cell_r", parent=st.cell, alignment=TA_RIGHT)
+    by_align = {"l": st.cell, "c": st.cell_centre, "r": right}
+    align = align or ["l"] * len(head)
+    bold = set(bold_rows)
+    data: list[list[Any]] = [[Paragraph(markup(h), st.cell_head) for h in head]]
+    for index, row in enumerate(rows):
+        line = []
+        for column, value in enumerate(row):
+            text = markup(value)
+            line.append(Paragraph(f"<b>{text}</b>" if index in bold else text, by_align[align[column]]))
+        data.append(line)
+    total = sum(widths)
+    table = Table(data, colWidths=[FRAME_WIDTH * w / total for w in widths], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+PageDecoration = Callable[[Canvas, Any], None]
+
+
+def _page_number(canvas: Canvas, document: Any) -> None:
+    """From page 2: the page number centred in the top margin."""
+    canvas.saveState()
+    canvas.setFont(FONT, 13)
+    canvas.drawCentredString(MARGIN_LEFT + FRAME_WIDTH / 2, PAGE[1] - MARGIN_TOP / 2 - 4, str(document.page))
+    canvas.restoreState()
+
+
+def render(
+    flowables: list[Flowable],
+    *,
+    title: str,
+    subject: str = "",
+    first_page: PageDecoration | None = None,
+) -> tuple[bytes, int]:
+    """The PDF bytes and the page count. ``first_page`` draws extra marks on page 1 (a QR code)."""
+    register_fonts()
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN_LEFT,
+        rightMargin=MARGIN_RIGHT,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=nfc(title),
+        subject=nfc(subject),
+        author="Outpost",
+        creator="Outpost",
+    )
+
+    def on_first(canvas: Canvas, doc: Any) -> None:
+        if first_page is not None:
+            first_page(canvas, doc)
+
+    document.build(flowables, onFirstPage=on_first, onLaterPages=_page_number)
+    return buffer.getvalue(), int(document.page)
+
+
+def save(path: Path, data: bytes) -> None:
+    """Write a finished PDF (or any file) whole or not at all: a full disk or a pulled stick leaves the
+    previous file, if any, as it was."""
+    write_atomically(Path(path), data)

@@ -1,0 +1,586 @@
+"""The periodic 389 summary report (DOMAIN §5, DESIGN §5), computed from the register.
+
+Counted: approved and closed cases whose time of the offence falls in the period (local dates,
+both ends included); drafts and cases awaiting approval are left out and their number is stated on
+the report so that the chief can approve them first; voided cases count nowhere. A case counts once,
+under its lead force, however many forces cooperated; a case handed over counts once, under the unit
+that logged it. Money is in whole đồng; quantities are exact decimals in each commodity's base unit.
+
+The same ``SummaryReport`` is written as PDF (``app.report_pdf``), Excel (``app.report_xlsx``) and
+JSON (``as_json``), so the three always agree."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import periods
+from app.auth import require
+from app.context import Context
+from app.domain import VIETNAM, Actor
+from app.errors import NotFound
+from app.periods import Period
+from app.progress import CancelToken, Progress, no_progress
+from app.resources import resource_path
+from db import models as m
+from db.types import decimal_text
+
+COUNTED = ("approved", "closed")
+UNCOUNTED = ("draft", "submitted")
+ADMINISTRATIVE = frozenset({"admin_fine", "confiscation", "destroyed"})
+METRICS = (
+    "cases",
+    "admin_cases",
+    "criminal_cases",
+    "defendants",
+    "handover_cases",
+    "fines",
+    "proceeds",
+    "tax",
+    "collections",
+    "goods_value",
+)
+
+
+@dataclass
+class Figures:
+    """One row of the summary: the period's figures and the same period of the previous year."""
+
+    code: str
+    label: str
+    now: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    before: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+
+    def change(self, metric: str) -> Decimal | None:
+        """± % against the same period last year, one decimal; None when last year had none."""
+        previous = self.before[metric]
+        if not previous:
+            return None
+        return (Decimal(self.now[metric] - previous) * 100 / previous).quantize(Decimal("0.1"))
+
+
+@dataclass
+class CommodityTotal:
+    code: str
+    label: str
+    unit: str
+    quantity: Decimal
+    cases: int
+    value: int
+    quantity_before: Decimal
+
+    def change(self) -> Decimal | None:
+        if not self.quantity_before:
+            return None
+        return ((self.quantity - self.quantity_before) * 100 / self.quantity_before).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class RewardCandidate:
+    """A case, or a post's statistical month, that meets a reward rule of the rules file."""
+
+    rule: str  # the rule's code
+    text: str  # the rule as the plan words it
+    station: str
+    case_number: str | None  # None for a monthly total
+    month: str | None  # "15/10/2026 – 14/11/2026" for a monthly total
+    amount: Decimal
+    unit: str
+    threshold: Decimal
+
+
+@dataclass
+class SummaryReport:
+    kind: str
+    period: Period
+    previous: Period
+    mode: str
+    title: str
+    scope: str  # the post, "every post", or the campaign
+    stations: list[str]
+    generated_at: datetime
+    sections: dict[str, list[Figures]]  # "violation_group" and "force", in the order of the reference
+    totals: Figures
+    commodities: list[CommodityTotal]
+    rewards: list[RewardCandidate]
+    uncounted: dict[str, int]  # drafts and submitted cases in the period, not counted
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers besides its period: one post (HQ may pick any), or a campaign's cases."""
+
+    station_code: str | None = None
+    campaign_id: str | None = None
+
+
+def load_template(name: str = "summary-389") -> dict[str, Any]:
+    """The report layout (titles, columns, sections) from ``resources/reports``: a data file, so the
+    standing office's format can be matched without changing code."""
+    path = resource_path("reports", f"{name}.json")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, time(), VIETNAM)
+
+
+def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None) -> list[Any]:
+    conditions: list[Any] = [
+        m.Case.occurred_at >= _instant(period.start),
+        m.Case.occurred_at < _instant(period.end + timedelta(days=1)),
+    ]
+    if station_ids is not None:
+        conditions.append(m.Case.origin.in_(station_ids))
+    if scope.campaign_id:
+        conditions.append(m.Case.campaign_id == scope.campaign_id)
+    return conditions
+
+
+def _cases_figures(session: Any, conditions: list[Any]) -> dict[tuple[str, str], dict[str, int]]:
+    """Figures per (violation group, lead force) of the counted cases."""
+    rows = session.execute(
+        select(
+            m.Case.violation_group,
+            m.Case.lead_force,
+            m.Case.outcome,
+            func.count(),
+            func.coalesce(func.sum(m.Case.defendants), 0),
+            func.coalesce(func.sum(m.Case.fine_vnd), 0),
+            func.coalesce(func.sum(m.Case.proceeds_vnd), 0),
+            func.coalesce(func.sum(m.Case.tax_vnd), 0),
+        )
+        .where(*conditions, m.Case.status.in_(COUNTED))
+        .group_by(m.Case.violation_group, m.Case.lead_force, m.Case.outcome)
+    ).all()
+    out: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
+    for group, force, outcome, count, defendants, fines, proceeds, tax in rows:
+        cell = out[group, force]
+        cell["cases"] += count
+        if outcome in ADMINISTRATIVE:
+            cell["admin_cases"] += count
+        if outcome == "criminal_transfer":
+            cell["criminal_cases"] += count
+            cell["defendants"] += int(defendants)
+        if outcome == "handover":
+            cell["handover_cases"] += count
+        cell["fines"] += int(fines)
+        cell["proceeds"] += int(proceeds)
+        cell["tax"] += int(tax)
+        cell["collections"] += int(fines) + int(proceeds) + int(tax)
+    values = session.execute(
+        select(m.Case.violation_group, m.Case.lead_force, func.coalesce(func.sum(m.GoodsLine.value_vnd), 0))
+        .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
+        .where(*conditions, m.Case.status.in_(COUNTED))
+        .group_by(m.Case.violation_group, m.Case.lead_force)
+    ).all()
+    for group, force, value in values:
+        out[group, force]["goods_value"] += int(value)
+    return out
+
+
+def _lines(session: Any, conditions: list[Any]) -> list[tuple[Any, ...]]:
+    """Every goods line of the counted cases: (case id, number, origin, group, commodity, base quantity,
+    base unit, value)."""
+    return list(
+        session.execute(
+            select(
+                m.Case.id,
+                m.Case.number,
+                m.Case.origin,
+                m.Case.violation_group,
+                m.GoodsLine.commodity,
+                m.GoodsLine.base_quantity,
+                m.GoodsLine.base_unit,
+                m.GoodsLine.value_vnd,
+            )
+            .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
+            .where(*conditions, m.Case.status.in_(COUNTED))
+        ).all()
+    )
+
+
+def _add(into: dict[str, int], figures: Mapping[str, int]) -> None:
+    for metric in METRICS:
+        into[metric] += figures[metric]
+
+
+def build_report(
+    ctx: Context,
+    actor: Actor,
+    kind: str,
+    period: Period,
+    scope: Scope = Scope(),
+    *,
+    mode: str | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> SummaryReport:
+    """The summary report of ``period`` (with the same period of the previous year beside it)."""
+    require(actor, "case.read")
+    reference = ctx.reference
+    template = load_template()
+    mode = mode or ctx.settings.report_period_mode
+    previous = period.shifted_years(-1)
+    steps = 5
+    with ctx.sessions.reads() as session:
+        stations = {s.id: s for s in session.execute(select(m.Station)).scalars()}
+        station_ids: list[str] | None = None
+        scope_label = ""
+        if scope.station_code:
+            chosen = [s for s in stations.values() if s.code == scope.station_code]
+            if not chosen:
+                raise NotFound(f"no post {scope.station_code} in this register")
+            station_ids = [chosen[0].id]
+            scope_label = chosen[0].name
+        elif actor.station_id in stations and stations[actor.station_id].kind == "post":
+            station_ids = [actor.station_id]
+            scope_label = stations[actor.station_id].name
+        else:
+            scope_label = "Tất cả các đồn"
+        if scope.campaign_id:
+            campaign = session.get(m.Campaign, scope.campaign_id)
+            if campaign is None:
+                raise NotFound(f"no campaign {scope.campaign_id} in this register")
+            scope_label += f" — {campaign.name}"
+        now_conditions = _conditions(period, scope, station_ids)
+        before_conditions = _conditions(previous, scope, station_ids)
+        progress(0, steps)
+        now = _cases_figures(session, now_conditions)
+        _check(cancel)
+        progress(1, steps)
+        before = _cases_figures(session, before_conditions)
+        _check(cancel)
+        progress(2, steps)
+        lines_now = _lines(session, now_conditions)
+        _check(cancel)
+        progress(3, steps)
+        lines_before = _lines(session, before_conditions)
+        _check(cancel)
+        uncounted = {
+            status: int(count)
+            for status, count in session.execute(
+                select(m.Case.status, func.count())
+                .where(*now_conditions, m.Case.status.in_(UNCOUNTED))
+                .group_by(m.Case.status)
+            ).all()
+        }
+        rewards = reward_candidates(
+            ctx, session, period, lines_now, scope, station_ids, {s.id: s.code for s in stations.values()}
+        )
+    progress(4, steps)
+    sections: dict[str, list[Figures]] = {}
+    totals = Figures("total", str(template["total_label"]))
+    by_group = {code: Figures(code, item.vi) for code, item in reference.lists["violation_groups"].items()}
+    by_force = {code: Figures(code, item.vi) for code, item in reference.lists["forces"].items()}
+    for when, cells in (("now", now), ("before", before)):
+        for (group, force), figures in cells.items():
+            row = by_group.setdefault(group, Figures(group, group))
+            _add(getattr(row, when), figures)
+            row = by_force.setdefault(force, Figures(force, force))
+            _add(getattr(row, when), figures)
+            _add(getattr(totals, when), figures)
+    sections["violation_group"] = list(by_group.values())
+    # Forces without a case in either year are left out; the post's own force always shows.
+    home = {s.force for s in stations.values() if station_ids is None or s.id in station_ids}
+    sections["force"] = [
+        f for f in by_force.values() if f.now["cases"] or f.before["cases"] or f.code in home
+    ]
+    commodities = _commodity_totals(reference, lines_now, lines_before)
+    notes = []
+    if uncounted:
+        notes.append(
+            f"Chưa tính {sum(uncounted.values())} vụ chưa được phê duyệt trong kỳ "
+            f"({uncounted.get('draft', 0)} vụ đang soạn, {uncounted.get('submitted', 0)} vụ chờ duyệt)."
+        )
+    progress(steps, steps)
+    return SummaryReport(
+        kind=kind,
+        period=period,
+        previous=previous,
+        mode=mode,
+        title=str(template["titles"].get(period.kind, template["titles"]["custom"])),
+        scope=scope_label,
+        stations=sorted(stations[i].code for i in station_ids)
+        if station_ids
+        else sorted(s.code for s in stations.values() if s.kind == "post"),
+        generated_at=datetime.now(VIETNAM),
+        sections=sections,
+        totals=totals,
+        commodities=commodities,
+        rewards=rewards,
+        uncounted=uncounted,
+        notes=notes,
+    )
+
+
+def _check(cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        cancel.check()
+
+
+def _commodity_totals(
+    reference: Any, lines_now: Iterable[tuple[Any, ...]], lines_before: Iterable[tuple[Any, ...]]
+) -> list[CommodityTotal]:
+    quantity: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    before: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    value: dict[tuple[str, str], int] = defaultdict(int)
+    cases: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for case_id, _number, _origin, _group, commodity, base_quantity, base_unit, value_vnd in lines_now:
+        key = (commodity, base_unit)
+        quantity[key] += base_quantity
+        value[key] += value_vnd or 0
+        cases[key].add(case_id)
+    for _case_id, _number, _origin, _group, commodity, base_quantity, base_unit, _value in lines_before:
+        before[commodity, base_unit] += base_quantity
+    order = {code: i for i, code in enumerate(reference.commodities)}
+    return [
+        CommodityTotal(
+            commodity,
+            reference.label("commodities", commodity, "vi"),
+            unit,
+            quantity[commodity, unit],
+            len(cases[commodity, unit]),
+            value[commodity, unit],
+            before.get((commodity, unit), Decimal(0)),
+        )
+        for commodity, unit in sorted(quantity, key=lambda k: (order.get(k[0], len(order)), k))
+    ]
+
+
+def reward_candidates(
+    ctx: Context,
+    session: Any,
+    period: Period,
+    lines: Sequence[tuple[Any, ...]],
+    scope: Scope,
+    station_ids: Sequence[str] | None,
+    station_codes: Mapping[str, str],
+) -> list[RewardCandidate]:
+    """Cases and statistical months (15th → 14th) of the period that meet a rule of the rules file.
+
+    Monthly totals are per post, over each whole statistical month that overlaps the period."""
+    rules = ctx.reference.rewards
+    starts = date.fromisoformat(rules.get("effective_from", "1900-01-01"))
+    ends = date.fromisoformat(rules.get("effective_to", "9999-12-31"))
+    if period.end < starts or ends < period.start:
+        return []
+    found: list[RewardCandidate] = []
+    per_case: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    counterfeit: dict[tuple[str, str], int] = defaultdict(int)
+    for case_id, number, origin, group, commodity, base_quantity, base_unit, value_vnd in lines:
+        per_case[case_id, number, origin, commodity + "|" + base_unit] += base_quantity
+        if group == "counterfeit_ip" and value_vnd:
+            counterfeit[number, origin] += value_vnd
+    for rule in rules.get("single_case", []):
+        for (_case_id, number, origin, key), total in sorted(per_case.items(), key=lambda i: i[0][1]):
+            commodity, unit = key.split("|")
+            if (
+                commodity == rule["commodity"]
+                and unit == rule["unit"]
+                and total >= Decimal(rule["min_base_quantity"])
+            ):
+                found.append(
+                    RewardCandidate(
+                        rule["code"],
+                        rule["vi"],
+                        station_codes[origin],
+                        number,
+                        None,
+                        total,
+                        unit,
+                        Decimal(rule["min_base_quantity"]),
+                    )
+                )
+    for rule in rules.get("counterfeit", []):
+        if "min_value_vnd" not in rule:
+            continue
+        for (number, origin), value in sorted(counterfeit.items()):
+            if value >= rule["min_value_vnd"]:
+                found.append(
+                    RewardCandidate(
+                        rule["code"],
+                        rule["vi"],
+                        station_codes[origin],
+                        number,
+                        None,
+                        Decimal(value),
+                        "đồng",
+                        Decimal(rule["min_value_vnd"]),
+                    )
+                )
+    monthly = rules.get("monthly_total", {}).get("rules", [])
+    if monthly:
+        month = periods.month_of(period.start, periods.STATISTICAL)
+        while month.start <= period.end:
+            _monthly(session, month, monthly, scope, station_ids, station_codes, found)
+            month = periods.month_of(month.end + timedelta(days=1), periods.STATISTICAL)
+    return found
+
+
+def _monthly(
+    session: Any,
+    month: Period,
+    rules: Sequence[Mapping[str, Any]],
+    scope: Scope,
+    station_ids: Sequence[str] | None,
+    station_codes: Mapping[str, str],
+    found: list[RewardCandidate],
+) -> None:
+    commodities = {rule["commodity"] for rule in rules}
+    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for origin, commodity, base_unit, quantity in session.execute(
+        select(m.Case.origin, m.GoodsLine.commodity, m.GoodsLine.base_unit, m.GoodsLine.base_quantity)
+        .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
+        .where(
+            *_conditions(month, scope, station_ids),
+            m.Case.status.in_(COUNTED),
+            m.GoodsLine.commodity.in_(commodities),
+        )
+    ):
+        totals[origin, commodity, base_unit] += quantity
+    span = f"{month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}"
+    for rule in rules:
+        for (origin, commodity, unit), total in sorted(totals.items(), key=lambda i: station_codes[i[0][0]]):
+            if (
+                commodity == rule["commodity"]
+                and unit == rule["unit"]
+                and total >= Decimal(rule["min_base_quantity"])
+            ):
+                found.append(
+                    RewardCandidate(
+                        rule["code"],
+                        rule["vi"],
+                        station_codes[origin],
+                        None,
+                        span,
+                        total,
+                        unit,
+                        Decimal(rule["min_base_quantity"]),
+                    )
+                )
+
+
+def as_json(report: SummaryReport) -> dict[str, Any]:
+    """The report as plain JSON values: money as integers, quantities and percentages as strings."""
+
+    def figures(row: Figures) -> dict[str, Any]:
+        return {
+            "code": row.code,
+            "label": row.label,
+            **{metric: row.now[metric] for metric in METRICS},
+            "previous": {metric: row.before[metric] for metric in METRICS},
+            "cases_change_percent": _text(row.change("cases")),
+        }
+
+    return {
+        "kind": report.kind,
+        "title": report.title,
+        "scope": report.scope,
+        "stations": report.stations,
+        "period": {
+            "start": report.period.start.isoformat(),
+            "end": report.period.end.isoformat(),
+            "label": periods.label(report.period),
+            "mode": report.mode,
+        },
+        "previous_period": {
+            "start": report.previous.start.isoformat(),
+            "end": report.previous.end.isoformat(),
+        },
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "by_violation_group": [figures(r) for r in report.sections["violation_group"]],
+        "by_force": [figures(r) for r in report.sections["force"]],
+        "total": figures(report.totals),
+        "commodities": [
+            {
+                "code": c.code,
+                "label": c.label,
+                "unit": c.unit,
+                "quantity": decimal_text(c.quantity),
+                "cases": c.cases,
+                "value_vnd": c.value,
+                "previous_quantity": decimal_text(c.quantity_before),
+                "change_percent": _text(c.change()),
+            }
+            for c in report.commodities
+        ],
+        "reward_candidates": [
+            {
+                "rule": r.rule,
+                "text": r.text,
+                "station": r.station,
+                "case": r.case_number,
+                "month": r.month,
+                "amount": decimal_text(r.amount),
+                "unit": r.unit,
+                "threshold": decimal_text(r.threshold),
+            }
+            for r in report.rewards
+        ],
+        "not_counted": report.uncounted,
+        "notes": report.notes,
+    }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def parse_period(
+    ctx: Context,
+    kind: str,
+    text: str | None,
+    scope: Scope,
+    *,
+    mode: str | None = None,
+    today: date | None = None,
+) -> Period:
+    """The period of a report from what a user typed (see ``periods.parse``); a campaign report without
+    a period takes the campaign's own dates. Raises ``ValidationError`` naming what is wrong."""
+    from app.errors import ValidationError
+
+    mode = mode or ctx.settings.report_period_mode
+    today = today or datetime.now(VIETNAM).date()
+    if kind == "campaign":
+        if not scope.campaign_id:
+            raise ValidationError(["--campaign: a campaign report needs the campaign's id"])
+        with ctx.sessions.reads() as session:
+            campaign = session.get(m.Campaign, scope.campaign_id)
+            if campaign is None:
+                raise NotFound(f"no campaign {scope.campaign_id} in this register")
+            return Period("custom", campaign.starts_on, campaign.ends_on)
+    if text is None:
+        raise ValidationError([f"--period: say which {kind} report (e.g. {_EXAMPLES.get(kind, '2026')})"])
+    try:
+        return periods.parse(kind, text, today, mode, ctx.settings.weekly_window_end_offset_days)
+    except ValueError as exc:
+        raise ValidationError([f"--period: {exc}"]) from None
+
+
+_EXAMPLES = {
+    "weekly": "2026-W47 or last",
+    "monthly": "2026-11",
+    "quarterly": "2026-Q4",
+    "custom": "2026-11-01..2026-11-20",
+}
+
+
+def agency_lines(ctx: Context, actor: Actor) -> list[str]:
+    """The header lines of the acting user's station, or its force and name when none were set."""
+    with ctx.sessions.reads() as session:
+        station = session.get(m.Station, actor.station_id)
+        if station is None:
+            return []
+        return list(station.header_lines) or [
+            ctx.reference.label("forces", station.force, "vi"),
+            station.name,
+        ]
