@@ -98,3 +98,55 @@ def test_presets_relative_to_monday_23_november_2026(name: str, mode: str, start
 def test_an_unknown_preset_is_named() -> None:
     with pytest.raises(ValueError, match="unknown period 'fortnight'"):
         periods.preset("fortnight", date(2026, 11, 23))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "start", "end"),
+    [
+        # The report due on Wednesday 7 January 2026 (ISO week 2) covers 31/12/2025 – 06/01/2026.
+        ("weekly", "2026-W02", date(2025, 12, 31), date(2026, 1, 6)),
+        ("weekly", "2026-01-01", date(2025, 12, 31), date(2026, 1, 6)),
+        ("weekly", "last", date(2026, 11, 11), date(2026, 11, 17)),
+        ("monthly", "2026-01", date(2025, 12, 15), date(2026, 1, 14)),
+        ("monthly", "2024-03", date(2024, 2, 15), date(2024, 3, 14)),
+        ("monthly", "this", date(2026, 11, 15), date(2026, 12, 14)),  # 23/11 is in December's month
+        ("quarterly", "2026-q1", date(2025, 12, 15), date(2026, 3, 14)),
+        ("half", "2026", date(2025, 12, 15), date(2026, 6, 14)),
+        ("nine-months", "2026", date(2025, 12, 15), date(2026, 9, 14)),
+        ("annual", "2026", date(2025, 12, 15), date(2026, 12, 14)),
+        ("annual", "last", date(2024, 12, 15), date(2025, 12, 14)),
+        ("custom", "2024-02-01..2024-02-29", date(2024, 2, 1), date(2024, 2, 29)),
+    ],
+)
+def test_periods_as_typed(kind: str, text: str, start: date, end: date) -> None:
+    period = periods.parse(kind, text, date(2026, 11, 23))
+    assert (period.start, period.end) == (start, end)
+
+
+def test_periods_as_typed_in_calendar_mode_and_their_labels() -> None:
+    february = periods.parse("monthly", "2024-02", date(2026, 11, 23), periods.CALENDAR)
+    assert (february.start, february.end) == (date(2024, 2, 1), date(2024, 2, 29))
+    # The same period of the year before ends on 28 February.
+    assert february.shifted_years(-1).end == date(2023, 2, 28)
+    assert periods.label(february) == "Tháng 02/2024 (từ ngày 01/02/2024 đến ngày 29/02/2024)"
+    assert periods.label(periods.quarter(2026, 4)) == "Quý IV/2026 (từ ngày 15/09/2026 đến ngày 14/12/2026)"
+    assert periods.label(periods.custom(date(2026, 1, 1), date(2026, 1, 2))).startswith("Từ ngày 01/01/2026")
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        ("weekly", "2026-W54", "2026 has no week 54"),
+        ("weekly", "2026-02-30", "expected a week"),
+        ("monthly", "2026-13", "expected a month"),
+        ("monthly", "2026", "expected a month"),
+        ("quarterly", "2026-Q5", "expected a quarter"),
+        ("annual", "20x6", "expected a year"),
+        ("custom", "2026-11-20..2026-11-01", "cannot end"),
+        ("custom", "2026-11-20", "expected FIRST..LAST"),
+        ("fortnightly", "2026", "unknown report kind"),
+    ],
+)
+def test_periods_typed_wrong_are_refused_by_name(kind: str, text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        periods.parse(kind, text, date(2026, 11, 23))

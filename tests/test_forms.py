@@ -1,0 +1,241 @@
+"""Printed forms: read back with pdftotext, checked against the case; QR print codes; layout."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.domain import DocumentInput, GoodsInput, PartyInput
+from app.errors import NotFound, ValidationError
+from app.forms import FORM_CODES, form_code, print_form, verify_print
+from app.printing import place_date
+from tests.conftest import ICT, PASSWORD, Post, sample_case
+
+if shutil.which("pdftotext") is None:  # .ci/run installs poppler-utils; a machine without it must say so
+    pytest.fail("pdftotext (poppler-utils) is needed to read printed PDFs back", pytrace=False)
+
+
+def pdf_text(data: bytes, tmp_path: Path, *, layout: bool = False, page: int | None = None) -> str:
+    path = tmp_path / "read.pdf"
+    path.write_bytes(data)
+    command = ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8"]
+    if page is not None:
+        command += ["-f", str(page), "-l", str(page)]
+    return subprocess.run([*command, str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and runs of spaces made single spaces (paragraphs wrap anywhere)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def in_order(words: list[str], text: str) -> bool:
+    position = 0
+    for word in words:
+        position = text.find(word, position)
+        if position < 0:
+            return False
+        position += len(word)
+    return True
+
+
+@pytest.fixture
+def case(post: Post) -> str:
+    made = post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            occurred_at=datetime(2026, 2, 5, 1, 7, tzinfo=ICT),
+            legal_basis="Điểm a khoản 1 Điều 10 Nghị định 98/2020/NĐ-CP",
+            parties=(
+                PartyInput(
+                    "person",
+                    "carrier",
+                    "Nguyễn Văn An",
+                    nationality="VN",
+                    id_number="089090001234",
+                    birth_date=date(1990, 5, 1),
+                    gender="male",
+                    address="Ấp Vĩnh Lợi, xã Vĩnh Xương",
+                ),
+                PartyInput("person", "witness", "Trần Thị Bình"),
+            ),
+            documents=(DocumentInput("MBB01", "07/BB-VPHC", date(2026, 2, 5)),),
+        ),
+    )
+    return made.number
+
+
+def test_mbb01_holds_the_case_as_the_register_has_it(post: Post, case: str, tmp_path: Path) -> None:
+    printed = print_form(post.ctx, post.officer, "MBB01", case)
+    text = flat(pdf_text(printed.pdf, tmp_path))
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số: 07/BB-VPHC",  # the number the case records for this form
+        "An Giang, ngày 05 tháng 02 năm 2026",  # leading zeros for the day and for February
+        "BIÊN BẢN VI PHẠM HÀNH CHÍNH",
+        "hồi 01 giờ 07 phút, ngày 05/02/2026, tại Mốc 264, ấp Vĩnh Lợi",
+        "Nguyễn Văn An",
+        "089090001234",
+        "01/05/1990",
+        "Trần Thị Bình",  # the witness, under "Với sự chứng kiến của"
+        "Vận chuyển thuốc lá điếu nhập lậu",
+        "Thuốc lá Hero",
+        "Đường cát Thái Lan",
+        "Trị giá 22.500.000 đ",
+        "67H1-204.13",
+        "NGƯỜI LẬP BIÊN BẢN",
+        "Nguyễn Officer",  # who logged the case
+    ):
+        assert expected in text, expected
+    # The unit's name wraps in the narrow left column of the header, beside the right column's lines.
+    assert in_order("ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG".split(), text)
+    table = pdf_text(printed.pdf, tmp_path, layout=True)
+    for header in ("STT", "Đơn vị", "Số lượng", "Chủng loại", "Ghi chú"):
+        assert header in table
+    # Quantities as entered, Vietnamese style: 150 cây and 2,5 tấn.
+    assert any("cây" in line and "150" in line for line in table.splitlines())
+    assert any("tấn" in line and "2,5" in line for line in table.splitlines())
+    assert printed.payload in text  # the QR code's text is printed beside it
+
+
+@pytest.mark.parametrize("code", FORM_CODES)
+def test_every_form_prints_with_blanks_for_what_is_unknown(
+    post: Post, case: str, code: str, tmp_path: Path
+) -> None:
+    printed = print_form(post.ctx, post.chief, code, case)
+    text = flat(pdf_text(printed.pdf, tmp_path))
+    assert printed.pdf.startswith(b"%PDF")
+    assert "Thuốc lá Hero" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "……" in text  # fields the register does not hold are left to fill in by hand
+    titles = {
+        "MBB01": "BIÊN BẢN VI PHẠM HÀNH CHÍNH",
+        "MBB02": "BIÊN BẢN LÀM VIỆC",
+        "MBB15": "Tạm giữ tang vật, phương tiện vi phạm hành chính",
+        "MBB28": "Bàn giao hồ sơ vụ vi phạm có dấu hiệu tội phạm",
+        "MQĐ14": "QUYẾT ĐỊNH",
+    }
+    assert titles[code] in text
+    if code != "MBB01":  # no number recorded for these: "Số: ……/suffix"
+        assert "Số: ……/" in text
+
+
+def test_the_closing_sentence_counts_the_sheets(post: Post, case: str, tmp_path: Path) -> None:
+    printed = print_form(post.ctx, post.officer, "MBB01", case)
+    assert f"gồm {printed.pages:02d} tờ" in flat(pdf_text(printed.pdf, tmp_path))
+
+
+def test_a_long_goods_table_spills_onto_the_next_page_with_its_header(post: Post, tmp_path: Path) -> None:
+    goods = tuple(GoodsInput("cigarettes", Decimal(i), "cây", f"Thuốc lá mẫu số {i}") for i in range(1, 61))
+    made = post.ctx.cases.create(post.officer, sample_case(goods=goods))
+    short = print_form(
+        post.ctx, post.officer, "MQĐ14", post.ctx.cases.create(post.officer, sample_case()).number
+    )
+    assert short.pages == 1  # a decision with a short table fits one page
+    printed = print_form(post.ctx, post.officer, "MQĐ14", made.number)
+    assert printed.pages >= 2
+    first, second = pdf_text(printed.pdf, tmp_path, page=1), pdf_text(printed.pdf, tmp_path, page=2)
+    assert "QUYẾT ĐỊNH" in first and "Thuốc lá mẫu số 1\n" in first
+    assert "Thuốc lá mẫu số 60" not in first
+    assert second.lstrip().startswith("2")  # the page number, top centre, from page 2
+    assert "Tên tang vật" in second  # the table's header row repeats
+    last = pdf_text(printed.pdf, tmp_path, page=printed.pages)
+    assert "NGƯỜI RA QUYẾT ĐỊNH" in last
+    everything = flat(pdf_text(printed.pdf, tmp_path))
+    assert all(f"Thuốc lá mẫu số {i}" in everything for i in range(1, 61))
+
+
+def test_no_print_names_an_informant(post: Post, case: str, tmp_path: Path) -> None:
+    case_id = post.ctx.cases.resolve(case)
+    post.ctx.tips.add(
+        post.officer,
+        received_at=datetime(2026, 2, 4, 20, 0, tzinfo=ICT),
+        channel="phone",
+        content="Có xe chở thuốc lá qua mốc 264",
+        informant="Lê Văn Mật Báo 0913000111",
+        case_id=case_id,
+    )
+    for code in FORM_CODES:
+        text = flat(pdf_text(print_form(post.ctx, post.chief, code, case).pdf, tmp_path))
+        assert "Mật Báo" not in text and "0913000111" not in text, code
+
+
+def test_a_print_code_is_checked_against_the_register(post: Post, case: str) -> None:
+    printed = print_form(post.ctx, post.officer, "MBB15", case)
+    check = verify_print(post.ctx, post.analyst, printed.payload)
+    assert (check.status, check.number, check.printed_version) == ("current", case, 1)
+    # The case changes after printing: the paper is still genuine, but out of date.
+    case_id = post.ctx.cases.resolve(case)
+    current = post.ctx.cases.get(post.officer, case_id)
+    post.ctx.cases.update(
+        post.officer, case_id, replace(sample_case(), place="Bến đò Vĩnh Xương"), current.version
+    )
+    later = verify_print(post.ctx, post.analyst, printed.payload)
+    assert (later.status, later.printed_version, later.current_version) == ("earlier", 1, 2)
+    # A paper whose content was altered (another hash) or that claims a version that never existed.
+    forged = printed.payload[:-6] + ("000000" if not printed.payload.endswith("000000") else "111111")
+    assert verify_print(post.ctx, post.analyst, forged).status == "mismatch"
+    prefix, _format, case_uuid, _version, sealed = printed.payload.split(":")
+    future = ":".join((prefix, _format, case_uuid, "7", sealed))
+    assert verify_print(post.ctx, post.analyst, future).status == "mismatch"
+    with pytest.raises(ValidationError):
+        verify_print(post.ctx, post.analyst, "https://example.org/not-ours")
+    with pytest.raises(NotFound):
+        verify_print(post.ctx, post.analyst, printed.payload.replace(case_id, "0" * 8 + case_id[8:]))
+
+
+def test_form_codes_as_typed() -> None:
+    assert form_code("mqd14") == "MQĐ14" and form_code(" mbb01 ") == "MBB01"
+    with pytest.raises(ValidationError, match="unknown form"):
+        form_code("MBB99")
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 2, 5), "An Giang, ngày 05 tháng 02 năm 2026"),
+        (date(2026, 1, 31), "An Giang, ngày 31 tháng 01 năm 2026"),
+        (date(2026, 3, 9), "An Giang, ngày 09 tháng 3 năm 2026"),
+        (date(2026, 12, 14), "An Giang, ngày 14 tháng 12 năm 2026"),
+        (None, "An Giang, ngày …… tháng …… năm ……"),
+    ],
+)
+def test_the_place_date_line(day: date | None, expected: str) -> None:
+    assert place_date("An Giang", day) == expected
+
+
+def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: Path) -> None:
+    import json
+    import os
+    import sys
+
+    env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
+    base = [sys.executable, "-m", "app", "--data-dir", str(post.data_dir), "--user", "chief"]
+    post.ctx.close()
+    out = tmp_path / "bb.pdf"
+    done = subprocess.run(
+        [*base, "--json", "form", "mqd14", case, "--pdf", str(out)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["form"] == "MQĐ14" and out.read_bytes().startswith(b"%PDF")
+    assert "QUYẾT ĐỊNH" in pdf_text(out.read_bytes(), tmp_path)
+    verified = subprocess.run(
+        [*base, "verify-print", result["code"]], env=env, capture_output=True, text=True
+    )
+    assert verified.returncode == 0 and "genuine" in verified.stdout
+    bad = subprocess.run(
+        [*base, "verify-print", result["code"][:-4] + "ffff"], env=env, capture_output=True, text=True
+    )
+    assert bad.returncode == 9 and "does not match" in bad.stdout
+    missing = subprocess.run(
+        [*base, "form", "MBB01", "BP-VX/2026/09999"], env=env, capture_output=True, text=True
+    )
+    assert missing.returncode == 6 and "BP-VX/2026/09999" in missing.stderr

@@ -1,0 +1,361 @@
+"""The 389 summary report: figures against totals computed here from the cases as entered, and the
+PDF, Excel and JSON forms of the same report agreeing with them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from app import periods
+from app.domain import CaseInput, GoodsInput, HandlingInput
+from app.errors import ValidationError
+from app.report_pdf import report_pdf
+from app.report_xlsx import report_xlsx
+from app.reports import Scope, as_json, build_report, parse_period
+from tests.conftest import ICT, PASSWORD, Post, sample_case
+from tests.test_forms import flat, pdf_text
+
+NOVEMBER = periods.month(2026, 11)  # statistical: 15/10/2026 – 14/11/2026
+
+
+@dataclass(frozen=True)
+class Made:
+    data: CaseInput
+    status: str  # what the test leaves it as
+
+
+def _case(
+    day: datetime,
+    group: str,
+    lead: str,
+    handling: HandlingInput,
+    goods: tuple[GoodsInput, ...],
+    cooperating: tuple[str, ...] = (),
+) -> CaseInput:
+    return sample_case(
+        occurred_at=day,
+        violation_group=group,
+        lead_force=lead,
+        handling=handling,
+        goods=goods,
+        cooperating_forces=cooperating,
+    )
+
+
+CIGARETTES = GoodsInput("cigarettes", Decimal("150"), "cây", "Thuốc lá Hero", value_vnd=22_500_000)
+BIG_LOAD = GoodsInput("cigarettes", Decimal("1100"), "cây", "Thuốc lá Jet", value_vnd=165_000_000)
+SUGAR = GoodsInput("sugar", Decimal("2.5"), "tấn", "Đường cát Thái Lan", value_vnd=37_500_000)
+FAKES = GoodsInput("textiles", Decimal("400"), "đôi", "Giày giả nhãn hiệu", value_vnd=48_000_000)
+
+CASES = [
+    # In the period: a joint case (police cooperating) counts once, under the border guard.
+    Made(
+        _case(
+            datetime(2026, 10, 15, 0, 5, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=15_000_000, proceeds_vnd=5_000_000),
+            (CIGARETTES,),
+            ("police",),
+        ),
+        "approved",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 2, 9, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("criminal_transfer", defendants=2),
+            (BIG_LOAD, SUGAR),
+        ),
+        "closed",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 14, 23, 59, tzinfo=ICT),
+            "trade_fraud",
+            "police",
+            HandlingInput("admin_fine", fine_vnd=30_000_000, tax_vnd=12_345_678),
+            (SUGAR,),
+        ),
+        "approved",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 10, 8, 0, tzinfo=ICT),
+            "counterfeit_ip",
+            "market_surveillance",
+            HandlingInput("confiscation", proceeds_vnd=1_000_000),
+            (FAKES,),
+        ),
+        "approved",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 11, 8, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("handover"),
+            (CIGARETTES,),
+        ),
+        "approved",
+    ),
+    # Not counted: a draft, a case awaiting approval, a voided one, and one just outside each end.
+    Made(
+        _case(
+            datetime(2026, 11, 3, 8, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=1),
+            (BIG_LOAD,),
+        ),
+        "draft",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 4, 8, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=1),
+            (BIG_LOAD,),
+        ),
+        "submitted",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 5, 8, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=1),
+            (BIG_LOAD,),
+        ),
+        "voided",
+    ),
+    Made(
+        _case(
+            datetime(2026, 10, 14, 23, 59, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=1),
+            (CIGARETTES,),
+        ),
+        "approved",
+    ),
+    Made(
+        _case(
+            datetime(2026, 11, 15, 0, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=1),
+            (CIGARETTES,),
+        ),
+        "approved",
+    ),
+    # The same period last year (15/10/2025 – 14/11/2025): the comparison.
+    Made(
+        _case(
+            datetime(2025, 11, 1, 8, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=10_000_000),
+            (CIGARETTES,),
+        ),
+        "approved",
+    ),
+    Made(
+        _case(
+            datetime(2025, 10, 20, 8, 0, tzinfo=ICT),
+            "prohibited_smuggled",
+            "police",
+            HandlingInput("admin_fine", fine_vnd=2_000_000),
+            (CIGARETTES,),
+        ),
+        "approved",
+    ),
+]
+
+
+def _counted(made: Made, period: periods.Period) -> bool:
+    day = made.data.occurred_at.date()
+    return made.status in ("approved", "closed") and period.start <= day <= period.end
+
+
+@pytest.fixture
+def register(post: Post) -> Post:
+    for made in CASES:
+        result = post.ctx.cases.create(post.officer, made.data)
+        if made.status == "draft":
+            continue
+        post.ctx.cases.submit(post.officer, result.id)
+        if made.status in ("approved", "closed", "voided"):
+            post.ctx.cases.approve(post.chief, result.id)
+        if made.status == "closed":
+            post.ctx.cases.close(post.chief, result.id)
+        if made.status == "voided":
+            post.ctx.cases.void(post.chief, result.id, "Nhập trùng")
+    return post
+
+
+def expected_totals(period: periods.Period) -> dict[str, int]:
+    """The figures of the whole period, computed from the inputs above, not from the register."""
+    counted = [c.data for c in CASES if _counted(c, period)]
+    handled = [c.handling for c in counted]
+    return {
+        "cases": len(counted),
+        "admin_cases": sum(h.outcome in ("admin_fine", "confiscation", "destroyed") for h in handled),
+        "criminal_cases": sum(h.outcome == "criminal_transfer" for h in handled),
+        "defendants": sum(h.defendants or 0 for h in handled if h.outcome == "criminal_transfer"),
+        "handover_cases": sum(h.outcome == "handover" for h in handled),
+        "collections": sum((h.fine_vnd or 0) + (h.proceeds_vnd or 0) + (h.tax_vnd or 0) for h in handled),
+        "goods_value": sum(g.value_vnd or 0 for c in counted for g in c.goods),
+    }
+
+
+def test_the_summary_counts_what_the_register_holds(register: Post) -> None:
+    report = build_report(register.ctx, register.chief, "monthly", NOVEMBER)
+    data = as_json(report)
+    expected = expected_totals(NOVEMBER)
+    assert expected == {
+        "cases": 5,
+        "admin_cases": 3,
+        "criminal_cases": 1,
+        "defendants": 2,
+        "handover_cases": 1,
+        "collections": 15_000_000 + 5_000_000 + 30_000_000 + 12_345_678 + 1_000_000,
+        "goods_value": 22_500_000 * 2 + 165_000_000 + 37_500_000 * 2 + 48_000_000,
+    }
+    total = data["total"]
+    assert {key: total[key] for key in expected} == expected
+    assert total["previous"]["cases"] == 2
+    assert total["cases_change_percent"] == "150.0"
+    groups = {row["code"]: row for row in data["by_violation_group"]}
+    assert [
+        groups[g]["cases"] for g in ("prohibited_smuggled", "trade_fraud", "counterfeit_ip", "other")
+    ] == [3, 1, 1, 0]
+    assert sum(row["cases"] for row in data["by_violation_group"]) == total["cases"]
+    forces = {row["code"]: row for row in data["by_force"]}
+    # The joint case counts once, under the lead force: never under the cooperating police.
+    assert forces["border_guard"]["cases"] == 3 and forces["police"]["cases"] == 1
+    assert forces["market_surveillance"]["cases"] == 1
+    assert sum(row["cases"] for row in data["by_force"]) == total["cases"]
+    assert forces["police"]["previous"]["cases"] == 1
+    assert data["not_counted"] == {"draft": 1, "submitted": 1}
+    commodities = {row["code"]: row for row in data["commodities"]}
+    # 150 cây ×2 and 1 100 cây in bao (×10); 2,5 tấn ×2 in kg (exact decimals).
+    assert commodities["cigarettes"]["quantity"] == "14000" and commodities["cigarettes"]["unit"] == "bao"
+    assert commodities["cigarettes"]["cases"] == 3
+    assert commodities["sugar"]["quantity"] == "5000" and commodities["sugar"]["unit"] == "kg"
+    assert commodities["cigarettes"]["previous_quantity"] == "3000"
+    rewards = data["reward_candidates"]
+    single = [r for r in rewards if r["rule"] == "cigarettes_case"]
+    assert [(r["amount"], r["unit"]) for r in single] == [("11000", "bao")]
+    assert [r["rule"] for r in rewards if r["rule"] == "counterfeit_value"] == ["counterfeit_value"]
+    # The statistical month's cigarette total (14 000 bao) is below the 20 000-bao monthly rule.
+    assert not [r for r in rewards if r["rule"] == "cigarettes_month"]
+
+
+def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
+    report = build_report(register.ctx, register.chief, "monthly", NOVEMBER)
+    data = as_json(report)
+    pdf, pages = report_pdf(
+        report, ["BỘ CHỈ HUY BĐBP TỈNH AN GIANG", "ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang"
+    )
+    text = flat(pdf_text(pdf, tmp_path))
+    assert pages >= 1
+    for expected in (
+        "BÁO CÁO THÁNG",
+        "Tháng 11/2026 (từ ngày 15/10/2026 đến ngày 14/11/2026)",
+        "I. KẾT QUẢ THEO NHÓM HÀNH VI VI PHẠM",
+        "II. KẾT QUẢ THEO LỰC LƯỢNG CHỦ TRÌ",
+        "Buôn bán, vận chuyển trái phép hàng cấm, hàng nhập lậu",
+        "Quản lý thị trường",
+        "Chưa tính 2 vụ chưa được phê duyệt",
+        "Nơi nhận:",
+        "CHỈ HUY TRƯỞNG",
+        "Bắt giữ từ 10.000 bao thuốc lá trở lên trong một vụ",
+    ):
+        assert expected in text, expected
+    layout = pdf_text(pdf, tmp_path, layout=True)
+    total_line = next(line for line in layout.splitlines() if line.strip().startswith("Tổng cộng"))
+    numbers = total_line.split()[2:]
+    expected = expected_totals(NOVEMBER)
+    assert numbers == ["5", "+150", "3", "1", "2", "63.345.678", "333.000.000"]
+    assert data["total"]["collections"] == expected["collections"] == 63_345_678
+    assert data["total"]["goods_value"] == expected["goods_value"] == 333_000_000
+    cigarettes = next(line for line in layout.splitlines() if "Thuốc lá điếu" in line)
+    assert "14.000" in cigarettes and "bao" in cigarettes and "3.000" in cigarettes
+    book = load_workbook(io.BytesIO(report_xlsx(report)))
+    sheet = book["Theo nhóm hành vi"]
+    assert sheet.freeze_panes == "A6"
+    rows = list(sheet.iter_rows(min_row=6, values_only=True))
+    total = rows[-1]
+    assert total[1] == "Tổng cộng"
+    assert total[2:] == (5, 150.0, 3, 1, 2, 63_345_678, 333_000_000)
+    assert all(isinstance(v, int) for v in (total[2], total[4], total[7], total[8]))
+    assert sheet.cell(row=6 + len(rows) - 1, column=8).number_format == "#,##0"
+    commodities = book["Tang vật"]
+    row = next(
+        r
+        for r in commodities.iter_rows(min_row=6, values_only=True)
+        if r[1] == "Thuốc lá điếu ngoại nhập lậu"
+    )
+    assert row[2:7] == ("bao", 14000, 3, 210_000_000, 3000)
+    assert book["Khen thưởng"].cell(row=6, column=5).value == 11000
+
+
+def test_reports_of_every_kind_and_scope(register: Post) -> None:
+    year = build_report(register.ctx, register.chief, "annual", periods.year(2026))
+    assert as_json(year)["total"]["cases"] == expected_totals(periods.year(2026))["cases"]
+    calendar = periods.month(2026, 11, periods.CALENDAR)  # 1/11 – 30/11: other cases
+    report = as_json(build_report(register.ctx, register.chief, "monthly", calendar, mode=periods.CALENDAR))
+    assert report["total"]["cases"] == expected_totals(calendar)["cases"] == 5  # 15/11 in, 15/10 out
+    assert report["period"]["mode"] == "calendar"
+    week = periods.parse("weekly", "2026-11-12", date(2026, 11, 23))
+    assert (week.start, week.end) == (date(2026, 11, 11), date(2026, 11, 17))
+    assert (
+        as_json(build_report(register.ctx, register.analyst, "weekly", week))["total"]["cases"]
+        == (expected_totals(week)["cases"])
+    )
+    with pytest.raises(ValidationError, match="--period"):
+        parse_period(register.ctx, "monthly", "2026-13", Scope())
+    with pytest.raises(ValidationError, match="campaign"):
+        parse_period(register.ctx, "campaign", None, Scope())
+
+
+def test_the_command_line_writes_all_three(register: Post, tmp_path: Path) -> None:
+    register.ctx.close()
+    env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
+    base = [sys.executable, "-m", "app", "--data-dir", str(register.data_dir), "--user", "chief"]
+    pdf, xlsx = tmp_path / "thang.pdf", tmp_path / "thang.xlsx"
+    done = subprocess.run(
+        [*base, "--json", "report", "monthly", "--period", "2026-11", "--pdf", str(pdf), "--xlsx", str(xlsx)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["total"]["collections"] == expected_totals(NOVEMBER)["collections"]
+    assert "63.345.678" in pdf_text(pdf.read_bytes(), tmp_path)
+    assert load_workbook(xlsx)["Theo nhóm hành vi"]["C6"].value == 3
+    rewards = subprocess.run(
+        [*base, "report", "rewards", "--period", "2026-11"], env=env, capture_output=True, text=True
+    )
+    assert rewards.returncode == 0 and "11000 bao" in rewards.stdout
+    bad = subprocess.run(
+        [*base, "report", "annual", "--period", "20x6", "--pdf", str(tmp_path / "no.pdf")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "20x6" in bad.stderr and not (tmp_path / "no.pdf").exists()
