@@ -34,6 +34,7 @@ from ui.events import Events
 from ui.filter_bar import FilterBar
 from ui.lock import IdleWatcher, lock_windows
 from ui.lookup import LookupDialog
+from ui.reports import ReportsPage
 from ui.settings_dialog import SettingsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog
 from ui.workflow import CaseActions
@@ -119,6 +120,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.dashboard, _("H&ome"))
         self.tabs.addTab(cases_page, _("&Cases"))
         self.tabs.addTab(queue_page, _("A&waiting approval"))
+        self.reports = ReportsPage(self._ctx, self._actor)
+        self.tabs.addTab(self.reports, _("&Reports"))
         self.setCentralWidget(self.tabs)
 
         self.user_label = QLabel(

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QMenu,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -26,6 +28,7 @@ from app.campaigns import list_campaigns
 from app.context import Context
 from app.domain import Actor, CaseInput, CaseResult, HandlingInput
 from app.errors import AppError, ValidationError
+from app.forms import FORM_CODES, print_form
 from app.i18n import _
 from app.interchange import case_input_from_document
 from ui.editor import tables
@@ -34,6 +37,7 @@ from ui.editor.fields import ErrorLabel
 from ui.editor.pages import HandlingPage, OverviewPage
 from ui.editor.rows import RowsPage
 from ui.errors import show_error
+from ui.pdf_preview import PdfPreviewDialog
 
 OVERVIEW, GOODS, PARTIES, VEHICLES, ATTACHMENTS, DOCUMENTS, HANDLING = range(7)
 
@@ -101,6 +105,13 @@ class CaseEditor(QDialog):
         self.save_button.setText(_("&Save"))
         self.save_button.setToolTip(_("Save the case (Ctrl+S)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
+        self.print_button = QPushButton(_("&Print"))
+        self.print_menu = QMenu(self.print_button)
+        for code in FORM_CODES:
+            action = self.print_menu.addAction(f"{code} — {ctx.reference.label('form_codes', code, 'vi')}")
+            action.setData(code)
+        self.print_button.setMenu(self.print_menu)
+        self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
@@ -113,6 +124,7 @@ class CaseEditor(QDialog):
 
     def _connect_signals(self) -> None:
         self.buttons.rejected.connect(self.reject)
+        self.print_menu.triggered.connect(lambda action: self.print_form(str(action.data())))
         self.save_button.clicked.connect(self.save)
         self._save_shortcut.activated.connect(self.save)
         self._next_tab.activated.connect(self._on_next_tab_activated)
@@ -213,6 +225,30 @@ class CaseEditor(QDialog):
     def _update_title(self) -> None:
         name = self._result.number if self._result else _("New case")
         self.setWindowTitle(f"{name}{' *' if self.dirty else ''} — Outpost")
+        # Forms print the case as saved: unsaved edits would not be on the paper.
+        printable = self._result is not None and not self.dirty
+        self.print_button.setEnabled(printable)
+        self.print_button.setToolTip(
+            _("Print a form of this case")
+            if printable
+            else _("Save the case first: forms print the saved case")
+        )
+
+    def print_form(self, code: str) -> PdfPreviewDialog | None:
+        """Preview form ``code`` of the saved case, to print or save it."""
+        if self._result is None:
+            return None
+        try:
+            printed = print_form(self._ctx, self._actor, code, self._result.id)
+        except AppError as exc:
+            show_error(self, exc.message, _("Cannot print the form"))
+            return None
+        dialog = PdfPreviewDialog(
+            printed.pdf, f"{printed.code} — {printed.case_number}", printed.filename, self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _update_tab_titles(self) -> None:
         counted = (

@@ -1,0 +1,202 @@
+"""The Reports screen: choose the kind, period, post or campaign; the 389 summary report is computed
+off the GUI thread (with progress and Cancel), previewed here, printed, and saved as PDF or Excel."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from app import periods
+from app.campaigns import list_campaigns
+from app.context import Context
+from app.domain import Actor
+from app.errors import AppError
+from app.i18n import _
+from app.printing import register_fonts, save
+from app.report_pdf import report_pdf
+from app.report_xlsx import report_xlsx
+from app.reports import Scope, SummaryReport, agency_lines, build_report, parse_period
+from db import models as m
+from ui.editor.fields import CodeCombo
+from ui.errors import show_error
+from ui.jobs import ProgressRunner
+from ui.pdf_preview import PdfPreview
+
+KINDS = ("weekly", "monthly", "quarterly", "half", "nine-months", "annual", "campaign")
+# What the period box expects for each kind, and what it starts with.
+_HINTS = {
+    "weekly": ("this", "2026-W47, this, last or a day (2026-11-20)"),
+    "monthly": ("this", "2026-11, this or last"),
+    "quarterly": ("this", "2026-Q4, this or last"),
+    "half": ("this", "2026, this or last"),
+    "nine-months": ("this", "2026, this or last"),
+    "annual": ("this", "2026, this or last"),
+    "campaign": ("", ""),
+}
+
+
+def _kind_labels() -> dict[str, str]:
+    return {
+        "weekly": _("Weekly"),
+        "monthly": _("Monthly"),
+        "quarterly": _("Quarterly"),
+        "half": _("Six months"),
+        "nine-months": _("Nine months"),
+        "annual": _("Annual"),
+        "campaign": _("Campaign"),
+    }
+
+
+class ReportsPage(QWidget):
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self.report: SummaryReport | None = None
+        self.kind = CodeCombo(_kind_labels().items())
+        self.period = QLineEdit()
+        self.mode = CodeCombo(
+            [(periods.STATISTICAL, _("15th to 14th (statistical)")), (periods.CALENDAR, _("Calendar months"))]
+        )
+        self.mode.set_code(ctx.settings.report_period_mode)
+        self.campaign = CodeCombo([(c.id, c.label) for c in list_campaigns(ctx)], empty=_("(all cases)"))
+        self.station = CodeCombo(self._stations(), empty=_("(every post)"))
+        self.period_help = QLabel()
+        self.period_help.setWordWrap(True)
+        self.build_button = QPushButton(_("&Make the report"))
+        self.build_button.setDefault(True)
+        self.excel_button = QPushButton(_("Save &Excel…"))
+        self.excel_button.setEnabled(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(_("&Kind:"), self.kind)
+        form.addRow(_("&Period:"), self.period)
+        form.addRow("", self.period_help)
+        form.addRow(_("Period &mode:"), self.mode)
+        form.addRow(_("C&ampaign:"), self.campaign)
+        if self.station.count() > 2:  # HQ: the posts it receives from
+            form.addRow(_("P&ost:"), self.station)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.build_button)
+        buttons.addWidget(self.excel_button)
+        buttons.addStretch(1)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addLayout(buttons)
+        side.addWidget(self.status)
+        side.addStretch(1)
+        self.preview = PdfPreview(self)
+        row = QHBoxLayout(self)
+        row.addLayout(side, 0)
+        row.addWidget(self.preview, 1)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.period.returnPressed.connect(self.make_report)
+        self.build_button.clicked.connect(self.make_report)
+        self.excel_button.clicked.connect(self.save_excel_dialog)
+        self.kind.set_code("weekly")
+        self._kind_changed()
+
+    def _stations(self) -> list[tuple[str, str]]:
+        with self._ctx.sessions.reads() as session:
+            return [
+                (s.code, f"{s.code} — {s.name}")
+                for s in session.execute(
+                    select(m.Station).where(m.Station.kind == "post").order_by(m.Station.code)
+                ).scalars()
+            ]
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.code() or "weekly"
+        start, hint = _HINTS[kind]
+        self.period.setText(start)
+        self.period.setEnabled(kind != "campaign")
+        self.period.setPlaceholderText(hint)
+        self.period_help.setText(
+            _("Choose the campaign below: the report covers its own dates.")
+            if kind == "campaign"
+            else _("For example: {examples}").format(examples=hint)
+        )
+
+    def scope(self) -> Scope:
+        return Scope(station_code=self.station.code(), campaign_id=self.campaign.code())
+
+    def make_report(self) -> bool:
+        """Compute the report and its PDF on a worker thread and show it; False if it could not be made."""
+        kind = self.kind.code() or "weekly"
+        scope = self.scope()
+        mode = self.mode.code() or periods.STATISTICAL
+        try:
+            period = parse_period(
+                self._ctx, kind, self.period.text() or None, scope, mode=mode, today=date.today()
+            )
+        except AppError as exc:
+            show_error(self, exc.message, _("Cannot make the report"))
+            return False
+        register_fonts()  # once, here: ReportLab's font registry is global
+        ctx, actor = self._ctx, self._actor
+        agency, place = agency_lines(ctx, actor), ctx.settings.place_name
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            report = build_report(
+                ctx, actor, kind, period, scope, mode=mode, progress=progress, cancel=cancel
+            )
+            cancel.check()
+            return report, report_pdf(report, agency, place)
+
+        outcome = ProgressRunner(_("Making the report…"), self).run(work)
+        if outcome.state == "failed":
+            show_error(self, outcome.message, _("Cannot make the report"))
+            return False
+        if outcome.state != "finished":
+            self.status.setText(_("Cancelled: nothing was made."))
+            return False
+        report, (pdf, pages) = outcome.result
+        self.report = report
+        name = f"bao-cao-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+        self.preview.load(pdf, name + ".pdf")
+        self.excel_button.setEnabled(True)
+        self.status.setText(
+            _("{title}: {period}, {pages} page(s).").format(
+                title=report.title, period=periods.label(period), pages=pages
+            )
+        )
+        return True
+
+    def save_excel_dialog(self) -> None:
+        if self.report is None:
+            return
+        suggested = Path.home() / Path(self.preview.suggested_name).with_suffix(".xlsx").name
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Save Excel"), str(suggested), _("Excel workbooks (*.xlsx)")
+        )
+        if name:
+            self.save_excel(Path(name))
+
+    def save_excel(self, path: Path) -> bool:
+        assert self.report is not None
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        try:
+            save(path, report_xlsx(self.report))
+        except OSError as exc:
+            show_error(
+                self,
+                _("{path}: {reason}").format(path=path, reason=exc.strerror or exc),
+                _("Could not save the Excel file"),
+            )
+            return False
+        self.status.setText(_("Saved {path}.").format(path=path))
+        return True
