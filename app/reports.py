@@ -584,3 +584,11 @@ def agency_lines(ctx: Context, actor: Actor) -> list[str]:
             ctx.reference.label("forces", station.force, "vi"),
             station.name,
         ]
+
+
+def posts(ctx: Context) -> list[tuple[str, str]]:
+    """(code, name) of every post the register holds cases of, by code: a report may cover one."""
+    with ctx.sessions.reads() as session:
+        query = select(m.Station.code, m.Station.name).where(m.Station.kind == "post")
+        query = query.order_by(m.Station.code)
+        return [(code, name) for code, name in session.execute(query)]

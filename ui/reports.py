@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from app import periods
 from app.campaigns import list_campaigns
@@ -27,8 +26,7 @@ from app.i18n import _
 from app.printing import register_fonts, save
 from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
-from app.reports import Scope, SummaryReport, agency_lines, build_report, parse_period
-from db import models as m
+from app.reports import Scope, SummaryReport, agency_lines, build_report, parse_period, posts
 from ui.editor.fields import CodeCombo
 from ui.errors import show_error
 from ui.jobs import ProgressRunner
@@ -110,13 +108,7 @@ class ReportsPage(QWidget):
         self._kind_changed()
 
     def _stations(self) -> list[tuple[str, str]]:
-        with self._ctx.sessions.reads() as session:
-            return [
-                (s.code, f"{s.code} — {s.name}")
-                for s in session.execute(
-                    select(m.Station).where(m.Station.kind == "post").order_by(m.Station.code)
-                ).scalars()
-            ]
+        return [(code, f"{code} — {name}") for code, name in posts(self._ctx)]
 
     def _kind_changed(self) -> None:
         kind = self.kind.code() or "weekly"

@@ -1,0 +1,65 @@
+"""Benchmarks of the annual 389 report and of single forms (issue targets: annual report over a
+1 M-case register to PDF < 2 s; any single form < 200 ms). Run on demand:
+
+    OUTPOST_BENCH_REGISTER=<copy of a register folder> make bench
+    pytest -q -s tests/benchmarks/test_bench_reports.py
+
+Without ``OUTPOST_BENCH_REGISTER`` a demo register of ``OUTPOST_BENCH_CASES`` (default 1 000 000)
+cases is generated first. Figures go to docs/performance.md by hand."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app import periods
+from app.forms import FORM_CODES, print_form
+from app.printing import register_fonts
+from app.report_pdf import report_pdf
+from app.report_xlsx import report_xlsx
+from app.reports import agency_lines, build_report
+from tests.benchmarks.test_bench_ui import opened, register_dir  # noqa: F401 - fixtures
+
+RUNS = 3
+
+
+def _times(action: Callable[[], Any], runs: int = RUNS) -> tuple[float, float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), max(times), result
+
+
+def test_annual_report_and_forms(opened: tuple[Any, Any]) -> None:  # noqa: F811
+    ctx, actor = opened
+    register_fonts()
+    newest = ctx.cases.list(actor, limit=1)[0]
+    year = periods.year_of(newest.occurred_at.date())
+    agency = agency_lines(ctx, actor)
+
+    def annual() -> Any:
+        report = build_report(ctx, actor, "annual", year)
+        return report, report_pdf(report, agency, ctx.settings.place_name)
+
+    median, slowest, (report, (pdf, pages)) = _times(annual)
+    total = report.totals.now["cases"]
+    print(
+        f"\n== annual report {periods.label(year)}: {total:,} cases counted "
+        f"(+ {report.totals.before['cases']:,} the year before), {len(report.commodities)} commodities, "
+        f"{len(report.rewards)} reward candidates"
+    )
+    print(f"  to PDF ({pages} pages, {len(pdf):,} bytes): {median:.2f} s median, slowest {slowest:.2f} s")
+    start = time.perf_counter()
+    data = report_xlsx(report)
+    print(f"  to Excel ({len(data):,} bytes): {time.perf_counter() - start:.2f} s")
+    assert total > 0
+    for code in FORM_CODES:
+        median, slowest, printed = _times(lambda code=code: print_form(ctx, actor, code, newest.number))
+        print(
+            f"  form {code}: {median * 1000:.0f} ms median, slowest {slowest * 1000:.0f} ms "
+            f"({printed.pages} page(s))"
+        )
