@@ -15,6 +15,8 @@ from app.printing import FRAME_WIDTH, Letterhead, Styles, grid, header, markup, 
 from app.reports import Figures, SummaryReport, load_template
 
 _FORMATS = {"int": format_int, "money": format_money}
+# The PDF lists this many reward candidates; the Excel file and the JSON list every one.
+MAX_REWARD_ROWS = 100
 _MODE_WORDS = {
     periods.STATISTICAL: "mốc thống kê (ngày 15 đến ngày 14)",
     periods.CALENDAR: "tháng dương lịch",
@@ -122,6 +124,7 @@ def report_flowables(
     rewards = template["rewards"]
     flow += [Spacer(1, 6), Paragraph(f"<b>{markup(rewards['title'])}</b>", st.body_left)]
     if report.rewards:
+        shown = report.rewards[:MAX_REWARD_ROWS]
         rows = [
             [
                 str(i),
@@ -131,13 +134,21 @@ def report_flowables(
                 f"{format_decimal(r.amount)} {r.unit}",
                 f"{format_decimal(r.threshold)} {r.unit}",
             ]
-            for i, r in enumerate(report.rewards, start=1)
+            for i, r in enumerate(shown, start=1)
         ]
         flow.append(
             grid(
                 rewards["columns"], rows, (7, 42, 12, 20, 17, 15), small, align=("c", "l", "c", "l", "r", "r")
             )
         )
+        if len(report.rewards) > len(shown):
+            flow.append(
+                Paragraph(
+                    f"<i>… và {len(report.rewards) - len(shown)} trường hợp khác: xem tệp Excel hoặc lệnh "
+                    "'outpost report rewards'.</i>",
+                    small.body_left,
+                )
+            )
     else:
         flow.append(Paragraph(markup(rewards["none"]), st.body_left))
     flow.append(Spacer(1, 10))

@@ -359,3 +359,16 @@ def test_the_command_line_writes_all_three(register: Post, tmp_path: Path) -> No
         text=True,
     )
     assert bad.returncode == 2 and "20x6" in bad.stderr and not (tmp_path / "no.pdf").exists()
+
+
+def test_the_pdf_lists_the_first_reward_candidates_and_says_how_many_more(
+    register: Post, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import report_pdf as module
+
+    report = build_report(register.ctx, register.chief, "monthly", NOVEMBER)
+    assert len(report.rewards) == 2
+    monkeypatch.setattr(module, "MAX_REWARD_ROWS", 1)
+    pdf, _pages = module.report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
+    assert "… và 1 trường hợp khác" in flat(pdf_text(pdf, tmp_path))
+    assert len(load_workbook(io.BytesIO(report_xlsx(report)))["Khen thưởng"]["A"]) == 7  # 5 heading rows + 2
