@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, text, tuple_
@@ -208,6 +208,17 @@ def case_values(
         "documents": documents,
         "attachments": attachments,
     }
+
+
+def occurred_between(first: date | None, last: date | None) -> list[Any]:
+    """Conditions for cases whose offence falls on the local days ``first`` to ``last`` (both included;
+    either may be None for an open end)."""
+    conditions: list[Any] = []
+    if first is not None:
+        conditions.append(m.Case.occurred_at >= datetime.combine(first, time(), VIETNAM))
+    if last is not None:
+        conditions.append(m.Case.occurred_at < datetime.combine(last + timedelta(days=1), time(), VIETNAM))
+    return conditions
 
 
 NO_FILTER = CaseFilter()
@@ -664,12 +675,7 @@ class _Conditions:
     def _plain(self) -> list[Any]:
         f = self.filter
         conditions: list[Any] = []
-        if f.start is not None:
-            conditions.append(m.Case.occurred_at >= datetime.combine(f.start, time(), VIETNAM))
-        if f.end is not None:
-            conditions.append(
-                m.Case.occurred_at < datetime.combine(f.end + timedelta(days=1), time(), VIETNAM)
-            )
+        conditions += occurred_between(f.start, f.end)
         if f.statuses:
             conditions.append(m.Case.status.in_(f.statuses))
         if f.violation_group:

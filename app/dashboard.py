@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app import periods
 from app.auth import require
+from app.cases import occurred_between
 from app.context import Context
 from app.domain import VIETNAM, Actor
 from app.periods import Period
@@ -82,14 +83,8 @@ class Dashboard:
     weekly_window: Period | None
 
 
-def _instant(day: date) -> datetime:
-    return datetime.combine(day, time(), VIETNAM)
-
-
-def _window(period: Period) -> tuple[Any, Any]:
-    return m.Case.occurred_at >= _instant(period.start), m.Case.occurred_at < _instant(
-        period.end + timedelta(days=1)
-    )
+def _window(period: Period) -> list[Any]:
+    return occurred_between(period.start, period.end)
 
 
 def _rules_apply(rules: dict[str, Any], period: Period) -> bool:

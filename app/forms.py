@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from reportlab.graphics import renderPDF
@@ -19,7 +20,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 from sqlalchemy import select
 
 from app.auth import require
@@ -30,7 +31,6 @@ from app.formatting import format_decimal, format_money
 from app.printing import (
     BLANK,
     FONT,
-    FRAME_WIDTH,
     MARGIN_RIGHT,
     PAGE,
     Letterhead,
@@ -40,7 +40,7 @@ from app.printing import (
     header,
     markup,
     nfc,
-    recipients,
+    recipients_and_signer,
     render,
     signatures,
     styles,
@@ -55,7 +55,6 @@ PRINT_PREFIX = "OUTPOST-PRINT"
 _PAYLOAD = re.compile(
     rf"^{PRINT_PREFIX}:1:(?P<id>[0-9a-f-]{{36}}):(?P<version>[1-9][0-9]{{0,8}}):(?P<hash>[0-9a-f]{{32}})$"
 )
-SHEETS_PLACEHOLDER = "\u2063"  # replaced by the page count on the second rendering
 
 
 def form_code(text: str) -> str:
@@ -236,10 +235,10 @@ def _paper_date(sources: _Sources, code: str, *, fallback: bool) -> date | None:
 
 
 def _top(sources: _Sources, code: str, st: Styles, *, dated: bool) -> list[Flowable]:
-    suffix = sources.reference.lists["form_codes"].get(code)
-    suffix_text = getattr(suffix, "extra", {}).get("suffix") if suffix is not None else None
+    listed = sources.reference.lists["form_codes"].get(code)
+    suffix = listed.extra.get("suffix", "") if listed is not None else ""
     paper = sources.paper(code) or {}
-    number = paper.get("number") or f"……/{suffix_text or _SUFFIXES[code]}"
+    number = paper.get("number") or f"……/{suffix}"
     agency = list(sources.station.header_lines) or [
         sources.label("forces", sources.station.force),
         sources.station.name,
@@ -259,15 +258,6 @@ def _top(sources: _Sources, code: str, st: Styles, *, dated: bool) -> list[Flowa
     else:
         flow.append(Spacer(1, 8))
     return flow
-
-
-_SUFFIXES = {
-    "MBB01": "BB-VPHC",
-    "MBB02": "BB-LV",
-    "MBB15": "BB-TGTVPTGPCC",
-    "MBB28": "BB-BGHS",
-    "MQĐ14": "QĐ-TTTVPT",
-}
 
 
 def _p(text: str, st: Styles) -> Paragraph:
@@ -387,7 +377,7 @@ def goods_rows(sources: _Sources) -> list[list[str]]:
                 str(len(rows) + 1),
                 line.get("description") or kind,
                 line.get("unit", ""),
-                format_decimal(_decimal(line.get("quantity"))),
+                format_decimal(Decimal(line["quantity"])),
                 kind + (f", xuất xứ {origin}" if origin else ""),
                 line.get("condition") or "",
                 "; ".join(notes),
@@ -408,12 +398,6 @@ def goods_rows(sources: _Sources) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def _decimal(text: Any) -> Any:
-    from decimal import Decimal
-
-    return Decimal(text) if text is not None else None
 
 
 def _goods_table(sources: _Sources, st: Styles) -> Table:
@@ -642,16 +626,15 @@ def _mqd14(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
         _p("<b>Điều 3.</b> Quyết định này có hiệu lực kể từ ngày ký.", st),
         Spacer(1, 8),
     ]
-    left = recipients(["Như Điều 2", "Lưu: hồ sơ vụ việc"], st)
-    right = [
-        Paragraph("NGƯỜI RA QUYẾT ĐỊNH", st.sign_title),
-        Paragraph("<i>(Ký, ghi rõ chức vụ, họ tên, đóng dấu)</i>", st.italic_centre),
-        Spacer(1, 24 * mm),
-        Paragraph(f"<b>{markup(paper.get('signer') or '')}</b>", st.italic_centre),
-    ]
-    table = Table([[left, right]], colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    flow.append(KeepTogether([table]))
+    flow.append(
+        recipients_and_signer(
+            ["Như Điều 2", "Lưu: hồ sơ vụ việc"],
+            "NGƯỜI RA QUYẾT ĐỊNH",
+            "(Ký, ghi rõ chức vụ, họ tên, đóng dấu)",
+            paper.get("signer") or "",
+            st,
+        )
+    )
     return flow
 
 

@@ -27,7 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.files import write_atomically
 from app.resources import resource_path
@@ -212,6 +212,20 @@ def recipients(lines: Iterable[str], st: Styles) -> list[Flowable]:
         end = "." if i == len(items) - 1 else ";"
         flow.append(Paragraph(f"- {markup(line)}{end}", st.recipients))
     return flow
+
+
+def recipients_and_signer(lines: Iterable[str], title: str, hint: str, name: str, st: Styles) -> Flowable:
+    """The foot of a decision or report: "Nơi nhận" on the left, the signer's block on the right, kept
+    together on one page, with room to sign and stamp."""
+    right = [
+        Paragraph(markup(title), st.sign_title),
+        Paragraph(f"<i>{markup(hint)}</i>", st.italic_centre),
+        Spacer(1, 24 * mm),
+        Paragraph(f"<b>{markup(name)}</b>" if name else "", st.italic_centre),
+    ]
+    table = Table([[recipients(lines, st), right]], colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return KeepTogether([table])
 
 
 def signatures(blocks: Sequence[tuple[str, str, str]], st: Styles, *, space: float = 22 * mm) -> Table:

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from app import periods
 from app.formatting import format_decimal, format_int, format_money
-from app.printing import FRAME_WIDTH, Letterhead, Styles, grid, header, markup, recipients, render, styles
+from app.printing import Letterhead, Styles, grid, header, markup, recipients_and_signer, render, styles
 from app.reports import Figures, SummaryReport, load_template
 
 _FORMATS = {"int": format_int, "money": format_money}
@@ -49,15 +48,6 @@ def _figures_table(
     return grid(head, body, widths, st, align=["c", "l", *["r"] * len(columns)], bold_rows=[len(body) - 1])
 
 
-def _total_of(rows: Sequence[Figures], label: str) -> Figures:
-    total = Figures("total", label)
-    for row in rows:
-        for metric in total.now:
-            total.now[metric] += row.now[metric]
-            total.before[metric] += row.before[metric]
-    return total
-
-
 def report_flowables(
     report: SummaryReport,
     agency: Sequence[str],
@@ -85,7 +75,7 @@ def report_flowables(
         flow.append(Paragraph(f"<i>{markup(note)}</i>", st.body))
     for section in template["sections"]:
         figures = report.sections[section["by"]]
-        total = _total_of(figures, template["total_label"])
+        total = report.totals  # every counted case is in one row of each section
         flow += [
             Spacer(1, 6),
             Paragraph(f"<b>{markup(section['title'])}</b>", st.body_left),
@@ -152,22 +142,11 @@ def report_flowables(
     else:
         flow.append(Paragraph(markup(rewards["none"]), st.body_left))
     flow.append(Spacer(1, 10))
-    left = recipients(template["recipients"], st)
-    right = [
-        Paragraph(markup(template["signer"]), st.sign_title),
-        Paragraph("<i>(Ký, ghi rõ họ tên, đóng dấu)</i>", st.italic_centre),
-    ]
-    table = Table([[left, right]], colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 24 * mm),
-            ]
+    flow.append(
+        recipients_and_signer(
+            template["recipients"], template["signer"], "(Ký, ghi rõ họ tên, đóng dấu)", "", st
         )
     )
-    flow.append(KeepTogether([table]))
     return flow
 
 

@@ -98,11 +98,7 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
             [i, r.label, *(_value(r, c["key"]) for c in columns)]
             for i, r in enumerate(report.sections[section["by"]], start=1)
         ]
-        total = Figures("total", template["total_label"])
-        for r in report.sections[section["by"]]:
-            for metric in total.now:
-                total.now[metric] += r.now[metric]
-                total.before[metric] += r.before[metric]
+        total = report.totals  # every counted case is in one row of each section
         rows.append([None, total.label, *(_value(total, c["key"]) for c in columns)])
         _table(
             sheet,

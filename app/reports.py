@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from app import periods
 from app.auth import require
+from app.cases import occurred_between
 from app.context import Context
 from app.domain import VIETNAM, Actor
 from app.errors import NotFound
@@ -129,15 +130,8 @@ def load_template(name: str = "summary-389") -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _instant(day: date) -> datetime:
-    return datetime.combine(day, time(), VIETNAM)
-
-
 def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None) -> list[Any]:
-    conditions: list[Any] = [
-        m.Case.occurred_at >= _instant(period.start),
-        m.Case.occurred_at < _instant(period.end + timedelta(days=1)),
-    ]
+    conditions = occurred_between(period.start, period.end)
     if station_ids is not None:
         conditions.append(m.Case.origin.in_(station_ids))
     if scope.campaign_id:
@@ -374,47 +368,26 @@ def reward_candidates(
     if period.end < starts or ends < period.start:
         return []
     found: list[RewardCandidate] = []
-    per_case: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    per_case: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)  # (number, post, commodity, unit)
     counterfeit: dict[tuple[str, str], int] = defaultdict(int)
-    for case_id, number, origin, group, commodity, base_quantity, base_unit, value_vnd in lines:
-        per_case[case_id, number, origin, commodity + "|" + base_unit] += base_quantity
+    for _case_id, number, origin, group, commodity, base_quantity, base_unit, value_vnd in lines:
+        per_case[number, station_codes[origin], commodity, base_unit] += base_quantity
         if group == "counterfeit_ip" and value_vnd:
-            counterfeit[number, origin] += value_vnd
+            counterfeit[number, station_codes[origin]] += value_vnd
     for rule in rules.get("single_case", []):
-        for (_case_id, number, origin, key), total in sorted(per_case.items(), key=lambda i: i[0][1]):
-            commodity, unit = key.split("|")
-            if (
-                commodity == rule["commodity"]
-                and unit == rule["unit"]
-                and total >= Decimal(rule["min_base_quantity"])
-            ):
-                found.append(
-                    RewardCandidate(
-                        rule["code"],
-                        rule["vi"],
-                        station_codes[origin],
-                        number,
-                        None,
-                        total,
-                        unit,
-                        Decimal(rule["min_base_quantity"]),
-                    )
-                )
+        for (number, station, _commodity, unit), total, threshold in _meeting(rule, per_case):
+            found.append(
+                RewardCandidate(rule["code"], rule["vi"], station, number, None, total, unit, threshold)
+            )
     for rule in rules.get("counterfeit", []):
         if "min_value_vnd" not in rule:
             continue
-        for (number, origin), value in sorted(counterfeit.items()):
-            if value >= rule["min_value_vnd"]:
+        threshold = Decimal(rule["min_value_vnd"])
+        for (number, station), value in sorted(counterfeit.items()):
+            if value >= threshold:
                 found.append(
                     RewardCandidate(
-                        rule["code"],
-                        rule["vi"],
-                        station_codes[origin],
-                        number,
-                        None,
-                        Decimal(value),
-                        "đồng",
-                        Decimal(rule["min_value_vnd"]),
+                        rule["code"], rule["vi"], station, number, None, Decimal(value), "đồng", threshold
                     )
                 )
     monthly = rules.get("monthly_total", {}).get("rules", [])
@@ -436,7 +409,7 @@ def _monthly(
     found: list[RewardCandidate],
 ) -> None:
     commodities = {rule["commodity"] for rule in rules}
-    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    totals: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
     for origin, commodity, base_unit, quantity in session.execute(
         select(m.Case.origin, m.GoodsLine.commodity, m.GoodsLine.base_unit, m.GoodsLine.base_quantity)
         .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
@@ -446,27 +419,26 @@ def _monthly(
             m.GoodsLine.commodity.in_(commodities),
         )
     ):
-        totals[origin, commodity, base_unit] += quantity
+        totals[station_codes[origin], commodity, base_unit] += quantity
     span = f"{month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}"
     for rule in rules:
-        for (origin, commodity, unit), total in sorted(totals.items(), key=lambda i: station_codes[i[0][0]]):
-            if (
-                commodity == rule["commodity"]
-                and unit == rule["unit"]
-                and total >= Decimal(rule["min_base_quantity"])
-            ):
-                found.append(
-                    RewardCandidate(
-                        rule["code"],
-                        rule["vi"],
-                        station_codes[origin],
-                        None,
-                        span,
-                        total,
-                        unit,
-                        Decimal(rule["min_base_quantity"]),
-                    )
-                )
+        for (station, _commodity, unit), total, threshold in _meeting(rule, totals):
+            found.append(
+                RewardCandidate(rule["code"], rule["vi"], station, None, span, total, unit, threshold)
+            )
+
+
+def _meeting(
+    rule: Mapping[str, Any], totals: Mapping[tuple[str, ...], Decimal]
+) -> list[tuple[tuple[str, ...], Decimal, Decimal]]:
+    """The totals keyed (…, commodity, unit) that reach a quantity rule, in key order, with its threshold."""
+    threshold = Decimal(rule["min_base_quantity"])
+    wanted = (rule["commodity"], rule["unit"])
+    return [
+        (key, total, threshold)
+        for key, total in sorted(totals.items())
+        if key[-2:] == wanted and total >= threshold
+    ]
 
 
 def as_json(report: SummaryReport) -> dict[str, Any]:
