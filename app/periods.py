@@ -272,3 +272,16 @@ def label(period: Period) -> str:
 
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def typed(period: Period) -> str:
+    """How ``parse`` would be given ``period``: 2026-W48, 2026-12, 2026-Q4, 2026 or FIRST..LAST."""
+    if period.kind == "week":
+        return f"{period.year}-W{period.number:02d}"
+    if period.kind == "month":
+        return f"{period.year}-{period.number:02d}"
+    if period.kind == "quarter":
+        return f"{period.year}-Q{period.number}"
+    if period.kind in ("half", "nine_months", "year"):
+        return str(period.year)
+    return f"{period.start.isoformat()}..{period.end.isoformat()}"

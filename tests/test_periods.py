@@ -150,3 +150,10 @@ def test_periods_as_typed_in_calendar_mode_and_their_labels() -> None:
 def test_periods_typed_wrong_are_refused_by_name(kind: str, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         periods.parse(kind, text, date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("kind", ["weekly", "monthly", "quarterly", "half", "nine-months", "annual"])
+def test_a_period_written_back_as_typed_reads_the_same(kind: str) -> None:
+    for day in (date(2026, 1, 1), date(2026, 11, 23), date(2024, 2, 29), date(2025, 12, 15)):
+        period = periods.parse(kind, "this", day)
+        assert periods.parse(kind, periods.typed(period), day) == period

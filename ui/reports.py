@@ -33,15 +33,15 @@ from ui.jobs import ProgressRunner
 from ui.pdf_preview import PdfPreview
 
 KINDS = ("weekly", "monthly", "quarterly", "half", "nine-months", "annual", "campaign")
-# What the period box expects for each kind, and what it starts with.
-_HINTS = {
-    "weekly": ("this", "2026-W47, this, last or a day (2026-11-20)"),
-    "monthly": ("this", "2026-11, this or last"),
-    "quarterly": ("this", "2026-Q4, this or last"),
-    "half": ("this", "2026, this or last"),
-    "nine-months": ("this", "2026, this or last"),
-    "annual": ("this", "2026, this or last"),
-    "campaign": ("", ""),
+# What the period box takes for each kind (the box starts with the current period).
+_EXAMPLES = {
+    "weekly": "2026-W47 · 2026-11-20",
+    "monthly": "2026-11",
+    "quarterly": "2026-Q4",
+    "half": "2026",
+    "nine-months": "2026",
+    "annual": "2026",
+    "campaign": "",
 }
 
 
@@ -69,6 +69,7 @@ class ReportsPage(QWidget):
             [(periods.STATISTICAL, _("15th to 14th (statistical)")), (periods.CALENDAR, _("Calendar months"))]
         )
         self.mode.set_code(ctx.settings.report_period_mode)
+        self.mode.setMinimumContentsLength(24)
         self.campaign = CodeCombo([(c.id, c.label) for c in list_campaigns(ctx)], empty=_("(all cases)"))
         self.station = CodeCombo(self._stations(), empty=_("(every post)"))
         self.period_help = QLabel()
@@ -112,14 +113,25 @@ class ReportsPage(QWidget):
 
     def _kind_changed(self) -> None:
         kind = self.kind.code() or "weekly"
-        start, hint = _HINTS[kind]
-        self.period.setText(start)
-        self.period.setEnabled(kind != "campaign")
-        self.period.setPlaceholderText(hint)
+        campaign = kind == "campaign"
+        current = (
+            None
+            if campaign
+            else periods.parse(
+                kind,
+                "this",
+                date.today(),
+                self.mode.code() or periods.STATISTICAL,
+                self._ctx.settings.weekly_window_end_offset_days,
+            )
+        )
+        self.period.setText(periods.typed(current) if current else "")
+        self.period.setEnabled(not campaign)
+        self.period.setPlaceholderText(_EXAMPLES[kind])
         self.period_help.setText(
             _("Choose the campaign below: the report covers its own dates.")
-            if kind == "campaign"
-            else _("For example: {examples}").format(examples=hint)
+            if campaign
+            else _("For example: {examples}").format(examples=_EXAMPLES[kind])
         )
 
     def scope(self) -> Scope:

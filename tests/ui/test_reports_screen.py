@@ -4,7 +4,7 @@ editor; wrong input is named in a message and nothing is made."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -13,6 +13,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app import periods
 from tests.conftest import ICT, Post, sample_case
 from tests.test_forms import flat, pdf_text
 from tests.ui.dialogs import answer_next_dialog
@@ -36,7 +37,9 @@ def test_a_monthly_report_is_made_previewed_saved_and_printed(
     qtbot.addWidget(page)
     page.show()
     page.kind.set_code("monthly")
-    assert page.period.text() == "this"  # each kind starts from the current period
+    assert page.period.text() == periods.typed(
+        periods.parse("monthly", "this", date.today())
+    )  # the current one
     page.period.setText("2026-11")
     assert page.make_report()
     assert page.preview.page_count >= 1
