@@ -78,7 +78,7 @@ def test_translations_keep_the_placeholders_and_accelerators() -> None:
             if ("&" in source.replace("&&", "")) != ("&" in target.replace("&&", "")):
                 bad.append(f"{path.name}: accelerator lost or added: {source!r} -> {target!r}")
             if target.count("&") - 2 * target.count("&&") > 1 or "msgstr" in target or '"' in target:
-                bad.append(f"{path.name}: damaged entry (stray quote, msgstr or several accelerators): {target!r}")
+                bad.append(f"{path.name}: damaged entry (stray quote, msgstr, two accelerators): {target!r}")
     assert not bad, "\n".join(bad)
 
 
