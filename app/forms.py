@@ -130,16 +130,21 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
         session.expunge(station)
     builder = _BUILDERS[code]
     st = styles()
-    # Rendered twice: the closing sentence states how many sheets the record has.
-    flow = builder(sources, st, BLANK)
-    pdf, pages = render(
-        flow, title=_TITLES[code][0], subject=sources.document["number"], first_page=_qr_mark(sources.payload)
-    )
-    flow = builder(sources, st, f"{pages:02d}")
-    pdf, pages_again = render(
-        flow, title=_TITLES[code][0], subject=sources.document["number"], first_page=_qr_mark(sources.payload)
-    )
-    return PrintedForm(code, sources.document["number"], pdf, pages_again, sources.payload)
+    # The closing sentence states how many sheets the record has. The count is printed with two
+    # digits, so it never changes the layout: a guess (the form's usual length) is drawn again only if
+    # it was wrong.
+    pages = guess = _USUAL_PAGES.get(code, 1)
+    for _attempt in range(3):  # a 100-page table would widen the count: stop after the third drawing
+        pdf, pages = render(
+            builder(sources, st, f"{guess:02d}"),
+            title=_TITLES[code][0],
+            subject=sources.document["number"],
+            first_page=_qr_mark(sources.payload),
+        )
+        if pages == guess:
+            break
+        guess = pages
+    return PrintedForm(code, sources.document["number"], pdf, pages, sources.payload)
 
 
 # ----- what a print proves -------------------------------------------------------------------
@@ -213,6 +218,9 @@ def _qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
 
     return draw
 
+
+# Pages a form usually takes with a few goods lines and people: the first guess of the sheet count.
+_USUAL_PAGES = {"MBB01": 2, "MBB02": 1, "MBB15": 2, "MBB28": 1, "MQĐ14": 1}
 
 _TITLES: dict[str, tuple[str, str]] = {
     "MBB01": ("BIÊN BẢN VI PHẠM HÀNH CHÍNH", ""),
