@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -99,6 +99,41 @@ class _Part:
     files: dict[str, Path] = field(default_factory=dict)
     size: int = 0
     last_seq: int = 0
+    cases: set[str] = field(default_factory=set)  # ids of the cases it carries
+
+
+_Line = tuple[bytes, dict[str, Path], str | None]  # a record's line, the files it needs, its case id
+
+
+def _with_companion(
+    part: _Part, main: _Line, linked: str | None, companion: Callable[[str], _Line]
+) -> list[_Line]:
+    """A record's lines in ``part``: a tip is preceded by a copy of its case unless the part has it."""
+    if linked is None or linked in part.cases:
+        return [main]
+    return [companion(linked), main]
+
+
+def _size(lines: list[_Line]) -> int:
+    return sum(
+        len(line) + sum(path.stat().st_size + AGE_OVERHEAD + ZIP_OVERHEAD for path in files.values())
+        for line, files, _case in lines
+    )
+
+
+def _cases_with_children(session: Session, ids: list[str]) -> dict[str, m.Case]:
+    cases = session.execute(
+        select(m.Case)
+        .where(m.Case.id.in_(ids))
+        .options(
+            selectinload(m.Case.goods),
+            selectinload(m.Case.parties),
+            selectinload(m.Case.vehicles),
+            selectinload(m.Case.documents),
+            selectinload(m.Case.attachments),
+        )
+    ).scalars()
+    return {case.id: case for case in cases}
 
 
 def tip_document(tip: m.Tip) -> dict[str, Any]:
@@ -157,18 +192,34 @@ def export_changes(
             ).scalar()
             or 0
         )
-        # A tip travels with (or after) the latest change of the case it refers to, so that every part
-        # holding a tip also holds its case or follows one that does.
-        tip_cases = dict(
-            session.execute(select(m.Tip.id, m.Tip.case_id).where(m.Tip.origin == ctx.station_id)).all()
-        )
-        position = {
-            key: max(seq, latest.get(("case", tip_cases.get(key[1]) or ""), 0)) if key[0] == "tip" else seq
-            for key, seq in latest.items()
-        }
-        order = sorted(latest, key=lambda key: (position[key], key[0] == "tip"))
+        # Every record travels in the part whose range holds its latest change, so an acknowledged range
+        # never leaves a record behind. A tip whose case travels in another part of this export carries
+        # a copy of that case (a companion record) so that its part still imports on its own.
+        order = sorted(latest, key=lambda key: (latest[key], key[0] == "tip"))
         parts: list[_Part] = [_Part()]
         attachments = 0
+
+        def case_record(case: m.Case, companion: bool) -> tuple[bytes, dict[str, Path]]:
+            record: dict[str, Any] = {
+                "type": "case",
+                "seq": latest[("case", case.id)],
+                "origin": ctx.station_id,
+                "document": case_document(case, ctx.station_code),
+            }
+            if companion:
+                record["companion"] = True
+            files = {
+                a.sha256: stored_path(ctx.paths.attachments, a.sha256)
+                for a in case.attachments
+                if a.sha256 not in received  # HQ has it already
+            }
+            return json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", files
+
+        by_id: dict[str, m.Case] = {}
+
+        def companion(case_id: str) -> _Line:
+            return (*case_record(by_id[case_id], companion=True), case_id)
+
         for start in range(0, len(order), 500):
             chunk = order[start : start + 500]
             tips = {
@@ -177,58 +228,45 @@ def export_changes(
                     select(m.Tip).where(m.Tip.id.in_([i for e, i in chunk if e == "tip"]))
                 ).scalars()
             }
-            cases = (
-                session.execute(
-                    select(m.Case)
-                    .where(m.Case.id.in_([i for e, i in chunk if e == "case"]))
-                    .options(
-                        selectinload(m.Case.goods),
-                        selectinload(m.Case.parties),
-                        selectinload(m.Case.vehicles),
-                        selectinload(m.Case.documents),
-                        selectinload(m.Case.attachments),
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            by_id = {case.id: case for case in cases}
+            wanted = [i for e, i in chunk if e == "case"]
+            wanted += [t.case_id for t in tips.values() if t.case_id and ("case", t.case_id) in latest]
+            by_id.clear()
+            by_id.update(_cases_with_children(session, wanted))
             for key in chunk:
                 entity, entity_id = key
-                files: dict[str, Path] = {}
+                linked: str | None = None  # the case a tip refers to, when it travels in this export
+                main: _Line
                 if entity == "tip":
+                    tip = tips[entity_id]
                     record = {
                         "type": "tip",
-                        "seq": position[key],
-                        "origin": ctx.station_id,
-                        "tip": tip_document(tips[entity_id]),
-                    }
-                else:
-                    case = by_id[entity_id]
-                    record = {
-                        "type": "case",
                         "seq": latest[key],
                         "origin": ctx.station_id,
-                        "document": case_document(case, ctx.station_code),
+                        "tip": tip_document(tip),
                     }
-                    files = {
-                        a.sha256: stored_path(ctx.paths.attachments, a.sha256)
-                        for a in case.attachments
-                        if a.sha256 not in received  # HQ has it already
-                    }
-                line = json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-                size = len(line) + sum(p.stat().st_size + AGE_OVERHEAD + ZIP_OVERHEAD for p in files.values())
+                    main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
+                    if tip.case_id and ("case", tip.case_id) in latest:
+                        linked = tip.case_id
+                else:
+                    main = (*case_record(by_id[entity_id], companion=False), entity_id)
                 part = parts[-1]
+                lines = _with_companion(part, main, linked, companion)
+                size = _size(lines)
                 if part.records and part.size + size > max_part_size - 4096:  # room for manifest and zip
                     parts.append(_Part())
                     part = parts[-1]
-                part.records.append(line)
-                for sha256, path in files.items():
-                    if sha256 not in part.files:
-                        part.files[sha256] = path
-                        attachments += 1
+                    lines = _with_companion(part, main, linked, companion)
+                    size = _size(lines)
+                for line, files, case_id in lines:
+                    part.records.append(line)
+                    if case_id:
+                        part.cases.add(case_id)
+                    for sha256, path in files.items():
+                        if sha256 not in part.files:
+                            part.files[sha256] = path
+                            attachments += 1
                 part.size += size
-                part.last_seq = position[key]
+                part.last_seq = latest[key]
     signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)  # a wrong passphrase stops here
     if not order:
         return ExportResult((), 0, 0, acknowledged + 1, last_seq)
@@ -442,7 +480,13 @@ def _check_record(
         return f"record {number}: unknown record type {record.get('type')!r}", None
     if record.get("origin") != station.id:
         return f"record {number}: claims to belong to another station than the sender {station.code}", None
-    if not isinstance(record.get("seq"), int) or not seq["first"] <= record["seq"] <= seq["last"]:
+    companion = record.get("companion", False)
+    if companion is not True and companion is not False:
+        return f"record {number}: its companion flag is not valid", None
+    if not isinstance(record.get("seq"), int) or not (
+        seq["first"] <= record["seq"] <= seq["last"] or (companion and 1 <= record["seq"] < 2**63)
+    ):
+        # A companion (a copy of a case travelling with a tip that refers to it) keeps its own position.
         return f"record {number}: its sequence number is outside the bundle's range", None
     if not isinstance(document, dict):
         return f"record {number}: no case document", None

@@ -618,8 +618,11 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
     bad = [{**records[0], "document": {**records[0]["document"], "occurred_at": "yesterday", "version": 9}}]
     new_id = "b0000000-0000-4000-8000-000000000009"
     changed = _resigned(
-        pair, good, pair.tmp / "bad.outpost", records=bad,
-        manifest_change=lambda m: m.update(bundle_id=new_id)
+        pair,
+        good,
+        pair.tmp / "bad.outpost",
+        records=bad,
+        manifest_change=lambda m: m.update(bundle_id=new_id),
     )
     assert len(_import(pair, [changed]).rejected) == 1
     # HQ adds a detection method; every post receives it.
@@ -687,14 +690,16 @@ def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -
     summary = _post_import(pair, [leaner])
     assert summary.rejected == [] and summary.watch_entries == 1  # last_seen may be left out
     before = _snapshot(pair.post.data_dir)
-    for number, record in enumerate([
-        {"type": "watch", "kind": "person", "key": "", "label": "x", "stations": 1, "cases": 1},
-        {"type": "watch", "kind": "cat", "key": "1", "label": "x", "stations": 1, "cases": 1},
-        {"type": "reference", "kind": "commodities", "code": "x", "payload": {"code": "x"}},
-        {"type": "reference", "kind": "detection_methods", "code": "x", "payload": {"code": "y"}},
-        {"type": "rejection", "file": "a", "record": 1, "reason": "r"},
-        {"type": "gift"},
-    ]):
+    for number, record in enumerate(
+        [
+            {"type": "watch", "kind": "person", "key": "", "label": "x", "stations": 1, "cases": 1},
+            {"type": "watch", "kind": "cat", "key": "1", "label": "x", "stations": 1, "cases": 1},
+            {"type": "reference", "kind": "commodities", "code": "x", "payload": {"code": "x"}},
+            {"type": "reference", "kind": "detection_methods", "code": "x", "payload": {"code": "y"}},
+            {"type": "rejection", "file": "a", "record": 1, "reason": "r"},
+            {"type": "gift"},
+        ]
+    ):
         manifest.update(
             bundle_id=f"c0000000-0000-4000-8000-00000000000{number}", counts={"records": 1, "files": 0}
         )
@@ -816,20 +821,28 @@ def test_review_findings_are_refused_cleanly(pair: Pair) -> None:
     from app.tips import TipService
 
     TipService(pair.post.ctx).add(
-        pair.post.chief, received_at=datetime(2026, 11, 20, 21, 0, tzinfo=ICT), channel="phone",
+        pair.post.chief,
+        received_at=datetime(2026, 11, 20, 21, 0, tzinfo=ICT),
+        channel="phone",
         content="Ghe chở thuốc lá",
     )
     good = _export(pair, "out")[0]
     opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
     records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
     tip = records[0]["tip"]
-    for number, (change, reason) in enumerate([
-        ({"case_id": ""}, "HQ does not have"),
-        ({"received_at": "0999-01-01T00:00:00+00:00"}, "received_at"),
-        ({"created_at": "0001-01-01T00:00:00+05:00"}, "created_at"),
-    ]):
-        path = _resigned(pair, good, pair.tmp / f"review-{number}.outpost", records=[
-            {**records[0], "tip": {**tip, **change}}])
+    for number, (change, reason) in enumerate(
+        [
+            ({"case_id": ""}, "HQ does not have"),
+            ({"received_at": "0999-01-01T00:00:00+00:00"}, "received_at"),
+            ({"created_at": "0001-01-01T00:00:00+05:00"}, "created_at"),
+        ]
+    ):
+        path = _resigned(
+            pair,
+            good,
+            pair.tmp / f"review-{number}.outpost",
+            records=[{**records[0], "tip": {**tip, **change}}],
+        )
         summary = _import(pair, [path])
         assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
 
@@ -875,3 +888,75 @@ def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) 
     conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
     assert conn.execute("SELECT count(*) FROM watch_entries").fetchone() == (3,)
     conn.close()
+
+
+def _record_types(pair: Pair, path: Path) -> list[str]:
+    opened = bundle.open_bundle(path, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    return ["companion" if r.get("companion") else r["type"] for r in records]
+
+
+def test_a_tip_and_its_case_in_different_parts_each_import_on_their_own(pair: Pair) -> None:
+    """Each record stays in the part whose range holds its latest change (an acknowledged range never
+    leaves one behind); a tip whose case travels in another part carries a copy of the case."""
+    from app.tips import TipService
+
+    folder = pair.tmp / "photos"
+    folder.mkdir()
+    photo = store_file(pair.post.ctx.paths.attachments, _photo(folder, 99), caption="Ảnh")
+    data = sample_case(occurred_at=datetime(2026, 11, 1, 8, 0, tzinfo=ICT), attachments=(photo,))
+    first = pair.post.ctx.cases.create(pair.post.officer, data).id
+    _cases(pair, 1)
+    tip = TipService(pair.post.ctx).add(
+        pair.post.chief,
+        received_at=datetime(2026, 11, 20, 21, 0, tzinfo=ICT),
+        channel="phone",
+        content="Ghe chở thuốc lá",
+        informant=INFORMANT,
+        case_id=first,
+    )
+    # The case changes after the tip was recorded: its latest change now follows the tip's.
+    pair.post.ctx.cases.update(pair.post.officer, first, replace(data, summary="Sửa sau tin báo"), 1)
+    parts = _export(pair, "parts", size=64 * 1024)  # one photo case a part
+    kinds = {path.name: _record_types(pair, path) for path in parts}
+    tip_part = next(path for path in parts if "tip" in kinds[path.name])
+    assert kinds[tip_part.name] == ["companion", "tip"], kinds
+    assert sum(k.count("case") for k in kinds.values()) == 2  # each case once at its own position
+    # The tip's part alone: the tip and (a copy of) its case arrive together.
+    alone = _import(pair, [tip_part])
+    assert (alone.new, alone.tips, alone.rejected) == (1, 1, []), alone.rejected
+    rest = _import(pair, [path for path in parts if path != tip_part][::-1])
+    assert (rest.new, rest.unchanged, rest.rejected) == (1, 1, [])
+    hq_tips = TipService(pair.hq.ctx)
+    assert hq_tips.read_informant(pair.hq.admin, tip.id, PASSWORD) == INFORMANT
+    with pair.hq.ctx.sessions.reads() as session:
+        from db import models as m
+
+        stored = session.get(m.Case, first)
+        assert stored is not None and stored.version == 2 and stored.summary == "Sửa sau tin báo"
+        assert session.get(m.Tip, tip.id).case_id == first  # type: ignore[union-attr]
+
+
+def test_a_companion_flag_must_be_true_and_only_a_companion_may_sit_outside_the_range(pair: Pair) -> None:
+    _cases(pair, 1, photos=False)
+    good = _export(pair, "out")[0]
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    for number, (change, reason) in enumerate(
+        [
+            ({"seq": 999}, "outside the bundle's range"),
+            ({"companion": "yes"}, "companion flag"),
+            ({"companion": True, "seq": 0}, "outside the bundle's range"),
+        ]
+    ):
+        path = _resigned(
+            pair, good, pair.tmp / f"companion-{number}.outpost", records=[{**records[0], **change}]
+        )
+        before = _snapshot(pair.hq.data_dir)
+        summary = _import(pair, [path])
+        assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
+        assert _snapshot(pair.hq.data_dir) == before
+    moved = _resigned(
+        pair, good, pair.tmp / "companion-ok.outpost", records=[{**records[0], "companion": True, "seq": 999}]
+    )
+    assert _import(pair, [moved]).new == 1
