@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.manage": frozenset({"admin"}),
     "station.enrol": frozenset({"admin"}),
     "reference.manage": frozenset({"admin"}),
+    "campaign.manage": frozenset({"chief", "admin"}),
     "sync.export": frozenset({"chief", "admin"}),
     "sync.import": frozenset({"chief", "admin"}),
     "audit.verify": frozenset({"officer", "chief", "admin", "analyst"}),
@@ -56,6 +57,7 @@ ACTION_TEXT = {
     "register.backup": N_("back up the register"),
     "register.restore": N_("restore the register"),
     "demo.generate": N_("generate demo cases"),
+    "campaign.manage": N_("declare campaigns"),
     "tip.create": N_("record tip-offs"),
     "tip.read_informant": N_("read informant identities"),
 }

@@ -518,6 +518,71 @@ def cmd_reference_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_day(text: str, option: str) -> Any:
+    from datetime import date
+
+    from app.errors import ValidationError
+    from app.formatting import parse_date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            return parse_date(text)
+        except ValidationError:
+            raise ValidationError(
+                [f"{option} {text!r}: not a real date (write 2026-01-20 or 20/01/2026)"]
+            ) from None
+
+
+def _campaign_out(args: argparse.Namespace, row: Any, verb: str) -> None:
+    _out(
+        args,
+        {"id": row.id, "name": row.name, "starts_on": row.starts_on, "ends_on": row.ends_on},
+        f"{verb} campaign {row.id[:8]} {row.label}; posts receive it in their next return bundle.",
+    )
+
+
+def cmd_campaign_add(args: argparse.Namespace) -> int:
+    from app.campaigns import add_campaign
+
+    start, end = _cli_day(args.start, "--from"), _cli_day(args.end, "--to")
+    ctx, actor = _session(args)
+    _campaign_out(args, add_campaign(ctx, actor, args.name, start, end), "Declared")
+    return 0
+
+
+def cmd_campaign_change(args: argparse.Namespace) -> int:
+    from app.campaigns import change_campaign, find_campaign
+
+    ctx, actor = _session(args)
+    held = find_campaign(ctx, args.campaign)
+    row = change_campaign(
+        ctx,
+        actor,
+        held.id,
+        args.name if args.name is not None else held.name,
+        _cli_day(args.start, "--from") if args.start else held.starts_on,
+        _cli_day(args.end, "--to") if args.end else held.ends_on,
+    )
+    _campaign_out(args, row, "Changed")
+    return 0
+
+
+def cmd_campaign_list(args: argparse.Namespace) -> int:
+    from app.campaigns import list_campaigns
+
+    ctx = _open(args)
+    rows = list_campaigns(ctx)
+    _out(
+        args,
+        [{"id": r.id, "name": r.name, "starts_on": r.starts_on, "ends_on": r.ends_on} for r in rows],
+        "\n".join(f"{r.id[:8]}  {r.starts_on:%d/%m/%Y}–{r.ends_on:%d/%m/%Y}  {r.name}" for r in rows)
+        or "No campaigns yet (HQ declares them with 'outpost campaign add').",
+    )
+    return 0
+
+
 def cmd_form(args: argparse.Namespace) -> int:
     from app.forms import print_form
     from app.printing import save
@@ -813,6 +878,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="JSON file of reference entries")
     p.set_defaults(func=cmd_reference_set)
+    campaign = sub.add_parser("campaign", help="campaign periods (declared at HQ)").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    p = campaign.add_parser("add", help="declare a campaign (HQ)", parents=[common])
+    p.add_argument("name", help="e.g. 'Cao điểm Tết Nguyên đán Bính Ngọ 2026'")
+    p.add_argument("--from", dest="start", required=True, metavar="DAY", help="first day, 2026-01-15")
+    p.add_argument("--to", dest="end", required=True, metavar="DAY", help="last day, 2026-03-15")
+    p.set_defaults(func=cmd_campaign_add)
+    p = campaign.add_parser("change", help="correct or extend a campaign (HQ)", parents=[common])
+    p.add_argument("campaign", help="its id (the first 8 characters will do) or its name")
+    p.add_argument("--name", help="the new name")
+    p.add_argument("--from", dest="start", metavar="DAY", help="the new first day")
+    p.add_argument("--to", dest="end", metavar="DAY", help="the new last day")
+    p.set_defaults(func=cmd_campaign_change)
+    p = campaign.add_parser("list", help="the campaigns this register knows", parents=[common])
+    p.set_defaults(func=cmd_campaign_list)
 
     p = sub.add_parser("form", help="print a legal form of a case as PDF", parents=[common])
     p.add_argument("code", metavar="CODE", help="MBB01, MBB02, MBB15, MBB28 or MQĐ14 (MQD14)")

@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,12 @@ from app.bundle import (
     read_lines,
     write_bundle,
 )
+from app.campaigns import CAMPAIGNS, campaign_problems, clean_name, seal_campaign
 from app.cases import case_values
 from app.context import Context
 from app.domain import VIETNAM, Actor, CaseInput
 from app.errors import AppError, RegisterError, ValidationError
-from app.i18n import _
+from app.i18n import N_, _
 from app.interchange import case_input_from_document
 from app.reference import CODE_LISTS, load_reference
 from app.search import case_search_body, rows_search_body
@@ -331,6 +332,7 @@ class ImportSummary:
     watch_entries: int = 0  # at a post: entries of HQ's watch list now held
     reference_updates: int = 0  # at a post: reference entries HQ sent
     tips: int = 0  # at HQ: tips new or newer than the ones held
+    campaigns: int = 0  # at a post: HQ's campaigns new or newer than the ones held
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -349,6 +351,7 @@ class ImportSummary:
                     "refused_at_hq": self.refused_at_hq,
                     "watch_entries": self.watch_entries,
                     "reference_updates": self.reference_updates,
+                    "campaigns": self.campaigns,
                 }
                 if self.acknowledged_seq is not None
                 else {}
@@ -477,33 +480,39 @@ def _check_record(
     seq = verified.opened.manifest["seq"]
     document = record.get("document")
     if record.get("type") != "case":
-        return f"record {number}: unknown record type {record.get('type')!r}", None
+        return _("record {number}: unknown record type {kind}").format(
+            number=number, kind=repr(record.get("type"))
+        ), None
     if record.get("origin") != station.id:
-        return f"record {number}: claims to belong to another station than the sender {station.code}", None
+        return _("record {number}: claims to belong to another station than the sender {code}").format(
+            number=number, code=station.code
+        ), None
     companion = record.get("companion", False)
     if companion is not True and companion is not False:
-        return f"record {number}: its companion flag is not valid", None
+        return _("record {number}: its companion flag is not valid").format(number=number), None
     if not isinstance(record.get("seq"), int) or not (
         seq["first"] <= record["seq"] <= seq["last"] or (companion and 1 <= record["seq"] < 2**63)
     ):
         # A companion (a copy of a case travelling with a tip that refers to it) keeps its own position.
-        return f"record {number}: its sequence number is outside the bundle's range", None
+        return _("record {number}: its sequence number is outside the bundle's range").format(
+            number=number
+        ), None
     if not isinstance(document, dict):
-        return f"record {number}: no case document", None
-    label = f"record {number}: case {document.get('number')}"
+        return _("record {number}: no case document").format(number=number), None
+    label = _("record {number}: case {case}").format(number=number, case=document.get("number"))
     if not isinstance(document.get("id"), str) or not isinstance(document.get("number"), str):
-        return f"record {number}: the case has no id or number", None
+        return _("record {number}: the case has no id or number").format(number=number), None
     if document.get("station") != station.code:
-        return f"{label} names another station than {station.code}", None
+        return _("{label} names another station than {code}").format(label=label, code=station.code), None
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**31:
-        return f"{label} has no valid version", None
+        return _("{label} has no valid version").format(label=label), None
     for name in ("remark", "void_reason", "created_by", "updated_by", "submitted_by", "approved_by"):
         value = document.get(name)
         if value is not None and not (isinstance(value, str) and len(value) <= WORKFLOW_TEXT_LIMIT[name]):
-            return f"{label}: {name} is not valid", None
+            return _("{label}: {name} is not valid").format(label=label, name=name), None
     if document.get("status") not in CASE_STATUSES:
-        return f"{label} has an unknown status", None
+        return _("{label} has an unknown status").format(label=label), None
     try:
         data = case_input_from_document(document, ctx.reference)
     except ValidationError as exc:
@@ -511,7 +520,7 @@ def _check_record(
     for attachment in document.get("attachments") or []:
         sha256 = str(attachment.get("sha256", ""))
         if sha256 not in verified.files and not stored_path(ctx.paths.attachments, sha256).is_file():
-            return f"{label} refers to a file the bundle does not carry", None
+            return _("{label} refers to a file the bundle does not carry").format(label=label), None
     return None, data
 
 
@@ -604,13 +613,20 @@ def _import_changes(
                     newest[document["id"]] = (document, one.station, data)
         to_apply: list[tuple[m.Case | None, dict[str, Any], m.Station, CaseInput]] = []
         stored = _known_cases(session, list(newest))
+        wanted = {data.campaign_id for _d, _s, data in newest.values() if data.campaign_id}
+        campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))))
         for document, station, data in newest.values():
             origin, version = stored.get(document["id"], (None, 0))
+            reason = None
             if origin is not None and origin != station.id:
+                reason = _("case {number} belongs to another station")
+            elif data.campaign_id and data.campaign_id not in campaigns:
+                reason = _("case {number} refers to a campaign HQ has not declared")
+            if reason:
                 entry = {
                     "file": "",
                     "record": document["number"],
-                    "reason": f"case {document['number']} belongs to another station",
+                    "reason": reason.format(number=document["number"]),
                 }
                 summary.rejected.append(entry)
                 refused.append((station.id, entry))
@@ -705,12 +721,14 @@ def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) 
     station, seq = verified.station, verified.opened.manifest["seq"]
     tip = record.get("tip")
     if record.get("origin") != station.id:
-        return f"record {number}: claims to belong to another station than the sender {station.code}"
+        return _("record {number}: claims to belong to another station than the sender {code}").format(
+            number=number, code=station.code
+        )
     if not isinstance(record.get("seq"), int) or not seq["first"] <= record["seq"] <= seq["last"]:
-        return f"record {number}: its sequence number is outside the bundle's range"
+        return _("record {number}: its sequence number is outside the bundle's range").format(number=number)
     if not isinstance(tip, dict) or not isinstance(tip.get("id"), str) or not 0 < len(tip["id"]) <= 36:
-        return f"record {number}: a tip without a valid id"
-    label = f"record {number}: tip {tip['id']}"
+        return _("record {number}: a tip without a valid id").format(number=number)
+    label = _("record {number}: tip {tip}").format(number=number, tip=tip["id"])
     sealed = tip.get("informant_sealed")
     problems = [
         ("received_at", _utc_instant(tip.get("received_at")) is not None),
@@ -732,9 +750,11 @@ def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) 
     ]
     bad = [name for name, ok in problems if not ok]
     if bad:
-        return f"{label}: {', '.join(bad)} not valid"
+        return _("{label}: {fields} not valid").format(label=label, fields=", ".join(bad))
     if set(tip) != TIP_FIELDS:
-        return f"{label}: {'unknown' if set(tip) - TIP_FIELDS else 'missing'} fields"
+        return (
+            _("{label}: unknown fields") if set(tip) - TIP_FIELDS else _("{label}: missing fields")
+        ).format(label=label)
     return None
 
 
@@ -775,9 +795,11 @@ def _tips_to_apply(
         origin, version = stored.get(tip["id"], (None, 0))
         reason = None
         if origin is not None and origin != station.id:
-            reason = f"tip {tip['id']} belongs to another station"
+            reason = _("tip {tip} belongs to another station").format(tip=tip["id"])
         elif tip["case_id"] is not None and case_origins.get(tip["case_id"]) != station.id:
-            reason = f"tip {tip['id']} refers to a case of {station.code} that HQ does not have"
+            reason = _("tip {tip} refers to a case of {code} that HQ does not have").format(
+                tip=tip["id"], code=station.code
+            )
         if reason:
             entry = {"file": "", "record": tip["id"], "reason": reason}
             summary.rejected.append(entry)
@@ -889,7 +911,6 @@ def _insert_new_cases(
         return
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    campaigns = set(session.scalars(select(m.Campaign.id)))
     head = audit.chain_head(session)
     next_rowid = (
         int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one()) if sqlite else 0
@@ -900,8 +921,6 @@ def _insert_new_cases(
     search_rows: list[tuple[int, str]] = []
     for document, station, data in items:
         fields, lines = case_values(data, ctx.reference)
-        if fields["campaign_id"] is not None and fields["campaign_id"] not in campaigns:
-            fields["campaign_id"] = None  # campaigns are not synced yet
         case_id = document["id"]
         year, seq = _number_parts(document["number"], data.occurred_at)
         case = {
@@ -970,8 +989,6 @@ def _apply_case(
     )
     before = existing.version
     case = existing
-    if data.campaign_id is not None and session.get(m.Campaign, data.campaign_id) is None:
-        data = replace(data, campaign_id=None)  # campaigns are not synced yet
     ctx.cases.fill(case, data)
     for name, value in _received_columns(document).items():
         setattr(case, name, value)
@@ -1073,6 +1090,19 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
                 {"type": "reference", "kind": item.kind, "code": item.code, "payload": item.payload}
             )
         records.extend({"type": "watch", **entry} for entry in watch_list(session))
+        for campaign in session.execute(
+            select(m.Campaign).where(m.Campaign.origin == hq.id).order_by(m.Campaign.starts_on, m.Campaign.id)
+        ).scalars():
+            records.append(
+                {
+                    "type": "campaign",
+                    "id": campaign.id,
+                    "name": campaign.name,
+                    "starts_on": campaign.starts_on.isoformat(),
+                    "ends_on": campaign.ends_on.isoformat(),
+                    "version": campaign.version,
+                }
+            )
         identity = enrol.sign(
             {
                 "format": HQ_IDENTITY_FORMAT,
@@ -1233,23 +1263,46 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                         if record.get("station_id") != ctx.station_id or not isinstance(seq, int) or seq < 0:
                             raise BundleRefused(
                                 path,
-                                f"record {number}: a receipt for another station or without a valid sequence",
+                                _(
+                                    "record {number}: a receipt for another station "
+                                    "or without a valid sequence"
+                                ).format(number=number),
                             )
                         if seq > own_max:
                             raise BundleRefused(
                                 path,
-                                f"record {number}: acknowledges change {seq}, but this post has "
-                                f"made only {own_max}",
+                                _(
+                                    "record {number}: acknowledges change {seq}, "
+                                    "but this post has made only {made}"
+                                ).format(number=number, seq=seq, made=own_max),
                             )
                     elif kind == "revocation":
                         if not isinstance(record.get("station_id"), str):
-                            raise BundleRefused(path, f"record {number}: a revocation without a station")
+                            raise BundleRefused(
+                                path,
+                                _("record {number}: a revocation without a station").format(number=number),
+                            )
                     elif kind in RETURN_CHECKS:
                         problem = RETURN_CHECKS[kind](record)
                         if problem:
-                            raise BundleRefused(path, f"record {number}: {problem}")
+                            raise BundleRefused(
+                                path,
+                                _("record {number}: {problem}").format(number=number, problem=_(problem)),
+                            )
+                        if kind == "campaign" and _foreign_campaign(session, record, hq):
+                            raise BundleRefused(
+                                path,
+                                _("record {number}: a campaign this post holds from elsewhere").format(
+                                    number=number
+                                ),
+                            )
                     else:
-                        raise BundleRefused(path, f"record {number}: unknown record type {kind!r}")
+                        raise BundleRefused(
+                            path,
+                            _("record {number}: unknown record type {kind}").format(
+                                number=number, kind=repr(kind)
+                            ),
+                        )
                 _check_reference_updates(session, path, records)
                 receipts.append((path, manifest, records))
             except ValidationError as exc:
@@ -1263,6 +1316,15 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             ]
             summary.reference_updates += sum(r["type"] == "reference" for r in records)
             summary.watch_entries = sum(r["type"] == "watch" for r in records)
+        offered: dict[str, int] = {}  # campaign id → the newest version these bundles carry
+        for _p, _m, records in receipts:
+            for r in records:
+                if r["type"] == "campaign":
+                    offered[r["id"]] = max(offered.get(r["id"], 0), r["version"])
+        held = dict(
+            session.execute(select(m.Campaign.id, m.Campaign.version).where(m.Campaign.id.in_(offered))).all()
+        )
+        summary.campaigns = sum(version > held.get(cid, 0) for cid, version in offered.items())
         acknowledged = max(
             [int(_meta(session, "acked_seq") or 0)]
             + [
@@ -1301,6 +1363,8 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                             received_at=now,
                         )
                     )
+                elif kind == "campaign":
+                    _apply_campaign(ctx, session, record, hq)
                 elif kind == "reference":
                     session.merge(
                         m.ReferenceItem(
@@ -1385,7 +1449,7 @@ def _text_field(record: dict[str, Any], key: str, limit: int) -> bool:
 
 def _check_rejection(record: dict[str, Any]) -> str | None:
     if not all(isinstance(record.get(k), str) for k in ("file", "record", "reason")):
-        return "a rejection without its file, record and reason"
+        return N_("a rejection without its file, record and reason")
     return None
 
 
@@ -1401,7 +1465,7 @@ def _check_watch(record: dict[str, Any]) -> str | None:
         )
         or not (last_seen is None or (isinstance(last_seen, str) and _is_iso_date(last_seen)))
     ):
-        return "a watch-list entry that is not well formed"
+        return N_("a watch-list entry that is not well formed")
     return None
 
 
@@ -1421,7 +1485,7 @@ def _check_reference(record: dict[str, Any]) -> str | None:
         or record["payload"].get("code") != record["code"]
         or not all(isinstance(record["payload"].get(k, ""), str) for k in ("vi", "en", "ten"))
     ):
-        return "a reference data update that is not well formed"
+        return N_("a reference data update that is not well formed")
     return None
 
 
@@ -1474,4 +1538,47 @@ def set_reference_items(ctx: Context, actor: Actor, path: Path) -> int:
     return len(items)
 
 
-RETURN_CHECKS = {"rejection": _check_rejection, "watch": _check_watch, "reference": _check_reference}
+def _check_campaign(record: dict[str, Any]) -> str | None:
+    dates = [record.get(k) for k in ("starts_on", "ends_on")]
+    version = record.get("version")
+    if (
+        not _text_field(record, "id", 36)
+        or not all(isinstance(d, str) and _is_iso_date(d) for d in dates)
+        or not isinstance(version, int)
+        or isinstance(version, bool)
+        or not 1 <= version < 2**31
+        or set(record) != {"type", "id", "name", "starts_on", "ends_on", "version"}
+        or campaign_problems(record.get("name"), *(date.fromisoformat(str(d)) for d in dates))
+    ):
+        return N_("a campaign that is not well formed")
+    return None
+
+
+def _foreign_campaign(session: Session, record: dict[str, Any], hq: m.Station) -> bool:
+    held = session.get(m.Campaign, record["id"])
+    return held is not None and held.origin != hq.id
+
+
+def _apply_campaign(ctx: Context, session: Session, record: dict[str, Any], hq: m.Station) -> None:
+    """HQ's campaign at the post: a newer version replaces the held one (owner wins)."""
+    row = session.get(m.Campaign, record["id"])
+    if row is not None and row.version >= record["version"]:
+        return
+    before = None if row is None else row_state(CAMPAIGNS, row)
+    if row is None:
+        row = m.Campaign(id=record["id"], origin=hq.id, change_seq=0)
+        session.add(row)
+    row.name = clean_name(record["name"])
+    row.starts_on, row.ends_on = (
+        date.fromisoformat(record["starts_on"]),
+        date.fromisoformat(record["ends_on"]),
+    )
+    seal_campaign(ctx, session, f"sync:{hq.code}", row, before, version=record["version"])
+
+
+RETURN_CHECKS = {
+    "rejection": _check_rejection,
+    "watch": _check_watch,
+    "reference": _check_reference,
+    "campaign": _check_campaign,
+}

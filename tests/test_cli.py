@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from typing import Any
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,53 @@ def test_self_test_passes() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout
+
+
+def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_path: Path) -> None:
+    hq = tmp_path / "hq"
+    assert (
+        outpost(hq, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin").returncode
+        == 0
+    )
+    added = outpost(
+        hq,
+        "--json",
+        "campaign",
+        "add",
+        "Cao điểm Tết Bính Ngọ 2026",
+        "--from",
+        "2026-01-15",
+        "--to",
+        "15/03/2026",
+    )
+    assert added.returncode == 0, added.stderr
+    campaign = json.loads(added.stdout)
+    assert (campaign["starts_on"], campaign["ends_on"]) == ("2026-01-15", "2026-03-15")
+    def held() -> list[Any]:
+        conn = sqlite3.connect(hq / "register.sqlite")
+        try:
+            return [*conn.execute("SELECT * FROM campaigns"), *conn.execute("SELECT * FROM audit_events")]
+        finally:
+            conn.close()
+
+    before = held()
+    for args, message in [
+        (("--from", "2026-02-30", "--to", "2026-03-01"), "--from '2026-02-30': not a real date"),
+        (("--from", "2026-03-02", "--to", "2026-03-01"), "ends before it starts"),
+    ]:
+        refused = outpost(hq, "campaign", "add", "Đợt khác", *args)
+        assert refused.returncode == 2 and message in refused.stderr
+    assert (
+        outpost(
+            hq, "campaign", "add", "Cao điểm Tết Bính Ngọ 2026", "--from", "2026-01-15", "--to", "2026-03-15"
+        ).returncode
+        == 2
+    )
+    assert held() == before
+    changed = outpost(hq, "campaign", "change", campaign["id"][:8], "--to", "2026-03-31")
+    assert changed.returncode == 0 and "15/01/2026–31/03/2026" in changed.stdout
+    listed = outpost(hq, "campaign", "list")
+    assert listed.stdout.split()[:2] == [campaign["id"][:8], "15/01/2026–31/03/2026"]
+    at_post = outpost(register, "campaign", "add", "Đợt riêng", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert at_post.returncode != 0 and "declared at HQ" in at_post.stderr
+    assert outpost(hq, "audit", "verify").returncode == 0

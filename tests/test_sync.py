@@ -101,6 +101,7 @@ def _snapshot(data_dir: Path) -> list[Any]:
             "received_bundles",
             "stations",
             "tips",
+            "campaigns",
         )
         out: list[Any] = []
         for table in tables:
@@ -698,10 +699,15 @@ def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -
             {"type": "reference", "kind": "detection_methods", "code": "x", "payload": {"code": "y"}},
             {"type": "rejection", "file": "a", "record": 1, "reason": "r"},
             {"type": "gift"},
+            {**CAMPAIGN, "ends_on": "2026-01-01"},  # ends before it starts
+            {**CAMPAIGN, "starts_on": "2026-02-30"},
+            {**CAMPAIGN, "name": " "},
+            {**CAMPAIGN, "version": 0},
+            {**CAMPAIGN, "origin": "BP-VX"},
         ]
     ):
         manifest.update(
-            bundle_id=f"c0000000-0000-4000-8000-00000000000{number}", counts={"records": 1, "files": 0}
+            bundle_id=f"c0000000-0000-4000-8000-0000000000{number:02d}", counts={"records": 1, "files": 0}
         )
         payload = json.dumps(record).encode() + b"\n"
         path = pair.tmp / f"hostile-{number}.outpost"
@@ -956,7 +962,84 @@ def test_a_companion_flag_must_be_true_and_only_a_companion_may_sit_outside_the_
         summary = _import(pair, [path])
         assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
         assert _snapshot(pair.hq.data_dir) == before
+    from app import i18n
+
+    i18n.set_language("vi")  # as the app shows it
+    try:
+        summary = _import(pair, [pair.tmp / "companion-0.outpost"])
+    finally:
+        i18n.reset()
+    assert summary.rejected[0]["reason"] == "bản ghi 1: số thứ tự nằm ngoài phạm vi của gói"
     moved = _resigned(
         pair, good, pair.tmp / "companion-ok.outpost", records=[{**records[0], "companion": True, "seq": 999}]
     )
     assert _import(pair, [moved]).new == 1
+
+
+CAMPAIGN = {
+    "type": "campaign",
+    "id": "e0000000-0000-4000-8000-000000000001",
+    "name": "Cao điểm Tết",
+    "starts_on": "2026-01-15",
+    "ends_on": "2026-03-15",
+    "version": 1,
+}
+
+
+def test_campaigns_are_declared_at_hq_reach_the_posts_and_keep_their_cases_linked(pair: Pair) -> None:
+    from datetime import date
+
+    from app.audit import verify
+    from app.campaigns import add_campaign, change_campaign, list_campaigns
+    from app.errors import RegisterError, ValidationError
+    from app.reports import Scope, as_json, build_report, parse_period
+    from db import models as m
+
+    with pytest.raises(RegisterError, match="declared at HQ"):
+        add_campaign(pair.post.ctx, pair.post.admin, "Đợt riêng", date(2026, 1, 1), date(2026, 1, 31))
+    with pytest.raises(ValidationError, match="ends before it starts"):
+        add_campaign(pair.hq.ctx, pair.hq.admin, "Sai", date(2026, 2, 1), date(2026, 1, 31))
+    tet = add_campaign(
+        pair.hq.ctx, pair.hq.admin, "  Cao điểm  Tết Bính Ngọ 2026 ", date(2026, 1, 15), date(2026, 3, 15)
+    )
+    assert tet.name == "Cao điểm Tết Bính Ngọ 2026"
+    # A post cannot choose a campaign it has not received.
+    with pytest.raises(ValidationError):
+        pair.post.ctx.cases.create(pair.post.officer, sample_case(campaign_id=tet.id))
+    back = _post_import(pair, [_reply(pair)])
+    assert back.rejected == [] and back.campaigns == 1
+    assert [row.name for row in list_campaigns(pair.post.ctx)] == [tet.name]
+    when = datetime(2026, 2, 3, 9, 0, tzinfo=ICT)
+    case = pair.post.ctx.cases.create(pair.post.officer, sample_case(occurred_at=when, campaign_id=tet.id))
+    pair.post.ctx.cases.submit(pair.post.officer, case.id)
+    pair.post.ctx.cases.approve(pair.post.chief, case.id)
+    summary = _import(pair, _export(pair, "out"))
+    assert (summary.new, summary.rejected) == (1, [])
+    with pair.hq.ctx.sessions.reads() as session:
+        assert session.get(m.Case, case.id).campaign_id == tet.id  # type: ignore[union-attr]
+    scope = Scope(campaign_id=tet.id)
+    period = parse_period(pair.hq.ctx, "campaign", None, scope)
+    assert as_json(build_report(pair.hq.ctx, pair.hq.admin, "campaign", period, scope))["total"]["cases"] == 1
+    # HQ extends the campaign: the newer version replaces the post's; an older reply changes nothing.
+    old_reply = _reply(pair, "old")
+    change_campaign(pair.hq.ctx, pair.hq.admin, tet.id, tet.name, tet.starts_on, date(2026, 3, 31))
+    assert _post_import(pair, [_reply(pair, "new")]).campaigns == 1
+    assert _post_import(pair, [old_reply]).campaigns == 0
+    assert list_campaigns(pair.post.ctx)[0].ends_on == date(2026, 3, 31)
+    for ctx in (pair.post.ctx, pair.hq.ctx):
+        with ctx.sessions.reads() as session:
+            assert verify(session.connection()).ok
+
+
+def test_a_case_naming_a_campaign_hq_never_declared_is_refused(pair: Pair) -> None:
+    _cases(pair, 1, photos=False)
+    good = _export(pair, "out")[0]
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    record = records[0]
+    record["document"]["campaign_id"] = "e0000000-0000-4000-8000-00000000beef"
+    path = _resigned(pair, good, pair.tmp / "campaign.outpost", records=[record])
+    before = _snapshot(pair.hq.data_dir)
+    summary = _import(pair, [path])
+    assert len(summary.rejected) == 1 and "campaign HQ has not declared" in summary.rejected[0]["reason"]
+    assert _snapshot(pair.hq.data_dir) == before

@@ -303,6 +303,10 @@ class ImportDialog(QDialog):
                 lines.append(
                     _("Reference data updates: {count}").format(count=format_int(summary.reference_updates))
                 )
+            if summary.campaigns:
+                lines.append(
+                    _("Campaign periods new or changed: {count}").format(count=format_int(summary.campaigns))
+                )
             lines.append(
                 _("HQ's watch list: {count} people and vehicles").format(
                     count=format_int(summary.watch_entries)
