@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from typing import Any
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -268,6 +268,7 @@ def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_pat
     assert added.returncode == 0, added.stderr
     campaign = json.loads(added.stdout)
     assert (campaign["starts_on"], campaign["ends_on"]) == ("2026-01-15", "2026-03-15")
+
     def held() -> list[Any]:
         conn = sqlite3.connect(hq / "register.sqlite")
         try:
