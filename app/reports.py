@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, or_, select, type_coerce
 
 from app import periods
 from app.auth import require
 from app.cases import occurred_between
 from app.context import Context
 from app.domain import VIETNAM, Actor
-from app.errors import NotFound
+from app.errors import AppError, NotFound
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
@@ -139,67 +140,177 @@ def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None)
     return conditions
 
 
-def _cases_figures(session: Any, conditions: list[Any]) -> dict[tuple[str, str], dict[str, int]]:
-    """Figures per (violation group, lead force) of the counted cases."""
+@dataclass
+class _Tally:
+    """What one grouped pass over a period's counted cases and their goods lines yields."""
+
+    cells: dict[tuple[str, str], dict[str, int]]  # (violation group, lead force) → METRICS
+    quantity: dict[tuple[str, str], Decimal]  # (commodity, base unit) → total
+    value: dict[tuple[str, str], int]
+    cases: dict[tuple[str, str], int]  # cases holding the commodity
+    per_case: dict[tuple[str, ...], Decimal]  # (number, post, commodity, unit), for rule commodities
+    counterfeit: dict[tuple[str, str], int]  # (number, post) → goods value, counterfeit groups
+    monthly: dict[tuple[Any, ...], Decimal]  # (month index, post, commodity, unit), rule commodities
+    months: list[Period] = field(default_factory=list)  # the statistical months of ``monthly``
+
+
+FRACTION_DIGITS = 18  # a base quantity has at most 6 decimals entered × 12 in a unit's factor
+
+
+def _exact_quantity_sums(session: Any) -> tuple[Any, ...]:
+    """SQL aggregates whose values give the exact sum of base quantities. PostgreSQL sums its NUMERIC
+    column exactly; SQLite stores the decimal as text, so the whole part and the fraction (as two
+    9-digit integers) are summed separately as integers and joined in Python."""
+    quantity = m.GoodsLine.base_quantity
+    if session.get_bind().dialect.name != "sqlite":
+        return (func.sum(quantity), literal(0), literal(0), literal(0))
+    text = type_coerce(quantity, String)
+    dot = func.instr(text, ".")
+    whole = case((dot > 0, func.substr(text, 1, dot - 1)), else_=text)
+    fraction = case((dot > 0, func.substr(text, dot + 1)), else_="")
+    padded = fraction.concat("0" * FRACTION_DIGITS)
+    return (
+        func.sum(cast(whole, Integer)),
+        func.sum(cast(func.substr(padded, 1, 9), Integer)),
+        func.sum(cast(func.substr(padded, 10, 9), Integer)),
+        func.max(func.length(fraction)),
+    )
+
+
+def _decimal_sum(whole: Any, high: Any, low: Any, digits: Any) -> Decimal:
+    if digits and int(digits) > FRACTION_DIGITS:
+        raise AppError(
+            f"a base quantity has more than {FRACTION_DIGITS} decimal places; it cannot be summed exactly"
+        )
+    if isinstance(whole, Decimal):
+        return whole
+    return Decimal(int(whole or 0)) + Decimal(int(high or 0)).scaleb(-9) + Decimal(int(low or 0)).scaleb(-18)
+
+
+def _tally(
+    session: Any,
+    rules: Mapping[str, Any],
+    period: Period,
+    scope: Scope,
+    station_ids: Sequence[str] | None,
+    station_codes: Mapping[str, str],
+    rewards: bool,
+) -> _Tally:
+    """One pass over the counted cases of ``period`` joined to their goods lines, grouped in SQL. With
+    ``rewards``, it also covers every statistical month that overlaps the period (for the monthly
+    rules) and keeps per-case totals of the commodities and groups the reward rules name."""
+    months: list[Period] = []
+    if rewards and rules.get("monthly_total", {}).get("rules"):
+        month = periods.month_of(period.start, periods.STATISTICAL)
+        while month.start <= period.end:
+            months.append(month)
+            month = periods.month_of(month.end + timedelta(days=1), periods.STATISTICAL)
+    watched = {r["commodity"] for r in rules.get("single_case", []) if "commodity" in r} if rewards else set()
+    fake_groups = (
+        {
+            r.get("violation_group", "counterfeit_ip")
+            for r in rules.get("counterfeit", [])
+            if "min_value_vnd" in r
+        }
+        if rewards
+        else set()
+    )
+    monthly_commodities = {r["commodity"] for r in rules.get("monthly_total", {}).get("rules", [])}
+    wide = Period(
+        "custom",
+        min([period.start, *(month.start for month in months)]),
+        max([period.end, *(month.end for month in months)]),
+    )
+    c, g = m.Case, m.GoodsLine
+    inside: Any = and_(*_conditions(period, Scope(), None)) if months else literal(True)
+    bucket: Any = literal(-1)
+    if months:
+        bucket = case(
+            *(
+                (c.occurred_at < datetime.combine(month.end + timedelta(days=1), time(), VIETNAM), i)
+                for i, month in enumerate(months)
+            ),
+            else_=-1,
+        )
+    case_key: Any = literal(None)
+    if watched or fake_groups:
+        case_key = case(
+            (and_(inside, or_(g.commodity.in_(watched), c.violation_group.in_(fake_groups))), c.number),
+            else_=None,
+        )
+    first = or_(g.position.is_(None), g.position == 0)  # one row per case, whether it has goods or not
+    keys = (
+        bucket,
+        inside,
+        c.origin,
+        c.violation_group,
+        c.lead_force,
+        c.outcome,
+        g.commodity,
+        g.base_unit,
+        case_key,
+    )
     rows = session.execute(
         select(
-            m.Case.violation_group,
-            m.Case.lead_force,
-            m.Case.outcome,
-            func.count(),
-            func.coalesce(func.sum(m.Case.defendants), 0),
-            func.coalesce(func.sum(m.Case.fine_vnd), 0),
-            func.coalesce(func.sum(m.Case.proceeds_vnd), 0),
-            func.coalesce(func.sum(m.Case.tax_vnd), 0),
+            *keys,
+            func.count(case((first, 1))),
+            func.coalesce(func.sum(case((first, c.defendants))), 0),
+            func.coalesce(func.sum(case((first, c.fine_vnd))), 0),
+            func.coalesce(func.sum(case((first, c.proceeds_vnd))), 0),
+            func.coalesce(func.sum(case((first, c.tax_vnd))), 0),
+            func.count(distinct(g.case_id)),
+            func.coalesce(func.sum(g.value_vnd), 0),
+            *_exact_quantity_sums(session),
         )
-        .where(*conditions, m.Case.status.in_(COUNTED))
-        .group_by(m.Case.violation_group, m.Case.lead_force, m.Case.outcome)
+        .select_from(c)
+        .outerjoin(g, g.case_id == c.id)
+        .where(*_conditions(wide, scope, station_ids), c.status.in_(COUNTED))
+        .group_by(*keys)
     ).all()
-    out: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
-    for group, force, outcome, count, defendants, fines, proceeds, tax in rows:
-        cell = out[group, force]
+    tally = _Tally(
+        months=months,
+        cells=defaultdict(lambda: dict.fromkeys(METRICS, 0)),
+        quantity=defaultdict(Decimal),
+        value=defaultdict(int),
+        cases=defaultdict(int),
+        per_case=defaultdict(Decimal),
+        counterfeit=defaultdict(int),
+        monthly=defaultdict(Decimal),
+    )
+    for row in rows:
+        month, is_inside, origin, group, force, outcome, commodity, unit, number = row[:9]
+        count, defendants, fines, proceeds, tax, holding, value = (int(v) for v in row[9:16])
+        station = station_codes.get(origin, origin)
+        quantity = _decimal_sum(*row[16:]) if commodity is not None else Decimal(0)
+        if commodity in monthly_commodities and month >= 0:
+            tally.monthly[month, station, commodity, unit] += quantity
+        if not is_inside:
+            continue
+        cell = tally.cells[group, force]
         cell["cases"] += count
         if outcome in ADMINISTRATIVE:
             cell["admin_cases"] += count
         if outcome == "criminal_transfer":
             cell["criminal_cases"] += count
-            cell["defendants"] += int(defendants)
+            cell["defendants"] += defendants
         if outcome == "handover":
             cell["handover_cases"] += count
-        cell["fines"] += int(fines)
-        cell["proceeds"] += int(proceeds)
-        cell["tax"] += int(tax)
-        cell["collections"] += int(fines) + int(proceeds) + int(tax)
-    values = session.execute(
-        select(m.Case.violation_group, m.Case.lead_force, func.coalesce(func.sum(m.GoodsLine.value_vnd), 0))
-        .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
-        .where(*conditions, m.Case.status.in_(COUNTED))
-        .group_by(m.Case.violation_group, m.Case.lead_force)
-    ).all()
-    for group, force, value in values:
-        out[group, force]["goods_value"] += int(value)
-    return out
-
-
-def _lines(session: Any, conditions: list[Any]) -> list[tuple[Any, ...]]:
-    """Every goods line of the counted cases: (case id, number, origin, group, commodity, base quantity,
-    base unit, value)."""
-    return list(
-        session.execute(
-            select(
-                m.Case.id,
-                m.Case.number,
-                m.Case.origin,
-                m.Case.violation_group,
-                m.GoodsLine.commodity,
-                m.GoodsLine.base_quantity,
-                m.GoodsLine.base_unit,
-                m.GoodsLine.value_vnd,
-            )
-            .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
-            .where(*conditions, m.Case.status.in_(COUNTED))
-        ).all()
-    )
+        cell["fines"] += fines
+        cell["proceeds"] += proceeds
+        cell["tax"] += tax
+        cell["collections"] += fines + proceeds + tax
+        cell["goods_value"] += value
+        if commodity is None:
+            continue
+        tally.quantity[commodity, unit] += quantity
+        tally.value[commodity, unit] += value
+        tally.cases[commodity, unit] += holding
+        if number is not None:
+            if commodity in watched:
+                tally.per_case[number, station, commodity, unit] += quantity
+            if group in fake_groups and value:
+                tally.counterfeit[number, station] += value
+    return tally
 
 
 def _add(into: dict[str, int], figures: Mapping[str, int]) -> None:
@@ -246,37 +357,36 @@ def build_report(
                 raise NotFound(f"no campaign {scope.campaign_id} in this register")
             scope_label += f" — {campaign.name}"
         now_conditions = _conditions(period, scope, station_ids)
-        before_conditions = _conditions(previous, scope, station_ids)
+        codes = {s.id: s.code for s in stations.values()}
+        rules = reference.rewards
         progress(0, steps)
-        now = _cases_figures(session, now_conditions)
-        _check(cancel)
-        progress(1, steps)
-        before = _cases_figures(session, before_conditions)
-        _check(cancel)
-        progress(2, steps)
-        lines_now = _lines(session, now_conditions)
+        # The year before is tallied on a second reader at the same time (SQLite works outside the GIL).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            earlier = pool.submit(_tally_apart, ctx, rules, previous, scope, station_ids, codes)
+            now = _tally(
+                session, rules, period, scope, station_ids, codes, rewards=_rules_apply(rules, period)
+            )
+            _check(cancel)
+            progress(2, steps)
+            uncounted = {
+                status: int(count)
+                for status, count in session.execute(
+                    select(m.Case.status, func.count())
+                    .where(*now_conditions, m.Case.status.in_(UNCOUNTED))
+                    .group_by(m.Case.status)
+                ).all()
+            }
+            before = earlier.result()
         _check(cancel)
         progress(3, steps)
-        lines_before = _lines(session, before_conditions)
-        _check(cancel)
-        uncounted = {
-            status: int(count)
-            for status, count in session.execute(
-                select(m.Case.status, func.count())
-                .where(*now_conditions, m.Case.status.in_(UNCOUNTED))
-                .group_by(m.Case.status)
-            ).all()
-        }
-        rewards = reward_candidates(
-            ctx, session, period, lines_now, scope, station_ids, {s.id: s.code for s in stations.values()}
-        )
+        rewards = reward_candidates(rules, now)
     progress(4, steps)
     sections: dict[str, list[Figures]] = {}
     totals = Figures("total", str(template["total_label"]))
     by_group = {code: Figures(code, item.vi) for code, item in reference.lists["violation_groups"].items()}
     by_force = {code: Figures(code, item.vi) for code, item in reference.lists["forces"].items()}
-    for when, cells in (("now", now), ("before", before)):
-        for (group, force), figures in cells.items():
+    for when, tally in (("now", now), ("before", before)):
+        for (group, force), figures in tally.cells.items():
             row = by_group.setdefault(group, Figures(group, group))
             _add(getattr(row, when), figures)
             row = by_force.setdefault(force, Figures(force, force))
@@ -288,7 +398,7 @@ def build_report(
     sections["force"] = [
         f for f in by_force.values() if f.now["cases"] or f.before["cases"] or f.code in home
     ]
-    commodities = _commodity_totals(reference, lines_now, lines_before)
+    commodities = _commodity_totals(reference, now, before)
     notes = []
     if uncounted:
         notes.append(
@@ -321,61 +431,49 @@ def _check(cancel: CancelToken | None) -> None:
         cancel.check()
 
 
-def _commodity_totals(
-    reference: Any, lines_now: Iterable[tuple[Any, ...]], lines_before: Iterable[tuple[Any, ...]]
-) -> list[CommodityTotal]:
-    quantity: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    before: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    value: dict[tuple[str, str], int] = defaultdict(int)
-    cases: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for case_id, _number, _origin, _group, commodity, base_quantity, base_unit, value_vnd in lines_now:
-        key = (commodity, base_unit)
-        quantity[key] += base_quantity
-        value[key] += value_vnd or 0
-        cases[key].add(case_id)
-    for _case_id, _number, _origin, _group, commodity, base_quantity, base_unit, _value in lines_before:
-        before[commodity, base_unit] += base_quantity
+def _tally_apart(
+    ctx: Context,
+    rules: Mapping[str, Any],
+    period: Period,
+    scope: Scope,
+    station_ids: Sequence[str] | None,
+    codes: Mapping[str, str],
+) -> _Tally:
+    with ctx.sessions.reads() as session:
+        return _tally(session, rules, period, scope, station_ids, codes, rewards=False)
+
+
+def _rules_apply(rules: Mapping[str, Any], period: Period) -> bool:
+    starts = date.fromisoformat(rules.get("effective_from", "1900-01-01"))
+    ends = date.fromisoformat(rules.get("effective_to", "9999-12-31"))
+    return not (period.end < starts or ends < period.start)
+
+
+def _commodity_totals(reference: Any, now: _Tally, before: _Tally) -> list[CommodityTotal]:
     order = {code: i for i, code in enumerate(reference.commodities)}
     return [
         CommodityTotal(
             commodity,
             reference.label("commodities", commodity, "vi"),
             unit,
-            quantity[commodity, unit],
-            len(cases[commodity, unit]),
-            value[commodity, unit],
-            before.get((commodity, unit), Decimal(0)),
+            quantity,
+            now.cases[commodity, unit],
+            now.value[commodity, unit],
+            before.quantity.get((commodity, unit), Decimal(0)),
         )
-        for commodity, unit in sorted(quantity, key=lambda k: (order.get(k[0], len(order)), k))
+        for (commodity, unit), quantity in sorted(
+            now.quantity.items(), key=lambda item: (order.get(item[0][0], len(order)), item[0])
+        )
     ]
 
 
-def reward_candidates(
-    ctx: Context,
-    session: Any,
-    period: Period,
-    lines: Sequence[tuple[Any, ...]],
-    scope: Scope,
-    station_ids: Sequence[str] | None,
-    station_codes: Mapping[str, str],
-) -> list[RewardCandidate]:
+def reward_candidates(rules: Mapping[str, Any], tally: _Tally) -> list[RewardCandidate]:
     """Cases and statistical months (15th → 14th) of the period that meet a rule of the rules file.
 
     Monthly totals are per post, over each whole statistical month that overlaps the period."""
-    rules = ctx.reference.rewards
-    starts = date.fromisoformat(rules.get("effective_from", "1900-01-01"))
-    ends = date.fromisoformat(rules.get("effective_to", "9999-12-31"))
-    if period.end < starts or ends < period.start:
-        return []
     found: list[RewardCandidate] = []
-    per_case: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)  # (number, post, commodity, unit)
-    counterfeit: dict[tuple[str, str], int] = defaultdict(int)
-    for _case_id, number, origin, group, commodity, base_quantity, base_unit, value_vnd in lines:
-        per_case[number, station_codes[origin], commodity, base_unit] += base_quantity
-        if group == "counterfeit_ip" and value_vnd:
-            counterfeit[number, station_codes[origin]] += value_vnd
     for rule in rules.get("single_case", []):
-        for (number, station, _commodity, unit), total, threshold in _meeting(rule, per_case):
+        for (number, station, _commodity, unit), total, threshold in _meeting(rule, tally.per_case):
             found.append(
                 RewardCandidate(rule["code"], rule["vi"], station, number, None, total, unit, threshold)
             )
@@ -383,49 +481,22 @@ def reward_candidates(
         if "min_value_vnd" not in rule:
             continue
         threshold = Decimal(rule["min_value_vnd"])
-        for (number, station), value in sorted(counterfeit.items()):
+        for (number, station), value in sorted(tally.counterfeit.items()):
             if value >= threshold:
                 found.append(
                     RewardCandidate(
                         rule["code"], rule["vi"], station, number, None, Decimal(value), "đồng", threshold
                     )
                 )
-    monthly = rules.get("monthly_total", {}).get("rules", [])
-    if monthly:
-        month = periods.month_of(period.start, periods.STATISTICAL)
-        while month.start <= period.end:
-            _monthly(session, month, monthly, scope, station_ids, station_codes, found)
-            month = periods.month_of(month.end + timedelta(days=1), periods.STATISTICAL)
+    for index, month in enumerate(tally.months):
+        totals = {key[1:]: total for key, total in tally.monthly.items() if key[0] == index}
+        span = f"{month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}"
+        for rule in rules.get("monthly_total", {}).get("rules", []):
+            for (station, _commodity, unit), total, threshold in _meeting(rule, totals):
+                found.append(
+                    RewardCandidate(rule["code"], rule["vi"], station, None, span, total, unit, threshold)
+                )
     return found
-
-
-def _monthly(
-    session: Any,
-    month: Period,
-    rules: Sequence[Mapping[str, Any]],
-    scope: Scope,
-    station_ids: Sequence[str] | None,
-    station_codes: Mapping[str, str],
-    found: list[RewardCandidate],
-) -> None:
-    commodities = {rule["commodity"] for rule in rules}
-    totals: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
-    for origin, commodity, base_unit, quantity in session.execute(
-        select(m.Case.origin, m.GoodsLine.commodity, m.GoodsLine.base_unit, m.GoodsLine.base_quantity)
-        .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
-        .where(
-            *_conditions(month, scope, station_ids),
-            m.Case.status.in_(COUNTED),
-            m.GoodsLine.commodity.in_(commodities),
-        )
-    ):
-        totals[station_codes[origin], commodity, base_unit] += quantity
-    span = f"{month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}"
-    for rule in rules:
-        for (station, _commodity, unit), total, threshold in _meeting(rule, totals):
-            found.append(
-                RewardCandidate(rule["code"], rule["vi"], station, None, span, total, unit, threshold)
-            )
 
 
 def _meeting(

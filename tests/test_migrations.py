@@ -45,7 +45,8 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     conn.execute("DROP TABLE case_search")
     for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
         conn.execute(f"DROP INDEX ix_cases_{index}")
-    conn.execute("DROP INDEX ix_goods_lines_case_commodity")
+    conn.execute("DROP INDEX ix_goods_lines_case_totals")
+    conn.execute("DROP INDEX ix_cases_report")
     conn.execute("DROP TABLE received_bundles")
     conn.execute("DROP TABLE case_history")
     conn.execute("DROP TABLE sent_files")

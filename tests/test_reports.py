@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from openpyxl import load_workbook
 
 from app import periods
 from app.domain import CaseInput, GoodsInput, HandlingInput
-from app.errors import ValidationError
+from app.errors import AppError, ValidationError
 from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
 from app.reports import Scope, as_json, build_report, parse_period
@@ -372,3 +373,46 @@ def test_the_pdf_lists_the_first_reward_candidates_and_says_how_many_more(
     pdf, _pages = module.report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
     assert "… và 1 trường hợp khác" in flat(pdf_text(pdf, tmp_path))
     assert len(load_workbook(io.BytesIO(report_xlsx(report)))["Khen thưởng"]["A"]) == 7  # 5 heading rows + 2
+
+
+def test_sums_are_exact_and_a_case_counts_once_however_many_lines_it_has(post: Post) -> None:
+    """Quantities are summed exactly in the database (whole part and up to 18 decimals apart); a
+    case with several lines of a commodity counts once for it, and a case without goods still counts."""
+    day = datetime(2026, 11, 5, 10, 0, tzinfo=ICT)
+    tiny = GoodsInput("gold", Decimal("0.000001"), "lượng", "Vàng vụn")  # 0.0000375 g
+    odd = GoodsInput("gold", Decimal("1.123457"), "lượng", "Vàng miếng", value_vnd=7)  # 42.1296375 g
+    huge = GoodsInput("gold", Decimal("999999999999.999999"), "lượng", "Vàng")
+    made = [
+        _case(
+            day,
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=5),
+            (tiny, odd, CIGARETTES),
+        ),
+        _case(day, "prohibited_smuggled", "border_guard", HandlingInput("admin_fine", fine_vnd=1_000), ()),
+        _case(day, "trade_fraud", "police", HandlingInput("handover"), (huge, odd)),
+    ]
+    for data in made:
+        result = post.ctx.cases.create(post.officer, data)
+        post.ctx.cases.submit(post.officer, result.id)
+        post.ctx.cases.approve(post.chief, result.id)
+    data = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))
+    gold = {row["code"]: row for row in data["commodities"]}["gold"]
+    exact = sum((g.quantity * Decimal("37.5") for g in (tiny, odd, huge, odd)), Decimal(0))
+    assert gold["quantity"] == "37500000000084.259275" and Decimal(gold["quantity"]) == exact
+    assert gold["cases"] == 2 and gold["value_vnd"] == 14
+    assert data["total"]["cases"] == 3 and data["total"]["collections"] == 1_005
+    assert data["total"]["admin_cases"] == 2 and data["total"]["handover_cases"] == 1
+    assert data["total"]["goods_value"] == 14 + CIGARETTES.value_vnd
+    # Up to 18 decimals are summed exactly (as two 9-digit integers); more are refused, not rounded.
+    conn = sqlite3.connect(post.data_dir / "register.sqlite")
+    with conn:
+        conn.execute("UPDATE goods_lines SET base_quantity = '1.000000000000000001' WHERE commodity = 'gold'")
+    data = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))
+    assert {row["code"]: row for row in data["commodities"]}["gold"]["quantity"] == "4.000000000000000004"
+    with conn:
+        conn.execute("UPDATE goods_lines SET base_quantity = '0.0000000000000000001' WHERE position = 0")
+    conn.close()
+    with pytest.raises(AppError, match="more than 18 decimal places"):
+        build_report(post.ctx, post.chief, "monthly", NOVEMBER)
