@@ -25,9 +25,10 @@ _PLATES = (
     re.compile(r"^(\d{2})([A-Z]{1,2})(\d{4})$"),
 )
 _VESSEL = re.compile(r"^([A-Z]{2,3})(\d{4,5})TS$")
-_SPACES = re.compile(r"\s+")
 # Combining marks of the Combining Diacritical Marks block; U+034F (grapheme joiner) is not one.
 _COMMON_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+# Anything but ASCII and those marks: Vietnamese text decomposes into ASCII letters and such marks only.
+_BEYOND_COMMON_MARKS = re.compile("[^\x00-\x7f\u0300-\u034e\u0350-\u036f]")
 
 
 def nfc(value: str) -> str:
@@ -49,12 +50,19 @@ def nfc_deep(value: Any) -> Any:
 def fold(value: str) -> str:
     """Lower case without diacritics, with đ folded to d: "Đường cát" -> "duong cat"."""
     lowered = unicodedata.normalize("NFC", value).lower().replace("đ", "d")
-    # Vietnamese marks all lie in U+0300-U+036F: removed by one regular expression, and only what
-    # is left outside ASCII (other scripts, symbols) is looked at mark by mark.
-    stripped = _COMMON_MARKS.sub("", unicodedata.normalize("NFD", lowered))
-    if not stripped.isascii():
-        stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip()
+    decomposed = unicodedata.normalize("NFD", lowered)
+    if _BEYOND_COMMON_MARKS.search(decomposed) is None:
+        # Only marks of U+0300-U+036F lie outside ASCII (all Vietnamese text): dropping every non-ASCII
+        # character removes exactly them, several times faster than replacing them one by one.
+        stripped = decomposed.encode("ascii", "ignore").decode("ascii")
+    else:
+        # Vietnamese marks all lie in U+0300-U+036F: removed by one regular expression, and only what
+        # is left outside ASCII (other scripts, symbols) is looked at mark by mark.
+        stripped = _COMMON_MARKS.sub("", decomposed)
+        if not stripped.isascii():
+            stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
+    # str.split() splits on the characters ``\s`` matches: the runs become one space, the ends none.
+    return " ".join(stripped.split())
 
 
 @dataclass(frozen=True)

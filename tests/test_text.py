@@ -85,3 +85,8 @@ def test_fold_removes_exactly_the_combining_marks_of_every_character() -> None:
         assert fold("Đường " + chunk[:8]) == reference("Đường " + chunk[:8])
     sample = "Thuốc lá Hero ĐƯỜNG CÁT Thái Lan, ghe gỗ 8 m — Nguyễn Văn Ánh Ð ǅ ﬁ"
     assert fold(sample) == reference(sample)
+    # Each character alone in Vietnamese text, where the quickest path (dropping what is not ASCII)
+    # is taken unless the character rules it out.
+    for character in characters:
+        text = f"Đường\t{character}  cát "
+        assert fold(text) == reference(text), hex(ord(character))
