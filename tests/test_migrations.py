@@ -47,6 +47,7 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
         conn.execute(f"DROP INDEX ix_cases_{index}")
     conn.execute("DROP INDEX ix_goods_lines_case_totals")
     conn.execute("DROP INDEX ix_cases_report")
+    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
     conn.execute("DROP TABLE received_bundles")
     conn.execute("DROP TABLE case_history")
     conn.execute("DROP TABLE sent_files")

@@ -15,9 +15,9 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-CASE_COLUMNS = [
-    "occurred_at",
+CASE_COLUMNS = [  # it begins as ix_cases_status_occurred did, and replaces it
     "status",
+    "occurred_at",
     "origin",
     "violation_group",
     "lead_force",
@@ -35,6 +35,7 @@ LINE_COLUMNS = ["case_id", "commodity", "base_unit", "position", "base_quantity"
 
 def upgrade() -> None:
     op.create_index("ix_cases_report", "cases", CASE_COLUMNS)
+    op.drop_index("ix_cases_status_occurred", table_name="cases")
     op.create_index("ix_goods_lines_case_totals", "goods_lines", LINE_COLUMNS)
     op.drop_index("ix_goods_lines_case_commodity", table_name="goods_lines")
 
@@ -42,4 +43,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index("ix_goods_lines_case_commodity", "goods_lines", ["case_id", "commodity"])
     op.drop_index("ix_goods_lines_case_totals", table_name="goods_lines")
+    op.create_index("ix_cases_status_occurred", "cases", ["status", "occurred_at"])
     op.drop_index("ix_cases_report", table_name="cases")
