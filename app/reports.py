@@ -238,35 +238,6 @@ def _tally(
             (and_(inside, or_(g.commodity.in_(watched), c.violation_group.in_(fake_groups))), c.number),
             else_=None,
         )
-    first = or_(g.position.is_(None), g.position == 0)  # one row per case, whether it has goods or not
-    keys = (
-        bucket,
-        inside,
-        c.origin,
-        c.violation_group,
-        c.lead_force,
-        c.outcome,
-        g.commodity,
-        g.base_unit,
-        case_key,
-    )
-    rows = session.execute(
-        select(
-            *keys,
-            func.count(case((first, 1))),
-            func.coalesce(func.sum(case((first, c.defendants))), 0),
-            func.coalesce(func.sum(case((first, c.fine_vnd))), 0),
-            func.coalesce(func.sum(case((first, c.proceeds_vnd))), 0),
-            func.coalesce(func.sum(case((first, c.tax_vnd))), 0),
-            func.count(distinct(g.case_id)),
-            func.coalesce(func.sum(g.value_vnd), 0),
-            *_exact_quantity_sums(session),
-        )
-        .select_from(c)
-        .outerjoin(g, g.case_id == c.id)
-        .where(*_conditions(wide, scope, station_ids), c.status.in_(COUNTED))
-        .group_by(*keys)
-    ).all()
     tally = _Tally(
         months=months,
         cells=defaultdict(lambda: dict.fromkeys(METRICS, 0)),
@@ -277,39 +248,66 @@ def _tally(
         counterfeit=defaultdict(int),
         monthly=defaultdict(Decimal),
     )
-    for row in rows:
-        month, is_inside, origin, group, force, outcome, commodity, unit, number = row[:9]
-        count, defendants, fines, proceeds, tax, holding, value = (int(v) for v in row[9:16])
-        station = station_codes.get(origin, origin)
-        quantity = _decimal_sum(*row[16:]) if commodity is not None else Decimal(0)
-        if commodity in monthly_commodities and month >= 0:
-            tally.monthly[month, station, commodity, unit] += quantity
-        if not is_inside:
-            continue
+    # The cases themselves, from the report index alone.
+    for group, force, outcome, count, defendants, fines, proceeds, tax in session.execute(
+        select(
+            c.violation_group,
+            c.lead_force,
+            c.outcome,
+            func.count(),
+            func.coalesce(func.sum(c.defendants), 0),
+            func.coalesce(func.sum(c.fine_vnd), 0),
+            func.coalesce(func.sum(c.proceeds_vnd), 0),
+            func.coalesce(func.sum(c.tax_vnd), 0),
+        )
+        .where(*_conditions(period, scope, station_ids), c.status.in_(COUNTED))
+        .group_by(c.violation_group, c.lead_force, c.outcome)
+    ):
         cell = tally.cells[group, force]
         cell["cases"] += count
         if outcome in ADMINISTRATIVE:
             cell["admin_cases"] += count
         if outcome == "criminal_transfer":
             cell["criminal_cases"] += count
-            cell["defendants"] += defendants
+            cell["defendants"] += int(defendants)
         if outcome == "handover":
             cell["handover_cases"] += count
-        cell["fines"] += fines
-        cell["proceeds"] += proceeds
-        cell["tax"] += tax
-        cell["collections"] += fines + proceeds + tax
-        cell["goods_value"] += value
-        if commodity is None:
+        cell["fines"] += int(fines)
+        cell["proceeds"] += int(proceeds)
+        cell["tax"] += int(tax)
+        cell["collections"] += int(fines) + int(proceeds) + int(tax)
+    # Their goods lines: per group and force, commodity and unit; per post and statistical month, and
+    # per case, only where a reward rule needs it (fewer groups to sort).
+    origin: Any = c.origin if months or watched or fake_groups else literal(None)
+    keys = (bucket, inside, origin, c.violation_group, c.lead_force, g.commodity, g.base_unit, case_key)
+    for row in session.execute(
+        select(
+            *keys,
+            func.count(distinct(g.case_id)),
+            func.coalesce(func.sum(g.value_vnd), 0),
+            *_exact_quantity_sums(session),
+        )
+        .select_from(c)
+        .join(g, g.case_id == c.id)
+        .where(*_conditions(wide, scope, station_ids), c.status.in_(COUNTED))
+        .group_by(*keys)
+    ):
+        month, is_inside, post, group, force, commodity, unit, number, holding, value = row[:10]
+        station = station_codes.get(post, post)
+        quantity = _decimal_sum(*row[10:])
+        if commodity in monthly_commodities and month >= 0:
+            tally.monthly[month, station, commodity, unit] += quantity
+        if not is_inside:
             continue
+        tally.cells[group, force]["goods_value"] += int(value)
         tally.quantity[commodity, unit] += quantity
-        tally.value[commodity, unit] += value
-        tally.cases[commodity, unit] += holding
+        tally.value[commodity, unit] += int(value)
+        tally.cases[commodity, unit] += int(holding)
         if number is not None:
             if commodity in watched:
                 tally.per_case[number, station, commodity, unit] += quantity
             if group in fake_groups and value:
-                tally.counterfeit[number, station] += value
+                tally.counterfeit[number, station] += int(value)
     return tally
 
 

@@ -202,7 +202,6 @@ class GoodsLine(Base):
             "case_id",
             "commodity",
             "base_unit",
-            "position",
             "base_quantity",
             "value_vnd",
         ),

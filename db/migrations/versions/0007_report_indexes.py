@@ -30,7 +30,7 @@ CASE_COLUMNS = [  # it begins as ix_cases_status_occurred did, and replaces it
     "number",
     "id",
 ]
-LINE_COLUMNS = ["case_id", "commodity", "base_unit", "position", "base_quantity", "value_vnd"]
+LINE_COLUMNS = ["case_id", "commodity", "base_unit", "base_quantity", "value_vnd"]
 
 
 def upgrade() -> None:
