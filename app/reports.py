@@ -20,7 +20,20 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 
 from app import periods
 from app.auth import require
@@ -232,10 +245,12 @@ def _tally(
             ),
             else_=-1,
         )
+    # On SQLite a case's rowid (in every index entry) is a cheaper key to sort and count than its id.
+    row_of_case: Any = literal_column("cases.rowid") if session.get_bind().dialect.name == "sqlite" else c.id
     case_key: Any = literal(None)
     if watched or fake_groups:
         case_key = case(
-            (and_(inside, or_(g.commodity.in_(watched), c.violation_group.in_(fake_groups))), c.number),
+            (and_(inside, or_(g.commodity.in_(watched), c.violation_group.in_(fake_groups))), row_of_case),
             else_=None,
         )
     tally = _Tally(
@@ -283,7 +298,8 @@ def _tally(
     for row in session.execute(
         select(
             *keys,
-            func.count(distinct(g.case_id)),
+            func.max(case((case_key.is_not(None), c.number))),
+            func.count(distinct(row_of_case)),
             func.coalesce(func.sum(g.value_vnd), 0),
             *_exact_quantity_sums(session),
         )
@@ -292,9 +308,9 @@ def _tally(
         .where(*_conditions(wide, scope, station_ids), c.status.in_(COUNTED))
         .group_by(*keys)
     ):
-        month, is_inside, post, group, force, commodity, unit, number, holding, value = row[:10]
+        month, is_inside, post, group, force, commodity, unit, _key, number, holding, value = row[:11]
         station = station_codes.get(post, post)
-        quantity = _decimal_sum(*row[10:])
+        quantity = _decimal_sum(*row[11:])
         if commodity in monthly_commodities and month >= 0:
             tally.monthly[month, station, commodity, unit] += quantity
         if not is_inside:
