@@ -70,13 +70,41 @@ def sealed_event(
     sealed_state: Any,
 ) -> dict[str, Any]:
     """The columns of the event that follows ``prev`` in the chain (for ``record`` and bulk writers)."""
+    return chained_event(
+        prev,
+        at=at,
+        station_id=station_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        version=version,
+        diff=diff,
+        sealed_hash=state_hash(sealed_state),
+    )
+
+
+def chained_event(
+    prev: str,
+    *,
+    at: datetime,
+    station_id: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: Mapping[str, Any],
+    sealed_hash: str,
+) -> dict[str, Any]:
+    """``sealed_event`` for a state whose hash is known already (hashed where the state was built)."""
     diff_text = json.dumps(
         {k: canonical(v) for k, v in diff.items()},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    sealed = state_hash(sealed_state)
+    sealed = sealed_hash
     return {
         "at": at,
         "station_id": station_id,

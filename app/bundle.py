@@ -271,10 +271,19 @@ def open_bundle(
 
 def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[dict[str, Any]]:
     """The decrypted records, one JSON object per line."""
+    return read_record_lines(opened, identity)[0]
+
+
+def read_record_lines(
+    opened: OpenedBundle, identity: pyrage.x25519.Identity
+) -> tuple[list[dict[str, Any]], list[bytes]]:
+    """``read_lines``, and the line each record was read from (to hand it to another process as it came,
+    which costs less than handing over the record)."""
     if RECORDS not in opened.sealed:
-        return []
+        return [], []
     text = _gunzip(opened, opened.decrypt(identity, RECORDS))
     records: list[dict[str, Any]] = []
+    texts: list[bytes] = []
     for number, line in enumerate(io.BytesIO(text), start=1):
         if not line.strip():
             continue
@@ -289,7 +298,8 @@ def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[d
                 opened.path, _("record line {number} is not a JSON object").format(number=number)
             )
         records.append(record)
-    return records
+        texts.append(line)
+    return records, texts
 
 
 def _gunzip(opened: OpenedBundle, data: bytes) -> bytes:

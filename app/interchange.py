@@ -41,7 +41,7 @@ from app.domain import (
 from app.errors import ValidationError
 from app.reference import Reference
 from app.resources import resource_path
-from app.text import nfc_deep
+from app.text import nfc, nfc_deep
 
 __all__ = ["MAX_DOCUMENT_BYTES", "case_input_to_json", "load_json_text", "parse_cases"]
 
@@ -166,6 +166,42 @@ def _scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
 
 # Control characters other than tab, newline and carriage return, DEL, and unpaired surrogates.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_COORDINATES = frozenset({"latitude", "longitude"})
+
+
+class _Unusual(Exception):
+    """Something ``_scan`` must look at: a text it would report, a huge number, a fraction, deep nesting."""
+
+
+def _plain_nfc(case: dict[str, Any]) -> dict[str, Any] | None:
+    """``nfc_deep(case)`` when ``_scan`` would find nothing in it (no problem, nothing fatal, no fraction
+    outside the coordinates), else None. One walk instead of two, without the paths ``_scan`` builds
+    for its messages; a case it declines goes through ``_scan`` as before."""
+    try:
+        return {
+            key: value if isinstance(value, float) and key in _COORDINATES else _plain_value(value, 1)
+            for key, value in case.items()
+        }
+    except _Unusual:
+        return None
+
+
+def _plain_value(value: object, depth: int) -> Any:
+    """``nfc_deep(value)`` for a value ``depth`` levels down, raising ``_Unusual`` where ``_scan``
+    would report something or count a fraction."""
+    if depth > MAX_DEPTH:
+        raise _Unusual
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value) is not None:
+            raise _Unusual
+        return nfc(value)
+    if isinstance(value, dict):
+        return {key: _plain_value(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(item, depth + 1) for item in value]
+    if isinstance(value, int) and value.bit_length() > MAX_INTEGER_BITS or isinstance(value, float):
+        raise _Unusual
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -611,11 +647,17 @@ def parse_cases(data: object, reference: Reference, *, now: datetime | None = No
             where = _render(base) if base else "(document)"
             problems.append(f"{where}: expected a case object, got {_shown(raw)}")
             continue
-        found, fatal, fractions = _scan(raw, base)
-        problems += found
-        if fatal:
-            continue
-        clean = nfc_deep(raw)
+        found: list[str] = []
+        fractions = False
+        plain = _plain_nfc(raw)
+        if plain is not None:  # nothing for the scan to report: the usual case, in one walk
+            clean = plain
+        else:
+            found, fatal, fractions = _scan(raw, base)
+            problems += found
+            if fatal:
+                continue
+            clean = nfc_deep(raw)
         errors = _schema_errors(clean, fractions)
         for error in errors:
             problems += _schema_problems(error, base)

@@ -95,6 +95,14 @@ def state_hash(state: Any) -> str:
     return hashlib.sha256(canonical_json(state)).hexdigest()
 
 
+def ordered_state_hash(state: Any) -> str:
+    """``state_hash`` of a state whose every mapping lists its keys in sorted order already: the same
+    text, without sorting it again (a third of the cost of hashing a case's state)."""
+    return hashlib.sha256(
+        json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app import audit, enrol, keys
+from app import audit, enrol, keys, received
 from app.attachments import store_bytes, stored_path
 from app.auth import require
 from app.bundle import (
@@ -31,6 +35,7 @@ from app.bundle import (
     OpenedBundle,
     open_bundle,
     read_lines,
+    read_record_lines,
     write_bundle,
 )
 from app.campaigns import CAMPAIGNS, campaign_problems, clean_name, seal_campaign
@@ -39,13 +44,12 @@ from app.context import Context
 from app.domain import VIETNAM, Actor, CaseInput
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import N_, _
-from app.interchange import case_input_from_document
-from app.reference import CODE_LISTS, load_reference
-from app.search import case_search_body, rows_search_body
+from app.reference import CODE_LISTS, Reference, load_reference
+from app.search import case_search_body
 from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_case_state, row_state
 from db import models as m
 from db import search
-from db.bulk import BulkInsert
+from db.bulk import BulkInsert, SqliteForm
 from db.types import utc_text
 
 KIND_CHANGES = "changes"
@@ -53,15 +57,9 @@ DEFAULT_PART_SIZE = 20 * 1024 * 1024
 MIN_PART_SIZE = 64 * 1024
 AGE_OVERHEAD = 512  # per encrypted member, a generous bound on age's header and framing
 ZIP_OVERHEAD = 256  # per zip member (local header, central directory entry)
-CASE_STATUSES = frozenset({"draft", "submitted", "approved", "closed", "voided"})
-WORKFLOW_TEXT_LIMIT = {
-    "remark": 20_000,
-    "void_reason": 20_000,
-    "created_by": 64,
-    "updated_by": 64,
-    "submitted_by": 64,
-    "approved_by": 64,
-}
+PARALLEL_FROM = 2000  # case records: from this many, a helper process checks part of them
+CHUNK = 25  # case records checked in one go (this process looks at the helper between chunks)
+HELPER_CHUNKS = 8  # chunks the helper is sent at once, at most
 
 
 # ----- export (post) ------------------------------------------------------------------------------
@@ -410,11 +408,19 @@ class _Verified:
     opened: OpenedBundle
     station: m.Station
     records: list[dict[str, Any]]
+    texts: list[bytes]  # the line each record was read from
     files: dict[str, bytes]
 
 
-def _verify(session: Session, hq: m.Station, identity: Any, path: Path) -> _Verified:
-    """Everything about one bundle file that must hold before anything is applied."""
+def _verify(
+    session: Session,
+    hq: m.Station,
+    identity: Any,
+    path: Path,
+    announce: Callable[[dict[str, Any]], object] = lambda _manifest: None,
+) -> _Verified:
+    """Everything about one bundle file that must hold before anything is applied. ``announce`` is
+    given its manifest once it holds, before the records are decrypted and read."""
     try:
         opened = open_bundle(path, _issuer_check(session, hq))
     except BundleRefused:
@@ -456,7 +462,8 @@ def _verify(session: Session, hq: m.Station, identity: Any, path: Path) -> _Veri
                 when=f"{earlier.received_at:%d/%m/%Y %H:%M}"
             ),
         )
-    records = read_lines(opened, identity)
+    announce(manifest)
+    records, texts = read_record_lines(opened, identity)
     files: dict[str, bytes] = {}
     for name in opened.sealed:
         if name.startswith(FILE_PREFIX):
@@ -469,59 +476,29 @@ def _verify(session: Session, hq: m.Station, identity: Any, path: Path) -> _Veri
             files[sha256] = content
     if len(records) != (manifest.get("counts") or {}).get("records"):
         raise BundleRefused(path, _("the number of records differs from the manifest's count"))
-    return _Verified(opened, station, records, files)
+    return _Verified(opened, station, records, texts, files)
 
 
-def _check_record(
-    ctx: Context, verified: _Verified, number: int, record: dict[str, Any]
-) -> tuple[str | None, CaseInput | None]:
-    """Why a record cannot be applied (or None), and the case it holds, read once."""
-    station = verified.station
+def _origin(verified: _Verified) -> received.Origin:
     seq = verified.opened.manifest["seq"]
-    document = record.get("document")
-    if record.get("type") != "case":
-        return _("record {number}: unknown record type {kind}").format(
-            number=number, kind=repr(record.get("type"))
-        ), None
-    if record.get("origin") != station.id:
-        return _("record {number}: claims to belong to another station than the sender {code}").format(
-            number=number, code=station.code
-        ), None
-    companion = record.get("companion", False)
-    if companion is not True and companion is not False:
-        return _("record {number}: its companion flag is not valid").format(number=number), None
-    if not isinstance(record.get("seq"), int) or not (
-        seq["first"] <= record["seq"] <= seq["last"] or (companion and 1 <= record["seq"] < 2**63)
-    ):
-        # A companion (a copy of a case travelling with a tip that refers to it) keeps its own position.
-        return _("record {number}: its sequence number is outside the bundle's range").format(
-            number=number
-        ), None
-    if not isinstance(document, dict):
-        return _("record {number}: no case document").format(number=number), None
-    label = _("record {number}: case {case}").format(number=number, case=document.get("number"))
-    if not isinstance(document.get("id"), str) or not isinstance(document.get("number"), str):
-        return _("record {number}: the case has no id or number").format(number=number), None
-    if document.get("station") != station.code:
-        return _("{label} names another station than {code}").format(label=label, code=station.code), None
-    version = document.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**31:
-        return _("{label} has no valid version").format(label=label), None
-    for name in ("remark", "void_reason", "created_by", "updated_by", "submitted_by", "approved_by"):
-        value = document.get(name)
-        if value is not None and not (isinstance(value, str) and len(value) <= WORKFLOW_TEXT_LIMIT[name]):
-            return _("{label}: {name} is not valid").format(label=label, name=name), None
-    if document.get("status") not in CASE_STATUSES:
-        return _("{label} has an unknown status").format(label=label), None
-    try:
-        data = case_input_from_document(document, ctx.reference)
-    except ValidationError as exc:
-        return f"{label}: {'; '.join(exc.problems[:3])}", None
+    return received.Origin(verified.station.id, verified.station.code, seq["first"], seq["last"])
+
+
+def _record_problem(
+    ctx: Context, verified: _Verified, number: int, record: dict[str, Any], checked: received.Checked
+) -> str | None:
+    """Why a case record cannot be applied, or None, given what ``received.check_cases`` made of it. A
+    refusal is worded again here: the helper process words it in its own language."""
+    if checked[1] is None:
+        reason, _data = received.case_problem(ctx.reference, _origin(verified), number, record)
+        return reason or checked[0]
+    document = record["document"]
     for attachment in document.get("attachments") or []:
         sha256 = str(attachment.get("sha256", ""))
         if sha256 not in verified.files and not stored_path(ctx.paths.attachments, sha256).is_file():
-            return _("{label} refers to a file the bundle does not carry").format(label=label), None
-    return None, data
+            label = _("record {number}: case {case}").format(number=number, case=document.get("number"))
+            return _("{label} refers to a file the bundle does not carry").format(label=label)
+    return None
 
 
 def import_bundles(
@@ -559,129 +536,154 @@ def _import_changes(
     dry_run: bool,
     refused: list[tuple[str, dict[str, str]]],
 ) -> ImportSummary:
-    summary = ImportSummary()
     with ctx.sessions.writes.begin() as session:
         hq = session.get(m.Station, ctx.station_id)
         assert hq is not None
-        verified: list[_Verified] = []
-        inputs: dict[int, CaseInput | None] = {}  # each record's case, as checked
-        seen_ids: set[str] = set()
-        for path in paths:
-            try:
-                one = _verify(session, hq, identity, path)
-            except BundleRefused as exc:
-                summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
-                continue
-            bundle_id = str(one.opened.manifest.get("bundle_id"))
-            if bundle_id in seen_ids:
-                summary.rejected.append(
-                    {"file": path.name, "record": "", "reason": _("the same bundle is given twice")}
-                )
-                continue
-            seen_ids.add(bundle_id)
-            for number, record in enumerate(one.records, start=1):
-                if record.get("type") == "tip":
-                    reason, data = _check_tip_record(one, number, record), None
-                else:
-                    reason, data = _check_record(ctx, one, number, record)
-                if reason:
-                    entry = {"file": path.name, "record": str(number), "reason": reason}
-                    summary.rejected.append(entry)
-                    refused.append((one.station.id, entry))
-                else:
-                    inputs[id(record)] = data
-            verified.append(one)
-        if summary.rejected:
-            session.rollback()
-            return summary
         now = ctx.clock()
-        # Newest version of each case across all files; parts may come in any order.
-        newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput]] = {}
-        newest_tips: dict[str, tuple[dict[str, Any], m.Station]] = {}
-        for one in verified:
-            for record in one.records:
-                if record["type"] == "tip":
-                    tip = record["tip"]
-                    if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
-                        newest_tips[tip["id"]] = (tip, one.station)
-                    continue
-                document = record["document"]
-                known = newest.get(document["id"])
-                if known is None or document["version"] > known[0]["version"]:
-                    data = inputs[id(record)]
-                    assert data is not None
-                    newest[document["id"]] = (document, one.station, data)
-        to_apply: list[tuple[m.Case | None, dict[str, Any], m.Station, CaseInput]] = []
-        stored = _known_cases(session, list(newest))
-        wanted = {data.campaign_id for _d, _s, data in newest.values() if data.campaign_id}
-        campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))))
-        for document, station, data in newest.values():
-            origin, version = stored.get(document["id"], (None, 0))
-            reason = None
-            if origin is not None and origin != station.id:
-                reason = _("case {number} belongs to another station")
-            elif data.campaign_id and data.campaign_id not in campaigns:
-                reason = _("case {number} refers to a campaign HQ has not declared")
-            if reason:
-                entry = {
-                    "file": "",
-                    "record": document["number"],
-                    "reason": reason.format(number=document["number"]),
-                }
-                summary.rejected.append(entry)
-                refused.append((station.id, entry))
-                continue
-            if origin is not None and version >= document["version"]:
-                summary.unchanged += 1
-                continue
-            existing = None if origin is None else session.get(m.Case, document["id"])
-            if existing is None:
-                summary.new += 1
+        helper = _Helper(ctx.reference, now)  # started once the manifests announce enough records
+        try:
+            return _import_verified(ctx, session, hq, identity, paths, dry_run, refused, now, helper)
+        finally:
+            helper.stop()
+
+
+def _import_verified(
+    ctx: Context,
+    session: Session,
+    hq: m.Station,
+    identity: Any,
+    paths: Sequence[Path],
+    dry_run: bool,
+    refused: list[tuple[str, dict[str, str]]],
+    now: datetime,
+    helper: _Helper,
+) -> ImportSummary:
+    """``_import_changes`` in its transaction."""
+    summary = ImportSummary()
+    steps: list[_Verified | dict[str, str]] = []  # each file, verified or refused, in the order given
+    seen_ids: set[str] = set()
+    for path in paths:
+        try:
+            one = _verify(session, hq, identity, path, helper.announce)
+        except BundleRefused as exc:
+            steps.append({"file": path.name, "record": "", "reason": exc.message})
+            continue
+        bundle_id = str(one.opened.manifest.get("bundle_id"))
+        if bundle_id in seen_ids:
+            steps.append({"file": path.name, "record": "", "reason": _("the same bundle is given twice")})
+            continue
+        seen_ids.add(bundle_id)
+        steps.append(one)
+    verified = [step for step in steps if isinstance(step, _Verified)]
+    stored = _known_cases(session, [case_id for one in verified for case_id in _case_ids(one.records)])
+    # Rows are made only for SQLite, as it stores them; other databases take each case's CaseInput.
+    rows = session.get_bind().dialect.name == "sqlite"
+    checked = _check_cases(ctx, verified, now, lambda case_id: rows and case_id not in stored, helper)
+    for step in steps:
+        if not isinstance(step, _Verified):
+            summary.rejected.append(step)
+            continue
+        for number, record in enumerate(step.records, start=1):
+            if record.get("type") == "tip":
+                reason = _check_tip_record(step, number, record)
             else:
-                summary.updated += 1
-            to_apply.append((existing, document, station, data))
-        tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
-        if summary.rejected:
-            session.rollback()
-            return summary
-        for one in verified:  # files first: the cases refer to them
-            for sha256, content in one.files.items():
-                if not stored_path(ctx.paths.attachments, sha256).exists():
-                    summary.files += 1
-                    if not dry_run:
-                        store_bytes(ctx.paths.attachments, sha256, content)
-        if not dry_run:
-            _insert_new_cases(
-                ctx, session, [(d, station, data) for e, d, station, data in to_apply if e is None], now
-            )
-            for existing, document, station, data in to_apply:
-                if existing is not None:
-                    _apply_case(ctx, session, existing, document, station, data, now)
-            for tip, station in tips_to_apply:
-                _apply_tip(ctx, session, tip, station, now)
-        for one in verified:
-            manifest = one.opened.manifest
-            summary.applied.append(one.opened.path.name)
-            if not dry_run:
-                session.add(
-                    m.ReceivedBundle(
-                        bundle_id=str(manifest["bundle_id"]),
-                        station_id=one.station.id,
-                        set_id=str(manifest["set_id"]),
-                        part_index=manifest["part"]["index"],
-                        part_count=manifest["part"]["count"],
-                        first_seq=manifest["seq"]["first"],
-                        last_seq=manifest["seq"]["last"],
-                        records=len(one.records),
-                        received_at=now,
-                    )
-                )
-        if dry_run:
-            session.rollback()
+                reason = _record_problem(ctx, step, number, record, checked[id(record)])
+            if reason:
+                entry = {"file": step.opened.path.name, "record": str(number), "reason": reason}
+                summary.rejected.append(entry)
+                refused.append((step.station.id, entry))
+    if summary.rejected:
+        session.rollback()
+        return summary
+    # Newest version of each case across all files; parts may come in any order.
+    newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput | received.NewCase]] = {}
+    newest_tips: dict[str, tuple[dict[str, Any], m.Station]] = {}
+    for one in verified:
+        for record in one.records:
+            if record["type"] == "tip":
+                tip = record["tip"]
+                if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
+                    newest_tips[tip["id"]] = (tip, one.station)
+                continue
+            document = record["document"]
+            known = newest.get(document["id"])
+            if known is None or document["version"] > known[0]["version"]:
+                data = checked[id(record)][1]
+                assert data is not None
+                newest[document["id"]] = (document, one.station, data)
+    to_apply: list[tuple[m.Case | None, dict[str, Any], m.Station, CaseInput | received.NewCase]] = []
+    wanted = {data.campaign_id for _d, _s, data in newest.values() if data.campaign_id}
+    campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))))
+    for document, station, data in newest.values():
+        origin, version = stored.get(document["id"], (None, 0))
+        reason = None
+        if origin is not None and origin != station.id:
+            reason = _("case {number} belongs to another station")
+        elif data.campaign_id and data.campaign_id not in campaigns:
+            reason = _("case {number} refers to a campaign HQ has not declared")
+        if reason:
+            entry = {
+                "file": "",
+                "record": document["number"],
+                "reason": reason.format(number=document["number"]),
+            }
+            summary.rejected.append(entry)
+            refused.append((station.id, entry))
+            continue
+        if origin is not None and version >= document["version"]:
+            summary.unchanged += 1
+            continue
+        existing = None if origin is None else session.get(m.Case, document["id"])
+        if existing is None:
+            summary.new += 1
         else:
-            session.flush()
-            for one in verified:
-                summary.missing[one.station.code] = coverage(session, one.station.id)[1]
+            summary.updated += 1
+        to_apply.append((existing, document, station, data))
+    tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
+    if summary.rejected:
+        session.rollback()
+        return summary
+    for one in verified:  # files first: the cases refer to them
+        for sha256, content in one.files.items():
+            if not stored_path(ctx.paths.attachments, sha256).exists():
+                summary.files += 1
+                if not dry_run:
+                    store_bytes(ctx.paths.attachments, sha256, content)
+    if not dry_run:
+        new = [(d, station, data) for e, d, station, data in to_apply if e is None]
+        _insert_received_cases(
+            ctx, session, [(d, s, c) for d, s, c in new if isinstance(c, received.NewCase)], now
+        )
+        _insert_new_cases(ctx, session, [(d, s, c) for d, s, c in new if isinstance(c, CaseInput)], now)
+        for existing, document, station, data in to_apply:
+            if existing is not None:
+                assert isinstance(data, CaseInput)  # asked for every case HQ has already
+                _apply_case(ctx, session, existing, document, station, data, now)
+        for tip, station in tips_to_apply:
+            _apply_tip(ctx, session, tip, station, now)
+    for one in verified:
+        manifest = one.opened.manifest
+        summary.applied.append(one.opened.path.name)
+        if not dry_run:
+            session.add(
+                m.ReceivedBundle(
+                    bundle_id=str(manifest["bundle_id"]),
+                    station_id=one.station.id,
+                    set_id=str(manifest["set_id"]),
+                    part_index=manifest["part"]["index"],
+                    part_count=manifest["part"]["count"],
+                    first_seq=manifest["seq"]["first"],
+                    last_seq=manifest["seq"]["last"],
+                    records=len(one.records),
+                    received_at=now,
+                )
+            )
+    if dry_run:
+        session.rollback()
+    else:
+        session.flush()
+        for one in verified:
+            summary.missing[one.station.code] = coverage(session, one.station.id)[1]
     return summary
 
 
@@ -772,7 +774,7 @@ def _is_sealed(value: object) -> bool:
 def _tips_to_apply(
     session: Session,
     newest_tips: dict[str, tuple[dict[str, Any], m.Station]],
-    newest_cases: dict[str, tuple[dict[str, Any], m.Station, CaseInput]],
+    newest_cases: dict[str, tuple[dict[str, Any], m.Station, CaseInput | received.NewCase]],
     summary: ImportSummary,
     refused: list[tuple[str, dict[str, str]]],
 ) -> list[tuple[dict[str, Any], m.Station]]:
@@ -877,55 +879,240 @@ def _known_cases(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]
     return known
 
 
-def _number_parts(number: str, occurred_at: datetime) -> tuple[int, int]:
-    """The year and sequence of a case number CODE/YEAR/SEQUENCE (the occurrence year and 0 when the
-    number is not in that form)."""
-    pieces = number.split("/")
-    digits = len(pieces) == 3 and all(p.isascii() and p.isdigit() for p in pieces[1:])
-    year = int(pieces[1]) if digits else occurred_at.year
-    seq = int(pieces[2]) if digits else 0
-    return year, seq
+def _check_cases(
+    ctx: Context, verified: list[_Verified], now: datetime, new: Callable[[str], bool], helper: _Helper
+) -> dict[int, received.Checked]:
+    """``received.check_cases`` of every case record of ``verified`` (by ``id`` of the record), with the
+    rows of each case for which ``new(case id)``. From ``PARALLEL_FROM`` records on, the helper process
+    checks chunks from the first on while this one checks from the last back, so both cores work; a
+    helper slow to start, or failing, only leaves more to this process."""
+    chunks: list[_Chunk] = []
+    for one in verified:
+        indices = [index for index, record in enumerate(one.records) if record.get("type") != "tip"]
+        for start in range(0, len(indices), CHUNK):
+            part = indices[start : start + CHUNK]
+            items = [(i + 1, one.records[i], _is_new(one.records[i], new)) for i in part]
+            chunks.append(_Chunk(_origin(one), items, [one.texts[i] for i in part]))
+    results: list[list[received.Checked] | None] = [None] * len(chunks)
+    helper.want(sum(len(chunk.items) for chunk in chunks))
+    front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
+    while front < back or helper.busy:
+        front = helper.step(chunks, results, front, back, wait=front == back)
+        if front < back:
+            if helper.active:
+                back -= 1
+                index = back
+            else:  # in order, alone
+                index = front
+                front += 1
+            results[index] = received.check_cases(
+                ctx.reference, chunks[index].origin, now, chunks[index].items
+            )
+    checked: dict[int, received.Checked] = {}
+    for chunk, result in zip(chunks, results, strict=True):
+        if result is None:  # sent to a helper that failed
+            result = received.check_cases(ctx.reference, chunk.origin, now, chunk.items)
+        for (_number, record, _new), outcome in zip(chunk.items, result, strict=True):
+            checked[id(record)] = outcome
+    return checked
 
 
-def _received_columns(document: dict[str, Any]) -> dict[str, Any]:
-    """The columns a received case takes from its document as sent, beside its editable fields."""
-    return {
-        "number": document["number"],
-        "status": document["status"],
-        "version": document["version"],
-        "remark": document.get("remark"),
-        "void_reason": document.get("void_reason"),
-        "updated_by": str(document.get("updated_by") or ""),
-        "submitted_by": document.get("submitted_by"),
-        "approved_by": document.get("approved_by"),
-    }
+class _Chunk(NamedTuple):
+    """Case records of one bundle, checked in one go."""
+
+    origin: received.Origin
+    items: list[tuple[int, dict[str, Any], bool]]  # number, record, whether HQ lacks its case
+    texts: list[bytes]  # the line each record was read from
+
+    def lines(self) -> list[tuple[int, bytes, bool]]:
+        return [
+            (number, text, new) for (number, _record, new), text in zip(self.items, self.texts, strict=True)
+        ]
+
+
+class _Helper:
+    """A helper process checking chunks of records (``received.helper_main``), started once an import
+    has enough records to share (``PARALLEL_FROM``) on a machine with a second core, and driven from
+    this thread between its own chunks. No thread of this process reads or writes the pipe: one would
+    compete with the checks for the interpreter lock and could wait on it for seconds. It is started the
+    same way on every system (spawn; the frozen app's entry point runs ``freeze_support``), as soon as
+    the manifests announce the records, so that it is ready when the checks begin; it is sent the
+    records' lines as they came, which costs this process less than sending the records."""
+
+    def __init__(self, reference: Reference, now: datetime) -> None:
+        self._reference, self._now = reference, now
+        self._announced = 0
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._ready = False
+        self._sent: list[int] = []  # chunks it is checking
+        self._gone = False
+
+    def announce(self, manifest: dict[str, Any]) -> None:
+        """Count the records a verified manifest announces (``_verify``)."""
+        count = (manifest.get("counts") or {}).get("records")
+        self._announced += count if isinstance(count, int) else 0
+        self.want(self._announced)
+
+    def want(self, records: int) -> None:
+        """Start the helper if ``records`` are worth sharing and it is not started yet."""
+        cores = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+        if self._process is not None or self._gone or records < PARALLEL_FROM or cores < 2:
+            return
+        try:
+            context = multiprocessing.get_context("spawn")
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=received.helper_main, args=(child,), daemon=True)
+            self._process.start()
+            child.close()
+        except (OSError, ValueError):
+            self._gone = True  # this process checks everything
+
+    @property
+    def active(self) -> bool:
+        """Whether the helper was started and has not failed."""
+        return self._process is not None and not self._gone
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._sent)
+
+    def step(
+        self,
+        chunks: list[_Chunk],
+        results: list[list[received.Checked] | None],
+        front: int,
+        back: int,
+        wait: bool,
+    ) -> int:
+        """Take the helper's answer if it has one (waiting for it if ``wait``), and send it chunks from
+        ``front`` on when it is idle. Returns the new front."""
+        conn = self._conn
+        if conn is None or self._gone:
+            return front
+        try:
+            if not self._ready:
+                if not conn.poll():
+                    return front
+                if conn.recv() != received.READY:
+                    raise OSError("the helper process did not start")
+                conn.send(self._reference)
+                self._ready = True
+            if self._sent and (wait or conn.poll()):
+                kind, answer = conn.recv()
+                if kind == "checked":
+                    for index, result in zip(self._sent, answer, strict=True):
+                        results[index] = result
+                self._sent = []
+            if not self._sent and front < back:
+                # Fewer chunks at a time near the end, so that neither process waits long for the other.
+                count = max(1, min(HELPER_CHUNKS, (back - front) // 3))
+                origin = chunks[front].origin
+                while front < back and len(self._sent) < count and chunks[front].origin == origin:
+                    self._sent.append(front)
+                    front += 1
+                conn.send((self._now, [(chunks[i].origin, chunks[i].lines()) for i in self._sent]))
+        except (EOFError, OSError):
+            self._gone, self._sent = True, []  # this process checks what it had
+        return front
+
+    def stop(self) -> None:
+        """End the helper: it is told to stop, or ended at once if it has not said it is ready."""
+        if self._process is None or self._conn is None:
+            return
+        if self._ready and not self._gone:
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+        else:
+            self._process.terminate()  # still starting: it has done nothing yet
+        self._conn.close()
+        self._process.join(timeout=10)
+
+
+def _case_id(record: dict[str, Any]) -> str | None:
+    """The id a record's case document gives, if it gives one (checked or not)."""
+    document = record.get("document")
+    return document["id"] if isinstance(document, dict) and isinstance(document.get("id"), str) else None
+
+
+def _case_ids(records: list[dict[str, Any]]) -> list[str]:
+    return [case_id for record in records if (case_id := _case_id(record)) is not None]
+
+
+def _is_new(record: dict[str, Any], new: Callable[[str], bool]) -> bool:
+    case_id = _case_id(record)
+    return case_id is not None and new(case_id)
+
+
+def _insert_received_cases(
+    ctx: Context,
+    session: Session,
+    items: list[tuple[dict[str, Any], m.Station, received.NewCase]],
+    now: datetime,
+) -> None:
+    """Cases HQ has not seen yet, as ``received.new_case`` made their rows, written in a few
+    ``executemany`` calls (SQLite): the case, its lines, the chained ``import`` audit event sealing the
+    stored state, and its search entry. The same values as ``_apply_case`` would store one by one
+    through the ORM, at a fraction of the cost."""
+    if not items:
+        return
+    conn = session.connection()
+    head = audit.chain_head(session)
+    rowid = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one())
+    cases: list[tuple[Any, ...]] = []
+    lines: dict[str, list[tuple[Any, ...]]] = {name: [] for name in CHILD_TABLES}
+    events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
+    search_rows: list[tuple[int, str]] = []
+    for document, station, new in items:
+        event = audit.chained_event(
+            head,
+            at=now,
+            station_id=ctx.station_id,
+            actor=f"sync:{station.code}",
+            action="import",
+            entity="case",
+            entity_id=document["id"],
+            version=new.version,
+            diff={"version": [None, new.version]},
+            sealed_hash=new.state_hash,
+        )
+        head = event["hash"]
+        events.add(event)
+        rowid += 1
+        cases.append((rowid, *new.case))
+        for name, rows in new.lines.items():
+            lines[name] += rows
+        search_rows.append((rowid, new.search_body))
+    conn.exec_driver_sql(SqliteForm(CASES).insert_sql(with_rowid=True), cases)
+    for name, rows in lines.items():
+        if rows:
+            conn.exec_driver_sql(SqliteForm(CHILD_TABLES[name]).insert_sql(), rows)
+    events.write(conn)
+    search.insert_many(conn, search_rows)
 
 
 def _insert_new_cases(
     ctx: Context, session: Session, items: list[tuple[dict[str, Any], m.Station, CaseInput]], now: datetime
 ) -> None:
-    """Cases HQ has not seen yet, written as rows in a few ``executemany`` calls: the case, its lines,
-    the chained ``import`` audit event sealing the stored state, and its search entry. The same values as
-    ``_apply_case`` would store one by one through the ORM, at a fraction of the cost."""
+    """Cases HQ has not seen yet, on a database other than SQLite (which takes rows made while the
+    records were checked): written as rows in a few ``executemany`` calls with SQLAlchemy's own
+    conversions, the case, its lines and the chained ``import`` audit event sealing the stored state."""
     if not items:
         return
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
     head = audit.chain_head(session)
-    next_rowid = (
-        int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one()) if sqlite else 0
-    )
-    cases = BulkInsert(conn, CASES, with_rowid=sqlite)
+    cases = BulkInsert(conn, CASES)
     lines_of = {name: BulkInsert(conn, table) for name, table in CHILD_TABLES.items()}
     events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
-    search_rows: list[tuple[int, str]] = []
     for document, station, data in items:
         fields, lines = case_values(data, ctx.reference)
         case_id = document["id"]
-        year, seq = _number_parts(document["number"], data.occurred_at)
+        year, seq = received.number_parts(document["number"], data.occurred_at)
         case = {
             **fields,
-            **_received_columns(document),
+            **received.received_columns(document),
             "id": case_id,
             "origin": station.id,
             "year": year,
@@ -954,18 +1141,13 @@ def _insert_new_cases(
         )
         head = event["hash"]
         events.add(event)
-        next_rowid += 1
-        cases.add(case, rowid=next_rowid if sqlite else None)
+        cases.add(case)
         for name, rows in lines.items():
             lines_of[name].add_all(rows)
-        if sqlite:
-            search_rows.append((next_rowid, rows_search_body(case, lines, ctx.reference)))
     cases.write(conn)
     for insert in lines_of.values():
         insert.write(conn)
     events.write(conn)
-    if sqlite:
-        search.insert_many(conn, search_rows)
 
 
 def _apply_case(
@@ -990,9 +1172,9 @@ def _apply_case(
     before = existing.version
     case = existing
     ctx.cases.fill(case, data)
-    for name, value in _received_columns(document).items():
+    for name, value in received.received_columns(document).items():
         setattr(case, name, value)
-    case.year, case.seq = _number_parts(document["number"], case.occurred_at)
+    case.year, case.seq = received.number_parts(document["number"], case.occurred_at)
     case.updated_at = now
     session.flush()
     if session.get_bind().dialect.name == "sqlite":

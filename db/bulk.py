@@ -3,10 +3,14 @@ them (its own bind processors), for paths that write thousands of rows (HQ impor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Float, Integer, String, Table
+from sqlalchemy.types import TypeDecorator
+
+from db.types import DecimalText, UtcDateTime
 
 
 class BulkInsert:
@@ -44,3 +48,50 @@ class BulkInsert:
             conn.exec_driver_sql(self.sql, self.rows)
         self.rows = []
         return count
+
+
+class SqliteForm:
+    """How SQLite stores a row of ``table`` given as canonical values (``app.serialize.canonical``: UTC
+    instants, dates and decimals as text, lists as lists): what SQLAlchemy's bind processors make of the
+    same row in Python values (the text of ``UtcDateTime``, ``DecimalText`` and ``Date`` is the canonical
+    text; a boolean becomes 1 or 0, a JSON value its ``json.dumps``). Lets a caller that builds the
+    canonical row anyway (to seal it) store it without converting every value a second time. A column
+    type it does not know is a ``TypeError`` at once."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.columns = tuple(c.key for c in table.columns)
+        if any(c.key != c.name for c in table.columns):
+            raise TypeError(f"{table.name}: attribute keys differ from column names")
+        self._floats = self._where(table, Float)
+        self._booleans = self._where(table, Boolean)
+        self._json = self._where(table, JSON)
+        for column in table.columns:
+            kind = column.type
+            if isinstance(kind, TypeDecorator) and not isinstance(kind, (UtcDateTime, DecimalText)):
+                raise TypeError(f"{table.name}.{column.key}: no SQLite form known for {kind!r}")
+            if isinstance(kind, DateTime) or not isinstance(
+                kind, (UtcDateTime, DecimalText, Date, String, Integer, Float, Boolean, JSON)
+            ):
+                raise TypeError(f"{table.name}.{column.key}: no SQLite form known for {kind!r}")
+
+    @staticmethod
+    def _where(table: Table, kind: type[Any]) -> tuple[int, ...]:
+        return tuple(i for i, column in enumerate(table.columns) if isinstance(column.type, kind))
+
+    def stored(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The values to bind, in column order. A missing column is a ``KeyError``."""
+        values = [row[name] for name in self.columns]
+        for i in self._floats:
+            if values[i] is not None:
+                values[i] = float(values[i])
+        for i in self._booleans:
+            if values[i] is not None:
+                values[i] = int(values[i])
+        for i in self._json:
+            values[i] = json.dumps(values[i])  # SQLAlchemy's JSON: default serializer, None as 'null'
+        return tuple(values)
+
+    def insert_sql(self, with_rowid: bool = False) -> str:
+        names = ("rowid", *self.columns) if with_rowid else self.columns
+        return f"INSERT INTO {self.table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"

@@ -1,5 +1,11 @@
 """Entry point of the frozen app: the same command line as ``outpost``."""
 
-from app.cli import main
+import multiprocessing
+
+# A helper process (a large sync import checks records in one) starts this same executable: it must
+# run the helper and stop here, not the app.
+multiprocessing.freeze_support()
+
+from app.cli import main  # noqa: E402
 
 raise SystemExit(main())

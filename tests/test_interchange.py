@@ -751,3 +751,36 @@ def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
         if not fractions:  # where the quick check is trusted, the schema must agree
             assert errors == [], (mutated, errors[0].message)
     assert refused_by_both > 2000  # the mutations really do break the schema
+
+
+def test_the_one_walk_for_usual_cases_agrees_with_the_scan() -> None:
+    """``_plain_nfc`` takes a case only when ``_scan`` finds nothing in it, and gives ``nfc_deep``'s
+    result; anything else goes through the scan that words the problems."""
+    import random
+
+    from app import interchange
+    from app.text import nfc_deep
+
+    rng = random.Random(20261124)
+    original = case_input_to_json(full_case()) | {"latitude": 10.5, "longitude": 105.25}
+    assert interchange._plain_nfc(original) == nfc_deep(original)
+    deep: Any = "leaf"
+    for _ in range(40):
+        deep = [deep]
+    odd = ["Thuo\u0302\u0301c  ", "a\x01b", "a\ud800", "tab\tnew\nline\r", 10**50, 2**128, -(2**129), 1.5,
+           float("nan"), deep, [[["x"]]]]
+    taken = 0
+    for _ in range(4000):
+        mutated = _mutations(rng, original)
+        node: Any = mutated
+        for key in rng.choice([(), ("goods", 0), ("parties", 0), ("handling",)]):
+            if isinstance(node, dict) and key in node or isinstance(node, list) and key in range(len(node)):
+                node = node[key]
+        if isinstance(node, dict) and node:
+            node[rng.choice(list(node))] = rng.choice(odd)
+        plain = interchange._plain_nfc(mutated)
+        if plain is not None:
+            taken += 1
+            assert interchange._scan(mutated, ()) == ([], False, False), mutated
+            assert plain == nfc_deep(mutated)
+    assert 500 < taken < 3500, taken

@@ -1,0 +1,272 @@
+"""Case records as HQ receives them in a bundle: checked in full, and, for a case HQ has not seen yet,
+turned into the rows it stores (the case, its lines, the hash of the state its audit event seals and
+its search text) in the same pass.
+
+Everything here is a pure function of the records and the reference data: ``app.sync`` runs it in a
+helper process for part of a large import while it does the rest itself, so that both cores work.
+Refusals are worded in the language of the process that words them, so ``app.sync`` words every
+refusal itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from multiprocessing.connection import Connection
+from typing import Any
+
+from app.cases import case_values
+from app.domain import CaseInput
+from app.errors import ValidationError
+from app.i18n import _
+from app.interchange import case_input_from_document
+from app.reference import Reference
+from app.search import rows_search_body
+from app.serialize import CASES, CHILD_TABLES, canonical, ordered_state_hash
+from db import models as m
+from db.bulk import SqliteForm
+from db.types import utc_text
+
+CASE_STATUSES = frozenset({"draft", "submitted", "approved", "closed", "voided"})
+WORKFLOW_TEXT_LIMIT = {
+    "remark": 20_000,
+    "void_reason": 20_000,
+    "created_by": 64,
+    "updated_by": 64,
+    "submitted_by": 64,
+    "approved_by": 64,
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What the checks of a record know of the bundle it came in."""
+
+    station_id: str
+    station_code: str
+    first_seq: int  # the bundle's sequence range
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """A case HQ has not seen, as SQLite stores it: its row (without rowid) and its lines' rows, the
+    hash of the state its ``import`` audit event seals, and its search text."""
+
+    case: tuple[Any, ...]
+    lines: dict[str, list[tuple[Any, ...]]]
+    version: int
+    state_hash: str
+    search_body: str
+    campaign_id: str | None
+
+
+# A record as checked: why it is refused (worded in this process's language), or what HQ makes of it.
+Checked = tuple[str | None, CaseInput | NewCase | None]
+
+
+def case_problem(
+    reference: Reference, origin: Origin, number: int, record: dict[str, Any]
+) -> tuple[str | None, CaseInput | None]:
+    """Why a case record cannot be applied (or None), and the case it holds, read once. Whether the
+    files it refers to are at hand is for the caller to check."""
+    document = record.get("document")
+    if record.get("type") != "case":
+        return _("record {number}: unknown record type {kind}").format(
+            number=number, kind=repr(record.get("type"))
+        ), None
+    if record.get("origin") != origin.station_id:
+        return _("record {number}: claims to belong to another station than the sender {code}").format(
+            number=number, code=origin.station_code
+        ), None
+    companion = record.get("companion", False)
+    if companion is not True and companion is not False:
+        return _("record {number}: its companion flag is not valid").format(number=number), None
+    if not isinstance(record.get("seq"), int) or not (
+        origin.first_seq <= record["seq"] <= origin.last_seq or (companion and 1 <= record["seq"] < 2**63)
+    ):
+        # A companion (a copy of a case travelling with a tip that refers to it) keeps its own position.
+        return _("record {number}: its sequence number is outside the bundle's range").format(
+            number=number
+        ), None
+    if not isinstance(document, dict):
+        return _("record {number}: no case document").format(number=number), None
+    label = _("record {number}: case {case}").format(number=number, case=document.get("number"))
+    if not isinstance(document.get("id"), str) or not isinstance(document.get("number"), str):
+        return _("record {number}: the case has no id or number").format(number=number), None
+    if document.get("station") != origin.station_code:
+        return _("{label} names another station than {code}").format(
+            label=label, code=origin.station_code
+        ), None
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**31:
+        return _("{label} has no valid version").format(label=label), None
+    for name in ("remark", "void_reason", "created_by", "updated_by", "submitted_by", "approved_by"):
+        value = document.get(name)
+        if value is not None and not (isinstance(value, str) and len(value) <= WORKFLOW_TEXT_LIMIT[name]):
+            return _("{label}: {name} is not valid").format(label=label, name=name), None
+    if document.get("status") not in CASE_STATUSES:
+        return _("{label} has an unknown status").format(label=label), None
+    try:
+        data = case_input_from_document(document, reference)
+    except ValidationError as exc:
+        return f"{label}: {'; '.join(exc.problems[:3])}", None
+    return None, data
+
+
+def number_parts(number: str, occurred_at: datetime) -> tuple[int, int]:
+    """The year and sequence of a case number CODE/YEAR/SEQUENCE (the occurrence year and 0 when the
+    number is not in that form)."""
+    pieces = number.split("/")
+    digits = len(pieces) == 3 and all(p.isascii() and p.isdigit() for p in pieces[1:])
+    year = int(pieces[1]) if digits else occurred_at.year
+    seq = int(pieces[2]) if digits else 0
+    return year, seq
+
+
+def received_columns(document: dict[str, Any]) -> dict[str, Any]:
+    """The columns a received case takes from its document as sent, beside its editable fields."""
+    return {
+        "number": document["number"],
+        "status": document["status"],
+        "version": document["version"],
+        "remark": document.get("remark"),
+        "void_reason": document.get("void_reason"),
+        "updated_by": str(document.get("updated_by") or ""),
+        "submitted_by": document.get("submitted_by"),
+        "approved_by": document.get("approved_by"),
+    }
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """Column order, sealed (sorted) key order and SQLite form of the case table and its line tables."""
+
+    case: SqliteForm
+    case_keys: tuple[str, ...]
+    lines: dict[str, tuple[SqliteForm, tuple[str, ...]]]
+
+
+@cache
+def _forms() -> _Forms:
+    return _Forms(
+        SqliteForm(CASES),
+        tuple(sorted(c.key for c in CASES.columns)),
+        {
+            name: (SqliteForm(table), tuple(sorted(c.key for c in table.columns)))
+            for name, table in CHILD_TABLES.items()
+        },
+    )
+
+
+def line_ids() -> Iterator[str]:
+    """Ids for lines, drawn a few hundred at a time (``db.models.new_ids``)."""
+    while True:
+        yield from m.new_ids(256)
+
+
+def new_case(
+    reference: Reference,
+    document: dict[str, Any],
+    data: CaseInput,
+    origin: Origin,
+    now_text: str,
+    ids: Iterator[str],
+) -> NewCase:
+    """What HQ stores of a case it has not seen, received at ``now_text`` (``utc_text``): the values
+    ``case_values`` gives, made canonical once. The canonical rows are the sealed state as
+    ``serialize.case_state`` builds it (every row with its keys in sorted order, lines by position),
+    and what SQLite stores of them is what SQLAlchemy would bind."""
+    forms = _forms()
+    fields, lines = case_values(data, reference)
+    case_id = document["id"]
+    year, seq = number_parts(document["number"], data.occurred_at)
+    row = {
+        **fields,
+        **received_columns(document),
+        "id": case_id,
+        "origin": origin.station_id,
+        "year": year,
+        "seq": seq,
+        "created_by": str(document.get("created_by") or ""),
+        "created_at": now_text,
+        "updated_at": now_text,
+        "submitted_at": None,
+        "approved_at": None,
+        "change_seq": 0,
+    }
+    case = {key: canonical(row[key]) for key in forms.case_keys}
+    state: dict[str, Any] = {"case": case}
+    stored: dict[str, list[tuple[Any, ...]]] = {}
+    for rows in lines.values():
+        for line in rows:
+            line["id"], line["case_id"] = next(ids), case_id
+    for name in CHILD_TABLES:
+        form, keys = forms.lines[name]
+        canonical_rows = [{key: canonical(line[key]) for key in keys} for line in lines.get(name, [])]
+        state[name] = canonical_rows
+        stored[name] = [form.stored(line) for line in canonical_rows]
+    return NewCase(
+        forms.case.stored(case),
+        stored,
+        case["version"],
+        ordered_state_hash(dict(sorted(state.items()))),
+        rows_search_body(case, state, reference),
+        data.campaign_id,
+    )
+
+
+def check_cases(
+    reference: Reference,
+    origin: Origin,
+    now: datetime,
+    records: Sequence[tuple[int, dict[str, Any], bool]],
+) -> list[Checked]:
+    """``case_problem`` of each (number, record, new) in order; for a record that passes, the rows of
+    its case when ``new`` (HQ has not seen it), else its ``CaseInput``."""
+    now_text, ids = utc_text(now), line_ids()
+    checked: list[Checked] = []
+    for number, record, new in records:
+        reason, data = case_problem(reference, origin, number, record)
+        if data is None:
+            checked.append((reason, None))
+        elif new:
+            checked.append((None, new_case(reference, record["document"], data, origin, now_text, ids)))
+        else:
+            checked.append((None, data))
+    return checked
+
+
+READY = "ready"
+
+
+def helper_main(conn: Connection) -> None:
+    """A helper process (``app.sync`` starts it): says it is ready, takes the reference data, then
+    checks the chunks of record lines it is sent, ``(now, [(origin, [(number, line, new), …]), …])``,
+    and sends back ``("checked", [check_cases(…) of each chunk])`` or ``("failed", why)``, until it
+    is sent None or the other end goes away. Everything travels through ``conn``, read and written by
+    one thread on either side."""
+    try:
+        conn.send(READY)
+        reference: Reference = conn.recv()
+        while (job := conn.recv()) is not None:
+            now, chunks = job
+            try:
+                reply: tuple[str, Any] = (
+                    "checked",
+                    [
+                        check_cases(
+                            reference, origin, now, [(n, json.loads(text), new) for n, text, new in lines]
+                        )
+                        for origin, lines in chunks
+                    ],
+                )
+            except Exception as exc:  # the importing process checks these chunks itself
+                reply = ("failed", repr(exc))
+            conn.send(reply)
+    except (EOFError, OSError):
+        pass  # the importing process is done with this helper, or gone
+    finally:
+        conn.close()
