@@ -19,6 +19,7 @@ import difflib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -196,7 +197,18 @@ def _plain_value(value: object, depth: int) -> Any:
             raise _Unusual
         return nfc(value)
     if isinstance(value, dict):
-        return {key: _plain_value(item, depth + 1) for key, item in value.items()}
+        if depth == MAX_DEPTH:
+            return {key: _plain_value(item, depth + 1) for key, item in value.items()}
+        # The texts of an object are most of a case: read here rather than one call each.
+        plain: dict[Any, Any] = {}
+        for key, item in value.items():
+            if type(item) is str:
+                if _UNSTORABLE.search(item) is not None:
+                    raise _Unusual
+                plain[key] = (item if item.isascii() else unicodedata.normalize("NFC", item)).strip()
+            else:
+                plain[key] = _plain_value(item, depth + 1)
+        return plain
     if isinstance(value, list):
         return [_plain_value(item, depth + 1) for item in value]
     if isinstance(value, int) and value.bit_length() > MAX_INTEGER_BITS or isinstance(value, float):

@@ -24,7 +24,7 @@ from app.i18n import _
 from app.interchange import case_input_from_document
 from app.reference import Reference
 from app.search import rows_search_body
-from app.serialize import CASES, CHILD_TABLES, canonical, ordered_state_hash
+from app.serialize import CASES, CHILD_TABLES, PLAIN, canonical, ordered_state_hash
 from db import models as m
 from db.bulk import SqliteForm
 from db.types import utc_text
@@ -161,10 +161,10 @@ def _forms() -> _Forms:
     )
 
 
-def line_ids() -> Iterator[str]:
-    """Ids for lines, drawn a few hundred at a time (``db.models.new_ids``)."""
+def line_ids(batch: int) -> Iterator[str]:
+    """Ids for lines, drawn ``batch`` at a time (``db.models.new_ids``)."""
     while True:
-        yield from m.new_ids(256)
+        yield from m.new_ids(batch)
 
 
 def new_case(
@@ -197,7 +197,7 @@ def new_case(
         "approved_at": None,
         "change_seq": 0,
     }
-    case = {key: canonical(row[key]) for key in forms.case_keys}
+    case = {key: value if type(value := row[key]) in PLAIN else canonical(value) for key in forms.case_keys}
     state: dict[str, Any] = {"case": case}
     stored: dict[str, list[tuple[Any, ...]]] = {}
     for rows in lines.values():
@@ -205,7 +205,10 @@ def new_case(
             line["id"], line["case_id"] = next(ids), case_id
     for name in CHILD_TABLES:
         form, keys = forms.lines[name]
-        canonical_rows = [{key: canonical(line[key]) for key in keys} for line in lines.get(name, [])]
+        canonical_rows = [
+            {key: value if type(value := line[key]) in PLAIN else canonical(value) for key in keys}
+            for line in lines.get(name, [])
+        ]
         state[name] = canonical_rows
         stored[name] = [form.stored(line) for line in canonical_rows]
     return NewCase(
@@ -226,7 +229,7 @@ def check_cases(
 ) -> list[Checked]:
     """``case_problem`` of each (number, record, new) in order; for a record that passes, the rows of
     its case when ``new`` (HQ has not seen it), else its ``CaseInput``."""
-    now_text, ids = utc_text(now), line_ids()
+    now_text, ids = utc_text(now), line_ids(max(16, 3 * len(records)))  # a case has 2 or 3 lines
     checked: list[Checked] = []
     for number, record, new in records:
         reason, data = case_problem(reference, origin, number, record)

@@ -30,12 +30,12 @@ UNSEALED: dict[str, frozenset[str]] = {
 }
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
+PLAIN = frozenset({str, int, float, bool, type(None)})  # types ``canonical`` gives back as they are
 
 
 def canonical(value: Any) -> Any:
     """A JSON-ready value that is the same whichever way the row was read or written."""
-    if type(value) in _PLAIN:
+    if type(value) in PLAIN:
         return value
     if isinstance(value, datetime):
         return utc_text(value)

@@ -58,8 +58,8 @@ MIN_PART_SIZE = 64 * 1024
 AGE_OVERHEAD = 512  # per encrypted member, a generous bound on age's header and framing
 ZIP_OVERHEAD = 256  # per zip member (local header, central directory entry)
 PARALLEL_FROM = 2000  # case records: from this many, a helper process checks part of them
-CHUNK = 25  # case records checked in one go (this process looks at the helper between chunks)
-HELPER_CHUNKS = 8  # chunks the helper is sent at once, at most
+CHUNK = 10  # case records checked in one go (this process looks at the helper between chunks)
+HELPER_CHUNKS = 16  # chunks the helper is sent at once, at most
 
 
 # ----- export (post) ------------------------------------------------------------------------------
@@ -536,15 +536,14 @@ def _import_changes(
     dry_run: bool,
     refused: list[tuple[str, dict[str, str]]],
 ) -> ImportSummary:
-    with ctx.sessions.writes.begin() as session:
-        hq = session.get(m.Station, ctx.station_id)
-        assert hq is not None
-        now = ctx.clock()
-        helper = _Helper(ctx.reference, now)  # started once the manifests announce enough records
-        try:
-            return _import_verified(ctx, session, hq, identity, paths, dry_run, refused, now, helper)
-        finally:
-            helper.stop()
+    helper = _Helper(ctx.reference)  # started once the manifests announce enough records
+    try:
+        with ctx.sessions.writes.begin() as session:
+            hq = session.get(m.Station, ctx.station_id)
+            assert hq is not None
+            return _import_verified(ctx, session, hq, identity, paths, dry_run, refused, ctx.clock(), helper)
+    finally:
+        helper.stop()
 
 
 def _import_verified(
@@ -897,7 +896,7 @@ def _check_cases(
     helper.want(sum(len(chunk.items) for chunk in chunks))
     front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
     while front < back or helper.busy:
-        front = helper.step(chunks, results, front, back, wait=front == back)
+        front = helper.step(chunks, results, front, back, now, wait=front == back)
         if front < back:
             if helper.active:
                 back -= 1
@@ -908,6 +907,7 @@ def _check_cases(
             results[index] = received.check_cases(
                 ctx.reference, chunks[index].origin, now, chunks[index].items
             )
+    helper.finish()
     checked: dict[int, received.Checked] = {}
     for chunk, result in zip(chunks, results, strict=True):
         if result is None:  # sent to a helper that failed
@@ -939,8 +939,8 @@ class _Helper:
     the manifests announce the records, so that it is ready when the checks begin; it is sent the
     records' lines as they came, which costs this process less than sending the records."""
 
-    def __init__(self, reference: Reference, now: datetime) -> None:
-        self._reference, self._now = reference, now
+    def __init__(self, reference: Reference) -> None:
+        self._reference = reference
         self._announced = 0
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -983,6 +983,7 @@ class _Helper:
         results: list[list[received.Checked] | None],
         front: int,
         back: int,
+        now: datetime,
         wait: bool,
     ) -> int:
         """Take the helper's answer if it has one (waiting for it if ``wait``), and send it chunks from
@@ -1011,14 +1012,15 @@ class _Helper:
                 while front < back and len(self._sent) < count and chunks[front].origin == origin:
                     self._sent.append(front)
                     front += 1
-                conn.send((self._now, [(chunks[i].origin, chunks[i].lines()) for i in self._sent]))
+                conn.send((now, [(chunks[i].origin, chunks[i].lines()) for i in self._sent]))
         except (EOFError, OSError):
             self._gone, self._sent = True, []  # this process checks what it had
         return front
 
-    def stop(self) -> None:
-        """End the helper: it is told to stop, or ended at once if it has not said it is ready."""
-        if self._process is None or self._conn is None:
+    def finish(self) -> None:
+        """Let the helper go once the checks are done: it is told to stop (and exits while this process
+        writes), or ended at once if it has not said it is ready."""
+        if self._process is None or self._conn is None or self._conn.closed:
             return
         if self._ready and not self._gone:
             try:
@@ -1028,7 +1030,13 @@ class _Helper:
         else:
             self._process.terminate()  # still starting: it has done nothing yet
         self._conn.close()
-        self._process.join(timeout=10)
+        self._gone = True
+
+    def stop(self) -> None:
+        """``finish``, and wait for the helper process to be gone."""
+        self.finish()
+        if self._process is not None:
+            self._process.join(timeout=10)
 
 
 def _case_id(record: dict[str, Any]) -> str | None:
