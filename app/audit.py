@@ -98,12 +98,7 @@ def chained_event(
     sealed_hash: str,
 ) -> dict[str, Any]:
     """``sealed_event`` for a state whose hash is known already (hashed where the state was built)."""
-    diff_text = json.dumps(
-        {k: canonical(v) for k, v in diff.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    diff_text = stored_diff(diff)
     sealed = sealed_hash
     return {
         "at": at,
@@ -120,6 +115,16 @@ def chained_event(
             prev, utc_text(at), station_id, actor, action, entity, entity_id, version, diff_text, sealed
         ),
     }
+
+
+def stored_diff(diff: Mapping[str, Any]) -> str:
+    """An event's diff as it is stored and hashed."""
+    return json.dumps(
+        {k: canonical(v) for k, v in diff.items()},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def record(

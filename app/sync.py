@@ -1071,23 +1071,41 @@ def _insert_received_cases(
     rowid = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one())
     cases: list[tuple[Any, ...]] = []
     lines: dict[str, list[tuple[Any, ...]]] = {name: [] for name in CHILD_TABLES}
-    events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
+    events_form = SqliteForm(m.AuditEvent.__table__)  # type: ignore[arg-type]
+    events: list[tuple[Any, ...]] = []
     search_rows: list[tuple[int, str]] = []
+    at = utc_text(now)
+    diffs: dict[int, str] = {}  # by version: the diff of an import event
     for document, station, new in items:
-        event = audit.chained_event(
+        diff = diffs.get(new.version)
+        if diff is None:
+            diff = diffs[new.version] = audit.stored_diff({"version": [None, new.version]})
+        event = {
+            "at": at,
+            "station_id": ctx.station_id,
+            "actor": f"sync:{station.code}",
+            "action": "import",
+            "entity": "case",
+            "entity_id": document["id"],
+            "version": new.version,
+            "diff": diff,
+            "state_hash": new.state_hash,
+            "prev_hash": head,
+        }
+        link = audit.event_hash(
             head,
-            at=now,
-            station_id=ctx.station_id,
-            actor=f"sync:{station.code}",
-            action="import",
-            entity="case",
-            entity_id=document["id"],
-            version=new.version,
-            diff={"version": [None, new.version]},
-            sealed_hash=new.state_hash,
+            at,
+            ctx.station_id,
+            event["actor"],
+            "import",
+            "case",
+            document["id"],
+            new.version,
+            diff,
+            new.state_hash,
         )
-        head = event["hash"]
-        events.add(event)
+        event["hash"] = head = link
+        events.append(events_form.stored(event))
         rowid += 1
         cases.append((rowid, *new.case))
         for name, rows in new.lines.items():
@@ -1097,7 +1115,7 @@ def _insert_received_cases(
     for name, rows in lines.items():
         if rows:
             conn.exec_driver_sql(SqliteForm(CHILD_TABLES[name]).insert_sql(), rows)
-    events.write(conn)
+    conn.exec_driver_sql(events_form.insert_sql(), events)
     search.insert_many(conn, search_rows)
 
 

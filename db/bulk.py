@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Float, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, DateTime, Float, Integer, String, Table
 from sqlalchemy.types import TypeDecorator
 
 from db.types import DecimalText, UtcDateTime
@@ -60,13 +60,16 @@ class SqliteForm:
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.columns = tuple(c.key for c in table.columns)
-        if any(c.key != c.name for c in table.columns):
+        stored = [
+            c for c in table.columns if not (c.primary_key and c.autoincrement is True)
+        ]  # as BulkInsert
+        self.columns = tuple(c.key for c in stored)
+        if any(c.key != c.name for c in stored):
             raise TypeError(f"{table.name}: attribute keys differ from column names")
-        self._floats = self._where(table, Float)
-        self._booleans = self._where(table, Boolean)
-        self._json = self._where(table, JSON)
-        for column in table.columns:
+        self._floats = self._where(stored, Float)
+        self._booleans = self._where(stored, Boolean)
+        self._json = self._where(stored, JSON)
+        for column in stored:
             kind = column.type
             if isinstance(kind, TypeDecorator) and not isinstance(kind, (UtcDateTime, DecimalText)):
                 raise TypeError(f"{table.name}.{column.key}: no SQLite form known for {kind!r}")
@@ -76,8 +79,8 @@ class SqliteForm:
                 raise TypeError(f"{table.name}.{column.key}: no SQLite form known for {kind!r}")
 
     @staticmethod
-    def _where(table: Table, kind: type[Any]) -> tuple[int, ...]:
-        return tuple(i for i, column in enumerate(table.columns) if isinstance(column.type, kind))
+    def _where(columns: list[Column[Any]], kind: type[Any]) -> tuple[int, ...]:
+        return tuple(i for i, column in enumerate(columns) if isinstance(column.type, kind))
 
     def stored(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The values to bind, in column order. A missing column is a ``KeyError``."""
