@@ -202,10 +202,13 @@ def _plain_value(value: object, depth: int) -> Any:
         # The texts of an object are most of a case: read here rather than one call each.
         plain: dict[Any, Any] = {}
         for key, item in value.items():
-            if type(item) is str:
+            kind = type(item)
+            if kind is str:
                 if _UNSTORABLE.search(item) is not None:
                     raise _Unusual
                 plain[key] = (item if item.isascii() else unicodedata.normalize("NFC", item)).strip()
+            elif item is None or kind is bool or kind is int and item.bit_length() <= MAX_INTEGER_BITS:
+                plain[key] = item
             else:
                 plain[key] = _plain_value(item, depth + 1)
         return plain

@@ -9,6 +9,7 @@ refusal itself."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -251,6 +252,7 @@ def helper_main(conn: Connection) -> None:
     and sends back ``("checked", [check_cases(…) of each chunk])`` or ``("failed", why)``, until it
     is sent None or the other end goes away. Everything travels through ``conn``, read and written by
     one thread on either side."""
+    gc.disable()  # none of what it makes is in a cycle (see ``sync._without_cycle_collection``)
     try:
         conn.send(READY)
         reference: Reference = conn.recv()
