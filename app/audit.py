@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -158,6 +158,45 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def seal_row(
+    session: Session,
+    *,
+    at: datetime,
+    station_id: str,
+    actor: str,
+    entity: str,
+    table: Any,
+    row: Any,
+    before: dict[str, Any] | None,
+    describe: Callable[[dict[str, Any] | None, dict[str, Any]], Mapping[str, Any]],
+    version: int | None = None,
+) -> None:
+    """Seal a row (with ``id`` and ``version``) that was added or changed into the chain; ``before`` is
+    its sealed state before the change, None for a new row. An unchanged row is left alone; a changed
+    one goes up a version, or takes ``version`` (the owner's, for a row received from it)."""
+    session.flush()
+    if before is not None and version is None and row_state(table, row) == before:
+        return
+    if version is not None:
+        row.version = version
+    elif before is not None:
+        row.version = (row.version or 1) + 1
+    session.flush()
+    after = row_state(table, row)
+    record(
+        session,
+        at=at,
+        station_id=station_id,
+        actor=actor,
+        action="create" if before is None else "update",
+        entity=entity,
+        entity_id=row.id,
+        version=row.version,
+        diff=describe(before, after),
+        sealed_state=after,
+    )
 
 
 def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -150,21 +150,15 @@ def seal_campaign(
 ) -> None:
     """Seal an added or changed campaign into the audit chain; an unchanged one is left alone. Its
     version goes up by one, or becomes ``version`` (HQ's, for a campaign received at a post)."""
-    session.flush()
-    if before is not None and version is None and row_state(CAMPAIGNS, row) == before:
-        return
-    row.version = version or (1 if before is None else (row.version or 1) + 1)
-    session.flush()
-    after = row_state(CAMPAIGNS, row)
-    audit.record(
+    audit.seal_row(
         session,
         at=ctx.clock(),
         station_id=ctx.station_id,
         actor=actor,
-        action="create" if before is None else "update",
         entity="campaign",
-        entity_id=row.id,
-        version=row.version,
-        diff=audit.field_diff(before or {}, after),
-        sealed_state=after,
+        table=CAMPAIGNS,
+        row=row,
+        before=before,
+        describe=lambda before, after: audit.field_diff(before or {}, after),
+        version=version,
     )

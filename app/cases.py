@@ -221,6 +221,15 @@ def occurred_between(first: date | None, last: date | None) -> list[Any]:
     return conditions
 
 
+# A case with everything under it, loaded in one query per kind of child (the whole-case reads).
+WITH_CHILDREN = (
+    selectinload(m.Case.goods),
+    selectinload(m.Case.parties),
+    selectinload(m.Case.vehicles),
+    selectinload(m.Case.attachments),
+    selectinload(m.Case.documents),
+)
+
 NO_FILTER = CaseFilter()
 NEWEST_FIRST = CaseSort()
 _SORT_COLUMNS: dict[str, Any] = {
@@ -463,15 +472,7 @@ class CaseService:
     @staticmethod
     def _load(session: Session, case_id: str) -> m.Case:
         case = session.execute(
-            select(m.Case)
-            .where(m.Case.id == case_id)
-            .options(
-                selectinload(m.Case.goods),
-                selectinload(m.Case.parties),
-                selectinload(m.Case.vehicles),
-                selectinload(m.Case.attachments),
-                selectinload(m.Case.documents),
-            )
+            select(m.Case).where(m.Case.id == case_id).options(*WITH_CHILDREN)
         ).scalar_one_or_none()
         if case is None:
             raise NotFound(_("no case with id {id}").format(id=case_id))

@@ -126,25 +126,21 @@ def seal_station(
 ) -> None:
     """Seal a station row that was added or changed into the audit chain (its keys, certificate,
     revocation), so that 'outpost audit verify' covers the stations too. Nothing changed, nothing sealed."""
-    session.flush()
-    if before is not None:
-        if row_state(STATIONS, station) == before:
-            return
-        station.version = (station.version or 1) + 1
-        session.flush()
-    after = row_state(STATIONS, station)
-    changed = sorted(k for k in after if before is None or before.get(k) != after[k])
-    audit.record(
+
+    def describe(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        changed = sorted(k for k in after if before is None or before.get(k) != after[k])
+        return {"code": [None if before is None else before["code"], after["code"]], "fields": changed}
+
+    audit.seal_row(
         session,
         at=ctx.clock(),
         station_id=ctx.station_id,
         actor=actor,
-        action="create" if before is None else "update",
         entity="station",
-        entity_id=station.id,
-        version=station.version,
-        diff={"code": [None if before is None else before["code"], station.code], "fields": changed},
-        sealed_state=after,
+        table=STATIONS,
+        row=station,
+        before=before,
+        describe=describe,
     )
 
 

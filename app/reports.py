@@ -157,14 +157,18 @@ def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None)
 class _Tally:
     """What one grouped pass over a period's counted cases and their goods lines yields."""
 
-    cells: dict[tuple[str, str], dict[str, int]]  # (violation group, lead force) → METRICS
-    quantity: dict[tuple[str, str], Decimal]  # (commodity, base unit) → total
-    value: dict[tuple[str, str], int]
-    cases: dict[tuple[str, str], int]  # cases holding the commodity
-    per_case: dict[tuple[str, ...], Decimal]  # (number, post, commodity, unit), for rule commodities
-    counterfeit: dict[tuple[str, str], int]  # (number, post) → goods value, counterfeit groups
-    monthly: dict[tuple[Any, ...], Decimal]  # (month index, post, commodity, unit), rule commodities
-    months: list[Period] = field(default_factory=list)  # the statistical months of ``monthly``
+    months: list[Period]  # the statistical months of ``monthly``
+    cells: dict[tuple[str, str], dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: dict.fromkeys(METRICS, 0))
+    )  # (violation group, lead force) → METRICS
+    quantity: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    value: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    cases: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))  # holding it
+    # (number, post, commodity, unit) for rule commodities; (number, post) → value for counterfeits;
+    # (month index, post, commodity, unit) for the monthly rules.
+    per_case: dict[tuple[str, ...], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    counterfeit: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    monthly: dict[tuple[Any, ...], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
 
 FRACTION_DIGITS = 18  # a base quantity has at most 6 decimals entered × 12 in a unit's factor
@@ -253,16 +257,7 @@ def _tally(
             (and_(inside, or_(g.commodity.in_(watched), c.violation_group.in_(fake_groups))), row_of_case),
             else_=None,
         )
-    tally = _Tally(
-        months=months,
-        cells=defaultdict(lambda: dict.fromkeys(METRICS, 0)),
-        quantity=defaultdict(Decimal),
-        value=defaultdict(int),
-        cases=defaultdict(int),
-        per_case=defaultdict(Decimal),
-        counterfeit=defaultdict(int),
-        monthly=defaultdict(Decimal),
-    )
+    tally = _Tally(months)
     # The cases themselves, from the report index alone.
     for group, force, outcome, count, defendants, fines, proceeds, tax in session.execute(
         select(

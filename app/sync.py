@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app import audit, enrol, keys, received
 from app.attachments import store_bytes, stored_path
@@ -41,7 +41,7 @@ from app.bundle import (
     write_bundle,
 )
 from app.campaigns import CAMPAIGNS, campaign_problems, clean_name, seal_campaign
-from app.cases import case_values
+from app.cases import WITH_CHILDREN, case_values
 from app.context import Context
 from app.domain import VIETNAM, Actor, CaseInput
 from app.errors import AppError, RegisterError, ValidationError
@@ -123,17 +123,7 @@ def _size(lines: list[_Line]) -> int:
 
 
 def _cases_with_children(session: Session, ids: list[str]) -> dict[str, m.Case]:
-    cases = session.execute(
-        select(m.Case)
-        .where(m.Case.id.in_(ids))
-        .options(
-            selectinload(m.Case.goods),
-            selectinload(m.Case.parties),
-            selectinload(m.Case.vehicles),
-            selectinload(m.Case.documents),
-            selectinload(m.Case.attachments),
-        )
-    ).scalars()
+    cases = session.execute(select(m.Case).where(m.Case.id.in_(ids)).options(*WITH_CHILDREN)).scalars()
     return {case.id: case for case in cases}
 
 
