@@ -71,6 +71,7 @@ class CaseTableModel(QAbstractTableModel):
         self._rows: list[CaseRow] = []
         self._exhausted = True
         self._total: int | None = None
+        self.count_error: str | None = None  # why the current count failed, until the next reload
         self._generation = 0  # a count that comes back for an older filter is dropped
         self._count_jobs: set[Job] = set()
         self.reload()
@@ -101,6 +102,7 @@ class CaseTableModel(QAbstractTableModel):
         self._rows, self._exhausted = self._page(None)
         self._generation += 1
         self._total = None  # before the reset is announced: views must not show the old total
+        self.count_error = None
         self.endResetModel()
         self._start_count()
 
@@ -159,6 +161,7 @@ class CaseTableModel(QAbstractTableModel):
     def _on_count_job_failed(self, job: Job, generation: int, message: str) -> None:
         self._count_jobs.discard(job)
         if generation == self._generation:
+            self.count_error = message  # more rows loaded later must not hide it
             self.count_failed.emit(message)
 
     def _on_count_job_crashed(self, job: Job, error: BaseException) -> None:

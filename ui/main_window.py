@@ -253,7 +253,9 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
-        if total is None:
+        if total is None and self.model.count_error is not None:
+            text = _("Could not count the cases: {reason}").format(reason=self.model.count_error)
+        elif total is None:
             text = _("{shown} cases loaded, counting…").format(shown=format_int(shown))
         elif shown == total:
             text = ngettext("{total} case", "{total} cases", total).format(total=format_int(total))
@@ -324,7 +326,7 @@ class MainWindow(QMainWindow):
         self.model.set_filter(case_filter)
 
     def _on_model_count_failed(self, message: str) -> None:
-        self.count_label.setText(_("Could not count the cases: {reason}").format(reason=message))
+        self._update_count()
 
     def _on_model_count_changed(self, total: int) -> None:
         self._update_count()
