@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -66,18 +66,25 @@ def _table(
         header.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         header.border = _BOX
         sheet.column_dimensions[get_column_letter(column)].width = widths[column - 1]
-    for values in rows:
+    # One named style per number format (a cell takes it in one step), and rows counted here:
+    # ``sheet.max_row`` looks at every cell, which made a long table quadratic.
+    styles = [_style(sheet.parent, number_format) for number_format in formats]
+    for row, values in enumerate(rows, start=head_row + 1):
         sheet.append(list(values))
-        row = sheet.max_row
-        for column, number_format in enumerate(formats, start=1):
-            target = sheet.cell(row=row, column=column)
-            target.border = _BOX
-            if number_format:
-                target.number_format = number_format
+        for column, style in enumerate(styles, start=1):
+            sheet.cell(row=row, column=column).style = style
     if bold_last and rows:
         for column in range(1, len(head) + 1):
-            sheet.cell(row=sheet.max_row, column=column).font = _BOLD
+            sheet.cell(row=head_row + len(rows), column=column).font = _BOLD
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=1)
+
+
+def _style(book: Workbook, number_format: str | None) -> str:
+    """The name of a boxed body cell style with ``number_format``, added to ``book`` the first time."""
+    name = f"Ô {number_format or 'chữ'}"
+    if name not in book.named_styles:
+        book.add_named_style(NamedStyle(name=name, border=_BOX, number_format=number_format or "General"))
+    return name
 
 
 def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -> bytes:

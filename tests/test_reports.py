@@ -303,7 +303,13 @@ def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
     assert total[1] == "Tổng cộng"
     assert total[2:] == (5, 150.0, 3, 1, 2, 63_345_678, 333_000_000)
     assert all(isinstance(v, int) for v in (total[2], total[4], total[7], total[8]))
-    assert sheet.cell(row=6 + len(rows) - 1, column=8).number_format == "#,##0"
+    last = 6 + len(rows) - 1
+    assert sheet.cell(row=last, column=8).number_format == "#,##0"
+    assert sheet.cell(row=last, column=2).font.bold and not sheet.cell(row=last - 1, column=2).font.bold
+    assert (
+        sheet.cell(row=7, column=3).border.left.style == "thin"
+        and sheet.cell(row=7, column=3).number_format == "#,##0"
+    )
     commodities = book["Tang vật"]
     row = next(
         r
