@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Table
 from sqlalchemy.orm import Session
 
+from app import tallies
 from app.audit import GENESIS, event_hash
 from app.auth import require
 from app.context import Context
@@ -47,6 +48,7 @@ from app.reference import Reference
 from app.search import rows_search_body
 from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
 from app.text import fold, format_plate, normalize_id_number, normalize_plate, normalize_vessel
+from db import halves
 from db.types import decimal_text, utc_text
 
 BATCH_SIZE = 10_000
@@ -890,6 +892,7 @@ def _read_state(cursor: sqlite3.Cursor, station_id: str) -> _State:
 
 def _write(cursor: sqlite3.Cursor, rows: _Rows) -> None:
     cursor.executemany(CASE_FORM.insert_sql(with_rowid=True), rows.cases)
+    halves.drop(cursor.executemany, halves.of_case_rows(CASE_FORM.columns, rows.cases, offset=1))
     cursor.executemany(GOODS_FORM.insert_sql(), rows.goods)
     cursor.executemany(PARTY_FORM.insert_sql(), rows.parties)
     cursor.executemany(VEHICLE_FORM.insert_sql(), rows.vehicles)
@@ -963,4 +966,8 @@ def generate_demo(
         state = after
         done += len(drafts)
         progress(done, cases)
+    # The report tallies of the demo's half-months, as a register in use has them (``app.tallies``).
+    first, last, _end = demo_period(ctx.clock())
+    rules = tallies.Watch.of(ctx.reference.rewards)
+    tallies.refresh(ctx.sessions, tallies.whole_halves(first, last), [actor.station_id], rules)
     return done

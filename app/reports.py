@@ -14,42 +14,29 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    distinct,
     func,
-    literal,
-    literal_column,
-    or_,
     select,
-    type_coerce,
 )
 
-from app import periods
+from app import periods, tallies
 from app.auth import require
 from app.cases import occurred_between
 from app.context import Context
 from app.domain import VIETNAM, Actor
-from app.errors import AppError, NotFound
+from app.errors import NotFound
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
 from db import models as m
 from db.types import decimal_text
 
-COUNTED = ("approved", "closed")
 UNCOUNTED = ("draft", "submitted")
-ADMINISTRATIVE = frozenset({"admin_fine", "confiscation", "destroyed"})
 METRICS = (
     "cases",
     "admin_cases",
@@ -155,7 +142,7 @@ def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None)
 
 @dataclass
 class _Tally:
-    """What one grouped pass over a period's counted cases and their goods lines yields."""
+    """A period's figures, assembled from the facts of ``app.tallies``."""
 
     months: list[Period]  # the statistical months of ``monthly``
     cells: dict[tuple[str, str], dict[str, int]] = field(
@@ -170,156 +157,64 @@ class _Tally:
     counterfeit: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     monthly: dict[tuple[Any, ...], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
+    def take(self, facts: tallies.Facts, codes: Mapping[str, str]) -> None:
+        """Count ``facts`` (of days inside the period) in the period's figures."""
+        for (_origin, group, force), values in facts.cells.items():
+            cell = self.cells[group, force]
+            for name, value in zip(tallies.CELL_METRICS, values, strict=True):
+                cell[name] += value
+            cell["collections"] += cell_collections(values)
+        for (_origin, group, force, commodity, unit), (quantity, value, holding) in facts.goods.items():
+            self.cells[group, force]["goods_value"] += value
+            self.quantity[commodity, unit] += quantity
+            self.value[commodity, unit] += value
+            self.cases[commodity, unit] += holding
+        for (number, origin, commodity, unit), total in facts.per_case.items():
+            self.per_case[number, codes.get(origin, origin), commodity, unit] += total
+        for (number, origin), worth in facts.counterfeit.items():
+            self.counterfeit[number, codes.get(origin, origin)] += worth
 
-FRACTION_DIGITS = 18  # a base quantity has at most 6 decimals entered × 12 in a unit's factor
-
-
-def _exact_quantity_sums(session: Any) -> tuple[Any, ...]:
-    """SQL aggregates whose values give the exact sum of base quantities. PostgreSQL sums its NUMERIC
-    column exactly; SQLite stores the decimal as text, so the whole part and the fraction (as two
-    9-digit integers) are summed separately as integers and joined in Python."""
-    quantity = m.GoodsLine.base_quantity
-    if session.get_bind().dialect.name != "sqlite":
-        return (func.sum(quantity), literal(0), literal(0), literal(0))
-    text = type_coerce(quantity, String)
-    dot = func.instr(text, ".")
-    whole = case((dot > 0, func.substr(text, 1, dot - 1)), else_=text)
-    fraction = case((dot > 0, func.substr(text, dot + 1)), else_="")
-    padded = fraction.concat("0" * FRACTION_DIGITS)
-    return (
-        func.sum(cast(whole, Integer)),
-        func.sum(cast(func.substr(padded, 1, 9), Integer)),
-        func.sum(cast(func.substr(padded, 10, 9), Integer)),
-        func.max(func.length(fraction)),
-    )
-
-
-def _decimal_sum(whole: Any, high: Any, low: Any, digits: Any) -> Decimal:
-    if digits and int(digits) > FRACTION_DIGITS:
-        raise AppError(
-            f"a base quantity has more than {FRACTION_DIGITS} decimal places; it cannot be summed exactly"
-        )
-    if isinstance(whole, Decimal):
-        return whole
-    return Decimal(int(whole or 0)) + Decimal(int(high or 0)).scaleb(-9) + Decimal(int(low or 0)).scaleb(-18)
+    def take_month(
+        self, index: int, facts: tallies.Facts, codes: Mapping[str, str], watched: set[str]
+    ) -> None:
+        """Count the goods of ``facts`` (of days in statistical month ``index``) in the monthly totals."""
+        for (origin, _group, _force, commodity, unit), (quantity, _value, _holding) in facts.goods.items():
+            if commodity in watched:
+                self.monthly[index, codes.get(origin, origin), commodity, unit] += quantity
 
 
-def _tally(
-    session: Any,
-    rules: Mapping[str, Any],
-    period: Period,
-    scope: Scope,
-    station_ids: Sequence[str] | None,
-    station_codes: Mapping[str, str],
-    rewards: bool,
-) -> _Tally:
-    """One pass over the counted cases of ``period`` joined to their goods lines, grouped in SQL. With
-    ``rewards``, it also covers every statistical month that overlaps the period (for the monthly
-    rules) and keeps per-case totals of the commodities and groups the reward rules name."""
+def cell_collections(values: Sequence[int]) -> int:
+    """Budget collections of a cell: fines, proceeds of confiscated goods sold and tax recovered."""
+    named = dict(zip(tallies.CELL_METRICS, values, strict=True))
+    return named["fines"] + named["proceeds"] + named["tax"]
+
+
+def _months(rules: Mapping[str, Any], period: Period) -> list[Period]:
+    """The statistical months overlapping ``period``, when a monthly reward rule applies to it."""
     months: list[Period] = []
-    if rewards and rules.get("monthly_total", {}).get("rules"):
+    if _rules_apply(rules, period) and rules.get("monthly_total", {}).get("rules"):
         month = periods.month_of(period.start, periods.STATISTICAL)
         while month.start <= period.end:
             months.append(month)
             month = periods.month_of(month.end + timedelta(days=1), periods.STATISTICAL)
-    watched = {r["commodity"] for r in rules.get("single_case", []) if "commodity" in r} if rewards else set()
-    fake_groups = (
-        {
-            r.get("violation_group", "counterfeit_ip")
-            for r in rules.get("counterfeit", [])
-            if "min_value_vnd" in r
-        }
-        if rewards
-        else set()
+    return months
+
+
+def _ranges(period: Period, months: Sequence[Period]) -> list[tuple[date, date, bool, int | None]]:
+    """The days of ``period`` and of ``months`` cut where either begins or ends: (first, last, inside
+    the period, index of the month holding them or None)."""
+    first = min([period.start, *(month.start for month in months)])
+    last = max([period.end, *(month.end for month in months)])
+    cuts = sorted(
+        {first, period.start, period.end + timedelta(days=1), last + timedelta(days=1)}
+        | {month.start for month in months}
     )
-    monthly_commodities = {r["commodity"] for r in rules.get("monthly_total", {}).get("rules", [])}
-    wide = Period(
-        "custom",
-        min([period.start, *(month.start for month in months)]),
-        max([period.end, *(month.end for month in months)]),
-    )
-    c, g = m.Case, m.GoodsLine
-    inside: Any = and_(*_conditions(period, Scope(), None)) if months else literal(True)
-    bucket: Any = literal(-1)
-    if months:
-        bucket = case(
-            *(
-                (c.occurred_at < datetime.combine(month.end + timedelta(days=1), time(), VIETNAM), i)
-                for i, month in enumerate(months)
-            ),
-            else_=-1,
-        )
-    # On SQLite a case's rowid (in every index entry) is a cheaper key to sort and count than its id.
-    row_of_case: Any = literal_column("cases.rowid") if session.get_bind().dialect.name == "sqlite" else c.id
-    case_key: Any = literal(None)
-    if watched or fake_groups:
-        case_key = case(
-            (and_(inside, or_(g.commodity.in_(watched), c.violation_group.in_(fake_groups))), row_of_case),
-            else_=None,
-        )
-    tally = _Tally(months)
-    # The cases themselves, from the report index alone.
-    for group, force, outcome, count, defendants, fines, proceeds, tax in session.execute(
-        select(
-            c.violation_group,
-            c.lead_force,
-            c.outcome,
-            func.count(),
-            func.coalesce(func.sum(c.defendants), 0),
-            func.coalesce(func.sum(c.fine_vnd), 0),
-            func.coalesce(func.sum(c.proceeds_vnd), 0),
-            func.coalesce(func.sum(c.tax_vnd), 0),
-        )
-        .where(*_conditions(period, scope, station_ids), c.status.in_(COUNTED))
-        .group_by(c.violation_group, c.lead_force, c.outcome)
-    ):
-        cell = tally.cells[group, force]
-        cell["cases"] += count
-        if outcome in ADMINISTRATIVE:
-            cell["admin_cases"] += count
-        if outcome == "criminal_transfer":
-            cell["criminal_cases"] += count
-            cell["defendants"] += int(defendants)
-        if outcome == "handover":
-            cell["handover_cases"] += count
-        cell["fines"] += int(fines)
-        cell["proceeds"] += int(proceeds)
-        cell["tax"] += int(tax)
-        cell["collections"] += int(fines) + int(proceeds) + int(tax)
-    # Their goods lines: per group and force, commodity and unit; per post and statistical month, and
-    # per case, only where a reward rule needs it (fewer groups to sort).
-    origin: Any = c.origin if months or watched or fake_groups else literal(None)
-    keys = (bucket, inside, origin, c.violation_group, c.lead_force, g.commodity, g.base_unit, case_key)
-    for row in session.execute(
-        select(
-            *keys,
-            func.max(case((case_key.is_not(None), c.number))),
-            func.count(distinct(row_of_case)),
-            func.coalesce(func.sum(g.value_vnd), 0),
-            *_exact_quantity_sums(session),
-        )
-        .select_from(c)
-        .join(g, g.case_id == c.id)
-        .where(*_conditions(wide, scope, station_ids), c.status.in_(COUNTED))
-        .group_by(*keys)
-    ):
-        month, is_inside, post, group, force, commodity, unit, _key, number, holding, value = row[:11]
-        station = station_codes.get(post, post)
-        quantity = _decimal_sum(*row[11:])
-        if commodity in monthly_commodities and month >= 0:
-            tally.monthly[month, station, commodity, unit] += quantity
-        if not is_inside:
-            continue
-        tally.cells[group, force]["goods_value"] += int(value)
-        tally.quantity[commodity, unit] += quantity
-        tally.value[commodity, unit] += int(value)
-        tally.cases[commodity, unit] += int(holding)
-        if number is not None:
-            if commodity in watched:
-                tally.per_case[number, station, commodity, unit] += quantity
-            if group in fake_groups and value:
-                tally.counterfeit[number, station] += int(value)
-    return tally
+    found = []
+    for start, after in zip(cuts, cuts[1:], strict=False):
+        end = after - timedelta(days=1)
+        index = next((i for i, month in enumerate(months) if month.start <= start <= month.end), None)
+        found.append((start, end, period.start <= start and end <= period.end, index))
+    return found
 
 
 def _add(into: dict[str, int], figures: Mapping[str, int]) -> None:
@@ -367,29 +262,78 @@ def build_report(
             scope_label += f" — {campaign.name}"
         now_conditions = _conditions(period, scope, station_ids)
         codes = {s.id: s.code for s in stations.values()}
-        rules = reference.rewards
-        progress(0, steps)
-        # The year before is tallied on a second reader at the same time (SQLite works outside the GIL).
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            earlier = pool.submit(_tally_apart, ctx, rules, previous, scope, station_ids, codes)
-            now = _tally(
-                session, rules, period, scope, station_ids, codes, rewards=_rules_apply(rules, period)
+    progress(0, steps)
+    rules = reference.rewards
+    watch = tallies.Watch.of(rules)
+    months = _months(rules, period)
+    ranges = _ranges(period, months)
+    # Whole half-months not stored yet are counted and stored first (all of them once, on the first
+    # report of a register; afterwards only those whose cases changed).
+    store = not scope.campaign_id
+    counted_first = [0]  # half-months counted before the report: steps ahead of the others
+
+    def step(done: int) -> None:
+        progress(counted_first[0] + done, counted_first[0] + steps)
+
+    def counting(done: int, total: int) -> None:
+        counted_first[0] = total
+        progress(done, total + steps)
+
+    if store:
+        needed = {
+            half
+            for first, last in [(r[0], r[1]) for r in ranges] + [(previous.start, previous.end)]
+            for half in tallies.whole_halves(first, last)
+        }
+        tallies.refresh(
+            ctx.sessions,
+            needed,
+            station_ids if station_ids is not None else list(stations),
+            watch,
+            progress=counting,
+            cancel=cancel,
+        )
+    _check(cancel)
+    with ctx.sessions.reads() as session:
+
+        def counted(spans: list[tuple[date, date]], wanted: tallies.Watch) -> list[tallies.Facts]:
+            return tallies.tally(
+                session,
+                spans,
+                station_ids,
+                scope.campaign_id,
+                wanted,
+                rules=watch if store else None,
+                all_origins=list(stations),
             )
-            _check(cancel)
-            progress(2, steps)
-            uncounted = {
-                status: int(count)
-                for status, count in session.execute(
-                    select(m.Case.status, func.count())
-                    .where(*now_conditions, m.Case.status.in_(UNCOUNTED))
-                    .group_by(m.Case.status)
-                ).all()
-            }
-            before = earlier.result()
+
+        pieces = counted(
+            [(first, last) for first, last, _inside, _month in ranges],
+            watch if _rules_apply(rules, period) else tallies.Watch(),
+        )
         _check(cancel)
-        progress(3, steps)
-        rewards = reward_candidates(rules, now)
-    progress(4, steps)
+        step(2)
+        (earlier,) = counted([(previous.start, previous.end)], tallies.Watch())
+        uncounted = {
+            status: int(count)
+            for status, count in session.execute(
+                select(m.Case.status, func.count())
+                .where(*now_conditions, m.Case.status.in_(UNCOUNTED))
+                .group_by(m.Case.status)
+            ).all()
+        }
+    _check(cancel)
+    step(3)
+    now, before = _Tally(months), _Tally([])
+    monthly = {rule["commodity"] for rule in rules.get("monthly_total", {}).get("rules", [])}
+    for (_first, _last, inside, month), facts in zip(ranges, pieces, strict=True):
+        if inside:
+            now.take(facts, codes)
+        if month is not None:
+            now.take_month(month, facts, codes, monthly)
+    before.take(earlier, codes)
+    rewards = reward_candidates(rules, now)
+    step(4)
     sections: dict[str, list[Figures]] = {}
     totals = Figures("total", str(template["total_label"]))
     by_group = {code: Figures(code, item.vi) for code, item in reference.lists["violation_groups"].items()}
@@ -414,7 +358,7 @@ def build_report(
             f"Chưa tính {sum(uncounted.values())} vụ chưa được phê duyệt trong kỳ "
             f"({uncounted.get('draft', 0)} vụ đang soạn, {uncounted.get('submitted', 0)} vụ chờ duyệt)."
         )
-    progress(steps, steps)
+    step(steps)
     return SummaryReport(
         kind=kind,
         period=period,
@@ -438,18 +382,6 @@ def build_report(
 def _check(cancel: CancelToken | None) -> None:
     if cancel is not None:
         cancel.check()
-
-
-def _tally_apart(
-    ctx: Context,
-    rules: Mapping[str, Any],
-    period: Period,
-    scope: Scope,
-    station_ids: Sequence[str] | None,
-    codes: Mapping[str, str],
-) -> _Tally:
-    with ctx.sessions.reads() as session:
-        return _tally(session, rules, period, scope, station_ids, codes, rewards=False)
 
 
 def _rules_apply(rules: Mapping[str, Any], period: Period) -> bool:

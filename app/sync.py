@@ -49,8 +49,8 @@ from app.i18n import N_, _
 from app.reference import CODE_LISTS, Reference, load_reference
 from app.search import case_search_body
 from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_case_state, row_state
+from db import halves, search
 from db import models as m
-from db import search
 from db.bulk import BulkInsert, SqliteForm
 from db.types import utc_text
 
@@ -1117,7 +1117,9 @@ def _insert_received_cases(
         for name, rows in new.lines.items():
             lines[name] += rows
         search_rows.append((rowid, new.search_body))
-    conn.exec_driver_sql(SqliteForm(CASES).insert_sql(with_rowid=True), cases)
+    form = SqliteForm(CASES)
+    conn.exec_driver_sql(form.insert_sql(with_rowid=True), cases)
+    halves.drop(conn.exec_driver_sql, halves.of_case_rows(form.columns, cases, offset=1))
     for name, rows in lines.items():
         if rows:
             conn.exec_driver_sql(SqliteForm(CHILD_TABLES[name]).insert_sql(), rows)

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+import db.halves  # noqa: F401 - its session hook drops the report tallies a flush makes stale
+
 BUSY_TIMEOUT_MS = 10_000
 
 

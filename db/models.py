@@ -449,3 +449,63 @@ class WatchEntry(Base):
     cases: Mapped[int] = mapped_column(Integer)
     last_seen: Mapped[date | None] = mapped_column(Date)
     received_at: Mapped[datetime]
+
+
+class ReportHalf(Base):
+    """A post's half-month (the 1st to the 14th, or the 15th to the month's end) whose report tallies
+    are stored in the three tables below. Triggers on cases and goods lines (SQLite, migration 0008)
+    delete the row in the same transaction as any change to a case of that post and half-month, so the
+    tallies are read only while they are current (``app.tallies``)."""
+
+    __tablename__ = "report_halves"
+    origin: Mapped[str] = mapped_column(String(36), primary_key=True)
+    half: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    rules: Mapped[str] = mapped_column(String(64))  # the reward thresholds its case totals were kept for
+
+
+class ReportCell(Base):
+    """Counted cases of a post's half-month per violation group and lead force."""
+
+    __tablename__ = "report_cells"
+    origin: Mapped[str] = mapped_column(String(36), primary_key=True)
+    half: Mapped[date] = mapped_column(Date, primary_key=True)
+    violation_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lead_force: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+    admin_cases: Mapped[int] = mapped_column(Integer)
+    criminal_cases: Mapped[int] = mapped_column(Integer)
+    defendants: Mapped[int] = mapped_column(Integer)
+    handover_cases: Mapped[int] = mapped_column(Integer)
+    fines: Mapped[int] = mapped_column(BigInteger)
+    proceeds: Mapped[int] = mapped_column(BigInteger)
+    tax: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportGoods(Base):
+    """Goods of the counted cases of a post's half-month per group, force, commodity and base unit."""
+
+    __tablename__ = "report_goods"
+    origin: Mapped[str] = mapped_column(String(36), primary_key=True)
+    half: Mapped[date] = mapped_column(Date, primary_key=True)
+    violation_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lead_force: Mapped[str] = mapped_column(String(40), primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    base_unit: Mapped[str] = mapped_column(String(20), primary_key=True)
+    quantity: Mapped[Decimal]
+    value_vnd: Mapped[int] = mapped_column(BigInteger)
+    cases: Mapped[int] = mapped_column(Integer)  # cases holding it
+
+
+class ReportCaseTotal(Base):
+    """A counted case of a post's half-month that may reach a reward rule: its total of a commodity the
+    single-case rules name (at least the smallest threshold), or with an empty commodity and unit, the
+    value of a counterfeit case (at least the smallest value threshold)."""
+
+    __tablename__ = "report_case_totals"
+    origin: Mapped[str] = mapped_column(String(36), primary_key=True)
+    half: Mapped[date] = mapped_column(Date, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    base_unit: Mapped[str] = mapped_column(String(20), primary_key=True)
+    quantity: Mapped[Decimal]
+    value_vnd: Mapped[int] = mapped_column(BigInteger)

@@ -53,6 +53,10 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     conn.execute("DROP TABLE sent_files")
     conn.execute("DROP TABLE sync_rejections")
     conn.execute("DROP TABLE watch_entries")
+    for table in ("report_halves", "report_cells", "report_goods", "report_case_totals"):
+        conn.execute(f"DROP TABLE {table}")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()

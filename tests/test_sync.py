@@ -1201,3 +1201,50 @@ def test_ids_drawn_together_are_version_4_uuids() -> None:
     for text in ids:
         value = uuid.UUID(text)
         assert (value.version, value.variant, str(value)) == (4, uuid.RFC_4122, text)
+
+
+def test_reports_at_hq_follow_every_import(pair: Pair) -> None:
+    """HQ's stored report tallies are dropped by the import that changes their cases (bulk path)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from app import periods
+    from app.reports import as_json, build_report
+    from db import models as m
+
+    post = pair.post
+    made = _cases(pair, 6, photos=False)  # 1-6 November 2026: the first half of the month
+    for case_id in made:
+        post.ctx.cases.submit(post.officer, case_id)
+        post.ctx.cases.approve(post.chief, case_id)
+    assert _import(pair, _export(pair, "a")).new == 6
+    november = periods.month(2026, 11)  # statistical: 15/10 – 14/11
+
+    def total() -> dict[str, Any]:
+        return dict(as_json(build_report(pair.hq.ctx, pair.hq.admin, "monthly", november))["total"])
+
+    def stored() -> set[Any]:
+        with pair.hq.ctx.sessions.reads() as session:
+            query = select(m.ReportHalf.half).where(m.ReportHalf.origin == post.officer.station_id)
+            return set(session.execute(query).scalars())
+
+    first = total()
+    assert first["cases"] == 6
+    assert stored() >= {date(2026, 10, 15), date(2026, 11, 1)}
+    post.ctx.cases.void(post.chief, made[0], "Nhập trùng")
+    post.ctx.cases.close(post.chief, made[1])
+    extra = post.ctx.cases.create(
+        post.officer, sample_case(occurred_at=datetime(2026, 10, 20, 7, 0, tzinfo=ICT))
+    )
+    post.ctx.cases.submit(post.officer, extra.id)
+    post.ctx.cases.approve(post.chief, extra.id)
+    summary = _import(pair, _export(pair, "b"))
+    assert (summary.new, summary.updated) == (1, 2)
+    # The updates dropped the first half of November, the new case the second half of October; the
+    # year before stays stored.
+    assert not {date(2026, 11, 1), date(2026, 10, 15)} & stored()
+    assert {date(2025, 10, 15), date(2025, 11, 1)} <= stored()
+    second = total()
+    assert second["cases"] == 6 and second["goods_value"] == first["goods_value"]
+    assert {date(2026, 11, 1), date(2026, 10, 15)} <= stored()

@@ -1,0 +1,134 @@
+"""Stored report tallies per post and half-month, dropped by triggers whenever a case they count changes
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-23
+
+The tables start empty: a report counts and stores the half-months it needs the first time it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.types
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+# The first day of the half-month (1st-14th, 15th-end) of a case's local day in Vietnam (UTC+7), from
+# the fixed-width UTC text SQLite stores instants in.
+HALF = (
+    "CASE WHEN strftime('%d', substr({row}.occurred_at, 1, 19), '+7 hours') < '15' "
+    "THEN strftime('%Y-%m-01', substr({row}.occurred_at, 1, 19), '+7 hours') "
+    "ELSE strftime('%Y-%m-15', substr({row}.occurred_at, 1, 19), '+7 hours') END"
+)
+# ``version`` too: any edit of a case through the program raises it, new goods lines included.
+CASE_COLUMNS = (
+    "status, occurred_at, origin, number, violation_group, lead_force, outcome, defendants, "
+    "fine_vnd, proceeds_vnd, tax_vnd, version"
+)
+LINE_COLUMNS = "case_id, commodity, base_unit, base_quantity, value_vnd"
+
+
+def _drop_case(row: str) -> str:
+    return f"DELETE FROM report_halves WHERE origin = {row}.origin AND half = {HALF.format(row=row)};"
+
+
+def _drop_line_case(row: str) -> str:
+    return (
+        f"DELETE FROM report_halves WHERE (origin, half) IN "
+        f"(SELECT c.origin, {HALF.format(row='c')} FROM cases AS c WHERE c.id = {row}.case_id);"
+    )
+
+
+# Only updates and deletes: a trigger on inserts would cost as much as the insert itself (SQLite opens a
+# statement journal for every row of a table with triggers); the program drops the half-months of the
+# rows it adds (``db.halves``).
+TRIGGERS = {
+    "report_case_changed": (
+        f"AFTER UPDATE OF {CASE_COLUMNS} ON cases BEGIN {_drop_case('OLD')} {_drop_case('NEW')} END"
+    ),
+    "report_case_removed": f"AFTER DELETE ON cases BEGIN {_drop_case('OLD')} END",
+    "report_line_changed": (
+        f"AFTER UPDATE OF {LINE_COLUMNS} ON goods_lines BEGIN "
+        f"{_drop_line_case('OLD')} {_drop_line_case('NEW')} END"
+    ),
+    "report_line_removed": f"AFTER DELETE ON goods_lines BEGIN {_drop_line_case('OLD')} END",
+}
+
+
+def _keys(*names: tuple[str, sa.types.TypeEngine[Any]]) -> list[sa.Column[Any]]:
+    columns: list[sa.Column[Any]] = [
+        sa.Column("origin", sa.String(36), nullable=False),
+        sa.Column("half", sa.Date(), nullable=False),
+    ]
+    columns += [sa.Column(name, kind, nullable=False) for name, kind in names]
+    return columns
+
+
+def upgrade() -> None:
+    op.create_table(
+        "report_halves",
+        *_keys(),
+        sa.Column("rules", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("origin", "half", name=op.f("pk_report_halves")),
+    )
+    op.create_table(
+        "report_cells",
+        *_keys(("violation_group", sa.String(32)), ("lead_force", sa.String(40))),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("cases", "admin_cases", "criminal_cases", "defendants", "handover_cases")
+        ),
+        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in ("fines", "proceeds", "tax")),
+        sa.PrimaryKeyConstraint(
+            "origin", "half", "violation_group", "lead_force", name=op.f("pk_report_cells")
+        ),
+    )
+    op.create_table(
+        "report_goods",
+        *_keys(
+            ("violation_group", sa.String(32)),
+            ("lead_force", sa.String(40)),
+            ("commodity", sa.String(32)),
+            ("base_unit", sa.String(20)),
+        ),
+        sa.Column("quantity", db.types.DecimalText(), nullable=False),
+        sa.Column("value_vnd", sa.BigInteger(), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "origin",
+            "half",
+            "violation_group",
+            "lead_force",
+            "commodity",
+            "base_unit",
+            name=op.f("pk_report_goods"),
+        ),
+    )
+    op.create_table(
+        "report_case_totals",
+        *_keys(("number", sa.String(40)), ("commodity", sa.String(32)), ("base_unit", sa.String(20))),
+        sa.Column("quantity", db.types.DecimalText(), nullable=False),
+        sa.Column("value_vnd", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "origin", "half", "number", "commodity", "base_unit", name=op.f("pk_report_case_totals")
+        ),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        for name, body in TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {name} {body}")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for table in ("report_case_totals", "report_goods", "report_cells", "report_halves"):
+        op.drop_table(table)
