@@ -246,6 +246,20 @@ def signatures(blocks: Sequence[tuple[str, str, str]], st: Styles, *, space: flo
     return table
 
 
+CELL_PADDING = 3
+SMALLEST_NUMBER_SIZE = 6.5
+
+
+def _fitting(style: ParagraphStyle, text: str, room: float, bold: bool) -> ParagraphStyle:
+    """``style``, or a smaller copy of it in which ``text`` fits on one line of ``room`` points."""
+    face = f"{FONT}-Bold" if bold else style.fontName
+    wide = pdfmetrics.stringWidth(text, face, style.fontSize)
+    if wide <= room:
+        return style
+    size = max(SMALLEST_NUMBER_SIZE, int(style.fontSize * room / wide * 10) / 10)
+    return ParagraphStyle(f"{style.name}_{size}", parent=style, fontSize=size, leading=size * 1.2)
+
+
 def grid(
     head: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -261,22 +275,26 @@ def grid(
     by_align = {"l": st.cell, "c": st.cell_centre, "r": right}
     align = align or ["l"] * len(head)
     bold = set(bold_rows)
+    total = sum(widths)
+    points = [FRAME_WIDTH * w / total for w in widths]
     data: list[list[Any]] = [[Paragraph(markup(h), st.cell_head) for h in head]]
     for index, row in enumerate(rows):
         line = []
         for column, value in enumerate(row):
             text = markup(value)
-            line.append(Paragraph(f"<b>{text}</b>" if index in bold else text, by_align[align[column]]))
+            style = by_align[align[column]]
+            if align[column] == "r":  # a number is never broken: a long one is set smaller instead
+                style = _fitting(style, nfc(value), points[column] - 2 * CELL_PADDING, index in bold)
+            line.append(Paragraph(f"<b>{text}</b>" if index in bold else text, style))
         data.append(line)
-    total = sum(widths)
-    table = Table(data, colWidths=[FRAME_WIDTH * w / total for w in widths], repeatRows=1)
+    table = Table(data, colWidths=points, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ]
         )
     )

@@ -30,6 +30,7 @@ from app.cases import occurred_between
 from app.context import Context
 from app.domain import VIETNAM, Actor
 from app.errors import NotFound
+from app.formatting import format_int
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
@@ -355,8 +356,9 @@ def build_report(
     notes = []
     if uncounted:
         notes.append(
-            f"Chưa tính {sum(uncounted.values())} vụ chưa được phê duyệt trong kỳ "
-            f"({uncounted.get('draft', 0)} vụ đang soạn, {uncounted.get('submitted', 0)} vụ chờ duyệt)."
+            f"Chưa tính {format_int(sum(uncounted.values()))} vụ chưa được phê duyệt trong kỳ "
+            f"({format_int(uncounted.get('draft', 0))} vụ đang soạn, "
+            f"{format_int(uncounted.get('submitted', 0))} vụ chờ duyệt)."
         )
     step(steps)
     return SummaryReport(

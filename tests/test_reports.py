@@ -422,3 +422,26 @@ def test_sums_are_exact_and_a_case_counts_once_however_many_lines_it_has(post: P
     conn.close()
     with pytest.raises(AppError, match="more than 18 decimal places"):
         build_report(post.ctx, post.chief, "monthly", NOVEMBER)
+
+
+def test_a_long_amount_is_set_smaller_never_broken(post: Post, tmp_path: Path) -> None:
+    """A province's yearly money figures run to 17 digits: each stays on one line of its cell."""
+    day = datetime(2026, 11, 5, 10, 0, tzinfo=ICT)
+    goods = (GoodsInput("cigarettes", Decimal("150"), "cây", "Thuốc lá", value_vnd=32_147_409_012_000),)
+    made = post.ctx.cases.create(
+        post.officer,
+        _case(
+            day,
+            "prohibited_smuggled",
+            "border_guard",
+            HandlingInput("admin_fine", fine_vnd=13_156_802_627_000),
+            goods,
+        ),
+    )
+    post.ctx.cases.submit(post.officer, made.id)
+    post.ctx.cases.approve(post.chief, made.id)
+    report = build_report(post.ctx, post.chief, "monthly", NOVEMBER)
+    pdf, _pages = report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
+    layout = pdf_text(pdf, tmp_path, layout=True)
+    rows = [line for line in layout.splitlines() if "13.156.802.627" in line]
+    assert rows and all("13.156.802.627.000" in line and "32.147.409.012.000" in line for line in rows)
