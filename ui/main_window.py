@@ -25,6 +25,7 @@ from app.domain import Actor, CaseFilter, Changed
 from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
+from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
 from ui.dashboard import DashboardWidget
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         self.send_action.setVisible(self._ctx.kind == "post" and can(self._actor, "sync.export"))
         self.receive_action = QAction(_("&Receive bundles…"), self)
         self.receive_action.setVisible(can(self._actor, "sync.import"))
+        self.campaigns_action = QAction(_("&Campaign periods…"), self)
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -161,6 +163,8 @@ class MainWindow(QMainWindow):
             None,
             self.send_action,
             self.receive_action,
+            None,
+            self.campaigns_action,
             None,
             self.lock_action,
             self.settings_action,
@@ -231,6 +235,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.send_action.triggered.connect(self._on_send_action_triggered)
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
+        self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
 
     def _load(self) -> None:
         self.idle = IdleWatcher(self._ctx.settings.auto_lock_minutes, self)
@@ -308,6 +313,10 @@ class MainWindow(QMainWindow):
             self.events.case_changed(case_id, "save")
 
     def _on_events_changed(self, change: Changed) -> None:
+        if change.entity == "campaign":  # the choice lists name them
+            self.filter_bar.reload_campaigns()
+            self.reports.reload_campaigns()
+            return
         if change.entity != "case":
             return
         selected = self.case_actions.case.id if self.case_actions.case else None
@@ -421,6 +430,14 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.applied is not None and (dialog.applied.new or dialog.applied.updated):
             self.events.changed.emit(Changed("case", (), "import"))
+        if dialog.applied is not None and dialog.applied.campaigns:
+            self.events.changed.emit(Changed("campaign", (), "import"))
+
+    def _on_campaigns_action_triggered(self) -> None:
+        dialog = CampaignsDialog(self._ctx, self._actor, self)
+        dialog.exec()
+        if dialog.changed:
+            self.events.changed.emit(Changed("campaign", tuple(dialog.changed), "save"))
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -70,7 +71,8 @@ class ReportsPage(QWidget):
         )
         self.mode.set_code(ctx.settings.report_period_mode)
         self.mode.setMinimumContentsLength(24)
-        self.campaign = CodeCombo([(c.id, c.label) for c in list_campaigns(ctx)], empty=_("(all cases)"))
+        self.campaign = CodeCombo([], empty=_("(all cases)"))
+        self.reload_campaigns()
         self.station = CodeCombo(self._stations(), empty=_("(every post)"))
         self.period_help = QLabel()
         self.period_help.setWordWrap(True)
@@ -107,6 +109,17 @@ class ReportsPage(QWidget):
         self.excel_button.clicked.connect(self.save_excel_dialog)
         self.kind.set_code("weekly")
         self._kind_changed()
+
+    def reload_campaigns(self) -> None:
+        """The campaign choice lists the register's campaigns (again, after some were declared or
+        received); the one chosen stays chosen."""
+        current = self.campaign.code()
+        with QSignalBlocker(self.campaign):
+            self.campaign.clear()
+            self.campaign.addItem(_("(all cases)"), None)
+            for row in list_campaigns(self._ctx):
+                self.campaign.addItem(row.label, row.id)
+            self.campaign.setCurrentIndex(max(self.campaign.findData(current), 0))
 
     def _stations(self) -> list[tuple[str, str]]:
         return [(code, f"{code} — {name}") for code, name in posts(self._ctx)]
