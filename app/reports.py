@@ -305,7 +305,6 @@ def build_report(
                 scope.campaign_id,
                 wanted,
                 rules=watch if store else None,
-                all_origins=list(stations),
             )
 
         pieces = counted(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from app.cases import occurred_between
 from app.errors import AppError
 from app.progress import CancelToken, Progress, no_progress
 from db import models as m
-from db.engine import Sessions
+from db.engine import BUSY_TIMEOUT_MS, Sessions
 from db.halves import half_of
 
 COUNTED = ("approved", "closed")
@@ -60,6 +61,9 @@ CELL_METRICS = (
     "proceeds",
     "tax",
 )
+STORE_WAIT_MS = 200  # how long storing tallies waits for another writer (then the report counts)
+COUNTING = 1  # raised whenever what a stored tally holds is counted differently: stored ones are redone
+log = logging.getLogger("outpost")
 FRACTION_DIGITS = 18  # a base quantity has at most 6 decimals entered × 12 in a unit's factor
 
 
@@ -119,7 +123,12 @@ class Watch:
     @property
     def fingerprint(self) -> str:
         text = json.dumps(
-            [sorted(self.groups), sorted([*key, str(v)] for key, v in self.least.items()), self.least_value]
+            [
+                COUNTING,
+                sorted(self.groups),
+                sorted([*key, str(v)] for key, v in self.least.items()),
+                self.least_value,
+            ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -356,18 +365,17 @@ def tally(
     watch: Watch,
     *,
     rules: Watch | None = None,
-    all_origins: Collection[str] = (),
 ) -> list[Facts]:
     """The facts of each range of days (of ``origins``, all when None; of one campaign): whole
     half-months from the store where it holds them current, the rest counted from the cases. ``rules``
-    is the watch the store was filled with (None: do not read the store); ``all_origins`` every post
-    that may own a case, for reports over all of them."""
+    is the watch the store was filled with (None: do not read the store)."""
     results = [Facts() for _ in ranges]
     if rules is None or campaign_id or not usable(session):
         for facts, (first, last) in zip(results, ranges, strict=True):
             facts.add(count(session, first, last, origins, campaign_id, watch))
         return results
-    wanted = set(origins) if origins is not None else set(all_origins)
+    # Every post that may own a case, read in the same snapshot as the tallies and the cases.
+    wanted = set(origins) if origins is not None else set(session.scalars(select(m.Station.id)))
     cut = [list(pieces(first, last)) for first, last in ranges]
     halves = {half for chunk in cut for _first, _last, half in chunk if half is not None}
     built = _built(session, halves, origins, rules.fingerprint)
@@ -384,7 +392,7 @@ def tally(
                 if not missing:
                     continue
                 if origins is None and not have:
-                    missing = None  # a post unknown to ``all_origins`` is still counted
+                    missing = None  # one query for all of them
             facts.add(count(session, first, last, missing, None, watch))
     return results
 
@@ -398,10 +406,11 @@ def refresh(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> int:
-    """Count and store the half-months of ``origins`` the store does not hold current, one write
-    transaction per half-month. Returns how many half-months were counted. A register another program
-    is writing to (the lock not granted within the busy timeout) is left as it is: the report then
-    counts those half-months from the cases."""
+    """Count and store the half-months of ``origins`` the store does not hold current, one short write
+    transaction per half-month. Returns how many half-months were counted. While another program
+    holds the write lock (an import, a long save), it waits at most ``STORE_WAIT_MS`` and leaves the
+    rest: the report then counts those half-months from the cases, as it did before they were stored.
+    Any other failure to store (a full disk, a read-only copy) is logged and left the same way."""
     fingerprint = rules.fingerprint
     with sessions.reads() as session:
         if not usable(session):
@@ -409,15 +418,26 @@ def refresh(
         built = _built(session, halves, origins, fingerprint)
     todo = [(half, sorted(set(origins) - {o for o, h in built if h == half})) for half in sorted(halves)]
     todo = [(half, missing) for half, missing in todo if missing]
-    for done, (half, missing) in enumerate(todo):
-        if cancel is not None:
-            cancel.check()
-        progress(done, len(todo))
+    if not todo:
+        return 0
+    with sessions.engine.connect() as conn:
+        driver: Any = conn.connection.driver_connection
+        driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
         try:
-            with sessions.writes.begin() as session:
-                _store(session, half, missing, rules, fingerprint, set(origins))
-        except OperationalError:
-            return done
+            conn.execution_options(immediate=True)  # BEGIN IMMEDIATE: the write lock first
+            for done, (half, missing) in enumerate(todo):
+                if cancel is not None:
+                    cancel.check()
+                progress(done, len(todo))
+                try:
+                    with Session(bind=conn) as session, session.begin():
+                        _store(session, half, missing, rules, fingerprint, set(origins))
+                except OperationalError as exc:
+                    if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                        log.warning("report tallies not stored: %s", exc.orig)
+                    return done
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     progress(len(todo), len(todo))
     return len(todo)
 
