@@ -6,6 +6,7 @@ The container is ``app.bundle``; the format is in ``docs/bundle-format.md``."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -23,7 +24,7 @@ from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit, enrol, keys, received
@@ -583,7 +584,15 @@ def _import_verified(
     stored = _known_cases(session, [case_id for one in verified for case_id in _case_ids(one.records)])
     # Rows are made only for SQLite, as it stores them; other databases take each case's CaseInput.
     rows = session.get_bind().dialect.name == "sqlite"
-    checked = _check_cases(ctx, verified, now, lambda case_id: rows and case_id not in stored, helper)
+    early = _EarlyCases(ctx, session, verified, now) if rows and not dry_run else None
+    checked = _check_cases(
+        ctx,
+        verified,
+        now,
+        lambda case_id: rows and case_id not in stored,
+        helper,
+        early.write if early is not None else None,
+    )
     for step in steps:
         if not isinstance(step, _Verified):
             summary.rejected.append(step)
@@ -620,6 +629,9 @@ def _import_verified(
     wanted = {data.campaign_id for _d, _s, data in newest.values() if data.campaign_id}
     campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))))
     for document, station, data in newest.values():
+        if early is not None and document["id"] in early.written:
+            summary.new += 1  # written while the rest was checked
+            continue
         origin, version = stored.get(document["id"], (None, 0))
         reason = None
         if origin is not None and origin != station.id:
@@ -885,31 +897,41 @@ def _known_cases(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]
 
 
 def _check_cases(
-    ctx: Context, verified: list[_Verified], now: datetime, new: Callable[[str], bool], helper: _Helper
+    ctx: Context,
+    verified: list[_Verified],
+    now: datetime,
+    new: Callable[[str], bool],
+    helper: _Helper,
+    checked_in_order: Callable[[list[_Chunk], list[list[received.Checked]]], None] | None = None,
 ) -> dict[int, received.Checked]:
     """``received.check_cases`` of every case record of ``verified`` (by ``id`` of the record), with the
     rows of each case for which ``new(case id)``. From ``PARALLEL_FROM`` records on, the helper process
-    checks chunks from the first on while this one checks from the last back, so both cores work; a
-    helper slow to start, or failing, only leaves more to this process."""
+    is sent batches of chunks and this one checks the next chunk after them, in turn, so both cores work; a
+    helper slow to start, or failing, only leaves more to this process. ``checked_in_order`` is handed
+    the chunks checked so far from the first on, as they come (each once; between two looks at the
+helper, even when none came), while the rest is checked."""
     chunks: list[_Chunk] = []
     for one in verified:
         indices = [index for index, record in enumerate(one.records) if record.get("type") != "tip"]
         for start in range(0, len(indices), CHUNK):
             part = indices[start : start + CHUNK]
             items = [(i + 1, one.records[i], _is_new(one.records[i], new)) for i in part]
-            chunks.append(_Chunk(_origin(one), items, [one.texts[i] for i in part]))
+            chunks.append(_Chunk(_origin(one), items, [one.texts[i] for i in part], one))
     results: list[list[received.Checked] | None] = [None] * len(chunks)
     helper.want(sum(len(chunk.items) for chunk in chunks))
     front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
+    handed = 0  # chunks given to ``checked_in_order``
     while front < back or helper.busy:
         front = helper.step(chunks, results, front, back, now, wait=front == back)
-        if front < back:
-            if helper.active:
-                back -= 1
-                index = back
-            else:  # in order, alone
-                index = front
-                front += 1
+        if checked_in_order is not None:
+            done = handed
+            while done < len(chunks) and results[done] is not None:
+                done += 1
+            checked_in_order(chunks[handed:done], results[handed:done])  # type: ignore[arg-type]
+            handed = done
+        if front < back:  # the next chunk; the helper's are before it, so the checked ones stay in order
+            index = front
+            front += 1
             results[index] = received.check_cases(
                 ctx.reference, chunks[index].origin, now, chunks[index].items
             )
@@ -929,6 +951,7 @@ class _Chunk(NamedTuple):
     origin: received.Origin
     items: list[tuple[int, dict[str, Any], bool]]  # number, record, whether HQ lacks its case
     texts: list[bytes]  # the line each record was read from
+    source: _Verified  # the file they are from
 
     def lines(self) -> list[tuple[int, bytes, bool]]:
         return [
@@ -1060,24 +1083,95 @@ def _is_new(record: dict[str, Any], new: Callable[[str], bool]) -> bool:
     return case_id is not None and new(case_id)
 
 
+class _EarlyCases:
+    """New cases written while the rest of an import is still checked (SQLite): the rows of each one
+    whose checks passed, as soon as every chunk before it is checked too, so that writing overlaps the
+    helper's checks. Only a case that appears once in the import and that HQ does not have, with its
+    files and its campaign known, is taken; any other goes through the usual path after all checks.
+    Everything is in the import's one transaction: a refusal anywhere still leaves the register as it
+    was."""
+
+    AT_ONCE = 300  # cases written between two looks at the helper
+
+    def __init__(self, ctx: Context, session: Session, verified: list[_Verified], now: datetime) -> None:
+        self._ctx, self._session, self._now = ctx, session, now
+        seen: dict[str, int] = {}
+        named: set[str] = set()
+        for one in verified:
+            for record in one.records:
+                case_id = _case_id(record)
+                if case_id is not None:
+                    seen[case_id] = seen.get(case_id, 0) + 1
+                    campaign = record["document"].get("campaign_id")
+                    if isinstance(campaign, str):
+                        named.add(campaign)
+        self._once = {case_id for case_id, count in seen.items() if count == 1}
+        self._campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(named))))
+        self.written: set[str] = set()
+        self._waiting: list[tuple[dict[str, Any], m.Station, received.NewCase]] = []
+        self._ends: _Ends | None = None
+
+    def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> None:
+        """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
+        so that the helper is never kept waiting long for its next chunks. What is still waiting when
+        the checks end is written the usual way."""
+        for chunk, result in zip(chunks, results, strict=True):
+            for (number, record, new), outcome in zip(chunk.items, result, strict=True):
+                data = outcome[1]
+                document = record.get("document")
+                if (
+                    not new
+                    or not isinstance(data, received.NewCase)
+                    or not isinstance(document, dict)
+                    or document["id"] not in self._once
+                    or (data.campaign_id and data.campaign_id not in self._campaigns)
+                    or _record_problem(self._ctx, chunk.source, number, record, outcome)
+                ):
+                    continue
+                self._waiting.append((document, chunk.source.station, data))
+        batch = self._waiting[: self.AT_ONCE]
+        del self._waiting[: self.AT_ONCE]
+        self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
+        self.written.update(document["id"] for document, _station, _data in batch)
+
+
+@functools.cache
+def _form(table: Table) -> SqliteForm:
+    return SqliteForm(table)
+
+
+@dataclass
+class _Ends:
+    """Where the audit chain and the cases' rowids end, carried from one write of new cases to the next
+    within an import (so that each write need not ask)."""
+
+    head: str
+    rowid: int
+
+
 def _insert_received_cases(
     ctx: Context,
     session: Session,
     items: list[tuple[dict[str, Any], m.Station, received.NewCase]],
     now: datetime,
-) -> None:
+    ends: _Ends | None = None,
+) -> _Ends | None:
     """Cases HQ has not seen yet, as ``received.new_case`` made their rows, written in a few
     ``executemany`` calls (SQLite): the case, its lines, the chained ``import`` audit event sealing the
     stored state, and its search entry. The same values as ``_apply_case`` would store one by one
-    through the ORM, at a fraction of the cost."""
+    through the ORM, at a fraction of the cost. ``ends``, when given, says where the chain and the rowids
+    ended after the previous write of this import (nothing else written since); returns where they end
+    now."""
     if not items:
-        return
+        return ends
     conn = session.connection()
-    head = audit.chain_head(session)
-    rowid = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one())
+    if ends is None:
+        rowid = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one())
+        ends = _Ends(audit.chain_head(session), rowid)
+    head, rowid = ends.head, ends.rowid
     cases: list[tuple[Any, ...]] = []
     lines: dict[str, list[tuple[Any, ...]]] = {name: [] for name in CHILD_TABLES}
-    events_form = SqliteForm(m.AuditEvent.__table__)  # type: ignore[arg-type]
+    events_form = _form(m.AuditEvent.__table__)
     events: list[tuple[Any, ...]] = []
     search_rows: list[tuple[int, str]] = []
     at = utc_text(now)
@@ -1117,14 +1211,15 @@ def _insert_received_cases(
         for name, rows in new.lines.items():
             lines[name] += rows
         search_rows.append((rowid, new.search_body))
-    form = SqliteForm(CASES)
+    form = _form(CASES)
     conn.exec_driver_sql(form.insert_sql(with_rowid=True), cases)
     halves.drop(conn.exec_driver_sql, halves.of_case_rows(form.columns, cases, offset=1))
     for name, rows in lines.items():
         if rows:
-            conn.exec_driver_sql(SqliteForm(CHILD_TABLES[name]).insert_sql(), rows)
+            conn.exec_driver_sql(_form(CHILD_TABLES[name]).insert_sql(), rows)
     conn.exec_driver_sql(events_form.insert_sql(), events)
     search.insert_many(conn, search_rows)
+    return _Ends(head, rowid)
 
 
 def _insert_new_cases(

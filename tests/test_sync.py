@@ -1048,8 +1048,8 @@ def test_a_case_naming_a_campaign_hq_never_declared_is_refused(pair: Pair) -> No
 def test_a_large_import_shares_its_checks_with_a_helper_process(
     pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From ``PARALLEL_FROM`` records on, a helper process checks chunks from the first on while the
-    importing process checks from the last back: the same refusals (worded by the importing process,
+    """From ``PARALLEL_FROM`` records on, a helper process checks part of the chunks while the
+    importing process checks the others and writes: the same refusals (worded by the importing process,
     in its language) and the same stored, sealed, searchable cases as when one process checks all."""
     import time
 
@@ -1091,9 +1091,24 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     monkeypatch.setattr(received, "check_cases", slowly)
     assert _import(pair, [refused], dry_run=True).rejected == alone
     assert 0 < sum(here) < 240
+    # Checked cases are written while the rest is checked, in the import's one transaction: a record
+    # refused after some were written still leaves HQ's register as it was.
+    batches: list[int] = []
+    insert = sync._insert_received_cases
+    def counted(*args: Any) -> Any:
+        batches.append(len(args[2]))
+        return insert(*args)
+
+    monkeypatch.setattr(sync, "_insert_received_cases", counted)
+    before = _snapshot(pair.hq.data_dir)
     here.clear()
+    assert _import(pair, [refused]).rejected == alone
+    assert sum(batches) > 100 and _snapshot(pair.hq.data_dir) == before
+    here.clear()
+    batches.clear()
     assert _import(pair, [good]).new == 240
     assert 0 < sum(here) < 240
+    assert sum(batches) == 240 and len([b for b in batches if b]) > 2  # written in several goes
     for row in pair.post.ctx.cases.list(pair.post.admin, limit=1000):
         sent = pair.post.ctx.cases.get(pair.post.admin, row.id).document
         stored = pair.hq.ctx.cases.get(pair.hq.admin, row.id).document
