@@ -906,10 +906,10 @@ def _check_cases(
 ) -> dict[int, received.Checked]:
     """``received.check_cases`` of every case record of ``verified`` (by ``id`` of the record), with the
     rows of each case for which ``new(case id)``. From ``PARALLEL_FROM`` records on, the helper process
-    is sent batches of chunks and this one checks the next chunk after them, in turn, so both cores work; a
-    helper slow to start, or failing, only leaves more to this process. ``checked_in_order`` is handed
-    the chunks checked so far from the first on, as they come (each once; between two looks at the
-helper, even when none came), while the rest is checked."""
+    is sent batches of chunks and this one checks the next chunk after them, in turn, so both cores
+    work; a helper slow to start, or failing, only leaves more to this process. ``checked_in_order``
+    is handed the chunks checked so far from the first on, as they come (each once; called between two
+    looks at the helper, even when none came), while the rest is checked."""
     chunks: list[_Chunk] = []
     for one in verified:
         indices = [index for index, record in enumerate(one.records) if record.get("type") != "tip"]

@@ -1095,6 +1095,7 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     # refused after some were written still leaves HQ's register as it was.
     batches: list[int] = []
     insert = sync._insert_received_cases
+
     def counted(*args: Any) -> Any:
         batches.append(len(args[2]))
         return insert(*args)
