@@ -38,18 +38,7 @@ from db import models as m
 from db.types import decimal_text
 
 UNCOUNTED = ("draft", "submitted")
-METRICS = (
-    "cases",
-    "admin_cases",
-    "criminal_cases",
-    "defendants",
-    "handover_cases",
-    "fines",
-    "proceeds",
-    "tax",
-    "collections",
-    "goods_value",
-)
+METRICS = (*tallies.CELL_METRICS, "collections", "goods_value")
 
 
 @dataclass

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from app import i18n
+from tests.conftest import Post
+from tests.test_sync import _enrol, _hq
 from tests.ui.dialogs import stop_answering
 from ui.i18n import apply_language
 
@@ -31,3 +34,12 @@ def vietnamese(qtbot: QtBot) -> Iterator[None]:
     apply_language("vi")
     yield
     i18n.reset()
+
+
+@pytest.fixture
+def hq(post: Post, tmp_path: Path) -> Iterator[Post]:
+    """An HQ register the ``post`` is enrolled with."""
+    hq = _hq(tmp_path / "hq")
+    _enrol(post, hq, tmp_path)
+    yield hq
+    hq.ctx.close()

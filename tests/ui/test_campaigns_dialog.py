@@ -3,11 +3,9 @@ at once by the case list's filter and the Reports screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -15,18 +13,10 @@ from pytestqt.qtbot import QtBot
 from app.campaigns import list_campaigns
 from app.sync import import_bundles, make_reply
 from tests.conftest import Post
-from tests.test_sync import PASSPHRASE, _enrol, _hq
+from tests.test_sync import PASSPHRASE
 from tests.ui.dialogs import answer_next_dialog
 from ui.campaigns_dialog import CampaignsDialog
 from ui.main_window import MainWindow
-
-
-@pytest.fixture
-def hq(post: Post, tmp_path: Path) -> Iterator[Post]:
-    hq = _hq(tmp_path / "hq")
-    _enrol(post, hq, tmp_path)
-    yield hq
-    hq.ctx.close()
 
 
 def _fill(dialog: CampaignsDialog, name: str, first: date, last: date) -> None:

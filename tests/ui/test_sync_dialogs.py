@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import Post, sample_case
-from tests.test_sync import PASSPHRASE, _enrol, _hq
+from tests.test_sync import PASSPHRASE
 from tests.ui.dialogs import answer_next_dialog
 from ui.main_window import MainWindow
 from ui.sync_dialogs import ExportDialog, ImportDialog
-
-
-@pytest.fixture
-def hq(post: Post, tmp_path: Path) -> Iterator[Post]:
-    hq = _hq(tmp_path / "hq")
-    _enrol(post, hq, tmp_path)
-    yield hq
-    hq.ctx.close()
 
 
 def _write(qtbot: QtBot, post: Post, folder: Path) -> ExportDialog:
