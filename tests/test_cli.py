@@ -248,6 +248,18 @@ def test_self_test_passes() -> None:
     assert "FAIL" not in done.stdout
 
 
+def test_self_test_without_a_display_checks_qt_offscreen() -> None:
+    """Over SSH (no display, no platform chosen) Qt used to abort the whole self-test."""
+    quiet = {
+        k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "self-test"], cwd=ROOT, capture_output=True, text=True, env=quiet
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(no display: checked offscreen)" in done.stdout and "FAIL" not in done.stdout
+
+
 def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_path: Path) -> None:
     hq = tmp_path / "hq"
     assert (
