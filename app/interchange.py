@@ -40,6 +40,7 @@ from app.domain import (
     VehicleInput,
 )
 from app.errors import ValidationError
+from app.i18n import N_, _
 from app.reference import Reference
 from app.resources import resource_path
 from app.text import nfc, nfc_deep
@@ -75,14 +76,16 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PARTY_KINDS = ("person", "organisation")
 _GENDERS = ("male", "female")
 _TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "an object",
+    "string": N_("text"),
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "boolean": N_("true or false"),
+    "array": N_("a list"),
+    "object": N_("an object"),
     "null": "null",
 }
+A_FORCE = N_("a force code")
+A_COMMODITY = N_("a commodity code")
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 _LIST_CODES_UP_TO = 12  # a message lists the valid codes of a list no longer than this
 
@@ -145,7 +148,9 @@ def _scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
     while stack:
         item, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            problems.append(f"{_render(path)}: nested more than {MAX_DEPTH} levels deep")
+            problems.append(
+                f"{_render(path)}: " + _("nested more than {depth} levels deep").format(depth=MAX_DEPTH)
+            )
             fatal = True
         elif isinstance(item, dict):
             stack.extend((v, (*path, str(k)), depth + 1) for k, v in reversed(item.items()))
@@ -155,10 +160,16 @@ def _scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
             found = _UNSTORABLE.search(item)
             if found is not None:
                 bad = found.group()
-                what = "an unpaired surrogate" if "\ud800" <= bad <= "\udfff" else "the control character"
-                problems.append(f"{_render(path)}: {_shown(item)} contains {what} U+{ord(bad):04X}")
+                text = (
+                    _("{value} contains an unpaired surrogate U+{code}")
+                    if "\ud800" <= bad <= "\udfff"
+                    else _("{value} contains the control character U+{code}")
+                )
+                problems.append(
+                    f"{_render(path)}: " + text.format(value=_shown(item), code=f"{ord(bad):04X}")
+                )
         elif isinstance(item, int) and item.bit_length() > MAX_INTEGER_BITS:
-            problems.append(f"{_render(path)}: the number is far too large")
+            problems.append(f"{_render(path)}: " + _("the number is far too large"))
             fatal = True
         elif isinstance(item, float) and path not in coordinates:
             fractions = True
@@ -300,23 +311,31 @@ def _schema_problems(error: SchemaError, base: Path) -> list[str]:
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                problems.append(f"{_render((*path, _clip(str(key), 40)))}: unknown field{hint}")
+                text = _("unknown field (did you mean '{name}'?)") if close else _("unknown field")
+                problems.append(
+                    f"{_render((*path, _clip(str(key), 40)))}: " + text.format(name=close[0] if close else "")
+                )
         return problems
     if kind == "required":
-        return [f"{_render((*path, key))}: required" for key in rule if key not in value]
+        return [f"{_render((*path, key))}: " + _("required") for key in rule if key not in value]
     if kind == "type":
         wanted = rule if isinstance(rule, list) else [rule]
-        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
-        return [f"{where}: expected {words}, got {_shown(value)}"]
+        words = _(" or ").join(_(_TYPE_WORDS[str(w)]) if str(w) in _TYPE_WORDS else str(w) for w in wanted)
+        return [f"{where}: " + _("expected {kind}, got {value}").format(kind=words, value=_shown(value))]
     if kind == "enum":
-        return [f"{where}: {_shown(value)} is not one of {', '.join(map(str, rule))}"]
+        choices = ", ".join(map(str, rule))
+        return [
+            f"{where}: " + _("{value} is not one of {choices}").format(value=_shown(value), choices=choices)
+        ]
     if kind == "minimum":
-        return [f"{where}: {_shown(value)} is below the minimum {rule}"]
+        return [
+            f"{where}: "
+            + _("{value} is below the minimum {minimum}").format(value=_shown(value), minimum=rule)
+        ]
     if kind == "minLength":
-        return [f"{where}: must not be empty"]
+        return [f"{where}: " + _("must not be empty")]
     if kind == "maxLength":
-        return [f"{where}: longer than {rule} characters"]
+        return [f"{where}: " + _("longer than {limit} characters").format(limit=rule)]
     return [f"{where}: {_clip(error.message, 200)}"]
 
 
@@ -360,8 +379,10 @@ class _CaseReader:
         value = _text(obj, key)
         codes = self.ref.lists[kind]
         if value is not None and value not in codes:
-            choices = f" (one of: {', '.join(codes)})" if len(codes) <= _LIST_CODES_UP_TO else ""
-            self.bad(path, f"{_quoted(value)} is not {what}{choices}")
+            message = _("{value} is not {what}").format(value=_quoted(value), what=_(what))
+            if len(codes) <= _LIST_CODES_UP_TO:
+                message += " " + _("(one of: {codes})").format(codes=", ".join(codes))
+            self.bad(path, message)
             return None
         return value
 
@@ -374,22 +395,42 @@ class _CaseReader:
             return None
         shape = _DATE_TIME.fullmatch(value)
         if shape is None:
-            self.bad((key,), f"{_quoted(value)} is not a date and time like 2026-11-20T23:40:00+07:00")
+            self.bad(
+                (key,),
+                _("{value} is not a date and time like {example}").format(
+                    value=_quoted(value), example="2026-11-20T23:40:00+07:00"
+                ),
+            )
             return None
         if shape["offset"] is None:
-            self.bad((key,), f"{_quoted(value)} has no time zone offset (add +07:00)")
+            self.bad(
+                (key,),
+                _("{value} has no time zone offset (add {offset})").format(
+                    value=_quoted(value), offset="+07:00"
+                ),
+            )
             return None
         try:
             moment = datetime.fromisoformat(value)
         except ValueError as exc:
-            self.bad((key,), f"{_quoted(value)} is not a date and time: {exc}")
+            self.bad(
+                (key,), _("{value} is not a date and time: {reason}").format(value=_quoted(value), reason=exc)
+            )
             return None
         offset = moment.utcoffset()
         if offset is not None and abs(offset) > MAX_OFFSET:
-            self.bad((key,), f"{_quoted(value)} has a time zone offset beyond ±14:00")
+            self.bad(
+                (key,),
+                _("{value} has a time zone offset beyond {limit}").format(
+                    value=_quoted(value), limit="±14:00"
+                ),
+            )
             return None
         if moment.year < EARLIEST_YEAR or moment > self.now + FUTURE_SLACK:
-            self.bad((key,), f"{_quoted(value)} is outside {EARLIEST_YEAR} to today")
+            self.bad(
+                (key,),
+                _("{value} is outside {year} to today").format(value=_quoted(value), year=EARLIEST_YEAR),
+            )
             return None
         return moment
 
@@ -402,13 +443,20 @@ class _CaseReader:
                 raise ValueError(value)
             parsed = date.fromisoformat(value)
         except ValueError:
-            self.bad(path, f"{_quoted(value)} is not a real date in the form YYYY-MM-DD")
+            self.bad(
+                path,
+                _("{value} is not a real date in the form {form}").format(
+                    value=_quoted(value), form="YYYY-MM-DD"
+                ),
+            )
             return None
         if parsed < EARLIEST_DATE:
-            self.bad(path, f"{_quoted(value)} is before {EARLIEST_DATE.year}")
+            self.bad(
+                path, _("{value} is before {year}").format(value=_quoted(value), year=EARLIEST_DATE.year)
+            )
             return None
         if past and parsed > self.today:
-            self.bad(path, f"{_quoted(value)} is in the future")
+            self.bad(path, _("{value} is in the future").format(value=_quoted(value)))
             return None
         return parsed
 
@@ -417,7 +465,10 @@ class _CaseReader:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return None
         if not (math.isfinite(value) and -limit <= value <= limit):
-            self.bad((key,), f"{_shown(value)} is outside -{limit}..{limit}")
+            self.bad(
+                (key,),
+                _("{value} is outside {range}").format(value=_shown(value), range=f"-{limit}..{limit}"),
+            )
             return None
         return float(value)
 
@@ -426,7 +477,12 @@ class _CaseReader:
         if not _is_int(value):
             return None
         if value >= MAX_MONEY:
-            self.bad(path, f"{_shown(value)} đồng is not a plausible amount (the limit is 10^15)")
+            self.bad(
+                path,
+                _("{value} đồng is not a plausible amount (the limit is {limit})").format(
+                    value=_shown(value), limit="10^15"
+                ),
+            )
             return None
         return int(value)
 
@@ -437,18 +493,30 @@ class _CaseReader:
         elif isinstance(raw, str):
             shown = _quoted(raw)
             if not _DECIMAL.fullmatch(raw):
-                hint = ' (write decimals with a point, e.g. "2.5")' if "," in raw else ""
-                self.bad(path, f"{shown} is not a number{hint}")
+                text = (
+                    _('{value} is not a number (write decimals with a point, e.g. "2.5")')
+                    if "," in raw
+                    else _("{value} is not a number")
+                )
+                self.bad(path, text.format(value=shown))
                 return None
             value = Decimal(raw)
         else:
             return None
         if not value.is_finite() or value <= 0 or value >= MAX_QUANTITY:
-            self.bad(path, f"{shown} must be a positive quantity below 10^12")
+            self.bad(
+                path,
+                _("{value} must be a positive quantity below {limit}").format(value=shown, limit="10^12"),
+            )
             return None
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
-            self.bad(path, f"{shown} has more than {MAX_DECIMAL_PLACES} decimal places")
+            self.bad(
+                path,
+                _("{value} has more than {places} decimal places").format(
+                    value=shown, places=MAX_DECIMAL_PLACES
+                ),
+            )
             return None
         return value
 
@@ -466,16 +534,21 @@ class _CaseReader:
         occurred = self.instant(raw, "occurred_at")
         detected = self.instant(raw, "detected_at")
         if occurred is not None and detected is not None and detected < occurred:
-            self.bad(("detected_at",), f"is before occurred_at ({_quoted(raw['detected_at'])})")
+            self.bad(
+                ("detected_at",),
+                _("is before occurred_at ({value})").format(value=_quoted(raw["detected_at"])),
+            )
         commune = _text(raw, "commune_code")
         if commune is not None and commune not in self.ref.communes:
-            self.bad(("commune_code",), f"{_quoted(commune)} is not an An Giang commune code")
+            self.bad(
+                ("commune_code",), _("{value} is not an An Giang commune code").format(value=_quoted(commune))
+            )
         latitude = self.coordinate(raw, "latitude", 90)
         longitude = self.coordinate(raw, "longitude", 180)
-        group = self.top_code(raw, "violation_group", "violation_groups", "a violation group")
-        location = self.top_code(raw, "location_kind", "location_kinds", "a location kind")
-        detection = self.top_code(raw, "detection", "detection_methods", "a detection method")
-        lead = self.top_code(raw, "lead_force", "forces", "a force code")
+        group = self.top_code(raw, "violation_group", "violation_groups", N_("a violation group"))
+        location = self.top_code(raw, "location_kind", "location_kinds", N_("a location kind"))
+        detection = self.top_code(raw, "detection", "detection_methods", N_("a detection method"))
+        lead = self.top_code(raw, "lead_force", "forces", A_FORCE)
         cooperating = self.cooperating(raw, _text(raw, "lead_force") or DEFAULT_LEAD_FORCE)
         goods = self.each(raw, "goods", self.goods)
         parties = self.each(raw, "parties", self.party)
@@ -531,11 +604,16 @@ class _CaseReader:
                 continue  # the schema reports it
             path = ("cooperating_forces", i)
             if force not in self.ref.lists["forces"]:
-                self.bad(path, f"{_quoted(force)} is not a force code")
+                self.bad(path, _("{value} is not {what}").format(value=_quoted(force), what=_(A_FORCE)))
             elif force == lead:
-                self.bad(path, f"{_quoted(force)} is the lead force; a joint case lists it only once")
+                self.bad(
+                    path,
+                    _("{value} is the lead force; a joint case lists it only once").format(
+                        value=_quoted(force)
+                    ),
+                )
             elif force in seen:
-                self.bad(path, f"{_quoted(force)} is listed twice")
+                self.bad(path, _("{value} is listed twice").format(value=_quoted(force)))
             else:
                 seen.append(force)
         return tuple(seen) if len(seen) == len(value) else None
@@ -544,12 +622,17 @@ class _CaseReader:
         code = _text(raw, "commodity")
         commodity = self.ref.commodities.get(code) if code is not None else None
         if code is not None and commodity is None:
-            self.bad((*path, "commodity"), f"{_quoted(code)} is not a commodity code")
+            self.bad(
+                (*path, "commodity"),
+                _("{value} is not {what}").format(value=_quoted(code), what=_(A_COMMODITY)),
+            )
         unit = _text(raw, "unit")
         if commodity is not None and unit is not None and not commodity.accepts(unit):
             self.bad(
                 (*path, "unit"),
-                f"{_quoted(unit)} is not a unit of {commodity.code} (use {', '.join(commodity.units)})",
+                _("{value} is not a unit of {commodity} (use {units})").format(
+                    value=_quoted(unit), commodity=commodity.code, units=", ".join(commodity.units)
+                ),
             )
             unit = None
         quantity = self.quantity(raw, (*path, "quantity"))
@@ -569,7 +652,7 @@ class _CaseReader:
         )
 
     def party(self, path: Path, raw: Mapping[str, Any]) -> PartyInput | None:
-        role = self.code(raw, "role", (*path, "role"), "party_roles", "a party role")
+        role = self.code(raw, "role", (*path, "role"), "party_roles", N_("a party role"))
         birth = self.day(raw, "birth_date", (*path, "birth_date"), past=True)
         issued = self.day(raw, "id_issued_on", (*path, "id_issued_on"), past=True)
         kind, name, gender = _text(raw, "kind"), _text(raw, "full_name"), _text(raw, "gender")
@@ -592,13 +675,13 @@ class _CaseReader:
         )
 
     def vehicle(self, path: Path, raw: Mapping[str, Any]) -> VehicleInput | None:
-        kind = self.code(raw, "kind", (*path, "kind"), "vehicle_kinds", "a vehicle kind")
+        kind = self.code(raw, "kind", (*path, "kind"), "vehicle_kinds", N_("a vehicle kind"))
         if kind is None:
             return None
         return VehicleInput(kind=kind, plate=_text(raw, "plate") or "", description=_text(raw, "description"))
 
     def document(self, path: Path, raw: Mapping[str, Any]) -> DocumentInput | None:
-        form = self.code(raw, "form_code", (*path, "form_code"), "form_codes", "a form code")
+        form = self.code(raw, "form_code", (*path, "form_code"), "form_codes", N_("a form code"))
         issued = self.day(raw, "date", (*path, "date"))
         number = _text(raw, "number")
         if form is None or number is None:
@@ -608,7 +691,10 @@ class _CaseReader:
     def attachment(self, path: Path, raw: Mapping[str, Any]) -> AttachmentInput | None:
         sha = raw.get("sha256")
         if isinstance(sha, str) and not _SHA256.fullmatch(sha):
-            self.bad((*path, "sha256"), f"must be 64 lower-case hexadecimal characters, got {_quoted(sha)}")
+            self.bad(
+                (*path, "sha256"),
+                _("must be 64 lower-case hexadecimal characters, got {value}").format(value=_quoted(sha)),
+            )
             return None
         filename, mime, size = _text(raw, "filename"), _text(raw, "mime"), raw.get("size")
         if not isinstance(sha, str) or filename is None or mime is None or not _is_int(size):
@@ -621,7 +707,7 @@ class _CaseReader:
         path: Path = ("handling",)
         defendants = raw.get("defendants")
         return HandlingInput(
-            outcome=self.code(raw, "outcome", (*path, "outcome"), "outcomes", "an outcome"),
+            outcome=self.code(raw, "outcome", (*path, "outcome"), "outcomes", N_("an outcome")),
             decision_no=_text(raw, "decision_no"),
             decision_date=self.day(raw, "decision_date", (*path, "decision_date")),
             fine_vnd=self.money(raw, "fine_vnd", (*path, "fine_vnd")),
@@ -651,16 +737,22 @@ def parse_cases(data: object, reference: Reference, *, now: datetime | None = No
         bases: list[Path] = [()]
     elif isinstance(data, list):
         if not data:
-            raise ValidationError(["(document): the list holds no case"])
+            raise ValidationError([_("(document)") + ": " + _("the list holds no case")])
         items, bases = data, [(i,) for i in range(len(data))]
     else:
-        raise ValidationError([f"(document): expected a case object or a list of cases, got {_shown(data)}"])
+        raise ValidationError(
+            [
+                _("(document)")
+                + ": "
+                + _("expected a case object or a list of cases, got {value}").format(value=_shown(data))
+            ]
+        )
     problems: list[str] = []
     cases: list[CaseInput] = []
     for raw, base in zip(items, bases, strict=True):
         if not isinstance(raw, dict):
-            where = _render(base) if base else "(document)"
-            problems.append(f"{where}: expected a case object, got {_shown(raw)}")
+            where = _render(base) if base else _("(document)")
+            problems.append(f"{where}: " + _("expected a case object, got {value}").format(value=_shown(raw)))
             continue
         found: list[str] = []
         fractions = False
@@ -702,13 +794,16 @@ def load_json_text(text: str, source: str) -> object:
         mib = 1024 * 1024
         raise ValidationError(
             [
-                f"{source}: {size / mib:.1f} MB is larger than the {MAX_DOCUMENT_BYTES // mib} MB limit "
-                "for a case file; split it into several files"
+                f"{source}: "
+                + _(
+                    "{size} MB is larger than the {limit} MB limit for a case file; "
+                    "split it into several files"
+                ).format(size=f"{size / mib:.1f}", limit=MAX_DOCUMENT_BYTES // mib)
             ]
         )
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise ValidationError([f"{source}: empty; expected a case object or a list of cases"])
+        raise ValidationError([f"{source}: " + _("empty; expected a case object or a list of cases")])
     try:
         return json.loads(
             text,
@@ -718,15 +813,18 @@ def load_json_text(text: str, source: str) -> object:
             object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as exc:
-        raise ValidationError([f"{source}: line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+        where = _("line {line} column {column}").format(line=exc.lineno, column=exc.colno)
+        raise ValidationError([f"{source}: {where}: {exc.msg}"]) from None
     except ValueError as exc:
         raise ValidationError([f"{source}: {exc}"]) from None
     except RecursionError:
-        raise ValidationError([f"{source}: nested too deeply"]) from None
+        raise ValidationError([f"{source}: " + _("nested too deeply")]) from None
 
 
 def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not allowed in JSON (give a number or leave the field out)")
+    raise ValueError(
+        _("{name} is not allowed in JSON (give a number or leave the field out)").format(name=name)
+    )
 
 
 def _finite_float(text: str) -> float:
@@ -871,10 +969,24 @@ def case_input_to_json(case: CaseInput) -> dict[str, Any]:
 
 
 # Fields of a stored case (``serialize.case_document``) that the station does not enter itself.
-STORED_FIELDS = frozenset({
-    "id", "number", "station", "status", "version", "remark", "void_reason", "created_by",
-    "created_at", "updated_by", "updated_at", "submitted_by", "approved_by", "approved_at",
-})
+STORED_FIELDS = frozenset(
+    {
+        "id",
+        "number",
+        "station",
+        "status",
+        "version",
+        "remark",
+        "void_reason",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+        "submitted_by",
+        "approved_by",
+        "approved_at",
+    }
+)
 DERIVED_GOODS_FIELDS = frozenset({"base_quantity", "base_unit"})
 _FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 

@@ -784,3 +784,20 @@ def test_the_one_walk_for_usual_cases_agrees_with_the_scan() -> None:
             assert interchange._scan(mutated, ()) == ([], False, False), mutated
             assert plain == nfc_deep(mutated)
     assert 500 < taken < 3500, taken
+
+
+def test_in_the_app_the_problems_are_in_vietnamese_with_the_field_paths_unchanged() -> None:
+    from app import i18n
+
+    i18n.set_language("vi")
+    for path, value, where, english in BAD:
+        problems = problems_of(edited(path, value))
+        named = [p for p in problems if p.startswith(f"{where}: ")]
+        assert named and not any(english in p for p in named), (where, problems)
+    assert problems_of([DESIGN_EXAMPLE, edited(("goods", 0, "unit"), "crate")]) == [
+        "[1].goods[0].unit: 'crate' không phải đơn vị tính của cigarettes (dùng bao, gói, cây, thùng)"
+    ]
+    assert problems_of(edited(("occurred_at",), "yesterday")) == [
+        "occurred_at: 'yesterday' không phải ngày giờ dạng 2026-11-20T23:40:00+07:00"
+    ]
+    assert problems_of(edited(("bogus",), 1)) == ["bogus: trường không có trong định dạng"]
