@@ -206,14 +206,22 @@ class ReportsPage(QWidget):
         assert self.report is not None
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(path.name + ".xlsx")
-        try:
-            save(path, report_xlsx(self.report))
-        except OSError as exc:
-            show_error(
-                self,
-                _("{path}: {reason}").format(path=path, reason=exc.strerror or exc),
-                _("Could not save the Excel file"),
-            )
+        report = self.report
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            data = report_xlsx(report)  # seconds for a large register's long reward list
+            cancel.check()
+            try:
+                save(path, data)
+            except OSError as exc:
+                raise AppError(_("{path}: {reason}").format(path=path, reason=exc.strerror or exc)) from exc
+
+        outcome = ProgressRunner(_("Writing the Excel file…"), self).run(work)
+        if outcome.state == "failed":
+            show_error(self, outcome.message, _("Could not save the Excel file"))
+            return False
+        if outcome.state != "finished":
+            self.status.setText(_("Cancelled: nothing was saved."))
             return False
         self.status.setText(_("Saved {path}.").format(path=path))
         return True

@@ -51,6 +51,13 @@ def test_a_monthly_report_is_made_previewed_saved_and_printed(
     total = next(row for row in page.report.sections["violation_group"] if row.code == "prohibited_smuggled")
     assert total.now["cases"] == 3
     assert page.excel_button.isEnabled() and page.save_excel(tmp_path / "thang-11.xlsx")
+    # A place it cannot be written to is named, and nothing is left behind.
+    (tmp_path / "a-file").write_text("x")
+    seen: list[str] = []
+    answer_next_dialog(lambda box: (seen.append(box.text()), box.close()))
+    assert not page.save_excel(tmp_path / "a-file" / "thang-11.xlsx")
+    assert len(seen) == 1 and str(tmp_path / "a-file") in seen[0]
+    assert page.status.text() != "" and not (tmp_path / "a-file" / "thang-11.xlsx").exists()
     sheet = load_workbook(tmp_path / "thang-11.xlsx")["Theo nhóm hành vi"]
     assert sheet["C6"].value == 3
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
