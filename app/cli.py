@@ -638,10 +638,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app.printing import save
     from app.report_pdf import report_pdf
     from app.report_xlsx import report_xlsx
+    from app.campaigns import find_campaign
     from app.reports import Scope, agency_lines, as_json, build_report, parse_period
 
     ctx, actor = _session(args)
-    scope = Scope(station_code=args.station, campaign_id=args.campaign)
+    campaign = find_campaign(ctx, args.campaign).id if args.campaign else None  # id, its start or name
+    scope = Scope(station_code=args.station, campaign_id=campaign)
     mode = periods.CALENDAR if args.calendar else None
     kind = args.kind
     period_kind = kind

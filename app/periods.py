@@ -11,10 +11,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.i18n import N_, _
+
 STATISTICAL = "statistical"
 CALENDAR = "calendar"
 MODES = (STATISTICAL, CALENDAR)
 WEEKLY_DUE_WEEKDAY = 2  # Wednesday (Monday is 0)
+
+
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # of a report's period (a case's date is never outside them)
+_PERIOD = N_("period {text}: ")
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ def month(year: int, number: int, mode: str = STATISTICAL) -> Period:
 
 def quarter(year: int, number: int, mode: str = STATISTICAL) -> Period:
     if not 1 <= number <= 4:
-        raise ValueError(f"a quarter is 1 to 4, not {number}")
+        raise ValueError(_("a quarter is 1 to 4, not {number}").format(number=number))
     start, end = months(year, 3 * number - 2, 3 * number, mode)
     return Period("quarter", start, end, year, number)
 
@@ -146,7 +152,11 @@ def weekly_report_due(today: date, window_end_offset_days: int = 1) -> tuple[Per
 
 def custom(start: date, end: date) -> Period:
     if end < start:
-        raise ValueError(f"a period cannot end ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})")
+        raise ValueError(
+            _("a period cannot end ({end}) before it starts ({start})").format(
+                end=f"{end:%d/%m/%Y}", start=f"{start:%d/%m/%Y}"
+            )
+        )
     return Period("custom", start, end)
 
 
@@ -198,14 +208,34 @@ def parse(
     (``2026-11-20``), ``this`` or ``last``; monthly: ``2026-11``; quarterly: ``2026-Q4``; half,
     nine-months and annual: ``2026``; custom: ``2026-11-01..2026-11-20``. Monthly to annual also take
     ``this`` and ``last``. Raises ``ValueError`` naming what is wrong."""
+    found = _parse(kind, text, today, mode, window_end_offset_days)
+    if found.start.year < FIRST_YEAR or found.end.year > LAST_YEAR:
+        raise ValueError(
+            _(_PERIOD).format(text=repr(text.strip()))
+            + _("the register holds the years {first} to {last}").format(first=FIRST_YEAR, last=LAST_YEAR)
+        )
+    return found
+
+
+def _parse(
+    kind: str, text: str, today: date, mode: str = STATISTICAL, window_end_offset_days: int = 1
+) -> Period:
+    """``parse`` without the check of the years."""
     _check_mode(mode)
     text = text.strip()
     if kind not in REPORT_KINDS:
-        raise ValueError(f"unknown report kind {kind!r}; expected one of {', '.join(REPORT_KINDS)}")
+        raise ValueError(
+            _("unknown report kind {kind}; expected one of {kinds}").format(
+                kind=repr(kind), kinds=", ".join(REPORT_KINDS)
+            )
+        )
     if kind == "custom":
         found = _RANGE.match(text)
         if not found:
-            raise ValueError(f"period {text!r}: expected FIRST..LAST, e.g. 2026-11-01..2026-11-20")
+            raise ValueError(
+                _(_PERIOD).format(text=repr(text))
+                + _("expected FIRST..LAST, e.g. {example}").format(example="2026-11-01..2026-11-20")
+            )
         return custom(_date(found[1]), _date(found[2]))
     relative = {"this": 0, "last": -1}.get(text.lower())
     if kind == "weekly":
@@ -216,9 +246,14 @@ def parse(
             try:
                 due = date.fromisocalendar(int(found[1]), int(found[2]), WEEKLY_DUE_WEEKDAY + 1)
             except ValueError:
-                raise ValueError(f"period {text!r}: {found[1]} has no week {int(found[2])}") from None
+                raise ValueError(
+                    _(_PERIOD).format(text=repr(text))
+                    + _("{year} has no week {week}").format(year=found[1], week=int(found[2]))
+                ) from None
             return week_of(due - timedelta(days=window_end_offset_days), window_end_offset_days)
-        return week_of(_date(text, "a week (2026-W47) or a day in it (2026-11-20)"), window_end_offset_days)
+        return week_of(
+            _date(text, N_("a week (2026-W47) or a day in it (2026-11-20)")), window_end_offset_days
+        )
     if relative is not None:
         current = {
             "monthly": month_of,
@@ -235,25 +270,35 @@ def parse(
     if kind == "monthly":
         found = _MONTH.match(text)
         if not found or not 1 <= int(found[2]) <= 12:
-            raise ValueError(f"period {text!r}: expected a month as YYYY-MM, e.g. 2026-11")
+            raise ValueError(
+                _(_PERIOD).format(text=repr(text))
+                + _("expected a month as YYYY-MM, e.g. {example}").format(example="2026-11")
+            )
         return month(int(found[1]), int(found[2]), mode)
     if kind == "quarterly":
         found = _QUARTER.match(text)
         if not found:
-            raise ValueError(f"period {text!r}: expected a quarter as YYYY-Qn, e.g. 2026-Q4")
+            raise ValueError(
+                _(_PERIOD).format(text=repr(text))
+                + _("expected a quarter as YYYY-Qn, e.g. {example}").format(example="2026-Q4")
+            )
         return quarter(int(found[1]), int(found[2]), mode)
     found = _YEAR.match(text)
     if not found:
-        raise ValueError(f"period {text!r}: expected a year, e.g. 2026")
+        raise ValueError(
+            _(_PERIOD).format(text=repr(text)) + _("expected a year, e.g. {example}").format(example="2026")
+        )
     number = int(found[1])
     return {"half": half, "nine-months": nine_months, "annual": year}[kind](number, mode)
 
 
-def _date(text: str, what: str = "a date as YYYY-MM-DD") -> date:
+def _date(text: str, what: str = N_("a date as YYYY-MM-DD")) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"period {text!r}: expected {what}") from None
+        raise ValueError(
+            _(_PERIOD).format(text=repr(text)) + _("expected {what}").format(what=_(what))
+        ) from None
 
 
 def label(period: Period) -> str:

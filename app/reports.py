@@ -31,6 +31,7 @@ from app.context import Context
 from app.domain import VIETNAM, Actor
 from app.errors import NotFound
 from app.formatting import format_int
+from app.i18n import _
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
@@ -517,27 +518,33 @@ def parse_period(
     *,
     mode: str | None = None,
     today: date | None = None,
+    fields: tuple[str, str] = ("--period", "--campaign"),
 ) -> Period:
     """The period of a report from what a user typed (see ``periods.parse``); a campaign report without
-    a period takes the campaign's own dates. Raises ``ValidationError`` naming what is wrong."""
+    a period takes the campaign's own dates. Raises ``ValidationError`` naming what is wrong, after the
+    name of the field (``fields``: the period's and the campaign's, as the user knows them)."""
     from app.errors import ValidationError
 
+    period_field, campaign_field = fields
     mode = mode or ctx.settings.report_period_mode
     today = today or datetime.now(VIETNAM).date()
     if kind == "campaign":
         if not scope.campaign_id:
-            raise ValidationError(["--campaign: a campaign report needs the campaign's id"])
+            raise ValidationError([f"{campaign_field}: " + _("a campaign report needs a campaign")])
         with ctx.sessions.reads() as session:
             campaign = session.get(m.Campaign, scope.campaign_id)
             if campaign is None:
-                raise NotFound(f"no campaign {scope.campaign_id} in this register")
+                raise NotFound(_("no campaign {id} in this register").format(id=scope.campaign_id))
             return Period("custom", campaign.starts_on, campaign.ends_on)
     if text is None:
-        raise ValidationError([f"--period: say which {kind} report (e.g. {_EXAMPLES.get(kind, '2026')})"])
+        example = _EXAMPLES.get(kind, "2026")
+        raise ValidationError(
+            [f"{period_field}: " + _("say which period (e.g. {example})").format(example=example)]
+        )
     try:
         return periods.parse(kind, text, today, mode, ctx.settings.weekly_window_end_offset_days)
     except ValueError as exc:
-        raise ValidationError([f"--period: {exc}"]) from None
+        raise ValidationError([f"{period_field}: {exc}"]) from None
 
 
 _EXAMPLES = {

@@ -306,6 +306,13 @@ def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_pat
     assert changed.returncode == 0 and "15/01/2026–31/03/2026" in changed.stdout
     listed = outpost(hq, "campaign", "list")
     assert listed.stdout.split()[:2] == [campaign["id"][:8], "15/01/2026–31/03/2026"]
+    # A campaign report takes the campaign as listed (the start of its id) or by its name.
+    for given in (campaign["id"][:8], "Cao điểm Tết Bính Ngọ 2026"):
+        report = outpost(hq, "--json", "report", "campaign", "--campaign", given)
+        assert report.returncode == 0, report.stderr
+        assert json.loads(report.stdout)["period"]["end"] == "2026-03-31"
+    unknown = outpost(hq, "report", "campaign", "--campaign", "khong-co")
+    assert unknown.returncode == 2 and "no campaign 'khong-co'" in unknown.stderr
     at_post = outpost(register, "campaign", "add", "Đợt riêng", "--from", "2026-01-01", "--to", "2026-01-31")
     assert at_post.returncode != 0 and "declared at HQ" in at_post.stderr
     assert outpost(hq, "audit", "verify").returncode == 0

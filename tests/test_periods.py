@@ -157,3 +157,17 @@ def test_a_period_written_back_as_typed_reads_the_same(kind: str) -> None:
     for day in (date(2026, 1, 1), date(2026, 11, 23), date(2024, 2, 29), date(2025, 12, 15)):
         period = periods.parse(kind, "this", day)
         assert periods.parse(kind, periods.typed(period), day) == period
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("annual", "9999"), ("annual", "1989"), ("monthly", "2101-01"), ("custom", "2026-01-01..2101-01-01")],
+)
+def test_years_the_register_cannot_hold_are_refused(kind: str, text: str) -> None:
+    with pytest.raises(ValueError, match="the register holds the years 1990 to 2100"):
+        periods.parse(kind, text, date(2026, 11, 23))
+
+
+def test_the_first_and_last_years_the_register_holds_are_taken() -> None:
+    assert periods.parse("annual", "2100", date(2026, 11, 23)).end == date(2100, 12, 14)
+    assert periods.parse("annual", "1991", date(2026, 11, 23)).start == date(1990, 12, 15)

@@ -157,7 +157,13 @@ class ReportsPage(QWidget):
         mode = self.mode.code() or periods.STATISTICAL
         try:
             period = parse_period(
-                self._ctx, kind, self.period.text() or None, scope, mode=mode, today=date.today()
+                self._ctx,
+                kind,
+                self.period.text() or None,
+                scope,
+                mode=mode,
+                today=date.today(),
+                fields=(_("Period"), _("Campaign")),
             )
         except AppError as exc:
             show_error(self, exc.message, _("Cannot make the report"))
