@@ -635,10 +635,10 @@ def cmd_verify_print(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from app import periods
+    from app.campaigns import find_campaign
     from app.printing import save
     from app.report_pdf import report_pdf
     from app.report_xlsx import report_xlsx
-    from app.campaigns import find_campaign
     from app.reports import Scope, agency_lines, as_json, build_report, parse_period
 
     ctx, actor = _session(args)
