@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -52,6 +52,9 @@ def _choices(reference: Reference, kind: str) -> list[tuple[str, str]]:
     return [(code, reference.label(kind, code)) for code in reference.lists[kind]]
 
 
+CAMPAIGN_CHARS = 24  # the campaign box's width, in characters
+
+
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -93,6 +96,10 @@ class FilterBar(QWidget):
         for value, label in OWNERLESS_CHOICES:
             self.ownerless.addItem(_(label), value)
         self.campaign = QComboBox()
+        # Campaign names run long ("Cao điểm đấu tranh … Tết Nguyên đán …"): the box keeps a fixed
+        # width (the whole name is in its list and tooltip), or one name would widen the window.
+        self.campaign.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.campaign.setMinimumContentsLength(CAMPAIGN_CHARS)
         self.clear_button = QPushButton(_("C&lear filters"))
         self.clear_button.setToolTip(_("Show every case again"))
         self._timer = QTimer(self)
@@ -161,6 +168,7 @@ class FilterBar(QWidget):
             self.campaign.addItem(_("Any campaign"), None)
             for row in list_campaigns(self._ctx):
                 self.campaign.addItem(row.label, row.id)
+                self.campaign.setItemData(self.campaign.count() - 1, row.label, Qt.ItemDataRole.ToolTipRole)
             self.campaign.setCurrentIndex(max(self.campaign.findData(current), 0))
         self.campaign.setVisible(self.campaign.count() > 1)
 

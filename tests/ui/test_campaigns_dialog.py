@@ -99,3 +99,20 @@ def test_a_post_lists_what_hq_sent_and_cannot_change_it(
     assert not at_post.editable and not at_post.editor.isVisibleTo(at_post)
     assert at_post.table.item(0, 0).text() == "Cao điểm cuối năm"
     assert at_post.note.text() == "Các đợt cao điểm do Bộ Chỉ huy công bố và đến cùng gói trả về."
+
+
+def test_a_long_campaign_name_does_not_widen_the_window(qtbot: QtBot, hq: Post) -> None:
+    """Real campaign names run to a hundred characters and more; the window must still fit a laptop."""
+    dialog = CampaignsDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(dialog)
+    name = (
+        "Cao điểm đấu tranh phòng, chống buôn lậu, gian lận thương mại và hàng giả trước, trong và sau Tết "
+        * 2
+    )
+    _fill(dialog, name, date(2026, 1, 15), date(2026, 3, 15))
+    dialog.add_button.click()
+    assert len(list_campaigns(hq.ctx)[0].name) > 190
+    window = MainWindow(hq.ctx, hq.admin)
+    qtbot.addWidget(window)
+    assert window.filter_bar.campaign.count() == 2
+    assert window.minimumSizeHint().width() <= 1366
