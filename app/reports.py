@@ -148,8 +148,9 @@ class _Tally:
     counterfeit: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     monthly: dict[tuple[Any, ...], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
-    def take(self, facts: tallies.Facts, codes: Mapping[str, str]) -> None:
-        """Count ``facts`` (of days inside the period) in the period's figures."""
+    def take(self, facts: tallies.Facts, codes: Mapping[str, str], *, with_cases: bool = True) -> None:
+        """Count ``facts`` (of days inside the period) in the period's figures; their per-case totals
+        for the reward rules only ``with_cases``."""
         for (_origin, group, force), values in facts.cells.items():
             cell = self.cells[group, force]
             for name, value in zip(tallies.CELL_METRICS, values, strict=True):
@@ -160,6 +161,8 @@ class _Tally:
             self.quantity[commodity, unit] += quantity
             self.value[commodity, unit] += value
             self.cases[commodity, unit] += holding
+        if not with_cases:
+            return
         for (number, origin, commodity, unit), total in facts.per_case.items():
             self.per_case[number, codes.get(origin, origin), commodity, unit] += total
         for (number, origin), worth in facts.counterfeit.items():
@@ -191,20 +194,26 @@ def _months(rules: Mapping[str, Any], period: Period) -> list[Period]:
     return months
 
 
-def _ranges(period: Period, months: Sequence[Period]) -> list[tuple[date, date, bool, int | None]]:
-    """The days of ``period`` and of ``months`` cut where either begins or ends: (first, last, inside
-    the period, index of the month holding them or None)."""
+def _ranges(
+    period: Period, months: Sequence[Period], in_force: tuple[date, date]
+) -> list[tuple[date, date, bool, int | None, bool]]:
+    """The days of ``period`` and of ``months`` cut where either begins or ends, and where the reward
+    rules come into or go out of force: (first, last, inside the period, index of the month holding
+    them or None, whether the rules are in force on those days)."""
     first = min([period.start, *(month.start for month in months)])
     last = max([period.end, *(month.end for month in months)])
+    starts, ends = in_force
     cuts = sorted(
         {first, period.start, period.end + timedelta(days=1), last + timedelta(days=1)}
         | {month.start for month in months}
+        | {day for day in (starts, ends + timedelta(days=1)) if first < day <= last}
     )
     found = []
     for start, after in zip(cuts, cuts[1:], strict=False):
         end = after - timedelta(days=1)
         index = next((i for i, month in enumerate(months) if month.start <= start <= month.end), None)
-        found.append((start, end, period.start <= start and end <= period.end, index))
+        inside = period.start <= start and end <= period.end
+        found.append((start, end, inside, index, starts <= start and end <= ends))
     return found
 
 
@@ -257,7 +266,7 @@ def build_report(
     rules = reference.rewards
     watch = tallies.Watch.of(rules)
     months = _months(rules, period)
-    ranges = _ranges(period, months)
+    ranges = _ranges(period, months, _in_force(rules))
     # Whole half-months not stored yet are counted and stored first (all of them once, on the first
     # report of a register; afterwards only those whose cases changed).
     store = not scope.campaign_id
@@ -298,7 +307,7 @@ def build_report(
             )
 
         pieces = counted(
-            [(first, last) for first, last, _inside, _month in ranges],
+            [(first, last) for first, last, _inside, _month, _rules_on in ranges],
             watch if _rules_apply(rules, period) else tallies.Watch(),
         )
         _check(cancel)
@@ -316,10 +325,12 @@ def build_report(
     step(3)
     now, before = _Tally(months), _Tally([])
     monthly = {rule["commodity"] for rule in rules.get("monthly_total", {}).get("rules", [])}
-    for (_first, _last, inside, month), facts in zip(ranges, pieces, strict=True):
+    # A reward rule counts what was seized while it is in force (a December case is not under the
+    # following year's plan, even in a statistical year that starts on 15 December).
+    for (_first, _last, inside, month, in_force), facts in zip(ranges, pieces, strict=True):
         if inside:
-            now.take(facts, codes)
-        if month is not None:
+            now.take(facts, codes, with_cases=in_force)
+        if month is not None and in_force:
             now.take_month(month, facts, codes, monthly)
     before.take(earlier, codes)
     rewards = reward_candidates(rules, now)
@@ -375,9 +386,16 @@ def _check(cancel: CancelToken | None) -> None:
         cancel.check()
 
 
+def _in_force(rules: Mapping[str, Any]) -> tuple[date, date]:
+    """The first and last day the reward rules apply to."""
+    return (
+        date.fromisoformat(rules.get("effective_from", "1900-01-01")),
+        date.fromisoformat(rules.get("effective_to", "9998-12-31")),
+    )
+
+
 def _rules_apply(rules: Mapping[str, Any], period: Period) -> bool:
-    starts = date.fromisoformat(rules.get("effective_from", "1900-01-01"))
-    ends = date.fromisoformat(rules.get("effective_to", "9999-12-31"))
+    starts, ends = _in_force(rules)
     return not (period.end < starts or ends < period.start)
 
 
@@ -400,15 +418,20 @@ def _commodity_totals(reference: Any, now: _Tally, before: _Tally) -> list[Commo
 
 
 def reward_candidates(rules: Mapping[str, Any], tally: _Tally) -> list[RewardCandidate]:
-    """Cases and statistical months (15th → 14th) of the period that meet a rule of the rules file.
+    """Statistical months (15th → 14th) and cases of the period that meet a rule of the rules file:
+    the monthly totals first (a handful per post, and a printed report lists only the first
+    candidates), then counterfeit cases, then single seizures.
 
     Monthly totals are per post, over each whole statistical month that overlaps the period."""
     found: list[RewardCandidate] = []
-    for rule in rules.get("single_case", []):
-        for (number, station, _commodity, unit), total, threshold in _meeting(rule, tally.per_case):
-            found.append(
-                RewardCandidate(rule["code"], rule["vi"], station, number, None, total, unit, threshold)
-            )
+    for index, month in enumerate(tally.months):
+        totals = {key[1:]: total for key, total in tally.monthly.items() if key[0] == index}
+        span = f"{month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}"
+        for rule in rules.get("monthly_total", {}).get("rules", []):
+            for (station, _commodity, unit), total, threshold in _meeting(rule, totals):
+                found.append(
+                    RewardCandidate(rule["code"], rule["vi"], station, None, span, total, unit, threshold)
+                )
     for rule in rules.get("counterfeit", []):
         if "min_value_vnd" not in rule:
             continue
@@ -420,14 +443,11 @@ def reward_candidates(rules: Mapping[str, Any], tally: _Tally) -> list[RewardCan
                         rule["code"], rule["vi"], station, number, None, Decimal(value), "đồng", threshold
                     )
                 )
-    for index, month in enumerate(tally.months):
-        totals = {key[1:]: total for key, total in tally.monthly.items() if key[0] == index}
-        span = f"{month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}"
-        for rule in rules.get("monthly_total", {}).get("rules", []):
-            for (station, _commodity, unit), total, threshold in _meeting(rule, totals):
-                found.append(
-                    RewardCandidate(rule["code"], rule["vi"], station, None, span, total, unit, threshold)
-                )
+    for rule in rules.get("single_case", []):
+        for (number, station, _commodity, unit), total, threshold in _meeting(rule, tally.per_case):
+            found.append(
+                RewardCandidate(rule["code"], rule["vi"], station, number, None, total, unit, threshold)
+            )
     return found
 
 

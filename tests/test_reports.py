@@ -317,7 +317,8 @@ def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
         if r[1] == "Thuốc lá điếu ngoại nhập lậu"
     )
     assert row[2:7] == ("bao", 14000, 3, 210_000_000, 3000)
-    assert book["Khen thưởng"].cell(row=6, column=5).value == 11000
+    rewards = [row[4] for row in book["Khen thưởng"].iter_rows(min_row=6, values_only=True)]
+    assert rewards == [48_000_000, 11000]  # counterfeit value, then the single seizure (monthly ones first)
 
 
 def test_reports_of_every_kind_and_scope(register: Post) -> None:
@@ -445,3 +446,46 @@ def test_a_long_amount_is_set_smaller_never_broken(post: Post, tmp_path: Path) -
     layout = pdf_text(pdf, tmp_path, layout=True)
     rows = [line for line in layout.splitlines() if "13.156.802.627" in line]
     assert rows and all("13.156.802.627.000" in line and "32.147.409.012.000" in line for line in rows)
+
+
+def test_reward_rules_count_only_what_was_seized_while_they_are_in_force(post: Post) -> None:
+    """The 2026 rules start on 1 January 2026; the statistical year 2026 starts on 15 December 2025."""
+    for day in (datetime(2025, 12, 20, 9, 0, tzinfo=ICT), datetime(2026, 1, 5, 9, 0, tzinfo=ICT)):
+        made = post.ctx.cases.create(
+            post.officer,
+            _case(
+                day,
+                "prohibited_smuggled",
+                "border_guard",
+                HandlingInput("admin_fine", fine_vnd=1),
+                (BIG_LOAD,),
+            ),
+        )
+        post.ctx.cases.submit(post.officer, made.id)
+        post.ctx.cases.approve(post.chief, made.id)
+    data = as_json(build_report(post.ctx, post.chief, "annual", periods.year(2026)))
+    assert data["total"]["cases"] == 2  # both are counted in the year's figures
+    rewards = data["reward_candidates"]
+    # Only the January case is a single-case candidate, and the statistical month 15/12–14/01 holds
+    # 11 000 bao under the rules (22 000 with the December case), below the 20 000-bao monthly rule.
+    assert [(r["rule"], r["case"]) for r in rewards] == [("cigarettes_case", "BP-VX/2026/00001")]
+
+
+def test_monthly_totals_come_first_among_the_reward_candidates(post: Post) -> None:
+    """A printed report lists only the first candidates: the few monthly totals must not be cut."""
+    for day in (3, 4):
+        made = post.ctx.cases.create(
+            post.officer,
+            _case(
+                datetime(2026, 11, day, 9, 0, tzinfo=ICT),
+                "prohibited_smuggled",
+                "border_guard",
+                HandlingInput("admin_fine", fine_vnd=1),
+                (BIG_LOAD,),
+            ),
+        )
+        post.ctx.cases.submit(post.officer, made.id)
+        post.ctx.cases.approve(post.chief, made.id)
+    rewards = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))["reward_candidates"]
+    assert [r["rule"] for r in rewards] == ["cigarettes_month", "cigarettes_case", "cigarettes_case"]
+    assert rewards[0]["amount"] == "22000" and rewards[0]["month"] == "15/10/2026 – 14/11/2026"
