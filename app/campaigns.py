@@ -114,10 +114,9 @@ def _save(
         raise ValidationError(problems)
     name = clean_name(name)
     with ctx.sessions.writes.begin() as session:
-        clash = session.execute(
-            select(m.Campaign.id).where(m.Campaign.name == name, m.Campaign.id != (campaign_id or ""))
-        ).first()
-        if clash:
+        # Names differing only in case or accents' composition are the same campaign to a reader.
+        others = session.execute(select(m.Campaign.name).where(m.Campaign.id != (campaign_id or "")))
+        if any(other.casefold() == name.casefold() for (other,) in others):
             raise ValidationError([_("a campaign named {name} exists already").format(name=repr(name))])
         if campaign_id is None:
             row = m.Campaign(

@@ -29,7 +29,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.errors import ValidationError
 from app.files import write_atomically
+from app.i18n import _
 from app.resources import resource_path
 
 FONT = "OutpostSerif"
@@ -345,5 +347,8 @@ def render(
 
 def save(path: Path, data: bytes) -> None:
     """Write a finished PDF (or any file) whole or not at all: a full disk or a pulled stick leaves the
-    previous file, if any, as it was."""
-    write_atomically(Path(path), data)
+    previous file, if any, as it was. A folder given as the file is refused before anything is written."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValidationError([_("{path} is a folder: give the name of the file to write").format(path=path)])
+    write_atomically(path, data)

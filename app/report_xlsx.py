@@ -69,10 +69,14 @@ def _table(
     # One named style per number format (a cell takes it in one step), and rows counted here:
     # ``sheet.max_row`` looks at every cell, which made a long table quadratic.
     styles = [_style(sheet.parent, number_format) for number_format in formats]
+    whole = _style(sheet.parent, COUNT)
     for row, values in enumerate(rows, start=head_row + 1):
         sheet.append(list(values))
-        for column, style in enumerate(styles, start=1):
-            sheet.cell(row=row, column=column).style = style
+        for column, (style, value) in enumerate(zip(styles, values, strict=True), start=1):
+            # "#,##0.###" would show a whole quantity with a trailing point ("222,360.").
+            number_format = formats[column - 1]
+            fitting = whole if number_format == QUANTITY and isinstance(value, int) else style
+            sheet.cell(row=row, column=column).style = fitting
     if bold_last and rows:
         for column in range(1, len(head) + 1):
             sheet.cell(row=head_row + len(rows), column=column).font = _BOLD
@@ -116,6 +120,11 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
             [6, 34, *(max(12, len(c["title"]) * 0.6) for c in columns)],
             bold_last=True,
         )
+        # The report's notes (cases not counted yet) under each table, as the PDF prints them.
+        for note in report.notes:
+            sheet.append([])
+            sheet.append([None, note])
+            sheet.cell(row=sheet.max_row, column=2).font = Font(italic=True)
     sheet = book.create_sheet("Tang vật")
     head = list(template["commodities"]["columns"])
     head_row = _heading(sheet, report, template["commodities"]["title"], len(head))

@@ -299,6 +299,7 @@ def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
     sheet = book["Theo nhóm hành vi"]
     assert sheet.freeze_panes == "A6"
     rows = list(sheet.iter_rows(min_row=6, values_only=True))
+    rows = rows[: next(i for i, r in enumerate(rows) if r[1] == "Tổng cộng") + 1]  # the notes follow
     total = rows[-1]
     assert total[1] == "Tổng cộng"
     assert total[2:] == (5, 150.0, 3, 1, 2, 63_345_678, 333_000_000)
@@ -317,6 +318,14 @@ def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
         if r[1] == "Thuốc lá điếu ngoại nhập lậu"
     )
     assert row[2:7] == ("bao", 14000, 3, 210_000_000, 3000)
+    quantity = next(
+        r[3] for r in commodities.iter_rows(min_row=6) if r[1].value == "Thuốc lá điếu ngoại nhập lậu"
+    )
+    assert quantity.number_format == "#,##0"  # a whole quantity shows no trailing decimal point
+    notes = [
+        v for r in sheet.iter_rows(values_only=True) for v in r if isinstance(v, str) and "Chưa tính" in v
+    ]
+    assert notes == [data["notes"][0]] and notes[0].startswith("Chưa tính 2 vụ")
     rewards = [row[4] for row in book["Khen thưởng"].iter_rows(min_row=6, values_only=True)]
     assert rewards == [48_000_000, 11000]  # counterfeit value, then the single seizure (monthly ones first)
 
@@ -489,3 +498,32 @@ def test_monthly_totals_come_first_among_the_reward_candidates(post: Post) -> No
     rewards = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))["reward_candidates"]
     assert [r["rule"] for r in rewards] == ["cigarettes_month", "cigarettes_case", "cigarettes_case"]
     assert rewards[0]["amount"] == "22000" and rewards[0]["month"] == "15/10/2026 – 14/11/2026"
+
+
+def test_a_folder_given_as_the_file_is_refused_before_anything_is_written(
+    register: Post, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--data-dir",
+            str(register.data_dir),
+            "report",
+            "monthly",
+            "--period",
+            "2026-11",
+            "--pdf",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "OUTPOST_PASSWORD": PASSWORD, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"{folder} is a folder: give the name of the file to write" in done.stderr
+    assert list(tmp_path.glob("*.partial")) == [] and list(folder.iterdir()) == []

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import AppError
 from app.i18n import _
 from app.printing import save
 from ui.errors import show_error
@@ -177,6 +178,9 @@ class PdfPreview(QWidget):
             path = path.with_name(path.name + ".pdf")
         try:
             save(path, self._data)
+        except AppError as exc:  # a folder chosen as the file
+            show_error(self, exc.message, _("Could not save the PDF"))
+            return False
         except OSError as exc:
             show_error(
                 self,

@@ -60,6 +60,9 @@ def test_hq_declares_and_corrects_a_campaign(qtbot: QtBot, hq: Post) -> None:
     _fill(dialog, "Cao điểm Tết Bính Ngọ", date(2026, 5, 1), date(2026, 5, 31))
     dialog.add_button.click()
     assert dialog.problem.text() == "Đã có đợt cao điểm tên 'Cao điểm Tết Bính Ngọ'"
+    _fill(dialog, "cao điểm tết BÍNH NGỌ", date(2026, 5, 1), date(2026, 5, 31))  # only the case differs
+    dialog.add_button.click()
+    assert dialog.problem.text() == "Đã có đợt cao điểm tên 'cao điểm tết BÍNH NGỌ'"
     assert len(list_campaigns(hq.ctx)) == 1
 
 
