@@ -64,6 +64,7 @@ class ReportsPage(QWidget):
         self._ctx = ctx
         self._actor = actor
         self.report: SummaryReport | None = None
+        self._suggested = ""  # the period the page filled in (it follows the mode; a typed one stays)
         self.kind = CodeCombo(_kind_labels().items())
         self.period = QLineEdit()
         self.mode = CodeCombo(
@@ -104,6 +105,7 @@ class ReportsPage(QWidget):
         row.addLayout(side, 0)
         row.addWidget(self.preview, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
         self.period.returnPressed.connect(self.make_report)
         self.build_button.clicked.connect(self.make_report)
         self.excel_button.clicked.connect(self.save_excel_dialog)
@@ -138,7 +140,8 @@ class ReportsPage(QWidget):
                 self._ctx.settings.weekly_window_end_offset_days,
             )
         )
-        self.period.setText(periods.typed(current) if current else "")
+        self._suggested = periods.typed(current) if current else ""
+        self.period.setText(self._suggested)
         self.period.setEnabled(not campaign)
         self.period.setPlaceholderText(_EXAMPLES[kind])
         self.period_help.setText(
@@ -146,6 +149,12 @@ class ReportsPage(QWidget):
             if campaign
             else _("For example: {examples}").format(examples=_EXAMPLES[kind])
         )
+
+    def _mode_changed(self) -> None:
+        """The current period depends on the mode (on 23 November the statistical month is December's):
+        a period the page suggested follows it; one the user typed stays."""
+        if self.period.text() == self._suggested:
+            self._kind_changed()
 
     def scope(self) -> Scope:
         return Scope(station_code=self.station.code(), campaign_id=self.campaign.code())

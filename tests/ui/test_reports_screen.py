@@ -119,3 +119,27 @@ def test_the_editor_prints_forms_of_the_saved_case(post: Post, qtbot: QtBot, tmp
     assert not new.print_button.isEnabled() and new.print_form("MBB01") is None
     answer_next_dialog(lambda box: box.button(QMessageBox.StandardButton.Discard).click())
     editor.close()
+
+
+def test_the_suggested_period_follows_the_mode_and_a_typed_one_stays(
+    post: Post, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.reports
+
+    class OnThe23rd(date):
+        @classmethod
+        def today(cls) -> date:  # type: ignore[override]
+            return date(2026, 11, 23)  # statistical month: December (15/11 – 14/12)
+
+    monkeypatch.setattr(ui.reports, "date", OnThe23rd)
+    page = ReportsPage(post.ctx, post.chief)
+    qtbot.addWidget(page)
+    page.kind.set_code("monthly")
+    assert page.period.text() == "2026-12"
+    page.mode.set_code(periods.CALENDAR)
+    assert page.period.text() == "2026-11"
+    page.mode.set_code(periods.STATISTICAL)
+    assert page.period.text() == "2026-12"
+    page.period.setText("2026-05")
+    page.mode.set_code(periods.CALENDAR)
+    assert page.period.text() == "2026-05"
