@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
