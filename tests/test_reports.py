@@ -207,6 +207,19 @@ def register(post: Post) -> Post:
     return post
 
 
+def _approved(post: Post, *items: CaseInput) -> None:
+    for data in items:
+        made = post.ctx.cases.create(post.officer, data)
+        post.ctx.cases.submit(post.officer, made.id)
+        post.ctx.cases.approve(post.chief, made.id)
+
+
+def _big_seizure(day: datetime) -> CaseInput:
+    return _case(
+        day, "prohibited_smuggled", "border_guard", HandlingInput("admin_fine", fine_vnd=1), (BIG_LOAD,)
+    )
+
+
 def expected_totals(period: periods.Period) -> dict[str, int]:
     """The figures of the whole period, computed from the inputs above, not from the register."""
     counted = [c.data for c in CASES if _counted(c, period)]
@@ -409,10 +422,7 @@ def test_sums_are_exact_and_a_case_counts_once_however_many_lines_it_has(post: P
         _case(day, "prohibited_smuggled", "border_guard", HandlingInput("admin_fine", fine_vnd=1_000), ()),
         _case(day, "trade_fraud", "police", HandlingInput("handover"), (huge, odd)),
     ]
-    for data in made:
-        result = post.ctx.cases.create(post.officer, data)
-        post.ctx.cases.submit(post.officer, result.id)
-        post.ctx.cases.approve(post.chief, result.id)
+    _approved(post, *made)
     data = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))
     gold = {row["code"]: row for row in data["commodities"]}["gold"]
     exact = sum((g.quantity * Decimal("37.5") for g in (tiny, odd, huge, odd)), Decimal(0))
@@ -438,8 +448,8 @@ def test_a_long_amount_is_set_smaller_never_broken(post: Post, tmp_path: Path) -
     """A province's yearly money figures run to 17 digits: each stays on one line of its cell."""
     day = datetime(2026, 11, 5, 10, 0, tzinfo=ICT)
     goods = (GoodsInput("cigarettes", Decimal("150"), "cây", "Thuốc lá", value_vnd=32_147_409_012_000),)
-    made = post.ctx.cases.create(
-        post.officer,
+    _approved(
+        post,
         _case(
             day,
             "prohibited_smuggled",
@@ -448,8 +458,6 @@ def test_a_long_amount_is_set_smaller_never_broken(post: Post, tmp_path: Path) -
             goods,
         ),
     )
-    post.ctx.cases.submit(post.officer, made.id)
-    post.ctx.cases.approve(post.chief, made.id)
     report = build_report(post.ctx, post.chief, "monthly", NOVEMBER)
     pdf, _pages = report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
     layout = pdf_text(pdf, tmp_path, layout=True)
@@ -459,19 +467,11 @@ def test_a_long_amount_is_set_smaller_never_broken(post: Post, tmp_path: Path) -
 
 def test_reward_rules_count_only_what_was_seized_while_they_are_in_force(post: Post) -> None:
     """The 2026 rules start on 1 January 2026; the statistical year 2026 starts on 15 December 2025."""
-    for day in (datetime(2025, 12, 20, 9, 0, tzinfo=ICT), datetime(2026, 1, 5, 9, 0, tzinfo=ICT)):
-        made = post.ctx.cases.create(
-            post.officer,
-            _case(
-                day,
-                "prohibited_smuggled",
-                "border_guard",
-                HandlingInput("admin_fine", fine_vnd=1),
-                (BIG_LOAD,),
-            ),
-        )
-        post.ctx.cases.submit(post.officer, made.id)
-        post.ctx.cases.approve(post.chief, made.id)
+    _approved(
+        post,
+        _big_seizure(datetime(2025, 12, 20, 9, 0, tzinfo=ICT)),
+        _big_seizure(datetime(2026, 1, 5, 9, 0, tzinfo=ICT)),
+    )
     data = as_json(build_report(post.ctx, post.chief, "annual", periods.year(2026)))
     assert data["total"]["cases"] == 2  # both are counted in the year's figures
     rewards = data["reward_candidates"]
@@ -482,19 +482,7 @@ def test_reward_rules_count_only_what_was_seized_while_they_are_in_force(post: P
 
 def test_monthly_totals_come_first_among_the_reward_candidates(post: Post) -> None:
     """A printed report lists only the first candidates: the few monthly totals must not be cut."""
-    for day in (3, 4):
-        made = post.ctx.cases.create(
-            post.officer,
-            _case(
-                datetime(2026, 11, day, 9, 0, tzinfo=ICT),
-                "prohibited_smuggled",
-                "border_guard",
-                HandlingInput("admin_fine", fine_vnd=1),
-                (BIG_LOAD,),
-            ),
-        )
-        post.ctx.cases.submit(post.officer, made.id)
-        post.ctx.cases.approve(post.chief, made.id)
+    _approved(post, *(_big_seizure(datetime(2026, 11, day, 9, 0, tzinfo=ICT)) for day in (3, 4)))
     rewards = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))["reward_candidates"]
     assert [r["rule"] for r in rewards] == ["cigarettes_month", "cigarettes_case", "cigarettes_case"]
     assert rewards[0]["amount"] == "22000" and rewards[0]["month"] == "15/10/2026 – 14/11/2026"
