@@ -267,22 +267,24 @@ def build_report(
     watch = tallies.Watch.of(rules)
     months = _months(rules, period)
     ranges = _ranges(period, months, _in_force(rules))
+    spans = [(first, last) for first, last, _inside, _month, _rules_on in ranges]
     # Whole half-months not stored yet are counted and stored first (all of them once, on the first
     # report of a register; afterwards only those whose cases changed).
     store = not scope.campaign_id
-    counted_first = [0]  # half-months counted before the report: steps ahead of the others
+    counted_first = 0  # half-months counted before the report: steps ahead of the others
 
     def step(done: int) -> None:
-        progress(counted_first[0] + done, counted_first[0] + steps)
+        progress(counted_first + done, counted_first + steps)
 
     def counting(done: int, total: int) -> None:
-        counted_first[0] = total
+        nonlocal counted_first
+        counted_first = total
         progress(done, total + steps)
 
     if store:
         needed = {
             half
-            for first, last in [(r[0], r[1]) for r in ranges] + [(previous.start, previous.end)]
+            for first, last in [*spans, (previous.start, previous.end)]
             for half in tallies.whole_halves(first, last)
         }
         tallies.refresh(
@@ -306,10 +308,7 @@ def build_report(
                 rules=watch if store else None,
             )
 
-        pieces = counted(
-            [(first, last) for first, last, _inside, _month, _rules_on in ranges],
-            watch if _rules_apply(rules, period) else tallies.Watch(),
-        )
+        pieces = counted(spans, watch if _rules_apply(rules, period) else tallies.Watch())
         _check(cancel)
         step(2)
         (earlier,) = counted([(previous.start, previous.end)], tallies.Watch())
