@@ -271,7 +271,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         percent = done * 100 // max(total, 1)
         if percent != last[0] and sys.stderr.isatty():
-            print(f"\r{done}/{total} cases", end="", file=sys.stderr, flush=True)
+            print(f"\r{percent}%", end="", file=sys.stderr, flush=True)
             last[0] = percent
 
     made = generate_demo(ctx, actor, cases=args.cases, seed=args.seed, progress=progress)

@@ -52,6 +52,8 @@ from db import halves
 from db.types import decimal_text, utc_text
 
 BATCH_SIZE = 10_000
+# The share of the progress bar the storing of report tallies takes after the cases: 1 in 50.
+TALLY_SHARE = 50
 YEARS = 3
 ICT = timezone(timedelta(hours=7))
 OFFSET_MIN = 7 * 60
@@ -950,7 +952,8 @@ def generate_demo(
     sealer = _Sealer(ctx.reference, actor, ctx.clock(), folder)
     stream = generator.stream(cases)
     done = 0
-    progress(0, cases)
+    total = cases + cases // TALLY_SHARE
+    progress(0, total)
     while done < cases:
         if cancel is not None:
             cancel.check()
@@ -965,9 +968,15 @@ def generate_demo(
             _write(cursor, rows)
         state = after
         done += len(drafts)
-        progress(done, cases)
+        progress(done, total)
     # The report tallies of the demo's half-months, as a register in use has them (``app.tallies``).
     first, last, _end = demo_period(ctx.clock())
     rules = tallies.Watch.of(ctx.reference.rewards)
-    tallies.refresh(ctx.sessions, tallies.whole_halves(first, last), [actor.station_id], rules)
+
+    def storing(stored: int, halves: int) -> None:
+        progress(cases + (total - cases) * stored // max(halves, 1), total)
+
+    tallies.refresh(ctx.sessions, tallies.whole_halves(first, last), [actor.station_id], rules,
+                    progress=storing)
+    progress(total, total)
     return done
