@@ -219,6 +219,11 @@ def recipients(lines: Iterable[str], st: Styles) -> list[Flowable]:
 def recipients_and_signer(lines: Iterable[str], title: str, hint: str, name: str, st: Styles) -> Flowable:
     """The foot of a decision or report: "Nơi nhận" on the left, the signer's block on the right, kept
     together on one page, with room to sign and stamp."""
+    return KeepTogether([signing_table(lines, title, hint, name, st)])
+
+
+def signing_table(lines: Iterable[str], title: str, hint: str, name: str, st: Styles) -> Table:
+    """``recipients_and_signer`` as one table, e.g. for the foot of a ``grid``."""
     right = [
         Paragraph(markup(title), st.sign_title),
         Paragraph(f"<i>{markup(hint)}</i>", st.italic_centre),
@@ -227,7 +232,7 @@ def recipients_and_signer(lines: Iterable[str], title: str, hint: str, name: str
     ]
     table = Table([[recipients(lines, st), right]], colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    return KeepTogether([table])
+    return table
 
 
 def signatures(blocks: Sequence[tuple[str, str, str]], st: Styles, *, space: float = 22 * mm) -> Table:
@@ -249,6 +254,7 @@ def signatures(blocks: Sequence[tuple[str, str, str]], st: Styles, *, space: flo
 
 
 CELL_PADDING = 3
+FOOT_KEEPS = 2  # rows of a table that go along with its foot to a new page
 SMALLEST_NUMBER_SIZE = 6.5
 
 
@@ -270,9 +276,12 @@ def grid(
     *,
     align: Sequence[str] | None = None,
     bold_rows: Iterable[int] = (),
+    foot: Sequence[Flowable] = (),
 ) -> Table:
     """A ruled table whose header row repeats on every page it spills onto. ``align`` per column:
-    "l", "c" or "r"; ``bold_rows`` indexes (in ``rows``) printed bold, e.g. totals."""
+    "l", "c" or "r"; ``bold_rows`` indexes (in ``rows``) printed bold, e.g. totals. ``foot``: what
+    ends the document (notes, the signature block), printed below the table without rules and never
+    on a page of its own: it takes the table's last ``FOOT_KEEPS`` rows along."""
     right = ParagraphStyle("cell_r", parent=st.cell, alignment=TA_RIGHT)
     by_align = {"l": st.cell, "c": st.cell_centre, "r": right}
     align = align or ["l"] * len(head)
@@ -289,17 +298,24 @@ def grid(
                 style = _fitting(style, nfc(value), points[column] - 2 * CELL_PADDING, index in bold)
             line.append(Paragraph(f"<b>{text}</b>" if index in bold else text, style))
         data.append(line)
+    ruled = len(data)
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, ruled - 1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, ruled - 1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, ruled - 1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, ruled - 1), CELL_PADDING),
+    ]
+    if foot:
+        data.append([list(foot), *[""] * (len(head) - 1)])
+        commands += [
+            ("SPAN", (0, ruled), (-1, ruled)),
+            ("VALIGN", (0, ruled), (-1, ruled), "TOP"),
+            ("LEFTPADDING", (0, ruled), (-1, ruled), 0),
+            ("RIGHTPADDING", (0, ruled), (-1, ruled), 0),
+            ("NOSPLIT", (0, max(0, ruled - FOOT_KEEPS)), (-1, ruled)),
+        ]
     table = Table(data, colWidths=points, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-            ]
-        )
-    )
+    table.setStyle(TableStyle(commands))
     return table
 
 

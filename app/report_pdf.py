@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from app import periods
 from app.formatting import format_decimal, format_int, format_money
-from app.printing import Letterhead, Styles, grid, header, markup, recipients_and_signer, render, styles
+from app.printing import Letterhead, Styles, grid, header, markup, render, signing_table, styles
 from app.reports import Figures, SummaryReport, load_template
 
 _FORMATS = {"int": format_int, "money": format_money}
@@ -48,6 +49,14 @@ def _figures_table(
     return grid(head, body, widths, st, align=["c", "l", *["r"] * len(columns)], bold_rows=[len(body) - 1])
 
 
+# A section heading starts a new page when less is left below it than its table's head and first rows.
+HEADING_ROOM = 35 * mm
+
+
+def _heading(title: str, st: Styles) -> list[Flowable]:
+    return [CondPageBreak(HEADING_ROOM), Spacer(1, 6), Paragraph(f"<b>{markup(title)}</b>", st.body_left)]
+
+
 def report_flowables(
     report: SummaryReport,
     agency: Sequence[str],
@@ -77,8 +86,7 @@ def report_flowables(
         figures = report.sections[section["by"]]
         total = report.totals  # every counted case is in one row of each section
         flow += [
-            Spacer(1, 6),
-            Paragraph(f"<b>{markup(section['title'])}</b>", st.body_left),
+            *_heading(section["title"], st),
             _figures_table(figures, total, section["first_column"], template, small),
         ]
         if section.get("note"):
@@ -98,7 +106,7 @@ def report_flowables(
         ]
         for i, c in enumerate(report.commodities, start=1)
     ]
-    flow += [Spacer(1, 6), Paragraph(f"<b>{markup(commodities['title'])}</b>", st.body_left)]
+    flow += _heading(commodities["title"], st)
     if rows:
         flow.append(
             grid(
@@ -112,39 +120,44 @@ def report_flowables(
     else:
         flow.append(Paragraph("Không có tang vật trong kỳ.", st.body_left))
     rewards = template["rewards"]
-    flow += [Spacer(1, 6), Paragraph(f"<b>{markup(rewards['title'])}</b>", st.body_left)]
-    if report.rewards:
-        shown = report.rewards[:MAX_REWARD_ROWS]
-        rows = [
-            [
-                str(i),
-                r.text,
-                r.station,
-                r.case_number or f"Tháng {r.month}",
-                f"{format_decimal(r.amount)} {r.unit}",
-                f"{format_decimal(r.threshold)} {r.unit}",
-            ]
-            for i, r in enumerate(shown, start=1)
+    flow += _heading(rewards["title"], st)
+    foot: list[Flowable] = [
+        Spacer(1, 10),
+        signing_table(template["recipients"], template["signer"], "(Ký, ghi rõ họ tên, đóng dấu)", "", st),
+    ]
+    if not report.rewards:
+        flow.append(KeepTogether([Paragraph(markup(rewards["none"]), st.body_left), *foot]))
+        return flow
+    shown = report.rewards[:MAX_REWARD_ROWS]
+    rows = [
+        [
+            str(i),
+            r.text,
+            r.station,
+            r.case_number or f"Tháng {r.month}",
+            f"{format_decimal(r.amount)} {r.unit}",
+            f"{format_decimal(r.threshold)} {r.unit}",
         ]
-        flow.append(
-            grid(
-                rewards["columns"], rows, (7, 42, 12, 20, 17, 15), small, align=("c", "l", "c", "l", "r", "r")
-            )
+        for i, r in enumerate(shown, start=1)
+    ]
+    if len(report.rewards) > len(shown):
+        more = len(report.rewards) - len(shown)
+        foot.insert(
+            0,
+            Paragraph(
+                f"<i>… và {more} trường hợp khác: xem tệp Excel hoặc lệnh 'outpost report rewards'.</i>",
+                small.body_left,
+            ),
         )
-        if len(report.rewards) > len(shown):
-            flow.append(
-                Paragraph(
-                    f"<i>… và {len(report.rewards) - len(shown)} trường hợp khác: xem tệp Excel hoặc lệnh "
-                    "'outpost report rewards'.</i>",
-                    small.body_left,
-                )
-            )
-    else:
-        flow.append(Paragraph(markup(rewards["none"]), st.body_left))
-    flow.append(Spacer(1, 10))
+    # The signature block ends the rewards table, so that it never stands alone on the last page.
     flow.append(
-        recipients_and_signer(
-            template["recipients"], template["signer"], "(Ký, ghi rõ họ tên, đóng dấu)", "", st
+        grid(
+            rewards["columns"],
+            rows,
+            (7, 42, 12, 20, 17, 15),
+            small,
+            align=("c", "l", "c", "l", "r", "r"),
+            foot=foot,
         )
     )
     return flow

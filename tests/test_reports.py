@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -402,6 +403,26 @@ def test_the_pdf_lists_the_first_reward_candidates_and_says_how_many_more(
     pdf, _pages = module.report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
     assert "… và 1 trường hợp khác" in flat(pdf_text(pdf, tmp_path))
     assert len(load_workbook(io.BytesIO(report_xlsx(report)))["Khen thưởng"]["A"]) == 7  # 5 heading rows + 2
+
+
+def test_the_signature_block_never_stands_alone_on_the_last_page(register: Post, tmp_path: Path) -> None:
+    """However many reward rows push the end of the report down, the last page also holds the last
+    rows of the table (the signature block takes them along), and no page ends with a heading."""
+
+    report = build_report(register.ctx, register.chief, "monthly", NOVEMBER)
+    model = report.rewards[0]
+    longest = 0
+    for count in range(1, 61):
+        report.rewards = [replace(model, case_number=f"BP-VX/2026/9{i:04d}") for i in range(1, count + 1)]
+        pdf, pages = report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
+        last = flat(pdf_text(pdf, tmp_path, page=pages))
+        assert "Nơi nhận" in last, count
+        assert f"BP-VX/2026/9{count:04d}" in last, count
+        for page in range(1, pages):  # nor does a section heading end a page
+            lines = [line for line in pdf_text(pdf, tmp_path, page=page).splitlines() if line.strip()]
+            assert not re.match(r"[IVX]+\. ", lines[-1]), (count, page, lines[-1])
+        longest = max(longest, pages)
+    assert longest >= 3  # the rows carried the end over more than one page break
 
 
 def test_sums_are_exact_and_a_case_counts_once_however_many_lines_it_has(post: Post) -> None:
