@@ -20,7 +20,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from sqlalchemy import select
 
 from app.auth import require
@@ -40,9 +40,9 @@ from app.printing import (
     header,
     markup,
     nfc,
-    recipients_and_signer,
     render,
     signatures,
+    signing_table,
     styles,
 )
 from app.serialize import case_document, orm_case_state, state_hash
@@ -415,15 +415,16 @@ def _goods_table(sources: _Sources, st: Styles) -> Table:
     )
 
 
-def _closing(sources: _Sources, st: Styles, sheets: str, copies: str = "02") -> list[Flowable]:
-    return [
-        _p(
-            f"Biên bản lập xong hồi …… giờ …… phút, ngày {BLANK}, gồm {sheets} tờ, được lập thành {copies} "
-            "bản có nội dung và giá trị như nhau; đã đọc lại cho những người có tên nêu trên cùng nghe, "
-            "công nhận là đúng và cùng ký tên dưới đây.",
-            st,
-        ),
-    ]
+def _closing(st: Styles, sheets: str, *then: Flowable) -> Flowable:
+    """The closing sentence, kept on one page with what follows it (the signatures), so that these
+    never stand alone on the last page."""
+    sentence = _p(
+        f"Biên bản lập xong hồi …… giờ …… phút, ngày {BLANK}, gồm {sheets} tờ, được lập thành 02 bản có "
+        "nội dung và giá trị như nhau; đã đọc lại cho những người có tên nêu trên cùng nghe, công nhận là "
+        "đúng và cùng ký tên dưới đây.",
+        st,
+    )
+    return KeepTogether([sentence, *then])
 
 
 def _mbb01(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
@@ -454,17 +455,20 @@ def _mbb01(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
             "hạn 05 ngày làm việc gửi văn bản giải trình đến người có thẩm quyền xử phạt.",
             st,
         ),
-        *_closing(sources, st, sheets),
-        _p(f"Lý do người vi phạm không ký biên bản: {BLANK}", st),
-        Spacer(1, 6),
-        signatures(
-            [
-                ("NGƯỜI VI PHẠM", "(Ký, ghi rõ họ tên)", ""),
-                ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
-                ("NGƯỜI CHỨNG KIẾN", "(Ký, ghi rõ họ tên)", ""),
-                ("NGƯỜI PHIÊN DỊCH", "(Ký, ghi rõ họ tên)", ""),
-            ],
+        _closing(
             st,
+            sheets,
+            _p(f"Lý do người vi phạm không ký biên bản: {BLANK}", st),
+            Spacer(1, 6),
+            signatures(
+                [
+                    ("NGƯỜI VI PHẠM", "(Ký, ghi rõ họ tên)", ""),
+                    ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+                    ("NGƯỜI CHỨNG KIẾN", "(Ký, ghi rõ họ tên)", ""),
+                    ("NGƯỜI PHIÊN DỊCH", "(Ký, ghi rõ họ tên)", ""),
+                ],
+                st,
+            ),
         ),
     ]
     return flow
@@ -486,14 +490,17 @@ def _mbb02(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
         _goods_table(sources, st),
         Spacer(1, 4),
         _p(f"<b>III. Kết quả làm việc:</b> {BLANK}", st),
-        *_closing(sources, st, sheets),
-        Spacer(1, 6),
-        signatures(
-            [
-                ("ĐẠI DIỆN BÊN LÀM VIỆC", "(Ký, ghi rõ họ tên)", ""),
-                ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
-            ],
+        _closing(
             st,
+            sheets,
+            Spacer(1, 6),
+            signatures(
+                [
+                    ("ĐẠI DIỆN BÊN LÀM VIỆC", "(Ký, ghi rõ họ tên)", ""),
+                    ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+                ],
+                st,
+            ),
         ),
     ]
     return flow
@@ -521,15 +528,18 @@ def _mbb15(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
         _goods_table(sources, st),
         Spacer(1, 4),
         _p("Ngoài những tang vật, phương tiện nêu trên, chúng tôi không tạm giữ thêm thứ gì khác.", st),
-        *_closing(sources, st, sheets),
-        Spacer(1, 6),
-        signatures(
-            [
-                ("NGƯỜI VI PHẠM", "(Ký, ghi rõ họ tên)", ""),
-                ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
-                ("NGƯỜI CHỨNG KIẾN", "(Ký, ghi rõ họ tên)", ""),
-            ],
+        _closing(
             st,
+            sheets,
+            Spacer(1, 6),
+            signatures(
+                [
+                    ("NGƯỜI VI PHẠM", "(Ký, ghi rõ họ tên)", ""),
+                    ("NGƯỜI LẬP BIÊN BẢN", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+                    ("NGƯỜI CHỨNG KIẾN", "(Ký, ghi rõ họ tên)", ""),
+                ],
+                st,
+            ),
         ),
     ]
     return flow
@@ -577,14 +587,17 @@ def _mbb28(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
     else:
         flow.append(_p(f"- {BLANK}", st))
     flow += [
-        *_closing(sources, st, sheets),
-        Spacer(1, 6),
-        signatures(
-            [
-                ("ĐẠI DIỆN BÊN NHẬN", "(Ký, ghi rõ chức vụ, họ tên)", ""),
-                ("ĐẠI DIỆN BÊN GIAO", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
-            ],
+        _closing(
             st,
+            sheets,
+            Spacer(1, 6),
+            signatures(
+                [
+                    ("ĐẠI DIỆN BÊN NHẬN", "(Ký, ghi rõ chức vụ, họ tên)", ""),
+                    ("ĐẠI DIỆN BÊN GIAO", "(Ký, ghi rõ chức vụ, họ tên)", sources.officer),
+                ],
+                st,
+            ),
         ),
     ]
     return flow
@@ -631,16 +644,21 @@ def _mqd14(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
             "Quyết định này theo quy định của pháp luật.",
             st,
         ),
-        _p("<b>Điều 3.</b> Quyết định này có hiệu lực kể từ ngày ký.", st),
-        Spacer(1, 8),
     ]
+    # The last article, kept on one page with the signer.
     flow.append(
-        recipients_and_signer(
-            ["Như Điều 2", "Lưu: hồ sơ vụ việc"],
-            "NGƯỜI RA QUYẾT ĐỊNH",
-            "(Ký, ghi rõ chức vụ, họ tên, đóng dấu)",
-            paper.get("signer") or "",
-            st,
+        KeepTogether(
+            [
+                _p("<b>Điều 3.</b> Quyết định này có hiệu lực kể từ ngày ký.", st),
+                Spacer(1, 8),
+                signing_table(
+                    ["Như Điều 2", "Lưu: hồ sơ vụ việc"],
+                    "NGƯỜI RA QUYẾT ĐỊNH",
+                    "(Ký, ghi rõ chức vụ, họ tên, đóng dấu)",
+                    paper.get("signer") or "",
+                    st,
+                ),
+            ]
         )
     )
     return flow

@@ -27,7 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.errors import ValidationError
 from app.files import write_atomically
@@ -216,14 +216,10 @@ def recipients(lines: Iterable[str], st: Styles) -> list[Flowable]:
     return flow
 
 
-def recipients_and_signer(lines: Iterable[str], title: str, hint: str, name: str, st: Styles) -> Flowable:
-    """The foot of a decision or report: "Nơi nhận" on the left, the signer's block on the right, kept
-    together on one page, with room to sign and stamp."""
-    return KeepTogether([signing_table(lines, title, hint, name, st)])
-
-
 def signing_table(lines: Iterable[str], title: str, hint: str, name: str, st: Styles) -> Table:
-    """``recipients_and_signer`` as one table, e.g. for the foot of a ``grid``."""
+    """The foot of a decision or report: "Nơi nhận" on the left, the signer's block on the right, with
+    room to sign and stamp; one table row, never split (keep it with what precedes it: ``KeepTogether``
+    or a ``grid`` foot)."""
     right = [
         Paragraph(markup(title), st.sign_title),
         Paragraph(f"<i>{markup(hint)}</i>", st.italic_centre),

@@ -152,6 +152,30 @@ def test_a_long_goods_table_spills_onto_the_next_page_with_its_header(post: Post
     assert all(f"Thuốc lá mẫu số {i}" in everything for i in range(1, 61))
 
 
+@pytest.mark.parametrize(
+    ("code", "before", "signer"),
+    [
+        ("MBB01", "Biên bản lập xong hồi", "NGƯỜI LẬP BIÊN BẢN"),
+        ("MBB15", "Biên bản lập xong hồi", "NGƯỜI CHỨNG KIẾN"),
+        ("MQĐ14", "Điều 3.", "NGƯỜI RA QUYẾT ĐỊNH"),
+    ],
+)
+def test_the_signatures_never_stand_alone_on_the_last_page(
+    post: Post, tmp_path: Path, code: str, before: str, signer: str
+) -> None:
+    """However long the goods table, the closing sentence (the last article of a decision) goes to the
+    last page with the signatures."""
+    pages = set()
+    for count in range(1, 31):
+        goods = tuple(GoodsInput("sugar", Decimal(i), "kg", f"Đường mẫu số {i}") for i in range(1, count + 1))
+        made = post.ctx.cases.create(post.officer, sample_case(goods=goods))
+        printed = print_form(post.ctx, post.officer, code, made.number)
+        last = flat(pdf_text(printed.pdf, tmp_path, page=printed.pages))
+        assert before in last and signer in last, (count, last[:200])
+        pages.add(printed.pages)
+    assert pages >= {1, 2} or pages >= {2, 3}  # the end crossed a page break
+
+
 def test_no_print_names_an_informant(post: Post, case: str, tmp_path: Path) -> None:
     case_id = post.ctx.cases.resolve(case)
     post.ctx.tips.add(
