@@ -286,7 +286,7 @@ def read_record_lines(
     texts: list[bytes] = []
     for number, line in enumerate(io.BytesIO(text), start=1):
         if not line.strip():
-            continue
+            raise BundleRefused(opened.path, _("record line {number} is empty").format(number=number))
         try:
             record = json.loads(line)
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -435,18 +435,22 @@ def _verify(
                 code=(manifest.get("recipient") or {}).get("code"), hq=hq.code
             ),
         )
+    recipient = manifest.get("recipient") or {}
+    if recipient.get("encryption_fingerprint") != keys.fingerprint(hq.encryption_public_key or ""):
+        raise BundleRefused(path, _("the bundle is encrypted to another key than this HQ's"))
     if (manifest.get("sender") or {}).get("station_id") != station.id:
         raise BundleRefused(path, _("the manifest names another sender than the certificate"))
     seq = manifest.get("seq") or {}
     part = manifest.get("part") or {}
-    if (
-        not all(
-            isinstance(v, int) and v >= 0
-            for v in (seq.get("first"), seq.get("last"), part.get("index"), part.get("count"))
-        )
-        or seq["first"] > seq["last"] + 1
+    if not (
+        all(type(v) is int for v in (seq.get("first"), seq.get("last"), part.get("index"), part.get("count")))
+        and 1 <= seq["first"] <= seq["last"] < 2**63
+        and 1 <= part["index"] <= part["count"] < 2**31
     ):
         raise BundleRefused(path, _("the manifest's sequence range or part number is not valid"))
+    attachments = sum(1 for name in opened.sealed if name.startswith(FILE_PREFIX))
+    if (manifest.get("counts") or {}).get("files") != attachments:
+        raise BundleRefused(path, _("the number of files differs from the manifest's count"))
     earlier = session.get(m.ReceivedBundle, str(manifest.get("bundle_id")))
     if earlier is not None:
         raise BundleRefused(
@@ -1562,11 +1566,19 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                             code=(manifest.get("recipient") or {}).get("code"), post=ctx.station_code
                         ),
                     )
+                own = session.get(m.Station, ctx.station_id)
+                fingerprint = keys.fingerprint((own.encryption_public_key if own else None) or "")
+                if (manifest.get("recipient") or {}).get("encryption_fingerprint") != fingerprint:
+                    raise BundleRefused(path, _("the bundle is encrypted to another key than this post's"))
+                if manifest.get("part") != {"index": 1, "count": 1} or opened.sealed.keys() - {RECORDS}:
+                    raise BundleRefused(path, _("a return bundle is one part holding records only"))
                 if session.get(m.ReceivedBundle, str(manifest.get("bundle_id"))) is not None:
                     raise BundleRefused(
                         path, _("this bundle was imported already (a replay changes nothing)")
                     )
                 records = read_lines(opened, identity)
+                if len(records) != (manifest.get("counts") or {}).get("records"):
+                    raise BundleRefused(path, _("the number of records differs from the manifest's count"))
                 for number, record in enumerate(records, start=1):
                     kind = record.get("type")
                     if kind == "receipt":

@@ -227,8 +227,10 @@ def _resigned(
     records: list[dict[str, Any]] | None = None,
     signer: Any = None,
     recipient: str | None = None,
+    payload: bytes | None = None,
 ) -> Path:
-    """``source`` rebuilt with other contents, signed with the post's own key (or ``signer``)."""
+    """``source`` rebuilt with other contents (``records``, or the records' text ``payload``), signed
+    with the post's own key (or ``signer``)."""
     with zipfile.ZipFile(source) as old:
         manifest = json.loads(old.read(MANIFEST))
         certificate = json.loads(old.read(bundle.CERTIFICATE))
@@ -236,7 +238,8 @@ def _resigned(
     opened = bundle.open_bundle(source, lambda c: bundle.certificate_key(c))
     if records is None:
         records = bundle.read_lines(opened, identity)
-    payload = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+    if payload is None:
+        payload = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
     manifest["counts"]["records"] = len(records)
     manifest.pop("members")
     if manifest_change:
@@ -851,6 +854,74 @@ def test_review_findings_are_refused_cleanly(pair: Pair) -> None:
         )
         summary = _import(pair, [path])
         assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
+
+
+def test_every_signed_manifest_field_is_checked(pair: Pair) -> None:
+    """Fields an independent verifier checks: signed by the right key, they are still refused when
+    they do not describe the bundle (parts, ranges, the recipient's key, the counts, empty lines)."""
+    _cases(pair, 1, photos=False)
+    good = _export(pair, "out")[0]
+
+    def changed(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+        return lambda manifest: manifest.update({key: value})
+
+    def recipient(manifest: dict[str, Any]) -> None:
+        manifest["recipient"]["encryption_fingerprint"] = "AAAA AAAA AAAA AAAA AAAA"
+
+    for number, (change, reason) in enumerate(
+        [
+            (changed("part", {"index": 8, "count": 7}), "part number is not valid"),
+            (changed("part", {"index": 0, "count": 1}), "part number is not valid"),
+            (changed("part", {"index": True, "count": 1}), "part number is not valid"),
+            (changed("seq", {"first": 0, "last": 3}), "sequence range"),
+            (changed("seq", {"first": 3, "last": 2}), "sequence range"),
+            (recipient, "encrypted to another key"),
+            (changed("counts", {"records": 1, "files": 2}), "number of files"),
+        ]
+    ):
+        _refused(pair, _resigned(pair, good, pair.tmp / f"signed-{number}.outpost", change), reason)
+    line = _resigned(pair, good, pair.tmp / "lines.outpost")
+    opened = bundle.open_bundle(line, lambda c: bundle.certificate_key(c))
+    text = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    blank = json.dumps(text[0]).encode() + b"\n\n"
+    _refused(pair, _resigned(pair, good, pair.tmp / "blank.outpost", payload=blank), "line 2 is empty")
+    assert _import(pair, [good]).new == 1
+
+
+def test_a_return_bundle_must_describe_itself(pair: Pair) -> None:
+    from app.sync import make_reply
+
+    _cases(pair, 1, photos=False)
+    _import(pair, _export(pair, "one"))
+    reply = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "back")
+    hq_key = keys.load_signing_key(pair.hq.data_dir, PASSPHRASE)
+    post_recipient = str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public())
+    with zipfile.ZipFile(reply) as archive:
+        good = json.loads(archive.read(MANIFEST))
+        certificate = json.loads(archive.read(bundle.CERTIFICATE))
+    good.pop("members")
+    opened = bundle.open_bundle(reply, lambda _c: hq_key.public_key())
+    payload = b"".join(
+        json.dumps(r).encode() + b"\n"
+        for r in bundle.read_lines(opened, keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE))
+    )
+    before = _snapshot(pair.post.data_dir)
+    for number, (change, extra, reason) in enumerate(
+        [
+            ({"recipient": {**good["recipient"], "encryption_fingerprint": "X"}}, [], "another key"),
+            ({"part": {"index": 1, "count": 2}}, [], "one part holding records only"),
+            ({}, [Member("files/" + "a" * 64 + ".age", b"x")], "one part holding records only"),
+            ({"counts": {"records": 9, "files": 0}}, [], "number of records"),
+        ]
+    ):
+        manifest = {**good, **change, "bundle_id": f"e0000000-0000-4000-8000-0000000000{number:02d}"}
+        path = pair.tmp / f"return-{number}.outpost"
+        members = [Member(RECORDS, payload), *extra]
+        write_bundle(path, manifest, members, certificate, hq_key, post_recipient)
+        summary = _post_import(pair, [path])
+        assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
+        assert _snapshot(pair.post.data_dir) == before
+    assert _post_import(pair, [reply]).rejected == []
 
 
 def test_a_refusal_is_kept_for_the_next_reply_when_writing_one_fails(pair: Pair) -> None:
