@@ -53,6 +53,11 @@ class BundleRefused(ValidationError):
         super().__init__([f"{path.name}: {reason}"])
 
 
+class AlreadyImported(BundleRefused):
+    """A bundle imported before (a replay, or the same file again): skipped, it changes nothing and
+    does not hold back the other files of the import."""
+
+
 @dataclass(frozen=True)
 class Member:
     name: str

@@ -490,8 +490,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     ctx, actor = _session(args)
     summary = import_bundles(ctx, actor, _key_passphrase(ctx), [Path(f) for f in args.files], args.dry_run)
     print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
+    for skipped in summary.skipped:
+        _warn(f"skipped: {skipped['reason']}")
     for rejected in summary.rejected:
         _warn(f"rejected: {rejected['reason']}")
+    if summary.rejected:
+        refused = {item["file"] for item in summary.rejected}
+        held = [path.name for path in map(Path, args.files) if path.name not in refused]
+        held = [name for name in held if name not in {item["file"] for item in summary.skipped}]
+        if held:
+            _warn(f"nothing was applied: import {', '.join(held)} again without the refused files")
     return 3 if summary.rejected else 0
 
 

@@ -33,6 +33,7 @@ from app.auth import require
 from app.bundle import (
     FILE_PREFIX,
     RECORDS,
+    AlreadyImported,
     BundleRefused,
     Member,
     OpenedBundle,
@@ -315,7 +316,8 @@ class ImportSummary:
     unchanged: int = 0
     files: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)  # file, record, reason
-    applied: list[str] = field(default_factory=list)  # bundle files applied
+    applied: list[str] = field(default_factory=list)  # bundle files applied (by a dry run: would be)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # file, reason: imported before
     missing: dict[str, list[list[int]]] = field(default_factory=dict)  # station code → missing ranges
     acknowledged_seq: int | None = None  # at a post: the change HQ has everything up to
     revocations: int = 0  # at a post: stations newly known to be revoked
@@ -333,6 +335,7 @@ class ImportSummary:
             "files": self.files,
             "tips": self.tips,
             "rejected": self.rejected,
+            "skipped": self.skipped,
             "applied": self.applied,
             "missing": self.missing,
             **(
@@ -453,7 +456,7 @@ def _verify(
         raise BundleRefused(path, _("the number of files differs from the manifest's count"))
     earlier = session.get(m.ReceivedBundle, str(manifest.get("bundle_id")))
     if earlier is not None:
-        raise BundleRefused(
+        raise AlreadyImported(
             path,
             _("this bundle was imported already on {when} (a replay changes nothing)").format(
                 when=f"{earlier.received_at:%d/%m/%Y %H:%M}"
@@ -575,12 +578,16 @@ def _import_verified(
     for path in paths:
         try:
             one = _verify(session, hq, identity, path, helper.announce)
+        except AlreadyImported as exc:
+            summary.skipped.append({"file": path.name, "reason": exc.message})
+            continue
         except BundleRefused as exc:
             steps.append({"file": path.name, "record": "", "reason": exc.message})
             continue
         bundle_id = str(one.opened.manifest.get("bundle_id"))
         if bundle_id in seen_ids:
-            steps.append({"file": path.name, "record": "", "reason": _("the same bundle is given twice")})
+            twice = _("the same bundle is given twice")
+            summary.skipped.append({"file": path.name, "reason": f"{path.name}: {twice}"})
             continue
         seen_ids.add(bundle_id)
         steps.append(one)
@@ -1449,7 +1456,9 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     }
     payload = b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in records)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}.outpost"
+    # The time to the second, and the bundle id's first characters: two replies never share a name.
+    short_id = str(manifest["bundle_id"])[:8]
+    path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}-{short_id}.outpost"
     write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
     if reported:  # each refusal is told once, in a reply that was really written
         with ctx.sessions.writes.begin() as session:
@@ -1573,9 +1582,11 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                 if manifest.get("part") != {"index": 1, "count": 1} or opened.sealed.keys() - {RECORDS}:
                     raise BundleRefused(path, _("a return bundle is one part holding records only"))
                 if session.get(m.ReceivedBundle, str(manifest.get("bundle_id"))) is not None:
-                    raise BundleRefused(
+                    raise AlreadyImported(
                         path, _("this bundle was imported already (a replay changes nothing)")
                     )
+                if any(manifest.get("bundle_id") == other.get("bundle_id") for _p, other, _r in receipts):
+                    raise AlreadyImported(path, _("the same bundle is given twice"))
                 records = read_lines(opened, identity)
                 if len(records) != (manifest.get("counts") or {}).get("records"):
                     raise BundleRefused(path, _("the number of records differs from the manifest's count"))
@@ -1628,6 +1639,8 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                         )
                 _check_reference_updates(session, path, records)
                 receipts.append((path, manifest, records))
+            except AlreadyImported as exc:
+                summary.skipped.append({"file": path.name, "reason": exc.message})
             except ValidationError as exc:
                 summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
         receipts.sort(key=lambda receipt: str(receipt[1].get("created_at")))  # the newest watch list last
@@ -1659,6 +1672,8 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
         )
         summary.acknowledged_seq = acknowledged  # shown by a dry run too
         if summary.rejected or dry_run:
+            if not summary.rejected:
+                summary.applied = [path.name for path, _m, _r in receipts]  # would be applied
             session.rollback()
             return summary
         now = ctx.clock()

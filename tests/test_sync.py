@@ -189,11 +189,25 @@ def test_a_replay_and_a_dry_run_change_nothing(pair: Pair) -> None:
     assert _import(pair, files).new == 3
     after = _snapshot(pair.hq.data_dir)
     replay = _import(pair, files)
-    assert [r["reason"] for r in replay.rejected] == [
-        f"{files[0].name}: this bundle was imported already on "
-        f"{replay.rejected[0]['reason'].split(' on ')[1]}"
+    assert (replay.rejected, replay.applied, replay.new) == ([], [], 0)
+    assert [r["reason"].split(" on ")[0] for r in replay.skipped] == [
+        f"{files[0].name}: this bundle was imported already"
     ]
-    assert "imported already" in replay.rejected[0]["reason"] and _snapshot(pair.hq.data_dir) == after
+    assert _snapshot(pair.hq.data_dir) == after
+
+
+def test_a_file_imported_before_does_not_hold_back_a_new_one(pair: Pair) -> None:
+    """A reused USB stick: last week's part beside this week's (and one file given twice)."""
+    _cases(pair, 2, photos=False)
+    old = _export(pair, "week1")
+    assert _import(pair, old).new == 2
+    _cases(pair, 3, photos=False)
+    new = _export(pair, "week2")
+    summary = _import(pair, [*old, *new, new[0]])
+    assert summary.rejected == [] and summary.new == 3
+    assert summary.applied == [path.name for path in new]
+    assert [item["file"] for item in summary.skipped] == [old[0].name, new[0].name]
+    assert "given twice" in summary.skipped[1]["reason"]
 
 
 def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:
@@ -508,7 +522,12 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     assert conn.execute("SELECT revoked_at IS NOT NULL FROM stations WHERE code = 'BP-TB'").fetchone() == (1,)
     conn.close()
     replay = _post_import(pair, [reply])
-    assert "imported already" in replay.rejected[0]["reason"]
+    assert (replay.rejected, replay.applied) == ([], [])
+    assert "imported already" in replay.skipped[0]["reason"]
+    newer = _reply(pair, "back2")  # beside the old one on the stick: the old one is skipped, the new one applied
+    both = _post_import(pair, [reply, newer, newer])
+    assert reply.name != newer.name and (both.rejected, both.applied) == ([], [newer.name])
+    assert [item["file"] for item in both.skipped] == [reply.name, newer.name]
     # A reply written for another post cannot be used here.
     from app.sync import make_reply
 

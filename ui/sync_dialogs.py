@@ -6,8 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QStorageInfo, Qt
+from PySide6.QtCore import QStorageInfo, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -200,6 +202,18 @@ class ExportDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
 
 
+class _FileList(QListWidget):
+    """A list of files that says when Delete is pressed on it."""
+
+    delete_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Backspace:
+            self.delete_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class ImportDialog(QDialog):
     """Receive bundle files: check them all first (nothing changes), then apply them together."""
 
@@ -212,8 +226,13 @@ class ImportDialog(QDialog):
         self.applied: ImportSummary | None = None
         self.setWindowTitle(_("Receive bundles"))
         self.resize(680, 480)
-        self.file_list = QListWidget()
+        self.file_list = _FileList()
+        self.file_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.add_button = QPushButton(_("&Add files…"))
+        self.remove_button = QPushButton(_("&Remove from the list"))
+        self.remove_button.setToolTip(
+            _("Takes the selected files off the list (Delete); the files stay where they are")
+        )
         self.passphrase = _passphrase_field()
         self.report = QTextBrowser()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -224,11 +243,18 @@ class ImportDialog(QDialog):
         column = QVBoxLayout(self)
         column.addWidget(QLabel(_("Bundle files (.outpost), parts in any order:")))
         column.addWidget(self.file_list)
-        column.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        column.addLayout(row)
         column.addLayout(form)
         column.addWidget(self.report, 1)
         column.addWidget(self.buttons)
         self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.file_list.delete_pressed.connect(self.remove_selected)
+        self.file_list.itemSelectionChanged.connect(self._update_buttons)
         self.check_button.clicked.connect(self.check)
         self.buttons.accepted.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
@@ -241,6 +267,14 @@ class ImportDialog(QDialog):
                 self.files.append(path)
                 self.file_list.addItem(path.name)
         self._forget_preview()
+
+    def remove_selected(self) -> None:
+        rows = sorted((self.file_list.row(item) for item in self.file_list.selectedItems()), reverse=True)
+        for row in rows:
+            self.file_list.takeItem(row)
+            del self.files[row]
+        if rows:
+            self._forget_preview()
 
     def _on_add_button_clicked(self) -> None:
         names, _filter = QFileDialog.getOpenFileNames(
@@ -255,7 +289,11 @@ class ImportDialog(QDialog):
     def _update_buttons(self) -> None:
         ready = bool(self.files) and bool(self.passphrase.text())
         self.check_button.setEnabled(ready)
-        self.apply_button.setEnabled(ready and self.preview is not None and not self.preview.rejected)
+        self.remove_button.setEnabled(bool(self.file_list.selectedItems()))
+        preview = self.preview
+        self.apply_button.setEnabled(
+            ready and preview is not None and not preview.rejected and bool(preview.applied)
+        )
 
     def _run(self, dry_run: bool) -> ImportSummary | None:
         ctx, actor, passphrase, files = self._ctx, self._actor, self.passphrase.text(), list(self.files)
@@ -275,7 +313,7 @@ class ImportDialog(QDialog):
         self._update_buttons()
 
     def apply(self) -> None:
-        if self.preview is None or self.preview.rejected:
+        if self.preview is None or self.preview.rejected or not self.preview.applied:
             return
         summary = self._run(dry_run=False)
         if summary is None:
@@ -286,10 +324,23 @@ class ImportDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
 
     def _describe(self, summary: ImportSummary, dry_run: bool) -> str:
+        before: list[str] = []
+        if summary.skipped:
+            before.append(_("Imported before, skipped (they change nothing):"))
+            before += [f"• {item['reason']}" for item in summary.skipped]
         if summary.rejected:
-            lines = [_("Nothing can be imported; these files or records are refused:")]
+            lines = [*before, _("Nothing can be imported; these files or records are refused:")]
             lines += [f"• {item['reason']}" for item in summary.rejected]
+            refused = {item["file"] for item in summary.rejected} | {item["file"] for item in summary.skipped}
+            held = _("The other files wait too: take the refused ones off the list to import the rest.")
+            if any(path.name not in refused for path in self.files):
+                lines.append(held)
             return "\n".join(lines)
+        if not summary.applied:
+            return "\n".join([*before, _("Nothing to import: every file was imported before.")])
+        return "\n".join([*before, self._describe_applied(summary, dry_run)])
+
+    def _describe_applied(self, summary: ImportSummary, dry_run: bool) -> str:
         if summary.acknowledged_seq is not None:
             lines = [
                 _("HQ has received every change up to number {seq}.").format(seq=summary.acknowledged_seq)

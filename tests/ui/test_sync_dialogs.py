@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -78,7 +79,27 @@ def test_a_refused_file_is_explained_and_cannot_be_imported(
     dialog.check_button.click()
     text = dialog.report.toPlainText()
     assert "broken.outpost: không phải gói dữ liệu hoặc tệp bị cắt cụt" in text, text
+    assert "bỏ các tệp bị từ chối khỏi danh sách" in text, text
     assert not dialog.apply_button.isEnabled() and hq.ctx.cases.count(hq.admin) == 0
+    # The refused file is taken off the list with the Delete key; the good one then imports.
+    assert not dialog.remove_button.isEnabled()
+    dialog.file_list.setCurrentRow(1)
+    assert dialog.remove_button.isEnabled()
+    qtbot.keyClick(dialog.file_list, Qt.Key.Key_Delete)
+    assert dialog.files == [good] and dialog.file_list.count() == 1 and broken.exists()
+    assert not dialog.apply_button.isEnabled()  # checked again first
+    dialog.check_button.click()
+    dialog.apply_button.click()
+    assert hq.ctx.cases.count(hq.admin) == 1
+    # The same file again: skipped, said so, nothing to import.
+    again = ImportDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(again)
+    again.add_files([good])
+    again.passphrase.setText(PASSPHRASE)
+    again.check_button.click()
+    text = again.report.toPlainText()
+    assert "Đã nhập từ trước, bỏ qua" in text and "Không có gì để nhập" in text, text
+    assert not again.apply_button.isEnabled()
 
 
 def test_a_wrong_passphrase_is_shown_and_nothing_is_written(
