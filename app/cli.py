@@ -390,6 +390,7 @@ def cmd_enroll_install(args: argparse.Namespace) -> int:
 
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
+    from app.domain import VIETNAM
     from app.enrol import revoke
 
     ctx, actor = _session(args)
@@ -397,7 +398,8 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
     _out(
         args,
         {"revoked": args.code, "at": when.isoformat()},
-        f"Station {args.code} is revoked; its bundles are refused from now on.",
+        f"Station {args.code} is revoked (since {when.astimezone(VIETNAM):%d/%m/%Y %H:%M}); "
+        "its bundles are refused and HQ sends it no return bundle.",
     )
     return 0
 

@@ -24,7 +24,7 @@ from app import audit, keys
 from app.auth import require
 from app.context import Context
 from app.domain import Actor
-from app.errors import RegisterError, ValidationError
+from app.errors import NotFound, RegisterError, ValidationError
 from app.files import write_atomically
 from app.serialize import row_state
 from db import models as m
@@ -249,8 +249,9 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         if known is not None and known.signing_public_key not in (None, public_raw):
             raise ValidationError(
                 [
-                    f"station {station['code']} is enrolled with another key; "
-                    "revoke it first if its laptop was replaced"
+                    f"station {station['code']} is enrolled with another key; a station's key cannot be "
+                    "replaced: if its laptop was lost or replaced, revoke the station and enrol the new "
+                    "laptop as a new post under another code"
                 ]
             )
         certificate = sign(
@@ -313,7 +314,7 @@ def revoke(ctx: Context, actor: Actor, code: str) -> datetime:
     with ctx.sessions.writes.begin() as session:
         station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
         if station is None or station.kind != "post":
-            raise ValidationError([f"no enrolled post with the code {code}"])
+            raise NotFound(f"no enrolled post with the code {code}")
         if station.revoked_at is None:
             before = station_state(station)
             station.revoked_at = ctx.clock()

@@ -46,7 +46,7 @@ from app.campaigns import CAMPAIGNS, campaign_problems, clean_name, seal_campaig
 from app.cases import WITH_CHILDREN, case_values
 from app.context import Context
 from app.domain import VIETNAM, Actor, CaseInput
-from app.errors import AppError, RegisterError, ValidationError
+from app.errors import AppError, NotFound, RegisterError, ValidationError
 from app.i18n import N_, _
 from app.reference import CODE_LISTS, Reference, load_reference
 from app.search import case_search_body
@@ -1370,7 +1370,10 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
         station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
         assert hq is not None
         if station is None or station.kind != "post" or not station.encryption_public_key:
-            raise ValidationError([f"no enrolled post with the code {code}"])
+            raise NotFound(f"no enrolled post with the code {code}")
+        if station.revoked_at is not None:  # its laptop may be in other hands: no watch list, nothing
+            day = station.revoked_at.astimezone(VIETNAM)
+            raise ValidationError([f"station {code} was revoked on {day:%d/%m/%Y}; HQ sends it nothing"])
         acknowledged, missing = coverage(session, station.id)
         records: list[dict[str, Any]] = [
             {

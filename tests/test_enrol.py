@@ -12,7 +12,7 @@ import pytest
 
 from app import audit, keys
 from app.enrol import accept_request, install_reply, make_request, revoke
-from app.errors import AuthError, PermissionDenied, RegisterError, ValidationError
+from app.errors import AuthError, NotFound, PermissionDenied, RegisterError, ValidationError
 from app.register import init_register
 from tests.conftest import PASSWORD, Inbox, Post
 from tests.test_cli import outpost
@@ -162,7 +162,7 @@ def test_a_revoked_station_cannot_enrol_again(post: Post, hq: Post, tmp_path: Pa
     revoke(hq.ctx, hq.admin, "BP-VX")
     with pytest.raises(ValidationError, match="was revoked"):
         accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "again.json")
-    with pytest.raises(ValidationError, match="no enrolled post"):
+    with pytest.raises(NotFound, match="no enrolled post"):
         revoke(hq.ctx, hq.admin, "BP-NONE")
     with hq.ctx.sessions.reads() as session:
         report = audit.verify(session.connection())
@@ -236,7 +236,8 @@ def test_export_and_import_through_the_command_line(tmp_path: Path, smtp: tuple[
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["new"] == 40 and json.loads(done.stdout)["missing"] == {"BP-VX": []}
     again = outpost(hq_dir, "import", files[0], env=env)
-    assert again.returncode == 3 and "imported already" in again.stderr
+    assert again.returncode == 0 and "skipped: " in again.stderr and "imported already" in again.stderr
+    assert json.loads(again.stdout)["applied"] == [] and json.loads(again.stdout)["new"] == 0
     bad = outpost(post_dir, "export", "--out", str(tmp_path / "x"), "--max-part-size", "lots", env=env)
     assert bad.returncode == 2 and "not a size" in bad.stderr
     # By e-mail through the loopback server: the next export holds everything again (no receipt yet).
@@ -261,3 +262,10 @@ def test_export_and_import_through_the_command_line(tmp_path: Path, smtp: tuple[
     assert mailed.returncode == 0, mailed.stderr
     assert len(inbox.messages) == len(json.loads(mailed.stdout)["emailed"]) == 1
     assert json.loads(mailed.stdout)["outbox"] is None
+    # A refused file holds back the good one beside it, and the command says which.
+    mailed_file = Path(json.loads(mailed.stdout)["files"][0])
+    broken = tmp_path / "broken.outpost"
+    broken.write_bytes(mailed_file.read_bytes()[:300])
+    held = outpost(hq_dir, "import", str(broken), str(mailed_file), env=env)
+    assert held.returncode == 3 and "broken.outpost: not a bundle or truncated" in held.stderr
+    assert f"nothing was applied: import {mailed_file.name} again without the refused files" in held.stderr

@@ -21,6 +21,7 @@ from app import bundle, keys
 from app.attachments import store_file
 from app.bundle import MANIFEST, RECORDS, Member, write_bundle
 from app.enrol import accept_request, install_reply, make_request, revoke
+from app.errors import ValidationError
 from app.register import init_register, open_register
 from app.sync import export_changes, import_bundles
 from tests.conftest import ICT, PASSWORD, Inbox, Post, sample_case
@@ -514,7 +515,13 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     )
     other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
     _enrol(other_post, pair.hq, tmp_path, "-tb")
+    from app.sync import make_reply
+
+    for_other = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb")
     revoke(pair.hq.ctx, pair.hq.admin, "BP-TB")
+    with pytest.raises(ValidationError, match="BP-TB was revoked on .*; HQ sends it nothing"):
+        make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb2")
+    assert not (tmp_path / "tb2").exists() or not any((tmp_path / "tb2").iterdir())
     reply = _reply(pair)
     done = _post_import(pair, [reply])
     assert (done.acknowledged_seq, done.revocations, done.rejected) == (1, 1, [])
@@ -524,14 +531,11 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     replay = _post_import(pair, [reply])
     assert (replay.rejected, replay.applied) == ([], [])
     assert "imported already" in replay.skipped[0]["reason"]
-    newer = _reply(pair, "back2")  # beside the old one on the stick: the old one is skipped, the new one applied
+    newer = _reply(pair, "back2")  # beside the old one on the stick: the old one is skipped
     both = _post_import(pair, [reply, newer, newer])
     assert reply.name != newer.name and (both.rejected, both.applied) == ([], [newer.name])
     assert [item["file"] for item in both.skipped] == [reply.name, newer.name]
     # A reply written for another post cannot be used here.
-    from app.sync import make_reply
-
-    for_other = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb")
     assert "addressed to BP-TB" in _post_import(pair, [for_other]).rejected[0]["reason"]
     # A post's change bundle is not a return bundle.
     pair.post.ctx.cases.create(pair.post.officer, sample_case())
