@@ -158,6 +158,10 @@ def _check_member_info(path: Path, info: zipfile.ZipInfo, seen: set[str]) -> Non
                 name=repr(name), size=f"{info.file_size:,}"
             ),
         )
+    if info.flag_bits & 0x1:  # zip's own encryption: never written by Outpost, unreadable without a password
+        raise BundleRefused(
+            path, _("the member {name} is encrypted with a zip password").format(name=repr(name))
+        )
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise BundleRefused(
             path, _("the member {name} uses an unsupported compression").format(name=repr(name))

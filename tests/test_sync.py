@@ -337,6 +337,12 @@ def test_structural_attacks_are_refused(pair: Pair) -> None:
         info.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(info, "/etc/passwd")
     _refused(pair, link, "symbolic link")
+    locked = tmp / "locked.outpost"
+    data = bytearray(good.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first entry of the central directory
+    data[entry + 8] |= 0x1  # its flags: "encrypted with a password"
+    locked.write_bytes(bytes(data))
+    _refused(pair, locked, "encrypted with a zip password")
     bomb = tmp / "bomb.outpost"
     shutil.copy(good, bomb)
     with zipfile.ZipFile(bomb, "a") as archive:
