@@ -416,10 +416,21 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size like 20M, 500K or 1048576") from None
 
 
+def _existing_folder(folder: Path) -> None:
+    """Bundles are written only into a folder that exists: a mistyped or unmounted USB path must not
+    put them on the laptop's own disk."""
+    from app.errors import NotFound
+
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise NotFound(f"{folder} {what} (is the USB stick plugged in? create the folder first)")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from app.sync import export_changes
 
     ctx, actor = _session(args)
+    _existing_folder(Path(args.out))
     result = export_changes(ctx, actor, _key_passphrase(ctx), Path(args.out), args.max_part_size)
     payload = {
         "files": [str(f) for f in result.files],
@@ -509,6 +520,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from app.sync import make_reply
 
     ctx, actor = _session(args)
+    _existing_folder(Path(args.out))
     path = make_reply(ctx, actor, _key_passphrase(ctx), args.station, Path(args.out))
     _out(args, {"file": str(path)}, f"Wrote the return bundle for {args.station}: {path}")
     return 0
