@@ -292,7 +292,17 @@ def export_changes(
         }
         name = f"{ctx.station_code}-{first:08d}-{part.last_seq:08d}-part{index}of{len(parts)}.outpost"
         path = out_dir / name
-        write_bundle(path, manifest, members, certificate, signing_key, hq.encryption_public_key or "")
+        try:
+            write_bundle(path, manifest, members, certificate, signing_key, hq.encryption_public_key or "")
+        except OSError as exc:  # a full or read-only stick, a stick pulled out: no half export is left
+            for earlier in written:
+                earlier.unlink(missing_ok=True)
+            raise AppError(
+                _(
+                    "could not write {name} in {folder}: {error}. Nothing was exported; "
+                    "check the USB stick (full, read-only or pulled out?) and try again"
+                ).format(name=name, folder=out_dir, error=exc.strerror or exc)
+            ) from None
         written.append(path)
         first = part.last_seq + 1
     with ctx.sessions.writes.begin() as session:  # which part carried each file, for HQ's receipt

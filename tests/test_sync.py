@@ -211,6 +211,36 @@ def test_a_file_imported_before_does_not_hold_back_a_new_one(pair: Pair) -> None
     assert "given twice" in summary.skipped[1]["reason"]
 
 
+def test_a_disk_that_fills_up_during_an_export_leaves_no_part_behind(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from app import bundle as module
+    from app.errors import AppError
+
+    _cases(pair, 9)
+    real, calls = module.write_atomically, [0]
+
+    def fills_up(path: Path, data: bytes, **kwargs: Any) -> None:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data, **kwargs)
+
+    monkeypatch.setattr(module, "write_atomically", fills_up)
+    with pytest.raises(
+        AppError,
+        match=r"could not write BP-VX-\d{8}-\d{8}-part3of\d+\.outpost in .*out: "
+        r"No space left on device\. Nothing was exported",
+    ):
+        _export(pair, "out", size=100_000)
+    assert list((pair.tmp / "out").iterdir()) == []
+    monkeypatch.setattr(module, "write_atomically", real)
+    files = _export(pair, "out", size=100_000)  # nothing was marked as sent: the next export holds it all
+    assert _import(pair, files).new == 9
+
+
 def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:
     _cases(pair, 9)
     files = _export(pair, "out", size=100_000)
