@@ -197,12 +197,18 @@ def open_bundle(
         size = path.stat().st_size
     except FileNotFoundError:
         raise ValidationError([_("{path} does not exist").format(path=path)]) from None
+    if path.is_dir():
+        raise BundleRefused(path, _("is a folder, not a bundle file (choose the .outpost files in it)"))
     if size > MAX_BUNDLE:
         raise BundleRefused(path, _("{size} bytes is more than a bundle may hold").format(size=f"{size:,}"))
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BundleRefused(path, _("not a bundle or truncated ({error})").format(error=exc)) from None
+    except zipfile.BadZipFile:
+        raise BundleRefused(path, _("not a bundle or truncated (not a readable zip file)")) from None
+    except OSError as exc:
+        raise BundleRefused(
+            path, _("could not be read ({error})").format(error=exc.strerror or exc)
+        ) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:

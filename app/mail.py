@@ -100,13 +100,14 @@ def _to_outbox(ctx: Context, files: list[Path]) -> Path:
             temporary = outbox / f".{path.name}.partial"
             shutil.copyfile(path, temporary)
             temporary.replace(target)
-    to = ctx.settings.mail_to or "hộp thư của Bộ Chỉ huy / HQ's mailbox"
+    to_vi = ctx.settings.mail_to or "hộp thư của Bộ Chỉ huy"
+    to_en = ctx.settings.mail_to or "HQ's mailbox"
     waiting = sorted(p.name for p in outbox.glob("*.outpost"))
     (outbox / INSTRUCTIONS).write_text(
         "Các tệp dưới đây chưa được gửi. Khi có kết nối, hãy đính kèm từng tệp vào một thư gửi "
-        f"{to}, rồi xóa tệp đã gửi khỏi thư mục này.\n"
-        f"These files are not sent yet. When there is a connection, attach each one to an e-mail to {to}, "
-        "then delete the sent ones from this folder.\n\n" + "\n".join(waiting) + "\n",
+        f"{to_vi}, rồi xóa tệp đã gửi khỏi thư mục này.\n"
+        f"These files are not sent yet. When there is a connection, attach each one to an e-mail to "
+        f"{to_en}, then delete the sent ones from this folder.\n\n" + "\n".join(waiting) + "\n",
         encoding="utf-8",
     )
     return outbox

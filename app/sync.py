@@ -370,6 +370,8 @@ def _issuer_check(session: Session, hq: m.Station) -> Any:
 
     def check(certificate: dict[str, Any]) -> Ed25519PublicKey:
         issuer = certificate.get("issuer") or {}
+        if certificate.get("format") == HQ_IDENTITY_FORMAT:
+            raise ValidationError([_("a return bundle from HQ to a post; import it at the post")])
         if certificate.get("format") != enrol.CERTIFICATE_FORMAT or issuer.get("id") != hq.id:
             raise ValidationError([_("the sender's certificate was not issued by this HQ")])
         try:
@@ -1547,6 +1549,10 @@ def _hq_identity_check(hq: m.Station) -> Any:
     """The check ``open_bundle`` runs at a post on the sender's identity: the HQ it enrolled with."""
 
     def check(identity: dict[str, Any]) -> Ed25519PublicKey:
+        if identity.get("format") == enrol.CERTIFICATE_FORMAT:
+            raise ValidationError(
+                [_("a post's bundle of changes for HQ; a post imports only HQ's return bundles")]
+            )
         if identity.get("format") != HQ_IDENTITY_FORMAT or identity.get("id") != hq.id:
             raise ValidationError([_("the bundle does not come from the HQ this post is enrolled with")])
         key = enrol.unb64(identity.get("signing_public_key", ""), "HQ's key")
@@ -1655,7 +1661,8 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             except AlreadyImported as exc:
                 summary.skipped.append({"file": path.name, "reason": exc.message})
             except ValidationError as exc:
-                summary.rejected.append({"file": path.name, "record": "", "reason": exc.message})
+                reason = exc.message if isinstance(exc, BundleRefused) else f"{path.name}: {exc.message}"
+                summary.rejected.append({"file": path.name, "record": "", "reason": reason})
         receipts.sort(key=lambda receipt: str(receipt[1].get("created_at")))  # the newest watch list last
         for _path, _manifest, records in receipts:
             summary.refused_at_hq += [

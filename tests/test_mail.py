@@ -58,6 +58,9 @@ def test_without_a_mail_server_the_parts_wait_in_the_outbox(post: Post, tmp_path
     assert sorted(p.name for p in delivery.outbox.glob("*.outpost")) == [f.name for f in files]
     text = (delivery.outbox / INSTRUCTIONS).read_text(encoding="utf-8")
     assert "đính kèm" in text and "attach each one" in text and files[0].name in text
+    vietnamese, english = text.splitlines()[:2]
+    assert "thư gửi hộp thư của Bộ Chỉ huy," in vietnamese and "HQ's mailbox" not in vietnamese
+    assert "e-mail to HQ's mailbox," in english and "Bộ Chỉ huy" not in english
 
 
 def test_a_server_that_cannot_be_reached_leaves_the_parts_in_the_outbox(post: Post, tmp_path: Path) -> None:

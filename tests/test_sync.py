@@ -332,7 +332,8 @@ def test_structural_attacks_are_refused(pair: Pair) -> None:
     tmp = pair.tmp
     truncated = tmp / "truncated.outpost"
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    _refused(pair, truncated, "not a bundle or truncated")
+    _refused(pair, truncated, "not a bundle or truncated (not a readable zip file)")
+    _refused(pair, tmp, "is a folder, not a bundle file")
     _refused(
         pair,
         _rewrite(good, tmp / "removed.outpost", lambda n, d: None if n == RECORDS else (n, d)),
@@ -576,7 +577,13 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     # A post's change bundle is not a return bundle.
     pair.post.ctx.cases.create(pair.post.officer, sample_case())
     changes = _export(pair, "again")
-    assert "does not come from the HQ" in _post_import(pair, changes).rejected[0]["reason"]
+    assert _post_import(pair, changes).rejected[0]["reason"] == (
+        f"{changes[0].name}: a post's bundle of changes for HQ; a post imports only HQ's return bundles"
+    )
+    # ... nor, at HQ, is a return bundle a bundle of changes.
+    assert _import(pair, [reply]).rejected[0]["reason"] == (
+        f"{reply.name}: a return bundle from HQ to a post; import it at the post"
+    )
     other.close()
     from app import audit
 

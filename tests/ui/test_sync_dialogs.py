@@ -132,3 +132,19 @@ def test_the_menu_offers_sending_only_at_a_post(qtbot: QtBot, post: Post, hq: Po
     at_hq = MainWindow(hq.ctx, hq.admin)
     qtbot.addWidget(at_hq)
     assert not at_hq.send_action.isVisible() and at_hq.receive_action.isVisible()
+
+
+def test_the_file_dialog_speaks_vietnamese(qtbot: QtBot) -> None:
+    """Qt's own file dialog (the one used where the system has none) takes its labels and column
+    headers from the app's catalog."""
+    from PySide6.QtWidgets import QFileDialog, QLabel, QTreeView
+
+    dialog = QFileDialog(None, "x")
+    qtbot.addWidget(dialog)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    labels = {label.text() for label in dialog.findChildren(QLabel)}
+    assert {"&Tìm trong:", "Thư mục:", "&Loại tệp:"} <= labels, labels
+    model = dialog.findChildren(QTreeView)[0].model()
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert headers == ["Tên", "Kích thước", "Loại", "Ngày sửa"]
