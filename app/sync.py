@@ -329,6 +329,7 @@ class ImportSummary:
     applied: list[str] = field(default_factory=list)  # bundle files applied (by a dry run: would be)
     skipped: list[dict[str, str]] = field(default_factory=list)  # file, reason: imported before
     missing: dict[str, list[list[int]]] = field(default_factory=dict)  # station code → missing ranges
+    missing_parts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # ``unfinished_sets``
     acknowledged_seq: int | None = None  # at a post: the change HQ has everything up to
     revocations: int = 0  # at a post: stations newly known to be revoked
     refused_at_hq: list[dict[str, str]] = field(default_factory=list)  # at a post: what HQ could not take
@@ -348,6 +349,7 @@ class ImportSummary:
             "skipped": self.skipped,
             "applied": self.applied,
             "missing": self.missing,
+            "missing_parts": self.missing_parts,
             **(
                 {
                     "acknowledged_seq": self.acknowledged_seq,
@@ -704,26 +706,25 @@ def _import_verified(
     for one in verified:
         manifest = one.opened.manifest
         summary.applied.append(one.opened.path.name)
-        if not dry_run:
-            session.add(
-                m.ReceivedBundle(
-                    bundle_id=str(manifest["bundle_id"]),
-                    station_id=one.station.id,
-                    set_id=str(manifest["set_id"]),
-                    part_index=manifest["part"]["index"],
-                    part_count=manifest["part"]["count"],
-                    first_seq=manifest["seq"]["first"],
-                    last_seq=manifest["seq"]["last"],
-                    records=len(one.records),
-                    received_at=now,
-                )
+        session.add(  # by a dry run too, to tell what would be missing; rolled back then
+            m.ReceivedBundle(
+                bundle_id=str(manifest["bundle_id"]),
+                station_id=one.station.id,
+                set_id=str(manifest["set_id"]),
+                part_index=manifest["part"]["index"],
+                part_count=manifest["part"]["count"],
+                first_seq=manifest["seq"]["first"],
+                last_seq=manifest["seq"]["last"],
+                records=len(one.records),
+                received_at=now,
             )
+        )
+    session.flush()
+    for one in verified:
+        summary.missing[one.station.code] = coverage(session, one.station.id)[1]
+        summary.missing_parts[one.station.code] = unfinished_sets(session, one.station.id)
     if dry_run:
         session.rollback()
-    else:
-        session.flush()
-        for one in verified:
-            summary.missing[one.station.code] = coverage(session, one.station.id)[1]
     return summary
 
 
@@ -1361,6 +1362,23 @@ def coverage(session: Session, station_id: str) -> tuple[int, list[list[int]]]:
         covered = max(covered, last)
     contiguous = missing[0][0] - 1 if missing else covered
     return contiguous, missing
+
+
+def unfinished_sets(session: Session, station_id: str) -> list[dict[str, Any]]:
+    """The exports of a station HQ has only some parts of: ``{"set_id", "parts", "missing"}`` (the
+    missing part numbers). A part missing after the highest range received shows only here."""
+    received: dict[str, tuple[int, set[int]]] = {}
+    for set_id, index, count in session.execute(
+        select(m.ReceivedBundle.set_id, m.ReceivedBundle.part_index, m.ReceivedBundle.part_count).where(
+            m.ReceivedBundle.station_id == station_id
+        )
+    ):
+        received.setdefault(set_id, (count, set()))[1].add(index)
+    return [
+        {"set_id": set_id, "parts": count, "missing": sorted(set(range(1, count + 1)) - indexes)}
+        for set_id, (count, indexes) in sorted(received.items())
+        if len(indexes) < count
+    ]
 
 
 # ----- return bundles (HQ → post) -----------------------------------------------------------------

@@ -249,6 +249,13 @@ def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:
     assert summary.rejected == []
     first, last = files[1].name.split("-")[2:4]
     assert summary.missing == {"BP-VX": [[int(first), int(last)]]}
+    # A missing last part leaves no gap in the ranges: the set's part count tells it.
+    count = len(files)
+    assert [s["missing"] for s in summary.missing_parts["BP-VX"]] == [[2, *range(4, count + 1)]]
+    dry = _import(pair, files[1:-1], dry_run=True)  # what importing them would leave missing
+    assert dry.missing == {"BP-VX": []} and dry.missing_parts["BP-VX"][0]["missing"] == [count]
+    done = _import(pair, files[1:])
+    assert (done.missing, done.missing_parts) == ({"BP-VX": []}, {"BP-VX": []})
 
 
 # ----- hostile files -----------------------------------------------------------------------------

@@ -377,5 +377,13 @@ class ImportDialog(QDialog):
                 lines.append(
                     _("Still missing from {station}: changes {ranges}").format(station=code, ranges=spans)
                 )
+        for code, sets in summary.missing_parts.items():
+            for unfinished in sets:
+                parts = ", ".join(str(index) for index in unfinished["missing"])
+                lines.append(
+                    _("Still missing from {station}: part {parts} of the {count} of one sending").format(
+                        station=code, parts=parts, count=unfinished["parts"]
+                    )
+                )
         lines.append(_("Press Import to apply these changes.") if dry_run else _("Imported."))
         return "\n".join(lines)

@@ -148,3 +148,19 @@ def test_the_file_dialog_speaks_vietnamese(qtbot: QtBot) -> None:
     model = dialog.findChildren(QTreeView)[0].model()
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
     assert headers == ["Tên", "Kích thước", "Loại", "Ngày sửa"]
+
+
+def test_the_preview_names_missing_ranges_and_parts(qtbot: QtBot, hq: Post) -> None:
+    from app.sync import ImportSummary
+
+    dialog = ImportDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(dialog)
+    summary = ImportSummary(
+        new=2,
+        applied=["a.outpost"],
+        missing={"BP-VX": [[5, 9]]},
+        missing_parts={"BP-VX": [{"set_id": "s", "parts": 10, "missing": [2, 10]}]},
+    )
+    text = dialog._describe(summary, dry_run=True)
+    assert "Còn thiếu của BP-VX: các thay đổi 5–9" in text, text
+    assert "Còn thiếu của BP-VX: phần 2, 10 trong 10 phần của một lần gửi" in text, text
