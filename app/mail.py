@@ -88,12 +88,27 @@ def deliver(ctx: Context, files: Sequence[Path], password: str | None = None) ->
         left = [path for path in files if path not in sent]
         reason = f"the mail server {settings.smtp_host}:{settings.smtp_port} could not be used ({exc})"
         return Delivery(tuple(sent), _to_outbox(ctx, left), reason)
+    _clear_outbox(ctx, keep=())  # everything waiting there is in what was just sent
     return Delivery(tuple(sent), None)
+
+
+def _clear_outbox(ctx: Context, keep: Sequence[str]) -> None:
+    """Take out of the outbox the parts of earlier exports: the newest export holds everything HQ has
+    not acknowledged, so they would only be sent twice (and the instructions with them)."""
+    outbox = ctx.paths.data_dir / "outbox"
+    if not outbox.is_dir():
+        return
+    for old in outbox.glob("*.outpost"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+    if not keep:
+        (outbox / INSTRUCTIONS).unlink(missing_ok=True)
 
 
 def _to_outbox(ctx: Context, files: list[Path]) -> Path:
     outbox = ctx.paths.data_dir / "outbox"
     outbox.mkdir(parents=True, exist_ok=True)
+    _clear_outbox(ctx, keep=[path.name for path in files])
     for path in files:
         target = outbox / path.name
         if path.resolve() != target.resolve():

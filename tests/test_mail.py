@@ -77,3 +77,24 @@ def test_mail_settings_are_checked() -> None:
     with pytest.raises(ValidationError) as caught:
         check_mail_settings("", 70000, "tls", "nobody", "@")
     assert len(caught.value.problems) == 5
+
+
+def test_the_outbox_keeps_only_the_newest_export(post: Post, smtp: tuple[Inbox, int], tmp_path: Path) -> None:
+    """Each export holds everything HQ has not acknowledged: older parts waiting in the outbox would
+    only be sent twice, so a newer export replaces them, and a successful sending empties it."""
+    first = deliver(post.ctx, _parts(tmp_path / "monday", 2))
+    assert first.outbox is not None and len(list(first.outbox.glob("*.outpost"))) == 2
+    newer = [
+        path.rename(path.with_name(path.name.replace("00000009", "00000012")))
+        for path in _parts(tmp_path / "tuesday", 1)
+    ]
+    second = deliver(post.ctx, newer)
+    assert second.outbox is not None
+    assert sorted(p.name for p in second.outbox.glob("*.outpost")) == [newer[0].name]
+    assert newer[0].name in (second.outbox / INSTRUCTIONS).read_text(encoding="utf-8")
+    inbox, port = smtp
+    _configure(post, port)
+    sent = deliver(post.ctx, newer)
+    assert sent.sent == tuple(newer) and len(inbox.messages) == 1
+    outbox = post.data_dir / "outbox"
+    assert list(outbox.glob("*.outpost")) == [] and not (outbox / INSTRUCTIONS).exists()
