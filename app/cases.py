@@ -687,6 +687,8 @@ class _Conditions:
             conditions.append(m.Case.ownerless == f.ownerless)
         if f.campaign_id:
             conditions.append(m.Case.campaign_id == f.campaign_id)
+        if f.origin:
+            conditions.append(m.Case.origin == f.origin)
         return conditions
 
     def by_time_window(self, session: Session, sort: CaseSort) -> bool:

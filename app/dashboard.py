@@ -121,10 +121,11 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
 
         week_groups, month_groups = by_group(week), by_group(month)
         week_goods, month_goods = by_commodity(week), by_commodity(month)
+        own = [m.Case.origin == ctx.station_id] if ctx.kind == "hq" else []  # a post has only its own
         statuses = dict(
             session.execute(
-                select(m.Case.status, func.count())
-                .where(m.Case.status.in_(("draft", "submitted")))
+                select(m.Case.status, func.count())  # the station's own work (at HQ, not the posts')
+                .where(m.Case.status.in_(("draft", "submitted")), *own)
                 .group_by(m.Case.status)
             ).all()
         )

@@ -134,6 +134,7 @@ class CaseFilter:
     lead_force: str | None = None
     ownerless: bool | None = None
     campaign_id: str | None = None
+    origin: str | None = None  # the station that owns the cases (at HQ: its own, not the posts')
 
     @property
     def is_empty(self) -> bool:

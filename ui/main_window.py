@@ -3,6 +3,8 @@ queue, and the menus that reach every command (editor, workflow, lookup, lock, s
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -79,7 +81,10 @@ class MainWindow(QMainWindow):
         self.events = events or Events(self)
         self.model = CaseTableModel(ctx, actor)
         self.queue_model = CaseTableModel(ctx, actor)
-        self.queue_model.set_filter(AWAITING)
+        # Only the station's own cases wait for its chief: at HQ, the posts' cases are theirs to approve
+        # (a post holds only its own cases).
+        awaiting = replace(AWAITING, origin=ctx.station_id) if ctx.kind == "hq" else AWAITING
+        self.queue_model.set_filter(awaiting)
         self.editors: dict[str | None, CaseEditor] = {}
         self.lookup_dialog: LookupDialog | None = None
         self._build_ui()

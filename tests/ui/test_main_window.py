@@ -4,6 +4,7 @@ workflow from the menus, the editor opened from the list, lock and language."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
@@ -95,6 +96,29 @@ def test_approving_from_the_queue_refreshes_every_view(qtbot: QtBot, post: Post)
     assert window.queue_model.rowCount() == 0
     assert "Đã duyệt" in window.panel.text()
     qtbot.waitUntil(lambda: window.tabs.tabText(QUEUE_TAB) == "Chờ &phê duyệt", timeout=5000)
+
+
+def test_at_hq_the_queue_and_dashboard_hold_only_hqs_own_cases(
+    qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
+) -> None:
+    """A post's submitted cases reach HQ, but only that post's chief approves them: HQ's queue and
+    its dashboard's waiting count leave them out (they are in HQ's register all the same)."""
+    from app.sync import export_changes, import_bundles
+    from tests.test_sync import PASSPHRASE
+
+    for _ in range(2):
+        posted = post.ctx.cases.create(post.officer, sample_case())
+        post.ctx.cases.submit(post.officer, posted.id)
+    files = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files
+    assert import_bundles(hq.ctx, hq.admin, PASSPHRASE, list(files)).new == 2
+    own = hq.ctx.cases.create(hq.admin, sample_case())
+    hq.ctx.cases.submit(hq.admin, own.id)
+    window = open_window(qtbot, hq, "admin")
+    qtbot.waitUntil(lambda: window.queue_model.total == 1, timeout=5000)
+    assert window.queue_model.case_at(0).id == own.id
+    qtbot.waitUntil(lambda: window.dashboard.queue_button.text() == "Chờ phê duyệt: 1", timeout=5000)
+    assert window.dashboard.drafts_figure.text() == "Bản nháp: 0"
+    assert hq.ctx.cases.count(hq.admin) == 3
 
 
 def test_new_case_from_the_menu_appears_in_the_list(qtbot: QtBot, post: Post) -> None:
