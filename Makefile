@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(VENV)/bin/outpost gui
 
 test: $(STAMP)
+	@bash scripts/system-packages.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -497,11 +497,84 @@ def cmd_mail_setup(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from app.sync import import_bundles
+def cmd_mail_setup_imap(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from app.auth import require
+    from app.errors import RegisterError
+    from app.inbox import check_imap_settings, inbox_folder
+    from app.settings import save_settings
 
     ctx, actor = _session(args)
+    require(actor, "station.enrol")
+    if ctx.kind != "hq":
+        raise RegisterError(
+            "only HQ fetches bundles from a mailbox; a post sends them ('outpost mail setup')"
+        )
+    check_imap_settings(args.host, args.port, args.security, args.username)
+    ctx.settings = replace(
+        ctx.settings,
+        imap_host=args.host,
+        imap_port=args.port,
+        imap_security=args.security,
+        imap_username=args.username,
+        inbox_folder=str(Path(args.inbox).expanduser().resolve())
+        if args.inbox
+        else ctx.settings.inbox_folder,
+    )
+    save_settings(ctx.paths.settings, ctx.settings)
+    folder = inbox_folder(ctx)
+    _out(
+        args,
+        {"imap_host": args.host, "imap_port": args.port, "inbox": str(folder)},
+        f"Bundles mailed to {args.username} at {args.host}:{args.port} ({args.security}) will be fetched "
+        f"into {folder}.",
+    )
+    return 0
+
+
+def cmd_mail_fetch(args: argparse.Namespace) -> int:
+    from app.auth import require
+    from app.inbox import fetch_mail
+
+    ctx, actor = _session(args)
+    require(actor, "sync.import")
+    password = _password(f"Mailbox password for {ctx.settings.imap_username}: ", env="OUTPOST_IMAP_PASSWORD")
+    fetched = fetch_mail(ctx, password)
+    for reason in fetched.ignored:
+        _warn(f"not taken: {reason}")
+    _out(
+        args,
+        {
+            "saved": [str(p) for p in fetched.saved],
+            "messages": fetched.messages,
+            "ignored": list(fetched.ignored),
+        },
+        f"Saved {len(fetched.saved)} bundle file(s) from {fetched.messages} message(s) into the inbox"
+        + "".join(f"\n  {p}" for p in fetched.saved),
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.inbox import file_away, waiting
+    from app.sync import import_bundles
+
+    if not args.files and not args.inbox:
+        from app.errors import ValidationError
+
+        raise ValidationError(["import: give the bundle files (.outpost), or --inbox"])
+    ctx, actor = _session(args)
+    from_inbox = [p.name for p in waiting(ctx)] if args.inbox else []
+    if args.inbox:
+        args.files = [*args.files, *(str(p) for p in waiting(ctx))]
+    if not args.files:
+        _out(args, {"new": 0, "applied": []}, "Nothing to import: the inbox is empty.")
+        return 0
     summary = import_bundles(ctx, actor, _key_passphrase(ctx), [Path(f) for f in args.files], args.dry_run)
+    if from_inbox and not args.dry_run and not summary.rejected:
+        done = {*summary.applied, *(item["file"] for item in summary.skipped)}
+        file_away(ctx, [name for name in from_inbox if name in done])
     print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
     for skipped in summary.skipped:
         _warn(f"skipped: {skipped['reason']}")
@@ -876,8 +949,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="sender", required=True, help="the post's address")
     p.add_argument("--to", required=True, help="HQ's address")
     p.set_defaults(func=cmd_mail_setup)
+    p = mail.add_parser("setup-imap", help="HQ: the mailbox bundles are fetched from", parents=[common])
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=993)
+    p.add_argument("--security", default="ssl", help="ssl (default), starttls or none")
+    p.add_argument("--username", required=True, help="the mailbox's log-in name")
+    p.add_argument("--inbox", help="folder the bundles are saved to (default: inbox/ in the data folder)")
+    p.set_defaults(func=cmd_mail_setup_imap)
+    p = mail.add_parser(
+        "fetch",
+        help="HQ: save the bundles of unread messages into the inbox (password: OUTPOST_IMAP_PASSWORD)",
+        parents=[common],
+    )
+    p.set_defaults(func=cmd_mail_fetch)
     p = sub.add_parser("import", help="HQ: verify and import bundle files", parents=[common])
-    p.add_argument("files", nargs="+", help="bundle files (.outpost), parts in any order")
+    p.add_argument("files", nargs="*", help="bundle files (.outpost), parts in any order")
+    p.add_argument(
+        "--inbox",
+        action="store_true",
+        help="also every file waiting in the inbox; imported ones are filed away",
+    )
     p.add_argument("--dry-run", action="store_true", help="verify and count, change nothing")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser(

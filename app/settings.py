@@ -30,6 +30,12 @@ class Settings:
     smtp_username: str = ""
     mail_from: str = ""
     mail_to: str = ""
+    # HQ: its mailbox (IMAP), from which bundle attachments are fetched into the inbox folder.
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none
+    imap_username: str = ""
+    inbox_folder: str = ""  # empty: inbox/ in the register's folder
 
 
 # Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.

@@ -7,7 +7,12 @@ import os
 os.environ["OUTPOST_ARGON2_PROFILE"] = "test"
 
 import email  # noqa: E402
+import imaplib  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
@@ -128,3 +133,85 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield inbox, controller.port
     controller.stop()
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """HQ's mailbox on a real IMAP server (Dovecot) on loopback."""
+
+    port: int
+    username: str
+    password: str
+
+    def client(self) -> imaplib.IMAP4:
+        client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        client.login(self.username, self.password)
+        client.select("INBOX")
+        return client
+
+
+DOVECOT_CONF = """
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{root}/mail/%u
+first_valid_uid = 1
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={root}/mail/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@pytest.fixture
+def imap() -> Iterator[Mailbox]:
+    """A Dovecot IMAP server of its own (``.ci/run`` installs dovecot-imapd), stopped afterwards. Its
+    folder is outside pytest's (which only root may enter): the mail processes run as nobody."""
+    dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not Path(dovecot).exists():
+        pytest.fail("the IMAP tests need Dovecot: apt-get install dovecot-imapd", pytrace=False)
+    root = Path(tempfile.mkdtemp(prefix="outpost-dovecot-"))
+    root.chmod(0o755)
+    for sub in ("run", "state", "mail"):
+        (root / sub).mkdir()
+    shutil.chown(root / "mail", "nobody", "nogroup")
+    mailbox = Mailbox(free_port(), "bch-ag", "mat-khau-hop-thu")
+    conf = root / "dovecot.conf"
+    conf.write_text(DOVECOT_CONF.format(root=root, port=mailbox.port, password=mailbox.password))
+    # Dovecot goes to the background: its output goes to its log, not to pipes it would keep open.
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run([dovecot, "-c", str(conf)], check=True, **quiet)
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", mailbox.port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield mailbox
+    finally:
+        subprocess.run([dovecot, "-c", str(conf), "stop"], **quiet)
+        shutil.rmtree(root, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -27,6 +27,7 @@ from app.domain import Actor, CaseFilter, Changed
 from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
+from app.inbox import inbox_folder, waiting
 from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
@@ -138,6 +139,20 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.count_label)
+        # At HQ: the bundles waiting in the inbox folder, watched (copied in, fetched from the mailbox).
+        self.inbox_label = QLabel()
+        self.inbox_label.setTextFormat(Qt.TextFormat.RichText)
+        self.inbox_label.setVisible(False)
+        self.inbox_watcher = QFileSystemWatcher(self)
+        if self._ctx.kind == "hq":
+            folder = inbox_folder(self._ctx)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                self.inbox_watcher.addPath(str(folder))
+            except OSError:
+                pass  # a shared folder not mounted: the count is still read when the window opens
+            self.statusBar().addPermanentWidget(self.inbox_label)
+            self.update_inbox()
         self._build_menus()
 
     def _build_menus(self) -> None:
@@ -241,6 +256,8 @@ class MainWindow(QMainWindow):
         self.send_action.triggered.connect(self._on_send_action_triggered)
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
+        self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
+        self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
 
     def _load(self) -> None:
         self.idle = IdleWatcher(self._ctx.settings.auto_lock_minutes, self)
@@ -260,6 +277,18 @@ class MainWindow(QMainWindow):
         self.dashboard.refresh()
 
     # ----- what the user sees --------------------------------------------------------------------
+
+    def update_inbox(self) -> None:
+        """Show how many bundle files wait in HQ's inbox (a link that opens Receive bundles)."""
+        count = len(waiting(self._ctx))
+        self.inbox_label.setVisible(count > 0)
+        self.inbox_label.setText(
+            '<a href="receive">'
+            + ngettext(
+                "{count} bundle waiting in the inbox", "{count} bundles waiting in the inbox", count
+            ).format(count=format_int(count))
+            + "</a>"
+        )
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
@@ -433,10 +462,18 @@ class MainWindow(QMainWindow):
     def _on_receive_action_triggered(self) -> None:
         dialog = ImportDialog(self._ctx, self._actor, self)
         dialog.exec()
+        if self._ctx.kind == "hq":
+            self.update_inbox()
         if dialog.applied is not None and (dialog.applied.new or dialog.applied.updated):
             self.events.changed.emit(Changed("case", (), "import"))
         if dialog.applied is not None and dialog.applied.campaigns:
             self.events.changed.emit(Changed("campaign", (), "import"))
+
+    def _on_inbox_watcher_directory_changed(self, _path: str) -> None:
+        self.update_inbox()
+
+    def _on_inbox_label_link_activated(self, _link: str) -> None:
+        self._on_receive_action_triggered()
 
     def _on_campaigns_action_triggered(self) -> None:
         dialog = CampaignsDialog(self._ctx, self._actor, self)

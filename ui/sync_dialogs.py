@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,6 +32,7 @@ from app.context import Context
 from app.domain import Actor
 from app.formatting import format_int
 from app.i18n import _
+from app.inbox import Fetched, fetch_mail, file_away, inbox_folder, waiting
 from app.mail import deliver
 from app.sync import ExportResult, ImportSummary, export_changes, import_bundles
 from ui.errors import show_error
@@ -233,6 +235,17 @@ class ImportDialog(QDialog):
         self.remove_button.setToolTip(
             _("Takes the selected files off the list (Delete); the files stay where they are")
         )
+        # At HQ: the inbox folder, filled by hand, a shared folder or HQ's mailbox (``app.inbox``).
+        self.inbox_button = QPushButton(_("From the &inbox"))
+        self.inbox_button.setToolTip(
+            _("Adds the bundle files waiting in {folder}").format(folder=inbox_folder(ctx))
+        )
+        self.fetch_button = QPushButton(_("&Fetch mail"))
+        self.fetch_button.setToolTip(
+            _("Saves the bundles of unread messages in HQ's mailbox into the inbox and adds them")
+        )
+        self.inbox_button.setVisible(ctx.kind == "hq")
+        self.fetch_button.setVisible(ctx.kind == "hq" and bool(ctx.settings.imap_host))
         self.passphrase = _passphrase_field()
         self.report = QTextBrowser()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -245,6 +258,8 @@ class ImportDialog(QDialog):
         column.addWidget(self.file_list)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
+        row.addWidget(self.inbox_button)
+        row.addWidget(self.fetch_button)
         row.addWidget(self.remove_button)
         row.addStretch(1)
         column.addLayout(row)
@@ -253,6 +268,8 @@ class ImportDialog(QDialog):
         column.addWidget(self.buttons)
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.inbox_button.clicked.connect(self.add_inbox)
+        self.fetch_button.clicked.connect(self.fetch)
         self.file_list.delete_pressed.connect(self.remove_selected)
         self.file_list.itemSelectionChanged.connect(self._update_buttons)
         self.check_button.clicked.connect(self.check)
@@ -267,6 +284,45 @@ class ImportDialog(QDialog):
                 self.files.append(path)
                 self.file_list.addItem(path.name)
         self._forget_preview()
+
+    def add_inbox(self) -> None:
+        files = waiting(self._ctx)
+        if not files:
+            self.report.setPlainText(
+                _("The inbox {folder} holds no bundle files.").format(folder=inbox_folder(self._ctx))
+            )
+        self.add_files(files)
+
+    def fetch(self) -> None:
+        """Fetch the bundles mailed to HQ into the inbox, then list everything waiting there."""
+        settings = self._ctx.settings
+        password, ok = QInputDialog.getText(
+            self,
+            _("Fetch mail"),
+            _("Password of the mailbox {user} at {host}:").format(
+                user=settings.imap_username, host=settings.imap_host
+            ),
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return
+        ctx = self._ctx
+        runner = ProgressRunner(_("Fetching mail…"), self, cancellable=False)
+        outcome = runner.run(lambda progress, cancel: fetch_mail(ctx, password))
+        if outcome.state == "failed":
+            show_error(self, outcome.message, _("Could not fetch the mail"))
+            return
+        if outcome.state != "finished":
+            return
+        fetched: Fetched = outcome.result
+        self.add_files(waiting(ctx))
+        lines = [
+            _("{files} bundle files saved from {messages} messages.").format(
+                files=format_int(len(fetched.saved)), messages=format_int(fetched.messages)
+            )
+        ]
+        lines += [f"• {reason}" for reason in fetched.ignored]
+        self.report.setPlainText("\n".join(lines))
 
     def remove_selected(self) -> None:
         rows = sorted((self.file_list.row(item) for item in self.file_list.selectedItems()), reverse=True)
@@ -319,6 +375,12 @@ class ImportDialog(QDialog):
         if summary is None:
             return
         self.applied = summary
+        if not summary.rejected:  # what came from the inbox is done with: filed away beside it
+            done = {*summary.applied, *(item["file"] for item in summary.skipped)}
+            inbox = inbox_folder(self._ctx).resolve()
+            file_away(
+                self._ctx, [p.name for p in self.files if p.name in done and p.parent.resolve() == inbox]
+            )
         self.report.setPlainText(self._describe(summary, dry_run=False))
         self.buttons.clear()
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Post, sample_case
+from tests.conftest import Mailbox, Post, sample_case
 from tests.test_sync import PASSPHRASE
 from tests.ui.dialogs import answer_next_dialog
 from ui.main_window import MainWindow
@@ -164,3 +164,69 @@ def test_the_preview_names_missing_ranges_and_parts(qtbot: QtBot, hq: Post) -> N
     text = dialog._describe(summary, dry_run=True)
     assert "Còn thiếu của BP-VX: các thay đổi 5–9" in text, text
     assert "Còn thiếu của BP-VX: phần 2, 10 trong 10 phần của một lần gửi" in text, text
+
+
+def test_hq_fetches_mailed_bundles_into_the_inbox_and_files_them_away(
+    qtbot: QtBot, post: Post, hq: Post, tmp_path: Path, imap: Mailbox
+) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.inbox import inbox_folder, waiting
+    from app.mail import _message
+    from app.sync import export_changes
+
+    post.ctx.cases.create(post.officer, sample_case())
+    part = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files[0]
+    client = imap.client()
+    client.append("INBOX", None, None, _message(post.ctx, part, 1, 1).as_bytes())
+    client.logout()
+    (inbox_folder(hq.ctx)).mkdir(parents=True)
+    by_hand = inbox_folder(hq.ctx) / "copied-from-usb.outpost"
+    by_hand.write_bytes(part.read_bytes())  # the same part, also copied in by hand
+    hq.ctx.settings = replace(
+        hq.ctx.settings,
+        imap_host="127.0.0.1",
+        imap_port=imap.port,
+        imap_security="none",
+        imap_username="bch-ag",
+    )
+    dialog = ImportDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(dialog)
+    assert dialog.inbox_button.isVisibleTo(dialog) and dialog.fetch_button.isVisibleTo(dialog)
+
+    def password(box: QWidget) -> None:
+        assert isinstance(box, QInputDialog) and "bch-ag" in box.labelText()
+        box.setTextValue(imap.password)
+        box.accept()
+
+    answer_next_dialog(password)
+    dialog.fetch_button.click()
+    assert "Đã lưu 1 tệp gói dữ liệu từ 1 thư." in dialog.report.toPlainText()
+    assert sorted(p.name for p in dialog.files) == sorted(["copied-from-usb.outpost", part.name])
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.check_button.click()
+    dialog.apply_button.click()
+    assert dialog.applied is not None and dialog.applied.new == 1
+    assert "bỏ qua" in dialog.report.toPlainText()  # one of the two copies was skipped
+    assert waiting(hq.ctx) == [] and len(list((inbox_folder(hq.ctx) / "imported").iterdir())) == 2
+
+
+def test_a_post_has_no_inbox_buttons(qtbot: QtBot, post: Post) -> None:
+    dialog = ImportDialog(post.ctx, post.admin)
+    qtbot.addWidget(dialog)
+    assert not dialog.inbox_button.isVisibleTo(dialog) and not dialog.fetch_button.isVisibleTo(dialog)
+
+
+def test_hq_main_window_shows_what_waits_in_the_inbox(qtbot: QtBot, hq: Post, tmp_path: Path) -> None:
+    from app.inbox import inbox_folder
+
+    window = MainWindow(hq.ctx, hq.admin)
+    qtbot.addWidget(window)
+    assert not window.inbox_label.isVisibleTo(window)
+    (inbox_folder(hq.ctx) / "a.outpost").write_bytes(b"x")
+    (inbox_folder(hq.ctx) / "b.outpost").write_bytes(b"y")
+    (inbox_folder(hq.ctx) / "notes.txt").write_text("z")
+    qtbot.waitUntil(lambda: "2 gói dữ liệu chờ nhập" in window.inbox_label.text(), timeout=5000)
+    assert window.inbox_label.isVisibleTo(window)
