@@ -389,6 +389,38 @@ def cmd_enroll_install(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_station_list(args: argparse.Namespace) -> int:
+    from app.domain import VIETNAM
+    from app.sync import posts
+
+    ctx, actor = _session(args)
+    found = posts(ctx, actor)
+
+    def when(moment: Any) -> str | None:
+        return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment else None
+
+    rows = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "revoked_at": when(p.revoked_at),
+            "acknowledged_seq": p.acknowledged,
+            "missing": p.missing,
+            "last_received": when(p.last_received),
+        }
+        for p in found
+    ]
+    lines = [
+        f"{p.code:<10} {p.name:<40} "
+        + (f"revoked {when(p.revoked_at)}" if p.revoked_at else f"received up to {p.acknowledged}")
+        + (f", missing {', '.join(f'{a}–{b}' for a, b in p.missing)}" if p.missing else "")
+        + (f", last bundle {when(p.last_received)}" if p.last_received else ", no bundle yet")
+        for p in found
+    ]
+    _out(args, rows, "\n".join(lines) or "No post is enrolled yet.")
+    return 0
+
+
 def cmd_station_revoke(args: argparse.Namespace) -> int:
     from app.domain import VIETNAM
     from app.enrol import revoke
@@ -982,6 +1014,8 @@ def build_parser() -> argparse.ArgumentParser:
     station = sub.add_parser("station", help="enrolled stations (HQ)").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
+    p = station.add_parser("list", help="the posts enrolled here and what HQ has of each", parents=[common])
+    p.set_defaults(func=cmd_station_list)
     p = station.add_parser("revoke", help="refuse a station's bundles from now on", parents=[common])
     p.add_argument("code", help="the station's code, e.g. BP-VX")
     p.set_defaults(func=cmd_station_revoke)

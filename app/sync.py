@@ -1381,6 +1381,48 @@ def unfinished_sets(session: Session, station_id: str) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class PostStatus:
+    """An enrolled post as HQ sees it."""
+
+    code: str
+    name: str
+    revoked_at: datetime | None
+    acknowledged: int  # every change up to this one has arrived
+    missing: list[list[int]]  # ranges not received below the highest received
+    last_received: datetime | None  # when HQ last imported one of its bundles
+
+
+def posts(ctx: Context, actor: Actor) -> list[PostStatus]:
+    """HQ: every post enrolled here, by code, with what HQ has received of it."""
+    require(actor, "sync.import")
+    if ctx.kind != "hq":
+        raise RegisterError("only HQ enrols posts")
+    with ctx.sessions.reads() as session:
+        stations = session.scalars(
+            select(m.Station)
+            .where(m.Station.kind == "post", m.Station.signing_public_key.is_not(None))
+            .order_by(m.Station.code)
+        ).all()
+        last = dict(
+            session.execute(
+                select(m.ReceivedBundle.station_id, func.max(m.ReceivedBundle.received_at)).group_by(
+                    m.ReceivedBundle.station_id
+                )
+            ).all()
+        )
+        return [
+            PostStatus(
+                station.code,
+                station.name,
+                station.revoked_at,
+                *coverage(session, station.id),
+                last.get(station.id),
+            )
+            for station in stations
+        ]
+
+
 # ----- return bundles (HQ → post) -----------------------------------------------------------------
 
 KIND_RETURN = "return"

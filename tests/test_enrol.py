@@ -240,6 +240,12 @@ def test_export_and_import_through_the_command_line(tmp_path: Path, smtp: tuple[
     done = outpost(hq_dir, "import", *files[::-1], env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["new"] == 40 and json.loads(done.stdout)["missing"] == {"BP-VX": []}
+    listed = outpost(hq_dir, "--json", "station", "list", env=env)
+    [row] = json.loads(listed.stdout)
+    assert (row["code"], row["acknowledged_seq"], row["missing"], row["revoked_at"]) == ("BP-VX", 40, [], None)
+    assert row["last_received"] is not None
+    text = outpost(hq_dir, "station", "list", env=env).stdout
+    assert text.startswith("BP-VX") and "received up to 40, last bundle " in text
     again = outpost(hq_dir, "import", files[0], env=env)
     assert again.returncode == 0 and "skipped: " in again.stderr and "imported already" in again.stderr
     assert json.loads(again.stdout)["applied"] == [] and json.loads(again.stdout)["new"] == 0

@@ -40,7 +40,7 @@ from ui.lock import IdleWatcher, lock_windows
 from ui.lookup import LookupDialog
 from ui.reports import ReportsPage
 from ui.settings_dialog import SettingsDialog
-from ui.sync_dialogs import ExportDialog, ImportDialog
+from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.workflow import CaseActions
 
 DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         self.send_action.setVisible(self._ctx.kind == "post" and can(self._actor, "sync.export"))
         self.receive_action = QAction(_("&Receive bundles…"), self)
         self.receive_action.setVisible(can(self._actor, "sync.import"))
+        self.reply_action = QAction(_("&Write return bundles…"), self)
+        self.reply_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "sync.import"))
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
         a = self.case_actions
 
@@ -183,6 +185,7 @@ class MainWindow(QMainWindow):
             None,
             self.send_action,
             self.receive_action,
+            self.reply_action,
             None,
             self.campaigns_action,
             None,
@@ -255,6 +258,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.send_action.triggered.connect(self._on_send_action_triggered)
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
+        self.reply_action.triggered.connect(self._on_reply_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
         self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
@@ -468,6 +472,9 @@ class MainWindow(QMainWindow):
             self.events.changed.emit(Changed("case", (), "import"))
         if dialog.applied is not None and dialog.applied.campaigns:
             self.events.changed.emit(Changed("campaign", (), "import"))
+
+    def _on_reply_action_triggered(self) -> None:
+        ReplyDialog(self._ctx, self._actor, self).exec()
 
     def _on_inbox_watcher_directory_changed(self, _path: str) -> None:
         self.update_inbox()

@@ -34,7 +34,8 @@ from app.formatting import format_int
 from app.i18n import _
 from app.inbox import Fetched, fetch_mail, file_away, inbox_folder, waiting
 from app.mail import deliver
-from app.sync import ExportResult, ImportSummary, export_changes, import_bundles
+from app.progress import CancelToken, Progress
+from app.sync import ExportResult, ImportSummary, export_changes, import_bundles, make_reply, posts
 from ui.errors import show_error
 from ui.jobs import ProgressRunner
 
@@ -65,65 +66,34 @@ def _passphrase_field() -> QLineEdit:
     return field
 
 
-class ExportDialog(QDialog):
-    """A post sends what HQ has not acknowledged: to a USB stick (or a folder), and by e-mail."""
+class Destination(QWidget):
+    """Where files are written: the USB sticks plugged in (refreshed on demand), or another folder."""
 
-    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+    changed = Signal()
+
+    def __init__(self, heading: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx = ctx
-        self._actor = actor
-        self.result_files: tuple[Path, ...] = ()
-        self.setWindowTitle(_("Send to HQ"))
-        self.resize(620, 420)
         self.drives = QListWidget()
         self.other_button = QPushButton(_("Other &folder…"))
         self.refresh_button = QPushButton(_("&Refresh drives"))
-        self.part_size = QSpinBox()
-        self.part_size.setRange(1, 2000)
-        self.part_size.setValue(20)
-        self.part_size.setSuffix(" MB")
-        self.email = QCheckBox(
-            _("Also send by &e-mail to {address}").format(address=ctx.settings.mail_to or "—")
-        )
-        self.email.setEnabled(bool(ctx.settings.smtp_host and ctx.settings.mail_to))
-        self.email.setChecked(self.email.isEnabled())
-        self.passphrase = _passphrase_field()
-        self.mail_password = QLineEdit()
-        self.mail_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.send_button = self.buttons.addButton(
-            _("&Write the files"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        drives_row = QHBoxLayout()
-        drives_row.addWidget(self.refresh_button)
-        drives_row.addWidget(self.other_button)
-        drives_row.addStretch(1)
-        form = QFormLayout()
-        form.addRow(_("Largest file:"), self.part_size)
-        form.addRow(_("Key &passphrase:"), self.passphrase)
-        if ctx.settings.smtp_username:
-            form.addRow(
-                _("Mail password for {user}:").format(user=ctx.settings.smtp_username), self.mail_password
-            )
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.refresh_button)
+        row.addWidget(self.other_button)
+        row.addStretch(1)
         column = QVBoxLayout(self)
-        column.addWidget(QLabel(_("Write the changes HQ has not received yet to:")))
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel(heading))
         column.addWidget(self.drives, 1)
-        column.addLayout(drives_row)
-        column.addLayout(form)
-        column.addWidget(self.email)
-        column.addWidget(self.status)
-        column.addWidget(self.buttons)
-        self.refresh_button.clicked.connect(self.refresh_drives)
+        column.addLayout(row)
+        column.addWidget(self.hint)
+        self.refresh_button.clicked.connect(self.refresh)
         self.other_button.clicked.connect(self._on_other_button_clicked)
-        self.buttons.accepted.connect(self.send)
-        self.buttons.rejected.connect(self.reject)
-        self.drives.currentRowChanged.connect(self._update_buttons)
-        self.passphrase.textChanged.connect(self._update_buttons)
-        self.refresh_drives()
+        self.drives.currentRowChanged.connect(self._on_drives_current_row_changed)
+        self.refresh()
 
-    def refresh_drives(self) -> None:
+    def refresh(self) -> None:
         self.drives.clear()
         for volume in removable_drives():
             free = format_int(volume.bytesAvailable() // (1024 * 1024))
@@ -135,30 +105,92 @@ class ExportDialog(QDialog):
             self.drives.addItem(item)
         if self.drives.count():
             self.drives.setCurrentRow(0)
-            self.status.setText("")
+            self.hint.setText("")
         else:
-            self.status.setText(
+            self.hint.setText(
                 _("No USB stick found. Plug one in and press Refresh, or choose another folder.")
             )
-        self._update_buttons()
+        self.changed.emit()
 
     def add_folder(self, folder: Path) -> None:
         item = QListWidgetItem(str(folder))
         item.setData(PATH_ROLE, str(folder))
         self.drives.addItem(item)
         self.drives.setCurrentItem(item)
+        self.hint.setText("")
 
     def target(self) -> Path | None:
         item = self.drives.currentItem()
         return Path(item.data(PATH_ROLE)) if item is not None else None
 
-    def _update_buttons(self) -> None:
-        self.send_button.setEnabled(self.target() is not None and bool(self.passphrase.text()))
+    def _on_drives_current_row_changed(self, _row: int) -> None:
+        self.changed.emit()
 
     def _on_other_button_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, _("Where to write the files"))
         if folder:
             self.add_folder(Path(folder))
+
+
+class ExportDialog(QDialog):
+    """A post sends what HQ has not acknowledged: to a USB stick (or a folder), and by e-mail."""
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self.result_files: tuple[Path, ...] = ()
+        self.setWindowTitle(_("Send to HQ"))
+        self.resize(620, 420)
+        self.destination = Destination(_("Write the changes HQ has not received yet to:"))
+        self.part_size = QSpinBox()
+        self.part_size.setRange(1, 2000)
+        self.part_size.setValue(20)
+        self.part_size.setSuffix(" MB")
+        mail_ready = bool(ctx.settings.smtp_host and ctx.settings.mail_to)
+        self.email = QCheckBox(
+            _("Also send by &e-mail to {address}").format(address=ctx.settings.mail_to)
+            if mail_ready
+            else _("Also send by &e-mail (no mail server is set up: 'outpost mail setup')")
+        )
+        self.email.setEnabled(mail_ready)
+        self.email.setChecked(self.email.isEnabled())
+        self.passphrase = _passphrase_field()
+        self.mail_password = QLineEdit()
+        self.mail_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = self.buttons.addButton(
+            _("&Write the files"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        form = QFormLayout()
+        form.addRow(_("Largest file:"), self.part_size)
+        form.addRow(_("Key &passphrase:"), self.passphrase)
+        if ctx.settings.smtp_username:
+            form.addRow(
+                _("Mail password for {user}:").format(user=ctx.settings.smtp_username), self.mail_password
+            )
+        column = QVBoxLayout(self)
+        column.addWidget(self.destination, 1)
+        column.addLayout(form)
+        column.addWidget(self.email)
+        column.addWidget(self.status)
+        column.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.send)
+        self.buttons.rejected.connect(self.reject)
+        self.destination.changed.connect(self._update_buttons)
+        self.passphrase.textChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def add_folder(self, folder: Path) -> None:
+        self.destination.add_folder(folder)
+
+    def target(self) -> Path | None:
+        return self.destination.target()
+
+    def _update_buttons(self) -> None:
+        self.send_button.setEnabled(self.target() is not None and bool(self.passphrase.text()))
 
     def send(self) -> None:
         target = self.target()
@@ -449,3 +481,90 @@ class ImportDialog(QDialog):
                 )
         lines.append(_("Press Import to apply these changes.") if dry_run else _("Imported."))
         return "\n".join(lines)
+
+
+class ReplyDialog(QDialog):
+    """HQ writes return bundles for the posts it chooses: the receipt, what it refused, reference data,
+    the watch list, campaigns and revocations, to a USB stick (or a folder) that goes back to them."""
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self.written: list[Path] = []
+        self.setWindowTitle(_("Write return bundles"))
+        self.resize(640, 520)
+        self.stations = QListWidget()
+        for post in posts(ctx, actor):
+            if post.revoked_at is not None:
+                continue  # HQ sends a revoked station nothing
+            received = (
+                _("received up to change {seq}").format(seq=post.acknowledged)
+                if post.last_received
+                else _("nothing received yet")
+            )
+            item = QListWidgetItem(f"{post.code} — {post.name} ({received})")
+            item.setData(PATH_ROLE, post.code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if post.last_received else Qt.CheckState.Unchecked)
+            self.stations.addItem(item)
+        self.destination = Destination(_("Write them to:"))
+        self.passphrase = _passphrase_field()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.write_button = self.buttons.addButton(
+            _("&Write the return bundles"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        form = QFormLayout()
+        form.addRow(_("Key &passphrase:"), self.passphrase)
+        column = QVBoxLayout(self)
+        column.addWidget(QLabel(_("Posts to answer (a revoked post gets nothing):")))
+        column.addWidget(self.stations, 1)
+        column.addWidget(self.destination, 1)
+        column.addLayout(form)
+        column.addWidget(self.status)
+        column.addWidget(self.buttons)
+        self.write_button.clicked.connect(self.write)
+        self.buttons.rejected.connect(self.reject)
+        self.stations.itemChanged.connect(self._update_buttons)
+        self.destination.changed.connect(self._update_buttons)
+        self.passphrase.textChanged.connect(self._update_buttons)
+        if not self.stations.count():
+            self.status.setText(_("No post to answer: none is enrolled, or every one is revoked."))
+        self._update_buttons()
+
+    def chosen(self) -> list[str]:
+        items = (self.stations.item(row) for row in range(self.stations.count()))
+        return [item.data(PATH_ROLE) for item in items if item.checkState() == Qt.CheckState.Checked]
+
+    def _update_buttons(self) -> None:
+        ready = bool(self.chosen()) and self.destination.target() is not None and bool(self.passphrase.text())
+        self.write_button.setEnabled(ready)
+
+    def write(self) -> None:
+        target, codes = self.destination.target(), self.chosen()
+        if target is None or not codes:
+            return
+        ctx, actor, passphrase = self._ctx, self._actor, self.passphrase.text()
+
+        def work(progress: Progress, cancel: CancelToken) -> list[Path]:
+            written = []
+            for done, code in enumerate(codes):
+                progress(done, len(codes))
+                written.append(make_reply(ctx, actor, passphrase, code, target))
+            return written
+
+        runner = ProgressRunner(_("Writing the return bundles…"), self, cancellable=False)
+        outcome = runner.run(work, total=len(codes))
+        if outcome.state == "failed":
+            show_error(self, outcome.message)
+            return
+        if outcome.state != "finished":
+            return
+        self.written = outcome.result
+        lines = [
+            _("Wrote {count} return bundle(s) to {folder}:").format(count=len(self.written), folder=target)
+        ]
+        lines += [f"• {path.name}" for path in self.written]
+        self.status.setText("\n".join(lines))

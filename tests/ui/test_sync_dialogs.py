@@ -12,7 +12,7 @@ from tests.conftest import Mailbox, Post, sample_case
 from tests.test_sync import PASSPHRASE
 from tests.ui.dialogs import answer_next_dialog
 from ui.main_window import MainWindow
-from ui.sync_dialogs import ExportDialog, ImportDialog
+from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 
 
 def _write(qtbot: QtBot, post: Post, folder: Path) -> ExportDialog:
@@ -22,6 +22,7 @@ def _write(qtbot: QtBot, post: Post, folder: Path) -> ExportDialog:
     assert not dialog.send_button.isEnabled()  # no passphrase yet
     dialog.passphrase.setText(PASSPHRASE)
     assert dialog.send_button.isEnabled() and not dialog.email.isEnabled()  # no mail server set up
+    assert "chưa cài đặt máy chủ thư: lệnh 'outpost mail setup'" in dialog.email.text()
     dialog.send_button.click()
     return dialog
 
@@ -230,3 +231,41 @@ def test_hq_main_window_shows_what_waits_in_the_inbox(qtbot: QtBot, hq: Post, tm
     (inbox_folder(hq.ctx) / "notes.txt").write_text("z")
     qtbot.waitUntil(lambda: "2 gói dữ liệu chờ nhập" in window.inbox_label.text(), timeout=5000)
     assert window.inbox_label.isVisibleTo(window)
+
+
+def test_hq_writes_return_bundles_for_the_posts_it_chooses(
+    qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
+) -> None:
+    from app.enrol import revoke
+    from app.sync import export_changes, import_bundles
+
+    post.ctx.cases.create(post.officer, sample_case())
+    files = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, list(files))
+    window = MainWindow(hq.ctx, hq.admin)
+    qtbot.addWidget(window)
+    assert window.reply_action.isVisible() and not window.send_action.isVisible()
+    dialog = ReplyDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(dialog)
+    assert [dialog.stations.item(0).text()] == [
+        "BP-VX — Đồn Biên phòng Vĩnh Xương (đã nhận đến thay đổi số 1)"
+    ]
+    assert dialog.chosen() == ["BP-VX"] and not dialog.write_button.isEnabled()
+    back = tmp_path / "back"
+    back.mkdir()
+    dialog.destination.add_folder(back)
+    assert dialog.destination.hint.text() == ""
+    dialog.passphrase.setText(PASSPHRASE)
+    assert dialog.write_button.isEnabled()
+    dialog.write_button.click()
+    assert [p.parent for p in dialog.written] == [back] and dialog.written[0].name.startswith(
+        "BCH-AG-to-BP-VX-"
+    )
+    assert "Đã ghi 1 gói phản hồi" in dialog.status.text()
+    # The post reads it as it reads any return bundle.
+    summary = import_bundles(post.ctx, post.admin, PASSPHRASE, dialog.written)
+    assert summary.rejected == [] and summary.acknowledged_seq == 1
+    revoke(hq.ctx, hq.admin, "BP-VX")
+    after = ReplyDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(after)
+    assert after.stations.count() == 0 and after.status.text().startswith("Không có đồn nào để phản hồi")
