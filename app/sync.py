@@ -328,6 +328,7 @@ class ImportSummary:
     rejected: list[dict[str, str]] = field(default_factory=list)  # file, record, reason
     applied: list[str] = field(default_factory=list)  # bundle files applied (by a dry run: would be)
     skipped: list[dict[str, str]] = field(default_factory=list)  # file, reason: imported before
+    bundles: list[dict[str, Any]] = field(default_factory=list)  # at HQ: each file that passed its checks
     missing: dict[str, list[list[int]]] = field(default_factory=dict)  # station code → missing ranges
     missing_parts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # ``unfinished_sets``
     acknowledged_seq: int | None = None  # at a post: the change HQ has everything up to
@@ -347,6 +348,7 @@ class ImportSummary:
             "tips": self.tips,
             "rejected": self.rejected,
             "skipped": self.skipped,
+            "bundles": self.bundles,
             "applied": self.applied,
             "missing": self.missing,
             "missing_parts": self.missing_parts,
@@ -606,6 +608,19 @@ def _import_verified(
         seen_ids.add(bundle_id)
         steps.append(one)
     verified = [step for step in steps if isinstance(step, _Verified)]
+    for one in verified:
+        manifest = one.opened.manifest
+        summary.bundles.append(
+            {
+                "file": one.opened.path.name,
+                "station": one.station.code,
+                "part": manifest["part"]["index"],
+                "parts": manifest["part"]["count"],
+                "first_seq": manifest["seq"]["first"],
+                "last_seq": manifest["seq"]["last"],
+                "records": len(one.records),
+            }
+        )
     stored = _known_cases(session, [case_id for one in verified for case_id in _case_ids(one.records)])
     # Rows are made only for SQLite, as it stores them; other databases take each case's CaseInput.
     rows = session.get_bind().dialect.name == "sqlite"

@@ -247,6 +247,10 @@ def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:
     assert len(files) >= 3
     summary = _import(pair, [files[0], files[2]])
     assert summary.rejected == []
+    assert [(b["file"], b["station"], b["part"], b["parts"]) for b in summary.bundles] == [
+        (files[0].name, "BP-VX", 1, len(files)),
+        (files[2].name, "BP-VX", 3, len(files)),
+    ]
     first, last = files[1].name.split("-")[2:4]
     assert summary.missing == {"BP-VX": [[int(first), int(last)]]}
     # A missing last part leaves no gap in the ranges: the set's part count tells it.

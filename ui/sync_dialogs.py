@@ -460,6 +460,18 @@ class ImportDialog(QDialog):
             lines.append(_("Press Import to record it.") if dry_run else _("Imported."))
             return "\n".join(lines)
         lines = [
+            _("{file}: {station}, part {part} of {parts}, changes {first}–{last}, {records} records").format(
+                file=item["file"],
+                station=item["station"],
+                part=item["part"],
+                parts=item["parts"],
+                first=item["first_seq"],
+                last=item["last_seq"],
+                records=format_int(item["records"]),
+            )
+            for item in summary.bundles
+        ]
+        lines += [
             _("New cases: {count}").format(count=format_int(summary.new)),
             _("Updated cases: {count}").format(count=format_int(summary.updated)),
             _("Unchanged (already here): {count}").format(count=format_int(summary.unchanged)),

@@ -44,6 +44,8 @@ def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Pos
     assert received.check_button.isEnabled() and not received.apply_button.isEnabled()
     received.check_button.click()
     assert "Vụ việc mới: 3" in received.report.toPlainText()
+    name = sent.result_files[0].name
+    assert f"{name}: BP-VX, phần 1/1, các thay đổi 1–3, 3 bản ghi" in received.report.toPlainText()
     assert hq.ctx.cases.count(hq.admin) == 0  # checking changes nothing
     received.apply_button.click()
     assert received.applied is not None and received.applied.new == 3
