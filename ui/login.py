@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -45,10 +47,19 @@ class LoginDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Log in"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
+        # Which register this is: a post's, or HQ's consolidated one, and where it lives.
+        code = self._ctx.station_code
+        kind = _("HQ register {code}") if self._ctx.kind == "hq" else _("Post register {code}")
+        self.register_label = QLabel(
+            f"<b>{escape(kind.format(code=code))}</b><br><small>{escape(str(self._ctx.paths.data_dir))}</small>"
+        )
+        self.register_label.setTextFormat(Qt.TextFormat.RichText)
+        self.register_label.setWordWrap(True)
         form = QFormLayout()
         form.addRow(_("User name"), self.username)
         form.addRow(_("Password"), self.password)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.register_label)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
@@ -73,4 +84,3 @@ class LoginDialog(QDialog):
         finally:
             QGuiApplication.restoreOverrideCursor()
         self.accept()
-

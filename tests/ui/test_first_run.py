@@ -199,10 +199,18 @@ def test_quick_work_shows_no_dialog_and_failures_come_back(qtbot: QtBot) -> None
     assert ProgressRunner("…").run(stopped).state == "cancelled"
 
 
+def test_login_at_hq_says_it_is_hqs_register(hq: Post, qtbot: QtBot) -> None:
+    dialog = LoginDialog(hq.ctx)
+    qtbot.addWidget(dialog)
+    assert "Sổ tổng hợp của Bộ Chỉ huy BCH-AG" in dialog.register_label.text()
+
+
 def test_login_refuses_a_wrong_password_with_the_reason(post: Post, qtbot: QtBot) -> None:
     dialog = LoginDialog(post.ctx)
     qtbot.addWidget(dialog)
     assert dialog.username.text() == "admin"  # the only admin is offered
+    assert "Sổ của đồn BP-VX" in dialog.register_label.text()  # which register this is
+    assert str(post.data_dir) in dialog.register_label.text()
     dialog.username.clear()
     type_text(qtbot, dialog.username, "officer")
     type_text(qtbot, dialog.password, "wrong-password")
