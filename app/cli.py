@@ -200,6 +200,10 @@ def cmd_case_list(args: argparse.Namespace) -> int:
         for r in rows
     ]
     _out(args, payload, "\n".join(_case_line(r, ctx) for r in rows) or "No cases.")
+    if len(rows) == args.limit:  # there may be more: say so, on stderr so JSON stays clean
+        total = ctx.cases.count(actor, case_filter)
+        if total > len(rows):
+            _warn(f"showing the newest {len(rows)} of {total} cases; --limit N shows more")
     return 0
 
 

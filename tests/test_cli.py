@@ -107,6 +107,12 @@ def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> No
     listed = outpost(register, "case", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert number in [row["number"] for row in json.loads(listed.stdout)]
+    assert "showing the newest" not in listed.stderr
+    assert outpost(register, "--user", "officer", "case", "add", str(source)).returncode == 0
+    total = len(json.loads(outpost(register, "case", "list", "--json").stdout))
+    limited = outpost(register, "case", "list", "--limit", "1", "--json")
+    assert len(json.loads(limited.stdout)) == 1 and total >= 2
+    assert f"showing the newest 1 of {total} cases; --limit N shows more" in limited.stderr
 
     refused = outpost(register, "--user", "officer", "case", "approve", number)
     assert refused.returncode != 0 and "may not approve" in refused.stderr
