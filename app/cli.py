@@ -593,7 +593,7 @@ def cmd_mail_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.inbox import file_away, waiting
+    from app.inbox import file_away, refuse, waiting
     from app.sync import import_bundles
 
     if not args.files and not args.inbox:
@@ -611,6 +611,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     if from_inbox and not args.dry_run and not summary.rejected:
         done = {*summary.applied, *(item["file"] for item in summary.skipped)}
         file_away(ctx, [name for name in from_inbox if name in done])
+    if from_inbox and not args.dry_run and summary.rejected:
+        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in from_inbox])
+        if moved:
+            _warn(
+                f"moved {len(moved)} refused file(s) to {moved[0].parent} with their reasons; "
+                "'import --inbox' again takes the rest"
+            )
     print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
     for skipped in summary.skipped:
         _warn(f"skipped: {skipped['reason']}")

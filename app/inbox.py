@@ -1,7 +1,8 @@
 """HQ's inbox: the folder where bundles wait to be imported, filled by hand (a USB stick copied
 over), by a shared folder, or from HQ's mailbox over IMAP (``fetch_mail``). The app watches it and
 offers to import what waits there; after an import that refused nothing, the files applied or
-skipped are moved to ``imported/`` beside it, so the folder holds only what still needs attention."""
+skipped are moved to ``imported/`` beside it, and files an import refused can be moved to
+``refused/`` with their reasons, so the folder holds only what still needs attention."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import email
 import email.policy
 import imaplib
 import re
-import shutil
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +23,7 @@ from app.mail import SECURITY, TIMEOUT_S
 
 SUFFIX = ".outpost"
 IMPORTED = "imported"
-# What a bundle file may be called once saved (a mail's file name is the sender's to choose).
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.outpost")
+REFUSED = "refused"
 MAX_MESSAGE = 64 * 1024 * 1024  # one part per message, 20 MB by default
 
 
@@ -42,23 +41,46 @@ def waiting(ctx: Context) -> list[Path]:
     return sorted(path for path in folder.iterdir() if path.suffix == SUFFIX and path.is_file())
 
 
-def file_away(ctx: Context, names: Sequence[str]) -> list[Path]:
-    """Move the inbox files with these names (applied or skipped by an import) to ``imported/``;
-    returns where they went. Files of that name elsewhere are left alone."""
+def _free(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``name`` with -1, -2, … before its suffix when that is taken."""
+    target, number = folder / name, 1
+    while target.exists():
+        target = folder / f"{Path(name).stem}-{number}{SUFFIX}"
+        number += 1
+    return target
+
+
+def _move(ctx: Context, names: Sequence[str], into: str) -> list[tuple[str, Path]]:
     folder = inbox_folder(ctx)
-    done = folder / IMPORTED
-    moved: list[Path] = []
-    for name in names:
+    done = folder / into
+    moved: list[tuple[str, Path]] = []
+    for name in dict.fromkeys(names):
         source = folder / name
         if source.parent != folder or not source.is_file():
             continue
         done.mkdir(exist_ok=True)
-        target = done / name
-        if target.exists():  # the same name imported before: keep both
-            target = done / f"{source.stem}-{len(list(done.glob(source.stem + '*')))}{SUFFIX}"
-        shutil.move(source, target)
-        moved.append(target)
+        target = _free(done, name)  # never onto an existing file
+        source.rename(target)
+        moved.append((name, target))
     return moved
+
+
+def file_away(ctx: Context, names: Sequence[str]) -> list[Path]:
+    """Move the inbox files with these names (applied or skipped by an import) to ``imported/``;
+    returns where they went. Files of those names elsewhere are left alone."""
+    return [target for _name, target in _move(ctx, names, IMPORTED)]
+
+
+def refuse(ctx: Context, refusals: Sequence[dict[str, str]]) -> list[Path]:
+    """Move the inbox files an import refused to ``refused/``, each with its reasons beside it in a
+    ``.txt`` file, so that they no longer hold back the others (the next import takes the rest)."""
+    reasons: dict[str, list[str]] = {}
+    for item in refusals:
+        reasons.setdefault(item["file"], []).append(item["reason"])
+    moved = _move(ctx, list(reasons), REFUSED)
+    for name, target in moved:
+        target.with_suffix(".txt").write_text("\n".join(reasons[name]) + "\n", encoding="utf-8")
+    return [target for _name, target in moved]
 
 
 # ----- IMAP ------------------------------------------------------------------------------------
@@ -100,26 +122,41 @@ def _connect(ctx: Context) -> imaplib.IMAP4:
     return client
 
 
-def _bundles(message: EmailMessage) -> list[tuple[str, bytes]]:
+def clean_name(name: str) -> str:
+    """A mail's attachment name made a plain file name in the inbox: no folders, only letters,
+    digits, dots, dashes and underscores (a download's "x (1).outpost" becomes "x-1.outpost")."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base[: -len(SUFFIX)] if base.lower().endswith(SUFFIX) else base
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")[:150] or "bundle"
+    return stem + SUFFIX
+
+
+def _bundles(message: EmailMessage, ignored: list[str], number: str) -> list[tuple[str, bytes]] | None:
+    """The bundle attachments of a message; None when one of them cannot be read (the message is
+    then left unread, for people to look at)."""
     found = []
-    for part in message.iter_attachments():
-        name = part.get_filename() or ""
-        if name.lower().endswith(SUFFIX):
+    try:
+        for part in message.iter_attachments():
+            name = str(part.get_filename() or "")
+            if not name.lower().endswith(SUFFIX):
+                continue
             payload = part.get_payload(decode=True)
-            found.append((name, payload if isinstance(payload, bytes) else b""))
+            if not isinstance(payload, bytes) or not payload:
+                ignored.append(f"message {number}: the attachment {name!r} is empty or not a file")
+                return None
+            found.append((clean_name(name), payload))
+    except Exception as exc:  # a malformed message: Python's mail parser fails in many ways
+        ignored.append(f"message {number}: cannot be read ({type(exc).__name__}); left unread")
+        return None
     return found
 
 
-def _free_name(folder: Path, name: str, data: bytes) -> Path | None:
+def _new_name(folder: Path, name: str, data: bytes) -> Path | None:
     """Where to save ``name``: None when the inbox (or its imported/ folder) holds it already."""
     for known in (folder / name, folder / IMPORTED / name):
         if known.is_file() and known.read_bytes() == data:
             return None
-    target, number = folder / name, 1
-    while target.exists():
-        target = folder / f"{Path(name).stem}-{number}{SUFFIX}"
-        number += 1
-    return target
+    return _free(folder, name)
 
 
 def fetch_mail(ctx: Context, password: str) -> Fetched:
@@ -148,17 +185,18 @@ def fetch_mail(ctx: Context, password: str) -> Fetched:
                 if len(raw) > MAX_MESSAGE:
                     ignored.append(f"message {number.decode()}: larger than {MAX_MESSAGE // 2**20} MiB")
                     continue
-                message = email.message_from_bytes(raw, policy=email.policy.default)
+                label = number.decode()
+                try:
+                    message = email.message_from_bytes(raw, policy=email.policy.default)
+                except Exception as exc:  # any parser failure: left for people
+                    ignored.append(f"message {label}: cannot be read ({type(exc).__name__}); left unread")
+                    continue
                 assert isinstance(message, EmailMessage)
-                bundles = _bundles(message)
+                bundles = _bundles(message, ignored, label)
                 if not bundles:
                     continue
                 for name, content in bundles:
-                    safe = Path(name.replace("\\", "/")).name
-                    if not _SAFE_NAME.fullmatch(safe):
-                        ignored.append(f"{name!r}: not a bundle file name")
-                        continue
-                    target = _free_name(folder, safe, content)
+                    target = _new_name(folder, name, content)
                     if target is not None:
                         try:
                             write_atomically(target, content)

@@ -54,6 +54,7 @@ from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_ca
 from db import halves, search
 from db import models as m
 from db.bulk import BulkInsert, SqliteForm
+from db.migrate import fsync_folder
 from db.types import utc_text
 
 KIND_CHANGES = "changes"
@@ -266,7 +267,7 @@ def export_changes(
     parts[-1].last_seq = max(parts[-1].last_seq, last_seq)  # the range covers every change made
     set_id, created = str(uuid.uuid4()), utc_text(ctx.clock())
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written: list[tuple[Path, Path]] = []  # (hidden name, final name) of each part
     first = acknowledged + 1
     for index, part in enumerate(parts, start=1):
         members = [Member(RECORDS, b"".join(part.records))]
@@ -291,20 +292,34 @@ def export_changes(
             "counts": {"records": len(part.records), "files": len(part.files)},
         }
         name = f"{ctx.station_code}-{first:08d}-{part.last_seq:08d}-part{index}of{len(parts)}.outpost"
-        path = out_dir / name
+        # Every part is written under a hidden name first and all are named at the end, so that a
+        # failure (a full, read-only or pulled stick) leaves no half export, nor harms an earlier
+        # export of the same names on the stick.
+        hidden = out_dir / f".{name}.writing"
         try:
-            write_bundle(path, manifest, members, certificate, signing_key, hq.encryption_public_key or "")
-        except OSError as exc:  # a full or read-only stick, a stick pulled out: no half export is left
-            for earlier in written:
+            write_bundle(hidden, manifest, members, certificate, signing_key, hq.encryption_public_key or "")
+        except OSError as exc:
+            for earlier, _final in written:
                 earlier.unlink(missing_ok=True)
+            hidden.unlink(missing_ok=True)
             raise AppError(
                 _(
                     "could not write {name} in {folder}: {error}. Nothing was exported; "
                     "check the USB stick (full, read-only or pulled out?) and try again"
                 ).format(name=name, folder=out_dir, error=exc.strerror or exc)
             ) from None
-        written.append(path)
+        written.append((hidden, out_dir / name))
         first = part.last_seq + 1
+    try:
+        for hidden, final in written:
+            hidden.replace(final)
+        fsync_folder(out_dir)
+    except OSError as exc:
+        raise AppError(
+            _("could not name the files in {folder}: {error}; export again").format(
+                folder=out_dir, error=exc.strerror or exc
+            )
+        ) from None
     with ctx.sessions.writes.begin() as session:  # which part carried each file, for HQ's receipt
         for part in parts:
             for sha256 in part.files:
@@ -313,7 +328,8 @@ def export_changes(
                     session.add(m.SentFile(sha256=sha256, last_seq=part.last_seq, acknowledged=False))
                 elif not sent.acknowledged:
                     sent.last_seq = max(sent.last_seq, part.last_seq)
-    return ExportResult(tuple(written), len(order), attachments, acknowledged + 1, parts[-1].last_seq)
+    finals = tuple(final for _hidden, final in written)
+    return ExportResult(finals, len(order), attachments, acknowledged + 1, parts[-1].last_seq)
 
 
 # ----- import (HQ) --------------------------------------------------------------------------------
@@ -471,6 +487,9 @@ def _verify(
     if (manifest.get("counts") or {}).get("files") != attachments:
         raise BundleRefused(path, _("the number of files differs from the manifest's count"))
     earlier = session.get(m.ReceivedBundle, str(manifest.get("bundle_id")))
+    if earlier is not None and earlier.station_id != station.id:
+        # Bundle ids can be read on the stick; another post's bundle must not make this one "seen".
+        raise BundleRefused(path, _("its bundle id was already used by a bundle of another station"))
     if earlier is not None:
         raise AlreadyImported(
             path,
@@ -590,7 +609,7 @@ def _import_verified(
     """``_import_changes`` in its transaction."""
     summary = ImportSummary()
     steps: list[_Verified | dict[str, str]] = []  # each file, verified or refused, in the order given
-    seen_ids: set[str] = set()
+    seen_ids: dict[str, str] = {}  # bundle id → the station that sent it
     for path in paths:
         try:
             one = _verify(session, hq, identity, path, helper.announce)
@@ -601,11 +620,15 @@ def _import_verified(
             steps.append({"file": path.name, "record": "", "reason": exc.message})
             continue
         bundle_id = str(one.opened.manifest.get("bundle_id"))
+        if seen_ids.get(bundle_id, one.station.id) != one.station.id:
+            used = _("its bundle id was already used by a bundle of another station")
+            steps.append({"file": path.name, "record": "", "reason": f"{path.name}: {used}"})
+            continue
         if bundle_id in seen_ids:
             twice = _("the same bundle is given twice")
             summary.skipped.append({"file": path.name, "reason": f"{path.name}: {twice}"})
             continue
-        seen_ids.add(bundle_id)
+        seen_ids[bundle_id] = one.station.id
         steps.append(one)
     verified = [step for step in steps if isinstance(step, _Verified)]
     for one in verified:
@@ -1380,20 +1403,29 @@ def coverage(session: Session, station_id: str) -> tuple[int, list[list[int]]]:
 
 
 def unfinished_sets(session: Session, station_id: str) -> list[dict[str, Any]]:
-    """The exports of a station HQ has only some parts of: ``{"set_id", "parts", "missing"}`` (the
-    missing part numbers). A part missing after the highest range received shows only here."""
-    received: dict[str, tuple[int, set[int]]] = {}
-    for set_id, index, count in session.execute(
-        select(m.ReceivedBundle.set_id, m.ReceivedBundle.part_index, m.ReceivedBundle.part_count).where(
-            m.ReceivedBundle.station_id == station_id
-        )
+    """The parts HQ lacks of a station's latest sending (the one reaching furthest in its changes):
+    ``[{"set_id", "parts", "missing"}]`` with the missing part numbers, or ``[]``. An earlier sending
+    does not count: each holds everything HQ had not acknowledged, so a later one replaces it. A part
+    missing after the highest range received shows only here."""
+    sets: dict[str, tuple[int, set[int], int, datetime]] = {}
+    for set_id, index, count, last, when in session.execute(
+        select(
+            m.ReceivedBundle.set_id,
+            m.ReceivedBundle.part_index,
+            m.ReceivedBundle.part_count,
+            m.ReceivedBundle.last_seq,
+            m.ReceivedBundle.received_at,
+        ).where(m.ReceivedBundle.station_id == station_id)
     ):
-        received.setdefault(set_id, (count, set()))[1].add(index)
-    return [
-        {"set_id": set_id, "parts": count, "missing": sorted(set(range(1, count + 1)) - indexes)}
-        for set_id, (count, indexes) in sorted(received.items())
-        if len(indexes) < count
-    ]
+        _count, indexes, reach, latest = sets.setdefault(set_id, (count, set(), last, when))
+        indexes.add(index)
+        sets[set_id] = (count, indexes, max(reach, last), max(latest, when))
+    if not sets:
+        return []
+    set_id, (count, indexes, _reach, _when) = max(sets.items(), key=lambda item: (item[1][2], item[1][3]))
+    if len(indexes) >= count:
+        return []
+    return [{"set_id": set_id, "parts": count, "missing": sorted(set(range(1, count + 1)) - indexes)}]
 
 
 @dataclass(frozen=True)

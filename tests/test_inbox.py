@@ -97,23 +97,55 @@ def test_bundles_mailed_to_hq_are_fetched_imported_and_filed_away(
     assert none.returncode == 2 and "--inbox" in none.stderr
 
 
-def test_attachment_names_cannot_leave_the_inbox(pair: Pair, imap: Mailbox) -> None:
+def test_attachment_names_are_made_plain_file_names_in_the_inbox(pair: Pair, imap: Mailbox) -> None:
     message = EmailMessage()
     message["Subject"] = "x"
     message.set_content("x")
-    for name in ("../../thoat-ra.outpost", "/etc/cron.d/x.outpost", "..outpost", "chay.exe", "a b.outpost"):
+    names = ("../../thoat-ra.outpost", "/etc/cron.d/x.outpost", "..outpost", "chay.exe", "BP-VX (1).OUTPOST")
+    for name in names:
         message.add_attachment(b"PK...", maintype="application", subtype="octet-stream", filename=name)
     _deliver(pair, imap, message)
     _configure(pair, imap)
     fetched = fetch_mail(pair.hq.ctx, imap.password)
     folder = inbox_folder(pair.hq.ctx)
-    assert sorted(p.name for p in fetched.saved) == ["thoat-ra.outpost", "x.outpost"]
-    assert all(p.parent == folder for p in fetched.saved)
-    assert sorted(fetched.ignored) == [
-        "'..outpost': not a bundle file name",
-        "'a b.outpost': not a bundle file name",
+    assert sorted(p.name for p in fetched.saved) == [
+        "BP-VX-1.outpost",
+        "bundle.outpost",
+        "thoat-ra.outpost",
+        "x.outpost",
     ]
+    assert all(p.parent == folder for p in fetched.saved) and fetched.ignored == ()
     assert not (folder.parent.parent / "thoat-ra.outpost").exists()
+
+
+def test_a_message_that_cannot_be_read_is_left_for_people_and_does_not_stop_the_rest(
+    pair: Pair, imap: Mailbox
+) -> None:
+    _cases(pair, 1, photos=False)
+    part = _export(pair, "out")[0]
+    crafted = (  # an attachment header Python's mail parser fails on
+        b"Subject: a\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
+        b"Content-Type: text/plain\r\n\r\nhi\r\n--X\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Disposition: attachment; filename*\r\n\r\nQUJD\r\n--X--\r\n"
+    )
+    client = imap.client()
+    client.append("INBOX", None, None, crafted)
+    client.logout()
+    empty = EmailMessage()
+    empty["Subject"] = "y"
+    empty.set_content("y")
+    empty.add_attachment(b"", maintype="application", subtype="octet-stream", filename="rong.outpost")
+    _deliver(pair, imap, empty)
+    _deliver(pair, imap, _message(pair.post.ctx, part, 1, 1))  # a genuine part after them
+    _configure(pair, imap)
+    fetched = fetch_mail(pair.hq.ctx, imap.password)
+    assert [p.name for p in fetched.saved] == [part.name] and fetched.messages == 1
+    assert fetched.ignored == (
+        "message 1: cannot be read (IndexError); left unread",
+        "message 2: the attachment 'rong.outpost' is empty or not a file",
+    )
+    assert _unseen(imap) == 2  # both left for people
+    assert fetch_mail(pair.hq.ctx, imap.password).saved == ()
 
 
 def test_a_wrong_password_or_no_server_saves_nothing(pair: Pair, imap: Mailbox) -> None:
@@ -132,13 +164,41 @@ def test_a_wrong_password_or_no_server_saves_nothing(pair: Pair, imap: Mailbox) 
         fetch_mail(pair.hq.ctx, imap.password)
 
 
-def test_filing_away_keeps_a_second_file_of_the_same_name(pair: Pair) -> None:
+def test_filing_away_never_overwrites_a_file(pair: Pair) -> None:
     folder = inbox_folder(pair.hq.ctx)
     (folder / "imported").mkdir(parents=True)
-    (folder / "imported" / "a.outpost").write_bytes(b"old")
-    (folder / "a.outpost").write_bytes(b"new")
-    (folder / "b.outpost").write_bytes(b"waits")
-    moved = file_away(pair.hq.ctx, ["a.outpost", "../a.outpost", "missing.outpost"])
-    assert [p.read_bytes() for p in moved] == [b"new"] and moved[0].parent == folder / "imported"
-    assert (folder / "imported" / "a.outpost").read_bytes() == b"old"
+    (folder / "imported" / "a[1].outpost").write_bytes(b"old")
+    (folder / "imported" / "a[1]-2.outpost").write_bytes(b"older")  # a-1 was deleted by hand
+    for content in (b"new", b"newer"):
+        (folder / "a[1].outpost").write_bytes(content)
+        (folder / "b.outpost").write_bytes(b"waits")
+        file_away(pair.hq.ctx, ["a[1].outpost", "../a[1].outpost", "missing.outpost"])
+    kept = {p.name: p.read_bytes() for p in (folder / "imported").iterdir()}
+    assert kept == {
+        "a[1].outpost": b"old",
+        "a[1]-1.outpost": b"new",
+        "a[1]-2.outpost": b"older",
+        "a[1]-3.outpost": b"newer",
+    }
     assert [p.name for p in waiting(pair.hq.ctx)] == ["b.outpost"]
+
+
+def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair) -> None:
+    _cases(pair, 2, photos=False)
+    good = _export(pair, "out")[0]
+    folder = inbox_folder(pair.hq.ctx)
+    folder.mkdir(parents=True)
+    (folder / good.name).write_bytes(good.read_bytes())
+    (folder / "rac.outpost").write_bytes(b"not a bundle")
+    env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD, "OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    base = [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir), "import", "--inbox"]
+    pair.hq.ctx.close()
+    first = subprocess.run(base, env=env, capture_output=True, text=True)
+    assert first.returncode == 3 and "moved 1 refused file(s) to" in first.stderr
+    assert [p.name for p in waiting(pair.hq.ctx)] == [good.name]
+    reasons = (folder / "refused" / "rac.txt").read_text(encoding="utf-8")
+    assert "rac.outpost: not a bundle or truncated" in reasons
+    assert (folder / "refused" / "rac.outpost").read_bytes() == b"not a bundle"
+    second = subprocess.run(base, env=env, capture_output=True, text=True)
+    assert second.returncode == 0 and json.loads(second.stdout)["new"] == 2
+    assert waiting(pair.hq.ctx) == []

@@ -228,6 +228,8 @@ def test_a_disk_that_fills_up_during_an_export_leaves_no_part_behind(
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, data, **kwargs)
 
+    earlier = {path.name: path.read_bytes() for path in _export(pair, "out", size=100_000)}
+    calls[0] = 0  # the same changes again (no receipt yet), onto the same stick: the same names
     monkeypatch.setattr(module, "write_atomically", fills_up)
     with pytest.raises(
         AppError,
@@ -235,7 +237,8 @@ def test_a_disk_that_fills_up_during_an_export_leaves_no_part_behind(
         r"No space left on device\. Nothing was exported",
     ):
         _export(pair, "out", size=100_000)
-    assert list((pair.tmp / "out").iterdir()) == []
+    # The earlier export on the stick is whole, as it was; nothing of the failed one is left.
+    assert {path.name: path.read_bytes() for path in (pair.tmp / "out").iterdir()} == earlier
     monkeypatch.setattr(module, "write_atomically", real)
     files = _export(pair, "out", size=100_000)  # nothing was marked as sent: the next export holds it all
     assert _import(pair, files).new == 9
@@ -259,6 +262,17 @@ def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:
     dry = _import(pair, files[1:-1], dry_run=True)  # what importing them would leave missing
     assert dry.missing == {"BP-VX": []} and dry.missing_parts["BP-VX"][0]["missing"] == [count]
     done = _import(pair, files[1:])
+    assert (done.missing, done.missing_parts) == ({"BP-VX": []}, {"BP-VX": []})
+
+
+def test_a_later_sending_replaces_an_earlier_one_that_never_arrived_whole(pair: Pair) -> None:
+    _cases(pair, 9)
+    earlier = _export(pair, "monday", size=100_000)
+    assert len(earlier) >= 3
+    first = _import(pair, earlier[:1])
+    assert first.missing_parts["BP-VX"][0]["missing"] == list(range(2, len(earlier) + 1))
+    later = _export(pair, "tuesday", size=100_000)  # no receipt in between: it holds everything again
+    done = _import(pair, later)
     assert (done.missing, done.missing_parts) == ({"BP-VX": []}, {"BP-VX": []})
 
 
@@ -999,6 +1013,43 @@ def test_a_return_bundle_must_describe_itself(pair: Pair) -> None:
         assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
         assert _snapshot(pair.post.data_dir) == before
     assert _post_import(pair, [reply]).rejected == []
+
+
+def test_another_posts_bundle_cannot_make_a_bundle_look_imported(pair: Pair, tmp_path: Path) -> None:
+    """Bundle ids can be read on the stick: a bundle of another post carrying this post's bundle id
+    must not make this post's bundle skipped as "imported already"; it is refused, loudly."""
+    _cases(pair, 1, photos=False)
+    genuine = _export(pair, "out")[0]
+    with zipfile.ZipFile(genuine) as archive:
+        stolen_id = json.loads(archive.read(MANIFEST))["bundle_id"]
+    other = init_register(
+        tmp_path / "p2",
+        kind="post",
+        code="BP-TB",
+        name="Đồn Tịnh Biên",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
+    _enrol(other_post, pair.hq, tmp_path, "-tb")
+    other.cases.create(other_post.admin, sample_case())
+    theirs = export_changes(other, other_post.admin, PASSPHRASE, tmp_path / "tb").files[0]
+    forged = _resigned(
+        pair,
+        theirs,
+        tmp_path / "forged.outpost",
+        manifest_change=lambda manifest: manifest.update(bundle_id=stolen_id),
+        signer=keys.load_signing_key(tmp_path / "p2", PASSPHRASE),
+    )
+    together = _import(pair, [forged, genuine])
+    assert together.skipped == [] and [r["file"] for r in together.rejected] == [genuine.name]
+    assert "already used by a bundle of another station" in together.rejected[0]["reason"]
+    assert _import(pair, [forged]).new == 1
+    later = _import(pair, [genuine])
+    assert (
+        later.skipped == [] and "already used by a bundle of another station" in later.rejected[0]["reason"]
+    )
+    other.close()
 
 
 def test_a_refusal_is_kept_for_the_next_reply_when_writing_one_fails(pair: Pair) -> None:

@@ -32,7 +32,7 @@ from app.context import Context
 from app.domain import Actor
 from app.formatting import format_int
 from app.i18n import _
-from app.inbox import Fetched, fetch_mail, file_away, inbox_folder, waiting
+from app.inbox import Fetched, fetch_mail, file_away, inbox_folder, refuse, waiting
 from app.mail import deliver
 from app.progress import CancelToken, Progress
 from app.sync import ExportResult, ImportSummary, export_changes, import_bundles, make_reply, posts
@@ -277,6 +277,8 @@ class ImportDialog(QDialog):
             _("Saves the bundles of unread messages in HQ's mailbox into the inbox and adds them")
         )
         self.inbox_button.setVisible(ctx.kind == "hq")
+        self.refuse_button = QPushButton(_("&Move the refused files out of the inbox"))
+        self.refuse_button.setVisible(False)
         self.fetch_button.setVisible(ctx.kind == "hq" and bool(ctx.settings.imap_host))
         self.passphrase = _passphrase_field()
         self.report = QTextBrowser()
@@ -297,11 +299,13 @@ class ImportDialog(QDialog):
         column.addLayout(row)
         column.addLayout(form)
         column.addWidget(self.report, 1)
+        column.addWidget(self.refuse_button, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(self.buttons)
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.remove_button.clicked.connect(self.remove_selected)
         self.inbox_button.clicked.connect(self.add_inbox)
         self.fetch_button.clicked.connect(self.fetch)
+        self.refuse_button.clicked.connect(self.move_refused)
         self.file_list.delete_pressed.connect(self.remove_selected)
         self.file_list.itemSelectionChanged.connect(self._update_buttons)
         self.check_button.clicked.connect(self.check)
@@ -393,12 +397,51 @@ class ImportDialog(QDialog):
             return None
         return outcome.result if outcome.state == "finished" else None
 
+    def _from_inbox(self, names: set[str]) -> list[str]:
+        """Those of ``names`` that are files of the list taken from HQ's inbox."""
+        if self._ctx.kind != "hq":
+            return []
+        inbox = inbox_folder(self._ctx).resolve()
+        return [p.name for p in self.files if p.name in names and p.parent.resolve() == inbox]
+
+    def _drop(self, names: list[str]) -> None:
+        for row in reversed(range(len(self.files))):
+            if self.files[row].name in names:
+                self.file_list.takeItem(row)
+                del self.files[row]
+
     def check(self) -> None:
-        """A dry run: every check, the counts, nothing changed."""
+        """A dry run: every check, the counts, nothing changed (but files of the inbox that were all
+        imported before are filed away: there is nothing else to do with them)."""
         self.preview = self._run(dry_run=True)
+        self.refuse_button.setVisible(False)
         if self.preview is not None:
-            self.report.setPlainText(self._describe(self.preview, dry_run=True))
+            text = self._describe(self.preview, dry_run=True)
+            preview = self.preview
+            if not preview.rejected and not preview.applied:
+                filed = self._from_inbox({item["file"] for item in preview.skipped})
+                if filed:
+                    file_away(self._ctx, filed)
+                    self._drop(filed)
+                    text += "\n" + _("Filed away from the inbox: {count}").format(count=len(filed))
+            self.refuse_button.setVisible(bool(self._from_inbox({item["file"] for item in preview.rejected})))
+            self.report.setPlainText(text)
         self._update_buttons()
+
+    def move_refused(self) -> None:
+        """Move the refused files of the inbox to refused/ (with their reasons), then check the rest."""
+        if self.preview is None:
+            return
+        names = set(self._from_inbox({item["file"] for item in self.preview.rejected}))
+        moved = refuse(self._ctx, [item for item in self.preview.rejected if item["file"] in names])
+        self._drop(list(names))
+        self.refuse_button.setVisible(False)
+        self.report.setPlainText(
+            _("Moved {count} refused files to {folder}, each with its reasons.").format(
+                count=len(moved), folder=moved[0].parent if moved else inbox_folder(self._ctx)
+            )
+        )
+        self._forget_preview()
 
     def apply(self) -> None:
         if self.preview is None or self.preview.rejected or not self.preview.applied:

@@ -271,3 +271,33 @@ def test_hq_writes_return_bundles_for_the_posts_it_chooses(
     after = ReplyDialog(hq.ctx, hq.admin)
     qtbot.addWidget(after)
     assert after.stations.count() == 0 and after.status.text().startswith("Không có đồn nào để phản hồi")
+
+
+def test_inbox_files_imported_before_are_filed_away_and_refused_ones_moved_aside(
+    qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
+) -> None:
+    from app.inbox import inbox_folder, waiting
+    from app.sync import export_changes, import_bundles
+
+    post.ctx.cases.create(post.officer, sample_case())
+    part = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files[0]
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, [part])  # from the USB stick
+    folder = inbox_folder(hq.ctx)
+    folder.mkdir(parents=True)
+    (folder / part.name).write_bytes(part.read_bytes())  # the mailed copy arrives later
+    dialog = ImportDialog(hq.ctx, hq.admin)
+    qtbot.addWidget(dialog)
+    dialog.add_inbox()
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.check_button.click()
+    assert "Đã cất khỏi hộp thư đến: 1" in dialog.report.toPlainText()
+    assert waiting(hq.ctx) == [] and dialog.files == [] and (folder / "imported" / part.name).exists()
+    # A file HQ refuses can be moved out of the inbox, with its reasons, so the rest can go on.
+    (folder / "rac.outpost").write_bytes(b"junk")
+    dialog.add_inbox()
+    dialog.check_button.click()
+    assert dialog.refuse_button.isVisibleTo(dialog)
+    dialog.refuse_button.click()
+    assert waiting(hq.ctx) == [] and dialog.files == []
+    assert "không phải gói dữ liệu" in (folder / "refused" / "rac.txt").read_text(encoding="utf-8")
+    assert not dialog.refuse_button.isVisibleTo(dialog)
