@@ -19,7 +19,7 @@ from pathlib import Path
 from app.context import Context
 from app.errors import AppError, ValidationError
 from app.files import write_atomically
-from app.mail import SECURITY, TIMEOUT_S
+from app.mail import TIMEOUT_S, server_problems
 
 SUFFIX = ".outpost"
 IMPORTED = "imported"
@@ -87,13 +87,7 @@ def refuse(ctx: Context, refusals: Sequence[dict[str, str]]) -> list[Path]:
 
 
 def check_imap_settings(host: str, port: int, security: str, username: str) -> None:
-    problems = []
-    if not host.strip():
-        problems.append("the mail server's name is empty")
-    if not 0 < port < 65536:
-        problems.append(f"port {port} is not a TCP port (1–65535)")
-    if security not in SECURITY:
-        problems.append(f"security {security!r} is not one of {', '.join(SECURITY)}")
+    problems = server_problems(host, port, security)
     if not username.strip():
         problems.append("the mailbox user name is empty")
     if problems:

@@ -26,7 +26,8 @@ class Delivery:
     reason: str = ""  # why they were not sent
 
 
-def check_mail_settings(host: str, port: int, security: str, mail_from: str, mail_to: str) -> None:
+def server_problems(host: str, port: int, security: str) -> list[str]:
+    """What is wrong with a mail server's address and security setting (SMTP or IMAP)."""
     problems = []
     if not host.strip():
         problems.append("the mail server's name is empty")
@@ -34,6 +35,11 @@ def check_mail_settings(host: str, port: int, security: str, mail_from: str, mai
         problems.append(f"port {port} is not a TCP port (1–65535)")
     if security not in SECURITY:
         problems.append(f"security {security!r} is not one of {', '.join(SECURITY)}")
+    return problems
+
+
+def check_mail_settings(host: str, port: int, security: str, mail_from: str, mail_to: str) -> None:
+    problems = server_problems(host, port, security)
     for what, address in (("sender", mail_from), ("HQ's", mail_to)):
         if "@" not in address or address.startswith("@") or address.endswith("@"):
             problems.append(f"the {what} address {address!r} is not an e-mail address")

@@ -202,3 +202,38 @@ def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair)
     second = subprocess.run(base, env=env, capture_output=True, text=True)
     assert second.returncode == 0 and json.loads(second.stdout)["new"] == 2
     assert waiting(pair.hq.ctx) == []
+
+
+def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_path: Path) -> None:
+    from app.errors import ValidationError
+    from app.inbox import check_imap_settings
+
+    with pytest.raises(ValidationError) as refused:
+        check_imap_settings(" ", 0, "tls", "")
+    assert len(refused.value.problems) == 4
+    env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
+    shared = tmp_path / "shared-inbox"
+    pair.hq.ctx.close()
+    pair.post.ctx.close()
+    command = ["mail", "setup-imap", "--host", "mail.bienphong.example", "--username", "bch-ag"]
+    at_hq = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir), *command, "--inbox", str(shared)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert at_hq.returncode == 0, at_hq.stderr
+    saved = json.loads((pair.hq.data_dir / "settings.json").read_text(encoding="utf-8"))
+    assert (saved["imap_host"], saved["imap_port"], saved["imap_security"]) == (
+        "mail.bienphong.example",
+        993,
+        "ssl",
+    )
+    assert saved["inbox_folder"] == str(shared.resolve()) and str(shared) in at_hq.stdout
+    at_post = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(pair.post.data_dir), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert at_post.returncode == 7 and "only HQ fetches bundles" in at_post.stderr
