@@ -1006,7 +1006,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_mail_fetch)
     p = sub.add_parser(
-        "import", help="verify and import bundles (HQ: the posts'; a post: HQ's return bundles)", parents=[common]
+        "import",
+        help="verify and import bundles (HQ: the posts'; a post: HQ's return bundles)",
+        parents=[common],
     )
     p.add_argument("files", nargs="*", help="bundle files (.outpost), parts in any order")
     p.add_argument(
