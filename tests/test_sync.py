@@ -768,18 +768,25 @@ def _written_reply(pair: Pair, reply: Path, record: dict[str, Any], bundle_id: s
     return path
 
 
-def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -> None:
+def _reply_to_forge(pair: Pair) -> tuple[Path, dict[str, Any], dict[str, Any], Any, str]:
+    """A real return bundle for the post, and what it takes to write others like it: its manifest
+    (without the member list), HQ's identity document, HQ's signing key and the post's recipient."""
     from app.sync import make_reply
 
     _cases(pair, 1, photos=False)
     _import(pair, _export(pair, "one"))
     reply = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "back")
-    hq_key = keys.load_signing_key(pair.hq.data_dir, PASSPHRASE)
-    post_recipient = str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public())
     with zipfile.ZipFile(reply) as archive:
         manifest = json.loads(archive.read(MANIFEST))
         certificate = json.loads(archive.read(bundle.CERTIFICATE))
     manifest.pop("members")
+    hq_key = keys.load_signing_key(pair.hq.data_dir, PASSPHRASE)
+    post_recipient = str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public())
+    return reply, manifest, certificate, hq_key, post_recipient
+
+
+def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -> None:
+    reply, manifest, certificate, hq_key, post_recipient = _reply_to_forge(pair)
     watched = {"type": "watch", "kind": "person", "key": "1", "label": "x", "stations": 1, "cases": 1}
     leaner = _written_reply(pair, reply, watched, "d0000000-0000-4000-8000-000000000001")
     summary = _post_import(pair, [leaner])
@@ -980,17 +987,7 @@ def test_every_signed_manifest_field_is_checked(pair: Pair) -> None:
 
 
 def test_a_return_bundle_must_describe_itself(pair: Pair) -> None:
-    from app.sync import make_reply
-
-    _cases(pair, 1, photos=False)
-    _import(pair, _export(pair, "one"))
-    reply = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "back")
-    hq_key = keys.load_signing_key(pair.hq.data_dir, PASSPHRASE)
-    post_recipient = str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public())
-    with zipfile.ZipFile(reply) as archive:
-        good = json.loads(archive.read(MANIFEST))
-        certificate = json.loads(archive.read(bundle.CERTIFICATE))
-    good.pop("members")
+    reply, good, certificate, hq_key, post_recipient = _reply_to_forge(pair)
     opened = bundle.open_bundle(reply, lambda _c: hq_key.public_key())
     payload = b"".join(
         json.dumps(r).encode() + b"\n"
