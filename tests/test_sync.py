@@ -562,11 +562,8 @@ def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) ->
     assert _post_import(pair, [_reply(pair, "back2")]).acknowledged_seq == 7
 
 
-def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
-    pair: Pair, tmp_path: Path
-) -> None:
-    _cases(pair, 1, photos=False)
-    _import(pair, _export(pair, "one"))
+def _second_post(pair: Pair, tmp_path: Path) -> Post:
+    """Another post, BP-TB, enrolled with the same HQ."""
     other = init_register(
         tmp_path / "p2",
         kind="post",
@@ -577,6 +574,16 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     )
     other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
     _enrol(other_post, pair.hq, tmp_path, "-tb")
+    return other_post
+
+
+def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
+    pair: Pair, tmp_path: Path
+) -> None:
+    _cases(pair, 1, photos=False)
+    _import(pair, _export(pair, "one"))
+    other_post = _second_post(pair, tmp_path)
+    other = other_post.ctx
     from app.sync import make_reply
 
     for_other = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb")
@@ -1019,16 +1026,8 @@ def test_another_posts_bundle_cannot_make_a_bundle_look_imported(pair: Pair, tmp
     genuine = _export(pair, "out")[0]
     with zipfile.ZipFile(genuine) as archive:
         stolen_id = json.loads(archive.read(MANIFEST))["bundle_id"]
-    other = init_register(
-        tmp_path / "p2",
-        kind="post",
-        code="BP-TB",
-        name="Đồn Tịnh Biên",
-        admin_username="admin",
-        admin_password=PASSWORD,
-    )
-    other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
-    _enrol(other_post, pair.hq, tmp_path, "-tb")
+    other_post = _second_post(pair, tmp_path)
+    other = other_post.ctx
     other.cases.create(other_post.admin, sample_case())
     theirs = export_changes(other, other_post.admin, PASSPHRASE, tmp_path / "tb").files[0]
     forged = _resigned(
