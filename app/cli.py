@@ -601,9 +601,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         raise ValidationError(["import: give the bundle files (.outpost), or --inbox"])
     ctx, actor = _session(args)
-    from_inbox = [p.name for p in waiting(ctx)] if args.inbox else []
-    if args.inbox:
-        args.files = [*args.files, *(str(p) for p in waiting(ctx))]
+    inbox = waiting(ctx) if args.inbox else []
+    from_inbox = [p.name for p in inbox]
+    args.files = [*args.files, *(str(p) for p in inbox)]
     if not args.files:
         _out(args, {"new": 0, "applied": []}, "Nothing to import: the inbox is empty.")
         return 0

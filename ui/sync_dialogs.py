@@ -452,10 +452,7 @@ class ImportDialog(QDialog):
         self.applied = summary
         if not summary.rejected:  # what came from the inbox is done with: filed away beside it
             done = {*summary.applied, *(item["file"] for item in summary.skipped)}
-            inbox = inbox_folder(self._ctx).resolve()
-            file_away(
-                self._ctx, [p.name for p in self.files if p.name in done and p.parent.resolve() == inbox]
-            )
+            file_away(self._ctx, self._from_inbox(done))
         self.report.setPlainText(self._describe(summary, dry_run=False))
         self.buttons.clear()
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
