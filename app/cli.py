@@ -339,7 +339,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _key_passphrase(ctx: Any) -> str:
-    from app import keys
+    from app.sync import keys
 
     new = not keys.has_signing_key(ctx.paths.data_dir)
     prompt = "New passphrase for this station's keys: " if new else "Passphrase of this station's keys: "
@@ -358,7 +358,7 @@ def _enrolment_text(done: Any, lines: list[str]) -> str:
 def cmd_enroll_request(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from app.enrol import make_request
+    from app.sync.enrol import make_request
 
     ctx, actor = _session(args)
     done = make_request(ctx, actor, _key_passphrase(ctx), Path(args.out))
@@ -370,7 +370,7 @@ def cmd_enroll_request(args: argparse.Namespace) -> int:
 def cmd_enroll_accept(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from app.enrol import accept_request
+    from app.sync.enrol import accept_request
 
     ctx, actor = _session(args)
     done = accept_request(ctx, actor, _key_passphrase(ctx), Path(args.request), Path(args.out))
@@ -384,7 +384,7 @@ def cmd_enroll_accept(args: argparse.Namespace) -> int:
 def cmd_enroll_install(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from app.enrol import install_reply
+    from app.sync.enrol import install_reply
 
     ctx, actor = _session(args)
     done = install_reply(ctx, actor, _key_passphrase(ctx), Path(args.reply))
@@ -395,7 +395,7 @@ def cmd_enroll_install(args: argparse.Namespace) -> int:
 
 def cmd_station_list(args: argparse.Namespace) -> int:
     from app.domain import VIETNAM
-    from app.sync import posts
+    from app.sync.status import posts
 
     ctx, actor = _session(args)
     found = posts(ctx, actor)
@@ -427,7 +427,7 @@ def cmd_station_list(args: argparse.Namespace) -> int:
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
     from app.domain import VIETNAM
-    from app.enrol import revoke
+    from app.sync.enrol import revoke
 
     ctx, actor = _session(args)
     when = revoke(ctx, actor, args.code)
@@ -463,7 +463,7 @@ def _existing_folder(folder: Path) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from app.sync import export_changes
+    from app.sync.export import export_changes
 
     ctx, actor = _session(args)
     _existing_folder(Path(args.out))
@@ -486,7 +486,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             ]
         )
     if args.email and result.files:
-        from app.mail import deliver
+        from app.sync.mail import deliver
 
         password = None
         if ctx.settings.smtp_username:
@@ -509,8 +509,8 @@ def cmd_mail_setup(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from app.auth import require
-    from app.mail import check_mail_settings
     from app.settings import save_settings
+    from app.sync.mail import check_mail_settings
 
     ctx, actor = _session(args)
     require(actor, "station.enrol")
@@ -538,8 +538,8 @@ def cmd_mail_setup_imap(args: argparse.Namespace) -> int:
 
     from app.auth import require
     from app.errors import RegisterError
-    from app.inbox import check_imap_settings, inbox_folder
     from app.settings import save_settings
+    from app.sync.inbox import check_imap_settings, inbox_folder
 
     ctx, actor = _session(args)
     require(actor, "station.enrol")
@@ -571,7 +571,7 @@ def cmd_mail_setup_imap(args: argparse.Namespace) -> int:
 
 def cmd_mail_fetch(args: argparse.Namespace) -> int:
     from app.auth import require
-    from app.inbox import fetch_mail
+    from app.sync.inbox import fetch_mail
 
     ctx, actor = _session(args)
     require(actor, "sync.import")
@@ -593,8 +593,9 @@ def cmd_mail_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.inbox import file_away, refuse, waiting
-    from app.sync import import_bundles
+    from app.sync.hq_import import import_bundles
+    from app.sync.inbox import file_away, refuse, waiting
+    from app.sync.returns import import_returns
 
     if not args.files and not args.inbox:
         from app.errors import ValidationError
@@ -607,7 +608,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.files:
         _out(args, {"new": 0, "applied": []}, "Nothing to import: the inbox is empty.")
         return 0
-    summary = import_bundles(ctx, actor, _key_passphrase(ctx), [Path(f) for f in args.files], args.dry_run)
+    # A post imports HQ's return bundles, HQ the posts' bundles; each refuses the other's kind of file.
+    run_import = import_returns if ctx.kind == "post" else import_bundles
+    summary = run_import(ctx, actor, _key_passphrase(ctx), [Path(f) for f in args.files], args.dry_run)
     if from_inbox and not args.dry_run and not summary.rejected:
         done = {*summary.applied, *(item["file"] for item in summary.skipped)}
         file_away(ctx, [name for name in from_inbox if name in done])
@@ -633,7 +636,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     ctx, actor = _session(args)
     _existing_folder(Path(args.out))
@@ -643,7 +646,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_reference_set(args: argparse.Namespace) -> int:
-    from app.sync import set_reference_items
+    from app.sync.replies import set_reference_items
 
     ctx, actor = _session(args)
     count = set_reference_items(ctx, actor, Path(args.file))

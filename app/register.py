@@ -13,13 +13,14 @@ from typing import Any
 import pyrage
 from sqlalchemy import select, text
 
-from app import __version__, audit, keywrap
+from app import __version__, audit
 from app.auth import check_password_strength
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.errors import AppError, RegisterError, ValidationError
 from app.progress import Progress, no_progress
 from app.reference import load_reference
 from app.serialize import row_state
+from app.sync import keywrap
 from app.text import nfc
 from db import migrate
 from db import models as m

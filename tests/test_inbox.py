@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from app.errors import AppError
-from app.inbox import fetch_mail, file_away, inbox_folder, waiting
-from app.mail import _message
+from app.sync.inbox import fetch_mail, file_away, inbox_folder, waiting
+from app.sync.mail import _message
 from tests import test_sync
 from tests.conftest import PASSWORD, Mailbox, free_port
 from tests.test_sync import PASSPHRASE, Pair, _cases, _export
@@ -206,7 +206,7 @@ def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair)
 
 def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_path: Path) -> None:
     from app.errors import ValidationError
-    from app.inbox import check_imap_settings
+    from app.sync.inbox import check_imap_settings
 
     with pytest.raises(ValidationError) as refused:
         check_imap_settings(" ", 0, "tls", "")

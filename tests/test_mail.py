@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import ValidationError
-from app.mail import INSTRUCTIONS, check_mail_settings, deliver
+from app.sync.mail import INSTRUCTIONS, check_mail_settings, deliver
 from tests.conftest import Inbox, Post, free_port
 
 

@@ -17,13 +17,15 @@ from typing import Any
 
 import pytest
 
-from app import bundle, keys
 from app.attachments import store_file
-from app.bundle import MANIFEST, RECORDS, Member, write_bundle
-from app.enrol import accept_request, install_reply, make_request, revoke
 from app.errors import ValidationError
 from app.register import init_register, open_register
-from app.sync import export_changes, import_bundles
+from app.sync import bundle, keys
+from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
+from app.sync.enrol import accept_request, install_reply, make_request, revoke
+from app.sync.export import export_changes
+from app.sync.hq_import import import_bundles
+from app.sync.returns import import_returns
 from tests.conftest import ICT, PASSWORD, Inbox, Post, sample_case
 
 PASSPHRASE = "mat-khau-khoa-1"
@@ -216,8 +218,8 @@ def test_a_disk_that_fills_up_during_an_export_leaves_no_part_behind(
 ) -> None:
     import errno
 
-    from app import bundle as module
     from app.errors import AppError
+    from app.sync import bundle as module
 
     _cases(pair, 9)
     real, calls = module.write_atomically, [0]
@@ -509,7 +511,7 @@ def test_trust_failures_are_refused(pair: Pair, tmp_path: Path) -> None:
     )
     _refused(pair, tmp / "garbage.outpost", "not valid JSON")
     # A compressed payload that would expand past the limit.
-    from app import bundle as container
+    from app.sync import bundle as container
 
     limit = container.MAX_RECORDS_TEXT
     container.MAX_RECORDS_TEXT = 100
@@ -526,13 +528,13 @@ def test_trust_failures_are_refused(pair: Pair, tmp_path: Path) -> None:
 
 
 def _reply(pair: Pair, out: str = "back") -> Path:
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     return make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / out)
 
 
 def _post_import(pair: Pair, files: list[Path]) -> Any:
-    return import_bundles(pair.post.ctx, pair.post.admin, PASSPHRASE, files)
+    return import_returns(pair.post.ctx, pair.post.admin, PASSPHRASE, files)
 
 
 def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) -> None:
@@ -584,7 +586,7 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     _import(pair, _export(pair, "one"))
     other_post = _second_post(pair, tmp_path)
     other = other_post.ctx
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     for_other = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb")
     revoke(pair.hq.ctx, pair.hq.admin, "BP-TB")
@@ -629,8 +631,8 @@ def test_the_whole_round_with_a_thousand_demo_cases(pair: Pair, smtp: tuple[Inbo
     """Enrolled post → export of 1 000 demo cases in parts → e-mail → HQ imports the attachments in
     shuffled order → return bundle → the next export holds only the new cases."""
     from app.demo import generate_demo
-    from app.mail import deliver
-    from app.sync import make_reply
+    from app.sync.mail import deliver
+    from app.sync.replies import make_reply
 
     inbox, port = smtp
     generate_demo(pair.post.ctx, pair.post.admin, cases=1000, seed=7)
@@ -778,7 +780,7 @@ def _written_reply(pair: Pair, reply: Path, record: dict[str, Any], bundle_id: s
 def _reply_to_forge(pair: Pair) -> tuple[Path, dict[str, Any], dict[str, Any], Any, str]:
     """A real return bundle for the post, and what it takes to write others like it: its manifest
     (without the member list), HQ's identity document, HQ's signing key and the post's recipient."""
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     _cases(pair, 1, photos=False)
     _import(pair, _export(pair, "one"))
@@ -828,7 +830,7 @@ def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -
 
 def test_reference_updates_with_bad_input_are_refused_with_a_reason(pair: Pair) -> None:
     from app.errors import AppError
-    from app.sync import set_reference_items
+    from app.sync.replies import set_reference_items
 
     durian = {"code": "durian", "vi": "Sầu riêng", "en": "Durian", "base_unit": "kg", "units": []}
     numbered = {"code": "x", "vi": 5, "en": "X"}
@@ -1050,7 +1052,7 @@ def test_another_posts_bundle_cannot_make_a_bundle_look_imported(pair: Pair, tmp
 
 def test_a_refusal_is_kept_for_the_next_reply_when_writing_one_fails(pair: Pair) -> None:
     from app.errors import AppError
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     _cases(pair, 1, photos=False)
     good = _export(pair, "one")[0]
@@ -1067,7 +1069,7 @@ def test_a_refusal_is_kept_for_the_next_reply_when_writing_one_fails(pair: Pair)
 
 
 def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) -> None:
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     _cases(pair, 3, photos=False)
     _import(pair, _export(pair, "one"))
@@ -1248,9 +1250,10 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     in its language) and the same stored, sealed, searchable cases as when one process checks all."""
     import time
 
-    from app import audit, i18n, received, sync
+    from app import audit, i18n
     from app.demo import generate_demo
     from app.domain import CaseFilter
+    from app.sync import checks, hq_import, received, store
 
     generate_demo(pair.post.ctx, pair.post.admin, cases=240, seed=11)
     good = _export(pair, "out")[0]
@@ -1261,16 +1264,16 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
         bad[index] = {**bad[index], "document": {**bad[index]["document"], **change}}
     refused = _resigned(pair, good, pair.tmp / "bad.outpost", records=bad)
     i18n.set_language("vi")
-    monkeypatch.setattr(sync, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 10**9)
     alone = _import(pair, [refused], dry_run=True).rejected
     assert [r["record"] for r in alone] == ["3", "6", "240"], alone
     assert all(r["reason"].startswith(f"bản ghi {r['record']}: ") for r in alone), alone
 
-    monkeypatch.setattr(sync, "PARALLEL_FROM", 100)
-    monkeypatch.setattr(sync, "CHUNK", 4)
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(checks, "CHUNK", 4)
     helpers: list[Any] = []
-    want = sync._Helper.want
-    monkeypatch.setattr(sync._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
+    want = checks._Helper.want
+    monkeypatch.setattr(checks._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
     here: list[int] = []
     check = received.check_cases
 
@@ -1289,13 +1292,14 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     # Checked cases are written while the rest is checked, in the import's one transaction: a record
     # refused after some were written still leaves HQ's register as it was.
     batches: list[int] = []
-    insert = sync._insert_received_cases
+    insert = store._insert_received_cases
 
     def counted(*args: Any) -> Any:
         batches.append(len(args[2]))
         return insert(*args)
 
-    monkeypatch.setattr(sync, "_insert_received_cases", counted)
+    monkeypatch.setattr(store, "_insert_received_cases", counted)  # new cases written while checking
+    monkeypatch.setattr(hq_import, "_insert_received_cases", counted)  # the rest, after the checks
     before = _snapshot(pair.hq.data_dir)
     here.clear()
     assert _import(pair, [refused]).rejected == alone
@@ -1328,12 +1332,12 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
 
     from sqlalchemy import create_engine
 
-    from app import received
     from app.cases import case_values
     from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
     from app.reference import load_reference
     from app.search import rows_search_body
     from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
+    from app.sync import received
     from db.bulk import BulkInsert
     from db.types import utc_text
     from tests.test_interchange import full_case

@@ -27,7 +27,7 @@ from app.domain import Actor, CaseFilter, Changed
 from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
-from app.inbox import inbox_folder, waiting
+from app.sync.inbox import inbox_folder, waiting
 from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel

@@ -32,10 +32,15 @@ from app.context import Context
 from app.domain import Actor
 from app.formatting import format_int
 from app.i18n import _
-from app.inbox import Fetched, fetch_mail, file_away, inbox_folder, refuse, waiting
-from app.mail import deliver
 from app.progress import CancelToken, Progress
-from app.sync import ExportResult, ImportSummary, export_changes, import_bundles, make_reply, posts
+from app.sync.export import ExportResult, export_changes
+from app.sync.hq_import import import_bundles
+from app.sync.inbox import Fetched, fetch_mail, file_away, inbox_folder, refuse, waiting
+from app.sync.mail import deliver
+from app.sync.replies import make_reply
+from app.sync.returns import import_returns
+from app.sync.status import posts
+from app.sync.summary import ImportSummary
 from ui.errors import show_error
 from ui.jobs import ProgressRunner
 
@@ -267,7 +272,7 @@ class ImportDialog(QDialog):
         self.remove_button.setToolTip(
             _("Takes the selected files off the list (Delete); the files stay where they are")
         )
-        # At HQ: the inbox folder, filled by hand, a shared folder or HQ's mailbox (``app.inbox``).
+        # At HQ: the inbox folder, filled by hand, a shared folder or HQ's mailbox (``app.sync.inbox``).
         self.inbox_button = QPushButton(_("From the &inbox"))
         self.inbox_button.setToolTip(
             _("Adds the bundle files waiting in {folder}").format(folder=inbox_folder(ctx))
@@ -391,7 +396,9 @@ class ImportDialog(QDialog):
         ctx, actor, passphrase, files = self._ctx, self._actor, self.passphrase.text(), list(self.files)
         label = _("Checking the files…") if dry_run else _("Importing…")
         runner = ProgressRunner(label, self, cancellable=False)
-        outcome = runner.run(lambda progress, cancel: import_bundles(ctx, actor, passphrase, files, dry_run))
+        # A post imports HQ's return bundles, HQ the posts' bundles; each refuses the other's kind of file.
+        run_import = import_returns if ctx.kind == "post" else import_bundles
+        outcome = runner.run(lambda progress, cancel: run_import(ctx, actor, passphrase, files, dry_run))
         if outcome.state == "failed":
             show_error(self, outcome.message)
             return None

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 from app.demo import generate_demo
-from app.enrol import accept_request, install_reply, make_request
 from app.register import init_register, open_register
-from app.sync import export_changes, import_bundles
+from app.sync.enrol import accept_request, install_reply, make_request
+from app.sync.export import export_changes
+from app.sync.hq_import import import_bundles
 from tests.conftest import PASSWORD
 
 CASES = int(os.environ.get("OUTPOST_BENCH_SYNC_CASES", "10000"))

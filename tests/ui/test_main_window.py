@@ -103,7 +103,8 @@ def test_at_hq_the_queue_and_dashboard_hold_only_hqs_own_cases(
 ) -> None:
     """A post's submitted cases reach HQ, but only that post's chief approves them: HQ's queue and
     its dashboard's waiting count leave them out (they are in HQ's register all the same)."""
-    from app.sync import export_changes, import_bundles
+    from app.sync.export import export_changes
+    from app.sync.hq_import import import_bundles
     from tests.test_sync import PASSPHRASE
 
     for _ in range(2):

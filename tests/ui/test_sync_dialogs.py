@@ -51,7 +51,7 @@ def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Pos
     assert received.applied is not None and received.applied.new == 3
     assert hq.ctx.cases.count(hq.admin) == 3
     # HQ's return bundle, received at the post: the receipt and the watch list are shown, then kept.
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, post.ctx.station_code, tmp_path / "back")
     back = ImportDialog(post.ctx, post.admin)
@@ -154,7 +154,7 @@ def test_the_file_dialog_speaks_vietnamese(qtbot: QtBot) -> None:
 
 
 def test_the_preview_names_missing_ranges_and_parts(qtbot: QtBot, hq: Post) -> None:
-    from app.sync import ImportSummary
+    from app.sync.summary import ImportSummary
 
     dialog = ImportDialog(hq.ctx, hq.admin)
     qtbot.addWidget(dialog)
@@ -176,9 +176,9 @@ def test_hq_fetches_mailed_bundles_into_the_inbox_and_files_them_away(
 
     from PySide6.QtWidgets import QInputDialog
 
-    from app.inbox import inbox_folder, waiting
-    from app.mail import _message
-    from app.sync import export_changes
+    from app.sync.export import export_changes
+    from app.sync.inbox import inbox_folder, waiting
+    from app.sync.mail import _message
 
     post.ctx.cases.create(post.officer, sample_case())
     part = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files[0]
@@ -223,7 +223,7 @@ def test_a_post_has_no_inbox_buttons(qtbot: QtBot, post: Post) -> None:
 
 
 def test_hq_main_window_shows_what_waits_in_the_inbox(qtbot: QtBot, hq: Post, tmp_path: Path) -> None:
-    from app.inbox import inbox_folder
+    from app.sync.inbox import inbox_folder
 
     window = MainWindow(hq.ctx, hq.admin)
     qtbot.addWidget(window)
@@ -238,8 +238,10 @@ def test_hq_main_window_shows_what_waits_in_the_inbox(qtbot: QtBot, hq: Post, tm
 def test_hq_writes_return_bundles_for_the_posts_it_chooses(
     qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
 ) -> None:
-    from app.enrol import revoke
-    from app.sync import export_changes, import_bundles
+    from app.sync.enrol import revoke
+    from app.sync.export import export_changes
+    from app.sync.hq_import import import_bundles
+    from app.sync.returns import import_returns
 
     post.ctx.cases.create(post.officer, sample_case())
     files = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files
@@ -265,7 +267,7 @@ def test_hq_writes_return_bundles_for_the_posts_it_chooses(
     )
     assert "Đã ghi 1 gói phản hồi" in dialog.status.text()
     # The post reads it as it reads any return bundle.
-    summary = import_bundles(post.ctx, post.admin, PASSPHRASE, dialog.written)
+    summary = import_returns(post.ctx, post.admin, PASSPHRASE, dialog.written)
     assert summary.rejected == [] and summary.acknowledged_seq == 1
     revoke(hq.ctx, hq.admin, "BP-VX")
     after = ReplyDialog(hq.ctx, hq.admin)
@@ -276,8 +278,9 @@ def test_hq_writes_return_bundles_for_the_posts_it_chooses(
 def test_inbox_files_imported_before_are_filed_away_and_refused_ones_moved_aside(
     qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
 ) -> None:
-    from app.inbox import inbox_folder, waiting
-    from app.sync import export_changes, import_bundles
+    from app.sync.export import export_changes
+    from app.sync.hq_import import import_bundles
+    from app.sync.inbox import inbox_folder, waiting
 
     post.ctx.cases.create(post.officer, sample_case())
     part = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files[0]

@@ -2,10 +2,10 @@
 turned into the rows it stores (the case, its lines, the hash of the state its audit event seals and
 its search text) in the same pass.
 
-Everything here is a pure function of the records and the reference data: ``app.sync`` runs it in a
-helper process for part of a large import while it does the rest itself, so that both cores work.
-Refusals are worded in the language of the process that words them, so ``app.sync`` words every
-refusal itself."""
+Everything here is a pure function of the records and the reference data: ``app.sync.checks`` runs
+it in a helper process for part of a large import while it does the rest itself, so that both cores
+work. Refusals are worded in the language of the process that words them, so ``app.sync.verify``
+words every refusal itself."""
 
 from __future__ import annotations
 
@@ -247,12 +247,12 @@ READY = "ready"
 
 
 def helper_main(conn: Connection) -> None:
-    """A helper process (``app.sync`` starts it): says it is ready, takes the reference data, then
-    checks the chunks of record lines it is sent, ``(now, [(origin, [(number, line, new), …]), …])``,
+    """A helper process (``app.sync.checks`` starts it): says it is ready, takes the reference data,
+    then checks the chunks of record lines it is sent, ``(now, [(origin, [(number, line, new), …]), …])``,
     and sends back ``("checked", [check_cases(…) of each chunk])`` or ``("failed", why)``, until it
     is sent None or the other end goes away. Everything travels through ``conn``, read and written by
     one thread on either side."""
-    gc.disable()  # none of what it makes is in a cycle (see ``sync._without_cycle_collection``)
+    gc.disable()  # none of what it makes is in a cycle (see ``hq_import._without_cycle_collection``)
     try:
         conn.send(READY)
         reference: Reference = conn.recv()
