@@ -12,7 +12,7 @@ import pytest
 from app.errors import ValidationError
 from app.interchange import case_input_to_json, load_json_text, parse_cases
 from app.reference import load_reference
-from tests.conftest import EXAMPLE_CASE, sample_case
+from tests.helpers.cases import EXAMPLE_CASE, sample_case
 
 REFERENCE = load_reference()
 

@@ -14,7 +14,8 @@ from app.domain import SORT_KEYS, CaseFilter, CaseSort, GoodsInput, PartyInput, 
 from app.errors import PermissionDenied, ValidationError, WorkflowError
 from db import models as m
 from db import search
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 
 
 def test_create_numbers_cases_per_station_and_year(post: Post) -> None:

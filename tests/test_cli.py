@@ -12,32 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_CASE, PASSWORD
+from tests.helpers.cases import EXAMPLE_CASE
+from tests.helpers.cli import outpost
+from tests.helpers.registers import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def outpost(
-    data_dir: Path,
-    *args: str,
-    password: str | None = PASSWORD,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
-    environment.update({"OUTPOST_DATA_DIR": str(data_dir), "OUTPOST_ARGON2_PROFILE": "test"})
-    if password is not None:
-        environment["OUTPOST_PASSWORD"] = password
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def snapshot(data_dir: Path) -> list[tuple[object, ...]]:

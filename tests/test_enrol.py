@@ -15,8 +15,9 @@ from app.errors import AuthError, NotFound, PermissionDenied, RegisterError, Val
 from app.register import init_register
 from app.sync import keys
 from app.sync.enrol import accept_request, install_reply, make_request, revoke
-from tests.conftest import PASSWORD, Inbox, Post
-from tests.test_cli import outpost
+from tests.helpers.cli import outpost
+from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.servers import Inbox
 
 PASSPHRASE = "mat-khau-khoa-1"
 

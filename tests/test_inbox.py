@@ -16,11 +16,9 @@ import pytest
 from app.errors import AppError
 from app.sync.inbox import fetch_mail, file_away, inbox_folder, waiting
 from app.sync.mail import _message
-from tests import test_sync
-from tests.conftest import PASSWORD, Mailbox, free_port
-from tests.test_sync import PASSPHRASE, Pair, _cases, _export
-
-pair = test_sync.pair  # the fixture: a post enrolled with HQ
+from tests.helpers.registers import PASSWORD
+from tests.helpers.servers import Mailbox, free_port
+from tests.helpers.sync import PASSPHRASE, Pair, add_cases, export_parts
 
 
 def _configure(pair: Pair, mailbox: Mailbox, port: int | None = None) -> None:
@@ -53,8 +51,8 @@ def _unseen(mailbox: Mailbox) -> int:
 def test_bundles_mailed_to_hq_are_fetched_imported_and_filed_away(
     pair: Pair, imap: Mailbox, tmp_path: Path
 ) -> None:
-    _cases(pair, 6)
-    files = _export(pair, "out", size=100_000)
+    add_cases(pair, 6)
+    files = export_parts(pair, "out", size=100_000)
     assert len(files) >= 2
     for index, path in enumerate(files, start=1):
         _deliver(pair, imap, _message(pair.post.ctx, path, index, len(files)))
@@ -121,8 +119,8 @@ def test_attachment_names_are_made_plain_file_names_in_the_inbox(pair: Pair, ima
 def test_a_message_that_cannot_be_read_is_left_for_people_and_does_not_stop_the_rest(
     pair: Pair, imap: Mailbox
 ) -> None:
-    _cases(pair, 1, photos=False)
-    part = _export(pair, "out")[0]
+    add_cases(pair, 1, photos=False)
+    part = export_parts(pair, "out")[0]
     crafted = (  # an attachment header Python's mail parser fails on
         b"Subject: a\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
         b"Content-Type: text/plain\r\n\r\nhi\r\n--X\r\nContent-Type: application/octet-stream\r\n"
@@ -149,8 +147,8 @@ def test_a_message_that_cannot_be_read_is_left_for_people_and_does_not_stop_the_
 
 
 def test_a_wrong_password_or_no_server_saves_nothing(pair: Pair, imap: Mailbox) -> None:
-    _cases(pair, 1, photos=False)
-    path = _export(pair, "out")[0]
+    add_cases(pair, 1, photos=False)
+    path = export_parts(pair, "out")[0]
     _deliver(pair, imap, _message(pair.post.ctx, path, 1, 1))
     _configure(pair, imap)
     with pytest.raises(AppError, match="the mailbox at 127.0.0.1:.* refused"):
@@ -184,8 +182,8 @@ def test_filing_away_never_overwrites_a_file(pair: Pair) -> None:
 
 
 def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair) -> None:
-    _cases(pair, 2, photos=False)
-    good = _export(pair, "out")[0]
+    add_cases(pair, 2, photos=False)
+    good = export_parts(pair, "out")[0]
     folder = inbox_folder(pair.hq.ctx)
     folder.mkdir(parents=True)
     (folder / good.name).write_bytes(good.read_bytes())

@@ -13,9 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from app.domain import (
-    AttachmentInput,
     CaseInput,
-    DocumentInput,
     GoodsInput,
     HandlingInput,
     PartyInput,
@@ -25,6 +23,7 @@ from app.errors import ValidationError
 from app.interchange import MAX_DOCUMENT_BYTES, case_input_to_json, load_json_text, parse_cases
 from app.reference import Reference, load_reference
 from app.resources import resource_path
+from tests.helpers.cases import full_case
 
 ICT = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ICT)
@@ -100,87 +99,6 @@ def edited(path: tuple[str | int, ...], value: object, case: dict[str, Any] | No
     else:
         target[last] = value
     return result
-
-
-def full_case() -> CaseInput:
-    """A case with every field of the format set, including the rarely used ones."""
-    return CaseInput(
-        occurred_at=datetime(2026, 11, 20, 23, 40, 15, 250000, tzinfo=ICT),
-        detected_at=datetime(2026, 11, 21, 0, 5, tzinfo=ICT),
-        violation_group="trade_fraud",
-        place="Kênh Vĩnh Tế, ấp Vĩnh Lợi",
-        commune_code="30325",
-        location_kind="river",
-        latitude=10.7,
-        longitude=105.05,
-        violation="Vận chuyển đường cát không rõ nguồn gốc",
-        legal_basis="Điều 17 Nghị định 98/2020/NĐ-CP",
-        detection="ambush",
-        ownerless=True,
-        lead_force="border_guard",
-        cooperating_forces=("customs", "market_surveillance"),
-        campaign_id="b3c7c0de-0000-4000-8000-000000000001",
-        summary="Mật phục bắt giữ ghe chở đường.\nHàng vô chủ.",
-        goods=(
-            GoodsInput(
-                "sugar",
-                Decimal("2.5"),
-                "tấn",
-                "Đường cát Thái Lan",
-                value_vnd=45_000_000,
-                condition="ướt một phần",
-                origin_country="TH",
-                disposition="tạm giữ",
-                note="cân lại tại đồn",
-            ),
-            GoodsInput("gold", Decimal("0.000001"), "kg"),
-            GoodsInput("cigarettes", Decimal("1500"), "bao"),
-        ),
-        parties=(
-            PartyInput(
-                "organisation",
-                "owner",
-                "Công ty TNHH Ánh Dương",
-                tax_code="1801234567",
-                address="Châu Đốc, An Giang",
-                representative="Trần Thị Bé",
-            ),
-            PartyInput(
-                "person",
-                "carrier",
-                "Sok Dara",
-                birth_date=date(1988, 2, 29),
-                gender="male",
-                nationality="KH",
-                id_number="N0123456",
-                id_issued_on=date(2020, 1, 2),
-                id_issued_by="Kingdom of Cambodia",
-                occupation="lái ghe",
-            ),
-        ),
-        vehicles=(
-            VehicleInput("ghe", description="ghe gỗ 8 m, sơn xanh"),
-            VehicleInput("truck", "67C-028.48"),
-        ),
-        documents=(
-            DocumentInput("MBB01", "01/BB-VPHC", date(2026, 11, 21), "Đại úy Lê Văn Cường"),
-            DocumentInput("MQĐ02", "12/QĐ-XPHC"),
-        ),
-        attachments=(AttachmentInput("ab" * 32, "ghe.jpg", "image/jpeg", 123_456, caption="Ghe tại bến"),),
-        handling=HandlingInput(
-            outcome="criminal_transfer",
-            decision_no="12/QĐ-XPHC",
-            decision_date=date(2026, 11, 22),
-            fine_vnd=0,
-            proceeds_vnd=12_000_000,
-            tax_vnd=3_500_000,
-            receiving_agency="Công an tỉnh An Giang",
-            defendants=2,
-        ),
-    )
-
-
-# --- valid documents -------------------------------------------------------------------------
 
 
 def test_design_example_parses() -> None:

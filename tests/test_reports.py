@@ -24,8 +24,9 @@ from app.errors import AppError, ValidationError
 from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
 from app.reports import Scope, as_json, build_report, parse_period
-from tests.conftest import ICT, PASSWORD, Post, sample_case
-from tests.test_forms import flat, pdf_text
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.pdf import flat, pdf_text
+from tests.helpers.registers import PASSWORD, Post
 
 NOVEMBER = periods.month(2026, 11)  # statistical: 15/10/2026 – 14/11/2026
 

@@ -34,7 +34,8 @@ from app.context import Context
 from app.demo import BATCH_SIZE, generate_demo
 from app.domain import Actor
 from app.register import init_register
-from tests.conftest import ICT, PASSWORD, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import PASSWORD
 
 CASES = int(os.environ.get("OUTPOST_BENCH_CASES", "1000000"))
 RUNS = 15

@@ -16,7 +16,7 @@ from app.register import init_register, open_register
 from app.sync.enrol import accept_request, install_reply, make_request
 from app.sync.export import export_changes
 from app.sync.hq_import import import_bundles
-from tests.conftest import PASSWORD
+from tests.helpers.registers import PASSWORD
 
 CASES = int(os.environ.get("OUTPOST_BENCH_SYNC_CASES", "10000"))
 PASSPHRASE = "mat-khau-khoa-1"

@@ -34,7 +34,7 @@ from app.domain import VIETNAM, Actor, CaseFilter
 from app.lookup import lookup
 from app.register import init_register, open_register
 from db import models as m
-from tests.conftest import PASSWORD
+from tests.helpers.registers import PASSWORD
 from ui.case_model import COLUMNS, CaseTableModel
 
 CASES = int(os.environ.get("OUTPOST_BENCH_CASES", "1000000"))

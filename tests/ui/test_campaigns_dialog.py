@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from app.campaigns import list_campaigns
 from app.sync.replies import make_reply
 from app.sync.returns import import_returns
-from tests.conftest import Post
-from tests.test_sync import PASSPHRASE
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import Post
+from tests.helpers.sync import PASSPHRASE
 from ui.campaigns_dialog import CampaignsDialog
 from ui.main_window import MainWindow
 

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain import CaseFilter, Changed
-from tests.conftest import PASSWORD, Post, sample_case
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.cases import sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import PASSWORD, Post
 from ui.app import Shell
 from ui.lock import LockDialog
 from ui.main_window import CASES_TAB, DASHBOARD_TAB, QUEUE_TAB, MainWindow
@@ -105,7 +106,7 @@ def test_at_hq_the_queue_and_dashboard_hold_only_hqs_own_cases(
     its dashboard's waiting count leave them out (they are in HQ's register all the same)."""
     from app.sync.export import export_changes
     from app.sync.hq_import import import_bundles
-    from tests.test_sync import PASSPHRASE
+    from tests.helpers.sync import PASSPHRASE
 
     for _ in range(2):
         posted = post.ctx.cases.create(post.officer, sample_case())

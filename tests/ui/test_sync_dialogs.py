@@ -8,9 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Mailbox, Post, sample_case
-from tests.test_sync import PASSPHRASE
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.cases import sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import Post
+from tests.helpers.servers import Mailbox
+from tests.helpers.sync import PASSPHRASE
 from ui.main_window import MainWindow
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 

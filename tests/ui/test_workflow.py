@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QWidg
 from pytestqt.qtbot import QtBot
 
 from app.domain import Changed
-from tests.conftest import PASSWORD, Post, sample_case
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.cases import sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import PASSWORD, Post
 from ui.case_panel import CasePanel
 from ui.events import Events
 from ui.history import HistoryDialog, HistoryModel, describe_changes
