@@ -29,7 +29,7 @@ bench: $(STAMP)
 	$(PY) -m pytest -q -s tests/benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app db ui tests
+	$(VENV)/bin/ruff check app db ui cli tests
 	$(VENV)/bin/mypy
 
 package: $(STAMP)
