@@ -366,7 +366,7 @@ def test_reports_of_every_kind_and_scope(register: Post) -> None:
 def test_the_command_line_writes_all_three(register: Post, tmp_path: Path) -> None:
     register.ctx.close()
     env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
-    base = [sys.executable, "-m", "app", "--data-dir", str(register.data_dir), "--user", "chief"]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(register.data_dir), "--user", "chief"]
     pdf, xlsx = tmp_path / "thang.pdf", tmp_path / "thang.xlsx"
     done = subprocess.run(
         [*base, "--json", "report", "monthly", "--period", "2026-11", "--pdf", str(pdf), "--xlsx", str(xlsx)],
