@@ -258,7 +258,7 @@ class CaseService:
         with self.ctx.sessions.writes.begin() as session:
             for data in items:
                 now = self.ctx.clock()
-                year = data.occurred_at.year
+                year = data.occurred_at.astimezone(VIETNAM).year  # the post's year, whatever zone was typed
                 seq = next_case_seq(session, actor.station_id, year)
                 case = m.Case(
                     origin=actor.station_id,

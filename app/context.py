@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from app.auth import authenticate, make_hasher
-from app.domain import Actor
+from app.domain import VIETNAM, Actor
 from app.errors import AuthError
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
@@ -88,6 +88,10 @@ class Context:
         from app.tips import TipService
 
         return self._service("tips", TipService)  # type: ignore[return-value]
+
+    def today(self) -> date:
+        """Today at the border post (the register's own day, whatever the computer's time zone)."""
+        return self.clock().astimezone(VIETNAM).date()
 
     def _service(self, name: str, factory: Callable[[Context], object]) -> object:
         if name not in self._services:

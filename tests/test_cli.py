@@ -68,9 +68,53 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_version_and_help() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "cli", "--version"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stdout.startswith("outpost ")
+
+
+def _commands(parser: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every command and action under ``parser``, depth first, with its words (``user add``)."""
+    import argparse
+
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found.append(((*path, name), child))
+                found += _commands(child, (*path, name))
+    return found
+
+
+def test_every_command_explains_itself_in_its_help() -> None:
+    from cli.main import build_parser
+
+    commands = _commands(build_parser())
+    assert len(commands) > 40
+    assert [" ".join(words) for words, parser in commands if not parser.description] == []
+
+
+def test_top_level_help_lists_the_environment_and_every_exit_code() -> None:
+    import re
+
+    from app import errors
+
+    done = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    read = {  # every OUTPOST_ variable the code reads, wherever it is read
+        name
+        for package in ("app", "db", "ui", "cli")
+        for path in (ROOT / package).rglob("*.py")
+        for name in re.findall(r"\b(OUTPOST_[A-Z0-9_]+)\b", path.read_text(encoding="utf-8"))
+    }
+    assert "OUTPOST_PASSWORD" in read
+    assert [name for name in sorted(read) if name not in done.stdout] == []
+    codes = {
+        cls.exit_code for cls in vars(errors).values() if isinstance(cls, type) and hasattr(cls, "exit_code")
+    }
+    codes |= {0, 3, 9, 130}  # success, a refused import, a failed audit or print check, a cancel
+    listed = {int(code) for code in re.findall(r"^  (\d+) ", done.stdout.split("exit codes:")[1], re.M)}
+    assert codes <= listed
 
 
 def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> None:
@@ -223,7 +267,7 @@ def test_backup_and_restore(register: Path, tmp_path: Path) -> None:
 
 def test_self_test_passes() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app", "self-test"],
+        [sys.executable, "-m", "cli", "self-test"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -239,7 +283,7 @@ def test_self_test_without_a_display_checks_qt_offscreen() -> None:
         k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
     }
     done = subprocess.run(
-        [sys.executable, "-m", "app", "self-test"], cwd=ROOT, capture_output=True, text=True, env=quiet
+        [sys.executable, "-m", "cli", "self-test"], cwd=ROOT, capture_output=True, text=True, env=quiet
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(no display: checked offscreen)" in done.stdout and "FAIL" not in done.stdout

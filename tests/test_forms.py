@@ -224,7 +224,7 @@ def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: P
     import sys
 
     env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
-    base = [sys.executable, "-m", "app", "--data-dir", str(post.data_dir), "--user", "chief"]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(post.data_dir), "--user", "chief"]
     post.ctx.close()
     out = tmp_path / "bb.pdf"
     done = subprocess.run(

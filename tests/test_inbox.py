@@ -76,7 +76,7 @@ def test_bundles_mailed_to_hq_are_fetched_imported_and_filed_away(
         "OUTPOST_KEY_PASSPHRASE": PASSPHRASE,
         "QT_QPA_PLATFORM": "offscreen",
     }
-    base = [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir)]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(pair.hq.data_dir)]
     pair.hq.ctx.close()
     done = subprocess.run([*base, "import", "--inbox"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -189,7 +189,7 @@ def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair)
     (folder / good.name).write_bytes(good.read_bytes())
     (folder / "rac.outpost").write_bytes(b"not a bundle")
     env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD, "OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
-    base = [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir), "import", "--inbox"]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(pair.hq.data_dir), "import", "--inbox"]
     pair.hq.ctx.close()
     first = subprocess.run(base, env=env, capture_output=True, text=True)
     assert first.returncode == 3 and "moved 1 refused file(s) to" in first.stderr
@@ -215,7 +215,7 @@ def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_
     pair.post.ctx.close()
     command = ["mail", "setup-imap", "--host", "mail.bienphong.example", "--username", "bch-ag"]
     at_hq = subprocess.run(
-        [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir), *command, "--inbox", str(shared)],
+        [sys.executable, "-m", "cli", "--data-dir", str(pair.hq.data_dir), *command, "--inbox", str(shared)],
         env=env,
         capture_output=True,
         text=True,
@@ -229,7 +229,7 @@ def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_
     )
     assert saved["inbox_folder"] == str(shared.resolve()) and str(shared) in at_hq.stdout
     at_post = subprocess.run(
-        [sys.executable, "-m", "app", "--data-dir", str(pair.post.data_dir), *command],
+        [sys.executable, "-m", "cli", "--data-dir", str(pair.post.data_dir), *command],
         env=env,
         capture_output=True,
         text=True,

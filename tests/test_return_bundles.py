@@ -114,8 +114,8 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
     pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from app import audit
-    from app.cli import main
     from app.lookup import lookup
+    from cli.main import main
 
     add_cases(pair, 3, photos=False)  # the same person and motorbike three times: on the watch list
     good = export_parts(pair, "one")[0]

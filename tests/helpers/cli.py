@@ -1,4 +1,4 @@
-"""The command line as a user runs it: ``python -m app`` in a child process, with its own environment.
+"""The command line as a user runs it: ``python -m cli`` in a child process, with its own environment.
 
 Only the ``OUTPOST_`` variables a test gives reach it, so a developer's own settings never leak in."""
 
@@ -27,7 +27,7 @@ def outpost(
         environment["OUTPOST_PASSWORD"] = password
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=ROOT,
         env=environment,
         input=stdin,

@@ -1,5 +1,6 @@
 """The fixtures every test may ask for, loaded by ``tests/conftest.py``: the core's language reset,
-a post, a post enrolled with HQ (``pair``), and the SMTP and IMAP servers.
+the registers' clock (``now``, ``clock``, and the ``any_day`` marker's "todays"), a post, a post
+enrolled with HQ (``pair``), and the SMTP and IMAP servers.
 
 Each is built from the helpers beside it; a test that needs a variation calls the helper itself."""
 
@@ -11,12 +12,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from app import i18n
+from tests.helpers.clock import ANY_DAY, NOW, Clock
 from tests.helpers.registers import Post, make_hq, new_post
 from tests.helpers.servers import DOVECOT_CONF, Inbox, Mailbox, free_port
 from tests.helpers.sync import Pair, enrol_post
@@ -30,9 +33,28 @@ def core_language() -> Iterator[None]:
     i18n.reset()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``any_day`` runs once at each of the ``ANY_DAY`` instants (through ``now``)."""
+    if metafunc.definition.get_closest_marker("any_day") is not None:
+        if "now" not in metafunc.fixturenames:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: an any_day test needs the 'now' fixture")
+        metafunc.parametrize("now", list(ANY_DAY.values()), ids=list(ANY_DAY))
+
+
 @pytest.fixture
-def post(tmp_path: Path) -> Iterator[Post]:
-    made = new_post(tmp_path / "post")
+def now() -> datetime:
+    """The instant a test's registers start their clocks at (``NOW``, or each of ``ANY_DAY``)."""
+    return NOW
+
+
+@pytest.fixture
+def clock(now: datetime) -> Clock:
+    return Clock(now)
+
+
+@pytest.fixture
+def post(tmp_path: Path, clock: Clock) -> Iterator[Post]:
+    made = new_post(tmp_path / "post", clock)
     yield made
     made.ctx.close()
 

@@ -4,10 +4,12 @@ Made through the same services as the app (``init_register``, ``users.add``), on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from app.context import Context
+from app.context import Context, utc_now
 from app.domain import Actor
 from app.register import init_register
 
@@ -24,10 +26,11 @@ class Post:
     data_dir: Path
 
 
-def new_post(data_dir: Path) -> Post:
-    """The post BP-VX with an admin, a chief, an officer and an analyst (all with ``PASSWORD``)."""
+def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
+    """The post BP-VX with an admin, a chief, an officer and an analyst (all with ``PASSWORD``), its
+    register on ``clock``."""
     ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
-                        admin_username="admin", admin_password=PASSWORD, commune_code="30325",
+                        admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
                         header_lines=["BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG",
                                       "ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"])
     admin = ctx.login("admin", PASSWORD)
