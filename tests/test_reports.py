@@ -519,7 +519,7 @@ def test_a_folder_given_as_the_file_is_refused_before_anything_is_written(
         [
             sys.executable,
             "-m",
-            "app",
+            "cli",
             "--data-dir",
             str(register.data_dir),
             "report",
