@@ -163,11 +163,18 @@ def _register_station(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from app.sync.export import export_changes
+    from app.sync.send import send_to_hq
 
     ctx, actor = session(args)
     existing_folder(Path(args.out))
-    result = export_changes(ctx, actor, key_passphrase(ctx), Path(args.out), args.max_part_size)
+    secret = None
+    if args.email and ctx.settings.smtp_username:
+        secret = password(f"Mail password for {ctx.settings.smtp_username}: ", env="OUTPOST_SMTP_PASSWORD")
+    passphrase = key_passphrase(ctx)
+    sent = send_to_hq(
+        ctx, actor, passphrase, Path(args.out), args.max_part_size, email=args.email, mail_password=secret
+    )
+    result, delivery = sent.export, sent.delivery
     payload = {
         "files": [str(f) for f in result.files],
         "records": result.records,
@@ -185,15 +192,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 *(f"  {f}" for f in result.files),
             ]
         )
-    if args.email and result.files:
-        from app.sync.mail import deliver
-
-        secret = None
-        if ctx.settings.smtp_username:
-            secret = password(
-                f"Mail password for {ctx.settings.smtp_username}: ", env="OUTPOST_SMTP_PASSWORD"
-            )
-        delivery = deliver(ctx, result.files, secret)
+    if delivery is not None:
         payload["emailed"] = [str(f) for f in delivery.sent]
         payload["outbox"] = str(delivery.outbox) if delivery.outbox else None
         if delivery.sent:
@@ -356,34 +355,26 @@ def _register_mail(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.sync.hq_import import import_bundles
-    from app.sync.inbox import file_away, refuse, waiting
-    from app.sync.returns import import_returns
+    from app.sync.inbox import waiting
+    from app.sync.receive import receive
 
     if not args.files and not args.inbox:
         from app.errors import ValidationError
 
         raise ValidationError(["import: give the bundle files (.outpost), or --inbox"])
     ctx, actor = session(args)
-    inbox = waiting(ctx) if args.inbox else []
-    from_inbox = [p.name for p in inbox]
-    args.files = [*args.files, *(str(p) for p in inbox)]
+    args.files = [*args.files, *(str(p) for p in (waiting(ctx) if args.inbox else []))]
     if not args.files:
         out(args, {"new": 0, "applied": []}, "Nothing to import: the inbox is empty.")
         return 0
-    # A post imports HQ's return bundles, HQ the posts' bundles; each refuses the other's kind of file.
-    run_import = import_returns if ctx.kind == "post" else import_bundles
-    summary = run_import(ctx, actor, key_passphrase(ctx), [Path(f) for f in args.files], args.dry_run)
-    if from_inbox and not args.dry_run and not summary.rejected:
-        done = {*summary.applied, *(item["file"] for item in summary.skipped)}
-        file_away(ctx, [name for name in from_inbox if name in done])
-    if from_inbox and not args.dry_run and summary.rejected:
-        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in from_inbox])
-        if moved:
-            warn(
-                f"moved {len(moved)} refused file(s) to {moved[0].parent} with their reasons; "
-                "'import --inbox' again takes the rest"
-            )
+    paths = [Path(f) for f in args.files]
+    received = receive(ctx, actor, key_passphrase(ctx), paths, dry_run=args.dry_run, move_refused=True)
+    summary = received.summary
+    if received.refused:
+        warn(
+            f"moved {len(received.refused)} refused file(s) to {received.refused[0].parent} with their "
+            "reasons; 'import --inbox' again takes the rest"
+        )
     print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
     for skipped in summary.skipped:
         warn(f"skipped: {skipped['reason']}")

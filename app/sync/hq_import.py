@@ -106,7 +106,7 @@ def _import_verified(
     helper: _Helper,
 ) -> ImportSummary:
     """``_import_changes`` in its transaction."""
-    summary = ImportSummary()
+    summary = ImportSummary(dry_run=dry_run)
     steps: list[_Verified | dict[str, str]] = []  # each file, verified or refused, in the order given
     seen_ids: dict[str, str] = {}  # bundle id → the station that sent it
     for path in paths:

@@ -64,7 +64,7 @@ def import_returns(
 
 
 def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run: bool) -> ImportSummary:
-    summary = ImportSummary()
+    summary = ImportSummary(dry_run=dry_run)
     with ctx.sessions.writes.begin() as session:
         hq = _hq_of(session)
         own_max = (

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain import NOTHING_CHANGED, Changes
+
 
 @dataclass
 class ImportSummary:
@@ -28,6 +30,19 @@ class ImportSummary:
     reference_updates: int = 0  # at a post: reference entries HQ sent
     tips: int = 0  # at HQ: tips new or newer than the ones held
     campaigns: int = 0  # at a post: HQ's campaigns new or newer than the ones held
+    dry_run: bool = False  # only checked: the register is as it was
+
+    @property
+    def changes(self) -> Changes:
+        """What this import changed in the register (nothing, for a dry run or a refusal)."""
+        if self.dry_run or self.rejected or not self.applied:
+            return NOTHING_CHANGED
+        return Changes(
+            all_cases=bool(self.new or self.updated),
+            campaigns=bool(self.campaigns),
+            reference=bool(self.reference_updates),
+            stations=True,  # HQ: what it holds of each post; a post: HQ's receipt and revocations
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
