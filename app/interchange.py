@@ -256,8 +256,16 @@ def _schema() -> dict[str, Any]:
 
 
 @cache
+def _case_schema() -> dict[str, Any]:
+    """The schema of one case (``$defs/case``): a list is taken apart here, so that every problem is
+    named by the path of its case (``[2].goods[0].unit``), and each case is checked on its own."""
+    schema = _schema()
+    return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
+
+
+@cache
 def _validator() -> Any:
-    return _CaseValidator(_schema())
+    return _CaseValidator(_case_schema())
 
 
 def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
@@ -281,7 +289,7 @@ def _quick_check() -> Callable[[Any], Any]:
     validator that words the messages. It is only trusted to say "valid", and only where it is at least
     as strict as the schema: formats are not asserted (as in the validator), and a JSON number with a
     fraction part (which it would take for an integer) sends the case to the full validator."""
-    schema = _schema()
+    schema = _case_schema()
     anything: dict[str, Callable[[str], bool]] = {"date": lambda _: True, "date-time": lambda _: True}
     return fastjsonschema.compile(_inlined(schema, schema["$defs"]), formats=anything)
 
