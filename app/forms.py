@@ -24,6 +24,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from sqlalchemy import select
 
 from app.auth import require
+from app.case_json import case_document
 from app.context import Context
 from app.domain import Actor
 from app.errors import NotFound, ValidationError
@@ -45,7 +46,7 @@ from app.printing import (
     signing_table,
     styles,
 )
-from app.serialize import case_document, orm_case_state, state_hash
+from app.serialize import orm_case_state, state_hash
 from db import models as m
 
 FORM_CODES = ("MBB01", "MBB02", "MBB15", "MBB28", "MQĐ14")
