@@ -238,3 +238,16 @@ def test_case_add_checks_the_form_of_read_only_fields_and_ignores_their_values(p
         'status: "lost" is not one of draft, submitted, approved, closed, voided',
         "version: 0 is below the minimum 1",
     ]
+
+
+def test_the_bundle_format_lists_exactly_what_a_record_holds() -> None:
+    """docs/bundle-format.md §4 names every member of a record's document, and only those."""
+    text = (ROOT / "docs" / "bundle-format.md").read_text(encoding="utf-8")
+    table = text[text.index("| members | part | contents |") :].split("\n\n", 1)[0]
+    named = {
+        name
+        for row in table.splitlines()[2:]
+        for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])
+    }
+    goods = {f.key for f in GOODS_FIELDS if f.part is Part.DERIVED}
+    assert named == {f.key for f in CASE_FIELDS} | goods
