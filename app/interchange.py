@@ -1,4 +1,5 @@
-"""Case interchange format v1 (DESIGN §8): JSON to typed ``CaseInput`` values, and back.
+"""Case interchange format v1 (DESIGN §8): JSON to typed ``CaseInput`` values (the document's fields
+and how a case is written are ``app.case_json``'s).
 
 ``parse_cases`` checks a whole document before it returns anything and reports every problem of
 every case at once, each as ``path: reason`` (``[2].goods[0].unit: 'crate' is not a unit of
@@ -10,7 +11,9 @@ cigarettes``). The checks come in three layers:
    zones, ranges, positive quantities).
 
 A case becomes a ``CaseInput`` only when all three found nothing. Text is NFC-normalised and
-trimmed before it is checked; an optional text field left empty counts as absent.
+trimmed before it is checked; an optional text field left empty counts as absent. The read-only
+fields of a stored case (what ``case show --json`` prints beside the entered ones) pass the schema's
+checks of their form and are not read: the register that adds the case gives it its own.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Canonical forms of stored rows: for the audit chain's state hashes and for JSON output."""
+"""Canonical forms of stored rows, for the audit chain's state hashes (a case's JSON document is
+``app.case_json``'s)."""
 
 from __future__ import annotations
 
