@@ -11,8 +11,9 @@ cases (ids, numbers, contents, workflow times) in any fresh register. Only the a
 entries record when the demo really ran.
 
 Speed: a million cases must cost no more than a few times a raw ``executemany`` of the same rows.
-So no ORM objects: rows are built as lists in exactly the form the SQLAlchemy column types store
-(``utc_text``, ``decimal_text``, JSON text, 1/0) and written through the DBAPI cursor, one write
+So no ORM objects: rows are built in their canonical form (``utc_text``, ``decimal_text``), which
+``db.bulk.SqliteForm`` turns into exactly what the SQLAlchemy column types store (JSON text, 1/0), and
+written through the DBAPI cursor, one write
 transaction per batch, with everything the normal save path (``app.cases``) writes: the case and its
 goods, parties and vehicles, the per-year case counters, the change log, one chained ``create``
 audit event per case sealing the canonical state that ``app.audit.verify`` recomputes, and the row of
@@ -27,14 +28,13 @@ import json
 import random
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Table
 from sqlalchemy.orm import Session
 
 from app import tallies
@@ -49,6 +49,7 @@ from app.search import rows_search_body
 from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
 from app.text import fold, format_plate, normalize_id_number, normalize_plate, normalize_vessel
 from db import halves
+from db.bulk import SqliteForm
 from db.types import decimal_text, utc_text
 
 BATCH_SIZE = 10_000
@@ -62,44 +63,10 @@ ROAD_KINDS = frozenset({"motorbike", "car", "truck"})
 # ----- the stored form of rows ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _TableForm:
-    """Column order of a table and which of its columns SQLite stores as 1/0 or as JSON text."""
-
-    table: Table
-    columns: tuple[str, ...]
-    booleans: tuple[int, ...]
-    json: tuple[int, ...]
-
-    @classmethod
-    def of(cls, table: Table) -> _TableForm:
-        if any(c.key != c.name for c in table.columns):
-            raise AssertionError(f"{table.name}: attribute keys differ from column names")
-        return cls(
-            table,
-            tuple(c.key for c in table.columns),
-            tuple(i for i, c in enumerate(table.columns) if isinstance(c.type, Boolean)),
-            tuple(i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)),
-        )
-
-    def stored(self, row: Mapping[str, Any]) -> list[Any]:
-        """The values SQLAlchemy would bind for ``row``, a mapping of canonical column values."""
-        values = [row[name] for name in self.columns]
-        for i in self.booleans:
-            values[i] = 1 if values[i] else 0
-        for i in self.json:
-            values[i] = json.dumps(values[i])
-        return values
-
-    def insert_sql(self, with_rowid: bool = False) -> str:
-        names = ("rowid", *self.columns) if with_rowid else self.columns
-        return f"INSERT INTO {self.table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-
-
-CASE_FORM = _TableForm.of(CASES)
-GOODS_FORM = _TableForm.of(CHILD_TABLES["goods"])
-PARTY_FORM = _TableForm.of(CHILD_TABLES["parties"])
-VEHICLE_FORM = _TableForm.of(CHILD_TABLES["vehicles"])
+CASE_FORM = SqliteForm(CASES)
+GOODS_FORM = SqliteForm(CHILD_TABLES["goods"])
+PARTY_FORM = SqliteForm(CHILD_TABLES["parties"])
+VEHICLE_FORM = SqliteForm(CHILD_TABLES["vehicles"])
 CHANGE_LOG_SQL = (
     "INSERT INTO change_log (station_id, seq, entity, entity_id, version, at) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -784,10 +751,10 @@ class _State:
 
 @dataclass
 class _Rows:
-    cases: list[list[Any]] = field(default_factory=list)
-    goods: list[list[Any]] = field(default_factory=list)
-    parties: list[list[Any]] = field(default_factory=list)
-    vehicles: list[list[Any]] = field(default_factory=list)
+    cases: list[tuple[Any, ...]] = field(default_factory=list)
+    goods: list[tuple[Any, ...]] = field(default_factory=list)
+    parties: list[tuple[Any, ...]] = field(default_factory=list)
+    vehicles: list[tuple[Any, ...]] = field(default_factory=list)
     counters: list[tuple[str, int, int]] = field(default_factory=list)
     change_log: list[tuple[Any, ...]] = field(default_factory=list)
     audit: list[tuple[Any, ...]] = field(default_factory=list)
@@ -830,7 +797,7 @@ class _Sealer:
                                sealed, head, link))
             head = link
             rows.change_log.append((self.station_id, change_seq, "case", case_id, 1, self.at))
-            rows.cases.append([rowid, *CASE_FORM.stored(case)])
+            rows.cases.append((rowid, *CASE_FORM.stored(case)))
             rows.goods += [GOODS_FORM.stored(g) for g in draft.goods]
             rows.parties += [PARTY_FORM.stored(p) for p in draft.parties]
             rows.vehicles += [VEHICLE_FORM.stored(v) for v in draft.vehicles]

@@ -206,7 +206,7 @@ NOTHING_CHANGED = Changes()
 
 @dataclass(frozen=True)
 class CaseResult:
-    """A saved case as interchange JSON (``app.serialize.case_document``), plus warnings."""
+    """A saved case as interchange JSON (``app.case_json.case_document``), plus warnings."""
 
     id: str
     number: str

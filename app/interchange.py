@@ -1,4 +1,5 @@
-"""Case interchange format v1 (DESIGN §8): JSON to typed ``CaseInput`` values, and back.
+"""Case interchange format v1 (DESIGN §8): JSON to typed ``CaseInput`` values (the document's fields
+and how a case is written are ``app.case_json``'s).
 
 ``parse_cases`` checks a whole document before it returns anything and reports every problem of
 every case at once, each as ``path: reason`` (``[2].goods[0].unit: 'crate' is not a unit of
@@ -10,7 +11,9 @@ cigarettes``). The checks come in three layers:
    zones, ranges, positive quantities).
 
 A case becomes a ``CaseInput`` only when all three found nothing. Text is NFC-normalised and
-trimmed before it is checked; an optional text field left empty counts as absent.
+trimmed before it is checked; an optional text field left empty counts as absent. The read-only
+fields of a stored case (what ``case show --json`` prints beside the entered ones) pass the schema's
+checks of their form and are not read: the register that adds the case gives it its own.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from app.reference import Reference
 from app.resources import resource_path
 from app.text import nfc, nfc_deep
 
-__all__ = ["MAX_DOCUMENT_BYTES", "case_input_to_json", "load_json_text", "parse_cases"]
+__all__ = ["MAX_DOCUMENT_BYTES", "load_json_text", "parse_cases"]
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_QUANTITY = Decimal(10) ** 12
@@ -256,8 +259,16 @@ def _schema() -> dict[str, Any]:
 
 
 @cache
+def _case_schema() -> dict[str, Any]:
+    """The schema of one case (``$defs/case``): a list is taken apart here, so that every problem is
+    named by the path of its case (``[2].goods[0].unit``), and each case is checked on its own."""
+    schema = _schema()
+    return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
+
+
+@cache
 def _validator() -> Any:
-    return _CaseValidator(_schema())
+    return _CaseValidator(_case_schema())
 
 
 def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
@@ -281,7 +292,7 @@ def _quick_check() -> Callable[[Any], Any]:
     validator that words the messages. It is only trusted to say "valid", and only where it is at least
     as strict as the schema: formats are not asserted (as in the validator), and a JSON number with a
     fraction part (which it would take for an integer) sends the case to the full validator."""
-    schema = _schema()
+    schema = _case_schema()
     anything: dict[str, Callable[[str], bool]] = {"date": lambda _: True, "date-time": lambda _: True}
     return fastjsonschema.compile(_inlined(schema, schema["$defs"]), formats=anything)
 
@@ -847,156 +858,3 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the key {_shown(key)} appears twice in one object")
         result[key] = value
     return result
-
-
-def _decimal_text(value: Decimal) -> str:
-    """Plain decimal text without exponent or trailing fractional zeros: "1500", "2.5"."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None and v != "" and v != [] and v != {}}
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def case_input_to_json(case: CaseInput) -> dict[str, Any]:
-    """The interchange form of a valid ``CaseInput``; ``parse_cases`` reads it back to an equal value.
-
-    Fields without a value are left out; quantities are decimal text, dates ISO, and times ISO
-    with their offset.
-    """
-    h = case.handling
-    document = _drop_empty(
-        {
-            "occurred_at": case.occurred_at.isoformat(),
-            "detected_at": case.detected_at.isoformat() if case.detected_at is not None else None,
-            "place": case.place,
-            "commune_code": case.commune_code,
-            "location_kind": case.location_kind,
-            "latitude": case.latitude,
-            "longitude": case.longitude,
-            "violation_group": case.violation_group,
-            "violation": case.violation,
-            "legal_basis": case.legal_basis,
-            "detection": case.detection,
-            "lead_force": case.lead_force,
-            "cooperating_forces": list(case.cooperating_forces),
-            "campaign_id": case.campaign_id,
-            "summary": case.summary,
-            "goods": [
-                _drop_empty(
-                    {
-                        "commodity": g.commodity,
-                        "description": g.description,
-                        "quantity": _decimal_text(g.quantity),
-                        "unit": g.unit,
-                        "value_vnd": g.value_vnd,
-                        "condition": g.condition,
-                        "origin_country": g.origin_country,
-                        "disposition": g.disposition,
-                        "note": g.note,
-                    }
-                )
-                for g in case.goods
-            ],
-            "parties": [
-                _drop_empty(
-                    {
-                        "kind": p.kind,
-                        "role": p.role,
-                        "full_name": p.full_name,
-                        "birth_date": _iso(p.birth_date),
-                        "gender": p.gender,
-                        "nationality": p.nationality,
-                        "id_number": p.id_number,
-                        "id_issued_on": _iso(p.id_issued_on),
-                        "id_issued_by": p.id_issued_by,
-                        "occupation": p.occupation,
-                        "address": p.address,
-                        "tax_code": p.tax_code,
-                        "representative": p.representative,
-                    }
-                )
-                for p in case.parties
-            ],
-            "vehicles": [
-                _drop_empty({"kind": v.kind, "plate": v.plate, "description": v.description})
-                for v in case.vehicles
-            ],
-            "documents": [
-                _drop_empty(
-                    {
-                        "form_code": d.form_code,
-                        "number": d.number,
-                        "date": _iso(d.issued_on),
-                        "signer": d.signer,
-                    }
-                )
-                for d in case.documents
-            ],
-            "attachments": [
-                _drop_empty(
-                    {
-                        "sha256": a.sha256,
-                        "filename": a.filename,
-                        "mime": a.mime,
-                        "size": a.size,
-                        "caption": a.caption,
-                    }
-                )
-                for a in case.attachments
-            ],
-            "handling": _drop_empty(
-                {
-                    "outcome": h.outcome,
-                    "decision_no": h.decision_no,
-                    "decision_date": _iso(h.decision_date),
-                    "fine_vnd": h.fine_vnd,
-                    "proceeds_vnd": h.proceeds_vnd,
-                    "tax_vnd": h.tax_vnd,
-                    "receiving_agency": h.receiving_agency,
-                    "defendants": h.defendants,
-                }
-            ),
-        }
-    )
-    document["ownerless"] = case.ownerless
-    return document
-
-
-# Fields of a stored case (``serialize.case_document``) that the station does not enter itself.
-STORED_FIELDS = frozenset(
-    {
-        "id",
-        "number",
-        "station",
-        "status",
-        "version",
-        "remark",
-        "void_reason",
-        "created_by",
-        "created_at",
-        "updated_by",
-        "updated_at",
-        "submitted_by",
-        "approved_by",
-        "approved_at",
-    }
-)
-DERIVED_GOODS_FIELDS = frozenset({"base_quantity", "base_unit"})
-_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def case_input_from_document(document: Mapping[str, Any], reference: Reference) -> CaseInput:
-    """The editable part of a stored case document, read back as the ``CaseInput`` it was saved from.
-
-    A stored case was valid when saved, so dates are not checked against today again."""
-    raw = {k: v for k, v in document.items() if k not in STORED_FIELDS}
-    raw["goods"] = [
-        {k: v for k, v in line.items() if k not in DERIVED_GOODS_FIELDS} for line in raw.get("goods", [])
-    ]
-    return parse_cases(raw, reference, now=_FAR_FUTURE)[0]

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from app.case_json import case_json
 from app.errors import ValidationError
-from app.interchange import case_input_to_json, load_json_text, parse_cases
+from app.interchange import load_json_text, parse_cases
 from app.reference import load_reference
 from tests.helpers.cases import EXAMPLE_CASE, sample_case
 
@@ -52,7 +53,7 @@ def test_a_list_of_cases_parses() -> None:
 
 def test_round_trip() -> None:
     case = sample_case()
-    assert parse_cases(case_input_to_json(case), REFERENCE) == [case]
+    assert parse_cases(case_json(case), REFERENCE) == [case]
 
 
 def test_text_is_normalised_to_nfc() -> None:

@@ -345,3 +345,43 @@ def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_pat
     at_post = outpost(register, "campaign", "add", "Đợt riêng", "--from", "2026-01-01", "--to", "2026-01-31")
     assert at_post.returncode != 0 and "declared at HQ" in at_post.stderr
     assert outpost(hq, "audit", "verify").returncode == 0
+
+
+def test_a_case_moves_to_another_register_by_its_own_json(tmp_path: Path) -> None:
+    """What ``case show --json`` prints goes back through ``case add`` as it is, one case or a list of
+    them, and the other register holds the same case under its own number, as a new draft."""
+    from datetime import UTC, datetime
+
+    from app.case_json import Part, fields_of
+    from app.demo import generate_demo
+    from app.register import init_register
+
+    source, target = tmp_path / "source", tmp_path / "target"
+    for folder in (source, target):  # with a clock in the past, so that the demo's cases are past too
+        ctx = init_register(folder, kind="post", code=folder.name[:6].upper(), name=folder.name,
+                            admin_username="admin", admin_password=PASSWORD, commune_code="30385",
+                            clock=lambda: datetime(2021, 6, 15, 3, 0, tzinfo=UTC))
+        if folder is source:
+            generate_demo(ctx, ctx.login("admin", PASSWORD), cases=4, seed=3)
+        ctx.close()
+    listed = json.loads(outpost(source, "case", "list", "--json").stdout)
+    files, shown = [], []
+    for i, row in enumerate(listed):
+        done = outpost(source, "case", "show", row["number"], "--json")
+        assert done.returncode == 0, done.stderr
+        files.append(tmp_path / f"case-{i}.json")
+        files[-1].write_text(done.stdout, encoding="utf-8")  # the output as printed
+        shown.append(json.loads(done.stdout))
+    (tmp_path / "rest.json").write_text(json.dumps(shown[1:], ensure_ascii=False), encoding="utf-8")
+    added = []
+    for path in (files[0], tmp_path / "rest.json"):
+        done = outpost(target, "case", "add", str(path))
+        assert done.returncode == 0, done.stderr
+        added += json.loads(done.stdout)
+    stored = fields_of(Part.STORED)
+    assert len(added) == len(shown) == 4
+    for before, after in zip(shown, added, strict=True):
+        assert {k: v for k, v in after.items() if k not in stored} == {
+            k: v for k, v in before.items() if k not in stored
+        }
+        assert after["number"].startswith("TARGET/") and after["status"] == "draft"

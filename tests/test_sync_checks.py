@@ -112,7 +112,7 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
 
     from sqlalchemy import create_engine
 
-    from app.cases import case_values
+    from app.case_rows import received_case_rows
     from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
     from app.reference import load_reference
     from app.search import rows_search_body
@@ -153,26 +153,8 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
     for document, data in zip(documents, cases, strict=True):
         ids = iter(f"line-{i}" for i in range(100))
         new = received.new_case(reference, document, data, origin, utc_text(now), ids)
-        fields, lines = case_values(data, reference)
-        year, seq = received.number_parts(document["number"], data.occurred_at)
-        case = {
-            **fields,
-            **received.received_columns(document),
-            "id": document["id"],
-            "origin": "station-id",
-            "year": year,
-            "seq": seq,
-            "created_by": "an",
-            "created_at": now,
-            "updated_at": now,
-            "submitted_at": None,
-            "approved_at": None,
-            "change_seq": 0,
-        }
         ids = iter(f"line-{i}" for i in range(100))
-        for rows in lines.values():
-            for row in rows:
-                row["id"], row["case_id"] = next(ids), document["id"]
+        case, lines = received_case_rows(document, data, reference, "station-id", now, ids)
         expected_case = BulkInsert(conn, CASES)
         expected_case.add(case)
         assert new.case == expected_case.rows[0]

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.attachments import stored_path
 from app.auth import require
+from app.case_json import case_document
 from app.cases import WITH_CHILDREN
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import _
-from app.serialize import case_document
 from app.sync import keys, signing
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta

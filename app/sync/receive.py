@@ -23,7 +23,7 @@ from app.sync.summary import ImportSummary
 @dataclass(frozen=True)
 class Received:
     summary: ImportSummary
-    filed: tuple[Path, ...] = ()  # inbox files done with, now in imported/
+    filed: tuple[str, ...] = ()  # names of the inbox files done with, now in imported/
     refused: tuple[Path, ...] = ()  # inbox files refused, now in refused/ with their reasons
 
 
@@ -58,7 +58,8 @@ def receive(
         done = {*summary.applied, *seen}
     elif not summary.rejected and not summary.applied:
         done = seen
-    filed = file_away(ctx, [name for name in from_inbox(ctx, paths) if name in done])
+    filed = [name for name in from_inbox(ctx, paths) if name in done]
+    file_away(ctx, filed)
     moved: list[Path] = []
     if move_refused and summary.rejected and not dry_run:
         moved = refuse(ctx, [item for item in summary.rejected if item["file"] in inbox])

@@ -15,11 +15,12 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.cases import case_values
+from app.case_json import case_document
+from app.case_rows import received_case_rows, received_version
 from app.context import Context
 from app.domain import CaseInput
 from app.search import case_search_body
-from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_case_state
+from app.serialize import CASES, CHILD_TABLES, case_state, orm_case_state
 from app.sync import received
 from app.sync.checks import _case_id, _Chunk
 from app.sync.verify import _record_problem, _Verified
@@ -208,26 +209,8 @@ def _insert_new_cases(
     lines_of = {name: BulkInsert(conn, table) for name, table in CHILD_TABLES.items()}
     events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
     for document, station, data in items:
-        fields, lines = case_values(data, ctx.reference)
+        case, lines = received_case_rows(document, data, ctx.reference, station.id, now, iter(m.new_id, None))
         case_id = document["id"]
-        year, seq = received.number_parts(document["number"], data.occurred_at)
-        case = {
-            **fields,
-            **received.received_columns(document),
-            "id": case_id,
-            "origin": station.id,
-            "year": year,
-            "seq": seq,
-            "created_by": str(document.get("created_by") or ""),
-            "created_at": now,
-            "updated_at": now,
-            "submitted_at": None,
-            "approved_at": None,
-            "change_seq": 0,
-        }
-        for rows in lines.values():
-            for row in rows:
-                row["id"], row["case_id"] = m.new_id(), case_id
         event = audit.sealed_event(
             head,
             at=now,
@@ -273,9 +256,8 @@ def _apply_case(
     before = existing.version
     case = existing
     ctx.cases.fill(case, data)
-    for name, value in received.received_columns(document).items():
+    for name, value in received_version(document, case.occurred_at).items():
         setattr(case, name, value)
-    case.year, case.seq = received.number_parts(document["number"], case.occurred_at)
     case.updated_at = now
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
