@@ -235,3 +235,25 @@ def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_
         text=True,
     )
     assert at_post.returncode == 7 and "only HQ fetches bundles" in at_post.stderr
+
+
+def test_receiving_from_the_inbox_files_what_is_done_and_says_what_changed(pair: Pair) -> None:
+    """``receive`` is the CLI's and the dialog's one import: a check changes nothing (and says so), the
+    import files the inbox copies away and says the cases changed; the same files again are filed away
+    by a mere check, since they were imported before."""
+    from app.sync.receive import receive
+
+    add_cases(pair, 3)
+    inbox = inbox_folder(pair.hq.ctx)
+    inbox.mkdir(parents=True, exist_ok=True)
+    files = [path.rename(inbox / path.name) for path in export_parts(pair, "out")]
+    hq, admin = pair.hq.ctx, pair.hq.admin
+    checked = receive(hq, admin, PASSPHRASE, files, dry_run=True)
+    assert checked.summary.new == 3 and not checked.summary.changes and checked.filed == ()
+    assert waiting(hq) == files
+    done = receive(hq, admin, PASSPHRASE, files)
+    assert done.summary.changes.all_cases and not done.summary.changes.campaigns
+    assert done.filed == tuple(path.name for path in files) and waiting(hq) == []
+    again = [(inbox / "imported" / path.name).rename(path) for path in files]
+    seen = receive(hq, admin, PASSPHRASE, again, dry_run=True)
+    assert seen.summary.skipped and not seen.summary.changes and waiting(hq) == []

@@ -10,7 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain import CaseFilter, Changed
+from app.domain import CaseFilter
 from tests.helpers.cases import sample_case
 from tests.helpers.dialogs import answer_next_dialog
 from tests.helpers.registers import PASSWORD, Post
@@ -195,7 +195,7 @@ def test_a_refresh_after_changes_elsewhere(qtbot: QtBot, post: Post) -> None:
     window.tabs.setCurrentIndex(CASES_TAB)
     created = post.ctx.cases.create(post.officer, sample_case(occurred_at=sample_case().occurred_at))
     assert window.model.rowCount() == 0
-    window.events.changed.emit(Changed("case", (created.id,), "import"))
+    window.events.changed.emit(created.changes)
     assert numbers(window) == [created.number]
     assert date(2026, 11, 20).strftime("%d/%m/%Y") in window.model.index(0, 1).data()
     assert QApplication.activeModalWidget() is None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -11,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from tests.helpers.cases import sample_case
 from tests.helpers.dialogs import answer_next_dialog
 from tests.helpers.registers import Post
-from tests.helpers.servers import Mailbox
+from tests.helpers.servers import Inbox, Mailbox
 from tests.helpers.sync import PASSPHRASE
 from ui.main_window import MainWindow
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
@@ -306,3 +309,43 @@ def test_inbox_files_imported_before_are_filed_away_and_refused_ones_moved_aside
     assert waiting(hq.ctx) == [] and dialog.files == []
     assert "không phải gói dữ liệu" in (folder / "refused" / "rac.txt").read_text(encoding="utf-8")
     assert not dialog.refuse_button.isVisibleTo(dialog)
+
+
+def test_the_send_dialog_mails_the_parts_off_the_gui_thread(
+    qtbot: QtBot,
+    post: Post,
+    hq: Post,
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writing and mailing are one step (``send_to_hq``, as the CLI's export --email), run on a worker
+    thread: a slow mail server never freezes the window."""
+    import threading
+
+    from app.sync import send
+
+    inbox, port = smtp
+    post.ctx.settings = replace(
+        post.ctx.settings, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+        mail_from="bp-vx@bienphong.example", mail_to="bch-ag@bienphong.example",
+    )
+    threads: list[bool] = []
+
+    def deliver(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    real = send.deliver
+    monkeypatch.setattr(send, "deliver", deliver)
+    post.ctx.cases.create(post.officer, sample_case())
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    dialog = ExportDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.add_folder(usb)
+    dialog.passphrase.setText(PASSPHRASE)
+    assert dialog.email.isEnabled() and dialog.email.isChecked()
+    dialog.send_button.click()
+    assert threads == [False]
+    assert len(inbox.messages) == 1 and "Đã gửi thư 1 tệp" in dialog.status.text(), dialog.status.text()
