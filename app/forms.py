@@ -1,4 +1,4 @@
-"""The legal forms a post prints from a case (DOMAIN §4): MBB01, MBB02, MBB15, MBB28 and MQĐ14.
+"""The legal forms a post prints from a case (docs/domain.md §4): MBB01, MBB02, MBB15, MBB28 and MQĐ14.
 
 Each form is drawn from the case as the register holds it, with dots wherever a field is unknown so
 that it can be completed by hand. Page 1 carries a QR code with the case id, its version and the

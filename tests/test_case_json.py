@@ -25,7 +25,7 @@ def problems_of(data: object) -> list[str]:
 
 
 def with_change(path: str, value: Any) -> dict[str, Any]:
-    """The DESIGN example with one field set (``a.b.0.c``); ``...`` deletes it."""
+    """The design example with one field set (``a.b.0.c``); ``...`` deletes it."""
     case = copy.deepcopy(EXAMPLE_CASE)
     *parents, last = path.split(".")
     target: Any = case

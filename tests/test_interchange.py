@@ -1,4 +1,4 @@
-"""Case interchange JSON v1 (DESIGN §8): schema, parser, validator messages and the inverse."""
+"""Case interchange JSON v1 (docs/architecture.md §8): schema, parser, validator messages and the inverse."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ SCHEMA: dict[str, Any] = json.loads(
     resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8")
 )
 
-# The example of DESIGN.md §8, verbatim.
+# The example case of the interchange format as first designed, verbatim.
 DESIGN_EXAMPLE: dict[str, Any] = {
     "occurred_at": "2026-11-20T23:40:00+07:00",
     "place": "Mốc 264, ấp Vĩnh Lợi",
@@ -88,7 +88,7 @@ def problems_of(data: object) -> list[str]:
 
 
 def edited(path: tuple[str | int, ...], value: object, case: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A deep copy of ``case`` (the DESIGN example by default) with the field at ``path`` set to
+    """A deep copy of ``case`` (the design example by default) with the field at ``path`` set to
     ``value``, or removed when ``value`` is ``DELETE``."""
     result = copy.deepcopy(DESIGN_EXAMPLE if case is None else case)
     *parents, last = path
