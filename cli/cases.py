@@ -17,7 +17,8 @@ from cli.common import Handler, group, login, open_register, out, password, sess
 
 
 def cmd_case_add(args: argparse.Namespace) -> int:
-    from app.interchange import load_json_text, parse_cases
+    from app.interchange import parse_cases
+    from app.json_input import load_json_text
 
     if args.file == "-":
         source, raw = "<stdin>", sys.stdin.read()

@@ -11,7 +11,8 @@ import pytest
 
 from app.case_json import case_json
 from app.errors import ValidationError
-from app.interchange import load_json_text, parse_cases
+from app.interchange import parse_cases
+from app.json_input import load_json_text
 from app.reference import load_reference
 from tests.helpers.cases import EXAMPLE_CASE, sample_case
 

@@ -21,7 +21,8 @@ from app.domain import (
     VehicleInput,
 )
 from app.errors import ValidationError
-from app.interchange import MAX_DOCUMENT_BYTES, load_json_text, parse_cases
+from app.interchange import parse_cases
+from app.json_input import MAX_DOCUMENT_BYTES, load_json_text
 from app.reference import Reference, load_reference
 from app.resources import resource_path
 from tests.helpers.cases import full_case
@@ -663,11 +664,11 @@ def _mutations(rng: Any, document: dict[str, Any]) -> dict[str, Any]:
 def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
     import random
 
-    from app import interchange
+    from app import case_schema
 
     rng = random.Random(20261123)
-    validator = interchange._validator()
-    quick = interchange._quick_check()
+    validator = case_schema._validator()
+    quick = case_schema._quick_check()
     originals = [case_json(full_case()), case_json(full_case()) | {"goods": []}]
     for original in originals:
         quick(original)  # valid documents pass both
@@ -675,7 +676,7 @@ def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
     refused_by_both = 0
     for _ in range(4000):
         mutated = _mutations(rng, rng.choice(originals))
-        _, fatal, fractions = interchange._scan(mutated, ())
+        _, fatal, fractions = case_schema.scan(mutated, ())
         if fatal:
             continue
         errors = list(validator.iter_errors(mutated))
@@ -690,16 +691,16 @@ def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
 
 
 def test_the_one_walk_for_usual_cases_agrees_with_the_scan() -> None:
-    """``_plain_nfc`` takes a case only when ``_scan`` finds nothing in it, and gives ``nfc_deep``'s
+    """``plain_nfc`` takes a case only when ``scan`` finds nothing in it, and gives ``nfc_deep``'s
     result; anything else goes through the scan that words the problems."""
     import random
 
-    from app import interchange
+    from app import case_schema
     from app.text import nfc_deep
 
     rng = random.Random(20261124)
     original = case_json(full_case()) | {"latitude": 10.5, "longitude": 105.25}
-    assert interchange._plain_nfc(original) == nfc_deep(original)
+    assert case_schema.plain_nfc(original) == nfc_deep(original)
     deep: Any = "leaf"
     for _ in range(40):
         deep = [deep]
@@ -714,10 +715,10 @@ def test_the_one_walk_for_usual_cases_agrees_with_the_scan() -> None:
                 node = node[key]
         if isinstance(node, dict) and node:
             node[rng.choice(list(node))] = rng.choice(odd)
-        plain = interchange._plain_nfc(mutated)
+        plain = case_schema.plain_nfc(mutated)
         if plain is not None:
             taken += 1
-            assert interchange._scan(mutated, ()) == ([], False, False), mutated
+            assert case_schema.scan(mutated, ()) == ([], False, False), mutated
             assert plain == nfc_deep(mutated)
     assert 500 < taken < 3500, taken
 

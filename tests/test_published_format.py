@@ -33,7 +33,8 @@ from app.context import Context
 from app.demo import generate_demo
 from app.domain import Actor, AttachmentInput, DocumentInput
 from app.errors import ValidationError
-from app.interchange import load_json_text, parse_cases
+from app.interchange import parse_cases
+from app.json_input import load_json_text
 from app.register import init_register
 from app.resources import resource_path
 from app.sync import bundle, keys
