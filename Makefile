@@ -12,7 +12,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pye
 PO := $(wildcard resources/locale/*/*.po)
 MO := $(addsuffix LC_MESSAGES/outpost.mo,$(sort $(dir $(PO))))
 
-.PHONY: run test bench lint package catalogs clean
+.PHONY: run test test-any-day bench lint package catalogs clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Outpost needs Python 3.12 or newer (python3.13 or python3.12 on PATH)." >&2; exit 1; fi
@@ -34,6 +34,11 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO)
 	@bash scripts/system-packages.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The whole suite as if today were each of several awkward days (libfaketime); long: a suite run per day.
+test-any-day: $(STAMP) $(MO)
+	@bash scripts/system-packages.sh
+	bash scripts/test-any-day.sh
 
 bench: $(STAMP) $(MO)
 	$(PY) -m pytest -q -s tests/benchmarks
