@@ -54,7 +54,7 @@ from app.serialize import CASES, CHILD_TABLES, case_document, case_state, orm_ca
 from db import halves, search
 from db import models as m
 from db.bulk import BulkInsert, SqliteForm
-from db.migrate import fsync_folder
+from db.files import fsync_folder
 from db.types import utc_text
 
 KIND_CHANGES = "changes"
