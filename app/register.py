@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from app import __version__, audit, keywrap
 from app.auth import check_password_strength
 from app.context import Context, Paths, base_context_parts, utc_now
+from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
 from app.progress import Progress, no_progress
 from app.reference import load_reference
@@ -26,7 +27,6 @@ from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
 STATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 
 def _meta(session: Any) -> dict[str, str]:

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from app import audit, keywrap
 from app.auth import check_password_strength, require
 from app.context import Context
-from app.domain import ROLES, Actor
+from app.domain import ROLES, USERNAME, Actor
 from app.errors import AuthError, NotFound, ValidationError
-from app.register import USERNAME
 from app.serialize import row_state
 from app.text import nfc
 from db import models as m
