@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit
 from app.auth import require
+from app.changes import next_change_seq
 from app.context import Context
 from app.domain import VIETNAM, Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
@@ -45,13 +46,6 @@ def offset_minutes(moment: datetime) -> int:
     offset = moment.utcoffset()
     assert offset is not None, "occurred_at must be aware"
     return int(offset.total_seconds() // 60)
-
-
-def next_change_seq(session: Session, station_id: str) -> int:
-    current = session.execute(
-        select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == station_id)
-    ).scalar()
-    return int(current or 0) + 1
 
 
 def next_case_seq(session: Session, station_id: str, year: int) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import audit, keywrap
 from app.auth import require
-from app.cases import next_change_seq
+from app.changes import next_change_seq
 from app.context import Context
 from app.domain import Actor
 from app.errors import AuthError, NotFound, ValidationError
