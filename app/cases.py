@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit
 from app.auth import require
 from app.changes import next_change_seq
-from app.context import Context
 from app.domain import VIETNAM, Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
 from app.i18n import N_, _, pgettext
-from app.progress import CancelToken, Progress, no_progress
 from app.reference import Reference
 from app.search import case_search_body
 from app.serialize import case_document, orm_case_state
@@ -33,6 +31,9 @@ from app.text import (
 )
 from db import models as m
 from db import search
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 EDITABLE_BY_OFFICER = frozenset({"draft"})
 DIFF_IGNORED = frozenset({"version", "updated_at", "updated_by"})
@@ -762,38 +763,3 @@ _STATUS_TEXT = {
     "closed": "closed",
     "voided": "voided",
 }
-
-
-def rebuild_search_index(
-    ctx: Context, progress: Progress = no_progress, cancel: CancelToken | None = None
-) -> int:
-    """Rebuild the whole search index (after a migration that asks for it)."""
-    done = 0
-    with ctx.sessions.writes.begin() as session:
-        conn = session.connection()
-        conn.execute(text("DELETE FROM case_search"))
-        stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
-        total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
-        batch: list[tuple[int, str]] = []
-        result = session.execute(
-            select(m.Case, text("cases.rowid"))
-            .options(
-                selectinload(m.Case.goods),
-                selectinload(m.Case.parties),
-                selectinload(m.Case.vehicles),
-            )
-            .execution_options(yield_per=2000)
-        )
-        for case, rowid in result:
-            body = case_search_body(case_document(case, stations[case.origin]), ctx.reference)
-            batch.append((rowid, body))
-            done += 1
-            if len(batch) >= 2000:
-                search.insert_many(conn, batch)
-                batch.clear()
-                progress(done, total)
-                if cancel:
-                    cancel.check()
-        search.insert_many(conn, batch)
-        session.merge(m.Meta(key="search_rebuild", value="0"))
-    return done
