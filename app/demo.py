@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Table
 from sqlalchemy.orm import Session
@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session
 from app import tallies
 from app.audit import GENESIS, event_hash
 from app.auth import require
-from app.context import Context
 from app.domain import Actor
 from app.errors import AppError
 from app.progress import CancelToken, Progress, no_progress
@@ -50,6 +49,9 @@ from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
 from app.text import fold, format_plate, normalize_id_number, normalize_plate, normalize_vessel
 from db import halves
 from db.types import decimal_text, utc_text
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 BATCH_SIZE = 10_000
 # The share of the progress bar the storing of report tallies takes after the cases: 1 in 50.

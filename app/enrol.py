@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -22,13 +22,15 @@ from sqlalchemy.orm import Session
 
 from app import audit, keys
 from app.auth import require
-from app.context import Context
 from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
 from app.files import write_atomically
 from app.serialize import row_state
 from db import models as m
 from db.types import utc_text
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 STATIONS: Table = m.Station.__table__  # type: ignore[assignment]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -24,7 +24,6 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from sqlalchemy import select
 
 from app.auth import require
-from app.context import Context
 from app.domain import Actor
 from app.errors import NotFound, ValidationError
 from app.formatting import format_decimal, format_money
@@ -47,6 +46,9 @@ from app.printing import (
 )
 from app.serialize import case_document, orm_case_state, state_hash
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 FORM_CODES = ("MBB01", "MBB02", "MBB15", "MBB28", "MQĐ14")
 # Typed without Vietnamese letters on a command line: MQD14 is MQĐ14.

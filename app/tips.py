@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyrage
 from sqlalchemy import select
@@ -12,12 +13,14 @@ from sqlalchemy import select
 from app import audit, keywrap
 from app.auth import require
 from app.changes import next_change_seq
-from app.context import Context
 from app.domain import Actor
 from app.errors import AuthError, NotFound, ValidationError
 from app.serialize import row_state
 from app.text import nfc
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 
 @dataclass(frozen=True)
