@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app import periods
 from app.auth import require
-from app.cases import occurred_between
+from app.case_query import occurred_between
 from app.domain import VIETNAM, Actor
 from app.periods import Period
 from db import models as m

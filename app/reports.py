@@ -26,7 +26,7 @@ from sqlalchemy import (
 
 from app import periods, tallies
 from app.auth import require
-from app.cases import occurred_between
+from app.case_query import occurred_between
 from app.domain import VIETNAM, Actor
 from app.errors import NotFound
 from app.formatting import format_int

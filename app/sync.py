@@ -43,7 +43,8 @@ from app.bundle import (
     write_bundle,
 )
 from app.campaigns import CAMPAIGNS, campaign_problems, clean_name, seal_campaign
-from app.cases import WITH_CHILDREN, case_values
+from app.case_query import WITH_CHILDREN
+from app.cases import case_values
 from app.context import Context
 from app.domain import VIETNAM, Actor, CaseInput
 from app.errors import AppError, NotFound, RegisterError, ValidationError
