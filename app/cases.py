@@ -14,7 +14,7 @@ from app import audit
 from app.auth import require
 from app.case_query import NEWEST_FIRST, NO_FILTER, case_result, count_cases, list_cases, load_case
 from app.changes import next_change_seq
-from app.domain import Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
+from app.domain import VIETNAM, Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
 from app.i18n import N_, _, pgettext
 from app.reference import Reference
@@ -219,7 +219,7 @@ class CaseService:
         with self.ctx.sessions.writes.begin() as session:
             for data in items:
                 now = self.ctx.clock()
-                year = data.occurred_at.year
+                year = data.occurred_at.astimezone(VIETNAM).year  # the post's year, whatever zone was typed
                 seq = next_case_seq(session, actor.station_id, year)
                 case = m.Case(
                     origin=actor.station_id,

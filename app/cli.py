@@ -161,7 +161,7 @@ def cmd_case_add(args: argparse.Namespace) -> int:
             raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         source = str(path)
     ctx = _open(args)
-    items = parse_cases(load_json_text(raw, source), ctx.reference)
+    items = parse_cases(load_json_text(raw, source), ctx.reference, now=ctx.clock())
     actor = _login(args, ctx)
     results = ctx.cases.create_many(actor, items)
     if args.submit:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.auth import authenticate, make_hasher
 from app.cases import CaseService
-from app.domain import Actor
+from app.domain import VIETNAM, Actor
 from app.errors import AuthError
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
@@ -80,6 +80,10 @@ class Context:
     @property
     def tips(self) -> TipService:
         return self._service("tips", TipService)
+
+    def today(self) -> date:
+        """Today at the border post (the register's own day, whatever the computer's time zone)."""
+        return self.clock().astimezone(VIETNAM).date()
 
     def _service[S](self, name: str, factory: Callable[[Context], S]) -> S:
         """One instance of each service per register, made on first use."""

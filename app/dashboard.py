@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app import periods
 from app.auth import require
 from app.case_query import occurred_between
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.periods import Period
 from db import models as m
 
@@ -98,7 +98,7 @@ def _rules_apply(rules: dict[str, Any], period: Period) -> bool:
 def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Dashboard:
     require(actor, "case.read")
     settings = ctx.settings
-    today = today or ctx.clock().astimezone(VIETNAM).date()
+    today = today or ctx.today()
     week = periods.week_of(today, settings.weekly_window_end_offset_days)
     month = periods.month_of(today, settings.report_period_mode)
     live = m.Case.status != "voided"

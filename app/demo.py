@@ -971,14 +971,16 @@ def generate_demo(
         state = after
         done += len(drafts)
         progress(done, total)
-    # The report tallies of the demo's half-months, as a register in use has them (``app.tallies``).
+    # The report tallies of every half-month the demo added cases to, as a register in use has them
+    # (``app.tallies``): the bulk writes dropped them, including those the demo's three years only
+    # partly cover (its first and its current half-month).
     first, last, _end = demo_period(ctx.clock())
     rules = tallies.Watch.of(ctx.reference.rewards)
 
     def storing(stored: int, halves: int) -> None:
         progress(cases + (total - cases) * stored // max(halves, 1), total)
 
-    tallies.refresh(ctx.sessions, tallies.whole_halves(first, last), [actor.station_id], rules,
+    tallies.refresh(ctx.sessions, tallies.halves_touching(first, last), [actor.station_id], rules,
                     progress=storing)
     progress(total, total)
     return done

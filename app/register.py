@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def open_register(
         raise RegisterError(str(exc)) from None
     engine = make_engine(db_url or sqlite_url(paths.register))
     try:
-        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine))
+        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock()))
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
@@ -117,11 +117,11 @@ def rebuild_search_index(
     return done
 
 
-def _pre_migration_backup(paths: Paths, engine: Any) -> Path:
+def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:
     if engine.dialect.name != "sqlite":
         raise migrate.SchemaError("back up the PostgreSQL register with pg_dump before upgrading it")
     paths.backups.mkdir(parents=True, exist_ok=True)
-    stamp = utc_now().strftime("%Y%m%d-%H%M%S")
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     revision = migrate.current_revision(engine) or "none"
     return migrate.backup_sqlite(paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite")
 
@@ -228,7 +228,8 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
         raise RegisterError("back up a PostgreSQL register with pg_dump")
     if out is None:
         ctx.paths.backups.mkdir(parents=True, exist_ok=True)
-        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{utc_now():%Y%m%d-%H%M%S}.sqlite"
+        stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.sqlite"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():

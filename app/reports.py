@@ -372,7 +372,7 @@ def build_report(
         stations=sorted(stations[i].code for i in station_ids)
         if station_ids
         else sorted(s.code for s in stations.values() if s.kind == "post"),
-        generated_at=datetime.now(VIETNAM),
+        generated_at=ctx.clock().astimezone(VIETNAM),
         sections=sections,
         totals=totals,
         commodities=commodities,
@@ -548,7 +548,7 @@ def parse_period(
 
     period_field, campaign_field = fields
     mode = mode or ctx.settings.report_period_mode
-    today = today or datetime.now(VIETNAM).date()
+    today = today or ctx.today()
     if kind == "campaign":
         if not scope.campaign_id:
             raise ValidationError([f"{campaign_field}: " + _("a campaign report needs a campaign")])

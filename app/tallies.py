@@ -83,6 +83,12 @@ def whole_halves(first: date, last: date) -> list[date]:
     return found
 
 
+def halves_touching(first: date, last: date) -> list[date]:
+    """The half-months holding at least one of the days ``first`` to ``last`` (the first and last may
+    lie partly outside them)."""
+    return whole_halves(half_of(first), next_half(half_of(last)) - timedelta(days=1))
+
+
 def pieces(first: date, last: date) -> Iterator[tuple[date, date, date | None]]:
     """The days ``first`` to ``last`` cut at the half-months: (first day, last day, the half-month when
     the piece is a whole one, else None)."""

@@ -15,7 +15,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, date, datetime, timedelta, timezone  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from email.message import Message  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -31,6 +31,62 @@ from app.register import init_register  # noqa: E402
 
 PASSWORD = "correct-horse-1"
 ICT = timezone(timedelta(hours=7))
+
+# "Now" for every test: no test may depend on the calendar of the machine that runs it. A Wednesday
+# (the day the weekly report is due), in the second half of a month.
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=ICT)
+
+# The "todays" a sample of the suite also runs at (``@pytest.mark.any_day``): the last day of a half-month
+# and the first of the next, a month's last day, New Year's Day just after midnight at the post (still
+# 31 December in UTC), a leap day, and a Tuesday and a Wednesday (the weekly window's last and first).
+ANY_DAY = {
+    "14th": datetime(2026, 12, 14, 16, 0, tzinfo=ICT),
+    "15th": datetime(2026, 12, 15, 8, 0, tzinfo=ICT),
+    "month-end": datetime(2027, 4, 30, 22, 0, tzinfo=ICT),
+    "new-year": datetime(2027, 1, 1, 0, 30, tzinfo=ICT),
+    "leap-day": datetime(2028, 2, 29, 12, 0, tzinfo=ICT),
+    "wednesday": datetime(2026, 12, 2, 10, 0, tzinfo=ICT),
+    "tuesday": datetime(2026, 12, 1, 23, 50, tzinfo=ICT),
+}
+
+
+class Clock:
+    """A register's clock in tests: it starts at a fixed instant and runs on with real time (so events
+    keep their order), and a test can move it on (``advance``) to see what happens later."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.moved = timedelta()
+        self._started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        elapsed = timedelta(seconds=time.monotonic() - self._started)
+        return (self.start + self.moved + elapsed).astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self.moved += delta
+
+    def today(self) -> date:
+        return self().astimezone(ICT).date()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``any_day`` runs once at each of the ``ANY_DAY`` instants (through ``now``)."""
+    if metafunc.definition.get_closest_marker("any_day") is not None:
+        if "now" not in metafunc.fixturenames:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: an any_day test needs the 'now' fixture")
+        metafunc.parametrize("now", list(ANY_DAY.values()), ids=list(ANY_DAY))
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The instant a test's registers start their clocks at (``NOW``, or each of ``ANY_DAY``)."""
+    return NOW
+
+
+@pytest.fixture
+def clock(now: datetime) -> Clock:
+    return Clock(now)
 
 EXAMPLE_CASE = {
     "occurred_at": "2026-11-20T23:40:00+07:00",
@@ -93,10 +149,10 @@ class Post:
 
 
 @pytest.fixture
-def post(tmp_path: Path) -> Iterator[Post]:
+def post(tmp_path: Path, clock: Clock) -> Iterator[Post]:
     data_dir = tmp_path / "post"
     ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
-                        admin_username="admin", admin_password=PASSWORD, commune_code="30325",
+                        admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
                         header_lines=["BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG",
                                       "ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"])
     admin = ctx.login("admin", PASSWORD)

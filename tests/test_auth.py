@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.errors import AuthError, PermissionDenied, ValidationError
-from tests.conftest import PASSWORD, Post
+from tests.conftest import PASSWORD, Clock, Post
 
 
 def test_wrong_password_counts_down_then_locks(post: Post) -> None:
@@ -20,14 +20,12 @@ def test_wrong_password_counts_down_then_locks(post: Post) -> None:
         post.ctx.login("officer", PASSWORD)  # even the right password, while locked
 
 
-def test_lock_expires_and_admin_can_unlock(post: Post) -> None:
+def test_lock_expires_and_admin_can_unlock(post: Post, clock: Clock) -> None:
     for _ in range(5):
         with pytest.raises(AuthError):
             post.ctx.login("officer", "nope-nope")
-    later = datetime.now(UTC) + timedelta(minutes=16)
-    post.ctx.clock = lambda: later
+    clock.advance(timedelta(minutes=16))
     assert post.ctx.login("officer", PASSWORD).role == "officer"
-    post.ctx.clock = lambda: datetime.now(UTC)
     for _ in range(5):
         with pytest.raises(AuthError):
             post.ctx.login("chief", "nope-nope")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -416,3 +416,10 @@ def test_the_search_index_does_not_depend_on_the_language_the_case_was_saved_in(
     i18n.set_language("vi")
     for query in ("thuoc la dieu ngoai nhap lau", "smuggled cigarettes"):  # the two names of the commodity
         assert [r.id for r in post.ctx.cases.list(post.officer, CaseFilter(query=query))] == [made.id], query
+
+
+def test_a_case_is_numbered_in_the_posts_year_whatever_zone_its_time_was_given_in(post: Post) -> None:
+    """00:30 on 1 January at the post is still 31 December in UTC: the case belongs to the new year."""
+    new_year = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+    made = post.ctx.cases.create(post.officer, sample_case(occurred_at=new_year))
+    assert made.number == "BP-VX/2027/00001"

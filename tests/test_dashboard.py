@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from app.dashboard import build_dashboard
 from app.domain import GoodsInput
@@ -120,3 +122,17 @@ def test_counterfeit_value_counts_whatever_the_unit(post: Post) -> None:
     assert [(a.number, a.kind, a.amount) for a in board.alerts] == [
         (fake.number, "reward", Decimal(45_000_000))
     ]
+
+
+@pytest.mark.any_day
+def test_a_case_of_today_counts_in_this_week_and_month_whatever_the_day(post: Post, now: datetime) -> None:
+    """The dashboard's week and month are those holding the register's today, and a case of ten minutes
+    ago counts in both (at 00:30 on New Year's Day the post's today is 1 January, UTC's still 31 December)."""
+    post.ctx.cases.create(post.officer, sample_case(occurred_at=now - timedelta(minutes=10)))
+    board = build_dashboard(post.ctx, post.chief)
+    today = now.astimezone(ICT).date()
+    assert board.week.start <= today <= board.week.end
+    assert board.month.start <= today <= board.month.end
+    assert (board.week_total, board.month_total) == (1, 1)
+    reminded = board.weekly_due is not None
+    assert reminded == (today.weekday() in (1, 2))  # on the Tuesday before and the due Wednesday

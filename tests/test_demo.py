@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app import audit
+from app import audit, tallies
 from app.context import Context
 from app.demo import demo_period, generate_demo
 from app.domain import Actor, CaseFilter, CaseInput, GoodsInput, HandlingInput, PartyInput, VehicleInput
@@ -315,14 +315,15 @@ def _case_input(d: dict[str, Any]) -> CaseInput:
 # ----- living with other writers ----------------------------------------------------------------------
 
 
-def test_a_case_saved_after_the_demo_gets_the_next_number(post: Post) -> None:
-    before = post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime.now(ICT)))
+@pytest.mark.any_day
+def test_a_case_saved_after_the_demo_gets_the_next_number(post: Post, now: datetime) -> None:
+    before = post.ctx.cases.create(post.officer, sample_case(occurred_at=post.ctx.clock()))
     generate_demo(post.ctx, post.admin, cases=500, seed=2)
-    year = datetime.now(ICT).year
+    year = post.ctx.today().year
     demo_numbers = [r[0] for r in _rows(post.ctx, "SELECT seq FROM cases WHERE year = ? ORDER BY seq", year)]
     assert demo_numbers == list(range(1, len(demo_numbers) + 1))
     assert before.number == f"BP-VX/{year}/00001"
-    after = post.ctx.cases.create(post.officer, sample_case(occurred_at=datetime.now(ICT)))
+    after = post.ctx.cases.create(post.officer, sample_case(occurred_at=post.ctx.clock()))
     assert after.number == f"BP-VX/{year}/{len(demo_numbers) + 1:05d}"
     assert _verify(post.ctx).ok
 
@@ -381,3 +382,20 @@ def test_only_chiefs_and_admins_generate_demo_cases(post: Post) -> None:
     assert post.ctx.cases.count(post.admin) == 0
     assert generate_demo(post.ctx, post.chief, cases=10) == 10
     assert generate_demo(post.ctx, post.chief, cases=0) == 0
+
+
+@pytest.mark.any_day
+def test_the_demo_covers_the_three_years_before_today_and_nothing_after(post: Post, now: datetime) -> None:
+    """Made on any day, the demo's cases lie in its three years up to yesterday, none in the future, and
+    every half-month it wrote to is stored again for the reports."""
+    first, last, _end = demo_period(post.ctx.clock())
+    generate_demo(post.ctx, post.admin, cases=120, seed=3)
+    days = [
+        datetime.fromisoformat(when).replace(tzinfo=UTC).astimezone(ICT).date()
+        for (when,) in _rows(post.ctx, "SELECT occurred_at FROM cases")
+    ]
+    assert first <= min(days) and max(days) <= last < now.astimezone(ICT).date()
+    halves = {(half,) for half in tallies.halves_touching(first, last)}
+    stored = set(_rows(post.ctx, "SELECT half FROM report_halves"))
+    touched = {(tallies.half_of(day).isoformat(),) for day in days}
+    assert touched <= stored and len(halves) >= 72

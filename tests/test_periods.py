@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from app import periods
+from tests.conftest import ICT
 
 
 def test_statistical_month_runs_from_the_15th_to_the_14th() -> None:
@@ -171,3 +172,22 @@ def test_years_the_register_cannot_hold_are_refused(kind: str, text: str) -> Non
 def test_the_first_and_last_years_the_register_holds_are_taken() -> None:
     assert periods.parse("annual", "2100", date(2026, 11, 23)).end == date(2100, 12, 14)
     assert periods.parse("annual", "1991", date(2026, 11, 23)).start == date(1990, 12, 15)
+
+
+@pytest.mark.any_day
+@pytest.mark.parametrize("mode", [periods.STATISTICAL, periods.CALENDAR])
+def test_this_and_last_period_on_any_day(now: datetime, mode: str) -> None:
+    """Whatever today is, 'this' period of every kind holds today, 'last' ends the day before it starts,
+    and both read back the same once written as typed."""
+    today = now.astimezone(ICT).date()
+    for kind in ("weekly", "monthly", "quarterly", "annual"):
+        this = periods.parse(kind, "this", today, mode)
+        last = periods.parse(kind, "last", today, mode)
+        assert last.end + timedelta(days=1) == this.start, kind
+        for period in (this, last):
+            assert periods.parse(kind, periods.typed(period), today, mode) == period, kind
+        if kind == "weekly":
+            assert (this.end - this.start).days == 6 and this.start.weekday() == 2  # Wednesday to Tuesday
+            assert this.start <= today + timedelta(days=7) and this.end >= today - timedelta(days=7)
+        else:
+            assert this.start <= today <= this.end, kind

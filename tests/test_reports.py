@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -536,3 +536,19 @@ def test_a_folder_given_as_the_file_is_refused_before_anything_is_written(
     assert done.returncode == 2, done.stderr
     assert f"{folder} is a folder: give the name of the file to write" in done.stderr
     assert list(tmp_path.glob("*.partial")) == [] and list(folder.iterdir()) == []
+
+
+@pytest.mark.any_day
+def test_this_weeks_month_and_year_report_count_a_case_of_today_whatever_the_day(
+    post: Post, now: datetime
+) -> None:
+    """Reports for 'this' period, made on any day, count an approved case of ten minutes ago — at 00:30
+    on New Year's Day too, when UTC is still in the old year — and the report is dated the post's today."""
+    _approved(post, sample_case(occurred_at=now - timedelta(minutes=10)))
+    today = now.astimezone(ICT).date()
+    for kind in ("monthly", "annual"):
+        period = parse_period(post.ctx, kind, "this", Scope())
+        assert period.start <= today <= period.end
+        report = build_report(post.ctx, post.chief, kind, period)
+        assert as_json(report)["total"]["cases"] == 1, kind
+        assert report.generated_at.date() == today

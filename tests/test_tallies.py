@@ -65,9 +65,8 @@ def _agree(direct: tallies.Facts, stored: tallies.Facts) -> None:
     }
 
 
-def _ranges(seed: int) -> list[tuple[date, date]]:
+def _ranges(seed: int, today: date) -> list[tuple[date, date]]:
     rng = random.Random(seed)
-    today = date.today()
     spans = [
         (date(today.year - 1, 12, 15), date(today.year, 12, 14)),  # the statistical year
         (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),  # a calendar year
@@ -109,7 +108,7 @@ def demo(post: Post) -> Post:
                 code="BP-KB",
                 name="Đồn Khánh Bình",
                 kind="post",
-                created_at=datetime.now(ICT),
+                created_at=post.ctx.clock(),
             )
         )
     conn = sqlite3.connect(post.data_dir / "register.sqlite")
@@ -119,8 +118,9 @@ def demo(post: Post) -> Post:
     return post
 
 
-def test_stored_tallies_equal_counting_the_cases_for_any_period(demo: Post) -> None:
-    spans = _ranges(1)
+@pytest.mark.any_day
+def test_stored_tallies_equal_counting_the_cases_for_any_period(demo: Post, now: datetime) -> None:
+    spans = _ranges(1, demo.ctx.today())
     counted = _fill(demo, spans)
     assert counted > 40
     direct, stored = _both(demo, spans)
@@ -149,10 +149,10 @@ def _case_halves(post: Post, case_id: str) -> set[tuple[str, date]]:
 
 
 def test_every_change_to_a_counted_case_drops_only_its_half_months(demo: Post) -> None:
-    spans = _ranges(2)
+    spans = _ranges(2, demo.ctx.today())
     _fill(demo, spans)
     ctx, home = demo.ctx, demo.officer.station_id
-    year = date.today().year - 1
+    year = demo.ctx.today().year - 1
     first_half, second_half = (home, date(year, 3, 1)), (home, date(year, 3, 15))
     kept = _built(demo)
     assert {first_half, second_half} <= kept
@@ -205,14 +205,16 @@ def test_every_change_to_a_counted_case_drops_only_its_half_months(demo: Post) -
         _agree(direct, stored)
 
 
-def test_cases_added_in_bulk_drop_their_half_months(demo: Post) -> None:
+@pytest.mark.any_day
+def test_cases_added_in_bulk_drop_their_half_months(demo: Post, now: datetime) -> None:
     """The demo generator writes rows in bulk (as HQ's import does), then stores its half-months again:
     only those it added cases to are counted again."""
     from collections import Counter
 
     from db.halves import half_of_instant
 
-    _fill(demo, _ranges(3), tallies.Watch.of(demo.ctx.reference.rewards))  # the rules the demo uses
+    rules = tallies.Watch.of(demo.ctx.reference.rewards)  # the rules the demo uses
+    _fill(demo, _ranges(3, demo.ctx.today()), rules)
     conn = sqlite3.connect(demo.data_dir / "register.sqlite")
     (last,) = conn.execute("SELECT max(rowid) FROM cases").fetchone()
     with conn:  # marks every stored tally: a half-month counted again loses the mark
@@ -250,12 +252,12 @@ def test_while_another_program_writes_a_report_counts_from_the_cases(demo: Post)
     from app import periods
     from app.reports import as_json, build_report
 
-    year = periods.year_of(date.today())
+    year = periods.year_of(demo.ctx.today())
     stored = _built(demo)
     other = sqlite3.connect(demo.data_dir / "register.sqlite")
     other.execute("BEGIN IMMEDIATE")  # an import, say, holding the write lock
     try:
-        assert _fill(demo, _ranges(4)) == 0
+        assert _fill(demo, _ranges(4, demo.ctx.today())) == 0
         locked = as_json(build_report(demo.ctx, demo.admin, "annual", year))
     finally:
         other.rollback()

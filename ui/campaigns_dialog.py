@@ -75,7 +75,7 @@ class CampaignsDialog(QDialog):
         self.name.setMaxLength(200)
         self.starts_on = QDateEdit()
         self.ends_on = QDateEdit()
-        today = _qdate(date.today())
+        today = _qdate(self._ctx.today())
         for edit in (self.starts_on, self.ends_on):
             edit.setDisplayFormat(DATE_FORMAT)
             edit.setCalendarPopup(True)

@@ -3,7 +3,6 @@ off the GUI thread (with progress and Cancel), previewed here, printed, and save
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker
@@ -135,7 +134,7 @@ class ReportsPage(QWidget):
             else periods.parse(
                 kind,
                 "this",
-                date.today(),
+                self._ctx.today(),
                 self.mode.code() or periods.STATISTICAL,
                 self._ctx.settings.weekly_window_end_offset_days,
             )
@@ -171,7 +170,7 @@ class ReportsPage(QWidget):
                 self.period.text() or None,
                 scope,
                 mode=mode,
-                today=date.today(),
+                today=self._ctx.today(),
                 fields=(_("Period"), _("Campaign")),
             )
         except AppError as exc:

@@ -4,7 +4,7 @@ editor; wrong input is named in a message and nothing is made."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ def test_a_monthly_report_is_made_previewed_saved_and_printed(
     page.show()
     page.kind.set_code("monthly")
     assert page.period.text() == periods.typed(
-        periods.parse("monthly", "this", date.today())
+        periods.parse("monthly", "this", post.ctx.today())
     )  # the current one
     page.period.setText("2026-11")
     assert page.make_report()
@@ -122,17 +122,8 @@ def test_the_editor_prints_forms_of_the_saved_case(post: Post, qtbot: QtBot, tmp
     editor.close()
 
 
-def test_the_suggested_period_follows_the_mode_and_a_typed_one_stays(
-    post: Post, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import ui.reports
-
-    class OnThe23rd(date):
-        @classmethod
-        def today(cls) -> date:  # type: ignore[override]
-            return date(2026, 11, 23)  # statistical month: December (15/11 – 14/12)
-
-    monkeypatch.setattr(ui.reports, "date", OnThe23rd)
+@pytest.mark.parametrize("now", [datetime(2026, 11, 23, 9, 0, tzinfo=ICT)])  # statistical month: December
+def test_the_suggested_period_follows_the_mode_and_a_typed_one_stays(post: Post, qtbot: QtBot) -> None:
     page = ReportsPage(post.ctx, post.chief)
     qtbot.addWidget(page)
     page.kind.set_code("monthly")

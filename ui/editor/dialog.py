@@ -76,7 +76,9 @@ class CaseEditor(QDialog):
         self.problems = ErrorLabel()
         self.overview = OverviewPage(ctx.reference, [(c.id, c.label) for c in list_campaigns(ctx)])
         self.goods = RowsPage(tables.goods_model(ctx.reference), _("Add a goods line"))
-        self.parties = RowsPage(tables.party_model(ctx.reference), _("Add a person or organisation"))
+        self.parties = RowsPage(
+            tables.party_model(ctx.reference, ctx.today), _("Add a person or organisation")
+        )
         self.vehicles = RowsPage(tables.vehicle_model(ctx.reference), _("Add a vehicle or vessel"))
         self.attachments = AttachmentsPage(ctx.paths.attachments)
         self.documents = RowsPage(tables.document_model(ctx.reference), _("Add a document"))

@@ -3,6 +3,7 @@ their checks, and the conversion between their rows and the typed case values.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -96,16 +97,16 @@ def goods_values(rows: list[Row]) -> tuple[GoodsInput, ...]:
 # ----- people and organisations ------------------------------------------------------------------
 
 
-def party_model(reference: Reference) -> RowsModel:
+def party_model(reference: Reference, today: Callable[[], date]) -> RowsModel:
+    """People and organisations; ``today`` is the register's day (a birth date after it is refused)."""
     roles = _listed("party_roles", reference)
 
     def check(row: Row) -> list[tuple[str, str]]:
         birth, issued = row.get("birth_date"), row.get("id_issued_on")
-        today = date.today()
         found = []
-        if isinstance(birth, date) and birth > today:
+        if isinstance(birth, date) and birth > today():
             found.append(("birth_date", _("is in the future")))
-        if isinstance(issued, date) and issued > today:
+        if isinstance(issued, date) and issued > today():
             found.append(("id_issued_on", _("is in the future")))
         return found
 
