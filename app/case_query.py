@@ -66,6 +66,7 @@ def load_case(session: Session, case_id: str) -> m.Case:
 
 
 def case_result(case: m.Case, document: dict[str, Any], warnings: list[str]) -> CaseResult:
+    """What a read or a write of one case hands back: the case as a document, with any warnings."""
     return CaseResult(case.id, case.number, case.status, case.version, document, tuple(warnings))
 
 
@@ -100,7 +101,6 @@ def list_cases(
 
 def _tz(offset_min: int) -> timezone:
     return timezone(timedelta(minutes=offset_min))
-
 
 
 def _keyset(sort: CaseSort, after: tuple[Any, str] | None) -> list[Any]:
