@@ -8,7 +8,11 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3); do \
 	if $$c -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then echo $$c; break; fi; done)
 
-.PHONY: run test bench lint package clean
+# The compiled translation catalogs (generated from the .po files, never committed; see app/i18n.py).
+PO := $(wildcard resources/locale/*/*.po)
+MO := $(addsuffix LC_MESSAGES/outpost.mo,$(sort $(dir $(PO))))
+
+.PHONY: run test bench lint package catalogs clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Outpost needs Python 3.12 or newer (python3.13 or python3.12 on PATH)." >&2; exit 1; fi
@@ -18,23 +22,29 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# babel (a dev dependency) reads the .po files; the app reads the .mo with the standard library.
+$(MO): $(PO) scripts/compile_catalogs.py $(STAMP)
+	$(PY) scripts/compile_catalogs.py
+
+catalogs: $(MO)
+
+run: $(STAMP) $(MO)
 	$(VENV)/bin/outpost gui
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	@bash scripts/system-packages.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # The benchmarks at the sizes docs/performance.md reports (make test runs them once, tiny).
-bench: $(STAMP)
+bench: $(STAMP) $(MO)
 	OUTPOST_BENCH_SIZE=full $(PY) -m pytest -q -s tests/benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app db ui tests
+	$(VENV)/bin/ruff check app db ui cli tests
 	$(VENV)/bin/mypy
 
-package: $(STAMP)
+package: $(STAMP) $(MO)
 	$(VENV)/bin/pyinstaller --noconfirm --clean packaging/outpost.spec
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) build dist .pytest_cache $(MO)

@@ -12,24 +12,16 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.auth import require
+from app.case_json import case_document
 from app.case_query import NEWEST_FIRST, NO_FILTER, case_result, count_cases, list_cases, load_case
+from app.case_rows import case_values
 from app.changes import next_change_seq
 from app.domain import VIETNAM, Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
 from app.i18n import N_, _, pgettext
-from app.reference import Reference
 from app.search import case_search_body
-from app.serialize import case_document, orm_case_state
-from app.text import (
-    check_id_number,
-    check_plate,
-    check_vessel,
-    fold,
-    format_plate,
-    normalize_id_number,
-    normalize_plate,
-    normalize_vessel,
-)
+from app.serialize import orm_case_state
+from app.text import check_id_number, check_plate, check_vessel
 from db import models as m
 from db import search
 
@@ -38,12 +30,6 @@ if TYPE_CHECKING:
 
 EDITABLE_BY_OFFICER = frozenset({"draft"})
 DIFF_IGNORED = frozenset({"version", "updated_at", "updated_by"})
-
-
-def offset_minutes(moment: datetime) -> int:
-    offset = moment.utcoffset()
-    assert offset is not None, "occurred_at must be aware"
-    return int(offset.total_seconds() // 60)
 
 
 def next_case_seq(session: Session, station_id: str, year: int) -> int:
@@ -74,132 +60,6 @@ def case_notices(data: CaseInput) -> list[str]:
         elif vehicle.kind == "ship":
             notices += check_vessel(vehicle.plate, path)
     return [str(n) for n in notices]
-
-
-def _normalized_plate(kind: str, plate: str) -> str:
-    return normalize_vessel(plate) if kind == "ship" else normalize_plate(plate)
-
-
-CASE_FIELDS = (
-    "place",
-    "commune_code",
-    "location_kind",
-    "latitude",
-    "longitude",
-    "violation_group",
-    "violation",
-    "legal_basis",
-    "detection",
-    "ownerless",
-    "lead_force",
-    "campaign_id",
-    "summary",
-)
-HANDLING_FIELDS = (
-    "outcome",
-    "decision_no",
-    "decision_date",
-    "fine_vnd",
-    "proceeds_vnd",
-    "tax_vnd",
-    "receiving_agency",
-    "defendants",
-)
-ROAD_VEHICLES = ("motorbike", "car", "truck")
-
-
-def case_values(
-    data: CaseInput, reference: Reference
-) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-    """What a case stores of ``data``: its editable columns, and the columns of its goods, parties,
-    vehicles, documents and attachments (without ids), with every derived value (base quantities,
-    folded names, normalised ID numbers and plates). The one place that says how input is stored."""
-    fields: dict[str, Any] = {
-        "occurred_at": data.occurred_at,
-        "utc_offset_min": offset_minutes(data.occurred_at),
-        "detected_at": data.detected_at,
-        **{name: getattr(data, name) for name in CASE_FIELDS},
-        "cooperating_forces": list(data.cooperating_forces),
-        **{name: getattr(data.handling, name) for name in HANDLING_FIELDS},
-    }
-    goods = []
-    for i, g in enumerate(data.goods):
-        base_quantity, base_unit = reference.commodities[g.commodity].to_base(g.quantity, g.unit)
-        goods.append(
-            {
-                "position": i,
-                "commodity": g.commodity,
-                "description": g.description,
-                "quantity": g.quantity,
-                "unit": g.unit,
-                "base_quantity": base_quantity,
-                "base_unit": base_unit,
-                "value_vnd": g.value_vnd,
-                "condition": g.condition,
-                "origin_country": g.origin_country,
-                "disposition": g.disposition,
-                "note": g.note,
-            }
-        )
-    parties = [
-        {
-            "position": i,
-            "kind": p.kind,
-            "role": p.role,
-            "full_name": p.full_name,
-            "name_folded": fold(p.full_name),
-            "birth_date": p.birth_date,
-            "gender": p.gender,
-            "nationality": p.nationality,
-            "id_number": p.id_number,
-            "id_normalized": normalize_id_number(p.id_number) if p.id_number else None,
-            "id_issued_on": p.id_issued_on,
-            "id_issued_by": p.id_issued_by,
-            "occupation": p.occupation,
-            "address": p.address,
-            "tax_code": p.tax_code,
-            "representative": p.representative,
-        }
-        for i, p in enumerate(data.parties)
-    ]
-    vehicles = [
-        {
-            "position": i,
-            "kind": v.kind,
-            "plate": format_plate(v.plate) if v.kind in ROAD_VEHICLES else v.plate,
-            "plate_normalized": _normalized_plate(v.kind, v.plate),
-            "description": v.description,
-        }
-        for i, v in enumerate(data.vehicles)
-    ]
-    documents = [
-        {
-            "position": i,
-            "form_code": d.form_code,
-            "number": d.number,
-            "issued_on": d.issued_on,
-            "signer": d.signer,
-        }
-        for i, d in enumerate(data.documents)
-    ]
-    attachments = [
-        {
-            "position": i,
-            "sha256": a.sha256,
-            "filename": a.filename,
-            "caption": a.caption,
-            "mime": a.mime,
-            "size": a.size,
-        }
-        for i, a in enumerate(data.attachments)
-    ]
-    return fields, {
-        "goods": goods,
-        "parties": parties,
-        "vehicles": vehicles,
-        "documents": documents,
-        "attachments": attachments,
-    }
 
 
 class CaseService:

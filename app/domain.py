@@ -173,17 +173,43 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
-class Changed:
-    """What a command changed, so that screens can decide whether to refresh."""
+class Changes:
+    """What a write changed, as the service that made it says: each screen refreshes from this, in one
+    place, instead of guessing what a command may have touched."""
 
-    entity: str
-    ids: tuple[str, ...]
-    action: str
+    cases: frozenset[str] = frozenset()  # the cases written, by id
+    all_cases: bool = False  # cases written in bulk (an import, demo data): every view of cases is stale
+    campaigns: bool = False
+    reference: bool = False  # reference data (commodities, communes, …) replaced by HQ's
+    stations: bool = False  # what is known of the stations: certificates, revocations, bundles received
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            self.cases | other.cases,
+            self.all_cases or other.all_cases,
+            self.campaigns or other.campaigns,
+            self.reference or other.reference,
+            self.stations or other.stations,
+        )
+
+    @property
+    def any_cases(self) -> bool:
+        return self.all_cases or bool(self.cases)
+
+    def touches(self, case_id: str) -> bool:
+        """Whether the case ``case_id`` may have changed."""
+        return self.all_cases or case_id in self.cases
+
+    def __bool__(self) -> bool:
+        return self.any_cases or self.campaigns or self.reference or self.stations
+
+
+NOTHING_CHANGED = Changes()
 
 
 @dataclass(frozen=True)
 class CaseResult:
-    """A saved case as interchange JSON (``app.serialize.case_document``), plus warnings."""
+    """A saved case as interchange JSON (``app.case_json.case_document``), plus warnings."""
 
     id: str
     number: str
@@ -191,4 +217,9 @@ class CaseResult:
     version: int
     document: dict[str, object]
     warnings: tuple[str, ...] = ()
+
+    @property
+    def changes(self) -> Changes:
+        """Saving a case changes that case (and whatever counts it)."""
+        return Changes(cases=frozenset({self.id}))
 

@@ -1,4 +1,4 @@
-"""The legal forms a post prints from a case (DOMAIN §4): MBB01, MBB02, MBB15, MBB28 and MQĐ14.
+"""The legal forms a post prints from a case (docs/domain.md §4): MBB01, MBB02, MBB15, MBB28 and MQĐ14.
 
 Each form is drawn from the case as the register holds it, with dots wherever a field is unknown so
 that it can be completed by hand. Page 1 carries a QR code with the case id, its version and the
@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics import renderPDF
@@ -24,7 +23,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from sqlalchemy import select
 
 from app.auth import require
-from app.domain import Actor
+from app.case_json import StoredCase, stored_case
+from app.domain import Actor, CaseInput, DocumentInput, PartyInput
 from app.errors import NotFound, ValidationError
 from app.formatting import format_decimal, format_money
 from app.printing import (
@@ -44,7 +44,7 @@ from app.printing import (
     signing_table,
     styles,
 )
-from app.serialize import case_document, orm_case_state, state_hash
+from app.serialize import orm_case_state, state_hash
 from db import models as m
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def print_payload(case_id: str, version: int, sealed_hash: str) -> str:
 class _Sources:
     """What a form is drawn from."""
 
-    document: dict[str, Any]
+    case: StoredCase
     station: m.Station
     officer: str  # the full name of who logged the case
     payload: str
@@ -99,11 +99,11 @@ class _Sources:
     def label(self, kind: str, code: str | None) -> str:
         return str(self.reference.label(kind, code, "vi")) if code else ""
 
-    def paper(self, code: str) -> dict[str, Any] | None:
+    def paper(self, code: str) -> DocumentInput | None:
         """The case's record of this form (number, date, signer), if it lists one."""
-        for entry in self.document.get("documents", []):
-            if entry.get("form_code") == code:
-                return dict(entry)
+        for entry in self.case.data.documents:
+            if entry.form_code == code:
+                return entry
         return None
 
 
@@ -122,7 +122,7 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
             select(m.User.full_name).where(m.User.username == case.created_by)
         ).scalar_one_or_none()
         sources = _Sources(
-            document=case_document(case, station.code),
+            case=stored_case(case, station.code),
             station=station,
             officer=author or "",
             payload=print_payload(case.id, case.version, state_hash(orm_case_state(case))),
@@ -140,13 +140,13 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
         pdf, pages = render(
             builder(sources, st, f"{guess:02d}"),
             title=_TITLES[code][0],
-            subject=sources.document["number"],
+            subject=sources.case.number,
             first_page=_qr_mark(sources.payload),
         )
         if pages == guess:
             break
         guess = pages
-    return PrintedForm(code, sources.document["number"], pdf, pages, sources.payload)
+    return PrintedForm(code, sources.case.number, pdf, pages, sources.payload)
 
 
 # ----- what a print proves -------------------------------------------------------------------
@@ -233,22 +233,18 @@ _TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-def _occurred(document: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(document["occurred_at"])
-
-
 def _paper_date(sources: _Sources, code: str, *, fallback: bool) -> date | None:
     paper = sources.paper(code)
-    if paper and paper.get("date"):
-        return date.fromisoformat(paper["date"])
-    return _occurred(sources.document).date() if fallback else None
+    if paper and paper.issued_on:
+        return paper.issued_on
+    return sources.case.data.occurred_at.date() if fallback else None
 
 
 def _top(sources: _Sources, code: str, st: Styles, *, dated: bool) -> list[Flowable]:
     listed = sources.reference.lists["form_codes"].get(code)
     suffix = listed.extra.get("suffix", "") if listed is not None else ""
-    paper = sources.paper(code) or {}
-    number = paper.get("number") or f"……/{suffix}"
+    paper = sources.paper(code)
+    number = (paper.number if paper else "") or f"……/{suffix}"
     agency = list(sources.station.header_lines) or [
         sources.label("forces", sources.station.force),
         sources.station.name,
@@ -274,53 +270,52 @@ def _p(text: str, st: Styles) -> Paragraph:
     return Paragraph(text, st.body)
 
 
-def _time_place(document: dict[str, Any]) -> str:
-    moment = _occurred(document)
+def _time_place(case: CaseInput) -> str:
+    moment = case.occurred_at
     return (
         f"Hôm nay, hồi {moment.hour:02d} giờ {moment.minute:02d} phút, ngày {moment:%d/%m/%Y}, "
-        f"tại {markup(blank(document.get('place')))}."
+        f"tại {markup(blank(case.place))}."
     )
 
 
-def _people(sources: _Sources, roles: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    parties = sources.document.get("parties", [])
+def _people(sources: _Sources, roles: Sequence[str] | None = None) -> list[PartyInput]:
     return [
         p
-        for p in parties
-        if (roles is None and p.get("role") != "witness") or (roles is not None and p.get("role") in roles)
+        for p in sources.case.data.parties
+        if (roles is None and p.role != "witness") or (roles is not None and p.role in roles)
     ]
 
 
-def _party_block(party: dict[str, Any], sources: _Sources, st: Styles, index: int) -> list[Flowable]:
-    label = sources.label("party_roles", party.get("role"))
-    if party.get("kind") == "organisation":
+# Where a case names no offender: every line of the block left to be filled in by hand.
+_NOBODY = PartyInput(kind="person", role="", full_name="")
+
+
+def _party_block(party: PartyInput, sources: _Sources, st: Styles, index: int) -> list[Flowable]:
+    label = sources.label("party_roles", party.role)
+    if party.kind == "organisation":
         lines = [
-            f"<b>{index}. Tên tổ chức:</b> {markup(blank(party.get('full_name')))}"
+            f"<b>{index}. Tên tổ chức:</b> {markup(blank(party.full_name))}"
             + (f" ({markup(label)})" if label else ""),
-            f"Địa chỉ trụ sở chính: {markup(blank(party.get('address')))}",
-            f"Mã số doanh nghiệp / mã số thuế: {markup(blank(party.get('tax_code')))}",
-            f"Người đại diện theo pháp luật: {markup(blank(party.get('representative')))}",
+            f"Địa chỉ trụ sở chính: {markup(blank(party.address))}",
+            f"Mã số doanh nghiệp / mã số thuế: {markup(blank(party.tax_code))}",
+            f"Người đại diện theo pháp luật: {markup(blank(party.representative))}",
         ]
     else:
-        born = party.get("birth_date")
-        issued = party.get("id_issued_on")
-        nationality = party.get("nationality")
+        born, issued, nationality = party.birth_date, party.id_issued_on, party.nationality
         lines = [
-            f"<b>{index}. Họ và tên:</b> {markup(blank(party.get('full_name')))}"
+            f"<b>{index}. Họ và tên:</b> {markup(blank(party.full_name))}"
             + (f" ({markup(label)})" if label else "")
-            + f"; Giới tính: {markup(blank(_GENDER.get(party.get('gender') or '', party.get('gender'))))}",
-            f"Ngày, tháng, năm sinh: {date.fromisoformat(born):%d/%m/%Y}"
-            if born
-            else f"Ngày, tháng, năm sinh: {BLANK}",
+            + f"; Giới tính: {markup(blank(_GENDER.get(party.gender or '', party.gender)))}",
+            f"Ngày, tháng, năm sinh: {born:%d/%m/%Y}" if born else f"Ngày, tháng, năm sinh: {BLANK}",
             f"Quốc tịch: {markup(blank(_NATIONALITY.get(nationality or '', nationality)))}; "
-            f"Nghề nghiệp: {markup(blank(party.get('occupation')))}",
-            f"Nơi ở hiện tại: {markup(blank(party.get('address')))}",
-            f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.get('id_number')))}; "
-            f"ngày cấp: {date.fromisoformat(issued):%d/%m/%Y}"
+            f"Nghề nghiệp: {markup(blank(party.occupation))}",
+            f"Nơi ở hiện tại: {markup(blank(party.address))}",
+            f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.id_number))}; "
+            f"ngày cấp: {issued:%d/%m/%Y}"
             if issued
-            else f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.get('id_number')))}; "
+            else f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.id_number))}; "
             f"ngày cấp: {BLANK}",
-            f"Nơi cấp: {markup(blank(party.get('id_issued_by')))}",
+            f"Nơi cấp: {markup(blank(party.id_issued_by))}",
         ]
     return [Paragraph(line, st.body_left) for line in lines]
 
@@ -332,9 +327,9 @@ _NATIONALITY = {"VN": "Việt Nam", "KH": "Campuchia", "CN": "Trung Quốc", "LA
 def _offenders(sources: _Sources, st: Styles) -> list[Flowable]:
     people = _people(sources)
     if not people:
-        if sources.document.get("ownerless"):
+        if sources.case.data.ownerless:
             return [_p("Không xác định được người vi phạm: tang vật vô chủ.", st)]
-        return _party_block({}, sources, st, 1)
+        return _party_block(_NOBODY, sources, st, 1)
     flow: list[Flowable] = []
     for index, party in enumerate(people, start=1):
         flow += _party_block(party, sources, st, index)
@@ -346,7 +341,7 @@ def _witnesses(sources: _Sources, st: Styles) -> list[Flowable]:
     if not witnesses:
         return [_p(f"Họ và tên: {BLANK}; Nghề nghiệp: {BLANK}; Nơi ở: {BLANK}", st)]
     return [
-        _p(f"{i}. Họ và tên: {markup(w.get('full_name'))}; Nơi ở: {markup(blank(w.get('address')))}", st)
+        _p(f"{i}. Họ và tên: {markup(w.full_name)}; Nơi ở: {markup(blank(w.address))}", st)
         for i, w in enumerate(witnesses, start=1)
     ]
 
@@ -376,26 +371,26 @@ GOODS_HEAD = (
 def goods_rows(sources: _Sources) -> list[list[str]]:
     """One row per goods line, then one per vehicle or vessel held with them."""
     rows: list[list[str]] = []
-    for line in sources.document.get("goods", []):
-        kind = sources.label("commodities", line.get("commodity"))
-        origin = line.get("origin_country")
-        notes = [n for n in (line.get("note"),) if n]
-        if line.get("value_vnd"):
-            notes.append(f"Trị giá {format_money(line['value_vnd'])} đ")
+    for line in sources.case.data.goods:
+        kind = sources.label("commodities", line.commodity)
+        origin = line.origin_country
+        notes = [n for n in (line.note,) if n]
+        if line.value_vnd:
+            notes.append(f"Trị giá {format_money(line.value_vnd)} đ")
         rows.append(
             [
                 str(len(rows) + 1),
-                line.get("description") or kind,
-                line.get("unit", ""),
-                format_decimal(Decimal(line["quantity"])),
+                line.description or kind,
+                line.unit,
+                format_decimal(line.quantity),
                 kind + (f", xuất xứ {origin}" if origin else ""),
-                line.get("condition") or "",
+                line.condition or "",
                 "; ".join(notes),
             ]
         )
-    for vehicle in sources.document.get("vehicles", []):
-        kind = sources.label("vehicle_kinds", vehicle.get("kind"))
-        plate = vehicle.get("plate")
+    for vehicle in sources.case.data.vehicles:
+        kind = sources.label("vehicle_kinds", vehicle.kind)
+        plate = vehicle.plate
         rows.append(
             [
                 str(len(rows) + 1),
@@ -403,7 +398,7 @@ def goods_rows(sources: _Sources) -> list[list[str]]:
                 "chiếc",
                 "1",
                 kind,
-                vehicle.get("description") or "",
+                vehicle.description or "",
                 "",
             ]
         )
@@ -430,11 +425,11 @@ def _closing(st: Styles, sheets: str, *then: Flowable) -> Flowable:
 
 
 def _mbb01(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
-    document = sources.document
-    basis = document.get("legal_basis")
+    case = sources.case.data
+    basis = case.legal_basis
     flow = _top(sources, "MBB01", st, dated=True)
     flow += [
-        _p(_time_place(document), st),
+        _p(_time_place(case), st),
         _p(f"Căn cứ: {markup(blank(basis))}.", st),
         _p("<b>Chúng tôi gồm:</b>", st),
         *_us(sources, st),
@@ -442,9 +437,9 @@ def _mbb01(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
         *_witnesses(sources, st),
         _p("<b>Tiến hành lập biên bản vi phạm hành chính đối với:</b>", st),
         *_offenders(sources, st),
-        _p(f"<b>1. Đã có hành vi vi phạm hành chính:</b> {markup(blank(document.get('violation')))}", st),
+        _p(f"<b>1. Đã có hành vi vi phạm hành chính:</b> {markup(blank(case.violation))}", st),
         _p(f"<b>2. Quy định tại:</b> {markup(blank(basis))}", st),
-        _p(f"<b>3. Sự việc:</b> {markup(blank(document.get('summary')))}", st),
+        _p(f"<b>3. Sự việc:</b> {markup(blank(case.summary))}", st),
         _p("<b>4. Tang vật, phương tiện, giấy phép, chứng chỉ hành nghề bị tạm giữ:</b>", st),
         _goods_table(sources, st),
         Spacer(1, 4),
@@ -477,17 +472,17 @@ def _mbb01(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
 
 
 def _mbb02(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
-    document = sources.document
+    case = sources.case.data
     flow = _top(sources, "MBB02", st, dated=True)
     flow += [
-        _p(_time_place(document), st),
-        _p(f"Căn cứ: {markup(blank(document.get('legal_basis')))}.", st),
+        _p(_time_place(case), st),
+        _p(f"Căn cứ: {markup(blank(case.legal_basis))}.", st),
         _p("<b>I. Thành phần làm việc gồm:</b>", st),
         *_us(sources, st),
         _p("<b>Làm việc với:</b>", st),
         *_offenders(sources, st),
         _p("<b>II. Nội dung làm việc:</b>", st),
-        _p(markup(blank(document.get("summary"))), st),
+        _p(markup(blank(case.summary)), st),
         _p("Tang vật, phương tiện liên quan:", st),
         _goods_table(sources, st),
         Spacer(1, 4),
@@ -509,23 +504,23 @@ def _mbb02(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
 
 
 def _mbb15(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
-    document = sources.document
-    decision = sources.paper("MQĐ20") or {}
+    case = sources.case.data
+    decision = sources.paper("MQĐ20")
     flow = _top(sources, "MBB15", st, dated=True)
     flow += [
         _p(
             f"Căn cứ Quyết định tạm giữ tang vật, phương tiện vi phạm hành chính số "
-            f"{markup(blank(decision.get('number')))}.",
+            f"{markup(blank(decision.number if decision else None))}.",
             st,
         ),
-        _p(_time_place(document), st),
+        _p(_time_place(case), st),
         _p("<b>Chúng tôi gồm:</b>", st),
         *_us(sources, st),
         _p("<b>Với sự chứng kiến của:</b>", st),
         *_witnesses(sources, st),
         _p("<b>Tiến hành tạm giữ tang vật, phương tiện vi phạm hành chính của:</b>", st),
         *_offenders(sources, st),
-        _p(f"Hành vi vi phạm: {markup(blank(document.get('violation')))}", st),
+        _p(f"Hành vi vi phạm: {markup(blank(case.violation))}", st),
         _p("<b>Tang vật, phương tiện bị tạm giữ gồm:</b>", st),
         _goods_table(sources, st),
         Spacer(1, 4),
@@ -548,25 +543,25 @@ def _mbb15(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
 
 
 def _mbb28(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
-    document = sources.document
-    handling = document.get("handling", {})
-    defendants = handling.get("defendants")
-    papers = [d for d in document.get("documents", []) if d.get("form_code") != "MBB28"]
+    case = sources.case.data
+    handling = case.handling
+    defendants = handling.defendants
+    papers = [d for d in case.documents if d.form_code != "MBB28"]
     flow = _top(sources, "MBB28", st, dated=False)
     flow += [
         _p("Căn cứ Điều 62 Luật Xử lý vi phạm hành chính;", st),
         _p(f"Hôm nay, hồi …… giờ …… phút, ngày {BLANK}, tại {markup(sources.station.name)}.", st),
         _p("<b>I. Bên giao:</b> " + markup(sources.station.name), st),
         _p(f"Họ và tên: {markup(blank(sources.officer))}; Chức vụ: {BLANK}.", st),
-        _p("<b>II. Bên nhận:</b> " + markup(blank(handling.get("receiving_agency"))), st),
+        _p("<b>II. Bên nhận:</b> " + markup(blank(handling.receiving_agency)), st),
         _p(f"Họ và tên: {BLANK}; Chức vụ: {BLANK}.", st),
         _p(
-            f"<b>III. Bàn giao hồ sơ vụ vi phạm số {markup(document['number'])}</b>, xảy ra ngày "
-            f"{_occurred(document):%d/%m/%Y} tại {markup(blank(document.get('place')))}, có dấu hiệu tội "
+            f"<b>III. Bàn giao hồ sơ vụ vi phạm số {markup(sources.case.number)}</b>, xảy ra ngày "
+            f"{case.occurred_at:%d/%m/%Y} tại {markup(blank(case.place))}, có dấu hiệu tội "
             "phạm để truy cứu trách nhiệm hình sự.",
             st,
         ),
-        _p(f"Hành vi: {markup(blank(document.get('violation')))}", st),
+        _p(f"Hành vi: {markup(blank(case.violation))}", st),
         _p(f"Số đối tượng: {defendants if defendants is not None else BLANK}.", st),
         _p("<b>Đối tượng:</b>", st),
         *_offenders(sources, st),
@@ -578,9 +573,9 @@ def _mbb28(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
     if papers:
         flow += [
             _p(
-                f"- {markup(sources.label('form_codes', d.get('form_code')) or d.get('form_code'))} số "
-                f"{markup(d.get('number'))}"
-                + (f" ngày {date.fromisoformat(d['date']):%d/%m/%Y}" if d.get("date") else "")
+                f"- {markup(sources.label('form_codes', d.form_code) or d.form_code)} số "
+                f"{markup(d.number)}"
+                + (f" ngày {d.issued_on:%d/%m/%Y}" if d.issued_on else "")
                 + ";",
                 st,
             )
@@ -606,35 +601,35 @@ def _mbb28(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
 
 
 def _mqd14(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
-    document = sources.document
-    handling = document.get("handling", {})
-    record = sources.paper("MBB01") or sources.paper("MBB15") or {}
-    paper = sources.paper("MQĐ14") or {}
-    ownerless = bool(document.get("ownerless"))
+    case = sources.case.data
+    record = sources.paper("MBB01") or sources.paper("MBB15")
+    paper = sources.paper("MQĐ14")
+    signer = paper.signer if paper else None
     flow = _top(sources, "MQĐ14", st, dated=False)
+    # No field of a case holds why goods of a known offender are confiscated: written by hand.
     reason = (
         "không xác định được người vi phạm (tang vật vô chủ), hết thời hạn thông báo mà không có người "
         "đến nhận"
-        if ownerless
-        else blank(handling.get("remark"))
+        if case.ownerless
+        else BLANK
     )
     flow += [
         _p("Căn cứ Điều 65 và Điều 126 Luật Xử lý vi phạm hành chính;", st),
         _p(
-            f"Căn cứ Biên bản số {markup(blank(record.get('number')))} lập ngày "
-            + (f"{date.fromisoformat(record['date']):%d/%m/%Y}" if record.get("date") else BLANK)
+            f"Căn cứ Biên bản số {markup(blank(record.number if record else None))} lập ngày "
+            + (f"{record.issued_on:%d/%m/%Y}" if record and record.issued_on else BLANK)
             + ";",
             st,
         ),
         _p(
-            f"Tôi: {markup(blank(paper.get('signer')))}; Chức vụ: {BLANK}; "
+            f"Tôi: {markup(blank(signer))}; Chức vụ: {BLANK}; "
             f"Đơn vị: {markup(sources.station.name)}.",
             st,
         ),
         Paragraph("<b>QUYẾT ĐỊNH:</b>", st.title),
         _p(
-            f"<b>Điều 1.</b> Tịch thu tang vật, phương tiện trong vụ việc số {markup(document['number'])}, "
-            f"phát hiện ngày {_occurred(document):%d/%m/%Y} tại {markup(blank(document.get('place')))}, "
+            f"<b>Điều 1.</b> Tịch thu tang vật, phương tiện trong vụ việc số {markup(sources.case.number)}, "
+            f"phát hiện ngày {case.occurred_at:%d/%m/%Y} tại {markup(blank(case.place))}, "
             "gồm:",
             st,
         ),
@@ -657,7 +652,7 @@ def _mqd14(sources: _Sources, st: Styles, sheets: str) -> list[Flowable]:
                     ["Như Điều 2", "Lưu: hồ sơ vụ việc"],
                     "NGƯỜI RA QUYẾT ĐỊNH",
                     "(Ký, ghi rõ chức vụ, họ tên, đóng dấu)",
-                    paper.get("signer") or "",
+                    signer or "",
                     st,
                 ),
             ]

@@ -1,70 +1,64 @@
 """One gettext catalog for the core and the UI: English message ids, Vietnamese by default.
 
-Catalogs are the ``.po`` files under ``resources/locale/<language>/`` (several files per language
-are merged, one per area of the app), read directly at start-up so nothing generated is committed.
+The translations are kept as ``.po`` files under ``resources/locale/<language>/`` (several files per
+language, one per area of the app). ``scripts/compile_catalogs.py`` merges each language's files
+into ``<language>/LC_MESSAGES/outpost.mo`` at install and build time (``make`` runs it; the ``.mo``
+is not committed), and the app reads that with the standard library, so babel is a build tool only.
 Qt's own strings (button boxes, line-edit menus, file dialogs) are looked up here too, under their
 Qt context, through ``ui.i18n``.
 """
 
 from __future__ import annotations
 
+import errno
 import gettext as _gettext
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from app.resources import resource_path
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LANGUAGE = "vi"
 SOURCE_LANGUAGE = "en"
+DOMAIN = "outpost"  # the compiled catalog's file name, <language>/LC_MESSAGES/outpost.mo
 _CONTEXT_GLUE = "\x04"  # how gettext joins a message context to its id
 
 
-class Catalog(_gettext.NullTranslations):
-    """Translations read from ``.po`` files; a missing entry falls back to the English id."""
+class Catalog(_gettext.GNUTranslations):
+    """A compiled catalog; a missing entry falls back to the English id. Without a file, the
+    English ids themselves (the source language)."""
 
-    def __init__(self, language: str, messages: dict[str, str | tuple[str, ...]]) -> None:
-        super().__init__()
+    def __init__(self, language: str, fp: BinaryIO | None = None) -> None:
         self.language = language
-        self._messages = messages
-
-    def gettext(self, message: str) -> str:
-        found = self._messages.get(message)
-        return found if isinstance(found, str) and found else message
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        found = self._messages.get(singular)
-        if isinstance(found, tuple) and all(found):
-            # Vietnamese has one form; English two. Any other language would need its plural rule here.
-            return found[0] if len(found) == 1 or n == 1 else found[1]
-        return singular if n == 1 else plural
-
-    def pgettext(self, context: str, message: str) -> str:
-        found = self._messages.get(context + _CONTEXT_GLUE + message)
-        return found if isinstance(found, str) and found else message
-
-    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
-        found = self._messages.get(context + _CONTEXT_GLUE + singular)
-        if isinstance(found, tuple) and all(found):
-            return found[0] if len(found) == 1 or n == 1 else found[1]
-        return singular if n == 1 else plural
+        if fp is None:
+            _gettext.NullTranslations.__init__(self)
+            self._catalog: dict[str | tuple[str, int], str] = {}
+            self.plural = lambda n: int(n != 1)
+        else:
+            super().__init__(fp)
 
     def lookup(self, context: str | None, message: str) -> str | None:
         """The translation if the catalog has one, else None (Qt then keeps its own text)."""
         key = message if not context else context + _CONTEXT_GLUE + message
-        found = self._messages.get(key)
-        if isinstance(found, tuple):
-            found = found[0]
+        # The parsed entries, by gettext's own keys: a plural message is stored under (id, form).
+        found = self._catalog.get(key) or self._catalog.get((key, 0))
         return found or None
 
 
 def catalog_files(language: str) -> list[Path]:
+    """The ``.po`` sources of a language (what the compiled catalog is made from)."""
     folder = resource_path("locale", language)
     return sorted(folder.glob("*.po")) if folder.is_dir() else []
 
 
+def compiled_catalog(language: str) -> Path:
+    return resource_path("locale", language, "LC_MESSAGES", DOMAIN + ".mo")
+
+
 def iter_entries(language: str) -> Iterator[tuple[Path, object]]:
-    """Every message of every ``.po`` file of a language (babel ``Message`` objects), for checks."""
+    """Every message of every ``.po`` file of a language (babel ``Message`` objects), for checks:
+    babel is a development tool, imported only here."""
     from babel.messages.pofile import read_po
 
     for path in catalog_files(language):
@@ -75,20 +69,22 @@ def iter_entries(language: str) -> Iterator[tuple[Path, object]]:
 
 
 def load_catalog(language: str) -> Catalog:
-    messages: dict[str, str | tuple[str, ...]] = {}
-    if language != SOURCE_LANGUAGE:
-        for _path, message in iter_entries(language):
-            key = message.id[0] if isinstance(message.id, tuple) else message.id  # type: ignore[attr-defined]
-            if message.context:  # type: ignore[attr-defined]
-                key = message.context + _CONTEXT_GLUE + key  # type: ignore[attr-defined]
-            if message.fuzzy:  # type: ignore[attr-defined]
-                continue
-            string = message.string  # type: ignore[attr-defined]
-            messages[key] = tuple(string) if isinstance(string, (tuple, list)) else string
-    return Catalog(language, messages)
+    if language == SOURCE_LANGUAGE:
+        return Catalog(language)
+    path = compiled_catalog(language)
+    try:
+        with path.open("rb") as handle:
+            return Catalog(language, handle)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"the {LANGUAGES.get(language, language)} catalog was not compiled (run 'make' or "
+            "'python scripts/compile_catalogs.py' once after installing)",
+            str(path),
+        ) from None
 
 
-_current: Catalog = Catalog(SOURCE_LANGUAGE, {})
+_current: Catalog = Catalog(SOURCE_LANGUAGE)
 _chosen = False
 
 
@@ -136,5 +132,5 @@ def N_(message: str) -> str:
 def reset() -> None:
     """Back to the English message ids with Vietnamese labels, as before any front end chose (tests)."""
     global _current, _chosen
-    _current = Catalog(SOURCE_LANGUAGE, {})
+    _current = Catalog(SOURCE_LANGUAGE)
     _chosen = False

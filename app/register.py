@@ -14,15 +14,17 @@ import pyrage
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from app import __version__, audit, keywrap
+from app import __version__, audit
 from app.auth import check_password_strength
+from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import load_reference
 from app.search import case_search_body
-from app.serialize import case_document, row_state
+from app.serialize import row_state
+from app.sync import keywrap
 from app.text import nfc
 from db import migrate, search
 from db import models as m

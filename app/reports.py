@@ -1,4 +1,4 @@
-"""The periodic 389 summary report (DOMAIN §5, DESIGN §5), computed from the register.
+"""The periodic 389 summary report (docs/domain.md §5, docs/architecture.md §5), computed from the register.
 
 Counted: approved and closed cases whose time of the offence falls in the period (local dates,
 both ends included); drafts and cases awaiting approval are left out and their number is stated on

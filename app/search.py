@@ -10,7 +10,7 @@ from app.text import fold, normalize_id_number, normalize_plate
 
 
 def case_search_body(document: Mapping[str, Any], reference: Reference) -> str:
-    """Folded words of a case document (``serialize.case_document`` shape)."""
+    """Folded words of a case document (``case_json.case_document`` shape)."""
     parts: list[str] = [
         document.get("number", ""),
         document.get("place", ""),

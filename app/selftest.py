@@ -19,6 +19,15 @@ def _resources() -> str:
     return f"{len(reference.commodities)} commodities, {len(reference.communes)} communes"
 
 
+def _catalogs() -> str:
+    from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, load_catalog
+
+    catalog = load_catalog(DEFAULT_LANGUAGE)  # compiled at build time: a build without it fails here
+    if catalog.lookup("QPlatformTheme", "Cancel") is None:
+        raise RuntimeError("the catalog has no translation of Qt's 'Cancel'")
+    return f"{LANGUAGES[DEFAULT_LANGUAGE]} catalog compiled"
+
+
 def _fts5() -> str:
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
@@ -62,6 +71,7 @@ def _register() -> str:
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("resources", _resources),
+    ("catalogs", _catalogs),
     ("sqlite", _fts5),
     ("crypto", _crypto),
     ("register", _register),

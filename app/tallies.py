@@ -1,4 +1,4 @@
-"""What the periodic reports count, per post and half-month, stored in the register (DESIGN §5).
+"""What the periodic reports count, per post and half-month, stored in the register (docs/architecture.md §5).
 
 A report's days are cut at the half-months (the 1st to the 14th, the 15th to the month's end): a
 statistical month (15th → 14th) is a second half and the first half after it, a calendar month its two

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 import pyrage
 from sqlalchemy import select
 
-from app import audit, keywrap
+from app import audit
 from app.auth import require
 from app.changes import next_change_seq
 from app.domain import Actor
 from app.errors import AuthError, NotFound, ValidationError
 from app.serialize import row_state
+from app.sync import keywrap
 from app.text import nfc
 from db import models as m
 

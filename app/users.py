@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app import audit, keywrap
+from app import audit
 from app.auth import check_password_strength, require
 from app.domain import ROLES, USERNAME, Actor
 from app.errors import AuthError, NotFound, ValidationError
 from app.serialize import row_state
+from app.sync import keywrap
 from app.text import nfc
 from db import models as m
 

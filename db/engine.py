@@ -1,4 +1,4 @@
-"""Engine and session factories for the register, with the SQLite settings DESIGN §2 asks for."""
+"""Engine and session factories for the register, with the SQLite settings of docs/architecture.md §2."""
 
 from __future__ import annotations
 

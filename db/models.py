@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models of the case register (DESIGN §3)."""
+"""SQLAlchemy 2 models of the case register (docs/architecture.md §3)."""
 
 from __future__ import annotations
 

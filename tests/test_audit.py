@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from app import audit
-from tests.conftest import Post, sample_case
+from tests.helpers.cases import sample_case
+from tests.helpers.registers import Post
 
 
 def _verify(post: Post) -> audit.VerifyReport:

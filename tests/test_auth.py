@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.errors import AuthError, PermissionDenied, ValidationError
-from tests.conftest import PASSWORD, Clock, Post
+from tests.helpers.clock import Clock
+from tests.helpers.registers import PASSWORD, Post
 
 
 def test_wrong_password_counts_down_then_locks(post: Post) -> None:

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from app.case_json import case_json
 from app.errors import ValidationError
-from app.interchange import case_input_to_json, load_json_text, parse_cases
+from app.interchange import parse_cases
+from app.json_input import load_json_text
 from app.reference import load_reference
-from tests.conftest import EXAMPLE_CASE, sample_case
+from tests.helpers.cases import EXAMPLE_CASE, sample_case
 
 REFERENCE = load_reference()
 
@@ -24,7 +26,7 @@ def problems_of(data: object) -> list[str]:
 
 
 def with_change(path: str, value: Any) -> dict[str, Any]:
-    """The DESIGN example with one field set (``a.b.0.c``); ``...`` deletes it."""
+    """The design example with one field set (``a.b.0.c``); ``...`` deletes it."""
     case = copy.deepcopy(EXAMPLE_CASE)
     *parents, last = path.split(".")
     target: Any = case
@@ -52,7 +54,7 @@ def test_a_list_of_cases_parses() -> None:
 
 def test_round_trip() -> None:
     case = sample_case()
-    assert parse_cases(case_input_to_json(case), REFERENCE) == [case]
+    assert parse_cases(case_json(case), REFERENCE) == [case]
 
 
 def test_text_is_normalised_to_nfc() -> None:

@@ -14,7 +14,8 @@ from app.domain import SORT_KEYS, CaseFilter, CaseSort, GoodsInput, PartyInput, 
 from app.errors import PermissionDenied, ValidationError, WorkflowError
 from db import models as m
 from db import search
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 
 
 def test_create_numbers_cases_per_station_and_year(post: Post) -> None:
@@ -53,9 +54,10 @@ def test_plates_and_ids_are_normalised_with_warnings_not_blocks(post: Post) -> N
 def test_text_is_stored_nfc(post: Post) -> None:
     decomposed = "Thuo\u0302\u0301c la\u0301 Jet"  # "Thuốc lá Jet" typed in NFD
     case = sample_case(goods=(GoodsInput("cigarettes", Decimal(10), "bao", decomposed),))
-    from app.interchange import case_input_to_json, parse_cases
+    from app.case_json import case_json
+    from app.interchange import parse_cases
 
-    parsed = parse_cases(case_input_to_json(case), post.ctx.reference)[0]
+    parsed = parse_cases(case_json(case), post.ctx.reference)[0]
     result = post.ctx.cases.create(post.officer, parsed)
     assert result.document["goods"][0]["description"] == "Thuốc lá Jet"
 

@@ -12,32 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_CASE, PASSWORD
+from tests.helpers.cases import EXAMPLE_CASE
+from tests.helpers.cli import outpost
+from tests.helpers.registers import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def outpost(
-    data_dir: Path,
-    *args: str,
-    password: str | None = PASSWORD,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
-    environment.update({"OUTPOST_DATA_DIR": str(data_dir), "OUTPOST_ARGON2_PROFILE": "test"})
-    if password is not None:
-        environment["OUTPOST_PASSWORD"] = password
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def snapshot(data_dir: Path) -> list[tuple[object, ...]]:
@@ -89,9 +68,53 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_version_and_help() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "cli", "--version"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stdout.startswith("outpost ")
+
+
+def _commands(parser: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every command and action under ``parser``, depth first, with its words (``user add``)."""
+    import argparse
+
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found.append(((*path, name), child))
+                found += _commands(child, (*path, name))
+    return found
+
+
+def test_every_command_explains_itself_in_its_help() -> None:
+    from cli.main import build_parser
+
+    commands = _commands(build_parser())
+    assert len(commands) > 40
+    assert [" ".join(words) for words, parser in commands if not parser.description] == []
+
+
+def test_top_level_help_lists_the_environment_and_every_exit_code() -> None:
+    import re
+
+    from app import errors
+
+    done = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    read = {  # every OUTPOST_ variable the code reads, wherever it is read
+        name
+        for package in ("app", "db", "ui", "cli")
+        for path in (ROOT / package).rglob("*.py")
+        for name in re.findall(r"\b(OUTPOST_[A-Z0-9_]+)\b", path.read_text(encoding="utf-8"))
+    }
+    assert "OUTPOST_PASSWORD" in read
+    assert [name for name in sorted(read) if name not in done.stdout] == []
+    codes = {
+        cls.exit_code for cls in vars(errors).values() if isinstance(cls, type) and hasattr(cls, "exit_code")
+    }
+    codes |= {0, 3, 9, 130}  # success, a refused import, a failed audit or print check, a cancel
+    listed = {int(code) for code in re.findall(r"^  (\d+) ", done.stdout.split("exit codes:")[1], re.M)}
+    assert codes <= listed
 
 
 def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> None:
@@ -244,7 +267,7 @@ def test_backup_and_restore(register: Path, tmp_path: Path) -> None:
 
 def test_self_test_passes() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app", "self-test"],
+        [sys.executable, "-m", "cli", "self-test"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -260,7 +283,7 @@ def test_self_test_without_a_display_checks_qt_offscreen() -> None:
         k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
     }
     done = subprocess.run(
-        [sys.executable, "-m", "app", "self-test"], cwd=ROOT, capture_output=True, text=True, env=quiet
+        [sys.executable, "-m", "cli", "self-test"], cwd=ROOT, capture_output=True, text=True, env=quiet
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(no display: checked offscreen)" in done.stdout and "FAIL" not in done.stdout
@@ -322,3 +345,43 @@ def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_pat
     at_post = outpost(register, "campaign", "add", "Đợt riêng", "--from", "2026-01-01", "--to", "2026-01-31")
     assert at_post.returncode != 0 and "declared at HQ" in at_post.stderr
     assert outpost(hq, "audit", "verify").returncode == 0
+
+
+def test_a_case_moves_to_another_register_by_its_own_json(tmp_path: Path) -> None:
+    """What ``case show --json`` prints goes back through ``case add`` as it is, one case or a list of
+    them, and the other register holds the same case under its own number, as a new draft."""
+    from datetime import UTC, datetime
+
+    from app.case_json import Part, fields_of
+    from app.demo import generate_demo
+    from app.register import init_register
+
+    source, target = tmp_path / "source", tmp_path / "target"
+    for folder in (source, target):  # with a clock in the past, so that the demo's cases are past too
+        ctx = init_register(folder, kind="post", code=folder.name[:6].upper(), name=folder.name,
+                            admin_username="admin", admin_password=PASSWORD, commune_code="30385",
+                            clock=lambda: datetime(2021, 6, 15, 3, 0, tzinfo=UTC))
+        if folder is source:
+            generate_demo(ctx, ctx.login("admin", PASSWORD), cases=4, seed=3)
+        ctx.close()
+    listed = json.loads(outpost(source, "case", "list", "--json").stdout)
+    files, shown = [], []
+    for i, row in enumerate(listed):
+        done = outpost(source, "case", "show", row["number"], "--json")
+        assert done.returncode == 0, done.stderr
+        files.append(tmp_path / f"case-{i}.json")
+        files[-1].write_text(done.stdout, encoding="utf-8")  # the output as printed
+        shown.append(json.loads(done.stdout))
+    (tmp_path / "rest.json").write_text(json.dumps(shown[1:], ensure_ascii=False), encoding="utf-8")
+    added = []
+    for path in (files[0], tmp_path / "rest.json"):
+        done = outpost(target, "case", "add", str(path))
+        assert done.returncode == 0, done.stderr
+        added += json.loads(done.stdout)
+    stored = fields_of(Part.STORED)
+    assert len(added) == len(shown) == 4
+    for before, after in zip(shown, added, strict=True):
+        assert {k: v for k, v in after.items() if k not in stored} == {
+            k: v for k, v in before.items() if k not in stored
+        }
+        assert after["number"].startswith("TARGET/") and after["status"] == "draft"

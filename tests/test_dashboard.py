@@ -9,7 +9,8 @@ import pytest
 
 from app.dashboard import build_dashboard
 from app.domain import GoodsInput
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 
 MONDAY = date(2026, 11, 23)  # week window 18–24 Nov; statistical month 15 Nov – 14 Dec
 

@@ -20,7 +20,8 @@ from app.domain import Actor, CaseFilter, CaseInput, GoodsInput, HandlingInput, 
 from app.errors import Cancelled, PermissionDenied
 from app.progress import CancelToken
 from app.register import init_register, rebuild_search_index
-from tests.conftest import ICT, PASSWORD, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import PASSWORD, Post
 
 NOW = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
 DEMO_CASES = 2000

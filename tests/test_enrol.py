@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from app import audit, keys
-from app.enrol import accept_request, install_reply, make_request, revoke
+from app import audit
 from app.errors import AuthError, NotFound, PermissionDenied, RegisterError, ValidationError
 from app.register import init_register
-from tests.conftest import PASSWORD, Inbox, Post
-from tests.test_cli import outpost
+from app.sync import keys
+from app.sync.enrol import accept_request, install_reply, make_request, revoke
+from tests.helpers.cli import outpost
+from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.servers import Inbox
 
 PASSPHRASE = "mat-khau-khoa-1"
 

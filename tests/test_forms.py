@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,24 +14,9 @@ from app.domain import DocumentInput, GoodsInput, PartyInput
 from app.errors import NotFound, ValidationError
 from app.forms import FORM_CODES, form_code, print_form, verify_print
 from app.printing import place_date
-from tests.conftest import ICT, PASSWORD, Post, sample_case
-
-if shutil.which("pdftotext") is None:  # .ci/run installs poppler-utils; a machine without it must say so
-    pytest.fail("pdftotext (poppler-utils) is needed to read printed PDFs back", pytrace=False)
-
-
-def pdf_text(data: bytes, tmp_path: Path, *, layout: bool = False, page: int | None = None) -> str:
-    path = tmp_path / "read.pdf"
-    path.write_bytes(data)
-    command = ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8"]
-    if page is not None:
-        command += ["-f", str(page), "-l", str(page)]
-    return subprocess.run([*command, str(path), "-"], check=True, capture_output=True, text=True).stdout
-
-
-def flat(text: str) -> str:
-    """Text with line breaks and runs of spaces made single spaces (paragraphs wrap anywhere)."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.pdf import flat, pdf_text
+from tests.helpers.registers import PASSWORD, Post
 
 
 def in_order(words: list[str], text: str) -> bool:
@@ -241,7 +224,7 @@ def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: P
     import sys
 
     env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
-    base = [sys.executable, "-m", "app", "--data-dir", str(post.data_dir), "--user", "chief"]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(post.data_dir), "--user", "chief"]
     post.ctx.close()
     out = tmp_path / "bb.pdf"
     done = subprocess.run(

@@ -93,6 +93,40 @@ def test_no_message_is_translated_twice_differently() -> None:
     assert not clashes, "\n".join(clashes)
 
 
+def _po_keys(language: str) -> dict[str, str]:
+    """What the ``.po`` files translate: gettext's key (context glued to the id) → the first form."""
+    keys = {}
+    for _path, message in i18n.iter_entries(language):
+        if message.fuzzy:  # type: ignore[attr-defined]
+            continue
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id  # type: ignore[attr-defined]
+        string = message.string[0] if isinstance(message.string, tuple) else message.string  # type: ignore[attr-defined]
+        if string:
+            keys[msgid if not message.context else f"{message.context}\x04{msgid}"] = string  # type: ignore[attr-defined]
+    return keys
+
+
+def test_the_compiled_catalog_is_the_po_files() -> None:
+    """The app reads the ``.mo`` compiled at install time; after editing a ``.po`` run ``make`` again."""
+    expected = _po_keys("vi")
+    compiled = i18n.load_catalog("vi")
+    held = {key if isinstance(key, str) else key[0] for key in compiled._catalog if key != ""}
+    hint = " (recompile: python scripts/compile_catalogs.py)"
+    assert sorted(set(expected) - held) == [], "missing from the compiled catalog" + hint
+    assert sorted(held - set(expected)) == [], "no longer in the .po files" + hint
+    wrong = [key for key, string in expected.items() if compiled.lookup(None, key) != string]
+    assert wrong == [], "translated differently in the compiled catalog" + hint
+
+
+def test_a_catalog_that_was_not_compiled_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locale" / "vi").mkdir(parents=True)
+    (tmp_path / "locale" / "vi" / "ui.po").write_text('msgid "Cancel"\nmsgstr "Hủy"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    with pytest.raises(FileNotFoundError, match="catalog was not compiled") as raised:
+        i18n.load_catalog("vi")
+    assert raised.value.filename == str(tmp_path / "locale" / "vi" / "LC_MESSAGES" / "outpost.mo")
+
+
 def test_switching_language() -> None:
     try:
         i18n.set_language("vi")

@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 
 from app.errors import AppError
-from app.inbox import fetch_mail, file_away, inbox_folder, waiting
-from app.mail import _message
-from tests import test_sync
-from tests.conftest import PASSWORD, Mailbox, free_port
-from tests.test_sync import PASSPHRASE, Pair, _cases, _export
-
-pair = test_sync.pair  # the fixture: a post enrolled with HQ
+from app.sync.inbox import fetch_mail, file_away, inbox_folder, waiting
+from app.sync.mail import _message
+from tests.helpers.registers import PASSWORD
+from tests.helpers.servers import Mailbox, free_port
+from tests.helpers.sync import PASSPHRASE, Pair, add_cases, export_parts
 
 
 def _configure(pair: Pair, mailbox: Mailbox, port: int | None = None) -> None:
@@ -53,8 +51,8 @@ def _unseen(mailbox: Mailbox) -> int:
 def test_bundles_mailed_to_hq_are_fetched_imported_and_filed_away(
     pair: Pair, imap: Mailbox, tmp_path: Path
 ) -> None:
-    _cases(pair, 6)
-    files = _export(pair, "out", size=100_000)
+    add_cases(pair, 6)
+    files = export_parts(pair, "out", size=100_000)
     assert len(files) >= 2
     for index, path in enumerate(files, start=1):
         _deliver(pair, imap, _message(pair.post.ctx, path, index, len(files)))
@@ -78,7 +76,7 @@ def test_bundles_mailed_to_hq_are_fetched_imported_and_filed_away(
         "OUTPOST_KEY_PASSPHRASE": PASSPHRASE,
         "QT_QPA_PLATFORM": "offscreen",
     }
-    base = [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir)]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(pair.hq.data_dir)]
     pair.hq.ctx.close()
     done = subprocess.run([*base, "import", "--inbox"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -121,8 +119,8 @@ def test_attachment_names_are_made_plain_file_names_in_the_inbox(pair: Pair, ima
 def test_a_message_that_cannot_be_read_is_left_for_people_and_does_not_stop_the_rest(
     pair: Pair, imap: Mailbox
 ) -> None:
-    _cases(pair, 1, photos=False)
-    part = _export(pair, "out")[0]
+    add_cases(pair, 1, photos=False)
+    part = export_parts(pair, "out")[0]
     crafted = (  # an attachment header Python's mail parser fails on
         b"Subject: a\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
         b"Content-Type: text/plain\r\n\r\nhi\r\n--X\r\nContent-Type: application/octet-stream\r\n"
@@ -149,8 +147,8 @@ def test_a_message_that_cannot_be_read_is_left_for_people_and_does_not_stop_the_
 
 
 def test_a_wrong_password_or_no_server_saves_nothing(pair: Pair, imap: Mailbox) -> None:
-    _cases(pair, 1, photos=False)
-    path = _export(pair, "out")[0]
+    add_cases(pair, 1, photos=False)
+    path = export_parts(pair, "out")[0]
     _deliver(pair, imap, _message(pair.post.ctx, path, 1, 1))
     _configure(pair, imap)
     with pytest.raises(AppError, match="the mailbox at 127.0.0.1:.* refused"):
@@ -184,14 +182,14 @@ def test_filing_away_never_overwrites_a_file(pair: Pair) -> None:
 
 
 def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair) -> None:
-    _cases(pair, 2, photos=False)
-    good = _export(pair, "out")[0]
+    add_cases(pair, 2, photos=False)
+    good = export_parts(pair, "out")[0]
     folder = inbox_folder(pair.hq.ctx)
     folder.mkdir(parents=True)
     (folder / good.name).write_bytes(good.read_bytes())
     (folder / "rac.outpost").write_bytes(b"not a bundle")
     env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD, "OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
-    base = [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir), "import", "--inbox"]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(pair.hq.data_dir), "import", "--inbox"]
     pair.hq.ctx.close()
     first = subprocess.run(base, env=env, capture_output=True, text=True)
     assert first.returncode == 3 and "moved 1 refused file(s) to" in first.stderr
@@ -206,7 +204,7 @@ def test_a_refused_file_in_the_inbox_is_moved_aside_with_its_reasons(pair: Pair)
 
 def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_path: Path) -> None:
     from app.errors import ValidationError
-    from app.inbox import check_imap_settings
+    from app.sync.inbox import check_imap_settings
 
     with pytest.raises(ValidationError) as refused:
         check_imap_settings(" ", 0, "tls", "")
@@ -217,7 +215,7 @@ def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_
     pair.post.ctx.close()
     command = ["mail", "setup-imap", "--host", "mail.bienphong.example", "--username", "bch-ag"]
     at_hq = subprocess.run(
-        [sys.executable, "-m", "app", "--data-dir", str(pair.hq.data_dir), *command, "--inbox", str(shared)],
+        [sys.executable, "-m", "cli", "--data-dir", str(pair.hq.data_dir), *command, "--inbox", str(shared)],
         env=env,
         capture_output=True,
         text=True,
@@ -231,9 +229,31 @@ def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_
     )
     assert saved["inbox_folder"] == str(shared.resolve()) and str(shared) in at_hq.stdout
     at_post = subprocess.run(
-        [sys.executable, "-m", "app", "--data-dir", str(pair.post.data_dir), *command],
+        [sys.executable, "-m", "cli", "--data-dir", str(pair.post.data_dir), *command],
         env=env,
         capture_output=True,
         text=True,
     )
     assert at_post.returncode == 7 and "only HQ fetches bundles" in at_post.stderr
+
+
+def test_receiving_from_the_inbox_files_what_is_done_and_says_what_changed(pair: Pair) -> None:
+    """``receive`` is the CLI's and the dialog's one import: a check changes nothing (and says so), the
+    import files the inbox copies away and says the cases changed; the same files again are filed away
+    by a mere check, since they were imported before."""
+    from app.sync.receive import receive
+
+    add_cases(pair, 3)
+    inbox = inbox_folder(pair.hq.ctx)
+    inbox.mkdir(parents=True, exist_ok=True)
+    files = [path.rename(inbox / path.name) for path in export_parts(pair, "out")]
+    hq, admin = pair.hq.ctx, pair.hq.admin
+    checked = receive(hq, admin, PASSPHRASE, files, dry_run=True)
+    assert checked.summary.new == 3 and not checked.summary.changes and checked.filed == ()
+    assert waiting(hq) == files
+    done = receive(hq, admin, PASSPHRASE, files)
+    assert done.summary.changes.all_cases and not done.summary.changes.campaigns
+    assert done.filed == tuple(path.name for path in files) and waiting(hq) == []
+    again = [(inbox / "imported" / path.name).rename(path) for path in files]
+    seen = receive(hq, admin, PASSPHRASE, again, dry_run=True)
+    assert seen.summary.skipped and not seen.summary.changes and waiting(hq) == []

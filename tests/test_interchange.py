@@ -1,4 +1,4 @@
-"""Case interchange JSON v1 (DESIGN §8): schema, parser, validator messages and the inverse."""
+"""Case interchange JSON v1 (docs/architecture.md §8): schema, parser, validator messages and the inverse."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from app.case_json import case_json
 from app.domain import (
-    AttachmentInput,
     CaseInput,
-    DocumentInput,
     GoodsInput,
     HandlingInput,
     PartyInput,
     VehicleInput,
 )
 from app.errors import ValidationError
-from app.interchange import MAX_DOCUMENT_BYTES, case_input_to_json, load_json_text, parse_cases
+from app.interchange import parse_cases
+from app.json_input import MAX_DOCUMENT_BYTES, load_json_text
 from app.reference import Reference, load_reference
 from app.resources import resource_path
+from tests.helpers.cases import full_case
 
 ICT = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ICT)
@@ -33,7 +34,7 @@ SCHEMA: dict[str, Any] = json.loads(
     resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8")
 )
 
-# The example of DESIGN.md §8, verbatim.
+# The example case of the interchange format as first designed, verbatim.
 DESIGN_EXAMPLE: dict[str, Any] = {
     "occurred_at": "2026-11-20T23:40:00+07:00",
     "place": "Mốc 264, ấp Vĩnh Lợi",
@@ -88,7 +89,7 @@ def problems_of(data: object) -> list[str]:
 
 
 def edited(path: tuple[str | int, ...], value: object, case: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A deep copy of ``case`` (the DESIGN example by default) with the field at ``path`` set to
+    """A deep copy of ``case`` (the design example by default) with the field at ``path`` set to
     ``value``, or removed when ``value`` is ``DELETE``."""
     result = copy.deepcopy(DESIGN_EXAMPLE if case is None else case)
     *parents, last = path
@@ -100,87 +101,6 @@ def edited(path: tuple[str | int, ...], value: object, case: dict[str, Any] | No
     else:
         target[last] = value
     return result
-
-
-def full_case() -> CaseInput:
-    """A case with every field of the format set, including the rarely used ones."""
-    return CaseInput(
-        occurred_at=datetime(2026, 11, 20, 23, 40, 15, 250000, tzinfo=ICT),
-        detected_at=datetime(2026, 11, 21, 0, 5, tzinfo=ICT),
-        violation_group="trade_fraud",
-        place="Kênh Vĩnh Tế, ấp Vĩnh Lợi",
-        commune_code="30325",
-        location_kind="river",
-        latitude=10.7,
-        longitude=105.05,
-        violation="Vận chuyển đường cát không rõ nguồn gốc",
-        legal_basis="Điều 17 Nghị định 98/2020/NĐ-CP",
-        detection="ambush",
-        ownerless=True,
-        lead_force="border_guard",
-        cooperating_forces=("customs", "market_surveillance"),
-        campaign_id="b3c7c0de-0000-4000-8000-000000000001",
-        summary="Mật phục bắt giữ ghe chở đường.\nHàng vô chủ.",
-        goods=(
-            GoodsInput(
-                "sugar",
-                Decimal("2.5"),
-                "tấn",
-                "Đường cát Thái Lan",
-                value_vnd=45_000_000,
-                condition="ướt một phần",
-                origin_country="TH",
-                disposition="tạm giữ",
-                note="cân lại tại đồn",
-            ),
-            GoodsInput("gold", Decimal("0.000001"), "kg"),
-            GoodsInput("cigarettes", Decimal("1500"), "bao"),
-        ),
-        parties=(
-            PartyInput(
-                "organisation",
-                "owner",
-                "Công ty TNHH Ánh Dương",
-                tax_code="1801234567",
-                address="Châu Đốc, An Giang",
-                representative="Trần Thị Bé",
-            ),
-            PartyInput(
-                "person",
-                "carrier",
-                "Sok Dara",
-                birth_date=date(1988, 2, 29),
-                gender="male",
-                nationality="KH",
-                id_number="N0123456",
-                id_issued_on=date(2020, 1, 2),
-                id_issued_by="Kingdom of Cambodia",
-                occupation="lái ghe",
-            ),
-        ),
-        vehicles=(
-            VehicleInput("ghe", description="ghe gỗ 8 m, sơn xanh"),
-            VehicleInput("truck", "67C-028.48"),
-        ),
-        documents=(
-            DocumentInput("MBB01", "01/BB-VPHC", date(2026, 11, 21), "Đại úy Lê Văn Cường"),
-            DocumentInput("MQĐ02", "12/QĐ-XPHC"),
-        ),
-        attachments=(AttachmentInput("ab" * 32, "ghe.jpg", "image/jpeg", 123_456, caption="Ghe tại bến"),),
-        handling=HandlingInput(
-            outcome="criminal_transfer",
-            decision_no="12/QĐ-XPHC",
-            decision_date=date(2026, 11, 22),
-            fine_vnd=0,
-            proceeds_vnd=12_000_000,
-            tax_vnd=3_500_000,
-            receiving_agency="Công an tỉnh An Giang",
-            defendants=2,
-        ),
-    )
-
-
-# --- valid documents -------------------------------------------------------------------------
 
 
 def test_design_example_parses() -> None:
@@ -235,32 +155,45 @@ def test_quantity_may_be_a_json_whole_number_or_decimal_text() -> None:
 
 def test_round_trip_of_every_field() -> None:
     case = full_case()
-    document = case_input_to_json(case)
+    document = case_json(case)
     assert parse(document) == [case]
     assert parse(load_json_text(json.dumps(document, ensure_ascii=False), "x.json")) == [case]
 
 
 def test_round_trip_of_the_design_example() -> None:
     [case] = parse(DESIGN_EXAMPLE)
-    assert parse(case_input_to_json(case)) == [case]
+    assert parse(case_json(case)) == [case]
 
 
 def test_json_form_uses_text_for_quantities_and_iso_for_times() -> None:
-    document = case_input_to_json(full_case())
+    document = case_json(full_case())
     assert list(Draft202012Validator(SCHEMA).iter_errors(document)) == []
     assert [g["quantity"] for g in document["goods"]] == ["2.5", "0.000001", "1500"]
     assert document["occurred_at"] == "2026-11-20T23:40:15.250000+07:00"
     assert document["parties"][1]["birth_date"] == "1988-02-29"
     assert document["handling"]["fine_vnd"] == 0  # a zero is a value, not an absence
-    assert "plate" not in document["vehicles"][0] and "description" not in document["goods"][1]
+    # One rule for every case document: a field without a value (None) is left out; an empty text or
+    # list is written as it is (a reader takes it as absent).
+    assert document["vehicles"][0]["plate"] == "" and document["goods"][1]["description"] == ""
     assert document["ownerless"] is True
-    minimal = case_input_to_json(CaseInput(occurred_at=NOW, violation_group="other"))
+    minimal = case_json(CaseInput(occurred_at=NOW, violation_group="other"))
     assert minimal == {
         "occurred_at": "2026-11-23T09:00:00+07:00",
         "violation_group": "other",
+        "place": "",
+        "violation": "",
         "lead_force": "border_guard",
         "ownerless": False,
+        "cooperating_forces": [],
+        "summary": "",
+        "goods": [],
+        "parties": [],
+        "vehicles": [],
+        "documents": [],
+        "attachments": [],
+        "handling": {},
     }
+    assert list(Draft202012Validator(SCHEMA).iter_errors(minimal)) == []
 
 
 def test_text_is_normalised_to_nfc_and_trimmed() -> None:
@@ -659,7 +592,7 @@ def test_schema_is_described_and_closed() -> None:
     objects = _object_schemas(SCHEMA)
     assert len(objects) == 7  # case, goods, party, vehicle, document, attachment, handling
     assert all(o.get("additionalProperties") is False for o in objects)
-    assert set(SCHEMA["required"]) == {"occurred_at", "violation_group"}
+    assert set(SCHEMA["$defs"]["case"]["required"]) == {"occurred_at", "violation_group"}
 
 
 def test_schema_keeps_code_lists_out() -> None:
@@ -677,7 +610,11 @@ def test_schema_keeps_code_lists_out() -> None:
                 walk(value)
 
     walk(SCHEMA)
-    assert sorted(enums) == [["male", "female"], ["person", "organisation"]]
+    assert sorted(enums) == [
+        ["draft", "submitted", "approved", "closed", "voided"],  # the workflow's, fixed in the code
+        ["male", "female"],
+        ["person", "organisation"],
+    ]
     assert "const" not in json.dumps(SCHEMA)
 
 
@@ -727,19 +664,19 @@ def _mutations(rng: Any, document: dict[str, Any]) -> dict[str, Any]:
 def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
     import random
 
-    from app import interchange
+    from app import case_schema
 
     rng = random.Random(20261123)
-    validator = interchange._validator()
-    quick = interchange._quick_check()
-    originals = [case_input_to_json(full_case()), case_input_to_json(full_case()) | {"goods": []}]
+    validator = case_schema._validator()
+    quick = case_schema._quick_check()
+    originals = [case_json(full_case()), case_json(full_case()) | {"goods": []}]
     for original in originals:
         quick(original)  # valid documents pass both
         assert list(validator.iter_errors(original)) == []
     refused_by_both = 0
     for _ in range(4000):
         mutated = _mutations(rng, rng.choice(originals))
-        _, fatal, fractions = interchange._scan(mutated, ())
+        _, fatal, fractions = case_schema.scan(mutated, ())
         if fatal:
             continue
         errors = list(validator.iter_errors(mutated))
@@ -754,16 +691,16 @@ def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
 
 
 def test_the_one_walk_for_usual_cases_agrees_with_the_scan() -> None:
-    """``_plain_nfc`` takes a case only when ``_scan`` finds nothing in it, and gives ``nfc_deep``'s
+    """``plain_nfc`` takes a case only when ``scan`` finds nothing in it, and gives ``nfc_deep``'s
     result; anything else goes through the scan that words the problems."""
     import random
 
-    from app import interchange
+    from app import case_schema
     from app.text import nfc_deep
 
     rng = random.Random(20261124)
-    original = case_input_to_json(full_case()) | {"latitude": 10.5, "longitude": 105.25}
-    assert interchange._plain_nfc(original) == nfc_deep(original)
+    original = case_json(full_case()) | {"latitude": 10.5, "longitude": 105.25}
+    assert case_schema.plain_nfc(original) == nfc_deep(original)
     deep: Any = "leaf"
     for _ in range(40):
         deep = [deep]
@@ -778,10 +715,10 @@ def test_the_one_walk_for_usual_cases_agrees_with_the_scan() -> None:
                 node = node[key]
         if isinstance(node, dict) and node:
             node[rng.choice(list(node))] = rng.choice(odd)
-        plain = interchange._plain_nfc(mutated)
+        plain = case_schema.plain_nfc(mutated)
         if plain is not None:
             taken += 1
-            assert interchange._scan(mutated, ()) == ([], False, False), mutated
+            assert case_schema.scan(mutated, ()) == ([], False, False), mutated
             assert plain == nfc_deep(mutated)
     assert 500 < taken < 3500, taken
 

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from app.domain import PartyInput, VehicleInput
 from app.lookup import lookup
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 
 
 def _numbers(post: Post, text: str) -> list[str]:

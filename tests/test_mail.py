@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from app.errors import ValidationError
-from app.mail import INSTRUCTIONS, check_mail_settings, deliver
-from tests.conftest import Inbox, Post, free_port
+from app.sync.mail import INSTRUCTIONS, check_mail_settings, deliver
+from tests.helpers.registers import Post
+from tests.helpers.servers import Inbox, free_port
 
 
 def _parts(folder: Path, count: int) -> list[Path]:

@@ -20,7 +20,8 @@ from app.register import open_register
 from db import migrate
 from db.engine import make_engine, sqlite_url
 from db.models import Base
-from tests.conftest import PASSWORD, Post, sample_case
+from tests.helpers.cases import sample_case
+from tests.helpers.registers import PASSWORD, Post
 
 
 def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app import periods
-from tests.conftest import ICT
+from tests.helpers.cases import ICT
 
 
 def test_statistical_month_runs_from_the_15th_to_the_14th() -> None:

@@ -24,8 +24,9 @@ from app.errors import AppError, ValidationError
 from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
 from app.reports import Scope, as_json, build_report, parse_period
-from tests.conftest import ICT, PASSWORD, Post, sample_case
-from tests.test_forms import flat, pdf_text
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.pdf import flat, pdf_text
+from tests.helpers.registers import PASSWORD, Post
 
 NOVEMBER = periods.month(2026, 11)  # statistical: 15/10/2026 – 14/11/2026
 
@@ -366,7 +367,7 @@ def test_reports_of_every_kind_and_scope(register: Post) -> None:
 def test_the_command_line_writes_all_three(register: Post, tmp_path: Path) -> None:
     register.ctx.close()
     env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
-    base = [sys.executable, "-m", "app", "--data-dir", str(register.data_dir), "--user", "chief"]
+    base = [sys.executable, "-m", "cli", "--data-dir", str(register.data_dir), "--user", "chief"]
     pdf, xlsx = tmp_path / "thang.pdf", tmp_path / "thang.xlsx"
     done = subprocess.run(
         [*base, "--json", "report", "monthly", "--period", "2026-11", "--pdf", str(pdf), "--xlsx", str(xlsx)],
@@ -518,7 +519,7 @@ def test_a_folder_given_as_the_file_is_refused_before_anything_is_written(
         [
             sys.executable,
             "-m",
-            "app",
+            "cli",
             "--data-dir",
             str(register.data_dir),
             "report",

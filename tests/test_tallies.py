@@ -14,7 +14,8 @@ from sqlalchemy import select
 from app import tallies
 from app.demo import generate_demo
 from db import models as m
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 
 WATCH_RULES = {
     "single_case": [

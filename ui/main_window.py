@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.auth import can
 from app.context import Context
-from app.domain import Actor, CaseFilter, Changed
+from app.domain import Actor, CaseFilter, CaseResult, Changes
 from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
-from app.inbox import inbox_folder, waiting
+from app.sync.inbox import inbox_folder, waiting
 from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
@@ -346,22 +346,21 @@ class MainWindow(QMainWindow):
             show_error(self, exc.message)
 
     def _on_editor_saved(self, result: object) -> None:
-        case_id = getattr(result, "id", None)
-        if case_id is not None:
-            self.events.case_changed(case_id, "save")
+        if isinstance(result, CaseResult):
+            self.events.changed.emit(result.changes)
 
-    def _on_events_changed(self, change: Changed) -> None:
-        if change.entity == "campaign":  # the choice lists name them
+    def _on_events_changed(self, changes: Changes) -> None:
+        """The one place the window reacts to a write, from what the write's service said it changed."""
+        if changes.campaigns:  # the choice lists name them
             self.filter_bar.reload_campaigns()
             self.reports.reload_campaigns()
-            return
-        if change.entity != "case":
+        if not changes.any_cases:
             return
         selected = self.case_actions.case.id if self.case_actions.case else None
         self.model.reload()
         self.queue_model.reload()
         self.dashboard.refresh()
-        if selected is not None and selected in change.ids:
+        if selected is not None and changes.touches(selected):
             try:
                 case = self._ctx.cases.get(self._actor, selected)
             except AppError:
@@ -436,7 +435,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.focus_search()
 
     def _on_refresh_action_triggered(self) -> None:
-        self.events.changed.emit(Changed("case", (), "refresh"))
+        self.events.changed.emit(Changes(all_cases=True))  # whatever other programs wrote
 
     def _on_lock_action_triggered(self) -> None:
         self._lock()
@@ -468,10 +467,8 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if self._ctx.kind == "hq":
             self.update_inbox()
-        if dialog.applied is not None and (dialog.applied.new or dialog.applied.updated):
-            self.events.changed.emit(Changed("case", (), "import"))
-        if dialog.applied is not None and dialog.applied.campaigns:
-            self.events.changed.emit(Changed("campaign", (), "import"))
+        if dialog.applied is not None and dialog.applied.changes:
+            self.events.changed.emit(dialog.applied.changes)
 
     def _on_reply_action_triggered(self) -> None:
         ReplyDialog(self._ctx, self._actor, self).exec()
@@ -486,7 +483,7 @@ class MainWindow(QMainWindow):
         dialog = CampaignsDialog(self._ctx, self._actor, self)
         dialog.exec()
         if dialog.changed:
-            self.events.changed.emit(Changed("campaign", tuple(dialog.changed), "save"))
+            self.events.changed.emit(Changes(campaigns=True))
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

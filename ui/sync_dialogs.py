@@ -32,10 +32,13 @@ from app.context import Context
 from app.domain import Actor
 from app.formatting import format_int
 from app.i18n import _
-from app.inbox import Fetched, fetch_mail, file_away, inbox_folder, refuse, waiting
-from app.mail import deliver
 from app.progress import CancelToken, Progress
-from app.sync import ExportResult, ImportSummary, export_changes, import_bundles, make_reply, posts
+from app.sync.inbox import Fetched, fetch_mail, inbox_folder, refuse, waiting
+from app.sync.receive import Received, from_inbox, receive
+from app.sync.replies import make_reply
+from app.sync.send import Sent, send_to_hq
+from app.sync.status import posts
+from app.sync.summary import ImportSummary
 from ui.errors import show_error
 from ui.jobs import ProgressRunner
 
@@ -198,16 +201,21 @@ class ExportDialog(QDialog):
             return
         ctx, actor, passphrase = self._ctx, self._actor, self.passphrase.text()
         part_size = self.part_size.value() * 1024 * 1024
-        runner = ProgressRunner(_("Writing the files for HQ…"), self, cancellable=False)
-        outcome = runner.run(
-            lambda progress, cancel: export_changes(ctx, actor, passphrase, target, part_size)
+        email, mail_password = self.email.isChecked(), self.mail_password.text() or None
+        label = _("Writing the files for HQ and e-mailing them…") if email else _("Writing the files for HQ…")
+        runner = ProgressRunner(label, self, cancellable=False)
+        outcome = runner.run(  # the mail server is talked to off the GUI thread too
+            lambda progress, cancel: send_to_hq(
+                ctx, actor, passphrase, target, part_size, email=email, mail_password=mail_password
+            )
         )
         if outcome.state == "failed":
             show_error(self, outcome.message)
             return
         if outcome.state != "finished":
             return
-        result: ExportResult = outcome.result
+        sent: Sent = outcome.result
+        result, delivery = sent.export, sent.delivery
         self.result_files = result.files
         if not result.files:
             self.status.setText(_("Nothing to send: HQ has received every change."))
@@ -217,8 +225,7 @@ class ExportDialog(QDialog):
                 count=len(result.files), cases=format_int(result.records), folder=target
             )
         ]
-        if self.email.isChecked():
-            delivery = deliver(ctx, result.files, self.mail_password.text() or None)
+        if delivery is not None:
             if delivery.sent:
                 lines.append(
                     _("E-mailed {count} file(s) to {address}.").format(
@@ -267,7 +274,7 @@ class ImportDialog(QDialog):
         self.remove_button.setToolTip(
             _("Takes the selected files off the list (Delete); the files stay where they are")
         )
-        # At HQ: the inbox folder, filled by hand, a shared folder or HQ's mailbox (``app.inbox``).
+        # At HQ: the inbox folder, filled by hand, a shared folder or HQ's mailbox (``app.sync.inbox``).
         self.inbox_button = QPushButton(_("From the &inbox"))
         self.inbox_button.setToolTip(
             _("Adds the bundle files waiting in {folder}").format(folder=inbox_folder(ctx))
@@ -387,11 +394,11 @@ class ImportDialog(QDialog):
             ready and preview is not None and not preview.rejected and bool(preview.applied)
         )
 
-    def _run(self, dry_run: bool) -> ImportSummary | None:
+    def _run(self, dry_run: bool) -> Received | None:
         ctx, actor, passphrase, files = self._ctx, self._actor, self.passphrase.text(), list(self.files)
         label = _("Checking the files…") if dry_run else _("Importing…")
         runner = ProgressRunner(label, self, cancellable=False)
-        outcome = runner.run(lambda progress, cancel: import_bundles(ctx, actor, passphrase, files, dry_run))
+        outcome = runner.run(lambda progress, cancel: receive(ctx, actor, passphrase, files, dry_run=dry_run))
         if outcome.state == "failed":
             show_error(self, outcome.message)
             return None
@@ -399,10 +406,7 @@ class ImportDialog(QDialog):
 
     def _from_inbox(self, names: set[str]) -> list[str]:
         """Those of ``names`` that are files of the list taken from HQ's inbox."""
-        if self._ctx.kind != "hq":
-            return []
-        inbox = inbox_folder(self._ctx).resolve()
-        return [p.name for p in self.files if p.name in names and p.parent.resolve() == inbox]
+        return [name for name in from_inbox(self._ctx, self.files) if name in names]
 
     def _drop(self, names: list[str]) -> None:
         for row in reversed(range(len(self.files))):
@@ -413,17 +417,15 @@ class ImportDialog(QDialog):
     def check(self) -> None:
         """A dry run: every check, the counts, nothing changed (but files of the inbox that were all
         imported before are filed away: there is nothing else to do with them)."""
-        self.preview = self._run(dry_run=True)
+        received = self._run(dry_run=True)
+        self.preview = received.summary if received is not None else None
         self.refuse_button.setVisible(False)
-        if self.preview is not None:
-            text = self._describe(self.preview, dry_run=True)
-            preview = self.preview
-            if not preview.rejected and not preview.applied:
-                filed = self._from_inbox({item["file"] for item in preview.skipped})
-                if filed:
-                    file_away(self._ctx, filed)
-                    self._drop(filed)
-                    text += "\n" + _("Filed away from the inbox: {count}").format(count=len(filed))
+        if received is not None:
+            preview = received.summary
+            text = self._describe(preview, dry_run=True)
+            if received.filed:
+                self._drop(list(received.filed))
+                text += "\n" + _("Filed away from the inbox: {count}").format(count=len(received.filed))
             self.refuse_button.setVisible(bool(self._from_inbox({item["file"] for item in preview.rejected})))
             self.report.setPlainText(text)
         self._update_buttons()
@@ -446,13 +448,10 @@ class ImportDialog(QDialog):
     def apply(self) -> None:
         if self.preview is None or self.preview.rejected or not self.preview.applied:
             return
-        summary = self._run(dry_run=False)
-        if summary is None:
+        received = self._run(dry_run=False)  # what came from the inbox and is done with is filed away
+        if received is None:
             return
-        self.applied = summary
-        if not summary.rejected:  # what came from the inbox is done with: filed away beside it
-            done = {*summary.applied, *(item["file"] for item in summary.skipped)}
-            file_away(self._ctx, self._from_inbox(done))
+        summary = self.applied = received.summary
         self.report.setPlainText(self._describe(summary, dry_run=False))
         self.buttons.clear()
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)

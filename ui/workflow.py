@@ -162,4 +162,4 @@ class CaseActions(QObject):
             show_error(self._window, exc.message)
             return
         self.set_case(result)
-        self._events.case_changed(result.id, action)
+        self._events.changed.emit(result.changes)

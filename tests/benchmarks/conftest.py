@@ -16,7 +16,7 @@ from app.domain import Actor
 from app.register import init_register, open_register
 from db import models as m
 from tests.benchmarks.sizes import CASES
-from tests.conftest import PASSWORD
+from tests.helpers.registers import PASSWORD
 
 
 def actor_of(ctx: Context, username: str) -> Actor:

@@ -30,13 +30,14 @@ from typing import Any
 
 import pytest
 
-from app import demo
+from app import demo, demo_cases
 from app.context import Context
 from app.demo import BATCH_SIZE, generate_demo
 from app.domain import Actor, CaseFilter
 from app.register import init_register
 from tests.benchmarks.sizes import CASES, sized
-from tests.conftest import ICT, PASSWORD, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import PASSWORD
 
 RUNS = sized(15, 1)
 SAVES = sized(50, 2)
@@ -135,7 +136,7 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
 def _phase_timer() -> Iterator[dict[str, float]]:
     """Time the demo spends drawing cases and sealing them (the rest is writing and committing)."""
     phases = {"drawing": 0.0, "sealing": 0.0}
-    draw, seal = demo._Generator._case, demo._Sealer.seal
+    draw, seal = demo_cases.Generator._case, demo._Sealer.seal
 
     def timed(name: str, step: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any) -> Any:
@@ -146,12 +147,12 @@ def _phase_timer() -> Iterator[dict[str, float]]:
                 phases[name] += time.perf_counter() - start
         return run
 
-    demo._Generator._case = timed("drawing", draw)  # type: ignore[method-assign]
+    demo_cases.Generator._case = timed("drawing", draw)  # type: ignore[method-assign]
     demo._Sealer.seal = timed("sealing", seal)  # type: ignore[method-assign]
     try:
         yield phases
     finally:
-        demo._Generator._case, demo._Sealer.seal = draw, seal  # type: ignore[method-assign]
+        demo_cases.Generator._case, demo._Sealer.seal = draw, seal  # type: ignore[method-assign]
 
 
 def _copy_schema(source: sqlite3.Connection, target: sqlite3.Connection) -> None:

@@ -11,11 +11,12 @@ import time
 from pathlib import Path
 
 from app.demo import generate_demo
-from app.enrol import accept_request, install_reply, make_request
 from app.register import init_register, open_register
-from app.sync import export_changes, import_bundles
+from app.sync.enrol import accept_request, install_reply, make_request
+from app.sync.export import export_changes
+from app.sync.hq_import import import_bundles
 from tests.benchmarks.sizes import SYNC_CASES
-from tests.conftest import PASSWORD
+from tests.helpers.registers import PASSWORD
 
 CASES = SYNC_CASES
 PASSPHRASE = "mat-khau-khoa-1"

@@ -10,9 +10,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import i18n
-from tests.conftest import Post
-from tests.test_sync import _enrol, _hq
-from tests.ui.dialogs import stop_answering
+from tests.helpers.dialogs import stop_answering
+from tests.helpers.registers import Post, make_hq
+from tests.helpers.sync import enrol_post
 from ui.i18n import apply_language
 
 
@@ -39,7 +39,7 @@ def vietnamese(qtbot: QtBot) -> Iterator[None]:
 @pytest.fixture
 def hq(post: Post, tmp_path: Path) -> Iterator[Post]:
     """An HQ register the ``post`` is enrolled with."""
-    hq = _hq(tmp_path / "hq")
-    _enrol(post, hq, tmp_path)
+    hq = make_hq(tmp_path / "hq")
+    enrol_post(post, hq, tmp_path)
     yield hq
     hq.ctx.close()

@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.campaigns import list_campaigns
-from app.sync import import_bundles, make_reply
-from tests.conftest import Post
-from tests.test_sync import PASSPHRASE
-from tests.ui.dialogs import answer_next_dialog
+from app.sync.replies import make_reply
+from app.sync.returns import import_returns
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import Post
+from tests.helpers.sync import PASSPHRASE
 from ui.campaigns_dialog import CampaignsDialog
 from ui.main_window import MainWindow
 
@@ -96,7 +97,7 @@ def test_a_post_lists_what_hq_sent_and_cannot_change_it(
     _fill(dialog, "Cao điểm cuối năm", date(2026, 11, 15), date(2027, 1, 14))
     dialog.add_button.click()
     reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, post.ctx.station_code, tmp_path / "back")
-    assert import_bundles(post.ctx, post.admin, PASSPHRASE, [reply]).campaigns == 1
+    assert import_returns(post.ctx, post.admin, PASSPHRASE, [reply]).campaigns == 1
     at_post = CampaignsDialog(post.ctx, post.chief)
     qtbot.addWidget(at_post)
     assert not at_post.editable and not at_post.editor.isVisibleTo(at_post)

@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from app.domain import CaseFilter, CaseSort, GoodsInput
 from db.types import utc_text
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 from ui.case_model import COLUMNS, PAGE_SIZE, CaseTableModel
 from ui.filter_bar import CUSTOM, SEARCH_DELAY_MS, FilterBar
 from ui.main_window import CASES_TAB, MainWindow

@@ -12,7 +12,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.domain import CaseFilter, GoodsInput
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.filter_bar import SEARCH_DELAY_MS
 from ui.main_window import CASES_TAB, MainWindow

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import ICT, Post, sample_case
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post
 from ui.dashboard import DashboardWidget
 from ui.lookup import TYPING_DELAY_MS, LookupDialog
 from ui.main_window import QUEUE_TAB, MainWindow

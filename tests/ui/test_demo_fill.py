@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Post
+from tests.helpers.registers import Post
 from ui.app import fill_demo
 
 

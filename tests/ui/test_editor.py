@@ -15,10 +15,11 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.attachments import stored_path
+from app.case_json import case_input_from_document
 from app.domain import PartyInput
-from app.interchange import case_input_from_document
-from tests.conftest import ICT, Post, sample_case
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import Post
 from ui.editor import CaseEditor
 from ui.editor.dialog import GOODS, OVERVIEW, PARTIES
 from ui.editor.rows import RowsModel

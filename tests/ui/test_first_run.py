@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.errors import AppError, Cancelled
 from app.progress import CancelToken, Progress
 from app.register import open_register
-from tests.conftest import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post
 from ui.app import fill_demo
 from ui.first_run import FORM_PAGE, FirstRunDialog
 from ui.jobs import PROGRESS_DELAY_MS, ProgressRunner
@@ -240,7 +240,7 @@ def test_login_tells_when_the_account_is_locked(post: Post, qtbot: QtBot) -> Non
 def test_the_admin_who_set_up_the_post_goes_straight_to_the_main_window(
     tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.ui.dialogs import answer_next_dialog
+    from tests.helpers.dialogs import answer_next_dialog
     from ui import app as gui
 
     monkeypatch.setattr(gui, "_setup_admin", None)
@@ -276,8 +276,8 @@ def test_an_existing_register_opens_on_a_worker_thread_rebuilding_its_index(post
     import sqlite3
 
     from app.domain import CaseFilter
-    from tests.conftest import sample_case
-    from tests.ui.dialogs import answer_next_dialog
+    from tests.helpers.cases import sample_case
+    from tests.helpers.dialogs import answer_next_dialog
     from ui import app as gui
 
     made = post.ctx.cases.create(post.officer, sample_case())
@@ -300,7 +300,7 @@ def test_an_existing_register_opens_on_a_worker_thread_rebuilding_its_index(post
 def test_a_register_that_cannot_be_opened_is_explained(post: Post, qtbot: QtBot) -> None:
     import sqlite3
 
-    from tests.ui.dialogs import answer_next_dialog
+    from tests.helpers.dialogs import answer_next_dialog
     from ui import app as gui
 
     post.ctx.close()

@@ -10,9 +10,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain import CaseFilter, Changed
-from tests.conftest import PASSWORD, Post, sample_case
-from tests.ui.dialogs import answer_next_dialog
+from app.domain import CaseFilter
+from tests.helpers.cases import sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import PASSWORD, Post
 from ui.app import Shell
 from ui.lock import LockDialog
 from ui.main_window import CASES_TAB, DASHBOARD_TAB, QUEUE_TAB, MainWindow
@@ -103,8 +104,9 @@ def test_at_hq_the_queue_and_dashboard_hold_only_hqs_own_cases(
 ) -> None:
     """A post's submitted cases reach HQ, but only that post's chief approves them: HQ's queue and
     its dashboard's waiting count leave them out (they are in HQ's register all the same)."""
-    from app.sync import export_changes, import_bundles
-    from tests.test_sync import PASSPHRASE
+    from app.sync.export import export_changes
+    from app.sync.hq_import import import_bundles
+    from tests.helpers.sync import PASSPHRASE
 
     for _ in range(2):
         posted = post.ctx.cases.create(post.officer, sample_case())
@@ -193,7 +195,7 @@ def test_a_refresh_after_changes_elsewhere(qtbot: QtBot, post: Post) -> None:
     window.tabs.setCurrentIndex(CASES_TAB)
     created = post.ctx.cases.create(post.officer, sample_case(occurred_at=sample_case().occurred_at))
     assert window.model.rowCount() == 0
-    window.events.changed.emit(Changed("case", (created.id,), "import"))
+    window.events.changed.emit(created.changes)
     assert numbers(window) == [created.number]
     assert date(2026, 11, 20).strftime("%d/%m/%Y") in window.model.index(0, 1).data()
     assert QApplication.activeModalWidget() is None

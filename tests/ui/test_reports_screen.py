@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import periods
-from tests.conftest import ICT, Post, sample_case
-from tests.test_forms import flat, pdf_text
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.pdf import flat, pdf_text
+from tests.helpers.registers import Post
 from ui.editor import CaseEditor
 from ui.reports import ReportsPage
 

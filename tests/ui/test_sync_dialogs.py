@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Mailbox, Post, sample_case
-from tests.test_sync import PASSPHRASE
-from tests.ui.dialogs import answer_next_dialog
+from tests.helpers.cases import sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import Post
+from tests.helpers.servers import Inbox, Mailbox
+from tests.helpers.sync import PASSPHRASE
 from ui.main_window import MainWindow
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 
@@ -51,7 +56,7 @@ def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Pos
     assert received.applied is not None and received.applied.new == 3
     assert hq.ctx.cases.count(hq.admin) == 3
     # HQ's return bundle, received at the post: the receipt and the watch list are shown, then kept.
-    from app.sync import make_reply
+    from app.sync.replies import make_reply
 
     reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, post.ctx.station_code, tmp_path / "back")
     back = ImportDialog(post.ctx, post.admin)
@@ -154,7 +159,7 @@ def test_the_file_dialog_speaks_vietnamese(qtbot: QtBot) -> None:
 
 
 def test_the_preview_names_missing_ranges_and_parts(qtbot: QtBot, hq: Post) -> None:
-    from app.sync import ImportSummary
+    from app.sync.summary import ImportSummary
 
     dialog = ImportDialog(hq.ctx, hq.admin)
     qtbot.addWidget(dialog)
@@ -176,9 +181,9 @@ def test_hq_fetches_mailed_bundles_into_the_inbox_and_files_them_away(
 
     from PySide6.QtWidgets import QInputDialog
 
-    from app.inbox import inbox_folder, waiting
-    from app.mail import _message
-    from app.sync import export_changes
+    from app.sync.export import export_changes
+    from app.sync.inbox import inbox_folder, waiting
+    from app.sync.mail import _message
 
     post.ctx.cases.create(post.officer, sample_case())
     part = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files[0]
@@ -223,7 +228,7 @@ def test_a_post_has_no_inbox_buttons(qtbot: QtBot, post: Post) -> None:
 
 
 def test_hq_main_window_shows_what_waits_in_the_inbox(qtbot: QtBot, hq: Post, tmp_path: Path) -> None:
-    from app.inbox import inbox_folder
+    from app.sync.inbox import inbox_folder
 
     window = MainWindow(hq.ctx, hq.admin)
     qtbot.addWidget(window)
@@ -238,8 +243,10 @@ def test_hq_main_window_shows_what_waits_in_the_inbox(qtbot: QtBot, hq: Post, tm
 def test_hq_writes_return_bundles_for_the_posts_it_chooses(
     qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
 ) -> None:
-    from app.enrol import revoke
-    from app.sync import export_changes, import_bundles
+    from app.sync.enrol import revoke
+    from app.sync.export import export_changes
+    from app.sync.hq_import import import_bundles
+    from app.sync.returns import import_returns
 
     post.ctx.cases.create(post.officer, sample_case())
     files = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files
@@ -265,7 +272,7 @@ def test_hq_writes_return_bundles_for_the_posts_it_chooses(
     )
     assert "Đã ghi 1 gói phản hồi" in dialog.status.text()
     # The post reads it as it reads any return bundle.
-    summary = import_bundles(post.ctx, post.admin, PASSPHRASE, dialog.written)
+    summary = import_returns(post.ctx, post.admin, PASSPHRASE, dialog.written)
     assert summary.rejected == [] and summary.acknowledged_seq == 1
     revoke(hq.ctx, hq.admin, "BP-VX")
     after = ReplyDialog(hq.ctx, hq.admin)
@@ -276,8 +283,9 @@ def test_hq_writes_return_bundles_for_the_posts_it_chooses(
 def test_inbox_files_imported_before_are_filed_away_and_refused_ones_moved_aside(
     qtbot: QtBot, post: Post, hq: Post, tmp_path: Path
 ) -> None:
-    from app.inbox import inbox_folder, waiting
-    from app.sync import export_changes, import_bundles
+    from app.sync.export import export_changes
+    from app.sync.hq_import import import_bundles
+    from app.sync.inbox import inbox_folder, waiting
 
     post.ctx.cases.create(post.officer, sample_case())
     part = export_changes(post.ctx, post.chief, PASSPHRASE, tmp_path / "usb").files[0]
@@ -301,3 +309,43 @@ def test_inbox_files_imported_before_are_filed_away_and_refused_ones_moved_aside
     assert waiting(hq.ctx) == [] and dialog.files == []
     assert "không phải gói dữ liệu" in (folder / "refused" / "rac.txt").read_text(encoding="utf-8")
     assert not dialog.refuse_button.isVisibleTo(dialog)
+
+
+def test_the_send_dialog_mails_the_parts_off_the_gui_thread(
+    qtbot: QtBot,
+    post: Post,
+    hq: Post,
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writing and mailing are one step (``send_to_hq``, as the CLI's export --email), run on a worker
+    thread: a slow mail server never freezes the window."""
+    import threading
+
+    from app.sync import send
+
+    inbox, port = smtp
+    post.ctx.settings = replace(
+        post.ctx.settings, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+        mail_from="bp-vx@bienphong.example", mail_to="bch-ag@bienphong.example",
+    )
+    threads: list[bool] = []
+
+    def deliver(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    real = send.deliver
+    monkeypatch.setattr(send, "deliver", deliver)
+    post.ctx.cases.create(post.officer, sample_case())
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    dialog = ExportDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.add_folder(usb)
+    dialog.passphrase.setText(PASSPHRASE)
+    assert dialog.email.isEnabled() and dialog.email.isChecked()
+    dialog.send_button.click()
+    assert threads == [False]
+    assert len(inbox.messages) == 1 and "Đã gửi thư 1 tệp" in dialog.status.text(), dialog.status.text()

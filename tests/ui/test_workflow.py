@@ -7,9 +7,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain import Changed
-from tests.conftest import PASSWORD, Post, sample_case
-from tests.ui.dialogs import answer_next_dialog
+from app.domain import Changes
+from tests.helpers.cases import sample_case
+from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.registers import PASSWORD, Post
 from ui.case_panel import CasePanel
 from ui.events import Events
 from ui.history import HistoryDialog, HistoryModel, describe_changes
@@ -19,11 +20,11 @@ from ui.settings_dialog import SettingsDialog
 from ui.workflow import CaseActions
 
 
-def make_actions(qtbot: QtBot, post: Post, actor_name: str) -> tuple[CaseActions, Events, list[Changed]]:
+def make_actions(qtbot: QtBot, post: Post, actor_name: str) -> tuple[CaseActions, Events, list[Changes]]:
     window = QWidget()
     qtbot.addWidget(window)
     events = Events(window)
-    changes: list[Changed] = []
+    changes: list[Changes] = []
     events.changed.connect(changes.append)
     actor = getattr(post, actor_name)
     return CaseActions(post.ctx, actor, events, window), events, changes
@@ -58,7 +59,7 @@ def test_officer_submits_and_chief_approves(qtbot: QtBot, post: Post) -> None:
     assert enabled(officer) == {"submit", "history", "open", "new"}
     officer.submit_action.trigger()
     assert post.ctx.cases.get(post.officer, created.id).status == "submitted"
-    assert changes == [Changed("case", (created.id,), "submit")]
+    assert changes == [Changes(cases=frozenset({created.id}))]
     assert enabled(officer) == {"history", "open", "new"}  # an officer cannot approve
 
     chief, _events, chief_changes = make_actions(qtbot, post, "chief")
@@ -68,7 +69,7 @@ def test_officer_submits_and_chief_approves(qtbot: QtBot, post: Post) -> None:
     chief.approve_action.trigger()
     assert seen == ["Outpost"]
     assert post.ctx.cases.get(post.chief, created.id).status == "approved"
-    assert chief_changes[-1].action == "approve"
+    assert chief_changes[-1] == Changes(cases=frozenset({created.id}))
     assert "close" in enabled(chief)
 
 

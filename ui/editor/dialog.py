@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 
 from app.auth import can
 from app.campaigns import list_campaigns
+from app.case_json import case_input_from_document
 from app.context import Context
 from app.domain import Actor, CaseInput, CaseResult, HandlingInput
 from app.errors import AppError, ValidationError
 from app.forms import FORM_CODES, print_form
 from app.i18n import _
-from app.interchange import case_input_from_document
 from ui.editor import tables
 from ui.editor.attachments import AttachmentsPage
 from ui.editor.fields import ErrorLabel

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from app.errors import AppError, ValidationError
 from app.files import write_atomically
-from app.mail import TIMEOUT_S, server_problems
+from app.sync.mail import TIMEOUT_S, server_problems
 
 if TYPE_CHECKING:
     from app.context import Context

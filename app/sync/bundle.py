@@ -22,10 +22,10 @@ from typing import Any
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app import enrol, keys
 from app.errors import ValidationError
 from app.files import write_atomically
 from app.i18n import _
+from app.sync import keys, signing
 
 FORMAT = "outpost-bundle"
 VERSION = 1
@@ -35,6 +35,8 @@ SIGNATURE = "manifest.sig"
 CERTIFICATE = "certificate.json"
 RECORDS = "records.jsonl.gz.age"  # gzip, then age: JSON shrinks ~5×, ciphertext would not
 FILE_PREFIX = "files/"
+KIND_CHANGES = "changes"  # a post's changes for HQ
+KIND_RETURN = "return"  # HQ's return bundle for a post
 FILE_MEMBER = re.compile(r"files/[0-9a-f]{64}\.age")
 
 # Limits that keep a hostile file from exhausting memory or disk before it is refused.
@@ -97,7 +99,7 @@ def write_bundle(
         "members": [{"name": name, "sha256": _sha256(data), "size": len(data)} for name, data in sealed],
     }
     manifest_bytes = json.dumps(full, ensure_ascii=False, sort_keys=True, indent=1).encode()
-    signature = enrol.b64(signing_key.sign(manifest_bytes)).encode()
+    signature = signing.b64(signing_key.sign(manifest_bytes)).encode()
     certificate_bytes = json.dumps(certificate, ensure_ascii=False, sort_keys=True).encode()
     buffer = io.BytesIO()  # the sealed members are in memory already; the zip adds little
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -224,7 +226,9 @@ def open_bundle(
         by_name = {info.filename: info for info in infos}
         try:
             manifest_bytes = _read_member(path, archive, by_name[MANIFEST])
-            signature = enrol.unb64(_read_member(path, archive, by_name[SIGNATURE]).decode(), "the signature")
+            signature = signing.unb64(
+                _read_member(path, archive, by_name[SIGNATURE]).decode(), "the signature"
+            )
             certificate = json.loads(_read_member(path, archive, by_name[CERTIFICATE]))
             manifest = json.loads(manifest_bytes)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -333,5 +337,5 @@ def _gunzip(opened: OpenedBundle, data: bytes) -> bytes:
 
 def certificate_key(certificate: dict[str, Any]) -> Ed25519PublicKey:
     return keys.public_from_raw(
-        enrol.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
+        signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
     )

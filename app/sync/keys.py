@@ -4,7 +4,7 @@ fingerprints people compare by phone.
 - Signing: an Ed25519 key.
 - Encryption: an age X25519 identity (HQ's receives posts' bundles, a post's HQ's return bundles).
 
-Both are sealed with ``app.keywrap`` (Argon2id from the passphrase, then ChaCha20-Poly1305), the
+Both are sealed with ``keywrap`` (Argon2id from the passphrase, then ChaCha20-Poly1305), the
 same as the tips' station key, so guessing the passphrase of a stolen laptop's key costs what
 guessing a log-in password costs.
 
@@ -20,10 +20,10 @@ import pyrage
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app import keywrap
 from app.errors import AuthError, RegisterError, ValidationError
 from app.files import write_atomically
 from app.i18n import _
+from app.sync import keywrap
 
 SIGNING_FILE = "signing.key"
 ENCRYPTION_FILE = "encryption.key"

@@ -2,10 +2,10 @@
 turned into the rows it stores (the case, its lines, the hash of the state its audit event seals and
 its search text) in the same pass.
 
-Everything here is a pure function of the records and the reference data: ``app.sync`` runs it in a
-helper process for part of a large import while it does the rest itself, so that both cores work.
-Refusals are worded in the language of the process that words them, so ``app.sync`` words every
-refusal itself."""
+Everything here is a pure function of the records and the reference data: ``app.sync.checks`` runs
+it in a helper process for part of a large import while it does the rest itself, so that both cores
+work. Refusals are worded in the language of the process that words them, so ``app.sync.verify``
+words every refusal itself."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from functools import cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.cases import case_values
+from app.case_json import case_input_from_document
+from app.case_rows import received_case_rows
 from app.domain import CaseInput
 from app.errors import ValidationError
 from app.i18n import _
-from app.interchange import case_input_from_document
 from app.reference import Reference
 from app.search import rows_search_body
 from app.serialize import CASES, CHILD_TABLES, PLAIN, canonical, ordered_state_hash
@@ -117,30 +117,6 @@ def case_problem(
     return None, data
 
 
-def number_parts(number: str, occurred_at: datetime) -> tuple[int, int]:
-    """The year and sequence of a case number CODE/YEAR/SEQUENCE (the occurrence year and 0 when the
-    number is not in that form)."""
-    pieces = number.split("/")
-    digits = len(pieces) == 3 and all(p.isascii() and p.isdigit() for p in pieces[1:])
-    year = int(pieces[1]) if digits else occurred_at.year
-    seq = int(pieces[2]) if digits else 0
-    return year, seq
-
-
-def received_columns(document: dict[str, Any]) -> dict[str, Any]:
-    """The columns a received case takes from its document as sent, beside its editable fields."""
-    return {
-        "number": document["number"],
-        "status": document["status"],
-        "version": document["version"],
-        "remark": document.get("remark"),
-        "void_reason": document.get("void_reason"),
-        "updated_by": str(document.get("updated_by") or ""),
-        "submitted_by": document.get("submitted_by"),
-        "approved_by": document.get("approved_by"),
-    }
-
-
 @dataclass(frozen=True)
 class _Forms:
     """Column order, sealed (sorted) key order and SQLite form of the case table and its line tables."""
@@ -176,34 +152,15 @@ def new_case(
     now_text: str,
     ids: Iterator[str],
 ) -> NewCase:
-    """What HQ stores of a case it has not seen, received at ``now_text`` (``utc_text``): the values
-    ``case_values`` gives, made canonical once. The canonical rows are the sealed state as
+    """What HQ stores of a case it has not seen, received at ``now_text`` (``utc_text``): the rows
+    ``case_rows.received_case_rows`` gives, made canonical once. The canonical rows are the sealed state as
     ``serialize.case_state`` builds it (every row with its keys in sorted order, lines by position),
     and what SQLite stores of them is what SQLAlchemy would bind."""
     forms = _forms()
-    fields, lines = case_values(data, reference)
-    case_id = document["id"]
-    year, seq = number_parts(document["number"], data.occurred_at)
-    row = {
-        **fields,
-        **received_columns(document),
-        "id": case_id,
-        "origin": origin.station_id,
-        "year": year,
-        "seq": seq,
-        "created_by": str(document.get("created_by") or ""),
-        "created_at": now_text,
-        "updated_at": now_text,
-        "submitted_at": None,
-        "approved_at": None,
-        "change_seq": 0,
-    }
+    row, lines = received_case_rows(document, data, reference, origin.station_id, now_text, ids)
     case = {key: value if type(value := row[key]) in PLAIN else canonical(value) for key in forms.case_keys}
     state: dict[str, Any] = {"case": case}
     stored: dict[str, list[tuple[Any, ...]]] = {}
-    for rows in lines.values():
-        for line in rows:
-            line["id"], line["case_id"] = next(ids), case_id
     for name in CHILD_TABLES:
         form, keys = forms.lines[name]
         canonical_rows = [
@@ -247,12 +204,12 @@ READY = "ready"
 
 
 def helper_main(conn: Connection) -> None:
-    """A helper process (``app.sync`` starts it): says it is ready, takes the reference data, then
-    checks the chunks of record lines it is sent, ``(now, [(origin, [(number, line, new), …]), …])``,
+    """A helper process (``app.sync.checks`` starts it): says it is ready, takes the reference data,
+    then checks the chunks of record lines it is sent, ``(now, [(origin, [(number, line, new), …]), …])``,
     and sends back ``("checked", [check_cases(…) of each chunk])`` or ``("failed", why)``, until it
     is sent None or the other end goes away. Everything travels through ``conn``, read and written by
     one thread on either side."""
-    gc.disable()  # none of what it makes is in a cycle (see ``sync._without_cycle_collection``)
+    gc.disable()  # none of what it makes is in a cycle (see ``hq_import._without_cycle_collection``)
     try:
         conn.send(READY)
         reference: Reference = conn.recv()

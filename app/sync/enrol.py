@@ -2,30 +2,31 @@
 installs them. Both sides print key fingerprints for the operators to compare by phone. HQ can
 revoke a station.
 
-Every document is JSON signed with Ed25519 over its canonical bytes (``canonical``): the document
+Every document is JSON signed with Ed25519 over its canonical bytes (``signing.canonical``): the document
 without its ``signature`` member, keys sorted, no spaces, UTF-8. The format is in
 ``docs/bundle-format.md``."""
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from app import audit, keys
+from app import audit
 from app.auth import require
 from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
 from app.files import write_atomically
+from app.i18n import _
 from app.serialize import row_state
+from app.sync import keys
+from app.sync.signing import b64, sign, unb64, verify
 from db import models as m
 from db.types import utc_text
 
@@ -37,36 +38,9 @@ STATIONS: Table = m.Station.__table__  # type: ignore[assignment]
 REQUEST_FORMAT = "outpost-enrolment-request"
 REPLY_FORMAT = "outpost-enrolment-reply"
 CERTIFICATE_FORMAT = "outpost-station-certificate"
+HQ_IDENTITY_FORMAT = "outpost-hq-identity"  # the signed identity HQ puts in its return bundles
 VERSION = 1
 MAX_FILE = 64 * 1024  # enrolment files are small; anything bigger is not one
-
-
-def canonical(document: dict[str, Any]) -> bytes:
-    """The bytes a signature covers: the document without ``signature``, keys sorted, compact."""
-    body = {k: v for k, v in document.items() if k != "signature"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def unb64(text: object, what: str) -> bytes:
-    try:
-        return base64.b64decode(str(text), validate=True)
-    except (ValueError, TypeError):
-        raise ValidationError([f"{what} is not valid base64"]) from None
-
-
-def sign(document: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
-    return {**document, "signature": b64(key.sign(canonical(document)))}
-
-
-def verify(document: dict[str, Any], public: Ed25519PublicKey, what: str) -> None:
-    try:
-        public.verify(unb64(document.get("signature", ""), f"the {what}'s signature"), canonical(document))
-    except InvalidSignature:
-        raise ValidationError([f"the {what}'s signature does not match its contents"]) from None
 
 
 def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]:
@@ -150,6 +124,24 @@ def _own_station(ctx: Context, session: Session) -> m.Station:
     station = session.get(m.Station, ctx.station_id)
     assert station is not None
     return station
+
+
+def _meta(session: Session, key: str) -> str | None:
+    row = session.get(m.Meta, key)
+    return row.value if row is not None else None
+
+
+def _hq_of(session: Session) -> m.Station:
+    hq_id = _meta(session, "hq_station_id")
+    hq = session.get(m.Station, hq_id) if hq_id else None
+    if hq is None or not hq.encryption_public_key:
+        raise RegisterError(
+            _(
+                "this post is not enrolled with HQ yet: run 'outpost enroll request' and install HQ's reply "
+                "with 'outpost enroll install'"
+            )
+        )
+    return hq
 
 
 # ----- post: request ------------------------------------------------------------------------------

@@ -1,5 +1,0 @@
-"""Run Outpost with ``python -m app``."""
-
-from app.cli import main
-
-raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Sync between a post and HQ, one module per flow. Callers import the module they need; this file
+only maps the package (nothing is re-exported here).
+
+A post sends what HQ has not acknowledged; HQ verifies it, keeps the newest version of each record
+(owner wins) and answers with a return bundle. The format is in ``docs/bundle-format.md``.
+
+Below every flow:
+  ``signing``   canonical JSON bytes, base64, Ed25519 ``sign``/``verify``
+  ``keywrap``   a secret sealed with a passphrase (Argon2id, ChaCha20-Poly1305)
+  ``keys``      a station's signing key and encryption identity, on disk
+  ``bundle``    the container: a signed zip of age-encrypted members (write, open, read records)
+  ``received``  pure checks of a received case record, in this process or a helper process
+  ``summary``   ``ImportSummary``: what an import did, at HQ or at a post
+
+Enrolment and transport:
+  ``enrol``     a post's request, HQ's certificate, the post's install, revocation
+  ``mail``      a post mails its bundles to HQ (SMTP)
+  ``inbox``     HQ's inbox folder and its IMAP fetch
+
+The post:
+  ``export``        ``export_changes``: the bundle parts of every change HQ has not acknowledged
+  ``returns``       ``import_returns``: HQ's return bundles applied at the post
+  ``return_checks`` the checks of each record of a return bundle
+
+HQ:
+  ``hq_import``     ``import_bundles``: the posts' bundles, verified and applied in one transaction
+  ``verify``        the checks of one bundle file before its records are applied
+  ``checks``        the case records checked in chunks, shared with a helper process
+  ``store``         received cases written (in bulk when new) and sealed into HQ's audit chain
+  ``tip_import``    the tips a post sends, checked and stored
+  ``status``        what HQ has of each post (``coverage``, ``unfinished_sets``, ``posts``)
+  ``replies``       ``make_reply`` (return bundles), ``watch_list``, ``set_reference_items``
+
+Names with a leading underscore are private to the package: its modules share them, callers outside
+do not use them.
+"""

@@ -1,0 +1,214 @@
+"""The checks of case records at HQ, shared with a helper process on a second core for a large import.
+
+The checks themselves are pure functions in ``received``; this module cuts the records into chunks,
+drives the helper between its own chunks and gathers what both found."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, NamedTuple
+
+from app.context import Context
+from app.reference import Reference
+from app.sync import received
+from app.sync.verify import _origin, _Verified
+
+PARALLEL_FROM = 2000  # case records: from this many, a helper process checks part of them
+
+
+CHUNK = 10  # case records checked in one go (this process looks at the helper between chunks)
+
+
+HELPER_CHUNKS = 16  # chunks the helper is sent at once, at most
+
+
+def _check_cases(
+    ctx: Context,
+    verified: list[_Verified],
+    now: datetime,
+    new: Callable[[str], bool],
+    helper: _Helper,
+    checked_in_order: Callable[[list[_Chunk], list[list[received.Checked]]], None] | None = None,
+) -> dict[int, received.Checked]:
+    """``received.check_cases`` of every case record of ``verified`` (by ``id`` of the record), with the
+    rows of each case for which ``new(case id)``. From ``PARALLEL_FROM`` records on, the helper process
+    is sent batches of chunks and this one checks the next chunk after them, in turn, so both cores
+    work; a helper slow to start, or failing, only leaves more to this process. ``checked_in_order``
+    is handed the chunks checked so far from the first on, as they come (each once; called between two
+    looks at the helper, even when none came), while the rest is checked."""
+    chunks: list[_Chunk] = []
+    for one in verified:
+        indices = [index for index, record in enumerate(one.records) if record.get("type") != "tip"]
+        for start in range(0, len(indices), CHUNK):
+            part = indices[start : start + CHUNK]
+            items = [(i + 1, one.records[i], _is_new(one.records[i], new)) for i in part]
+            chunks.append(_Chunk(_origin(one), items, [one.texts[i] for i in part], one))
+    results: list[list[received.Checked] | None] = [None] * len(chunks)
+    helper.want(sum(len(chunk.items) for chunk in chunks))
+    front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
+    handed = 0  # chunks given to ``checked_in_order``
+    while front < back or helper.busy:
+        front = helper.step(chunks, results, front, back, now, wait=front == back)
+        if checked_in_order is not None:
+            done = handed
+            while done < len(chunks) and results[done] is not None:
+                done += 1
+            checked_in_order(chunks[handed:done], results[handed:done])  # type: ignore[arg-type]
+            handed = done
+        if front < back:  # the next chunk; the helper's are before it, so the checked ones stay in order
+            index = front
+            front += 1
+            results[index] = received.check_cases(
+                ctx.reference, chunks[index].origin, now, chunks[index].items
+            )
+    helper.finish()
+    checked: dict[int, received.Checked] = {}
+    for chunk, result in zip(chunks, results, strict=True):
+        if result is None:  # sent to a helper that failed
+            result = received.check_cases(ctx.reference, chunk.origin, now, chunk.items)
+        for (_number, record, _new), outcome in zip(chunk.items, result, strict=True):
+            checked[id(record)] = outcome
+    return checked
+
+
+class _Chunk(NamedTuple):
+    """Case records of one bundle, checked in one go."""
+
+    origin: received.Origin
+    items: list[tuple[int, dict[str, Any], bool]]  # number, record, whether HQ lacks its case
+    texts: list[bytes]  # the line each record was read from
+    source: _Verified  # the file they are from
+
+    def lines(self) -> list[tuple[int, bytes, bool]]:
+        return [
+            (number, text, new) for (number, _record, new), text in zip(self.items, self.texts, strict=True)
+        ]
+
+
+class _Helper:
+    """A helper process checking chunks of records (``received.helper_main``), started once an import
+    has enough records to share (``PARALLEL_FROM``) on a machine with a second core, and driven from
+    this thread between its own chunks. No thread of this process reads or writes the pipe: one would
+    compete with the checks for the interpreter lock and could wait on it for seconds. It is started the
+    same way on every system (spawn; the frozen app's entry point runs ``freeze_support``), as soon as
+    the manifests announce the records, so that it is ready when the checks begin; it is sent the
+    records' lines as they came, which costs this process less than sending the records."""
+
+    def __init__(self, reference: Reference) -> None:
+        self._reference = reference
+        self._announced = 0
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._ready = False
+        self._sent: list[int] = []  # chunks it is checking
+        self._gone = False
+
+    def announce(self, manifest: dict[str, Any]) -> None:
+        """Count the records a verified manifest announces (``_verify``)."""
+        count = (manifest.get("counts") or {}).get("records")
+        self._announced += count if isinstance(count, int) else 0
+        self.want(self._announced)
+
+    def want(self, records: int) -> None:
+        """Start the helper if ``records`` are worth sharing and it is not started yet."""
+        cores = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+        if self._process is not None or self._gone or records < PARALLEL_FROM or cores < 2:
+            return
+        try:
+            context = multiprocessing.get_context("spawn")
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=received.helper_main, args=(child,), daemon=True)
+            self._process.start()
+            child.close()
+        except (OSError, ValueError):
+            self._gone = True  # this process checks everything
+
+    @property
+    def active(self) -> bool:
+        """Whether the helper was started and has not failed."""
+        return self._process is not None and not self._gone
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._sent)
+
+    def step(
+        self,
+        chunks: list[_Chunk],
+        results: list[list[received.Checked] | None],
+        front: int,
+        back: int,
+        now: datetime,
+        wait: bool,
+    ) -> int:
+        """Take the helper's answer if it has one (waiting for it if ``wait``), and send it chunks from
+        ``front`` on when it is idle. Returns the new front."""
+        conn = self._conn
+        if conn is None or self._gone:
+            return front
+        try:
+            if not self._ready:
+                if not conn.poll():
+                    return front
+                if conn.recv() != received.READY:
+                    raise OSError("the helper process did not start")
+                conn.send(self._reference)
+                self._ready = True
+            if self._sent and (wait or conn.poll()):
+                kind, answer = conn.recv()
+                if kind == "checked":
+                    for index, result in zip(self._sent, answer, strict=True):
+                        results[index] = result
+                self._sent = []
+            if not self._sent and front < back:
+                # Fewer chunks at a time near the end, so that neither process waits long for the other.
+                count = max(1, min(HELPER_CHUNKS, (back - front) // 3))
+                origin = chunks[front].origin
+                while front < back and len(self._sent) < count and chunks[front].origin == origin:
+                    self._sent.append(front)
+                    front += 1
+                conn.send((now, [(chunks[i].origin, chunks[i].lines()) for i in self._sent]))
+        except (EOFError, OSError):
+            self._gone, self._sent = True, []  # this process checks what it had
+        return front
+
+    def finish(self) -> None:
+        """Let the helper go once the checks are done: it is told to stop (and exits while this process
+        writes), or ended at once if it has not said it is ready."""
+        if self._process is None or self._conn is None or self._conn.closed:
+            return
+        if self._ready and not self._gone:
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+        else:
+            self._process.terminate()  # still starting: it has done nothing yet
+        self._conn.close()
+        self._gone = True
+
+    def stop(self) -> None:
+        """``finish``, and wait for the helper process to be gone."""
+        self.finish()
+        if self._process is not None:
+            self._process.join(timeout=10)
+
+
+def _case_id(record: dict[str, Any]) -> str | None:
+    """The id a record's case document gives, if it gives one (checked or not)."""
+    document = record.get("document")
+    return document["id"] if isinstance(document, dict) and isinstance(document.get("id"), str) else None
+
+
+def _case_ids(records: list[dict[str, Any]]) -> list[str]:
+    return [case_id for record in records if (case_id := _case_id(record)) is not None]
+
+
+def _is_new(record: dict[str, Any], new: Callable[[str], bool]) -> bool:
+    case_id = _case_id(record)
+    return case_id is not None and new(case_id)

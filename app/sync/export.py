@@ -1,0 +1,286 @@
+"""A post's export: every change HQ has not acknowledged, as signed, encrypted bundle parts.
+
+Each part verifies and imports on its own at HQ (``hq_import``); the container is ``bundle``, the
+format is in ``docs/bundle-format.md``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.attachments import stored_path
+from app.auth import require
+from app.case_json import case_document
+from app.case_query import WITH_CHILDREN
+from app.context import Context
+from app.domain import Actor
+from app.errors import AppError, RegisterError, ValidationError
+from app.i18n import _
+from app.sync import keys, signing
+from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
+from app.sync.enrol import _hq_of, _meta
+from db import models as m
+from db.files import fsync_folder
+from db.types import utc_text
+
+DEFAULT_PART_SIZE = 20 * 1024 * 1024
+
+
+MIN_PART_SIZE = 64 * 1024
+
+
+AGE_OVERHEAD = 512  # per encrypted member, a generous bound on age's header and framing
+
+
+ZIP_OVERHEAD = 256  # per zip member (local header, central directory entry)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    files: tuple[Path, ...]
+    records: int
+    attachments: int
+    first_seq: int
+    last_seq: int
+
+
+@dataclass
+class _Part:
+    records: list[bytes] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+    size: int = 0
+    last_seq: int = 0
+    cases: set[str] = field(default_factory=set)  # ids of the cases it carries
+
+
+_Line = tuple[bytes, dict[str, Path], str | None]  # a record's line, the files it needs, its case id
+
+
+def _with_companion(
+    part: _Part, main: _Line, linked: str | None, companion: Callable[[str], _Line]
+) -> list[_Line]:
+    """A record's lines in ``part``: a tip is preceded by a copy of its case unless the part has it."""
+    if linked is None or linked in part.cases:
+        return [main]
+    return [companion(linked), main]
+
+
+def _size(lines: list[_Line]) -> int:
+    return sum(
+        len(line) + sum(path.stat().st_size + AGE_OVERHEAD + ZIP_OVERHEAD for path in files.values())
+        for line, files, _case in lines
+    )
+
+
+def _cases_with_children(session: Session, ids: list[str]) -> dict[str, m.Case]:
+    cases = session.execute(select(m.Case).where(m.Case.id.in_(ids)).options(*WITH_CHILDREN)).scalars()
+    return {case.id: case for case in cases}
+
+
+def tip_document(tip: m.Tip) -> dict[str, Any]:
+    """A tip as it travels to HQ. The informant's identity stays sealed with age to the post's and HQ's
+    tip keys (the bundle's own encryption is a second layer): it is never plain text in a bundle, and
+    neither HQ's import, its log nor its messages ever see it unsealed."""
+    return {
+        "id": tip.id,
+        "received_at": utc_text(tip.received_at),
+        "channel": tip.channel,
+        "content": tip.content,
+        "case_id": tip.case_id,
+        "informant_sealed": signing.b64(tip.informant_sealed) if tip.informant_sealed else None,
+        "created_by": tip.created_by,
+        "created_at": utc_text(tip.created_at),
+        "version": tip.version,
+    }
+
+
+def export_changes(
+    ctx: Context, actor: Actor, passphrase: str, out_dir: Path, max_part_size: int = DEFAULT_PART_SIZE
+) -> ExportResult:
+    """Write every change HQ has not acknowledged into bundle parts of at most ``max_part_size`` bytes.
+
+    Each case travels once, at its latest version, in the part whose sequence range holds its latest
+    change, with the photos and files it refers to: every part verifies and imports on its own."""
+    require(actor, "sync.export")
+    if ctx.kind != "post":
+        raise RegisterError("only a post exports changes; HQ sends return bundles")
+    if max_part_size < MIN_PART_SIZE:
+        raise ValidationError([f"the part size limit must be at least {MIN_PART_SIZE // 1024} KB"])
+    with ctx.sessions.reads() as session:
+        hq = _hq_of(session)
+        own = session.get(m.Station, ctx.station_id)
+        assert own is not None
+        if not own.certificate:
+            raise RegisterError(_("this post has no certificate from HQ: install HQ's enrolment reply first"))
+        certificate = json.loads(own.certificate)
+        acknowledged = int(_meta(session, "acked_seq") or 0)
+        received = set(session.execute(select(m.SentFile.sha256).where(m.SentFile.acknowledged)).scalars())
+        latest: dict[tuple[str, str], int] = {
+            (entity, entity_id): seq
+            for entity, entity_id, seq in session.execute(
+                select(m.ChangeLog.entity, m.ChangeLog.entity_id, func.max(m.ChangeLog.seq))
+                .where(
+                    m.ChangeLog.station_id == ctx.station_id,
+                    m.ChangeLog.seq > acknowledged,
+                    m.ChangeLog.entity.in_(("case", "tip")),
+                )
+                .group_by(m.ChangeLog.entity, m.ChangeLog.entity_id)
+            )
+        }
+        last_seq = (
+            session.execute(
+                select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == ctx.station_id)
+            ).scalar()
+            or 0
+        )
+        # Every record travels in the part whose range holds its latest change, so an acknowledged range
+        # never leaves a record behind. A tip whose case travels in another part of this export carries
+        # a copy of that case (a companion record) so that its part still imports on its own.
+        order = sorted(latest, key=lambda key: (latest[key], key[0] == "tip"))
+        parts: list[_Part] = [_Part()]
+        attachments = 0
+
+        def case_record(case: m.Case, companion: bool) -> tuple[bytes, dict[str, Path]]:
+            record: dict[str, Any] = {
+                "type": "case",
+                "seq": latest[("case", case.id)],
+                "origin": ctx.station_id,
+                "document": case_document(case, ctx.station_code),
+            }
+            if companion:
+                record["companion"] = True
+            files = {
+                a.sha256: stored_path(ctx.paths.attachments, a.sha256)
+                for a in case.attachments
+                if a.sha256 not in received  # HQ has it already
+            }
+            return json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", files
+
+        by_id: dict[str, m.Case] = {}
+
+        def companion(case_id: str) -> _Line:
+            return (*case_record(by_id[case_id], companion=True), case_id)
+
+        for start in range(0, len(order), 500):
+            chunk = order[start : start + 500]
+            tips = {
+                tip.id: tip
+                for tip in session.execute(
+                    select(m.Tip).where(m.Tip.id.in_([i for e, i in chunk if e == "tip"]))
+                ).scalars()
+            }
+            wanted = [i for e, i in chunk if e == "case"]
+            wanted += [t.case_id for t in tips.values() if t.case_id and ("case", t.case_id) in latest]
+            by_id.clear()
+            by_id.update(_cases_with_children(session, wanted))
+            for key in chunk:
+                entity, entity_id = key
+                linked: str | None = None  # the case a tip refers to, when it travels in this export
+                main: _Line
+                if entity == "tip":
+                    tip = tips[entity_id]
+                    record = {
+                        "type": "tip",
+                        "seq": latest[key],
+                        "origin": ctx.station_id,
+                        "tip": tip_document(tip),
+                    }
+                    main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
+                    if tip.case_id and ("case", tip.case_id) in latest:
+                        linked = tip.case_id
+                else:
+                    main = (*case_record(by_id[entity_id], companion=False), entity_id)
+                part = parts[-1]
+                lines = _with_companion(part, main, linked, companion)
+                size = _size(lines)
+                if part.records and part.size + size > max_part_size - 4096:  # room for manifest and zip
+                    parts.append(_Part())
+                    part = parts[-1]
+                    lines = _with_companion(part, main, linked, companion)
+                    size = _size(lines)
+                for line, files, case_id in lines:
+                    part.records.append(line)
+                    if case_id:
+                        part.cases.add(case_id)
+                    for sha256, path in files.items():
+                        if sha256 not in part.files:
+                            part.files[sha256] = path
+                            attachments += 1
+                part.size += size
+                part.last_seq = latest[key]
+    signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)  # a wrong passphrase stops here
+    if not order:
+        return ExportResult((), 0, 0, acknowledged + 1, last_seq)
+    parts[-1].last_seq = max(parts[-1].last_seq, last_seq)  # the range covers every change made
+    set_id, created = str(uuid.uuid4()), utc_text(ctx.clock())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Path]] = []  # (hidden name, final name) of each part
+    first = acknowledged + 1
+    for index, part in enumerate(parts, start=1):
+        members = [Member(RECORDS, b"".join(part.records))]
+        for sha256, path in sorted(part.files.items()):
+            try:
+                members.append(Member(f"{FILE_PREFIX}{sha256}.age", path.read_bytes()))
+            except OSError:
+                raise AppError(f"file {sha256[:12]}… is missing from the attachment store") from None
+        manifest = {
+            "kind": KIND_CHANGES,
+            "bundle_id": str(uuid.uuid4()),
+            "set_id": set_id,
+            "part": {"index": index, "count": len(parts)},
+            "sender": {"station_id": ctx.station_id, "code": ctx.station_code},
+            "recipient": {
+                "station_id": hq.id,
+                "code": hq.code,
+                "encryption_fingerprint": keys.fingerprint(hq.encryption_public_key or ""),
+            },
+            "seq": {"first": first, "last": part.last_seq},
+            "created_at": created,
+            "counts": {"records": len(part.records), "files": len(part.files)},
+        }
+        name = f"{ctx.station_code}-{first:08d}-{part.last_seq:08d}-part{index}of{len(parts)}.outpost"
+        # Every part is written under a hidden name first and all are named at the end, so that a
+        # failure (a full, read-only or pulled stick) leaves no half export, nor harms an earlier
+        # export of the same names on the stick.
+        hidden = out_dir / f".{name}.writing"
+        try:
+            write_bundle(hidden, manifest, members, certificate, signing_key, hq.encryption_public_key or "")
+        except OSError as exc:
+            for earlier, _final in written:
+                earlier.unlink(missing_ok=True)
+            hidden.unlink(missing_ok=True)
+            raise AppError(
+                _(
+                    "could not write {name} in {folder}: {error}. Nothing was exported; "
+                    "check the USB stick (full, read-only or pulled out?) and try again"
+                ).format(name=name, folder=out_dir, error=exc.strerror or exc)
+            ) from None
+        written.append((hidden, out_dir / name))
+        first = part.last_seq + 1
+    try:
+        for hidden, final in written:
+            hidden.replace(final)
+        fsync_folder(out_dir)
+    except OSError as exc:
+        raise AppError(
+            _("could not name the files in {folder}: {error}; export again").format(
+                folder=out_dir, error=exc.strerror or exc
+            )
+        ) from None
+    with ctx.sessions.writes.begin() as session:  # which part carried each file, for HQ's receipt
+        for part in parts:
+            for sha256 in part.files:
+                sent = session.get(m.SentFile, sha256)
+                if sent is None:
+                    session.add(m.SentFile(sha256=sha256, last_seq=part.last_seq, acknowledged=False))
+                elif not sent.acknowledged:
+                    sent.last_seq = max(sent.last_seq, part.last_seq)
+    finals = tuple(final for _hidden, final in written)
+    return ExportResult(finals, len(order), attachments, acknowledged + 1, parts[-1].last_seq)

@@ -1,0 +1,277 @@
+"""HQ's import of the posts' bundles of changes: verify every file, check every record, then apply
+everything in one transaction (owner wins: a newer version replaces an older one, an equal or older
+one is ignored, the replaced version is kept).
+
+The steps live beside it: ``verify`` (files), ``checks`` (case records, with a helper process),
+``tip_import`` (tips), ``store`` (writing cases). A post imports HQ's return bundles with
+``returns.import_returns`` instead."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.attachments import store_bytes, stored_path
+from app.auth import require
+from app.context import Context
+from app.domain import Actor, CaseInput
+from app.errors import RegisterError
+from app.i18n import _
+from app.sync import keys, received
+from app.sync.bundle import AlreadyImported, BundleRefused
+from app.sync.checks import _case_ids, _check_cases, _Helper
+from app.sync.status import coverage, unfinished_sets
+from app.sync.store import _apply_case, _EarlyCases, _insert_new_cases, _insert_received_cases
+from app.sync.summary import ImportSummary
+from app.sync.tip_import import _apply_tip, _check_tip_record, _tips_to_apply
+from app.sync.verify import _record_problem, _Verified, _verify
+from db import models as m
+
+
+def import_bundles(
+    ctx: Context, actor: Actor, passphrase: str, paths: Sequence[Path], dry_run: bool = False
+) -> ImportSummary:
+    """HQ: verify every file, then every record, then apply everything in one transaction. A file or
+    a record that fails a check is reported with its reason and nothing at all is applied."""
+    require(actor, "sync.import")
+    if ctx.kind != "hq":
+        raise RegisterError("only HQ imports the posts' bundles; a post imports HQ's return bundles")
+    identity = keys.load_encryption_identity(ctx.paths.data_dir, passphrase)
+    refused: list[tuple[str, dict[str, str]]] = []  # (station id, rejection) for the return bundle
+    summary = _import_changes(ctx, identity, paths, dry_run, refused)
+    if refused and not dry_run:
+        with ctx.sessions.writes.begin() as session:
+            now = ctx.clock()
+            session.add_all(
+                m.SyncRejection(
+                    station_id=station_id,
+                    file=entry["file"][:255],
+                    record=entry["record"][:40],
+                    reason=entry["reason"],
+                    at=now,
+                    reported=False,
+                )
+                for station_id, entry in refused
+            )
+    return summary
+
+
+def _import_changes(
+    ctx: Context,
+    identity: Any,
+    paths: Sequence[Path],
+    dry_run: bool,
+    refused: list[tuple[str, dict[str, str]]],
+) -> ImportSummary:
+    helper = _Helper(ctx.reference)  # started once the manifests announce enough records
+    try:
+        with _without_cycle_collection(), ctx.sessions.writes.begin() as session:
+            hq = session.get(m.Station, ctx.station_id)
+            assert hq is not None
+            return _import_verified(ctx, session, hq, identity, paths, dry_run, refused, ctx.clock(), helper)
+    finally:
+        helper.stop()
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """An import makes hundreds of thousands of objects (records, rows), none of them in a cycle: the
+    cycle collector would only walk them again and again, a tenth of the import's time. Reference
+    counting frees them as before; the collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_verified(
+    ctx: Context,
+    session: Session,
+    hq: m.Station,
+    identity: Any,
+    paths: Sequence[Path],
+    dry_run: bool,
+    refused: list[tuple[str, dict[str, str]]],
+    now: datetime,
+    helper: _Helper,
+) -> ImportSummary:
+    """``_import_changes`` in its transaction."""
+    summary = ImportSummary(dry_run=dry_run)
+    steps: list[_Verified | dict[str, str]] = []  # each file, verified or refused, in the order given
+    seen_ids: dict[str, str] = {}  # bundle id → the station that sent it
+    for path in paths:
+        try:
+            one = _verify(session, hq, identity, path, helper.announce)
+        except AlreadyImported as exc:
+            summary.skipped.append({"file": path.name, "reason": exc.message})
+            continue
+        except BundleRefused as exc:
+            steps.append({"file": path.name, "record": "", "reason": exc.message})
+            continue
+        bundle_id = str(one.opened.manifest.get("bundle_id"))
+        if seen_ids.get(bundle_id, one.station.id) != one.station.id:
+            used = _("its bundle id was already used by a bundle of another station")
+            steps.append({"file": path.name, "record": "", "reason": f"{path.name}: {used}"})
+            continue
+        if bundle_id in seen_ids:
+            twice = _("the same bundle is given twice")
+            summary.skipped.append({"file": path.name, "reason": f"{path.name}: {twice}"})
+            continue
+        seen_ids[bundle_id] = one.station.id
+        steps.append(one)
+    verified = [step for step in steps if isinstance(step, _Verified)]
+    for one in verified:
+        manifest = one.opened.manifest
+        summary.bundles.append(
+            {
+                "file": one.opened.path.name,
+                "station": one.station.code,
+                "part": manifest["part"]["index"],
+                "parts": manifest["part"]["count"],
+                "first_seq": manifest["seq"]["first"],
+                "last_seq": manifest["seq"]["last"],
+                "records": len(one.records),
+            }
+        )
+    stored = _known_cases(session, [case_id for one in verified for case_id in _case_ids(one.records)])
+    # Rows are made only for SQLite, as it stores them; other databases take each case's CaseInput.
+    rows = session.get_bind().dialect.name == "sqlite"
+    early = _EarlyCases(ctx, session, verified, now) if rows and not dry_run else None
+    checked = _check_cases(
+        ctx,
+        verified,
+        now,
+        lambda case_id: rows and case_id not in stored,
+        helper,
+        early.write if early is not None else None,
+    )
+    for step in steps:
+        if not isinstance(step, _Verified):
+            summary.rejected.append(step)
+            continue
+        for number, record in enumerate(step.records, start=1):
+            if record.get("type") == "tip":
+                reason = _check_tip_record(step, number, record)
+            else:
+                reason = _record_problem(ctx, step, number, record, checked[id(record)])
+            if reason:
+                entry = {"file": step.opened.path.name, "record": str(number), "reason": reason}
+                summary.rejected.append(entry)
+                refused.append((step.station.id, entry))
+    if summary.rejected:
+        session.rollback()
+        return summary
+    # Newest version of each case across all files; parts may come in any order.
+    newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput | received.NewCase]] = {}
+    newest_tips: dict[str, tuple[dict[str, Any], m.Station]] = {}
+    for one in verified:
+        for record in one.records:
+            if record["type"] == "tip":
+                tip = record["tip"]
+                if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
+                    newest_tips[tip["id"]] = (tip, one.station)
+                continue
+            document = record["document"]
+            known = newest.get(document["id"])
+            if known is None or document["version"] > known[0]["version"]:
+                data = checked[id(record)][1]
+                assert data is not None
+                newest[document["id"]] = (document, one.station, data)
+    to_apply: list[tuple[m.Case | None, dict[str, Any], m.Station, CaseInput | received.NewCase]] = []
+    wanted = {data.campaign_id for _d, _s, data in newest.values() if data.campaign_id}
+    campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))))
+    for document, station, data in newest.values():
+        if early is not None and document["id"] in early.written:
+            summary.new += 1  # written while the rest was checked
+            continue
+        origin, version = stored.get(document["id"], (None, 0))
+        reason = None
+        if origin is not None and origin != station.id:
+            reason = _("case {number} belongs to another station")
+        elif data.campaign_id and data.campaign_id not in campaigns:
+            reason = _("case {number} refers to a campaign HQ has not declared")
+        if reason:
+            entry = {
+                "file": "",
+                "record": document["number"],
+                "reason": reason.format(number=document["number"]),
+            }
+            summary.rejected.append(entry)
+            refused.append((station.id, entry))
+            continue
+        if origin is not None and version >= document["version"]:
+            summary.unchanged += 1
+            continue
+        existing = None if origin is None else session.get(m.Case, document["id"])
+        if existing is None:
+            summary.new += 1
+        else:
+            summary.updated += 1
+        to_apply.append((existing, document, station, data))
+    tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
+    if summary.rejected:
+        session.rollback()
+        return summary
+    for one in verified:  # files first: the cases refer to them
+        for sha256, content in one.files.items():
+            if not stored_path(ctx.paths.attachments, sha256).exists():
+                summary.files += 1
+                if not dry_run:
+                    store_bytes(ctx.paths.attachments, sha256, content)
+    if not dry_run:
+        new = [(d, station, data) for e, d, station, data in to_apply if e is None]
+        _insert_received_cases(
+            ctx, session, [(d, s, c) for d, s, c in new if isinstance(c, received.NewCase)], now
+        )
+        _insert_new_cases(ctx, session, [(d, s, c) for d, s, c in new if isinstance(c, CaseInput)], now)
+        for existing, document, station, data in to_apply:
+            if existing is not None:
+                assert isinstance(data, CaseInput)  # asked for every case HQ has already
+                _apply_case(ctx, session, existing, document, station, data, now)
+        for tip, station in tips_to_apply:
+            _apply_tip(ctx, session, tip, station, now)
+    for one in verified:
+        manifest = one.opened.manifest
+        summary.applied.append(one.opened.path.name)
+        session.add(  # by a dry run too, to tell what would be missing; rolled back then
+            m.ReceivedBundle(
+                bundle_id=str(manifest["bundle_id"]),
+                station_id=one.station.id,
+                set_id=str(manifest["set_id"]),
+                part_index=manifest["part"]["index"],
+                part_count=manifest["part"]["count"],
+                first_seq=manifest["seq"]["first"],
+                last_seq=manifest["seq"]["last"],
+                records=len(one.records),
+                received_at=now,
+            )
+        )
+    session.flush()
+    for one in verified:
+        summary.missing[one.station.code] = coverage(session, one.station.id)[1]
+        summary.missing_parts[one.station.code] = unfinished_sets(session, one.station.id)
+    if dry_run:
+        session.rollback()
+    return summary
+
+
+def _known_cases(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:
+    """Origin and version of the cases among ``ids`` that HQ has already, in a few queries."""
+    known: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for case_id, origin, version in session.execute(
+            select(m.Case.id, m.Case.origin, m.Case.version).where(m.Case.id.in_(chunk))
+        ):
+            known[case_id] = (origin, version)
+    return known

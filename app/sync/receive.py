@@ -1,0 +1,66 @@
+"""Receiving bundle files, at HQ or at a post, as the command line and the receive dialog both do it:
+import them, then tidy HQ's inbox folder.
+
+Why one function: the import and the filing away of the inbox copies were written twice (in the
+``import`` command and in the dialog) and had begun to differ. HQ imports the posts' bundles
+(``hq_import``), a post imports HQ's return bundles (``returns``): the register's kind chooses, so a
+file given to the wrong side gets the refusal that says what it is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.context import Context
+from app.domain import Actor
+from app.sync.hq_import import import_bundles
+from app.sync.inbox import file_away, inbox_folder, refuse
+from app.sync.returns import import_returns
+from app.sync.summary import ImportSummary
+
+
+@dataclass(frozen=True)
+class Received:
+    summary: ImportSummary
+    filed: tuple[str, ...] = ()  # names of the inbox files done with, now in imported/
+    refused: tuple[Path, ...] = ()  # inbox files refused, now in refused/ with their reasons
+
+
+def from_inbox(ctx: Context, paths: Sequence[Path]) -> list[str]:
+    """The names of those of ``paths`` that lie in HQ's inbox folder (a post has none)."""
+    if ctx.kind != "hq":
+        return []
+    inbox = inbox_folder(ctx).resolve()
+    return [path.name for path in paths if path.parent.resolve() == inbox]
+
+
+def receive(
+    ctx: Context,
+    actor: Actor,
+    passphrase: str,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    move_refused: bool = False,
+) -> Received:
+    """Import ``paths`` (checked in full first; nothing is applied if one is refused), then file away
+    the inbox copies that are done with: after an import that refused nothing, those applied or
+    imported before; after a check that found only files imported before, those (nothing else can be
+    done with them). With ``move_refused``, inbox files a real import refused go to ``refused/`` with
+    their reasons, so the next import takes the rest."""
+    run = import_returns if ctx.kind == "post" else import_bundles
+    summary = run(ctx, actor, passphrase, list(paths), dry_run)
+    inbox = set(from_inbox(ctx, paths))
+    seen = {item["file"] for item in summary.skipped}
+    done: set[str] = set()
+    if not summary.rejected and not dry_run:
+        done = {*summary.applied, *seen}
+    elif not summary.rejected and not summary.applied:
+        done = seen
+    filed = [name for name in from_inbox(ctx, paths) if name in done]
+    file_away(ctx, filed)
+    moved: list[Path] = []
+    if move_refused and summary.rejected and not dry_run:
+        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in inbox])
+    return Received(summary, tuple(filed), tuple(moved))

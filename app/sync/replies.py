@@ -1,0 +1,258 @@
+"""HQ's return bundles for a post: the receipt, revocations, refusals, reference data, the watch
+list and HQ's campaigns, signed and encrypted to the post.
+
+HQ's reference data updates are stored here too (``set_reference_items``): they reach the posts
+only through these bundles."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.auth import require
+from app.context import Context
+from app.domain import VIETNAM, Actor
+from app.errors import NotFound, RegisterError, ValidationError
+from app.reference import CODE_LISTS, load_reference
+from app.sync import enrol, keys, signing
+from app.sync.bundle import KIND_RETURN, RECORDS, Member, write_bundle
+from app.sync.enrol import HQ_IDENTITY_FORMAT
+from app.sync.return_checks import _check_reference, _check_reference_updates, _reference_overrides
+from app.sync.status import coverage
+from db import models as m
+from db.types import utc_text
+
+
+def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: Path) -> Path:
+    """HQ's signed return bundle for one post: the receipt (the highest sequence up to which
+    everything arrived, and the missing ranges) and every revocation, encrypted to the post."""
+    require(actor, "sync.import")
+    if ctx.kind != "hq":
+        raise RegisterError("only HQ writes return bundles")
+    signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)
+    reported: list[int] = []  # refusals told in this reply: marked once the file is written
+    with ctx.sessions.reads() as session:
+        hq = session.get(m.Station, ctx.station_id)
+        station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
+        assert hq is not None
+        if station is None or station.kind != "post" or not station.encryption_public_key:
+            raise NotFound(f"no enrolled post with the code {code}")
+        if station.revoked_at is not None:  # its laptop may be in other hands: no watch list, nothing
+            day = station.revoked_at.astimezone(VIETNAM)
+            raise ValidationError([f"station {code} was revoked on {day:%d/%m/%Y}; HQ sends it nothing"])
+        acknowledged, missing = coverage(session, station.id)
+        records: list[dict[str, Any]] = [
+            {
+                "type": "receipt",
+                "station_id": station.id,
+                "acknowledged_seq": acknowledged,
+                "missing": missing,
+            }
+        ]
+        for revoked in session.execute(select(m.Station).where(m.Station.revoked_at.is_not(None))).scalars():
+            records.append(
+                {
+                    "type": "revocation",
+                    "station_id": revoked.id,
+                    "code": revoked.code,
+                    "revoked_at": utc_text(revoked.revoked_at) if revoked.revoked_at else None,
+                }
+            )
+        rejections = session.execute(
+            select(m.SyncRejection)
+            .where(m.SyncRejection.station_id == station.id, m.SyncRejection.reported.is_(False))
+            .order_by(m.SyncRejection.id)
+        ).scalars()
+        for rejection in rejections:
+            records.append(
+                {
+                    "type": "rejection",
+                    "file": rejection.file,
+                    "record": rejection.record,
+                    "reason": rejection.reason,
+                    "at": utc_text(rejection.at),
+                }
+            )
+            reported.append(rejection.id)
+        for item in session.execute(
+            select(m.ReferenceItem).order_by(m.ReferenceItem.kind, m.ReferenceItem.code)
+        ).scalars():
+            records.append(
+                {"type": "reference", "kind": item.kind, "code": item.code, "payload": item.payload}
+            )
+        records.extend({"type": "watch", **entry} for entry in watch_list(session))
+        for campaign in session.execute(
+            select(m.Campaign).where(m.Campaign.origin == hq.id).order_by(m.Campaign.starts_on, m.Campaign.id)
+        ).scalars():
+            records.append(
+                {
+                    "type": "campaign",
+                    "id": campaign.id,
+                    "name": campaign.name,
+                    "starts_on": campaign.starts_on.isoformat(),
+                    "ends_on": campaign.ends_on.isoformat(),
+                    "version": campaign.version,
+                }
+            )
+        identity = signing.sign(
+            {
+                "format": HQ_IDENTITY_FORMAT,
+                "version": enrol.VERSION,
+                "id": hq.id,
+                "code": hq.code,
+                "name": hq.name,
+                "signing_public_key": signing.b64(hq.signing_public_key or b""),
+            },
+            signing_key,
+        )
+        recipient, station_id, station_code = station.encryption_public_key, station.id, station.code
+        hq_id, hq_code = hq.id, hq.code
+    created = ctx.clock()
+    manifest = {
+        "kind": KIND_RETURN,
+        "bundle_id": str(uuid.uuid4()),
+        "set_id": str(uuid.uuid4()),
+        "part": {"index": 1, "count": 1},
+        "sender": {"station_id": hq_id, "code": hq_code},
+        "recipient": {
+            "station_id": station_id,
+            "code": station_code,
+            "encryption_fingerprint": keys.fingerprint(recipient),
+        },
+        "seq": {"first": acknowledged, "last": acknowledged},
+        "created_at": utc_text(created),
+        "counts": {"records": len(records), "files": 0},
+    }
+    payload = b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in records)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # The time to the second, and the bundle id's first characters: two replies never share a name.
+    short_id = str(manifest["bundle_id"])[:8]
+    path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}-{short_id}.outpost"
+    write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
+    if reported:  # each refusal is told once, in a reply that was really written
+        with ctx.sessions.writes.begin() as session:
+            session.execute(
+                update(m.SyncRejection).where(m.SyncRejection.id.in_(reported)).values(reported=True)
+            )
+    return path
+
+
+WATCH_MIN_STATIONS = 2  # seen by at least this many posts …
+
+
+WATCH_MIN_CASES = 3  # … or in at least this many cases
+
+
+WATCH_KEY_MAX, WATCH_LABEL_MAX = 80, 200
+
+
+def watch_list(session: Session) -> list[dict[str, Any]]:
+    """People (by identity number) and vehicles and vessels (by plate or registration) that appear in
+    cases of several posts, or in several cases: what every post should know at its checkpoints.
+    Voided cases do not count."""
+    entries: list[dict[str, Any]] = []
+    counted = (
+        func.count(func.distinct(m.Case.origin)),
+        func.count(func.distinct(m.Case.id)),
+        func.max(m.Case.occurred_at),
+    )
+    repeated = (func.count(func.distinct(m.Case.origin)) >= WATCH_MIN_STATIONS) | (
+        func.count(func.distinct(m.Case.id)) >= WATCH_MIN_CASES
+    )
+    people = (
+        select(m.Party.id_normalized, func.max(m.Party.full_name), *counted)
+        .join(m.Case, m.Case.id == m.Party.case_id)
+        .where(
+            m.Party.id_normalized.is_not(None),
+            m.Party.id_normalized != "",
+            func.length(m.Party.id_normalized) <= WATCH_KEY_MAX,
+            m.Case.status != "voided",
+        )
+        .group_by(m.Party.id_normalized)
+        .having(repeated)
+        .order_by(m.Party.id_normalized)
+    )
+    for key, label, stations, cases, last in session.execute(people):
+        entries.append(_watch_entry("person", key, label, stations, cases, last))
+    is_ship = m.Vehicle.kind == "ship"
+    vehicles = (
+        select(is_ship, m.Vehicle.plate_normalized, func.max(m.Vehicle.plate), *counted)
+        .join(m.Case, m.Case.id == m.Vehicle.case_id)
+        .where(
+            m.Vehicle.plate_normalized != "",
+            func.length(m.Vehicle.plate_normalized) <= WATCH_KEY_MAX,
+            m.Case.status != "voided",
+        )
+        .group_by(is_ship, m.Vehicle.plate_normalized)
+        .having(repeated)
+        .order_by(m.Vehicle.plate_normalized)
+    )
+    for ship, key, label, stations, cases, last in session.execute(vehicles):
+        entries.append(_watch_entry("vessel" if ship else "vehicle", key, label, stations, cases, last))
+    return entries
+
+
+def _watch_entry(kind: str, key: Any, label: str, stations: int, cases: int, last: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "key": key,
+        "label": label[:WATCH_LABEL_MAX],
+        "stations": int(stations),
+        "cases": int(cases),
+        "last_seen": last.astimezone(VIETNAM).date().isoformat() if isinstance(last, datetime) else None,
+    }
+
+
+def set_reference_items(ctx: Context, actor: Actor, path: Path) -> int:
+    """HQ: add or replace reference entries from a JSON file ``{"kind": ..., "items": [...]}``; they
+    reach every post in its next return bundle. Returns how many entries were stored."""
+    require(actor, "reference.manage")
+    if ctx.kind != "hq":
+        raise RegisterError("reference data updates are made at HQ and reach posts in return bundles")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError([f"{path.name}: not a readable JSON file ({exc})"]) from None
+    kind, items = (
+        (document.get("kind"), document.get("items")) if isinstance(document, dict) else (None, None)
+    )
+    if not isinstance(items, list) or not items:
+        raise ValidationError(
+            [f'{path.name}: expected {{"kind": ..., "items": [...]}} with at least one item']
+        )
+    for number, item in enumerate(items, start=1):
+        problem = _check_reference(
+            {
+                "kind": kind,
+                "code": (item or {}).get("code") if isinstance(item, dict) else None,
+                "payload": item,
+            }
+        )
+        if problem:
+            raise ValidationError(
+                [
+                    f"{path.name}: item {number}: {problem} (kind {kind!r}: one of "
+                    f"{', '.join((*CODE_LISTS, 'commodities', 'communes'))}; each item needs its code, "
+                    "and its names as text)"
+                ]
+            )
+    with ctx.sessions.writes.begin() as session:
+        _check_reference_updates(
+            session,
+            path,
+            [{"type": "reference", "kind": kind, "code": i["code"], "payload": i} for i in items],
+        )
+        now = ctx.clock()
+        for item in items:
+            session.merge(
+                m.ReferenceItem(kind=kind, code=item["code"], payload=item, updated_at=now, source="hq")
+            )
+        session.flush()
+        ctx.reference = load_reference(overrides=_reference_overrides(session))
+    return len(items)

@@ -1,0 +1,103 @@
+"""What HQ has received of each post: the changes covered, the ranges and parts still missing.
+
+Used by HQ's import summary, its return bundles (the receipt) and the list of posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth import require
+from app.context import Context
+from app.domain import Actor
+from app.errors import RegisterError
+from db import models as m
+
+
+def coverage(session: Session, station_id: str) -> tuple[int, list[list[int]]]:
+    """What HQ has of a station's changes: the highest sequence up to which everything arrived, and
+    the ranges not received below the highest received."""
+    missing: list[list[int]] = []
+    covered = 0
+    for first, last in session.execute(
+        select(m.ReceivedBundle.first_seq, m.ReceivedBundle.last_seq)
+        .where(m.ReceivedBundle.station_id == station_id)
+        .order_by(m.ReceivedBundle.first_seq)
+    ):
+        if first > covered + 1:
+            missing.append([covered + 1, first - 1])
+        covered = max(covered, last)
+    contiguous = missing[0][0] - 1 if missing else covered
+    return contiguous, missing
+
+
+def unfinished_sets(session: Session, station_id: str) -> list[dict[str, Any]]:
+    """The parts HQ lacks of a station's latest sending (the one reaching furthest in its changes):
+    ``[{"set_id", "parts", "missing"}]`` with the missing part numbers, or ``[]``. An earlier sending
+    does not count: each holds everything HQ had not acknowledged, so a later one replaces it. A part
+    missing after the highest range received shows only here."""
+    sets: dict[str, tuple[int, set[int], int, datetime]] = {}
+    for set_id, index, count, last, when in session.execute(
+        select(
+            m.ReceivedBundle.set_id,
+            m.ReceivedBundle.part_index,
+            m.ReceivedBundle.part_count,
+            m.ReceivedBundle.last_seq,
+            m.ReceivedBundle.received_at,
+        ).where(m.ReceivedBundle.station_id == station_id)
+    ):
+        _count, indexes, reach, latest = sets.setdefault(set_id, (count, set(), last, when))
+        indexes.add(index)
+        sets[set_id] = (count, indexes, max(reach, last), max(latest, when))
+    if not sets:
+        return []
+    set_id, (count, indexes, _reach, _when) = max(sets.items(), key=lambda item: (item[1][2], item[1][3]))
+    if len(indexes) >= count:
+        return []
+    return [{"set_id": set_id, "parts": count, "missing": sorted(set(range(1, count + 1)) - indexes)}]
+
+
+@dataclass(frozen=True)
+class PostStatus:
+    """An enrolled post as HQ sees it."""
+
+    code: str
+    name: str
+    revoked_at: datetime | None
+    acknowledged: int  # every change up to this one has arrived
+    missing: list[list[int]]  # ranges not received below the highest received
+    last_received: datetime | None  # when HQ last imported one of its bundles
+
+
+def posts(ctx: Context, actor: Actor) -> list[PostStatus]:
+    """HQ: every post enrolled here, by code, with what HQ has received of it."""
+    require(actor, "sync.import")
+    if ctx.kind != "hq":
+        raise RegisterError("only HQ enrols posts")
+    with ctx.sessions.reads() as session:
+        stations = session.scalars(
+            select(m.Station)
+            .where(m.Station.kind == "post", m.Station.signing_public_key.is_not(None))
+            .order_by(m.Station.code)
+        ).all()
+        last = dict(
+            session.execute(
+                select(m.ReceivedBundle.station_id, func.max(m.ReceivedBundle.received_at)).group_by(
+                    m.ReceivedBundle.station_id
+                )
+            ).all()
+        )
+        return [
+            PostStatus(
+                station.code,
+                station.name,
+                station.revoked_at,
+                *coverage(session, station.id),
+                last.get(station.id),
+            )
+            for station in stations
+        ]

@@ -1,0 +1,277 @@
+"""HQ's store of received cases: new cases written in bulk (early, while the checks still run, on
+SQLite), a newer version of a held case through the ORM, each sealed into HQ's own audit chain.
+
+Apart from the import's control flow so that the bulk paths and the ORM path sit side by side: they
+must store the same values."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.case_json import case_document
+from app.case_rows import received_case_rows, received_version
+from app.context import Context
+from app.domain import CaseInput
+from app.search import case_search_body
+from app.serialize import CASES, CHILD_TABLES, case_state, orm_case_state
+from app.sync import received
+from app.sync.checks import _case_id, _Chunk
+from app.sync.verify import _record_problem, _Verified
+from db import halves, search
+from db import models as m
+from db.bulk import BulkInsert, SqliteForm
+from db.types import utc_text
+
+
+def _seal_import(
+    ctx: Context,
+    session: Session,
+    station: m.Station,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: dict[str, Any],
+    state: Any,
+    now: datetime,
+) -> None:
+    """HQ's own chain seals what it received, so that 'outpost audit verify' covers it too."""
+    audit.record(
+        session,
+        at=now,
+        station_id=ctx.station_id,
+        actor=f"sync:{station.code}",
+        action="import",
+        entity=entity,
+        entity_id=entity_id,
+        version=version,
+        diff=diff,
+        sealed_state=state,
+    )
+
+
+class _EarlyCases:
+    """New cases written while the rest of an import is still checked (SQLite): the rows of each one
+    whose checks passed, as soon as every chunk before it is checked too, so that writing overlaps the
+    helper's checks. Only a case that appears once in the import and that HQ does not have, with its
+    files and its campaign known, is taken; any other goes through the usual path after all checks.
+    Everything is in the import's one transaction: a refusal anywhere still leaves the register as it
+    was."""
+
+    AT_ONCE = 300  # cases written between two looks at the helper
+
+    def __init__(self, ctx: Context, session: Session, verified: list[_Verified], now: datetime) -> None:
+        self._ctx, self._session, self._now = ctx, session, now
+        seen: dict[str, int] = {}
+        named: set[str] = set()
+        for one in verified:
+            for record in one.records:
+                case_id = _case_id(record)
+                if case_id is not None:
+                    seen[case_id] = seen.get(case_id, 0) + 1
+                    campaign = record["document"].get("campaign_id")
+                    if isinstance(campaign, str):
+                        named.add(campaign)
+        self._once = {case_id for case_id, count in seen.items() if count == 1}
+        self._campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(named))))
+        self.written: set[str] = set()
+        self._waiting: list[tuple[dict[str, Any], m.Station, received.NewCase]] = []
+        self._ends: _Ends | None = None
+
+    def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> None:
+        """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
+        so that the helper is never kept waiting long for its next chunks. What is still waiting when
+        the checks end is written the usual way."""
+        for chunk, result in zip(chunks, results, strict=True):
+            for (number, record, new), outcome in zip(chunk.items, result, strict=True):
+                data = outcome[1]
+                document = record.get("document")
+                if (
+                    not new
+                    or not isinstance(data, received.NewCase)
+                    or not isinstance(document, dict)
+                    or document["id"] not in self._once
+                    or (data.campaign_id and data.campaign_id not in self._campaigns)
+                    or _record_problem(self._ctx, chunk.source, number, record, outcome)
+                ):
+                    continue
+                self._waiting.append((document, chunk.source.station, data))
+        batch = self._waiting[: self.AT_ONCE]
+        del self._waiting[: self.AT_ONCE]
+        self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
+        self.written.update(document["id"] for document, _station, _data in batch)
+
+
+@functools.cache
+def _form(table: Table) -> SqliteForm:
+    return SqliteForm(table)
+
+
+@dataclass
+class _Ends:
+    """Where the audit chain and the cases' rowids end, carried from one write of new cases to the next
+    within an import (so that each write need not ask)."""
+
+    head: str
+    rowid: int
+
+
+def _insert_received_cases(
+    ctx: Context,
+    session: Session,
+    items: list[tuple[dict[str, Any], m.Station, received.NewCase]],
+    now: datetime,
+    ends: _Ends | None = None,
+) -> _Ends | None:
+    """Cases HQ has not seen yet, as ``received.new_case`` made their rows, written in a few
+    ``executemany`` calls (SQLite): the case, its lines, the chained ``import`` audit event sealing the
+    stored state, and its search entry. The same values as ``_apply_case`` would store one by one
+    through the ORM, at a fraction of the cost. ``ends``, when given, says where the chain and the rowids
+    ended after the previous write of this import (nothing else written since); returns where they end
+    now."""
+    if not items:
+        return ends
+    conn = session.connection()
+    if ends is None:
+        rowid = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one())
+        ends = _Ends(audit.chain_head(session), rowid)
+    head, rowid = ends.head, ends.rowid
+    cases: list[tuple[Any, ...]] = []
+    lines: dict[str, list[tuple[Any, ...]]] = {name: [] for name in CHILD_TABLES}
+    events_form = _form(m.AuditEvent.__table__)
+    events: list[tuple[Any, ...]] = []
+    search_rows: list[tuple[int, str]] = []
+    at = utc_text(now)
+    diffs: dict[int, str] = {}  # by version: the diff of an import event
+    for document, station, new in items:
+        diff = diffs.get(new.version)
+        if diff is None:
+            diff = diffs[new.version] = audit.stored_diff({"version": [None, new.version]})
+        event = {
+            "at": at,
+            "station_id": ctx.station_id,
+            "actor": f"sync:{station.code}",
+            "action": "import",
+            "entity": "case",
+            "entity_id": document["id"],
+            "version": new.version,
+            "diff": diff,
+            "state_hash": new.state_hash,
+            "prev_hash": head,
+        }
+        link = audit.event_hash(
+            head,
+            at,
+            ctx.station_id,
+            event["actor"],
+            "import",
+            "case",
+            document["id"],
+            new.version,
+            diff,
+            new.state_hash,
+        )
+        event["hash"] = head = link
+        events.append(events_form.stored(event))
+        rowid += 1
+        cases.append((rowid, *new.case))
+        for name, rows in new.lines.items():
+            lines[name] += rows
+        search_rows.append((rowid, new.search_body))
+    form = _form(CASES)
+    conn.exec_driver_sql(form.insert_sql(with_rowid=True), cases)
+    halves.drop(conn.exec_driver_sql, halves.of_case_rows(form.columns, cases, offset=1))
+    for name, rows in lines.items():
+        if rows:
+            conn.exec_driver_sql(_form(CHILD_TABLES[name]).insert_sql(), rows)
+    conn.exec_driver_sql(events_form.insert_sql(), events)
+    search.insert_many(conn, search_rows)
+    return _Ends(head, rowid)
+
+
+def _insert_new_cases(
+    ctx: Context, session: Session, items: list[tuple[dict[str, Any], m.Station, CaseInput]], now: datetime
+) -> None:
+    """Cases HQ has not seen yet, on a database other than SQLite (which takes rows made while the
+    records were checked): written as rows in a few ``executemany`` calls with SQLAlchemy's own
+    conversions, the case, its lines and the chained ``import`` audit event sealing the stored state."""
+    if not items:
+        return
+    conn = session.connection()
+    head = audit.chain_head(session)
+    cases = BulkInsert(conn, CASES)
+    lines_of = {name: BulkInsert(conn, table) for name, table in CHILD_TABLES.items()}
+    events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
+    for document, station, data in items:
+        case, lines = received_case_rows(document, data, ctx.reference, station.id, now, iter(m.new_id, None))
+        case_id = document["id"]
+        event = audit.sealed_event(
+            head,
+            at=now,
+            station_id=ctx.station_id,
+            actor=f"sync:{station.code}",
+            action="import",
+            entity="case",
+            entity_id=case_id,
+            version=case["version"],
+            diff={"version": [None, case["version"]]},
+            sealed_state=case_state(case, lines),
+        )
+        head = event["hash"]
+        events.add(event)
+        cases.add(case)
+        for name, rows in lines.items():
+            lines_of[name].add_all(rows)
+    cases.write(conn)
+    for insert in lines_of.values():
+        insert.write(conn)
+    events.write(conn)
+
+
+def _apply_case(
+    ctx: Context,
+    session: Session,
+    existing: m.Case,
+    document: dict[str, Any],
+    station: m.Station,
+    data: CaseInput,
+    now: datetime,
+) -> None:
+    """A newer version of a case HQ has: stored as the station sent it, the version it replaces kept in
+    the history."""
+    session.add(
+        m.CaseHistory(
+            case_id=existing.id,
+            version=existing.version,
+            document=case_document(existing, station.code),
+            replaced_at=now,
+        )
+    )
+    before = existing.version
+    case = existing
+    ctx.cases.fill(case, data)
+    for name, value in received_version(document, case.occurred_at).items():
+        setattr(case, name, value)
+    case.updated_at = now
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        search.upsert(
+            session.connection(), case.id, case_search_body(case_document(case, station.code), ctx.reference)
+        )
+    _seal_import(
+        ctx,
+        session,
+        station,
+        "case",
+        case.id,
+        case.version,
+        {"version": [before, case.version]},
+        orm_case_state(case),
+        now,
+    )

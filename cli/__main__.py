@@ -1,0 +1,5 @@
+"""Run Outpost with ``python -m cli`` (the same program as the ``outpost`` command)."""
+
+from cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,258 @@
+"""Commands that look after the register itself: the desktop app, self-test, set-up, user accounts,
+the audit chain, backup and restore.
+
+Grouped as the administrator's side of the program, as opposed to the cases (``cli.cases``), the
+exchange between posts and HQ (``cli.sync``) and the reports (``cli.reports``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cli.common import acting_user, group, open_register, out, password, session
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from ui.app import run_gui
+
+    return int(run_gui(args.data_dir))
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from app.selftest import run_self_test
+    from ui.selftest import check_qt
+
+    ok = True
+    for name, passed, detail in run_self_test([("qt", check_qt)]):
+        ok &= passed
+        print(f"{'ok  ' if passed else 'FAIL'} {name}{': ' + detail if detail else ''}")
+    return 0 if ok else 1
+
+
+def _register_program(sub: Any) -> None:
+    sub.add_parser(
+        "gui",
+        help="start the desktop app (the default)",
+        description="Start the desktop app on the register (what 'outpost' alone does).",
+    ).set_defaults(func=cmd_gui)
+    sub.add_parser(
+        "self-test",
+        help="check that this installation works",
+        description="Check that this installation has what it needs: its resources, SQLite with full-text "
+        "search, the cryptography, a throw-away register with one case, and Qt (offscreen without a "
+        "display). Exits 1 if any check fails.",
+    ).set_defaults(func=cmd_self_test)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.register import init_register
+
+    secret = password(f"Password for the new admin {args.admin}: ", confirm=True)
+    ctx = init_register(
+        args.data_dir,
+        kind=args.kind,
+        code=args.code,
+        name=args.name,
+        admin_username=args.admin,
+        admin_full_name=args.admin_name,
+        admin_password=secret,
+        force=getattr(args, "force", "border_guard"),
+        commune_code=getattr(args, "commune", None),
+        header_lines=getattr(args, "header_line", None) or [],
+        db_url=args.db_url,
+    )
+    summary = {
+        "kind": ctx.kind,
+        "station": ctx.station_code,
+        "data_dir": str(args.data_dir),
+        "admin": args.admin,
+    }
+    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir}; admin: {args.admin}")
+    return 0
+
+
+def _register_init(sub: Any, common: argparse.ArgumentParser) -> None:
+    init = sub.add_parser(
+        "init",
+        help="set up a new register",
+        description="Set up a new, empty register in the data folder, for a border post or for HQ, with "
+        "its first admin (password: OUTPOST_PASSWORD or a prompt).",
+    ).add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind, text, description in (
+        ("post", "set up this border post", "Set up the register of a border post."),
+        (
+            "hq",
+            "set up headquarters",
+            "Set up the register of headquarters, which receives the posts' cases.",
+        ),
+    ):
+        p = init.add_parser(kind, help=text, description=description, parents=[common])
+        p.add_argument("--code", required=True, help="station code, e.g. BP-VX")
+        p.add_argument("--name", required=True, help="station name as printed")
+        p.add_argument("--admin", required=True, help="user name of the first admin")
+        p.add_argument("--admin-name", default=None, help="full name of the first admin")
+        if kind == "post":
+            p.add_argument("--force", default="border_guard", help="force code (default border_guard)")
+            p.add_argument("--commune", default=None, help="commune code, e.g. 30325")
+            p.add_argument(
+                "--header-line", action="append", help="agency header line for printed forms (repeat)"
+            )
+        p.set_defaults(func=cmd_init)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    ctx = open_register(args)
+    acting_password = password("Your password: ")
+    actor = ctx.login(acting_user(args, ctx), acting_password)
+    new_password = password(f"Password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
+    view = ctx.users.add(
+        actor,
+        args.username,
+        role=args.role,
+        full_name=args.full_name,
+        password=new_password,
+        rank=args.rank,
+        position=args.position,
+        actor_password=acting_password,
+    )
+    out(args, view.__dict__, f"Added {view.role} {view.username} ({view.full_name})")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    ctx, actor = session(args)
+    views = ctx.users.list(actor)
+    lines = [
+        f"{v.username:<16} {v.role:<8} {'active' if v.active else 'inactive':<8} {v.full_name}" for v in views
+    ]
+    out(args, [v.__dict__ for v in views], "\n".join(lines))
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    ctx, actor = session(args)
+    view = ctx.users.unlock(actor, args.username)
+    out(args, view.__dict__, f"Unlocked {view.username}")
+    return 0
+
+
+def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
+    user = group(sub, "user", "user accounts", "Add, list and unlock the register's user accounts (admins).")
+    p = user.add_parser(
+        "add",
+        help="add a user (password: OUTPOST_NEW_PASSWORD or a prompt)",
+        description="Add a user account. The acting admin's password is asked for first, then the new "
+        "user's (OUTPOST_NEW_PASSWORD or a prompt).",
+        parents=[common],
+    )
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["officer", "chief", "admin", "analyst"])
+    p.add_argument("--full-name", required=True)
+    p.add_argument("--rank")
+    p.add_argument("--position")
+    p.set_defaults(func=cmd_user_add)
+    user.add_parser(
+        "list", help="list users", description="List the user accounts with their roles.", parents=[common]
+    ).set_defaults(func=cmd_user_list)
+    p = user.add_parser(
+        "unlock",
+        help="unlock a locked-out account",
+        description="Unlock an account that five wrong passwords locked, before its 15 minutes are up.",
+        parents=[common],
+    )
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_unlock)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from app import audit
+    from app.auth import require
+
+    ctx, actor = session(args)
+    require(actor, "audit.verify")
+    with ctx.sessions.engine.connect() as conn:
+        report = audit.verify(conn)
+    payload = {
+        "ok": report.ok,
+        "events": report.events,
+        "entities": report.entities,
+        "problems": report.problems,
+    }
+    if report.ok:
+        out(args, payload, f"Audit chain intact: {report.events} events, {report.entities} records match.")
+        return 0
+    if args.json:
+        out(args, payload)
+    else:
+        print(f"AUDIT FAILED: {len(report.problems)} problem(s):", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 9
+
+
+def _register_audit(sub: Any, common: argparse.ArgumentParser) -> None:
+    audit = group(sub, "audit", "the audit chain", "Check the audit hash chain that every write appends to.")
+    audit.add_parser(
+        "verify",
+        help="prove nothing was changed behind the app's back",
+        description="Recompute the audit chain and every sealed state, and name any row edited, inserted "
+        "or deleted outside the app. Exits 9 when something does not match.",
+        parents=[common],
+    ).set_defaults(func=cmd_audit_verify)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.auth import require
+    from app.register import backup_register
+
+    ctx, actor = session(args)
+    require(actor, "register.backup")
+    path = backup_register(ctx, Path(args.out) if args.out else None)
+    out(args, {"backup": str(path)}, f"Backed up the register to {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.auth import require
+    from app.register import restore_register
+
+    ctx, actor = session(args)
+    require(actor, "register.restore")
+    safety = restore_register(ctx, Path(args.file))
+    out(
+        args,
+        {"restored": args.file, "previous_saved_to": str(safety)},
+        f"Restored {args.file}; the register as it was is saved in {safety}",
+    )
+    return 0
+
+
+def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "backup",
+        help="back up the register (online, consistent)",
+        description="Copy the register to a backup file while it is in use; the copy is consistent.",
+        parents=[common],
+    )
+    p.add_argument("--out", help="backup file (default: backups/ in the data dir)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser(
+        "restore",
+        help="restore a backup (the current register is backed up first)",
+        description="Replace the register with a backup; the register as it was is backed up first.",
+        parents=[common],
+    )
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Adds this module's commands to the top-level sub-parsers; ``common`` holds ``--json``."""
+    _register_program(sub)
+    _register_init(sub, common)
+    _register_user(sub, common)
+    _register_audit(sub, common)
+    _register_backup(sub, common)

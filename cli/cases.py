@@ -1,0 +1,314 @@
+"""Commands on cases: adding, listing, showing and moving them through their workflow, demo data,
+and the printed legal forms with the check of a print's QR code.
+
+Everything an officer or a chief does to one case from the command line lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.errors import AppError
+from cli.common import Handler, group, login, open_register, out, password, session, warn
+
+
+def cmd_case_add(args: argparse.Namespace) -> int:
+    from app.interchange import parse_cases
+    from app.json_input import load_json_text
+
+    if args.file == "-":
+        source, raw = "<stdin>", sys.stdin.read()
+    else:
+        path = Path(args.file)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise AppError(f"{path}: no such file") from None
+        except UnicodeDecodeError as exc:
+            raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        source = str(path)
+    ctx = open_register(args)
+    items = parse_cases(load_json_text(raw, source), ctx.reference, now=ctx.clock())
+    actor = login(args, ctx)
+    results = ctx.cases.create_many(actor, items)
+    if args.submit:
+        results = [ctx.cases.submit(actor, r.id) for r in results]
+    for result in results:
+        for warning in result.warnings:
+            warn(f"{result.number}: {warning}")
+    print(json.dumps([r.document for r in results], ensure_ascii=False, indent=2))
+    return 0
+
+
+def _case_line(row: Any, ctx: Any) -> str:
+    status = ctx.reference.label("case_statuses", row.status)
+    group = ctx.reference.label("violation_groups", row.violation_group)
+    return f"{row.number:<20} {row.occurred_at:%d/%m/%Y %H:%M}  {status:<12} {group[:40]:<40} {row.place}"
+
+
+def cmd_case_list(args: argparse.Namespace) -> int:
+    from app.domain import CaseFilter
+
+    ctx, actor = session(args)
+    case_filter = CaseFilter(query=args.search or "", statuses=(args.status,) if args.status else ())
+    rows = ctx.cases.list(actor, case_filter, limit=args.limit)
+    payload = [
+        {
+            "id": r.id,
+            "number": r.number,
+            "status": r.status,
+            "occurred_at": r.occurred_at.isoformat(),
+            "place": r.place,
+            "violation_group": r.violation_group,
+            "commodities": r.commodities,
+            "ownerless": r.ownerless,
+            "version": r.version,
+        }
+        for r in rows
+    ]
+    out(args, payload, "\n".join(_case_line(r, ctx) for r in rows) or "No cases.")
+    if len(rows) == args.limit:  # there may be more: say so, on stderr so JSON stays clean
+        total = ctx.cases.count(actor, case_filter)
+        if total > len(rows):
+            warn(f"showing the newest {len(rows)} of {total} cases; --limit N shows more")
+    return 0
+
+
+def cmd_case_show(args: argparse.Namespace) -> int:
+    ctx, actor = session(args)
+    case_id = ctx.cases.resolve(args.number)
+    result = ctx.cases.get(actor, case_id)
+    document = dict(result.document)
+    if args.history:
+        document["history"] = [
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "action": h.action,
+                "version": h.version,
+                "changes": h.diff,
+            }
+            for h in ctx.cases.history(actor, case_id)
+        ]
+    print(json.dumps(document, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _transition(name: str) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        ctx, actor = session(args)
+        case_id = ctx.cases.resolve(args.number)
+        service = ctx.cases
+        if name == "return":
+            result = service.return_to_draft(actor, case_id, args.remark)
+        elif name == "void":
+            result = service.void(actor, case_id, args.reason)
+        else:
+            result = getattr(service, name)(actor, case_id)
+        out(
+            args,
+            {"number": result.number, "status": result.status, "version": result.version},
+            f"{result.number}: {result.status} (version {result.version})",
+        )
+        return 0
+
+    return run
+
+
+def _register_case(sub: Any, common: argparse.ArgumentParser) -> None:
+    case = group(
+        sub,
+        "case",
+        "cases",
+        "Add, list and show cases, and move them through draft → submitted → approved → closed (or voided).",
+    )
+    p = case.add_parser(
+        "add",
+        help="add cases from a JSON file (interchange format v1) or - for stdin",
+        description="Add one case or a list of cases from a JSON file in the interchange format v1 "
+        "(resources/schemas/case-v1.schema.json), or from stdin with '-'. Nothing is written unless every "
+        "case is valid; each problem is printed with the path of its field. Prints the stored cases as JSON.",
+        parents=[common],
+    )
+    p.add_argument("file")
+    p.add_argument("--submit", action="store_true", help="submit the new cases for approval")
+    p.set_defaults(func=cmd_case_add)
+    p = case.add_parser(
+        "list",
+        help="list cases, newest first",
+        description="List cases, newest first; a note on stderr says when --limit left some out.",
+        parents=[common],
+    )
+    p.add_argument("--status", choices=["draft", "submitted", "approved", "closed", "voided"])
+    p.add_argument("--search", help="accent-insensitive search, e.g. 'thuoc la hero'")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_case_list)
+    p = case.add_parser(
+        "show",
+        help="show one case as JSON",
+        description="Print one case, by its number or id, in the interchange format with its id, number, "
+        "status, version and base-unit quantities.",
+        parents=[common],
+    )
+    p.add_argument("number")
+    p.add_argument("--history", action="store_true", help="include the audit history")
+    p.set_defaults(func=cmd_case_show)
+    for name, text, description in (
+        ("submit", "submit for approval", "Submit a draft case to the chief for approval."),
+        ("approve", "approve a submitted case", "Approve a submitted case (chief or admin)."),
+        ("close", "close an approved case", "Close an approved case once it is dealt with (chief or admin)."),
+    ):
+        p = case.add_parser(name, help=text, description=description, parents=[common])
+        p.add_argument("number")
+        p.set_defaults(func=_transition(name))
+    p = case.add_parser(
+        "return",
+        help="return a submitted case to its author",
+        description="Return a submitted case to its author as a draft, with a remark saying what to fix.",
+        parents=[common],
+    )
+    p.add_argument("number")
+    p.add_argument("--remark", required=True)
+    p.set_defaults(func=_transition("return"))
+    p = case.add_parser(
+        "void",
+        help="void a case (never deleted)",
+        description="Void a case with a reason. A case is never deleted; a voided one stays on record.",
+        parents=[common],
+    )
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=_transition("void"))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo import generate_demo
+    from app.register import init_register
+
+    if args.cases < 1:
+        raise AppError("--cases must be at least 1")
+    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+        secret = password("Password for the demo admin 'admin': ", confirm=True)
+        ctx = init_register(
+            args.data_dir,
+            kind="post",
+            code="BP-DEMO",
+            name="Đồn Biên phòng (dữ liệu mẫu)",
+            admin_username="admin",
+            admin_full_name="Quản trị viên",
+            admin_password=secret,
+            commune_code="30325",
+        )
+        actor = ctx.login("admin", secret)
+        print(f"Set up a demo post BP-DEMO in {args.data_dir}; admin: admin", file=sys.stderr)
+    else:
+        ctx, actor = session(args)
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != last[0] and sys.stderr.isatty():
+            print(f"\r{percent}%", end="", file=sys.stderr, flush=True)
+            last[0] = percent
+
+    made = generate_demo(ctx, actor, cases=args.cases, seed=args.seed, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    out(args, {"cases": made, "seed": args.seed}, f"Added {made} demo cases (seed {args.seed})")
+    return 0
+
+
+def _register_demo(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="add realistic synthetic cases",
+        description="Add realistic synthetic cases, the same for the same seed. Without a register in the "
+        "data folder, first sets up a demo post BP-DEMO with the admin 'admin'.",
+        parents=[common],
+    )
+    p.add_argument("--cases", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_form(args: argparse.Namespace) -> int:
+    from app.forms import print_form
+    from app.printing import save
+
+    ctx, actor = session(args)
+    printed = print_form(ctx, actor, args.code, args.number)
+    pdf = Path(args.pdf) if args.pdf else Path(printed.filename)
+    save(pdf, printed.pdf)
+    out(
+        args,
+        {
+            "form": printed.code,
+            "case": printed.case_number,
+            "pdf": str(pdf),
+            "pages": printed.pages,
+            "code": printed.payload,
+        },
+        f"{printed.code} for {printed.case_number}: {pdf} "
+        f"({printed.pages} page{'s' if printed.pages > 1 else ''})",
+    )
+    return 0
+
+
+def cmd_verify_print(args: argparse.Namespace) -> int:
+    from app.forms import verify_print
+
+    ctx, actor = session(args)
+    check = verify_print(ctx, actor, args.code)
+    words = {
+        "current": f"genuine: {check.number} as the register holds it now (version {check.current_version})",
+        "earlier": f"genuine but out of date: printed from version {check.printed_version} of "
+        f"{check.number}, "
+        f"which the audit chain confirms; the case has changed since (now version {check.current_version})",
+        "mismatch": f"does not match: no version of {check.number} had this content (version "
+        f"{check.printed_version} claimed; the register holds version {check.current_version})",
+    }
+    out(
+        args,
+        {
+            "status": check.status,
+            "case": check.number,
+            "case_id": check.case_id,
+            "printed_version": check.printed_version,
+            "current_version": check.current_version,
+        },
+        words[check.status],
+    )
+    return 9 if check.status == "mismatch" else 0
+
+
+def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "form",
+        help="print a legal form of a case as PDF",
+        description="Write one of a case's legal forms as a PDF, with a QR code that 'verify-print' checks.",
+        parents=[common],
+    )
+    p.add_argument("code", metavar="CODE", help="MBB01, MBB02, MBB15, MBB28 or MQĐ14 (MQD14)")
+    p.add_argument("number", metavar="NUMBER", help="the case number (or id)")
+    p.add_argument("--pdf", metavar="OUT", help="PDF file to write (default: CODE_NUMBER.pdf here)")
+    p.set_defaults(func=cmd_form)
+    p = sub.add_parser(
+        "verify-print",
+        help="check a printed form's QR code text against the register",
+        description="Check a printed form's QR code text against the register: the case as it is now, an "
+        "earlier version the audit chain confirms, or content the register never held (exit 9).",
+        parents=[common],
+    )
+    p.add_argument("code", metavar="TEXT", help="the text of the QR code (OUTPOST-PRINT:1:…)")
+    p.set_defaults(func=cmd_verify_print)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Adds this module's commands to the top-level sub-parsers; ``common`` holds ``--json``."""
+    _register_case(sub, common)
+    _register_demo(sub, common)
+    _register_forms(sub, common)

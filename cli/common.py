@@ -1,0 +1,125 @@
+"""What every command shares: the data folder, passwords, logging in and printing results.
+
+Kept apart from the command modules so that each of them reads as its handlers and their options
+only; nothing here knows a particular command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.errors import AuthError
+
+# The environment variables the command line reads, with what each holds; the top-level help lists them.
+ENVIRONMENT = {
+    "OUTPOST_DATA_DIR": "the register folder (instead of the user data folder)",
+    "OUTPOST_PASSWORD": "the acting user's password (instead of a prompt)",
+    "OUTPOST_NEW_PASSWORD": "the password of the user 'user add' creates",
+    "OUTPOST_KEY_PASSPHRASE": "the passphrase of this station's signing and encryption keys",
+    "OUTPOST_SMTP_PASSWORD": "the mail server password of 'export --email'",
+    "OUTPOST_IMAP_PASSWORD": "the mailbox password of 'mail fetch'",
+    "OUTPOST_ARGON2_PROFILE": "'test' makes password hashing cheap (tests only, never a real register)",
+}
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("OUTPOST_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Outpost", appauthor=False))
+
+
+def out(args: argparse.Namespace, value: Any, text: str | None = None) -> None:
+    """The result as text, or as JSON with ``--json`` (and always when there is no text form)."""
+    if getattr(args, "json", False) or text is None:
+        print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def warn(message: str) -> None:
+    print(f"outpost: warning: {message}", file=sys.stderr)
+
+
+def password(prompt: str, env: str = "OUTPOST_PASSWORD", confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise AuthError(f"no password: set {env} or run the command in a terminal to be asked")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Repeat the password: ") != first:
+        raise AuthError("the two passwords differ; nothing was changed")
+    return first
+
+
+def open_register(args: argparse.Namespace) -> Any:
+    from app.register import open_register as open_
+
+    return open_(args.data_dir, db_url=args.db_url)
+
+
+def acting_user(args: argparse.Namespace, ctx: Any) -> str:
+    username: str | None = args.user or ctx.only_admin()
+    if not username:
+        raise AuthError("several admins exist: say who is acting with --user NAME")
+    return username
+
+
+def login(args: argparse.Namespace, ctx: Any) -> Any:
+    username = acting_user(args, ctx)
+    return ctx.login(username, password(f"Password for {username}: "))
+
+
+def session(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The open register and the logged-in acting user: what most commands start with."""
+    ctx = open_register(args)
+    return ctx, login(args, ctx)
+
+
+def key_passphrase(ctx: Any) -> str:
+    """The passphrase of this station's keys; the first time it is asked for, it sets them up."""
+    from app.sync import keys
+
+    new = not keys.has_signing_key(ctx.paths.data_dir)
+    prompt = "New passphrase for this station's keys: " if new else "Passphrase of this station's keys: "
+    return password(prompt, env="OUTPOST_KEY_PASSPHRASE", confirm=new)
+
+
+def size(text: str) -> int:
+    """A size like 20M, 500K or 1048576 (bytes)."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    text = text.strip().upper().removesuffix("B")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 20M, 500K or 1048576") from None
+
+
+def existing_folder(folder: Path) -> None:
+    """Bundles are written only into a folder that exists: a mistyped or unmounted USB path must not
+    put them on the laptop's own disk."""
+    from app.errors import NotFound
+
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise NotFound(f"{folder} {what} (is the USB stick plugged in? create the folder first)")
+
+
+def group(sub: Any, name: str, help: str, description: str) -> Any:
+    """A command with actions under it (``user add``, ``case list``): the sub-parsers of its actions."""
+    parser = sub.add_parser(name, help=help, description=description)
+    return parser.add_subparsers(dest="action", metavar="ACTION", required=True)

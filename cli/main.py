@@ -1,0 +1,106 @@
+"""The ``outpost`` entry point: assembles the parser from the command modules, runs the chosen
+command and turns an expected failure into its message and exit code.
+
+Each command module (``admin``, ``cases``, ``sync``, ``reports``) declares its own commands beside
+their handlers; this module only orders them and holds the options every command shares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+from app.errors import AppError, Cancelled
+from cli import admin, cases, reports, sync
+from cli.common import ENVIRONMENT, Handler, default_data_dir
+
+# What the exit status means, for scripts; the top-level help prints this table. The 2, 4–8 come from
+# the AppError family (app/errors.py), 3 and 9 from the commands that report a refusal or a mismatch.
+EXIT_CODES = {
+    0: "success",
+    1: "the system refused to read or write a file (a full or read-only disk, a pulled USB stick), "
+    "or a self-test check failed",
+    2: "invalid input or command line (each problem printed as 'path: reason'; nothing written)",
+    3: "import rejected a bundle (nothing was applied)",
+    4: "not allowed for the user's role",
+    5: "log-in refused (wrong password, locked account, no password given)",
+    6: "not found",
+    7: "register missing, damaged or from a newer version, or the command is not for this kind of register",
+    8: "not allowed in the case's current status",
+    9: "'audit verify' found tampering, or 'verify-print' a print the register never held",
+    130: "cancelled or interrupted",
+}
+
+
+def _table(heading: str, rows: dict[str, str], width: int) -> list[str]:
+    """A heading and its rows, the text wrapped beside the key (the epilog is printed as written)."""
+    lines = [heading]
+    for key, text in rows.items():
+        lines += textwrap.wrap(
+            text, 78, initial_indent=f"  {key:<{width}} ", subsequent_indent=" " * (width + 3)
+        )
+    return lines
+
+
+def _epilog() -> str:
+    codes = {str(code): text for code, text in EXIT_CODES.items()}
+    return "\n".join(
+        [*_table("environment variables:", ENVIRONMENT, 24), "", *_table("exit codes:", codes, 4)]
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --json is accepted before and after the command; SUPPRESS keeps a later default from undoing it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
+    parser = argparse.ArgumentParser(
+        prog="outpost",
+        description="Outpost: the border post's case register.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"outpost {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="register folder (default: $OUTPOST_DATA_DIR or the user data folder)",
+    )
+    parser.add_argument("--db-url", default=None, help="database URL instead of the SQLite file")
+    parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (admin, cases, sync, reports):
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    faulthandler.enable()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "json"):
+        args.json = False
+    args.data_dir = (args.data_dir or default_data_dir()).expanduser()
+    func: Handler = getattr(args, "func", admin.cmd_gui)
+    try:
+        return func(args)
+    except Cancelled:
+        print("outpost: cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\noutpost: interrupted", file=sys.stderr)
+        return 130
+    except AppError as exc:
+        print(f"outpost: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"outpost: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1

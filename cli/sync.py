@@ -1,0 +1,472 @@
+"""Commands of the exchange between the posts and HQ: enrolment, stations, export and import of
+signed bundles, HQ's return bundles, e-mail, and the reference data HQ hands down.
+
+Grouped by the flow they serve rather than by who runs them: a post and HQ each use some of them,
+and each command's help says which side it is for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from cli.common import existing_folder, group, key_passphrase, out, password, session, size, warn
+
+
+def _enrolment_text(done: Any, lines: list[str]) -> str:
+    lines.append("Compare these fingerprints by phone with the other side before going on:")
+    lines.append(f"  station {done.station_code:<12} {done.station_fingerprint}")
+    if done.hq_code:
+        lines.append(f"  HQ {done.hq_code:<17} {done.hq_fingerprint}  (signing)")
+        lines.append(f"  {'':20} {done.hq_encryption_fingerprint}  (encryption)")
+    return "\n".join(lines)
+
+
+def cmd_enroll_request(args: argparse.Namespace) -> int:
+    from app.sync.enrol import make_request
+
+    ctx, actor = session(args)
+    done = make_request(ctx, actor, key_passphrase(ctx), Path(args.out))
+    text = _enrolment_text(done, [f"Wrote the enrolment request {args.out}; take it to HQ."])
+    out(args, {"request": args.out, **asdict(done)}, text)
+    return 0
+
+
+def cmd_enroll_accept(args: argparse.Namespace) -> int:
+    from app.sync.enrol import accept_request
+
+    ctx, actor = session(args)
+    done = accept_request(ctx, actor, key_passphrase(ctx), Path(args.request), Path(args.out))
+    text = _enrolment_text(
+        done, [f"Enrolled station {done.station_code}; wrote {args.out} for the post to install."]
+    )
+    out(args, {"reply": args.out, **asdict(done)}, text)
+    return 0
+
+
+def cmd_enroll_install(args: argparse.Namespace) -> int:
+    from app.sync.enrol import install_reply
+
+    ctx, actor = session(args)
+    done = install_reply(ctx, actor, key_passphrase(ctx), Path(args.reply))
+    text = _enrolment_text(done, [f"Installed HQ {done.hq_code}'s keys and this station's certificate."])
+    out(args, {"installed": args.reply, **asdict(done)}, text)
+    return 0
+
+
+def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
+    enroll = group(
+        sub,
+        "enroll",
+        "enrol a post with HQ",
+        "Enrol a post with HQ in three steps: the post writes a request, HQ accepts it and writes a reply, "
+        "the post installs the reply. Compare the printed fingerprints by phone. The station's keys are "
+        "protected by a passphrase (OUTPOST_KEY_PASSPHRASE or a prompt; the first use sets it).",
+    )
+    p = enroll.add_parser(
+        "request",
+        help="post: write an enrolment request for HQ",
+        description="Post: make this station's keys if needed and write an enrolment request to take to HQ.",
+        parents=[common],
+    )
+    p.add_argument("--out", required=True, help="request file to write")
+    p.set_defaults(func=cmd_enroll_request)
+    p = enroll.add_parser(
+        "accept",
+        help="HQ: issue a station certificate for a request",
+        description="HQ: issue a station certificate for a post's request and write the reply it installs.",
+        parents=[common],
+    )
+    p.add_argument("request", help="the post's request file")
+    p.add_argument("--out", required=True, help="reply file to write for the post")
+    p.set_defaults(func=cmd_enroll_accept)
+    p = enroll.add_parser(
+        "install",
+        help="post: install HQ's reply",
+        description="Post: install HQ's keys and this station's certificate from HQ's reply.",
+        parents=[common],
+    )
+    p.add_argument("reply", help="HQ's reply file")
+    p.set_defaults(func=cmd_enroll_install)
+
+
+def cmd_station_list(args: argparse.Namespace) -> int:
+    from app.domain import VIETNAM
+    from app.sync.status import posts
+
+    ctx, actor = session(args)
+    found = posts(ctx, actor)
+
+    def when(moment: Any) -> str | None:
+        return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment else None
+
+    rows = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "revoked_at": when(p.revoked_at),
+            "acknowledged_seq": p.acknowledged,
+            "missing": p.missing,
+            "last_received": when(p.last_received),
+        }
+        for p in found
+    ]
+    lines = [
+        f"{p.code:<10} {p.name:<40} "
+        + (f"revoked {when(p.revoked_at)}" if p.revoked_at else f"received up to {p.acknowledged}")
+        + (f", missing {', '.join(f'{a}–{b}' for a, b in p.missing)}" if p.missing else "")
+        + (f", last bundle {when(p.last_received)}" if p.last_received else ", no bundle yet")
+        for p in found
+    ]
+    out(args, rows, "\n".join(lines) or "No post is enrolled yet.")
+    return 0
+
+
+def cmd_station_revoke(args: argparse.Namespace) -> int:
+    from app.domain import VIETNAM
+    from app.sync.enrol import revoke
+
+    ctx, actor = session(args)
+    when = revoke(ctx, actor, args.code)
+    out(
+        args,
+        {"revoked": args.code, "at": when.isoformat()},
+        f"Station {args.code} is revoked (since {when.astimezone(VIETNAM):%d/%m/%Y %H:%M}); "
+        "its bundles are refused and HQ sends it no return bundle.",
+    )
+    return 0
+
+
+def _register_station(sub: Any, common: argparse.ArgumentParser) -> None:
+    station = group(
+        sub, "station", "enrolled stations (HQ)", "HQ: the posts enrolled here, and revoking one of them."
+    )
+    p = station.add_parser(
+        "list",
+        help="the posts enrolled here and what HQ has of each",
+        description="HQ: list the enrolled posts with the changes received from each, the ranges still "
+        "missing and when the last bundle came.",
+        parents=[common],
+    )
+    p.set_defaults(func=cmd_station_list)
+    p = station.add_parser(
+        "revoke",
+        help="refuse a station's bundles from now on",
+        description="HQ: revoke a station: its bundles are refused from now on and it gets no return bundle.",
+        parents=[common],
+    )
+    p.add_argument("code", help="the station's code, e.g. BP-VX")
+    p.set_defaults(func=cmd_station_revoke)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.sync.send import send_to_hq
+
+    ctx, actor = session(args)
+    existing_folder(Path(args.out))
+    secret = None
+    if args.email and ctx.settings.smtp_username:
+        secret = password(f"Mail password for {ctx.settings.smtp_username}: ", env="OUTPOST_SMTP_PASSWORD")
+    passphrase = key_passphrase(ctx)
+    sent = send_to_hq(
+        ctx, actor, passphrase, Path(args.out), args.max_part_size, email=args.email, mail_password=secret
+    )
+    result, delivery = sent.export, sent.delivery
+    payload = {
+        "files": [str(f) for f in result.files],
+        "records": result.records,
+        "attachments": result.attachments,
+        "first_seq": result.first_seq,
+        "last_seq": result.last_seq,
+    }
+    if not result.files:
+        text = "Nothing to send: HQ has acknowledged every change."
+    else:
+        text = "\n".join(
+            [
+                f"Wrote {len(result.files)} bundle file(s) with {result.records} case(s) and "
+                f"{result.attachments} file(s), changes {result.first_seq}–{result.last_seq}:",
+                *(f"  {f}" for f in result.files),
+            ]
+        )
+    if delivery is not None:
+        payload["emailed"] = [str(f) for f in delivery.sent]
+        payload["outbox"] = str(delivery.outbox) if delivery.outbox else None
+        if delivery.sent:
+            text += f"\nE-mailed {len(delivery.sent)} file(s) to {ctx.settings.mail_to}."
+        if delivery.outbox:
+            warn(f"not e-mailed: {delivery.reason}")
+            text += f"\nThe files to send by hand are in {delivery.outbox} (instructions inside)."
+    out(args, payload, text)
+    return 0
+
+
+def _register_export(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "export",
+        help="post: write the changes HQ has not acknowledged as bundles",
+        description="Post: write every change HQ has not acknowledged as signed, encrypted bundle files "
+        "(.outpost) into an existing folder, split into parts no larger than --max-part-size.",
+        parents=[common],
+    )
+    p.add_argument("--out", required=True, help="folder to write the bundle files to (e.g. a USB stick)")
+    p.add_argument(
+        "--max-part-size", type=size, default=20 * 1024**2, help="largest file, e.g. 20M (default)"
+    )
+    p.add_argument(
+        "--email",
+        action="store_true",
+        help="also e-mail the files to HQ (or put them in the outbox without a connection)",
+    )
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_mail_setup(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from app.auth import require
+    from app.settings import save_settings
+    from app.sync.mail import check_mail_settings
+
+    ctx, actor = session(args)
+    require(actor, "station.enrol")
+    check_mail_settings(args.host, args.port, args.security, args.sender, args.to)
+    ctx.settings = replace(
+        ctx.settings,
+        smtp_host=args.host,
+        smtp_port=args.port,
+        smtp_security=args.security,
+        smtp_username=args.username or "",
+        mail_from=args.sender,
+        mail_to=args.to,
+    )
+    save_settings(ctx.paths.settings, ctx.settings)
+    out(
+        args,
+        {"smtp_host": args.host, "smtp_port": args.port, "mail_to": args.to},
+        f"Bundles will be e-mailed to {args.to} through {args.host}:{args.port} ({args.security}).",
+    )
+    return 0
+
+
+def cmd_mail_setup_imap(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from app.auth import require
+    from app.errors import RegisterError
+    from app.settings import save_settings
+    from app.sync.inbox import check_imap_settings, inbox_folder
+
+    ctx, actor = session(args)
+    require(actor, "station.enrol")
+    if ctx.kind != "hq":
+        raise RegisterError(
+            "only HQ fetches bundles from a mailbox; a post sends them ('outpost mail setup')"
+        )
+    check_imap_settings(args.host, args.port, args.security, args.username)
+    ctx.settings = replace(
+        ctx.settings,
+        imap_host=args.host,
+        imap_port=args.port,
+        imap_security=args.security,
+        imap_username=args.username,
+        inbox_folder=str(Path(args.inbox).expanduser().resolve())
+        if args.inbox
+        else ctx.settings.inbox_folder,
+    )
+    save_settings(ctx.paths.settings, ctx.settings)
+    folder = inbox_folder(ctx)
+    out(
+        args,
+        {"imap_host": args.host, "imap_port": args.port, "inbox": str(folder)},
+        f"Bundles mailed to {args.username} at {args.host}:{args.port} ({args.security}) will be fetched "
+        f"into {folder}.",
+    )
+    return 0
+
+
+def cmd_mail_fetch(args: argparse.Namespace) -> int:
+    from app.auth import require
+    from app.sync.inbox import fetch_mail
+
+    ctx, actor = session(args)
+    require(actor, "sync.import")
+    secret = password(f"Mailbox password for {ctx.settings.imap_username}: ", env="OUTPOST_IMAP_PASSWORD")
+    fetched = fetch_mail(ctx, secret)
+    for reason in fetched.ignored:
+        warn(f"not taken: {reason}")
+    out(
+        args,
+        {
+            "saved": [str(p) for p in fetched.saved],
+            "messages": fetched.messages,
+            "ignored": list(fetched.ignored),
+        },
+        f"Saved {len(fetched.saved)} bundle file(s) from {fetched.messages} message(s) into the inbox"
+        + "".join(f"\n  {p}" for p in fetched.saved),
+    )
+    return 0
+
+
+def _register_mail(sub: Any, common: argparse.ArgumentParser) -> None:
+    mail = group(
+        sub,
+        "mail",
+        "e-mail to HQ",
+        "E-mail between the posts and HQ: a post's mail server for sending bundles, HQ's mailbox for "
+        "fetching them.",
+    )
+    p = mail.add_parser(
+        "setup",
+        help="the mail server that sends bundles to HQ",
+        description="Post: set the mail server 'export --email' sends bundles through, and HQ's address.",
+        parents=[common],
+    )
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=587)
+    p.add_argument("--security", default="starttls", help="starttls (default), ssl or none")
+    p.add_argument("--username", help="log-in name at the mail server, if it asks for one")
+    p.add_argument("--from", dest="sender", required=True, help="the post's address")
+    p.add_argument("--to", required=True, help="HQ's address")
+    p.set_defaults(func=cmd_mail_setup)
+    p = mail.add_parser(
+        "setup-imap",
+        help="HQ: the mailbox bundles are fetched from",
+        description="HQ: set the IMAP mailbox 'mail fetch' reads and the inbox folder it saves bundles into.",
+        parents=[common],
+    )
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=993)
+    p.add_argument("--security", default="ssl", help="ssl (default), starttls or none")
+    p.add_argument("--username", required=True, help="the mailbox's log-in name")
+    p.add_argument("--inbox", help="folder the bundles are saved to (default: inbox/ in the data folder)")
+    p.set_defaults(func=cmd_mail_setup_imap)
+    p = mail.add_parser(
+        "fetch",
+        help="HQ: save the bundles of unread messages into the inbox (password: OUTPOST_IMAP_PASSWORD)",
+        description="HQ: save the bundle files attached to unread messages into the inbox, for "
+        "'import --inbox' (password: OUTPOST_IMAP_PASSWORD or a prompt).",
+        parents=[common],
+    )
+    p.set_defaults(func=cmd_mail_fetch)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.sync.inbox import waiting
+    from app.sync.receive import receive
+
+    if not args.files and not args.inbox:
+        from app.errors import ValidationError
+
+        raise ValidationError(["import: give the bundle files (.outpost), or --inbox"])
+    ctx, actor = session(args)
+    args.files = [*args.files, *(str(p) for p in (waiting(ctx) if args.inbox else []))]
+    if not args.files:
+        out(args, {"new": 0, "applied": []}, "Nothing to import: the inbox is empty.")
+        return 0
+    paths = [Path(f) for f in args.files]
+    received = receive(ctx, actor, key_passphrase(ctx), paths, dry_run=args.dry_run, move_refused=True)
+    summary = received.summary
+    if received.refused:
+        warn(
+            f"moved {len(received.refused)} refused file(s) to {received.refused[0].parent} with their "
+            "reasons; 'import --inbox' again takes the rest"
+        )
+    print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
+    for skipped in summary.skipped:
+        warn(f"skipped: {skipped['reason']}")
+    for rejected in summary.rejected:
+        warn(f"rejected: {rejected['reason']}")
+    if summary.rejected:
+        refused = {item["file"] for item in summary.rejected}
+        held = [path.name for path in map(Path, args.files) if path.name not in refused]
+        held = [name for name in held if name not in {item["file"] for item in summary.skipped}]
+        if held:
+            warn(f"nothing was applied: import {', '.join(held)} again without the refused files")
+    return 3 if summary.rejected else 0
+
+
+def _register_import(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "import",
+        help="verify and import bundles (HQ: the posts'; a post: HQ's return bundles)",
+        description="Verify and import bundle files: at HQ the posts' bundles, at a post HQ's return "
+        "bundles. Prints a JSON summary. If any file is rejected nothing is applied and the exit code is 3.",
+        parents=[common],
+    )
+    p.add_argument("files", nargs="*", help="bundle files (.outpost), parts in any order")
+    p.add_argument(
+        "--inbox",
+        action="store_true",
+        help="also every file waiting in the inbox; imported ones are filed away",
+    )
+    p.add_argument("--dry-run", action="store_true", help="verify and count, change nothing")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from app.sync.replies import make_reply
+
+    ctx, actor = session(args)
+    existing_folder(Path(args.out))
+    path = make_reply(ctx, actor, key_passphrase(ctx), args.station, Path(args.out))
+    out(args, {"file": str(path)}, f"Wrote the return bundle for {args.station}: {path}")
+    return 0
+
+
+def _register_reply(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "reply",
+        help="HQ: write a post's return bundle (receipt, refusals, reference data, watch list, revocations)",
+        description="HQ: write a post's return bundle into an existing folder: the receipt of what HQ "
+        "holds, the refusals with their reasons, reference data, campaigns, the watch list and revocations.",
+        parents=[common],
+    )
+    p.add_argument("--station", required=True, help="the post's code, e.g. BP-VX")
+    p.add_argument("--out", required=True, help="folder to write the return bundle to")
+    p.set_defaults(func=cmd_reply)
+
+
+def cmd_reference_set(args: argparse.Namespace) -> int:
+    from app.sync.replies import set_reference_items
+
+    ctx, actor = session(args)
+    count = set_reference_items(ctx, actor, Path(args.file))
+    out(
+        args,
+        {"stored": count},
+        f"Stored {count} reference {'entry' if count == 1 else 'entries'}; "
+        "posts receive them in their next return bundle.",
+    )
+    return 0
+
+
+def _register_reference(sub: Any, common: argparse.ArgumentParser) -> None:
+    reference = group(
+        sub,
+        "reference",
+        "reference data updates (HQ)",
+        "HQ: update the reference data (codes and labels) that posts receive in their return bundles.",
+    )
+    p = reference.add_parser(
+        "set",
+        help='add or replace entries from {"kind": ..., "items": [...]}',
+        description='HQ: add or replace reference entries from a JSON file {"kind": ..., "items": [...]}.',
+        parents=[common],
+    )
+    p.add_argument("file", help="JSON file of reference entries")
+    p.set_defaults(func=cmd_reference_set)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Adds this module's commands to the top-level sub-parsers; ``common`` holds ``--json``."""
+    _register_enroll(sub, common)
+    _register_export(sub, common)
+    _register_mail(sub, common)
+    _register_import(sub, common)
+    _register_reply(sub, common)
+    _register_station(sub, common)
+    _register_reference(sub, common)

@@ -1,0 +1,55 @@
+"""Real registers in temporary folders: a post with one user of each role, an HQ.
+
+Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from app.context import Context, utc_now
+from app.domain import Actor
+from app.register import init_register
+
+PASSWORD = "correct-horse-1"
+
+
+@dataclass
+class Post:
+    ctx: Context
+    admin: Actor
+    chief: Actor
+    officer: Actor
+    analyst: Actor
+    data_dir: Path
+
+
+def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
+    """The post BP-VX with an admin, a chief, an officer and an analyst (all with ``PASSWORD``), its
+    register on ``clock``."""
+    ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
+                        admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
+                        header_lines=["BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG",
+                                      "ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"])
+    admin = ctx.login("admin", PASSWORD)
+    for name, role in (("chief", "chief"), ("officer", "officer"), ("analyst", "analyst")):
+        ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
+                      actor_password=PASSWORD)
+    return Post(ctx, admin, ctx.login("chief", PASSWORD), ctx.login("officer", PASSWORD),
+                ctx.login("analyst", PASSWORD), data_dir)
+
+
+def make_hq(data_dir: Path, code: str = "BCH-AG") -> Post:
+    """An HQ register (its admin stands in for every role)."""
+    ctx = init_register(
+        data_dir,
+        kind="hq",
+        code=code,
+        name=f"Bộ Chỉ huy {code}",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    admin = ctx.login("admin", PASSWORD)
+    return Post(ctx, admin, admin, admin, admin, data_dir)

@@ -1,0 +1,185 @@
+"""A post enrolled with HQ, and what the sync tests do with it: cases to send, exports, imports at
+either end, return bundles, and bundle files rebuilt or re-signed to forge them.
+
+The ``pair`` fixture (``fixtures``) is a ``Pair``; every helper takes one."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.attachments import store_file
+from app.register import init_register
+from app.sync import bundle, keys
+from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
+from app.sync.enrol import accept_request, install_reply, make_request
+from app.sync.export import export_changes
+from app.sync.hq_import import import_bundles
+from app.sync.replies import make_reply
+from app.sync.returns import import_returns
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import PASSWORD, Post
+
+PASSPHRASE = "mat-khau-khoa-1"
+
+
+@dataclass
+class Pair:
+    post: Post
+    hq: Post
+    tmp: Path
+
+
+def enrol_post(post: Post, hq: Post, tmp: Path, name: str = "") -> None:
+    make_request(post.ctx, post.admin, PASSPHRASE, tmp / f"request{name}.json")
+    accept_request(hq.ctx, hq.admin, PASSPHRASE, tmp / f"request{name}.json", tmp / f"reply{name}.json")
+    install_reply(post.ctx, post.admin, PASSPHRASE, tmp / f"reply{name}.json")
+
+
+def photo_file(folder: Path, index: int, size: int = 40_000) -> Path:
+    path = folder / f"anh-{index}.jpg"
+    path.write_bytes(random.Random(index).randbytes(size))
+    return path
+
+
+def add_cases(pair: Pair, count: int, photos: bool = True) -> list[str]:
+    made = []
+    folder = pair.tmp / "photos"
+    folder.mkdir(exist_ok=True)
+    for i in range(count):
+        attachments = ()
+        if photos:
+            attachments = (
+                store_file(pair.post.ctx.paths.attachments, photo_file(folder, i), caption=f"Ảnh {i}"),
+            )
+        when = datetime(2026, 11, 1 + i % 20, 8, i % 60, tzinfo=ICT)
+        made.append(
+            pair.post.ctx.cases.create(
+                pair.post.officer, sample_case(occurred_at=when, attachments=attachments)
+            ).id
+        )
+    return made
+
+
+def register_snapshot(data_dir: Path) -> list[Any]:
+    conn = sqlite3.connect(data_dir / "register.sqlite")
+    try:
+        tables = (
+            "cases",
+            "goods_lines",
+            "parties",
+            "vehicles",
+            "attachments",
+            "documents",
+            "case_history",
+            "received_bundles",
+            "stations",
+            "tips",
+            "campaigns",
+        )
+        out: list[Any] = []
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            keep = [
+                c
+                for c in columns
+                if c
+                not in ("id", "received_at", "created_at", "updated_at", "replaced_at", "bundle_id", "set_id")
+            ]
+            out.append(sorted(conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall(), key=repr))
+        return out
+    finally:
+        conn.close()
+
+
+def export_parts(pair: Pair, out: str, size: int = 20 * 1024 * 1024) -> list[Path]:
+    return list(export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / out, size).files)
+
+
+def import_at_hq(pair: Pair, files: list[Path], dry_run: bool = False) -> Any:
+    return import_bundles(pair.hq.ctx, pair.hq.admin, PASSPHRASE, files, dry_run=dry_run)
+
+
+def rewritten(source: Path, target: Path, change: Callable[[str, bytes], tuple[str, bytes] | None]) -> Path:
+    """Copy a zip member by member through ``change`` (which may rename, alter or drop members)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            result = change(info.filename, old.read(info))
+            if result is not None:
+                new.writestr(result[0], result[1])
+    return target
+
+
+def resigned(
+    pair: Pair,
+    source: Path,
+    target: Path,
+    manifest_change: Callable[[dict[str, Any]], None] | None = None,
+    records: list[dict[str, Any]] | None = None,
+    signer: Any = None,
+    recipient: str | None = None,
+    payload: bytes | None = None,
+) -> Path:
+    """``source`` rebuilt with other contents (``records``, or the records' text ``payload``), signed
+    with the post's own key (or ``signer``)."""
+    with zipfile.ZipFile(source) as old:
+        manifest = json.loads(old.read(MANIFEST))
+        certificate = json.loads(old.read(bundle.CERTIFICATE))
+    identity = keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE)
+    opened = bundle.open_bundle(source, lambda c: bundle.certificate_key(c))
+    if records is None:
+        records = bundle.read_lines(opened, identity)
+    if payload is None:
+        payload = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+    manifest["counts"]["records"] = len(records)
+    manifest.pop("members")
+    if manifest_change:
+        manifest_change(manifest)
+    write_bundle(
+        target,
+        manifest,
+        [Member(RECORDS, payload)],
+        certificate,
+        signer or keys.load_signing_key(pair.post.data_dir, PASSPHRASE),
+        recipient or str(identity.to_public()),
+    )
+    return target
+
+
+def assert_refused(pair: Pair, path: Path, reason: str) -> None:
+    before = register_snapshot(pair.hq.data_dir)
+    summary = import_at_hq(pair, [path])
+    assert len(summary.rejected) == 1, summary.rejected
+    assert reason in summary.rejected[0]["reason"], summary.rejected[0]["reason"]
+    assert (summary.new, summary.updated) == (0, 0) and summary.applied == []
+    assert register_snapshot(pair.hq.data_dir) == before
+
+
+def hq_reply(pair: Pair, out: str = "back") -> Path:
+    return make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / out)
+
+
+def import_at_post(pair: Pair, files: list[Path]) -> Any:
+    return import_returns(pair.post.ctx, pair.post.admin, PASSPHRASE, files)
+
+
+def enrol_second_post(pair: Pair, tmp_path: Path) -> Post:
+    """Another post, BP-TB, enrolled with the same HQ."""
+    other = init_register(
+        tmp_path / "p2",
+        kind="post",
+        code="BP-TB",
+        name="Đồn Tịnh Biên",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
+    enrol_post(other_post, pair.hq, tmp_path, "-tb")
+    return other_post

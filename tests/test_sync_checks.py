@@ -1,0 +1,167 @@
+"""HQ's checks of case records, shared with a helper process, and the rows made while checking: the
+same refusals and the same stored, sealed, searchable cases as the ORM path."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.sync import bundle, keys
+from tests.helpers.cases import ICT, full_case, sample_case
+from tests.helpers.sync import (
+    PASSPHRASE,
+    Pair,
+    export_parts,
+    import_at_hq,
+    register_snapshot,
+    resigned,
+)
+
+
+def test_a_large_import_shares_its_checks_with_a_helper_process(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``PARALLEL_FROM`` records on, a helper process checks part of the chunks while the
+    importing process checks the others and writes: the same refusals (worded by the importing process,
+    in its language) and the same stored, sealed, searchable cases as when one process checks all."""
+    import time
+
+    from app import audit, i18n
+    from app.demo import generate_demo
+    from app.domain import CaseFilter
+    from app.sync import checks, hq_import, received, store
+
+    generate_demo(pair.post.ctx, pair.post.admin, cases=240, seed=11)
+    good = export_parts(pair, "out")[0]
+    opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
+    records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
+    bad = [dict(r) for r in records]
+    for index, change in ((2, {"occurred_at": "yesterday"}), (5, {"status": "lost"}), (239, {"version": 0})):
+        bad[index] = {**bad[index], "document": {**bad[index]["document"], **change}}
+    refused = resigned(pair, good, pair.tmp / "bad.outpost", records=bad)
+    i18n.set_language("vi")
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 10**9)
+    alone = import_at_hq(pair, [refused], dry_run=True).rejected
+    assert [r["record"] for r in alone] == ["3", "6", "240"], alone
+    assert all(r["reason"].startswith(f"bản ghi {r['record']}: ") for r in alone), alone
+
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(checks, "CHUNK", 4)
+    helpers: list[Any] = []
+    want = checks._Helper.want
+    monkeypatch.setattr(checks._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
+    here: list[int] = []
+    check = received.check_cases
+
+    def slowly(*args: Any) -> list[Any]:
+        """This process waits for the helper to start, then checks slowly: the helper takes chunks."""
+        if not here:
+            assert helpers[-1]._conn.poll(60)
+        time.sleep(0.02)
+        result = check(*args)
+        here.append(len(result))
+        return result
+
+    monkeypatch.setattr(received, "check_cases", slowly)
+    assert import_at_hq(pair, [refused], dry_run=True).rejected == alone
+    assert 0 < sum(here) < 240
+    # Checked cases are written while the rest is checked, in the import's one transaction: a record
+    # refused after some were written still leaves HQ's register as it was.
+    batches: list[int] = []
+    insert = store._insert_received_cases
+
+    def counted(*args: Any) -> Any:
+        batches.append(len(args[2]))
+        return insert(*args)
+
+    monkeypatch.setattr(store, "_insert_received_cases", counted)  # new cases written while checking
+    monkeypatch.setattr(hq_import, "_insert_received_cases", counted)  # the rest, after the checks
+    before = register_snapshot(pair.hq.data_dir)
+    here.clear()
+    assert import_at_hq(pair, [refused]).rejected == alone
+    assert sum(batches) > 100 and register_snapshot(pair.hq.data_dir) == before
+    here.clear()
+    batches.clear()
+    assert import_at_hq(pair, [good]).new == 240
+    assert 0 < sum(here) < 240
+    assert sum(batches) == 240 and len([b for b in batches if b]) > 2  # written in several goes
+    for row in pair.post.ctx.cases.list(pair.post.admin, limit=1000):
+        sent = pair.post.ctx.cases.get(pair.post.admin, row.id).document
+        stored = pair.hq.ctx.cases.get(pair.hq.admin, row.id).document
+        identity = ("created_at", "updated_at", "submitted_at", "approved_at")
+        assert {k: v for k, v in stored.items() if k not in identity} == {
+            k: v for k, v in sent.items() if k not in identity
+        }
+    with pair.hq.ctx.sessions.reads() as session:
+        assert audit.verify(session.connection()).ok
+    found = pair.hq.ctx.cases.list(pair.hq.admin, CaseFilter(query="thuoc la"), limit=1000)
+    expected = pair.post.ctx.cases.list(pair.post.admin, CaseFilter(query="thuoc la"), limit=1000)
+    assert sorted(r.id for r in found) == sorted(r.id for r in expected) != []
+
+
+def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals(tmp_path: Path) -> None:
+    """``received.new_case`` builds the canonical rows once and stores them as they are: the same values
+    SQLAlchemy's own conversions bind, the same state hash ``serialize.case_state`` gives and the same
+    search text as ``search.rows_search_body`` of the stored values."""
+    from datetime import UTC
+    from decimal import Decimal
+
+    from sqlalchemy import create_engine
+
+    from app.case_rows import received_case_rows
+    from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
+    from app.reference import load_reference
+    from app.search import rows_search_body
+    from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
+    from app.sync import received
+    from db.bulk import BulkInsert
+    from db.types import utc_text
+
+    reference = load_reference()
+    now = datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
+    origin = received.Origin("station-id", "BP-VX", 1, 10)
+    cases = [
+        full_case(),
+        CaseInput(occurred_at=datetime(1990, 1, 1, tzinfo=ICT), violation_group="trade_fraud"),
+        replace(
+            sample_case(),
+            latitude=10,
+            vehicles=(VehicleInput("ship", "ag 12345 ts"), VehicleInput("car", "51a 12345", 'Xe "tải"')),
+            documents=(DocumentInput("MBB01", "1/BB", datetime(2026, 1, 2).date(), "Đại úy"),),
+            attachments=(AttachmentInput("ab" * 32, "ảnh.jpg", "image/jpeg", 12, None),),
+            goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
+        ),
+    ]
+    documents = [
+        {
+            "id": f"case-{i}",
+            "number": number,
+            "status": "approved",
+            "version": 3,
+            "created_by": "an",
+            "updated_by": None,
+            "remark": "Ghi chú",
+            "approved_by": "chief",
+        }
+        for i, number in enumerate(["BP-VX/2026/00007", "BP-VX/1990/00001", "số lạ"])
+    ]
+    conn = create_engine("sqlite://").connect()
+    for document, data in zip(documents, cases, strict=True):
+        ids = iter(f"line-{i}" for i in range(100))
+        new = received.new_case(reference, document, data, origin, utc_text(now), ids)
+        ids = iter(f"line-{i}" for i in range(100))
+        case, lines = received_case_rows(document, data, reference, "station-id", now, ids)
+        expected_case = BulkInsert(conn, CASES)
+        expected_case.add(case)
+        assert new.case == expected_case.rows[0]
+        for name, table in CHILD_TABLES.items():
+            expected_lines = BulkInsert(conn, table)
+            expected_lines.add_all(lines[name])
+            assert new.lines[name] == expected_lines.rows, name
+        assert new.state_hash == state_hash(case_state(case, lines))
+        assert new.search_body == rows_search_body(case, lines, reference)
+        assert (new.version, new.campaign_id) == (3, data.campaign_id)
