@@ -40,8 +40,9 @@ test-any-day: $(STAMP) $(MO)
 	@bash scripts/system-packages.sh
 	bash scripts/test-any-day.sh
 
+# The benchmarks at the sizes docs/performance.md reports (make test runs them once, tiny).
 bench: $(STAMP) $(MO)
-	$(PY) -m pytest -q -s tests/benchmarks
+	OUTPOST_BENCH_SIZE=full $(PY) -m pytest -q -s tests/benchmarks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app db ui cli tests

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +14,14 @@ from sqlalchemy.sql.schema import Table
 
 from app import audit
 from app.auth import require
-from app.context import Context
 from app.domain import Actor
 from app.errors import RegisterError, ValidationError
 from app.i18n import _
 from app.serialize import row_state
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 CAMPAIGNS: Table = m.Campaign.__table__  # type: ignore[assignment]
 NAME_LIMIT = 200

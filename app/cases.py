@@ -1,43 +1,35 @@
-"""The case service: create, edit, submit, approve, return, close and void cases; list and search."""
+"""The case service: create, edit, submit, approve, return, close and void cases, and read them for
+the front ends (lists and searches are answered by the query engine, ``app.case_query``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, text, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.auth import require
 from app.case_json import case_document
+from app.case_query import NEWEST_FIRST, NO_FILTER, case_result, count_cases, list_cases, load_case
 from app.case_rows import case_values
-from app.context import Context
+from app.changes import next_change_seq
 from app.domain import VIETNAM, Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
 from app.i18n import N_, _, pgettext
-from app.progress import CancelToken, Progress, no_progress
 from app.search import case_search_body
 from app.serialize import orm_case_state
-from app.text import check_id_number, check_plate, check_vessel, fold
+from app.text import check_id_number, check_plate, check_vessel
 from db import models as m
 from db import search
 
+if TYPE_CHECKING:
+    from app.context import Context
+
 EDITABLE_BY_OFFICER = frozenset({"draft"})
 DIFF_IGNORED = frozenset({"version", "updated_at", "updated_by"})
-
-
-def _tz(offset_min: int) -> timezone:
-    return timezone(timedelta(minutes=offset_min))
-
-
-def next_change_seq(session: Session, station_id: str) -> int:
-    current = session.execute(
-        select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == station_id)
-    ).scalar()
-    return int(current or 0) + 1
 
 
 def next_case_seq(session: Session, station_id: str, year: int) -> int:
@@ -68,37 +60,6 @@ def case_notices(data: CaseInput) -> list[str]:
         elif vehicle.kind == "ship":
             notices += check_vessel(vehicle.plate, path)
     return [str(n) for n in notices]
-
-
-def occurred_between(first: date | None, last: date | None) -> list[Any]:
-    """Conditions for cases whose offence falls on the local days ``first`` to ``last`` (both included;
-    either may be None for an open end)."""
-    conditions: list[Any] = []
-    if first is not None:
-        conditions.append(m.Case.occurred_at >= datetime.combine(first, time(), VIETNAM))
-    if last is not None:
-        conditions.append(m.Case.occurred_at < datetime.combine(last + timedelta(days=1), time(), VIETNAM))
-    return conditions
-
-
-# A case with everything under it, loaded in one query per kind of child (the whole-case reads).
-WITH_CHILDREN = (
-    selectinload(m.Case.goods),
-    selectinload(m.Case.parties),
-    selectinload(m.Case.vehicles),
-    selectinload(m.Case.attachments),
-    selectinload(m.Case.documents),
-)
-
-NO_FILTER = CaseFilter()
-NEWEST_FIRST = CaseSort()
-_SORT_COLUMNS: dict[str, Any] = {
-    "number": m.Case.number,
-    "occurred_at": m.Case.occurred_at,
-    "place": m.Case.place,
-    "violation_group": m.Case.violation_group,
-    "status": m.Case.status,
-}
 
 
 class CaseService:
@@ -141,14 +102,14 @@ class CaseService:
                 session.add(case)
                 session.flush()
                 document = self._write(session, actor, case, "create", None, now)
-                results.append(self._result(case, document, case_notices(data)))
+                results.append(case_result(case, document, case_notices(data)))
         return results
 
     def update(self, actor: Actor, case_id: str, data: CaseInput, expected_version: int) -> CaseResult:
         """Replace a case's contents. Refused if someone saved a newer version in the meantime."""
         self._check_campaigns([data])
         with self.ctx.sessions.writes.begin() as session:
-            case = self._load(session, case_id)
+            case = load_case(session, case_id)
             self._check_owner(actor, case)
             if case.status == "voided":
                 message = _("case {number} is voided and cannot be edited")
@@ -176,7 +137,7 @@ class CaseService:
             case.updated_by, case.updated_at = actor.username, now
             session.flush()
             document = self._write(session, actor, case, "update", before, now)
-            return self._result(case, document, case_notices(data))
+            return case_result(case, document, case_notices(data))
 
     def submit(self, actor: Actor, case_id: str) -> CaseResult:
         return self._transition(actor, case_id, "case.submit", {"draft"}, "submitted", "submit")
@@ -221,7 +182,7 @@ class CaseService:
     ) -> CaseResult:
         require(actor, permission)
         with self.ctx.sessions.writes.begin() as session:
-            case = self._load(session, case_id)
+            case = load_case(session, case_id)
             self._check_owner(actor, case)
             if case.status not in allowed:
                 from_draft = action == "approve" and case.status == "draft"
@@ -243,7 +204,7 @@ class CaseService:
                 case.void_reason = void_reason
             session.flush()
             document = self._write(session, actor, case, action, before, now)
-            return self._result(case, document, [])
+            return case_result(case, document, [])
 
     def fill(self, case: m.Case, data: CaseInput) -> None:
         """Set a case's fields and lines from ``data`` (no workflow, numbering or logging): for sync."""
@@ -329,20 +290,7 @@ class CaseService:
                 )
             )
 
-    @staticmethod
-    def _load(session: Session, case_id: str) -> m.Case:
-        case = session.execute(
-            select(m.Case).where(m.Case.id == case_id).options(*WITH_CHILDREN)
-        ).scalar_one_or_none()
-        if case is None:
-            raise NotFound(_("no case with id {id}").format(id=case_id))
-        return case
-
-    @staticmethod
-    def _result(case: m.Case, document: dict[str, Any], warnings: list[str]) -> CaseResult:
-        return CaseResult(case.id, case.number, case.status, case.version, document, tuple(warnings))
-
-    # ----- reading -------------------------------------------------------------------------
+    # ----- reading (lists and counts: the query engine, app/case_query.py) -----------------
 
     def resolve(self, number_or_id: str) -> str:
         """The id of a case given its number (e.g. BP-VX/2026/00001) or its id."""
@@ -363,10 +311,10 @@ class CaseService:
     def get(self, actor: Actor, case_id: str) -> CaseResult:
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            case = self._load(session, case_id)
+            case = load_case(session, case_id)
             station = session.get(m.Station, case.origin)
             assert station is not None
-            return self._result(case, case_document(case, station.code), [])
+            return case_result(case, case_document(case, station.code), [])
 
     def history(self, actor: Actor, case_id: str) -> list[audit.HistoryEntry]:
         require(actor, "case.read")
@@ -377,11 +325,7 @@ class CaseService:
         """How many cases pass the filter (a second query: lists page without counting)."""
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            found = _Conditions.of(session, case_filter)
-            if found is None:
-                return 0
-            query = select(func.count()).select_from(m.Case).where(*found.selective())
-            return int(session.execute(query).scalar_one())
+            return count_cases(session, case_filter)
 
     def list(
         self,
@@ -393,223 +337,10 @@ class CaseService:
         after: tuple[Any, str] | None = None,
     ) -> list[CaseRow]:
         """One page in ``sort`` order; for the next, pass the last row's sort value and id as ``after``
-        (``CaseRow.sort_value(sort)``): keyset paging stays as fast on the last page as on the first."""
+        (``CaseRow.sort_value(sort)``), as ``app.case_query.list_cases`` explains."""
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            found = _Conditions.of(session, case_filter)
-            if found is None:
-                return []
-            if found.by_time_window(session, sort):
-                page = _windowed_page(session, found, sort, limit, after)
-                if page is not None:
-                    return page
-            return _page(session, found.for_page(session), sort, limit, after)
-
-
-def _keyset(sort: CaseSort, after: tuple[Any, str] | None) -> list[Any]:
-    if after is None:
-        return []
-    column = _SORT_COLUMNS[sort.key]
-    key = tuple_(column, m.Case.id)
-    bound = tuple_(literal(after[0], column.type), literal(after[1], m.Case.id.type))
-    return [key < bound if sort.descending else key > bound]
-
-
-def _order(sort: CaseSort) -> tuple[Any, Any]:
-    column = _SORT_COLUMNS[sort.key]
-    return (column.desc(), m.Case.id.desc()) if sort.descending else (column, m.Case.id)
-
-
-def _page(
-    session: Session, conditions: list[Any], sort: CaseSort, limit: int, after: tuple[Any, str] | None
-) -> list[CaseRow]:
-    commodities = (
-        select(func.group_concat(m.GoodsLine.commodity.distinct()))
-        .where(m.GoodsLine.case_id == m.Case.id)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(
-            m.Case.id,
-            m.Case.number,
-            m.Case.status,
-            m.Case.occurred_at,
-            m.Case.utc_offset_min,
-            m.Case.place,
-            m.Case.violation_group,
-            commodities,
-            m.Case.ownerless,
-            m.Case.lead_force,
-            m.Case.version,
-        )
-        .where(*conditions, *_keyset(sort, after))
-        .order_by(*_order(sort))
-        .limit(limit)
-    )
-    return [
-        CaseRow(
-            id=r[0],
-            number=r[1],
-            status=r[2],
-            occurred_at=r[3].astimezone(_tz(r[4])),
-            place=r[5],
-            violation_group=r[6],
-            commodities=", ".join(sorted(set((r[7] or "").split(",")) - {""})),
-            ownerless=bool(r[8]),
-            lead_force=r[9],
-            version=r[10],
-        )
-        for r in session.execute(stmt)
-    ]
-
-
-# A search that matches many cases, listed by time, is answered window by window: the next
-# WINDOW cases in list order are read from the time index, and only the index entries whose rowids
-# lie in that window's rowid range are matched (cases are mostly entered in time order, so the range
-# is narrow). Each round that leaves the page short takes a window four times as large; past
-# WINDOW_LIMIT the whole match list is read instead.
-WINDOW = 2000
-WINDOW_LIMIT = 2000 * 4**3
-
-
-def _windowed_page(
-    session: Session, found: _Conditions, sort: CaseSort, limit: int, after: tuple[Any, str] | None
-) -> list[CaseRow] | None:
-    """The page of a many-match search in time order, or None when the windows grew too large.
-
-    Exact whatever the rowids: every case strictly newer (older, ascending) than a window's last
-    case is inside the window, so it is matched if it matches; the window's edge itself is left to
-    the next, larger window unless the window reached the end of the list."""
-    assert found.expression is not None
-    window = WINDOW
-    rowid: ColumnElement[int] = literal_column("cases.rowid")
-    while window <= WINDOW_LIMIT:
-        cases = (
-            select(rowid.label("r"), m.Case.occurred_at.label("t"))
-            .where(*_keyset(sort, after))
-            .order_by(*_order(sort))
-            .limit(window)
-            .subquery()
-        )
-        edge = func.min(cases.c.t) if sort.descending else func.max(cases.c.t)
-        low, high, last, seen = session.execute(
-            select(func.min(cases.c.r), func.max(cases.c.r), edge, func.count())
-        ).one()
-        if not seen:
-            return []
-        conditions = [search.matching_rowids(found.expression, low, high)]
-        complete = seen < window
-        if not complete:
-            conditions.append(m.Case.occurred_at > last if sort.descending else m.Case.occurred_at < last)
-        page = _page(session, conditions, sort, limit, after)
-        if len(page) >= limit or complete:
-            return page
-        window *= 4
-    return None
-
-
-# A filter that keeps fewer cases than this is read through its own index and sorted; one that
-# keeps more is checked along the sort order's index, which then fills a page after a short walk.
-SELECTIVE = 5000
-
-
-@dataclass(frozen=True)
-class _Conditions:
-    """The SQL conditions of a filter, in the two shapes the planner needs (see ``for_page``)."""
-
-    filter: CaseFilter
-    search: Any  # the search condition, or None
-    expression: str | None = None  # the full-text query behind it
-
-    @classmethod
-    def of(cls, session: Session, case_filter: CaseFilter) -> _Conditions | None:
-        """None when nothing can match (a search of punctuation only)."""
-        search_condition = None
-        if case_filter.query.strip():
-            expression = search.match_expression(fold(case_filter.query))
-            if expression is None:
-                return None
-            search_condition = search.matching(session.connection(), expression)
-            return cls(case_filter, search_condition, expression)
-        return cls(case_filter, search_condition)
-
-    def _plain(self) -> list[Any]:
-        f = self.filter
-        conditions: list[Any] = []
-        conditions += occurred_between(f.start, f.end)
-        if f.statuses:
-            conditions.append(m.Case.status.in_(f.statuses))
-        if f.violation_group:
-            conditions.append(m.Case.violation_group == f.violation_group)
-        if f.lead_force:
-            conditions.append(m.Case.lead_force == f.lead_force)
-        if f.ownerless is not None:
-            conditions.append(m.Case.ownerless == f.ownerless)
-        if f.campaign_id:
-            conditions.append(m.Case.campaign_id == f.campaign_id)
-        if f.origin:
-            conditions.append(m.Case.origin == f.origin)
-        return conditions
-
-    def by_time_window(self, session: Session, sort: CaseSort) -> bool:
-        """Whether a page is best read window by window: a search alone, with many matches, listed by
-        time. (With other conditions too, their own indexes or the sort index read it faster.)"""
-        return (
-            self.search is not None
-            and not search.is_short_list(self.search)
-            and not self._plain()
-            and not self.filter.commodity
-            and sort.key == "occurred_at"
-            and session.get_bind().dialect.name == "sqlite"
-        )
-
-    def selective(self) -> list[Any]:
-        """Conditions that let the planner start from the filter's own indexes (few matches)."""
-        conditions = self._plain()
-        if self.filter.commodity:
-            lines = select(m.GoodsLine.case_id).where(m.GoodsLine.commodity == self.filter.commodity)
-            conditions.append(m.Case.id.in_(lines))
-        if self.search is not None:
-            conditions.append(self.search)
-        return conditions
-
-    def walking(self, dialect: str) -> list[Any]:
-        """Conditions checked row by row along the sort order (many matches): each is marked as
-        likely true, so SQLite prefers the sort index to reading every match and sorting them."""
-        conditions = self._plain()
-        if self.filter.commodity:
-            conditions.append(
-                select(m.GoodsLine.id)
-                .where(m.GoodsLine.case_id == m.Case.id, m.GoodsLine.commodity == self.filter.commodity)
-                .exists()
-            )
-        if dialect == "sqlite":
-            conditions = [func.likelihood(c, literal_column("0.9375")) for c in conditions]
-        if self.search is not None:
-            conditions.append(self.search)
-        return conditions
-
-    def for_page(self, session: Session) -> list[Any]:
-        """The shape that reads a page fastest. A search with few matches drives the page itself;
-        otherwise the other conditions are counted up to ``SELECTIVE`` to decide."""
-        plain = self._plain()
-        if self.search is None and not plain and not self.filter.commodity:
-            return []
-        if self.search is not None and search.is_short_list(self.search):
-            return self.selective()
-        if not plain and not self.filter.commodity:
-            return [self.search]
-        probe: Select[Any] = select(literal_column("1")).select_from(m.Case).where(*plain)
-        if self.filter.commodity:  # joined, not IN: the probe stops early instead of listing every line
-            probe = probe.join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id).where(
-                m.GoodsLine.commodity == self.filter.commodity
-            )
-        matches = session.execute(
-            select(func.count()).select_from(probe.limit(SELECTIVE).subquery())
-        ).scalar_one()
-        if matches < SELECTIVE:
-            return self.selective()
-        return self.walking(session.get_bind().dialect.name)
+            return list_cases(session, case_filter, sort=sort, limit=limit, after=after)
 
 
 _REFUSED = {
@@ -628,38 +359,3 @@ _STATUS_TEXT = {
     "closed": "closed",
     "voided": "voided",
 }
-
-
-def rebuild_search_index(
-    ctx: Context, progress: Progress = no_progress, cancel: CancelToken | None = None
-) -> int:
-    """Rebuild the whole search index (after a migration that asks for it)."""
-    done = 0
-    with ctx.sessions.writes.begin() as session:
-        conn = session.connection()
-        conn.execute(text("DELETE FROM case_search"))
-        stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
-        total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
-        batch: list[tuple[int, str]] = []
-        result = session.execute(
-            select(m.Case, text("cases.rowid"))
-            .options(
-                selectinload(m.Case.goods),
-                selectinload(m.Case.parties),
-                selectinload(m.Case.vehicles),
-            )
-            .execution_options(yield_per=2000)
-        )
-        for case, rowid in result:
-            body = case_search_body(case_document(case, stations[case.origin]), ctx.reference)
-            batch.append((rowid, body))
-            done += 1
-            if len(batch) >= 2000:
-                search.insert_many(conn, batch)
-                batch.clear()
-                progress(done, total)
-                if cancel:
-                    cancel.check()
-        search.insert_many(conn, batch)
-        session.merge(m.Meta(key="search_rebuild", value="0"))
-    return done

@@ -6,23 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import cast
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from app.auth import authenticate, make_hasher
+from app.cases import CaseService
 from app.domain import VIETNAM, Actor
 from app.errors import AuthError
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
+from app.tips import TipService
+from app.users import UserService
 from db import models as m
 from db.engine import Sessions
-
-if TYPE_CHECKING:
-    from app.cases import CaseService
-    from app.tips import TipService
-    from app.users import UserService
 
 REGISTER_FILE = "register.sqlite"
 
@@ -73,30 +71,25 @@ class Context:
 
     @property
     def cases(self) -> CaseService:
-        from app.cases import CaseService
-
-        return self._service("cases", CaseService)  # type: ignore[return-value]
+        return self._service("cases", CaseService)
 
     @property
     def users(self) -> UserService:
-        from app.users import UserService
-
-        return self._service("users", UserService)  # type: ignore[return-value]
+        return self._service("users", UserService)
 
     @property
     def tips(self) -> TipService:
-        from app.tips import TipService
-
-        return self._service("tips", TipService)  # type: ignore[return-value]
+        return self._service("tips", TipService)
 
     def today(self) -> date:
         """Today at the border post (the register's own day, whatever the computer's time zone)."""
         return self.clock().astimezone(VIETNAM).date()
 
-    def _service(self, name: str, factory: Callable[[Context], object]) -> object:
+    def _service[S](self, name: str, factory: Callable[[Context], S]) -> S:
+        """One instance of each service per register, made on first use."""
         if name not in self._services:
             self._services[name] = factory(self)
-        return self._services[name]
+        return cast(S, self._services[name])
 
     def login(self, username: str, password: str) -> Actor:
         """Check the password; failed attempts are recorded even though the log-in is refused."""

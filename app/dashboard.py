@@ -11,17 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from app import periods
 from app.auth import require
-from app.cases import occurred_between
-from app.context import Context
+from app.case_query import occurred_between
 from app.domain import Actor
 from app.periods import Period
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from app import tallies
 from app.audit import GENESIS, event_hash
 from app.auth import require
-from app.context import Context
 from app.demo_cases import ICT, Draft, FoldCache, Generator
 from app.domain import Actor
 from app.errors import AppError
@@ -42,6 +41,9 @@ from app.text import fold, normalize_id_number, normalize_plate
 from db import halves
 from db.bulk import SqliteForm
 from db.types import utc_text
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 BATCH_SIZE = 10_000
 # The share of the progress bar the storing of report tallies takes after the cases: 1 in 50.

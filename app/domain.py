@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -11,6 +12,8 @@ STATUSES = ("draft", "submitted", "approved", "closed", "voided")
 # Posts keep Vietnam's time; report periods and list filters count calendar days in it.
 VIETNAM = timezone(timedelta(hours=7))
 SORT_KEYS = ("number", "occurred_at", "place", "violation_group", "status")
+# A log-in name, checked wherever an account is made (the first admin at set-up, then every user).
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from db.migrate import fsync_folder
+from db.files import fsync_folder
 
 
 def write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:

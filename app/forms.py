@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from app.auth import require
 from app.case_json import StoredCase, stored_case
-from app.context import Context
 from app.domain import Actor, CaseInput, DocumentInput, PartyInput
 from app.errors import NotFound, ValidationError
 from app.formatting import format_decimal, format_money
@@ -47,6 +46,9 @@ from app.printing import (
 )
 from app.serialize import orm_case_state, state_hash
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 FORM_CODES = ("MBB01", "MBB02", "MBB15", "MBB28", "MQĐ14")
 # Typed without Vietnamese letters on a command line: MQD14 is MQĐ14.

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import require
-from app.context import Context
 from app.domain import Actor
 from app.text import fold, normalize_id_number, normalize_plate, normalize_vessel
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 MAX_HITS = 500
 MIN_COMPACT = 3  # shorter numbers or plates would match half the register

@@ -11,23 +11,26 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
 
 from app import __version__, audit
 from app.auth import check_password_strength
+from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
+from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
-from app.progress import Progress, no_progress
+from app.progress import CancelToken, Progress, no_progress
 from app.reference import load_reference
+from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
-from db import migrate
+from db import migrate, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
 STATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 
 def _meta(session: Any) -> dict[str, str]:
@@ -77,10 +80,43 @@ def open_register(
         clock=clock,
     )
     if meta.get("search_rebuild") == "1":
-        from app.cases import rebuild_search_index
-
         rebuild_search_index(ctx, progress)
     return ctx
+
+
+def rebuild_search_index(
+    ctx: Context, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> int:
+    """Rebuild the whole search index (after a migration that asks for it)."""
+    done = 0
+    with ctx.sessions.writes.begin() as session:
+        conn = session.connection()
+        conn.execute(text("DELETE FROM case_search"))
+        stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
+        total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
+        batch: list[tuple[int, str]] = []
+        result = session.execute(
+            select(m.Case, text("cases.rowid"))
+            .options(
+                selectinload(m.Case.goods),
+                selectinload(m.Case.parties),
+                selectinload(m.Case.vehicles),
+            )
+            .execution_options(yield_per=2000)
+        )
+        for case, rowid in result:
+            body = case_search_body(case_document(case, stations[case.origin]), ctx.reference)
+            batch.append((rowid, body))
+            done += 1
+            if len(batch) >= 2000:
+                search.insert_many(conn, batch)
+                batch.clear()
+                progress(done, total)
+                if cancel:
+                    cancel.check()
+        search.insert_many(conn, batch)
+        session.merge(m.Meta(key="search_rebuild", value="0"))
+    return done
 
 
 def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:

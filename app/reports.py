@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     func,
@@ -26,8 +26,7 @@ from sqlalchemy import (
 
 from app import periods, tallies
 from app.auth import require
-from app.cases import occurred_between
-from app.context import Context
+from app.case_query import occurred_between
 from app.domain import VIETNAM, Actor
 from app.errors import NotFound
 from app.formatting import format_int
@@ -37,6 +36,9 @@ from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
 from db import models as m
 from db.types import decimal_text
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 UNCOUNTED = ("draft", "submitted")
 METRICS = (*tallies.CELL_METRICS, "collections", "goods_value")

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.cases import occurred_between
+from app.case_query import occurred_between
 from app.errors import AppError
 from app.progress import CancelToken, Progress, no_progress
 from db import models as m

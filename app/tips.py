@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyrage
 from sqlalchemy import select
 
 from app import audit
 from app.auth import require
-from app.cases import next_change_seq
-from app.context import Context
+from app.changes import next_change_seq
 from app.domain import Actor
 from app.errors import AuthError, NotFound, ValidationError
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 
 @dataclass(frozen=True)

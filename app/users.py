@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from app import audit
 from app.auth import check_password_strength, require
-from app.context import Context
-from app.domain import ROLES, Actor
+from app.domain import ROLES, USERNAME, Actor
 from app.errors import AuthError, NotFound, ValidationError
-from app.register import USERNAME
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
 from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 TIP_READERS = frozenset({"chief", "admin"})
 

@@ -14,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from db.files import fsync_folder
+
 
 class SchemaError(Exception):
     """The database cannot be opened as a register of this version. Nothing was changed."""
@@ -197,14 +199,3 @@ def read_only_uri(path: Path) -> str:
     (In ``f"file:{path}?mode=ro"``, a '#' or '?' in a folder name would cut the path short and drop
     the read-only mode: SQLite would create and read an empty database elsewhere.)"""
     return f"{path.resolve().as_uri()}?mode=ro"
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder to flush it)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

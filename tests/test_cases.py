@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from app import cases as case_service
+from app import case_query
 from app.domain import SORT_KEYS, CaseFilter, CaseSort, GoodsInput, PartyInput, VehicleInput
 from app.errors import PermissionDenied, ValidationError, WorkflowError
 from db import models as m
@@ -286,17 +286,17 @@ def test_a_many_match_search_is_read_window_by_window_exactly(
     import random
 
     monkeypatch.setattr(search, "FEW_MATCHES", 1)
-    monkeypatch.setattr(case_service, "WINDOW", 4)
-    monkeypatch.setattr(case_service, "WINDOW_LIMIT", largest)
+    monkeypatch.setattr(case_query, "WINDOW", 4)
+    monkeypatch.setattr(case_query, "WINDOW_LIMIT", largest)
     used: list[bool] = []
-    windowed = case_service._windowed_page
+    windowed = case_query._windowed_page
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         page = windowed(*args, **kwargs)
         used.append(page is not None)
         return page
 
-    monkeypatch.setattr(case_service, "_windowed_page", spy)
+    monkeypatch.setattr(case_query, "_windowed_page", spy)
     fuel = (GoodsInput("fuel", Decimal(900), "lít", "Dầu DO"),)
     minutes = list(range(45))
     random.Random(7).shuffle(minutes)
@@ -362,7 +362,7 @@ def varied(post: Post) -> dict[str, str]:
 def test_each_filter_narrows_the_list_and_the_count_agrees(
     post: Post, varied: dict[str, str], selective: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(case_service, "SELECTIVE", selective)
+    monkeypatch.setattr(case_query, "SELECTIVE", selective)
     cases = {
         # Local calendar days: 00:30 on 1 March is March, 23:50 on 28 February is February.
         CaseFilter(start=date(2026, 2, 1), end=date(2026, 2, 28)): {"evening", "fuel"},
@@ -405,7 +405,7 @@ def test_every_sort_order_pages_through_every_case_once(
     assert _walk(post, CaseFilter(), sort) == [r.id for r in rows]
     searched = _walk(post, CaseFilter(query="hero"), sort)
     assert searched == [r.id for r in rows if r.id != varied["fuel"]]
-    monkeypatch.setattr(case_service, "SELECTIVE", 1)
+    monkeypatch.setattr(case_query, "SELECTIVE", 1)
     sugar = CaseFilter(query="hero", commodity="sugar", statuses=("draft", "submitted"))
     assert _walk(post, sugar, sort) == searched
 

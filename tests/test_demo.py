@@ -14,13 +14,12 @@ from typing import Any
 import pytest
 
 from app import audit, tallies
-from app.cases import rebuild_search_index
 from app.context import Context
 from app.demo import demo_period, generate_demo
 from app.domain import Actor, CaseFilter, CaseInput, GoodsInput, HandlingInput, PartyInput, VehicleInput
 from app.errors import Cancelled, PermissionDenied
 from app.progress import CancelToken
-from app.register import init_register
+from app.register import init_register, rebuild_search_index
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import PASSWORD, Post
 

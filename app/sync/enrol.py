@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, select
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.auth import require
-from app.context import Context
 from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
 from app.files import write_atomically
@@ -30,6 +29,9 @@ from app.sync import keys
 from app.sync.signing import b64, sign, unb64, verify
 from db import models as m
 from db.types import utc_text
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 STATIONS: Table = m.Station.__table__  # type: ignore[assignment]
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.attachments import stored_path
 from app.auth import require
 from app.case_json import case_document
-from app.cases import WITH_CHILDREN
+from app.case_query import WITH_CHILDREN
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, RegisterError, ValidationError
@@ -27,7 +27,7 @@ from app.sync import keys, signing
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta
 from db import models as m
-from db.migrate import fsync_folder
+from db.files import fsync_folder
 from db.types import utc_text
 
 DEFAULT_PART_SIZE = 20 * 1024 * 1024

@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.context import Context
 from app.errors import AppError, ValidationError
 from app.files import write_atomically
 from app.sync.mail import TIMEOUT_S, server_problems
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 SUFFIX = ".outpost"
 IMPORTED = "imported"

@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.context import Context
 from app.errors import ValidationError
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_S = 30

@@ -1,11 +1,12 @@
-"""Benchmarks at register scale (DESIGN §9): demo generation against a raw ``executemany`` of the same
+"""Benchmarks at register scale (docs/architecture.md §9): demo generation against a raw ``executemany`` of the same
 rows, accent-insensitive search latency and save-one-case latency on the demo register.
 
-Run with ``make bench`` (``pytest -q -s tests/benchmarks``); collected only when asked for. They print
-figures and check results for correctness, never timings. Settings (environment):
+Run at full size with ``make bench`` (``OUTPOST_BENCH_SIZE=full pytest -q -s tests/benchmarks``); every
+``make test`` runs them once at a tiny size (``tests/benchmarks/sizes.py``). They print figures and
+check results for correctness, never timings. Settings (environment):
 
-- ``OUTPOST_BENCH_CASES``: number of demo cases (default 1 000 000; 1 M takes ~14 minutes on 2 cores
-  and ~8 GB of disk for the two register files).
+- ``OUTPOST_BENCH_CASES``: number of demo cases (default 1 000 000 at full size; 1 M takes ~14 minutes
+  on 2 cores and ~8 GB of disk for the two register files).
 - ``OUTPOST_BENCH_DIR``: where the registers are written (default: a pytest temporary folder).
 
 Results and how they were measured: ``docs/performance.md``.
@@ -32,14 +33,14 @@ import pytest
 from app import demo, demo_cases
 from app.context import Context
 from app.demo import BATCH_SIZE, generate_demo
-from app.domain import Actor
+from app.domain import Actor, CaseFilter
 from app.register import init_register
+from tests.benchmarks.sizes import CASES, sized
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import PASSWORD
 
-CASES = int(os.environ.get("OUTPOST_BENCH_CASES", "1000000"))
-RUNS = 15
-SAVES = 50
+RUNS = sized(15, 1)
+SAVES = sized(50, 2)
 # The rows the demo wrote for the cases with rowids in [?, ?], in insertion order, table by table.
 # Cases are written with their rowid (the search index row shares it).
 DEMO_ROWS: tuple[tuple[str, str], ...] = (
@@ -253,7 +254,7 @@ def test_search_latency(register: Register) -> None:
         page: list[Any] = []
 
         def search(q: str = query, out: list[Any] = page) -> None:
-            out[:] = ctx.cases.list(admin, query=q, limit=50)
+            out[:] = ctx.cases.list(admin, CaseFilter(query=q), limit=50)
 
         median, slowest = _median_ms(search, RUNS)
         _say(f"  {query!r:28s} {median:8.1f} ms  (slowest {slowest:.1f} ms, {len(page)} on the page)")

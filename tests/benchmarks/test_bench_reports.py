@@ -1,11 +1,12 @@
 """Benchmarks of the annual 389 report and of single forms (issue targets: annual report over a
-1 M-case register to PDF < 2 s; any single form < 200 ms). Run on demand:
+1 M-case register to PDF < 2 s; any single form < 200 ms). Run at full size on demand:
 
     OUTPOST_BENCH_REGISTER=<copy of a register folder> make bench
-    pytest -q -s tests/benchmarks/test_bench_reports.py
+    OUTPOST_BENCH_SIZE=full pytest -q -s tests/benchmarks/test_bench_reports.py
 
-Without ``OUTPOST_BENCH_REGISTER`` a demo register of ``OUTPOST_BENCH_CASES`` (default 1 000 000)
-cases is generated first. Figures go to docs/performance.md by hand."""
+Without ``OUTPOST_BENCH_REGISTER`` a demo register of ``OUTPOST_BENCH_CASES`` (default 1 000 000 at
+full size) cases is generated first (the ``register_dir`` fixture in ``conftest.py``). Figures go to
+docs/performance.md by hand."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
 from app.reports import agency_lines, build_report
 from db import models as m
-from tests.benchmarks.test_bench_ui import opened, register_dir  # noqa: F401 - fixtures
+from tests.benchmarks.sizes import sized
 
-RUNS = 3
+RUNS = sized(3, 1)
 
 
 def _times(action: Callable[[], Any], runs: int = RUNS) -> tuple[float, float, Any]:
@@ -37,7 +38,7 @@ def _times(action: Callable[[], Any], runs: int = RUNS) -> tuple[float, float, A
     return statistics.median(times), max(times), result
 
 
-def test_annual_report_and_forms(opened: tuple[Any, Any]) -> None:  # noqa: F811
+def test_annual_report_and_forms(opened: tuple[Any, Any]) -> None:
     ctx, actor = opened
     register_fonts()
     newest = ctx.cases.list(actor, limit=1)[0]

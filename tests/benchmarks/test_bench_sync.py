@@ -1,11 +1,10 @@
 """Sync benchmarks (issue targets: export 10 000 changed cases without photos in < 3 s and < 1.5 KB a
 case; HQ import with full verification ≥ 20 000 cases/s). Run with ``make bench``; they print
 figures and check results, never timings. ``OUTPOST_BENCH_SYNC_CASES`` sets the number of cases
-(default 10 000). Results: ``docs/performance.md``."""
+(default 10 000 at full size, a few hundred in ``make test``). Results: ``docs/performance.md``."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import time
@@ -16,9 +15,10 @@ from app.register import init_register, open_register
 from app.sync.enrol import accept_request, install_reply, make_request
 from app.sync.export import export_changes
 from app.sync.hq_import import import_bundles
+from tests.benchmarks.sizes import SYNC_CASES
 from tests.helpers.registers import PASSWORD
 
-CASES = int(os.environ.get("OUTPOST_BENCH_SYNC_CASES", "10000"))
+CASES = SYNC_CASES
 PASSPHRASE = "mat-khau-khoa-1"
 
 

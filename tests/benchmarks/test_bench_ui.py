@@ -1,11 +1,12 @@
 """Benchmarks of the desktop app at register scale (issue targets: start to a usable main window in
 < 2 s and < 300 MB; first page, sort, filter and search < 100 ms each at 1 M cases).
 
-Run with ``make bench``; they print figures and check results, never timings. Settings:
+Run at full size with ``make bench`` (and at a tiny size in every ``make test``:
+``tests/benchmarks/sizes.py``); they print figures and check results, never timings. Settings:
 
 - ``OUTPOST_BENCH_REGISTER``: an existing register folder to measure (it is opened as is, so use a
   copy: an older schema is upgraded on open). Without it a demo register of ``OUTPOST_BENCH_CASES``
-  cases (default 1 000 000) is generated first, which takes ~10 minutes at 1 M.
+  cases (default 1 000 000 at full size) is generated first, which takes ~10 minutes at 1 M.
 
 Results: ``docs/performance.md``.
 """
@@ -18,69 +19,33 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy import select
 
 from app.context import Context
 from app.dashboard import build_dashboard
-from app.demo import generate_demo
 from app.domain import VIETNAM, Actor, CaseFilter
 from app.lookup import lookup
-from app.register import init_register, open_register
 from db import models as m
-from tests.helpers.registers import PASSWORD
+from tests.benchmarks.sizes import sized
 from ui.case_model import COLUMNS, CaseTableModel
 
-CASES = int(os.environ.get("OUTPOST_BENCH_CASES", "1000000"))
-RUNS = 9
+RUNS = sized(9, 1)
+STARTS = sized(5, 1)
+# Rows scrolled through, a page of 200 at a time.
+SCROLLED_PAGES = sized(50, 2)
+# Which person with an ID number the lookup looks for (the register must hold more).
+PARTY_OFFSET = sized(1000, 10)
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _say(text: str) -> None:
     print(text, flush=True)
-
-
-def actor_of(ctx: Context, username: str) -> Actor:
-    """The user's actor without the password (the benchmark measures the app, not Argon2)."""
-    with ctx.sessions.reads() as session:
-        user = session.execute(select(m.User).where(m.User.username == username)).scalar_one()
-        station = session.get(m.Station, user.station_id)
-        assert station is not None
-        return Actor(user.id, user.username, user.full_name, user.role, station.id, station.code)
-
-
-@pytest.fixture(scope="module")
-def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("OUTPOST_BENCH_REGISTER")
-    if given:
-        return Path(given)
-    folder = tmp_path_factory.mktemp("ui-bench") / "register"
-    ctx = init_register(
-        folder,
-        kind="post",
-        code="BP-DEMO",
-        name="Đồn Biên phòng Demo",
-        admin_username="admin",
-        admin_password=PASSWORD,
-        commune_code="30385",
-    )
-    _say(f"generating {CASES:,} demo cases …")
-    generate_demo(ctx, ctx.login("admin", PASSWORD), cases=CASES, seed=1)
-    ctx.close()
-    return folder
-
-
-@pytest.fixture(scope="module")
-def opened(register_dir: Path) -> Iterator[tuple[Context, Actor]]:
-    ctx = open_register(register_dir)
-    yield ctx, actor_of(ctx, "admin")
-    ctx.close()
 
 
 def _timed(before: Callable[[], Any], action: Callable[[], Any], runs: int = RUNS) -> tuple[float, float]:
@@ -141,7 +106,7 @@ def test_start_to_usable_main_window(register_dir: Path, opened: tuple[Context, 
     """A fresh process each run: interpreter, Qt, the register, the main window with its first page."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     runs = []
-    for _ in range(5):
+    for _ in range(STARTS):
         start = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", STARTUP, str(register_dir)],
@@ -158,7 +123,7 @@ def test_start_to_usable_main_window(register_dir: Path, opened: tuple[Context, 
     median = {
         key: statistics.median(r[key] for r in runs) for key in ("wall_s", "usable_s", "counted_s", "rss_mb")
     }
-    _say("\n== start to usable main window (target < 2 s, < 300 MB), median of 5 fresh processes")
+    _say(f"\n== start to usable main window (target < 2 s, < 300 MB), median of {STARTS} fresh processes")
     _say(
         f"  process start to first page shown: {median['usable_s']:.2f} s "
         f"(whole process {median['wall_s']:.2f} s)"
@@ -231,14 +196,15 @@ def test_scroll_deep_and_dashboard_and_lookup(opened: tuple[Context, Actor]) -> 
     ctx, actor = opened
     model = CaseTableModel(ctx, actor)
     pages = []
-    for _ in range(50):  # 10 000 rows down
+    for _ in range(SCROLLED_PAGES):  # 10 000 rows down at full size
         start = time.perf_counter()
         model.fetchMore(QModelIndex())
         pages.append((time.perf_counter() - start) * 1000)
-    assert model.rowCount() == 200 * 51
+    assert model.rowCount() == 200 * (SCROLLED_PAGES + 1)
     model.wait_for_count()
     _say(
-        f"\n== scrolling: next page of 200 at rows 200–10 200: median {statistics.median(pages):.1f} ms, "
+        f"\n== scrolling: next page of 200 at rows 200–{200 * (SCROLLED_PAGES + 1):,}: "
+        f"median {statistics.median(pages):.1f} ms, "
         f"slowest {max(pages):.1f} ms"
     )
     board_ms, board_max, board = _median_ms(lambda: build_dashboard(ctx, actor), runs=5)
@@ -252,7 +218,7 @@ def test_scroll_deep_and_dashboard_and_lookup(opened: tuple[Context, Actor]) -> 
             .where(m.Party.id_number.is_not(None))
             .order_by(m.Party.id)
             .limit(1)
-            .offset(1000)
+            .offset(PARTY_OFFSET)
         ).one()
         plate = session.execute(
             select(m.Vehicle.plate).where(m.Vehicle.plate != "").order_by(m.Vehicle.id).limit(1)

@@ -1,0 +1,309 @@
+"""The case query engine: which cases pass a filter, and one page of them in a sort order, fast at a
+million cases.
+
+Pages are cut by keyset on (sort value, case id), never OFFSET; a filter's conditions take the
+shape the SQLite planner reads fastest (its own indexes for few matches, a walk along the sort
+index for many); a search with many matches listed by time is read window by window. It takes a
+session and checks no permission: the case service (``app.cases``) opens the session and checks
+who is asking, and reports and the dashboard reuse the period conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain import VIETNAM, CaseFilter, CaseResult, CaseRow, CaseSort
+from app.errors import NotFound
+from app.i18n import _
+from app.text import fold
+from db import models as m
+from db import search
+
+
+def occurred_between(first: date | None, last: date | None) -> list[Any]:
+    """Conditions for cases whose offence falls on the local days ``first`` to ``last`` (both included;
+    either may be None for an open end)."""
+    conditions: list[Any] = []
+    if first is not None:
+        conditions.append(m.Case.occurred_at >= datetime.combine(first, time(), VIETNAM))
+    if last is not None:
+        conditions.append(m.Case.occurred_at < datetime.combine(last + timedelta(days=1), time(), VIETNAM))
+    return conditions
+
+
+# A case with everything under it, loaded in one query per kind of child (the whole-case reads).
+WITH_CHILDREN = (
+    selectinload(m.Case.goods),
+    selectinload(m.Case.parties),
+    selectinload(m.Case.vehicles),
+    selectinload(m.Case.attachments),
+    selectinload(m.Case.documents),
+)
+
+NO_FILTER = CaseFilter()
+NEWEST_FIRST = CaseSort()
+_SORT_COLUMNS: dict[str, Any] = {
+    "number": m.Case.number,
+    "occurred_at": m.Case.occurred_at,
+    "place": m.Case.place,
+    "violation_group": m.Case.violation_group,
+    "status": m.Case.status,
+}
+
+
+def load_case(session: Session, case_id: str) -> m.Case:
+    """A case with everything under it; NotFound if there is none with that id."""
+    case = session.execute(
+        select(m.Case).where(m.Case.id == case_id).options(*WITH_CHILDREN)
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFound(_("no case with id {id}").format(id=case_id))
+    return case
+
+
+def case_result(case: m.Case, document: dict[str, Any], warnings: list[str]) -> CaseResult:
+    """What a read or a write of one case hands back: the case as a document, with any warnings."""
+    return CaseResult(case.id, case.number, case.status, case.version, document, tuple(warnings))
+
+
+def count_cases(session: Session, case_filter: CaseFilter = NO_FILTER) -> int:
+    """How many cases pass the filter (a second query: lists page without counting)."""
+    found = _Conditions.of(session, case_filter)
+    if found is None:
+        return 0
+    query = select(func.count()).select_from(m.Case).where(*found.selective())
+    return int(session.execute(query).scalar_one())
+
+
+def list_cases(
+    session: Session,
+    case_filter: CaseFilter = NO_FILTER,
+    *,
+    sort: CaseSort = NEWEST_FIRST,
+    limit: int = 50,
+    after: tuple[Any, str] | None = None,
+) -> list[CaseRow]:
+    """One page in ``sort`` order; for the next, pass the last row's sort value and id as ``after``
+    (``CaseRow.sort_value(sort)``): keyset paging stays as fast on the last page as on the first."""
+    found = _Conditions.of(session, case_filter)
+    if found is None:
+        return []
+    if found.by_time_window(session, sort):
+        page = _windowed_page(session, found, sort, limit, after)
+        if page is not None:
+            return page
+    return _page(session, found.for_page(session), sort, limit, after)
+
+
+def _tz(offset_min: int) -> timezone:
+    return timezone(timedelta(minutes=offset_min))
+
+
+def _keyset(sort: CaseSort, after: tuple[Any, str] | None) -> list[Any]:
+    if after is None:
+        return []
+    column = _SORT_COLUMNS[sort.key]
+    key = tuple_(column, m.Case.id)
+    bound = tuple_(literal(after[0], column.type), literal(after[1], m.Case.id.type))
+    return [key < bound if sort.descending else key > bound]
+
+
+def _order(sort: CaseSort) -> tuple[Any, Any]:
+    column = _SORT_COLUMNS[sort.key]
+    return (column.desc(), m.Case.id.desc()) if sort.descending else (column, m.Case.id)
+
+
+def _page(
+    session: Session, conditions: list[Any], sort: CaseSort, limit: int, after: tuple[Any, str] | None
+) -> list[CaseRow]:
+    commodities = (
+        select(func.group_concat(m.GoodsLine.commodity.distinct()))
+        .where(m.GoodsLine.case_id == m.Case.id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            m.Case.id,
+            m.Case.number,
+            m.Case.status,
+            m.Case.occurred_at,
+            m.Case.utc_offset_min,
+            m.Case.place,
+            m.Case.violation_group,
+            commodities,
+            m.Case.ownerless,
+            m.Case.lead_force,
+            m.Case.version,
+        )
+        .where(*conditions, *_keyset(sort, after))
+        .order_by(*_order(sort))
+        .limit(limit)
+    )
+    return [
+        CaseRow(
+            id=r[0],
+            number=r[1],
+            status=r[2],
+            occurred_at=r[3].astimezone(_tz(r[4])),
+            place=r[5],
+            violation_group=r[6],
+            commodities=", ".join(sorted(set((r[7] or "").split(",")) - {""})),
+            ownerless=bool(r[8]),
+            lead_force=r[9],
+            version=r[10],
+        )
+        for r in session.execute(stmt)
+    ]
+
+
+# A search that matches many cases, listed by time, is answered window by window: the next
+# WINDOW cases in list order are read from the time index, and only the index entries whose rowids
+# lie in that window's rowid range are matched (cases are mostly entered in time order, so the range
+# is narrow). Each round that leaves the page short takes a window four times as large; past
+# WINDOW_LIMIT the whole match list is read instead.
+WINDOW = 2000
+WINDOW_LIMIT = 2000 * 4**3
+
+
+def _windowed_page(
+    session: Session, found: _Conditions, sort: CaseSort, limit: int, after: tuple[Any, str] | None
+) -> list[CaseRow] | None:
+    """The page of a many-match search in time order, or None when the windows grew too large.
+
+    Exact whatever the rowids: every case strictly newer (older, ascending) than a window's last
+    case is inside the window, so it is matched if it matches; the window's edge itself is left to
+    the next, larger window unless the window reached the end of the list."""
+    assert found.expression is not None
+    window = WINDOW
+    rowid: ColumnElement[int] = literal_column("cases.rowid")
+    while window <= WINDOW_LIMIT:
+        cases = (
+            select(rowid.label("r"), m.Case.occurred_at.label("t"))
+            .where(*_keyset(sort, after))
+            .order_by(*_order(sort))
+            .limit(window)
+            .subquery()
+        )
+        edge = func.min(cases.c.t) if sort.descending else func.max(cases.c.t)
+        low, high, last, seen = session.execute(
+            select(func.min(cases.c.r), func.max(cases.c.r), edge, func.count())
+        ).one()
+        if not seen:
+            return []
+        conditions = [search.matching_rowids(found.expression, low, high)]
+        complete = seen < window
+        if not complete:
+            conditions.append(m.Case.occurred_at > last if sort.descending else m.Case.occurred_at < last)
+        page = _page(session, conditions, sort, limit, after)
+        if len(page) >= limit or complete:
+            return page
+        window *= 4
+    return None
+
+
+# A filter that keeps fewer cases than this is read through its own index and sorted; one that
+# keeps more is checked along the sort order's index, which then fills a page after a short walk.
+SELECTIVE = 5000
+
+
+@dataclass(frozen=True)
+class _Conditions:
+    """The SQL conditions of a filter, in the two shapes the planner needs (see ``for_page``)."""
+
+    filter: CaseFilter
+    search: Any  # the search condition, or None
+    expression: str | None = None  # the full-text query behind it
+
+    @classmethod
+    def of(cls, session: Session, case_filter: CaseFilter) -> _Conditions | None:
+        """None when nothing can match (a search of punctuation only)."""
+        search_condition = None
+        if case_filter.query.strip():
+            expression = search.match_expression(fold(case_filter.query))
+            if expression is None:
+                return None
+            search_condition = search.matching(session.connection(), expression)
+            return cls(case_filter, search_condition, expression)
+        return cls(case_filter, search_condition)
+
+    def _plain(self) -> list[Any]:
+        f = self.filter
+        conditions: list[Any] = []
+        conditions += occurred_between(f.start, f.end)
+        if f.statuses:
+            conditions.append(m.Case.status.in_(f.statuses))
+        if f.violation_group:
+            conditions.append(m.Case.violation_group == f.violation_group)
+        if f.lead_force:
+            conditions.append(m.Case.lead_force == f.lead_force)
+        if f.ownerless is not None:
+            conditions.append(m.Case.ownerless == f.ownerless)
+        if f.campaign_id:
+            conditions.append(m.Case.campaign_id == f.campaign_id)
+        if f.origin:
+            conditions.append(m.Case.origin == f.origin)
+        return conditions
+
+    def by_time_window(self, session: Session, sort: CaseSort) -> bool:
+        """Whether a page is best read window by window: a search alone, with many matches, listed by
+        time. (With other conditions too, their own indexes or the sort index read it faster.)"""
+        return (
+            self.search is not None
+            and not search.is_short_list(self.search)
+            and not self._plain()
+            and not self.filter.commodity
+            and sort.key == "occurred_at"
+            and session.get_bind().dialect.name == "sqlite"
+        )
+
+    def selective(self) -> list[Any]:
+        """Conditions that let the planner start from the filter's own indexes (few matches)."""
+        conditions = self._plain()
+        if self.filter.commodity:
+            lines = select(m.GoodsLine.case_id).where(m.GoodsLine.commodity == self.filter.commodity)
+            conditions.append(m.Case.id.in_(lines))
+        if self.search is not None:
+            conditions.append(self.search)
+        return conditions
+
+    def walking(self, dialect: str) -> list[Any]:
+        """Conditions checked row by row along the sort order (many matches): each is marked as
+        likely true, so SQLite prefers the sort index to reading every match and sorting them."""
+        conditions = self._plain()
+        if self.filter.commodity:
+            conditions.append(
+                select(m.GoodsLine.id)
+                .where(m.GoodsLine.case_id == m.Case.id, m.GoodsLine.commodity == self.filter.commodity)
+                .exists()
+            )
+        if dialect == "sqlite":
+            conditions = [func.likelihood(c, literal_column("0.9375")) for c in conditions]
+        if self.search is not None:
+            conditions.append(self.search)
+        return conditions
+
+    def for_page(self, session: Session) -> list[Any]:
+        """The shape that reads a page fastest. A search with few matches drives the page itself;
+        otherwise the other conditions are counted up to ``SELECTIVE`` to decide."""
+        plain = self._plain()
+        if self.search is None and not plain and not self.filter.commodity:
+            return []
+        if self.search is not None and search.is_short_list(self.search):
+            return self.selective()
+        if not plain and not self.filter.commodity:
+            return [self.search]
+        probe: Select[Any] = select(literal_column("1")).select_from(m.Case).where(*plain)
+        if self.filter.commodity:  # joined, not IN: the probe stops early instead of listing every line
+            probe = probe.join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id).where(
+                m.GoodsLine.commodity == self.filter.commodity
+            )
+        matches = session.execute(
+            select(func.count()).select_from(probe.limit(SELECTIVE).subquery())
+        ).scalar_one()
+        if matches < SELECTIVE:
+            return self.selective()
+        return self.walking(session.get_bind().dialect.name)
