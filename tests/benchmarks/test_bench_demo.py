@@ -1,6 +1,7 @@
 """Benchmarks at register scale (docs/architecture.md §9).
 
-Demo generation against a raw ``executemany`` of the same rows, accent-insensitive search latency and save-one-case latency on the demo register.
+Demo generation against a raw ``executemany`` of the same rows, accent-insensitive search latency
+and save-one-case latency on the demo register.
 
 Run at full size with ``make bench`` (``OUTPOST_BENCH_SIZE=full pytest -q -s tests/benchmarks``); every
 ``make test`` runs them once at a tiny size (``tests/benchmarks/sizes.py``). They print figures and
