@@ -3,9 +3,10 @@ derived value), and the whole row of a case HQ receives for the first time.
 
 Why: the case service (a case typed in, or a newer version HQ receives, ``CaseService.fill``), HQ's
 check of new cases in the helper process (``received.new_case``) and HQ's bulk write on a database
-other than SQLite (``sync._insert_new_cases``) each assembled these rows; three copies of "how a case
-is stored" drift. The columns copied as they are come from the field table (``app.case_json``); the
-derived ones (base quantities, folded names, normalised identity numbers and plates) are made here.
+other than SQLite (``app.sync.store._insert_new_cases``) each assembled these rows; three copies of
+"how a case is stored" drift. The columns copied as they are come from the field table
+(``app.case_json``); the derived ones (base quantities, folded names, normalised identity numbers
+and plates) are made here.
 Nothing here reads or writes the database, so the helper process can use it without the services.
 """
 

@@ -183,15 +183,6 @@ class Changes:
     reference: bool = False  # reference data (commodities, communes, …) replaced by HQ's
     stations: bool = False  # what is known of the stations: certificates, revocations, bundles received
 
-    def __or__(self, other: Changes) -> Changes:
-        return Changes(
-            self.cases | other.cases,
-            self.all_cases or other.all_cases,
-            self.campaigns or other.campaigns,
-            self.reference or other.reference,
-            self.stations or other.stations,
-        )
-
     @property
     def any_cases(self) -> bool:
         return self.all_cases or bool(self.cases)

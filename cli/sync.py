@@ -167,12 +167,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     ctx, actor = session(args)
     existing_folder(Path(args.out))
-    secret = None
-    if args.email and ctx.settings.smtp_username:
-        secret = password(f"Mail password for {ctx.settings.smtp_username}: ", env="OUTPOST_SMTP_PASSWORD")
-    passphrase = key_passphrase(ctx)
+
+    def mail_password() -> str | None:  # asked only when there is something to mail
+        user = ctx.settings.smtp_username
+        return password(f"Mail password for {user}: ", env="OUTPOST_SMTP_PASSWORD") if user else None
+
+    passphrase, folder = key_passphrase(ctx), Path(args.out)
     sent = send_to_hq(
-        ctx, actor, passphrase, Path(args.out), args.max_part_size, email=args.email, mail_password=secret
+        ctx, actor, passphrase, folder, args.max_part_size, email=args.email, mail_password=mail_password
     )
     result, delivery = sent.export, sent.delivery
     payload = {
@@ -363,12 +365,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         raise ValidationError(["import: give the bundle files (.outpost), or --inbox"])
     ctx, actor = session(args)
-    args.files = [*args.files, *(str(p) for p in (waiting(ctx) if args.inbox else []))]
+    inbox = waiting(ctx) if args.inbox else []
+    args.files = [*args.files, *(str(p) for p in inbox)]
     if not args.files:
         out(args, {"new": 0, "applied": []}, "Nothing to import: the inbox is empty.")
         return 0
     paths = [Path(f) for f in args.files]
-    received = receive(ctx, actor, key_passphrase(ctx), paths, dry_run=args.dry_run, move_refused=True)
+    received = receive(  # only what --inbox took from the inbox is filed away or moved aside
+        ctx, actor, key_passphrase(ctx), paths, dry_run=args.dry_run, inbox=[p.name for p in inbox],
+        move_refused=True,
+    )
     summary = received.summary
     if received.refused:
         warn(

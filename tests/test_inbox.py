@@ -240,7 +240,7 @@ def test_the_mailbox_is_set_up_from_the_command_line_at_hq_only(pair: Pair, tmp_
 def test_receiving_from_the_inbox_files_what_is_done_and_says_what_changed(pair: Pair) -> None:
     """``receive`` is the CLI's and the dialog's one import: a check changes nothing (and says so), the
     import files the inbox copies away and says the cases changed; the same files again are filed away
-    by a mere check, since they were imported before."""
+    by the dialog's check (they were imported before), never by the command line's --dry-run."""
     from app.sync.receive import receive
 
     add_cases(pair, 3)
@@ -256,4 +256,6 @@ def test_receiving_from_the_inbox_files_what_is_done_and_says_what_changed(pair:
     assert done.filed == tuple(path.name for path in files) and waiting(hq) == []
     again = [(inbox / "imported" / path.name).rename(path) for path in files]
     seen = receive(hq, admin, PASSPHRASE, again, dry_run=True)
-    assert seen.summary.skipped and not seen.summary.changes and waiting(hq) == []
+    assert seen.summary.skipped and not seen.summary.changes and waiting(hq) == again
+    seen = receive(hq, admin, PASSPHRASE, again, dry_run=True, file_seen_on_check=True)
+    assert seen.filed == tuple(path.name for path in files) and waiting(hq) == []

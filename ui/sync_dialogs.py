@@ -206,7 +206,7 @@ class ExportDialog(QDialog):
         runner = ProgressRunner(label, self, cancellable=False)
         outcome = runner.run(  # the mail server is talked to off the GUI thread too
             lambda progress, cancel: send_to_hq(
-                ctx, actor, passphrase, target, part_size, email=email, mail_password=mail_password
+                ctx, actor, passphrase, target, part_size, email=email, mail_password=lambda: mail_password
             )
         )
         if outcome.state == "failed":
@@ -398,7 +398,11 @@ class ImportDialog(QDialog):
         ctx, actor, passphrase, files = self._ctx, self._actor, self.passphrase.text(), list(self.files)
         label = _("Checking the files…") if dry_run else _("Importing…")
         runner = ProgressRunner(label, self, cancellable=False)
-        outcome = runner.run(lambda progress, cancel: receive(ctx, actor, passphrase, files, dry_run=dry_run))
+        outcome = runner.run(  # a check files away inbox files imported before: nothing else is left to do
+            lambda progress, cancel: receive(
+                ctx, actor, passphrase, files, dry_run=dry_run, file_seen_on_check=True
+            )
+        )
         if outcome.state == "failed":
             show_error(self, outcome.message)
             return None

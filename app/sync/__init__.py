@@ -12,6 +12,10 @@ Below every flow:
   ``received``  pure checks of a received case record, in this process or a helper process
   ``summary``   ``ImportSummary``: what an import did, at HQ or at a post
 
+The two flows the command line and the dialogs share:
+  ``send``      ``send_to_hq``: a post writes its bundle parts, then e-mails them when asked
+  ``receive``   ``receive``: import (HQ's or the post's, by the register's kind), then file the inbox
+
 Enrolment and transport:
   ``enrol``     a post's request, HQ's certificate, the post's install, revocation
   ``mail``      a post mails its bundles to HQ (SMTP)

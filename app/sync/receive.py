@@ -8,7 +8,7 @@ file given to the wrong side gets the refusal that says what it is."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,25 +42,28 @@ def receive(
     paths: Sequence[Path],
     *,
     dry_run: bool = False,
+    inbox: Collection[str] | None = None,
+    file_seen_on_check: bool = False,
     move_refused: bool = False,
 ) -> Received:
     """Import ``paths`` (checked in full first; nothing is applied if one is refused), then file away
     the inbox copies that are done with: after an import that refused nothing, those applied or
-    imported before; after a check that found only files imported before, those (nothing else can be
-    done with them). With ``move_refused``, inbox files a real import refused go to ``refused/`` with
-    their reasons, so the next import takes the rest."""
+    imported before. ``inbox`` names the files taken from HQ's inbox (by default, those of ``paths``
+    lying in it). With ``file_seen_on_check``, a check that found only files imported before files
+    those away too (nothing else can be done with them). With ``move_refused``, inbox files a real
+    import refused go to ``refused/`` with their reasons, so the next import takes the rest."""
     run = import_returns if ctx.kind == "post" else import_bundles
     summary = run(ctx, actor, passphrase, list(paths), dry_run)
-    inbox = set(from_inbox(ctx, paths))
+    taken = list(from_inbox(ctx, paths) if inbox is None else inbox)
     seen = {item["file"] for item in summary.skipped}
     done: set[str] = set()
     if not summary.rejected and not dry_run:
         done = {*summary.applied, *seen}
-    elif not summary.rejected and not summary.applied:
+    elif not summary.rejected and not summary.applied and file_seen_on_check:
         done = seen
-    filed = [name for name in from_inbox(ctx, paths) if name in done]
+    filed = [name for name in taken if name in done]
     file_away(ctx, filed)
     moved: list[Path] = []
     if move_refused and summary.rejected and not dry_run:
-        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in inbox])
+        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in set(taken)])
     return Received(summary, tuple(filed), tuple(moved))

@@ -7,6 +7,7 @@ the dialog runs it on a worker thread."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +31,12 @@ def send_to_hq(
     part_size: int = DEFAULT_PART_SIZE,
     *,
     email: bool = False,
-    mail_password: str | None = None,
+    mail_password: Callable[[], str | None] = lambda: None,
 ) -> Sent:
     """Write the parts into ``out_dir``; with ``email``, mail each part to HQ (what cannot be sent
-    waits in the outbox with instructions)."""
+    waits in the outbox with instructions). ``mail_password`` is asked only when there is something
+    to mail."""
     result = export_changes(ctx, actor, passphrase, out_dir, part_size)
     if not email or not result.files:
         return Sent(result)
-    return Sent(result, deliver(ctx, result.files, mail_password))
+    return Sent(result, deliver(ctx, result.files, mail_password()))

@@ -60,9 +60,9 @@ def post(tmp_path: Path, clock: Clock) -> Iterator[Post]:
 
 
 @pytest.fixture
-def pair(post: Post, tmp_path: Path) -> Iterator[Pair]:
-    """A post enrolled with an HQ, both in ``tmp_path``."""
-    hq = make_hq(tmp_path / "hq")
+def pair(post: Post, tmp_path: Path, clock: Clock) -> Iterator[Pair]:
+    """A post enrolled with an HQ, both in ``tmp_path`` and on the same clock."""
+    hq = make_hq(tmp_path / "hq", clock=clock)
     enrol_post(post, hq, tmp_path)
     yield Pair(post, hq, tmp_path)
     hq.ctx.close()

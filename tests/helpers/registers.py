@@ -41,7 +41,7 @@ def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
                 ctx.login("analyst", PASSWORD), data_dir)
 
 
-def make_hq(data_dir: Path, code: str = "BCH-AG") -> Post:
+def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] = utc_now) -> Post:
     """An HQ register (its admin stands in for every role)."""
     ctx = init_register(
         data_dir,
@@ -50,6 +50,7 @@ def make_hq(data_dir: Path, code: str = "BCH-AG") -> Post:
         name=f"Bộ Chỉ huy {code}",
         admin_username="admin",
         admin_password=PASSWORD,
+        clock=clock,
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import i18n
+from tests.helpers.clock import Clock
 from tests.helpers.dialogs import stop_answering
 from tests.helpers.registers import Post, make_hq
 from tests.helpers.sync import enrol_post
@@ -37,9 +38,9 @@ def vietnamese(qtbot: QtBot) -> Iterator[None]:
 
 
 @pytest.fixture
-def hq(post: Post, tmp_path: Path) -> Iterator[Post]:
-    """An HQ register the ``post`` is enrolled with."""
-    hq = make_hq(tmp_path / "hq")
+def hq(post: Post, tmp_path: Path, clock: Clock) -> Iterator[Post]:
+    """An HQ register the ``post`` is enrolled with, on the same clock."""
+    hq = make_hq(tmp_path / "hq", clock=clock)
     enrol_post(post, hq, tmp_path)
     yield hq
     hq.ctx.close()
