@@ -259,3 +259,28 @@ def test_receiving_from_the_inbox_files_what_is_done_and_says_what_changed(pair:
     assert seen.summary.skipped and not seen.summary.changes and waiting(hq) == again
     seen = receive(hq, admin, PASSPHRASE, again, dry_run=True, file_seen_on_check=True)
     assert seen.filed == tuple(path.name for path in files) and waiting(hq) == []
+
+
+def test_only_what_import_inbox_took_is_moved_and_a_dry_run_moves_nothing(pair: Pair) -> None:
+    """A file named on the command line stays where it is, even in the inbox folder; --dry-run
+    changes nothing, not even the inbox (the dialog's check may file away what was imported before)."""
+    from tests.helpers.cli import outpost
+
+    add_cases(pair, 2, photos=False)
+    good = export_parts(pair, "out")[0]
+    folder = inbox_folder(pair.hq.ctx)
+    folder.mkdir(parents=True)
+    (folder / "rac.outpost").write_bytes(b"not a bundle")
+    pair.hq.ctx.close()
+    keys = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    named = outpost(pair.hq.data_dir, "import", str(folder / "rac.outpost"), env=keys)
+    assert named.returncode == 3 and "moved" not in named.stderr
+    assert (folder / "rac.outpost").exists() and not (folder / "refused").exists()
+    (folder / "rac.outpost").unlink()
+    assert outpost(pair.hq.data_dir, "import", str(good), env=keys).returncode == 0
+    (folder / good.name).write_bytes(good.read_bytes())  # imported before, in the inbox again
+    check = outpost(pair.hq.data_dir, "import", "--inbox", "--dry-run", env=keys)
+    assert check.returncode == 0 and json.loads(check.stdout)["skipped"]
+    assert [p.name for p in waiting(pair.hq.ctx)] == [good.name]
+    done = outpost(pair.hq.data_dir, "import", "--inbox", env=keys)
+    assert done.returncode == 0 and waiting(pair.hq.ctx) == []

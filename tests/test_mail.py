@@ -11,6 +11,7 @@ from app.errors import ValidationError
 from app.sync.mail import INSTRUCTIONS, check_mail_settings, deliver
 from tests.helpers.registers import Post
 from tests.helpers.servers import Inbox, free_port
+from tests.helpers.sync import PASSPHRASE, Pair
 
 
 def _parts(folder: Path, count: int) -> list[Path]:
@@ -99,3 +100,19 @@ def test_the_outbox_keeps_only_the_newest_export(post: Post, smtp: tuple[Inbox, 
     assert sent.sent == tuple(newer) and len(inbox.messages) == 1
     outbox = post.data_dir / "outbox"
     assert list(outbox.glob("*.outpost")) == [] and not (outbox / INSTRUCTIONS).exists()
+
+
+def test_export_asks_for_the_mail_password_only_when_there_is_something_to_mail(pair: Pair) -> None:
+    from tests.helpers.cli import outpost
+
+    post = pair.post.data_dir
+    pair.post.ctx.close()
+    setup = outpost(post, "mail", "setup", "--host", "127.0.0.1", "--security", "none", "--username", "bp-vx",
+                    "--from", "bp-vx@bienphong.example", "--to", "bch-ag@bienphong.example")
+    assert setup.returncode == 0, setup.stderr
+    usb = pair.tmp / "usb"
+    usb.mkdir()
+    keys = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    nothing = outpost(post, "export", "--out", str(usb), "--email", env=keys)  # no mail password given
+    assert nothing.returncode == 0, nothing.stderr
+    assert "Nothing to send" in nothing.stdout
