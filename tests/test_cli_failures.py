@@ -1,0 +1,91 @@
+"""What a user sees when the command line meets a bug or a reader that goes away: one line, never a
+traceback; the details in the log file the desktop app shares (``app/logs.py``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cases import CaseService
+from app.demo import generate_demo
+from cli.main import main
+from tests.helpers.registers import PASSWORD, Post
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_an_unexpected_error_prints_one_line_logs_the_traceback_and_exits_70(
+    post: Post, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the list broke\nacross two lines")
+
+    monkeypatch.setenv("OUTPOST_PASSWORD", PASSWORD)
+    monkeypatch.setenv("OUTPOST_ARGON2_PROFILE", "test")
+    monkeypatch.setattr(CaseService, "list", broken)
+
+    code = main(["--data-dir", str(post.data_dir), "--user", "officer", "case", "list"])
+
+    captured = capsys.readouterr()
+    log_file = post.data_dir / "logs" / "outpost.log"
+    assert code == 70
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"outpost: unexpected error (RuntimeError: the list broke across two lines); details in {log_file}"
+    ]
+    logged = log_file.read_text(encoding="utf-8")
+    assert "unexpected error in 'outpost case list'" in logged
+    assert "Traceback (most recent call last)" in logged
+    assert 'raise RuntimeError("the list broke' in logged
+
+
+def test_exit_code_70_is_in_the_help_and_the_readme() -> None:
+    done = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert "  70 " in done.stdout.split("exit codes:")[1]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "70 unexpected error" in readme
+    assert "logs/outpost.log" in readme
+
+
+def test_the_log_goes_to_the_user_log_folder_when_the_register_folder_cannot_take_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.logs import log, open_log
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    data_dir = tmp_path / "register"
+    data_dir.mkdir()
+    (data_dir / "logs").write_text("a file where the folder should be", encoding="utf-8")
+
+    path = open_log(data_dir)
+    log.error("written somewhere")
+
+    assert path is not None and path.is_relative_to(tmp_path / "state")
+    assert "written somewhere" in path.read_text(encoding="utf-8")
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(post: Post) -> None:
+    generate_demo(post.ctx, post.admin, cases=1500)  # far more text than a pipe holds
+    post.ctx.close()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
+    environment.update(
+        OUTPOST_DATA_DIR=str(post.data_dir), OUTPOST_ARGON2_PROFILE="test", OUTPOST_PASSWORD=PASSWORD
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cli", "--user", "officer", "case", "list", "--limit", "2000"],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    first = child.stdout.readline()
+    child.stdout.close()  # as `head -1` does once it has its line
+    errors = child.stderr.read()
+    child.stderr.close()
+    code = child.wait(timeout=120)
+
+    assert first.strip()
+    assert errors.decode() == ""
+    assert code == 0
