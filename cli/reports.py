@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cli.common import group, open_register, out, session
+from cli.common import group, out, session
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -178,7 +178,7 @@ def cmd_campaign_change(args: argparse.Namespace) -> int:
 def cmd_campaign_list(args: argparse.Namespace) -> int:
     from app.campaigns import list_campaigns
 
-    ctx = open_register(args)
+    ctx, _actor = session(args)  # a log-in, as for every command that reads the register
     rows = list_campaigns(ctx)
     out(
         args,

@@ -3,6 +3,7 @@ traceback; the details in the log file the desktop app shares (``app/logs.py``).
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -89,3 +90,46 @@ def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(post: Post) -> No
     assert first.strip()
     assert errors.decode() == ""
     assert code == 0
+
+
+def _commands() -> list[list[str]]:
+    """Every command, with a stand-in for each value it requires (the first choice, or ``x``)."""
+    from cli.main import build_parser
+
+    found: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, words: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, [*words, name])
+                return
+        argv = list(words)
+        for action in parser._actions:
+            value = str(next(iter(action.choices))) if action.choices else "x"
+            if not action.option_strings:
+                argv.append(value)
+            elif action.required:
+                argv += [action.option_strings[0], value]
+        found.append(argv)
+
+    walk(build_parser(), [])
+    return [argv for argv in found if argv[0] not in {"gui", "self-test", "init"}]
+
+
+def test_every_command_that_reads_or_writes_the_register_needs_a_log_in(
+    post: Post, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OUTPOST_PASSWORD", "not the password")
+    monkeypatch.setenv("OUTPOST_ARGON2_PROFILE", "test")
+    monkeypatch.chdir(post.data_dir.parent)  # where a command would write a relative "x"
+    commands = _commands()
+    assert ["campaign", "list"] in commands and len(commands) > 30
+
+    printed = {}
+    for argv in commands:
+        code = main(["--data-dir", str(post.data_dir), "--user", "officer", *argv])
+        captured = capsys.readouterr()
+        printed[" ".join(argv)] = (code, captured.out)
+    assert {command: result for command, result in printed.items() if result[0] == 0 or result[1]} == {}
+    assert printed["campaign list"][0] == 5
