@@ -14,6 +14,7 @@ import pytest
 from app.cases import CaseService
 from app.demo import generate_demo
 from cli.main import main
+from tests.helpers.cases import sample_case
 from tests.helpers.registers import PASSWORD, Post
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +134,44 @@ def test_every_command_that_reads_or_writes_the_register_needs_a_log_in(
         printed[" ".join(argv)] = (code, captured.out)
     assert {command: result for command, result in printed.items() if result[0] == 0 or result[1]} == {}
     assert printed["campaign list"][0] == 5
+
+
+def _run(post: Post, *argv: str) -> subprocess.CompletedProcess[bytes]:
+    """``outpost`` in a child process, its output kept as bytes (a PDF or a workbook may be on it)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
+    environment.update(
+        OUTPOST_DATA_DIR=str(post.data_dir), OUTPOST_ARGON2_PROFILE="test", OUTPOST_PASSWORD=PASSWORD
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "--user", "chief", *argv],
+        cwd=ROOT, env=environment, capture_output=True, timeout=120,
+    )
+
+
+def test_pdf_and_xlsx_go_only_into_an_existing_folder_or_to_standard_output(
+    post: Post, tmp_path: Path
+) -> None:
+    number = post.ctx.cases.create(post.officer, sample_case()).number
+    post.ctx.close()
+    missing = tmp_path / "not-plugged-in" / "deeper"
+    for argv in (
+        ("form", "MBB01", number, "--pdf", str(missing / "form.pdf")),
+        ("report", "monthly", "--period", "2026-11", "--pdf", str(missing / "report.pdf")),
+        ("report", "monthly", "--period", "2026-11", "--xlsx", str(missing / "report.xlsx")),
+    ):
+        refused = _run(post, *argv)
+        assert refused.returncode == 6, refused.stderr
+        assert b"does not exist" in refused.stderr and refused.stdout == b""
+    assert not (tmp_path / "not-plugged-in").exists()
+
+    form = _run(post, "form", "MBB01", number, "--pdf", "-")
+    assert form.returncode == 0, form.stderr
+    assert form.stdout.startswith(b"%PDF") and form.stdout.rstrip().endswith(b"%%EOF")
+    workbook = _run(post, "report", "monthly", "--period", "2026-11", "--xlsx", "-")
+    assert workbook.returncode == 0, workbook.stderr
+    assert workbook.stdout.startswith(b"PK")
+    book = tmp_path / "r.xlsx"
+    report = _run(post, "report", "monthly", "--period", "2026-11", "--pdf", "-", "--xlsx", str(book))
+    assert report.returncode == 0 and report.stdout.startswith(b"%PDF") and book.exists()
+    both = _run(post, "report", "monthly", "--period", "2026-11", "--pdf", "-", "--xlsx", "-")
+    assert both.returncode == 2 and both.stdout == b""
