@@ -13,9 +13,12 @@ import pytest
 
 from app.cases import CaseService
 from app.demo import generate_demo
+from app.domain import CaseFilter
 from cli.main import main
 from tests.helpers.cases import sample_case
+from tests.helpers.cli import outpost
 from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.sync import Pair
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,3 +178,11 @@ def test_pdf_and_xlsx_go_only_into_an_existing_folder_or_to_standard_output(
     assert report.returncode == 0 and report.stdout.startswith(b"%PDF") and book.exists()
     both = _run(post, "report", "monthly", "--period", "2026-11", "--pdf", "-", "--xlsx", "-")
     assert both.returncode == 2 and both.stdout == b""
+
+
+def test_demo_refuses_a_post_enrolled_with_hq(pair: Pair) -> None:
+    refused = outpost(pair.post.data_dir, "--user", "chief", "demo", "--cases", "5")
+    assert refused.returncode == 7
+    assert "enrolled with HQ" in refused.stderr and refused.stdout == ""
+    assert "Traceback" not in refused.stderr
+    assert pair.post.ctx.cases.count(pair.post.officer, CaseFilter()) == 0
