@@ -4,6 +4,7 @@ traceback; the details in the log file the desktop app shares (``app/logs.py``).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -186,3 +187,27 @@ def test_demo_refuses_a_post_enrolled_with_hq(pair: Pair) -> None:
     assert "enrolled with HQ" in refused.stderr and refused.stdout == ""
     assert "Traceback" not in refused.stderr
     assert pair.post.ctx.cases.count(pair.post.officer, CaseFilter()) == 0
+
+
+def test_user_list_shows_a_locked_account_as_locked(
+    post: Post, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OUTPOST_ARGON2_PROFILE", "test")
+    monkeypatch.setenv("OUTPOST_PASSWORD", "not the password")
+    base = ["--data-dir", str(post.data_dir)]
+    for _attempt in range(post.ctx.settings.lockout_threshold):
+        assert main([*base, "--user", "officer", "case", "list"]) == 5
+    monkeypatch.setenv("OUTPOST_PASSWORD", PASSWORD)
+    capsys.readouterr()
+
+    assert main([*base, "--user", "admin", "user", "list"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert main([*base, "--user", "admin", "--json", "user", "list"]) == 0
+    listed = {row["username"]: row for row in json.loads(capsys.readouterr().out)}
+
+    assert " locked until " in lines["officer"] and " active " in lines["chief"]
+    assert listed["officer"]["locked"] is True and listed["chief"]["locked"] is False
+    assert main([*base, "--user", "admin", "user", "unlock", "officer"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--user", "admin", "user", "list"]) == 0
+    assert "locked" not in capsys.readouterr().out
