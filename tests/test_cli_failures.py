@@ -211,3 +211,15 @@ def test_user_list_shows_a_locked_account_as_locked(
     capsys.readouterr()
     assert main([*base, "--user", "admin", "user", "list"]) == 0
     assert "locked" not in capsys.readouterr().out
+
+
+def test_a_refusal_names_the_missing_right_in_words(post: Post, tmp_path: Path) -> None:
+    post.ctx.close()
+    request = str(tmp_path / "r.json")
+    refused = outpost(
+        post.data_dir, "--user", "officer", "enroll", "request", "--out", request,
+        env={"OUTPOST_KEY_PASSPHRASE": "a passphrase for the keys"},
+    )
+    assert refused.returncode == 4
+    assert "officer (officer) may not enrol a station; this needs the role admin" in refused.stderr
+    assert "station.enrol" not in refused.stderr
