@@ -22,14 +22,18 @@ log = logging.getLogger("outpost")
 _handler: RotatingFileHandler | None = None
 
 
-def log_folders(data_dir: Path) -> list[Path]:
+def log_folders(data_dir: Path | None) -> list[Path]:
     """Where the log may go, in order: the register's own ``logs`` folder, then the user log folder."""
-    return [data_dir / "logs", Path(user_log_dir("Outpost", appauthor=False))]
+    own = [data_dir / "logs"] if data_dir is not None else []
+    return [*own, Path(user_log_dir("Outpost", appauthor=False))]
 
 
-def open_log(data_dir: Path) -> Path | None:
+def open_log(data_dir: Path | None) -> Path | None:
     """Send the ``outpost`` logger to the shared, rotating log file; its path, or None if no folder
-    could take it (the caller then says so instead of naming a file that does not exist)."""
+    could take it (the caller then says so instead of naming a file that does not exist).
+
+    ``data_dir`` None: no register folder to log into (a mistyped ``--data-dir`` is not created just
+    to hold a log), only the user log folder."""
     global _handler
     for folder in log_folders(data_dir):
         path = (folder / LOG_FILE).absolute()

@@ -134,7 +134,7 @@ def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
     """One line for the user, the whole traceback in the log file shared with the desktop app."""
     from app.logs import log, open_log
 
-    path = open_log(args.data_dir)
+    path = open_log(args.data_dir if args.data_dir.is_dir() else None)
     if path is not None:  # else logging's last resort would print the traceback on stderr after all
         command = " ".join(filter(None, (getattr(args, "command", None), getattr(args, "action", None))))
         details = "".join(traceback.format_exception(exc)).rstrip()

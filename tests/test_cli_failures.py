@@ -223,3 +223,24 @@ def test_a_refusal_names_the_missing_right_in_words(post: Post, tmp_path: Path) 
     assert refused.returncode == 4
     assert "officer (officer) may not enrol a station; this needs the role admin" in refused.stderr
     assert "station.enrol" not in refused.stderr
+
+
+def test_an_unexpected_error_without_a_register_folder_logs_to_the_user_log_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cli.admin
+
+    def broken(args: argparse.Namespace) -> int:
+        raise KeyError("no such thing")
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr(cli.admin, "cmd_gui", broken)
+    mistyped = tmp_path / "no" / "such" / "register"
+
+    assert main(["--data-dir", str(mistyped)]) == 70
+
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("outpost: unexpected error (KeyError: 'no such thing'); details in ")
+    logged = Path(line.split("details in ", 1)[1])
+    assert logged.is_relative_to(tmp_path / "state") and "KeyError" in logged.read_text(encoding="utf-8")
+    assert not (tmp_path / "no").exists()
