@@ -44,7 +44,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 ROLE_TEXT = {"officer": N_("officer"), "chief": N_("chief"), "admin": N_("admin"), "analyst": N_("analyst")}
 
+# What each permission lets a person do, in words: a refusal names the missing right this way, never by
+# its code (tests/test_auth.py checks that every permission has its phrase).
 ACTION_TEXT = {
+    "case.read": N_("read cases"),
     "case.create": N_("create cases"),
     "case.edit": N_("edit cases"),
     "case.submit": N_("submit cases"),
@@ -60,6 +63,11 @@ ACTION_TEXT = {
     "campaign.manage": N_("declare campaigns"),
     "tip.create": N_("record tip-offs"),
     "tip.read_informant": N_("read informant identities"),
+    "station.enrol": N_("enrol a station"),
+    "reference.manage": N_("change the reference data"),
+    "sync.export": N_("export bundles for HQ or the posts"),
+    "sync.import": N_("import bundles"),
+    "audit.verify": N_("verify the audit trail"),
 }
 
 
@@ -73,7 +81,7 @@ def require(actor: Actor, permission: str) -> None:
         raise PermissionDenied(
             _("{user} ({role}) may not {action}; this needs the role {allowed}").format(
                 user=actor.username, role=_(ROLE_TEXT.get(actor.role, actor.role)),
-                action=_(ACTION_TEXT.get(permission, permission)), allowed=allowed,
+                action=_(ACTION_TEXT[permission]), allowed=allowed,
             )
         )
 

@@ -32,7 +32,8 @@ from app.audit import GENESIS, event_hash
 from app.auth import require
 from app.demo_cases import ICT, Draft, FoldCache, Generator
 from app.domain import Actor
-from app.errors import AppError
+from app.errors import AppError, RegisterError
+from app.i18n import _
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import Reference
 from app.search import rows_search_body
@@ -244,6 +245,12 @@ def generate_demo(
         raise AppError("demo cases can only be generated in an SQLite register")
     with ctx.sessions.reads() as session:
         cursor = _cursor(session)
+        if cursor.execute("SELECT 1 FROM meta WHERE key = 'hq_station_id'").fetchone():
+            # Demo cases look like real ones and carry the post's numbers: HQ would receive them as such.
+            raise RegisterError(
+                _("this post is enrolled with HQ: demo cases would be sent to HQ as real cases; "
+                  "make demo cases in a register of their own (outpost --data-dir FOLDER demo)")
+            )
         state = _read_state(cursor, actor.station_id)
         existing = cursor.execute("SELECT count(*) FROM cases").fetchone()[0]
         station = cursor.execute("SELECT commune_code FROM stations WHERE id = ?", (actor.station_id,))

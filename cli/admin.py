@@ -123,12 +123,24 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
+    from app.domain import VIETNAM
+
     ctx, actor = session(args)
     views = ctx.users.list(actor)
-    lines = [
-        f"{v.username:<16} {v.role:<8} {'active' if v.active else 'inactive':<8} {v.full_name}" for v in views
-    ]
-    out(args, [v.__dict__ for v in views], "\n".join(lines))
+    now = ctx.clock()
+
+    def locked(view: Any) -> bool:  # a lock-out that has run out no longer counts (app/auth.py)
+        return view.locked_until is not None and view.locked_until > now
+
+    def state(view: Any) -> str:
+        if not view.active:
+            return "inactive"
+        if locked(view):  # in the register's time zone, as the log-in refusal says it
+            return f"locked until {view.locked_until.astimezone(VIETNAM):%H:%M %d/%m/%Y}"
+        return "active"
+
+    lines = [f"{v.username:<16} {v.role:<8} {state(v):<8} {v.full_name}" for v in views]
+    out(args, [{**v.__dict__, "locked": locked(v)} for v in views], "\n".join(lines))
     return 0
 
 

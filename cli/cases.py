@@ -13,7 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import AppError
-from cli.common import Handler, group, login, open_register, out, password, session, warn
+from cli.common import (
+    STDOUT,
+    Handler,
+    group,
+    login,
+    open_register,
+    out,
+    output_file,
+    password,
+    session,
+    warn,
+    write_output,
+)
 
 
 def cmd_case_add(args: argparse.Namespace) -> int:
@@ -236,13 +248,20 @@ def _register_demo(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_form(args: argparse.Namespace) -> int:
+    from app.errors import ValidationError
     from app.forms import print_form
-    from app.printing import save
 
     ctx, actor = session(args)
+    if args.pdf == STDOUT and args.json:
+        raise ValidationError(["--pdf - and --json cannot both go to standard output"])
+    target = output_file(args.pdf) if args.pdf else None
     printed = print_form(ctx, actor, args.code, args.number)
-    pdf = Path(args.pdf) if args.pdf else Path(printed.filename)
-    save(pdf, printed.pdf)
+    pdf = target if args.pdf else Path(printed.filename)
+    write_output(pdf, printed.pdf)
+    if pdf is None:  # the PDF is on standard output; what was written goes to stderr
+        print(f"{printed.code} for {printed.case_number}: {printed.pages} page(s) to standard output",
+              file=sys.stderr)
+        return 0
     out(
         args,
         {
@@ -294,7 +313,9 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("code", metavar="CODE", help="MBB01, MBB02, MBB15, MBB28 or MQĐ14 (MQD14)")
     p.add_argument("number", metavar="NUMBER", help="the case number (or id)")
-    p.add_argument("--pdf", metavar="OUT", help="PDF file to write (default: CODE_NUMBER.pdf here)")
+    p.add_argument(
+        "--pdf", metavar="OUT", help="PDF file to write ('-': standard output; default: CODE_NUMBER.pdf here)"
+    )
     p.set_defaults(func=cmd_form)
     p = sub.add_parser(
         "verify-print",

@@ -119,6 +119,31 @@ def existing_folder(folder: Path) -> None:
         raise NotFound(f"{folder} {what} (is the USB stick plugged in? create the folder first)")
 
 
+STDOUT = "-"  # as an output file: standard output, so that a PDF or workbook can be piped on
+
+
+def output_file(target: str) -> Path | None:
+    """Where a ``--pdf``/``--xlsx`` file goes, checked before any work: None for standard output, else
+    the path, whose folder must exist as for ``export`` (no folders made on a mistyped path)."""
+    if target == STDOUT:
+        return None
+    path = Path(target)
+    existing_folder(path.parent)
+    return path
+
+
+def write_output(path: Path | None, data: bytes) -> None:
+    """The bytes to ``path`` whole or not at all, or to standard output when ``path`` is None."""
+    if path is None:
+        sys.stdout.flush()  # any text already printed goes first
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from app.printing import save
+
+    save(path, data)
+
+
 def group(sub: Any, name: str, help: str, description: str) -> Any:
     """A command with actions under it (``user add``, ``case list``): the sub-parsers of its actions."""
     parser = sub.add_parser(name, help=help, description=description)

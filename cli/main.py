@@ -8,9 +8,12 @@ their handlers; this module only orders them and holds the options every command
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
+import os
 import sys
 import textwrap
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +36,8 @@ EXIT_CODES = {
     7: "register missing, damaged or from a newer version, or the command is not for this kind of register",
     8: "not allowed in the case's current status",
     9: "'audit verify' found tampering, or 'verify-print' a print the register never held",
+    70: "unexpected error (a bug): one line is printed and the details are written to the log file "
+    "<data dir>/logs/outpost.log",
     130: "cancelled or interrupted",
 }
 
@@ -83,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    faulthandler.enable()
+    with contextlib.suppress(OSError, ValueError):  # a stderr with no file behind it (a test's capture)
+        faulthandler.enable()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "json"):
@@ -91,7 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
     func: Handler = getattr(args, "func", admin.cmd_gui)
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+        return code
+    except BrokenPipeError:
+        return _quiet_pipe()
     except Cancelled:
         print("outpost: cancelled", file=sys.stderr)
         return 130
@@ -104,3 +114,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"outpost: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: never a traceback on the user's screen
+        return _unexpected(args, exc)
+
+
+def _quiet_pipe() -> int:
+    """The reader went away (``outpost case list | head -1``): that is its choice, not an error. As the
+    Python documentation recommends, what is left to print goes to the null device, so that the flush
+    at exit does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind stdout (a test's capture)
+        pass
+    return 0
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    """One line for the user, the whole traceback in the log file shared with the desktop app."""
+    from app.logs import log, open_log
+
+    path = open_log(args.data_dir if args.data_dir.is_dir() else None)
+    if path is not None:  # else logging's last resort would print the traceback on stderr after all
+        command = " ".join(filter(None, (getattr(args, "command", None), getattr(args, "action", None))))
+        details = "".join(traceback.format_exception(exc)).rstrip()
+        log.error("unexpected error in 'outpost %s'\n%s", command, details)
+    text = " ".join(str(exc).split())
+    summary = type(exc).__name__ + (f": {text[:120]}…" if len(text) > 120 else f": {text}" if text else "")
+    where = f"details in {path}" if path else "no log file could be written"
+    print(f"outpost: unexpected error ({summary}); {where}", file=sys.stderr)
+    return 70

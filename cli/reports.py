@@ -10,21 +10,24 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from cli.common import group, open_register, out, session
+from cli.common import STDOUT, group, out, output_file, session, write_output
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from app import periods
     from app.campaigns import find_campaign
-    from app.printing import save
+    from app.errors import ValidationError
     from app.report_pdf import report_pdf
     from app.report_xlsx import report_xlsx
     from app.reports import Scope, agency_lines, as_json, build_report, parse_period
 
     ctx, actor = session(args)
+    if [args.pdf, args.xlsx, STDOUT if args.json else None].count(STDOUT) > 1:
+        raise ValidationError(["only one of --pdf, --xlsx and --json can go to standard output ('-')"])
+    pdf_file = output_file(args.pdf) if args.pdf else None
+    xlsx_file = output_file(args.xlsx) if args.xlsx else None
     campaign = find_campaign(ctx, args.campaign).id if args.campaign else None  # id, its start or name
     scope = Scope(station_code=args.station, campaign_id=campaign)
     mode = periods.CALENDAR if args.calendar else None
@@ -38,11 +41,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     written = []
     if args.pdf:
         pdf, _pages = report_pdf(report, agency_lines(ctx, actor), ctx.settings.place_name)
-        save(Path(args.pdf), pdf)
+        write_output(pdf_file, pdf)
         written.append(args.pdf)
     if args.xlsx:
-        save(Path(args.xlsx), report_xlsx(report))
+        write_output(xlsx_file, report_xlsx(report))
         written.append(args.xlsx)
+    if STDOUT in written:  # standard output holds the file: nothing else may go there
+        return 0
     if kind == "rewards":
         lines = [
             f"{r['station']}  {r['case'] or 'month ' + r['month']}: {r['amount']} {r['unit']} "
@@ -120,8 +125,10 @@ def _register_report(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--campaign", metavar="ID", help="only the cases of this campaign (campaign reports: required)"
     )
-    p.add_argument("--pdf", metavar="OUT", help="write the report as PDF")
-    p.add_argument("--xlsx", metavar="OUT", help="write the report as an Excel workbook")
+    p.add_argument("--pdf", metavar="OUT", help="write the report as PDF ('-': to standard output)")
+    p.add_argument(
+        "--xlsx", metavar="OUT", help="write the report as an Excel workbook ('-': to standard output)"
+    )
     p.set_defaults(func=cmd_report)
 
 
@@ -178,7 +185,7 @@ def cmd_campaign_change(args: argparse.Namespace) -> int:
 def cmd_campaign_list(args: argparse.Namespace) -> int:
     from app.campaigns import list_campaigns
 
-    ctx = open_register(args)
+    ctx, _actor = session(args)  # a log-in, as for every command that reads the register
     rows = list_campaigns(ctx)
     out(
         args,

@@ -68,3 +68,13 @@ def test_password_change_keeps_the_tip_key(post: Post) -> None:
     assert post.ctx.tips.read_informant(chief, tip.id, "another-pass-2") == "Nguồn tin A"
     with pytest.raises(PermissionDenied):
         post.ctx.tips.read_informant(post.officer, tip.id, PASSWORD)
+
+
+def test_every_permission_has_a_phrase_in_english_and_vietnamese() -> None:
+    from app import i18n
+    from app.auth import ACTION_TEXT, PERMISSIONS
+
+    assert set(ACTION_TEXT) == set(PERMISSIONS)
+    i18n.set_language("vi")
+    untranslated = [phrase for phrase in ACTION_TEXT.values() if i18n._(phrase) == phrase]
+    assert untranslated == []

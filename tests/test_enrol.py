@@ -225,12 +225,12 @@ def test_export_and_import_through_the_command_line(tmp_path: Path, smtp: tuple[
     (tmp_path / "usb2").mkdir()
     not_yet = outpost(post_dir, "export", "--out", str(tmp_path / "usb"), env=env)
     assert not_yet.returncode != 0 and "not enrolled with HQ yet" in not_yet.stderr
+    assert outpost(post_dir, "demo", "--cases", "40").returncode == 0  # before enrolling, as it must be
     outpost(post_dir, "enroll", "request", "--out", str(tmp_path / "req.json"), env=env)
     outpost(
         hq_dir, "enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"), env=env
     )
     assert outpost(post_dir, "enroll", "install", str(tmp_path / "rep.json"), env=env).returncode == 0
-    assert outpost(post_dir, "demo", "--cases", "40").returncode == 0
     exported = outpost(
         post_dir, "--json", "export", "--out", str(tmp_path / "usb"), "--max-part-size", "64K", env=env
     )

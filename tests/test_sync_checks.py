@@ -3,6 +3,7 @@ same refusals and the same stored, sealed, searchable cases as the ORM path."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from tests.helpers.sync import (
 
 
 def test_a_large_import_shares_its_checks_with_a_helper_process(
-    pair: Pair, monkeypatch: pytest.MonkeyPatch
+    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From ``PARALLEL_FROM`` records on, a helper process checks part of the chunks while the
     importing process checks the others and writes: the same refusals (worded by the importing process,
@@ -31,11 +32,10 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     import time
 
     from app import audit, i18n
-    from app.demo import generate_demo
     from app.domain import CaseFilter
     from app.sync import checks, hq_import, received, store
 
-    generate_demo(pair.post.ctx, pair.post.admin, cases=240, seed=11)
+    pair = demo_pair(240, 11)
     good = export_parts(pair, "out")[0]
     opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
     records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))

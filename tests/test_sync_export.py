@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -100,15 +101,16 @@ def test_a_disk_that_fills_up_during_an_export_leaves_no_part_behind(
     assert import_at_hq(pair, files).new == 9
 
 
-def test_the_whole_round_with_a_thousand_demo_cases(pair: Pair, smtp: tuple[Inbox, int]) -> None:
+def test_the_whole_round_with_a_thousand_demo_cases(
+    demo_pair: Callable[[int, int], Pair], smtp: tuple[Inbox, int]
+) -> None:
     """Enrolled post → export of 1 000 demo cases in parts → e-mail → HQ imports the attachments in
     shuffled order → return bundle → the next export holds only the new cases."""
-    from app.demo import generate_demo
     from app.sync.mail import deliver
     from app.sync.replies import make_reply
 
     inbox, port = smtp
-    generate_demo(pair.post.ctx, pair.post.admin, cases=1000, seed=7)
+    pair = demo_pair(1000, 7)
     pair.post.ctx.settings = replace(
         pair.post.ctx.settings,
         smtp_host="127.0.0.1",

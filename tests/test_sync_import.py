@@ -4,6 +4,7 @@ dry runs change nothing, what HQ stores is what the post sent, and HQ's reports 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -69,15 +70,16 @@ def test_a_file_imported_before_does_not_hold_back_a_new_one(pair: Pair) -> None
     assert "given twice" in summary.skipped[1]["reason"]
 
 
-def test_what_hq_stores_is_what_the_post_sent_sealed_and_searchable(pair: Pair) -> None:
+def test_what_hq_stores_is_what_the_post_sent_sealed_and_searchable(
+    demo_pair: Callable[[int, int], Pair],
+) -> None:
     """Cases written in bulk at HQ read back as the post's own documents, HQ's audit chain verifies
     (each import event seals the stored rows), and the search finds them however the words are typed."""
     from app import audit
-    from app.demo import generate_demo
     from app.domain import CaseFilter
 
+    pair = demo_pair(300, 5)
     made = add_cases(pair, 2)  # with photos, documents and people
-    generate_demo(pair.post.ctx, pair.post.admin, cases=300, seed=5)
     changed = pair.post.ctx.cases.get(pair.post.officer, made[0])
     pair.post.ctx.cases.update(
         pair.post.officer, made[0], replace(sample_case(), place="Bến đò Vĩnh Xương"), changed.version

@@ -15,13 +15,14 @@ from app.domain import Actor
 from app.i18n import DEFAULT_LANGUAGE, _
 from app.register import open_register
 from app.settings import load_settings
-from ui.errors import LOG_FILE, install_crash_handler, show_error
+from ui.errors import install_crash_handler, show_error
 from ui.first_run import DEMO_CASES, FirstRunDialog
 from ui.i18n import apply_language
 from ui.jobs import MainThreadCollector, Outcome, ProgressRunner
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
 
+FAULT_FILE = "faults.log"
 DEMO_BATCH = 250  # small batches: the bar moves and Cancel takes effect within a fraction of a second
 
 _fault_file: IO[str] | None = None
@@ -35,7 +36,7 @@ def run_gui(data_dir: Path) -> int:
     application = _application()
     collector = MainThreadCollector(application)
     collector.start()
-    install_crash_handler(paths.logs)
+    install_crash_handler(data_dir)
     apply_language(load_settings(paths.settings).language if paths.settings.exists() else DEFAULT_LANGUAGE)
     ctx = _open_or_set_up(data_dir)
     if ctx is None:
@@ -87,11 +88,14 @@ class Shell:
 
 
 def _enable_faulthandler(log_dir: Path) -> None:
-    """Hard crashes (inside Qt, say) leave a Python traceback in the log, even without a console."""
+    """Hard crashes (inside Qt, say) leave a Python traceback beside the log, even without a console.
+
+    A file of its own, not ``outpost.log``: faulthandler holds its file open for good, and an open
+    file cannot be renamed on Windows, so the rotating log could never rotate."""
     global _fault_file
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        _fault_file = (log_dir / LOG_FILE).open("a", encoding="utf-8")
+        _fault_file = (log_dir / FAULT_FILE).open("a", encoding="utf-8")
         faulthandler.enable(_fault_file)
     except OSError:
         if sys.stderr is not None:  # the windowed build has no stderr at all

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from pathlib import Path
@@ -11,10 +10,8 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.i18n import _
+from app.logs import log, open_log
 
-LOG_FILE = "outpost.log"
-
-log = logging.getLogger("outpost")
 _log_file: Path | None = None
 
 
@@ -28,19 +25,13 @@ def show_error(parent: QWidget | None, message: str, title: str | None = None) -
     box.exec()
 
 
-def install_crash_handler(log_dir: Path) -> Path:
-    """Log unexpected exceptions to ``<log_dir>/outpost.log`` and tell the user where that is."""
+def install_crash_handler(data_dir: Path) -> Path | None:
+    """Log unexpected exceptions to the log file the command line also writes (``app/logs.py``) and
+    tell the user where that is."""
     global _log_file
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / LOG_FILE
-    if _log_file != path:
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        _log_file = path
+    _log_file = open_log(data_dir)
     sys.excepthook = report_unexpected
-    return path
+    return _log_file
 
 
 def report_unexpected(

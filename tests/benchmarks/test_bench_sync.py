@@ -41,10 +41,10 @@ def test_export_and_import(tmp_path: Path) -> None:
         admin_password=PASSWORD,
     )
     post_admin, hq_admin = post.login("admin", PASSWORD), hq.login("admin", PASSWORD)
+    generate_demo(post, post_admin, cases=CASES, seed=1)  # first: an enrolled post refuses demo cases
     make_request(post, post_admin, PASSPHRASE, tmp_path / "request.json")
     accept_request(hq, hq_admin, PASSPHRASE, tmp_path / "request.json", tmp_path / "reply.json")
     install_reply(post, post_admin, PASSPHRASE, tmp_path / "reply.json")
-    generate_demo(post, post_admin, cases=CASES, seed=1)
     hq.close()
     shutil.copytree(tmp_path / "hq", tmp_path / "hq-empty")  # for the raw insert of the same rows
     hq = open_register(tmp_path / "hq")

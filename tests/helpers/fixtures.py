@@ -1,6 +1,6 @@
 """The fixtures every test may ask for, loaded by ``tests/conftest.py``: the core's language reset,
 the registers' clock (``now``, ``clock``, and the ``any_day`` marker's "todays"), a post, a post
-enrolled with HQ (``pair``), and the SMTP and IMAP servers.
+enrolled with HQ (``pair``, or ``demo_pair`` with demo cases), and the SMTP and IMAP servers.
 
 Each is built from the helpers beside it; a test that needs a variation calls the helper itself."""
 
@@ -11,7 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app import i18n
+from app.demo import generate_demo
 from tests.helpers.clock import ANY_DAY, NOW, Clock
 from tests.helpers.registers import Post, make_hq, new_post
 from tests.helpers.servers import DOVECOT_CONF, Inbox, Mailbox, free_port
@@ -66,6 +67,24 @@ def pair(post: Post, tmp_path: Path, clock: Clock) -> Iterator[Pair]:
     enrol_post(post, hq, tmp_path)
     yield Pair(post, hq, tmp_path)
     hq.ctx.close()
+
+
+@pytest.fixture
+def demo_pair(post: Post, tmp_path: Path) -> Iterator[Callable[[int, int], Pair]]:
+    """``demo_pair(cases, seed)``: the post with that many demo cases, then enrolled with an HQ (in that
+    order: an enrolled post refuses demo cases, which would reach HQ as real ones)."""
+    made: list[Pair] = []
+
+    def make(cases: int, seed: int) -> Pair:
+        generate_demo(post.ctx, post.admin, cases=cases, seed=seed)
+        hq = make_hq(tmp_path / "hq")
+        enrol_post(post, hq, tmp_path)
+        made.append(Pair(post, hq, tmp_path))
+        return made[-1]
+
+    yield make
+    for pair in made:
+        pair.hq.ctx.close()
 
 
 @pytest.fixture
