@@ -30,6 +30,8 @@ from app.sync.return_checks import RETURN_CHECKS, _check_reference_updates, _ref
 from app.sync.summary import ImportSummary
 from db import models as m
 
+RETURN_TYPES = frozenset({"receipt", "revocation", *RETURN_CHECKS})  # the record types a return bundle holds
+
 
 def _hq_identity_check(hq: m.Station) -> Any:
     """The check ``open_bundle`` runs at a post on the sender's identity: the HQ it enrolled with."""
@@ -104,9 +106,10 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                     )
                 if any(manifest.get("bundle_id") == other.get("bundle_id") for _p, other, _r in receipts):
                     raise AlreadyImported(path, _("the same bundle is given twice"))
-                records = read_lines(opened, identity)
-                if len(records) != (manifest.get("counts") or {}).get("records"):
+                count = (manifest.get("counts") or {}).get("records")
+                if type(count) is not int:
                     raise BundleRefused(path, _("the number of records differs from the manifest's count"))
+                records = read_lines(opened, identity, count, RETURN_TYPES)
                 for number, record in enumerate(records, start=1):
                     kind = record.get("type")
                     if kind == "receipt":

@@ -1,0 +1,271 @@
+"""Hostile bundle files that crashed an import with a traceback (issue 16): damaged deflate data,
+JSON values of the wrong type, huge integers, deep nesting, and files signed with a post's own key that
+say what a post never writes. Each one is a clean refusal naming the file and the problem, and the
+register is unchanged; a small file expanding to millions of record lines is refused early."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.sync import bundle, keys
+from app.sync.bundle import CERTIFICATE, MANIFEST, RECORDS, Member, write_bundle
+from app.sync.replies import make_reply
+from tests.helpers.sync import (
+    PASSPHRASE,
+    Pair,
+    add_cases,
+    assert_refused,
+    export_parts,
+    import_at_hq,
+    import_at_post,
+    register_snapshot,
+    resigned,
+    rewritten,
+)
+
+HUGE = "9" * 5000  # Python's int() refuses more than 4 300 digits with a ValueError
+DEEP = "[" * 100_000 + "]" * 100_000  # deeper than the stack: json.loads raises RecursionError
+
+
+def _good(pair: Pair) -> Path:
+    add_cases(pair, 1, photos=False)
+    return export_parts(pair, "out")[0]
+
+
+def _json_member(
+    name: str, change: Callable[[dict[str, Any]], object]
+) -> Callable[[str, bytes], tuple[str, bytes]]:
+    """A ``rewritten`` change that alters the JSON member ``name`` (its signature no longer holds,
+    but the file must be refused for its content before the signature is looked at)."""
+
+    def alter(member: str, data: bytes) -> tuple[str, bytes]:
+        if member != name:
+            return member, data
+        document = json.loads(data)
+        change(document)
+        return member, json.dumps(document).encode()
+
+    return alter
+
+
+def _raw_member(name: str, text: bytes) -> Callable[[str, bytes], tuple[str, bytes]]:
+    return lambda member, data: (member, text if member == name else data)
+
+
+def _damaged_deflate(source: Path, target: Path, name: str) -> Path:
+    """``source`` with ``name`` stored deflated and its deflate data replaced by bytes no inflater
+    accepts (block type 3 is reserved), so that reading it raises ``zlib.error``."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            new.writestr(info.filename, old.read(info), zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(target) as archive:
+        info = archive.getinfo(name)
+    raw = bytearray(target.read_bytes())
+    name_length = int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_length = int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    raw[start : start + info.compress_size] = b"\xff" * info.compress_size
+    target.write_bytes(bytes(raw))
+    return target
+
+
+def test_a_member_with_damaged_deflate_data_is_refused(pair: Pair) -> None:
+    good = _good(pair)
+    for name in (MANIFEST, CERTIFICATE):
+        damaged = _damaged_deflate(good, pair.tmp / f"deflate-{name}.outpost", name)
+        assert_refused(pair, damaged, f"the member {name!r} is damaged and cannot be read")
+    assert import_at_hq(pair, [good]).new == 1
+
+
+def test_json_fields_of_the_wrong_type_are_refused(pair: Pair) -> None:
+    good = _good(pair)
+    for number, (name, change, reason) in enumerate(
+        [
+            (CERTIFICATE, lambda c: c.update(issuer=["BCH-AG"]), "issuer is not a JSON object"),
+            (CERTIFICATE, lambda c: c.update(issuer="BCH-AG"), "issuer is not a JSON object"),
+            (CERTIFICATE, lambda c: c["issuer"].update(id=7), "issuer.id has the wrong type"),
+            (CERTIFICATE, lambda c: c.update(station=1.5), "station is not a JSON object"),
+            (CERTIFICATE, lambda c: c.update(signature={"a": 1}), "signature has the wrong type"),
+            (MANIFEST, lambda m: m.update(recipient="BCH-AG"), "recipient is not a JSON object"),
+            (MANIFEST, lambda m: m.update(counts=[1, 0]), "counts is not a JSON object"),
+            (MANIFEST, lambda m: m.update(members={"a": 1}), "members has the wrong type"),
+            (MANIFEST, lambda m: m.update(bundle_id=["x"]), "bundle_id has the wrong type"),
+        ]
+    ):
+        path = rewritten(good, pair.tmp / f"type-{number}.outpost", _json_member(name, change))
+        assert_refused(pair, path, f"{path.name}: {name}: {reason}")
+    for number, text in enumerate([b"[1, 2]", b'"a certificate"', b"null"]):
+        path = rewritten(good, pair.tmp / f"not-object-{number}.outpost", _raw_member(CERTIFICATE, text))
+        assert_refused(pair, path, f"{CERTIFICATE} is not a JSON object")
+
+
+def test_huge_integers_are_refused(pair: Pair) -> None:
+    good = _good(pair)
+    for name in (MANIFEST, CERTIFICATE):
+        path = rewritten(
+            good,
+            pair.tmp / f"huge-{name}.outpost",
+            _json_member(name, lambda d: d.update(extra=0)),
+        )
+        path = rewritten(
+            path,
+            pair.tmp / f"huge2-{name}.outpost",
+            lambda m, d, n=name: (m, d.replace(b'"extra": 0', b'"extra": ' + HUGE.encode()) if m == n else d),
+        )
+        assert_refused(pair, path, "more than 40 digits")
+    opened = bundle.open_bundle(good, bundle.certificate_key)
+    record = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))[0]
+    payload = json.dumps(record).replace('"version": ', f'"version": {HUGE}, "v": ', 1).encode() + b"\n"
+    assert_refused(
+        pair,
+        resigned(pair, good, pair.tmp / "huge-record.outpost", records=[record], payload=payload),
+        "record line 1 is not valid JSON",
+    )
+
+
+def test_deep_nesting_is_refused_at_hq(pair: Pair) -> None:
+    good = _good(pair)
+    for name in (MANIFEST, CERTIFICATE):
+        text = b'{"format": ' + DEEP.encode() + b"}"
+        path = rewritten(good, pair.tmp / f"deep-{name}.outpost", _raw_member(name, text))
+        with zipfile.ZipFile(path) as archive:
+            assert archive.getinfo(name).compress_type == zipfile.ZIP_STORED
+        assert_refused(pair, path, f"{name}: nested more than 64 levels deep")
+    opened = bundle.open_bundle(good, bundle.certificate_key)
+    record = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))[0]
+    payload = json.dumps({**record, "x": 0}).replace('"x": 0', f'"x": {DEEP}').encode() + b"\n"
+    path = resigned(pair, good, pair.tmp / "deep-record.outpost", records=[record], payload=payload)
+    assert_refused(pair, path, "record line 1 is not valid JSON: nested more than 64 levels deep")
+
+
+def test_hostile_return_bundles_are_refused_at_the_post(pair: Pair) -> None:
+    add_cases(pair, 1, photos=False)
+    import_at_hq(pair, export_parts(pair, "one"))
+    reply = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "back")
+    with zipfile.ZipFile(reply) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        certificate = json.loads(archive.read(CERTIFICATE))
+    manifest.pop("members")
+    hq_key = keys.load_signing_key(pair.hq.data_dir, PASSPHRASE)
+    post_recipient = str(keys.load_encryption_identity(pair.post.data_dir, PASSPHRASE).to_public())
+    before = register_snapshot(pair.post.data_dir)
+    files: list[tuple[Path, str]] = [
+        (
+            rewritten(reply, pair.tmp / "r-deep.outpost", _raw_member(MANIFEST, DEEP.encode())),
+            "nested more than",
+        ),
+        (
+            rewritten(reply, pair.tmp / "r-deflate.outpost", _raw_member(MANIFEST, b"{}")),
+            "not an Outpost bundle",
+        ),
+        (_damaged_deflate(reply, pair.tmp / "r-zlib.outpost", CERTIFICATE), "is damaged and cannot be read"),
+        (
+            rewritten(
+                reply, pair.tmp / "r-type.outpost", _json_member(CERTIFICATE, lambda c: c.update(id=[1]))
+            ),
+            "id has the wrong type",
+        ),
+    ]
+    for number, (text, reason) in enumerate(
+        [
+            (b'{"type": "watch", "x": ' + DEEP.encode() + b"}\n", "nested more than 64 levels deep"),
+            (b'{"type": "receipt", "acknowledged_seq": ' + HUGE.encode() + b"}\n", "more than 40 digits"),
+            (b"[]\n", "not a JSON object"),
+            (b'{"type": ["receipt"]}\n', "unknown record type"),
+        ]
+    ):
+        path = pair.tmp / f"r-record-{number}.outpost"
+        changed = {**manifest, "bundle_id": f"f0000000-0000-4000-8000-0000000000{number:02d}"}
+        changed["counts"] = {"records": 1, "files": 0}
+        write_bundle(path, changed, [Member(RECORDS, text)], certificate, hq_key, post_recipient)
+        files.append((path, reason))
+    for path, reason in files:
+        summary = import_at_post(pair, [path])
+        assert len(summary.rejected) == 1 and summary.rejected[0]["file"] == path.name, summary.rejected
+        assert reason in summary.rejected[0]["reason"], (path.name, summary.rejected[0]["reason"])
+        assert register_snapshot(pair.post.data_dir) == before
+    assert import_at_post(pair, [reply]).rejected == []
+
+
+def test_what_a_post_never_writes_is_refused_even_when_signed_with_its_key(pair: Pair) -> None:
+    good = _good(pair)
+    opened = bundle.open_bundle(good, bundle.certificate_key)
+    record = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))[0]
+    foreign = {**record, "document": {**record["document"], "number": "BP-TB/2023/00001"}}
+    for name, records, reason in (
+        ("foreign", [foreign], "the number does not begin with the sender's code BP-VX"),
+        ("companion", [{**record, "companion": False}], "its companion flag is not valid"),
+        ("empty", [], "the part holds no records"),
+    ):
+        assert_refused(pair, resigned(pair, good, pair.tmp / f"{name}.outpost", records=records), reason)
+    assert import_at_hq(pair, [good]).new == 1
+
+
+def test_a_small_bundle_expanding_to_millions_of_lines_is_refused_early(pair: Pair) -> None:
+    """8 million ``{}`` lines (24 MB) gzip to about 25 KB: refused at the first line beyond the declared
+    count, or at the first line that is not a record, without reading the rest."""
+    good = _good(pair)
+    opened = bundle.open_bundle(good, bundle.certificate_key)
+    record = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))[0]
+    lines = b"{}\n" * 8_000_000
+    first = json.dumps(record).encode() + b"\n"
+    for name, payload, declared, reason in (
+        ("lying", first + lines, 1, "more than the 1 lines the manifest declares"),
+        ("honest", lines, 8_000_000, "record 1: unknown record type None"),
+    ):
+
+        def declare(manifest: dict[str, Any], declared: int = declared) -> None:
+            manifest["counts"]["records"] = declared
+
+        path = resigned(pair, good, pair.tmp / f"{name}.outpost", declare, records=[record], payload=payload)
+        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        assert_refused(pair, path, reason)
+        elapsed = time.perf_counter() - started
+        peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            f"\n{name}: {path.stat().st_size / 1024:.1f} KB file refused in {elapsed:.2f} s; "
+            f"peak RSS {peak_before / 1024:.0f} MB before, {peak_after / 1024:.0f} MB after"
+        )
+
+
+def test_hostile_enrolment_files_are_refused(pair: Pair) -> None:
+    """A request at HQ and a reply at a post go through the same bounded reader."""
+    from app.errors import ValidationError
+    from app.sync.enrol import accept_request, install_reply, make_request
+
+    request, reply = pair.tmp / "request.json", pair.tmp / "reply.json"  # written by ``enrol_post``
+    documents = {"request": json.loads(request.read_text()), "reply": json.loads(reply.read_text())}
+    hostile = {
+        "deep": lambda d: '{"format": ' + DEEP + "}",
+        "huge": lambda d: json.dumps({**d, "version": 0}).replace('"version": 0', '"version": ' + HUGE),
+        "station-list": lambda d: json.dumps({**d, "station": ["BP-VX"]}),
+        "certificate-text": lambda d: json.dumps({**d, "certificate": "x"}),
+        "issuer-list": lambda d: json.dumps(
+            {**d, "certificate": {**d.get("certificate", {}), "issuer": [1]}}
+        ),
+        "hq-number": lambda d: json.dumps({**d, "hq": 5}),
+    }
+    before = (register_snapshot(pair.hq.data_dir), register_snapshot(pair.post.data_dir))
+    for kind, document in documents.items():
+        for name, make in hostile.items():
+            path = pair.tmp / f"{kind}-{name}.json"
+            path.write_text(make(document), encoding="utf-8")
+            try:
+                if kind == "request":
+                    accept_request(pair.hq.ctx, pair.hq.admin, PASSPHRASE, path, pair.tmp / "out.json")
+                else:
+                    install_reply(pair.post.ctx, pair.post.admin, PASSPHRASE, path)
+            except ValidationError as exc:
+                assert path.name in exc.message, exc.message
+            else:
+                raise AssertionError(f"{path.name} was accepted")
+    assert (register_snapshot(pair.hq.data_dir), register_snapshot(pair.post.data_dir)) == before
+    assert not (pair.tmp / "out.json").exists()
+    make_request(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "again.json")  # still works
