@@ -6,7 +6,10 @@ register is unchanged; a small file expanding to millions of record lines is ref
 from __future__ import annotations
 
 import json
+import os
 import resource
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Callable
@@ -16,6 +19,8 @@ from typing import Any
 from app.sync import bundle, keys
 from app.sync.bundle import CERTIFICATE, MANIFEST, RECORDS, Member, write_bundle
 from app.sync.replies import make_reply
+from tests.helpers.cli import ROOT
+from tests.helpers.registers import PASSWORD
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -215,6 +220,7 @@ def test_a_small_bundle_expanding_to_millions_of_lines_is_refused_early(pair: Pa
     record = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))[0]
     lines = b"{}\n" * 8_000_000
     first = json.dumps(record).encode() + b"\n"
+    made: list[tuple[Path, str]] = []
     for name, payload, declared, reason in (
         ("lying", first + lines, 1, "more than the 1 lines the manifest declares"),
         ("honest", lines, 8_000_000, "record 1: unknown record type None"),
@@ -228,11 +234,45 @@ def test_a_small_bundle_expanding_to_millions_of_lines_is_refused_early(pair: Pa
         started = time.perf_counter()
         assert_refused(pair, path, reason)
         elapsed = time.perf_counter() - started
+        made.append((path, reason))
         peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
             f"\n{name}: {path.stat().st_size / 1024:.1f} KB file refused in {elapsed:.2f} s; "
-            f"peak RSS {peak_before / 1024:.0f} MB before, {peak_after / 1024:.0f} MB after"
+            f"test process peak RSS {peak_before / 1024:.0f} MB before, {peak_after / 1024:.0f} MB after"
         )
+    # The same refusal by the command line in a process of its own, which reports its own peak memory
+    # (VmHWM: ru_maxrss of a child would include the test process it was forked from).
+    pair.hq.ctx.close()
+    report = (
+        "import atexit, runpy, sys\n"
+        "def peak():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM'):\n"
+        "            sys.stderr.write('PEAK ' + line.split()[1] + '\\n')\n"
+        "atexit.register(peak)\n"
+        "sys.argv = ['outpost', 'import', sys.argv[1]]\n"
+        "runpy.run_module('cli', run_name='__main__')\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTPOST_")}
+    environment.update(
+        OUTPOST_DATA_DIR=str(pair.hq.data_dir),
+        OUTPOST_ARGON2_PROFILE="test",
+        OUTPOST_PASSWORD=PASSWORD,
+        OUTPOST_KEY_PASSPHRASE=PASSPHRASE,
+    )
+    for path, reason in made:
+        started = time.perf_counter()
+        run = subprocess.run(
+            [sys.executable, "-c", report, str(path)],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        assert run.returncode == 3 and reason in run.stderr and "Traceback" not in run.stderr, run.stderr
+        peak = int(run.stderr.split("PEAK ")[1].split()[0]) / 1024
+        print(f"outpost import of {path.name} in a process of its own: {elapsed:.2f} s, peak {peak:.0f} MB")
 
 
 def test_hostile_enrolment_files_are_refused(pair: Pair) -> None:
@@ -269,3 +309,37 @@ def test_hostile_enrolment_files_are_refused(pair: Pair) -> None:
     assert (register_snapshot(pair.hq.data_dir), register_snapshot(pair.post.data_dir)) == before
     assert not (pair.tmp / "out.json").exists()
     make_request(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "again.json")  # still works
+
+
+def test_import_inbox_moves_a_crashing_file_aside_and_imports_the_good_one(pair: Pair) -> None:
+    """Issue 16's "done when": ``import --inbox`` with a file that crashed the import plus a good
+    bundle imports the good one and moves the bad one to ``refused/`` with its reason."""
+    from app.sync.inbox import inbox_folder
+    from tests.helpers.cli import outpost
+
+    good = _good(pair)
+    folder = inbox_folder(pair.hq.ctx)
+    folder.mkdir(parents=True)
+    (folder / good.name).write_bytes(good.read_bytes())
+    _damaged_deflate(good, folder / "a-zlib.outpost", MANIFEST)  # sorted first: it used to crash the run
+    deep = rewritten(good, folder / "b-deep.outpost", _raw_member(CERTIFICATE, DEEP.encode()))
+    before = register_snapshot(pair.hq.data_dir)
+    pair.hq.ctx.close()
+    run = outpost(pair.hq.data_dir, "import", "--inbox", env={"OUTPOST_KEY_PASSPHRASE": PASSPHRASE})
+    assert run.returncode == 3 and "Traceback" not in run.stderr, run.stderr
+    assert json.loads(run.stdout)["new"] == 1
+    assert "moved 2 refused file(s)" in run.stderr and "the other files were imported" in run.stderr
+    assert sorted(p.name for p in (folder / "refused").iterdir()) == [
+        "a-zlib.outpost",
+        "a-zlib.txt",
+        "b-deep.outpost",
+        "b-deep.txt",
+    ]
+    assert "is damaged and cannot be read" in (folder / "refused" / "a-zlib.txt").read_text(encoding="utf-8")
+    assert "nested more than 64 levels deep" in (folder / "refused" / "b-deep.txt").read_text(
+        encoding="utf-8"
+    )
+    assert (folder / "imported" / good.name).is_file() and not deep.exists()
+    assert register_snapshot(pair.hq.data_dir) != before
+    again = outpost(pair.hq.data_dir, "import", "--inbox", env={"OUTPOST_KEY_PASSPHRASE": PASSPHRASE})
+    assert again.returncode == 0, again.stderr
