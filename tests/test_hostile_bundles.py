@@ -183,6 +183,13 @@ def test_hostile_return_bundles_are_refused_at_the_post(pair: Pair) -> None:
             (b'{"type": "receipt", "acknowledged_seq": ' + HUGE.encode() + b"}\n", "more than 40 digits"),
             (b"[]\n", "not a JSON object"),
             (b'{"type": ["receipt"]}\n', "unknown record type"),
+            (  # a boolean is not a sequence number (found by mutating every field of real records)
+                json.dumps(
+                    {"type": "receipt", "station_id": pair.post.ctx.station_id, "acknowledged_seq": True}
+                ).encode()
+                + b"\n",
+                "without a valid sequence",
+            ),
         ]
     ):
         path = pair.tmp / f"r-record-{number}.outpost"
@@ -343,3 +350,32 @@ def test_import_inbox_moves_a_crashing_file_aside_and_imports_the_good_one(pair:
     assert register_snapshot(pair.hq.data_dir) != before
     again = outpost(pair.hq.data_dir, "import", "--inbox", env={"OUTPOST_KEY_PASSPHRASE": PASSPHRASE})
     assert again.returncode == 0, again.stderr
+
+
+def test_a_failure_no_check_foresaw_refuses_only_its_file(pair: Pair, monkeypatch: Any) -> None:
+    """Should a file still break the reader in a way not met yet, it is refused (and logged) like any
+    other: the inbox moves it aside and imports the good bundle beside it."""
+    from app.sync import verify
+    from app.sync.inbox import inbox_folder
+    from app.sync.receive import receive
+
+    good = _good(pair)
+    folder = inbox_folder(pair.hq.ctx)
+    folder.mkdir(parents=True)
+    (folder / good.name).write_bytes(good.read_bytes())
+    (folder / "a-strange.outpost").write_bytes(good.read_bytes())
+    real_open = verify.open_bundle
+
+    def breaking(path: Path, issuer: Any) -> Any:
+        if path.name == "a-strange.outpost":
+            raise KeyError("a reader bug")
+        return real_open(path, issuer)
+
+    monkeypatch.setattr(verify, "open_bundle", breaking)
+    paths = sorted(folder.glob("*.outpost"))
+    received = receive(pair.hq.ctx, pair.hq.admin, PASSPHRASE, paths, move_refused=True)
+    assert received.summary.new == 1 and received.summary.applied == [good.name]
+    assert [r["file"] for r in received.summary.rejected] == ["a-strange.outpost"]
+    assert "could not be read (unexpected KeyError)" in received.summary.rejected[0]["reason"]
+    assert [p.name for p in received.refused] == ["a-strange.outpost"]
+    assert received.filed == (good.name,)

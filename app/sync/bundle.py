@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import re
 import stat
 import zipfile
@@ -84,6 +85,16 @@ class BundleRefused(ValidationError):
 
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__([f"{path.name}: {reason}"])
+
+
+def unexpected(path: Path, error: Exception) -> BundleRefused:
+    """The refusal of a file whose reading failed in a way no check foresaw (a bug, or a kind of hostile
+    file not met yet): logged with its traceback, so that it can be fixed, and refused like any other,
+    so that it never stops an import, nor the inbox, with a traceback."""
+    logging.getLogger(__name__).error("reading %s failed", path, exc_info=error)
+    return BundleRefused(
+        path, _("could not be read (unexpected {error}); it is refused").format(error=type(error).__name__)
+    )
 
 
 class AlreadyImported(BundleRefused):
