@@ -26,7 +26,6 @@ __all__ = [
     "JsonRefused",
     "load_json_text",
     "parse_json",
-    "read_json",
     "shape_problem",
 ]
 
@@ -67,13 +66,7 @@ def parse_json(text: str | bytes, max_bytes: int, *, unique_keys: bool = True) -
     if _too_deep(text):
         raise JsonRefused(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH))
     try:
-        return json.loads(
-            text,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            parse_int=_whole_number,
-            object_pairs_hook=_unique_keys if unique_keys else None,
-        )
+        return _loads(text, unique_keys)
     except json.JSONDecodeError as exc:
         where = _("line {line} column {column}").format(line=exc.lineno, column=exc.colno)
         raise JsonRefused(_("not valid JSON ({where}: {error})").format(where=where, error=exc.msg)) from None
@@ -81,21 +74,6 @@ def parse_json(text: str | bytes, max_bytes: int, *, unique_keys: bool = True) -
         raise JsonRefused(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH)) from None
     except ValueError as exc:
         raise JsonRefused(str(exc)) from None
-
-
-def read_json(
-    text: str | bytes, source: str, max_bytes: int, shape: Shape | None = None, *, unique_keys: bool = True
-) -> Any:
-    """``parse_json``, and the value checked against ``shape`` (``shape_problem``); any fault is a
-    ``ValidationError`` reading "``source``: reason"."""
-    try:
-        value = parse_json(text, max_bytes, unique_keys=unique_keys)
-    except JsonRefused as exc:
-        raise ValidationError([f"{source}: {exc}"]) from None
-    problem = None if shape is None else shape_problem(value, shape)
-    if problem:
-        raise ValidationError([f"{source}: {problem}"])
-    return value
 
 
 def shape_problem(value: object, shape: Shape, where: str = "") -> str | None:
@@ -156,13 +134,7 @@ def load_json_text(text: str, source: str) -> object:
     if _too_deep(text):
         raise ValidationError([f"{source}: " + _("nested too deeply")])
     try:
-        return json.loads(
-            text,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            parse_int=_whole_number,
-            object_pairs_hook=_unique_keys,
-        )
+        return _loads(text, unique_keys=True)
     except json.JSONDecodeError as exc:
         where = _("line {line} column {column}").format(line=exc.lineno, column=exc.colno)
         raise ValidationError([f"{source}: {where}: {exc.msg}"]) from None
@@ -170,6 +142,17 @@ def load_json_text(text: str, source: str) -> object:
         raise ValidationError([f"{source}: {exc}"]) from None
     except RecursionError:
         raise ValidationError([f"{source}: " + _("nested too deeply")]) from None
+
+
+def _loads(text: str, unique_keys: bool) -> object:
+    """``json.loads`` with the number and key checks of this reader (they raise ``ValueError``)."""
+    return json.loads(
+        text,
+        parse_constant=_reject_constant,
+        parse_float=_finite_float,
+        parse_int=_whole_number,
+        object_pairs_hook=_unique_keys if unique_keys else None,
+    )
 
 
 def _reject_constant(name: str) -> object:
