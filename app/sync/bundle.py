@@ -417,7 +417,8 @@ def _record_lines(opened: OpenedBundle, data: bytes) -> Iterator[bytes]:
     time; no more than ``MAX_RECORDS_TEXT`` in all and ``MAX_RECORD_LINE`` per line (a bomb inside the
     payload), and the gzip stream must be complete."""
     inflater = zlib.decompressobj(wbits=31)
-    pending = b""
+    pending: list[bytes] = []  # the start of a line not ended yet
+    pending_size = 0
     total = 0
     while True:
         try:
@@ -432,11 +433,17 @@ def _record_lines(opened: OpenedBundle, data: bytes) -> Iterator[bytes]:
             raise BundleRefused(
                 opened.path, _("{name} is incomplete or expands beyond the limit").format(name=RECORDS)
             )
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            yield line + b"\n"
-        if len(pending) > MAX_RECORD_LINE:
+        pieces = chunk.split(b"\n")
+        if len(pieces) > 1:  # the line begun in earlier steps ends in this one
+            pending.append(pieces[0])
+            yield b"".join(pending) + b"\n"
+            pending, pending_size = [], 0
+            for line in pieces[1:-1]:
+                yield line + b"\n"
+        if pieces[-1]:  # kept in pieces, not joined at every step: a long line is copied once
+            pending.append(pieces[-1])
+            pending_size += len(pieces[-1])
+        if pending_size > MAX_RECORD_LINE:
             raise BundleRefused(
                 opened.path,
                 _("a record line is longer than {size} MB").format(size=MAX_RECORD_LINE // 1024**2),
@@ -448,7 +455,7 @@ def _record_lines(opened: OpenedBundle, data: bytes) -> Iterator[bytes]:
             opened.path, _("{name} is incomplete or expands beyond the limit").format(name=RECORDS)
         )
     if pending:
-        yield pending
+        yield b"".join(pending)
 
 
 def certificate_key(certificate: dict[str, Any]) -> Ed25519PublicKey:
