@@ -379,3 +379,14 @@ def test_a_failure_no_check_foresaw_refuses_only_its_file(pair: Pair, monkeypatc
     assert "could not be read (unexpected KeyError)" in received.summary.rejected[0]["reason"]
     assert [p.name for p in received.refused] == ["a-strange.outpost"]
     assert received.filed == (good.name,)
+
+
+def test_a_record_line_longer_than_the_limit_is_refused(pair: Pair, monkeypatch: Any) -> None:
+    good = _good(pair)
+    opened = bundle.open_bundle(good, bundle.certificate_key)
+    record = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))[0]
+    monkeypatch.setattr(bundle, "MAX_RECORD_LINE", 4096)  # 64 MB in use; the same code either way
+    monkeypatch.setattr(bundle, "INFLATE_STEP", 1000)
+    payload = json.dumps({**record, "x": "a" * 10_000}).encode()  # one line, no newline at all
+    path = resigned(pair, good, pair.tmp / "long.outpost", records=[record], payload=payload)
+    assert_refused(pair, path, "a record line is longer than")
