@@ -1,24 +1,110 @@
-"""A bounded JSON reader for case files: text to Python values, or a ``ValidationError`` naming the file.
+"""The one bounded JSON reader: text from outside to Python values, or a refusal naming the source.
 
-It stands apart from the case format: it only refuses what ``json.loads`` would let through but no
-case file can hold (oversized files, NaN, numbers too large to be real, a key named twice), before
-``app.interchange`` looks at what the values mean.
+Case files, bundle members (manifest, certificate, record lines), enrolment files and replies all come
+from people or machines Outpost does not control. ``json.loads`` alone lets through what no Outpost
+document holds and what later crashes the code that reads it (oversized text, nesting deep enough to
+exhaust the stack, integers of thousands of digits, NaN, a key named twice, a list where an object
+belongs); this module refuses all of that before anything looks at what the values mean
+(``app.interchange`` for cases, ``app.sync`` for bundles).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from itertools import accumulate
 from typing import Any
 
 from app.errors import ValidationError
 from app.i18n import _
 from app.json_messages import clip, shown
 
-__all__ = ["MAX_DOCUMENT_BYTES", "load_json_text"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_DOCUMENT_BYTES",
+    "JsonRefused",
+    "load_json_text",
+    "parse_json",
+    "shape_problem",
+]
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_NUMBER_DIGITS = 40
+MAX_DEPTH = 64  # no Outpost document nests deeper than about 6; the stack gives out near 1 000
+
+# A JSON string, matched without backtracking (possessive), so that brackets inside one are not counted.
+_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class JsonRefused(ValueError):
+    """Text the bounded reader refuses; the message says why (in the user's language), not where."""
+
+
+Shape = type | tuple[type, ...] | dict[str, "Shape"]
+
+
+def parse_json(text: str | bytes, max_bytes: int, *, unique_keys: bool = True) -> object:
+    """``text`` as JSON values, or ``JsonRefused`` with the reason: more than ``max_bytes``, not UTF-8,
+    not JSON, nested more than ``MAX_DEPTH`` deep, NaN or Infinity, an integer of more than
+    ``MAX_NUMBER_DIGITS`` digits, or (with ``unique_keys``) an object naming a key twice. A leading
+    byte-order mark is ignored."""
+    if len(text) > max_bytes:
+        raise JsonRefused(
+            _("{size} bytes is more than the {limit} allowed").format(
+                size=f"{len(text):,}", limit=f"{max_bytes:,}"
+            )
+        )
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise JsonRefused(_("not UTF-8 text")) from None
+    text = text.removeprefix("\ufeff")
+    if _too_deep(text):
+        raise JsonRefused(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH))
+    try:
+        return _loads(text, unique_keys)
+    except json.JSONDecodeError as exc:
+        where = _("line {line} column {column}").format(line=exc.lineno, column=exc.colno)
+        raise JsonRefused(_("not valid JSON ({where}: {error})").format(where=where, error=exc.msg)) from None
+    except RecursionError:  # the scan above should have stopped it; kept as the last guard
+        raise JsonRefused(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH)) from None
+    except ValueError as exc:
+        raise JsonRefused(str(exc)) from None
+
+
+def shape_problem(value: object, shape: Shape, where: str = "") -> str | None:
+    """Why ``value`` does not have ``shape``, or None. A shape is a type (or a tuple of types) the value
+    must be an instance of, or a dict: then the value must be an object, and each key it names, when
+    present and not null, must have its own shape (a missing key is for the caller's checks of meaning).
+    ``bool`` never passes for ``int``: ``true`` is not a number."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return _("{field} is not a JSON object").format(field=where or _("the document"))
+        for key, inner in shape.items():
+            if value.get(key) is not None:
+                problem = shape_problem(value[key], inner, f"{where}.{key}" if where else key)
+                if problem:
+                    return problem
+        return None
+    types = shape if isinstance(shape, tuple) else (shape,)
+    if isinstance(value, bool) and bool not in types:
+        return _("{field} has the wrong type").format(field=where or _("the document"))
+    if not isinstance(value, types):
+        return _("{field} has the wrong type").format(field=where or _("the document"))
+    return None
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest more than ``MAX_DEPTH`` deep. Most documents have fewer
+    brackets than that in all and are not scanned at all."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    brackets = _BRACKET.findall(_STRING.sub("", text))
+    return max(accumulate(_STEP[b] for b in brackets), default=0) > MAX_DEPTH
 
 
 def load_json_text(text: str, source: str) -> object:
@@ -45,14 +131,10 @@ def load_json_text(text: str, source: str) -> object:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ValidationError([f"{source}: " + _("empty; expected a case object or a list of cases")])
+    if _too_deep(text):
+        raise ValidationError([f"{source}: " + _("nested too deeply")])
     try:
-        return json.loads(
-            text,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            parse_int=_whole_number,
-            object_pairs_hook=_unique_keys,
-        )
+        return _loads(text, unique_keys=True)
     except json.JSONDecodeError as exc:
         where = _("line {line} column {column}").format(line=exc.lineno, column=exc.colno)
         raise ValidationError([f"{source}: {where}: {exc.msg}"]) from None
@@ -60,6 +142,17 @@ def load_json_text(text: str, source: str) -> object:
         raise ValidationError([f"{source}: {exc}"]) from None
     except RecursionError:
         raise ValidationError([f"{source}: " + _("nested too deeply")]) from None
+
+
+def _loads(text: str, unique_keys: bool) -> object:
+    """``json.loads`` with the number and key checks of this reader (they raise ``ValueError``)."""
+    return json.loads(
+        text,
+        parse_constant=_reject_constant,
+        parse_float=_finite_float,
+        parse_int=_whole_number,
+        object_pairs_hook=_unique_keys if unique_keys else None,
+    )
 
 
 def _reject_constant(name: str) -> object:

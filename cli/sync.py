@@ -377,9 +377,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     summary = received.summary
     if received.refused:
+        rest = "the other files were imported" if summary.applied else "'import --inbox' again takes the rest"
         warn(
-            f"moved {len(received.refused)} refused file(s) to {received.refused[0].parent} with their "
-            "reasons; 'import --inbox' again takes the rest"
+            f"moved {len(received.refused)} refused file(s) to {received.refused[0].parent} "
+            f"with their reasons; {rest}"
         )
     print(json.dumps({**summary.as_json(), "dry_run": args.dry_run}, ensure_ascii=False, indent=2))
     for skipped in summary.skipped:
@@ -390,6 +391,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         refused = {item["file"] for item in summary.rejected}
         held = [path.name for path in map(Path, args.files) if path.name not in refused]
         held = [name for name in held if name not in {item["file"] for item in summary.skipped}]
+        held = [name for name in held if name not in summary.applied]
         if held:
             warn(f"nothing was applied: import {', '.join(held)} again without the refused files")
     return 3 if summary.rejected else 0
@@ -400,7 +402,8 @@ def _register_import(sub: Any, common: argparse.ArgumentParser) -> None:
         "import",
         help="verify and import bundles (HQ: the posts'; a post: HQ's return bundles)",
         description="Verify and import bundle files: at HQ the posts' bundles, at a post HQ's return "
-        "bundles. Prints a JSON summary. If any file is rejected nothing is applied and the exit code is 3.",
+        "bundles. Prints a JSON summary. If any file is rejected nothing is applied and the exit code is 3; "
+        "with --inbox, refused inbox files are moved to refused/ and the rest is imported (exit code 3).",
         parents=[common],
     )
     p.add_argument("files", nargs="*", help="bundle files (.outpost), parts in any order")

@@ -10,11 +10,12 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from app.errors import ValidationError
 from app.files import write_atomically
 from app.i18n import _
+from app.json_input import JsonRefused, Shape, parse_json, shape_problem
 from app.sync import keys, signing
 
 FORMAT = "outpost-bundle"
@@ -46,6 +48,36 @@ MAX_MANIFEST = 16 * 1024**2
 MAX_MEMBERS = 200_000
 MAX_RATIO = 200  # uncompressed / compressed, for a deflated member (JSON compresses ~10×)
 MAX_RECORDS_TEXT = 2 * 1024**3  # decompressed records of one part
+MAX_RECORD_LINE = 64 * 1024**2  # one record; a case with the longest texts is a few hundred KB
+INFLATE_STEP = 256 * 1024  # records are decompressed this much at a time: ~90 000 short lines at most
+
+# The fields a reader uses, with their JSON types (``app.json_input.shape_problem``): checked before
+# any is looked at, so that a list where an object belongs is a refusal, not a crash.
+MANIFEST_SHAPE: dict[str, Shape] = {
+    "format": str,
+    "version": int,
+    "kind": str,
+    "bundle_id": str,
+    "set_id": str,
+    "created_at": str,
+    "part": dict,  # their numbers are checked where they are used, with their ranges
+    "seq": dict,
+    "counts": {"records": int, "files": int},
+    "sender": {"station_id": str, "code": str},
+    "recipient": {"station_id": str, "code": str, "encryption_fingerprint": str},
+    "members": list,
+}
+# A post's certificate, or HQ's signed identity in a return bundle (``enrol``).
+CERTIFICATE_SHAPE: dict[str, Shape] = {
+    "format": str,
+    "version": int,
+    "id": str,
+    "code": str,
+    "signing_public_key": str,
+    "signature": str,
+    "station": {"id": str, "code": str, "name": str},
+    "issuer": {"id": str, "code": str, "signing_public_key": str},
+}
 
 
 class BundleRefused(ValidationError):
@@ -53,6 +85,16 @@ class BundleRefused(ValidationError):
 
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__([f"{path.name}: {reason}"])
+
+
+def unexpected(path: Path, error: Exception) -> BundleRefused:
+    """The refusal of a file whose reading failed in a way no check foresaw (a bug, or a kind of hostile
+    file not met yet): logged with its traceback, so that it can be fixed, and refused like any other,
+    so that it never stops an import, nor the inbox, with a traceback."""
+    logging.getLogger(__name__).error("reading %s failed", path, exc_info=error)
+    return BundleRefused(
+        path, _("could not be read (unexpected {error}); it is refused").format(error=type(error).__name__)
+    )
 
 
 class AlreadyImported(BundleRefused):
@@ -178,9 +220,18 @@ def _check_member_info(path: Path, info: zipfile.ZipInfo, seen: set[str]) -> Non
 
 
 def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The member's bytes, never more than it declared (a lying size header stops the read)."""
-    with archive.open(info) as stream:
-        data = stream.read(info.file_size + 1)
+    """The member's bytes, never more than it declared (a lying size header stops the read). A member
+    that cannot be read (damaged deflate data, a bad CRC, a truncated file) is a refusal naming it."""
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        raise BundleRefused(
+            path,
+            _("the member {name} is damaged and cannot be read ({error})").format(
+                name=repr(info.filename), error=exc
+            ),
+        ) from None
     if len(data) != info.file_size:
         raise BundleRefused(
             path, _("the member {name} is not the size it declares").format(name=repr(info.filename))
@@ -224,18 +275,16 @@ def open_bundle(
             if required not in seen:
                 raise BundleRefused(path, _("the member {name} is missing").format(name=required))
         by_name = {info.filename: info for info in infos}
+        manifest_bytes = _read_member(path, archive, by_name[MANIFEST])
         try:
-            manifest_bytes = _read_member(path, archive, by_name[MANIFEST])
             signature = signing.unb64(
-                _read_member(path, archive, by_name[SIGNATURE]).decode(), "the signature"
+                _read_member(path, archive, by_name[SIGNATURE]).decode("ascii"), "the signature"
             )
-            certificate = json.loads(_read_member(path, archive, by_name[CERTIFICATE]))
-            manifest = json.loads(manifest_bytes)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise BundleRefused(path, _("damaged or truncated ({error})").format(error=exc)) from None
-        except (UnicodeDecodeError, json.JSONDecodeError, ValidationError):
-            raise BundleRefused(path, _("the manifest, signature or certificate is not readable")) from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        except (UnicodeDecodeError, ValidationError):
+            raise BundleRefused(path, _("the signature is not readable")) from None
+        certificate = _read_json_member(path, CERTIFICATE, _read_member(path, archive, by_name[CERTIFICATE]))
+        manifest = _read_json_member(path, MANIFEST, manifest_bytes)
+        if manifest.get("format") != FORMAT:
             raise BundleRefused(path, _("not an Outpost bundle (no bundle manifest)"))
         if manifest.get("version") != VERSION:
             raise BundleRefused(
@@ -245,8 +294,13 @@ def open_bundle(
                     "(install the newer Outpost)"
                 ).format(found=repr(manifest.get("version")), version=VERSION),
             )
-        if not isinstance(certificate, dict):
-            raise BundleRefused(path, _("the sender's certificate is not readable"))
+        for document, name, shape in (
+            (manifest, MANIFEST, MANIFEST_SHAPE),
+            (certificate, CERTIFICATE, CERTIFICATE_SHAPE),
+        ):
+            problem = shape_problem(document, shape)
+            if problem:
+                raise BundleRefused(path, f"{name}: {problem}")
         sender_key = trusted_issuer(certificate)
         try:
             sender_key.verify(signature, manifest_bytes)
@@ -273,12 +327,7 @@ def open_bundle(
             )
         sealed: dict[str, bytes] = {}
         for name, item in expected.items():
-            try:
-                data = _read_member(path, archive, by_name[name])
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise BundleRefused(
-                    path, _("the member {name} is damaged ({error})").format(name=repr(name), error=exc)
-                ) from None
+            data = _read_member(path, archive, by_name[name])
             if len(data) != item.get("size") or _sha256(data) != item.get("sha256"):
                 raise BundleRefused(
                     path,
@@ -288,51 +337,125 @@ def open_bundle(
     return OpenedBundle(path, manifest, certificate, sealed)
 
 
-def read_lines(opened: OpenedBundle, identity: pyrage.x25519.Identity) -> list[dict[str, Any]]:
-    """The decrypted records, one JSON object per line."""
-    return read_record_lines(opened, identity)[0]
+def _read_json_member(path: Path, name: str, data: bytes) -> dict[str, Any]:
+    """A JSON member (manifest or certificate) through the bounded reader: an object, or a refusal."""
+    try:
+        value = parse_json(data, MAX_MANIFEST)
+    except JsonRefused as exc:
+        raise BundleRefused(path, f"{name}: {exc}") from None
+    if not isinstance(value, dict):
+        raise BundleRefused(path, _("{name} is not a JSON object").format(name=name))
+    return value
+
+
+def read_lines(
+    opened: OpenedBundle,
+    identity: pyrage.x25519.Identity,
+    expected: int | None = None,
+    types: frozenset[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The decrypted records, one JSON object per line (``read_record_lines``)."""
+    return read_record_lines(opened, identity, expected, types)[0]
 
 
 def read_record_lines(
-    opened: OpenedBundle, identity: pyrage.x25519.Identity
+    opened: OpenedBundle,
+    identity: pyrage.x25519.Identity,
+    expected: int | None = None,
+    types: frozenset[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[bytes]]:
     """``read_lines``, and the line each record was read from (to hand it to another process as it came,
-    which costs less than handing over the record)."""
+    which costs less than handing over the record).
+
+    The records are decompressed a step at a time and each line is read as it comes, so a small file
+    that expands to millions of lines is refused early with little memory: at the first line beyond
+    ``expected`` (the manifest's count), at the first line that is not a JSON object through the
+    bounded reader, or whose ``type`` is not one of ``types``. Fewer lines than ``expected`` is refused
+    at the end."""
     if RECORDS not in opened.sealed:
+        if expected:
+            raise BundleRefused(opened.path, _("the number of records differs from the manifest's count"))
         return [], []
-    text = _gunzip(opened, opened.decrypt(identity, RECORDS))
     records: list[dict[str, Any]] = []
     texts: list[bytes] = []
-    for number, line in enumerate(io.BytesIO(text), start=1):
+    for number, line in enumerate(_record_lines(opened, opened.decrypt(identity, RECORDS)), start=1):
         if not line.strip():
             raise BundleRefused(opened.path, _("record line {number} is empty").format(number=number))
-        try:
-            record = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        if expected is not None and number > expected:
             raise BundleRefused(
-                opened.path, _("record line {number} is not valid JSON").format(number=number)
+                opened.path,
+                _("the records hold more than the {count} lines the manifest declares").format(
+                    count=expected
+                ),
+            )
+        try:
+            record = parse_json(line, MAX_RECORD_LINE, unique_keys=False)
+        except JsonRefused as exc:
+            raise BundleRefused(
+                opened.path,
+                _("record line {number} is not valid JSON: {reason}").format(number=number, reason=exc),
             ) from None
         if not isinstance(record, dict):
             raise BundleRefused(
                 opened.path, _("record line {number} is not a JSON object").format(number=number)
             )
+        kind = record.get("type")
+        if types is not None and (not isinstance(kind, str) or kind not in types):
+            raise BundleRefused(
+                opened.path,
+                _("record {number}: unknown record type {kind}").format(number=number, kind=repr(kind)[:40]),
+            )
         records.append(record)
         texts.append(line)
+    if expected is not None and len(records) != expected:
+        raise BundleRefused(opened.path, _("the number of records differs from the manifest's count"))
     return records, texts
 
 
-def _gunzip(opened: OpenedBundle, data: bytes) -> bytes:
-    """Decompress the records, refusing more than ``MAX_RECORDS_TEXT`` (a bomb inside the payload)."""
+def _record_lines(opened: OpenedBundle, data: bytes) -> Iterator[bytes]:
+    """The lines of the gzip text ``data`` (each with its newline), decompressed ``INFLATE_STEP`` at a
+    time; no more than ``MAX_RECORDS_TEXT`` in all and ``MAX_RECORD_LINE`` per line (a bomb inside the
+    payload), and the gzip stream must be complete."""
     inflater = zlib.decompressobj(wbits=31)
-    try:
-        text = inflater.decompress(data, MAX_RECORDS_TEXT)
-    except zlib.error:
-        raise BundleRefused(opened.path, _("{name} is not valid gzip data").format(name=RECORDS)) from None
-    if inflater.unconsumed_tail or not inflater.eof:
+    pending: list[bytes] = []  # the start of a line not ended yet
+    pending_size = 0
+    total = 0
+    while True:
+        try:
+            chunk = inflater.decompress(data, INFLATE_STEP)
+        except zlib.error:
+            raise BundleRefused(
+                opened.path, _("{name} is not valid gzip data").format(name=RECORDS)
+            ) from None
+        data = inflater.unconsumed_tail
+        total += len(chunk)
+        if total > MAX_RECORDS_TEXT:
+            raise BundleRefused(
+                opened.path, _("{name} is incomplete or expands beyond the limit").format(name=RECORDS)
+            )
+        pieces = chunk.split(b"\n")
+        if len(pieces) > 1:  # the line begun in earlier steps ends in this one
+            pending.append(pieces[0])
+            yield b"".join(pending) + b"\n"
+            pending, pending_size = [], 0
+            for line in pieces[1:-1]:
+                yield line + b"\n"
+        if pieces[-1]:  # kept in pieces, not joined at every step: a long line is copied once
+            pending.append(pieces[-1])
+            pending_size += len(pieces[-1])
+        if pending_size > MAX_RECORD_LINE:
+            raise BundleRefused(
+                opened.path,
+                _("a record line is longer than {size} MB").format(size=MAX_RECORD_LINE // 1024**2),
+            )
+        if inflater.eof or (not chunk and not data):
+            break
+    if not inflater.eof:
         raise BundleRefused(
             opened.path, _("{name} is incomplete or expands beyond the limit").format(name=RECORDS)
         )
-    return text
+    if pending:
+        yield b"".join(pending)
 
 
 def certificate_key(certificate: dict[str, Any]) -> Ed25519PublicKey:

@@ -24,6 +24,7 @@ from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
 from app.files import write_atomically
 from app.i18n import _
+from app.json_input import JsonRefused, Shape, parse_json, shape_problem
 from app.serialize import row_state
 from app.sync import keys
 from app.sync.signing import b64, sign, unb64, verify
@@ -43,18 +44,52 @@ VERSION = 1
 MAX_FILE = 64 * 1024  # enrolment files are small; anything bigger is not one
 
 
+# The fields of a request or a reply (and the certificate in it) with their JSON types, checked before
+# any is used (``app.json_input.shape_problem``).
+_STATION_SHAPE: dict[str, Shape] = {"id": str, "code": str, "name": str, "force": str, "commune_code": str}
+ENROLMENT_SHAPE: dict[str, Shape] = {
+    "format": str,
+    "version": int,
+    "station": _STATION_SHAPE,
+    "signing_public_key": str,
+    "encryption_recipient": str,
+    "signature": str,
+    "hq": {
+        "id": str,
+        "code": str,
+        "name": str,
+        "signing_public_key": str,
+        "encryption_recipient": str,
+        "tip_recipient": str,
+    },
+    "certificate": {
+        "format": str,
+        "station": _STATION_SHAPE,
+        "signing_public_key": str,
+        "signature": str,
+        "issuer": {"id": str, "code": str, "signing_public_key": str},
+    },
+}
+
+
 def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]:
     """A signed JSON document of the expected format and version (signature not yet checked)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE:
             raise ValidationError([f"{path.name} is {size:,} bytes: too big to be an {what}"])
-        document = json.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise ValidationError([f"{path} does not exist"]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationError([f"{path.name} is not an {what} (not JSON)"]) from None
-    if not isinstance(document, dict) or document.get("format") != expected_format:
+    try:
+        document = parse_json(text, MAX_FILE)
+    except JsonRefused as exc:
+        raise ValidationError([f"{path.name} is not an {what} (not JSON: {exc})"]) from None
+    problem = shape_problem(document, ENROLMENT_SHAPE)
+    if problem:
+        raise ValidationError([f"{path.name} is not an {what} ({problem})"])
+    assert isinstance(document, dict)
+    if document.get("format") != expected_format:
         raise ValidationError([f"{path.name} is not an {what} (format {expected_format!r} expected)"])
     if document.get("version") != VERSION:
         raise ValidationError(

@@ -25,7 +25,7 @@ from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
 from app.sync import keys, received
-from app.sync.bundle import AlreadyImported, BundleRefused
+from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
 from app.sync.status import coverage, unfinished_sets
 from app.sync.store import _apply_case, _EarlyCases, _insert_new_cases, _insert_received_cases
@@ -117,6 +117,9 @@ def _import_verified(
             continue
         except BundleRefused as exc:
             steps.append({"file": path.name, "record": "", "reason": exc.message})
+            continue
+        except Exception as exc:  # no file from outside may stop the others (``bundle.unexpected``)
+            steps.append({"file": path.name, "record": "", "reason": unexpected(path, exc).message})
             continue
         bundle_id = str(one.opened.manifest.get("bundle_id"))
         if seen_ids.get(bundle_id, one.station.id) != one.station.id:

@@ -50,20 +50,41 @@ def receive(
     the inbox copies that are done with: after an import that refused nothing, those applied or
     imported before. ``inbox`` names the files taken from HQ's inbox (by default, those of ``paths``
     lying in it). With ``file_seen_on_check``, a check that found only files imported before files
-    those away too (nothing else can be done with them). With ``move_refused``, inbox files a real
-    import refused go to ``refused/`` with their reasons, so the next import takes the rest."""
+    those away too (nothing else can be done with them).
+
+    With ``move_refused``, inbox files a real import refused go to ``refused/`` with their reasons;
+    when every refusal was of such a file, the rest is imported again at once without them, so one
+    unreadable or hostile file in the inbox never holds back the good bundles beside it (each run is
+    still all or nothing for the files it is given). The summary then lists the moved files' refusals
+    beside what the second run did."""
     run = import_returns if ctx.kind == "post" else import_bundles
     summary = run(ctx, actor, passphrase, list(paths), dry_run)
     taken = list(from_inbox(ctx, paths) if inbox is None else inbox)
+    if not (move_refused and summary.rejected and not dry_run):
+        return Received(summary, tuple(_file_done(ctx, taken, summary, file_seen_on_check)))
+    refused_names = {item["file"] for item in summary.rejected}
+    moved = refuse(ctx, [item for item in summary.rejected if item["file"] in taken])
+    rest = [path for path in paths if path.name not in refused_names]
+    if not refused_names <= set(taken) or not rest:  # a refusal outside the inbox still holds back the rest
+        return Received(summary, tuple(_file_done(ctx, taken, summary, file_seen_on_check)), tuple(moved))
+    again = run(ctx, actor, passphrase, rest, dry_run)
+    filed = _file_done(ctx, taken, again, file_seen_on_check)
+    if again.rejected:  # refused only together with the others (e.g. a bundle id given twice)
+        moved += refuse(ctx, [item for item in again.rejected if item["file"] in taken])
+    again.rejected = [*summary.rejected, *again.rejected]
+    return Received(again, tuple(filed), tuple(moved))
+
+
+def _file_done(
+    ctx: Context, taken: Collection[str], summary: ImportSummary, file_seen_on_check: bool
+) -> list[str]:
+    """File away the inbox files (``taken``) that ``summary`` is done with; returns their names."""
     seen = {item["file"] for item in summary.skipped}
     done: set[str] = set()
-    if not summary.rejected and not dry_run:
+    if not summary.rejected and not summary.dry_run:
         done = {*summary.applied, *seen}
     elif not summary.rejected and not summary.applied and file_seen_on_check:
         done = seen
     filed = [name for name in taken if name in done]
     file_away(ctx, filed)
-    moved: list[Path] = []
-    if move_refused and summary.rejected and not dry_run:
-        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in set(taken)])
-    return Received(summary, tuple(filed), tuple(moved))
+    return filed

@@ -83,7 +83,7 @@ def case_problem(
             number=number, code=origin.station_code
         ), None
     companion = record.get("companion", False)
-    if companion is not True and companion is not False:
+    if "companion" in record and companion is not True:  # only ``true`` is ever written
         return _("record {number}: its companion flag is not valid").format(number=number), None
     if not isinstance(record.get("seq"), int) or not (
         origin.first_seq <= record["seq"] <= origin.last_seq or (companion and 1 <= record["seq"] < 2**63)
@@ -99,6 +99,12 @@ def case_problem(
         return _("record {number}: the case has no id or number").format(number=number), None
     if document.get("station") != origin.station_code:
         return _("{label} names another station than {code}").format(
+            label=label, code=origin.station_code
+        ), None
+    if not document["number"].startswith(f"{origin.station_code}/"):
+        # A post numbers its cases CODE/YEAR/SEQUENCE with its own code: another station's number
+        # would make HQ hold two cases under one number.
+        return _("{label}: the number does not begin with the sender's code {code}").format(
             label=label, code=origin.station_code
         ), None
     version = document.get("version")

@@ -19,6 +19,7 @@ from app.auth import require
 from app.context import Context
 from app.domain import VIETNAM, Actor
 from app.errors import NotFound, RegisterError, ValidationError
+from app.json_input import JsonRefused, parse_json
 from app.reference import CODE_LISTS, load_reference
 from app.sync import enrol, keys, signing
 from app.sync.bundle import KIND_RETURN, RECORDS, Member, write_bundle
@@ -209,6 +210,9 @@ def _watch_entry(kind: str, key: Any, label: str, stations: int, cases: int, las
     }
 
 
+MAX_REFERENCE_FILE = 16 * 1024**2  # a reference list is a few hundred entries
+
+
 def set_reference_items(ctx: Context, actor: Actor, path: Path) -> int:
     """HQ: add or replace reference entries from a JSON file ``{"kind": ..., "items": [...]}``; they
     reach every post in its next return bundle. Returns how many entries were stored."""
@@ -216,8 +220,12 @@ def set_reference_items(ctx: Context, actor: Actor, path: Path) -> int:
     if ctx.kind != "hq":
         raise RegisterError("reference data updates are made at HQ and reach posts in return bundles")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError([f"{path.name}: not a readable JSON file ({exc})"]) from None
+    try:
+        document = parse_json(text, MAX_REFERENCE_FILE)
+    except JsonRefused as exc:
         raise ValidationError([f"{path.name}: not a readable JSON file ({exc})"]) from None
     kind, items = (
         (document.get("kind"), document.get("items")) if isinstance(document, dict) else (None, None)

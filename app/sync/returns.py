@@ -24,11 +24,21 @@ from app.i18n import _
 from app.reference import load_reference
 from app.serialize import row_state
 from app.sync import enrol, keys, signing
-from app.sync.bundle import KIND_RETURN, RECORDS, AlreadyImported, BundleRefused, open_bundle, read_lines
+from app.sync.bundle import (
+    KIND_RETURN,
+    RECORDS,
+    AlreadyImported,
+    BundleRefused,
+    open_bundle,
+    read_lines,
+    unexpected,
+)
 from app.sync.enrol import HQ_IDENTITY_FORMAT, _hq_of, _meta
 from app.sync.return_checks import RETURN_CHECKS, _check_reference_updates, _reference_overrides
 from app.sync.summary import ImportSummary
 from db import models as m
+
+RETURN_TYPES = frozenset({"receipt", "revocation", *RETURN_CHECKS})  # the record types a return bundle holds
 
 
 def _hq_identity_check(hq: m.Station) -> Any:
@@ -104,14 +114,15 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                     )
                 if any(manifest.get("bundle_id") == other.get("bundle_id") for _p, other, _r in receipts):
                     raise AlreadyImported(path, _("the same bundle is given twice"))
-                records = read_lines(opened, identity)
-                if len(records) != (manifest.get("counts") or {}).get("records"):
+                count = (manifest.get("counts") or {}).get("records")
+                if type(count) is not int:
                     raise BundleRefused(path, _("the number of records differs from the manifest's count"))
+                records = read_lines(opened, identity, count, RETURN_TYPES)
                 for number, record in enumerate(records, start=1):
                     kind = record.get("type")
                     if kind == "receipt":
                         seq = record.get("acknowledged_seq")
-                        if record.get("station_id") != ctx.station_id or not isinstance(seq, int) or seq < 0:
+                        if record.get("station_id") != ctx.station_id or type(seq) is not int or seq < 0:
                             raise BundleRefused(
                                 path,
                                 _(
@@ -161,6 +172,10 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             except ValidationError as exc:
                 reason = exc.message if isinstance(exc, BundleRefused) else f"{path.name}: {exc.message}"
                 summary.rejected.append({"file": path.name, "record": "", "reason": reason})
+            except Exception as exc:  # no file from outside may stop the others (``bundle.unexpected``)
+                summary.rejected.append(
+                    {"file": path.name, "record": "", "reason": unexpected(path, exc).message}
+                )
         receipts.sort(key=lambda receipt: str(receipt[1].get("created_at")))  # the newest watch list last
         for _path, _manifest, records in receipts:
             summary.refused_at_hq += [

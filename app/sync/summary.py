@@ -35,7 +35,7 @@ class ImportSummary:
     @property
     def changes(self) -> Changes:
         """What this import changed in the register (nothing, for a dry run or a refusal)."""
-        if self.dry_run or self.rejected or not self.applied:
+        if self.dry_run or not self.applied:  # a refusal applies nothing (and lists nothing applied)
             return NOTHING_CHANGED
         return Changes(
             all_cases=bool(self.new or self.updated),

@@ -147,8 +147,13 @@ def _verify(
                 when=f"{earlier.received_at:%d/%m/%Y %H:%M}"
             ),
         )
+    count = (manifest.get("counts") or {}).get("records")
+    if type(count) is not int:
+        raise BundleRefused(path, _("the number of records differs from the manifest's count"))
+    if count < 1:
+        raise BundleRefused(path, _("the part holds no records (Outpost never writes one)"))
     announce(manifest)
-    records, texts = read_record_lines(opened, identity)
+    records, texts = read_record_lines(opened, identity, count, frozenset({"case", "tip"}))
     files: dict[str, bytes] = {}
     for name in opened.sealed:
         if name.startswith(FILE_PREFIX):
