@@ -35,7 +35,7 @@ from app.domain import (
 from app.interchange import parse_cases
 from app.reference import Reference
 from db import models as m
-from db.types import decimal_text, utc_text
+from db.types import UTC_FORMAT, decimal_text, utc_text
 
 
 class Part(Enum):
@@ -376,6 +376,33 @@ def received_columns(document: Mapping[str, Any]) -> dict[str, Any]:
     """The columns HQ takes from a received case's document as the post wrote it (its ``received``
     stored fields), beside the entered ones; the document has passed ``received.case_problem``."""
     return {f.name: _or(document.get(f.key), f.absent) for f in CASE_FIELDS if f.received}
+
+
+# The instants HQ keeps as the post wrote them (``utc_text``): when the case was made, last saved and
+# approved are the post's, not the time of the import (docs/bundle-format.md), so HQ's copy seals the
+# same content and keeps when a case was approved.
+RECEIVED_INSTANTS = ("created_at", "updated_at", "approved_at")
+
+
+def received_instant(value: Any) -> datetime | None:
+    """The instant of a received ``utc_text`` member; None when it is absent, or not such a text."""
+    if not isinstance(value, str) or len(value) != 27:
+        return None
+    try:
+        return datetime.strptime(value, UTC_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def received_instants(document: Mapping[str, Any], now: datetime | str) -> dict[str, Any]:
+    """``RECEIVED_INSTANTS`` of a received case as the post wrote them; a missing creation or save
+    time is ``now`` (the time HQ received it), a missing approval None."""
+    found = {name: received_instant(document.get(name)) for name in RECEIVED_INSTANTS}
+    return {
+        "created_at": found["created_at"] or now,
+        "updated_at": found["updated_at"] or now,
+        "approved_at": found["approved_at"],
+    }
 
 
 def _or(value: Any, absent: Any) -> Any:

@@ -27,6 +27,7 @@ from app.case_json import (
     Field,
     Part,
     received_columns,
+    received_instants,
 )
 from app.domain import CaseInput
 from app.reference import Reference
@@ -159,10 +160,8 @@ def received_case_rows(
         "id": case_id,
         "origin": origin,
         "created_by": str(document.get("created_by") or ""),
-        "created_at": now,
-        "updated_at": now,
-        "submitted_at": None,
-        "approved_at": None,
+        **received_instants(document, now),
+        "submitted_at": None,  # the document does not carry it (docs/bundle-format.md)
         "change_seq": 0,
     }
     for rows in lines.values():

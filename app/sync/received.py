@@ -18,7 +18,7 @@ from functools import cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.case_json import case_input_from_document
+from app.case_json import RECEIVED_INSTANTS, case_input_from_document, received_instant
 from app.case_rows import received_case_rows
 from app.domain import CaseInput
 from app.errors import ValidationError
@@ -113,6 +113,10 @@ def case_problem(
     for name in ("remark", "void_reason", "created_by", "updated_by", "submitted_by", "approved_by"):
         value = document.get(name)
         if value is not None and not (isinstance(value, str) and len(value) <= WORKFLOW_TEXT_LIMIT[name]):
+            return _("{label}: {name} is not valid").format(label=label, name=name), None
+    for name in RECEIVED_INSTANTS:
+        value = document.get(name)
+        if value is not None and received_instant(value) is None:
             return _("{label}: {name} is not valid").format(label=label, name=name), None
     if document.get("status") not in CASE_STATUSES:
         return _("{label} has an unknown status").format(label=label), None

@@ -15,7 +15,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.case_json import case_document
+from app.case_json import case_document, received_instants
 from app.case_rows import received_case_rows, received_version
 from app.context import Context
 from app.domain import CaseInput
@@ -258,7 +258,8 @@ def _apply_case(
     ctx.cases.fill(case, data)
     for name, value in received_version(document, case.occurred_at).items():
         setattr(case, name, value)
-    case.updated_at = now
+    for name, value in received_instants(document, now).items():
+        setattr(case, name, value)  # the post's times, not the import's (``received_instants``)
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
         search.upsert(
