@@ -258,8 +258,11 @@ def _apply_case(
     ctx.cases.fill(case, data)
     for name, value in received_version(document, case.occurred_at).items():
         setattr(case, name, value)
-    for name, value in received_instants(document, now).items():
-        setattr(case, name, value)  # the post's times, not the import's (``received_instants``)
+    times = received_instants(document, now)  # the post's times, not the import's
+    if document.get("created_at") is None:
+        times["created_at"] = case.created_at  # a document without one keeps the first version's
+    for name, value in times.items():
+        setattr(case, name, value)
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
         search.upsert(
