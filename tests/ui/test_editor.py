@@ -198,6 +198,20 @@ def test_hidden_characters_are_refused_and_date_and_threshold_warnings_are_shown
     assert "xử phạt hành chính với 1500 bao" in status and "ngưỡng truy cứu hình sự 1500 bao" in status
 
 
+def test_a_hidden_direction_change_in_a_row_is_marked_in_its_cell(post: Post, qtbot: QtBot) -> None:
+    editor = CaseEditor(post.ctx, post.officer)
+    qtbot.addWidget(editor)
+    editor.overview.violation_group.set_code("prohibited_smuggled")
+    vehicles = editor.vehicles.model
+    vehicles.add_row({"kind": "motorbike"})
+    set_cell(vehicles, 0, "plate", "67H1-\u202e31.402")
+    assert not editor.save()
+    assert post.ctx.cases.count(post.officer) == 0
+    assert "(U+202E)" in editor.vehicles.problems_label.text()
+    set_cell(vehicles, 0, "plate", "67H1-204.13")
+    assert editor.save()
+
+
 def test_a_case_the_user_may_not_change_opens_read_only(post: Post, qtbot: QtBot) -> None:
     created = post.ctx.cases.create(post.officer, sample_case())
     post.ctx.cases.submit(post.officer, created.id)
