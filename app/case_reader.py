@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.case_checks import CLOCK_SKEW, future_problem, invisible_problem, only_invisible
 from app.domain import (
     AttachmentInput,
     CaseInput,
@@ -33,7 +34,6 @@ MAX_DECIMAL_PLACES = 6
 MAX_MONEY = 10**15
 EARLIEST_YEAR = 1990  # of occurred_at / detected_at
 EARLIEST_DATE = date(1900, 1, 1)  # of any other date
-FUTURE_SLACK = timedelta(days=1)
 MAX_OFFSET = timedelta(hours=14)  # the largest UTC offset in use (Kiribati)
 DEFAULT_LEAD_FORCE = "border_guard"
 
@@ -137,7 +137,10 @@ class CaseReader:
                 ),
             )
             return None
-        if moment.year < EARLIEST_YEAR or moment > self.now + FUTURE_SLACK:
+        if moment > self.now + CLOCK_SKEW:  # measured from the register's clock, a few minutes' skew allowed
+            self.bad((key,), future_problem(quoted(value)))
+            return None
+        if moment.year < EARLIEST_YEAR:
             self.bad(
                 (key,),
                 _("{value} is outside {year} to today").format(value=quoted(value), year=EARLIEST_YEAR),
@@ -254,6 +257,9 @@ class CaseReader:
             self.bad(
                 ("commune_code",), _("{value} is not an An Giang commune code").format(value=quoted(commune))
             )
+        summary = _text(raw, "summary")
+        if summary is not None and only_invisible(summary):  # optional, but not to be stored unseen
+            self.bad(("summary",), invisible_problem())
         latitude = self.coordinate(raw, "latitude", 90)
         longitude = self.coordinate(raw, "longitude", 180)
         group = self.top_code(raw, "violation_group", "violation_groups", N_("a violation group"))

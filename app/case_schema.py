@@ -20,6 +20,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from app.case_checks import bidi_problem
 from app.i18n import N_, _
 from app.json_messages import MAX_INTEGER_BITS, Path, PathPart, clip, is_int, render, shown
 from app.resources import resource_path
@@ -72,6 +73,9 @@ def scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
                 problems.append(
                     f"{render(path)}: " + text.format(value=shown(item), code=f"{ord(bad):04X}")
                 )
+            hidden = bidi_problem(item)
+            if hidden is not None:  # in every text of a case: none has a use for them
+                problems.append(f"{render(path)}: {hidden}")
         elif isinstance(item, int) and item.bit_length() > MAX_INTEGER_BITS:
             problems.append(f"{render(path)}: " + _("the number is far too large"))
             fatal = True
@@ -82,6 +86,8 @@ def scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
 
 # Control characters other than tab, newline and carriage return, DEL, and unpaired surrogates.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# What ``scan`` reports in a text: the above and the direction-changing characters (``app.case_checks``).
+_REPORTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _COORDINATES = frozenset({"latitude", "longitude"})
 
 
@@ -108,7 +114,7 @@ def _plain_value(value: object, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise _Unusual
     if isinstance(value, str):
-        if _UNSTORABLE.search(value) is not None:
+        if _REPORTED.search(value) is not None:
             raise _Unusual
         return nfc(value)
     if isinstance(value, dict):
@@ -119,7 +125,7 @@ def _plain_value(value: object, depth: int) -> Any:
         for key, item in value.items():
             kind = type(item)
             if kind is str:
-                if _UNSTORABLE.search(item) is not None:
+                if _REPORTED.search(item) is not None:
                     raise _Unusual
                 plain[key] = (item if item.isascii() else unicodedata.normalize("NFC", item)).strip()
             elif item is None or kind is bool or kind is int and item.bit_length() <= MAX_INTEGER_BITS:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.auth import require
+from app.case_checks import case_refusals, case_warnings
 from app.case_json import case_document
 from app.case_query import NEWEST_FIRST, NO_FILTER, case_result, count_cases, list_cases, load_case
 from app.case_rows import case_values
@@ -27,6 +28,7 @@ from db import search
 
 if TYPE_CHECKING:
     from app.context import Context
+    from app.reference import Reference
 
 EDITABLE_BY_OFFICER = frozenset({"draft"})
 DIFF_IGNORED = frozenset({"version", "updated_at", "updated_by"})
@@ -41,8 +43,9 @@ def next_case_seq(session: Session, station_id: str, year: int) -> int:
     return counter.last_seq
 
 
-def case_notices(data: CaseInput) -> list[str]:
-    """Warnings about identity numbers and plates: shown to the user, never blocking a save."""
+def case_notices(data: CaseInput, reference: Reference) -> list[str]:
+    """Warnings about identity numbers, plates, dates and outcomes: shown to the user, never blocking
+    a save."""
     notices = []
     for i, party in enumerate(data.parties):
         if party.kind == "person" and party.id_number:
@@ -59,7 +62,7 @@ def case_notices(data: CaseInput) -> list[str]:
             notices += check_plate(vehicle.plate, path)
         elif vehicle.kind == "ship":
             notices += check_vessel(vehicle.plate, path)
-    return [str(n) for n in notices]
+    return [str(n) for n in notices] + case_warnings(data, reference)
 
 
 class CaseService:
@@ -74,6 +77,7 @@ class CaseService:
     def create_many(self, actor: Actor, items: Sequence[CaseInput]) -> list[CaseResult]:
         """Create several cases in one transaction: all are written, or none."""
         require(actor, "case.create")
+        self._check_entered(items)
         self._check_campaigns(items)
         results = []
         with self.ctx.sessions.writes.begin() as session:
@@ -102,11 +106,12 @@ class CaseService:
                 session.add(case)
                 session.flush()
                 document = self._write(session, actor, case, "create", None, now)
-                results.append(case_result(case, document, case_notices(data)))
+                results.append(case_result(case, document, case_notices(data, self.ctx.reference)))
         return results
 
     def update(self, actor: Actor, case_id: str, data: CaseInput, expected_version: int) -> CaseResult:
         """Replace a case's contents. Refused if someone saved a newer version in the meantime."""
+        self._check_entered([data])
         self._check_campaigns([data])
         with self.ctx.sessions.writes.begin() as session:
             case = load_case(session, case_id)
@@ -137,7 +142,7 @@ class CaseService:
             case.updated_by, case.updated_at = actor.username, now
             session.flush()
             document = self._write(session, actor, case, "update", before, now)
-            return case_result(case, document, case_notices(data))
+            return case_result(case, document, case_notices(data, self.ctx.reference))
 
     def submit(self, actor: Actor, case_id: str) -> CaseResult:
         return self._transition(actor, case_id, "case.submit", {"draft"}, "submitted", "submit")
@@ -271,6 +276,17 @@ class CaseService:
         if session.get_bind().dialect.name == "sqlite":
             search.upsert(session.connection(), case.id, case_search_body(document, self.ctx.reference))
         return document
+
+    def _check_entered(self, items: Sequence[CaseInput]) -> None:
+        """The checks a case file also gets (``app.case_checks``), for a case the editor built."""
+        now = self.ctx.clock()
+        problems = [
+            (f"[{i}]." if len(items) > 1 else "") + problem
+            for i, data in enumerate(items)
+            for problem in case_refusals(data, now)
+        ]
+        if problems:
+            raise ValidationError(problems)
 
     def _check_campaigns(self, items: Sequence[CaseInput]) -> None:
         wanted = {d.campaign_id for d in items if d.campaign_id}

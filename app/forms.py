@@ -209,7 +209,10 @@ def _qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
     def draw(canvas: Canvas, _document: Any) -> None:
         widget = QrCodeWidget(payload, barLevel="M")
         left, bottom, right, top = widget.getBounds()
-        drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
+        scale = [size / (right - left), 0, 0, size / (top - bottom), 0, 0]
+        # A drawing starts in ReportLab's Helvetica, never embedded; the QR code writes no text, so the
+        # bundled font costs nothing and every font of the form stays embedded.
+        drawing = Drawing(size, size, transform=scale, initialFontName=FONT)
         drawing.add(widget)
         x = PAGE[0] - MARGIN_RIGHT - size
         renderPDF.draw(drawing, canvas, x, 1.5 * mm)

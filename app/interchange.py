@@ -5,8 +5,8 @@ document's fields and how a case is written are ``app.case_json``'s).
 every case at once, each as ``path: reason`` (``[2].goods[0].unit: 'crate' is not a unit of
 cigarettes``). The checks come in three layers, each in its own module, and this one runs them:
 
-1. a scan of the raw value: nesting depth, absurd numbers and characters that cannot be stored
-   (``app.case_schema``);
+1. a scan of the raw value: nesting depth, absurd numbers, characters that cannot be stored and
+   direction-changing characters in any text (``app.case_schema``, ``app.case_checks``);
 2. the JSON Schema ``resources/schemas/case-v1.schema.json``: fields, types, required fields
    (``app.case_schema``);
 3. Python: what depends on reference data (codes, units, communes) or on meaning (real dates, time

@@ -35,6 +35,9 @@ from app.i18n import _
 from app.resources import resource_path
 
 FONT = "OutpostSerif"
+# Every table's own font: a cell's default is ReportLab's Helvetica, which is never embedded, and a
+# PDF listing it fails an "all fonts embedded" (PDF/A) check even when no text is set in it.
+CELL_FONT = ("FONTNAME", (0, 0), (-1, -1), FONT)
 PAGE = A4
 MARGIN_TOP = 20 * mm
 MARGIN_BOTTOM = 20 * mm
@@ -197,6 +200,7 @@ def header(letterhead: Letterhead, st: Styles) -> Table:
     table.setStyle(
         TableStyle(
             [
+                CELL_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -227,7 +231,9 @@ def signing_table(lines: Iterable[str], title: str, hint: str, name: str, st: St
         Paragraph(f"<b>{markup(name)}</b>" if name else "", st.italic_centre),
     ]
     table = Table([[recipients(lines, st), right]], colWidths=[FRAME_WIDTH * 0.45, FRAME_WIDTH * 0.55])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(
+        TableStyle([CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    )
     return table
 
 
@@ -245,7 +251,9 @@ def signatures(blocks: Sequence[tuple[str, str, str]], st: Styles, *, space: flo
     rows = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
     rows[-1] += [[]] * (per_row - len(rows[-1]))
     table = Table(rows, colWidths=[FRAME_WIDTH / per_row] * per_row)
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 10)]))
+    table.setStyle(
+        TableStyle([CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 10)])
+    )
     return table
 
 
@@ -311,7 +319,7 @@ def grid(
             ("NOSPLIT", (0, max(0, ruled - FOOT_KEEPS)), (-1, ruled)),
         ]
     table = Table(data, colWidths=points, repeatRows=1)
-    table.setStyle(TableStyle(commands))
+    table.setStyle(TableStyle([CELL_FONT, *commands]))
     return table
 
 
@@ -347,6 +355,9 @@ def render(
         subject=nfc(subject),
         author="Outpost",
         creator="Outpost",
+        # The canvas would start each page in Helvetica, which ReportLab never embeds: unused, it is
+        # still listed, and an "all fonts embedded" (PDF/A) check rejects the file (issue 16 item 9).
+        initialFontName=FONT,
     )
 
     def on_first(canvas: Canvas, doc: Any) -> None:

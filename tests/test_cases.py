@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from app import case_query
-from app.domain import SORT_KEYS, CaseFilter, CaseSort, GoodsInput, PartyInput, VehicleInput
+from app.domain import (
+    SORT_KEYS,
+    CaseFilter,
+    CaseSort,
+    DocumentInput,
+    GoodsInput,
+    HandlingInput,
+    PartyInput,
+    VehicleInput,
+)
 from app.errors import PermissionDenied, ValidationError, WorkflowError
 from db import models as m
 from db import search
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.clock import Clock
 from tests.helpers.registers import Post
 
 
@@ -49,6 +59,54 @@ def test_plates_and_ids_are_normalised_with_warnings_not_blocks(post: Post) -> N
     assert any("vehicles[1].plate" in w for w in result.warnings)
     rows = post.ctx.cases.list(post.officer, CaseFilter(query="67H120413"))
     assert [r.id for r in rows] == [result.id]
+
+
+def test_hidden_direction_changes_invisible_summaries_and_future_times_are_refused(post: Post) -> None:
+    now = post.ctx.clock()
+    case = sample_case(
+        place="Mốc\u202e 264",
+        parties=(PartyInput("person", "carrier", "Trần\u2067 Thị B"),),
+        documents=(DocumentInput("MBB01", "05\u2069/BB"),),
+        summary="\u200b\u200c\u200d\u2060\ufeff \u3000",
+        detected_at=now + timedelta(minutes=6),
+    )
+    with pytest.raises(ValidationError) as caught:
+        post.ctx.cases.create(post.officer, case)
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "place",
+        "parties[0].full_name",
+        "documents[0].number",
+        "summary",
+        "detected_at",
+    ]
+    assert "hidden direction-changing character (U+202E)" in caught.value.problems[0]
+    assert "only invisible characters" in caught.value.problems[3]
+    assert "is in the future" in caught.value.problems[4]
+    skewed = sample_case(occurred_at=now + timedelta(minutes=5), detected_at=now + timedelta(minutes=5))
+    post.ctx.cases.create(post.officer, skewed)  # a few minutes of another clock's skew is allowed
+    created = post.ctx.cases.create(post.officer, sample_case())
+    with pytest.raises(ValidationError, match="occurred_at: .* is in the future"):
+        post.ctx.cases.update(
+            post.officer, created.id, sample_case(occurred_at=now + timedelta(hours=1)), created.version
+        )
+
+
+def test_a_decision_before_the_offence_and_a_fine_over_the_criminal_threshold_are_warnings(
+    post: Post,
+) -> None:
+    early = HandlingInput(outcome="admin_fine", decision_date=date(2026, 11, 19))
+    result = post.ctx.cases.create(post.officer, sample_case(handling=early))  # 150 cây = 1 500 bao
+    assert [w for w in result.warnings if w.startswith("handling.")] == [
+        "handling.decision_date: the decision (19/11/2026) is dated before the offence (20/11/2026)",
+        "handling.outcome: an administrative fine for 1500 bao of Thuốc lá điếu ngoại nhập lậu, at or "
+        "over the criminal threshold of 1500 bao",
+    ]
+    below = (GoodsInput("cigarettes", Decimal("1499"), "bao", "Thuốc lá Hero"),)
+    result = post.ctx.cases.create(post.officer, sample_case(goods=below))
+    assert not [w for w in result.warnings if w.startswith("handling.")]
+    criminal = HandlingInput(outcome="criminal_transfer")
+    result = post.ctx.cases.create(post.officer, sample_case(handling=criminal))
+    assert not [w for w in result.warnings if w.startswith("handling.")]
 
 
 def test_text_is_stored_nfc(post: Post) -> None:
@@ -425,8 +483,11 @@ def test_the_search_index_does_not_depend_on_the_language_the_case_was_saved_in(
         assert [r.id for r in post.ctx.cases.list(post.officer, CaseFilter(query=query))] == [made.id], query
 
 
-def test_a_case_is_numbered_in_the_posts_year_whatever_zone_its_time_was_given_in(post: Post) -> None:
+def test_a_case_is_numbered_in_the_posts_year_whatever_zone_its_time_was_given_in(
+    post: Post, clock: Clock
+) -> None:
     """00:30 on 1 January at the post is still 31 December in UTC: the case belongs to the new year."""
+    clock.advance(timedelta(days=40))  # into January: a case cannot be entered before it happened
     new_year = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
     made = post.ctx.cases.create(post.officer, sample_case(occurred_at=new_year))
     assert made.number == "BP-VX/2027/00001"

@@ -117,6 +117,37 @@ def test_top_level_help_lists_the_environment_and_every_exit_code() -> None:
     assert codes <= listed
 
 
+def test_case_add_warns_of_dates_and_thresholds_and_refuses_hidden_and_future_input(
+    register: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "warned.json"
+    early = {**EXAMPLE_CASE["handling"], "decision_date": "2026-11-19"}  # the offence: 20/11/2026
+    source.write_text(json.dumps({**EXAMPLE_CASE, "handling": early}, ensure_ascii=False), encoding="utf-8")
+    added = outpost(register, "--user", "officer", "case", "add", str(source))
+    assert added.returncode == 0, added.stderr
+    number = json.loads(added.stdout)[0]["number"]
+    early_warning = "the decision (19/11/2026) is dated before the offence (20/11/2026)"
+    assert f"{number}: handling.decision_date: {early_warning}" in added.stderr
+    assert f"{number}: handling.outcome: an administrative fine for 1500 bao of " in added.stderr
+    refused = {
+        **EXAMPLE_CASE,
+        "occurred_at": "2999-01-01T00:00:00+07:00",
+        "place": "Mốc\u202e 264",
+        "summary": "\u200b\u2060",
+    }
+    source.write_text(json.dumps(refused, ensure_ascii=False), encoding="utf-8")
+    before = outpost(register, "case", "list", "--json").stdout
+    done = outpost(register, "--user", "officer", "case", "add", str(source))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    for problem in (
+        "occurred_at: '2999-01-01T00:00:00+07:00' is in the future",
+        "place: 'Mốc<U+202E> 264' contains a hidden direction-changing character (U+202E)",
+        "summary: holds only invisible characters",
+    ):
+        assert problem in done.stderr, done.stderr
+    assert outpost(register, "case", "list", "--json").stdout == before
+
+
 def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> None:
     source = tmp_path / "case.json"
     source.write_text(json.dumps(EXAMPLE_CASE, ensure_ascii=False), encoding="utf-8")

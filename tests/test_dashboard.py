@@ -10,6 +10,7 @@ import pytest
 from app.dashboard import build_dashboard
 from app.domain import GoodsInput
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.clock import Clock
 from tests.helpers.registers import Post
 
 MONDAY = date(2026, 11, 23)  # week window 18–24 Nov; statistical month 15 Nov – 14 Dec
@@ -98,7 +99,8 @@ def test_the_weekly_report_reminder_shows_on_tuesday_and_wednesday_only(post: Po
     assert build_dashboard(post.ctx, post.chief, date(2026, 11, 26)).weekly_due is None
 
 
-def test_reward_rules_outside_their_year_do_not_apply(post: Post) -> None:
+def test_reward_rules_outside_their_year_do_not_apply(post: Post, clock: Clock) -> None:
+    clock.advance(timedelta(days=366))  # a case is entered after it happened
     post.ctx.cases.create(
         post.officer,
         sample_case(

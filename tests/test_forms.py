@@ -15,7 +15,7 @@ from app.errors import NotFound, ValidationError
 from app.forms import FORM_CODES, form_code, print_form, verify_print
 from app.printing import place_date
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.pdf import flat, pdf_text
+from tests.helpers.pdf import flat, pdf_fonts, pdf_text
 from tests.helpers.registers import PASSWORD, Post
 
 
@@ -87,6 +87,13 @@ def test_mbb01_holds_the_case_as_the_register_has_it(post: Post, case: str, tmp_
     assert any("cây" in line and "150" in line for line in table.splitlines())
     assert any("tấn" in line and "2,5" in line for line in table.splitlines())
     assert printed.payload in text  # the QR code's text is printed beside it
+
+
+def test_every_font_of_a_form_is_embedded(post: Post, case: str, tmp_path: Path) -> None:
+    """An "all fonts embedded" (PDF/A) check rejects a file listing even an unused, unembedded font."""
+    fonts = pdf_fonts(print_form(post.ctx, post.officer, "MBB01", case).pdf, tmp_path)
+    assert fonts and all(fonts.values()), fonts
+    assert all("LiberationSerif" in name for name in fonts), fonts
 
 
 @pytest.mark.parametrize("code", FORM_CODES)

@@ -25,7 +25,7 @@ from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
 from app.reports import Scope, as_json, build_report, parse_period
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.pdf import flat, pdf_text
+from tests.helpers.pdf import flat, pdf_fonts, pdf_text
 from tests.helpers.registers import PASSWORD, Post
 
 NOVEMBER = periods.month(2026, 11)  # statistical: 15/10/2026 – 14/11/2026
@@ -288,6 +288,8 @@ def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
     )
     text = flat(pdf_text(pdf, tmp_path))
     assert pages >= 1
+    fonts = pdf_fonts(pdf, tmp_path)  # every one embedded, none of ReportLab's unembedded Helvetica
+    assert fonts and all(fonts.values()), fonts
     for expected in (
         "BÁO CÁO THÁNG",
         "Tháng 11/2026 (từ ngày 15/10/2026 đến ngày 14/11/2026)",

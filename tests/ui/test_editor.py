@@ -172,6 +172,46 @@ def test_id_number_warnings_show_inline_and_do_not_block(post: Post, qtbot: QtBo
     assert editor.case_result is not None and editor.case_result.warnings
 
 
+def test_hidden_characters_are_refused_and_date_and_threshold_warnings_are_shown(
+    post: Post, qtbot: QtBot
+) -> None:
+    created = post.ctx.cases.create(post.officer, sample_case())  # 1 500 bao, an administrative fine
+    editor = CaseEditor(post.ctx, post.officer, created.id)
+    qtbot.addWidget(editor)
+    editor.overview.place.setText("Mốc 264\u202e")
+    editor.overview.summary.setPlainText("\u200b\u2060 \ufeff")
+    assert not editor.save()
+    assert editor.problems.text().splitlines() == [
+        "Chưa lưu vụ việc:",
+        "place: 'Mốc 264<U+202E>' chứa ký tự ẩn làm đổi chiều hiển thị (U+202E)",
+        "summary: chỉ gồm ký tự vô hình; hãy để trống hoặc ghi tóm tắt",
+    ]
+    assert post.ctx.cases.get(post.officer, created.id).version == 1
+    editor.overview.place.setText("Mốc 264")
+    editor.overview.summary.setPlainText("Bắt giữ thuốc lá.")
+    editor.handling.decision_date.set_value(date(2026, 11, 19))
+    assert editor.save()
+    status = editor.status.text()
+    assert "Đề nghị kiểm tra lại:" in status
+    early = "handling.decision_date: quyết định (19/11/2026) ghi ngày trước ngày vi phạm (20/11/2026)"
+    assert early in status
+    assert "xử phạt hành chính với 1500 bao" in status and "ngưỡng truy cứu hình sự 1500 bao" in status
+
+
+def test_a_hidden_direction_change_in_a_row_is_marked_in_its_cell(post: Post, qtbot: QtBot) -> None:
+    editor = CaseEditor(post.ctx, post.officer)
+    qtbot.addWidget(editor)
+    editor.overview.violation_group.set_code("prohibited_smuggled")
+    vehicles = editor.vehicles.model
+    vehicles.add_row({"kind": "motorbike"})
+    set_cell(vehicles, 0, "plate", "67H1-\u202e31.402")
+    assert not editor.save()
+    assert post.ctx.cases.count(post.officer) == 0
+    assert "(U+202E)" in editor.vehicles.problems_label.text()
+    set_cell(vehicles, 0, "plate", "67H1-204.13")
+    assert editor.save()
+
+
 def test_a_case_the_user_may_not_change_opens_read_only(post: Post, qtbot: QtBot) -> None:
     created = post.ctx.cases.create(post.officer, sample_case())
     post.ctx.cases.submit(post.officer, created.id)

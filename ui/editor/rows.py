@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.case_checks import bidi_problem
 from app.errors import ValidationError
 from app.formatting import format_date, format_decimal, format_money, parse_date, parse_decimal, parse_money
 from app.i18n import _
@@ -173,6 +174,8 @@ class RowsModel(QAbstractTableModel):
                     found.append(CellProblem(i, field.key, self._typed[(i, field.key)][1]))
                 elif field.required and row[field.key] in (None, ""):
                     found.append(CellProblem(i, field.key, _("required")))
+                elif isinstance(row[field.key], str) and (hidden := bidi_problem(row[field.key])):
+                    found.append(CellProblem(i, field.key, hidden))  # marked in its cell, not only on save
             if self._check is not None:
                 found += [CellProblem(i, key, message) for key, message in self._check(row)]
         return found
