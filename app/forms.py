@@ -142,11 +142,23 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
             title=_TITLES[code][0],
             subject=sources.case.number,
             first_page=_qr_mark(sources.payload),
+            mark=status_mark(sources.case.status),
         )
         if pages == guess:
             break
         guess = pages
     return PrintedForm(code, sources.case.number, pdf, pages, sources.payload)
+
+
+# What every page of a form says across it, by the case's status (docs/domain.md §2, Accountability):
+# an officer must never hand out an unapproved form, or a voided one, as final. Approved and closed
+# cases print unmarked.
+_MARKS = {"draft": "DỰ THẢO", "submitted": "DỰ THẢO", "voided": "ĐÃ HỦY"}
+
+
+def status_mark(status: str) -> str | None:
+    """The word printed across every page of a form of a case in ``status``, or None."""
+    return _MARKS.get(status)
 
 
 # ----- what a print proves -------------------------------------------------------------------
@@ -263,6 +275,10 @@ def _top(sources: _Sources, code: str, st: Styles, *, dated: bool) -> list[Flowa
         flow.append(Paragraph(f"<b>{markup(subtitle)}</b>", st.subtitle))
     else:
         flow.append(Spacer(1, 8))
+    if sources.case.status == "voided":
+        # The mark says the form is void; the reason says why, where a reader looks first.
+        reason = f"<b>Lý do hủy:</b> {markup(blank(sources.case.void_reason))}"
+        flow.append(Paragraph(reason, st.subtitle))
     return flow
 
 

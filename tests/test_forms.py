@@ -15,6 +15,7 @@ from app.errors import NotFound, ValidationError
 from app.forms import FORM_CODES, form_code, print_form, verify_print
 from app.printing import place_date
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.cli import outpost
 from tests.helpers.pdf import flat, pdf_text
 from tests.helpers.registers import PASSWORD, Post
 
@@ -246,3 +247,67 @@ def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: P
         [*base, "form", "MBB01", "BP-VX/2026/09999"], env=env, capture_output=True, text=True
     )
     assert missing.returncode == 6 and "BP-VX/2026/09999" in missing.stderr
+
+
+def _long_case(post: Post) -> str:
+    """A case whose forms take two pages or more (a long goods table)."""
+    goods = tuple(GoodsInput("cigarettes", Decimal(i), "cây", f"Thuốc lá mẫu số {i}") for i in range(1, 61))
+    return post.ctx.cases.create(post.officer, sample_case(goods=goods)).number
+
+
+def _page_texts(pdf: bytes, pages: int, tmp_path: Path, *, raw: bool = False) -> list[str]:
+    return [flat(pdf_text(pdf, tmp_path, raw=raw, page=page)) for page in range(1, pages + 1)]
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("steps", "mark"),
+    [
+        ((), "DỰ THẢO"),
+        (("submit",), "DỰ THẢO"),
+        (("submit", "approve"), None),
+        (("submit", "approve", "close"), None),
+        (("void",), "ĐÃ HỦY"),
+        (("submit", "approve", "void"), "ĐÃ HỦY"),
+    ],
+)
+def test_every_page_is_marked_unless_the_case_is_approved_or_closed(
+    post: Post, tmp_path: Path, steps: tuple[str, ...], mark: str | None
+) -> None:
+    number = _long_case(post)
+    case_id = post.ctx.cases.resolve(number)
+    for step in steps:
+        if step == "submit":
+            post.ctx.cases.submit(post.officer, case_id)
+        elif step == "void":
+            post.ctx.cases.void(post.chief, case_id, "Lập trùng với vụ BP-VX/2026/00001")
+        else:
+            getattr(post.ctx.cases, step)(post.chief, case_id)
+    for code in ("MQĐ14", "MBB01"):
+        printed = print_form(post.ctx, post.officer, code, number)
+        assert printed.pages >= 2
+        pages = _page_texts(printed.pdf, printed.pages, tmp_path)
+        drawn = _page_texts(printed.pdf, printed.pages, tmp_path, raw=True)
+        for word in ("DỰ THẢO", "ĐÃ HỦY"):
+            # The diagonal word comes back letter by letter, in drawing order: compare without spaces.
+            on = [_squeezed(word) in _squeezed(text) for text in drawn]
+            assert on == [word == mark] * printed.pages, (code, word, on)
+        reason = "Lý do hủy: Lập trùng với vụ BP-VX/2026/00001"
+        assert (reason in pages[0]) == (mark == "ĐÃ HỦY")
+        assert not any(reason in text for text in pages[1:])
+        # The mark is under the text, not over it: the form reads as before.
+        assert "Thuốc lá mẫu số 1 " in pages[0] and "Thuốc lá mẫu số 60" in pages[-1] + pages[-2]
+
+
+def test_the_command_line_prints_a_voided_form_marked(post: Post, case: str, tmp_path: Path) -> None:
+    post.ctx.cases.void(post.chief, post.ctx.cases.resolve(case), "Nhập nhầm")
+    post.ctx.close()
+    out = tmp_path / "void.pdf"
+    done = outpost(post.data_dir, "--user", "chief", "form", "MBB01", case, "--pdf", str(out))
+    assert done.returncode == 0, done.stderr
+    text = flat(pdf_text(out.read_bytes(), tmp_path))
+    assert "ĐÃHỦY" in _squeezed(pdf_text(out.read_bytes(), tmp_path, raw=True))
+    assert "Lý do hủy: Nhập nhầm" in text
