@@ -168,13 +168,17 @@ def status_mark(status: str) -> str | None:
 class PrintCheck:
     """``status``: ``current`` (the print shows the case as the register holds it now),
     ``earlier`` (it shows an earlier version the audit chain confirms; the case changed since) or
-    ``mismatch`` (no version of this case ever had that content)."""
+    ``mismatch`` (no version of this case ever had that content). ``case_status`` is the case's
+    status in the register now (``draft``, ``submitted``, ``approved``, ``closed`` or ``voided``, with
+    ``void_reason``): a genuine paper of a voided case is void, whatever it shows."""
 
     status: str
     case_id: str
     number: str
     printed_version: int
     current_version: int
+    case_status: str = ""
+    void_reason: str | None = None
 
 
 def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
@@ -190,8 +194,9 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
         case = session.get(m.Case, case_id)
         if case is None:
             raise NotFound(f"no case with id {case_id} in this register")
+        reason = case.void_reason if case.status == "voided" else None
         if version == case.version and state_hash(orm_case_state(case)).startswith(printed_hash):
-            return PrintCheck("current", case.id, case.number, version, case.version)
+            return PrintCheck("current", case.id, case.number, version, case.version, case.status, reason)
         sealed = (
             session.execute(
                 select(m.AuditEvent.state_hash).where(
@@ -208,7 +213,7 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
             if version < case.version and any(h.startswith(printed_hash) for h in sealed)
             else "mismatch"
         )
-        return PrintCheck(status, case.id, case.number, version, case.version)
+        return PrintCheck(status, case.id, case.number, version, case.version, case.status, reason)
 
 
 # ----- drawing -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import replace
 from datetime import date, datetime
@@ -220,7 +221,6 @@ def test_the_place_date_line(day: date | None, expected: str) -> None:
 
 
 def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: Path) -> None:
-    import json
     import os
     import sys
 
@@ -311,3 +311,50 @@ def test_the_command_line_prints_a_voided_form_marked(post: Post, case: str, tmp
     text = flat(pdf_text(out.read_bytes(), tmp_path))
     assert "ĐÃHỦY" in _squeezed(pdf_text(out.read_bytes(), tmp_path, raw=True))
     assert "Lý do hủy: Nhập nhầm" in text
+
+
+def test_verify_print_says_what_the_case_is_now(post: Post, case: str) -> None:
+    """A genuine paper is not a final form unless its case is approved or closed: the check says which."""
+    case_id = post.ctx.cases.resolve(case)
+    draft = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.cases.submit(post.officer, case_id)
+    submitted = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.cases.approve(post.chief, case_id)
+    approved = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.close()
+
+    def check(payload: str) -> tuple[str, dict[str, object]]:
+        said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
+        shown = outpost(post.data_dir, "--user", "chief", "--json", "verify-print", payload)
+        assert said.returncode == 0 == shown.returncode, said.stderr + shown.stderr
+        return said.stdout, json.loads(shown.stdout)
+
+    text, result = check(approved)
+    assert "genuine:" in text and "the case is approved" in text
+    assert (result["status"], result["case_status"], result["void_reason"]) == ("current", "approved", None)
+    text, result = check(draft)  # printed as a draft, approved since
+    assert "out of date" in text and "the case is approved" in text
+    assert (result["status"], result["case_status"]) == ("earlier", "approved")
+
+    assert outpost(post.data_dir, "--user", "chief", "case", "close", case).returncode == 0
+    text, result = check(approved)
+    assert "the case is closed" in text and result["case_status"] == "closed"
+    reason = "Lập trùng với vụ BP-VX/2026/00002"
+    voided = outpost(post.data_dir, "--user", "chief", "case", "void", case, "--reason", reason)
+    assert voided.returncode == 0, voided.stderr
+    for payload in (draft, submitted, approved):
+        text, result = check(payload)
+        assert "genuine but out of date" in text and f"the case is VOIDED (reason: {reason})" in text
+        assert (result["case_status"], result["void_reason"]) == ("voided", reason)
+
+
+def test_verify_print_of_a_draft_says_it_is_a_draft(post: Post, case: str) -> None:
+    payload = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.close()
+    said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
+    assert said.returncode == 0 and "genuine:" in said.stdout
+    assert "the case is a draft, not approved" in said.stdout
+    assert outpost(post.data_dir, "--user", "officer", "case", "submit", case).returncode == 0
+    said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
+    assert "genuine but out of date" in said.stdout
+    assert "the case is submitted, not yet approved" in said.stdout
