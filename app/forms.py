@@ -142,11 +142,23 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
             title=_TITLES[code][0],
             subject=sources.case.number,
             first_page=_qr_mark(sources.payload),
+            mark=status_mark(sources.case.status),
         )
         if pages == guess:
             break
         guess = pages
     return PrintedForm(code, sources.case.number, pdf, pages, sources.payload)
+
+
+# What every page of a form says across it, by the case's status (docs/domain.md §2, Accountability):
+# an officer must never hand out an unapproved form, or a voided one, as final. Approved and closed
+# cases print unmarked.
+_MARKS = {"draft": "DỰ THẢO", "submitted": "DỰ THẢO", "voided": "ĐÃ HỦY"}
+
+
+def status_mark(status: str) -> str | None:
+    """The word printed across every page of a form of a case in ``status``, or None."""
+    return _MARKS.get(status)
 
 
 # ----- what a print proves -------------------------------------------------------------------
@@ -156,13 +168,17 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
 class PrintCheck:
     """``status``: ``current`` (the print shows the case as the register holds it now),
     ``earlier`` (it shows an earlier version the audit chain confirms; the case changed since) or
-    ``mismatch`` (no version of this case ever had that content)."""
+    ``mismatch`` (no version of this case ever had that content). ``case_status`` is the case's
+    status in the register now (``draft``, ``submitted``, ``approved``, ``closed`` or ``voided``, with
+    ``void_reason``): a genuine paper of a voided case is void, whatever it shows."""
 
     status: str
     case_id: str
     number: str
     printed_version: int
     current_version: int
+    case_status: str = ""
+    void_reason: str | None = None
 
 
 def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
@@ -178,8 +194,9 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
         case = session.get(m.Case, case_id)
         if case is None:
             raise NotFound(f"no case with id {case_id} in this register")
+        reason = case.void_reason if case.status == "voided" else None
         if version == case.version and state_hash(orm_case_state(case)).startswith(printed_hash):
-            return PrintCheck("current", case.id, case.number, version, case.version)
+            return PrintCheck("current", case.id, case.number, version, case.version, case.status, reason)
         sealed = (
             session.execute(
                 select(m.AuditEvent.state_hash).where(
@@ -196,7 +213,7 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
             if version < case.version and any(h.startswith(printed_hash) for h in sealed)
             else "mismatch"
         )
-        return PrintCheck(status, case.id, case.number, version, case.version)
+        return PrintCheck(status, case.id, case.number, version, case.version, case.status, reason)
 
 
 # ----- drawing -------------------------------------------------------------------------------
@@ -266,6 +283,10 @@ def _top(sources: _Sources, code: str, st: Styles, *, dated: bool) -> list[Flowa
         flow.append(Paragraph(f"<b>{markup(subtitle)}</b>", st.subtitle))
     else:
         flow.append(Spacer(1, 8))
+    if sources.case.status == "voided":
+        # The mark says the form is void; the reason says why, where a reader looks first.
+        reason = f"<b>Lý do hủy:</b> {markup(blank(sources.case.void_reason))}"
+        flow.append(Paragraph(reason, st.subtitle))
     return flow
 
 

@@ -290,6 +290,15 @@ def cmd_verify_print(args: argparse.Namespace) -> int:
         "mismatch": f"does not match: no version of {check.number} had this content (version "
         f"{check.printed_version} claimed; the register holds version {check.current_version})",
     }
+    # What the case is now, whatever the paper shows: a genuine paper of a voided or unapproved case
+    # is not a final form.
+    standing = {
+        "draft": "the case is a draft, not approved",
+        "submitted": "the case is submitted, not yet approved",
+        "approved": "the case is approved",
+        "closed": "the case is closed",
+        "voided": f"the case is VOIDED (reason: {check.void_reason or 'none given'})",
+    }
     out(
         args,
         {
@@ -298,8 +307,10 @@ def cmd_verify_print(args: argparse.Namespace) -> int:
             "case_id": check.case_id,
             "printed_version": check.printed_version,
             "current_version": check.current_version,
+            "case_status": check.case_status,
+            "void_reason": check.void_reason,
         },
-        words[check.status],
+        f"{words[check.status]}; {standing.get(check.case_status, f'the case is {check.case_status}')}",
     )
     return 9 if check.status == "mismatch" else 0
 
@@ -321,7 +332,8 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify-print",
         help="check a printed form's QR code text against the register",
         description="Check a printed form's QR code text against the register: the case as it is now, an "
-        "earlier version the audit chain confirms, or content the register never held (exit 9).",
+        "earlier version the audit chain confirms, or content the register never held (exit 9); and what "
+        "the case is now: draft, submitted, approved, closed or voided (with the reason).",
         parents=[common],
     )
     p.add_argument("code", metavar="TEXT", help="the text of the QR code (OUTPOST-PRINT:1:…)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import replace
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from app.errors import NotFound, ValidationError
 from app.forms import FORM_CODES, form_code, print_form, verify_print
 from app.printing import place_date
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.cli import outpost
 from tests.helpers.pdf import flat, pdf_fonts, pdf_text
 from tests.helpers.registers import PASSWORD, Post
 
@@ -226,7 +228,6 @@ def test_the_place_date_line(day: date | None, expected: str) -> None:
 
 
 def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: Path) -> None:
-    import json
     import os
     import sys
 
@@ -253,3 +254,114 @@ def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: P
         [*base, "form", "MBB01", "BP-VX/2026/09999"], env=env, capture_output=True, text=True
     )
     assert missing.returncode == 6 and "BP-VX/2026/09999" in missing.stderr
+
+
+def _long_case(post: Post) -> str:
+    """A case whose forms take two pages or more (a long goods table)."""
+    goods = tuple(GoodsInput("cigarettes", Decimal(i), "cây", f"Thuốc lá mẫu số {i}") for i in range(1, 61))
+    return post.ctx.cases.create(post.officer, sample_case(goods=goods)).number
+
+
+def _page_texts(pdf: bytes, pages: int, tmp_path: Path, *, raw: bool = False) -> list[str]:
+    return [flat(pdf_text(pdf, tmp_path, raw=raw, page=page)) for page in range(1, pages + 1)]
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("steps", "mark"),
+    [
+        ((), "DỰ THẢO"),
+        (("submit",), "DỰ THẢO"),
+        (("submit", "approve"), None),
+        (("submit", "approve", "close"), None),
+        (("void",), "ĐÃ HỦY"),
+        (("submit", "approve", "void"), "ĐÃ HỦY"),
+    ],
+)
+def test_every_page_is_marked_unless_the_case_is_approved_or_closed(
+    post: Post, tmp_path: Path, steps: tuple[str, ...], mark: str | None
+) -> None:
+    number = _long_case(post)
+    case_id = post.ctx.cases.resolve(number)
+    for step in steps:
+        if step == "submit":
+            post.ctx.cases.submit(post.officer, case_id)
+        elif step == "void":
+            post.ctx.cases.void(post.chief, case_id, "Lập trùng với vụ BP-VX/2026/00001")
+        else:
+            getattr(post.ctx.cases, step)(post.chief, case_id)
+    for code in ("MQĐ14", "MBB01"):
+        printed = print_form(post.ctx, post.officer, code, number)
+        assert printed.pages >= 2
+        pages = _page_texts(printed.pdf, printed.pages, tmp_path)
+        drawn = _page_texts(printed.pdf, printed.pages, tmp_path, raw=True)
+        for word in ("DỰ THẢO", "ĐÃ HỦY"):
+            # The diagonal word comes back letter by letter, in drawing order: compare without spaces.
+            on = [_squeezed(word) in _squeezed(text) for text in drawn]
+            assert on == [word == mark] * printed.pages, (code, word, on)
+        reason = "Lý do hủy: Lập trùng với vụ BP-VX/2026/00001"
+        assert (reason in pages[0]) == (mark == "ĐÃ HỦY")
+        assert not any(reason in text for text in pages[1:])
+        # The mark is under the text, not over it: the form reads as before.
+        assert "Thuốc lá mẫu số 1 " in pages[0] and "Thuốc lá mẫu số 60" in pages[-1] + pages[-2]
+
+
+def test_the_command_line_prints_a_voided_form_marked(post: Post, case: str, tmp_path: Path) -> None:
+    post.ctx.cases.void(post.chief, post.ctx.cases.resolve(case), "Nhập nhầm")
+    post.ctx.close()
+    out = tmp_path / "void.pdf"
+    done = outpost(post.data_dir, "--user", "chief", "form", "MBB01", case, "--pdf", str(out))
+    assert done.returncode == 0, done.stderr
+    text = flat(pdf_text(out.read_bytes(), tmp_path))
+    assert "ĐÃHỦY" in _squeezed(pdf_text(out.read_bytes(), tmp_path, raw=True))
+    assert "Lý do hủy: Nhập nhầm" in text
+
+
+def test_verify_print_says_what_the_case_is_now(post: Post, case: str) -> None:
+    """A genuine paper is not a final form unless its case is approved or closed: the check says which."""
+    case_id = post.ctx.cases.resolve(case)
+    draft = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.cases.submit(post.officer, case_id)
+    submitted = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.cases.approve(post.chief, case_id)
+    approved = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.close()
+
+    def check(payload: str) -> tuple[str, dict[str, object]]:
+        said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
+        shown = outpost(post.data_dir, "--user", "chief", "--json", "verify-print", payload)
+        assert said.returncode == 0 == shown.returncode, said.stderr + shown.stderr
+        return said.stdout, json.loads(shown.stdout)
+
+    text, result = check(approved)
+    assert "genuine:" in text and "the case is approved" in text
+    assert (result["status"], result["case_status"], result["void_reason"]) == ("current", "approved", None)
+    text, result = check(draft)  # printed as a draft, approved since
+    assert "out of date" in text and "the case is approved" in text
+    assert (result["status"], result["case_status"]) == ("earlier", "approved")
+
+    assert outpost(post.data_dir, "--user", "chief", "case", "close", case).returncode == 0
+    text, result = check(approved)
+    assert "the case is closed" in text and result["case_status"] == "closed"
+    reason = "Lập trùng với vụ BP-VX/2026/00002"
+    voided = outpost(post.data_dir, "--user", "chief", "case", "void", case, "--reason", reason)
+    assert voided.returncode == 0, voided.stderr
+    for payload in (draft, submitted, approved):
+        text, result = check(payload)
+        assert "genuine but out of date" in text and f"the case is VOIDED (reason: {reason})" in text
+        assert (result["case_status"], result["void_reason"]) == ("voided", reason)
+
+
+def test_verify_print_of_a_draft_says_it_is_a_draft(post: Post, case: str) -> None:
+    payload = print_form(post.ctx, post.officer, "MBB01", case).payload
+    post.ctx.close()
+    said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
+    assert said.returncode == 0 and "genuine:" in said.stdout
+    assert "the case is a draft, not approved" in said.stdout
+    assert outpost(post.data_dir, "--user", "officer", "case", "submit", case).returncode == 0
+    said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
+    assert "genuine but out of date" in said.stdout
+    assert "the case is submitted, not yet approved" in said.stdout

@@ -17,10 +17,14 @@ if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
     pytest.fail("pdftotext and pdffonts (poppler-utils) are needed to read printed PDFs back", pytrace=False)
 
 
-def pdf_text(data: bytes, tmp_path: Path, *, layout: bool = False, page: int | None = None) -> str:
+def pdf_text(
+    data: bytes, tmp_path: Path, *, layout: bool = False, raw: bool = False, page: int | None = None
+) -> str:
+    """``raw``: in the order the page draws it (a diagonal word comes out whole, letter by letter,
+    where the default reading order scatters its letters among the lines it crosses)."""
     path = tmp_path / "read.pdf"
     path.write_bytes(data)
-    command = ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8"]
+    command = ["pdftotext", *(["-layout"] if layout else []), *(["-raw"] if raw else []), "-enc", "UTF-8"]
     if page is not None:
         command += ["-f", str(page), "-l", str(page)]
     return subprocess.run([*command, str(path), "-"], check=True, capture_output=True, text=True).stdout
