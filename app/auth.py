@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import Actor
+from app.domain import VIETNAM, Actor
 from app.errors import AuthError, PermissionDenied
 from app.i18n import N_, _, ngettext
 from db import models as m
@@ -124,7 +124,9 @@ def authenticate(
         raise AuthError(
             _("the account '{username}' is locked after {count} failed log-ins until {time}; "
               "try again later or ask an admin to unlock it").format(
-                username=username, count=threshold, time=f"{user.locked_until.astimezone():%H:%M %d/%m/%Y}"
+                username=username,
+                count=threshold,
+                time=f"{user.locked_until.astimezone(VIETNAM):%H:%M %d/%m/%Y}",  # the post's time
             )
         )
     try:

@@ -78,3 +78,24 @@ def test_every_permission_has_a_phrase_in_english_and_vietnamese() -> None:
     i18n.set_language("vi")
     untranslated = [phrase for phrase in ACTION_TEXT.values() if i18n._(phrase) == phrase]
     assert untranslated == []
+
+
+def test_a_lock_out_message_tells_the_posts_time_whatever_the_computers_zone(
+    post: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A laptop set to another time zone still tells the post's time (UTC+7): the register's clock
+    stands at 09:30 on 25/11/2026 at the post, 21:30 the day before in New York."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        for _ in range(5):
+            with pytest.raises(AuthError):
+                post.ctx.login("officer", "nope-nope")
+        with pytest.raises(AuthError) as refused:
+            post.ctx.login("officer", PASSWORD)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "until 09:4" in str(refused.value) and "25/11/2026" in str(refused.value)

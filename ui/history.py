@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableView
 
 from app.audit import HistoryEntry
 from app.context import Context
-from app.domain import Actor
+from app.domain import VIETNAM, Actor
 from app.formatting import format_datetime
 from app.i18n import N_, _
 
@@ -78,7 +78,8 @@ class HistoryModel(QAbstractTableModel):
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone()
+    """In the register's time zone (the post's), whatever the computer's."""
+    return moment.astimezone(VIETNAM)
 
 
 class HistoryDialog(QDialog):

@@ -134,7 +134,8 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     out_dir.mkdir(parents=True, exist_ok=True)
     # The time to the second, and the bundle id's first characters: two replies never share a name.
     short_id = str(manifest["bundle_id"])[:8]
-    path = out_dir / f"{hq_code}-to-{station_code}-{created:%Y%m%d-%H%M%S}-{short_id}.outpost"
+    stamp = created.astimezone(VIETNAM).strftime("%Y%m%d-%H%M%S")  # the register's time, as people read it
+    path = out_dir / f"{hq_code}-to-{station_code}-{stamp}-{short_id}.outpost"
     write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
     if reported:  # each refusal is told once, in a reply that was really written
         with ctx.sessions.writes.begin() as session:

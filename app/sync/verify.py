@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.attachments import stored_path
 from app.context import Context
+from app.domain import VIETNAM
 from app.errors import ValidationError
 from app.i18n import _
 from app.sync import enrol, keys, received, signing
@@ -67,7 +68,7 @@ def _issuer_check(session: Session, hq: m.Station) -> Any:
             raise ValidationError(
                 [
                     _("station {code} was revoked on {date}; its bundles are refused").format(
-                        code=station.code, date=f"{station.revoked_at:%d/%m/%Y}"
+                        code=station.code, date=f"{station.revoked_at.astimezone(VIETNAM):%d/%m/%Y}"
                     )
                 ]
             )
@@ -144,7 +145,7 @@ def _verify(
         raise AlreadyImported(
             path,
             _("this bundle was imported already on {when} (a replay changes nothing)").format(
-                when=f"{earlier.received_at:%d/%m/%Y %H:%M}"
+                when=f"{earlier.received_at.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
             ),
         )
     count = (manifest.get("counts") or {}).get("records")
