@@ -60,19 +60,19 @@ def receive(
     run = import_returns if ctx.kind == "post" else import_bundles
     summary = run(ctx, actor, passphrase, list(paths), dry_run)
     taken = list(from_inbox(ctx, paths) if inbox is None else inbox)
-    if not (move_refused and summary.rejected and not dry_run):
-        return Received(summary, tuple(_file_done(ctx, taken, summary, file_seen_on_check)))
-    refused_names = {item["file"] for item in summary.rejected}
-    moved = refuse(ctx, [item for item in summary.rejected if item["file"] in taken])
-    rest = [path for path in paths if path.name not in refused_names]
-    if not refused_names <= set(taken) or not rest:  # a refusal outside the inbox still holds back the rest
-        return Received(summary, tuple(_file_done(ctx, taken, summary, file_seen_on_check)), tuple(moved))
-    again = run(ctx, actor, passphrase, rest, dry_run)
-    filed = _file_done(ctx, taken, again, file_seen_on_check)
-    if again.rejected:  # refused only together with the others (e.g. a bundle id given twice)
-        moved += refuse(ctx, [item for item in again.rejected if item["file"] in taken])
-    again.rejected = [*summary.rejected, *again.rejected]
-    return Received(again, tuple(filed), tuple(moved))
+    moved: list[Path] = []
+    if move_refused and summary.rejected and not dry_run:
+        refused_names = {item["file"] for item in summary.rejected}
+        moved = refuse(ctx, [item for item in summary.rejected if item["file"] in taken])
+        rest = [path for path in paths if path.name not in refused_names]
+        if refused_names <= set(taken) and rest:  # a refusal outside the inbox still holds back the rest
+            again = run(ctx, actor, passphrase, rest, dry_run)
+            filed = _file_done(ctx, taken, again, file_seen_on_check)  # before the refusals are merged
+            if again.rejected:  # refused only together with the others (e.g. a bundle id given twice)
+                moved += refuse(ctx, [item for item in again.rejected if item["file"] in taken])
+            again.rejected = [*summary.rejected, *again.rejected]
+            return Received(again, tuple(filed), tuple(moved))
+    return Received(summary, tuple(_file_done(ctx, taken, summary, file_seen_on_check)), tuple(moved))
 
 
 def _file_done(
