@@ -29,7 +29,7 @@ EXIT_CODES = {
     1: "the system refused to read or write a file (a full or read-only disk, a pulled USB stick), "
     "or a self-test check failed",
     2: "invalid input or command line (each problem printed as 'path: reason'; nothing written)",
-    3: "import rejected a bundle (nothing was applied)",
+    3: "import rejected a bundle (nothing was applied; with --inbox, the other files were)",
     4: "not allowed for the user's role",
     5: "log-in refused (wrong password, locked account, no password given)",
     6: "not found",
