@@ -15,6 +15,8 @@ from app.auth import authenticate, make_hasher
 from app.cases import CaseService
 from app.domain import VIETNAM, Actor
 from app.errors import AuthError
+from app.i18n import _
+from app.keyslots import SLOTS_FILE, KeySlots
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
 from app.tips import TipService
@@ -53,6 +55,11 @@ class Paths:
     def logs(self) -> Path:
         return self.data_dir / "logs"
 
+    @property
+    def keys(self) -> Path:
+        """The register key's slots (app/keyslots.py), beside the register."""
+        return self.data_dir / SLOTS_FILE
+
 
 @dataclass
 class Context:
@@ -67,6 +74,9 @@ class Context:
     station_id: str
     station_code: str
     clock: Callable[[], datetime] = utc_now
+    key: bytes | None = field(default=None, repr=False)  # None: a plain register (PostgreSQL, or before encryption)
+    # Set only just after set-up or encryption made a recovery key, for the front end to show once.
+    recovery_key: str | None = field(default=None, repr=False)
     _services: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -91,8 +101,26 @@ class Context:
             self._services[name] = factory(self)
         return cast(S, self._services[name])
 
+    @property
+    def keyslots(self) -> KeySlots:
+        return KeySlots(self.paths.keys)
+
     def login(self, username: str, password: str) -> Actor:
-        """Check the password; failed attempts are recorded even though the log-in is refused."""
+        """Check the password; failed attempts are recorded even though the log-in is refused.
+
+        On an encrypted register the password must open the user's key slot first (where the
+        failures are counted: app/keyslots.py), then the register's own account check follows."""
+        if self.key is not None:
+            key = self.keyslots.unlock(
+                username, password, now=self.clock(), threshold=self.settings.lockout_threshold,
+                lockout=timedelta(minutes=self.settings.lockout_minutes),
+            )
+            if key != self.key:
+                raise AuthError(_("the key file does not belong to this register"))
+        return self.check_account(username, password)
+
+    def check_account(self, username: str, password: str) -> Actor:
+        """The register's own account check (active, not locked, password hash), once the key is known."""
         with self.sessions.writes() as session:
             try:
                 actor = authenticate(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,19 +14,21 @@ import pyrage
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from app import __version__, audit
+from app import __version__, audit, keyslots
 from app.auth import check_password_strength
 from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
+from app.i18n import _
+from app.keyslots import KeySlots
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import load_reference
 from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
-from db import migrate, search
+from db import cipher, migrate, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
@@ -40,26 +42,33 @@ def _meta(session: Any) -> dict[str, str]:
 def open_register(
     data_dir: Path,
     *,
+    key: bytes | None = None,
     db_url: str | None = None,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress = no_progress,
 ) -> Context:
     """Open an existing register, upgrading its schema first (after a backup) when it is older.
 
+    ``key`` is the register key from a user's slot (``app.unlock.log_in`` finds it); only a plain
+    register (one from before encryption, or a PostgreSQL one at ``db_url``) opens without it.
     ``progress`` hears of the search index being rebuilt, the one long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
         )
+    if db_url is not None:
+        key = None  # a server database is protected by its server
     try:
         if db_url is None:
-            migrate.precheck_sqlite(paths.register)
+            if key is None and not cipher.is_plain(paths.register):
+                raise RegisterError(_("the register is encrypted: log in to open it"))
+            migrate.precheck_sqlite(paths.register, key)
     except migrate.SchemaError as exc:
         raise RegisterError(str(exc)) from None
-    engine = make_engine(db_url or sqlite_url(paths.register))
+    engine = make_engine(db_url or sqlite_url(paths.register), key)
     try:
-        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock()))
+        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock(), key))
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
@@ -77,7 +86,7 @@ def open_register(
     ctx = Context(
         paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
         kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
-        clock=clock,
+        clock=clock, key=key,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
@@ -119,13 +128,29 @@ def rebuild_search_index(
     return done
 
 
-def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:
+def _pre_migration_backup(paths: Paths, engine: Any, now: datetime, key: bytes | None) -> Path:
     if engine.dialect.name != "sqlite":
         raise migrate.SchemaError("back up the PostgreSQL register with pg_dump before upgrading it")
-    paths.backups.mkdir(parents=True, exist_ok=True)
+    private_folder(paths.backups)
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     revision = migrate.current_revision(engine) or "none"
-    return migrate.backup_sqlite(paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite")
+    out = migrate.backup_sqlite(
+        paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite", key
+    )
+    if key is not None:
+        KeySlots(paths.keys).copy_to(_slots_beside(out))
+    return out
+
+
+def private_folder(folder: Path) -> None:
+    """A folder only its owner may enter (docs/security.md: on Windows the user profile's ACL does this)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
+def _slots_beside(backup: Path) -> Path:
+    """Where a backup's own copy of the key slots goes: the backup opens with it, anywhere."""
+    return backup.with_name(backup.name + ".keys")
 
 
 def init_register(
@@ -165,10 +190,13 @@ def init_register(
     check_password_strength(admin_password)
     if db_url is None and paths.register.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     for folder in (paths.attachments, paths.backups, paths.logs):
-        folder.mkdir(exist_ok=True)
-    engine = make_engine(db_url or sqlite_url(paths.register))
+        private_folder(folder)
+    register_key = None if db_url is not None else keyslots.new_key()
+    if register_key is not None:
+        paths.register.touch(mode=0o600)  # SQLite gives its log files the register's mode
+    engine = make_engine(db_url or sqlite_url(paths.register), register_key)
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
@@ -212,6 +240,11 @@ def init_register(
                     sealed_state=row_state(table, row),  # type: ignore[arg-type]
                 )
         engine.dispose()
+        recovery = None
+        if register_key is not None:
+            recovery = KeySlots(paths.keys).create(
+                register_key, keyslots.StationLabel(code, kind), admin_username, "admin", admin_password
+            )
     except AppError:
         engine.dispose()
         raise
@@ -220,8 +253,11 @@ def init_register(
         if db_url is None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+            paths.keys.unlink(missing_ok=True)
         raise
-    return open_register(data_dir, db_url=db_url, clock=clock)
+    ctx = open_register(data_dir, key=register_key, db_url=db_url, clock=clock)
+    ctx.recovery_key = recovery
+    return ctx
 
 
 def backup_register(ctx: Context, out: Path | None = None) -> Path:
@@ -229,7 +265,7 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     if ctx.sessions.engine.dialect.name != "sqlite":
         raise RegisterError("back up a PostgreSQL register with pg_dump")
     if out is None:
-        ctx.paths.backups.mkdir(parents=True, exist_ok=True)
+        private_folder(ctx.paths.backups)
         stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.sqlite"
     if out.exists():
@@ -237,27 +273,39 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     if not out.parent.is_dir():
         raise RegisterError(f"the folder {out.parent} does not exist")
     try:
-        return migrate.backup_sqlite(ctx.paths.register, out)
+        done = migrate.backup_sqlite(ctx.paths.register, out, ctx.key)
+        if ctx.key is not None:
+            ctx.keyslots.copy_to(_slots_beside(done))
+        return done
     except OSError as exc:
         raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
 
 
-def check_backup_file(path: Path, station_id: str) -> str:
-    """Refuse anything that is not a sound backup of this station's register; returns its schema."""
+def check_backup_file(path: Path, station_id: str, key: bytes | None = None) -> str:
+    """Refuse anything that is not a sound backup of this station's register; returns its schema.
+
+    A backup of an encrypted register opens with its key (``key``); a plain one (made before the
+    register was encrypted) opens without."""
     if not path.is_file():
         raise RegisterError(f"{path} is not a file")
-    with path.open("rb") as handle:
-        if handle.read(16) != b"SQLite format 3\x00":
-            raise RegisterError(f"{path} is not an Outpost backup (not an SQLite database)")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    plain = cipher.is_plain(path)
+    if not plain and (key is None or not cipher.opens_with(path, key)):
+        raise RegisterError(
+            f"{path} is not an Outpost backup of this register (not an SQLite database, or encrypted "
+            "with another register's key)"
+        )
+    conn = cipher.connect(path, None if plain else key, read_only=True)
     try:
-        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        except cipher.DatabaseError as exc:
+            raise RegisterError(f"{path} is damaged: {exc}") from None
         if ok != "ok":
             raise RegisterError(f"{path} is damaged: {ok}")
         try:
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError:
+        except cipher.DatabaseError:
             raise RegisterError(f"{path} is not an Outpost backup") from None
     finally:
         conn.close()
@@ -272,17 +320,31 @@ def check_backup_file(path: Path, station_id: str) -> str:
 
 def restore_register(ctx: Context, source: Path) -> Path:
     """Replace the live register with a backup, after backing up the current one. Returns that backup."""
-    check_backup_file(source, ctx.station_id)
+    check_backup_file(source, ctx.station_id, ctx.key)
     safety = backup_register(ctx)
     ctx.sessions.engine.dispose()
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dest = sqlite3.connect(ctx.paths.register)
+    if ctx.key is not None and cipher.is_plain(source):
+        # A backup from before encryption is encrypted on its way in: no plain copy lands in the data dir.
+        staged = ctx.paths.data_dir / f".restore-{os.getpid()}.sqlite"
+        staged.unlink(missing_ok=True)
+        try:
+            cipher.export_encrypted(source, staged, ctx.key)
+            _copy_into(staged, ctx.paths.register, ctx.key)
+        finally:
+            staged.unlink(missing_ok=True)
+    else:
+        _copy_into(source, ctx.paths.register, ctx.key)
+    return safety
+
+
+def _copy_into(source: Path, register: Path, key: bytes | None) -> None:
+    src = cipher.connect(source, key, read_only=True)
+    dest = cipher.connect(register, key)
     try:
         src.backup(dest)
     finally:
         src.close()
         dest.close()
-    return safety
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:

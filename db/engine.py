@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.halves  # noqa: F401 - its session hook drops the report tallies a flush makes stale
+from db import cipher
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -40,8 +41,21 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+def make_engine(url: str, key: bytes | None = None) -> Engine:
+    """An engine on ``url``; with ``key``, on an encrypted register through SQLCipher (db/cipher.py)."""
+    if key is None:
+        engine = create_engine(url)
+    else:
+        engine = create_engine(url, module=cipher.dbapi2)
+        pragma = cipher.key_pragma(key)
+
+        @event.listens_for(engine, "do_connect")
+        def _on_do_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            # The key is the first statement of every connection: before it, SQLCipher reads nothing.
+            connection = dialect.dbapi.connect(*cargs, **cparams)
+            connection.execute(pragma)
+            return connection
+
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
