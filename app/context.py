@@ -74,7 +74,8 @@ class Context:
     station_id: str
     station_code: str
     clock: Callable[[], datetime] = utc_now
-    key: bytes | None = field(default=None, repr=False)  # None: a plain register (PostgreSQL, or before encryption)
+    # The register key; None for a plain register (PostgreSQL, or one not yet encrypted).
+    key: bytes | None = field(default=None, repr=False)
     # Set only just after set-up or encryption made a recovery key, for the front end to show once.
     recovery_key: str | None = field(default=None, repr=False)
     _services: dict[str, object] = field(default_factory=dict)

@@ -45,7 +45,8 @@ _SHAPE: dict[str, Any] = {
     "format": str, "version": int, "station": {"code": str, "kind": str}, "recovery": str, "users": dict,
 }
 _USER_SHAPE: dict[str, Any] = {
-    "role": str, "wrapped": str, "failed": int, "locked_until": str, "migrated": {"params": str, "nonce": str},
+    "role": str, "wrapped": str, "failed": int, "locked_until": str,
+    "migrated": {"params": str, "nonce": str},
 }
 
 
@@ -125,7 +126,9 @@ class KeySlots:
         """Each user with a slot and the role the slot file remembers (a hint: see the module doc)."""
         return {name: str(entry.get("role", "")) for name, entry in self._read()["users"].items()}
 
-    def unlock(self, username: str, password: str, *, now: datetime, threshold: int, lockout: timedelta) -> bytes:
+    def unlock(
+        self, username: str, password: str, *, now: datetime, threshold: int, lockout: timedelta
+    ) -> bytes:
         """The register key from ``username``'s slot; wrong passwords count towards the lock-out."""
         doc = self._read()
         entry = doc["users"].get(username)
@@ -222,12 +225,13 @@ class KeySlots:
             return keywrap.unwrap(_unb64(entry["wrapped"]), password)
         raw = _hash_again(migrated["params"], password)
         try:
-            return ChaCha20Poly1305(raw).decrypt(_unb64(migrated["nonce"]), _unb64(entry["wrapped"]), MIGRATED_AAD)
+            sealed = _unb64(entry["wrapped"])
+            return ChaCha20Poly1305(raw).decrypt(_unb64(migrated["nonce"]), sealed, MIGRATED_AAD)
         except (InvalidTag, ValueError):
             raise AuthError("the password does not open this key") from None
 
     def _read(self) -> dict[str, Any]:
-        damaged = _("the key file {path} is damaged ({why}); restore it from a backup or use the recovery key")
+        damaged = _("the key file {path} is damaged ({why}); put back the copy saved with the newest backup")
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -245,9 +249,9 @@ class KeySlots:
                 problem = _("not an Outpost key file")
             else:
                 for name, entry in doc["users"].items():
-                    problem = shape_problem(entry, _USER_SHAPE, name) or (
-                        None if isinstance(entry.get("wrapped"), str) else _("{field} is missing").format(field=name)
-                    )
+                    problem = shape_problem(entry, _USER_SHAPE, name)
+                    if problem is None and not isinstance(entry.get("wrapped"), str):
+                        problem = _("{field} is missing").format(field=name)
                     if problem:
                         break
         if problem is not None or not isinstance(doc, dict):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app import keyslots
 from app.context import Context, Paths, utc_now
 from app.domain import Actor
-from app.errors import RegisterError
+from app.errors import AppError, RegisterError
 from app.i18n import _
 from app.keyslots import KeySlots, StationLabel
 from app.progress import Progress, no_progress
@@ -32,28 +32,47 @@ ENCRYPTING = ".encrypting"  # the encrypted copy's name while it is made and che
 
 
 def is_encrypted(data_dir: Path) -> bool:
-    """Whether the register in ``data_dir`` is (or is about to be) encrypted: its key slots exist."""
-    paths = Paths(data_dir)
-    return paths.keys.is_file() and not (paths.register.is_file() and cipher.is_plain(paths.register))
+    """Whether the register in ``data_dir`` is encrypted (a plain one is encrypted at its next log-in)."""
+    register = Paths(data_dir).register
+    return register.is_file() and not cipher.is_plain(register)
 
 
 def station_label(data_dir: Path) -> StationLabel | None:
-    """Which register this is, for the log-in screen; None for a plain register (open it to know)."""
-    return KeySlots(Paths(data_dir).keys).station() if is_encrypted(data_dir) else None
+    """Which register this is, for the log-in screen (None when it cannot be told)."""
+    try:
+        if is_encrypted(data_dir):
+            return KeySlots(Paths(data_dir).keys).station()
+        meta, _admins = _plain_peek(data_dir)
+        return StationLabel(meta["station_code"], meta["kind"])
+    except (AppError, KeyError, cipher.DatabaseError, OSError):
+        return None
 
 
 def default_username(data_dir: Path) -> str | None:
-    """The only active admin: the CLI's default acting user and the log-in screen's first guess."""
+    """The only active admin: the CLI's default acting user and the log-in screen's first guess.
+
+    Read without logging in: from the key slots' role hints, or straight from a plain register."""
     if is_encrypted(data_dir):
-        admins = [name for name, role in KeySlots(Paths(data_dir).keys).roles().items() if role == "admin"]
-        return admins[0] if len(admins) == 1 else None
-    if not Paths(data_dir).register.is_file():
-        return None
-    ctx = open_register(data_dir)
+        roles = KeySlots(Paths(data_dir).keys).roles()
+        admins = [name for name, role in roles.items() if role == "admin"]
+    else:
+        try:
+            _meta, admins = _plain_peek(data_dir)
+        except (cipher.DatabaseError, OSError):
+            return None
+    return admins[0] if len(admins) == 1 else None
+
+
+def _plain_peek(data_dir: Path) -> tuple[dict[str, str], list[str]]:
+    conn = cipher.connect(Paths(data_dir).register, None, read_only=True)
     try:
-        return ctx.only_admin()
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        admins = [row[0] for row in conn.execute(
+            "SELECT username FROM users WHERE role = 'admin' AND active = 1"
+        )]
     finally:
-        ctx.close()
+        conn.close()
+    return meta, admins
 
 
 def log_in(
@@ -141,7 +160,8 @@ def encrypt_plain_register(ctx: Context, actor: Actor, password: str) -> Context
     os.chmod(staged, 0o600)
     private_folder(paths.data_dir)
     slots = KeySlots(paths.keys)
-    recovery = slots.create(key, StationLabel(ctx.station_code, ctx.kind), actor.username, actor.role, password)
+    label = StationLabel(ctx.station_code, ctx.kind)
+    recovery = slots.create(key, label, actor.username, actor.role, password)
     for username, role, password_hash in users:
         if username != actor.username:
             slots.add_migrated(username, key, role, password_hash)

@@ -156,7 +156,8 @@ class UserService:
         with self.ctx.sessions.writes.begin() as session:
             user = self._get(session, username)
             if not user.active:
-                raise ValidationError([_("the account '{username}' is inactive already").format(username=username)])
+                inactive = _("the account '{username}' is inactive already").format(username=username)
+                raise ValidationError([inactive])
             user.active = False
             user.tip_key_wrapped = None
             user.version += 1

@@ -238,7 +238,7 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
     )
     p.add_argument("username")
-    p.add_argument("--recovery-key", action="store_true", required=True,
+    p.add_argument("--recovery-key", action="store_true",
                    help="open the register with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
     p.set_defaults(func=cmd_user_reset_password)
 

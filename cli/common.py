@@ -21,8 +21,8 @@ from app.errors import AuthError
 ENVIRONMENT = {
     "OUTPOST_DATA_DIR": "the register folder (instead of the user data folder)",
     "OUTPOST_PASSWORD": "the acting user's password (instead of a prompt)",
-    "OUTPOST_NEW_PASSWORD": "the password of the user 'user add' creates, or the new one of 'user password' and 'user reset-password'",
-    "OUTPOST_RECOVERY_KEY": "the register's recovery key (instead of a prompt) for 'user reset-password --recovery-key'",
+    "OUTPOST_NEW_PASSWORD": "the new password of 'user add', 'user password' and 'user reset-password'",
+    "OUTPOST_RECOVERY_KEY": "the recovery key of 'user reset-password --recovery-key' (instead of a prompt)",
     "OUTPOST_KEY_PASSPHRASE": "the passphrase of this station's signing and encryption keys",
     "OUTPOST_SMTP_PASSWORD": "the mail server password of 'export --email'",
     "OUTPOST_IMAP_PASSWORD": "the mailbox password of 'mail fetch'",

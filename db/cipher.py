@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlcipher3 import dbapi2
+from sqlcipher3 import dbapi2 as dbapi2  # re-exported: the engine and the demo name it
 
 from db.files import fsync_folder
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +24,7 @@ from db import models as m
 from db import search
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.clock import Clock
-from tests.helpers.registers import Post
+from tests.helpers.registers import Post, open_sqlite
 
 
 def test_create_numbers_cases_per_station_and_year(post: Post) -> None:
@@ -301,7 +300,7 @@ def test_attachments_are_content_addressed(post: Post, tmp_path) -> None:  # typ
 
 
 def _dump(post: Post) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     try:
         rows = []
         for table in ("cases", "goods_lines", "audit_events", "change_log"):

@@ -4,7 +4,6 @@ and the refusals that change nothing."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from app.register import init_register
 from app.sync import keys
 from app.sync.enrol import accept_request, install_reply, make_request, revoke
 from tests.helpers.cli import outpost
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, open_sqlite
 from tests.helpers.servers import Inbox
 
 PASSPHRASE = "mat-khau-khoa-1"
@@ -39,7 +38,7 @@ def hq(tmp_path: Path) -> Iterator[Post]:
 
 
 def _stations(data_dir: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir / "register.sqlite")
     try:
         return conn.execute("SELECT * FROM stations ORDER BY id").fetchall()
     finally:
@@ -66,11 +65,11 @@ def test_request_accept_install_with_matching_fingerprints(post: Post, hq: Post,
     with pytest.raises(AuthError, match="wrong key passphrase"):
         keys.load_signing_key(post.data_dir, "not-the-passphrase")
     # HQ knows the post and its certificate; the post knows HQ's public keys.
-    conn = sqlite3.connect(hq.data_dir / "register.sqlite")
+    conn = open_sqlite(hq.data_dir / "register.sqlite")
     kind, certificate = conn.execute("SELECT kind, certificate FROM stations WHERE code = 'BP-VX'").fetchone()
     conn.close()
     assert kind == "post" and json.loads(certificate)["issuer"]["code"] == "BCH-AG"
-    conn = sqlite3.connect(post.data_dir / "register.sqlite")
+    conn = open_sqlite(post.data_dir / "register.sqlite")
     recipient = conn.execute("SELECT encryption_public_key FROM stations WHERE code = 'BCH-AG'").fetchone()[0]
     conn.close()
     assert recipient.startswith("age1")
@@ -169,7 +168,7 @@ def test_a_revoked_station_cannot_enrol_again(post: Post, hq: Post, tmp_path: Pa
     with hq.ctx.sessions.reads() as session:
         report = audit.verify(session.connection())
     assert report.ok, report.problems
-    conn = sqlite3.connect(hq.data_dir / "register.sqlite")
+    conn = open_sqlite(hq.data_dir / "register.sqlite")
     actions = conn.execute("SELECT action FROM audit_events WHERE entity = 'station' ORDER BY seq").fetchall()
     conn.close()
     assert actions[-1] == ("update",)  # the revocation

@@ -4,7 +4,6 @@ watch list, reference data and campaigns; forged or outdated return bundles chan
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from app.sync import bundle, keys
 from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
 from app.sync.enrol import revoke
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, open_sqlite
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -79,7 +78,7 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     reply = hq_reply(pair)
     done = import_at_post(pair, [reply])
     assert (done.acknowledged_seq, done.revocations, done.rejected) == (1, 1, [])
-    conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.post.data_dir / "register.sqlite")
     assert conn.execute("SELECT revoked_at IS NOT NULL FROM stations WHERE code = 'BP-TB'").fetchone() == (1,)
     conn.close()
     replay = import_at_post(pair, [reply])
@@ -254,7 +253,7 @@ def test_reference_updates_with_bad_input_are_refused_with_a_reason(pair: Pair) 
             set_reference_items(pair.hq.ctx, pair.hq.admin, path)
     with pytest.raises(AppError, match="made at HQ"):
         set_reference_items(pair.post.ctx, pair.post.admin, pair.tmp / "ref-0.json")
-    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.hq.data_dir / "register.sqlite")
     assert conn.execute("SELECT count(*) FROM reference_items").fetchone() == (0,)
     conn.close()
 
@@ -323,7 +322,7 @@ def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) 
     newer = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "new")
     assert import_at_post(pair, [newer]).watch_entries == 3
     import_at_post(pair, [older])
-    conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.post.data_dir / "register.sqlite")
     assert conn.execute("SELECT count(*) FROM watch_entries").fetchone() == (3,)
     conn.close()
 

@@ -3,7 +3,6 @@ dry runs change nothing, what HQ stores is what the post sent, and HQ's reports 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any
 
 from app.sync import bundle, keys
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import open_sqlite
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -33,7 +33,7 @@ def test_newer_versions_replace_older_ones_and_history_is_kept(pair: Pair) -> No
     summary = import_at_hq(pair, export_parts(pair, "two"))
     assert (summary.new, summary.updated, summary.unchanged) == (1, 1, 1)
     assert pair.hq.ctx.cases.get(pair.hq.admin, first).document["place"] == "Bến đò mới"
-    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.hq.data_dir / "register.sqlite")
     history = conn.execute("SELECT case_id, version FROM case_history").fetchall()
     conn.close()
     assert history == [(first, 1)]

@@ -4,7 +4,6 @@ its own, and malformed tips are refused without quoting them."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from app.attachments import store_file
 from app.sync import bundle, keys
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, open_sqlite
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -55,7 +54,7 @@ def test_a_tip_reaches_hq_with_its_informant_sealed_all_the_way(pair: Pair) -> N
     # HQ's admin opens it with HQ's tip key; HQ's audit chain seals the tip without the informant.
     hq_tips = TipService(pair.hq.ctx)
     assert hq_tips.read_informant(pair.hq.admin, tip.id, PASSWORD) == INFORMANT
-    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.hq.data_dir / "register.sqlite")
     diffs = [row[0] for row in conn.execute("SELECT diff FROM audit_events WHERE entity = 'tip'")]
     conn.close()
     assert diffs and all("Lê Thị" not in d for d in diffs)

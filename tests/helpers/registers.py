@@ -4,14 +4,20 @@ Made through the same services as the app (``init_register``, ``users.add``), on
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.context import Context, utc_now
 from app.domain import Actor
+from app.keyslots import SLOTS_FILE
 from app.register import init_register
+from app.sync import keywrap
+from db import cipher
 
 PASSWORD = "correct-horse-1"
 
@@ -54,3 +60,19 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
+
+
+def register_key(data_dir: Path, username: str = "admin", password: str = PASSWORD) -> bytes:
+    """The register key, from ``username``'s slot (read directly: no lock-out counter moves)."""
+    doc = json.loads((data_dir / SLOTS_FILE).read_text())
+    return keywrap.unwrap(base64.b64decode(doc["users"][username]["wrapped"]), password)
+
+
+def open_sqlite(path: Path, **kwargs: Any) -> Any:
+    """A raw SQL connection to a register (``path``: its data dir or its file), keyed as the app keys
+    it: what a test uses to look at rows or to tamper with them behind the app's back."""
+    data_dir = path if path.is_dir() else path.parent
+    register = data_dir / "register.sqlite" if path.is_dir() else path
+    encrypted = (data_dir / SLOTS_FILE).exists() and not cipher.is_plain(register)
+    key = register_key(data_dir) if encrypted else None
+    return cipher.connect(register, key, **kwargs)

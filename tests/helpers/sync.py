@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from app.sync.hq_import import import_bundles
 from app.sync.replies import make_reply
 from app.sync.returns import import_returns
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, open_sqlite
 
 PASSPHRASE = "mat-khau-khoa-1"
 
@@ -69,7 +68,7 @@ def add_cases(pair: Pair, count: int, photos: bool = True) -> list[str]:
 
 
 def register_snapshot(data_dir: Path) -> list[Any]:
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir / "register.sqlite")
     try:
         tables = (
             "cases",
