@@ -22,11 +22,10 @@ from app.keyslots import SLOTS_FILE, normalise_recovery_key
 from app.register import backup_register, init_register, restore_register
 from app.unlock import is_encrypted, log_in, reset_password_with_recovery_key
 from db import cipher
-from db.engine import sqlite_url
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
-from tests.helpers.registers import PASSWORD, Post, open_sqlite
+from tests.helpers.registers import PASSWORD, Post, open_sqlite, plain_post
 
 NEW_PASSWORD = "battery-staple-2"
 
@@ -158,25 +157,9 @@ def test_backups_are_encrypted_and_restore(post: Post, tmp_path: Path) -> None:
         ctx.close()
 
 
-def _plain_post(data_dir: Path, clock: Clock) -> None:
-    """A register as the previous version left it: plain SQLite, no key slots, a plain backup."""
-    ctx = init_register(data_dir, kind="post", code="BP-VX", name="Vĩnh Xương", admin_username="admin",
-                        admin_password=PASSWORD, clock=clock,
-                        db_url=sqlite_url(data_dir / "register.sqlite"))
-    assert ctx.key is None and not (data_dir / SLOTS_FILE).exists()
-    admin = ctx.login("admin", PASSWORD)
-    for name, role in (("chief", "chief"), ("officer", "officer")):
-        ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
-                      actor_password=PASSWORD)
-    generate_demo(ctx, admin, cases=40, seed=5)
-    backup_register(ctx)
-    ctx.close()
-    assert cipher.is_plain(data_dir / "register.sqlite")
-
-
 def test_a_plain_register_is_encrypted_at_its_first_log_in(tmp_path: Path, clock: Clock) -> None:
     data_dir = tmp_path / "post"
-    _plain_post(data_dir, clock)
+    plain_post(data_dir, clock)
     plain = cipher.connect(data_dir / "register.sqlite", None)
     names = [r[0].encode() for r in plain.execute("SELECT full_name FROM parties").fetchall()]
     counts = cipher.table_counts(plain)
@@ -224,7 +207,7 @@ def test_the_command_line_encrypts_a_plain_register_and_shows_the_recovery_key(
     tmp_path: Path, clock: Clock
 ) -> None:
     data_dir = tmp_path / "post"
-    _plain_post(data_dir, clock)
+    plain_post(data_dir, clock)
     listed = outpost(data_dir, "--user", "chief", "case", "list")
     assert listed.returncode == 0, listed.stderr
     assert "RECOVERY KEY" in listed.stderr and "safe" in listed.stderr

@@ -18,6 +18,7 @@ from app.keyslots import SLOTS_FILE
 from app.register import init_register
 from app.sync import keywrap
 from db import cipher
+from db.engine import sqlite_url
 
 PASSWORD = "correct-horse-1"
 
@@ -76,3 +77,22 @@ def open_sqlite(path: Path, **kwargs: Any) -> Any:
     encrypted = (data_dir / SLOTS_FILE).exists() and not cipher.is_plain(register)
     key = register_key(data_dir) if encrypted else None
     return cipher.connect(register, key, **kwargs)
+
+
+def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: int = 40) -> None:
+    """A post's register as the version before encryption left it: plain SQLite, no key slots, an
+    admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases and a plain backup."""
+    from app.demo import generate_demo
+    from app.register import backup_register
+
+    ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
+                        admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
+                        db_url=sqlite_url(data_dir / "register.sqlite"))  # the plain engine, as before
+    admin = ctx.login("admin", PASSWORD)
+    for name, role in (("chief", "chief"), ("officer", "officer")):
+        ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
+                      actor_password=PASSWORD)
+    generate_demo(ctx, admin, cases=cases, seed=5)
+    backup_register(ctx)
+    ctx.close()
+    assert cipher.is_plain(data_dir / "register.sqlite") and not (data_dir / SLOTS_FILE).exists()
