@@ -63,19 +63,24 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
     return Post(ctx, admin, admin, admin, admin, data_dir)
 
 
-def register_key(data_dir: Path, username: str = "admin", password: str = PASSWORD) -> bytes:
+def register_key(data_dir: Path, username: str = "admin", password: str = PASSWORD, *,
+                 slots: Path | None = None) -> bytes:
     """The register key, from ``username``'s slot (read directly: no lock-out counter moves)."""
-    doc = json.loads((data_dir / SLOTS_FILE).read_text())
+    doc = json.loads((slots or data_dir / SLOTS_FILE).read_text())
     return keywrap.unwrap(base64.b64decode(doc["users"][username]["wrapped"]), password)
 
 
 def open_sqlite(path: Path, **kwargs: Any) -> Any:
-    """A raw SQL connection to a register (``path``: its data dir or its file), keyed as the app keys
-    it: what a test uses to look at rows or to tamper with them behind the app's back."""
+    """A raw SQL connection to a register or a backup (``path``: a data dir or the file), keyed as the
+    app keys it (from the slots beside a backup, else the register's): what a test uses to look at
+    rows or to tamper with them behind the app's back."""
     data_dir = path if path.is_dir() else path.parent
     register = data_dir / "register.sqlite" if path.is_dir() else path
-    encrypted = (data_dir / SLOTS_FILE).exists() and not cipher.is_plain(register)
-    key = register_key(data_dir) if encrypted else None
+    slots = register.with_name(register.name + ".keys")
+    if not slots.exists():
+        slots = data_dir / SLOTS_FILE
+    encrypted = slots.exists() and register.exists() and not cipher.is_plain(register)
+    key = register_key(data_dir, slots=slots) if encrypted else None
     return cipher.connect(register, key, **kwargs)
 
 
