@@ -11,6 +11,7 @@ from typing import cast
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from app.attachments import AttachmentStore
 from app.auth import authenticate, make_hasher
 from app.cases import CaseService
 from app.domain import VIETNAM, Actor
@@ -101,6 +102,11 @@ class Context:
         if name not in self._services:
             self._services[name] = factory(self)
         return cast(S, self._services[name])
+
+    @property
+    def attachments(self) -> AttachmentStore:
+        """Photos and files, encrypted under the register key when the register is."""
+        return AttachmentStore(self.paths.attachments, self.key)
 
     @property
     def keyslots(self) -> KeySlots:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app import keyslots
+from app.attachments import AttachmentStore
 from app.context import Context, Paths, utc_now
 from app.domain import Actor
 from app.errors import AppError, RegisterError
@@ -29,6 +30,7 @@ from db import models as m
 from db.files import fsync_folder
 
 ENCRYPTING = ".encrypting"  # the encrypted copy's name while it is made and checked
+PLAIN_FILES_LEFT = "attachments.plain-left"  # clear attachment files still to delete after encryption
 
 
 def is_encrypted(data_dir: Path) -> bool:
@@ -105,6 +107,7 @@ def log_in(
         username, password, now=clock(), threshold=settings.lockout_threshold,
         lockout=timedelta(minutes=settings.lockout_minutes),
     )
+    _drop_plain_attachments(paths)
     ctx = _open_with(data_dir, key, clock, progress)
     try:
         return ctx, ctx.check_account(username, password)
@@ -155,6 +158,9 @@ def encrypt_plain_register(ctx: Context, actor: Actor, password: str) -> Context
     ctx.close()
     staged = paths.register.with_name(paths.register.name + ENCRYPTING)
     staged.unlink(missing_ok=True)
+    attachments = AttachmentStore(paths.attachments, key)
+    attachments.drop_sealed_files()  # from an earlier attempt, under a key that was never kept
+    attachments.seal_plain_files()
     cipher.export_encrypted(paths.register, staged, key)
     _check_copy(paths.register, staged, key)
     os.chmod(staged, 0o600)
@@ -165,14 +171,26 @@ def encrypt_plain_register(ctx: Context, actor: Actor, password: str) -> Context
     for username, role, password_hash in users:
         if username != actor.username:
             slots.add_migrated(username, key, role, password_hash)
+    marker = paths.data_dir / PLAIN_FILES_LEFT
+    marker.touch()
     os.replace(staged, paths.register)
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
     fsync_folder(paths.data_dir)
+    _drop_plain_attachments(paths)
     _encrypt_old_backups(paths, key, slots)
     encrypted = open_register(paths.data_dir, key=key, clock=clock)
     encrypted.recovery_key = recovery
     return encrypted
+
+
+def _drop_plain_attachments(paths: Paths) -> None:
+    """The clear attachment files, once the encrypted register is in place (and again at the next
+    log-in if that was interrupted: the marker file says so)."""
+    marker = paths.data_dir / PLAIN_FILES_LEFT
+    if marker.exists():
+        AttachmentStore(paths.attachments, None).drop_plain_files()
+        marker.unlink()
 
 
 def _check_copy(plain: Path, encrypted: Path, key: bytes) -> None:

@@ -17,7 +17,7 @@ import pytest
 from app import audit
 from app.demo import generate_demo
 from app.domain import CaseFilter
-from app.errors import AuthError, RegisterError
+from app.errors import AppError, AuthError, RegisterError
 from app.keyslots import SLOTS_FILE, normalise_recovery_key
 from app.register import backup_register, init_register, restore_register
 from app.unlock import is_encrypted, log_in, reset_password_with_recovery_key
@@ -25,7 +25,7 @@ from db import cipher
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
-from tests.helpers.registers import PASSWORD, Post, open_sqlite, plain_post
+from tests.helpers.registers import PASSWORD, PLAIN_PHOTO, Post, open_sqlite, plain_post
 
 NEW_PASSWORD = "battery-staple-2"
 
@@ -52,8 +52,13 @@ def _slots(data_dir: Path) -> dict[str, dict[str, object]]:
     return users
 
 
-def test_no_name_or_id_number_of_a_demo_register_is_anywhere_in_the_data_dir(post: Post) -> None:
+def test_no_name_or_id_number_of_a_demo_register_is_anywhere_in_the_data_dir(
+    post: Post, tmp_path: Path
+) -> None:
     generate_demo(post.ctx, post.admin, cases=60, seed=3)
+    photo = tmp_path / "bien-ban.jpg"
+    photo.write_bytes(PLAIN_PHOTO)
+    post.ctx.cases.create(post.officer, sample_case(attachments=(post.ctx.attachments.store_file(photo),)))
     backup_register(post.ctx)
     secrets = _secrets_of(post)  # read with the key, while the register is open (its log is on disk)
     files = _files(post.data_dir)
@@ -62,9 +67,29 @@ def test_no_name_or_id_number_of_a_demo_register_is_anywhere_in_the_data_dir(pos
     for path in files:
         data = path.read_bytes()
         assert not data.startswith(cipher.PLAIN_HEADER), path
-        found = [s.decode() for s in secrets if s in data]
+        found = [s.decode() for s in [*secrets, b"089312345678"] if s in data]
         assert found == [], f"{path} holds {found[:3]}"
     assert not cipher.opens_with(post.ctx.paths.register, None)
+
+
+def test_attachments_are_sealed_named_by_an_hmac_and_checked_when_read(
+    post: Post, tmp_path: Path
+) -> None:
+    photo = tmp_path / "tang-vat.jpg"
+    photo.write_bytes(PLAIN_PHOTO * 50_000)  # several chunks
+    stored = post.ctx.attachments.store_file(photo)
+    on_disk = post.ctx.attachments.path(stored.sha256)
+    assert stored.sha256 not in str(on_disk) and b"089312345678" not in on_disk.read_bytes()
+    assert post.ctx.attachments.read_bytes(stored.sha256) == photo.read_bytes()
+    copy = post.ctx.attachments.export_file(stored.sha256, tmp_path / "copy.jpg")
+    assert copy.read_bytes() == photo.read_bytes()
+    sealed = on_disk.read_bytes()
+    on_disk.write_bytes(sealed[: len(sealed) - (1 << 20)])  # the last chunk cut off
+    with pytest.raises(AppError, match="damaged"):
+        post.ctx.attachments.read_bytes(stored.sha256)
+    on_disk.write_bytes(sealed[:100] + bytes([sealed[100] ^ 1]) + sealed[101:])
+    with pytest.raises(AppError, match="damaged"):
+        post.ctx.attachments.read_bytes(stored.sha256)
 
 
 def test_files_and_folders_are_the_users_own(post: Post) -> None:
@@ -170,7 +195,7 @@ def test_a_plain_register_is_encrypted_at_its_first_log_in(tmp_path: Path, clock
         assert ctx.recovery_key is not None and is_encrypted(data_dir)
         with ctx.sessions.engine.connect() as conn:
             assert audit.verify(conn).ok
-        assert ctx.cases.count(officer, CaseFilter()) == 40
+        assert ctx.cases.count(officer, CaseFilter()) == 41  # the demo cases and the one with a photo
     finally:
         ctx.close()
     conn = cipher.connect(data_dir / "register.sqlite", None)  # without the key: nothing readable
@@ -181,7 +206,9 @@ def test_a_plain_register_is_encrypted_at_its_first_log_in(tmp_path: Path, clock
         data = path.read_bytes()
         assert not data.startswith(cipher.PLAIN_HEADER), path
         assert [n for n in names if n in data] == [], path
+        assert b"089312345678" not in data, path  # the photo is sealed too
     assert not list(data_dir.glob("register.sqlite-*"))  # no plain log left beside it
+    assert not list(data_dir.glob("attachments.plain-left"))
     slots = _slots(data_dir)
     assert "migrated" not in slots["officer"] and "migrated" in slots["admin"]
     # The others open it with their own passwords, and their slots become ordinary ones.
@@ -190,6 +217,9 @@ def test_a_plain_register_is_encrypted_at_its_first_log_in(tmp_path: Path, clock
     ctx, admin = log_in(data_dir, "admin", PASSWORD, clock=clock)
     try:
         assert admin.role == "admin" and ctx.recovery_key is None
+        with ctx.sessions.reads() as session:
+            (sha256,) = session.connection().exec_driver_sql("SELECT sha256 FROM attachments").one()
+        assert ctx.attachments.read_bytes(sha256) == PLAIN_PHOTO
         conn = open_sqlite(data_dir)
         try:
             after = cipher.table_counts(conn)

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from app.attachments import store_file
 from app.errors import ValidationError
 from app.register import open_register
 from app.sync import bundle, keys
@@ -45,7 +44,7 @@ def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) ->
     # Two new cases, one with a new photo and one reusing a photo HQ already has.
     folder = pair.tmp / "photos"
     reused = pair.post.ctx.cases.get(pair.post.officer, first_cases[0]).document["attachments"][0]
-    new_photo = store_file(pair.post.ctx.paths.attachments, photo_file(folder, 99), caption="mới")
+    new_photo = pair.post.ctx.attachments.store_file(photo_file(folder, 99), caption="mới")
     from app.domain import AttachmentInput
 
     old_photo = AttachmentInput(reused["sha256"], reused["filename"], reused["mime"], reused["size"])

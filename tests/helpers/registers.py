@@ -21,6 +21,7 @@ from db import cipher
 from db.engine import sqlite_url
 
 PASSWORD = "correct-horse-1"
+PLAIN_PHOTO = b"\xff\xd8 photo of the record: Tran Thi Bich Ngoc, CCCD 089312345678"
 
 
 @dataclass
@@ -86,9 +87,11 @@ def open_sqlite(path: Path, **kwargs: Any) -> Any:
 
 def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: int = 40) -> None:
     """A post's register as the version before encryption left it: plain SQLite, no key slots, an
-    admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases and a plain backup."""
+    admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases, a case with a photo
+    (``PLAIN_PHOTO``, kept in clear) and a plain backup."""
     from app.demo import generate_demo
     from app.register import backup_register
+    from tests.helpers.cases import sample_case
 
     ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
                         admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
@@ -98,6 +101,9 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
         ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
                       actor_password=PASSWORD)
     generate_demo(ctx, admin, cases=cases, seed=5)
+    photo = data_dir.parent / "bien-ban.jpg"
+    photo.write_bytes(PLAIN_PHOTO)
+    ctx.cases.create(admin, sample_case(attachments=(ctx.attachments.store_file(photo),)))
     backup_register(ctx)
     ctx.close()
     assert cipher.is_plain(data_dir / "register.sqlite") and not (data_dir / SLOTS_FILE).exists()

@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.attachments import store_file
 from app.register import init_register
 from app.sync import bundle, keys
 from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
@@ -56,7 +55,7 @@ def add_cases(pair: Pair, count: int, photos: bool = True) -> list[str]:
         attachments = ()
         if photos:
             attachments = (
-                store_file(pair.post.ctx.paths.attachments, photo_file(folder, i), caption=f"Ảnh {i}"),
+                pair.post.ctx.attachments.store_file(photo_file(folder, i), caption=f"Ảnh {i}"),
             )
         when = datetime(2026, 11, 1 + i % 20, 8, i % 60, tzinfo=ICT)
         made.append(
