@@ -149,7 +149,7 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
     assert all(hit.watch == (1, 3) for hit in lookup(pair.post.ctx, pair.post.officer, "67h1 20413"))
     # The post's register keeps the update after it is opened again, and a case may use it.
     pair.post.ctx.close()
-    pair.post.ctx = open_register(pair.post.data_dir)
+    pair.post.ctx = open_register(pair.post.data_dir, key=pair.post.ctx.key)
     assert pair.post.ctx.reference.label("detection_methods", "drone", "en") == "Drone"
     pair.post.ctx.cases.create(pair.post.officer, sample_case(detection="drone"))
     # A refusal is reported once; the watch list and reference data come every time.

@@ -55,8 +55,8 @@ def test_reverse_order_matches_forward_order(pair: Pair, tmp_path: Path) -> None
     # A second HQ register that trusts the same certificates: a copy of the first before any import.
     pair.hq.ctx.close()
     shutil.copytree(pair.hq.data_dir, tmp_path / "hq-b")
-    pair.hq.ctx = open_register(pair.hq.data_dir)
-    reverse = open_register(tmp_path / "hq-b")
+    pair.hq.ctx = open_register(pair.hq.data_dir, key=pair.hq.ctx.key)
+    reverse = open_register(tmp_path / "hq-b", key=pair.hq.ctx.key)  # a copy: the same key
     try:
         assert import_at_hq(pair, files).rejected == []
         admin = reverse.login("admin", PASSWORD)
