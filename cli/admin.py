@@ -183,6 +183,19 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recovery_key(args: argparse.Namespace) -> int:
+    from app.auth import require
+
+    ctx, actor = session(args)
+    require(actor, "user.manage")
+    if ctx.key is None:
+        raise AppError("this register is not encrypted: it has no recovery key")
+    recovery = ctx.keyslots.new_recovery(ctx.key)
+    out(args, {"replaced": True}, "Made a new recovery key; the old one no longer opens the register.")
+    show_recovery_key(recovery, "The register has a new recovery key.")
+    return 0
+
+
 def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
     user = group(
         sub, "user", "user accounts",
@@ -241,6 +254,14 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--recovery-key", action="store_true",
                    help="open the register with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
     p.set_defaults(func=cmd_user_reset_password)
+    sub.add_parser(
+        "recovery-key",
+        help="make a new recovery key (the old one stops working)",
+        description="Replace the register's recovery key (admins): the new one is printed once, to print "
+        "and keep in the safe; the old one no longer opens the register. Backups made before keep the "
+        "key slots saved with them, and so the old recovery key.",
+        parents=[common],
+    ).set_defaults(func=cmd_recovery_key)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

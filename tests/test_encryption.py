@@ -276,3 +276,21 @@ def test_the_command_line_from_set_up_to_deactivation(tmp_path: Path) -> None:
     os.remove(data_dir / SLOTS_FILE)
     lost = outpost(data_dir, "case", "list")
     assert lost.returncode != 0 and "key file" in lost.stderr and "Traceback" not in lost.stderr
+
+
+def test_a_new_recovery_key_replaces_the_old_one(tmp_path: Path) -> None:
+    data_dir = tmp_path / "post"
+    made = outpost(data_dir, "init", "post", "--code", "BP-VX", "--name", "Vĩnh Xương", "--admin", "admin")
+    old = made.stderr.split("RECOVERY KEY (shown only now):")[1].split()[0]
+    renewed = outpost(data_dir, "recovery-key")
+    assert renewed.returncode == 0, renewed.stderr
+    new = renewed.stderr.split("RECOVERY KEY (shown only now):")[1].split()[0]
+    assert new != old and "safe" in renewed.stderr
+    reset = {"OUTPOST_NEW_PASSWORD": NEW_PASSWORD}
+    refused = outpost(data_dir, "user", "reset-password", "admin", "--recovery-key", password=None,
+                      env={**reset, "OUTPOST_RECOVERY_KEY": old})
+    assert refused.returncode == 5 and "recovery key does not open" in refused.stderr
+    done = outpost(data_dir, "user", "reset-password", "admin", "--recovery-key", password=None,
+                   env={**reset, "OUTPOST_RECOVERY_KEY": new})
+    assert done.returncode == 0, done.stderr
+    assert outpost(data_dir, "recovery-key", "--json", password=NEW_PASSWORD).returncode == 0
