@@ -164,7 +164,8 @@ def encrypt_plain_register(ctx: Context, actor: Actor, password: str) -> Context
     cipher.export_encrypted(paths.register, staged, key)
     _check_copy(paths.register, staged, key)
     os.chmod(staged, 0o600)
-    private_folder(paths.data_dir)
+    for folder in (paths.data_dir, paths.attachments, paths.backups, paths.logs):
+        private_folder(folder)
     slots = KeySlots(paths.keys)
     label = StationLabel(ctx.station_code, ctx.kind)
     recovery = slots.create(key, label, actor.username, actor.role, password)
