@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,10 @@ from db import models as m
 from db.types import utc_text
 
 GENESIS = "0" * 64
+CHAIN_VERSION = "2"  # meta 'audit_chain': events hash their diff's hash (docs/security.md §audit)
+MAC_PURPOSE = b"outpost audit mac v1"
+# Where the chain's MAC key travels with a session (``db.engine.make_sessions``'s ``info``).
+MAC_INFO = "audit_mac_key"
 
 # Entities sealed as a single row; cases are sealed with their goods, parties, vehicles, files, documents.
 SINGLE_ROW: dict[str, Table] = {
@@ -41,12 +48,63 @@ def event_hash(
     diff: str,
     state: str,
 ) -> str:
+    """Chain v2: the diff enters through its own hash, so HQ (which gets no diffs, they may name
+    people) can still check every link."""
+    payload = json.dumps(
+        [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff_hash(diff), state],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def diff_hash(diff: str) -> str:
+    return hashlib.sha256(diff.encode()).hexdigest()
+
+
+def linked_hash(
+    prev_hash: str, at: str, station_id: str, actor: str, action: str, entity: str, entity_id: str,
+    version: int, diff_sha256: str, state: str,
+) -> str:
+    """``event_hash`` from the diff's hash: what HQ recomputes from an anchored event."""
+    payload = json.dumps(
+        [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff_sha256, state],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def event_hash_v1(
+    prev_hash: str, at: str, station_id: str, actor: str, action: str, entity: str, entity_id: str,
+    version: int, diff: str, state: str,
+) -> str:
+    """The first chain's formula (the diff itself hashed): checked once, when a register is re-chained."""
     payload = json.dumps(
         [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff, state],
         separators=(",", ":"),
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def mac_key(register_key: bytes | None) -> bytes | None:
+    """The key of the events' MACs, derived from the register key; None for a plain register."""
+    if register_key is None:
+        return None
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MAC_PURPOSE).derive(register_key)
+
+
+def event_mac(key: bytes | None, link: str) -> str | None:
+    """HMAC-SHA256 of an event's hash: only someone holding the register key can make one."""
+    if key is None:
+        return None
+    return hmac.new(key, link.encode(), hashlib.sha256).hexdigest()
+
+
+def session_mac_key(session: Session) -> bytes | None:
+    key = session.info.get(MAC_INFO)
+    return key if isinstance(key, bytes) else None
 
 
 def chain_head(session: Session) -> str:
@@ -68,10 +126,12 @@ def sealed_event(
     version: int,
     diff: Mapping[str, Any],
     sealed_state: Any,
+    mac_key: bytes | None,
 ) -> dict[str, Any]:
     """The columns of the event that follows ``prev`` in the chain (for ``record`` and bulk writers)."""
     return chained_event(
         prev,
+        mac_key=mac_key,
         at=at,
         station_id=station_id,
         actor=actor,
@@ -96,10 +156,14 @@ def chained_event(
     version: int,
     diff: Mapping[str, Any],
     sealed_hash: str,
+    mac_key: bytes | None,
 ) -> dict[str, Any]:
     """``sealed_event`` for a state whose hash is known already (hashed where the state was built)."""
     diff_text = stored_diff(diff)
     sealed = sealed_hash
+    link = event_hash(
+        prev, utc_text(at), station_id, actor, action, entity, entity_id, version, diff_text, sealed
+    )
     return {
         "at": at,
         "station_id": station_id,
@@ -111,9 +175,8 @@ def chained_event(
         "diff": diff_text,
         "state_hash": sealed,
         "prev_hash": prev,
-        "hash": event_hash(
-            prev, utc_text(at), station_id, actor, action, entity, entity_id, version, diff_text, sealed
-        ),
+        "hash": link,
+        "mac": event_mac(mac_key, link),
     }
 
 
@@ -153,6 +216,7 @@ def record(
             version=version,
             diff=diff,
             sealed_state=sealed_state,
+            mac_key=session_mac_key(session),
         )
     )
     session.add(event)
@@ -255,14 +319,23 @@ def _grouped(conn: Connection, table: Table) -> Iterator[tuple[str, list[Any]]]:
 
 
 def verify(
-    conn: Connection, progress: Progress = no_progress, cancel: CancelToken | None = None
+    conn: Connection,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    *,
+    register_key: bytes | None = None,
 ) -> VerifyReport:
-    """Check the chain's links and that every audited row still matches its last sealed state."""
+    """Check the chain's links (and MACs, given the register key) and that every audited row still
+    matches its last sealed state; covered bookkeeping rows (app/audit_cover.py) included."""
+    from app import audit_cover  # it builds on this module
+
+    mac = mac_key(register_key)
     report = VerifyReport()
     total = conn.execute(select(m.AuditEvent.seq).order_by(m.AuditEvent.seq.desc()).limit(1)).scalar()
     total = int(total or 0)
     expected_prev = GENESIS
     sealed: dict[str, tuple[str, str, int, int]] = {}  # entity_id -> (entity, state_hash, version, seq)
+    keys: dict[str, str] = {}  # entity_id -> readable key, for a covered row
     events = conn.execution_options(yield_per=10000).execute(
         select(m.AuditEvent.__table__).order_by(m.AuditEvent.seq)
     )
@@ -293,8 +366,18 @@ def verify(
             )
         if recomputed != e["hash"]:
             report.problems.append(f"audit event {e['seq']}: its contents were edited")
+        elif mac is not None and not hmac.compare_digest(e["mac"] or "", event_mac(mac, e["hash"]) or ""):
+            report.problems.append(
+                f"audit event {e['seq']}: its MAC does not match (the chain was recomputed without the "
+                "register key)"
+            )
         expected_prev = e["hash"]
+        if e["action"] == "delete":
+            sealed.pop(e["entity_id"], None)
+            continue
         sealed[e["entity_id"]] = (e["entity"], e["state_hash"], e["version"], e["seq"])
+        if e["entity"] in audit_cover.COVERED_BY_ENTITY:
+            keys[e["entity_id"]] = str(json.loads(e["diff"]).get("key", e["entity_id"]))
 
     seen: set[str] = set()
     _verify_cases(conn, sealed, seen, report, progress, total, cancel)
@@ -310,8 +393,29 @@ def verify(
                 seen,
                 report,
             )
+    for spec in audit_cover.COVERED.values():
+        for row in conn.execution_options(yield_per=5000).execute(select(spec.table)):
+            mapping = row._mapping
+            if spec.skipped(mapping):
+                continue
+            key = spec.key_text(mapping)
+            _compare(
+                spec.entity,
+                spec.entity_id(key),
+                f"{spec.table.name} row {key}",
+                row_state(spec.table, mapping),
+                sealed,
+                seen,
+                report,
+            )
     for entity_id, (entity, _hash, version, seq) in sealed.items():
         if entity_id not in seen:
+            if entity_id in keys:
+                table = audit_cover.COVERED_BY_ENTITY[entity].table.name
+                report.problems.append(
+                    f"{table} row {keys[entity_id]}: removed from the register (audit event {seq})"
+                )
+                continue
             report.problems.append(
                 f"{entity} {entity_id}: removed from the register (audit event {seq}, version {version})"
             )

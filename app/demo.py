@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
-from app import tallies
-from app.audit import GENESIS, event_hash
+from app import audit_cover, tallies
+from app.audit import GENESIS, event_hash, event_mac, mac_key
 from app.auth import require
 from app.demo_cases import ICT, Draft, FoldCache, Generator
 from app.domain import Actor
@@ -63,8 +63,10 @@ CHANGE_LOG_SQL = (
 )
 AUDIT_SQL = (
     "INSERT INTO audit_events (at, station_id, actor, action, entity, entity_id, version, diff, "
-    "state_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "state_hash, prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+AUDIT_COLUMNS = ("at", "station_id", "actor", "action", "entity", "entity_id", "version", "diff",
+                 "state_hash", "prev_hash", "hash", "mac")
 SEARCH_SQL = "INSERT INTO case_search (rowid, body) VALUES (?, ?)"
 COUNTER_SQL = (
     "INSERT INTO case_counters (station_id, year, last_seq) VALUES (?, ?, ?) "
@@ -100,10 +102,14 @@ class _Rows:
 class _Sealer:
     """Numbers cases, links them into the change log and the audit chain, and builds their rows."""
 
-    def __init__(self, reference: Reference, actor: Actor, at: datetime, folder: FoldCache) -> None:
+    def __init__(
+        self, reference: Reference, actor: Actor, at: datetime, folder: FoldCache, key: bytes | None
+    ) -> None:
         self.reference, self.fold = reference, folder
         self.station_id, self.station_code, self.actor = actor.station_id, actor.station_code, actor.username
-        self.at = utc_text(at)
+        self.when, self.at = at, utc_text(at)
+        self.mac_key = mac_key(key)
+        self.change_log = audit_cover.COVERED_BY_ENTITY["change_log"]
 
     def seal(self, drafts: list[Draft], start: _State) -> tuple[_Rows, _State]:
         counters = dict(start.counters)
@@ -130,9 +136,17 @@ class _Sealer:
             link = event_hash(head, self.at, self.station_id, self.actor, "create", "case", case_id, 1, diff,
                               sealed)
             rows.audit.append((self.at, self.station_id, self.actor, "create", "case", case_id, 1, diff,
-                               sealed, head, link))
+                               sealed, head, link, event_mac(self.mac_key, link)))
             head = link
-            rows.change_log.append((self.station_id, change_seq, "case", case_id, 1, self.at))
+            log_row = {"station_id": self.station_id, "seq": change_seq, "entity": "case",
+                       "entity_id": case_id, "version": 1, "at": self.at}
+            rows.change_log.append(tuple(log_row.values()))
+            logged = audit_cover.covered_event(
+                head, self.change_log, log_row, at=self.when, station_id=self.station_id,
+                actor=audit_cover.SYSTEM_ACTOR, action="create", version=1, mac_key=self.mac_key,
+            )
+            rows.audit.append(tuple(logged[c] if c != "at" else self.at for c in AUDIT_COLUMNS))
+            head = logged["hash"]
             rows.cases.append((rowid, *CASE_FORM.stored(case)))
             rows.goods += [GOODS_FORM.stored(g) for g in draft.goods]
             rows.parties += [PARTY_FORM.stored(p) for p in draft.parties]
@@ -258,7 +272,7 @@ def generate_demo(
     folder = FoldCache()
     generator = Generator(ctx.reference, commune[0] if commune else None, seed, str(existing),
                           demo_period(ctx.clock()), actor.username, folder)
-    sealer = _Sealer(ctx.reference, actor, ctx.clock(), folder)
+    sealer = _Sealer(ctx.reference, actor, ctx.clock(), folder, ctx.key)
     stream = generator.stream(cases)
     done = 0
     total = cases + cases // TALLY_SHARE

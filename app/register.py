@@ -14,7 +14,7 @@ import pyrage
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from app import __version__, audit, keyslots
+from app import __version__, audit, audit_cover, audit_upgrade, keyslots
 from app.auth import check_password_strength
 from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
@@ -81,6 +81,11 @@ def open_register(
     if "station_id" not in meta:
         engine.dispose()
         raise RegisterError(f"the register in {data_dir} was never set up (no station); set it up again")
+    try:
+        audit_upgrade.prepare(sessions, key, meta["station_id"], clock)
+    except RegisterError:
+        engine.dispose()
+        raise
     if overrides:
         reference = load_reference(overrides=overrides)
     ctx = Context(
@@ -201,7 +206,7 @@ def init_register(
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
         migrate.create(engine)
-        sessions = make_sessions(engine)
+        sessions = make_sessions(engine, audit.mac_key(register_key))
         now = clock()
         _, _, _, hasher = base_context_parts(data_dir)
         with sessions.writes.begin() as session:
@@ -211,6 +216,9 @@ def init_register(
             )
             session.add(station)
             session.flush()
+            # From here on the bookkeeping rows written are sealed as they are flushed (app/audit_cover.py).
+            session.info[audit_cover.STATION_INFO] = station.id
+            session.info[audit_cover.CLOCK_INFO] = clock
             tip_identity = pyrage.x25519.Identity.generate()
             admin = m.User(
                 station_id=station.id, username=admin_username,
@@ -227,6 +235,8 @@ def init_register(
                 "created_with": __version__,
                 "tip_recipient": str(tip_identity.to_public()),
                 "search_rebuild": "0",
+                audit_upgrade.CHAIN_KEY: audit.CHAIN_VERSION,
+                **({audit_upgrade.MAC_KEY: "1"} if register_key is not None else {}),
             }.items():
                 session.merge(m.Meta(key=key, value=value))
             session.flush()

@@ -65,7 +65,7 @@ def _register() -> str:
         ))
         found = ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))
         with ctx.sessions.engine.connect() as conn:
-            report = audit.verify(conn)
+            report = audit.verify(conn, register_key=ctx.key)
         ctx.close()
     if len(found) != 1 or not report.ok:
         raise RuntimeError(f"search found {len(found)}, audit problems {report.problems}")

@@ -271,7 +271,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     ctx, actor = session(args)
     require(actor, "audit.verify")
     with ctx.sessions.engine.connect() as conn:
-        report = audit.verify(conn)
+        report = audit.verify(conn, register_key=ctx.key)
     payload = {
         "ok": report.ok,
         "events": report.events,

@@ -68,12 +68,18 @@ class Sessions:
     engine: Engine
     reads: sessionmaker[Session]
     writes: sessionmaker[Session]
+    # Given to every new session as its ``info``: the audit chain's MAC key, station and clock.
+    info: dict[str, Any]
 
 
-def make_sessions(engine: Engine) -> Sessions:
+def make_sessions(engine: Engine, audit_mac_key: bytes | None = None) -> Sessions:
+    """``audit_mac_key`` (app/audit.py) rides in every session's ``info``: the chain's writers MAC
+    their events with it."""
     writer = engine.execution_options(immediate=True)
+    info: dict[str, Any] = {"audit_mac_key": audit_mac_key}
     return Sessions(
         engine=engine,
-        reads=sessionmaker(bind=engine, expire_on_commit=False),
-        writes=sessionmaker(bind=writer, expire_on_commit=False),
+        reads=sessionmaker(bind=engine, expire_on_commit=False, info=info),
+        writes=sessionmaker(bind=writer, expire_on_commit=False, info=info),
+        info=info,
     )

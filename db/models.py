@@ -356,6 +356,28 @@ class AuditEvent(Base):
     state_hash: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of ``hash`` under a key derived from the register key (None on a plain register).
+    mac: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """At HQ: a post's audit events as its bundles carried them (metadata and hashes, no diff), so a
+    bundle whose history rewrites or drops what HQ received before is refused (app/sync/anchor.py)."""
+
+    __tablename__ = "audit_anchors"
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    event_station_id: Mapped[str] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    diff_hash: Mapped[str] = mapped_column(String(64))
+    state_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class ChangeLog(Base):

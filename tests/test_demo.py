@@ -65,7 +65,7 @@ def _rows(ctx: Context, sql: str, *params: object) -> list[tuple[Any, ...]]:
 
 def _verify(ctx: Context) -> audit.VerifyReport:
     with ctx.sessions.engine.connect() as conn:
-        return audit.verify(conn)
+        return audit.verify(conn, register_key=ctx.key)
 
 
 # ----- determinism -----------------------------------------------------------------------------------
@@ -211,7 +211,9 @@ def test_audit_chain_verifies(demo: tuple[Context, Actor]) -> None:
     ctx, _ = demo
     report = _verify(ctx)
     assert report.ok, report.problems[:5]
-    assert report.events == DEMO_CASES + 2  # the station and its admin, then one event per case
+    meta = _rows(ctx, "SELECT count(*) FROM meta WHERE key != 'search_rebuild'")[0][0]
+    # The station, its admin and its meta rows, then one event per case and one per change-log row.
+    assert report.events == 2 + meta + 2 * DEMO_CASES
     history = ctx.cases.history(demo[1], _rows(ctx, "SELECT id FROM cases LIMIT 1")[0][0])
     assert [h.action for h in history] == ["create"]
 

@@ -148,6 +148,7 @@ def _insert_received_cases(
     events: list[tuple[Any, ...]] = []
     search_rows: list[tuple[int, str]] = []
     at = utc_text(now)
+    mac_key = audit.session_mac_key(session)
     diffs: dict[int, str] = {}  # by version: the diff of an import event
     for document, station, new in items:
         diff = diffs.get(new.version)
@@ -178,6 +179,7 @@ def _insert_received_cases(
             new.state_hash,
         )
         event["hash"] = head = link
+        event["mac"] = audit.event_mac(mac_key, link)
         events.append(events_form.stored(event))
         rowid += 1
         cases.append((rowid, *new.case))
@@ -222,6 +224,7 @@ def _insert_new_cases(
             version=case["version"],
             diff={"version": [None, case["version"]]},
             sealed_state=case_state(case, lines),
+            mac_key=audit.session_mac_key(session),
         )
         head = event["hash"]
         events.add(event)
