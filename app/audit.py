@@ -411,9 +411,9 @@ def verify(
     for entity_id, (entity, _hash, version, seq) in sealed.items():
         if entity_id not in seen:
             if entity_id in keys:
-                table = audit_cover.COVERED_BY_ENTITY[entity].table.name
+                table_name = audit_cover.COVERED_BY_ENTITY[entity].table.name
                 report.problems.append(
-                    f"{table} row {keys[entity_id]}: removed from the register (audit event {seq})"
+                    f"{table_name} row {keys[entity_id]}: removed from the register (audit event {seq})"
                 )
                 continue
             report.problems.append(

@@ -55,7 +55,7 @@ def prepare(
                 raise RegisterError(
                     _("the register's audit chain is broken at event {seq}: it was changed outside the "
                       "program, so its chain cannot be upgraded; restore a sound backup "
-                      "(nothing was changed)").format(seq=e["seq"])
+                      "(the events were left as they are)").format(seq=e["seq"])
                 )
             expected = e["hash"]
         prev, links = audit.GENESIS, []

@@ -28,7 +28,7 @@ from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
-from db import cipher, migrate, search
+from db import cipher, migrate, schema, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
@@ -72,6 +72,8 @@ def open_register(
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
+    if engine.dialect.name == "sqlite":
+        _check_schema(engine)
     sessions = make_sessions(engine)
     with sessions.reads() as session:
         meta = _meta(session)
@@ -96,6 +98,32 @@ def open_register(
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
     return ctx
+
+
+def schema_problems(conn: Any) -> list[str]:
+    """The schema objects of an SQLite register that its migrations did not make as they are."""
+    words = {"unknown": _("not made by Outpost"), "changed": _("changed"), "missing": _("missing")}
+    kinds = {"table": _("table"), "index": _("index"), "trigger": _("trigger"), "view": _("view")}
+    return [
+        _("{kind} '{name}': {change}").format(
+            kind=kinds.get(d.kind, d.kind), name=d.name, change=words[d.change]
+        )
+        for d in schema.differences(conn)
+    ]
+
+
+def _check_schema(engine: Any) -> None:
+    """Refuse a register whose schema was changed behind the program's back (db/schema.py)."""
+    with engine.connect() as conn:
+        problems = schema_problems(conn)
+    if problems:
+        engine.dispose()
+        raise RegisterError(
+            _("the register's schema was changed outside the program, so it is not opened: {problems}. "
+              "Restore a sound backup, or ask for help to remove what was added.").format(
+                problems="; ".join(problems)
+            )
+        )
 
 
 def rebuild_search_index(

@@ -15,13 +15,15 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
+from app import audit
 from app.domain import CaseFilter
+from app.errors import RegisterError
 from app.register import open_register
 from db import cipher, migrate
 from db.engine import make_engine, sqlite_url
 from db.models import Base
 from tests.helpers.cases import sample_case
-from tests.helpers.registers import PASSWORD, Post, open_sqlite
+from tests.helpers.registers import PASSWORD, Post, back_to_unkeyed_chain, open_sqlite
 
 
 def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
@@ -59,6 +61,7 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
+    back_to_unkeyed_chain(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()
     conn.close()
@@ -75,7 +78,30 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     actor = ctx.login("officer", PASSWORD)
     # The search index was rebuilt from the cases written before it existed.
     assert [r.id for r in ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))] == [made.id]
+    # The old chain was checked, then re-chained with MACs; the bookkeeping rows sealed as they were.
+    with engine.connect() as conn2:
+        report = audit.verify(conn2, register_key=ctx.key)
+    assert report.ok, report.problems
+    assert engine.dialect.name == "sqlite"
+    with engine.connect() as conn2:
+        assert conn2.exec_driver_sql("SELECT count(*) FROM audit_events WHERE mac IS NULL").scalar() == 0
     ctx.close()
+
+
+def test_an_unkeyed_chain_that_was_tampered_with_is_not_rechained(post: Post) -> None:
+    made = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.close()
+    conn = open_sqlite(post.ctx.paths.register)
+    back_to_unkeyed_chain(conn)
+    conn.execute("UPDATE alembic_version SET version_num = '0008'")
+    conn.execute("UPDATE audit_events SET actor = 'chief' WHERE entity_id = ?", (made.id,))
+    conn.commit()
+    conn.close()
+    with pytest.raises(RegisterError, match="audit chain is broken at event"):
+        open_register(post.data_dir, key=post.ctx.key)
+    conn = open_sqlite(post.ctx.paths.register)
+    assert conn.execute("SELECT count(*) FROM audit_events WHERE actor = 'chief'").fetchone() == (1,)
+    conn.close()
 
 
 def _digest(path: Path) -> str:
@@ -303,3 +329,11 @@ def test_backup_from_an_engine(tmp_path: Path) -> None:
     assert _revision_of(copy) == migrate.HEAD
     with pytest.raises(ValueError, match="file-based SQLite"):
         migrate.backup_sqlite(make_engine("sqlite://"), tmp_path / "memory.sqlite")
+
+
+def test_schema_snapshot_matches_the_migrations() -> None:
+    """db/migrations/schema_head.json (what every register is compared with at open) is what the
+    migrations create: after a new migration, run scripts/schema_snapshot.py."""
+    from db import schema
+
+    assert schema.expected_schema() == schema.built_schema()

@@ -107,3 +107,24 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
     backup_register(ctx)
     ctx.close()
     assert cipher.is_plain(data_dir / "register.sqlite") and not (data_dir / SLOTS_FILE).exists()
+
+
+def back_to_unkeyed_chain(conn: Any) -> None:
+    """Rewrite a register's audit trail as releases before migration 0009 left it: no MAC column, no
+    HQ anchors table, no events for the bookkeeping tables, every link in the first (v1) formula."""
+    from app import audit, audit_cover
+
+    covered = tuple(audit_cover.COVERED_BY_ENTITY)
+    conn.execute(f"DELETE FROM audit_events WHERE entity IN ({','.join('?' * len(covered))})", covered)
+    conn.execute("DELETE FROM meta WHERE key IN ('audit_chain', 'audit_mac')")
+    conn.execute("DROP TABLE audit_anchors")
+    conn.execute("ALTER TABLE audit_events DROP COLUMN mac")
+    prev = audit.GENESIS
+    rows = conn.execute(
+        "SELECT seq, at, station_id, actor, action, entity, entity_id, version, diff, state_hash "
+        "FROM audit_events ORDER BY seq"
+    ).fetchall()
+    for seq, *fields in rows:
+        link = audit.event_hash_v1(prev, *fields)
+        conn.execute("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, link, seq))
+        prev = link
