@@ -272,6 +272,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     require(actor, "audit.verify")
     with ctx.sessions.engine.connect() as conn:
         report = audit.verify(conn, register_key=ctx.key)
+        if ctx.kind == "hq":  # and each post's chain as HQ received it
+            from app.sync.anchor import verify_anchors
+
+            report.problems += verify_anchors(conn)
     payload = {
         "ok": report.ok,
         "events": report.events,

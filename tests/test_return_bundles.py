@@ -22,6 +22,8 @@ from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
     add_cases,
+    bundle_records,
+    change_records,
     enrol_second_post,
     export_parts,
     hq_reply,
@@ -53,7 +55,14 @@ def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) ->
     second = export_parts(pair, "two")
     with zipfile.ZipFile(second[0]) as archive:
         manifest = json.loads(archive.read(MANIFEST))
-    assert manifest["seq"] == {"first": 6, "last": 7} and manifest["counts"] == {"records": 2, "files": 1}
+    assert manifest["seq"] == {"first": 6, "last": 7} and manifest["counts"]["files"] == 1
+    assert change_records(pair, second[0]) == 2
+    # HQ holds the chain up to the first export's last event: the second carries it again (the overlap)
+    # and every event since.
+    events = [r["event"] for r in bundle_records(pair, second[0]) if r["type"] == "audit"]
+    with pair.hq.ctx.sessions.engine.connect() as conn:
+        held = conn.exec_driver_sql("SELECT max(seq) FROM audit_anchors").scalar()
+    assert events[0]["seq"] == held and [e["seq"] for e in events] == list(range(held, events[-1]["seq"] + 1))
     summary = import_at_hq(pair, second)
     assert (summary.new, summary.updated, summary.unchanged, summary.rejected) == (2, 0, 0, [])
     assert summary.missing == {"BP-VX": []}
@@ -122,6 +131,7 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
     opened = bundle.open_bundle(good, lambda c: bundle.certificate_key(c))
     records = bundle.read_lines(opened, keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE))
     bad = [{**records[0], "document": {**records[0]["document"], "occurred_at": "yesterday", "version": 9}}]
+    bad += [r for r in records if r["type"] == "audit"]  # the post's chain, as HQ holds it
     new_id = "b0000000-0000-4000-8000-000000000009"
     changed = resigned(
         pair,

@@ -22,7 +22,7 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import _
-from app.sync import keys, signing
+from app.sync import anchor, keys, signing
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta
 from db import models as m
@@ -143,7 +143,13 @@ def export_changes(
         # never leaves a record behind. A tip whose case travels in another part of this export carries
         # a copy of that case (a companion record) so that its part still imports on its own.
         order = sorted(latest, key=lambda key: (latest[key], key[0] == "tip"))
-        parts: list[_Part] = [_Part()]
+        # The post's audit events ride at the end of the first part (app/sync/anchor.py): room for them
+        # is kept there from the start.
+        events = anchor.events_to_send(session, acknowledged)
+        audit_lines = [
+            json.dumps({"type": "audit", "event": event}, sort_keys=True).encode() + b"\n" for event in events
+        ]
+        parts: list[_Part] = [_Part(size=sum(len(line) for line in audit_lines))]
         attachments = 0
 
         def case_record(case: m.Case, companion: bool) -> tuple[bytes, dict[str, Path]]:
@@ -218,6 +224,7 @@ def export_changes(
     if not order:
         return ExportResult((), 0, 0, acknowledged + 1, last_seq)
     parts[-1].last_seq = max(parts[-1].last_seq, last_seq)  # the range covers every change made
+    parts[0].records += audit_lines
     set_id, created = str(uuid.uuid4()), utc_text(ctx.clock())
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[tuple[Path, Path]] = []  # (hidden name, final name) of each part
@@ -274,6 +281,7 @@ def export_changes(
             )
         ) from None
     with ctx.sessions.writes.begin() as session:  # which part carried each file, for HQ's receipt
+        anchor.note_sent(session, acknowledged, parts[-1].last_seq, events)
         for part in parts:
             for sha256 in part.files:
                 sent = session.get(m.SentFile, sha256)

@@ -23,7 +23,7 @@ from app.context import Context
 from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
-from app.sync import keys, received
+from app.sync import anchor, keys, received
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
 from app.sync.status import coverage, unfinished_sets
@@ -170,6 +170,7 @@ def _import_verified(
                 entry = {"file": step.opened.path.name, "record": str(number), "reason": reason}
                 summary.rejected.append(entry)
                 refused.append((step.station.id, entry))
+    _check_anchors(session, verified, summary, refused)
     if summary.rejected:
         session.rollback()
         return summary
@@ -265,6 +266,36 @@ def _import_verified(
     if dry_run:
         session.rollback()
     return summary
+
+
+def _check_anchors(
+    session: Session,
+    verified: list[_Verified],
+    summary: ImportSummary,
+    refused: list[tuple[str, dict[str, str]]],
+) -> None:
+    """Each part's audit events must continue the chain HQ holds for its post (app/sync/anchor.py);
+    a part that rewrites or truncates it is refused, naming the post and the break."""
+    book = anchor.AnchorBook(session)
+    def position(one: _Verified) -> tuple[str, int, int]:
+        manifest = one.opened.manifest
+        return one.station.id, manifest["seq"]["first"], manifest["part"]["index"]
+
+    order = sorted(verified, key=position)
+    for one in order:
+        problem = book.check(one.station, one.audit, one.opened.manifest["part"]["index"] == 1)
+        if problem is None:
+            book.add(one.station, one.audit)
+            continue
+        entry = {
+            "file": one.opened.path.name,
+            "record": "audit",
+            "reason": _("post {code}: {problem}; the part is refused").format(
+                code=one.station.code, problem=problem
+            ),
+        }
+        summary.rejected.append(entry)
+        refused.append((one.station.id, entry))
 
 
 def _known_cases(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:

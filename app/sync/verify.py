@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,8 @@ class _Verified:
     records: list[dict[str, Any]]
     texts: list[bytes]  # the line each record was read from
     files: dict[str, bytes]
+    # The post's audit events the part carries (app/sync/anchor.py), taken out of ``records``.
+    audit: list[Any] = field(default_factory=list)
 
 
 def _verify(
@@ -153,7 +155,7 @@ def _verify(
     if count < 1:
         raise BundleRefused(path, _("the part holds no records (Outpost never writes one)"))
     announce(manifest)
-    records, texts = read_record_lines(opened, identity, count, frozenset({"case", "tip"}))
+    records, texts = read_record_lines(opened, identity, count, frozenset({"case", "tip", "audit"}))
     files: dict[str, bytes] = {}
     for name in opened.sealed:
         if name.startswith(FILE_PREFIX):
@@ -166,7 +168,11 @@ def _verify(
             files[sha256] = content
     if len(records) != (manifest.get("counts") or {}).get("records"):
         raise BundleRefused(path, _("the number of records differs from the manifest's count"))
-    return _Verified(opened, station, records, texts, files)
+    events = [record.get("event") for record in records if record["type"] == "audit"]
+    if events:
+        kept = [i for i, record in enumerate(records) if record["type"] != "audit"]
+        records, texts = [records[i] for i in kept], [texts[i] for i in kept]
+    return _Verified(opened, station, records, texts, files, events)
 
 
 def _origin(verified: _Verified) -> received.Origin:

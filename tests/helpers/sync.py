@@ -181,3 +181,14 @@ def enrol_second_post(pair: Pair, tmp_path: Path) -> Post:
     other_post = Post(other, other.login("admin", PASSWORD), None, None, None, tmp_path / "p2")  # type: ignore[arg-type]
     enrol_post(other_post, pair.hq, tmp_path, "-tb")
     return other_post
+
+
+def bundle_records(pair: Pair, path: Path) -> list[dict[str, Any]]:
+    """The records of a post's bundle part, read with HQ's key (audit events included)."""
+    identity = keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE)
+    return bundle.read_lines(bundle.open_bundle(path, lambda c: bundle.certificate_key(c)), identity)
+
+
+def change_records(pair: Pair, path: Path) -> int:
+    """How many case and tip records a part holds (its audit events apart)."""
+    return sum(1 for record in bundle_records(pair, path) if record["type"] != "audit")
