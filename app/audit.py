@@ -402,8 +402,8 @@ def verify(
             _compare(
                 spec.entity,
                 spec.entity_id(key),
-                f"{spec.table.name} row {key}",
-                row_state(spec.table, mapping),
+                spec.label(mapping),
+                spec.state(mapping),
                 sealed,
                 seen,
                 report,

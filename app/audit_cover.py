@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, func, insert, select
+from sqlalchemy import Connection, Table, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.serialize import row_state, state_hash
+from app.serialize import canonical, row_state, state_hash
 from db import models as m
 
 NAMESPACE = uuid.UUID("6f7c3a52-9d0e-4b7e-8f43-2b1c5d9e7a10")
@@ -36,6 +36,26 @@ class Covered:
     entity: str
     table: Table
     key: tuple[str, ...]
+    # Only these columns, for a table whose other columns another entity seals (users: log-in counters).
+    columns: tuple[str, ...] | None = None
+
+    def state(self, row: Mapping[str, Any] | object) -> dict[str, Any]:
+        if self.columns is None:
+            return row_state(self.table, row)
+        if isinstance(row, Mapping):
+            return {c: canonical(row[c]) for c in self.columns}
+        return {c: canonical(getattr(row, c)) for c in self.columns}
+
+    def label(self, row: Any) -> str:
+        if self is USER_LOGIN:
+            return f"user {row['username']} (log-in counters)"
+        return f"{self.table.name} row {self.key_text(row)}"
+
+    def changed(self, session: Session, obj: object) -> bool:
+        if self.columns is None:
+            return session.is_modified(obj)
+        attrs = inspect(obj).attrs
+        return any(attrs[c].history.has_changes() for c in self.columns)
 
     def key_text(self, row: Mapping[str, Any] | object) -> str:
         if isinstance(row, Mapping):
@@ -55,7 +75,14 @@ def _table(model: Any) -> Table:
     return table
 
 
+# The users' log-in bookkeeping (failed log-ins, lock-out, last log-in) changes at every log-in, without
+# the account's own version moving: sealed as an entity of its own. On an encrypted register the
+# lock-out that counts is the key slot's (app/keyslots.py), outside the database.
+USER_LOGIN = Covered(
+    "user_login", _table(m.User), ("id",), ("failed_logins", "locked_until", "last_login_at")
+)
 COVERED: dict[type, Covered] = {
+    m.User: USER_LOGIN,
     m.Meta: Covered("meta", _table(m.Meta), ("key",)),
     m.ChangeLog: Covered("change_log", _table(m.ChangeLog), ("station_id", "seq")),
     m.CaseHistory: Covered("case_history", _table(m.CaseHistory), ("case_id", "version")),
@@ -80,7 +107,7 @@ def covered_event(
 ) -> dict[str, Any]:
     """The chained event sealing one covered row (None state for a deleted one)."""
     key = spec.key_text(row)
-    state = None if action == "delete" else row_state(spec.table, row)
+    state = None if action == "delete" else spec.state(row)
     return audit.chained_event(
         prev,
         at=at,
@@ -122,7 +149,7 @@ def _seal_covered(session: Session, _flush: Any) -> None:
             touched.append((spec, obj, "create"))
     for obj in session.dirty:
         spec = COVERED.get(type(obj))
-        if spec is not None and not spec.skipped(obj) and session.is_modified(obj):
+        if spec is not None and not spec.skipped(obj) and spec.changed(session, obj):
             touched.append((spec, obj, "update"))
     for obj in session.deleted:
         spec = COVERED.get(type(obj))
