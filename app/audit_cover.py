@@ -48,7 +48,7 @@ class Covered:
 
     def label(self, row: Any) -> str:
         if self is USER_LOGIN:
-            return f"user {row['username']} (log-in counters)"
+            return f"user {row['username']} (lock-out counters)"
         return f"{self.table.name} row {self.key_text(row)}"
 
     def changed(self, session: Session, obj: object) -> bool:
@@ -75,12 +75,11 @@ def _table(model: Any) -> Table:
     return table
 
 
-# The users' log-in bookkeeping (failed log-ins, lock-out, last log-in) changes at every log-in, without
-# the account's own version moving: sealed as an entity of its own. On an encrypted register the
-# lock-out that counts is the key slot's (app/keyslots.py), outside the database.
-USER_LOGIN = Covered(
-    "user_login", _table(m.User), ("id",), ("failed_logins", "locked_until", "last_login_at")
-)
+# The users' lock-out counters (failed log-ins, locked until) change without the account's own version
+# moving: sealed as an entity of their own, an event at each failed log-in and at each reset. The
+# time of the last log-in stays out (an event at every log-in would say nothing the counters do not).
+# On an encrypted register the lock-out that counts is the key slot's (app/keyslots.py).
+USER_LOGIN = Covered("user_login", _table(m.User), ("id",), ("failed_logins", "locked_until"))
 COVERED: dict[type, Covered] = {
     m.User: USER_LOGIN,
     m.Meta: Covered("meta", _table(m.Meta), ("key",)),

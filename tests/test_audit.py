@@ -33,7 +33,7 @@ def test_untouched_register_verifies(post: Post, two_cases: tuple[str, str]) -> 
         "SELECT (SELECT count(*) FROM meta WHERE key != 'search_rebuild') + (SELECT count(*) FROM change_log)"
     ).fetchone()[0]
     conn.close()
-    assert report.entities == 1 + 4 + 2 + bookkeeping + 4  # and each user's log-in counters
+    assert report.entities == 1 + 4 + 2 + bookkeeping + 4  # and each user's lock-out counters
 
 
 TAMPERING: dict[str, tuple[str, Callable[[tuple[str, str]], tuple[object, ...]], str]] = {

@@ -185,7 +185,7 @@ TAMPERS: dict[str, tuple[str, Sql, str]] = {
     "user re-activated": ("post", _rows("UPDATE users SET active = 0 WHERE username = 'analyst'"),
                           "user analyst"),
     "lock-out counter reset": ("post", _rows(
-        "UPDATE users SET failed_logins = 4 WHERE username = 'chief'"), "user chief (log-in counters)"),
+        "UPDATE users SET failed_logins = 4 WHERE username = 'chief'"), "user chief (lock-out counters)"),
     "HQ's signing key replaced": ("post", _rows(
         "UPDATE stations SET signing_public_key = x'00' WHERE kind = 'hq'"), "station BCH-AG"),
     "tip's sealed informant replaced": ("post", _rows("UPDATE tips SET informant_sealed = x'00'"), "tip "),
