@@ -140,7 +140,8 @@ class AnchorBook:
         return self.heads[station_id]
 
     def _held(self, station_id: str, seqs: list[int]) -> dict[int, dict[str, Any]]:
-        held = {seq: e for seq, e in self.added.get(station_id, {}).items() if seq in set(seqs)}
+        wanted = set(seqs)
+        held = {seq: e for seq, e in self.added.get(station_id, {}).items() if seq in wanted}
         for start in range(0, len(seqs), 900):
             for row in self.session.execute(
                 select(m.AuditAnchor).where(
