@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
+from app import audit_tables
 from app.progress import CancelToken, Progress, no_progress
 from app.serialize import CASES, CHILD_TABLES, canonical, case_state, row_state, state_hash
 from db import models as m
@@ -327,8 +328,6 @@ def verify(
 ) -> VerifyReport:
     """Check the chain's links (and MACs, given the register key) and that every audited row still
     matches its last sealed state; covered bookkeeping rows (app/audit_cover.py) included."""
-    from app import audit_cover  # it builds on this module
-
     mac = mac_key(register_key)
     report = VerifyReport()
     total = conn.execute(select(m.AuditEvent.seq).order_by(m.AuditEvent.seq.desc()).limit(1)).scalar()
@@ -376,7 +375,7 @@ def verify(
             sealed.pop(e["entity_id"], None)
             continue
         sealed[e["entity_id"]] = (e["entity"], e["state_hash"], e["version"], e["seq"])
-        if e["entity"] in audit_cover.COVERED_BY_ENTITY:
+        if e["entity"] in audit_tables.COVERED_BY_ENTITY:
             keys[e["entity_id"]] = str(json.loads(e["diff"]).get("key", e["entity_id"]))
 
     seen: set[str] = set()
@@ -393,7 +392,7 @@ def verify(
                 seen,
                 report,
             )
-    for spec in audit_cover.COVERED.values():
+    for spec in audit_tables.COVERED.values():
         for row in conn.execution_options(yield_per=5000).execute(select(spec.table)):
             mapping = row._mapping
             if spec.skipped(mapping):
@@ -411,7 +410,7 @@ def verify(
     for entity_id, (entity, _hash, version, seq) in sealed.items():
         if entity_id not in seen:
             if entity_id in keys:
-                table_name = audit_cover.COVERED_BY_ENTITY[entity].table.name
+                table_name = audit_tables.COVERED_BY_ENTITY[entity].table.name
                 report.problems.append(
                     f"{table_name} row {keys[entity_id]}: removed from the register (audit event {seq})"
                 )

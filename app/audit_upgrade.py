@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from app import audit, audit_cover
+from app import audit, audit_cover, audit_tables
 from app.errors import RegisterError
 from app.i18n import _
 from db import models as m
@@ -68,7 +68,7 @@ def prepare(
             links.append({"b_seq": e["seq"], "prev_hash": prev, "hash": link, "mac": mac_text})
             prev = link
         if links:
-            table = audit_cover.EVENTS
+            table = audit_tables.EVENTS
             conn.execute(
                 update(table).where(table.c.seq == bindparam("b_seq")).values(
                     prev_hash=bindparam("prev_hash"), hash=bindparam("hash"), mac=bindparam("mac")
@@ -85,7 +85,7 @@ def prepare(
 def _seal_baseline(conn: Any, head: str, station_id: str, at: datetime, mac: bytes | None) -> None:
     """The covered rows of a register from before they were audited, sealed as they are now."""
     events = []
-    for spec in audit_cover.COVERED.values():
+    for spec in audit_tables.COVERED.values():
         for row in conn.execute(select(spec.table)):
             mapping = row._mapping
             if spec.skipped(mapping):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
-from app import audit_cover, tallies
+from app import audit_cover, audit_tables, tallies
 from app.audit import GENESIS, event_hash, event_mac, mac_key
 from app.auth import require
 from app.demo_cases import ICT, Draft, FoldCache, Generator
@@ -109,7 +109,7 @@ class _Sealer:
         self.station_id, self.station_code, self.actor = actor.station_id, actor.station_code, actor.username
         self.when, self.at = at, utc_text(at)
         self.mac_key = mac_key(key)
-        self.change_log = audit_cover.COVERED_BY_ENTITY["change_log"]
+        self.change_log = audit_tables.COVERED_BY_ENTITY["change_log"]
 
     def seal(self, drafts: list[Draft], start: _State) -> tuple[_Rows, _State]:
         counters = dict(start.counters)

@@ -212,8 +212,9 @@ def test_audit_chain_verifies(demo: tuple[Context, Actor]) -> None:
     report = _verify(ctx)
     assert report.ok, report.problems[:5]
     meta = _rows(ctx, "SELECT count(*) FROM meta WHERE key != 'search_rebuild'")[0][0]
-    # The station, its admin and its meta rows, then one event per case and one per change-log row.
-    assert report.events == 2 + meta + 2 * DEMO_CASES
+    # The station, its admin, the admin's lock-out counters and the meta rows, then one event per case
+    # and one per change-log row.
+    assert report.events == 3 + meta + 2 * DEMO_CASES
     history = ctx.cases.history(demo[1], _rows(ctx, "SELECT id FROM cases LIMIT 1")[0][0])
     assert [h.action for h in history] == ["create"]
 

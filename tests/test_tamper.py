@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import audit, audit_cover
+from app import audit, audit_tables
 from app.campaigns import add_campaign
 from app.case_query import WITH_CHILDREN
 from app.register import open_register
@@ -305,7 +305,7 @@ def test_newest_events_deleted_with_their_rows_are_refused_at_hq(base: Base, tmp
     conn = open_sqlite(post_dir)
     query = "SELECT station_id, seq FROM change_log WHERE entity_id = ?"
     station, seq = conn.execute(query, (hidden,)).fetchone()
-    logged = audit_cover.COVERED_BY_ENTITY["change_log"].entity_id(f"{station}/{seq}")
+    logged = audit_tables.COVERED_BY_ENTITY["change_log"].entity_id(f"{station}/{seq}")
     first = conn.execute(
         "SELECT min(seq) FROM audit_events WHERE entity_id IN (?, ?)", (hidden, logged)
     ).fetchone()[0]

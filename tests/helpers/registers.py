@@ -112,9 +112,9 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
 def back_to_unkeyed_chain(conn: Any) -> None:
     """Rewrite a register's audit trail as releases before migration 0009 left it: no MAC column, no
     HQ anchors table, no events for the bookkeeping tables, every link in the first (v1) formula."""
-    from app import audit, audit_cover
+    from app import audit, audit_tables
 
-    covered = tuple(audit_cover.COVERED_BY_ENTITY)
+    covered = tuple(audit_tables.COVERED_BY_ENTITY)
     conn.execute(f"DELETE FROM audit_events WHERE entity IN ({','.join('?' * len(covered))})", covered)
     conn.execute("DELETE FROM meta WHERE key IN ('audit_chain', 'audit_mac')")
     conn.execute("DROP TABLE audit_anchors")
