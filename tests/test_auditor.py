@@ -27,7 +27,7 @@ from app.sync.disclose import disclose_bundle
 from db import models as m
 from tests.helpers.cli import ROOT, outpost
 from tests.helpers.registers import PASSWORD, Post
-from tests.helpers.sync import PASSPHRASE, Pair, add_cases, export_parts
+from tests.helpers.sync import PASSPHRASE, Pair, add_cases, export_parts, resigned
 
 PROGRAMS = ("age", "age-keygen", "openssl", "jq", "unzip")  # Debian: age, openssl, jq, unzip
 if [name for name in PROGRAMS if shutil.which(name) is None]:
@@ -229,6 +229,8 @@ def test_a_disclosure_is_recorded_and_refuses_what_it_must(pair: Pair, tmp_path:
                 data.replace(b'"BP-VX"', b'"BP-VY"') if info.filename == "manifest.json" else data,
             )
     assert "signature does not match" in refused(path=tampered)
+    elsewhere = resigned(pair, bundle, tmp_path / "elsewhere.outpost", recipient=recipient)  # not to HQ
+    assert "cannot be decrypted with this register's key" in refused(path=elsewhere)
     assert list(out.iterdir()) == []  # no refusal leaves a file
 
     done = disclose_bundle(hq.ctx, hq.admin, PASSPHRASE, bundle, recipient, out)
