@@ -10,6 +10,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
+class CheckFailed(Exception):
+    """A check that found what is wrong and says so in words: reported without an exception's name."""
+
+
+def _resource_files() -> str:
+    from app.resource_check import check_resources
+
+    report = check_resources()
+    if not report.ok:
+        raise CheckFailed("; ".join(report.lines()))
+    return f"{report.checked} files match the build's manifest"
+
+
 def _resources() -> str:
     from app.reference import load_reference
 
@@ -70,6 +83,7 @@ def _register() -> str:
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("integrity", _resource_files),
     ("resources", _resources),
     ("catalogs", _catalogs),
     ("sqlite", _fts5),
@@ -85,5 +99,7 @@ def run_self_test(
     for name, check in [*CHECKS, *(extra or [])]:
         try:
             yield name, True, check()
+        except CheckFailed as exc:
+            yield name, False, str(exc)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal here
             yield name, False, f"{type(exc).__name__}: {exc}"

@@ -41,9 +41,10 @@ def _register_program(sub: Any) -> None:
     sub.add_parser(
         "self-test",
         help="check that this installation works",
-        description="Check that this installation has what it needs: its resources, SQLite with full-text "
-        "search, the cryptography, a throw-away register with one case, and Qt (offscreen without a "
-        "display). Exits 1 if any check fails.",
+        description="Check that this installation has what it needs: every resource file against the "
+        "build's manifest (each changed, missing or added file named), the resources themselves, SQLite "
+        "with full-text search, the cryptography, a throw-away register with one case, and Qt "
+        "(offscreen without a display). Exits 1 if any check fails.",
     ).set_defaults(func=cmd_self_test)
 
 
