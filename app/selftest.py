@@ -74,12 +74,18 @@ def _register() -> str:
             goods=(GoodsInput("cigarettes", Decimal(15), "cây", "Thuốc lá Hero"),),
         ))
         found = ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))
+        # An informant sealed to the checked tip key and opened again (app.tip_keys, keywrap, age).
+        tip = ctx.tips.add(actor, received_at=datetime(2026, 1, 2, 22, 0, tzinfo=UTC), channel="phone",
+                           content="self-test", informant="Self-test")
+        informant = ctx.tips.read_informant(actor, tip.id, "self-test-pass")
         with ctx.sessions.engine.connect() as conn:
             report = audit.verify(conn)
         ctx.close()
-    if len(found) != 1 or not report.ok:
-        raise RuntimeError(f"search found {len(found)}, audit problems {report.problems}")
-    return "register created, case saved, found and verified"
+    if len(found) != 1 or not report.ok or informant != "Self-test":
+        raise RuntimeError(
+            f"search found {len(found)}, audit problems {report.problems}, informant opened: {informant!r}"
+        )
+    return "register created, case saved, found and verified, tip-off sealed and opened"
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [

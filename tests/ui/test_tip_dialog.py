@@ -8,7 +8,9 @@ import sqlite3
 import pyrage
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from db import models as m
 from tests.helpers.dialogs import answer_next_dialog
 from tests.helpers.registers import PASSWORD, Post
 from ui.main_window import MainWindow
@@ -25,10 +27,6 @@ def fill(dialog: TipDialog) -> None:
 
 def stored_tips(post: Post) -> list[str]:
     with post.ctx.sessions.reads() as session:
-        from sqlalchemy import select
-
-        from db import models as m
-
         return list(session.execute(select(m.Tip.id)).scalars())
 
 
