@@ -57,10 +57,20 @@ def _meta(session: Session, key: str) -> str | None:
     return row.value if row is not None else None
 
 
+def _is_recipient(value: str) -> bool:
+    try:
+        pyrage.x25519.Recipient.from_str(value)
+    except pyrage.RecipientError:
+        return False
+    return True
+
+
 def _own_key_problems(session: Session) -> list[str]:
     own = _meta(session, OWN)
     if not own:
         return [_("the station's tip key is missing from the register")]
+    if not _is_recipient(own):
+        return [_("the station's tip key in the register is not an age key")]
     holders = session.execute(
         select(m.User.username, m.User.tip_key_wrapped)
         .where(m.User.tip_key_wrapped.is_not(None))
@@ -111,7 +121,7 @@ def _hq_key_problems(session: Session) -> list[str]:
         signed_recipient = hq["tip_recipient"]
     except (JsonRefused, KeyError, TypeError, ValueError, ValidationError):
         return [_("HQ's enrolment reply kept in the register is damaged or does not match its signature")]
-    if hq_recipient != signed_recipient:
+    if hq_recipient != signed_recipient or not _is_recipient(signed_recipient):
         return [_("HQ's tip key in the register is not the one HQ signed in its enrolment reply")]
     return []
 

@@ -65,6 +65,13 @@ def test_the_issues_tamper_of_the_stations_tip_key_refuses_the_next_tip(post: Po
     add_tip(post, informant=None)  # nothing to seal, nothing to refuse
 
 
+def test_a_tip_key_that_is_no_key_at_all_is_refused_not_a_crash(post: Post) -> None:
+    with register_sql(post.data_dir) as conn:
+        conn.execute("UPDATE meta SET value = 'age1garbage' WHERE key = 'tip_recipient'")
+    with pytest.raises(TipKeyChanged, match="is not an age key"):
+        add_tip(post)
+
+
 def test_a_tip_key_holder_swapped_for_a_thiefs_key_is_named(post: Post) -> None:
     """A wrapped key the thief made (under a password of their choosing) names another recipient."""
     thief = pyrage.x25519.Identity.generate()
