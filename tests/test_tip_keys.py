@@ -4,11 +4,7 @@ is sealed: a key changed with plain SQL makes the next tip-off refuse, and ``aud
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyrage
 import pytest
@@ -20,22 +16,11 @@ from app.sync import keys, keywrap
 from app.sync.signing import b64, sign
 from app.tip_keys import TipKeyChanged
 from tests.helpers.cli import outpost
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, register_sql
 from tests.helpers.sync import PASSPHRASE, Pair
 
 THIEF = str(pyrage.x25519.Identity.generate().to_public())
 INFORMANT = "Lê Thị Tin, 0912 345 678"
-
-
-@contextmanager
-def register_sql(data_dir: Path) -> Iterator[sqlite3.Connection]:
-    """The register file opened as someone with the laptop would, behind the app's back."""
-    conn = sqlite3.connect(data_dir / "register.sqlite")
-    try:
-        yield conn
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def add_tip(post: Post, informant: str | None = INFORMANT) -> str:

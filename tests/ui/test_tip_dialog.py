@@ -3,8 +3,6 @@ informants are sealed to were changed behind the app's back."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pyrage
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -12,7 +10,7 @@ from sqlalchemy import select
 
 from db import models as m
 from tests.helpers.dialogs import answer_next_dialog
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, register_sql
 from ui.main_window import MainWindow
 from ui.tip_dialog import TipDialog
 
@@ -52,10 +50,8 @@ def test_an_officer_records_a_tip_from_the_file_menu_and_the_chief_reads_its_inf
 
 def test_a_changed_tip_key_refuses_the_saving_and_keeps_the_dialog_open(qtbot: QtBot, post: Post) -> None:
     thief = str(pyrage.x25519.Identity.generate().to_public())
-    conn = sqlite3.connect(post.data_dir / "register.sqlite")
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'tip_recipient'", (thief,))
-    conn.commit()
-    conn.close()
+    with register_sql(post.data_dir) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'tip_recipient'", (thief,))
     dialog = TipDialog(post.ctx, post.officer)
     qtbot.addWidget(dialog)
     dialog.show()
