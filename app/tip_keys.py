@@ -90,8 +90,11 @@ def _hq_key_problems(session: Session) -> list[str]:
     hq_recipient = _meta(session, HQ)
     stored = _meta(session, HQ_REPLY)
     if stored is None:
-        if hq_recipient is None:
+        if hq_recipient is None and _meta(session, "hq_station_id") is None:
             return []  # not enrolled: tips are sealed to the station's own key alone
+        if hq_recipient is None:  # deleted: HQ could no longer read the informants the post sends
+            return [_("HQ's tip key is missing from the register of this enrolled post; install HQ's reply "
+                      "again with 'outpost enroll install'")]
         return [
             _("HQ's tip key in the register is not backed by HQ's signed enrolment reply; install the reply "
               "again with 'outpost enroll install'")

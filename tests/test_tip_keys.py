@@ -144,6 +144,14 @@ def test_an_hq_tip_key_without_its_signed_reply_is_refused(post: Post) -> None:
         add_tip(post)
 
 
+def test_hqs_tip_key_deleted_with_its_reply_is_refused(pair: Pair) -> None:
+    """Informants sealed to the post alone would never be readable at HQ."""
+    with register_sql(pair.post.data_dir) as conn:
+        conn.execute("DELETE FROM meta WHERE key IN ('hq_tip_recipient', 'hq_enrolment_reply')")
+    with pytest.raises(TipKeyChanged, match="HQ's tip key is missing from the register of this enrolled"):
+        add_tip(pair.post)
+
+
 def test_hq_writes_no_reply_carrying_a_changed_tip_key(pair: Pair) -> None:
     from app.sync.enrol import accept_request
 
