@@ -124,7 +124,7 @@ def _hq_key_problems(session: Session) -> list[str]:
         signed_recipient = hq["tip_recipient"]
     except (JsonRefused, KeyError, TypeError, ValueError, ValidationError):
         return [_("HQ's enrolment reply kept in the register is damaged or does not match its signature")]
-    if hq_recipient != signed_recipient or not _is_recipient(signed_recipient):
+    if hq_recipient is None or hq_recipient != signed_recipient or not _is_recipient(hq_recipient):
         return [_("HQ's tip key in the register is not the one HQ signed in its enrolment reply")]
     return []
 
