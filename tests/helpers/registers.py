@@ -14,6 +14,7 @@ from pathlib import Path
 from app.context import Context, utc_now
 from app.domain import Actor
 from app.register import init_register
+from app.zones import DEFAULT_ZONE
 
 PASSWORD = "correct-horse-1"
 
@@ -28,11 +29,12 @@ class Post:
     data_dir: Path
 
 
-def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
+def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, time_zone: str = DEFAULT_ZONE) -> Post:
     """The post BP-VX with an admin, a chief, an officer and an analyst (all with ``PASSWORD``), its
-    register on ``clock``."""
+    register on ``clock`` and in ``time_zone``."""
     ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
                         admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
+                        time_zone=time_zone,
                         header_lines=["BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG",
                                       "ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"])
     admin = ctx.login("admin", PASSWORD)
@@ -43,7 +45,12 @@ def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
                 ctx.login("analyst", PASSWORD), data_dir)
 
 
-def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] = utc_now) -> Post:
+def make_hq(
+    data_dir: Path,
+    code: str = "BCH-AG",
+    clock: Callable[[], datetime] = utc_now,
+    time_zone: str = DEFAULT_ZONE,
+) -> Post:
     """An HQ register (its admin stands in for every role)."""
     ctx = init_register(
         data_dir,
@@ -53,6 +60,7 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
         admin_username="admin",
         admin_password=PASSWORD,
         clock=clock,
+        time_zone=time_zone,
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
