@@ -1,6 +1,7 @@
 """Real registers in temporary folders: a post with one user of each role, an HQ.
 
-Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files."""
+Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files (and
+HQ on a real PostgreSQL database when a test asks for it)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
                 ctx.login("analyst", PASSWORD), data_dir)
 
 
-def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] = utc_now) -> Post:
-    """An HQ register (its admin stands in for every role)."""
+def make_hq(
+    data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] = utc_now, db_url: str | None = None
+) -> Post:
+    """An HQ register (its admin stands in for every role): its SQLite file in ``data_dir``, or the
+    PostgreSQL database at ``db_url`` (the ``hq_db_url`` fixture)."""
     ctx = init_register(
         data_dir,
         kind="hq",
@@ -51,6 +55,7 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
         admin_username="admin",
         admin_password=PASSWORD,
         clock=clock,
+        db_url=db_url,
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
