@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from app import __version__, audit
@@ -20,6 +21,7 @@ from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
+from app.i18n import _
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import load_reference
 from app.search import case_search_body
@@ -46,8 +48,11 @@ def open_register(
 ) -> Context:
     """Open an existing register, upgrading its schema first (after a backup) when it is older.
 
-    ``progress`` hears of the search index being rebuilt, the one long step after some upgrades."""
+    ``db_url`` is HQ's PostgreSQL database; without it, the one recorded in the data folder when the
+    register was set up, else the SQLite file. ``progress`` hears of the search index being rebuilt,
+    the one long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
+    db_url = db_url or recorded_database(paths)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
@@ -57,12 +62,15 @@ def open_register(
             migrate.precheck_sqlite(paths.register)
     except migrate.SchemaError as exc:
         raise RegisterError(str(exc)) from None
-    engine = make_engine(db_url or sqlite_url(paths.register))
+    engine = _engine(paths, db_url)
     try:
         migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock()))
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
+    except OperationalError as exc:
+        engine.dispose()
+        raise _unreachable(exc) from None
     sessions = make_sessions(engine)
     with sessions.reads() as session:
         meta = _meta(session)
@@ -82,6 +90,41 @@ def open_register(
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
     return ctx
+
+
+def recorded_database(paths: Paths) -> str | None:
+    """The database URL that ``init hq --db-url`` recorded in the data folder (no password in it:
+    that comes from ``OUTPOST_DB_URL``, ``PGPASSWORD`` or ``~/.pgpass``), or None for an SQLite register."""
+    try:
+        return paths.database.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _engine(paths: Paths, db_url: str | None) -> Any:
+    if db_url is None:
+        return make_engine(sqlite_url(paths.register))
+    try:
+        return make_engine(db_url)
+    except ModuleNotFoundError:
+        raise RegisterError(
+            _("the PostgreSQL driver is not installed: pip install 'outpost[hq]' (psycopg 3)")
+        ) from None
+    except ArgumentError:
+        raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
+
+
+def _safe_url(db_url: str) -> str:
+    """The URL as it may be printed: never with its password."""
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "…"
+
+
+def _unreachable(exc: OperationalError) -> RegisterError:
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+    return RegisterError(_("could not connect to the database: {detail}").format(detail=detail))
 
 
 def rebuild_search_index(
@@ -163,19 +206,23 @@ def init_register(
     if problems:
         raise ValidationError(problems)
     check_password_strength(admin_password)
-    if db_url is None and paths.register.exists():
+    if db_url is not None and kind != "hq":
+        raise ValidationError(
+            [_("--db-url: a PostgreSQL database is for HQ; a post keeps its register file")]
+        )
+    if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
     data_dir.mkdir(parents=True, exist_ok=True)
     for folder in (paths.attachments, paths.backups, paths.logs):
         folder.mkdir(exist_ok=True)
-    engine = make_engine(db_url or sqlite_url(paths.register))
+    engine = _engine(paths, db_url)
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
         migrate.create(engine)
         sessions = make_sessions(engine)
         now = clock()
-        _, _, _, hasher = base_context_parts(data_dir)
+        hasher = base_context_parts(data_dir)[3]
         with sessions.writes.begin() as session:
             station = m.Station(
                 code=code, name=name, force=force, commune_code=commune_code, kind=kind,
@@ -215,12 +262,19 @@ def init_register(
     except AppError:
         engine.dispose()
         raise
+    except OperationalError as exc:
+        engine.dispose()
+        raise _unreachable(exc) from None
     except Exception:
         engine.dispose()
         if db_url is None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
         raise
+    if db_url is not None:
+        # Later commands and the desktop app find the database from the folder alone.
+        safe = make_url(db_url).set(password=None).render_as_string(hide_password=False)
+        paths.database.write_text(safe + "\n", encoding="utf-8")
     return open_register(data_dir, db_url=db_url, clock=clock)
 
 
