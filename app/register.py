@@ -137,9 +137,9 @@ def rebuild_search_index(
         conn.execute(text("DELETE FROM case_search"))
         stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
         total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
-        batch: list[tuple[int, str]] = []
+        batch: list[tuple[int | str, str]] = []
         result = session.execute(
-            select(m.Case, text("cases.rowid"))
+            select(m.Case, search.key_column(conn))
             .options(
                 selectinload(m.Case.goods),
                 selectinload(m.Case.parties),

@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    null,
     or_,
     select,
     type_coerce,
@@ -261,7 +262,8 @@ def count(
     # Their goods lines, per case only where a reward rule needs it (fewer groups to sort).
     # On SQLite a case's rowid (in every index entry) is a cheaper key to sort and count than its id.
     row_of_case: Any = literal_column("cases.rowid") if session.get_bind().dialect.name == "sqlite" else c.id
-    case_key: Any = literal(None)
+    # A typed NULL in the SQL: PostgreSQL can neither type a NULL parameter nor group by a bare NULL.
+    case_key: Any = cast(null(), String)
     if watch:
         case_key = case(
             (or_(g.commodity.in_(watch.commodities), c.violation_group.in_(watch.groups)), row_of_case),
