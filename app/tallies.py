@@ -298,8 +298,9 @@ def count(
 
 
 def usable(session: Session) -> bool:
-    """Whether this register keeps report tallies (SQLite: the triggers that keep them current)."""
-    return session.get_bind().dialect.name == "sqlite"
+    """Whether this register keeps report tallies: the triggers that keep them current (migration 0008)
+    exist on SQLite and PostgreSQL."""
+    return session.get_bind().dialect.name in ("sqlite", "postgresql")
 
 
 def _built(
@@ -429,8 +430,10 @@ def refresh(
     if not todo:
         return 0
     with sessions.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
         driver: Any = conn.connection.driver_connection
-        driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+        if sqlite:
+            driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
         try:
             conn.execution_options(immediate=True)  # BEGIN IMMEDIATE: the write lock first
             for done, (half, missing) in enumerate(todo):
@@ -441,11 +444,12 @@ def refresh(
                     with Session(bind=conn) as session, session.begin():
                         _store(session, half, missing, rules, fingerprint, set(origins))
                 except OperationalError as exc:
-                    if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    if not any(word in str(exc.orig) for word in ("locked", "busy", "lock timeout")):
                         log.warning("report tallies not stored: %s", exc.orig)
                     return done
         finally:
-            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if sqlite:
+                driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     progress(len(todo), len(todo))
     return len(todo)
 
@@ -454,6 +458,13 @@ def _store(
     session: Session, half: date, origins: list[str], rules: Watch, fingerprint: str, every: set[str]
 ) -> None:
     last = next_half(half) - timedelta(days=1)
+    if session.get_bind().dialect.name == "postgresql":
+        # What SQLite's write lock gives: no writer of cases commits between the count and the store
+        # (its trigger would miss the tallies not yet committed). SHARE waits for the writers under way
+        # (at most STORE_WAIT_MS, as on SQLite) and holds new ones back until this commits.
+        conn = session.connection()
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
+        conn.exec_driver_sql("LOCK TABLE cases, goods_lines IN SHARE MODE")
     # Which of them still need it, now that the write lock is held.
     wanted = set(origins) - {o for o, _h in _built(session, [half], origins, fingerprint)}
     if not wanted:
