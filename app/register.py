@@ -273,7 +273,8 @@ def init_register(
         raise
     if db_url is not None:
         # Later commands and the desktop app find the database from the folder alone.
-        safe = make_url(db_url).set(password=None).render_as_string(hide_password=False)
+        # (URL.set leaves a field given as None as it was: the named tuple's _replace clears it.)
+        safe = make_url(db_url)._replace(password=None).render_as_string(hide_password=False)
         paths.database.write_text(safe + "\n", encoding="utf-8")
     return open_register(data_dir, db_url=db_url, clock=clock)
 
