@@ -28,7 +28,7 @@ from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
-from db import migrate, search
+from db import migrate, pgdump, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
@@ -163,12 +163,32 @@ def rebuild_search_index(
 
 
 def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:
-    if engine.dialect.name != "sqlite":
-        raise migrate.SchemaError("back up the PostgreSQL register with pg_dump before upgrading it")
     paths.backups.mkdir(parents=True, exist_ok=True)
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     revision = migrate.current_revision(engine) or "none"
+    if engine.dialect.name == "postgresql":
+        try:
+            return _pg_dump(engine, paths.backups / f"before-upgrade-{revision}-{stamp}.dump")
+        except RegisterError as exc:
+            raise migrate.SchemaError(exc.message) from None
     return migrate.backup_sqlite(paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite")
+
+
+def _pg_dump(engine: Any, out: Path) -> Path:
+    """HQ's PostgreSQL register to ``out`` through ``pg_dump -Fc``, or why it could not be."""
+    try:
+        return pgdump.dump(engine, out)
+    except pgdump.PgDumpMissing:
+        raise RegisterError(
+            _(
+                "pg_dump is not installed, so the PostgreSQL register was not backed up: install the "
+                "PostgreSQL client programs (Debian: apt-get install postgresql-client) and run backup "
+                "again, or back it up with 'pg_dump -Fc' on the database server"
+            )
+        ) from None
+    except pgdump.PgDumpFailed as exc:
+        reason = _("pg_dump could not back up the register: {reason}").format(reason=exc)
+        raise RegisterError(reason) from None
 
 
 def init_register(
@@ -280,17 +300,19 @@ def init_register(
 
 
 def backup_register(ctx: Context, out: Path | None = None) -> Path:
-    """A consistent copy of the live register through SQLite's online backup API."""
-    if ctx.sessions.engine.dialect.name != "sqlite":
-        raise RegisterError("back up a PostgreSQL register with pg_dump")
+    """A consistent copy of the live register: through SQLite's online backup API, or for HQ on
+    PostgreSQL a ``pg_dump`` archive in its custom format (restored with ``pg_restore``)."""
+    postgres = ctx.sessions.engine.dialect.name == "postgresql"
     if out is None:
         ctx.paths.backups.mkdir(parents=True, exist_ok=True)
         stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.sqlite"
+        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.{'dump' if postgres else 'sqlite'}"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():
         raise RegisterError(f"the folder {out.parent} does not exist")
+    if postgres:
+        return _pg_dump(ctx.sessions.engine, out)
     try:
         return migrate.backup_sqlite(ctx.paths.register, out)
     except OSError as exc:
@@ -327,6 +349,12 @@ def check_backup_file(path: Path, station_id: str) -> str:
 
 def restore_register(ctx: Context, source: Path) -> Path:
     """Replace the live register with a backup, after backing up the current one. Returns that backup."""
+    if ctx.sessions.engine.dialect.name == "postgresql":
+        how = _(
+            "restore HQ's PostgreSQL register on the database server: "
+            "pg_restore --clean --dbname=DATABASE {file}"
+        )
+        raise RegisterError(how.format(file=source))
     check_backup_file(source, ctx.station_id)
     safety = backup_register(ctx)
     ctx.sessions.engine.dispose()

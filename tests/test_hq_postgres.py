@@ -5,6 +5,7 @@ bundles, through the services and through the command line."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,35 @@ def test_the_command_line_runs_hq_on_postgresql(postgres_url: str, tmp_path: Pat
     reply = outpost(hq_dir, "reply", "--station", "BP-VX", "--out", str(tmp_path), env=env)
     assert reply.returncode == 0, reply.stderr
 
+
+
+def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    hq.ctx.close()
+    done = outpost(tmp_path / "hq", "--json", "backup")
+    assert done.returncode == 0, done.stderr
+    archive = Path(json.loads(done.stdout)["backup"])
+    assert archive.parent == tmp_path / "hq" / "backups" and archive.suffix == ".dump"
+    assert archive.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    listed = subprocess.run([str(postgres_server.bindir / "pg_restore"), "--list", str(archive)],
+                            capture_output=True, text=True, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert "TABLE public cases" in listed.stdout and "TABLE DATA public audit_events" in listed.stdout
+    restore = outpost(tmp_path / "hq", "restore", str(archive))
+    assert restore.returncode == 7 and "pg_restore --clean" in restore.stderr
+
+
+def test_without_pg_dump_backup_says_how(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.register import backup_register
+    from db import pgdump
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    monkeypatch.setattr(pgdump, "pg_dump_program", lambda: None)  # as on a computer without it
+    with pytest.raises(RegisterError, match="apt-get install postgresql-client"):
+        backup_register(hq.ctx)
+    hq.ctx.close()
+    assert list((tmp_path / "hq" / "backups").iterdir()) == []
