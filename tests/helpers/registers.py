@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.context import Context, utc_now
 from app.domain import Actor
@@ -59,3 +60,12 @@ def make_hq(
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
+
+
+def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query on a register through its own engine, so that the same test reads HQ's
+    SQLite file and HQ's PostgreSQL database (plain SQL both engines read alike)."""
+    from sqlalchemy import text
+
+    with ctx.sessions.reads() as session:
+        return [tuple(row) for row in session.execute(text(sql), params)]
