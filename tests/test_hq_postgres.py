@@ -214,3 +214,39 @@ def test_without_pg_dump_backup_says_how(
         backup_register(hq.ctx)
     hq.ctx.close()
     assert list((tmp_path / "hq" / "backups").iterdir()) == []
+
+
+def test_every_migration_runs_down_and_up_on_postgresql_with_a_pg_dump_first(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The dialect branches of every migration, both ways; opening a register of an older schema backs it
+    up with pg_dump before upgrading it, as an SQLite register is copied first."""
+    from alembic import command
+
+    from db import migrate
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    engine = hq.ctx.sessions.engine
+    config = migrate._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007")
+        assert _scalar(conn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'report_%'") == 0
+    hq.ctx.close()
+    again = open_register(tmp_path / "hq")  # upgrades 0007 -> head
+    again.close()
+    backups = list((tmp_path / "hq" / "backups").glob("before-upgrade-0007-*.dump"))
+    assert len(backups) == 1 and backups[0].read_bytes()[:5] == b"PGDMP"
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        assert _scalar(conn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'report_%'") == 2
+        command.downgrade(config, "base")
+        tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+        assert list(tables) == ["alembic_version"]
+        command.upgrade(config, "head")
+    engine.dispose()
+
+
+def _scalar(conn: Any, sql: str) -> Any:
+    """The one value a query gives."""
+    return conn.execute(text(sql)).scalar_one()
