@@ -12,7 +12,7 @@ from typing import Any
 
 import pyrage
 from sqlalchemy import func, make_url, select, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from app import __version__, audit
@@ -68,9 +68,11 @@ def open_register(
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
-    except OperationalError as exc:
+    except DBAPIError as exc:
         engine.dispose()
-        raise _unreachable(exc) from None
+        if db_url is None:
+            raise
+        raise _refused(exc) from None
     sessions = make_sessions(engine)
     with sessions.reads() as session:
         meta = _meta(session)
@@ -122,9 +124,12 @@ def _safe_url(db_url: str) -> str:
         return "…"
 
 
-def _unreachable(exc: OperationalError) -> RegisterError:
+def _refused(exc: DBAPIError) -> RegisterError:
+    """What the PostgreSQL server said, for a person to act on (no server, wrong password, no rights)."""
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
-    return RegisterError(_("could not connect to the database: {detail}").format(detail=detail))
+    if isinstance(exc, OperationalError):
+        return RegisterError(_("could not connect to the database: {detail}").format(detail=detail))
+    return RegisterError(_("the database refused: {detail}").format(detail=detail))
 
 
 def rebuild_search_index(
@@ -282,14 +287,16 @@ def init_register(
     except AppError:
         engine.dispose()
         raise
-    except OperationalError as exc:
+    except DBAPIError as exc:
         engine.dispose()
-        raise _unreachable(exc) from None
+        if db_url is None:
+            _remove_sqlite(paths)
+            raise
+        raise _refused(exc) from None
     except Exception:
         engine.dispose()
         if db_url is None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite(paths)
         raise
     if db_url is not None:
         # Later commands and the desktop app find the database from the folder alone.
@@ -297,6 +304,12 @@ def init_register(
         safe = make_url(db_url)._replace(password=None).render_as_string(hide_password=False)
         paths.database.write_text(safe + "\n", encoding="utf-8")
     return open_register(data_dir, db_url=db_url, clock=clock)
+
+
+def _remove_sqlite(paths: Paths) -> None:
+    """What a failed ``init`` left of a new register file."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
 
 
 def backup_register(ctx: Context, out: Path | None = None) -> Path:

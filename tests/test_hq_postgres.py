@@ -140,13 +140,24 @@ def test_a_post_keeps_its_register_file(postgres_url: str, tmp_path: Path) -> No
                       admin_password=PASSWORD, db_url=postgres_url)
 
 
-def test_an_unreachable_database_is_an_error_a_person_can_act_on(tmp_path: Path) -> None:
+def test_an_unreachable_or_refusing_database_is_an_error_a_person_can_act_on(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
     from tests.helpers.servers import free_port
 
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/outpost"
     done = outpost(tmp_path / "hq", *INIT_HQ, env={"OUTPOST_DB_URL": url})
     assert done.returncode == 7, done.stderr
     assert "could not connect to the database" in done.stderr and "Traceback" not in done.stderr
+    # A user who may not create tables in the database (PostgreSQL 15's default for all but its owner).
+    postgres_server.sql(
+        "DO $$ BEGIN CREATE ROLE clerk LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    clerk = postgres_url.replace("postgres@", "clerk@")
+    refused = outpost(tmp_path / "hq2", *INIT_HQ, env={"OUTPOST_DB_URL": clerk})
+    assert refused.returncode == 7, refused.stderr
+    assert "the database refused: permission denied for schema public" in refused.stderr
+    assert not (tmp_path / "hq2" / "database.url").exists()
 
 
 def test_the_command_line_runs_hq_on_postgresql(postgres_url: str, tmp_path: Path, clock: Clock) -> None:
