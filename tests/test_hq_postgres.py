@@ -22,7 +22,7 @@ from app.reports import as_json, build_report
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
 from tests.helpers.postgres import PostgresServer
-from tests.helpers.registers import PASSWORD, Post, make_hq, new_post
+from tests.helpers.registers import PASSWORD, Post, make_hq, new_post, rows
 from tests.helpers.sync import Pair, add_cases, enrol_post, export_parts, import_at_hq
 
 # Words officers type: whole words, a prefix, a number with separators, a word no case has.
@@ -78,6 +78,7 @@ def both_hqs(tmp_path: Path, clock: Clock, postgres_url: str) -> Iterator[tuple[
     yield on_sqlite, on_postgres
     for pair in (on_sqlite, on_postgres):
         pair.hq.ctx.close()
+        pair.post.ctx.close()
 
 
 def test_hq_on_postgresql_answers_as_hq_on_sqlite_fed_the_same_bundles(both_hqs: tuple[Pair, Pair]) -> None:
@@ -261,3 +262,33 @@ def test_every_migration_runs_down_and_up_on_postgresql_with_a_pg_dump_first(
 def _scalar(conn: Any, sql: str) -> Any:
     """The one value a query gives."""
     return conn.execute(text(sql)).scalar_one()
+
+
+def test_while_an_import_writes_a_report_at_a_postgresql_hq_counts_from_the_cases(
+    tmp_path: Path, clock: Clock, postgres_url: str
+) -> None:
+    """Storing tallies waits for no writer of cases (as on SQLite): the report counts instead, with the
+    same figures, and stores them once the writer is done."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    pair = _fed_hq(tmp_path, clock, postgres_url)
+    hq = pair.hq
+    year = periods.year(2026)
+
+    def stored() -> int:
+        return len(rows(hq.ctx, "SELECT origin, half FROM report_halves"))
+
+    url = make_url(postgres_url)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as other:
+        # An import under way: its transaction has written to the cases and not committed.
+        other.execute("UPDATE cases SET version = version WHERE id = 'none'")
+        locked = as_json(build_report(hq.ctx, hq.admin, "annual", year))
+        assert stored() == 0
+        other.rollback()
+    free = as_json(build_report(hq.ctx, hq.admin, "annual", year))
+    assert stored() > 0
+    assert locked["total"] == free["total"] and locked["commodities"] == free["commodities"]
+    assert locked["total"]["cases"] > 0
+    hq.ctx.close()
+    pair.post.ctx.close()
