@@ -193,6 +193,10 @@ def test_the_command_line_runs_hq_on_postgresql(postgres_url: str, tmp_path: Pat
     assert report.returncode == 0, report.stderr
     reply = outpost(hq_dir, "reply", "--station", "BP-VX", "--out", str(tmp_path), env=env)
     assert reply.returncode == 0, reply.stderr
+    # --db-url names the database too (here the same one; a password would show in the process list).
+    named = outpost(hq_dir, "--db-url", postgres_url, "--json", "case", "list", "--search", "thuoc")
+    assert named.returncode == 0 and len(json.loads(named.stdout)) == 3, named.stderr
+    post.ctx.close()
 
 
 
