@@ -123,11 +123,12 @@ def _order(sort: CaseSort) -> tuple[Any, Any]:
 def _page(
     session: Session, conditions: list[Any], sort: CaseSort, limit: int, after: tuple[Any, str] | None
 ) -> list[CaseRow]:
-    commodities = (
-        select(func.group_concat(m.GoodsLine.commodity.distinct()))
-        .where(m.GoodsLine.case_id == m.Case.id)
-        .scalar_subquery()
-    )
+    distinct_commodities = m.GoodsLine.commodity.distinct()
+    if session.get_bind().dialect.name == "sqlite":
+        joined = func.group_concat(distinct_commodities)  # SQLite's: DISTINCT takes no separator argument
+    else:
+        joined = func.string_agg(distinct_commodities, literal_column("','"))
+    commodities = select(joined).where(m.GoodsLine.case_id == m.Case.id).scalar_subquery()
     stmt = (
         select(
             m.Case.id,

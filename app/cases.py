@@ -274,8 +274,7 @@ class CaseService:
             diff=diff,
             sealed_state=orm_case_state(case),
         )
-        if session.get_bind().dialect.name == "sqlite":
-            search.upsert(session.connection(), case.id, case_search_body(document, self.ctx.reference))
+        search.upsert(session.connection(), case.id, case_search_body(document, self.ctx.reference))
         return document
 
     def _check_entered(self, items: Sequence[CaseInput]) -> None:

@@ -40,6 +40,11 @@ class Paths:
         return self.data_dir / REGISTER_FILE
 
     @property
+    def database(self) -> Path:
+        """Where HQ on PostgreSQL keeps its database's URL, without the password (``init hq --db-url``)."""
+        return self.data_dir / "database.url"
+
+    @property
     def attachments(self) -> Path:
         return self.data_dir / "attachments"
 

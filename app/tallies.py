@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    null,
     or_,
     select,
     type_coerce,
@@ -263,7 +264,8 @@ def count(
     # Their goods lines, per case only where a reward rule needs it (fewer groups to sort).
     # On SQLite a case's rowid (in every index entry) is a cheaper key to sort and count than its id.
     row_of_case: Any = literal_column("cases.rowid") if session.get_bind().dialect.name == "sqlite" else c.id
-    case_key: Any = literal(None)
+    # A typed NULL in the SQL: PostgreSQL can neither type a NULL parameter nor group by a bare NULL.
+    case_key: Any = cast(null(), String)
     if watch:
         case_key = case(
             (or_(g.commodity.in_(watch.commodities), c.violation_group.in_(watch.groups)), row_of_case),
@@ -298,8 +300,9 @@ def count(
 
 
 def usable(session: Session) -> bool:
-    """Whether this register keeps report tallies (SQLite: the triggers that keep them current)."""
-    return session.get_bind().dialect.name == "sqlite"
+    """Whether this register keeps report tallies: the triggers that keep them current (migration 0008)
+    exist on SQLite and PostgreSQL."""
+    return session.get_bind().dialect.name in ("sqlite", "postgresql")
 
 
 def _built(
@@ -431,8 +434,10 @@ def refresh(
     if not todo:
         return 0
     with sessions.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
         driver: Any = conn.connection.driver_connection
-        driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+        if sqlite:
+            driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
         try:
             conn.execution_options(immediate=True)  # BEGIN IMMEDIATE: the write lock first
             for done, (half, missing) in enumerate(todo):
@@ -443,11 +448,12 @@ def refresh(
                     with Session(bind=conn) as session, session.begin():
                         _store(session, half, missing, rules, fingerprint, set(origins), zone)
                 except OperationalError as exc:
-                    if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    if not any(word in str(exc.orig) for word in ("locked", "busy", "lock timeout")):
                         log.warning("report tallies not stored: %s", exc.orig)
                     return done
         finally:
-            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if sqlite:
+                driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     progress(len(todo), len(todo))
     return len(todo)
 
@@ -462,6 +468,13 @@ def _store(
     zone: tzinfo,
 ) -> None:
     last = next_half(half) - timedelta(days=1)
+    if session.get_bind().dialect.name == "postgresql":
+        # What SQLite's write lock gives: no writer of cases commits between the count and the store
+        # (its trigger would miss the tallies not yet committed). SHARE waits for the writers under way
+        # (at most STORE_WAIT_MS, as on SQLite) and holds new ones back until this commits.
+        conn = session.connection()
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
+        conn.exec_driver_sql("LOCK TABLE cases, goods_lines IN SHARE MODE")
     # Which of them still need it, now that the write lock is held.
     wanted = set(origins) - {o for o, _h in _built(session, [half], origins, fingerprint)}
     if not wanted:

@@ -1,6 +1,7 @@
 """Real registers in temporary folders: a post with one user of each role, an HQ.
 
-Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files."""
+Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files (and
+HQ on a real PostgreSQL database when a test asks for it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.context import Context, utc_now
 from app.domain import Actor
@@ -50,8 +52,10 @@ def make_hq(
     code: str = "BCH-AG",
     clock: Callable[[], datetime] = utc_now,
     time_zone: str = DEFAULT_ZONE,
+    db_url: str | None = None,
 ) -> Post:
-    """An HQ register (its admin stands in for every role)."""
+    """An HQ register (its admin stands in for every role): its SQLite file in ``data_dir``, or the
+    PostgreSQL database at ``db_url`` (the ``hq_db_url`` fixture)."""
     ctx = init_register(
         data_dir,
         kind="hq",
@@ -61,6 +65,7 @@ def make_hq(
         admin_password=PASSWORD,
         clock=clock,
         time_zone=time_zone,
+        db_url=db_url,
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
@@ -76,3 +81,12 @@ def register_sql(data_dir: Path) -> Iterator[sqlite3.Connection]:
         conn.commit()
     finally:
         conn.close()
+
+
+def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query on a register through its own engine, so that the same test reads HQ's
+    SQLite file and HQ's PostgreSQL database (plain SQL both engines read alike)."""
+    from sqlalchemy import text
+
+    with ctx.sessions.reads() as session:
+        return [tuple(row) for row in session.execute(text(sql), params)]

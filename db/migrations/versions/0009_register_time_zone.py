@@ -73,7 +73,28 @@ def _triggers(half: str) -> dict[str, str]:
     }
 
 
+# PostgreSQL (HQ): 0008's half-month function had +7 hours written in; it now reads the offset too
+# (STABLE, not IMMUTABLE: it reads meta; no index uses it).
+_HALF_FUNCTION = "CREATE OR REPLACE FUNCTION outpost_report_half(at timestamptz) RETURNS date LANGUAGE sql"
+POSTGRES_HALF = _HALF_FUNCTION + """ STABLE AS $$
+    SELECT CASE WHEN extract(day FROM local) < 15 THEN date_trunc('month', local)::date
+                ELSE (date_trunc('month', local) + interval '14 days')::date END
+    FROM (SELECT (at AT TIME ZONE 'UTC')
+                 + make_interval(mins => coalesce(
+                     (SELECT value FROM meta WHERE key = 'utc_offset_min'), '420')::int)
+          AS local) AS day
+$$"""
+POSTGRES_HALF_0008 = _HALF_FUNCTION + """ IMMUTABLE AS $$
+    SELECT CASE WHEN extract(day FROM local) < 15 THEN date_trunc('month', local)::date
+                ELSE (date_trunc('month', local) + interval '14 days')::date END
+    FROM (SELECT (at AT TIME ZONE 'UTC') + interval '7 hours' AS local) AS day
+$$"""
+
+
 def _replace_triggers(half: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(POSTGRES_HALF if half == HALF else POSTGRES_HALF_0008)
+        return
     if op.get_bind().dialect.name != "sqlite":
         return
     for name, body in _triggers(half).items():
