@@ -298,7 +298,9 @@ def test_while_an_import_writes_a_report_at_a_postgresql_hq_counts_from_the_case
     pair.post.ctx.close()
 
 
-def test_the_report_store_on_postgresql_keeps_the_registers_own_days(postgres_url: str, tmp_path: Path) -> None:
+def test_the_report_store_on_postgresql_keeps_the_registers_own_days(
+    postgres_url: str, tmp_path: Path
+) -> None:
     """16:30 UTC on 14/11 is already the 15th in Tokyo (UTC+9): the second half of November there,
     the first in Vietnam. The function the report store's triggers use must read the register's offset."""
     half = "SELECT outpost_report_half(CAST('2026-11-14 16:30:00+00' AS timestamptz))"
