@@ -23,7 +23,11 @@ _EXAMPLES = os.environ.get("OUTPOST_FUZZ_EXAMPLES")
 # and the module-scoped registers are meant to be shared by every example.
 _COMMON = {
     "deadline": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
 }
 settings.register_profile(
     "ci",

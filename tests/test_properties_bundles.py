@@ -50,7 +50,7 @@ from tests.helpers.mutations import (
     register_dump,
     zip_members,
 )
-from tests.helpers.registers import PASSWORD, Post, make_hq, new_post
+from tests.helpers.registers import PASSWORD, make_hq, new_post
 from tests.helpers.sync import PASSPHRASE, Pair, add_cases, enrol_post, export_parts, register_snapshot
 
 # A refused record is kept for the post's next return bundle (``hq_import``): the one table a refusal
@@ -204,7 +204,9 @@ def _records_signed_anew(source: Source, lines: list[bytes]) -> bytes:
     members = [(name, sealed if name == RECORDS else data) for name, data in source.members]
     manifest = dict(source.manifest)
     manifest["members"] = [
-        {**entry, "sha256": bundle._sha256(sealed), "size": len(sealed)} if entry["name"] == RECORDS else entry
+        {**entry, "sha256": bundle._sha256(sealed), "size": len(sealed)}
+        if entry["name"] == RECORDS
+        else entry
         for entry in manifest["members"]
     ]
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode()

@@ -97,7 +97,9 @@ def json_plans(document: Any) -> st.SearchStrategy[Plan]:
         st.tuples(st.just("value"), places, WRONG_VALUES),
         st.tuples(st.just("raw"), places, st.sampled_from(RAW_VALUES)),
         st.tuples(st.just("delete"), places),
-        st.tuples(st.just("twice"), places, st.one_of(WRONG_VALUES.map(json.dumps), st.sampled_from(RAW_VALUES))),
+        st.tuples(
+            st.just("twice"), places, st.one_of(WRONG_VALUES.map(json.dumps), st.sampled_from(RAW_VALUES))
+        ),
     )
 
 
@@ -115,7 +117,9 @@ def apply_json(document: Any, plan: Plan) -> bytes:
     elif action == "raw":
         raw = plan[2]
     else:  # "twice": the key is written a second time with another value (an array index stays once)
-        raw = json.dumps(_get(changed, path)) + (f", {json.dumps(path[-1])}: {plan[2]}" if path and isinstance(path[-1], str) else "")
+        raw = json.dumps(_get(changed, path)) + (
+            f", {json.dumps(path[-1])}: {plan[2]}" if path and isinstance(path[-1], str) else ""
+        )
     if not path:
         return raw.encode("utf-8", "surrogatepass")
     _parent(changed, path)[path[-1]] = MARK
@@ -138,7 +142,9 @@ def byte_plans(size: int) -> st.SearchStrategy[Plan]:
     put in front or after."""
     position = st.integers(0, size - 1)
     return st.one_of(
-        st.tuples(st.just("flip"), st.lists(st.tuples(position, st.integers(1, 255)), min_size=1, max_size=4)),
+        st.tuples(
+            st.just("flip"), st.lists(st.tuples(position, st.integers(1, 255)), min_size=1, max_size=4)
+        ),
         st.tuples(st.just("cut"), position),
         st.tuples(st.just("prefix"), st.binary(min_size=1, max_size=64)),
         st.tuples(st.just("suffix"), st.binary(min_size=1, max_size=64)),
@@ -172,10 +178,14 @@ def member_plans(names: list[str], json_members: dict[str, Any]) -> st.SearchStr
         st.tuples(st.just("drop"), index),
         st.tuples(st.just("twice"), index),
         st.tuples(st.just("swap"), index, index),
-        st.tuples(st.just("rename"), index, st.sampled_from([*names, "../evil.json", "files/x.age", "/abs", ""])),
+        st.tuples(
+            st.just("rename"), index, st.sampled_from([*names, "../evil.json", "files/x.age", "/abs", ""])
+        ),
         st.tuples(st.just("compress"), st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])),
     ]
-    plans += [st.tuples(st.just("json"), st.just(name), json_plans(doc)) for name, doc in json_members.items()]
+    plans += [
+        st.tuples(st.just("json"), st.just(name), json_plans(doc)) for name, doc in json_members.items()
+    ]
     return st.one_of(plans)
 
 
@@ -199,7 +209,8 @@ def apply_members(members: list[tuple[str, bytes]], plan: Plan) -> bytes:
         compression = plan[1]
     else:  # "json"
         changed = [
-            (name, apply_json(json.loads(data), plan[2]) if name == plan[1] else data) for name, data in members
+            (name, apply_json(json.loads(data), plan[2]) if name == plan[1] else data)
+            for name, data in members
         ]
     out = io.BytesIO()
     with warnings.catch_warnings():
