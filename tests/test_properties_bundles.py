@@ -284,3 +284,21 @@ def test_the_command_line_refuses_changed_bundles_without_a_traceback(material: 
         assert "Traceback" not in result.stderr
     # A log-in writes its time to the user's row; nothing else may change.
     assert register_dump(end.working.folder, (*SKIP, "users")) == register_dump_without_users(end)
+
+
+# ----- what the properties found, kept as examples -------------------------------------------------
+
+
+@SIDES
+def test_a_lone_surrogate_in_a_member_is_refused_not_unexpected(material: Material, side: str) -> None:
+    """``"\\ud800"`` in the certificate made signing's canonical bytes raise ``UnicodeEncodeError``:
+    the file was refused only as "unexpected" (a bug); the bounded reader now refuses it by name."""
+    end = _side(material, side)
+    plan = ("json", bundle.CERTIFICATE, ("raw", ("code",), '"\\ud800"'))
+    path = end.folder / end.source.path.name
+    path.write_bytes(apply_members(end.source.members, plan))
+    summary = end.import_(end.working.context, end.working.admin, PASSPHRASE, [path])
+    [refused] = summary.rejected
+    assert refused["reason"].startswith(f"{path.name}: {bundle.CERTIFICATE}")
+    assert "lone surrogate" in refused["reason"]
+    _check(end, path.read_bytes())
