@@ -272,6 +272,9 @@ def test_the_command_line_refuses_changed_files_without_a_traceback(
     result = outpost(enrolment.hq.folder, "enroll", "accept", str(path), "--out", "x.json", env=env)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and path.name in result.stderr
+    unchanged = [line for line in enrolment.hq_dump if not line.startswith('INSERT INTO "users"')]
+    assert register_dump(enrolment.hq.folder, ("users",)) == unchanged  # but the log-in's time
+    enrolment.hq.reset()  # the log-in wrote its time: the next tests start from the pristine register
     cases = case_files.folder / "cli-cases.json"
     for raw in ("9" * 5000, '"\\ud800"'):
         cases.write_bytes(apply_json(case_files.documents, ("raw", (0, "place"), raw)))
