@@ -116,7 +116,11 @@ def _check(
 ) -> bool:
     """Run ``call`` on ``working``: a refusal by the app's own error, naming ``path``, with the register
     as ``before``; or a success, giving ``expected`` when that is known. Whether it succeeded."""
-    _result, error = refusal(call)
+    try:
+        _result, error = refusal(call)
+    except BaseException:
+        working.reset()  # a crash may have changed the register: the next example starts pristine
+        raise
     if error is None:
         try:
             if expected is not None:
