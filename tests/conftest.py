@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 
 os.environ["OUTPOST_ARGON2_PROFILE"] = "test"  # before anything hashes a password
 
@@ -23,9 +23,6 @@ _EXAMPLES = os.environ.get("OUTPOST_FUZZ_EXAMPLES")
 # and the module-scoped registers are meant to be shared by every example.
 _COMMON = {
     "deadline": None,
-    # The explain phase replays a failing example with parts changed, and reports a failure found that
-    # way as a flaky strategy (the examples draw from ``st.data()``), hiding the real failure.
-    "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     "suppress_health_check": [
         HealthCheck.too_slow,
         HealthCheck.function_scoped_fixture,
@@ -36,7 +33,7 @@ settings.register_profile(
     "ci",
     derandomize=True,
     database=None,
-    max_examples=int(_EXAMPLES or 25),
+    max_examples=int(_EXAMPLES or 50),
     print_blob=True,
     **_COMMON,
 )

@@ -2,10 +2,11 @@
 bytes flipped or cut, zip members reordered, dropped, swapped or re-zipped, and a JSON value anywhere
 in a document replaced by one of the wrong type, a huge number, deep nesting or a key named twice.
 
-Each strategy draws a *plan* (plain data, so that hypothesis prints and shrinks it) and ``apply_*``
-turns a plan into bytes. The documents mutated are always real ones (a bundle from a real export, an
-enrolment request from a real post), so the mutations reach past the first checks. Also here: a
-working register that starts from a pristine copy, and the logical dump a refusal must leave as it was.
+Each strategy draws a *plan* (plain data, so that hypothesis prints and shrinks it, and a test can
+keep one as an ``@example``) and ``apply_*`` turns a plan into bytes. The documents changed are real
+ones (a bundle from a real export, an enrolment request from a real post), so that the changes reach
+past the first checks. Also here: a working register that starts from a pristine copy, and the
+logical dump a refusal must leave as it was.
 """
 
 from __future__ import annotations
@@ -89,23 +90,37 @@ def json_paths(value: Any, prefix: JsonPath = ()) -> list[JsonPath]:
     return paths
 
 
-def json_plans(document: Any) -> st.SearchStrategy[Plan]:
-    """A change to one place of ``document``: a value of another type, raw text (huge number, deep
-    nesting, NaN…), the field removed, or its key named twice."""
-    places = st.sampled_from(json_paths(document))
+# Which place of a document (an index into its ``json_paths``, wrapped around), or which byte of a
+# file: the strategies know nothing of the file they will change, so they are built once, can be given
+# ``@example``s, and draw the same way whatever file a test changes.
+PLACE = st.integers(0, 4095)
+POSITION = st.integers(0, 2**24)
+
+
+def json_plans() -> st.SearchStrategy[Plan]:
+    """A change to one place of a JSON document: a value of another type, raw text (huge number, deep
+    nesting, NaN…), the field removed, or its key named twice. A place is a ``PLACE`` or, in an
+    ``@example``, the path itself (``("station", "name")``)."""
     return st.one_of(
-        st.tuples(st.just("value"), places, WRONG_VALUES),
-        st.tuples(st.just("raw"), places, st.sampled_from(RAW_VALUES)),
-        st.tuples(st.just("delete"), places),
+        st.tuples(st.just("value"), PLACE, WRONG_VALUES),
+        st.tuples(st.just("raw"), PLACE, st.sampled_from(RAW_VALUES)),
+        st.tuples(st.just("delete"), PLACE),
         st.tuples(
-            st.just("twice"), places, st.one_of(WRONG_VALUES.map(json.dumps), st.sampled_from(RAW_VALUES))
+            st.just("twice"), PLACE, st.one_of(WRONG_VALUES.map(json.dumps), st.sampled_from(RAW_VALUES))
         ),
     )
 
 
+def _place(document: Any, place: int | JsonPath) -> JsonPath:
+    if isinstance(place, tuple):
+        return place
+    paths = json_paths(document)
+    return paths[place % len(paths)]
+
+
 def apply_json(document: Any, plan: Plan) -> bytes:
     """``document`` written as JSON with the change of ``plan`` (from ``json_plans``)."""
-    action, path = plan[0], plan[1]
+    action, path = plan[0], _place(document, plan[1])
     changed = copy.deepcopy(document)
     if action == "delete":
         if not path:
@@ -137,15 +152,14 @@ def _parent(value: Any, path: JsonPath) -> Any:
     return _get(value, path[:-1])
 
 
-def byte_plans(size: int) -> st.SearchStrategy[Plan]:
-    """A change to the bytes of a file of ``size`` bytes: some bytes flipped, the end cut off, bytes
-    put in front or after."""
-    position = st.integers(0, size - 1)
+def byte_plans() -> st.SearchStrategy[Plan]:
+    """A change to the bytes of a file: some bytes flipped, the end cut off, bytes put in front or
+    after. Positions are wrapped around the file's size."""
     return st.one_of(
         st.tuples(
-            st.just("flip"), st.lists(st.tuples(position, st.integers(1, 255)), min_size=1, max_size=4)
+            st.just("flip"), st.lists(st.tuples(POSITION, st.integers(1, 255)), min_size=1, max_size=4)
         ),
-        st.tuples(st.just("cut"), position),
+        st.tuples(st.just("cut"), POSITION),
         st.tuples(st.just("prefix"), st.binary(min_size=1, max_size=64)),
         st.tuples(st.just("suffix"), st.binary(min_size=1, max_size=64)),
     )
@@ -155,13 +169,24 @@ def apply_bytes(data: bytes, plan: Plan) -> bytes:
     if plan[0] == "flip":
         changed = bytearray(data)
         for position, mask in plan[1]:
-            changed[position] ^= mask
+            changed[position % len(data)] ^= mask
         return bytes(changed)
     if plan[0] == "cut":
-        return data[: plan[1]]
+        return data[: plan[1] % len(data)]
     if plan[0] == "prefix":
         return plan[1] + data
     return data + plan[1]
+
+
+def file_plans() -> st.SearchStrategy[Plan]:
+    """A change to a JSON file: to its bytes (``byte_plans``) or to one of its values (``json_plans``)."""
+    return st.one_of(st.tuples(st.just("bytes"), byte_plans()), st.tuples(st.just("json"), json_plans()))
+
+
+def apply_file(data: bytes, plan: Plan) -> bytes:
+    if plan[0] == "bytes":
+        return apply_bytes(data, plan[1])
+    return apply_json(json.loads(data), plan[1])
 
 
 def zip_members(data: bytes) -> list[tuple[str, bytes]]:
@@ -169,47 +194,52 @@ def zip_members(data: bytes) -> list[tuple[str, bytes]]:
         return [(info.filename, archive.read(info)) for info in archive.infolist()]
 
 
-def member_plans(names: list[str], json_members: dict[str, Any]) -> st.SearchStrategy[Plan]:
-    """A change to the members of a zip holding ``names``: reordered, one dropped, one written twice,
-    two swapped, one renamed, compressed otherwise, or a JSON member changed (``json_plans``)."""
-    index = st.integers(0, len(names) - 1)
-    plans = [
-        st.tuples(st.just("order"), st.permutations(list(range(len(names))))),
-        st.tuples(st.just("drop"), index),
-        st.tuples(st.just("twice"), index),
-        st.tuples(st.just("swap"), index, index),
-        st.tuples(
-            st.just("rename"), index, st.sampled_from([*names, "../evil.json", "files/x.age", "/abs", ""])
-        ),
+MEMBER = st.integers(0, 63)  # which member, wrapped around the number of members
+
+
+def member_plans() -> st.SearchStrategy[Plan]:
+    """A change to the members of a zip: reordered, one dropped, one written twice, two swapped, one
+    renamed (to another's name or an odd one), compressed otherwise, or a JSON member's value changed
+    (``json_plans``; the member is a ``MEMBER`` among the ``.json`` ones, or its name)."""
+    odd_names = st.sampled_from(["../evil.json", "files/x.age", "/abs", "", "C:\\x", "manifest.json"])
+    return st.one_of(
+        st.tuples(st.just("order"), st.lists(st.integers(0, 15), min_size=1, max_size=8)),
+        st.tuples(st.just("drop"), MEMBER),
+        st.tuples(st.just("twice"), MEMBER),
+        st.tuples(st.just("swap"), MEMBER, MEMBER),
+        st.tuples(st.just("rename"), MEMBER, st.one_of(MEMBER, odd_names)),
         st.tuples(st.just("compress"), st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])),
-    ]
-    plans += [
-        st.tuples(st.just("json"), st.just(name), json_plans(doc)) for name, doc in json_members.items()
-    ]
-    return st.one_of(plans)
+        st.tuples(st.just("json"), MEMBER, json_plans()),
+    )
 
 
 def apply_members(members: list[tuple[str, bytes]], plan: Plan) -> bytes:
     """The zip of ``members`` with the change of ``plan`` (from ``member_plans``)."""
+    count = len(members)
+    names = [name for name, _data in members]
     changed = list(members)
     compression = zipfile.ZIP_DEFLATED
     action = plan[0]
     if action == "order":
-        changed = [members[i] for i in plan[1]]
+        keys = plan[1]
+        changed = [members[i] for i in sorted(range(count), key=lambda i: (keys[i % len(keys)], i))]
     elif action == "drop":
-        del changed[plan[1]]
+        del changed[plan[1] % count]
     elif action == "twice":
-        changed.append(members[plan[1]])
+        changed.append(members[plan[1] % count])
     elif action == "swap":
-        (a, data_a), (b, data_b) = members[plan[1]], members[plan[2]]
-        changed[plan[1]], changed[plan[2]] = (a, data_b), (b, data_a)
+        a, b = plan[1] % count, plan[2] % count
+        changed[a], changed[b] = (names[a], members[b][1]), (names[b], members[a][1])
     elif action == "rename":
-        changed[plan[1]] = (plan[2], members[plan[1]][1])
+        target = plan[2] if isinstance(plan[2], str) else names[plan[2] % count]
+        changed[plan[1] % count] = (target, members[plan[1] % count][1])
     elif action == "compress":
         compression = plan[1]
     else:  # "json"
+        documents = [name for name in names if name.endswith(".json")]
+        chosen = plan[1] if isinstance(plan[1], str) else documents[plan[1] % len(documents)]
         changed = [
-            (name, apply_json(json.loads(data), plan[2]) if name == plan[1] else data)
+            (name, apply_json(json.loads(data), plan[2]) if name == chosen else data)
             for name, data in members
         ]
     out = io.BytesIO()
