@@ -27,6 +27,7 @@ from app.json_input import load_json_text
 from app.register import init_register, open_register
 from app.sync import keys
 from app.sync.enrol import accept_request, install_reply, make_request
+from app.sync.replies import set_reference_items
 from app.sync.signing import sign
 from tests.helpers.cases import EXAMPLE_CASE, sample_case
 from tests.helpers.cli import outpost
@@ -220,6 +221,26 @@ def test_a_changed_reply_is_refused_cleanly_at_the_post(enrolment: Enrolment, pl
 def test_a_reply_signed_anew_is_refused_or_installed(enrolment: Enrolment, plan: Plan) -> None:
     changed = apply_json(json.loads(enrolment.reply.read_bytes()), plan)
     _install(enrolment, _signed_anew(changed, enrolment.hq_key), intact=False)
+
+
+# The reference entries HQ sends every post (``outpost reference set``), as docs/bundle-format.md §4 has them.
+REFERENCE = {
+    "kind": "detection_methods",
+    "items": [
+        {"code": "drone", "vi": "Thiết bị bay không người lái", "en": "Drone"},
+        {"code": "k9", "vi": "Chó nghiệp vụ", "en": "Sniffer dog"},
+    ],
+}
+
+
+@given(plan=file_plans())
+def test_a_changed_reference_file_is_stored_or_refused_cleanly_at_hq(
+    enrolment: Enrolment, plan: Plan
+) -> None:
+    path = enrolment.folder / "reference.json"
+    path.write_bytes(apply_file(json.dumps(REFERENCE, ensure_ascii=False).encode(), plan))
+    hq = enrolment.hq
+    _check(hq, path, lambda: set_reference_items(hq.context, hq.admin, path), enrolment.hq_dump, None)
 
 
 # ----- case files --------------------------------------------------------------------------------
