@@ -331,3 +331,19 @@ def test_a_signed_manifest_without_its_ids_is_refused(material: Material, side: 
             f"{path.name}: the manifest's {plan[1][0]} is missing or not an id"
         )
         _check(end, path.read_bytes(), False)
+
+
+def test_a_case_record_with_a_list_for_its_status_is_refused(material: Material) -> None:
+    """A case record signed with the post's key whose ``status`` is a list crashed HQ's import with a
+    ``TypeError`` (a list cannot be looked up in the set of statuses)."""
+    end = material.hq
+    records = end.source.records
+    case = next(i for i, r in enumerate(records) if r["type"] == "case")
+    lines = [json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records]
+    lines[case] = apply_json(records[case], ("value", ("document", "status"), ["approved"])) + b"\n"
+    path = end.folder / end.source.path.name
+    path.write_bytes(_records_signed_anew(end.source, lines))
+    summary = end.import_(end.working.context, end.working.admin, PASSPHRASE, [path])
+    [refused] = summary.rejected
+    assert refused["record"] == str(case + 1) and "has an unknown status" in refused["reason"]
+    _check(end, path.read_bytes(), False)
