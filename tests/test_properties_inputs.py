@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from app.errors import AppError
 from app.interchange import parse_cases
 from app.json_input import load_json_text
-from app.register import init_register, open_register
+from app.register import open_register
 from app.sync import keys
 from app.sync.enrol import accept_request, install_reply, make_request
 from app.sync.replies import set_reference_items
@@ -44,7 +44,7 @@ from tests.helpers.mutations import (
     register_dump,
 )
 from tests.helpers.registers import PASSWORD, Post, make_hq, new_post
-from tests.helpers.sync import PASSPHRASE, enrol_post
+from tests.helpers.sync import PASSPHRASE, Pair, enrol_second_post
 
 
 @dataclass
@@ -77,19 +77,8 @@ def enrolment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enrolment]:
     (accepting the first request makes them, at random)."""
     tmp = tmp_path_factory.mktemp("enrolment")
     hq = make_hq(tmp / "hq", clock=fixed_clock)
-    first = init_register(
-        tmp / "tb",
-        kind="post",
-        code="BP-TB",
-        name="Đồn Tịnh Biên",
-        admin_username="admin",
-        admin_password=PASSWORD,
-        clock=fixed_clock,
-    )
-    first_admin = first.login("admin", PASSWORD)
-    enrol_post(Post(first, first_admin, first_admin, first_admin, first_admin, tmp / "tb"), hq, tmp, "-tb")
-    first.close()
     post = new_post(tmp / "post", fixed_clock)
+    enrol_second_post(Pair(post, hq, tmp), tmp).ctx.close()
     request = tmp / "request.json"
     make_request(post.ctx, post.admin, PASSPHRASE, request)
     hq_pristine = pristine_copy(hq.ctx, hq.data_dir, tmp / "hq-pristine")
