@@ -9,6 +9,8 @@ without its ``signature`` member, keys sorted, no spaces, UTF-8. The format is i
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -70,6 +72,21 @@ ENROLMENT_SHAPE: dict[str, Shape] = {
         "issuer": {"id": str, "code": str, "signing_public_key": str},
     },
 }
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """A refusal that does not name the file it is about gets its name in front: the signature and key
+    checks (``signing``, ``keys``) know no file, and a person must know which one was refused (found by
+    the property tests, ``tests/test_properties_inputs.py``)."""
+    try:
+        yield
+    except ValidationError as exc:
+        if all(path.name in problem for problem in exc.problems):
+            raise
+        raise ValidationError(
+            [problem if path.name in problem else f"{path.name}: {problem}" for problem in exc.problems]
+        ) from None
 
 
 def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]:
@@ -249,6 +266,11 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         raise RegisterError(
             "only HQ accepts enrolment requests; a post makes them with 'outpost enroll request'"
         )
+    with _naming(request_path):
+        return _accept_request(ctx, actor, passphrase, request_path, out)
+
+
+def _accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
     request = read_document(request_path, REQUEST_FORMAT, "enrolment request")
     station = request.get("station")
     if not isinstance(station, dict) or not all(
@@ -368,6 +390,11 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
     require(actor, "station.enrol")
     if ctx.kind != "post":
         raise RegisterError("only a post installs an enrolment reply")
+    with _naming(reply_path):
+        return _install_reply(ctx, actor, passphrase, reply_path)
+
+
+def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Enrolment:
     reply = read_document(reply_path, REPLY_FORMAT, "enrolment reply")
     hq = reply.get("hq")
     certificate = reply.get("certificate")
@@ -384,7 +411,7 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         raise ValidationError([f"{reply_path.name}: HQ's encryption key is not an age recipient"])
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
-        if certificate.get("station", {}).get("id") != station.id:
+        if (certificate.get("station") or {}).get("id") != station.id:  # null: no station
             raise ValidationError([f"{reply_path.name} is the certificate of another station"])
         if unb64(certificate.get("signing_public_key", ""), "the certificate's key") != own:
             raise ValidationError([f"{reply_path.name} certifies another key than this post's"])

@@ -27,6 +27,7 @@ from app.sync.bundle import (
     AlreadyImported,
     BundleRefused,
     OpenedBundle,
+    check_ids,
     open_bundle,
     read_record_lines,
 )
@@ -135,6 +136,7 @@ def _verify(
         raise BundleRefused(path, _("the bundle is encrypted to another key than this HQ's"))
     if (manifest.get("sender") or {}).get("station_id") != station.id:
         raise BundleRefused(path, _("the manifest names another sender than the certificate"))
+    check_ids(path, manifest)
     seq = manifest.get("seq") or {}
     part = manifest.get("part") or {}
     if not (
