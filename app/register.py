@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyrage
 from sqlalchemy import func, select, text
@@ -28,6 +29,7 @@ from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
+from app.zones import DEFAULT_ZONE, offset_minutes, zone_problem
 from db import cipher, migrate, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
@@ -83,10 +85,18 @@ def open_register(
         raise RegisterError(f"the register in {data_dir} was never set up (no station); set it up again")
     if overrides:
         reference = load_reference(overrides=overrides)
+    zone_name = meta.get("time_zone", DEFAULT_ZONE)  # registers set up before the setting kept Vietnam's
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        engine.dispose()
+        raise RegisterError(
+            f"the register's time zone {zone_name} is unknown to this computer; install the tzdata package"
+        ) from None
     ctx = Context(
         paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
         kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
-        clock=clock, key=key,
+        zone=zone, clock=clock, key=key,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
@@ -165,10 +175,14 @@ def init_register(
     force: str = "border_guard",
     commune_code: str | None = None,
     header_lines: list[str] | None = None,
+    time_zone: str = DEFAULT_ZONE,
     db_url: str | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Context:
-    """Set up a new register for a post or for HQ, with its first admin account."""
+    """Set up a new register for a post or for HQ, with its first admin account.
+
+    ``time_zone`` (an IANA name with one fixed offset, ``app.zones``) is the register's for good: its
+    report tallies cut days at that offset, so no command changes it afterwards."""
     paths = Paths(data_dir)
     reference = load_reference()
     code, name = nfc(code).upper(), nfc(name)
@@ -183,6 +197,8 @@ def init_register(
         problems.append(f"force: '{force}' is not a force code")
     if commune_code is not None and commune_code not in reference.communes:
         problems.append(f"commune: '{commune_code}' is not an An Giang commune code")
+    if (zone_refused := zone_problem(time_zone)) is not None:
+        problems.append(f"time_zone: {zone_refused}")
     if not USERNAME.match(admin_username):
         problems.append(f"admin: '{admin_username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
     if problems:
@@ -227,6 +243,9 @@ def init_register(
                 "created_with": __version__,
                 "tip_recipient": str(tip_identity.to_public()),
                 "search_rebuild": "0",
+                "time_zone": time_zone,
+                # The SQL triggers keeping the report tallies read the offset from here (migration 0009).
+                "utc_offset_min": str(offset_minutes(ZoneInfo(time_zone))),
             }.items():
                 session.merge(m.Meta(key=key, value=value))
             session.flush()
@@ -242,9 +261,9 @@ def init_register(
         engine.dispose()
         recovery = None
         if register_key is not None:
-            recovery = KeySlots(paths.keys).create(
-                register_key, keyslots.StationLabel(code, kind), admin_username, "admin", admin_password
-            )
+            station_label = keyslots.StationLabel(code, kind, time_zone)
+            slots = KeySlots(paths.keys)
+            recovery = slots.create(register_key, station_label, admin_username, "admin", admin_password)
     except AppError:
         engine.dispose()
         raise
@@ -352,8 +371,8 @@ def register_summary(ctx: Context) -> dict[str, Any]:
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
         users = session.execute(text("SELECT count(*) FROM users")).scalar_one()
         meta = _meta(session)
-    return {"kind": ctx.kind, "station": ctx.station_code, "cases": cases, "users": users,
-            "schema": migrate.HEAD, "created_with": meta.get("created_with")}
+    return {"kind": ctx.kind, "station": ctx.station_code, "time_zone": ctx.zone.key, "cases": cases,
+            "users": users, "schema": migrate.HEAD, "created_with": meta.get("created_with")}
 
 
 def dump_json(value: Any) -> str:

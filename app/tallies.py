@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -220,11 +220,13 @@ def count(
     origins: Collection[str] | None,
     campaign_id: str | None,
     watch: Watch,
+    zone: tzinfo,
 ) -> Facts:
     """The counted cases that occurred on the local days ``first`` to ``last`` (of ``origins``, all when
-    None; of one campaign), from the cases and their goods lines: two grouped queries."""
+    None; of one campaign) in ``zone``, the register's, from the cases and their goods lines: two
+    grouped queries."""
     c, g = m.Case, m.GoodsLine
-    conditions = [*occurred_between(first, last), c.status.in_(COUNTED)]
+    conditions = [*occurred_between(first, last, zone), c.status.in_(COUNTED)]
     if origins is not None:
         conditions.append(c.origin.in_(sorted(origins)))
     if campaign_id:
@@ -370,6 +372,7 @@ def tally(
     campaign_id: str | None,
     watch: Watch,
     *,
+    zone: tzinfo,
     rules: Watch | None = None,
 ) -> list[Facts]:
     """The facts of each range of days (of ``origins``, all when None; of one campaign): whole
@@ -378,7 +381,7 @@ def tally(
     results = [Facts() for _ in ranges]
     if rules is None or campaign_id or not usable(session):
         for facts, (first, last) in zip(results, ranges, strict=True):
-            facts.add(count(session, first, last, origins, campaign_id, watch))
+            facts.add(count(session, first, last, origins, campaign_id, watch, zone))
         return results
     # Every post that may own a case, read in the same snapshot as the tallies and the cases.
     wanted = set(origins) if origins is not None else set(session.scalars(select(m.Station.id)))
@@ -399,7 +402,7 @@ def tally(
                     continue
                 if origins is None and not have:
                     missing = None  # one query for all of them
-            facts.add(count(session, first, last, missing, None, watch))
+            facts.add(count(session, first, last, missing, None, watch, zone))
     return results
 
 
@@ -409,6 +412,7 @@ def refresh(
     origins: Collection[str],
     rules: Watch,
     *,
+    zone: tzinfo,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> int:
@@ -437,7 +441,7 @@ def refresh(
                 progress(done, len(todo))
                 try:
                     with Session(bind=conn) as session, session.begin():
-                        _store(session, half, missing, rules, fingerprint, set(origins))
+                        _store(session, half, missing, rules, fingerprint, set(origins), zone)
                 except OperationalError as exc:
                     if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
                         log.warning("report tallies not stored: %s", exc.orig)
@@ -449,7 +453,13 @@ def refresh(
 
 
 def _store(
-    session: Session, half: date, origins: list[str], rules: Watch, fingerprint: str, every: set[str]
+    session: Session,
+    half: date,
+    origins: list[str],
+    rules: Watch,
+    fingerprint: str,
+    every: set[str],
+    zone: tzinfo,
 ) -> None:
     last = next_half(half) - timedelta(days=1)
     # Which of them still need it, now that the write lock is held.
@@ -457,7 +467,7 @@ def _store(
     if not wanted:
         return
     missing = sorted(wanted)
-    facts = count(session, half, last, None if wanted >= every else missing, None, rules)
+    facts = count(session, half, last, None if wanted >= every else missing, None, rules, zone)
     for table in (m.ReportHalf, m.ReportCell, m.ReportGoods, m.ReportCaseTotal):
         session.execute(delete(table).where(table.half == half, table.origin.in_(missing)))
     session.execute(

@@ -167,7 +167,7 @@ def encrypt_plain_register(ctx: Context, actor: Actor, password: str) -> Context
     for folder in (paths.data_dir, paths.attachments, paths.backups, paths.logs):
         private_folder(folder)
     slots = KeySlots(paths.keys)
-    label = StationLabel(ctx.station_code, ctx.kind)
+    label = StationLabel(ctx.station_code, ctx.kind, ctx.zone.key)
     recovery = slots.create(key, label, actor.username, actor.role, password)
     for username, role, password_hash in users:
         if username != actor.username:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import AppError
+from app.zones import DEFAULT_ZONE
 from cli.common import group, logged_in, out, password, session, show_recovery_key
 
 
@@ -42,9 +43,10 @@ def _register_program(sub: Any) -> None:
     sub.add_parser(
         "self-test",
         help="check that this installation works",
-        description="Check that this installation has what it needs: its resources, SQLite with full-text "
-        "search, the cryptography, a throw-away register with one case, and Qt (offscreen without a "
-        "display). Exits 1 if any check fails.",
+        description="Check that this installation has what it needs: every resource file against the "
+        "build's manifest (each changed, missing or added file named), the resources themselves, SQLite "
+        "with full-text search, the cryptography, a throw-away register with one case, and Qt "
+        "(offscreen without a display). Exits 1 if any check fails.",
     ).set_defaults(func=cmd_self_test)
 
 
@@ -63,15 +65,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         force=getattr(args, "force", "border_guard"),
         commune_code=getattr(args, "commune", None),
         header_lines=getattr(args, "header_line", None) or [],
+        time_zone=args.time_zone,
         db_url=args.db_url,
     )
     summary = {
         "kind": ctx.kind,
         "station": ctx.station_code,
+        "time_zone": ctx.zone.key,
         "data_dir": str(args.data_dir),
         "admin": args.admin,
     }
-    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir}; admin: {args.admin}")
+    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir} (time zone {ctx.zone.key}); "
+        f"admin: {args.admin}")
     if ctx.recovery_key:
         show_recovery_key(ctx.recovery_key, "The register is encrypted; each user's password opens it.")
     return 0
@@ -97,6 +102,13 @@ def _register_init(sub: Any, common: argparse.ArgumentParser) -> None:
         p.add_argument("--name", required=True, help="station name as printed")
         p.add_argument("--admin", required=True, help="user name of the first admin")
         p.add_argument("--admin-name", default=None, help="full name of the first admin")
+        p.add_argument(
+            "--time-zone",
+            default=DEFAULT_ZONE,
+            metavar="NAME",
+            help="the register's time zone, an IANA name with no daylight saving time "
+            f"(default {DEFAULT_ZONE}); every time shown is in it, and it cannot be changed later",
+        )
         if kind == "post":
             p.add_argument("--force", default="border_guard", help="force code (default border_guard)")
             p.add_argument("--commune", default=None, help="commune code, e.g. 30325")
@@ -124,8 +136,6 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
-
     ctx, actor = session(args)
     views = ctx.users.list(actor)
     now = ctx.clock()
@@ -137,7 +147,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         if not view.active:
             return "inactive"
         if locked(view):  # in the register's time zone, as the log-in refusal says it
-            return f"locked until {view.locked_until.astimezone(VIETNAM):%H:%M %d/%m/%Y}"
+            return f"locked until {ctx.local(view.locked_until):%H:%M %d/%m/%Y}"
         return "active"
 
     lines = [f"{v.username:<16} {v.role:<8} {state(v):<8} {v.full_name}" for v in views]
@@ -265,27 +275,30 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from app import audit
+    from app import audit, tip_keys
     from app.auth import require
 
     ctx, actor = session(args)
     require(actor, "audit.verify")
     with ctx.sessions.engine.connect() as conn:
         report = audit.verify(conn)
+    with ctx.sessions.reads() as reads:
+        # The keys informants are sealed to, against what proves them (as every tip's sealing checks).
+        problems = [*report.problems, *tip_keys.problems(reads)]
     payload = {
-        "ok": report.ok,
+        "ok": not problems,
         "events": report.events,
         "entities": report.entities,
-        "problems": report.problems,
+        "problems": problems,
     }
-    if report.ok:
+    if not problems:
         out(args, payload, f"Audit chain intact: {report.events} events, {report.entities} records match.")
         return 0
     if args.json:
         out(args, payload)
     else:
-        print(f"AUDIT FAILED: {len(report.problems)} problem(s):", file=sys.stderr)
-        for problem in report.problems:
+        print(f"AUDIT FAILED: {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
     return 9
 
@@ -296,7 +309,8 @@ def _register_audit(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify",
         help="prove nothing was changed behind the app's back",
         description="Recompute the audit chain and every sealed state, and name any row edited, inserted "
-        "or deleted outside the app. Exits 9 when something does not match.",
+        "or deleted outside the app; check the keys informants are sealed to against what proves them. "
+        "Exits 9 when something does not match.",
         parents=[common],
     ).set_defaults(func=cmd_audit_verify)
 

@@ -186,7 +186,8 @@ def _insert_received_cases(
         search_rows.append((rowid, new.search_body))
     form = _form(CASES)
     conn.exec_driver_sql(form.insert_sql(with_rowid=True), cases)
-    halves.drop(conn.exec_driver_sql, halves.of_case_rows(form.columns, cases, offset=1))
+    dropped = halves.of_case_rows(form.columns, cases, offset=1, local=ctx.utc_offset)
+    halves.drop(conn.exec_driver_sql, dropped)
     for name, rows in lines.items():
         if rows:
             conn.exec_driver_sql(_form(CHILD_TABLES[name]).insert_sql(), rows)
