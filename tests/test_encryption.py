@@ -161,6 +161,11 @@ def test_the_recovery_key_sets_a_forgotten_password(tmp_path: Path, clock: Clock
     ctx, admin = log_in(tmp_path / "post", "admin", NEW_PASSWORD)
     try:
         assert admin.role == "admin"
+        # The only admin's tip key stays sealed under the forgotten password: it still pins the
+        # station's key, so tip-offs go on being sealed, and passwords can be changed again.
+        ctx.tips.add(admin, received_at=clock(), channel="phone", content="Hàng qua mốc 264",
+                     informant="Lê Văn Báo")
+        ctx.users.change_password(admin, NEW_PASSWORD, PASSWORD)
         with ctx.sessions.engine.connect() as conn:
             assert audit.verify(conn).ok  # the reset is in the audit chain
     finally:
