@@ -17,11 +17,11 @@ from alembic.runtime.migration import MigrationContext
 
 from app.domain import CaseFilter
 from app.register import open_register
-from db import migrate
+from db import cipher, migrate
 from db.engine import make_engine, sqlite_url
 from db.models import Base
 from tests.helpers.cases import sample_case
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, open_sqlite
 
 
 def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     post.ctx.close()
     # Take the register back to the first migration, as an older Outpost would have left it.
     register = post.ctx.paths.register
-    conn = sqlite3.connect(register)
+    conn = open_sqlite(register)
     conn.execute("DROP TABLE case_search")
     for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
         conn.execute(f"DROP INDEX ix_cases_{index}")
@@ -63,10 +63,10 @@ def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> 
     conn.commit()
     conn.close()
 
-    ctx = open_register(post.data_dir)
+    ctx = open_register(post.data_dir, key=post.ctx.key)
     backups = list(post.ctx.paths.backups.glob("before-upgrade-0001-*.sqlite"))
-    assert len(backups) == 1
-    old = sqlite3.connect(backups[0])
+    assert len(backups) == 1 and not cipher.is_plain(backups[0])  # encrypted like the register
+    old = open_sqlite(backups[0])
     assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     assert old.execute("SELECT count(*) FROM cases").fetchone() == (1,)
     old.close()

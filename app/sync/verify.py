@@ -16,7 +16,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from app.attachments import stored_path
 from app.context import Context
 from app.errors import ValidationError
 from app.i18n import _
@@ -197,7 +196,7 @@ def _record_problem(
     document = record["document"]
     for attachment in document.get("attachments") or []:
         sha256 = str(attachment.get("sha256", ""))
-        if sha256 not in verified.files and not stored_path(ctx.paths.attachments, sha256).is_file():
+        if sha256 not in verified.files and not ctx.attachments.has(sha256):
             label = _("record {number}: case {case}").format(number=number, case=document.get("number"))
             return _("{label} refers to a file the bundle does not carry").format(label=label)
     return None
