@@ -15,7 +15,6 @@ import copy
 import io
 import json
 import shutil
-import sqlite3
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -28,9 +27,9 @@ from hypothesis import strategies as st
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError
-from app.register import open_register
+from app.unlock import log_in
 from tests.helpers.clock import NOW
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, open_sqlite
 
 JsonPath = tuple[str | int, ...]
 Plan = tuple[Any, ...]
@@ -255,10 +254,19 @@ def register_dump(data_dir: Path, skip_tables: tuple[str, ...] = ()) -> list[str
     """The register's every row as SQL (read through SQLite, so the WAL is included), and the names
     of the files stored beside it; the rows of ``skip_tables`` are left out. A refusal leaves it
     equal."""
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir)  # SQLCipher's connection has no iterdump: the schema, then every row
     try:
-        skipped = tuple(f'INSERT INTO "{table}"' for table in skip_tables)
-        rows = [line for line in conn.iterdump() if not line.startswith(skipped)]
+        rows = [
+            sql
+            for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+        ]
+        tables = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
+        for table in tables:
+            if table not in skip_tables:
+                rows += [f"{table}: {row!r}" for row in conn.execute(f'SELECT * FROM "{table}"')]
     finally:
         conn.close()
     stored = sorted(
@@ -284,8 +292,8 @@ class Working:
         self.close()
         shutil.rmtree(self.folder, ignore_errors=True)
         shutil.copytree(self.pristine, self.folder)
-        self.ctx = open_register(self.folder, clock=fixed_clock)
-        self.admin = self.ctx.login("admin", PASSWORD)  # once: a log-in writes to the register
+        # Logged in once per copy: a log-in writes to the register.
+        self.ctx, self.admin = log_in(self.folder, "admin", PASSWORD, clock=fixed_clock)
 
     @property
     def context(self) -> Context:

@@ -22,7 +22,6 @@ from app.register import init_register
 from app.sync import keywrap
 from app.zones import DEFAULT_ZONE
 from db import cipher
-from db.engine import sqlite_url
 
 PASSWORD = "correct-horse-1"
 PLAIN_PHOTO = b"\xff\xd8 photo of the record: Tran Thi Bich Ngoc, CCCD 089312345678"
@@ -112,13 +111,18 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
     """A post's register as the version before encryption left it: plain SQLite, no key slots, an
     admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases, a case with a photo
     (``PLAIN_PHOTO``, kept in clear) and a plain backup."""
+    from unittest import mock
+
+    from app import keyslots
     from app.demo import generate_demo
     from app.register import backup_register
     from tests.helpers.cases import sample_case
 
-    ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
-                        admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
-                        db_url=sqlite_url(data_dir / "register.sqlite"))  # the plain engine, as before
+    # No register key: the plain engine and no key slots, as the version before encryption made it.
+    with mock.patch.object(keyslots, "new_key", return_value=None):
+        ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
+                            admin_username="admin", admin_password=PASSWORD, commune_code="30325",
+                            clock=clock)
     admin = ctx.login("admin", PASSWORD)
     for name, role in (("chief", "chief"), ("officer", "officer")):
         ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
