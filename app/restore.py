@@ -116,8 +116,11 @@ def backup_key(source: Path, unlock: Unlock, current_key: bytes | None = None) -
     return key
 
 
-def check_source(source: Path, key: bytes | None, station_id: str | None) -> tuple[str, dict[str, str]]:
-    """Checks 1–3 on the backup file itself (read-only); returns its revision and ``meta``."""
+def check_source(
+    source: Path, key: bytes | None, station_id: str | None
+) -> tuple[str, dict[str, str], list[str]]:
+    """Checks 1–3 on the backup file itself (read-only): refused at once when it cannot be read as a
+    register; else its revision, ``meta`` and what the station and schema checks found."""
     problems: list[str] = []
     try:
         conn = cipher.connect(source, key, read_only=True)
@@ -158,9 +161,7 @@ def check_source(source: Path, key: bytes | None, station_id: str | None) -> tup
     problems += [
         _("schema: {problem}").format(problem=p) for p in schema_check.check_file(source, key, revision)
     ]
-    if problems:
-        raise RestoreRefused(source, problems)
-    return revision, meta
+    return revision, meta, problems
 
 
 def _stage(source: Path, staged: Path, source_key: bytes | None, key: bytes | None) -> None:
@@ -189,17 +190,20 @@ def _read_only_engine(path: Path, key: bytes | None) -> Any:
     return engine
 
 
-def check_staged(source: Path, staged: Path, key: bytes | None, revision: str) -> None:
+def check_staged(staged: Path, key: bytes | None, revision: str, schema_sound: bool) -> list[str]:
     """Check 4 on the staged copy: upgraded to this version's schema when older, then the full
-    audit verification (the chain's links and every sealed row)."""
+    audit verification (the chain's links and every sealed row). An older copy whose schema is not
+    sound is not upgraded (a planted trigger would run in the migrations' writes) nor verified."""
     from db.engine import make_engine, sqlite_url
 
     if revision != migrate.HEAD:
+        if not schema_sound:
+            return [_("audit: not checked, as the backup's schema is not sound and it needs upgrading")]
         engine = make_engine(sqlite_url(staged), key)
         try:
             migrate.upgrade(engine, backup_to=None)
         except migrate.SchemaError as exc:
-            raise RestoreRefused(source, [_("schema: {problem}").format(problem=exc)]) from None
+            return [_("schema: {problem}").format(problem=exc)]
         finally:
             engine.dispose()
     engine = _read_only_engine(staged, key)
@@ -207,16 +211,14 @@ def check_staged(source: Path, staged: Path, key: bytes | None, revision: str) -
         with engine.connect() as conn:
             report = audit.verify(conn)
     except Exception as exc:  # a file from outside: whatever breaks the check refuses it
-        raise RestoreRefused(source, [_("audit: the check could not run ({why})").format(why=exc)]) from None
+        return [_("audit: the check could not run ({why})").format(why=exc)]
     finally:
         engine.dispose()
-    if not report.ok:
-        shown = report.problems[:20]
-        more = len(report.problems) - len(shown)
-        lines = [_("audit: {problem}").format(problem=p) for p in shown]
-        if more:
-            lines.append(_("audit: … and {count} more").format(count=more))
-        raise RestoreRefused(source, lines)
+    shown = report.problems[:20]
+    lines = [_("audit: {problem}").format(problem=p) for p in shown]
+    if len(report.problems) > len(shown):
+        lines.append(_("audit: … and {count} more").format(count=len(report.problems) - len(shown)))
+    return lines
 
 
 def restore_into(ctx: Context, source: Path, unlock: Unlock = Unlock()) -> Restored:
@@ -226,12 +228,14 @@ def restore_into(ctx: Context, source: Path, unlock: Unlock = Unlock()) -> Resto
 
     paths = ctx.paths
     key = backup_key(source, unlock, ctx.key)
-    revision, meta = check_source(source, key, ctx.station_id)
+    revision, meta, problems = check_source(source, key, ctx.station_id)
     target_key = ctx.key if ctx.key is not None else key
     staged = paths.data_dir / STAGED
     try:
         _stage(source, staged, key, target_key)
-        check_staged(source, staged, target_key, revision)
+        problems += check_staged(staged, target_key, revision, not problems)
+        if problems:
+            raise RestoreRefused(source, problems)
         safety = backup_register(ctx)
         ctx.sessions.engine.dispose()
         _put_in_place(paths, staged, target_key)
@@ -260,7 +264,7 @@ def restore_new(data_dir: Path, source: Path, unlock: Unlock) -> Restored:
         raise RestoreRefused(
             source, [_("a plain backup from before encryption is restored only into its register")]
         )
-    revision, meta = check_source(source, key, None)
+    revision, meta, problems = check_source(source, key, None)
     if unlock.recovery_key is None:
         _check_role(source, key, unlock.username or "")
     private_folder(data_dir)
@@ -269,7 +273,9 @@ def restore_new(data_dir: Path, source: Path, unlock: Unlock) -> Restored:
     staged = paths.data_dir / STAGED
     try:
         _stage(source, staged, key, key)
-        check_staged(source, staged, key, revision)
+        problems += check_staged(staged, key, revision, not problems)
+        if problems:
+            raise RestoreRefused(source, problems)
         shutil.copyfile(slots_beside(source), paths.keys)
         os.chmod(paths.keys, 0o600)
         settings = settings_beside(source)
