@@ -278,9 +278,9 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         if known is not None and known.signing_public_key not in (None, public_raw):
             raise ValidationError(
                 [
-                    f"station {station['code']} is enrolled with another key; a station's key cannot be "
-                    "replaced: if its laptop was lost or replaced, revoke the station and enrol the new "
-                    "laptop as a new post under another code"
+                    f"station {station['code']} is enrolled with another key: a laptop that replaces "
+                    "the station's restores its backup and asks for a re-key ('outpost enroll "
+                    "rekey-request', docs/operations.md), it does not enrol again"
                 ]
             )
         certificate = sign(
