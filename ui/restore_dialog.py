@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth import require
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError
 from app.i18n import _
-from app.restore import Restored, RestoreRefused, Unlock, restore_into
+from app.restore import Restored, Unlock, restore_into
 
 
 class RestoreDialog(QDialog):
@@ -97,11 +98,9 @@ class RestoreDialog(QDialog):
         unlock = Unlock(recovery_key=self.recovery_key.text().strip() or None)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            require(self._actor, "register.restore")
             self.restored = restore_into(self._ctx, Path(self.path.text().strip()), unlock)
-        except RestoreRefused as exc:
-            self._show(exc.message)
-            return
-        except AppError as exc:
+        except AppError as exc:  # RestoreRefused among them: its message lists each failed check
             self._show(exc.message)
             return
         finally:

@@ -19,8 +19,8 @@ def _register_bytes(data_dir: Path) -> str:
     return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(data_dir.glob("register.*")))).hexdigest()
 
 
-def _dialog(qtbot: QtBot, post: Post, backup: Path) -> RestoreDialog:
-    dialog = RestoreDialog(post.ctx, post.chief)
+def _dialog(qtbot: QtBot, post: Post, backup: Path, officer: bool = False) -> RestoreDialog:
+    dialog = RestoreDialog(post.ctx, post.officer if officer else post.chief)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.path.setText(str(backup))
@@ -57,6 +57,8 @@ def test_the_restore_dialog_names_a_planted_trigger_and_changes_nothing(
 def test_the_restore_dialog_restores_a_sound_backup(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
     backup = backup_register(post.ctx, tmp_path / "saved.sqlite")
     made = post.ctx.cases.create(post.officer, sample_case())
+    refused = _dialog(qtbot, post, backup, officer=True)  # the menu hides it; the dialog refuses too
+    assert refused.restored is None and refused.result_text.isVisible()
     dialog = _dialog(qtbot, post, backup)
     assert dialog.result() == QDialog.DialogCode.Accepted and dialog.restored is not None
     assert dialog.restored.previous_saved_to is not None and dialog.restored.previous_saved_to.is_file()
