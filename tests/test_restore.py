@@ -161,3 +161,47 @@ def test_a_new_laptop_restores_with_the_recovery_key(post: Post, tmp_path: Path)
     assert (laptop / "register.keys").stat().st_mode & 0o777 == 0o600
     assert outpost(laptop, "--user", "officer", "case", "list").returncode == 0
     assert outpost(laptop, "audit", "verify").returncode == 0
+
+
+def _as_first_schema(backup: Path) -> None:
+    """Take a backup back to the first migration's schema, as an older Outpost would have left it."""
+    conn = open_sqlite(backup)
+    conn.execute("DROP TABLE case_search")
+    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
+        conn.execute(f"DROP INDEX ix_cases_{index}")
+    conn.execute("DROP INDEX ix_goods_lines_case_totals")
+    conn.execute("DROP INDEX ix_cases_report")
+    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
+    for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
+                  "report_halves", "report_cells", "report_goods", "report_case_totals"):
+        conn.execute(f"DROP TABLE {table}")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.commit()
+    conn.close()
+
+
+def test_a_backup_from_an_older_version_is_checked_at_its_schema_then_upgraded(
+    post: Post, tmp_path: Path
+) -> None:
+    backup = _backup(post, tmp_path / "stick")
+    _as_first_schema(backup)
+    planted = tmp_path / "stick" / "planted.sqlite"
+    shutil.copyfile(backup, planted)
+    shutil.copyfile(backup.with_name(backup.name + ".keys"), planted.with_name(planted.name + ".keys"))
+    conn = open_sqlite(planted)
+    conn.execute("CREATE TRIGGER keep_role AFTER UPDATE ON users BEGIN UPDATE users SET role = 'admin'; END")
+    conn.commit()
+    conn.close()
+    unlock = Unlock(username="admin", password=PASSWORD)
+    with pytest.raises(RestoreRefused) as refused:
+        restore_into(post.ctx, planted, unlock)
+    assert any("unknown trigger keep_role" in p for p in refused.value.problems)
+    assert any(p.startswith("audit: not checked") for p in refused.value.problems)  # never upgraded
+
+    done = restore_into(post.ctx, backup, unlock)
+    assert done.revision == "0001" and done.previous_saved_to is not None
+    assert outpost(post.data_dir, "audit", "verify").returncode == 0
+    assert outpost(post.data_dir, "case", "list", "--json").stdout.count('"number"') == 1
