@@ -221,6 +221,17 @@ def check_staged(staged: Path, key: bytes | None, revision: str, schema_sound: b
     return lines
 
 
+def _stage_and_check(
+    source: Path, staged: Path, key: bytes | None, target_key: bytes | None, revision: str,
+    problems: list[str],
+) -> None:
+    """The staged copy made and checked; refused with every problem found, the source's included."""
+    _stage(source, staged, key, target_key)
+    problems = problems + check_staged(staged, target_key, revision, not problems)
+    if problems:
+        raise RestoreRefused(source, problems)
+
+
 def restore_into(ctx: Context, source: Path, unlock: Unlock = Unlock()) -> Restored:
     """Replace the live register with a backup of it, if the backup passes every check; the register
     as it was is backed up first (only then)."""
@@ -232,10 +243,7 @@ def restore_into(ctx: Context, source: Path, unlock: Unlock = Unlock()) -> Resto
     target_key = ctx.key if ctx.key is not None else key
     staged = paths.data_dir / STAGED
     try:
-        _stage(source, staged, key, target_key)
-        problems += check_staged(staged, target_key, revision, not problems)
-        if problems:
-            raise RestoreRefused(source, problems)
+        _stage_and_check(source, staged, key, target_key, revision, problems)
         safety = backup_register(ctx)
         ctx.sessions.engine.dispose()
         _put_in_place(paths, staged, target_key)
@@ -272,10 +280,7 @@ def restore_new(data_dir: Path, source: Path, unlock: Unlock) -> Restored:
         private_folder(folder)
     staged = paths.data_dir / STAGED
     try:
-        _stage(source, staged, key, key)
-        problems += check_staged(staged, key, revision, not problems)
-        if problems:
-            raise RestoreRefused(source, problems)
+        _stage_and_check(source, staged, key, key, revision, problems)
         shutil.copyfile(slots_beside(source), paths.keys)
         os.chmod(paths.keys, 0o600)
         settings = settings_beside(source)

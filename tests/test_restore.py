@@ -15,7 +15,7 @@ from app.restore import RestoreRefused, Unlock, restore_into
 from db import cipher
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
-from tests.helpers.registers import PASSWORD, Post, open_sqlite
+from tests.helpers.registers import PASSWORD, Post, as_first_schema, open_sqlite
 from tests.helpers.sync import register_snapshot
 
 
@@ -163,31 +163,11 @@ def test_a_new_laptop_restores_with_the_recovery_key(post: Post, tmp_path: Path)
     assert outpost(laptop, "audit", "verify").returncode == 0
 
 
-def _as_first_schema(backup: Path) -> None:
-    """Take a backup back to the first migration's schema, as an older Outpost would have left it."""
-    conn = open_sqlite(backup)
-    conn.execute("DROP TABLE case_search")
-    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
-        conn.execute(f"DROP INDEX ix_cases_{index}")
-    conn.execute("DROP INDEX ix_goods_lines_case_totals")
-    conn.execute("DROP INDEX ix_cases_report")
-    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
-    for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
-                  "report_halves", "report_cells", "report_goods", "report_case_totals"):
-        conn.execute(f"DROP TABLE {table}")
-    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
-    conn.execute("UPDATE alembic_version SET version_num = '0001'")
-    conn.commit()
-    conn.close()
-
-
 def test_a_backup_from_an_older_version_is_checked_at_its_schema_then_upgraded(
     post: Post, tmp_path: Path
 ) -> None:
     backup = _backup(post, tmp_path / "stick")
-    _as_first_schema(backup)
+    as_first_schema(backup)
     planted = tmp_path / "stick" / "planted.sqlite"
     shutil.copyfile(backup, planted)
     shutil.copyfile(backup.with_name(backup.name + ".keys"), planted.with_name(planted.name + ".keys"))

@@ -238,17 +238,7 @@ def accept_request(
         rotation = "previous_signature" in request
         if rotation and not _previous_signature_holds(request, previous):
             raise ValidationError([_("the old key's signature on the request does not hold")])
-        certificate = sign(
-            {
-                "format": enrol.CERTIFICATE_FORMAT,
-                "version": enrol.VERSION,
-                "station": {**enrol._station_identity(station)},
-                "signing_public_key": b64(public_raw),
-                "issuer": {"id": hq.id, "code": hq.code, "signing_public_key": b64(hq_public)},
-                "issued_at": utc_text(now),
-            },
-            private,
-        )
+        certificate = enrol.issue_certificate(enrol._station_identity(station), public_raw, hq, private, now)
         before = enrol.station_state(station)
         station.signing_public_key = public_raw
         station.encryption_public_key = recipient
@@ -263,18 +253,12 @@ def accept_request(
             select(func.max(m.ReceivedBundle.last_seq)).where(m.ReceivedBundle.station_id == station.id)
         ).scalar()
         versions = _own_versions(session, station.id)
-        hq_tip = session.get(m.Meta, "tip_recipient")
         reply = sign(
             {
                 "format": REPLY_FORMAT,
                 "version": VERSION,
                 "certificate": certificate,
-                "hq": {
-                    **enrol._station_identity(hq),
-                    "signing_public_key": b64(hq_public),
-                    "encryption_recipient": hq_recipient,
-                    "tip_recipient": hq_tip.value if hq_tip is not None else "",
-                },
+                "hq": enrol.hq_identity(session, hq, hq_public, hq_recipient),
                 "sequence": {"received_up_to": received_up_to, "highest": int(highest or 0)},
                 "versions": versions,
                 "created_at": utc_text(now),
