@@ -1,4 +1,4 @@
-"""Creating, opening, backing up and restoring a register (the SQLite file and its data dir)."""
+"""Creating, opening and backing up a register (the SQLite file and its data dir); restoring is app/restore.py."""
 
 from __future__ import annotations
 
@@ -284,14 +284,6 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
         return done
     except OSError as exc:
         raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
-
-
-def restore_register(ctx: Context, source: Path) -> Path | None:
-    """Replace the live register with a backup once it passes every check (``app.restore``); returns
-    where the register as it was is saved."""
-    from app.restore import restore_into
-
-    return restore_into(ctx, source).previous_saved_to
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:
