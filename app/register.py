@@ -1,4 +1,4 @@
-"""Creating, opening and backing up a register (the SQLite file and its data dir); restoring is app/restore.py."""
+"""Creating, opening and backing up a register (the SQLite file and its data dir); see app/restore.py."""
 
 from __future__ import annotations
 
