@@ -166,6 +166,14 @@ class KeySlots:
         self._write(doc)
         return key
 
+    def peek(self, username: str, password: str) -> bytes:
+        """The register key from ``username``'s slot, without counting a wrong password or writing
+        anything: for the slots saved with a backup, which are not the register's own."""
+        entry = self._read()["users"].get(username)
+        if entry is None:
+            raise AuthError(unknown_user_message(username))
+        return self._open_entry(entry, password)
+
     def unlock_recovery(self, recovery_key: str) -> bytes:
         doc = self._read()
         try:

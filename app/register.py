@@ -1,4 +1,4 @@
-"""Creating, opening, backing up and restoring a register (the SQLite file and its data dir)."""
+"""Creating, opening and backing up a register (the SQLite file and its data dir); see app/restore.py."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
+from app.files import write_atomically
 from app.i18n import _
 from app.keyslots import KeySlots
 from app.progress import CancelToken, Progress, no_progress
@@ -384,81 +385,13 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
         done = migrate.backup_sqlite(ctx.paths.register, out, ctx.key)
         if ctx.key is not None:
             ctx.keyslots.copy_to(_slots_beside(done))
+        if ctx.paths.settings.is_file():  # a new laptop restores the settings with the register
+            write_atomically(
+                done.with_name(done.name + ".settings.json"), ctx.paths.settings.read_bytes(), private=True
+            )
         return done
     except OSError as exc:
         raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
-
-
-def check_backup_file(path: Path, station_id: str, key: bytes | None = None) -> str:
-    """Refuse anything that is not a sound backup of this station's register; returns its schema.
-
-    A backup of an encrypted register opens with its key (``key``); a plain one (made before the
-    register was encrypted) opens without."""
-    if not path.is_file():
-        raise RegisterError(f"{path} is not a file")
-    plain = cipher.is_plain(path)
-    if not plain and (key is None or not cipher.opens_with(path, key)):
-        raise RegisterError(
-            f"{path} is not an Outpost backup of this register (not an SQLite database, or encrypted "
-            "with another register's key)"
-        )
-    conn = cipher.connect(path, None if plain else key, read_only=True)
-    try:
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        except cipher.DatabaseError as exc:
-            raise RegisterError(f"{path} is damaged: {exc}") from None
-        if ok != "ok":
-            raise RegisterError(f"{path} is damaged: {ok}")
-        try:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except cipher.DatabaseError:
-            raise RegisterError(f"{path} is not an Outpost backup") from None
-    finally:
-        conn.close()
-    if meta.get("station_id") != station_id:
-        raise RegisterError(
-            f"{path} is a backup of station {meta.get('station_code', '?')}, not of this register"
-        )
-    if revision not in migrate.known_revisions():
-        raise RegisterError(f"{path} was written by a newer version of Outpost (schema {revision})")
-    return str(revision)
-
-
-def restore_register(ctx: Context, source: Path) -> Path:
-    """Replace the live register with a backup, after backing up the current one. Returns that backup."""
-    if ctx.sessions.engine.dialect.name == "postgresql":
-        how = _(
-            "restore HQ's PostgreSQL register on the database server: "
-            "pg_restore --clean --dbname=DATABASE {file}"
-        )
-        raise RegisterError(how.format(file=source))
-    check_backup_file(source, ctx.station_id, ctx.key)
-    safety = backup_register(ctx)
-    ctx.sessions.engine.dispose()
-    if ctx.key is not None and cipher.is_plain(source):
-        # A backup from before encryption is encrypted on its way in: no plain copy lands in the data dir.
-        staged = ctx.paths.data_dir / f".restore-{os.getpid()}.sqlite"
-        staged.unlink(missing_ok=True)
-        try:
-            cipher.export_encrypted(source, staged, ctx.key)
-            _copy_into(staged, ctx.paths.register, ctx.key)
-        finally:
-            staged.unlink(missing_ok=True)
-    else:
-        _copy_into(source, ctx.paths.register, ctx.key)
-    return safety
-
-
-def _copy_into(source: Path, register: Path, key: bytes | None) -> None:
-    src = cipher.connect(source, key, read_only=True)
-    dest = cipher.connect(register, key)
-    try:
-        src.backup(dest)
-    finally:
-        src.close()
-        dest.close()
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:

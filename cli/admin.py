@@ -327,16 +327,35 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Checked first (app/restore.py): a failed check names itself and nothing is replaced."""
     from app.auth import require
-    from app.register import restore_register
+    from app.restore import Unlock, restore_into, restore_new
 
-    ctx, actor = session(args)
+    recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY") if args.recovery_key else None
+    source = Path(args.file)
+    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+        # A new laptop: no register to log in to; the backup's own slots open it.
+        username = None if recovery else args.user
+        if not recovery and not username:
+            raise AppError("say how to open the backup: --recovery-key, or --user NAME (a chief or admin)")
+        secret = None if recovery else password(f"Password for {username}: ")
+        done = restore_new(args.data_dir, source, Unlock(recovery, username, secret))
+        out(
+            args,
+            {"restored": args.file, "station": done.station_code, "previous_saved_to": None},
+            f"Restored the register of station {done.station_code} from {args.file} into {args.data_dir}.\n"
+            "This computer has no station keys yet: run 'outpost enroll rekey-request' and take the "
+            "request to HQ (docs/operations.md).",
+        )
+        return 0
+    ctx, actor, secret = logged_in(args)
     require(actor, "register.restore")
-    safety = restore_register(ctx, Path(args.file))
+    done = restore_into(ctx, source, Unlock(recovery, actor.username, secret))
     out(
         args,
-        {"restored": args.file, "previous_saved_to": str(safety)},
-        f"Restored {args.file}; the register as it was is saved in {safety}",
+        {"restored": args.file, "station": done.station_code,
+         "previous_saved_to": str(done.previous_saved_to)},
+        f"Restored {args.file}; the register as it was is saved in {done.previous_saved_to}",
     )
     return 0
 
@@ -352,11 +371,17 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser(
         "restore",
-        help="restore a backup (the current register is backed up first)",
-        description="Replace the register with a backup; the register as it was is backed up first.",
+        help="restore a backup, checked first (the current register is backed up first)",
+        description="Replace the register with a backup once it passes every check: integrity, the "
+        "station, the schema (no unknown table, index, trigger or view) and the full audit chain; a "
+        "failed check is named and nothing is replaced. The register as it was is backed up first. In a "
+        "data folder without a register (a new laptop) the backup is opened with its own key file, by "
+        "the recovery key or a chief's or admin's password.",
         parents=[common],
     )
     p.add_argument("file")
+    p.add_argument("--recovery-key", action="store_true",
+                   help="open the backup with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
     p.set_defaults(func=cmd_restore)
 
 

@@ -19,7 +19,8 @@ from app.demo import generate_demo
 from app.domain import CaseFilter
 from app.errors import AppError, AuthError, RegisterError
 from app.keyslots import SLOTS_FILE, normalise_recovery_key
-from app.register import backup_register, init_register, restore_register
+from app.register import backup_register, init_register
+from app.restore import restore_into
 from app.unlock import is_encrypted, log_in, reset_password_with_recovery_key
 from db import cipher
 from tests.helpers.cases import sample_case
@@ -179,7 +180,7 @@ def test_backups_are_encrypted_and_restore(post: Post, tmp_path: Path) -> None:
     assert not cipher.is_plain(backup) and not cipher.opens_with(backup, None)
     assert cipher.opens_with(backup, post.ctx.key)
     post.ctx.cases.void(post.chief, made.id, "entered twice")
-    restore_register(post.ctx, backup)
+    restore_into(post.ctx, backup)
     ctx, chief = log_in(post.data_dir, "chief", PASSWORD)
     try:
         assert ctx.cases.get(chief, made.id).status != "voided"

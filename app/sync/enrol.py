@@ -259,6 +259,44 @@ def _hq_keys(ctx: Context, actor: Actor, passphrase: str) -> tuple[Ed25519Privat
     return private, recipient
 
 
+def issue_certificate(
+    station: dict[str, Any], public_raw: bytes, hq: m.Station, private: Ed25519PrivateKey, now: datetime
+) -> dict[str, Any]:
+    """HQ's certificate for a post's signing key (on enrolment, and on a re-key: ``app.sync.rekey``)."""
+    return sign(
+        {
+            "format": CERTIFICATE_FORMAT,
+            "version": VERSION,
+            "station": station,
+            "signing_public_key": b64(public_raw),
+            "issuer": {
+                "id": hq.id, "code": hq.code, "signing_public_key": b64(keys.raw_public(private.public_key()))
+            },
+            "issued_at": utc_text(now),
+        },
+        private,
+    )
+
+
+def hq_identity(session: Session, hq: m.Station, hq_public: bytes, recipient: str) -> dict[str, Any]:
+    """The ``hq`` member of an enrolment or re-key reply: HQ's identity and public keys."""
+    # The posts will seal informants to HQ's tip key: it must still be HQ's own, checked as a tip is.
+    own_tip_key_problems = tip_keys.problems(session)
+    if own_tip_key_problems:
+        raise tip_keys.TipKeyChanged(
+            _("no reply was written: HQ's tip key was changed outside Outpost ({problems})").format(
+                problems="; ".join(own_tip_key_problems)
+            )
+        )
+    return {
+        **_station_identity(hq),
+        "signing_public_key": b64(hq_public),
+        "encryption_recipient": recipient,
+        # Informants' identities in the post's tips are sealed to this key as well.
+        "tip_recipient": (session.get(m.Meta, tip_keys.OWN) or m.Meta(value="")).value,
+    }
+
+
 def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
     """Check a post's request, record the station and write the signed reply with its certificate."""
     require(actor, "station.enrol")
@@ -300,31 +338,13 @@ def _accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: P
         if known is not None and known.signing_public_key not in (None, public_raw):
             raise ValidationError(
                 [
-                    f"station {station['code']} is enrolled with another key; a station's key cannot be "
-                    "replaced: if its laptop was lost or replaced, revoke the station and enrol the new "
-                    "laptop as a new post under another code"
+                    f"station {station['code']} is enrolled with another key: a laptop that replaces "
+                    "the station's restores its backup and asks for a re-key ('outpost enroll "
+                    "rekey-request', docs/operations.md), it does not enrol again"
                 ]
             )
-        certificate = sign(
-            {
-                "format": CERTIFICATE_FORMAT,
-                "version": VERSION,
-                "station": station,
-                "signing_public_key": b64(public_raw),
-                "issuer": {"id": hq.id, "code": hq.code, "signing_public_key": b64(hq_public)},
-                "issued_at": utc_text(now),
-            },
-            private,
-        )
+        certificate = issue_certificate(station, public_raw, hq, private, now)
         certificate_bytes = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
-        # The posts will seal informants to this key: it must still be HQ's own, checked as a tip is.
-        own_tip_key_problems = tip_keys.problems(session)
-        if own_tip_key_problems:
-            raise tip_keys.TipKeyChanged(
-                _("no reply was written: HQ's tip key was changed outside Outpost ({problems})").format(
-                    problems="; ".join(own_tip_key_problems)
-                )
-            )
         before = station_state(known)
         if known is None:
             known = m.Station(
@@ -344,13 +364,7 @@ def _accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: P
                 "format": REPLY_FORMAT,
                 "version": VERSION,
                 "certificate": certificate,
-                "hq": {
-                    **_station_identity(hq),
-                    "signing_public_key": b64(hq_public),
-                    "encryption_recipient": recipient,
-                    # Informants' identities in the post's tips are sealed to this key as well.
-                    "tip_recipient": (session.get(m.Meta, tip_keys.OWN) or m.Meta(value="")).value,
-                },
+                "hq": hq_identity(session, hq, hq_public, recipient),
                 "created_at": utc_text(now),
             },
             private,

@@ -81,6 +81,11 @@ def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
             )
         key = signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
         if key != station.signing_public_key:
+            from app.sync.rekey import retired_key_message
+
+            retired = retired_key_message(session, station, key)
+            if retired is not None:
+                raise ValidationError([retired])
             raise ValidationError(
                 [_("the certificate of {code} is not the one HQ issued last").format(code=station.code)]
             )

@@ -155,3 +155,24 @@ def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
 
     with ctx.sessions.reads() as session:
         return [tuple(row) for row in session.execute(text(sql), params)]
+
+
+def as_first_schema(path: Path) -> None:
+    """Take a register or a backup (keyed as ``open_sqlite`` keys it) back to the first migration's
+    schema, as an older Outpost would have left it."""
+    conn = open_sqlite(path)
+    conn.execute("DROP TABLE case_search")
+    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
+        conn.execute(f"DROP INDEX ix_cases_{index}")
+    conn.execute("DROP INDEX ix_goods_lines_case_totals")
+    conn.execute("DROP INDEX ix_cases_report")
+    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
+    for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
+                  "report_halves", "report_cells", "report_goods", "report_case_totals"):
+        conn.execute(f"DROP TABLE {table}")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.commit()
+    conn.close()
