@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, tip_keys
 from app.auth import require
 from app.domain import Actor
 from app.errors import RegisterError, ValidationError
@@ -315,6 +315,12 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         station.encryption_public_key = recipient
         station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
         enrol.seal_station(ctx, session, actor.username, station, before)
+        # The reply, signed by HQ, now backs HQ's tip key and the post's certificate (app.tip_keys),
+        # as the enrolment reply did before it.
+        tip_recipient = (reply.get("hq") or {}).get("tip_recipient")
+        if isinstance(tip_recipient, str) and tip_recipient.startswith("age1"):
+            session.merge(m.Meta(key=tip_keys.HQ, value=tip_recipient))
+            session.merge(m.Meta(key=tip_keys.HQ_REPLY, value=tip_keys.reply_text(reply)))
         sequence = reply.get("sequence") or {}
         received_up_to, highest = int(sequence.get("received_up_to") or 0), int(sequence.get("highest") or 0)
         last = int(session.execute(
