@@ -22,7 +22,7 @@ from db import models as m
 from db.types import utc_text
 
 GENESIS = "0" * 64
-CHAIN_VERSION = "2"  # meta 'audit_chain': events hash their diff's hash (docs/security.md §audit)
+CHAIN_VERSION = "2"  # meta 'audit_chain': events hash their diff's hash (docs/security.md, "The audit trail")
 MAC_PURPOSE = b"outpost audit mac v1"
 # Where the chain's MAC key travels with a session (``db.engine.make_sessions``'s ``info``).
 MAC_INFO = "audit_mac_key"

@@ -1,5 +1,5 @@
 """Bringing a register's audit chain to the keyed v2 form: once after the upgrade that added MACs, and
-once when a plain register is first opened with a key (docs/security.md §audit).
+once when a plain register is first opened with a key (docs/security.md, "The audit trail").
 
 Why only after a check: re-chaining rewrites every link, so a chain that was already broken must not be
 laundered into a sound one. The old chain is verified in its own formula first; if it fails, the register

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.errors import AuthError, PermissionDenied
 from app.i18n import N_, _, ngettext
 from db import models as m
@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "campaign.manage": frozenset({"chief", "admin"}),
     "sync.export": frozenset({"chief", "admin"}),
     "sync.import": frozenset({"chief", "admin"}),
+    # Hands a post's bundle, readable, to someone outside the register (an auditor): as much as HQ's
+    # import reads, so the same roles; a right of its own, so that it can be narrowed alone.
+    "sync.disclose": frozenset({"chief", "admin"}),
     "audit.verify": frozenset({"officer", "chief", "admin", "analyst"}),
     "register.backup": frozenset({"chief", "admin"}),
     "register.restore": frozenset({"chief", "admin"}),
@@ -67,6 +70,7 @@ ACTION_TEXT = {
     "reference.manage": N_("change the reference data"),
     "sync.export": N_("export bundles for HQ or the posts"),
     "sync.import": N_("import bundles"),
+    "sync.disclose": N_("disclose bundles to an auditor"),
     "audit.verify": N_("verify the audit trail"),
 }
 
@@ -115,13 +119,15 @@ def authenticate(
     now: datetime,
     threshold: int,
     lockout: timedelta,
+    zone: tzinfo,
 ) -> Actor:
-    """Check a password. Failures are counted (and committed by the caller) even when refused."""
+    """Check a password. Failures are counted (and committed by the caller) even when refused; a
+    lock-out is told in ``zone``, the register's."""
     user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
         raise AuthError(unknown_user_message(username))
     if user.locked_until is not None and user.locked_until > now:
-        raise AuthError(locked_message(username, threshold, user.locked_until))
+        raise AuthError(locked_message(username, threshold, user.locked_until, zone))
     try:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -137,12 +143,12 @@ def authenticate(
     return actor_for(session, user)
 
 
-def locked_message(username: str, threshold: int, until: datetime) -> str:
+def locked_message(username: str, threshold: int, until: datetime, zone: tzinfo) -> str:
     return _("the account '{username}' is locked after {count} failed log-ins until {time}; "
              "try again later or ask an admin to unlock it").format(
         username=username,
         count=threshold,
-        time=f"{until.astimezone(VIETNAM):%H:%M %d/%m/%Y}",  # the post's time
+        time=f"{until.astimezone(zone):%H:%M %d/%m/%Y}",  # the register's time
     )
 
 

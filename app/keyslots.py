@@ -20,9 +20,10 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -34,6 +35,7 @@ from app.files import write_atomically
 from app.i18n import _
 from app.json_input import JsonRefused, parse_json, shape_problem
 from app.sync import keywrap
+from app.zones import DEFAULT_ZONE
 
 SLOTS_FILE = "register.keys"
 FORMAT = "outpost-register-keys"
@@ -42,7 +44,8 @@ RECOVERY_BYTES = 20  # 160 bits: 32 base32 letters and digits, typed in 8 groups
 MIGRATED_AAD = b"outpost-migrated-slot-1"
 
 _SHAPE: dict[str, Any] = {
-    "format": str, "version": int, "station": {"code": str, "kind": str}, "recovery": str, "users": dict,
+    "format": str, "version": int, "station": {"code": str, "kind": str, "zone": str}, "recovery": str,
+    "users": dict,
 }
 _USER_SHAPE: dict[str, Any] = {
     "role": str, "wrapped": str, "failed": int, "locked_until": str,
@@ -52,10 +55,12 @@ _USER_SHAPE: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class StationLabel:
-    """Which register this is, for the log-in screen (the register itself is still closed)."""
+    """Which register this is, for the log-in screen (the register itself is still closed), and its
+    time zone, in which a lock-out's end is told."""
 
     code: str
     kind: str
+    zone: str = DEFAULT_ZONE
 
 
 def new_key() -> bytes:
@@ -102,7 +107,8 @@ class KeySlots:
         """A new slot file for ``key`` with the first user's slot; returns the recovery key to show once."""
         recovery = new_recovery_key()
         self._write({
-            "format": FORMAT, "version": 1, "station": {"code": station.code, "kind": station.kind},
+            "format": FORMAT, "version": 1,
+            "station": {"code": station.code, "kind": station.kind, "zone": station.zone},
             "recovery": _b64(keywrap.wrap(key, recovery)),
             "users": {username: self._user_entry(key, role, password)},
         })
@@ -120,7 +126,8 @@ class KeySlots:
 
     def station(self) -> StationLabel:
         doc = self._read()
-        return StationLabel(doc["station"]["code"], doc["station"]["kind"])
+        station = doc["station"]
+        return StationLabel(station["code"], station["kind"], station.get("zone") or DEFAULT_ZONE)
 
     def roles(self) -> dict[str, str]:
         """Each user with a slot and the role the slot file remembers (a hint: see the module doc)."""
@@ -136,7 +143,7 @@ class KeySlots:
             raise AuthError(unknown_user_message(username))
         locked = _instant(entry.get("locked_until"))
         if locked is not None and locked > now:
-            raise AuthError(locked_message(username, threshold, locked))
+            raise AuthError(locked_message(username, threshold, locked, _zone(doc)))
         try:
             key = self._open_entry(entry, password)
         except AuthError:
@@ -158,6 +165,14 @@ class KeySlots:
             entry["failed"], entry["locked_until"] = 0, None
         self._write(doc)
         return key
+
+    def peek(self, username: str, password: str) -> bytes:
+        """The register key from ``username``'s slot, without counting a wrong password or writing
+        anything: for the slots saved with a backup, which are not the register's own."""
+        entry = self._read()["users"].get(username)
+        if entry is None:
+            raise AuthError(unknown_user_message(username))
+        return self._open_entry(entry, password)
 
     def unlock_recovery(self, recovery_key: str) -> bytes:
         doc = self._read()
@@ -260,6 +275,13 @@ class KeySlots:
 
     def _write(self, doc: dict[str, Any]) -> None:
         write_atomically(self.path, json.dumps(doc, indent=1).encode(), private=True)
+
+
+def _zone(doc: dict[str, Any]) -> tzinfo:
+    try:
+        return ZoneInfo(str(doc["station"].get("zone") or DEFAULT_ZONE))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
 
 
 def _instant(text: object) -> datetime | None:

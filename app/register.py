@@ -1,4 +1,4 @@
-"""Creating, opening, backing up and restoring a register (the SQLite file and its data dir)."""
+"""Creating, opening and backing up a register (the SQLite file and its data dir); see app/restore.py."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyrage
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from app import __version__, audit, audit_cover, audit_upgrade, keyslots
@@ -20,6 +22,7 @@ from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
+from app.files import write_atomically
 from app.i18n import _
 from app.keyslots import KeySlots
 from app.progress import CancelToken, Progress, no_progress
@@ -28,7 +31,8 @@ from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
-from db import cipher, migrate, schema, search
+from app.zones import DEFAULT_ZONE, offset_minutes, zone_problem
+from db import cipher, migrate, pgdump, schema, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
@@ -49,10 +53,13 @@ def open_register(
 ) -> Context:
     """Open an existing register, upgrading its schema first (after a backup) when it is older.
 
-    ``key`` is the register key from a user's slot (``app.unlock.log_in`` finds it); only a plain
-    register (one from before encryption, or a PostgreSQL one at ``db_url``) opens without it.
-    ``progress`` hears of the search index being rebuilt, the one long step after some upgrades."""
+    ``db_url`` is HQ's PostgreSQL database; without it, the one recorded in the data folder when the
+    register was set up, else the SQLite file. ``key`` is the register key from a user's slot
+    (``app.unlock.log_in`` finds it); only a plain register (one from before encryption, or a
+    PostgreSQL one) opens without it. ``progress`` hears of the search index being rebuilt, the one
+    long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
+    db_url = db_url or recorded_database(paths)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
@@ -66,12 +73,17 @@ def open_register(
             migrate.precheck_sqlite(paths.register, key)
     except migrate.SchemaError as exc:
         raise RegisterError(str(exc)) from None
-    engine = make_engine(db_url or sqlite_url(paths.register), key)
+    engine = _engine(paths, db_url, key)
     try:
         migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock(), key))
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
+    except DBAPIError as exc:
+        engine.dispose()
+        if db_url is None:
+            raise
+        raise _refused(exc) from None
     if engine.dialect.name == "sqlite":
         _check_schema(engine)
     sessions = make_sessions(engine)
@@ -90,10 +102,18 @@ def open_register(
         raise
     if overrides:
         reference = load_reference(overrides=overrides)
+    zone_name = meta.get("time_zone", DEFAULT_ZONE)  # registers set up before the setting kept Vietnam's
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        engine.dispose()
+        raise RegisterError(
+            f"the register's time zone {zone_name} is unknown to this computer; install the tzdata package"
+        ) from None
     ctx = Context(
         paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
         kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
-        clock=clock, key=key,
+        zone=zone, clock=clock, key=key,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
@@ -126,6 +146,44 @@ def _check_schema(engine: Any) -> None:
         )
 
 
+def recorded_database(paths: Paths) -> str | None:
+    """The database URL that ``init hq --db-url`` recorded in the data folder (no password in it:
+    that comes from ``OUTPOST_DB_URL``, ``PGPASSWORD`` or ``~/.pgpass``), or None for an SQLite register."""
+    try:
+        return paths.database.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _engine(paths: Paths, db_url: str | None, key: bytes | None = None) -> Any:
+    if db_url is None:
+        return make_engine(sqlite_url(paths.register), key)
+    try:
+        return make_engine(db_url)
+    except ModuleNotFoundError:
+        raise RegisterError(
+            _("the PostgreSQL driver is not installed: pip install 'outpost[hq]' (psycopg 3)")
+        ) from None
+    except ArgumentError:
+        raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
+
+
+def _safe_url(db_url: str) -> str:
+    """The URL as it may be printed: never with its password."""
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "…"
+
+
+def _refused(exc: DBAPIError) -> RegisterError:
+    """What the PostgreSQL server said, for a person to act on (no server, wrong password, no rights)."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+    if isinstance(exc, OperationalError):
+        return RegisterError(_("could not connect to the database: {detail}").format(detail=detail))
+    return RegisterError(_("the database refused: {detail}").format(detail=detail))
+
+
 def rebuild_search_index(
     ctx: Context, progress: Progress = no_progress, cancel: CancelToken | None = None
 ) -> int:
@@ -136,9 +194,9 @@ def rebuild_search_index(
         conn.execute(text("DELETE FROM case_search"))
         stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
         total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
-        batch: list[tuple[int, str]] = []
+        batch: list[tuple[int | str, str]] = []
         result = session.execute(
-            select(m.Case, text("cases.rowid"))
+            select(m.Case, search.key_column(conn))
             .options(
                 selectinload(m.Case.goods),
                 selectinload(m.Case.parties),
@@ -162,11 +220,14 @@ def rebuild_search_index(
 
 
 def _pre_migration_backup(paths: Paths, engine: Any, now: datetime, key: bytes | None) -> Path:
-    if engine.dialect.name != "sqlite":
-        raise migrate.SchemaError("back up the PostgreSQL register with pg_dump before upgrading it")
     private_folder(paths.backups)
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     revision = migrate.current_revision(engine) or "none"
+    if engine.dialect.name == "postgresql":
+        try:
+            return _pg_dump(engine, paths.backups / f"before-upgrade-{revision}-{stamp}.dump")
+        except RegisterError as exc:
+            raise migrate.SchemaError(exc.message) from None
     out = migrate.backup_sqlite(
         paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite", key
     )
@@ -186,6 +247,23 @@ def _slots_beside(backup: Path) -> Path:
     return backup.with_name(backup.name + ".keys")
 
 
+def _pg_dump(engine: Any, out: Path) -> Path:
+    """HQ's PostgreSQL register to ``out`` through ``pg_dump -Fc``, or why it could not be."""
+    try:
+        return pgdump.dump(engine, out)
+    except pgdump.PgDumpMissing:
+        raise RegisterError(
+            _(
+                "pg_dump is not installed, so the PostgreSQL register was not backed up: install the "
+                "PostgreSQL client programs (Debian: apt-get install postgresql-client) and run backup "
+                "again, or back it up with 'pg_dump -Fc' on the database server"
+            )
+        ) from None
+    except pgdump.PgDumpFailed as exc:
+        reason = _("pg_dump could not back up the register: {reason}").format(reason=exc)
+        raise RegisterError(reason) from None
+
+
 def init_register(
     data_dir: Path,
     *,
@@ -198,10 +276,14 @@ def init_register(
     force: str = "border_guard",
     commune_code: str | None = None,
     header_lines: list[str] | None = None,
+    time_zone: str = DEFAULT_ZONE,
     db_url: str | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Context:
-    """Set up a new register for a post or for HQ, with its first admin account."""
+    """Set up a new register for a post or for HQ, with its first admin account.
+
+    ``time_zone`` (an IANA name with one fixed offset, ``app.zones``) is the register's for good: its
+    report tallies cut days at that offset, so no command changes it afterwards."""
     paths = Paths(data_dir)
     reference = load_reference()
     code, name = nfc(code).upper(), nfc(name)
@@ -216,12 +298,18 @@ def init_register(
         problems.append(f"force: '{force}' is not a force code")
     if commune_code is not None and commune_code not in reference.communes:
         problems.append(f"commune: '{commune_code}' is not an An Giang commune code")
+    if (zone_refused := zone_problem(time_zone)) is not None:
+        problems.append(f"time_zone: {zone_refused}")
     if not USERNAME.match(admin_username):
         problems.append(f"admin: '{admin_username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
     if problems:
         raise ValidationError(problems)
     check_password_strength(admin_password)
-    if db_url is None and paths.register.exists():
+    if db_url is not None and kind != "hq":
+        raise ValidationError(
+            [_("--db-url: a PostgreSQL database is for HQ; a post keeps its register file")]
+        )
+    if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
     private_folder(data_dir)
     for folder in (paths.attachments, paths.backups, paths.logs):
@@ -229,14 +317,14 @@ def init_register(
     register_key = None if db_url is not None else keyslots.new_key()
     if register_key is not None:
         paths.register.touch(mode=0o600)  # SQLite gives its log files the register's mode
-    engine = make_engine(db_url or sqlite_url(paths.register), register_key)
+    engine = _engine(paths, db_url, register_key)
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
         migrate.create(engine)
         sessions = make_sessions(engine, audit.mac_key(register_key))
         now = clock()
-        _, _, _, hasher = base_context_parts(data_dir)
+        hasher = base_context_parts(data_dir)[3]
         with sessions.writes.begin() as session:
             station = m.Station(
                 code=code, name=name, force=force, commune_code=commune_code, kind=kind,
@@ -263,6 +351,9 @@ def init_register(
                 "created_with": __version__,
                 "tip_recipient": str(tip_identity.to_public()),
                 "search_rebuild": "0",
+                "time_zone": time_zone,
+                # The SQL triggers keeping the report tallies read the offset from here (migration 0009).
+                "utc_offset_min": str(offset_minutes(ZoneInfo(time_zone))),
                 audit_upgrade.CHAIN_KEY: audit.CHAIN_VERSION,
                 **({audit_upgrade.MAC_KEY: "1"} if register_key is not None else {}),
             }.items():
@@ -280,109 +371,65 @@ def init_register(
         engine.dispose()
         recovery = None
         if register_key is not None:
-            recovery = KeySlots(paths.keys).create(
-                register_key, keyslots.StationLabel(code, kind), admin_username, "admin", admin_password
-            )
+            station_label = keyslots.StationLabel(code, kind, time_zone)
+            slots = KeySlots(paths.keys)
+            recovery = slots.create(register_key, station_label, admin_username, "admin", admin_password)
     except AppError:
         engine.dispose()
         raise
+    except DBAPIError as exc:
+        engine.dispose()
+        if db_url is None:
+            _remove_sqlite(paths)
+            raise
+        raise _refused(exc) from None
     except Exception:
         engine.dispose()
         if db_url is None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite(paths)
             paths.keys.unlink(missing_ok=True)
         raise
+    if db_url is not None:
+        # Later commands and the desktop app find the database from the folder alone.
+        # (URL.set leaves a field given as None as it was: the named tuple's _replace clears it.)
+        safe = make_url(db_url)._replace(password=None).render_as_string(hide_password=False)
+        paths.database.write_text(safe + "\n", encoding="utf-8")
     ctx = open_register(data_dir, key=register_key, db_url=db_url, clock=clock)
     ctx.recovery_key = recovery
     return ctx
 
 
+def _remove_sqlite(paths: Paths) -> None:
+    """What a failed ``init`` left of a new register file."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+
+
 def backup_register(ctx: Context, out: Path | None = None) -> Path:
-    """A consistent copy of the live register through SQLite's online backup API."""
-    if ctx.sessions.engine.dialect.name != "sqlite":
-        raise RegisterError("back up a PostgreSQL register with pg_dump")
+    """A consistent copy of the live register: through SQLite's online backup API, or for HQ on
+    PostgreSQL a ``pg_dump`` archive in its custom format (restored with ``pg_restore``)."""
+    postgres = ctx.sessions.engine.dialect.name == "postgresql"
     if out is None:
         private_folder(ctx.paths.backups)
         stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.sqlite"
+        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.{'dump' if postgres else 'sqlite'}"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():
         raise RegisterError(f"the folder {out.parent} does not exist")
+    if postgres:
+        return _pg_dump(ctx.sessions.engine, out)
     try:
         done = migrate.backup_sqlite(ctx.paths.register, out, ctx.key)
         if ctx.key is not None:
             ctx.keyslots.copy_to(_slots_beside(done))
+        if ctx.paths.settings.is_file():  # a new laptop restores the settings with the register
+            write_atomically(
+                done.with_name(done.name + ".settings.json"), ctx.paths.settings.read_bytes(), private=True
+            )
         return done
     except OSError as exc:
         raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
-
-
-def check_backup_file(path: Path, station_id: str, key: bytes | None = None) -> str:
-    """Refuse anything that is not a sound backup of this station's register; returns its schema.
-
-    A backup of an encrypted register opens with its key (``key``); a plain one (made before the
-    register was encrypted) opens without."""
-    if not path.is_file():
-        raise RegisterError(f"{path} is not a file")
-    plain = cipher.is_plain(path)
-    if not plain and (key is None or not cipher.opens_with(path, key)):
-        raise RegisterError(
-            f"{path} is not an Outpost backup of this register (not an SQLite database, or encrypted "
-            "with another register's key)"
-        )
-    conn = cipher.connect(path, None if plain else key, read_only=True)
-    try:
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        except cipher.DatabaseError as exc:
-            raise RegisterError(f"{path} is damaged: {exc}") from None
-        if ok != "ok":
-            raise RegisterError(f"{path} is damaged: {ok}")
-        try:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except cipher.DatabaseError:
-            raise RegisterError(f"{path} is not an Outpost backup") from None
-    finally:
-        conn.close()
-    if meta.get("station_id") != station_id:
-        raise RegisterError(
-            f"{path} is a backup of station {meta.get('station_code', '?')}, not of this register"
-        )
-    if revision not in migrate.known_revisions():
-        raise RegisterError(f"{path} was written by a newer version of Outpost (schema {revision})")
-    return str(revision)
-
-
-def restore_register(ctx: Context, source: Path) -> Path:
-    """Replace the live register with a backup, after backing up the current one. Returns that backup."""
-    check_backup_file(source, ctx.station_id, ctx.key)
-    safety = backup_register(ctx)
-    ctx.sessions.engine.dispose()
-    if ctx.key is not None and cipher.is_plain(source):
-        # A backup from before encryption is encrypted on its way in: no plain copy lands in the data dir.
-        staged = ctx.paths.data_dir / f".restore-{os.getpid()}.sqlite"
-        staged.unlink(missing_ok=True)
-        try:
-            cipher.export_encrypted(source, staged, ctx.key)
-            _copy_into(staged, ctx.paths.register, ctx.key)
-        finally:
-            staged.unlink(missing_ok=True)
-    else:
-        _copy_into(source, ctx.paths.register, ctx.key)
-    return safety
-
-
-def _copy_into(source: Path, register: Path, key: bytes | None) -> None:
-    src = cipher.connect(source, key, read_only=True)
-    dest = cipher.connect(register, key)
-    try:
-        src.backup(dest)
-    finally:
-        src.close()
-        dest.close()
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:
@@ -390,8 +437,8 @@ def register_summary(ctx: Context) -> dict[str, Any]:
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
         users = session.execute(text("SELECT count(*) FROM users")).scalar_one()
         meta = _meta(session)
-    return {"kind": ctx.kind, "station": ctx.station_code, "cases": cases, "users": users,
-            "schema": migrate.HEAD, "created_with": meta.get("created_with")}
+    return {"kind": ctx.kind, "station": ctx.station_code, "time_zone": ctx.zone.key, "cases": cases,
+            "users": users, "schema": migrate.HEAD, "created_with": meta.get("created_with")}
 
 
 def dump_json(value: Any) -> str:

@@ -23,7 +23,7 @@ from app.errors import AppError, RegisterError
 from app.i18n import _
 from app.keyslots import KeySlots, StationLabel
 from app.progress import Progress, no_progress
-from app.register import open_register, private_folder
+from app.register import open_register, private_folder, recorded_database
 from app.settings import load_settings
 from db import cipher
 from db import models as m
@@ -90,6 +90,13 @@ def log_in(
     A plain register is logged in to first and then encrypted (``Context.recovery_key`` then holds
     the new recovery key, for the front end to show once)."""
     paths = Paths(data_dir)
+    if recorded_database(paths) is not None:  # HQ on PostgreSQL: its server protects it, no key here
+        ctx = open_register(data_dir, clock=clock, progress=progress)
+        try:
+            return ctx, ctx.login(username, password)
+        except BaseException:
+            ctx.close()
+            raise
     if not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
@@ -167,7 +174,7 @@ def encrypt_plain_register(ctx: Context, actor: Actor, password: str) -> Context
     for folder in (paths.data_dir, paths.attachments, paths.backups, paths.logs):
         private_folder(folder)
     slots = KeySlots(paths.keys)
-    label = StationLabel(ctx.station_code, ctx.kind)
+    label = StationLabel(ctx.station_code, ctx.kind, ctx.zone.key)
     recovery = slots.create(key, label, actor.username, actor.role, password)
     for username, role, password_hash in users:
         if username != actor.username:

@@ -51,6 +51,18 @@ def _view(user: m.User) -> UserView:
     )
 
 
+def _tip_key(user: m.User, password: str) -> bytes | None:
+    """The user's copy of the station's tip key, or None: they hold none, or it is still sealed under
+    a password forgotten and reset with the recovery key (it then stays as it is, see
+    ``UserService.reset_password``)."""
+    if user.tip_key_wrapped is None:
+        return None
+    try:
+        return keywrap.unwrap(user.tip_key_wrapped, password)
+    except AuthError:
+        return None
+
+
 class UserService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -90,8 +102,8 @@ class UserService:
             wrapped = None
             if role in TIP_READERS and actor_password is not None:
                 me = session.get(m.User, actor.user_id)
-                if me is not None and me.tip_key_wrapped is not None:
-                    secret = keywrap.unwrap(me.tip_key_wrapped, actor_password)
+                secret = _tip_key(me, actor_password) if me is not None else None
+                if secret is not None:
                     wrapped = keywrap.wrap(secret, password)
             user = m.User(
                 station_id=actor.station_id,
@@ -174,8 +186,10 @@ class UserService:
 
     def reset_password(self, username: str, new_password: str, *, by: str) -> UserView:
         """Set a new password without the old one: only after the recovery key opened the register
-        (``app.unlock.reset_password_with_recovery_key``). The account is unlocked; its copy of the tip
-        key, sealed under the forgotten password, is dropped."""
+        (``app.unlock.reset_password_with_recovery_key``). The account is unlocked. Its copy of the tip
+        key stays sealed under the forgotten password: this user can no longer read informants, but the
+        copy still names the station's tip key, which keeps it pinned (``app.tip_keys``), so tip-offs
+        can still be sealed at a post whose only chief or admin forgot the password."""
         check_password_strength(new_password)
         now = self.ctx.clock()
         with self.ctx.sessions.writes.begin() as session:
@@ -183,7 +197,6 @@ class UserService:
             if not user.active:
                 raise AuthError(_("unknown or inactive user '{username}'").format(username=username))
             user.password_hash = self.ctx.hasher.hash(new_password)
-            user.tip_key_wrapped = None
             user.locked_until, user.failed_logins = None, 0
             user.version += 1
             session.flush()
@@ -209,10 +222,9 @@ class UserService:
                 self.ctx.hasher.verify(user.password_hash, old_password)
             except Exception:
                 raise AuthError("the current password is wrong; nothing was changed") from None
-            if user.tip_key_wrapped is not None:
-                user.tip_key_wrapped = keywrap.wrap(
-                    keywrap.unwrap(user.tip_key_wrapped, old_password), new_password
-                )
+            secret = _tip_key(user, old_password)
+            if secret is not None:
+                user.tip_key_wrapped = keywrap.wrap(secret, new_password)
             user.password_hash = self.ctx.hasher.hash(new_password)
             user.version += 1
             session.flush()

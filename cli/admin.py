@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import AppError
+from app.zones import DEFAULT_ZONE
 from cli.common import group, logged_in, out, password, session, show_recovery_key
 
 
@@ -42,9 +43,10 @@ def _register_program(sub: Any) -> None:
     sub.add_parser(
         "self-test",
         help="check that this installation works",
-        description="Check that this installation has what it needs: its resources, SQLite with full-text "
-        "search, the cryptography, a throw-away register with one case, and Qt (offscreen without a "
-        "display). Exits 1 if any check fails.",
+        description="Check that this installation has what it needs: every resource file against the "
+        "build's manifest (each changed, missing or added file named), the resources themselves, SQLite "
+        "with full-text search, the cryptography, a throw-away register with one case, and Qt "
+        "(offscreen without a display). Exits 1 if any check fails.",
     ).set_defaults(func=cmd_self_test)
 
 
@@ -63,15 +65,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         force=getattr(args, "force", "border_guard"),
         commune_code=getattr(args, "commune", None),
         header_lines=getattr(args, "header_line", None) or [],
+        time_zone=args.time_zone,
         db_url=args.db_url,
     )
     summary = {
         "kind": ctx.kind,
         "station": ctx.station_code,
+        "time_zone": ctx.zone.key,
         "data_dir": str(args.data_dir),
         "admin": args.admin,
     }
-    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir}; admin: {args.admin}")
+    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir} (time zone {ctx.zone.key}); "
+        f"admin: {args.admin}")
     if ctx.recovery_key:
         show_recovery_key(ctx.recovery_key, "The register is encrypted; each user's password opens it.")
     return 0
@@ -97,6 +102,13 @@ def _register_init(sub: Any, common: argparse.ArgumentParser) -> None:
         p.add_argument("--name", required=True, help="station name as printed")
         p.add_argument("--admin", required=True, help="user name of the first admin")
         p.add_argument("--admin-name", default=None, help="full name of the first admin")
+        p.add_argument(
+            "--time-zone",
+            default=DEFAULT_ZONE,
+            metavar="NAME",
+            help="the register's time zone, an IANA name with no daylight saving time "
+            f"(default {DEFAULT_ZONE}); every time shown is in it, and it cannot be changed later",
+        )
         if kind == "post":
             p.add_argument("--force", default="border_guard", help="force code (default border_guard)")
             p.add_argument("--commune", default=None, help="commune code, e.g. 30325")
@@ -124,8 +136,6 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
-
     ctx, actor = session(args)
     views = ctx.users.list(actor)
     now = ctx.clock()
@@ -137,7 +147,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         if not view.active:
             return "inactive"
         if locked(view):  # in the register's time zone, as the log-in refusal says it
-            return f"locked until {view.locked_until.astimezone(VIETNAM):%H:%M %d/%m/%Y}"
+            return f"locked until {ctx.local(view.locked_until):%H:%M %d/%m/%Y}"
         return "active"
 
     lines = [f"{v.username:<16} {v.role:<8} {state(v):<8} {v.full_name}" for v in views]
@@ -265,7 +275,7 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from app import audit
+    from app import audit, tip_keys
     from app.auth import require
 
     ctx, actor = session(args)
@@ -276,20 +286,23 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             from app.sync.anchor import verify_anchors
 
             report.problems += verify_anchors(conn)
+    with ctx.sessions.reads() as reads:
+        # The keys informants are sealed to, against what proves them (as every tip's sealing checks).
+        problems = [*report.problems, *tip_keys.problems(reads)]
     payload = {
-        "ok": report.ok,
+        "ok": not problems,
         "events": report.events,
         "entities": report.entities,
-        "problems": report.problems,
+        "problems": problems,
     }
-    if report.ok:
+    if not problems:
         out(args, payload, f"Audit chain intact: {report.events} events, {report.entities} records match.")
         return 0
     if args.json:
         out(args, payload)
     else:
-        print(f"AUDIT FAILED: {len(report.problems)} problem(s):", file=sys.stderr)
-        for problem in report.problems:
+        print(f"AUDIT FAILED: {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
     return 9
 
@@ -300,7 +313,8 @@ def _register_audit(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify",
         help="prove nothing was changed behind the app's back",
         description="Recompute the audit chain and every sealed state, and name any row edited, inserted "
-        "or deleted outside the app. Exits 9 when something does not match.",
+        "or deleted outside the app; check the keys informants are sealed to against what proves them. "
+        "Exits 9 when something does not match.",
         parents=[common],
     ).set_defaults(func=cmd_audit_verify)
 
@@ -317,16 +331,35 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Checked first (app/restore.py): a failed check names itself and nothing is replaced."""
     from app.auth import require
-    from app.register import restore_register
+    from app.restore import Unlock, restore_into, restore_new
 
-    ctx, actor = session(args)
+    recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY") if args.recovery_key else None
+    source = Path(args.file)
+    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+        # A new laptop: no register to log in to; the backup's own slots open it.
+        username = None if recovery else args.user
+        if not recovery and not username:
+            raise AppError("say how to open the backup: --recovery-key, or --user NAME (a chief or admin)")
+        secret = None if recovery else password(f"Password for {username}: ")
+        done = restore_new(args.data_dir, source, Unlock(recovery, username, secret))
+        out(
+            args,
+            {"restored": args.file, "station": done.station_code, "previous_saved_to": None},
+            f"Restored the register of station {done.station_code} from {args.file} into {args.data_dir}.\n"
+            "This computer has no station keys yet: run 'outpost enroll rekey-request' and take the "
+            "request to HQ (docs/operations.md).",
+        )
+        return 0
+    ctx, actor, secret = logged_in(args)
     require(actor, "register.restore")
-    safety = restore_register(ctx, Path(args.file))
+    done = restore_into(ctx, source, Unlock(recovery, actor.username, secret))
     out(
         args,
-        {"restored": args.file, "previous_saved_to": str(safety)},
-        f"Restored {args.file}; the register as it was is saved in {safety}",
+        {"restored": args.file, "station": done.station_code,
+         "previous_saved_to": str(done.previous_saved_to)},
+        f"Restored {args.file}; the register as it was is saved in {done.previous_saved_to}",
     )
     return 0
 
@@ -342,11 +375,17 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser(
         "restore",
-        help="restore a backup (the current register is backed up first)",
-        description="Replace the register with a backup; the register as it was is backed up first.",
+        help="restore a backup, checked first (the current register is backed up first)",
+        description="Replace the register with a backup once it passes every check: integrity, the "
+        "station, the schema (no unknown table, index, trigger or view) and the full audit chain; a "
+        "failed check is named and nothing is replaced. The register as it was is backed up first. In a "
+        "data folder without a register (a new laptop) the backup is opened with its own key file, by "
+        "the recovery key or a chief's or admin's password.",
         parents=[common],
     )
     p.add_argument("file")
+    p.add_argument("--recovery-key", action="store_true",
+                   help="open the backup with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
     p.set_defaults(func=cmd_restore)
 
 

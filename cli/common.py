@@ -20,6 +20,8 @@ from app.errors import AuthError
 # The environment variables the command line reads, with what each holds; the top-level help lists them.
 ENVIRONMENT = {
     "OUTPOST_DATA_DIR": "the register folder (instead of the user data folder)",
+    "OUTPOST_DB_URL": "HQ's PostgreSQL database URL, with its password (instead of --db-url; once "
+    "'init hq' has recorded the database, only to give the password)",
     "OUTPOST_PASSWORD": "the acting user's password (instead of a prompt)",
     "OUTPOST_NEW_PASSWORD": "the new password of 'user add', 'user password' and 'user reset-password'",
     "OUTPOST_RECOVERY_KEY": "the recovery key of 'user reset-password --recovery-key' (instead of a prompt)",
@@ -27,6 +29,7 @@ ENVIRONMENT = {
     "OUTPOST_SMTP_PASSWORD": "the mail server password of 'export --email'",
     "OUTPOST_IMAP_PASSWORD": "the mailbox password of 'mail fetch'",
     "OUTPOST_ARGON2_PROFILE": "'test' makes password hashing cheap (tests only, never a real register)",
+    "OUTPOST_RESOURCES": "another resources folder (a copy to try; checked against its manifest too)",
 }
 
 Handler = Callable[[argparse.Namespace], int]

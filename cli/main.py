@@ -35,7 +35,8 @@ EXIT_CODES = {
     6: "not found",
     7: "register missing, damaged or from a newer version, or the command is not for this kind of register",
     8: "not allowed in the case's current status",
-    9: "'audit verify' found tampering, or 'verify-print' a print the register never held",
+    9: "'audit verify' found tampering, 'verify-print' a print the register never held, or a tip-off "
+    "was refused because the keys informants are sealed to were changed outside Outpost",
     70: "unexpected error (a bug): one line is printed and the details are written to the log file "
     "<data dir>/logs/outpost.log",
     130: "cancelled or interrupted",
@@ -79,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="register folder (default: $OUTPOST_DATA_DIR or the user data folder)",
     )
-    parser.add_argument("--db-url", default=None, help="database URL instead of the SQLite file")
+    parser.add_argument(
+        "--db-url",
+        default=None,
+        help="HQ's PostgreSQL database, e.g. postgresql://outpost@db.local/outpost (default: "
+        "$OUTPOST_DB_URL, else the one 'init hq --db-url' recorded, else the SQLite file)",
+    )
     parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (admin, cases, sync, reports):
@@ -95,7 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "json"):
         args.json = False
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
+    args.db_url = args.db_url or os.environ.get("OUTPOST_DB_URL") or None  # no password in argv
+    if args.db_url is None:
+        from app.context import Paths
+        from app.register import recorded_database
+
+        args.db_url = recorded_database(Paths(args.data_dir))  # HQ on PostgreSQL, set up with --db-url
     func: Handler = getattr(args, "func", admin.cmd_gui)
+    if func is not admin.cmd_self_test:  # which reports it as one of its checks
+        _warn_about_resources()
     try:
         code = func(args)
         sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
@@ -116,6 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # a bug: never a traceback on the user's screen
         return _unexpected(args, exc)
+
+
+def _warn_about_resources() -> None:
+    """Name every resource file that differs from the build's manifest (the reward rules, say), one
+    line each on stderr. A warning, not a refusal: the register and its cases stay reachable, and the
+    chief learns which file to restore (docs/architecture.md §6)."""
+    from app.resource_check import check_resources
+
+    for line in check_resources().lines():
+        print(f"outpost: warning: {line}", file=sys.stderr)
 
 
 def _quiet_pipe() -> int:

@@ -47,14 +47,73 @@ def cmd_enroll_accept(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rekey_text(done: Any, lines: list[str]) -> str:
+    lines.append("Compare this fingerprint by phone with the other side before going on:")
+    lines.append(f"  station {done.station_code:<12} {done.station_fingerprint}  (new signing key)")
+    return "\n".join(lines)
+
+
+def cmd_enroll_rekey_request(args: argparse.Namespace) -> int:
+    from app.sync.rekey import make_request
+
+    ctx, actor = session(args)
+    done = make_request(ctx, actor, key_passphrase(ctx), Path(args.out), rotate=args.rotate)
+    how = "signed by the old key too (rotation)" if done.rotation else "this computer has no old key"
+    text = _rekey_text(done, [f"Wrote the re-key request {args.out} ({how}); take it to HQ."])
+    out(args, {"request": args.out, **asdict(done)}, text)
+    return 0
+
+
+def cmd_enroll_rekey_accept(args: argparse.Namespace) -> int:
+    from app.sync.rekey import accept_request
+
+    ctx, actor = session(args)
+    done = accept_request(
+        ctx, actor, key_passphrase(ctx), Path(args.request), Path(args.out), args.fingerprint
+    )
+    text = (
+        f"Certified the new key of {done.station_code} ({done.station_fingerprint}); its old key is refused "
+        f"from now on. HQ has its changes up to {done.received_up_to} (highest {done.highest}). "
+        f"Wrote {args.out} for the post to install."
+    )
+    out(args, {"reply": args.out, **asdict(done)}, text)
+    return 0
+
+
 def cmd_enroll_install(args: argparse.Namespace) -> int:
+    from app.sync import rekey
     from app.sync.enrol import install_reply
 
     ctx, actor = session(args)
+    if _format_of(Path(args.reply)) == rekey.REPLY_FORMAT:
+        again = rekey.install_reply(ctx, actor, key_passphrase(ctx), Path(args.reply))
+        lines = [
+            f"Installed HQ {again.hq_code}'s re-key reply: this computer's new keys are the station's.",
+            f"HQ has this post's changes up to {again.received_up_to}; the next change is number "
+            f"{again.next_seq}.",
+        ]
+        if again.aligned:
+            lines.append(
+                f"{len(again.aligned)} case(s) were changed after the backup on the old laptop; HQ holds "
+                f"those changes: {', '.join(again.aligned[:20])}"
+            )
+        if again.missing:
+            lines.append(f"{again.missing} case(s) of this post are at HQ but not in the restored register.")
+        out(args, {"installed": args.reply, **asdict(again)}, "\n".join(lines))
+        return 0
     done = install_reply(ctx, actor, key_passphrase(ctx), Path(args.reply))
     text = _enrolment_text(done, [f"Installed HQ {done.hq_code}'s keys and this station's certificate."])
     out(args, {"installed": args.reply, **asdict(done)}, text)
     return 0
+
+
+def _format_of(path: Path) -> str | None:
+    """The ``format`` member of a small JSON file, or None (the reader of that format checks the rest)."""
+    try:
+        document = json.loads(path.read_bytes()[: 64 * 1024 * 1024])
+    except (OSError, ValueError):
+        return None
+    return document.get("format") if isinstance(document, dict) else None
 
 
 def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -89,19 +148,42 @@ def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Post: install HQ's keys and this station's certificate from HQ's reply.",
         parents=[common],
     )
-    p.add_argument("reply", help="HQ's reply file")
+    p.add_argument("reply", help="HQ's reply file (an enrolment or a re-key reply)")
     p.set_defaults(func=cmd_enroll_install)
+    for name, rotate, text in (
+        ("rekey-request", False, "post: new keys for this station (a replaced laptop), and a request for HQ"),
+        ("rotate", True, "post: new keys for this station on demand, the request signed by the old key too"),
+    ):
+        p = enroll.add_parser(
+            name,
+            help=text,
+            description=f"{text[:1].upper()}{text[1:]}. The new keys wait until HQ's reply is installed "
+            "with 'outpost enroll install' (docs/operations.md).",
+            parents=[common],
+        )
+        p.add_argument("--out", required=True, help="request file to write")
+        p.set_defaults(func=cmd_enroll_rekey_request, rotate=rotate)
+    p = enroll.add_parser(
+        "rekey-accept",
+        help="HQ: certify a post's new key (after comparing its fingerprint by phone)",
+        description="HQ: certify the new key of a post's re-key request, refuse its old key from now on, "
+        "and write the reply with what HQ holds of the post. --fingerprint is the one the post reads out.",
+        parents=[common],
+    )
+    p.add_argument("request", help="the post's re-key request file")
+    p.add_argument("--fingerprint", required=True, help="the new key's fingerprint, as read out by the post")
+    p.add_argument("--out", required=True, help="reply file to write for the post")
+    p.set_defaults(func=cmd_enroll_rekey_accept)
 
 
 def cmd_station_list(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
     from app.sync.status import posts
 
     ctx, actor = session(args)
     found = posts(ctx, actor)
 
     def when(moment: Any) -> str | None:
-        return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment else None
+        return ctx.local(moment).strftime("%d/%m/%Y %H:%M") if moment else None
 
     rows = [
         {
@@ -126,7 +208,6 @@ def cmd_station_list(args: argparse.Namespace) -> int:
 
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
     from app.sync.enrol import revoke
 
     ctx, actor = session(args)
@@ -134,7 +215,7 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
     out(
         args,
         {"revoked": args.code, "at": when.isoformat()},
-        f"Station {args.code} is revoked (since {when.astimezone(VIETNAM):%d/%m/%Y %H:%M}); "
+        f"Station {args.code} is revoked (since {ctx.local(when):%d/%m/%Y %H:%M}); "
         "its bundles are refused and HQ sends it no return bundle.",
     )
     return 0
@@ -439,6 +520,59 @@ def _register_reply(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_reply)
 
 
+def cmd_bundle_disclose(args: argparse.Namespace) -> int:
+    from app.sync.disclose import disclose_bundle
+
+    ctx, actor = session(args)
+    existing_folder(Path(args.out))
+    done = disclose_bundle(ctx, actor, key_passphrase(ctx), Path(args.file), args.to, Path(args.out))
+    out(
+        args,
+        {
+            "file": str(done.file),
+            "bundle_id": done.bundle_id,
+            "station": done.station,
+            "members": done.members,
+            "recipient": done.recipient,
+            "fingerprint": done.fingerprint,
+            "hq_signing_public_key": done.hq_signing_public_key,
+            "hq_fingerprint": done.hq_fingerprint,
+        },
+        f"Wrote {done.file}: bundle {done.bundle_id} of {done.station}, {done.members} encrypted "
+        f"member(s) opened for the auditor's key {done.fingerprint}.\n"
+        f"Give the auditor this file, the original bundle and HQ's signing key {done.hq_signing_public_key}\n"
+        f"(fingerprint {done.hq_fingerprint}); the steps to check them are in docs/bundle-format.md "
+        "(Auditing a bundle).",
+    )
+    return 0
+
+
+def _register_bundle(sub: Any, common: argparse.ArgumentParser) -> None:
+    bundle = group(
+        sub,
+        "bundle",
+        "HQ: bundles for an outside auditor",
+        "HQ: hand a post's bundle to an outside auditor, who checks it with standard tools (age, openssl).",
+    )
+    p = bundle.add_parser(
+        "disclose",
+        help="HQ: a copy of a post's bundle that the auditor's age key opens",
+        description="HQ: write FILE's copy (<name>.disclosed.zip, into an existing folder) in which each "
+        "encrypted member opens with the auditor's age key instead of HQ's: the same file key is wrapped "
+        "to the auditor and the encrypted content is kept byte for byte, so HQ's private key never leaves "
+        "HQ. The auditor checks the post's signature on the original bundle, that the copy's content is "
+        "the original's, and decrypts the copy with 'age -d -i KEY' (docs/bundle-format.md, Auditing a "
+        "bundle). Needs the key passphrase; recorded in HQ's audit trail. Chief or admin.",
+        parents=[common],
+    )
+    p.add_argument("file", metavar="FILE", help="the post's bundle file (.outpost)")
+    p.add_argument(
+        "--to", required=True, metavar="AGE1…", help="the auditor's age recipient (from age-keygen)"
+    )
+    p.add_argument("--out", required=True, metavar="FOLDER", help="existing folder to write the copy to")
+    p.set_defaults(func=cmd_bundle_disclose)
+
+
 def cmd_reference_set(args: argparse.Namespace) -> int:
     from app.sync.replies import set_reference_items
 
@@ -479,3 +613,4 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _register_reply(sub, common)
     _register_station(sub, common)
     _register_reference(sub, common)
+    _register_bundle(sub, common)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.halves  # noqa: F401 - its session hook drops the report tallies a flush makes stale
@@ -43,7 +43,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_engine(url: str, key: bytes | None = None) -> Engine:
     """An engine on ``url``; with ``key``, on an encrypted register through SQLCipher (db/cipher.py)."""
-    if key is None:
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":  # psycopg 3 (the ``hq`` extra), not SQLAlchemy's default psycopg2
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if key is None or parsed.get_backend_name() != "sqlite":  # a server database is protected by its server
         engine = create_engine(url)
     else:
         engine = create_engine(url, module=cipher.dbapi2)

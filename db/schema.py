@@ -1,5 +1,5 @@
 """The register's schema compared with what the migrations create: an unknown or changed table, index,
-trigger or view is found before the register is used (docs/security.md §schema).
+trigger or view is found before the register is used (docs/security.md, "The audit trail").
 
 Why: a trigger planted with plain SQL runs inside the program's own transactions (one that keeps
 resetting a meta row would rewrite it after every audited save), and the audit chain cannot see it.

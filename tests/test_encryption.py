@@ -19,7 +19,8 @@ from app.demo import generate_demo
 from app.domain import CaseFilter
 from app.errors import AppError, AuthError, RegisterError
 from app.keyslots import SLOTS_FILE, normalise_recovery_key
-from app.register import backup_register, init_register, restore_register
+from app.register import backup_register, init_register
+from app.restore import restore_into
 from app.unlock import is_encrypted, log_in, reset_password_with_recovery_key
 from db import cipher
 from tests.helpers.cases import sample_case
@@ -161,6 +162,11 @@ def test_the_recovery_key_sets_a_forgotten_password(tmp_path: Path, clock: Clock
     ctx, admin = log_in(tmp_path / "post", "admin", NEW_PASSWORD)
     try:
         assert admin.role == "admin"
+        # The only admin's tip key stays sealed under the forgotten password: it still pins the
+        # station's key, so tip-offs go on being sealed, and passwords can be changed again.
+        ctx.tips.add(admin, received_at=clock(), channel="phone", content="Hàng qua mốc 264",
+                     informant="Lê Văn Báo")
+        ctx.users.change_password(admin, NEW_PASSWORD, PASSWORD)
         with ctx.sessions.engine.connect() as conn:
             assert audit.verify(conn).ok  # the reset is in the audit chain
     finally:
@@ -174,7 +180,7 @@ def test_backups_are_encrypted_and_restore(post: Post, tmp_path: Path) -> None:
     assert not cipher.is_plain(backup) and not cipher.opens_with(backup, None)
     assert cipher.opens_with(backup, post.ctx.key)
     post.ctx.cases.void(post.chief, made.id, "entered twice")
-    restore_register(post.ctx, backup)
+    restore_into(post.ctx, backup)
     ctx, chief = log_in(post.data_dir, "chief", PASSWORD)
     try:
         assert ctx.cases.get(chief, made.id).status != "voided"

@@ -23,7 +23,7 @@ from db import cipher, migrate
 from db.engine import make_engine, sqlite_url
 from db.models import Base
 from tests.helpers.cases import sample_case
-from tests.helpers.registers import PASSWORD, Post, back_to_unkeyed_chain, open_sqlite
+from tests.helpers.registers import PASSWORD, Post, as_first_schema, back_to_unkeyed_chain, open_sqlite
 
 
 def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
@@ -42,29 +42,7 @@ def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
 def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> None:
     made = post.ctx.cases.create(post.officer, sample_case())
     post.ctx.close()
-    # Take the register back to the first migration, as an older Outpost would have left it.
-    register = post.ctx.paths.register
-    conn = open_sqlite(register)
-    conn.execute("DROP TABLE case_search")
-    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
-        conn.execute(f"DROP INDEX ix_cases_{index}")
-    conn.execute("DROP INDEX ix_goods_lines_case_totals")
-    conn.execute("DROP INDEX ix_cases_report")
-    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
-    conn.execute("DROP TABLE received_bundles")
-    conn.execute("DROP TABLE case_history")
-    conn.execute("DROP TABLE sent_files")
-    conn.execute("DROP TABLE sync_rejections")
-    conn.execute("DROP TABLE watch_entries")
-    for table in ("report_halves", "report_cells", "report_goods", "report_case_totals"):
-        conn.execute(f"DROP TABLE {table}")
-    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
-    back_to_unkeyed_chain(conn)
-    conn.execute("UPDATE alembic_version SET version_num = '0001'")
-    conn.commit()
-    conn.close()
+    as_first_schema(post.ctx.paths.register)  # as an older Outpost would have left it
 
     ctx = open_register(post.data_dir, key=post.ctx.key)
     backups = list(post.ctx.paths.backups.glob("before-upgrade-0001-*.sqlite"))
@@ -93,7 +71,7 @@ def test_an_unkeyed_chain_that_was_tampered_with_is_not_rechained(post: Post) ->
     post.ctx.close()
     conn = open_sqlite(post.ctx.paths.register)
     back_to_unkeyed_chain(conn)
-    conn.execute("UPDATE alembic_version SET version_num = '0008'")
+    conn.execute("UPDATE alembic_version SET version_num = '0009'")
     conn.execute("UPDATE audit_events SET actor = 'chief' WHERE entity_id = ?", (made.id,))
     conn.commit()
     conn.close()

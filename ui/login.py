@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 from app.context import Context
 from app.domain import Actor
 from app.i18n import _
-from app.unlock import default_username, log_in, station_label
+from app.unlock import default_username, is_encrypted, log_in, station_label
 from ui.jobs import ProgressRunner
+from ui.recovery_reset import RecoveryResetDialog
 
 
 class LoginDialog(QDialog):
@@ -56,6 +57,10 @@ class LoginDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Log in"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
+        self.forgot_button = self.buttons.addButton(
+            _("Forgot the password…"), QDialogButtonBox.ButtonRole.ResetRole
+        )
+        self.forgot_button.setVisible(is_encrypted(self._data_dir))  # only an encrypted one has the key
         # Which register this is: a post's, or HQ's consolidated one, and where it lives.
         hq = self._label is not None and self._label.kind == "hq"
         kind = _("HQ register {code}") if hq else _("Post register {code}")
@@ -76,6 +81,7 @@ class LoginDialog(QDialog):
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
+        self.forgot_button.clicked.connect(self._on_forgot_button_clicked)
 
     def _load(self) -> None:
         self.username.setText(default_username(self._data_dir) or "")
@@ -103,3 +109,11 @@ class LoginDialog(QDialog):
             return
         self.context, self.actor = outcome.result
         self.accept()
+
+    def _on_forgot_button_clicked(self) -> None:
+        reset = RecoveryResetDialog(self._data_dir, self.username.text().strip(), self)
+        if reset.exec() == QDialog.DialogCode.Accepted:
+            self.username.setText(reset.username.text().strip())
+            self.message.setText(_("The new password is set; log in with it."))
+            self.password.clear()
+            self.password.setFocus()

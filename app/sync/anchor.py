@@ -1,6 +1,6 @@
 """The post's audit chain anchored at HQ: each export carries the post's audit events (metadata and
 hashes, never a diff) and HQ keeps them per post, refusing a bundle whose history rewrites or drops
-what it received before (docs/security.md §anchor, docs/bundle-format.md §audit records).
+what it received before (docs/security.md, "The audit trail", docs/bundle-format.md §audit records).
 
 Why at HQ: everyone who can write a post's register can also recompute its chain and MACs (they hold
 its key); only a copy out of their reach shows that the newest events were deleted with their rows.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from app.context import Context
-from app.domain import VIETNAM
 from app.errors import ValidationError
 from app.i18n import _
 from app.sync import enrol, keys, received, signing
@@ -26,6 +26,7 @@ from app.sync.bundle import (
     AlreadyImported,
     BundleRefused,
     OpenedBundle,
+    check_ids,
     open_bundle,
     read_record_lines,
 )
@@ -33,26 +34,33 @@ from app.sync.enrol import HQ_IDENTITY_FORMAT
 from db import models as m
 
 
-def _issuer_check(session: Session, hq: m.Station) -> Any:
-    """The check ``open_bundle`` runs on the sender's certificate at HQ."""
+def _issued_here(certificate: dict[str, Any], hq_id: str, hq_key: Ed25519PublicKey) -> None:
+    """A station certificate this HQ issued: its format, its issuer and HQ's signature over its
+    canonical JSON; else ``ValidationError``."""
+    issuer = certificate.get("issuer") or {}
+    if certificate.get("format") != enrol.CERTIFICATE_FORMAT or issuer.get("id") != hq_id:
+        raise ValidationError([_("the sender's certificate was not issued by this HQ")])
+    try:
+        hq_key.verify(
+            signing.unb64(certificate.get("signature", ""), "the certificate's signature"),
+            signing.canonical(certificate),
+        )
+    except InvalidSignature:
+        raise ValidationError(
+            [_("the sender's certificate was not issued by this HQ (bad signature)")]
+        ) from None
+
+
+def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
+    """The check ``open_bundle`` runs on the sender's certificate at HQ (``zone``: the register's, for
+    the dates it tells)."""
     assert hq.signing_public_key is not None
     hq_key = Ed25519PublicKey.from_public_bytes(hq.signing_public_key)
 
     def check(certificate: dict[str, Any]) -> Ed25519PublicKey:
-        issuer = certificate.get("issuer") or {}
         if certificate.get("format") == HQ_IDENTITY_FORMAT:
             raise ValidationError([_("a return bundle from HQ to a post; import it at the post")])
-        if certificate.get("format") != enrol.CERTIFICATE_FORMAT or issuer.get("id") != hq.id:
-            raise ValidationError([_("the sender's certificate was not issued by this HQ")])
-        try:
-            hq_key.verify(
-                signing.unb64(certificate.get("signature", ""), "the certificate's signature"),
-                signing.canonical(certificate),
-            )
-        except InvalidSignature:
-            raise ValidationError(
-                [_("the sender's certificate was not issued by this HQ (bad signature)")]
-            ) from None
+        _issued_here(certificate, hq.id, hq_key)
         station_id = (certificate.get("station") or {}).get("id")
         station = session.get(m.Station, station_id) if isinstance(station_id, str) else None
         if station is None or station.kind != "post":
@@ -67,12 +75,17 @@ def _issuer_check(session: Session, hq: m.Station) -> Any:
             raise ValidationError(
                 [
                     _("station {code} was revoked on {date}; its bundles are refused").format(
-                        code=station.code, date=f"{station.revoked_at.astimezone(VIETNAM):%d/%m/%Y}"
+                        code=station.code, date=f"{station.revoked_at.astimezone(zone):%d/%m/%Y}"
                     )
                 ]
             )
         key = signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
         if key != station.signing_public_key:
+            from app.sync.rekey import retired_key_message
+
+            retired = retired_key_message(session, station, key)
+            if retired is not None:
+                raise ValidationError([retired])
             raise ValidationError(
                 [_("the certificate of {code} is not the one HQ issued last").format(code=station.code)]
             )
@@ -97,12 +110,14 @@ def _verify(
     hq: m.Station,
     identity: Any,
     path: Path,
+    zone: tzinfo,
     announce: Callable[[dict[str, Any]], object] = lambda _manifest: None,
 ) -> _Verified:
     """Everything about one bundle file that must hold before anything is applied. ``announce`` is
-    given its manifest once it holds, before the records are decrypted and read."""
+    given its manifest once it holds, before the records are decrypted and read; dates are told in
+    ``zone``, the register's."""
     try:
-        opened = open_bundle(path, _issuer_check(session, hq))
+        opened = open_bundle(path, _issuer_check(session, hq, zone))
     except BundleRefused:
         raise
     except ValidationError as exc:
@@ -127,6 +142,7 @@ def _verify(
         raise BundleRefused(path, _("the bundle is encrypted to another key than this HQ's"))
     if (manifest.get("sender") or {}).get("station_id") != station.id:
         raise BundleRefused(path, _("the manifest names another sender than the certificate"))
+    check_ids(path, manifest)
     seq = manifest.get("seq") or {}
     part = manifest.get("part") or {}
     if not (
@@ -146,7 +162,7 @@ def _verify(
         raise AlreadyImported(
             path,
             _("this bundle was imported already on {when} (a replay changes nothing)").format(
-                when=f"{earlier.received_at.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
+                when=f"{earlier.received_at.astimezone(zone):%d/%m/%Y %H:%M}"
             ),
         )
     count = (manifest.get("counts") or {}).get("records")

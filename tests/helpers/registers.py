@@ -1,12 +1,14 @@
 """Real registers in temporary folders: a post with one user of each role, an HQ.
 
-Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files."""
+Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files (and
+HQ on a real PostgreSQL database when a test asks for it)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,11 +16,12 @@ from typing import Any
 
 from app.context import Context, utc_now
 from app.domain import Actor
+from app.errors import AuthError
 from app.keyslots import SLOTS_FILE
 from app.register import init_register
 from app.sync import keywrap
+from app.zones import DEFAULT_ZONE
 from db import cipher
-from db.engine import sqlite_url
 
 PASSWORD = "correct-horse-1"
 PLAIN_PHOTO = b"\xff\xd8 photo of the record: Tran Thi Bich Ngoc, CCCD 089312345678"
@@ -34,11 +37,12 @@ class Post:
     data_dir: Path
 
 
-def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
+def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, time_zone: str = DEFAULT_ZONE) -> Post:
     """The post BP-VX with an admin, a chief, an officer and an analyst (all with ``PASSWORD``), its
-    register on ``clock``."""
+    register on ``clock`` and in ``time_zone``."""
     ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
                         admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
+                        time_zone=time_zone,
                         header_lines=["BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG",
                                       "ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"])
     admin = ctx.login("admin", PASSWORD)
@@ -49,8 +53,15 @@ def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
                 ctx.login("analyst", PASSWORD), data_dir)
 
 
-def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] = utc_now) -> Post:
-    """An HQ register (its admin stands in for every role)."""
+def make_hq(
+    data_dir: Path,
+    code: str = "BCH-AG",
+    clock: Callable[[], datetime] = utc_now,
+    time_zone: str = DEFAULT_ZONE,
+    db_url: str | None = None,
+) -> Post:
+    """An HQ register (its admin stands in for every role): its SQLite file in ``data_dir``, or the
+    PostgreSQL database at ``db_url`` (the ``hq_db_url`` fixture)."""
     ctx = init_register(
         data_dir,
         kind="hq",
@@ -59,16 +70,27 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
         admin_username="admin",
         admin_password=PASSWORD,
         clock=clock,
+        time_zone=time_zone,
+        db_url=db_url,
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
 
 
-def register_key(data_dir: Path, username: str = "admin", password: str = PASSWORD, *,
+def register_key(data_dir: Path, username: str | None = None, password: str = PASSWORD, *,
                  slots: Path | None = None) -> bytes:
-    """The register key, from ``username``'s slot (read directly: no lock-out counter moves)."""
-    doc = json.loads((slots or data_dir / SLOTS_FILE).read_text())
-    return keywrap.unwrap(base64.b64decode(doc["users"][username]["wrapped"]), password)
+    """The register key, from ``username``'s slot, or from the first slot ``password`` opens (a test
+    may have changed the admin's password); read directly: no lock-out counter moves."""
+    users = json.loads((slots or data_dir / SLOTS_FILE).read_text())["users"]
+    for name in [username] if username else sorted(users, key=lambda n: n != "admin"):
+        entry = users[name]
+        if "migrated" in entry:
+            continue
+        try:
+            return keywrap.unwrap(base64.b64decode(entry["wrapped"]), password)
+        except AuthError:
+            continue
+    raise AuthError(f"no key slot in {data_dir} opens with the test password")
 
 
 def open_sqlite(path: Path, **kwargs: Any) -> Any:
@@ -89,13 +111,18 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
     """A post's register as the version before encryption left it: plain SQLite, no key slots, an
     admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases, a case with a photo
     (``PLAIN_PHOTO``, kept in clear) and a plain backup."""
+    from unittest import mock
+
+    from app import keyslots
     from app.demo import generate_demo
     from app.register import backup_register
     from tests.helpers.cases import sample_case
 
-    ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
-                        admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
-                        db_url=sqlite_url(data_dir / "register.sqlite"))  # the plain engine, as before
+    # No register key: the plain engine and no key slots, as the version before encryption made it.
+    with mock.patch.object(keyslots, "new_key", return_value=None):
+        ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
+                            admin_username="admin", admin_password=PASSWORD, commune_code="30325",
+                            clock=clock)
     admin = ctx.login("admin", PASSWORD)
     for name, role in (("chief", "chief"), ("officer", "officer")):
         ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
@@ -110,7 +137,7 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
 
 
 def back_to_unkeyed_chain(conn: Any) -> None:
-    """Rewrite a register's audit trail as releases before migration 0009 left it: no MAC column, no
+    """Rewrite a register's audit trail as releases before migration 0010 left it: no MAC column, no
     HQ anchors table, no events for the bookkeeping tables, every link in the first (v1) formula."""
     from app import audit, audit_tables
 
@@ -128,3 +155,46 @@ def back_to_unkeyed_chain(conn: Any) -> None:
         link = audit.event_hash_v1(prev, *fields)
         conn.execute("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, link, seq))
         prev = link
+
+
+@contextmanager
+def register_sql(data_dir: Path) -> Iterator[Any]:
+    """The register file opened with SQL, keyed (``open_sqlite``), as someone tampering behind the
+    app's back with a user's password would; committed when the block ends."""
+    conn = open_sqlite(data_dir)
+    try:
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query on a register through its own engine, so that the same test reads HQ's
+    SQLite file and HQ's PostgreSQL database (plain SQL both engines read alike)."""
+    from sqlalchemy import text
+
+    with ctx.sessions.reads() as session:
+        return [tuple(row) for row in session.execute(text(sql), params)]
+
+
+def as_first_schema(path: Path) -> None:
+    """Take a register or a backup (keyed as ``open_sqlite`` keys it) back to the first migration's
+    schema, as an older Outpost would have left it."""
+    conn = open_sqlite(path)
+    conn.execute("DROP TABLE case_search")
+    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
+        conn.execute(f"DROP INDEX ix_cases_{index}")
+    conn.execute("DROP INDEX ix_goods_lines_case_totals")
+    conn.execute("DROP INDEX ix_cases_report")
+    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
+    for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
+                  "report_halves", "report_cells", "report_goods", "report_case_totals"):
+        conn.execute(f"DROP TABLE {table}")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
+    back_to_unkeyed_chain(conn)
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.commit()
+    conn.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.unlock import is_encrypted
@@ -49,3 +49,40 @@ def test_logging_in_to_a_plain_register_encrypts_it_and_offers_the_recovery_key(
         assert is_encrypted(data_dir) and not cipher.opens_with(data_dir / "register.sqlite", None)
     finally:
         dialog.context.close()
+
+
+def test_a_forgotten_password_is_set_again_with_the_recovery_key_from_the_log_in_dialog(
+    post: Post, qtbot: QtBot
+) -> None:
+    from tests.helpers.dialogs import answer_next_dialog
+    from ui.recovery_reset import RecoveryResetDialog
+
+    recovery = post.ctx.recovery_key
+    assert recovery is not None
+    post.ctx.close()
+    dialog = LoginDialog(post.data_dir)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("officer")
+    said: list[str] = []
+
+    def fill(reset: QWidget, key: str, password: str) -> None:
+        assert isinstance(reset, RecoveryResetDialog) and reset.username.text() == "officer"
+        reset.recovery_key.setText(key)
+        reset.password.setText(password)
+        reset.password_again.setText(password)
+        reset.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        said.append(reset.message.text())
+        if reset.isVisible():
+            reset.reject()
+
+    answer_next_dialog(lambda reset: fill(reset, "AAAA-" * 7 + "AAAA", "battery-staple-2"))
+    dialog.forgot_button.click()
+    assert "không mở được sổ" in said[0]  # a wrong recovery key, said in the dialog
+    answer_next_dialog(lambda reset: fill(reset, recovery.lower(), "battery-staple-2"))
+    dialog.forgot_button.click()
+    assert said[1] == "" and "mật khẩu mới" in dialog.message.text()
+    dialog.password.setText("battery-staple-2")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.context is not None
+    assert dialog.actor is not None and dialog.actor.username == "officer"
+    dialog.context.close()

@@ -1,7 +1,7 @@
 """Keyed audit chain: each event's MAC, and HQ's copy of every post's chain
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 
 The events already in a register are re-chained (v2 formula, with MACs where the register has a key)
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
