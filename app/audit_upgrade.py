@@ -97,3 +97,23 @@ def _seal_baseline(conn: Any, head: str, station_id: str, at: datetime, mac: byt
             events.append(sealed)
             head = sealed["hash"]
     audit_cover.append(conn, events)
+
+
+def seal_unsealed(conn: Any, station_id: str, at: datetime, mac: bytes | None) -> None:
+    """At set-up: seal the covered rows the migrations wrote with SQL (default ``meta`` rows), which no
+    session saw being written."""
+    sealed = set(conn.execute(select(m.AuditEvent.entity_id)).scalars())
+    head = audit_cover.head(conn)
+    events = []
+    for spec in audit_tables.COVERED.values():
+        for row in conn.execute(select(spec.table)):
+            mapping = row._mapping
+            if spec.skipped(mapping) or spec.entity_id(spec.key_text(mapping)) in sealed:
+                continue
+            event = audit_cover.covered_event(
+                head, spec, mapping, at=at, station_id=station_id, actor=audit_cover.SYSTEM_ACTOR,
+                action="create", version=1, mac_key=mac,
+            )
+            events.append(event)
+            head = event["hash"]
+    audit_cover.append(conn, events)

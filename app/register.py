@@ -368,6 +368,9 @@ def init_register(
                     entity=entity, entity_id=row.id, version=1, diff=label,
                     sealed_state=row_state(table, row),  # type: ignore[arg-type]
                 )
+            audit_upgrade.seal_unsealed(
+                session.connection(), station.id, now, audit.mac_key(register_key)
+            )
         engine.dispose()
         recovery = None
         if register_key is not None:
