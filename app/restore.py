@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 
-from app import audit
-from app.context import Context, Paths
+from app import audit, audit_upgrade
+from app.context import Context, Paths, utc_now
 from app.errors import AuthError, RegisterError
 from app.i18n import _
 from app.keyslots import KeySlots
@@ -194,7 +194,7 @@ def check_staged(staged: Path, key: bytes | None, revision: str, schema_sound: b
     """Check 4 on the staged copy: upgraded to this version's schema when older, then the full
     audit verification (the chain's links and every sealed row). An older copy whose schema is not
     sound is not upgraded (a planted trigger would run in the migrations' writes) nor verified."""
-    from db.engine import make_engine, sqlite_url
+    from db.engine import make_engine, make_sessions, sqlite_url
 
     if revision != migrate.HEAD:
         if not schema_sound:
@@ -202,14 +202,21 @@ def check_staged(staged: Path, key: bytes | None, revision: str, schema_sound: b
         engine = make_engine(sqlite_url(staged), key)
         try:
             migrate.upgrade(engine, backup_to=None)
+            # A copy from before the keyed chain is re-chained as at the register's first open, only if
+            # its old chain holds (app/audit_upgrade.py).
+            with engine.connect() as conn:
+                station = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'station_id'").scalar()
+            audit_upgrade.prepare(make_sessions(engine), key, str(station), utc_now)
         except migrate.SchemaError as exc:
             return [_("schema: {problem}").format(problem=exc)]
+        except RegisterError as exc:
+            return [_("audit: {problem}").format(problem=exc)]
         finally:
             engine.dispose()
     engine = _read_only_engine(staged, key)
     try:
         with engine.connect() as conn:
-            report = audit.verify(conn)
+            report = audit.verify(conn, register_key=key)
     except Exception as exc:  # a file from outside: whatever breaks the check refuses it
         return [_("audit: the check could not run ({why})").format(why=exc)]
     finally:
