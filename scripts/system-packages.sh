@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The system programs the test suite uses beside Python: Qt's X/GL client libraries (offscreen still
-# links them), pdftotext to read printed PDFs back, Dovecot as HQ's IMAP mailbox, and faketime for
-# `make test-any-day`. Installs what
+# links them), pdftotext to read printed PDFs back, zbarimg to decode a printed form's QR code, Dovecot
+# as HQ's IMAP mailbox, and faketime for `make test-any-day`. Installs what
 # is missing where it can (root with apt-get); otherwise says what to install and carries on, and
 # the tests that need a missing program fail saying so.
 set -euo pipefail
 missing=()
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ "${CI:-}" = true ] || [ "${#missing[@]}" -gt 0 ]; then
@@ -14,7 +15,7 @@ if [ "${CI:-}" = true ] || [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 \
-      sqlite3 poppler-utils dovecot-imapd faketime >/dev/null
+      sqlite3 poppler-utils zbar-tools dovecot-imapd faketime >/dev/null
   elif [ "${#missing[@]}" -gt 0 ]; then
     echo "The tests also need: ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
   fi
