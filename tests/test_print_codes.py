@@ -18,7 +18,8 @@ import pytest
 from app.domain import VIETNAM
 from app.errors import AuthError, NotFound, RegisterError, ValidationError
 from app.forms import print_form
-from app.print_codes import verify_print
+from app.print_codes import print_payload, verify_print
+from app.sync import keys
 from app.sync.enrol import revoke
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
@@ -87,6 +88,12 @@ def test_a_signed_print_is_proved_at_the_post(post: Post, tmp_path: Path) -> Non
         2,
         True,
     )
+    # Signed with the station's own key, but content no version of the case ever had.
+    never = print_payload(
+        "BP-VX", case_id, 1, "draft", "0" * 64, keys.load_signing_key(post.data_dir, PASSPHRASE)
+    )
+    check = verify_print(post.ctx, post.analyst, never)
+    assert (check.signature, check.status, check.genuine) == ("valid", "mismatch", False)
     with pytest.raises(ValidationError):
         verify_print(post.ctx, post.analyst, "https://example.org/not-ours")
     with pytest.raises(NotFound, match="no station BP-XX"):
