@@ -44,6 +44,15 @@ def _parts(payload: str) -> list[str]:
     return parts
 
 
+def _form_cli(
+    post: Post, case_id: str, pdf: Path, env: dict[str, str], user: str = "chief"
+) -> subprocess.CompletedProcess[str]:
+    """``outpost --json form MBB01 CASE --pdf PDF`` as ``user``, with ``env`` (the key passphrase)."""
+    return outpost(
+        post.data_dir, "--user", user, "--json", "form", "MBB01", case_id, "--pdf", str(pdf), env=env
+    )
+
+
 def _forged_from_the_file(data_dir: Path, case_id: str) -> list[str]:
     """What someone holding only a copy of the register file can type: the case id, its version and its
     sealed hash read from the file, with no signature, a made-up one, or in the old format."""
@@ -118,53 +127,19 @@ def test_an_approved_case_prints_only_signed(post: Post, tmp_path: Path) -> None
     with pytest.raises(RegisterError, match="'outpost enroll request'"):  # no keys yet: how to make them
         print_form(post.ctx, post.chief, "MBB01", case_id, PASSPHRASE)
     post.ctx.close()
-    said = outpost(
-        post.data_dir,
-        "--user",
-        "chief",
-        "form",
-        "MBB01",
-        case_id,
-        "--pdf",
-        str(tmp_path / "f.pdf"),
-        env=KEYED,
+    pdf = tmp_path / "f.pdf"
+    said = _form_cli(post, case_id, pdf, KEYED)
+    assert said.returncode == 7 and "has no signing key yet" in said.stderr
+    assert "enroll request" in said.stderr and not pdf.exists()
+    made = outpost(
+        post.data_dir, "--user", "admin", "enroll", "request", "--out", str(tmp_path / "r.json"), env=KEYED
     )
-    assert (
-        said.returncode == 7 and "has no signing key yet" in said.stderr and "enroll request" in said.stderr
-    )
-    assert not (tmp_path / "f.pdf").exists()
-    give_keys_cli = outpost(
-        post.data_dir, "--user", "admin", "enroll", "request", "--out", str(tmp_path / "req.json"), env=KEYED
-    )
-    assert give_keys_cli.returncode == 0, give_keys_cli.stderr
-    no_passphrase = outpost(
-        post.data_dir, "--user", "chief", "form", "MBB01", case_id, "--pdf", str(tmp_path / "f.pdf")
-    )
+    assert made.returncode == 0, made.stderr
+    no_passphrase = _form_cli(post, case_id, pdf, {})
     assert no_passphrase.returncode == 5 and "OUTPOST_KEY_PASSPHRASE" in no_passphrase.stderr
-    wrong = outpost(
-        post.data_dir,
-        "--user",
-        "chief",
-        "form",
-        "MBB01",
-        case_id,
-        "--pdf",
-        str(tmp_path / "f.pdf"),
-        env={"OUTPOST_KEY_PASSPHRASE": "not-the-passphrase"},
-    )
+    wrong = _form_cli(post, case_id, pdf, {"OUTPOST_KEY_PASSPHRASE": "not-the-passphrase"})
     assert wrong.returncode == 5 and "wrong key passphrase" in wrong.stderr
-    done = outpost(
-        post.data_dir,
-        "--user",
-        "chief",
-        "--json",
-        "form",
-        "MBB01",
-        case_id,
-        "--pdf",
-        str(tmp_path / "f.pdf"),
-        env=KEYED,
-    )
+    done = _form_cli(post, case_id, pdf, KEYED)
     assert done.returncode == 0, done.stderr
     verified = outpost(post.data_dir, "--user", "chief", "verify-print", json.loads(done.stdout)["code"])
     assert verified.returncode == 0 and verified.stdout.startswith("genuine: ")
@@ -179,9 +154,7 @@ def test_a_draft_printed_without_the_key_proves_nothing(post: Post, tmp_path: Pa
     assert (check.signature, check.genuine, check.case_status) == ("unsigned", False, "draft")
     post.ctx.close()
     out = tmp_path / "draft.pdf"
-    printed = outpost(
-        post.data_dir, "--user", "officer", "--json", "form", "MBB01", case_id, "--pdf", str(out)
-    )
+    printed = _form_cli(post, case_id, out, {}, user="officer")
     assert printed.returncode == 0 and "printed unsigned" in printed.stderr
     assert json.loads(printed.stdout)["code"].endswith(":unsigned")
     said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
@@ -360,9 +333,7 @@ def test_the_qr_code_on_the_printed_page_decodes_and_verifies(post: Post, tmp_pa
     case_id = _approved(post)
     post.ctx.close()
     pdf = tmp_path / "mbb01.pdf"
-    printed = outpost(
-        post.data_dir, "--user", "chief", "--json", "form", "MBB01", case_id, "--pdf", str(pdf), env=KEYED
-    )
+    printed = _form_cli(post, case_id, pdf, KEYED)
     assert printed.returncode == 0, printed.stderr
     subprocess.run(
         ["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -45,10 +46,18 @@ def _qr_text(post: Post, editor: CaseEditor, qtbot: QtBot) -> str:
     return body + signature
 
 
-def test_the_passphrase_is_asked_once_and_signs_the_print(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
+@pytest.fixture
+def approved_editor(post: Post, qtbot: QtBot, tmp_path: Path) -> tuple[CaseEditor, KeyMemory]:
+    """The editor of an approved case at a post with keys, and the session's key memory."""
     give_keys(post, tmp_path)
     memory = KeyMemory()
-    editor = _editor(post, qtbot, _case(post, approve=True), memory)
+    return _editor(post, qtbot, _case(post, approve=True), memory), memory
+
+
+def test_the_passphrase_is_asked_once_and_signs_the_print(
+    post: Post, qtbot: QtBot, approved_editor: tuple[CaseEditor, KeyMemory]
+) -> None:
+    editor, memory = approved_editor
     asked: list[PrintKeyDialog] = []
 
     def answer(key: QWidget) -> None:
@@ -69,16 +78,13 @@ def test_the_passphrase_is_asked_once_and_signs_the_print(post: Post, qtbot: QtB
     assert len(asked) == 1
 
 
-def test_a_wrong_passphrase_is_not_kept(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
-    give_keys(post, tmp_path)
-    memory = KeyMemory()
-    editor = _editor(post, qtbot, _case(post, approve=True), memory)
+def test_a_wrong_passphrase_is_not_kept(approved_editor: tuple[CaseEditor, KeyMemory]) -> None:
+    editor, memory = approved_editor
     seen: list[str] = []
 
     def wrong(key: QWidget) -> None:
-        assert isinstance(key, PrintKeyDialog)
-        key.passphrase.setText("not-the-passphrase")
-        key.sign_button.click()
+        key.passphrase.setText("not-the-passphrase")  # type: ignore[attr-defined]
+        key.sign_button.click()  # type: ignore[attr-defined]
         answer_next_dialog(lambda box: (seen.append(box.text()), box.close()))
 
     answer_next_dialog(wrong)
