@@ -395,7 +395,10 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "form",
         help="print a legal form of a case as PDF",
-        description="Write one of a case's legal forms as a PDF, with a QR code that 'verify-print' checks.",
+        description="Write one of a case's legal forms as a PDF, with a QR code signed with the station's "
+        "key that 'verify-print' checks. An approved or closed case prints only signed: the key passphrase "
+        "comes from OUTPOST_KEY_PASSPHRASE or a prompt. A draft, submitted or voided case (marked so on "
+        "every page) prints unsigned when no passphrase is given.",
         parents=[common],
     )
     p.add_argument("code", metavar="CODE", help="MBB01, MBB02, MBB15, MBB28 or MQĐ14 (MQD14)")
@@ -407,9 +410,11 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "verify-print",
         help="check a printed form's QR code text against the register",
-        description="Check a printed form's QR code text against the register: the case as it is now, an "
-        "earlier version the audit chain confirms, or content the register never held (exit 9); and what "
-        "the case is now: draft, submitted, approved, closed or voided (with the reason).",
+        description="Check a printed form's QR code text: the printing station's signature (its own key, "
+        "HQ's at a post, the enrolled posts' at HQ, or a certificate file's), then the paper against the "
+        "register: the case as it is now, an earlier version, or content the register never held; and what "
+        "the case is now: draft, submitted, approved, closed or voided (with the reason). A forged, altered, "
+        "unsigned or old (OUTPOST-PRINT:1) code proves nothing: exit 9.",
         parents=[common],
     )
     p.add_argument("code", metavar="TEXT", help="the text of the QR code (OUTPOST-PRINT:2:…)")
