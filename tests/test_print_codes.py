@@ -105,6 +105,8 @@ def test_a_signed_print_is_proved_at_the_post(post: Post, tmp_path: Path) -> Non
     assert (check.signature, check.status, check.genuine) == ("valid", "mismatch", False)
     with pytest.raises(ValidationError):
         verify_print(post.ctx, post.analyst, "https://example.org/not-ours")
+    made_up = verify_print(post.ctx, post.analyst, printed.payload.replace(case_id, "0" * 8 + case_id[8:]))
+    assert (made_up.signature, made_up.genuine, made_up.number) == ("invalid", False, "")  # no such case
     with pytest.raises(NotFound, match="no station BP-XX"):
         verify_print(post.ctx, post.analyst, printed.payload.replace(":BP-VX:", ":BP-XX:"))
 
