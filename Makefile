@@ -12,7 +12,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pye
 PO := $(wildcard resources/locale/*/*.po)
 MO := $(addsuffix LC_MESSAGES/outpost.mo,$(sort $(dir $(PO))))
 
-.PHONY: run test test-any-day bench lint package catalogs clean
+.PHONY: run test test-any-day bench lint package catalogs manifest check-manifest clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Outpost needs Python 3.12 or newer (python3.13 or python3.12 on PATH)." >&2; exit 1; fi
@@ -28,10 +28,18 @@ $(MO): $(PO) scripts/compile_catalogs.py $(STAMP)
 
 catalogs: $(MO)
 
+# resources/MANIFEST.sha256: the hashes the app checks its resources against (app/resource_check.py).
+# After changing a file under resources/, `make manifest` and commit the manifest with the change.
+manifest: $(STAMP)
+	$(PY) scripts/resource_manifest.py
+
+check-manifest: $(STAMP)
+	$(PY) scripts/resource_manifest.py --check
+
 run: $(STAMP) $(MO)
 	$(VENV)/bin/outpost gui
 
-test: $(STAMP) $(MO)
+test: $(STAMP) $(MO) check-manifest
 	@bash scripts/system-packages.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
@@ -48,7 +56,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check app db ui cli tests
 	$(VENV)/bin/mypy
 
-package: $(STAMP) $(MO)
+package: $(STAMP) $(MO) check-manifest
 	$(VENV)/bin/pyinstaller --noconfirm --clean packaging/outpost.spec
 
 clean:

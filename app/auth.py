@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "campaign.manage": frozenset({"chief", "admin"}),
     "sync.export": frozenset({"chief", "admin"}),
     "sync.import": frozenset({"chief", "admin"}),
+    # Hands a post's bundle, readable, to someone outside the register (an auditor): as much as HQ's
+    # import reads, so the same roles; a right of its own, so that it can be narrowed alone.
+    "sync.disclose": frozenset({"chief", "admin"}),
     "audit.verify": frozenset({"officer", "chief", "admin", "analyst"}),
     "register.backup": frozenset({"chief", "admin"}),
     "register.restore": frozenset({"chief", "admin"}),
@@ -67,6 +70,7 @@ ACTION_TEXT = {
     "reference.manage": N_("change the reference data"),
     "sync.export": N_("export bundles for HQ or the posts"),
     "sync.import": N_("import bundles"),
+    "sync.disclose": N_("disclose bundles to an auditor"),
     "audit.verify": N_("verify the audit trail"),
 }
 

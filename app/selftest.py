@@ -10,6 +10,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
+class CheckFailed(Exception):
+    """A check that found what is wrong and says so in words: reported without an exception's name."""
+
+
+def _resource_files() -> str:
+    from app.resource_check import check_resources
+
+    report = check_resources()
+    if not report.ok:
+        raise CheckFailed("; ".join(report.lines()))
+    return f"{report.checked} files match the build's manifest"
+
+
 def _resources() -> str:
     from app.reference import load_reference
 
@@ -61,15 +74,22 @@ def _register() -> str:
             goods=(GoodsInput("cigarettes", Decimal(15), "cây", "Thuốc lá Hero"),),
         ))
         found = ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))
+        # An informant sealed to the checked tip key and opened again (app.tip_keys, keywrap, age).
+        tip = ctx.tips.add(actor, received_at=datetime(2026, 1, 2, 22, 0, tzinfo=UTC), channel="phone",
+                           content="self-test", informant="Self-test")
+        informant = ctx.tips.read_informant(actor, tip.id, "self-test-pass")
         with ctx.sessions.engine.connect() as conn:
             report = audit.verify(conn)
         ctx.close()
-    if len(found) != 1 or not report.ok:
-        raise RuntimeError(f"search found {len(found)}, audit problems {report.problems}")
-    return "register created, case saved, found and verified"
+    if len(found) != 1 or not report.ok or informant != "Self-test":
+        raise RuntimeError(
+            f"search found {len(found)}, audit problems {report.problems}, informant opened: {informant!r}"
+        )
+    return "register created, case saved, found and verified, tip-off sealed and opened"
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("integrity", _resource_files),
     ("resources", _resources),
     ("catalogs", _catalogs),
     ("sqlite", _fts5),
@@ -85,5 +105,7 @@ def run_self_test(
     for name, check in [*CHECKS, *(extra or [])]:
         try:
             yield name, True, check()
+        except CheckFailed as exc:
+            yield name, False, str(exc)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal here
             yield name, False, f"{type(exc).__name__}: {exc}"

@@ -1,5 +1,6 @@
 """Tip-offs (tin báo). The informant's identity is sealed with age to the station's tip key (and,
-once enrolled, HQ's key); only chiefs and admins holding the key under their password can open it."""
+once enrolled, HQ's key); only chiefs and admins holding the key under their password can open it.
+Both keys are checked against what proves them each time an informant is sealed (``app.tip_keys``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pyrage
-from sqlalchemy import select
 
-from app import audit
+from app import audit, tip_keys
 from app.auth import require
 from app.changes import next_change_seq
 from app.domain import Actor
@@ -38,13 +38,6 @@ class TipService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def _recipients(self) -> list[pyrage.x25519.Recipient]:
-        with self.ctx.sessions.reads() as session:
-            keys = session.execute(
-                select(m.Meta.value).where(m.Meta.key.in_(["tip_recipient", "hq_tip_recipient"]))
-            ).scalars().all()
-        return [pyrage.x25519.Recipient.from_str(k) for k in keys]
-
     def add(
         self, actor: Actor, *, received_at: datetime, channel: str, content: str,
         informant: str | None = None, case_id: str | None = None,
@@ -52,11 +45,12 @@ class TipService:
         require(actor, "tip.create")
         if not nfc(content):
             raise ValidationError(["content: required"])
-        sealed = None
-        if informant and nfc(informant):
-            sealed = pyrage.encrypt(nfc(informant).encode(), self._recipients())
         now = self.ctx.clock()
         with self.ctx.sessions.writes.begin() as session:
+            sealed = None
+            if informant and nfc(informant):
+                # Checked in the transaction that stores the tip: the keys cannot change in between.
+                sealed = pyrage.encrypt(nfc(informant).encode(), tip_keys.sealing_recipients(session))
             seq = next_change_seq(session, actor.station_id)
             tip = m.Tip(id=m.new_id(), origin=actor.station_id, received_at=received_at, channel=nfc(channel),
                         content=nfc(content), case_id=case_id, informant_sealed=sealed,

@@ -41,9 +41,10 @@ def _register_program(sub: Any) -> None:
     sub.add_parser(
         "self-test",
         help="check that this installation works",
-        description="Check that this installation has what it needs: its resources, SQLite with full-text "
-        "search, the cryptography, a throw-away register with one case, and Qt (offscreen without a "
-        "display). Exits 1 if any check fails.",
+        description="Check that this installation has what it needs: every resource file against the "
+        "build's manifest (each changed, missing or added file named), the resources themselves, SQLite "
+        "with full-text search, the cryptography, a throw-away register with one case, and Qt "
+        "(offscreen without a display). Exits 1 if any check fails.",
     ).set_defaults(func=cmd_self_test)
 
 
@@ -180,27 +181,30 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from app import audit
+    from app import audit, tip_keys
     from app.auth import require
 
     ctx, actor = session(args)
     require(actor, "audit.verify")
     with ctx.sessions.engine.connect() as conn:
         report = audit.verify(conn)
+    with ctx.sessions.reads() as reads:
+        # The keys informants are sealed to, against what proves them (as every tip's sealing checks).
+        problems = [*report.problems, *tip_keys.problems(reads)]
     payload = {
-        "ok": report.ok,
+        "ok": not problems,
         "events": report.events,
         "entities": report.entities,
-        "problems": report.problems,
+        "problems": problems,
     }
-    if report.ok:
+    if not problems:
         out(args, payload, f"Audit chain intact: {report.events} events, {report.entities} records match.")
         return 0
     if args.json:
         out(args, payload)
     else:
-        print(f"AUDIT FAILED: {len(report.problems)} problem(s):", file=sys.stderr)
-        for problem in report.problems:
+        print(f"AUDIT FAILED: {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
     return 9
 
@@ -211,7 +215,8 @@ def _register_audit(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify",
         help="prove nothing was changed behind the app's back",
         description="Recompute the audit chain and every sealed state, and name any row edited, inserted "
-        "or deleted outside the app. Exits 9 when something does not match.",
+        "or deleted outside the app; check the keys informants are sealed to against what proves them. "
+        "Exits 9 when something does not match.",
         parents=[common],
     ).set_defaults(func=cmd_audit_verify)
 

@@ -26,6 +26,7 @@ ENVIRONMENT = {
     "OUTPOST_SMTP_PASSWORD": "the mail server password of 'export --email'",
     "OUTPOST_IMAP_PASSWORD": "the mailbox password of 'mail fetch'",
     "OUTPOST_ARGON2_PROFILE": "'test' makes password hashing cheap (tests only, never a real register)",
+    "OUTPOST_RESOURCES": "another resources folder (a copy to try; checked against its manifest too)",
 }
 
 Handler = Callable[[argparse.Namespace], int]

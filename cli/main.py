@@ -35,8 +35,9 @@ EXIT_CODES = {
     6: "not found",
     7: "register missing, damaged or from a newer version, or the command is not for this kind of register",
     8: "not allowed in the case's current status",
-    9: "'audit verify' found tampering, or 'verify-print' a print it cannot prove genuine (not signed by "
-    "the station, altered, unsigned, from an earlier version, or content the register never held)",
+    9: "'audit verify' found tampering, 'verify-print' a print it cannot prove genuine (not signed by the "
+    "station, altered, unsigned, from an earlier version, or content the register never held), or a "
+    "tip-off was refused because the keys informants are sealed to were changed outside Outpost",
     70: "unexpected error (a bug): one line is printed and the details are written to the log file "
     "<data dir>/logs/outpost.log",
     130: "cancelled or interrupted",
@@ -97,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json = False
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
     func: Handler = getattr(args, "func", admin.cmd_gui)
+    if func is not admin.cmd_self_test:  # which reports it as one of its checks
+        _warn_about_resources()
     try:
         code = func(args)
         sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
@@ -117,6 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # a bug: never a traceback on the user's screen
         return _unexpected(args, exc)
+
+
+def _warn_about_resources() -> None:
+    """Name every resource file that differs from the build's manifest (the reward rules, say), one
+    line each on stderr. A warning, not a refusal: the register and its cases stay reachable, and the
+    chief learns which file to restore (docs/architecture.md §6)."""
+    from app.resource_check import check_resources
+
+    for line in check_resources().lines():
+        print(f"outpost: warning: {line}", file=sys.stderr)
 
 
 def _quiet_pipe() -> int:

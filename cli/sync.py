@@ -439,6 +439,59 @@ def _register_reply(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_reply)
 
 
+def cmd_bundle_disclose(args: argparse.Namespace) -> int:
+    from app.sync.disclose import disclose_bundle
+
+    ctx, actor = session(args)
+    existing_folder(Path(args.out))
+    done = disclose_bundle(ctx, actor, key_passphrase(ctx), Path(args.file), args.to, Path(args.out))
+    out(
+        args,
+        {
+            "file": str(done.file),
+            "bundle_id": done.bundle_id,
+            "station": done.station,
+            "members": done.members,
+            "recipient": done.recipient,
+            "fingerprint": done.fingerprint,
+            "hq_signing_public_key": done.hq_signing_public_key,
+            "hq_fingerprint": done.hq_fingerprint,
+        },
+        f"Wrote {done.file}: bundle {done.bundle_id} of {done.station}, {done.members} encrypted "
+        f"member(s) opened for the auditor's key {done.fingerprint}.\n"
+        f"Give the auditor this file, the original bundle and HQ's signing key {done.hq_signing_public_key}\n"
+        f"(fingerprint {done.hq_fingerprint}); the steps to check them are in docs/bundle-format.md "
+        "(Auditing a bundle).",
+    )
+    return 0
+
+
+def _register_bundle(sub: Any, common: argparse.ArgumentParser) -> None:
+    bundle = group(
+        sub,
+        "bundle",
+        "HQ: bundles for an outside auditor",
+        "HQ: hand a post's bundle to an outside auditor, who checks it with standard tools (age, openssl).",
+    )
+    p = bundle.add_parser(
+        "disclose",
+        help="HQ: a copy of a post's bundle that the auditor's age key opens",
+        description="HQ: write FILE's copy (<name>.disclosed.zip, into an existing folder) in which each "
+        "encrypted member opens with the auditor's age key instead of HQ's: the same file key is wrapped "
+        "to the auditor and the encrypted content is kept byte for byte, so HQ's private key never leaves "
+        "HQ. The auditor checks the post's signature on the original bundle, that the copy's content is "
+        "the original's, and decrypts the copy with 'age -d -i KEY' (docs/bundle-format.md, Auditing a "
+        "bundle). Needs the key passphrase; recorded in HQ's audit trail. Chief or admin.",
+        parents=[common],
+    )
+    p.add_argument("file", metavar="FILE", help="the post's bundle file (.outpost)")
+    p.add_argument(
+        "--to", required=True, metavar="AGE1…", help="the auditor's age recipient (from age-keygen)"
+    )
+    p.add_argument("--out", required=True, metavar="FOLDER", help="existing folder to write the copy to")
+    p.set_defaults(func=cmd_bundle_disclose)
+
+
 def cmd_reference_set(args: argparse.Namespace) -> int:
     from app.sync.replies import set_reference_items
 
@@ -479,3 +532,4 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _register_reply(sub, common)
     _register_station(sub, common)
     _register_reference(sub, common)
+    _register_bundle(sub, common)

@@ -3,7 +3,9 @@
 The app reads the compiled catalog with the standard library's ``gettext``, so babel (which reads
 ``.po`` files) is needed only here, at install and build time, and stays out of the frozen app.
 The ``.mo`` files are generated, never committed: ``make`` runs this before ``run``, ``test`` and
-``package``. Usage: ``python scripts/compile_catalogs.py [resources/locale]``.
+``package``. Each run also rewrites ``resources/MANIFEST-compiled.sha256``, the hashes of the catalogs
+just compiled, which the app checks them against (``app/resource_check.py``).
+Usage: ``python scripts/compile_catalogs.py [resources/locale]``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def main(argv: list[str]) -> int:
         return 1
     for folder in folders:
         print(f"compiled {compile_language(folder)}")
+    if root == LOCALE:  # the app's own catalogs: record what was built, for the start-up check
+        sys.path.insert(0, str(LOCALE.parent.parent))
+        from app.resource_check import write_manifest
+
+        write_manifest(LOCALE.parent, compiled=True)
     return 0
 
 

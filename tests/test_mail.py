@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app import i18n
 from app.errors import ValidationError
 from app.sync.mail import INSTRUCTIONS, check_mail_settings, deliver
 from tests.helpers.registers import Post
@@ -116,3 +117,17 @@ def test_export_asks_for_the_mail_password_only_when_there_is_something_to_mail(
     nothing = outpost(post, "export", "--out", str(usb), "--email", env=keys)  # no mail password given
     assert nothing.returncode == 0, nothing.stderr
     assert "Nothing to send" in nothing.stdout
+
+
+def test_in_vietnamese_the_reason_a_part_was_not_sent_is_vietnamese(post: Post, tmp_path: Path) -> None:
+    """The send dialog shows the reason inside a Vietnamese sentence: it must not switch language."""
+    i18n.set_language("vi")
+    delivery = deliver(post.ctx, _parts(tmp_path / "usb", 1))
+    assert delivery.reason == "chưa thiết lập máy chủ thư ('outpost mail setup')"
+    _configure(post, free_port())
+    delivery = deliver(post.ctx, _parts(tmp_path / "usb2", 1))
+    assert delivery.reason.startswith("không dùng được máy chủ thư 127.0.0.1:")
+    with pytest.raises(ValidationError) as caught:
+        check_mail_settings("", 70000, "tls", "nobody", "@")
+    assert "tên máy chủ thư đang để trống" in str(caught.value)
+    assert "địa chỉ của Bộ Chỉ huy '@' không phải là địa chỉ thư điện tử" in str(caught.value)

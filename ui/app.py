@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.context import Context, Paths
 from app.domain import Actor
@@ -38,6 +38,7 @@ def run_gui(data_dir: Path) -> int:
     collector.start()
     install_crash_handler(data_dir)
     apply_language(load_settings(paths.settings).language if paths.settings.exists() else DEFAULT_LANGUAGE)
+    warn_about_resources()
     ctx = _open_or_set_up(data_dir)
     if ctx is None:
         return 0
@@ -50,6 +51,28 @@ def run_gui(data_dir: Path) -> int:
         return int(application.exec())
     finally:
         ctx.close()
+
+
+def warn_about_resources(parent: QWidget | None = None) -> bool:
+    """Before anything else, name every resource file that differs from the build's manifest (the
+    reward rules, the report layout…). A warning the user must dismiss, not a refusal: the cases stay
+    reachable while the file is put back (docs/architecture.md §6). Returns whether all was in order."""
+    from app.resource_check import check_resources
+
+    report = check_resources()
+    if report.ok:
+        return True
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(_("Program files changed"))
+    box.setText(
+        _("Some of Outpost's program files differ from the ones it was installed with. Rewards, reports "
+          "and checks may be wrong until Outpost is reinstalled. Tell your administrator.")
+    )
+    box.setInformativeText("\n".join(report.lines()))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.exec()
+    return False
 
 
 def first_actor(ctx: Context) -> Actor | None:

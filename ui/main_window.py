@@ -42,6 +42,7 @@ from ui.print_key import KeyMemory
 from ui.reports import ReportsPage
 from ui.settings_dialog import SettingsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
+from ui.tip_dialog import TipDialog
 from ui.workflow import CaseActions
 
 DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
@@ -178,12 +179,15 @@ class MainWindow(QMainWindow):
         self.reply_action = QAction(_("&Write return bundles…"), self)
         self.reply_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "sync.import"))
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
+        self.tip_action = QAction(_("New &tip-off…"), self)
+        self.tip_action.setVisible(can(self._actor, "tip.create"))
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
         for action in (
             a.new_action,
             a.open_action,
+            self.tip_action,
             None,
             self.send_action,
             self.receive_action,
@@ -262,6 +266,7 @@ class MainWindow(QMainWindow):
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
         self.reply_action.triggered.connect(self._on_reply_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
+        self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
         self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
 
@@ -487,6 +492,9 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.changed:
             self.events.changed.emit(Changes(campaigns=True))
+
+    def _on_tip_action_triggered(self) -> None:
+        TipDialog(self._ctx, self._actor, self).exec()
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

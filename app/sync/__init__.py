@@ -9,6 +9,7 @@ Below every flow:
   ``keywrap``   a secret sealed with a passphrase (Argon2id, ChaCha20-Poly1305)
   ``keys``      a station's signing key and encryption identity, on disk
   ``bundle``    the container: a signed zip of age-encrypted members (write, open, read records)
+  ``agefile``   an age file's header read strictly, its X25519 stanzas opened and made, its MAC
   ``received``  pure checks of a received case record, in this process or a helper process
   ``summary``   ``ImportSummary``: what an import did, at HQ or at a post
 
@@ -34,6 +35,7 @@ HQ:
   ``tip_import``    the tips a post sends, checked and stored
   ``status``        what HQ has of each post (``coverage``, ``unfinished_sets``, ``posts``)
   ``replies``       ``make_reply`` (return bundles), ``watch_list``, ``set_reference_items``
+  ``disclose``      ``disclose_bundle``: a post's bundle re-keyed for an outside auditor's age key
 
 Names with a leading underscore are private to the package: its modules share them, callers outside
 do not use them.

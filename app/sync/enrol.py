@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, tip_keys
 from app.auth import require
 from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
@@ -295,6 +295,14 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
             private,
         )
         certificate_bytes = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
+        # The posts will seal informants to this key: it must still be HQ's own, checked as a tip is.
+        own_tip_key_problems = tip_keys.problems(session)
+        if own_tip_key_problems:
+            raise tip_keys.TipKeyChanged(
+                _("no reply was written: HQ's tip key was changed outside Outpost ({problems})").format(
+                    problems="; ".join(own_tip_key_problems)
+                )
+            )
         before = station_state(known)
         if known is None:
             known = m.Station(
@@ -319,7 +327,7 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
                     "signing_public_key": b64(hq_public),
                     "encryption_recipient": recipient,
                     # Informants' identities in the post's tips are sealed to this key as well.
-                    "tip_recipient": (session.get(m.Meta, "tip_recipient") or m.Meta(value="")).value,
+                    "tip_recipient": (session.get(m.Meta, tip_keys.OWN) or m.Meta(value="")).value,
                 },
                 "created_at": utc_text(now),
             },
@@ -408,7 +416,9 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         session.merge(m.Meta(key="hq_station_id", value=hq["id"]))
         tip_recipient = hq.get("tip_recipient")
         if isinstance(tip_recipient, str) and tip_recipient.startswith("age1"):
-            session.merge(m.Meta(key="hq_tip_recipient", value=tip_recipient))
+            session.merge(m.Meta(key=tip_keys.HQ, value=tip_recipient))
+            # What proves that key each time a tip is sealed: the reply as HQ signed it.
+            session.merge(m.Meta(key=tip_keys.HQ_REPLY, value=tip_keys.reply_text(reply)))
         code = station.code
     return Enrolment(
         code, keys.fingerprint(own), hq["code"], keys.fingerprint(hq_public_raw), keys.fingerprint(recipient)

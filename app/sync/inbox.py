@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from app.errors import AppError, ValidationError
 from app.files import write_atomically
+from app.i18n import _
 from app.sync.mail import TIMEOUT_S, server_problems
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def refuse(ctx: Context, refusals: Sequence[dict[str, str]]) -> list[Path]:
 def check_imap_settings(host: str, port: int, security: str, username: str) -> None:
     problems = server_problems(host, port, security)
     if not username.strip():
-        problems.append("the mailbox user name is empty")
+        problems.append(_("the mailbox user name is empty"))
     if problems:
         raise ValidationError(problems)
 
@@ -139,11 +140,15 @@ def _bundles(message: EmailMessage, ignored: list[str], number: str) -> list[tup
                 continue
             payload = part.get_payload(decode=True)
             if not isinstance(payload, bytes) or not payload:
-                ignored.append(f"message {number}: the attachment {name!r} is empty or not a file")
+                ignored.append(
+                    _("message {number}: the attachment {name} is empty or not a file").format(
+                        number=number, name=repr(name)
+                    )
+                )
                 return None
             found.append((clean_name(name), payload))
     except Exception as exc:  # a malformed message: Python's mail parser fails in many ways
-        ignored.append(f"message {number}: cannot be read ({type(exc).__name__}); left unread")
+        ignored.append(_unreadable(number, exc))
         return None
     return found
 
@@ -162,7 +167,7 @@ def fetch_mail(ctx: Context, password: str) -> Fetched:
     marked only after its files are safely on disk, so a failure never loses one."""
     settings = ctx.settings
     if not settings.imap_host:
-        raise AppError("no mailbox is set up for HQ ('outpost mail setup-imap')")
+        raise AppError(_("no mailbox is set up for HQ ('outpost mail setup-imap')"))
     folder = inbox_folder(ctx)
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -174,19 +179,25 @@ def fetch_mail(ctx: Context, password: str) -> Fetched:
             client.login(settings.imap_username, password)
             status, detail = client.select("INBOX")
             if status != "OK":
-                raise imaplib.IMAP4.error(f"INBOX cannot be opened ({_text(Exception(*detail))})")
+                raise imaplib.IMAP4.error(
+                    _("INBOX cannot be opened ({detail})").format(detail=_text(Exception(*detail)))
+                )
             _status, found = client.search(None, "UNSEEN")
             for number in found[0].split():
                 _status, data = client.fetch(number, "(RFC822.SIZE BODY.PEEK[])")
                 raw = next((item[1] for item in data if isinstance(item, tuple)), b"")
                 if len(raw) > MAX_MESSAGE:
-                    ignored.append(f"message {number.decode()}: larger than {MAX_MESSAGE // 2**20} MiB")
+                    ignored.append(
+                        _("message {number}: larger than {size} MiB").format(
+                            number=number.decode(), size=MAX_MESSAGE // 2**20
+                        )
+                    )
                     continue
                 label = number.decode()
                 try:
                     message = email.message_from_bytes(raw, policy=email.policy.default)
                 except Exception as exc:  # any parser failure: left for people
-                    ignored.append(f"message {label}: cannot be read ({type(exc).__name__}); left unread")
+                    ignored.append(_unreadable(label, exc))
                     continue
                 assert isinstance(message, EmailMessage)
                 bundles = _bundles(message, ignored, label)
@@ -199,20 +210,37 @@ def fetch_mail(ctx: Context, password: str) -> Fetched:
                             write_atomically(target, content)
                         except OSError as exc:  # a full disk: the message stays unread for next time
                             raise AppError(
-                                f"could not save {target.name} in {folder}: {exc.strerror or exc}; "
-                                f"{len(saved)} file(s) were saved before that"
+                                _(
+                                    "could not save {name} in {folder}: {error}; "
+                                    "{count} file(s) were saved before that"
+                                ).format(
+                                    name=target.name,
+                                    folder=folder,
+                                    error=exc.strerror or exc,
+                                    count=len(saved),
+                                )
                             ) from None
                         saved.append(target)
                 client.store(number, "+FLAGS", "\\Seen")
                 messages += 1
     except imaplib.IMAP4.error as exc:
-        raise AppError(f"the mailbox at {where} refused: {_text(exc)}") from None
+        raise AppError(
+            _("the mailbox at {where} refused: {detail}").format(where=where, detail=_text(exc))
+        ) from None
     except (OSError, ssl.SSLError) as exc:
         raise AppError(
-            f"the mailbox at {where} could not be reached ({_text(exc)}); "
-            f"{len(saved)} file(s) were saved before that"
+            _(
+                "the mailbox at {where} could not be reached ({detail}); "
+                "{count} file(s) were saved before that"
+            ).format(where=where, detail=_text(exc), count=len(saved))
         ) from None
     return Fetched(tuple(saved), messages, tuple(ignored))
+
+
+def _unreadable(number: str, exc: Exception) -> str:
+    return _("message {number}: cannot be read ({error}); left unread").format(
+        number=number, error=type(exc).__name__
+    )
 
 
 def _text(exc: BaseException) -> str:

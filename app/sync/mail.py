@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.errors import ValidationError
+from app.i18n import _
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -33,19 +34,26 @@ def server_problems(host: str, port: int, security: str) -> list[str]:
     """What is wrong with a mail server's address and security setting (SMTP or IMAP)."""
     problems = []
     if not host.strip():
-        problems.append("the mail server's name is empty")
+        problems.append(_("the mail server's name is empty"))
     if not 0 < port < 65536:
-        problems.append(f"port {port} is not a TCP port (1–65535)")
+        problems.append(_("port {port} is not a TCP port (1–65535)").format(port=port))
     if security not in SECURITY:
-        problems.append(f"security {security!r} is not one of {', '.join(SECURITY)}")
+        problems.append(
+            _("security {security} is not one of {choices}").format(
+                security=repr(security), choices=", ".join(SECURITY)
+            )
+        )
     return problems
 
 
 def check_mail_settings(host: str, port: int, security: str, mail_from: str, mail_to: str) -> None:
     problems = server_problems(host, port, security)
-    for what, address in (("sender", mail_from), ("HQ's", mail_to)):
+    for message, address in (
+        (_("the sender address {address} is not an e-mail address"), mail_from),
+        (_("HQ's address {address} is not an e-mail address"), mail_to),
+    ):
         if "@" not in address or address.startswith("@") or address.endswith("@"):
-            problems.append(f"the {what} address {address!r} is not an e-mail address")
+            problems.append(message.format(address=repr(address)))
     if problems:
         raise ValidationError(problems)
 
@@ -84,7 +92,9 @@ def deliver(ctx: Context, files: Sequence[Path], password: str | None = None) ->
     """E-mail each part to HQ; whatever could not be sent is put in the outbox with instructions."""
     settings = ctx.settings
     if not settings.smtp_host or not settings.mail_to:
-        return Delivery((), _to_outbox(ctx, list(files)), "no mail server is set up ('outpost mail setup')")
+        return Delivery(
+            (), _to_outbox(ctx, list(files)), _("no mail server is set up ('outpost mail setup')")
+        )
     sent: list[Path] = []
     try:
         with _connect(ctx) as client:
@@ -95,7 +105,9 @@ def deliver(ctx: Context, files: Sequence[Path], password: str | None = None) ->
                 sent.append(path)
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
         left = [path for path in files if path not in sent]
-        reason = f"the mail server {settings.smtp_host}:{settings.smtp_port} could not be used ({exc})"
+        reason = _("the mail server {server} could not be used ({detail})").format(
+            server=f"{settings.smtp_host}:{settings.smtp_port}", detail=exc
+        )
         return Delivery(tuple(sent), _to_outbox(ctx, left), reason)
     _clear_outbox(ctx, keep=())  # everything waiting there is in what was just sent
     return Delivery(tuple(sent), None)

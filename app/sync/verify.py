@@ -34,26 +34,32 @@ from app.sync.enrol import HQ_IDENTITY_FORMAT
 from db import models as m
 
 
+def _issued_here(certificate: dict[str, Any], hq_id: str, hq_key: Ed25519PublicKey) -> None:
+    """A station certificate this HQ issued: its format, its issuer and HQ's signature over its
+    canonical JSON; else ``ValidationError``."""
+    issuer = certificate.get("issuer") or {}
+    if certificate.get("format") != enrol.CERTIFICATE_FORMAT or issuer.get("id") != hq_id:
+        raise ValidationError([_("the sender's certificate was not issued by this HQ")])
+    try:
+        hq_key.verify(
+            signing.unb64(certificate.get("signature", ""), "the certificate's signature"),
+            signing.canonical(certificate),
+        )
+    except InvalidSignature:
+        raise ValidationError(
+            [_("the sender's certificate was not issued by this HQ (bad signature)")]
+        ) from None
+
+
 def _issuer_check(session: Session, hq: m.Station) -> Any:
     """The check ``open_bundle`` runs on the sender's certificate at HQ."""
     assert hq.signing_public_key is not None
     hq_key = Ed25519PublicKey.from_public_bytes(hq.signing_public_key)
 
     def check(certificate: dict[str, Any]) -> Ed25519PublicKey:
-        issuer = certificate.get("issuer") or {}
         if certificate.get("format") == HQ_IDENTITY_FORMAT:
             raise ValidationError([_("a return bundle from HQ to a post; import it at the post")])
-        if certificate.get("format") != enrol.CERTIFICATE_FORMAT or issuer.get("id") != hq.id:
-            raise ValidationError([_("the sender's certificate was not issued by this HQ")])
-        try:
-            hq_key.verify(
-                signing.unb64(certificate.get("signature", ""), "the certificate's signature"),
-                signing.canonical(certificate),
-            )
-        except InvalidSignature:
-            raise ValidationError(
-                [_("the sender's certificate was not issued by this HQ (bad signature)")]
-            ) from None
+        _issued_here(certificate, hq.id, hq_key)
         station_id = (certificate.get("station") or {}).get("id")
         station = session.get(m.Station, station_id) if isinstance(station_id, str) else None
         if station is None or station.kind != "post":

@@ -4,7 +4,9 @@ Made through the same services as the app (``init_register``, ``users.add``), on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,3 +56,15 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
+
+
+@contextmanager
+def register_sql(data_dir: Path) -> Iterator[sqlite3.Connection]:
+    """The register file opened with plain SQL, as someone tampering behind the app's back would;
+    committed when the block ends."""
+    conn = sqlite3.connect(data_dir / "register.sqlite")
+    try:
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
