@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.errors import AuthError, PermissionDenied
 from app.i18n import N_, _, ngettext
 from db import models as m
@@ -119,8 +119,10 @@ def authenticate(
     now: datetime,
     threshold: int,
     lockout: timedelta,
+    zone: tzinfo,
 ) -> Actor:
-    """Check a password. Failures are counted (and committed by the caller) even when refused."""
+    """Check a password. Failures are counted (and committed by the caller) even when refused; a
+    lock-out is told in ``zone``, the register's."""
     user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
         raise AuthError(_("unknown or inactive user '{username}'").format(username=username))
@@ -130,7 +132,7 @@ def authenticate(
               "try again later or ask an admin to unlock it").format(
                 username=username,
                 count=threshold,
-                time=f"{user.locked_until.astimezone(VIETNAM):%H:%M %d/%m/%Y}",  # the post's time
+                time=f"{user.locked_until.astimezone(zone):%H:%M %d/%m/%Y}",  # the register's time
             )
         )
     try:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from app.domain import VIETNAM, CaseInput
+from app.domain import CaseInput
 from app.i18n import _
 from app.json_messages import quoted
 
@@ -91,11 +91,12 @@ def case_refusals(data: CaseInput, now: datetime) -> list[str]:
     return problems
 
 
-def case_warnings(data: CaseInput, reference: Reference) -> list[str]:
-    """What a reader should look at again in a case that is kept as entered."""
+def case_warnings(data: CaseInput, reference: Reference, zone: tzinfo) -> list[str]:
+    """What a reader should look at again in a case that is kept as entered; ``zone`` is the
+    register's, whose day the offence fell on."""
     warnings: list[str] = []
     handling = data.handling
-    offence_day = data.occurred_at.astimezone(VIETNAM).date()
+    offence_day = data.occurred_at.astimezone(zone).date()
     if handling.decision_date is not None and handling.decision_date < offence_day:
         warnings.append(
             "handling.decision_date: "

@@ -10,13 +10,13 @@ who is asking, and reports and the dashboard reuse the period conditions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain import VIETNAM, CaseFilter, CaseResult, CaseRow, CaseSort
+from app.domain import CaseFilter, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound
 from app.i18n import _
 from app.text import fold
@@ -24,14 +24,14 @@ from db import models as m
 from db import search
 
 
-def occurred_between(first: date | None, last: date | None) -> list[Any]:
-    """Conditions for cases whose offence falls on the local days ``first`` to ``last`` (both included;
-    either may be None for an open end)."""
+def occurred_between(first: date | None, last: date | None, zone: tzinfo) -> list[Any]:
+    """Conditions for cases whose offence falls on the days ``first`` to ``last`` in ``zone``, the
+    register's (both included; either may be None for an open end)."""
     conditions: list[Any] = []
     if first is not None:
-        conditions.append(m.Case.occurred_at >= datetime.combine(first, time(), VIETNAM))
+        conditions.append(m.Case.occurred_at >= datetime.combine(first, time(), zone))
     if last is not None:
-        conditions.append(m.Case.occurred_at < datetime.combine(last + timedelta(days=1), time(), VIETNAM))
+        conditions.append(m.Case.occurred_at < datetime.combine(last + timedelta(days=1), time(), zone))
     return conditions
 
 
@@ -70,9 +70,10 @@ def case_result(case: m.Case, document: dict[str, Any], warnings: list[str]) -> 
     return CaseResult(case.id, case.number, case.status, case.version, document, tuple(warnings))
 
 
-def count_cases(session: Session, case_filter: CaseFilter = NO_FILTER) -> int:
-    """How many cases pass the filter (a second query: lists page without counting)."""
-    found = _Conditions.of(session, case_filter)
+def count_cases(session: Session, case_filter: CaseFilter = NO_FILTER, *, zone: tzinfo) -> int:
+    """How many cases pass the filter, its days in ``zone`` (a second query: lists page without
+    counting)."""
+    found = _Conditions.of(session, case_filter, zone)
     if found is None:
         return 0
     query = select(func.count()).select_from(m.Case).where(*found.selective())
@@ -86,10 +87,12 @@ def list_cases(
     sort: CaseSort = NEWEST_FIRST,
     limit: int = 50,
     after: tuple[Any, str] | None = None,
+    zone: tzinfo,
 ) -> list[CaseRow]:
-    """One page in ``sort`` order; for the next, pass the last row's sort value and id as ``after``
-    (``CaseRow.sort_value(sort)``): keyset paging stays as fast on the last page as on the first."""
-    found = _Conditions.of(session, case_filter)
+    """One page in ``sort`` order, the filter's days in ``zone``; for the next, pass the last row's sort
+    value and id as ``after`` (``CaseRow.sort_value(sort)``): keyset paging stays as fast on the last
+    page as on the first."""
+    found = _Conditions.of(session, case_filter, zone)
     if found is None:
         return []
     if found.by_time_window(session, sort):
@@ -120,11 +123,12 @@ def _order(sort: CaseSort) -> tuple[Any, Any]:
 def _page(
     session: Session, conditions: list[Any], sort: CaseSort, limit: int, after: tuple[Any, str] | None
 ) -> list[CaseRow]:
-    commodities = (
-        select(func.group_concat(m.GoodsLine.commodity.distinct()))
-        .where(m.GoodsLine.case_id == m.Case.id)
-        .scalar_subquery()
-    )
+    distinct_commodities = m.GoodsLine.commodity.distinct()
+    if session.get_bind().dialect.name == "sqlite":
+        joined = func.group_concat(distinct_commodities)  # SQLite's: DISTINCT takes no separator argument
+    else:
+        joined = func.string_agg(distinct_commodities, literal_column("','"))
+    commodities = select(joined).where(m.GoodsLine.case_id == m.Case.id).scalar_subquery()
     stmt = (
         select(
             m.Case.id,
@@ -215,11 +219,12 @@ class _Conditions:
     """The SQL conditions of a filter, in the two shapes the planner needs (see ``for_page``)."""
 
     filter: CaseFilter
+    zone: tzinfo  # the register's, whose days the filter's dates are
     search: Any  # the search condition, or None
     expression: str | None = None  # the full-text query behind it
 
     @classmethod
-    def of(cls, session: Session, case_filter: CaseFilter) -> _Conditions | None:
+    def of(cls, session: Session, case_filter: CaseFilter, zone: tzinfo) -> _Conditions | None:
         """None when nothing can match (a search of punctuation only)."""
         search_condition = None
         if case_filter.query.strip():
@@ -227,13 +232,13 @@ class _Conditions:
             if expression is None:
                 return None
             search_condition = search.matching(session.connection(), expression)
-            return cls(case_filter, search_condition, expression)
-        return cls(case_filter, search_condition)
+            return cls(case_filter, zone, search_condition, expression)
+        return cls(case_filter, zone, search_condition)
 
     def _plain(self) -> list[Any]:
         f = self.filter
         conditions: list[Any] = []
-        conditions += occurred_between(f.start, f.end)
+        conditions += occurred_between(f.start, f.end, self.zone)
         if f.statuses:
             conditions.append(m.Case.status.in_(f.statuses))
         if f.violation_group:

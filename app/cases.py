@@ -4,7 +4,7 @@ the front ends (lists and searches are answered by the query engine, ``app.case_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from app.case_json import case_document
 from app.case_query import NEWEST_FIRST, NO_FILTER, case_result, count_cases, list_cases, load_case
 from app.case_rows import case_values
 from app.changes import next_change_seq
-from app.domain import VIETNAM, Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
+from app.domain import Actor, CaseFilter, CaseInput, CaseResult, CaseRow, CaseSort
 from app.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
 from app.i18n import N_, _, pgettext
 from app.search import case_search_body
@@ -43,9 +43,9 @@ def next_case_seq(session: Session, station_id: str, year: int) -> int:
     return counter.last_seq
 
 
-def case_notices(data: CaseInput, reference: Reference) -> list[str]:
+def case_notices(data: CaseInput, reference: Reference, zone: tzinfo) -> list[str]:
     """Warnings about identity numbers, plates, dates and outcomes: shown to the user, never blocking
-    a save."""
+    a save. ``zone`` is the register's, whose day the offence fell on."""
     notices = []
     for i, party in enumerate(data.parties):
         if party.kind == "person" and party.id_number:
@@ -62,7 +62,7 @@ def case_notices(data: CaseInput, reference: Reference) -> list[str]:
             notices += check_plate(vehicle.plate, path)
         elif vehicle.kind == "ship":
             notices += check_vessel(vehicle.plate, path)
-    return [str(n) for n in notices] + case_warnings(data, reference)
+    return [str(n) for n in notices] + case_warnings(data, reference, zone)
 
 
 class CaseService:
@@ -83,7 +83,7 @@ class CaseService:
         with self.ctx.sessions.writes.begin() as session:
             for data in items:
                 now = self.ctx.clock()
-                year = data.occurred_at.astimezone(VIETNAM).year  # the post's year, whatever zone was typed
+                year = self.ctx.local(data.occurred_at).year  # the post's year, whatever zone was typed
                 seq = next_case_seq(session, actor.station_id, year)
                 case = m.Case(
                     origin=actor.station_id,
@@ -106,7 +106,8 @@ class CaseService:
                 session.add(case)
                 session.flush()
                 document = self._write(session, actor, case, "create", None, now)
-                results.append(case_result(case, document, case_notices(data, self.ctx.reference)))
+                notices = case_notices(data, self.ctx.reference, self.ctx.zone)
+                results.append(case_result(case, document, notices))
         return results
 
     def update(self, actor: Actor, case_id: str, data: CaseInput, expected_version: int) -> CaseResult:
@@ -142,7 +143,7 @@ class CaseService:
             case.updated_by, case.updated_at = actor.username, now
             session.flush()
             document = self._write(session, actor, case, "update", before, now)
-            return case_result(case, document, case_notices(data, self.ctx.reference))
+            return case_result(case, document, case_notices(data, self.ctx.reference, self.ctx.zone))
 
     def submit(self, actor: Actor, case_id: str) -> CaseResult:
         return self._transition(actor, case_id, "case.submit", {"draft"}, "submitted", "submit")
@@ -273,8 +274,7 @@ class CaseService:
             diff=diff,
             sealed_state=orm_case_state(case),
         )
-        if session.get_bind().dialect.name == "sqlite":
-            search.upsert(session.connection(), case.id, case_search_body(document, self.ctx.reference))
+        search.upsert(session.connection(), case.id, case_search_body(document, self.ctx.reference))
         return document
 
     def _check_entered(self, items: Sequence[CaseInput]) -> None:
@@ -341,7 +341,7 @@ class CaseService:
         """How many cases pass the filter (a second query: lists page without counting)."""
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            return count_cases(session, case_filter)
+            return count_cases(session, case_filter, zone=self.ctx.zone)
 
     def list(
         self,
@@ -356,7 +356,7 @@ class CaseService:
         (``CaseRow.sort_value(sort)``), as ``app.case_query.list_cases`` explains."""
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            return list_cases(session, case_filter, sort=sort, limit=limit, after=after)
+            return list_cases(session, case_filter, sort=sort, limit=limit, after=after, zone=self.ctx.zone)
 
 
 _REFUSED = {

@@ -7,18 +7,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from app.auth import authenticate, make_hasher
 from app.cases import CaseService
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.errors import AuthError
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
 from app.tips import TipService
 from app.users import UserService
+from app.zones import offset_minutes
 from db import models as m
 from db.engine import Sessions
 
@@ -36,6 +38,11 @@ class Paths:
     @property
     def register(self) -> Path:
         return self.data_dir / REGISTER_FILE
+
+    @property
+    def database(self) -> Path:
+        """Where HQ on PostgreSQL keeps its database's URL, without the password (``init hq --db-url``)."""
+        return self.data_dir / "database.url"
 
     @property
     def attachments(self) -> Path:
@@ -66,6 +73,7 @@ class Context:
     kind: str
     station_id: str
     station_code: str
+    zone: ZoneInfo  # the register's time zone (``app.zones``): every time told to a person is in it
     clock: Callable[[], datetime] = utc_now
     _services: dict[str, object] = field(default_factory=dict)
 
@@ -81,9 +89,18 @@ class Context:
     def tips(self) -> TipService:
         return self._service("tips", TipService)
 
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` in the register's time zone, as people there read it (never the computer's zone)."""
+        return moment.astimezone(self.zone)
+
+    @property
+    def utc_offset(self) -> timedelta:
+        """The zone's one offset from UTC (``app.zones``), at which the report tallies cut days."""
+        return timedelta(minutes=offset_minutes(self.zone))
+
     def today(self) -> date:
         """Today at the border post (the register's own day, whatever the computer's time zone)."""
-        return self.clock().astimezone(VIETNAM).date()
+        return self.local(self.clock()).date()
 
     def _service[S](self, name: str, factory: Callable[[Context], S]) -> S:
         """One instance of each service per register, made on first use."""
@@ -98,7 +115,7 @@ class Context:
                 actor = authenticate(
                     session, self.hasher, username, password, now=self.clock(),
                     threshold=self.settings.lockout_threshold,
-                    lockout=timedelta(minutes=self.settings.lockout_minutes),
+                    lockout=timedelta(minutes=self.settings.lockout_minutes), zone=self.zone,
                 )
             except AuthError:
                 session.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -85,8 +85,8 @@ class Dashboard:
     weekly_window: Period | None
 
 
-def _window(period: Period) -> list[Any]:
-    return occurred_between(period.start, period.end)
+def _window(period: Period, zone: tzinfo) -> list[Any]:
+    return occurred_between(period.start, period.end, zone)
 
 
 def _rules_apply(rules: dict[str, Any], period: Period) -> bool:
@@ -107,7 +107,7 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
         def by_group(period: Period) -> dict[str, int]:
             query = (
                 select(m.Case.violation_group, func.count())
-                .where(live, *_window(period))
+                .where(live, *_window(period, ctx.zone))
                 .group_by(m.Case.violation_group)
             )
             return {code: int(n) for code, n in session.execute(query)}
@@ -116,7 +116,7 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
             query = (
                 select(m.GoodsLine.commodity, func.count(m.Case.id.distinct()))
                 .join(m.Case, m.Case.id == m.GoodsLine.case_id)
-                .where(live, *_window(period))
+                .where(live, *_window(period, ctx.zone))
                 .group_by(m.GoodsLine.commodity)
             )
             return {code: int(n) for code, n in session.execute(query)}
@@ -144,7 +144,7 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
                 m.GoodsLine.value_vnd,
             )
             .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
-            .where(live, *_window(month))
+            .where(live, *_window(month, ctx.zone))
         ).all()
     quantities, alerts, goals = _thresholds(ctx, month, lines)
     groups = tuple(

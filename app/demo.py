@@ -195,9 +195,9 @@ def _read_state(cursor: sqlite3.Cursor, station_id: str) -> _State:
                   head[0] if head else GENESIS, int(rowid or 0))
 
 
-def _write(cursor: sqlite3.Cursor, rows: _Rows) -> None:
+def _write(cursor: sqlite3.Cursor, rows: _Rows, local: timedelta) -> None:
     cursor.executemany(CASE_FORM.insert_sql(with_rowid=True), rows.cases)
-    halves.drop(cursor.executemany, halves.of_case_rows(CASE_FORM.columns, rows.cases, offset=1))
+    halves.drop(cursor.executemany, halves.of_case_rows(CASE_FORM.columns, rows.cases, offset=1, local=local))
     cursor.executemany(GOODS_FORM.insert_sql(), rows.goods)
     cursor.executemany(PARTY_FORM.insert_sql(), rows.parties)
     cursor.executemany(VEHICLE_FORM.insert_sql(), rows.vehicles)
@@ -274,7 +274,7 @@ def generate_demo(
             actual = _read_state(cursor, actor.station_id)
             if actual != state:  # ... and sealed again after the cases someone else saved.
                 rows, after = sealer.seal(drafts, actual)
-            _write(cursor, rows)
+            _write(cursor, rows, ctx.utc_offset)
         state = after
         done += len(drafts)
         progress(done, total)
@@ -288,6 +288,6 @@ def generate_demo(
         progress(cases + (total - cases) * stored // max(halves, 1), total)
 
     tallies.refresh(ctx.sessions, tallies.halves_touching(first, last), [actor.station_id], rules,
-                    progress=storing)
+                    zone=ctx.zone, progress=storing)
     progress(total, total)
     return done

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 ROLES = ("officer", "chief", "admin", "analyst")
 STATUSES = ("draft", "submitted", "approved", "closed", "voided")
-# Posts keep Vietnam's time; report periods and list filters count calendar days in it.
-VIETNAM = timezone(timedelta(hours=7))
 SORT_KEYS = ("number", "occurred_at", "place", "violation_group", "status")
 # A log-in name, checked wherever an account is made (the first admin at set-up, then every user).
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyrage
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from app import __version__, audit
@@ -20,13 +22,15 @@ from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
+from app.i18n import _
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import load_reference
 from app.search import case_search_body
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
-from db import migrate, search
+from app.zones import DEFAULT_ZONE, offset_minutes, zone_problem
+from db import migrate, pgdump, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
@@ -46,8 +50,11 @@ def open_register(
 ) -> Context:
     """Open an existing register, upgrading its schema first (after a backup) when it is older.
 
-    ``progress`` hears of the search index being rebuilt, the one long step after some upgrades."""
+    ``db_url`` is HQ's PostgreSQL database; without it, the one recorded in the data folder when the
+    register was set up, else the SQLite file. ``progress`` hears of the search index being rebuilt,
+    the one long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
+    db_url = db_url or recorded_database(paths)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
@@ -57,12 +64,17 @@ def open_register(
             migrate.precheck_sqlite(paths.register)
     except migrate.SchemaError as exc:
         raise RegisterError(str(exc)) from None
-    engine = make_engine(db_url or sqlite_url(paths.register))
+    engine = _engine(paths, db_url)
     try:
         migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock()))
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
+    except DBAPIError as exc:
+        engine.dispose()
+        if db_url is None:
+            raise
+        raise _refused(exc) from None
     sessions = make_sessions(engine)
     with sessions.reads() as session:
         meta = _meta(session)
@@ -74,14 +86,60 @@ def open_register(
         raise RegisterError(f"the register in {data_dir} was never set up (no station); set it up again")
     if overrides:
         reference = load_reference(overrides=overrides)
+    zone_name = meta.get("time_zone", DEFAULT_ZONE)  # registers set up before the setting kept Vietnam's
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        engine.dispose()
+        raise RegisterError(
+            f"the register's time zone {zone_name} is unknown to this computer; install the tzdata package"
+        ) from None
     ctx = Context(
         paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
         kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
-        clock=clock,
+        zone=zone, clock=clock,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
     return ctx
+
+
+def recorded_database(paths: Paths) -> str | None:
+    """The database URL that ``init hq --db-url`` recorded in the data folder (no password in it:
+    that comes from ``OUTPOST_DB_URL``, ``PGPASSWORD`` or ``~/.pgpass``), or None for an SQLite register."""
+    try:
+        return paths.database.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _engine(paths: Paths, db_url: str | None) -> Any:
+    if db_url is None:
+        return make_engine(sqlite_url(paths.register))
+    try:
+        return make_engine(db_url)
+    except ModuleNotFoundError:
+        raise RegisterError(
+            _("the PostgreSQL driver is not installed: pip install 'outpost[hq]' (psycopg 3)")
+        ) from None
+    except ArgumentError:
+        raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
+
+
+def _safe_url(db_url: str) -> str:
+    """The URL as it may be printed: never with its password."""
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "…"
+
+
+def _refused(exc: DBAPIError) -> RegisterError:
+    """What the PostgreSQL server said, for a person to act on (no server, wrong password, no rights)."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+    if isinstance(exc, OperationalError):
+        return RegisterError(_("could not connect to the database: {detail}").format(detail=detail))
+    return RegisterError(_("the database refused: {detail}").format(detail=detail))
 
 
 def rebuild_search_index(
@@ -94,9 +152,9 @@ def rebuild_search_index(
         conn.execute(text("DELETE FROM case_search"))
         stations = {row[0]: row[1] for row in session.execute(select(m.Station.id, m.Station.code))}
         total = session.execute(select(func.count()).select_from(m.Case)).scalar_one()
-        batch: list[tuple[int, str]] = []
+        batch: list[tuple[int | str, str]] = []
         result = session.execute(
-            select(m.Case, text("cases.rowid"))
+            select(m.Case, search.key_column(conn))
             .options(
                 selectinload(m.Case.goods),
                 selectinload(m.Case.parties),
@@ -120,12 +178,32 @@ def rebuild_search_index(
 
 
 def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:
-    if engine.dialect.name != "sqlite":
-        raise migrate.SchemaError("back up the PostgreSQL register with pg_dump before upgrading it")
     paths.backups.mkdir(parents=True, exist_ok=True)
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     revision = migrate.current_revision(engine) or "none"
+    if engine.dialect.name == "postgresql":
+        try:
+            return _pg_dump(engine, paths.backups / f"before-upgrade-{revision}-{stamp}.dump")
+        except RegisterError as exc:
+            raise migrate.SchemaError(exc.message) from None
     return migrate.backup_sqlite(paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite")
+
+
+def _pg_dump(engine: Any, out: Path) -> Path:
+    """HQ's PostgreSQL register to ``out`` through ``pg_dump -Fc``, or why it could not be."""
+    try:
+        return pgdump.dump(engine, out)
+    except pgdump.PgDumpMissing:
+        raise RegisterError(
+            _(
+                "pg_dump is not installed, so the PostgreSQL register was not backed up: install the "
+                "PostgreSQL client programs (Debian: apt-get install postgresql-client) and run backup "
+                "again, or back it up with 'pg_dump -Fc' on the database server"
+            )
+        ) from None
+    except pgdump.PgDumpFailed as exc:
+        reason = _("pg_dump could not back up the register: {reason}").format(reason=exc)
+        raise RegisterError(reason) from None
 
 
 def init_register(
@@ -140,10 +218,14 @@ def init_register(
     force: str = "border_guard",
     commune_code: str | None = None,
     header_lines: list[str] | None = None,
+    time_zone: str = DEFAULT_ZONE,
     db_url: str | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Context:
-    """Set up a new register for a post or for HQ, with its first admin account."""
+    """Set up a new register for a post or for HQ, with its first admin account.
+
+    ``time_zone`` (an IANA name with one fixed offset, ``app.zones``) is the register's for good: its
+    report tallies cut days at that offset, so no command changes it afterwards."""
     paths = Paths(data_dir)
     reference = load_reference()
     code, name = nfc(code).upper(), nfc(name)
@@ -158,24 +240,30 @@ def init_register(
         problems.append(f"force: '{force}' is not a force code")
     if commune_code is not None and commune_code not in reference.communes:
         problems.append(f"commune: '{commune_code}' is not an An Giang commune code")
+    if (zone_refused := zone_problem(time_zone)) is not None:
+        problems.append(f"time_zone: {zone_refused}")
     if not USERNAME.match(admin_username):
         problems.append(f"admin: '{admin_username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
     if problems:
         raise ValidationError(problems)
     check_password_strength(admin_password)
-    if db_url is None and paths.register.exists():
+    if db_url is not None and kind != "hq":
+        raise ValidationError(
+            [_("--db-url: a PostgreSQL database is for HQ; a post keeps its register file")]
+        )
+    if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
     data_dir.mkdir(parents=True, exist_ok=True)
     for folder in (paths.attachments, paths.backups, paths.logs):
         folder.mkdir(exist_ok=True)
-    engine = make_engine(db_url or sqlite_url(paths.register))
+    engine = _engine(paths, db_url)
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
         migrate.create(engine)
         sessions = make_sessions(engine)
         now = clock()
-        _, _, _, hasher = base_context_parts(data_dir)
+        hasher = base_context_parts(data_dir)[3]
         with sessions.writes.begin() as session:
             station = m.Station(
                 code=code, name=name, force=force, commune_code=commune_code, kind=kind,
@@ -199,6 +287,9 @@ def init_register(
                 "created_with": __version__,
                 "tip_recipient": str(tip_identity.to_public()),
                 "search_rebuild": "0",
+                "time_zone": time_zone,
+                # The SQL triggers keeping the report tallies read the offset from here (migration 0009).
+                "utc_offset_min": str(offset_minutes(ZoneInfo(time_zone))),
             }.items():
                 session.merge(m.Meta(key=key, value=value))
             session.flush()
@@ -215,27 +306,45 @@ def init_register(
     except AppError:
         engine.dispose()
         raise
+    except DBAPIError as exc:
+        engine.dispose()
+        if db_url is None:
+            _remove_sqlite(paths)
+            raise
+        raise _refused(exc) from None
     except Exception:
         engine.dispose()
         if db_url is None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite(paths)
         raise
+    if db_url is not None:
+        # Later commands and the desktop app find the database from the folder alone.
+        # (URL.set leaves a field given as None as it was: the named tuple's _replace clears it.)
+        safe = make_url(db_url)._replace(password=None).render_as_string(hide_password=False)
+        paths.database.write_text(safe + "\n", encoding="utf-8")
     return open_register(data_dir, db_url=db_url, clock=clock)
 
 
+def _remove_sqlite(paths: Paths) -> None:
+    """What a failed ``init`` left of a new register file."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{paths.register}{suffix}").unlink(missing_ok=True)
+
+
 def backup_register(ctx: Context, out: Path | None = None) -> Path:
-    """A consistent copy of the live register through SQLite's online backup API."""
-    if ctx.sessions.engine.dialect.name != "sqlite":
-        raise RegisterError("back up a PostgreSQL register with pg_dump")
+    """A consistent copy of the live register: through SQLite's online backup API, or for HQ on
+    PostgreSQL a ``pg_dump`` archive in its custom format (restored with ``pg_restore``)."""
+    postgres = ctx.sessions.engine.dialect.name == "postgresql"
     if out is None:
         ctx.paths.backups.mkdir(parents=True, exist_ok=True)
         stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.sqlite"
+        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.{'dump' if postgres else 'sqlite'}"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():
         raise RegisterError(f"the folder {out.parent} does not exist")
+    if postgres:
+        return _pg_dump(ctx.sessions.engine, out)
     try:
         return migrate.backup_sqlite(ctx.paths.register, out)
     except OSError as exc:
@@ -272,6 +381,12 @@ def check_backup_file(path: Path, station_id: str) -> str:
 
 def restore_register(ctx: Context, source: Path) -> Path:
     """Replace the live register with a backup, after backing up the current one. Returns that backup."""
+    if ctx.sessions.engine.dialect.name == "postgresql":
+        how = _(
+            "restore HQ's PostgreSQL register on the database server: "
+            "pg_restore --clean --dbname=DATABASE {file}"
+        )
+        raise RegisterError(how.format(file=source))
     check_backup_file(source, ctx.station_id)
     safety = backup_register(ctx)
     ctx.sessions.engine.dispose()
@@ -290,8 +405,8 @@ def register_summary(ctx: Context) -> dict[str, Any]:
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
         users = session.execute(text("SELECT count(*) FROM users")).scalar_one()
         meta = _meta(session)
-    return {"kind": ctx.kind, "station": ctx.station_code, "cases": cases, "users": users,
-            "schema": migrate.HEAD, "created_with": meta.get("created_with")}
+    return {"kind": ctx.kind, "station": ctx.station_code, "time_zone": ctx.zone.key, "cases": cases,
+            "users": users, "schema": migrate.HEAD, "created_with": meta.get("created_with")}
 
 
 def dump_json(value: Any) -> str:

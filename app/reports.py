@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import (
 from app import periods, tallies
 from app.auth import require
 from app.case_query import occurred_between
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.errors import NotFound
 from app.formatting import format_int
 from app.i18n import _
@@ -124,8 +124,10 @@ def load_template(name: str = "summary-389") -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None) -> list[Any]:
-    conditions = occurred_between(period.start, period.end)
+def _conditions(
+    period: Period, scope: Scope, station_ids: Sequence[str] | None, zone: tzinfo
+) -> list[Any]:
+    conditions = occurred_between(period.start, period.end, zone)
     if station_ids is not None:
         conditions.append(m.Case.origin.in_(station_ids))
     if scope.campaign_id:
@@ -262,7 +264,7 @@ def build_report(
             if campaign is None:
                 raise NotFound(f"no campaign {scope.campaign_id} in this register")
             scope_label += f" — {campaign.name}"
-        now_conditions = _conditions(period, scope, station_ids)
+        now_conditions = _conditions(period, scope, station_ids, ctx.zone)
         codes = {s.id: s.code for s in stations.values()}
     progress(0, steps)
     rules = reference.rewards
@@ -294,6 +296,7 @@ def build_report(
             needed,
             station_ids if station_ids is not None else list(stations),
             watch,
+            zone=ctx.zone,
             progress=counting,
             cancel=cancel,
         )
@@ -307,6 +310,7 @@ def build_report(
                 station_ids,
                 scope.campaign_id,
                 wanted,
+                zone=ctx.zone,
                 rules=watch if store else None,
             )
 
@@ -372,7 +376,7 @@ def build_report(
         stations=sorted(stations[i].code for i in station_ids)
         if station_ids
         else sorted(s.code for s in stations.values() if s.kind == "post"),
-        generated_at=ctx.clock().astimezone(VIETNAM),
+        generated_at=ctx.local(ctx.clock()),
         sections=sections,
         totals=totals,
         commodities=commodities,

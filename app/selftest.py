@@ -57,6 +57,14 @@ def _crypto() -> str:
     return "age (pyrage), Argon2id, ChaCha20-Poly1305"
 
 
+def _zones() -> str:
+    from app.zones import DEFAULT_ZONE, load_zone
+
+    # A frozen build without the tzdata package cannot open a register on Windows: found here.
+    zone = load_zone(DEFAULT_ZONE)
+    return f"time zone {zone.key} (UTC{datetime(2026, 1, 1, tzinfo=UTC).astimezone(zone):%z})"
+
+
 def _register() -> str:
     from app import audit
     from app.domain import CaseFilter, CaseInput, GoodsInput
@@ -94,6 +102,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("catalogs", _catalogs),
     ("sqlite", _fts5),
     ("crypto", _crypto),
+    ("zones", _zones),
     ("register", _register),
 ]
 

@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    null,
     or_,
     select,
     type_coerce,
@@ -220,11 +221,13 @@ def count(
     origins: Collection[str] | None,
     campaign_id: str | None,
     watch: Watch,
+    zone: tzinfo,
 ) -> Facts:
     """The counted cases that occurred on the local days ``first`` to ``last`` (of ``origins``, all when
-    None; of one campaign), from the cases and their goods lines: two grouped queries."""
+    None; of one campaign) in ``zone``, the register's, from the cases and their goods lines: two
+    grouped queries."""
     c, g = m.Case, m.GoodsLine
-    conditions = [*occurred_between(first, last), c.status.in_(COUNTED)]
+    conditions = [*occurred_between(first, last, zone), c.status.in_(COUNTED)]
     if origins is not None:
         conditions.append(c.origin.in_(sorted(origins)))
     if campaign_id:
@@ -261,7 +264,8 @@ def count(
     # Their goods lines, per case only where a reward rule needs it (fewer groups to sort).
     # On SQLite a case's rowid (in every index entry) is a cheaper key to sort and count than its id.
     row_of_case: Any = literal_column("cases.rowid") if session.get_bind().dialect.name == "sqlite" else c.id
-    case_key: Any = literal(None)
+    # A typed NULL in the SQL: PostgreSQL can neither type a NULL parameter nor group by a bare NULL.
+    case_key: Any = cast(null(), String)
     if watch:
         case_key = case(
             (or_(g.commodity.in_(watch.commodities), c.violation_group.in_(watch.groups)), row_of_case),
@@ -296,8 +300,9 @@ def count(
 
 
 def usable(session: Session) -> bool:
-    """Whether this register keeps report tallies (SQLite: the triggers that keep them current)."""
-    return session.get_bind().dialect.name == "sqlite"
+    """Whether this register keeps report tallies: the triggers that keep them current (migration 0008)
+    exist on SQLite and PostgreSQL."""
+    return session.get_bind().dialect.name in ("sqlite", "postgresql")
 
 
 def _built(
@@ -370,6 +375,7 @@ def tally(
     campaign_id: str | None,
     watch: Watch,
     *,
+    zone: tzinfo,
     rules: Watch | None = None,
 ) -> list[Facts]:
     """The facts of each range of days (of ``origins``, all when None; of one campaign): whole
@@ -378,7 +384,7 @@ def tally(
     results = [Facts() for _ in ranges]
     if rules is None or campaign_id or not usable(session):
         for facts, (first, last) in zip(results, ranges, strict=True):
-            facts.add(count(session, first, last, origins, campaign_id, watch))
+            facts.add(count(session, first, last, origins, campaign_id, watch, zone))
         return results
     # Every post that may own a case, read in the same snapshot as the tallies and the cases.
     wanted = set(origins) if origins is not None else set(session.scalars(select(m.Station.id)))
@@ -399,7 +405,7 @@ def tally(
                     continue
                 if origins is None and not have:
                     missing = None  # one query for all of them
-            facts.add(count(session, first, last, missing, None, watch))
+            facts.add(count(session, first, last, missing, None, watch, zone))
     return results
 
 
@@ -409,6 +415,7 @@ def refresh(
     origins: Collection[str],
     rules: Watch,
     *,
+    zone: tzinfo,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> int:
@@ -427,8 +434,10 @@ def refresh(
     if not todo:
         return 0
     with sessions.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
         driver: Any = conn.connection.driver_connection
-        driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+        if sqlite:
+            driver.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
         try:
             conn.execution_options(immediate=True)  # BEGIN IMMEDIATE: the write lock first
             for done, (half, missing) in enumerate(todo):
@@ -437,27 +446,41 @@ def refresh(
                 progress(done, len(todo))
                 try:
                     with Session(bind=conn) as session, session.begin():
-                        _store(session, half, missing, rules, fingerprint, set(origins))
+                        _store(session, half, missing, rules, fingerprint, set(origins), zone)
                 except OperationalError as exc:
-                    if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    if not any(word in str(exc.orig) for word in ("locked", "busy", "lock timeout")):
                         log.warning("report tallies not stored: %s", exc.orig)
                     return done
         finally:
-            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if sqlite:
+                driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     progress(len(todo), len(todo))
     return len(todo)
 
 
 def _store(
-    session: Session, half: date, origins: list[str], rules: Watch, fingerprint: str, every: set[str]
+    session: Session,
+    half: date,
+    origins: list[str],
+    rules: Watch,
+    fingerprint: str,
+    every: set[str],
+    zone: tzinfo,
 ) -> None:
     last = next_half(half) - timedelta(days=1)
+    if session.get_bind().dialect.name == "postgresql":
+        # What SQLite's write lock gives: no writer of cases commits between the count and the store
+        # (its trigger would miss the tallies not yet committed). SHARE waits for the writers under way
+        # (at most STORE_WAIT_MS, as on SQLite) and holds new ones back until this commits.
+        conn = session.connection()
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
+        conn.exec_driver_sql("LOCK TABLE cases, goods_lines IN SHARE MODE")
     # Which of them still need it, now that the write lock is held.
     wanted = set(origins) - {o for o, _h in _built(session, [half], origins, fingerprint)}
     if not wanted:
         return
     missing = sorted(wanted)
-    facts = count(session, half, last, None if wanted >= every else missing, None, rules)
+    facts = count(session, half, last, None if wanted >= every else missing, None, rules, zone)
     for table in (m.ReportHalf, m.ReportCell, m.ReportGoods, m.ReportCaseTotal):
         session.execute(delete(table).where(table.half == half, table.origin.in_(missing)))
     session.execute(

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.zones import DEFAULT_ZONE
 from cli.common import acting_user, group, open_register, out, password, session
 
 
@@ -63,15 +64,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         force=getattr(args, "force", "border_guard"),
         commune_code=getattr(args, "commune", None),
         header_lines=getattr(args, "header_line", None) or [],
+        time_zone=args.time_zone,
         db_url=args.db_url,
     )
     summary = {
         "kind": ctx.kind,
         "station": ctx.station_code,
+        "time_zone": ctx.zone.key,
         "data_dir": str(args.data_dir),
         "admin": args.admin,
     }
-    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir}; admin: {args.admin}")
+    out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir} (time zone {ctx.zone.key}); "
+        f"admin: {args.admin}")
     return 0
 
 
@@ -95,6 +99,13 @@ def _register_init(sub: Any, common: argparse.ArgumentParser) -> None:
         p.add_argument("--name", required=True, help="station name as printed")
         p.add_argument("--admin", required=True, help="user name of the first admin")
         p.add_argument("--admin-name", default=None, help="full name of the first admin")
+        p.add_argument(
+            "--time-zone",
+            default=DEFAULT_ZONE,
+            metavar="NAME",
+            help="the register's time zone, an IANA name with no daylight saving time "
+            f"(default {DEFAULT_ZONE}); every time shown is in it, and it cannot be changed later",
+        )
         if kind == "post":
             p.add_argument("--force", default="border_guard", help="force code (default border_guard)")
             p.add_argument("--commune", default=None, help="commune code, e.g. 30325")
@@ -124,8 +135,6 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
-
     ctx, actor = session(args)
     views = ctx.users.list(actor)
     now = ctx.clock()
@@ -137,7 +146,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         if not view.active:
             return "inactive"
         if locked(view):  # in the register's time zone, as the log-in refusal says it
-            return f"locked until {view.locked_until.astimezone(VIETNAM):%H:%M %d/%m/%Y}"
+            return f"locked until {ctx.local(view.locked_until):%H:%M %d/%m/%Y}"
         return "active"
 
     lines = [f"{v.username:<16} {v.role:<8} {state(v):<8} {v.full_name}" for v in views]

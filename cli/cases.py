@@ -203,7 +203,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.cases < 1:
         raise AppError("--cases must be at least 1")
-    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+    existing = any((args.data_dir / name).exists() for name in ("register.sqlite", "database.url"))
+    if args.db_url is None and not existing:
         secret = password("Password for the demo admin 'admin': ", confirm=True)
         ctx = init_register(
             args.data_dir,

@@ -20,6 +20,8 @@ from app.errors import AuthError
 # The environment variables the command line reads, with what each holds; the top-level help lists them.
 ENVIRONMENT = {
     "OUTPOST_DATA_DIR": "the register folder (instead of the user data folder)",
+    "OUTPOST_DB_URL": "HQ's PostgreSQL database URL, with its password (instead of --db-url; once "
+    "'init hq' has recorded the database, only to give the password)",
     "OUTPOST_PASSWORD": "the acting user's password (instead of a prompt)",
     "OUTPOST_NEW_PASSWORD": "the password of the user 'user add' creates",
     "OUTPOST_KEY_PASSPHRASE": "the passphrase of this station's signing and encryption keys",

@@ -81,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="register folder (default: $OUTPOST_DATA_DIR or the user data folder)",
     )
-    parser.add_argument("--db-url", default=None, help="database URL instead of the SQLite file")
+    parser.add_argument(
+        "--db-url",
+        default=None,
+        help="HQ's PostgreSQL database, e.g. postgresql://outpost@db.local/outpost (default: "
+        "$OUTPOST_DB_URL, else the one 'init hq --db-url' recorded, else the SQLite file)",
+    )
     parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (admin, cases, sync, reports):
@@ -97,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "json"):
         args.json = False
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
+    args.db_url = args.db_url or os.environ.get("OUTPOST_DB_URL") or None  # no password in argv
     func: Handler = getattr(args, "func", admin.cmd_gui)
     if func is not admin.cmd_self_test:  # which reports it as one of its checks
         _warn_about_resources()

@@ -94,14 +94,13 @@ def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_station_list(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
     from app.sync.status import posts
 
     ctx, actor = session(args)
     found = posts(ctx, actor)
 
     def when(moment: Any) -> str | None:
-        return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment else None
+        return ctx.local(moment).strftime("%d/%m/%Y %H:%M") if moment else None
 
     rows = [
         {
@@ -126,7 +125,6 @@ def cmd_station_list(args: argparse.Namespace) -> int:
 
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
-    from app.domain import VIETNAM
     from app.sync.enrol import revoke
 
     ctx, actor = session(args)
@@ -134,7 +132,7 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
     out(
         args,
         {"revoked": args.code, "at": when.isoformat()},
-        f"Station {args.code} is revoked (since {when.astimezone(VIETNAM):%d/%m/%Y %H:%M}); "
+        f"Station {args.code} is revoked (since {ctx.local(when):%d/%m/%Y %H:%M}); "
         "its bundles are refused and HQ sends it no return bundle.",
     )
     return 0

@@ -1,9 +1,17 @@
-"""Accent-insensitive full-text index over cases (SQLite FTS5 on text folded by ``app.text.fold``)."""
+"""Accent-insensitive full-text index over cases: SQLite FTS5, or a PostgreSQL ``tsvector``, both over
+the text folded by ``app.text.fold``.
+
+On PostgreSQL (HQ, issue 18) the table ``case_search`` keeps each case's folded text and its words as a
+``tsvector`` with a GIN index; the words are split here, by the same rule as the query's words, and
+stored as they are (no dictionary, no stemming), so that a query finds on PostgreSQL exactly what FTS5
+finds: every word, the last one as a prefix (``:*``, which the GIN index answers itself).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, TextClause, literal_column, text
 
@@ -32,20 +40,56 @@ def match_expression(folded_query: str) -> str | None:
     return words
 
 
+def _postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def index_words(body: str) -> list[str]:
+    """The distinct words of folded text, as the PostgreSQL index stores them."""
+    return sorted(set(_TOKEN.findall(body)))
+
+
+def tsquery(expression: str) -> str:
+    """``match_expression``'s FTS5 query as a PostgreSQL ``tsquery`` (its words are ``\\w+``, so they
+    need no escaping): ``"a" AND "b"*`` becomes ``'a' & 'b':*``."""
+    query = re.sub(r'"(\w+)"\*', r"'\1':*", expression)
+    query = re.sub(r'"(\w+)"', r"'\1'", query)
+    return query.replace(" AND ", " & ").replace(" OR ", " | ")
+
+
+_PG_UPSERT = (
+    "INSERT INTO case_search (case_id, body, words) VALUES (%s, %s, array_to_tsvector(%s::text[])) "
+    "ON CONFLICT (case_id) DO UPDATE SET body = excluded.body, words = excluded.words"
+)
+
+
 def case_rowid(conn: Connection, case_id: str) -> int:
     return int(conn.execute(text("SELECT rowid FROM cases WHERE id = :id"), {"id": case_id}).scalar_one())
 
 
 def upsert(conn: Connection, case_id: str, body: str) -> None:
+    if _postgres(conn):
+        conn.exec_driver_sql(_PG_UPSERT, (case_id, body, index_words(body)))
+        return
     rowid = case_rowid(conn, case_id)
     conn.execute(text("DELETE FROM case_search WHERE rowid = :r"), {"r": rowid})
     conn.execute(text("INSERT INTO case_search(rowid, body) VALUES (:r, :b)"), {"r": rowid, "b": body})
 
 
-def insert_many(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:
+def insert_many(conn: Connection, rows: Iterable[tuple[int | str, str]]) -> None:
+    """Index entries of cases not indexed yet: (rowid, body) on SQLite, (case id, body) on PostgreSQL."""
     batch = list(rows)
-    if batch:
-        conn.exec_driver_sql("INSERT INTO case_search(rowid, body) VALUES (?, ?)", batch)
+    if not batch:
+        return
+    if _postgres(conn):
+        conn.exec_driver_sql(_PG_UPSERT, [(key, body, index_words(body)) for key, body in batch])
+        return
+    conn.exec_driver_sql("INSERT INTO case_search(rowid, body) VALUES (?, ?)", batch)
+
+
+def key_column(conn: Connection) -> ColumnElement[Any]:
+    """What an index entry is keyed by: the case's rowid on SQLite, its id on PostgreSQL."""
+    return literal_column("cases.id" if _postgres(conn) else "cases.rowid")
 
 
 # Up to this many matches, the page is cut from the matches themselves; past it, from a walk of
@@ -63,7 +107,12 @@ def matching(conn: Connection, expression: str) -> ColumnElement[bool] | TextCla
 
     Few matches become a list of rowids for SQLite to look up directly. Many become a subquery,
     with the rowid hidden from the planner (unary ``+``) so that it walks the list's order index
-    and stops as soon as a page is full, instead of fetching and sorting every match."""
+    and stops as soon as a page is full, instead of fetching and sorting every match. On PostgreSQL,
+    always the subquery: its planner chooses between the GIN index and the sort index by itself."""
+    if _postgres(conn):
+        return text(
+            "cases.id IN (SELECT case_id FROM case_search WHERE words @@ CAST(:search_q AS tsquery))"
+        ).bindparams(search_q=tsquery(expression))
     few = conn.execute(
         text("SELECT rowid FROM case_search WHERE case_search MATCH :q LIMIT :n"),
         {"q": expression, "n": FEW_MATCHES + 1},

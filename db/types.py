@@ -46,21 +46,25 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class DecimalText(TypeDecorator[Decimal]):
-    """An exact decimal: text on SQLite (which has no decimal type), NUMERIC on PostgreSQL."""
+    """An exact decimal: text on SQLite (which has no decimal type), NUMERIC on PostgreSQL.
+
+    NUMERIC without a precision: a base quantity may have up to 18 decimals (6 entered, times a unit's
+    factor), which a fixed scale would round. It is stored in its canonical form (no trailing zeros),
+    so both engines give back the same value the same way."""
 
     impl = String(40)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(Numeric(28, 6))
+            return dialect.type_descriptor(Numeric(asdecimal=True))
         return dialect.type_descriptor(String(40))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if dialect.name == "postgresql":
-            return value
+            return Decimal(decimal_text(value))
         return decimal_text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from app.register import open_register
 from tests.helpers.cases import EXAMPLE_CASE
-from tests.helpers.cli import outpost
-from tests.helpers.registers import PASSWORD
+from tests.helpers.cli import db_env, outpost
+from tests.helpers.registers import PASSWORD, rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -320,12 +321,14 @@ def test_self_test_without_a_display_checks_qt_offscreen() -> None:
     assert "(no display: checked offscreen)" in done.stdout and "FAIL" not in done.stdout
 
 
-def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_path: Path) -> None:
+@pytest.mark.both_engines
+def test_campaigns_are_declared_listed_and_changed_at_hq(
+    register: Path, tmp_path: Path, hq_db_url: str | None
+) -> None:
     hq = tmp_path / "hq"
-    assert (
-        outpost(hq, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin").returncode
-        == 0
-    )
+    made = outpost(hq, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin",
+                   env=db_env(hq_db_url))
+    assert made.returncode == 0, made.stderr
     added = outpost(
         hq,
         "--json",
@@ -342,11 +345,11 @@ def test_campaigns_are_declared_listed_and_changed_at_hq(register: Path, tmp_pat
     assert (campaign["starts_on"], campaign["ends_on"]) == ("2026-01-15", "2026-03-15")
 
     def held() -> list[Any]:
-        conn = sqlite3.connect(hq / "register.sqlite")
+        ctx = open_register(hq)
         try:
-            return [*conn.execute("SELECT * FROM campaigns"), *conn.execute("SELECT * FROM audit_events")]
+            return [*rows(ctx, "SELECT * FROM campaigns"), *rows(ctx, "SELECT * FROM audit_events")]
         finally:
-            conn.close()
+            ctx.close()
 
     before = held()
     for args, message in [

@@ -1,5 +1,7 @@
 """Enrolment between a post and HQ: keys under a passphrase, request, certificate, install, revocation,
-and the refusals that change nothing."""
+and the refusals that change nothing.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -15,15 +17,17 @@ from app.errors import AuthError, NotFound, PermissionDenied, RegisterError, Val
 from app.register import init_register
 from app.sync import keys
 from app.sync.enrol import accept_request, install_reply, make_request, revoke
-from tests.helpers.cli import outpost
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.cli import db_env, outpost
+from tests.helpers.registers import PASSWORD, Post, rows
 from tests.helpers.servers import Inbox
 
 PASSPHRASE = "mat-khau-khoa-1"
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
-def hq(tmp_path: Path) -> Iterator[Post]:
+def hq(tmp_path: Path, hq_db_url: str | None) -> Iterator[Post]:
     data_dir = tmp_path / "hq"
     ctx = init_register(
         data_dir,
@@ -32,18 +36,15 @@ def hq(tmp_path: Path) -> Iterator[Post]:
         name="Bộ Chỉ huy BĐBP tỉnh An Giang",
         admin_username="admin",
         admin_password=PASSWORD,
+        db_url=hq_db_url,
     )
     admin = ctx.login("admin", PASSWORD)
     yield Post(ctx, admin, admin, admin, admin, data_dir)
     ctx.close()
 
 
-def _stations(data_dir: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(data_dir / "register.sqlite")
-    try:
-        return conn.execute("SELECT * FROM stations ORDER BY id").fetchall()
-    finally:
-        conn.close()
+def _stations(register: Post) -> list[tuple[object, ...]]:
+    return rows(register.ctx, "SELECT * FROM stations ORDER BY id")
 
 
 def test_request_accept_install_with_matching_fingerprints(post: Post, hq: Post, tmp_path: Path) -> None:
@@ -66,9 +67,7 @@ def test_request_accept_install_with_matching_fingerprints(post: Post, hq: Post,
     with pytest.raises(AuthError, match="wrong key passphrase"):
         keys.load_signing_key(post.data_dir, "not-the-passphrase")
     # HQ knows the post and its certificate; the post knows HQ's public keys.
-    conn = sqlite3.connect(hq.data_dir / "register.sqlite")
-    kind, certificate = conn.execute("SELECT kind, certificate FROM stations WHERE code = 'BP-VX'").fetchone()
-    conn.close()
+    [(kind, certificate)] = rows(hq.ctx, "SELECT kind, certificate FROM stations WHERE code = 'BP-VX'")
     assert kind == "post" and json.loads(certificate)["issuer"]["code"] == "BCH-AG"
     conn = sqlite3.connect(post.data_dir / "register.sqlite")
     recipient = conn.execute("SELECT encryption_public_key FROM stations WHERE code = 'BCH-AG'").fetchone()[0]
@@ -94,7 +93,7 @@ def test_forged_or_foreign_files_are_refused_and_change_nothing(post: Post, hq: 
     request, reply = tmp_path / "request.json", tmp_path / "reply.json"
     make_request(post.ctx, post.admin, PASSPHRASE, request)
     renamed = _tampered(request, tmp_path / "renamed.json", lambda d: d["station"].update(code="BP-XX"))
-    before = _stations(hq.data_dir)
+    before = _stations(hq)
     with pytest.raises(ValidationError, match="signature does not match"):
         accept_request(hq.ctx, hq.admin, PASSPHRASE, renamed, tmp_path / "out.json")
     for bad, reason in (
@@ -106,10 +105,10 @@ def test_forged_or_foreign_files_are_refused_and_change_nothing(post: Post, hq: 
         path.write_text(bad, encoding="utf-8")
         with pytest.raises(ValidationError, match=reason):
             accept_request(hq.ctx, hq.admin, PASSPHRASE, path, tmp_path / "out.json")
-    assert _stations(hq.data_dir) == before and not (tmp_path / "out.json").exists()
+    assert _stations(hq) == before and not (tmp_path / "out.json").exists()
 
     accept_request(hq.ctx, hq.admin, PASSPHRASE, request, reply)
-    before = _stations(post.data_dir)
+    before = _stations(post)
     forged = _tampered(
         reply, tmp_path / "forged.json", lambda d: d["hq"].update(encryption_recipient="age1evil")
     )
@@ -142,7 +141,7 @@ def test_forged_or_foreign_files_are_refused_and_change_nothing(post: Post, hq: 
     )
     with pytest.raises(ValidationError, match="another station"):
         install_reply(post.ctx, post.admin, PASSPHRASE, tmp_path / "reply2.json")
-    assert _stations(post.data_dir) == before
+    assert _stations(post) == before
     other_hq.close()
     other_post.close()
 
@@ -169,13 +168,11 @@ def test_a_revoked_station_cannot_enrol_again(post: Post, hq: Post, tmp_path: Pa
     with hq.ctx.sessions.reads() as session:
         report = audit.verify(session.connection())
     assert report.ok, report.problems
-    conn = sqlite3.connect(hq.data_dir / "register.sqlite")
-    actions = conn.execute("SELECT action FROM audit_events WHERE entity = 'station' ORDER BY seq").fetchall()
-    conn.close()
+    actions = rows(hq.ctx, "SELECT action FROM audit_events WHERE entity = 'station' ORDER BY seq")
     assert actions[-1] == ("update",)  # the revocation
 
 
-def test_enrolment_through_the_command_line(tmp_path: Path) -> None:
+def test_enrolment_through_the_command_line(tmp_path: Path, hq_db_url: str | None) -> None:
     post_dir, hq_dir = tmp_path / "post", tmp_path / "hq"
     env = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
     assert (
@@ -186,7 +183,8 @@ def test_enrolment_through_the_command_line(tmp_path: Path) -> None:
     )
     assert (
         outpost(
-            hq_dir, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin"
+            hq_dir, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin",
+            env=db_env(hq_db_url),
         ).returncode
         == 0
     )
@@ -213,11 +211,15 @@ def test_enrolment_through_the_command_line(tmp_path: Path) -> None:
     assert revoked.returncode == 0 and "BP-VX is revoked" in revoked.stdout
 
 
-def test_export_and_import_through_the_command_line(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+def test_export_and_import_through_the_command_line(
+    tmp_path: Path, smtp: tuple[Inbox, int], hq_db_url: str | None
+) -> None:
     post_dir, hq_dir = tmp_path / "post", tmp_path / "hq"
     env = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
     outpost(post_dir, "init", "post", "--code", "BP-VX", "--name", "Đồn Vĩnh Xương", "--admin", "admin")
-    outpost(hq_dir, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin")
+    made = outpost(hq_dir, "init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin",
+                   env=db_env(hq_db_url))
+    assert made.returncode == 0, made.stderr
     unplugged = outpost(post_dir, "export", "--out", str(tmp_path / "usb"), env=env)
     assert unplugged.returncode == 6 and "usb does not exist (is the USB stick" in unplugged.stderr
     assert not (tmp_path / "usb").exists()

@@ -1,7 +1,9 @@
 """Hostile bundle files that crashed an import with a traceback (issue 16): damaged deflate data,
 JSON values of the wrong type, huge integers, deep nesting, and files signed with a post's own key that
 say what a post never writes. Each one is a clean refusal naming the file and the problem, and the
-register is unchanged; a small file expanding to millions of record lines is refused early."""
+register is unchanged; a small file expanding to millions of record lines is refused early.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.sync import bundle, keys
 from app.sync.bundle import CERTIFICATE, MANIFEST, RECORDS, Member, write_bundle
@@ -33,6 +37,8 @@ from tests.helpers.sync import (
     resigned,
     rewritten,
 )
+
+pytestmark = pytest.mark.both_engines
 
 HUGE = "9" * 5000  # Python's int() refuses more than 4 300 digits with a ValueError
 DEEP = "[" * 100_000 + "]" * 100_000  # deeper than the stack: json.loads raises RecursionError

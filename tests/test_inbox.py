@@ -1,5 +1,7 @@
 """HQ's inbox: bundles fetched from a real IMAP mailbox (Dovecot on loopback), imported from the inbox
-folder and filed away."""
+folder and filed away.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from app.sync.mail import _message
 from tests.helpers.registers import PASSWORD
 from tests.helpers.servers import Mailbox, free_port
 from tests.helpers.sync import PASSPHRASE, Pair, add_cases, export_parts
+
+pytestmark = pytest.mark.both_engines
 
 
 def _configure(pair: Pair, mailbox: Mailbox, port: int | None = None) -> None:

@@ -1,5 +1,7 @@
 """HQ's return bundles and the post's import of them: receipts, revocations, refusals told once, the
-watch list, reference data and campaigns; forged or outdated return bundles change nothing."""
+watch list, reference data and campaigns; forged or outdated return bundles change nothing.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from app.sync import bundle, keys
 from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
 from app.sync.enrol import revoke
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, rows
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -33,6 +35,8 @@ from tests.helpers.sync import (
     register_snapshot,
     resigned,
 )
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) -> None:
@@ -254,9 +258,7 @@ def test_reference_updates_with_bad_input_are_refused_with_a_reason(pair: Pair) 
             set_reference_items(pair.hq.ctx, pair.hq.admin, path)
     with pytest.raises(AppError, match="made at HQ"):
         set_reference_items(pair.post.ctx, pair.post.admin, pair.tmp / "ref-0.json")
-    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
-    assert conn.execute("SELECT count(*) FROM reference_items").fetchone() == (0,)
-    conn.close()
+    assert rows(pair.hq.ctx, "SELECT count(*) FROM reference_items") == [(0,)]
 
 
 def test_a_return_bundle_must_describe_itself(pair: Pair) -> None:

@@ -1,6 +1,10 @@
-"""What HQ has of a post: missing ranges and missing parts of the latest sending."""
+"""What HQ has of a post: missing ranges and missing parts of the latest sending.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.helpers.sync import (
     Pair,
@@ -8,6 +12,8 @@ from tests.helpers.sync import (
     export_parts,
     import_at_hq,
 )
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_a_missing_part_is_reported_as_a_sequence_range(pair: Pair) -> None:

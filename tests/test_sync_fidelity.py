@@ -3,7 +3,9 @@
 "Every field" is the case's document (``app.case_json.case_document``, what ``cases.get`` gives): every
 member a bundle carries, entered, derived and stored, with its lines, documents and attachments. The
 rows' own ids for lines, the post's change counter and the submission time are not in a bundle
-(docs/bundle-format.md), so the rows are not compared column by column."""
+(docs/bundle-format.md), so the rows are not compared column by column.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from tests.helpers.sync import (
     photo_file,
     resigned,
 )
+
+pytestmark = pytest.mark.both_engines
 
 
 def _documents(pair: Pair, ids: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:

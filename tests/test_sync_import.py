@@ -1,13 +1,17 @@
 """HQ's import: owner wins (a newer version replaces an older one, kept in the history), replays and
-dry runs change nothing, what HQ stores is what the post sent, and HQ's reports follow every import."""
+dry runs change nothing, what HQ stores is what the post sent, and HQ's reports follow every import.
+
+Every test runs with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+import pytest
+from sqlalchemy import text
 
 from app.sync import bundle, keys
 from tests.helpers.cases import ICT, sample_case
@@ -21,6 +25,8 @@ from tests.helpers.sync import (
     resigned,
 )
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_newer_versions_replace_older_ones_and_history_is_kept(pair: Pair) -> None:
     first, second = add_cases(pair, 2, photos=False)
@@ -33,10 +39,9 @@ def test_newer_versions_replace_older_ones_and_history_is_kept(pair: Pair) -> No
     summary = import_at_hq(pair, export_parts(pair, "two"))
     assert (summary.new, summary.updated, summary.unchanged) == (1, 1, 1)
     assert pair.hq.ctx.cases.get(pair.hq.admin, first).document["place"] == "Bến đò mới"
-    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
-    history = conn.execute("SELECT case_id, version FROM case_history").fetchall()
-    conn.close()
-    assert history == [(first, 1)]
+    with pair.hq.ctx.sessions.reads() as session:
+        history = session.execute(text("SELECT case_id, version FROM case_history")).all()
+    assert [tuple(row) for row in history] == [(first, 1)]
     assert pair.hq.ctx.cases.get(pair.hq.admin, second).document["version"] == 1
 
 

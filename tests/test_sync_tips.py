@@ -1,18 +1,21 @@
 """Tips from a post to HQ: the informant stays sealed all the way, a tip travels with its case or on
-its own, and malformed tips are refused without quoting them."""
+its own, and malformed tips are refused without quoting them.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from app.attachments import store_file
 from app.sync import bundle, keys
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, rows
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -23,6 +26,8 @@ from tests.helpers.sync import (
     register_snapshot,
     resigned,
 )
+
+pytestmark = pytest.mark.both_engines
 
 INFORMANT = "Lê Thị Tin, 0912 345 678"
 
@@ -55,9 +60,7 @@ def test_a_tip_reaches_hq_with_its_informant_sealed_all_the_way(pair: Pair) -> N
     # HQ's admin opens it with HQ's tip key; HQ's audit chain seals the tip without the informant.
     hq_tips = TipService(pair.hq.ctx)
     assert hq_tips.read_informant(pair.hq.admin, tip.id, PASSWORD) == INFORMANT
-    conn = sqlite3.connect(pair.hq.data_dir / "register.sqlite")
-    diffs = [row[0] for row in conn.execute("SELECT diff FROM audit_events WHERE entity = 'tip'")]
-    conn.close()
+    diffs = [row[0] for row in rows(pair.hq.ctx, "SELECT diff FROM audit_events WHERE entity = 'tip'")]
     assert diffs and all("Lê Thị" not in d for d in diffs)
     with pair.hq.ctx.sessions.reads() as session:
         assert audit.verify(session.connection()).ok

@@ -1,5 +1,7 @@
 """HQ's checks of bundle files: flipped bytes, forged structure, strangers' keys, signed fields that
-do not describe the bundle: each file is refused with its reason and nothing changes."""
+do not describe the bundle: each file is refused with its reason and nothing changes.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ from tests.helpers.sync import (
     resigned,
     rewritten,
 )
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_any_flipped_byte_in_any_member_is_refused(pair: Pair) -> None:

@@ -81,8 +81,8 @@ def _ranges(seed: int, today: date) -> list[tuple[date, date]]:
 
 def _both(post: Post, spans: list[tuple[date, date]]) -> tuple[list[tallies.Facts], list[tallies.Facts]]:
     with post.ctx.sessions.reads() as session:
-        direct = tallies.tally(session, spans, None, None, WATCH)
-        stored = tallies.tally(session, spans, None, None, WATCH, rules=WATCH)
+        direct = tallies.tally(session, spans, None, None, WATCH, zone=post.ctx.zone)
+        stored = tallies.tally(session, spans, None, None, WATCH, zone=post.ctx.zone, rules=WATCH)
     return direct, stored
 
 
@@ -90,7 +90,7 @@ def _fill(post: Post, spans: list[tuple[date, date]], rules: tallies.Watch = WAT
     with post.ctx.sessions.reads() as session:
         origins = list(session.execute(select(m.Station.id)).scalars())
     halves = {h for first, last in spans for h in tallies.whole_halves(first, last)}
-    return tallies.refresh(post.ctx.sessions, halves, origins, rules)
+    return tallies.refresh(post.ctx.sessions, halves, origins, rules, zone=post.ctx.zone)
 
 
 def _built(post: Post) -> set[tuple[str, date]]:
@@ -222,11 +222,11 @@ def test_cases_added_in_bulk_drop_their_half_months(demo: Post, now: datetime) -
         conn.execute("UPDATE report_cells SET cases = cases + 1000")
     generate_demo(demo.ctx, demo.admin, cases=40, seed=9)
     added = {
-        (origin, half_of_instant(when))
+        (origin, half_of_instant(when, demo.ctx.utc_offset))
         for origin, when in conn.execute("SELECT origin, occurred_at FROM cases WHERE rowid > ?", (last,))
     }
     counted = Counter(
-        (origin, half_of_instant(when))
+        (origin, half_of_instant(when, demo.ctx.utc_offset))
         for origin, when in conn.execute(
             "SELECT origin, occurred_at FROM cases WHERE status IN ('approved', 'closed')"
         )

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app import periods
 from app.campaigns import list_campaigns
 from app.context import Context
-from app.domain import VIETNAM, Actor, CaseFilter
+from app.domain import Actor, CaseFilter
 from app.i18n import N_, _
 from app.reference import Reference
 from ui.editor.fields import DATE_FORMAT, CodeCombo
@@ -112,7 +112,7 @@ class FilterBar(QWidget):
         self._update_clear_button()
 
     def _today(self) -> date:
-        return self._ctx.clock().astimezone(VIETNAM).date()
+        return self._ctx.today()
 
     def _lay_out(self) -> None:
         first = QHBoxLayout()

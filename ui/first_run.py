@@ -28,6 +28,7 @@ from app.i18n import N_, _
 from app.reference import Reference, load_reference
 from app.register import init_register
 from app.text import fold
+from app.zones import DEFAULT_ZONE
 
 DEMO_CODE = "BP-DEMO"
 DEMO_NAME = "Đồn Biên phòng (dữ liệu mẫu)"  # stored data, in the register's language
@@ -38,9 +39,9 @@ CHOICES_PAGE, FORM_PAGE = 0, 1
 
 # Which fields each kind of set-up asks for.
 FIELDS_FOR = {
-    "post": ("code", "name", "force", "commune", "header_1", "header_2", "admin", "admin_name",
+    "post": ("code", "name", "force", "commune", "header_1", "header_2", "time_zone", "admin", "admin_name",
              "password", "password_again"),
-    "hq": ("code", "name", "admin", "admin_name", "password", "password_again"),
+    "hq": ("code", "name", "time_zone", "admin", "admin_name", "password", "password_again"),
     "demo": ("admin", "admin_name", "password", "password_again"),
 }
 
@@ -131,6 +132,10 @@ class FirstRunDialog(QDialog):
         self.header_1.setPlaceholderText(_("e.g. BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG"))
         self.header_2 = QLineEdit()
         self.header_2.setPlaceholderText(_("e.g. ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"))
+        # Set once: every time is shown in it, and the report tallies cut days at its offset.
+        self.time_zone = QLineEdit(DEFAULT_ZONE)
+        self.time_zone.setToolTip(_("An IANA time zone name with no daylight saving time; it cannot be "
+                                    "changed later."))
         self.admin_username = QLineEdit(DEMO_ADMIN)
         self.admin_name = QLineEdit()
         self.admin_name.setPlaceholderText(_("e.g. Nguyễn Văn An"))
@@ -145,6 +150,7 @@ class FirstRunDialog(QDialog):
             ("commune", _("Commune, ward"), self.commune),
             ("header_1", _("Header line 1 (superior agency)"), self.header_1),
             ("header_2", _("Header line 2 (unit)"), self.header_2),
+            ("time_zone", _("Time zone"), self.time_zone),
             ("admin", _("Administrator account"), self.admin_username),
             ("admin_name", _("Full name"), self.admin_name),
             ("password", _("Password"), self.password),
@@ -285,8 +291,11 @@ class FirstRunDialog(QDialog):
             self._create()
         except ValidationError as exc:
             for problem in exc.problems:
-                key = problem.partition(":")[0]
-                self._show_problem(key, _(PROBLEMS[key]) if key in PROBLEMS else problem)
+                key, _colon, reason = problem.partition(":")
+                if key in PROBLEMS:
+                    self._show_problem(key, _(PROBLEMS[key]))
+                else:  # the zone's reason is already worded for a person, and names the zone
+                    self._show_problem(key, reason.strip() if key == "time_zone" else problem)
             return
         except AuthError as exc:
             self._show_problem("password", exc.message)
@@ -321,6 +330,7 @@ class FirstRunDialog(QDialog):
             force=self.force.currentData() if post else "border_guard",
             commune_code=self.commune.currentData() if post else None,
             header_lines=headers if post else [],
+            time_zone=DEFAULT_ZONE if demo else self.time_zone.text().strip(),
         )
         self.admin = self.context.login(username, self.password.text())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableView
 
 from app.audit import HistoryEntry
 from app.context import Context
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.formatting import format_datetime
 from app.i18n import N_, _
 
@@ -44,9 +44,10 @@ def describe_changes(diff: dict[str, Any]) -> str:
 
 
 class HistoryModel(QAbstractTableModel):
-    def __init__(self, entries: list[HistoryEntry]) -> None:
+    def __init__(self, entries: list[HistoryEntry], zone: tzinfo) -> None:
         super().__init__()
         self._entries = entries
+        self._zone = zone  # the register's: its times are told in it, whatever the computer's
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._entries)
@@ -60,7 +61,7 @@ class HistoryModel(QAbstractTableModel):
         entry = self._entries[index.row()]
         column = index.column()
         if column == 0:
-            return format_datetime(_local(entry.at))
+            return format_datetime(entry.at.astimezone(self._zone))
         if column == 1:
             return entry.actor
         if column == 2:
@@ -77,18 +78,13 @@ class HistoryModel(QAbstractTableModel):
         return None
 
 
-def _local(moment: datetime) -> datetime:
-    """In the register's time zone (the post's), whatever the computer's."""
-    return moment.astimezone(VIETNAM)
-
-
 class HistoryDialog(QDialog):
     def __init__(self, ctx: Context, actor: Actor, case_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._actor = actor
         self._case_id = case_id
-        self.model = HistoryModel(ctx.cases.history(actor, case_id))
+        self.model = HistoryModel(ctx.cases.history(actor, case_id), ctx.zone)
         self._build_ui()
         self._connect_signals()
 

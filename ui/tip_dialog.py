@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import Context
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.errors import AppError
 from app.i18n import _
 from app.tips import TipView
@@ -44,7 +44,7 @@ class TipDialog(QDialog):
     def _build_ui(self) -> None:
         self.setWindowTitle(_("New tip-off"))
         self.setMinimumWidth(520)
-        self.received = DateTimeField()
+        self.received = DateTimeField(self._ctx.zone)
         self.channel = QLineEdit()
         self.channel.setMaxLength(40)
         self.channel.setPlaceholderText(_("phone, in person, letter…"))
@@ -76,7 +76,7 @@ class TipDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def _load(self) -> None:
-        self.received.set_value(self._ctx.clock().astimezone(VIETNAM))
+        self.received.set_value(self._ctx.local(self._ctx.clock()))
         self._on_content_text_changed()
 
     def _on_content_text_changed(self) -> None:

@@ -111,7 +111,7 @@ def _import_verified(
     seen_ids: dict[str, str] = {}  # bundle id → the station that sent it
     for path in paths:
         try:
-            one = _verify(session, hq, identity, path, helper.announce)
+            one = _verify(session, hq, identity, path, ctx.zone, helper.announce)
         except AlreadyImported as exc:
             summary.skipped.append({"file": path.name, "reason": exc.message})
             continue

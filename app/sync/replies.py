@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import require
 from app.context import Context
-from app.domain import VIETNAM, Actor
+from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
 from app.json_input import JsonRefused, parse_json
 from app.reference import CODE_LISTS, load_reference
@@ -45,7 +45,7 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
         if station is None or station.kind != "post" or not station.encryption_public_key:
             raise NotFound(f"no enrolled post with the code {code}")
         if station.revoked_at is not None:  # its laptop may be in other hands: no watch list, nothing
-            day = station.revoked_at.astimezone(VIETNAM)
+            day = ctx.local(station.revoked_at)
             raise ValidationError([f"station {code} was revoked on {day:%d/%m/%Y}; HQ sends it nothing"])
         acknowledged, missing = coverage(session, station.id)
         records: list[dict[str, Any]] = [
@@ -87,7 +87,7 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
             records.append(
                 {"type": "reference", "kind": item.kind, "code": item.code, "payload": item.payload}
             )
-        records.extend({"type": "watch", **entry} for entry in watch_list(session))
+        records.extend({"type": "watch", **entry} for entry in watch_list(session, ctx.zone))
         for campaign in session.execute(
             select(m.Campaign).where(m.Campaign.origin == hq.id).order_by(m.Campaign.starts_on, m.Campaign.id)
         ).scalars():
@@ -134,7 +134,7 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
     out_dir.mkdir(parents=True, exist_ok=True)
     # The time to the second, and the bundle id's first characters: two replies never share a name.
     short_id = str(manifest["bundle_id"])[:8]
-    stamp = created.astimezone(VIETNAM).strftime("%Y%m%d-%H%M%S")  # the register's time, as people read it
+    stamp = ctx.local(created).strftime("%Y%m%d-%H%M%S")  # the register's time, as people read it
     path = out_dir / f"{hq_code}-to-{station_code}-{stamp}-{short_id}.outpost"
     write_bundle(path, manifest, [Member(RECORDS, payload)], identity, signing_key, recipient)
     if reported:  # each refusal is told once, in a reply that was really written
@@ -154,10 +154,10 @@ WATCH_MIN_CASES = 3  # … or in at least this many cases
 WATCH_KEY_MAX, WATCH_LABEL_MAX = 80, 200
 
 
-def watch_list(session: Session) -> list[dict[str, Any]]:
+def watch_list(session: Session, zone: tzinfo) -> list[dict[str, Any]]:
     """People (by identity number) and vehicles and vessels (by plate or registration) that appear in
     cases of several posts, or in several cases: what every post should know at its checkpoints.
-    Voided cases do not count."""
+    Voided cases do not count; the day last seen is in ``zone``, the register's."""
     entries: list[dict[str, Any]] = []
     counted = (
         func.count(func.distinct(m.Case.origin)),
@@ -181,7 +181,7 @@ def watch_list(session: Session) -> list[dict[str, Any]]:
         .order_by(m.Party.id_normalized)
     )
     for key, label, stations, cases, last in session.execute(people):
-        entries.append(_watch_entry("person", key, label, stations, cases, last))
+        entries.append(_watch_entry("person", key, label, stations, cases, last, zone))
     is_ship = m.Vehicle.kind == "ship"
     vehicles = (
         select(is_ship, m.Vehicle.plate_normalized, func.max(m.Vehicle.plate), *counted)
@@ -196,18 +196,20 @@ def watch_list(session: Session) -> list[dict[str, Any]]:
         .order_by(m.Vehicle.plate_normalized)
     )
     for ship, key, label, stations, cases, last in session.execute(vehicles):
-        entries.append(_watch_entry("vessel" if ship else "vehicle", key, label, stations, cases, last))
+        entries.append(_watch_entry("vessel" if ship else "vehicle", key, label, stations, cases, last, zone))
     return entries
 
 
-def _watch_entry(kind: str, key: Any, label: str, stations: int, cases: int, last: Any) -> dict[str, Any]:
+def _watch_entry(
+    kind: str, key: Any, label: str, stations: int, cases: int, last: Any, zone: tzinfo
+) -> dict[str, Any]:
     return {
         "kind": kind,
         "key": key,
         "label": label[:WATCH_LABEL_MAX],
         "stations": int(stations),
         "cases": int(cases),
-        "last_seen": last.astimezone(VIETNAM).date().isoformat() if isinstance(last, datetime) else None,
+        "last_seen": last.astimezone(zone).date().isoformat() if isinstance(last, datetime) else None,
     }
 
 

@@ -19,7 +19,7 @@ from app.case_json import case_document, received_instants
 from app.case_rows import received_case_rows, received_version
 from app.context import Context
 from app.domain import CaseInput
-from app.search import case_search_body
+from app.search import case_search_body, rows_search_body
 from app.serialize import CASES, CHILD_TABLES, case_state, orm_case_state
 from app.sync import received
 from app.sync.checks import _case_id, _Chunk
@@ -186,7 +186,8 @@ def _insert_received_cases(
         search_rows.append((rowid, new.search_body))
     form = _form(CASES)
     conn.exec_driver_sql(form.insert_sql(with_rowid=True), cases)
-    halves.drop(conn.exec_driver_sql, halves.of_case_rows(form.columns, cases, offset=1))
+    dropped = halves.of_case_rows(form.columns, cases, offset=1, local=ctx.utc_offset)
+    halves.drop(conn.exec_driver_sql, dropped)
     for name, rows in lines.items():
         if rows:
             conn.exec_driver_sql(_form(CHILD_TABLES[name]).insert_sql(), rows)
@@ -200,7 +201,8 @@ def _insert_new_cases(
 ) -> None:
     """Cases HQ has not seen yet, on a database other than SQLite (which takes rows made while the
     records were checked): written as rows in a few ``executemany`` calls with SQLAlchemy's own
-    conversions, the case, its lines and the chained ``import`` audit event sealing the stored state."""
+    conversions, the case, its lines, the chained ``import`` audit event sealing the stored state and its
+    search entry."""
     if not items:
         return
     conn = session.connection()
@@ -208,8 +210,10 @@ def _insert_new_cases(
     cases = BulkInsert(conn, CASES)
     lines_of = {name: BulkInsert(conn, table) for name, table in CHILD_TABLES.items()}
     events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
+    search_rows: list[tuple[int | str, str]] = []
     for document, station, data in items:
         case, lines = received_case_rows(document, data, ctx.reference, station.id, now, iter(m.new_id, None))
+        search_rows.append((case["id"], rows_search_body(case, lines, ctx.reference)))
         case_id = document["id"]
         event = audit.sealed_event(
             head,
@@ -232,6 +236,7 @@ def _insert_new_cases(
     for insert in lines_of.values():
         insert.write(conn)
     events.write(conn)
+    search.insert_many(conn, search_rows)
 
 
 def _apply_case(
@@ -264,10 +269,9 @@ def _apply_case(
     for name, value in times.items():
         setattr(case, name, value)
     session.flush()
-    if session.get_bind().dialect.name == "sqlite":
-        search.upsert(
-            session.connection(), case.id, case_search_body(case_document(case, station.code), ctx.reference)
-        )
+    search.upsert(
+        session.connection(), case.id, case_search_body(case_document(case, station.code), ctx.reference)
+    )
     _seal_import(
         ctx,
         session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from app.attachments import stored_path
 from app.context import Context
-from app.domain import VIETNAM
 from app.errors import ValidationError
 from app.i18n import _
 from app.sync import enrol, keys, received, signing
@@ -51,8 +51,9 @@ def _issued_here(certificate: dict[str, Any], hq_id: str, hq_key: Ed25519PublicK
         ) from None
 
 
-def _issuer_check(session: Session, hq: m.Station) -> Any:
-    """The check ``open_bundle`` runs on the sender's certificate at HQ."""
+def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
+    """The check ``open_bundle`` runs on the sender's certificate at HQ (``zone``: the register's, for
+    the dates it tells)."""
     assert hq.signing_public_key is not None
     hq_key = Ed25519PublicKey.from_public_bytes(hq.signing_public_key)
 
@@ -74,7 +75,7 @@ def _issuer_check(session: Session, hq: m.Station) -> Any:
             raise ValidationError(
                 [
                     _("station {code} was revoked on {date}; its bundles are refused").format(
-                        code=station.code, date=f"{station.revoked_at.astimezone(VIETNAM):%d/%m/%Y}"
+                        code=station.code, date=f"{station.revoked_at.astimezone(zone):%d/%m/%Y}"
                     )
                 ]
             )
@@ -102,12 +103,14 @@ def _verify(
     hq: m.Station,
     identity: Any,
     path: Path,
+    zone: tzinfo,
     announce: Callable[[dict[str, Any]], object] = lambda _manifest: None,
 ) -> _Verified:
     """Everything about one bundle file that must hold before anything is applied. ``announce`` is
-    given its manifest once it holds, before the records are decrypted and read."""
+    given its manifest once it holds, before the records are decrypted and read; dates are told in
+    ``zone``, the register's."""
     try:
-        opened = open_bundle(path, _issuer_check(session, hq))
+        opened = open_bundle(path, _issuer_check(session, hq, zone))
     except BundleRefused:
         raise
     except ValidationError as exc:
@@ -151,7 +154,7 @@ def _verify(
         raise AlreadyImported(
             path,
             _("this bundle was imported already on {when} (a replay changes nothing)").format(
-                when=f"{earlier.received_at.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
+                when=f"{earlier.received_at.astimezone(zone):%d/%m/%Y %H:%M}"
             ),
         )
     count = (manifest.get("counts") or {}).get("records")

@@ -35,3 +35,9 @@ def outpost(
         text=True,
         timeout=120,
     )
+
+
+def db_env(db_url: str | None) -> dict[str, str]:
+    """The environment ``init hq`` is given to put HQ on PostgreSQL (the ``hq_db_url`` fixture); later
+    commands find the database from the data folder."""
+    return {} if db_url is None else {"OUTPOST_DB_URL": db_url}

@@ -1,6 +1,7 @@
 """Real registers in temporary folders: a post with one user of each role, an HQ.
 
-Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files."""
+Made through the same services as the app (``init_register``, ``users.add``), on real SQLite files (and
+HQ on a real PostgreSQL database when a test asks for it)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.context import Context, utc_now
 from app.domain import Actor
 from app.register import init_register
+from app.zones import DEFAULT_ZONE
 
 PASSWORD = "correct-horse-1"
 
@@ -28,11 +31,12 @@ class Post:
     data_dir: Path
 
 
-def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
+def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, time_zone: str = DEFAULT_ZONE) -> Post:
     """The post BP-VX with an admin, a chief, an officer and an analyst (all with ``PASSWORD``), its
-    register on ``clock``."""
+    register on ``clock`` and in ``time_zone``."""
     ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
                         admin_username="admin", admin_password=PASSWORD, commune_code="30325", clock=clock,
+                        time_zone=time_zone,
                         header_lines=["BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH AN GIANG",
                                       "ĐỒN BIÊN PHÒNG CỬA KHẨU QUỐC TẾ VĨNH XƯƠNG"])
     admin = ctx.login("admin", PASSWORD)
@@ -43,8 +47,15 @@ def new_post(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Post:
                 ctx.login("analyst", PASSWORD), data_dir)
 
 
-def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] = utc_now) -> Post:
-    """An HQ register (its admin stands in for every role)."""
+def make_hq(
+    data_dir: Path,
+    code: str = "BCH-AG",
+    clock: Callable[[], datetime] = utc_now,
+    time_zone: str = DEFAULT_ZONE,
+    db_url: str | None = None,
+) -> Post:
+    """An HQ register (its admin stands in for every role): its SQLite file in ``data_dir``, or the
+    PostgreSQL database at ``db_url`` (the ``hq_db_url`` fixture)."""
     ctx = init_register(
         data_dir,
         kind="hq",
@@ -53,6 +64,8 @@ def make_hq(data_dir: Path, code: str = "BCH-AG", clock: Callable[[], datetime] 
         admin_username="admin",
         admin_password=PASSWORD,
         clock=clock,
+        time_zone=time_zone,
+        db_url=db_url,
     )
     admin = ctx.login("admin", PASSWORD)
     return Post(ctx, admin, admin, admin, admin, data_dir)
@@ -68,3 +81,12 @@ def register_sql(data_dir: Path) -> Iterator[sqlite3.Connection]:
         conn.commit()
     finally:
         conn.close()
+
+
+def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query on a register through its own engine, so that the same test reads HQ's
+    SQLite file and HQ's PostgreSQL database (plain SQL both engines read alike)."""
+    from sqlalchemy import text
+
+    with ctx.sessions.reads() as session:
+        return [tuple(row) for row in session.execute(text(sql), params)]

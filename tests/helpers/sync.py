@@ -74,35 +74,54 @@ def add_cases(pair: Pair, count: int, photos: bool = True) -> list[str]:
     return made
 
 
+SNAPSHOT_TABLES = (
+    "cases",
+    "goods_lines",
+    "parties",
+    "vehicles",
+    "attachments",
+    "documents",
+    "case_history",
+    "received_bundles",
+    "stations",
+    "tips",
+    "campaigns",
+)
+SNAPSHOT_SKIPPED = ("id", "received_at", "created_at", "updated_at", "replaced_at", "bundle_id", "set_id")
+
+
 def register_snapshot(data_dir: Path) -> list[Any]:
+    """What a register holds (less ids and the instants of this run), to compare before and after: its
+    SQLite file, or HQ's PostgreSQL database that ``init hq --db-url`` recorded in ``data_dir``."""
+    if (data_dir / "database.url").exists():
+        return _database_snapshot((data_dir / "database.url").read_text().strip())
     conn = sqlite3.connect(data_dir / "register.sqlite")
     try:
-        tables = (
-            "cases",
-            "goods_lines",
-            "parties",
-            "vehicles",
-            "attachments",
-            "documents",
-            "case_history",
-            "received_bundles",
-            "stations",
-            "tips",
-            "campaigns",
-        )
         out: list[Any] = []
-        for table in tables:
+        for table in SNAPSHOT_TABLES:
             columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-            keep = [
-                c
-                for c in columns
-                if c
-                not in ("id", "received_at", "created_at", "updated_at", "replaced_at", "bundle_id", "set_id")
-            ]
+            keep = [c for c in columns if c not in SNAPSHOT_SKIPPED]
             out.append(sorted(conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall(), key=repr))
         return out
     finally:
         conn.close()
+
+
+def _database_snapshot(url: str) -> list[Any]:
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            out: list[Any] = []
+            for table in SNAPSHOT_TABLES:
+                columns = [c["name"] for c in inspect(conn).get_columns(table)]
+                keep = [c for c in columns if c not in SNAPSHOT_SKIPPED]
+                rows = conn.execute(text(f"SELECT {', '.join(keep)} FROM {table}")).all()
+                out.append(sorted((tuple(row) for row in rows), key=repr))
+            return out
+    finally:
+        engine.dispose()
 
 
 def export_parts(pair: Pair, out: str, size: int = 20 * 1024 * 1024) -> list[Path]:

@@ -38,9 +38,10 @@ def vietnamese(qtbot: QtBot) -> Iterator[None]:
 
 
 @pytest.fixture
-def hq(post: Post, tmp_path: Path, clock: Clock) -> Iterator[Post]:
-    """An HQ register the ``post`` is enrolled with, on the same clock."""
-    hq = make_hq(tmp_path / "hq", clock=clock)
+def hq(post: Post, tmp_path: Path, clock: Clock, hq_db_url: str | None) -> Iterator[Post]:
+    """An HQ register the ``post`` is enrolled with, on the same clock (on PostgreSQL too for the tests
+    marked ``both_engines``)."""
+    hq = make_hq(tmp_path / "hq", clock=clock, db_url=hq_db_url)
     enrol_post(post, hq, tmp_path)
     yield hq
     hq.ctx.close()

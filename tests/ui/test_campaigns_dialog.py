@@ -1,11 +1,14 @@
 """Campaign periods in the app: declared and corrected at HQ, listed read-only at a post, and offered
-at once by the case list's filter and the Reports screen."""
+at once by the case list's filter and the Reports screen.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -18,6 +21,8 @@ from tests.helpers.registers import Post
 from tests.helpers.sync import PASSPHRASE
 from ui.campaigns_dialog import CampaignsDialog
 from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.both_engines
 
 
 def _fill(dialog: CampaignsDialog, name: str, first: date, last: date) -> None:

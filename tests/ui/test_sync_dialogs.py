@@ -1,4 +1,6 @@
-"""Sending to HQ and receiving bundles through the dialogs, against real registers."""
+"""Sending to HQ and receiving bundles through the dialogs, against real registers.
+
+The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from tests.helpers.servers import Inbox, Mailbox
 from tests.helpers.sync import PASSPHRASE
 from ui.main_window import MainWindow
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
+
+pytestmark = pytest.mark.both_engines
 
 
 def _write(qtbot: QtBot, post: Post, folder: Path) -> ExportDialog:

@@ -83,7 +83,7 @@ class CaseEditor(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.problems = ErrorLabel()
-        self.overview = OverviewPage(ctx.reference, [(c.id, c.label) for c in list_campaigns(ctx)])
+        self.overview = OverviewPage(ctx.reference, [(c.id, c.label) for c in list_campaigns(ctx)], ctx.zone)
         self.goods = RowsPage(tables.goods_model(ctx.reference), _("Add a goods line"))
         self.parties = RowsPage(
             tables.party_model(ctx.reference, ctx.today), _("Add a person or organisation")
@@ -195,7 +195,8 @@ class CaseEditor(QDialog):
         case = None
         if self._result is not None:
             case = case_input_from_document(self._result.document, self._ctx.reference)
-        self.overview.load(case, self._ctx.clock().astimezone(self.overview.occurred_at.offset))
+        # A new case starts at now, in the register's time zone.
+        self.overview.load(case, self._ctx.local(self._ctx.clock()))
         self.handling.load(case.handling if case else HandlingInput())
         self.goods.model.set_rows(tables.goods_rows(case.goods) if case else [])
         self.parties.model.set_rows(tables.party_rows(case.parties) if case else [])

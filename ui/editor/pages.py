@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QSignalBlocker, Qt, QTime, Signal
@@ -24,7 +24,6 @@ from ui.editor.fields import DATE_TIME_FORMAT, CodeCombo, MoneyEdit, OptionalDat
 from ui.editor.form import FormPage
 
 NO_TIME = QDateTime(QDate(1900, 1, 1), QTime(0, 0))
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def _choices(reference: Reference, kind: str) -> list[tuple[str, str]]:
@@ -32,14 +31,16 @@ def _choices(reference: Reference, kind: str) -> list[tuple[str, str]]:
 
 
 class DateTimeField(QDateTimeEdit):
-    """A local date and time of the post (dd/MM/yyyy HH:mm); optionally empty."""
+    """A local date and time (dd/MM/yyyy HH:mm), in the offset of the time it was loaded with or else
+    in the register's time zone ``zone``, never the computer's; optionally empty."""
 
-    def __init__(self, optional: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: tzinfo, optional: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDisplayFormat(DATE_TIME_FORMAT)
         self.setCalendarPopup(True)
         self._optional = optional
-        self.offset = VIETNAM
+        self._zone = zone
+        self.offset = zone
         if optional:
             self.setMinimumDateTime(NO_TIME)
             self.setSpecialValueText(" ")
@@ -54,10 +55,11 @@ class DateTimeField(QDateTimeEdit):
 
     def set_value(self, value: datetime | None) -> None:
         if value is None:
-            self.setDateTime(NO_TIME if self._optional else QDateTime.currentDateTime())
+            self.offset = self._zone
+            self.setDateTime(NO_TIME)
             return
         offset = value.utcoffset()
-        self.offset = timezone(offset) if offset is not None else VIETNAM
+        self.offset = timezone(offset) if offset is not None else self._zone
         self.setDateTime(
             QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute))
         )
@@ -69,17 +71,22 @@ class OverviewPage(FormPage):
     changed = Signal()
 
     def __init__(
-        self, reference: Reference, campaigns: list[tuple[str, str]], parent: QWidget | None = None
+        self,
+        reference: Reference,
+        campaigns: list[tuple[str, str]],
+        zone: tzinfo,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._reference = reference
+        self._zone = zone  # the register's: a time typed afresh is in it
         self._build_ui(campaigns)
         self._connect_signals()
 
     def _build_ui(self, campaigns: list[tuple[str, str]]) -> None:
         ref, none = self._reference, _("(none)")
-        self.occurred_at = DateTimeField()
-        self.detected_at = DateTimeField(optional=True)
+        self.occurred_at = DateTimeField(self._zone)
+        self.detected_at = DateTimeField(self._zone, optional=True)
         self.place = QLineEdit()
         self.place.setPlaceholderText(_("e.g. boundary marker 264, Vĩnh Lợi hamlet"))
         communes = sorted(((c.code, c.name) for c in ref.communes.values()), key=lambda item: item[1])

@@ -23,18 +23,28 @@ CREATE_SQL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5("
     "body, tokenize = 'unicode61 remove_diacritics 2')"
 )
+# PostgreSQL (HQ): the folded text and its words as a tsvector (db/search.py), with a GIN index that
+# also answers the prefix of the last word typed.
+POSTGRES_SQL = (
+    "CREATE TABLE case_search (case_id VARCHAR(36) PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE, "
+    "body TEXT NOT NULL, words TSVECTOR NOT NULL)",
+    "CREATE INDEX ix_case_search_words ON case_search USING gin (words)",
+)
 
 
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         op.execute(CREATE_SQL)
+    elif bind.dialect.name == "postgresql":
+        for statement in POSTGRES_SQL:
+            op.execute(statement)
     meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.Text))
     op.execute(meta.delete().where(meta.c.key == "search_rebuild"))
     op.bulk_insert(meta, [{"key": "search_rebuild", "value": "1"}])
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    if op.get_bind().dialect.name in ("sqlite", "postgresql"):
         op.execute("DROP TABLE IF EXISTS case_search")
     op.execute("DELETE FROM meta WHERE key = 'search_rebuild'")

@@ -10,12 +10,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import db.types
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
+# Instants as ``UtcDateTime`` (the models' type): on SQLite the same VARCHAR(27) as this migration first
+# wrote, on PostgreSQL a timestamptz (issue 18: written as text, HQ on PostgreSQL could not import).
 def upgrade() -> None:
     op.create_table(
         "received_bundles",
@@ -27,7 +31,7 @@ def upgrade() -> None:
         sa.Column("first_seq", sa.BigInteger, nullable=False),
         sa.Column("last_seq", sa.BigInteger, nullable=False),
         sa.Column("records", sa.Integer, nullable=False),
-        sa.Column("received_at", sa.String(27), nullable=False),
+        sa.Column("received_at", db.types.UtcDateTime(), nullable=False),
     )
     op.create_index("ix_received_bundles_station_seq", "received_bundles", ["station_id", "first_seq"])
     op.create_table(
@@ -35,7 +39,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(36), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("document", sa.JSON, nullable=False),
-        sa.Column("replaced_at", sa.String(27), nullable=False),
+        sa.Column("replaced_at", db.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("case_id", "version"),
     )
     op.create_table(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import db.types
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -24,7 +26,7 @@ def upgrade() -> None:
         sa.Column("file", sa.String(255), nullable=False),
         sa.Column("record", sa.String(40), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("at", sa.String(27), nullable=False),
+        sa.Column("at", db.types.UtcDateTime(), nullable=False),
         sa.Column("reported", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_rejections")),
     )
@@ -37,7 +39,7 @@ def upgrade() -> None:
         sa.Column("stations", sa.Integer, nullable=False),
         sa.Column("cases", sa.Integer, nullable=False),
         sa.Column("last_seen", sa.Date, nullable=True),
-        sa.Column("received_at", sa.String(27), nullable=False),
+        sa.Column("received_at", db.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "key", name=op.f("pk_watch_entries")),
     )
 

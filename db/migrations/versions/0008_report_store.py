@@ -63,6 +63,53 @@ TRIGGERS = {
 }
 
 
+# PostgreSQL (HQ): the same drops in plpgsql, on inserts too (a row trigger there costs little, and the
+# program's own drops of new rows, ``db.halves``, are for SQLite only). The half-month is computed
+# from the timestamptz the same way: the local day in Vietnam (UTC+7, no daylight saving time).
+POSTGRES_SQL = (
+    """CREATE FUNCTION outpost_report_half(at timestamptz) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+        SELECT CASE WHEN extract(day FROM local) < 15 THEN date_trunc('month', local)::date
+                    ELSE (date_trunc('month', local) + interval '14 days')::date END
+        FROM (SELECT (at AT TIME ZONE 'UTC') + interval '7 hours' AS local) AS day
+    $$""",
+    """CREATE FUNCTION outpost_report_case_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            DELETE FROM report_halves
+                WHERE origin = OLD.origin AND half = outpost_report_half(OLD.occurred_at);
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            DELETE FROM report_halves
+                WHERE origin = NEW.origin AND half = outpost_report_half(NEW.occurred_at);
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE FUNCTION outpost_report_line_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            DELETE FROM report_halves AS h USING cases AS c WHERE c.id = OLD.case_id
+                AND h.origin = c.origin AND h.half = outpost_report_half(c.occurred_at);
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            DELETE FROM report_halves AS h USING cases AS c WHERE c.id = NEW.case_id
+                AND h.origin = c.origin AND h.half = outpost_report_half(c.occurred_at);
+        END IF;
+        RETURN NULL;
+    END $$""",
+    f"CREATE TRIGGER report_case_changed AFTER INSERT OR UPDATE OF {CASE_COLUMNS} OR DELETE ON cases "
+    "FOR EACH ROW EXECUTE FUNCTION outpost_report_case_changed()",
+    f"CREATE TRIGGER report_line_changed AFTER INSERT OR UPDATE OF {LINE_COLUMNS} OR DELETE ON goods_lines "
+    "FOR EACH ROW EXECUTE FUNCTION outpost_report_line_changed()",
+)
+POSTGRES_DROP = (
+    "DROP TRIGGER IF EXISTS report_line_changed ON goods_lines",
+    "DROP TRIGGER IF EXISTS report_case_changed ON cases",
+    "DROP FUNCTION IF EXISTS outpost_report_line_changed()",
+    "DROP FUNCTION IF EXISTS outpost_report_case_changed()",
+    "DROP FUNCTION IF EXISTS outpost_report_half(timestamptz)",
+)
+
+
 def _keys(*names: tuple[str, sa.types.TypeEngine[Any]]) -> list[sa.Column[Any]]:
     columns: list[sa.Column[Any]] = [
         sa.Column("origin", sa.String(36), nullable=False),
@@ -124,11 +171,17 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name, body in TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
+    elif op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRES_SQL:
+            op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    elif op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRES_DROP:
+            op.execute(statement)
     for table in ("report_case_totals", "report_goods", "report_cells", "report_halves"):
         op.drop_table(table)

@@ -1,0 +1,298 @@
+"""HQ on PostgreSQL (issue 18): set up and opened from the data folder or ``OUTPOST_DB_URL``, real column
+types, and the same case set, search results and report totals as an HQ on SQLite fed the same
+bundles, through the services and through the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from app import periods
+from app.demo import generate_demo
+from app.domain import CaseFilter
+from app.errors import RegisterError, ValidationError
+from app.register import init_register, open_register
+from app.reports import as_json, build_report
+from tests.helpers.cli import outpost
+from tests.helpers.clock import Clock
+from tests.helpers.postgres import PostgresServer
+from tests.helpers.registers import PASSWORD, Post, make_hq, new_post, rows
+from tests.helpers.sync import Pair, add_cases, enrol_post, export_parts, import_at_hq
+
+# Words officers type: whole words, a prefix, a number with separators, a word no case has.
+QUERIES = ("thuoc", "thuoc la", "duong", "vinh xuong", "ca", "bp vx 2026", "cat", "zzzz")
+INIT_HQ = ("init", "hq", "--code", "BCH-AG", "--name", "Bộ Chỉ huy", "--admin", "admin")
+
+
+def _fed_hq(tmp: Path, clock: Clock, db_url: str | None) -> Pair:
+    """A post with demo cases and a few of its own, all imported at an HQ (``db_url``: PostgreSQL)."""
+    post = new_post(tmp / "post", clock)
+    generate_demo(post.ctx, post.admin, cases=150, seed=7)
+    hq = make_hq(tmp / "hq", clock=clock, db_url=db_url)
+    enrol_post(post, hq, tmp)
+    pair = Pair(post, hq, tmp)
+    made = add_cases(pair, 4, photos=False)
+    post.ctx.cases.submit(post.officer, made[0])
+    post.ctx.cases.approve(post.chief, made[0])
+    summary = import_at_hq(pair, export_parts(pair, "out"))
+    assert summary.rejected == [] and summary.new == 154
+    return pair
+
+
+def _answers(pair: Pair) -> dict[str, Any]:
+    """What a user at HQ sees: the cases, the searches and the reports."""
+    hq = pair.hq
+    listed = hq.ctx.cases.list(hq.admin, limit=1000)
+    found = {
+        query: [row.number for row in hq.ctx.cases.list(hq.admin, CaseFilter(query=query), limit=1000)]
+        for query in QUERIES
+    }
+    counted = {query: hq.ctx.cases.count(hq.admin, CaseFilter(query=query)) for query in QUERIES}
+    reports = {
+        name: as_json(build_report(hq.ctx, hq.admin, kind, period))
+        for name, kind, period in (
+            ("november", "monthly", periods.month(2026, 11)),
+            ("year", "annual", periods.year(2026)),
+        )
+    }
+    for report in reports.values():
+        report.pop("generated_at", None)
+    return {
+        "cases": [(row.number, row.status, row.commodities, row.occurred_at) for row in listed],
+        "found": found,
+        "counted": counted,
+        "reports": reports,
+    }
+
+
+@pytest.fixture
+def both_hqs(tmp_path: Path, clock: Clock, postgres_url: str) -> Iterator[tuple[Pair, Pair]]:
+    on_sqlite = _fed_hq(tmp_path / "sqlite", clock, None)
+    on_postgres = _fed_hq(tmp_path / "postgres", clock, postgres_url)
+    yield on_sqlite, on_postgres
+    for pair in (on_sqlite, on_postgres):
+        pair.hq.ctx.close()
+        pair.post.ctx.close()
+
+
+def test_hq_on_postgresql_answers_as_hq_on_sqlite_fed_the_same_bundles(both_hqs: tuple[Pair, Pair]) -> None:
+    on_sqlite, on_postgres = both_hqs
+    expected, got = _answers(on_sqlite), _answers(on_postgres)
+    assert len(expected["cases"]) == 154 and expected["found"]["thuoc"] and not expected["found"]["zzzz"]
+    assert got["cases"] == expected["cases"]
+    assert got["found"] == expected["found"]
+    assert got["counted"] == expected["counted"]
+    assert got["reports"] == expected["reports"]
+    assert expected["reports"]["year"]["total"]["cases"] > 0
+
+
+def test_postgresql_columns_have_real_types(postgres_url: str, tmp_path: Path) -> None:
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    with hq.ctx.sessions.reads() as session:
+        types = dict(
+            session.execute(
+                text(
+                    "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = 'public'"
+                )
+            ).all()
+        )
+    hq.ctx.close()
+    assert types["received_bundles.received_at"] == "timestamp with time zone"
+    assert types["cases.occurred_at"] == "timestamp with time zone"
+    assert types["case_history.replaced_at"] == "timestamp with time zone"
+    assert types["goods_lines.base_quantity"] == "numeric"
+    assert types["case_search.words"] == "tsvector"
+    instants = {name: kind for name, kind in types.items() if name.endswith("_at")}
+    assert set(instants.values()) == {"timestamp with time zone"}
+
+
+def test_the_data_folder_remembers_the_database_but_never_its_password(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    # The server is thrown away after the run: the role stays (it owns this test's tables until then).
+    postgres_server.sql(
+        "DO $$ BEGIN CREATE ROLE hq_admin LOGIN SUPERUSER PASSWORD 'mat-khau-csdl'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    url = postgres_url.replace("postgres@", "hq_admin:mat-khau-csdl@")
+    hq = make_hq(tmp_path / "hq", db_url=url)
+    hq.ctx.close()
+    recorded = (tmp_path / "hq" / "database.url").read_text()
+    assert "hq_admin@" in recorded and "mat-khau-csdl" not in recorded
+    assert not (tmp_path / "hq" / "register.sqlite").exists()
+    # Opened again from the folder alone (trust here; a real server takes PGPASSWORD or OUTPOST_DB_URL).
+    again = open_register(tmp_path / "hq")
+    assert again.kind == "hq" and again.sessions.engine.dialect.name == "postgresql"
+    again.close()
+    with pytest.raises(RegisterError, match="already exists"):
+        make_hq(tmp_path / "hq", db_url=url)
+
+
+def test_a_post_keeps_its_register_file(postgres_url: str, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="--db-url"):
+        init_register(tmp_path / "post", kind="post", code="BP-VX", name="Đồn", admin_username="admin",
+                      admin_password=PASSWORD, db_url=postgres_url)
+
+
+def test_an_unreachable_or_refusing_database_is_an_error_a_person_can_act_on(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    from tests.helpers.servers import free_port
+
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/outpost"
+    done = outpost(tmp_path / "hq", *INIT_HQ, env={"OUTPOST_DB_URL": url})
+    assert done.returncode == 7, done.stderr
+    assert "could not connect to the database" in done.stderr and "Traceback" not in done.stderr
+    # A user who may not create tables in the database (PostgreSQL 15's default for all but its owner).
+    postgres_server.sql(
+        "DO $$ BEGIN CREATE ROLE clerk LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    clerk = postgres_url.replace("postgres@", "clerk@")
+    refused = outpost(tmp_path / "hq2", *INIT_HQ, env={"OUTPOST_DB_URL": clerk})
+    assert refused.returncode == 7, refused.stderr
+    assert "the database refused: permission denied for schema public" in refused.stderr
+    assert not (tmp_path / "hq2" / "database.url").exists()
+
+
+def test_the_command_line_runs_hq_on_postgresql(postgres_url: str, tmp_path: Path, clock: Clock) -> None:
+    """``init hq`` with OUTPOST_DB_URL (no URL in argv), then enrolment, import, case list and search,
+    a report and a reply, each command finding the database from the data folder."""
+    hq_dir = tmp_path / "hq"
+    made = outpost(hq_dir, *INIT_HQ, env={"OUTPOST_DB_URL": postgres_url})
+    assert made.returncode == 0, made.stderr
+    post = new_post(tmp_path / "post", clock)
+    hq = open_register(hq_dir)  # found from the folder: the URL is nowhere in this call
+    admin = hq.login("admin", PASSWORD)
+    pair = Pair(post, Post(hq, admin, admin, admin, admin, hq_dir), tmp_path)
+    enrol_post(post, pair.hq, tmp_path)
+    add_cases(pair, 3, photos=False)
+    files = export_parts(pair, "out")
+    hq.close()
+    env = {"OUTPOST_KEY_PASSPHRASE": "mat-khau-khoa-1"}
+    dry = outpost(hq_dir, "--json", "import", "--dry-run", *map(str, files), env=env)
+    assert dry.returncode == 0, dry.stderr
+    real = outpost(hq_dir, "--json", "import", *map(str, files), env=env)
+    assert real.returncode == 0, real.stderr
+    assert json.loads(real.stdout)["new"] == 3
+    replay = outpost(hq_dir, "--json", "import", *map(str, files), env=env)
+    assert replay.returncode == 0 and json.loads(replay.stdout)["new"] == 0
+    listed = outpost(hq_dir, "--json", "case", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 3
+    found = outpost(hq_dir, "--json", "case", "list", "--search", "thuoc la")
+    assert found.returncode == 0, found.stderr
+    assert len(json.loads(found.stdout)) == 3
+    report = outpost(hq_dir, "--json", "report", "monthly", "--period", "2026-11")
+    assert report.returncode == 0, report.stderr
+    reply = outpost(hq_dir, "reply", "--station", "BP-VX", "--out", str(tmp_path), env=env)
+    assert reply.returncode == 0, reply.stderr
+    # --db-url names the database too (here the same one; a password would show in the process list).
+    named = outpost(hq_dir, "--db-url", postgres_url, "--json", "case", "list", "--search", "thuoc")
+    assert named.returncode == 0 and len(json.loads(named.stdout)) == 3, named.stderr
+    post.ctx.close()
+
+
+
+def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    hq.ctx.close()
+    done = outpost(tmp_path / "hq", "--json", "backup")
+    assert done.returncode == 0, done.stderr
+    archive = Path(json.loads(done.stdout)["backup"])
+    assert archive.parent == tmp_path / "hq" / "backups" and archive.suffix == ".dump"
+    assert archive.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    listed = subprocess.run([str(postgres_server.bindir / "pg_restore"), "--list", str(archive)],
+                            capture_output=True, text=True, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert "TABLE public cases" in listed.stdout and "TABLE DATA public audit_events" in listed.stdout
+    restore = outpost(tmp_path / "hq", "restore", str(archive))
+    assert restore.returncode == 7 and "pg_restore --clean" in restore.stderr
+
+
+def test_without_pg_dump_backup_says_how(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.register import backup_register
+    from db import pgdump
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    monkeypatch.setattr(pgdump, "pg_dump_program", lambda: None)  # as on a computer without it
+    with pytest.raises(RegisterError, match="apt-get install postgresql-client"):
+        backup_register(hq.ctx)
+    hq.ctx.close()
+    assert list((tmp_path / "hq" / "backups").iterdir()) == []
+
+
+def test_every_migration_runs_down_and_up_on_postgresql_with_a_pg_dump_first(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The dialect branches of every migration, both ways; opening a register of an older schema backs it
+    up with pg_dump before upgrading it, as an SQLite register is copied first."""
+    from alembic import command
+
+    from db import migrate
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    engine = hq.ctx.sessions.engine
+    config = migrate._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007")
+        assert _scalar(conn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'report_%'") == 0
+    hq.ctx.close()
+    again = open_register(tmp_path / "hq")  # upgrades 0007 -> head
+    again.close()
+    backups = list((tmp_path / "hq" / "backups").glob("before-upgrade-0007-*.dump"))
+    assert len(backups) == 1 and backups[0].read_bytes()[:5] == b"PGDMP"
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        assert _scalar(conn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'report_%'") == 2
+        command.downgrade(config, "base")
+        tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+        assert list(tables) == ["alembic_version"]
+        command.upgrade(config, "head")
+    engine.dispose()
+
+
+def _scalar(conn: Any, sql: str) -> Any:
+    """The one value a query gives."""
+    return conn.execute(text(sql)).scalar_one()
+
+
+def test_while_an_import_writes_a_report_at_a_postgresql_hq_counts_from_the_cases(
+    tmp_path: Path, clock: Clock, postgres_url: str
+) -> None:
+    """Storing tallies waits for no writer of cases (as on SQLite): the report counts instead, with the
+    same figures, and stores them once the writer is done."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    pair = _fed_hq(tmp_path, clock, postgres_url)
+    hq = pair.hq
+    year = periods.year(2026)
+
+    def stored() -> int:
+        return len(rows(hq.ctx, "SELECT origin, half FROM report_halves"))
+
+    url = make_url(postgres_url)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as other:
+        # An import under way: its transaction has written to the cases and not committed.
+        other.execute("UPDATE cases SET version = version WHERE id = 'none'")
+        locked = as_json(build_report(hq.ctx, hq.admin, "annual", year))
+        assert stored() == 0
+        other.rollback()
+    free = as_json(build_report(hq.ctx, hq.admin, "annual", year))
+    assert stored() > 0
+    assert locked["total"] == free["total"] and locked["commodities"] == free["commodities"]
+    assert locked["total"]["cases"] > 0
+    hq.ctx.close()
+    pair.post.ctx.close()
