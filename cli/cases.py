@@ -306,10 +306,8 @@ def _print_passphrase(ctx: Any, actor: Any, number: str) -> str | None:
     return answer
 
 
-def _print_words(check: Any) -> str:
-    """What a print check found, in one line."""
-    from app.domain import VIETNAM
-
+def _print_words(check: Any, local: Any = None) -> str:
+    """What a print check found, in one line; ``local`` puts an instant in the register's time zone."""
     number, printed, now = check.number, check.printed_version, check.current_version
     by = check.station
     if check.signature == "old":
@@ -336,7 +334,7 @@ def _print_words(check: Any) -> str:
             "absent": f"genuine: signed by {by}; this register holds no copy of case {check.case_id} yet",
         }[check.status]
         if check.station_revoked_at is not None:
-            day = check.station_revoked_at.astimezone(VIETNAM)
+            day = local(check.station_revoked_at) if local else check.station_revoked_at
             said += (f" (station {by} was revoked on {day:%d/%m/%Y}: a paper printed after that day "
                      "proves nothing)")
     # What the case is now, whatever the paper shows: a genuine paper of a voided or unapproved case
@@ -387,7 +385,7 @@ def cmd_verify_print(args: argparse.Namespace) -> int:
             "case_status": check.case_status,
             "void_reason": check.void_reason,
         },
-        _print_words(check),
+        _print_words(check, ctx.local),
     )
     return 0 if check.genuine else 9
 
