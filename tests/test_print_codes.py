@@ -216,6 +216,7 @@ def test_verify_print_says_what_the_case_is_now(post: Post, tmp_path: Path) -> N
         assert (result["case_status"], result["void_reason"]) == ("voided", reason)
 
 
+@pytest.mark.both_engines
 def test_a_post_print_verifies_at_hq_and_a_forged_one_nowhere(pair: Pair, clock: Clock) -> None:
     post, hq = pair.post, pair.hq
     case_id = _approved(post)
@@ -268,6 +269,7 @@ def test_a_post_print_verifies_at_hq_and_a_forged_one_nowhere(pair: Pair, clock:
             assert refused.returncode == 9 and "genuine" not in refused.stdout.split(";")[0], refused.stdout
 
 
+@pytest.mark.both_engines
 def test_a_revoked_station_s_paper_says_so_at_hq(pair: Pair) -> None:
     post, hq = pair.post, pair.hq
     case_id = _approved(post)
