@@ -12,7 +12,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pye
 PO := $(wildcard resources/locale/*/*.po)
 MO := $(addsuffix LC_MESSAGES/outpost.mo,$(sort $(dir $(PO))))
 
-.PHONY: run test test-any-day bench lint package catalogs manifest check-manifest clean
+.PHONY: run test test-any-day fuzz bench lint package catalogs manifest check-manifest clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Outpost needs Python 3.12 or newer (python3.13 or python3.12 on PATH)." >&2; exit 1; fi
@@ -47,6 +47,12 @@ test: $(STAMP) $(MO) check-manifest
 test-any-day: $(STAMP) $(MO)
 	@bash scripts/system-packages.sh
 	bash scripts/test-any-day.sh
+
+# The property-based tests (tests/test_properties_*.py) with many new random examples each run, instead
+# of make test's few fixed ones; OUTPOST_FUZZ_EXAMPLES=<n> per test (2 000 by default). Failures are
+# kept in .hypothesis/ and tried first next time.
+fuzz: $(STAMP) $(MO)
+	OUTPOST_HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_properties_bundles.py tests/test_properties_inputs.py
 
 # The benchmarks at the sizes docs/performance.md reports (make test runs them once, tiny).
 bench: $(STAMP) $(MO)

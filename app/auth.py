@@ -125,16 +125,9 @@ def authenticate(
     lock-out is told in ``zone``, the register's."""
     user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
-        raise AuthError(_("unknown or inactive user '{username}'").format(username=username))
+        raise AuthError(unknown_user_message(username))
     if user.locked_until is not None and user.locked_until > now:
-        raise AuthError(
-            _("the account '{username}' is locked after {count} failed log-ins until {time}; "
-              "try again later or ask an admin to unlock it").format(
-                username=username,
-                count=threshold,
-                time=f"{user.locked_until.astimezone(zone):%H:%M %d/%m/%Y}",  # the register's time
-            )
-        )
+        raise AuthError(locked_message(username, threshold, user.locked_until, zone))
     try:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -142,20 +135,36 @@ def authenticate(
         if user.failed_logins >= threshold:
             user.locked_until = now + lockout
             user.failed_logins = 0
-            raise AuthError(
-                _("wrong password for '{username}'; the account is now locked for {minutes} minutes").format(
-                    username=username, minutes=int(lockout.total_seconds() // 60)
-                )
-            ) from None
-        left = threshold - user.failed_logins
-        raise AuthError(
-            ngettext(
-                "wrong password for '{username}' ({count} attempt left before lock-out)",
-                "wrong password for '{username}' ({count} attempts left before lock-out)",
-                left,
-            ).format(username=username, count=left)
-        ) from None
+            raise AuthError(now_locked_message(username, lockout)) from None
+        raise AuthError(wrong_password_message(username, threshold - user.failed_logins)) from None
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     return actor_for(session, user)
+
+
+def locked_message(username: str, threshold: int, until: datetime, zone: tzinfo) -> str:
+    return _("the account '{username}' is locked after {count} failed log-ins until {time}; "
+             "try again later or ask an admin to unlock it").format(
+        username=username,
+        count=threshold,
+        time=f"{until.astimezone(zone):%H:%M %d/%m/%Y}",  # the register's time
+    )
+
+
+def now_locked_message(username: str, lockout: timedelta) -> str:
+    return _("wrong password for '{username}'; the account is now locked for {minutes} minutes").format(
+        username=username, minutes=int(lockout.total_seconds() // 60)
+    )
+
+
+def wrong_password_message(username: str, left: int) -> str:
+    return ngettext(
+        "wrong password for '{username}' ({count} attempt left before lock-out)",
+        "wrong password for '{username}' ({count} attempts left before lock-out)",
+        left,
+    ).format(username=username, count=left)
+
+
+def unknown_user_message(username: str) -> str:
+    return _("unknown or inactive user '{username}'").format(username=username)

@@ -218,11 +218,11 @@ class CaseService:
 
     def _apply(self, case: m.Case, data: CaseInput) -> None:
         fields, lines = case_values(data, self.ctx.reference)
-        store = self.ctx.paths.attachments
+        store = self.ctx.attachments
         missing = [
             f"attachments[{i}]: file {a.sha256[:12]}… is not in the attachment store"
             for i, a in enumerate(data.attachments)
-            if not (store / a.sha256[:2] / a.sha256).is_file()
+            if not store.has(a.sha256)
         ]
         if missing:
             raise ValidationError(missing)

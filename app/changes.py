@@ -17,4 +17,7 @@ def next_change_seq(session: Session, station_id: str) -> int:
     current = session.execute(
         select(func.max(m.ChangeLog.seq)).where(m.ChangeLog.station_id == station_id)
     ).scalar()
-    return int(current or 0) + 1
+    # After a re-key (app/sync/rekey.py) the restored register may be behind what HQ received: its
+    # numbers continue above the highest HQ has, never reusing one.
+    floor = session.get(m.Meta, "seq_floor")
+    return max(int(current or 0), int(floor.value) if floor is not None else 0) + 1

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from app.attachments import AttachmentStore
 from app.auth import authenticate, make_hasher
 from app.cases import CaseService
 from app.domain import Actor
 from app.errors import AuthError
+from app.i18n import _
+from app.keyslots import SLOTS_FILE, KeySlots
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
 from app.tips import TipService
@@ -60,6 +63,11 @@ class Paths:
     def logs(self) -> Path:
         return self.data_dir / "logs"
 
+    @property
+    def keys(self) -> Path:
+        """The register key's slots (app/keyslots.py), beside the register."""
+        return self.data_dir / SLOTS_FILE
+
 
 @dataclass
 class Context:
@@ -75,6 +83,10 @@ class Context:
     station_code: str
     zone: ZoneInfo  # the register's time zone (``app.zones``): every time told to a person is in it
     clock: Callable[[], datetime] = utc_now
+    # The register key; None for a plain register (PostgreSQL, or one not yet encrypted).
+    key: bytes | None = field(default=None, repr=False)
+    # Set only just after set-up or encryption made a recovery key, for the front end to show once.
+    recovery_key: str | None = field(default=None, repr=False)
     _services: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -108,8 +120,31 @@ class Context:
             self._services[name] = factory(self)
         return cast(S, self._services[name])
 
+    @property
+    def attachments(self) -> AttachmentStore:
+        """Photos and files, encrypted under the register key when the register is."""
+        return AttachmentStore(self.paths.attachments, self.key)
+
+    @property
+    def keyslots(self) -> KeySlots:
+        return KeySlots(self.paths.keys)
+
     def login(self, username: str, password: str) -> Actor:
-        """Check the password; failed attempts are recorded even though the log-in is refused."""
+        """Check the password; failed attempts are recorded even though the log-in is refused.
+
+        On an encrypted register the password must open the user's key slot first (where the
+        failures are counted: app/keyslots.py), then the register's own account check follows."""
+        if self.key is not None:
+            key = self.keyslots.unlock(
+                username, password, now=self.clock(), threshold=self.settings.lockout_threshold,
+                lockout=timedelta(minutes=self.settings.lockout_minutes),
+            )
+            if key != self.key:
+                raise AuthError(_("the key file does not belong to this register"))
+        return self.check_account(username, password)
+
+    def check_account(self, username: str, password: str) -> Actor:
+        """The register's own account check (active, not locked, password hash), once the key is known."""
         with self.sessions.writes() as session:
             try:
                 actor = authenticate(

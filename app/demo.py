@@ -23,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from app.reference import Reference
 from app.search import rows_search_body
 from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
 from app.text import fold, normalize_id_number, normalize_plate
-from db import halves
+from db import cipher, halves
 from db.bulk import SqliteForm
 from db.types import utc_text
 
@@ -179,8 +179,8 @@ class _Sealer:
 def _cursor(session: Session) -> sqlite3.Cursor:
     """A DBAPI cursor in the session's transaction."""
     dbapi = session.connection().connection.dbapi_connection
-    assert isinstance(dbapi, sqlite3.Connection)
-    return dbapi.cursor()
+    assert isinstance(dbapi, (sqlite3.Connection, cipher.dbapi2.Connection))  # plain or encrypted register
+    return cast(sqlite3.Cursor, dbapi.cursor())
 
 
 def _read_state(cursor: sqlite3.Cursor, station_id: str) -> _State:

@@ -37,6 +37,9 @@ MAX_DEPTH = 64  # no Outpost document nests deeper than about 6; the stack gives
 _STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# A surrogate escape (only then can a parsed text hold a lone surrogate), and a surrogate in a text.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JsonRefused(ValueError):
@@ -49,8 +52,8 @@ Shape = type | tuple[type, ...] | dict[str, "Shape"]
 def parse_json(text: str | bytes, max_bytes: int, *, unique_keys: bool = True) -> object:
     """``text`` as JSON values, or ``JsonRefused`` with the reason: more than ``max_bytes``, not UTF-8,
     not JSON, nested more than ``MAX_DEPTH`` deep, NaN or Infinity, an integer of more than
-    ``MAX_NUMBER_DIGITS`` digits, or (with ``unique_keys``) an object naming a key twice. A leading
-    byte-order mark is ignored."""
+    ``MAX_NUMBER_DIGITS`` digits, a lone surrogate (``"\\ud800"``), or (with ``unique_keys``) an
+    object naming a key twice. A leading byte-order mark is ignored."""
     if len(text) > max_bytes:
         raise JsonRefused(
             _("{size} bytes is more than the {limit} allowed").format(
@@ -66,7 +69,7 @@ def parse_json(text: str | bytes, max_bytes: int, *, unique_keys: bool = True) -
     if _too_deep(text):
         raise JsonRefused(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH))
     try:
-        return _loads(text, unique_keys)
+        value = _loads(text, unique_keys)
     except json.JSONDecodeError as exc:
         where = _("line {line} column {column}").format(line=exc.lineno, column=exc.colno)
         raise JsonRefused(_("not valid JSON ({where}: {error})").format(where=where, error=exc.msg)) from None
@@ -74,6 +77,22 @@ def parse_json(text: str | bytes, max_bytes: int, *, unique_keys: bool = True) -
         raise JsonRefused(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH)) from None
     except ValueError as exc:
         raise JsonRefused(str(exc)) from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise JsonRefused(_("a text holds half of a UTF-16 pair (a lone surrogate), which is no character"))
+    return value
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """Whether a text in ``value`` (a key too) holds a lone surrogate, which ``json.loads`` makes of an
+    unpaired ``\\ud800`` escape: nothing can write it as UTF-8 (a signature over it, the register), so
+    it is refused here rather than crash whatever reads the document next (found by the property tests)."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def shape_problem(value: object, shape: Shape, where: str = "") -> str | None:

@@ -9,6 +9,7 @@ takes the log instead: a crash report that cannot be written is worse than one i
 from __future__ import annotations
 
 import logging
+import os
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -40,8 +41,9 @@ def open_log(data_dir: Path | None) -> Path | None:
         if _handler is not None and Path(_handler.baseFilename) == path:
             return path
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # private to the user (docs/security.md)
             handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+            os.chmod(path, 0o600)
         except OSError:
             continue
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

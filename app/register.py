@@ -1,10 +1,10 @@
-"""Creating, opening, backing up and restoring a register (the SQLite file and its data dir)."""
+"""Creating, opening and backing up a register (the SQLite file and its data dir); see app/restore.py."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +16,15 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import selectinload
 
-from app import __version__, audit
+from app import __version__, audit, keyslots
 from app.auth import check_password_strength
 from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
+from app.files import write_atomically
 from app.i18n import _
+from app.keyslots import KeySlots
 from app.progress import CancelToken, Progress, no_progress
 from app.reference import load_reference
 from app.search import case_search_body
@@ -30,7 +32,7 @@ from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
 from app.zones import DEFAULT_ZONE, offset_minutes, zone_problem
-from db import migrate, pgdump, search
+from db import cipher, migrate, pgdump, search
 from db import models as m
 from db.engine import make_engine, make_sessions, sqlite_url
 
@@ -44,6 +46,7 @@ def _meta(session: Any) -> dict[str, str]:
 def open_register(
     data_dir: Path,
     *,
+    key: bytes | None = None,
     db_url: str | None = None,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress = no_progress,
@@ -51,22 +54,28 @@ def open_register(
     """Open an existing register, upgrading its schema first (after a backup) when it is older.
 
     ``db_url`` is HQ's PostgreSQL database; without it, the one recorded in the data folder when the
-    register was set up, else the SQLite file. ``progress`` hears of the search index being rebuilt,
-    the one long step after some upgrades."""
+    register was set up, else the SQLite file. ``key`` is the register key from a user's slot
+    (``app.unlock.log_in`` finds it); only a plain register (one from before encryption, or a
+    PostgreSQL one) opens without it. ``progress`` hears of the search index being rebuilt, the one
+    long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
     db_url = db_url or recorded_database(paths)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
         )
+    if db_url is not None:
+        key = None  # a server database is protected by its server
     try:
         if db_url is None:
-            migrate.precheck_sqlite(paths.register)
+            if key is None and not cipher.is_plain(paths.register):
+                raise RegisterError(_("the register is encrypted: log in to open it"))
+            migrate.precheck_sqlite(paths.register, key)
     except migrate.SchemaError as exc:
         raise RegisterError(str(exc)) from None
-    engine = _engine(paths, db_url)
+    engine = _engine(paths, db_url, key)
     try:
-        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock()))
+        migrate.upgrade(engine, backup_to=lambda: _pre_migration_backup(paths, engine, clock(), key))
     except migrate.SchemaError as exc:
         engine.dispose()
         raise RegisterError(str(exc)) from None
@@ -97,7 +106,7 @@ def open_register(
     ctx = Context(
         paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
         kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
-        zone=zone, clock=clock,
+        zone=zone, clock=clock, key=key,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
@@ -113,9 +122,9 @@ def recorded_database(paths: Paths) -> str | None:
         return None
 
 
-def _engine(paths: Paths, db_url: str | None) -> Any:
+def _engine(paths: Paths, db_url: str | None, key: bytes | None = None) -> Any:
     if db_url is None:
-        return make_engine(sqlite_url(paths.register))
+        return make_engine(sqlite_url(paths.register), key)
     try:
         return make_engine(db_url)
     except ModuleNotFoundError:
@@ -177,8 +186,8 @@ def rebuild_search_index(
     return done
 
 
-def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:
-    paths.backups.mkdir(parents=True, exist_ok=True)
+def _pre_migration_backup(paths: Paths, engine: Any, now: datetime, key: bytes | None) -> Path:
+    private_folder(paths.backups)
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     revision = migrate.current_revision(engine) or "none"
     if engine.dialect.name == "postgresql":
@@ -186,7 +195,23 @@ def _pre_migration_backup(paths: Paths, engine: Any, now: datetime) -> Path:
             return _pg_dump(engine, paths.backups / f"before-upgrade-{revision}-{stamp}.dump")
         except RegisterError as exc:
             raise migrate.SchemaError(exc.message) from None
-    return migrate.backup_sqlite(paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite")
+    out = migrate.backup_sqlite(
+        paths.register, paths.backups / f"before-upgrade-{revision}-{stamp}.sqlite", key
+    )
+    if key is not None:
+        KeySlots(paths.keys).copy_to(_slots_beside(out))
+    return out
+
+
+def private_folder(folder: Path) -> None:
+    """A folder only its owner may enter (docs/security.md: on Windows the user profile's ACL does this)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
+def _slots_beside(backup: Path) -> Path:
+    """Where a backup's own copy of the key slots goes: the backup opens with it, anywhere."""
+    return backup.with_name(backup.name + ".keys")
 
 
 def _pg_dump(engine: Any, out: Path) -> Path:
@@ -253,10 +278,13 @@ def init_register(
         )
     if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     for folder in (paths.attachments, paths.backups, paths.logs):
-        folder.mkdir(exist_ok=True)
-    engine = _engine(paths, db_url)
+        private_folder(folder)
+    register_key = None if db_url is not None else keyslots.new_key()
+    if register_key is not None:
+        paths.register.touch(mode=0o600)  # SQLite gives its log files the register's mode
+    engine = _engine(paths, db_url, register_key)
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
@@ -303,6 +331,11 @@ def init_register(
                     sealed_state=row_state(table, row),  # type: ignore[arg-type]
                 )
         engine.dispose()
+        recovery = None
+        if register_key is not None:
+            station_label = keyslots.StationLabel(code, kind, time_zone)
+            slots = KeySlots(paths.keys)
+            recovery = slots.create(register_key, station_label, admin_username, "admin", admin_password)
     except AppError:
         engine.dispose()
         raise
@@ -316,13 +349,16 @@ def init_register(
         engine.dispose()
         if db_url is None:
             _remove_sqlite(paths)
+            paths.keys.unlink(missing_ok=True)
         raise
     if db_url is not None:
         # Later commands and the desktop app find the database from the folder alone.
         # (URL.set leaves a field given as None as it was: the named tuple's _replace clears it.)
         safe = make_url(db_url)._replace(password=None).render_as_string(hide_password=False)
         paths.database.write_text(safe + "\n", encoding="utf-8")
-    return open_register(data_dir, db_url=db_url, clock=clock)
+    ctx = open_register(data_dir, key=register_key, db_url=db_url, clock=clock)
+    ctx.recovery_key = recovery
+    return ctx
 
 
 def _remove_sqlite(paths: Paths) -> None:
@@ -336,7 +372,7 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     PostgreSQL a ``pg_dump`` archive in its custom format (restored with ``pg_restore``)."""
     postgres = ctx.sessions.engine.dialect.name == "postgresql"
     if out is None:
-        ctx.paths.backups.mkdir(parents=True, exist_ok=True)
+        private_folder(ctx.paths.backups)
         stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.{'dump' if postgres else 'sqlite'}"
     if out.exists():
@@ -346,58 +382,16 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     if postgres:
         return _pg_dump(ctx.sessions.engine, out)
     try:
-        return migrate.backup_sqlite(ctx.paths.register, out)
+        done = migrate.backup_sqlite(ctx.paths.register, out, ctx.key)
+        if ctx.key is not None:
+            ctx.keyslots.copy_to(_slots_beside(done))
+        if ctx.paths.settings.is_file():  # a new laptop restores the settings with the register
+            write_atomically(
+                done.with_name(done.name + ".settings.json"), ctx.paths.settings.read_bytes(), private=True
+            )
+        return done
     except OSError as exc:
         raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
-
-
-def check_backup_file(path: Path, station_id: str) -> str:
-    """Refuse anything that is not a sound backup of this station's register; returns its schema."""
-    if not path.is_file():
-        raise RegisterError(f"{path} is not a file")
-    with path.open("rb") as handle:
-        if handle.read(16) != b"SQLite format 3\x00":
-            raise RegisterError(f"{path} is not an Outpost backup (not an SQLite database)")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if ok != "ok":
-            raise RegisterError(f"{path} is damaged: {ok}")
-        try:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError:
-            raise RegisterError(f"{path} is not an Outpost backup") from None
-    finally:
-        conn.close()
-    if meta.get("station_id") != station_id:
-        raise RegisterError(
-            f"{path} is a backup of station {meta.get('station_code', '?')}, not of this register"
-        )
-    if revision not in migrate.known_revisions():
-        raise RegisterError(f"{path} was written by a newer version of Outpost (schema {revision})")
-    return str(revision)
-
-
-def restore_register(ctx: Context, source: Path) -> Path:
-    """Replace the live register with a backup, after backing up the current one. Returns that backup."""
-    if ctx.sessions.engine.dialect.name == "postgresql":
-        how = _(
-            "restore HQ's PostgreSQL register on the database server: "
-            "pg_restore --clean --dbname=DATABASE {file}"
-        )
-        raise RegisterError(how.format(file=source))
-    check_backup_file(source, ctx.station_id)
-    safety = backup_register(ctx)
-    ctx.sessions.engine.dispose()
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dest = sqlite3.connect(ctx.paths.register)
-    try:
-        src.backup(dest)
-    finally:
-        src.close()
-        dest.close()
-    return safety
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -42,9 +41,13 @@ def _catalogs() -> str:
 
 
 def _fts5() -> str:
-    conn = sqlite3.connect(":memory:")
+    from db import cipher
+
+    conn = cipher.dbapi2.connect(":memory:")
+    conn.execute(cipher.key_pragma(bytes(cipher.KEY_BYTES)))
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
-    return f"SQLite {sqlite3.sqlite_version} with FTS5"
+    version = conn.execute("PRAGMA cipher_version").fetchone()[0]
+    return f"SQLCipher {version} (SQLite {cipher.dbapi2.sqlite_version}) with FTS5"
 
 
 def _crypto() -> str:

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.errors import AppError
 from app.zones import DEFAULT_ZONE
-from cli.common import acting_user, group, open_register, out, password, session
+from cli.common import group, logged_in, out, password, session, show_recovery_key
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -76,6 +77,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     }
     out(args, summary, f"Set up {ctx.kind} {ctx.station_code} in {args.data_dir} (time zone {ctx.zone.key}); "
         f"admin: {args.admin}")
+    if ctx.recovery_key:
+        show_recovery_key(ctx.recovery_key, "The register is encrypted; each user's password opens it.")
     return 0
 
 
@@ -116,9 +119,7 @@ def _register_init(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    ctx = open_register(args)
-    acting_password = password("Your password: ")
-    actor = ctx.login(acting_user(args, ctx), acting_password)
+    ctx, actor, acting_password = logged_in(args)
     new_password = password(f"Password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
     view = ctx.users.add(
         actor,
@@ -161,8 +162,56 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_password(args: argparse.Namespace) -> int:
+    ctx, actor, current = logged_in(args)
+    new_password = password("New password: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
+    ctx.users.change_password(actor, current, new_password)
+    out(args, {"username": actor.username}, f"Changed the password of {actor.username}")
+    return 0
+
+
+def cmd_user_deactivate(args: argparse.Namespace) -> int:
+    ctx, actor = session(args)
+    view = ctx.users.deactivate(actor, args.username)
+    out(args, view.__dict__, f"Deactivated {view.username}: the account can no longer open the register")
+    return 0
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    from app.unlock import reset_password_with_recovery_key
+
+    if not args.recovery_key:
+        raise AppError("say how to open the register: --recovery-key (the key printed at set-up)")
+    recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY")
+    new_password = password(f"New password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
+    reset_password_with_recovery_key(args.data_dir, recovery, args.username, new_password)
+    out(
+        args,
+        {"username": args.username},
+        f"Set a new password for {args.username} with the recovery key; the account is unlocked.",
+    )
+    return 0
+
+
+def cmd_recovery_key(args: argparse.Namespace) -> int:
+    from app.auth import require
+
+    ctx, actor = session(args)
+    require(actor, "user.manage")
+    if ctx.key is None:
+        raise AppError("this register is not encrypted: it has no recovery key")
+    recovery = ctx.keyslots.new_recovery(ctx.key)
+    out(args, {"replaced": True}, "Made a new recovery key; the old one no longer opens the register.")
+    show_recovery_key(recovery, "The register has a new recovery key.")
+    return 0
+
+
 def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
-    user = group(sub, "user", "user accounts", "Add, list and unlock the register's user accounts (admins).")
+    user = group(
+        sub, "user", "user accounts",
+        "Add, list, unlock and deactivate the register's user accounts (admins); change one's own password; "
+        "set a forgotten password with the recovery key.",
+    )
     p = user.add_parser(
         "add",
         help="add a user (password: OUTPOST_NEW_PASSWORD or a prompt)",
@@ -187,6 +236,42 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("username")
     p.set_defaults(func=cmd_user_unlock)
+    user.add_parser(
+        "password",
+        help="change your own password (new one: OUTPOST_NEW_PASSWORD or a prompt)",
+        description="Change the acting user's password; only that user's key slot is wrapped again.",
+        parents=[common],
+    ).set_defaults(func=cmd_user_password)
+    p = user.add_parser(
+        "deactivate",
+        help="close an account (it can no longer open the register)",
+        description="Deactivate an account: it can no longer log in and its key slot is removed. Its cases "
+        "and their history stay.",
+        parents=[common],
+    )
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_deactivate)
+    p = user.add_parser(
+        "reset-password",
+        help="set a forgotten password with the recovery key",
+        description="Open the register with the recovery key printed at set-up (OUTPOST_RECOVERY_KEY or a "
+        "prompt) and give NAME a new password (OUTPOST_NEW_PASSWORD or a prompt); the account is unlocked. "
+        "No password is needed. A chief's or admin's copy of the tip key is not recovered: another chief "
+        "or admin gives it again.",
+        parents=[common],
+    )
+    p.add_argument("username")
+    p.add_argument("--recovery-key", action="store_true",
+                   help="open the register with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
+    p.set_defaults(func=cmd_user_reset_password)
+    sub.add_parser(
+        "recovery-key",
+        help="make a new recovery key (the old one stops working)",
+        description="Replace the register's recovery key (admins): the new one is printed once, to print "
+        "and keep in the safe; the old one no longer opens the register. Backups made before keep the "
+        "key slots saved with them, and so the old recovery key.",
+        parents=[common],
+    ).set_defaults(func=cmd_recovery_key)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -242,16 +327,35 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Checked first (app/restore.py): a failed check names itself and nothing is replaced."""
     from app.auth import require
-    from app.register import restore_register
+    from app.restore import Unlock, restore_into, restore_new
 
-    ctx, actor = session(args)
+    recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY") if args.recovery_key else None
+    source = Path(args.file)
+    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+        # A new laptop: no register to log in to; the backup's own slots open it.
+        username = None if recovery else args.user
+        if not recovery and not username:
+            raise AppError("say how to open the backup: --recovery-key, or --user NAME (a chief or admin)")
+        secret = None if recovery else password(f"Password for {username}: ")
+        done = restore_new(args.data_dir, source, Unlock(recovery, username, secret))
+        out(
+            args,
+            {"restored": args.file, "station": done.station_code, "previous_saved_to": None},
+            f"Restored the register of station {done.station_code} from {args.file} into {args.data_dir}.\n"
+            "This computer has no station keys yet: run 'outpost enroll rekey-request' and take the "
+            "request to HQ (docs/operations.md).",
+        )
+        return 0
+    ctx, actor, secret = logged_in(args)
     require(actor, "register.restore")
-    safety = restore_register(ctx, Path(args.file))
+    done = restore_into(ctx, source, Unlock(recovery, actor.username, secret))
     out(
         args,
-        {"restored": args.file, "previous_saved_to": str(safety)},
-        f"Restored {args.file}; the register as it was is saved in {safety}",
+        {"restored": args.file, "station": done.station_code,
+         "previous_saved_to": str(done.previous_saved_to)},
+        f"Restored {args.file}; the register as it was is saved in {done.previous_saved_to}",
     )
     return 0
 
@@ -267,11 +371,17 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser(
         "restore",
-        help="restore a backup (the current register is backed up first)",
-        description="Replace the register with a backup; the register as it was is backed up first.",
+        help="restore a backup, checked first (the current register is backed up first)",
+        description="Replace the register with a backup once it passes every check: integrity, the "
+        "station, the schema (no unknown table, index, trigger or view) and the full audit chain; a "
+        "failed check is named and nothing is replaced. The register as it was is backed up first. In a "
+        "data folder without a register (a new laptop) the backup is opened with its own key file, by "
+        "the recovery key or a chief's or admin's password.",
         parents=[common],
     )
     p.add_argument("file")
+    p.add_argument("--recovery-key", action="store_true",
+                   help="open the backup with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
     p.set_defaults(func=cmd_restore)
 
 

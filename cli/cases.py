@@ -17,12 +17,11 @@ from cli.common import (
     STDOUT,
     Handler,
     group,
-    login,
-    open_register,
     out,
     output_file,
     password,
     session,
+    show_recovery_key,
     warn,
     write_output,
 )
@@ -43,9 +42,8 @@ def cmd_case_add(args: argparse.Namespace) -> int:
         except UnicodeDecodeError as exc:
             raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         source = str(path)
-    ctx = open_register(args)
+    ctx, actor = session(args)
     items = parse_cases(load_json_text(raw, source), ctx.reference, now=ctx.clock())
-    actor = login(args, ctx)
     results = ctx.cases.create_many(actor, items)
     if args.submit:
         results = [ctx.cases.submit(actor, r.id) for r in results]
@@ -218,6 +216,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         actor = ctx.login("admin", secret)
         print(f"Set up a demo post BP-DEMO in {args.data_dir}; admin: admin", file=sys.stderr)
+        if ctx.recovery_key:
+            show_recovery_key(ctx.recovery_key, "The demo register is encrypted.")
     else:
         ctx, actor = session(args)
     last = [-1]

@@ -23,7 +23,8 @@ ENVIRONMENT = {
     "OUTPOST_DB_URL": "HQ's PostgreSQL database URL, with its password (instead of --db-url; once "
     "'init hq' has recorded the database, only to give the password)",
     "OUTPOST_PASSWORD": "the acting user's password (instead of a prompt)",
-    "OUTPOST_NEW_PASSWORD": "the password of the user 'user add' creates",
+    "OUTPOST_NEW_PASSWORD": "the new password of 'user add', 'user password' and 'user reset-password'",
+    "OUTPOST_RECOVERY_KEY": "the recovery key of 'user reset-password --recovery-key' (instead of a prompt)",
     "OUTPOST_KEY_PASSPHRASE": "the passphrase of this station's signing and encryption keys",
     "OUTPOST_SMTP_PASSWORD": "the mail server password of 'export --email'",
     "OUTPOST_IMAP_PASSWORD": "the mailbox password of 'mail fetch'",
@@ -67,28 +68,65 @@ def password(prompt: str, env: str = "OUTPOST_PASSWORD", confirm: bool = False) 
     return first
 
 
-def open_register(args: argparse.Namespace) -> Any:
-    from app.register import open_register as open_
+def acting_user(args: argparse.Namespace) -> str:
+    """``--user``, or the only admin; read before the register opens (app/unlock.py)."""
+    username: str | None = args.user
+    if not username:
+        if args.db_url is not None:
+            from app.register import open_register
 
-    return open_(args.data_dir, db_url=args.db_url)
+            ctx = open_register(args.data_dir, db_url=args.db_url)
+            try:
+                username = ctx.only_admin()
+            finally:
+                ctx.close()
+        else:
+            from app.unlock import default_username
 
-
-def acting_user(args: argparse.Namespace, ctx: Any) -> str:
-    username: str | None = args.user or ctx.only_admin()
+            username = default_username(args.data_dir)
     if not username:
         raise AuthError("several admins exist: say who is acting with --user NAME")
     return username
 
 
-def login(args: argparse.Namespace, ctx: Any) -> Any:
-    username = acting_user(args, ctx)
-    return ctx.login(username, password(f"Password for {username}: "))
+def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:
+    """The register opened by the acting user's password, that user, and the password (which some
+    commands need again to unwrap a key of their own)."""
+    from app.register import open_register
+    from app.unlock import log_in
+
+    if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
+        open_register(args.data_dir)  # says there is no register here and how to make one
+    username = acting_user(args)
+    secret = password(f"Password for {username}: ")
+    if args.db_url is not None:
+        ctx = open_register(args.data_dir, db_url=args.db_url)
+        try:
+            return ctx, ctx.login(username, secret), secret
+        except BaseException:
+            ctx.close()
+            raise
+    ctx, actor = log_in(args.data_dir, username, secret)
+    if ctx.recovery_key:
+        show_recovery_key(ctx.recovery_key, "The register has been encrypted.")
+    return ctx, actor, secret
 
 
 def session(args: argparse.Namespace) -> tuple[Any, Any]:
     """The open register and the logged-in acting user: what most commands start with."""
-    ctx = open_register(args)
-    return ctx, login(args, ctx)
+    ctx, actor, _secret = logged_in(args)
+    return ctx, actor
+
+
+def show_recovery_key(recovery_key: str, headline: str) -> None:
+    """The recovery key, shown this once: on standard error, so that ``--json`` output stays JSON."""
+    print(
+        f"\n{headline}\n"
+        f"RECOVERY KEY (shown only now):  {recovery_key}\n"
+        "Print it or write it down and keep it in the safe. It opens the register if every password is\n"
+        "forgotten ('outpost user reset-password NAME --recovery-key'); nothing else can.\n",
+        file=sys.stderr,
+    )
 
 
 def key_passphrase(ctx: Any) -> str:

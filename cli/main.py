@@ -103,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json = False
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
     args.db_url = args.db_url or os.environ.get("OUTPOST_DB_URL") or None  # no password in argv
+    if args.db_url is None:
+        from app.context import Paths
+        from app.register import recorded_database
+
+        args.db_url = recorded_database(Paths(args.data_dir))  # HQ on PostgreSQL, set up with --db-url
     func: Handler = getattr(args, "func", admin.cmd_gui)
     if func is not admin.cmd_self_test:  # which reports it as one of its checks
         _warn_about_resources()

@@ -47,14 +47,73 @@ def cmd_enroll_accept(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rekey_text(done: Any, lines: list[str]) -> str:
+    lines.append("Compare this fingerprint by phone with the other side before going on:")
+    lines.append(f"  station {done.station_code:<12} {done.station_fingerprint}  (new signing key)")
+    return "\n".join(lines)
+
+
+def cmd_enroll_rekey_request(args: argparse.Namespace) -> int:
+    from app.sync.rekey import make_request
+
+    ctx, actor = session(args)
+    done = make_request(ctx, actor, key_passphrase(ctx), Path(args.out), rotate=args.rotate)
+    how = "signed by the old key too (rotation)" if done.rotation else "this computer has no old key"
+    text = _rekey_text(done, [f"Wrote the re-key request {args.out} ({how}); take it to HQ."])
+    out(args, {"request": args.out, **asdict(done)}, text)
+    return 0
+
+
+def cmd_enroll_rekey_accept(args: argparse.Namespace) -> int:
+    from app.sync.rekey import accept_request
+
+    ctx, actor = session(args)
+    done = accept_request(
+        ctx, actor, key_passphrase(ctx), Path(args.request), Path(args.out), args.fingerprint
+    )
+    text = (
+        f"Certified the new key of {done.station_code} ({done.station_fingerprint}); its old key is refused "
+        f"from now on. HQ has its changes up to {done.received_up_to} (highest {done.highest}). "
+        f"Wrote {args.out} for the post to install."
+    )
+    out(args, {"reply": args.out, **asdict(done)}, text)
+    return 0
+
+
 def cmd_enroll_install(args: argparse.Namespace) -> int:
+    from app.sync import rekey
     from app.sync.enrol import install_reply
 
     ctx, actor = session(args)
+    if _format_of(Path(args.reply)) == rekey.REPLY_FORMAT:
+        again = rekey.install_reply(ctx, actor, key_passphrase(ctx), Path(args.reply))
+        lines = [
+            f"Installed HQ {again.hq_code}'s re-key reply: this computer's new keys are the station's.",
+            f"HQ has this post's changes up to {again.received_up_to}; the next change is number "
+            f"{again.next_seq}.",
+        ]
+        if again.aligned:
+            lines.append(
+                f"{len(again.aligned)} case(s) were changed after the backup on the old laptop; HQ holds "
+                f"those changes: {', '.join(again.aligned[:20])}"
+            )
+        if again.missing:
+            lines.append(f"{again.missing} case(s) of this post are at HQ but not in the restored register.")
+        out(args, {"installed": args.reply, **asdict(again)}, "\n".join(lines))
+        return 0
     done = install_reply(ctx, actor, key_passphrase(ctx), Path(args.reply))
     text = _enrolment_text(done, [f"Installed HQ {done.hq_code}'s keys and this station's certificate."])
     out(args, {"installed": args.reply, **asdict(done)}, text)
     return 0
+
+
+def _format_of(path: Path) -> str | None:
+    """The ``format`` member of a small JSON file, or None (the reader of that format checks the rest)."""
+    try:
+        document = json.loads(path.read_bytes()[: 64 * 1024 * 1024])
+    except (OSError, ValueError):
+        return None
+    return document.get("format") if isinstance(document, dict) else None
 
 
 def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -89,8 +148,32 @@ def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Post: install HQ's keys and this station's certificate from HQ's reply.",
         parents=[common],
     )
-    p.add_argument("reply", help="HQ's reply file")
+    p.add_argument("reply", help="HQ's reply file (an enrolment or a re-key reply)")
     p.set_defaults(func=cmd_enroll_install)
+    for name, rotate, text in (
+        ("rekey-request", False, "post: new keys for this station (a replaced laptop), and a request for HQ"),
+        ("rotate", True, "post: new keys for this station on demand, the request signed by the old key too"),
+    ):
+        p = enroll.add_parser(
+            name,
+            help=text,
+            description=f"{text[:1].upper()}{text[1:]}. The new keys wait until HQ's reply is installed "
+            "with 'outpost enroll install' (docs/operations.md).",
+            parents=[common],
+        )
+        p.add_argument("--out", required=True, help="request file to write")
+        p.set_defaults(func=cmd_enroll_rekey_request, rotate=rotate)
+    p = enroll.add_parser(
+        "rekey-accept",
+        help="HQ: certify a post's new key (after comparing its fingerprint by phone)",
+        description="HQ: certify the new key of a post's re-key request, refuse its old key from now on, "
+        "and write the reply with what HQ holds of the post. --fingerprint is the one the post reads out.",
+        parents=[common],
+    )
+    p.add_argument("request", help="the post's re-key request file")
+    p.add_argument("--fingerprint", required=True, help="the new key's fingerprint, as read out by the post")
+    p.add_argument("--out", required=True, help="reply file to write for the post")
+    p.set_defaults(func=cmd_enroll_rekey_accept)
 
 
 def cmd_station_list(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.halves  # noqa: F401 - its session hook drops the report tallies a flush makes stale
+from db import cipher
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -40,11 +41,24 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, key: bytes | None = None) -> Engine:
+    """An engine on ``url``; with ``key``, on an encrypted register through SQLCipher (db/cipher.py)."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":  # psycopg 3 (the ``hq`` extra), not SQLAlchemy's default psycopg2
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    engine = create_engine(url)
+    if key is None or parsed.get_backend_name() != "sqlite":  # a server database is protected by its server
+        engine = create_engine(url)
+    else:
+        engine = create_engine(url, module=cipher.dbapi2)
+        pragma = cipher.key_pragma(key)
+
+        @event.listens_for(engine, "do_connect")
+        def _on_do_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            # The key is the first statement of every connection: before it, SQLCipher reads nothing.
+            connection = dialect.dbapi.connect(*cargs, **cparams)
+            connection.execute(pragma)
+            return connection
+
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

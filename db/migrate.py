@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from db import cipher
 from db.files import fsync_folder
 
 
@@ -52,21 +52,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def precheck_sqlite(path: Path) -> str:
+def precheck_sqlite(path: Path, key: bytes | None = None) -> str:
     """Read a register file without changing a byte; refuse what this version must not open.
 
     Opening through the engine switches the file to WAL mode, which rewrites its header: a
-    foreign or newer file must be refused before that happens."""
-    with path.open("rb") as handle:
-        if handle.read(16) != b"SQLite format 3\x00":
-            raise SchemaError(
-                f"{path} is not an Outpost register (not an SQLite database); nothing was changed"
-            )
-    conn = sqlite3.connect(read_only_uri(path), uri=True)
+    foreign or newer file must be refused before that happens. ``key`` opens an encrypted one."""
+    if key is None:
+        with path.open("rb") as handle:
+            if handle.read(16) != cipher.PLAIN_HEADER:
+                raise SchemaError(
+                    f"{path} is not an Outpost register (not an SQLite database); nothing was changed"
+                )
+    conn = cipher.connect(path, key, read_only=True)
     try:
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.DatabaseError:
+        except cipher.DatabaseError as exc:
+            if key is not None and "not a database" in str(exc):
+                raise SchemaError(
+                    f"{path} does not open with this register's key (is it another register's file?); "
+                    "nothing was changed"
+                ) from None
             row = None
     finally:
         conn.close()
@@ -159,21 +165,24 @@ def upgrade(engine: Engine, *, backup_to: Callable[[], Path] | None) -> Path | N
     return backup
 
 
-def backup_sqlite(source: Path | Engine, dest: Path) -> Path:
-    """Consistent copy of a live SQLite file (online backup API), written atomically.
+def backup_sqlite(source: Path | Engine, dest: Path, key: bytes | None = None) -> Path:
+    """Consistent copy of a live SQLite file (online backup API), written atomically and private.
+
+    With ``key`` the register is encrypted and so is the copy, under the same key.
 
     ``source`` is the register file or an engine on it. The copy includes what other connections
     have committed to the write-ahead log; it is written beside ``dest``, flushed to disk, then
     renamed over it, so ``dest`` is either the old file or the complete copy."""
     path = _sqlite_file(source) if isinstance(source, Engine) else source
     tmp = dest.with_name(f".{dest.name}.partial")
-    src = sqlite3.connect(read_only_uri(path), uri=True)
+    src = cipher.connect(path, key, read_only=True)
     try:
-        out = sqlite3.connect(tmp)
+        out = cipher.connect(tmp, key)
         try:
             src.backup(out)
         finally:
             out.close()
+        os.chmod(tmp, 0o600)
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         tmp.replace(dest)

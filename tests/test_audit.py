@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 import pytest
 
 from app import audit
 from tests.helpers.cases import sample_case
-from tests.helpers.registers import Post
+from tests.helpers.registers import Post, open_sqlite
 
 
 def _verify(post: Post) -> audit.VerifyReport:
@@ -55,7 +54,7 @@ TAMPERING: dict[str, tuple[str, Callable[[tuple[str, str]], tuple[object, ...]],
 @pytest.mark.parametrize("name", list(TAMPERING))
 def test_tampering_is_detected_and_named(post: Post, two_cases: tuple[str, str], name: str) -> None:
     statement, params, expected = TAMPERING[name]
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     post.ctx.close()
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute(statement, params(two_cases))
@@ -67,7 +66,7 @@ def test_tampering_is_detected_and_named(post: Post, two_cases: tuple[str, str],
 
 
 def test_inserted_case_without_audit_is_detected(post: Post, two_cases: tuple[str, str]) -> None:
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     post.ctx.close()
     columns = [r[1] for r in conn.execute("PRAGMA table_info(cases)")]
     row = list(conn.execute("SELECT * FROM cases WHERE id = ?", (two_cases[0],)).fetchone())
@@ -86,8 +85,9 @@ def test_history_diff_never_holds_the_sealed_secret(post: Post) -> None:
     tip = post.ctx.tips.add(post.officer, received_at=datetime(2026, 11, 1, tzinfo=UTC),
                             channel="phone", content="Có hàng qua mốc 264 đêm nay",
                             informant="Lê Văn Báo, 0912345678")
-    conn = sqlite3.connect(post.ctx.paths.register)
-    dump = "\n".join(conn.iterdump())
+    conn = open_sqlite(post.ctx.paths.register)
+    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    dump = "\n".join(repr(row) for table in tables for row in conn.execute(f'SELECT * FROM "{table}"'))
     conn.close()
     assert "Lê Văn Báo" not in dump and "0912345678" not in dump
     assert post.ctx.tips.read_informant(post.chief, tip.id, "correct-horse-1") == "Lê Văn Báo, 0912345678"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +24,7 @@ from db import models as m
 from db import search
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.clock import Clock
-from tests.helpers.registers import Post
+from tests.helpers.registers import Post, open_sqlite
 
 
 def test_create_numbers_cases_per_station_and_year(post: Post) -> None:
@@ -287,21 +286,20 @@ def test_keyset_paging_walks_every_case_once(post: Post) -> None:
 
 
 def test_attachments_are_content_addressed(post: Post, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.attachments import store_file, stored_path
-
     photo = tmp_path / "hien-truong.jpg"
     photo.write_bytes(b"\xff\xd8fake jpeg")
-    first = store_file(post.ctx.paths.attachments, photo, caption="Hiện trường")
-    again = store_file(post.ctx.paths.attachments, photo)
+    first = post.ctx.attachments.store_file(photo, caption="Hiện trường")
+    again = post.ctx.attachments.store_file(photo)
     assert first.sha256 == again.sha256
-    assert stored_path(post.ctx.paths.attachments, first.sha256).read_bytes() == b"\xff\xd8fake jpeg"
+    assert post.ctx.attachments.read_bytes(first.sha256) == b"\xff\xd8fake jpeg"
+    assert b"fake jpeg" not in post.ctx.attachments.path(first.sha256).read_bytes()  # sealed on disk
     result = post.ctx.cases.create(post.officer, sample_case(attachments=(first,)))
     assert result.document["attachments"][0]["sha256"] == first.sha256
     assert result.document["attachments"][0]["mime"] == "image/jpeg"
 
 
 def _dump(post: Post) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     try:
         rows = []
         for table in ("cases", "goods_lines", "audit_events", "change_log"):

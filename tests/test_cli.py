@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from app.register import open_register
+from app.unlock import log_in
 from tests.helpers.cases import EXAMPLE_CASE
 from tests.helpers.cli import db_env, outpost
-from tests.helpers.registers import PASSWORD, rows
+from tests.helpers.registers import PASSWORD, open_sqlite, rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def snapshot(data_dir: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir / "register.sqlite")
     try:
         return [
             row
@@ -198,14 +197,10 @@ def test_editing_a_case_with_sqlite_makes_verify_fail_and_name_it(tmp_path: Path
     source = tmp_path / "case.json"
     source.write_text(json.dumps(EXAMPLE_CASE), encoding="utf-8")
     number = json.loads(outpost(data_dir, "case", "add", str(source)).stdout)[0]["number"]
-    subprocess.run(
-        [
-            "sqlite3",
-            str(data_dir / "register.sqlite"),
-            "UPDATE goods_lines SET quantity = '15' WHERE commodity = 'cigarettes';",
-        ],
-        check=True,
-    )
+    conn = open_sqlite(data_dir)
+    conn.execute("UPDATE goods_lines SET quantity = '15' WHERE commodity = 'cigarettes'")
+    conn.commit()
+    conn.close()
     verified = outpost(data_dir, "audit", "verify")
     assert verified.returncode == 9
     assert number in verified.stderr and "edited behind the app's back" in verified.stderr
@@ -266,7 +261,7 @@ def test_newer_schema_is_refused_and_left_unchanged(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir / "register.sqlite")
     conn.execute("UPDATE alembic_version SET version_num = '9999'")
     conn.commit()
     conn.close()
@@ -345,7 +340,7 @@ def test_campaigns_are_declared_listed_and_changed_at_hq(
     assert (campaign["starts_on"], campaign["ends_on"]) == ("2026-01-15", "2026-03-15")
 
     def held() -> list[Any]:
-        ctx = open_register(hq)
+        ctx, _admin = log_in(hq, "admin", PASSWORD)
         try:
             return [*rows(ctx, "SELECT * FROM campaigns"), *rows(ctx, "SELECT * FROM audit_events")]
         finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from app.errors import Cancelled, PermissionDenied
 from app.progress import CancelToken
 from app.register import init_register, rebuild_search_index
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, open_sqlite
 
 NOW = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
 DEMO_CASES = 2000
@@ -57,7 +56,7 @@ def _documents(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
 
 
 def _rows(ctx: Context, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(ctx.paths.register)
+    conn = open_sqlite(ctx.paths.register)
     try:
         return conn.execute(sql, params).fetchall()
     finally:

@@ -6,7 +6,6 @@ The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from app.register import init_register
 from app.sync import keys
 from app.sync.enrol import accept_request, install_reply, make_request, revoke
 from tests.helpers.cli import db_env, outpost
-from tests.helpers.registers import PASSWORD, Post, rows
+from tests.helpers.registers import PASSWORD, Post, open_sqlite, rows
 from tests.helpers.servers import Inbox
 
 PASSPHRASE = "mat-khau-khoa-1"
@@ -69,7 +68,7 @@ def test_request_accept_install_with_matching_fingerprints(post: Post, hq: Post,
     # HQ knows the post and its certificate; the post knows HQ's public keys.
     [(kind, certificate)] = rows(hq.ctx, "SELECT kind, certificate FROM stations WHERE code = 'BP-VX'")
     assert kind == "post" and json.loads(certificate)["issuer"]["code"] == "BCH-AG"
-    conn = sqlite3.connect(post.data_dir / "register.sqlite")
+    conn = open_sqlite(post.data_dir / "register.sqlite")
     recipient = conn.execute("SELECT encryption_public_key FROM stations WHERE code = 'BCH-AG'").fetchone()[0]
     conn.close()
     assert recipient.startswith("age1")

@@ -296,3 +296,20 @@ def test_while_an_import_writes_a_report_at_a_postgresql_hq_counts_from_the_case
     assert locked["total"]["cases"] > 0
     hq.ctx.close()
     pair.post.ctx.close()
+
+
+def test_the_report_store_on_postgresql_keeps_the_registers_own_days(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """16:30 UTC on 14/11 is already the 15th in Tokyo (UTC+9): the second half of November there,
+    the first in Vietnam. The function the report store's triggers use must read the register's offset."""
+    half = "SELECT outpost_report_half(CAST('2026-11-14 16:30:00+00' AS timestamptz))"
+    tokyo = make_hq(tmp_path / "tokyo", db_url=postgres_url, time_zone="Asia/Tokyo")
+    try:
+        assert str(rows(tokyo.ctx, half)[0][0]) == "2026-11-15"
+        assert str(rows(tokyo.ctx, "SELECT value FROM meta WHERE key = 'utc_offset_min'")[0][0]) == "540"
+        with tokyo.ctx.sessions.writes.begin() as session:  # the default, as a register from before 0009
+            session.execute(text("UPDATE meta SET value = '420' WHERE key = 'utc_offset_min'"))
+        assert str(rows(tokyo.ctx, half)[0][0]) == "2026-11-01"
+    finally:
+        tokyo.ctx.close()

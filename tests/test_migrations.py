@@ -17,11 +17,11 @@ from alembic.runtime.migration import MigrationContext
 
 from app.domain import CaseFilter
 from app.register import open_register
-from db import migrate
+from db import cipher, migrate
 from db.engine import make_engine, sqlite_url
 from db.models import Base
 from tests.helpers.cases import sample_case
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, as_first_schema, open_sqlite
 
 
 def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
@@ -40,33 +40,12 @@ def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
 def test_register_from_first_migration_is_backed_up_and_upgraded(post: Post) -> None:
     made = post.ctx.cases.create(post.officer, sample_case())
     post.ctx.close()
-    # Take the register back to the first migration, as an older Outpost would have left it.
-    register = post.ctx.paths.register
-    conn = sqlite3.connect(register)
-    conn.execute("DROP TABLE case_search")
-    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
-        conn.execute(f"DROP INDEX ix_cases_{index}")
-    conn.execute("DROP INDEX ix_goods_lines_case_totals")
-    conn.execute("DROP INDEX ix_cases_report")
-    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
-    conn.execute("DROP TABLE received_bundles")
-    conn.execute("DROP TABLE case_history")
-    conn.execute("DROP TABLE sent_files")
-    conn.execute("DROP TABLE sync_rejections")
-    conn.execute("DROP TABLE watch_entries")
-    for table in ("report_halves", "report_cells", "report_goods", "report_case_totals"):
-        conn.execute(f"DROP TABLE {table}")
-    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
-    conn.execute("UPDATE alembic_version SET version_num = '0001'")
-    conn.commit()
-    conn.close()
+    as_first_schema(post.ctx.paths.register)  # as an older Outpost would have left it
 
-    ctx = open_register(post.data_dir)
+    ctx = open_register(post.data_dir, key=post.ctx.key)
     backups = list(post.ctx.paths.backups.glob("before-upgrade-0001-*.sqlite"))
-    assert len(backups) == 1
-    old = sqlite3.connect(backups[0])
+    assert len(backups) == 1 and not cipher.is_plain(backups[0])  # encrypted like the register
+    old = open_sqlite(backups[0])
     assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     assert old.execute("SELECT count(*) FROM cases").fetchone() == (1,)
     old.close()

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app.attachments import store_file
 from app.case_json import (
     ATTACHMENT_FIELDS,
     CASE_FIELDS,
@@ -175,7 +174,7 @@ def test_bundle_records_validate(post: Post, tmp_path: Path) -> None:
     install_reply(post.ctx, post.admin, PASSPHRASE, tmp_path / "reply.json")
     photo = tmp_path / "anh.jpg"
     photo.write_bytes(b"\xff\xd8 not much of a photo")
-    attachment: AttachmentInput = store_file(post.ctx.paths.attachments, photo, caption="Ảnh")
+    attachment: AttachmentInput = post.ctx.attachments.store_file(photo, caption="Ảnh")
     returned = post.ctx.cases.create(
         post.officer,
         sample_case(attachments=(attachment,), documents=(DocumentInput("MBB01", "1/BB", None, "Đại úy"),)),

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from app.report_xlsx import report_xlsx
 from app.reports import Scope, as_json, build_report, parse_period
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.pdf import flat, pdf_fonts, pdf_text
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, open_sqlite
 
 NOVEMBER = periods.month(2026, 11)  # statistical: 15/10/2026 – 14/11/2026
 
@@ -456,7 +455,7 @@ def test_sums_are_exact_and_a_case_counts_once_however_many_lines_it_has(post: P
     assert data["total"]["admin_cases"] == 2 and data["total"]["handover_cases"] == 1
     assert data["total"]["goods_value"] == 14 + CIGARETTES.value_vnd
     # Up to 18 decimals are summed exactly (as two 9-digit integers); more are refused, not rounded.
-    conn = sqlite3.connect(post.data_dir / "register.sqlite")
+    conn = open_sqlite(post.data_dir / "register.sqlite")
     with conn:
         conn.execute("UPDATE goods_lines SET base_quantity = '1.000000000000000001' WHERE commodity = 'gold'")
     data = as_json(build_report(post.ctx, post.chief, "monthly", NOVEMBER))

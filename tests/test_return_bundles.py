@@ -6,7 +6,6 @@ The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``).
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -14,14 +13,13 @@ from typing import Any
 
 import pytest
 
-from app.attachments import store_file
 from app.errors import ValidationError
 from app.register import open_register
 from app.sync import bundle, keys
 from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
 from app.sync.enrol import revoke
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD, rows
+from tests.helpers.registers import PASSWORD, open_sqlite, rows
 from tests.helpers.sync import (
     PASSPHRASE,
     Pair,
@@ -50,7 +48,7 @@ def test_after_the_receipt_the_next_export_holds_only_what_is_new(pair: Pair) ->
     # Two new cases, one with a new photo and one reusing a photo HQ already has.
     folder = pair.tmp / "photos"
     reused = pair.post.ctx.cases.get(pair.post.officer, first_cases[0]).document["attachments"][0]
-    new_photo = store_file(pair.post.ctx.paths.attachments, photo_file(folder, 99), caption="mới")
+    new_photo = pair.post.ctx.attachments.store_file(photo_file(folder, 99), caption="mới")
     from app.domain import AttachmentInput
 
     old_photo = AttachmentInput(reused["sha256"], reused["filename"], reused["mime"], reused["size"])
@@ -83,7 +81,7 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     reply = hq_reply(pair)
     done = import_at_post(pair, [reply])
     assert (done.acknowledged_seq, done.revocations, done.rejected) == (1, 1, [])
-    conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.post.data_dir / "register.sqlite")
     assert conn.execute("SELECT revoked_at IS NOT NULL FROM stations WHERE code = 'BP-TB'").fetchone() == (1,)
     conn.close()
     replay = import_at_post(pair, [reply])
@@ -155,7 +153,7 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
     assert all(hit.watch == (1, 3) for hit in lookup(pair.post.ctx, pair.post.officer, "67h1 20413"))
     # The post's register keeps the update after it is opened again, and a case may use it.
     pair.post.ctx.close()
-    pair.post.ctx = open_register(pair.post.data_dir)
+    pair.post.ctx = open_register(pair.post.data_dir, key=pair.post.ctx.key)
     assert pair.post.ctx.reference.label("detection_methods", "drone", "en") == "Drone"
     pair.post.ctx.cases.create(pair.post.officer, sample_case(detection="drone"))
     # A refusal is reported once; the watch list and reference data come every time.
@@ -325,7 +323,7 @@ def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) 
     newer = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "new")
     assert import_at_post(pair, [newer]).watch_entries == 3
     import_at_post(pair, [older])
-    conn = sqlite3.connect(pair.post.data_dir / "register.sqlite")
+    conn = open_sqlite(pair.post.data_dir / "register.sqlite")
     assert conn.execute("SELECT count(*) FROM watch_entries").fetchone() == (3,)
     conn.close()
 

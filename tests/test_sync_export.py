@@ -45,8 +45,7 @@ def test_parts_in_any_order_give_every_case_and_photo(pair: Pair) -> None:
     # Photos arrived intact, content-addressed.
     document = pair.hq.ctx.cases.get(pair.hq.admin, made[0]).document
     sha256 = document["attachments"][0]["sha256"]
-    stored = pair.hq.ctx.paths.attachments / sha256[:2] / sha256
-    assert stored.read_bytes() == photo_file(pair.tmp, 0).read_bytes()
+    assert pair.hq.ctx.attachments.read_bytes(sha256) == photo_file(pair.tmp, 0).read_bytes()
     assert pair.hq.ctx.cases.list(pair.hq.admin, limit=1)[0].number.startswith("BP-VX/2026/")
 
 
@@ -56,8 +55,8 @@ def test_reverse_order_matches_forward_order(pair: Pair, tmp_path: Path) -> None
     # A second HQ register that trusts the same certificates: a copy of the first before any import.
     pair.hq.ctx.close()
     shutil.copytree(pair.hq.data_dir, tmp_path / "hq-b")
-    pair.hq.ctx = open_register(pair.hq.data_dir)
-    reverse = open_register(tmp_path / "hq-b")
+    pair.hq.ctx = open_register(pair.hq.data_dir, key=pair.hq.ctx.key)
+    reverse = open_register(tmp_path / "hq-b", key=pair.hq.ctx.key)  # a copy: the same key
     try:
         assert import_at_hq(pair, files).rejected == []
         admin = reverse.login("admin", PASSWORD)

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from app.attachments import store_file
 from app.domain import DocumentInput
 from app.sync import bundle, keys
 from db import models as m
@@ -47,7 +46,7 @@ def _cases(pair: Pair) -> list[str]:
     folder.mkdir(exist_ok=True)
     made = []
     for i in range(4):
-        photo = store_file(post.ctx.paths.attachments, photo_file(folder, i), caption=f"Ảnh {i}")
+        photo = post.ctx.attachments.store_file(photo_file(folder, i), caption=f"Ảnh {i}")
         data = sample_case(
             attachments=(photo,), documents=(DocumentInput("MBB01", f"{i}/BB", date(2026, 11, 21), "Đại úy"),)
         )

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from app.attachments import store_file
 from app.sync import bundle, keys
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import PASSWORD, rows
@@ -146,7 +145,7 @@ def test_a_tip_and_its_case_in_different_parts_each_import_on_their_own(pair: Pa
 
     folder = pair.tmp / "photos"
     folder.mkdir()
-    photo = store_file(pair.post.ctx.paths.attachments, photo_file(folder, 99), caption="Ảnh")
+    photo = pair.post.ctx.attachments.store_file(photo_file(folder, 99), caption="Ảnh")
     data = sample_case(occurred_at=datetime(2026, 11, 1, 8, 0, tzinfo=ICT), attachments=(photo,))
     first = pair.post.ctx.cases.create(pair.post.officer, data).id
     add_cases(pair, 1)

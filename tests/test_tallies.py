@@ -4,7 +4,6 @@ kept current by the register's triggers whichever way a case changes (service, b
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,7 +14,7 @@ from app import tallies
 from app.demo import generate_demo
 from db import models as m
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import Post
+from tests.helpers.registers import Post, open_sqlite
 
 WATCH_RULES = {
     "single_case": [
@@ -112,7 +111,7 @@ def demo(post: Post) -> Post:
                 created_at=post.ctx.clock(),
             )
         )
-    conn = sqlite3.connect(post.data_dir / "register.sqlite")
+    conn = open_sqlite(post.data_dir / "register.sqlite")
     with conn:
         conn.execute("UPDATE cases SET origin = 'other-post' WHERE rowid % 3 = 0")
     conn.close()
@@ -134,7 +133,7 @@ def test_stored_tallies_equal_counting_the_cases_for_any_period(demo: Post, now:
     with demo.ctx.sessions.reads() as session:
         assert session.execute(select(m.ReportCell)).first() is not None
     # A store left with wrong figures shows in the reports: proof that they are read from it.
-    conn = sqlite3.connect(demo.data_dir / "register.sqlite")
+    conn = open_sqlite(demo.data_dir / "register.sqlite")
     with conn:
         conn.execute("UPDATE report_cells SET cases = cases + 1000")
     conn.close()
@@ -182,7 +181,7 @@ def test_every_change_to_a_counted_case_drops_only_its_half_months(demo: Post) -
     assert _fill(demo, spans) == 2
     # Plain SQL on one goods line (the case row untouched) drops its case's half-month too; so does
     # removing the line, and voiding a case.
-    conn = sqlite3.connect(demo.data_dir / "register.sqlite")
+    conn = open_sqlite(demo.data_dir / "register.sqlite")
     case_id, line = conn.execute(
         "SELECT c.id, g.id FROM cases c JOIN goods_lines g ON g.case_id = c.id "
         "WHERE c.status = 'approved' AND c.origin = 'other-post' ORDER BY c.occurred_at DESC LIMIT 1"
@@ -216,7 +215,7 @@ def test_cases_added_in_bulk_drop_their_half_months(demo: Post, now: datetime) -
 
     rules = tallies.Watch.of(demo.ctx.reference.rewards)  # the rules the demo uses
     _fill(demo, _ranges(3, demo.ctx.today()), rules)
-    conn = sqlite3.connect(demo.data_dir / "register.sqlite")
+    conn = open_sqlite(demo.data_dir / "register.sqlite")
     (last,) = conn.execute("SELECT max(rowid) FROM cases").fetchone()
     with conn:  # marks every stored tally: a half-month counted again loses the mark
         conn.execute("UPDATE report_cells SET cases = cases + 1000")
@@ -255,7 +254,7 @@ def test_while_another_program_writes_a_report_counts_from_the_cases(demo: Post)
 
     year = periods.year_of(demo.ctx.today())
     stored = _built(demo)
-    other = sqlite3.connect(demo.data_dir / "register.sqlite")
+    other = open_sqlite(demo.data_dir / "register.sqlite")
     other.execute("BEGIN IMMEDIATE")  # an import, say, holding the write lock
     try:
         assert _fill(demo, _ranges(4, demo.ctx.today())) == 0

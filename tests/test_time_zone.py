@@ -7,7 +7,6 @@ York. Every date below would be another in either of the other two zones."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +23,7 @@ from app.sync.replies import make_reply
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
-from tests.helpers.registers import PASSWORD, Post, make_hq, new_post
+from tests.helpers.registers import PASSWORD, Post, make_hq, new_post, open_sqlite
 from tests.helpers.sync import PASSPHRASE, Pair, enrol_post, export_parts, import_at_hq
 
 TOKYO = "Asia/Tokyo"
@@ -64,7 +63,7 @@ def tokyo_pair(tokyo: Post, tmp_path: Path, clock: Clock) -> Iterator[Pair]:
 
 
 def _meta(data_dir: Path) -> dict[str, str]:
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir / "register.sqlite")
     try:
         return dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('time_zone', 'utc_offset_min')"))
     finally:
@@ -116,7 +115,7 @@ def test_a_register_made_before_the_setting_is_in_vietnams_time(post: Post) -> N
     """A register from before migration 0009: no zone in meta, the tally triggers with +7 hours
     written in. Upgraded, it says Asia/Ho_Chi_Minh, and its triggers read the offset from meta."""
     post.ctx.close()
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     conn.execute("DELETE FROM meta WHERE key IN ('time_zone', 'utc_offset_min')")
     for (name, body) in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'report_%'"
@@ -129,14 +128,14 @@ def test_a_register_made_before_the_setting_is_in_vietnams_time(post: Post) -> N
     conn.close()
     assert "+7 hours" in triggers and "utc_offset_min" not in triggers
 
-    upgraded = open_register(post.data_dir)
+    upgraded = open_register(post.data_dir, key=post.ctx.key)
     try:
         assert upgraded.zone.key == "Asia/Ho_Chi_Minh"
         assert list(post.ctx.paths.backups.glob("before-upgrade-0008-*.sqlite"))
     finally:
         upgraded.close()
     assert _meta(post.data_dir) == {"time_zone": "Asia/Ho_Chi_Minh", "utc_offset_min": "420"}
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     triggers = "".join(sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"))
     conn.close()
     assert "+7 hours" not in triggers and "utc_offset_min" in triggers
@@ -165,7 +164,7 @@ def test_a_case_belongs_to_the_day_and_year_of_the_registers_zone(tmp_path: Path
 
 
 def _tallied_halves(post: Post) -> set[str]:
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     try:
         return {half for (half,) in conn.execute("SELECT half FROM report_halves")}
     finally:

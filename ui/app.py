@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from app.context import Context, Paths
 from app.domain import Actor
 from app.i18n import DEFAULT_LANGUAGE, _
-from app.register import open_register
 from app.settings import load_settings
 from ui.errors import install_crash_handler, show_error
 from ui.first_run import DEMO_CASES, FirstRunDialog
@@ -21,12 +20,12 @@ from ui.i18n import apply_language
 from ui.jobs import MainThreadCollector, Outcome, ProgressRunner
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
+from ui.recovery_key import RecoveryKeyDialog
 
 FAULT_FILE = "faults.log"
 DEMO_BATCH = 250  # small batches: the bar moves and Cancel takes effect within a fraction of a second
 
 _fault_file: IO[str] | None = None
-_setup_admin: Actor | None = None  # who set up the demo register just now
 
 
 def run_gui(data_dir: Path) -> int:
@@ -39,13 +38,12 @@ def run_gui(data_dir: Path) -> int:
     install_crash_handler(data_dir)
     apply_language(load_settings(paths.settings).language if paths.settings.exists() else DEFAULT_LANGUAGE)
     warn_about_resources()
-    ctx = _open_or_set_up(data_dir)
-    if ctx is None:
+    opened = open_or_set_up(data_dir)
+    if opened is None:
         return 0
+    ctx, actor = opened
     try:
-        actor = first_actor(ctx)
-        if actor is None:
-            return 0
+        show_recovery_key(ctx)
         shell = Shell(ctx, actor)
         shell.show_main_window()
         return int(application.exec())
@@ -75,14 +73,30 @@ def warn_about_resources(parent: QWidget | None = None) -> bool:
     return False
 
 
-def first_actor(ctx: Context) -> Actor | None:
-    """The administrator who set up the register just now is already logged in; anyone else logs in."""
-    if _setup_admin is not None:
-        return _setup_admin
-    login = LoginDialog(ctx)
-    if login.exec() != QDialog.DialogCode.Accepted:
+def open_or_set_up(data_dir: Path) -> tuple[Context, Actor] | None:
+    """The register and its user: set up through the first-run dialog (its admin is logged in), or
+    opened by logging in (the password opens the register: app/unlock.py). None if the user quit."""
+    if not Paths(data_dir).register.exists():
+        first_run = FirstRunDialog(data_dir)
+        if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
+            return None
+        if first_run.admin is None:
+            first_run.context.close()
+            return None
+        if first_run.mode == "demo":
+            fill_demo(first_run.context, first_run.admin)
+        return first_run.context, first_run.admin
+    login = LoginDialog(data_dir)
+    if login.exec() != QDialog.DialogCode.Accepted or login.context is None or login.actor is None:
         return None
-    return login.actor
+    return login.context, login.actor
+
+
+def show_recovery_key(ctx: Context, parent: QWidget | None = None) -> None:
+    """The recovery key just made (set-up, or a plain register encrypted), shown this once."""
+    if ctx.recovery_key:
+        RecoveryKeyDialog(ctx.recovery_key, ctx.station_code, parent).exec()
+        ctx.recovery_key = None
 
 
 class Shell:
@@ -133,36 +147,6 @@ def _application() -> QApplication:
     application.setApplicationName("Outpost")
     application.setOrganizationName("Outpost")
     return application
-
-
-def _open_or_set_up(data_dir: Path) -> Context | None:
-    """The register in ``data_dir``, set up through the first-run dialog if there is none yet."""
-    if Paths(data_dir).register.exists():
-        return _open_existing(data_dir)
-    first_run = FirstRunDialog(data_dir)
-    if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
-        return None
-    global _setup_admin
-    if first_run.mode == "demo" and first_run.admin is not None:
-        fill_demo(first_run.context, first_run.admin)
-    _setup_admin = first_run.admin
-    return first_run.context
-
-
-def _open_existing(data_dir: Path) -> Context | None:
-    """Open the register on a worker thread: an upgrade of a large register (backup, new indexes, a
-    rebuilt search index) takes minutes, and the progress dialog shows it is working."""
-    runner = ProgressRunner(
-        _("Opening the register… A register from an older version is backed up and upgraded first; "
-          "at a million cases this takes a few minutes."),
-        cancellable=False,
-    )
-    outcome = runner.run(lambda progress, cancel: open_register(data_dir, progress=progress))
-    if outcome.state == "finished":
-        return outcome.result  # type: ignore[no-any-return]
-    if outcome.state == "failed":
-        show_error(None, outcome.message, _("Could not open the register"))
-    return None
 
 
 def _demo_generator() -> Callable[..., Any] | None:

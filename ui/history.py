@@ -25,6 +25,7 @@ ACTIONS = {
     "close": N_("closed"),
     "void": N_("voided"),
     "import": N_("imported"),
+    "align": N_("version taken from HQ (re-key)"),
 }
 HEADERS = (N_("Time"), N_("User"), N_("Action"), N_("Version"), N_("Changes"))
 

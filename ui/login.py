@@ -1,8 +1,13 @@
-"""The log-in dialog: refusals (wrong password, locked account) are shown in the dialog itself."""
+"""The log-in dialog, which opens the register: the password unwraps its key (app/unlock.py).
+
+Refusals (wrong password, locked account, a register that cannot be opened) are shown in the dialog
+itself; opening runs on a worker thread, since a register from an older version is upgraded (and a
+plain one encrypted) first."""
 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -18,23 +23,28 @@ from PySide6.QtWidgets import (
 
 from app.context import Context
 from app.domain import Actor
-from app.errors import AuthError
 from app.i18n import _
+from app.unlock import default_username, is_encrypted, log_in, station_label
+from ui.jobs import ProgressRunner
+from ui.recovery_reset import RecoveryResetDialog
 
 
 class LoginDialog(QDialog):
-    """After ``exec()`` returns Accepted, ``actor`` is the logged-in user."""
+    """After ``exec()`` returns Accepted, ``context`` is the open register and ``actor`` the user."""
 
-    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx = ctx
+        self._data_dir = data_dir
+        self._label = station_label(data_dir)
+        self.context: Context | None = None
         self.actor: Actor | None = None
         self._build_ui()
         self._connect_signals()
         self._load()
 
     def _build_ui(self) -> None:
-        self.setWindowTitle(_("Outpost — Log in ({station})").format(station=self._ctx.station_code))
+        code = self._label.code if self._label else "?"
+        self.setWindowTitle(_("Outpost — Log in ({station})").format(station=code))
         self.setMinimumWidth(420)
         self.username = QLineEdit()
         self.password = QLineEdit()
@@ -47,11 +57,15 @@ class LoginDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Log in"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
+        self.forgot_button = self.buttons.addButton(
+            _("Forgot the password…"), QDialogButtonBox.ButtonRole.ResetRole
+        )
+        self.forgot_button.setVisible(is_encrypted(self._data_dir))  # only an encrypted one has the key
         # Which register this is: a post's, or HQ's consolidated one, and where it lives.
-        code = self._ctx.station_code
-        kind = _("HQ register {code}") if self._ctx.kind == "hq" else _("Post register {code}")
+        hq = self._label is not None and self._label.kind == "hq"
+        kind = _("HQ register {code}") if hq else _("Post register {code}")
         self.register_label = QLabel(
-            f"<b>{escape(kind.format(code=code))}</b><br><small>{escape(str(self._ctx.paths.data_dir))}</small>"
+            f"<b>{escape(kind.format(code=code))}</b><br><small>{escape(str(self._data_dir))}</small>"
         )
         self.register_label.setTextFormat(Qt.TextFormat.RichText)
         self.register_label.setWordWrap(True)
@@ -67,20 +81,39 @@ class LoginDialog(QDialog):
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
+        self.forgot_button.clicked.connect(self._on_forgot_button_clicked)
 
     def _load(self) -> None:
-        self.username.setText(self._ctx.only_admin() or "")
+        self.username.setText(default_username(self._data_dir) or "")
         (self.password if self.username.text() else self.username).setFocus()
 
     def _on_buttons_accepted(self) -> None:
+        username, password = self.username.text().strip(), self.password.text()
+        runner = ProgressRunner(
+            _("Opening the register… A register from an older version is backed up and upgraded first; "
+              "at a million cases this takes a few minutes."),
+            self,
+            cancellable=False,
+        )
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
         try:
-            self.actor = self._ctx.login(self.username.text().strip(), self.password.text())
-        except AuthError as exc:
-            self.message.setText(exc.message)
+            outcome = runner.run(
+                lambda progress, cancel: log_in(self._data_dir, username, password, progress=progress)
+            )
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if outcome.state != "finished":
+            self.message.setText(outcome.message)
             self.password.clear()
             self.password.setFocus()
             return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        self.context, self.actor = outcome.result
         self.accept()
+
+    def _on_forgot_button_clicked(self) -> None:
+        reset = RecoveryResetDialog(self._data_dir, self.username.text().strip(), self)
+        if reset.exec() == QDialog.DialogCode.Accepted:
+            self.username.setText(reset.username.text().strip())
+            self.message.setText(_("The new password is set; log in with it."))
+            self.password.clear()
+            self.password.setFocus()

@@ -40,6 +40,7 @@ from ui.lock import IdleWatcher, lock_windows
 from ui.lookup import LookupDialog
 from ui.print_key import KeyMemory
 from ui.reports import ReportsPage
+from ui.restore_dialog import RestoreDialog
 from ui.settings_dialog import SettingsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
@@ -181,6 +182,8 @@ class MainWindow(QMainWindow):
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
+        self.restore_action = QAction(_("Restore a &backup…"), self)
+        self.restore_action.setVisible(can(self._actor, "register.restore"))
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -194,6 +197,7 @@ class MainWindow(QMainWindow):
             self.reply_action,
             None,
             self.campaigns_action,
+            self.restore_action,
             None,
             self.lock_action,
             self.settings_action,
@@ -267,6 +271,7 @@ class MainWindow(QMainWindow):
         self.reply_action.triggered.connect(self._on_reply_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
+        self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
         self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
 
@@ -486,6 +491,18 @@ class MainWindow(QMainWindow):
 
     def _on_inbox_label_link_activated(self, _link: str) -> None:
         self._on_receive_action_triggered()
+
+    def _on_restore_action_triggered(self) -> None:
+        dialog = RestoreDialog(self._ctx, self._actor, self)
+        if dialog.exec() != RestoreDialog.DialogCode.Accepted or dialog.restored is None:
+            return
+        # Every screen holds rows of the register that was replaced: Outpost closes, to be started again.
+        QMessageBox.information(
+            self, _("Restore a backup"),
+            _("The backup was checked and restored; the register as it was is saved in {path}. Outpost "
+              "closes now: start it again and log in.").format(path=dialog.restored.previous_saved_to),
+        )
+        self._close_editors_and_quit()
 
     def _on_campaigns_action_triggered(self) -> None:
         dialog = CampaignsDialog(self._ctx, self._actor, self)

@@ -19,6 +19,8 @@ The two flows the command line and the dialogs share:
 
 Enrolment and transport:
   ``enrol``     a post's request, HQ's certificate, the post's install, revocation
+  ``rekey``     a replaced laptop or a rotation: new keys certified, the old one refused, the sequence
+                and versions continued from what HQ holds
   ``mail``      a post mails its bundles to HQ (SMTP)
   ``inbox``     HQ's inbox folder and its IMAP fetch
 

@@ -80,6 +80,20 @@ CERTIFICATE_SHAPE: dict[str, Shape] = {
 }
 
 
+# A bundle's and a set's id, as Outpost writes them (``uuid4``); they key ``received_bundles``.
+BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def check_ids(path: Path, manifest: Mapping[str, Any]) -> None:
+    """Refuse a manifest whose bundle id or set id is missing or not an id Outpost writes: a file signed
+    with a sender's own key can leave them out, and an import stores both (found by the property tests,
+    where a missing ``bundle_id`` crashed HQ's import with a ``KeyError``)."""
+    for key in ("bundle_id", "set_id"):
+        value = manifest.get(key)
+        if not isinstance(value, str) or not BUNDLE_ID.fullmatch(value):
+            raise BundleRefused(path, _("the manifest's {field} is missing or not an id").format(field=key))
+
+
 class BundleRefused(ValidationError):
     """A bundle that fails a check; the message names the file and the reason in one line."""
 

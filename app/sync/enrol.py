@@ -9,6 +9,8 @@ without its ``signature`` member, keys sorted, no spaces, UTF-8. The format is i
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -70,6 +72,21 @@ ENROLMENT_SHAPE: dict[str, Shape] = {
         "issuer": {"id": str, "code": str, "signing_public_key": str},
     },
 }
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """A refusal that does not name the file it is about gets its name in front: the signature and key
+    checks (``signing``, ``keys``) know no file, and a person must know which one was refused (found by
+    the property tests, ``tests/test_properties_inputs.py``)."""
+    try:
+        yield
+    except ValidationError as exc:
+        if all(path.name in problem for problem in exc.problems):
+            raise
+        raise ValidationError(
+            [problem if path.name in problem else f"{path.name}: {problem}" for problem in exc.problems]
+        ) from None
 
 
 def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]:
@@ -242,6 +259,44 @@ def _hq_keys(ctx: Context, actor: Actor, passphrase: str) -> tuple[Ed25519Privat
     return private, recipient
 
 
+def issue_certificate(
+    station: dict[str, Any], public_raw: bytes, hq: m.Station, private: Ed25519PrivateKey, now: datetime
+) -> dict[str, Any]:
+    """HQ's certificate for a post's signing key (on enrolment, and on a re-key: ``app.sync.rekey``)."""
+    return sign(
+        {
+            "format": CERTIFICATE_FORMAT,
+            "version": VERSION,
+            "station": station,
+            "signing_public_key": b64(public_raw),
+            "issuer": {
+                "id": hq.id, "code": hq.code, "signing_public_key": b64(keys.raw_public(private.public_key()))
+            },
+            "issued_at": utc_text(now),
+        },
+        private,
+    )
+
+
+def hq_identity(session: Session, hq: m.Station, hq_public: bytes, recipient: str) -> dict[str, Any]:
+    """The ``hq`` member of an enrolment or re-key reply: HQ's identity and public keys."""
+    # The posts will seal informants to HQ's tip key: it must still be HQ's own, checked as a tip is.
+    own_tip_key_problems = tip_keys.problems(session)
+    if own_tip_key_problems:
+        raise tip_keys.TipKeyChanged(
+            _("no reply was written: HQ's tip key was changed outside Outpost ({problems})").format(
+                problems="; ".join(own_tip_key_problems)
+            )
+        )
+    return {
+        **_station_identity(hq),
+        "signing_public_key": b64(hq_public),
+        "encryption_recipient": recipient,
+        # Informants' identities in the post's tips are sealed to this key as well.
+        "tip_recipient": (session.get(m.Meta, tip_keys.OWN) or m.Meta(value="")).value,
+    }
+
+
 def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
     """Check a post's request, record the station and write the signed reply with its certificate."""
     require(actor, "station.enrol")
@@ -249,6 +304,11 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         raise RegisterError(
             "only HQ accepts enrolment requests; a post makes them with 'outpost enroll request'"
         )
+    with _naming(request_path):
+        return _accept_request(ctx, actor, passphrase, request_path, out)
+
+
+def _accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
     request = read_document(request_path, REQUEST_FORMAT, "enrolment request")
     station = request.get("station")
     if not isinstance(station, dict) or not all(
@@ -278,31 +338,13 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
         if known is not None and known.signing_public_key not in (None, public_raw):
             raise ValidationError(
                 [
-                    f"station {station['code']} is enrolled with another key; a station's key cannot be "
-                    "replaced: if its laptop was lost or replaced, revoke the station and enrol the new "
-                    "laptop as a new post under another code"
+                    f"station {station['code']} is enrolled with another key: a laptop that replaces "
+                    "the station's restores its backup and asks for a re-key ('outpost enroll "
+                    "rekey-request', docs/operations.md), it does not enrol again"
                 ]
             )
-        certificate = sign(
-            {
-                "format": CERTIFICATE_FORMAT,
-                "version": VERSION,
-                "station": station,
-                "signing_public_key": b64(public_raw),
-                "issuer": {"id": hq.id, "code": hq.code, "signing_public_key": b64(hq_public)},
-                "issued_at": utc_text(now),
-            },
-            private,
-        )
+        certificate = issue_certificate(station, public_raw, hq, private, now)
         certificate_bytes = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
-        # The posts will seal informants to this key: it must still be HQ's own, checked as a tip is.
-        own_tip_key_problems = tip_keys.problems(session)
-        if own_tip_key_problems:
-            raise tip_keys.TipKeyChanged(
-                _("no reply was written: HQ's tip key was changed outside Outpost ({problems})").format(
-                    problems="; ".join(own_tip_key_problems)
-                )
-            )
         before = station_state(known)
         if known is None:
             known = m.Station(
@@ -322,13 +364,7 @@ def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Pa
                 "format": REPLY_FORMAT,
                 "version": VERSION,
                 "certificate": certificate,
-                "hq": {
-                    **_station_identity(hq),
-                    "signing_public_key": b64(hq_public),
-                    "encryption_recipient": recipient,
-                    # Informants' identities in the post's tips are sealed to this key as well.
-                    "tip_recipient": (session.get(m.Meta, tip_keys.OWN) or m.Meta(value="")).value,
-                },
+                "hq": hq_identity(session, hq, hq_public, recipient),
                 "created_at": utc_text(now),
             },
             private,
@@ -368,6 +404,11 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
     require(actor, "station.enrol")
     if ctx.kind != "post":
         raise RegisterError("only a post installs an enrolment reply")
+    with _naming(reply_path):
+        return _install_reply(ctx, actor, passphrase, reply_path)
+
+
+def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Enrolment:
     reply = read_document(reply_path, REPLY_FORMAT, "enrolment reply")
     hq = reply.get("hq")
     certificate = reply.get("certificate")
@@ -384,7 +425,7 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         raise ValidationError([f"{reply_path.name}: HQ's encryption key is not an age recipient"])
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
-        if certificate.get("station", {}).get("id") != station.id:
+        if (certificate.get("station") or {}).get("id") != station.id:  # null: no station
             raise ValidationError([f"{reply_path.name} is the certificate of another station"])
         if unb64(certificate.get("signing_public_key", ""), "the certificate's key") != own:
             raise ValidationError([f"{reply_path.name} certifies another key than this post's"])

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.attachments import stored_path
 from app.auth import require
 from app.case_json import case_document
 from app.case_query import WITH_CHILDREN
@@ -157,7 +156,7 @@ def export_changes(
             if companion:
                 record["companion"] = True
             files = {
-                a.sha256: stored_path(ctx.paths.attachments, a.sha256)
+                a.sha256: ctx.attachments.path(a.sha256)
                 for a in case.attachments
                 if a.sha256 not in received  # HQ has it already
             }
@@ -225,9 +224,9 @@ def export_changes(
     first = acknowledged + 1
     for index, part in enumerate(parts, start=1):
         members = [Member(RECORDS, b"".join(part.records))]
-        for sha256, path in sorted(part.files.items()):
+        for sha256 in sorted(part.files):
             try:
-                members.append(Member(f"{FILE_PREFIX}{sha256}.age", path.read_bytes()))
+                members.append(Member(f"{FILE_PREFIX}{sha256}.age", ctx.attachments.read_bytes(sha256)))
             except OSError:
                 raise AppError(f"file {sha256[:12]}… is missing from the attachment store") from None
         manifest = {

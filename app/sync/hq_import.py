@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.attachments import store_bytes, stored_path
 from app.auth import require
 from app.context import Context
 from app.domain import Actor, CaseInput
@@ -227,10 +226,10 @@ def _import_verified(
         return summary
     for one in verified:  # files first: the cases refer to them
         for sha256, content in one.files.items():
-            if not stored_path(ctx.paths.attachments, sha256).exists():
+            if not ctx.attachments.has(sha256):
                 summary.files += 1
                 if not dry_run:
-                    store_bytes(ctx.paths.attachments, sha256, content)
+                    ctx.attachments.store_bytes(sha256, content)
     if not dry_run:
         new = [(d, station, data) for e, d, station, data in to_apply if e is None]
         _insert_received_cases(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 
 import pyrage
@@ -116,3 +117,56 @@ def _unwrap(path: Path, passphrase: str) -> bytes:
         return keywrap.unwrap(blob, passphrase)
     except AuthError:
         raise AuthError(_("wrong key passphrase; nothing was changed")) from None
+
+
+# ----- re-keying: new keys wait in keys/pending/ until HQ certifies them (app/sync/rekey.py) ----------
+
+PENDING = "pending"
+
+
+def pending_dir(data_dir: Path) -> Path:
+    return keys_dir(data_dir) / PENDING
+
+
+def create_pending_keys(data_dir: Path, passphrase: str) -> tuple[bytes, str]:
+    """A new signing key and age identity in ``keys/pending/`` (an earlier pending pair is replaced:
+    HQ certifies only the pair of the request it accepted); returns the public key and recipient."""
+    _check_passphrase(passphrase)
+    folder = pending_dir(data_dir)
+    for name in (SIGNING_FILE, ENCRYPTION_FILE):
+        (folder / name).unlink(missing_ok=True)
+    key = Ed25519PrivateKey.generate()
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    identity = pyrage.x25519.Identity.generate()
+    _write_new(folder / SIGNING_FILE, keywrap.wrap(seed, passphrase))
+    _write_new(folder / ENCRYPTION_FILE, keywrap.wrap(str(identity).encode(), passphrase))
+    return raw_public(key.public_key()), str(identity.to_public())
+
+
+def load_pending_signing_key(data_dir: Path, passphrase: str) -> Ed25519PrivateKey:
+    path = pending_dir(data_dir) / SIGNING_FILE
+    if not path.exists():
+        raise RegisterError(
+            _("this computer has no re-key request waiting: run 'outpost enroll rekey-request'")
+        )
+    return Ed25519PrivateKey.from_private_bytes(_unwrap(path, passphrase))
+
+
+def load_pending_recipient(data_dir: Path, passphrase: str) -> str:
+    identity = _unwrap(pending_dir(data_dir) / ENCRYPTION_FILE, passphrase)
+    return str(pyrage.x25519.Identity.from_str(identity.decode()).to_public())
+
+
+def promote_pending(data_dir: Path, stamp: str) -> None:
+    """The certified pending keys become the station's keys; the replaced ones are kept aside in
+    ``keys/retired-<stamp>/`` (bundles HQ sent to them stay readable)."""
+    folder, pending = keys_dir(data_dir), pending_dir(data_dir)
+    retired = folder / f"retired-{stamp}"
+    for name in (SIGNING_FILE, ENCRYPTION_FILE):
+        if (folder / name).exists():
+            retired.mkdir(mode=0o700, exist_ok=True)
+            os.replace(folder / name, retired / name)
+        os.replace(pending / name, folder / name)
+    pending.rmdir()

@@ -118,7 +118,8 @@ def case_problem(
         value = document.get(name)
         if value is not None and received_instant(value) is None:
             return _("{label}: {name} is not valid").format(label=label, name=name), None
-    if document.get("status") not in CASE_STATUSES:
+    status = document.get("status")
+    if not isinstance(status, str) or status not in CASE_STATUSES:  # a list is no status (nor hashable)
         return _("{label} has an unknown status").format(label=label), None
     try:
         data = case_input_from_document(document, reference)

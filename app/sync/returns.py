@@ -29,6 +29,7 @@ from app.sync.bundle import (
     RECORDS,
     AlreadyImported,
     BundleRefused,
+    check_ids,
     open_bundle,
     read_lines,
     unexpected,
@@ -108,6 +109,7 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                     raise BundleRefused(path, _("the bundle is encrypted to another key than this post's"))
                 if manifest.get("part") != {"index": 1, "count": 1} or opened.sealed.keys() - {RECORDS}:
                     raise BundleRefused(path, _("a return bundle is one part holding records only"))
+                check_ids(path, manifest)
                 if session.get(m.ReceivedBundle, str(manifest.get("bundle_id"))) is not None:
                     raise AlreadyImported(
                         path, _("this bundle was imported already (a replay changes nothing)")

@@ -16,7 +16,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from app.attachments import stored_path
 from app.context import Context
 from app.errors import ValidationError
 from app.i18n import _
@@ -27,6 +26,7 @@ from app.sync.bundle import (
     AlreadyImported,
     BundleRefused,
     OpenedBundle,
+    check_ids,
     open_bundle,
     read_record_lines,
 )
@@ -81,6 +81,11 @@ def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
             )
         key = signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
         if key != station.signing_public_key:
+            from app.sync.rekey import retired_key_message
+
+            retired = retired_key_message(session, station, key)
+            if retired is not None:
+                raise ValidationError([retired])
             raise ValidationError(
                 [_("the certificate of {code} is not the one HQ issued last").format(code=station.code)]
             )
@@ -135,6 +140,7 @@ def _verify(
         raise BundleRefused(path, _("the bundle is encrypted to another key than this HQ's"))
     if (manifest.get("sender") or {}).get("station_id") != station.id:
         raise BundleRefused(path, _("the manifest names another sender than the certificate"))
+    check_ids(path, manifest)
     seq = manifest.get("seq") or {}
     part = manifest.get("part") or {}
     if not (
@@ -195,7 +201,7 @@ def _record_problem(
     document = record["document"]
     for attachment in document.get("attachments") or []:
         sha256 = str(attachment.get("sha256", ""))
-        if sha256 not in verified.files and not stored_path(ctx.paths.attachments, sha256).is_file():
+        if sha256 not in verified.files and not ctx.attachments.has(sha256):
             label = _("record {number}: case {case}").format(number=number, case=document.get("number"))
             return _("{label} refers to a file the bundle does not carry").format(label=label)
     return None

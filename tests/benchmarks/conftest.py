@@ -14,9 +14,16 @@ from app.context import Context
 from app.demo import generate_demo
 from app.domain import Actor
 from app.register import init_register, open_register
+from db import cipher
 from db import models as m
-from tests.benchmarks.sizes import CASES
-from tests.helpers.registers import PASSWORD
+from db.engine import sqlite_url
+from tests.benchmarks.sizes import CASES, PLAIN
+from tests.helpers.registers import PASSWORD, register_key
+
+
+def bench_key(register_dir: Path) -> bytes | None:
+    """The register key of a benchmark register (None for a plain one), from its admin's slot."""
+    return None if cipher.is_plain(register_dir / "register.sqlite") else register_key(register_dir)
 
 
 def actor_of(ctx: Context, username: str) -> Actor:
@@ -42,6 +49,7 @@ def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         admin_username="admin",
         admin_password=PASSWORD,
         commune_code="30385",
+        db_url=sqlite_url(folder / "register.sqlite") if PLAIN else None,
     )
     print(f"generating {CASES:,} demo cases …", flush=True)
     generate_demo(ctx, ctx.login("admin", PASSWORD), cases=CASES, seed=1)
@@ -51,6 +59,6 @@ def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def opened(register_dir: Path) -> Iterator[tuple[Context, Actor]]:
-    ctx = open_register(register_dir)
+    ctx = open_register(register_dir, key=bench_key(register_dir))
     yield ctx, actor_of(ctx, "admin")
     ctx.close()

@@ -28,3 +28,7 @@ def sized(full: int, tiny: int, variable: str | None = None) -> int:
 CASES = sized(1_000_000, 1_000, "OUTPOST_BENCH_CASES")
 # The cases a post exports and HQ imports in the sync benchmark.
 SYNC_CASES = sized(10_000, 200, "OUTPOST_BENCH_SYNC_CASES")
+
+# ``OUTPOST_BENCH_PLAIN=1`` measures a plain (unencrypted) register through the plain engine, for the
+# encrypted-versus-plain figures of docs/performance.md; the default is the encrypted register.
+PLAIN = os.environ.get("OUTPOST_BENCH_PLAIN") == "1"

@@ -37,7 +37,9 @@ from app.context import Context
 from app.demo import BATCH_SIZE, generate_demo
 from app.domain import Actor, CaseFilter
 from app.register import init_register
-from tests.benchmarks.sizes import CASES, sized
+from db import cipher
+from db.engine import sqlite_url
+from tests.benchmarks.sizes import CASES, PLAIN, sized
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import PASSWORD
 
@@ -86,8 +88,8 @@ def _machine() -> str:
             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
 
 
-def _file_size(path: Path) -> int:
-    conn = sqlite3.connect(path)
+def _file_size(path: Path, key: bytes | None) -> int:
+    conn = cipher.connect(path, key)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -114,9 +116,10 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
     folder = base / f"demo-{CASES}"
     shutil.rmtree(folder, ignore_errors=True)
     ctx = init_register(folder, kind="post", code="BP-VX", name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương",
-                        admin_username="admin", admin_password=PASSWORD, commune_code="30385")
+                        admin_username="admin", admin_password=PASSWORD, commune_code="30385",
+                        db_url=sqlite_url(folder / "register.sqlite") if PLAIN else None)
     admin = ctx.login("admin", PASSWORD)
-    _say(f"\nmachine: {_machine()}")
+    _say(f"\nmachine: {_machine()}; register {'plain' if PLAIN else 'encrypted (SQLCipher)'}")
     _say(f"generating {CASES:,} demo cases in {folder} ...")
     step = max(CASES // 10, 1)
 
@@ -157,7 +160,7 @@ def _phase_timer() -> Iterator[dict[str, float]]:
         demo_cases.Generator._case, demo._Sealer.seal = draw, seal  # type: ignore[method-assign]
 
 
-def _copy_schema(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+def _copy_schema(source: Any, target: Any) -> None:
     """The same tables, indexes and search index, empty; FTS5 creates its own shadow tables."""
     for name, sql in source.execute(
         "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
@@ -168,7 +171,7 @@ def _copy_schema(source: sqlite3.Connection, target: sqlite3.Connection) -> None
         target.execute(sql)
 
 
-def _rows(source: sqlite3.Connection, table: str, select: str,
+def _rows(source: Any, table: str, select: str,
           bounds: tuple[int, int]) -> tuple[str, list[tuple[Any, ...]]]:
     cursor = source.execute(select, bounds)
     columns = [d[0] for d in cursor.description]
@@ -176,12 +179,13 @@ def _rows(source: sqlite3.Connection, table: str, select: str,
             cursor.fetchall())
 
 
-def _raw_insert(source_path: Path, target_path: Path) -> tuple[float, int]:
+def _raw_insert(source_path: Path, target_path: Path, key: bytes | None) -> tuple[float, int]:
     """Insert the demo's rows, read back from its register, into an empty copy of the schema with
     plain ``sqlite3.executemany``: one write transaction per batch of cases as the demo did, with the
-    register's settings. Only the inserts and commits are timed."""
-    source = sqlite3.connect(source_path)
-    target = sqlite3.connect(target_path, isolation_level=None)
+    register's settings (and its key: an encrypted register is compared with an encrypted raw file).
+    Only the inserts and commits are timed."""
+    source = cipher.connect(source_path, key)
+    target = cipher.connect(target_path, key, isolation_level=None)
     try:
         for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
             target.execute(f"PRAGMA {pragma}")
@@ -219,8 +223,9 @@ def test_demo_against_raw_executemany(register: Register, tmp_path: Path) -> Non
         / f"raw-{CASES}.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{raw_path}{suffix}").unlink(missing_ok=True)
-    raw_seconds, rows = _raw_insert(path, raw_path)
-    demo_size, raw_size = _file_size(path), _file_size(raw_path)
+    key = register.ctx.key
+    raw_seconds, rows = _raw_insert(path, raw_path, key)
+    demo_size, raw_size = _file_size(path, key), _file_size(raw_path, key)
     ratio = register.seconds / raw_seconds
     _say(f"\n== demo --cases {CASES:,} (target: within 4x a raw executemany of the same rows)")
     _say(f"  generate_demo:        {register.seconds:9.1f} s  {CASES / register.seconds:9,.0f} cases/s  "
@@ -228,7 +233,7 @@ def test_demo_against_raw_executemany(register: Register, tmp_path: Path) -> Non
     _say(f"  raw executemany:      {raw_seconds:9.1f} s  {CASES / raw_seconds:9,.0f} cases/s  "
          f"{rows / raw_seconds:10,.0f} rows/s  file {raw_size / 1e9:.2f} GB")
     _say(f"  rows per run: {rows:,} ({rows / CASES:.2f} per case); ratio demo/raw: {ratio:.2f}x")
-    raw = sqlite3.connect(raw_path)
+    raw = cipher.connect(raw_path, key)
     try:
         assert raw.execute("SELECT count(*) FROM cases").fetchone()[0] == CASES
     finally:

@@ -6,17 +6,17 @@ figures and check results, never timings. ``OUTPOST_BENCH_SYNC_CASES`` sets the 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
 from app.demo import generate_demo
-from app.register import init_register, open_register
+from app.register import init_register
 from app.sync.enrol import accept_request, install_reply, make_request
 from app.sync.export import export_changes
 from app.sync.hq_import import import_bundles
+from app.unlock import log_in
 from tests.benchmarks.sizes import SYNC_CASES
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, open_sqlite
 
 CASES = SYNC_CASES
 PASSPHRASE = "mat-khau-khoa-1"
@@ -47,8 +47,7 @@ def test_export_and_import(tmp_path: Path) -> None:
     install_reply(post, post_admin, PASSPHRASE, tmp_path / "reply.json")
     hq.close()
     shutil.copytree(tmp_path / "hq", tmp_path / "hq-empty")  # for the raw insert of the same rows
-    hq = open_register(tmp_path / "hq")
-    hq_admin = hq.login("admin", PASSWORD)
+    hq, hq_admin = log_in(tmp_path / "hq", "admin", PASSWORD)
 
     start = time.perf_counter()
     exported = export_changes(post, post_admin, PASSPHRASE, tmp_path / "usb")
@@ -77,13 +76,13 @@ def test_export_and_import(tmp_path: Path) -> None:
 
 def _raw_insert(source: Path, target: Path) -> tuple[float, int]:
     """Time a plain ``executemany`` of every row the import wrote into a copy of HQ before it."""
-    read = sqlite3.connect(source)
+    read = open_sqlite(source)
     tables = ("cases", "goods_lines", "parties", "vehicles", "attachments", "documents", "audit_events")
     data = {t: read.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
     data["audit_events"] = [row for row in data["audit_events"] if row[4] == "import"]
     search = read.execute("SELECT rowid, body FROM case_search").fetchall()
     read.close()
-    write = sqlite3.connect(target)
+    write = open_sqlite(target)
     write.execute("PRAGMA journal_mode = WAL")
     write.execute("PRAGMA synchronous = FULL")
     write.execute("DELETE FROM audit_events WHERE action = 'import'")

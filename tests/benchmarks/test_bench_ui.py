@@ -81,7 +81,8 @@ from ui.i18n import apply_language
 from ui.main_window import MainWindow
 app = QApplication([])
 apply_language("vi")
-ctx = open_register(Path(sys.argv[1]))
+from tests.benchmarks.conftest import bench_key
+ctx = open_register(Path(sys.argv[1]), key=bench_key(Path(sys.argv[1])))
 with ctx.sessions.reads() as session:
     user = session.execute(select(m.User).where(m.User.username == "admin")).scalar_one()
     station = session.get(m.Station, user.station_id)

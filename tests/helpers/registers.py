@@ -5,7 +5,8 @@ HQ on a real PostgreSQL database when a test asks for it)."""
 
 from __future__ import annotations
 
-import sqlite3
+import base64
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ from typing import Any
 
 from app.context import Context, utc_now
 from app.domain import Actor
+from app.errors import AuthError
+from app.keyslots import SLOTS_FILE
 from app.register import init_register
+from app.sync import keywrap
 from app.zones import DEFAULT_ZONE
+from db import cipher
 
 PASSWORD = "correct-horse-1"
+PLAIN_PHOTO = b"\xff\xd8 photo of the record: Tran Thi Bich Ngoc, CCCD 089312345678"
 
 
 @dataclass
@@ -71,11 +77,70 @@ def make_hq(
     return Post(ctx, admin, admin, admin, admin, data_dir)
 
 
+def register_key(data_dir: Path, username: str | None = None, password: str = PASSWORD, *,
+                 slots: Path | None = None) -> bytes:
+    """The register key, from ``username``'s slot, or from the first slot ``password`` opens (a test
+    may have changed the admin's password); read directly: no lock-out counter moves."""
+    users = json.loads((slots or data_dir / SLOTS_FILE).read_text())["users"]
+    for name in [username] if username else sorted(users, key=lambda n: n != "admin"):
+        entry = users[name]
+        if "migrated" in entry:
+            continue
+        try:
+            return keywrap.unwrap(base64.b64decode(entry["wrapped"]), password)
+        except AuthError:
+            continue
+    raise AuthError(f"no key slot in {data_dir} opens with the test password")
+
+
+def open_sqlite(path: Path, **kwargs: Any) -> Any:
+    """A raw SQL connection to a register or a backup (``path``: a data dir or the file), keyed as the
+    app keys it (from the slots beside a backup, else the register's): what a test uses to look at
+    rows or to tamper with them behind the app's back."""
+    data_dir = path if path.is_dir() else path.parent
+    register = data_dir / "register.sqlite" if path.is_dir() else path
+    slots = register.with_name(register.name + ".keys")
+    if not slots.exists():
+        slots = data_dir / SLOTS_FILE
+    encrypted = slots.exists() and register.exists() and not cipher.is_plain(register)
+    key = register_key(data_dir, slots=slots) if encrypted else None
+    return cipher.connect(register, key, **kwargs)
+
+
+def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: int = 40) -> None:
+    """A post's register as the version before encryption left it: plain SQLite, no key slots, an
+    admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases, a case with a photo
+    (``PLAIN_PHOTO``, kept in clear) and a plain backup."""
+    from unittest import mock
+
+    from app import keyslots
+    from app.demo import generate_demo
+    from app.register import backup_register
+    from tests.helpers.cases import sample_case
+
+    # No register key: the plain engine and no key slots, as the version before encryption made it.
+    with mock.patch.object(keyslots, "new_key", return_value=None):
+        ctx = init_register(data_dir, kind="post", code="BP-VX", name="Đồn Biên phòng Vĩnh Xương",
+                            admin_username="admin", admin_password=PASSWORD, commune_code="30325",
+                            clock=clock)
+    admin = ctx.login("admin", PASSWORD)
+    for name, role in (("chief", "chief"), ("officer", "officer")):
+        ctx.users.add(admin, name, role=role, full_name=f"Nguyễn {name.title()}", password=PASSWORD,
+                      actor_password=PASSWORD)
+    generate_demo(ctx, admin, cases=cases, seed=5)
+    photo = data_dir.parent / "bien-ban.jpg"
+    photo.write_bytes(PLAIN_PHOTO)
+    ctx.cases.create(admin, sample_case(attachments=(ctx.attachments.store_file(photo),)))
+    backup_register(ctx)
+    ctx.close()
+    assert cipher.is_plain(data_dir / "register.sqlite") and not (data_dir / SLOTS_FILE).exists()
+
+
 @contextmanager
-def register_sql(data_dir: Path) -> Iterator[sqlite3.Connection]:
-    """The register file opened with plain SQL, as someone tampering behind the app's back would;
-    committed when the block ends."""
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+def register_sql(data_dir: Path) -> Iterator[Any]:
+    """The register file opened with SQL, keyed (``open_sqlite``), as someone tampering behind the
+    app's back with a user's password would; committed when the block ends."""
+    conn = open_sqlite(data_dir)
     try:
         yield conn
         conn.commit()
@@ -90,3 +155,24 @@ def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
 
     with ctx.sessions.reads() as session:
         return [tuple(row) for row in session.execute(text(sql), params)]
+
+
+def as_first_schema(path: Path) -> None:
+    """Take a register or a backup (keyed as ``open_sqlite`` keys it) back to the first migration's
+    schema, as an older Outpost would have left it."""
+    conn = open_sqlite(path)
+    conn.execute("DROP TABLE case_search")
+    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
+        conn.execute(f"DROP INDEX ix_cases_{index}")
+    conn.execute("DROP INDEX ix_goods_lines_case_totals")
+    conn.execute("DROP INDEX ix_cases_report")
+    conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
+    for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
+                  "report_halves", "report_cells", "report_goods", "report_case_totals"):
+        conn.execute(f"DROP TABLE {table}")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.commit()
+    conn.close()

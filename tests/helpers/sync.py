@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.attachments import store_file
 from app.register import init_register
 from app.sync import bundle, keys
 from app.sync.bundle import MANIFEST, RECORDS, Member, write_bundle
@@ -25,7 +23,7 @@ from app.sync.hq_import import import_bundles
 from app.sync.replies import make_reply
 from app.sync.returns import import_returns
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import PASSWORD, Post, open_sqlite
 
 PASSPHRASE = "mat-khau-khoa-1"
 
@@ -63,7 +61,7 @@ def add_cases(pair: Pair, count: int, photos: bool = True) -> list[str]:
         attachments = ()
         if photos:
             attachments = (
-                store_file(pair.post.ctx.paths.attachments, photo_file(folder, i), caption=f"Ảnh {i}"),
+                pair.post.ctx.attachments.store_file(photo_file(folder, i), caption=f"Ảnh {i}"),
             )
         when = datetime(2026, 11, 1 + i % 20, 8, i % 60, tzinfo=ICT)
         made.append(
@@ -95,7 +93,7 @@ def register_snapshot(data_dir: Path) -> list[Any]:
     SQLite file, or HQ's PostgreSQL database that ``init hq --db-url`` recorded in ``data_dir``."""
     if (data_dir / "database.url").exists():
         return _database_snapshot((data_dir / "database.url").read_text().strip())
-    conn = sqlite3.connect(data_dir / "register.sqlite")
+    conn = open_sqlite(data_dir / "register.sqlite")
     try:
         out: list[Any] = []
         for table in SNAPSHOT_TABLES:

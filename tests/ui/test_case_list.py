@@ -3,7 +3,6 @@ off the GUI thread, and a 200 000-case register scrolls to its end a page at a t
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.domain import CaseFilter, CaseSort, GoodsInput
 from db.types import utc_text
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import Post
+from tests.helpers.registers import Post, open_sqlite
 from ui.case_model import COLUMNS, PAGE_SIZE, CaseTableModel
 from ui.filter_bar import CUSTOM, SEARCH_DELAY_MS, FilterBar
 from ui.main_window import CASES_TAB, MainWindow
@@ -163,7 +162,7 @@ def test_count_and_list_agree_in_the_status_bar(qtbot: QtBot, post: Post, three:
 
 def _bulk_cases(post: Post, count: int) -> None:
     """``count`` plain cases written straight into the register file (fast, for list tests only)."""
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     station = conn.execute("SELECT id FROM stations").fetchone()[0]
     start = datetime(2020, 1, 1, tzinfo=UTC)
     now = utc_text(start)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.attachments import stored_path
 from app.case_json import case_input_from_document
 from app.domain import PartyInput
 from tests.helpers.cases import ICT, sample_case
@@ -91,10 +90,7 @@ def test_a_new_case_round_trips_through_the_editor(post: Post, qtbot: QtBot, tmp
     ]
     assert stored.parties[0].birth_date == date(1990, 5, 1)
     assert stored.attachments[0].filename == "tang-vat.png" and stored.attachments[0].mime == "image/png"
-    assert (
-        stored_path(post.ctx.paths.attachments, stored.attachments[0].sha256).read_bytes()
-        == photo.read_bytes()
-    )
+    assert post.ctx.attachments.read_bytes(stored.attachments[0].sha256) == photo.read_bytes()
     goods = reopened.goods.model
     assert goods.data(goods.index(0, goods.column_of("value_vnd"))) == "22.500.000"
     assert goods.data(goods.index(1, goods.column_of("quantity"))) == "2,5"

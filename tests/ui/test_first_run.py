@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QPushButton, QWidget
@@ -13,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.errors import AppError, Cancelled
 from app.progress import CancelToken, Progress
-from app.register import open_register
+from app.unlock import log_in
 from tests.helpers.registers import PASSWORD, Post
 from ui.app import fill_demo
 from ui.first_run import FORM_PAGE, FirstRunDialog
@@ -65,10 +64,10 @@ def test_post_set_up_through_the_dialog(tmp_path: Path, qtbot: QtBot) -> None:
     assert dialog.admin is not None and dialog.admin.full_name == "Trần Văn Quản"
     assert dialog.context is not None
     dialog.context.close()
-    reopened = open_register(data_dir)
+    reopened, admin = log_in(data_dir, "quan.tv", PASSWORD)
     try:
         assert (reopened.kind, reopened.station_code) == ("post", "BP-PH")
-        assert reopened.login("quan.tv", PASSWORD).role == "admin"
+        assert admin.role == "admin"
     finally:
         reopened.close()
 
@@ -200,13 +199,13 @@ def test_quick_work_shows_no_dialog_and_failures_come_back(qtbot: QtBot) -> None
 
 
 def test_login_at_hq_says_it_is_hqs_register(hq: Post, qtbot: QtBot) -> None:
-    dialog = LoginDialog(hq.ctx)
+    dialog = LoginDialog(hq.data_dir)
     qtbot.addWidget(dialog)
     assert "Sổ tổng hợp của Bộ Chỉ huy BCH-AG" in dialog.register_label.text()
 
 
 def test_login_refuses_a_wrong_password_with_the_reason(post: Post, qtbot: QtBot) -> None:
-    dialog = LoginDialog(post.ctx)
+    dialog = LoginDialog(post.data_dir)
     qtbot.addWidget(dialog)
     assert dialog.username.text() == "admin"  # the only admin is offered
     assert "Sổ của đồn BP-VX" in dialog.register_label.text()  # which register this is
@@ -225,7 +224,7 @@ def test_login_refuses_a_wrong_password_with_the_reason(post: Post, qtbot: QtBot
 
 
 def test_login_tells_when_the_account_is_locked(post: Post, qtbot: QtBot) -> None:
-    dialog = LoginDialog(post.ctx)
+    dialog = LoginDialog(post.data_dir)
     qtbot.addWidget(dialog)
     dialog.username.setText("chief")
     for _ in range(post.ctx.settings.lockout_threshold):
@@ -237,13 +236,9 @@ def test_login_tells_when_the_account_is_locked(post: Post, qtbot: QtBot) -> Non
     assert dialog.actor is None and "khóa" in dialog.message.text()
 
 
-def test_the_admin_who_set_up_the_post_goes_straight_to_the_main_window(
-    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_admin_who_set_up_the_post_goes_straight_to_the_main_window(tmp_path: Path, qtbot: QtBot) -> None:
     from tests.helpers.dialogs import answer_next_dialog
     from ui import app as gui
-
-    monkeypatch.setattr(gui, "_setup_admin", None)
 
     def set_up(dialog: QWidget) -> None:
         assert isinstance(dialog, FirstRunDialog)
@@ -256,64 +251,86 @@ def test_the_admin_who_set_up_the_post_goes_straight_to_the_main_window(
         ok(dialog)
 
     seen = answer_next_dialog(set_up)
-    ctx = gui._open_or_set_up(tmp_path / "post")
-    assert ctx is not None and len(seen) == 1
+    opened = gui.open_or_set_up(tmp_path / "post")
+    assert opened is not None and len(seen) == 1  # no log-in dialog after the set-up
+    ctx, actor = opened
     try:
-        unexpected = answer_next_dialog(lambda dialog: dialog.close())  # a log-in dialog would be a failure
-        actor = gui.first_actor(ctx)
-        qtbot.wait(50)
-        assert actor is not None and actor.role == "admin" and actor.full_name == "Trần Văn Quản"
-        assert unexpected == []
-        # Anyone opening the register later logs in.
-        monkeypatch.setattr(gui, "_setup_admin", None)
-        answer_next_dialog(lambda dialog: dialog.reject())
-        assert gui.first_actor(ctx) is None
+        assert actor.role == "admin" and actor.full_name == "Trần Văn Quản"
+        assert ctx.recovery_key is not None  # for the recovery key dialog, shown once
     finally:
         ctx.close()
+    # Anyone opening the register later logs in.
+    answer_next_dialog(lambda dialog: dialog.reject())
+    assert gui.open_or_set_up(tmp_path / "post") is None
+
+
+def test_the_recovery_key_is_shown_once_and_stays_until_it_is_kept(post: Post, qtbot: QtBot) -> None:
+    from ui.recovery_key import RecoveryKeyDialog
+
+    dialog = RecoveryKeyDialog("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567", "BP-VX")
+    qtbot.addWidget(dialog)
+    assert dialog.key.text() == "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567"
+    assert "két" in dialog.explanation.text()  # "keep it in the safe", in the default language
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog.show()
+    dialog.reject()  # Escape before the key is kept does nothing
+    assert dialog.isVisible()
+    dialog.confirmed.setChecked(True)
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted
+
+
+def _log_in_through(dialog: QWidget, username: str, password: str) -> None:
+    assert isinstance(dialog, LoginDialog)
+    dialog.username.setText(username)
+    dialog.password.setText(password)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
 def test_an_existing_register_opens_on_a_worker_thread_rebuilding_its_index(post: Post, qtbot: QtBot) -> None:
-    import sqlite3
-
     from app.domain import CaseFilter
     from tests.helpers.cases import sample_case
     from tests.helpers.dialogs import answer_next_dialog
+    from tests.helpers.registers import open_sqlite
     from ui import app as gui
 
     made = post.ctx.cases.create(post.officer, sample_case())
     post.ctx.close()
-    conn = sqlite3.connect(post.ctx.paths.register)  # as a migration that asks for a new index leaves it
+    conn = open_sqlite(post.ctx.paths.register)  # as a migration that asks for a new index leaves it
     conn.execute("DELETE FROM case_search")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'search_rebuild'")
     conn.commit()
     conn.close()
-    unexpected = answer_next_dialog(lambda dialog: dialog.close(), attempts=20)
-    ctx = gui._open_or_set_up(post.data_dir)
-    assert ctx is not None and unexpected == []
+    answer_next_dialog(lambda dialog: _log_in_through(dialog, "officer", PASSWORD), attempts=20)
+    opened = gui.open_or_set_up(post.data_dir)
+    assert opened is not None
+    ctx, officer = opened
     try:
-        found = ctx.cases.list(ctx.login("officer", PASSWORD), CaseFilter(query="thuoc la hero"))
+        found = ctx.cases.list(officer, CaseFilter(query="thuoc la hero"))
         assert [r.id for r in found] == [made.id]
     finally:
         ctx.close()
 
 
 def test_a_register_that_cannot_be_opened_is_explained(post: Post, qtbot: QtBot) -> None:
-    import sqlite3
-
     from tests.helpers.dialogs import answer_next_dialog
+    from tests.helpers.registers import open_sqlite
     from ui import app as gui
 
     post.ctx.close()
-    conn = sqlite3.connect(post.ctx.paths.register)
+    conn = open_sqlite(post.ctx.paths.register)
     conn.execute("UPDATE alembic_version SET version_num = '9999'")
     conn.commit()
     conn.close()
     texts: list[str] = []
 
     def read(dialog: QWidget) -> None:
-        texts.append(dialog.text())  # type: ignore[attr-defined]
-        dialog.close()
+        _log_in_through(dialog, "admin", PASSWORD)
+        assert isinstance(dialog, LoginDialog)
+        texts.append(dialog.message.text())  # the log-in dialog says why, and stays open
+        dialog.reject()
 
     answer_next_dialog(read)
-    assert gui._open_or_set_up(post.data_dir) is None
+    assert gui.open_or_set_up(post.data_dir) is None
     assert texts and "9999" in texts[0]

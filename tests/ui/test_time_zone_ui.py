@@ -75,8 +75,9 @@ def test_the_first_run_set_up_takes_a_zone_and_refuses_one_with_daylight_saving_
     dialog.time_zone.setText("Asia/Tokyo")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.context is not None and dialog.context.zone.key == "Asia/Tokyo"
+    key = dialog.context.key
     dialog.context.close()
-    reopened = open_register(tmp_path / "hq")
+    reopened = open_register(tmp_path / "hq", key=key)
     try:
         assert reopened.zone.key == "Asia/Tokyo"
     finally:

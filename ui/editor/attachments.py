@@ -10,7 +10,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QDesktopServices,
     QDragEnterEvent,
@@ -33,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.attachments import export_file, store_file, stored_path
+from app.attachments import AttachmentStore
 from app.domain import AttachmentInput
 from app.errors import AppError
 from app.formatting import format_int
@@ -57,7 +68,7 @@ class AttachmentsModel(QAbstractListModel):
 
     changed = Signal()
 
-    def __init__(self, store: Path, file_icon: QIcon, parent: QWidget | None = None) -> None:
+    def __init__(self, store: AttachmentStore, file_icon: QIcon, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._file_icon = file_icon
@@ -104,7 +115,13 @@ class AttachmentsModel(QAbstractListModel):
                 # Stored files have no extension, and guessing from content can pick the wrong
                 # reader (a PNG taken for TGA): name the format after the original file.
                 suffix = Path(item.filename).suffix.lstrip(".").lower().encode()
-                reader = QImageReader(str(stored_path(self._store, item.sha256)), suffix)
+                try:
+                    data = QByteArray(self._store.read_bytes(item.sha256))
+                except AppError:
+                    data = QByteArray()
+                buffer = QBuffer(data)  # decrypted in memory: no clear copy on disk
+                buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+                reader = QImageReader(buffer, suffix)
                 reader.setAutoTransform(True)
                 size = reader.size()
                 if size.isValid():
@@ -155,7 +172,7 @@ class AttachmentsModel(QAbstractListModel):
 class AttachmentsPage(QWidget):
     """Drop files here or press Add; Enter opens the selected file, Delete takes it off the case."""
 
-    def __init__(self, store: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, store: AttachmentStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self.model = AttachmentsModel(
@@ -220,7 +237,7 @@ class AttachmentsPage(QWidget):
             stored = []
             for done, path in enumerate(paths):
                 cancel.check()
-                stored.append(store_file(store, path))
+                stored.append(store.store_file(path))
                 progress(done + 1, len(paths))
             return stored
 
@@ -256,7 +273,7 @@ class AttachmentsPage(QWidget):
         for row in self._selected_rows():
             item = self.model.items()[row]
             try:
-                copy = export_file(self._store, item.sha256, folder / Path(item.filename).name)
+                copy = self._store.export_file(item.sha256, folder / Path(item.filename).name)
             except AppError as exc:
                 show_error(self, exc.message)
                 continue

@@ -89,7 +89,7 @@ class CaseEditor(QDialog):
             tables.party_model(ctx.reference, ctx.today), _("Add a person or organisation")
         )
         self.vehicles = RowsPage(tables.vehicle_model(ctx.reference), _("Add a vehicle or vessel"))
-        self.attachments = AttachmentsPage(ctx.paths.attachments)
+        self.attachments = AttachmentsPage(ctx.attachments)
         self.documents = RowsPage(tables.document_model(ctx.reference), _("Add a document"))
         self.handling = HandlingPage(ctx.reference)
         self.tabs = QTabWidget()

@@ -1,0 +1,93 @@
+"""A forgotten password, set again with the recovery key, from the log-in dialog.
+
+The same step as ``outpost user reset-password NAME --recovery-key`` (app/unlock.py): the recovery key
+opens the register, the user gets the new password (and a new key slot) and is unlocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import AppError
+from app.i18n import _
+from app.unlock import reset_password_with_recovery_key
+
+
+class RecoveryResetDialog(QDialog):
+    """After ``exec()`` returns Accepted, ``username`` has the password typed here."""
+
+    def __init__(self, data_dir: Path, username: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data_dir = data_dir
+        self._username = username
+        self._build_ui()
+        self._connect_signals()
+        self._load()
+
+    def _build_ui(self) -> None:
+        self.setWindowTitle(_("Set a forgotten password with the recovery key"))
+        self.setMinimumWidth(480)
+        self.explanation = QLabel(
+            _("The recovery key was shown once when the register was set up or encrypted, to print and "
+              "keep in the safe. It opens the register without any password.")
+        )
+        self.explanation.setWordWrap(True)
+        self.username = QLineEdit()
+        self.recovery_key = QLineEdit()
+        self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_again = QLineEdit()
+        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Set the password"))
+        form = QFormLayout()
+        form.addRow(_("User name"), self.username)
+        form.addRow(_("Recovery key"), self.recovery_key)
+        form.addRow(_("New password"), self.password)
+        form.addRow(_("Repeat the password"), self.password_again)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.explanation)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def _connect_signals(self) -> None:
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+    def _load(self) -> None:
+        self.username.setText(self._username)
+        (self.recovery_key if self._username else self.username).setFocus()
+
+    def _on_buttons_accepted(self) -> None:
+        if self.password.text() != self.password_again.text():
+            self.message.setText(_("The two passwords differ."))
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
+        try:
+            reset_password_with_recovery_key(
+                self._data_dir, self.recovery_key.text(), self.username.text().strip(), self.password.text()
+            )
+        except AppError as exc:
+            self.message.setText(exc.message)
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.accept()
