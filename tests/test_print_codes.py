@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import zipfile
 from dataclasses import replace
@@ -23,7 +22,7 @@ from app.sync.enrol import revoke
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
-from tests.helpers.registers import Post
+from tests.helpers.registers import Post, register_sql
 from tests.helpers.sync import PASSPHRASE, Pair, export_parts, give_keys, import_at_hq
 
 KEYED = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
@@ -55,8 +54,7 @@ def _form_cli(
 def _forged_from_the_file(data_dir: Path, case_id: str) -> list[str]:
     """What someone holding only a copy of the register file can type: the case id, its version and its
     sealed hash read from the file, with no signature, a made-up one, or in the old format."""
-    conn = sqlite3.connect(data_dir / "register.sqlite")
-    try:
+    with register_sql(data_dir) as conn:  # the file opened with SQL, keyed as someone with a password would
         version, status = conn.execute(
             "SELECT version, status FROM cases WHERE id = ?", (case_id,)
         ).fetchone()
@@ -64,8 +62,6 @@ def _forged_from_the_file(data_dir: Path, case_id: str) -> list[str]:
             "SELECT state_hash FROM audit_events WHERE entity = 'case' AND entity_id = ? AND version = ?",
             (case_id, version),
         ).fetchone()
-    finally:
-        conn.close()
     body = f"OUTPOST-PRINT:2:BP-VX:{case_id}:{version}:{status}:{sealed[:32]}"
     return [f"{body}:unsigned", f"{body}:{'A' * 86}", f"OUTPOST-PRINT:1:{case_id}:{version}:{sealed[:32]}"]
 
