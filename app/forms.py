@@ -1,14 +1,13 @@
 """The legal forms a post prints from a case (docs/domain.md §4): MBB01, MBB02, MBB15, MBB28 and MQĐ14.
 
 Each form is drawn from the case as the register holds it, with dots wherever a field is unknown so
-that it can be completed by hand. Page 1 carries a QR code with the case id, its version and the
-hash of its whole state (the hash the audit chain seals for that version), so that a paper copy can
-be checked against the register later (``verify_print``). Tip-offs are never read here: no print
-names an informant."""
+that it can be completed by hand. Page 1 carries a QR code with the case id, its version, its status
+and the hash of its whole state (the hash the audit chain seals for that version), signed with the
+station's key, so that a paper copy can be proved at the post, at HQ or offline later
+(``app.print_codes``). Tip-offs are never read here: no print names an informant."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,8 +24,10 @@ from sqlalchemy import select
 from app.auth import require
 from app.case_json import StoredCase, stored_case
 from app.domain import Actor, CaseInput, DocumentInput, PartyInput
-from app.errors import NotFound, ValidationError
+from app.errors import AuthError, NotFound, ValidationError
 from app.formatting import format_decimal, format_money
+from app.i18n import _
+from app.print_codes import SIGNED_ONLY, print_payload, signing_key
 from app.printing import (
     BLANK,
     FONT,
@@ -53,10 +54,6 @@ if TYPE_CHECKING:
 FORM_CODES = ("MBB01", "MBB02", "MBB15", "MBB28", "MQĐ14")
 # Typed without Vietnamese letters on a command line: MQD14 is MQĐ14.
 _ALIASES = {code.replace("Đ", "D"): code for code in FORM_CODES}
-PRINT_PREFIX = "OUTPOST-PRINT"
-_PAYLOAD = re.compile(
-    rf"^{PRINT_PREFIX}:1:(?P<id>[0-9a-f-]{{36}}):(?P<version>[1-9][0-9]{{0,8}}):(?P<hash>[0-9a-f]{{32}})$"
-)
 
 
 def form_code(text: str) -> str:
@@ -81,10 +78,6 @@ class PrintedForm:
         return f"{self.code}_{self.case_number.replace('/', '-')}.pdf"
 
 
-def print_payload(case_id: str, version: int, sealed_hash: str) -> str:
-    return f"{PRINT_PREFIX}:1:{case_id}:{version}:{sealed_hash[:32]}"
-
-
 @dataclass(frozen=True)
 class _Sources:
     """What a form is drawn from."""
@@ -107,15 +100,29 @@ class _Sources:
         return None
 
 
-def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) -> PrintedForm:
-    """The form ``code`` for a case, as PDF bytes (not written anywhere)."""
+def print_form(
+    ctx: Context, actor: Actor, code: str, case_number_or_id: str, passphrase: str | None = None
+) -> PrintedForm:
+    """The form ``code`` for a case, as PDF bytes (not written anywhere), its QR code signed with the
+    station's key (unlocked by ``passphrase``). An approved or closed case prints only signed; a draft,
+    submitted or voided one, marked as such on every page, may print unsigned (``passphrase`` None)."""
     require(actor, "case.read")
     code = form_code(code)
     case_id = ctx.cases.resolve(case_number_or_id)
+    # The key is unlocked (Argon2, a second or so) outside the read of the case; the case's status is
+    # checked again in that read, in case it was approved in between.
+    key = signing_key(ctx, passphrase) if passphrase is not None else None
     with ctx.sessions.reads() as session:
         case = session.get(m.Case, case_id)
         if case is None:
             raise NotFound(f"no case {case_number_or_id}")
+        if key is None and case.status in SIGNED_ONLY:
+            raise AuthError(
+                _(
+                    "a form of an approved or closed case is printed only signed with this station's "
+                    "key: give the key passphrase"
+                )
+            )
         station = session.get(m.Station, case.origin)
         assert station is not None
         author = session.execute(
@@ -125,7 +132,9 @@ def print_form(ctx: Context, actor: Actor, code: str, case_number_or_id: str) ->
             case=stored_case(case, station.code),
             station=station,
             officer=author or "",
-            payload=print_payload(case.id, case.version, state_hash(orm_case_state(case))),
+            payload=print_payload(
+                ctx.station_code, case.id, case.version, case.status, state_hash(orm_case_state(case)), key
+            ),
             place_name=ctx.settings.place_name,
             reference=ctx.reference,
         )
@@ -161,67 +170,13 @@ def status_mark(status: str) -> str | None:
     return _MARKS.get(status)
 
 
-# ----- what a print proves -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PrintCheck:
-    """``status``: ``current`` (the print shows the case as the register holds it now),
-    ``earlier`` (it shows an earlier version the audit chain confirms; the case changed since) or
-    ``mismatch`` (no version of this case ever had that content). ``case_status`` is the case's
-    status in the register now (``draft``, ``submitted``, ``approved``, ``closed`` or ``voided``, with
-    ``void_reason``): a genuine paper of a voided case is void, whatever it shows."""
-
-    status: str
-    case_id: str
-    number: str
-    printed_version: int
-    current_version: int
-    case_status: str = ""
-    void_reason: str | None = None
-
-
-def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
-    """Check the text of a form's QR code against the register."""
-    require(actor, "case.read")
-    found = _PAYLOAD.match(payload.strip())
-    if found is None:
-        raise ValidationError(
-            [f"code: not a print code of this program (expected {PRINT_PREFIX}:1:<case id>:<version>:<hash>)"]
-        )
-    case_id, version, printed_hash = found["id"], int(found["version"]), found["hash"]
-    with ctx.sessions.reads() as session:
-        case = session.get(m.Case, case_id)
-        if case is None:
-            raise NotFound(f"no case with id {case_id} in this register")
-        reason = case.void_reason if case.status == "voided" else None
-        if version == case.version and state_hash(orm_case_state(case)).startswith(printed_hash):
-            return PrintCheck("current", case.id, case.number, version, case.version, case.status, reason)
-        sealed = (
-            session.execute(
-                select(m.AuditEvent.state_hash).where(
-                    m.AuditEvent.entity == "case",
-                    m.AuditEvent.entity_id == case_id,
-                    m.AuditEvent.version == version,
-                )
-            )
-            .scalars()
-            .all()
-        )
-        status = (
-            "earlier"
-            if version < case.version and any(h.startswith(printed_hash) for h in sealed)
-            else "mismatch"
-        )
-        return PrintCheck(status, case.id, case.number, version, case.version, case.status, reason)
-
-
 # ----- drawing -------------------------------------------------------------------------------
 
 
 def _qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
-    """Page 1, bottom right, inside the bottom margin: the QR code and its text in small print."""
-    size = 17 * mm
+    """Page 1, bottom right, inside the bottom margin: the QR code and its text in small print, on two
+    lines (the signature under the rest) so that it stays right of the left margin."""
+    size = 18 * mm
 
     def draw(canvas: Canvas, _document: Any) -> None:
         widget = QrCodeWidget(payload, barLevel="M")
@@ -233,9 +188,11 @@ def _qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
         drawing.add(widget)
         x = PAGE[0] - MARGIN_RIGHT - size
         renderPDF.draw(drawing, canvas, x, 1.5 * mm)
+        body, _colon, signature = payload.rpartition(":")
         canvas.saveState()
         canvas.setFont(FONT, 5.5)
-        canvas.drawRightString(x - 1 * mm, 3 * mm, payload)
+        canvas.drawRightString(x - 1 * mm, 3 * mm + 6.5, f"{body}:")
+        canvas.drawRightString(x - 1 * mm, 3 * mm, signature)
         canvas.restoreState()
 
     return draw

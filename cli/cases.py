@@ -256,7 +256,7 @@ def cmd_form(args: argparse.Namespace) -> int:
     if args.pdf == STDOUT and args.json:
         raise ValidationError(["--pdf - and --json cannot both go to standard output"])
     target = output_file(args.pdf) if args.pdf else None
-    printed = print_form(ctx, actor, args.code, args.number)
+    printed = print_form(ctx, actor, args.code, args.number, _print_passphrase(ctx, actor, args.number))
     pdf = target if args.pdf else Path(printed.filename)
     write_output(pdf, printed.pdf)
     if pdf is None:  # the PDF is on standard output; what was written goes to stderr
@@ -278,19 +278,65 @@ def cmd_form(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify_print(args: argparse.Namespace) -> int:
-    from app.forms import verify_print
+def _print_passphrase(ctx: Any, actor: Any, number: str) -> str | None:
+    """The key passphrase a print is signed with, asked for as 'export' asks (OUTPOST_KEY_PASSPHRASE or
+    a prompt). An approved or closed case prints only signed; a draft, submitted or voided one prints
+    unsigned when no key or no passphrase is at hand (an empty answer to the prompt), with a warning."""
+    import os
 
-    ctx, actor = session(args)
-    check = verify_print(ctx, actor, args.code)
-    words = {
-        "current": f"genuine: {check.number} as the register holds it now (version {check.current_version})",
-        "earlier": f"genuine but out of date: printed from version {check.printed_version} of "
-        f"{check.number}, "
-        f"which the audit chain confirms; the case has changed since (now version {check.current_version})",
-        "mismatch": f"does not match: no version of {check.number} had this content (version "
-        f"{check.printed_version} claimed; the register holds version {check.current_version})",
-    }
+    from app.errors import RegisterError
+    from app.print_codes import SIGNED_ONLY, no_key_message
+    from app.sync import keys
+
+    status = ctx.cases.get(actor, ctx.cases.resolve(number)).status
+    has_key = keys.has_signing_key(ctx.paths.data_dir)
+    if status in SIGNED_ONLY:
+        if not has_key:
+            raise RegisterError(no_key_message(ctx.kind))
+        return password("Passphrase of this station's keys: ", env="OUTPOST_KEY_PASSPHRASE")
+    answer = None
+    if has_key and os.environ.get("OUTPOST_KEY_PASSPHRASE") is not None:
+        answer = os.environ["OUTPOST_KEY_PASSPHRASE"]
+    elif has_key and sys.stdin is not None and sys.stdin.isatty():
+        answer = password("Passphrase of this station's keys (empty: print unsigned): ",
+                          env="OUTPOST_KEY_PASSPHRASE") or None
+    if answer is None:
+        warn(f"the case is {status}: its form is printed unsigned, and its QR code proves nothing"
+             + ("" if has_key else f" ({no_key_message(ctx.kind)})"))
+    return answer
+
+
+def _print_words(check: Any, local: Any = None) -> str:
+    """What a print check found, in one line; ``local`` puts an instant in the register's time zone."""
+    number, printed, now = check.number, check.printed_version, check.current_version
+    by = check.station
+    if check.signature == "old":
+        said = "unsigned, printed by an earlier version of Outpost: cannot be verified"
+    elif check.signature == "unsigned":
+        said = (f"UNSIGNED (printed as {check.printed_status} without the station's key): this paper "
+                "proves nothing")
+    elif check.signature == "invalid":
+        said = (f"NOT GENUINE: the signature is not {by}'s (forged, or the text was altered); "
+                "this paper proves nothing")
+    else:
+        said = {
+            "current": f"genuine: {number} as the register holds it now (version {now}), signed by {by}",
+            "earlier": f"genuine but out of date: printed from version {printed} of {number}, which the "
+            f"audit chain confirms; the case has changed since (now version {now})",
+            "mismatch": f"does not match: signed by {by}, but no version of {number} had this content "
+            f"(version {printed} claimed; the register holds version {now})",
+            "foreign": f"does not match: signed by {by}, but {number} is not {by}'s case",
+            "same": f"genuine: signed by {by}; this register holds the same version {printed} of {number}",
+            "newer": f"genuine but out of date: signed by {by} from version {printed} of {number}; this "
+            f"register holds version {now} (the case has changed since)",
+            "older": f"genuine: signed by {by} from version {printed} of {number}; this register holds only "
+            f"version {now} (the newer one has not been received yet)",
+            "absent": f"genuine: signed by {by}; this register holds no copy of case {check.case_id} yet",
+        }[check.status]
+        if check.station_revoked_at is not None:
+            day = local(check.station_revoked_at) if local else check.station_revoked_at
+            said += (f" (station {by} was revoked on {day:%d/%m/%Y}: a paper printed after that day "
+                     "proves nothing)")
     # What the case is now, whatever the paper shows: a genuine paper of a voided or unapproved case
     # is not a final form.
     standing = {
@@ -300,27 +346,58 @@ def cmd_verify_print(args: argparse.Namespace) -> int:
         "closed": "the case is closed",
         "voided": f"the case is VOIDED (reason: {check.void_reason or 'none given'})",
     }
+    if check.case_status:
+        said += f"; {standing.get(check.case_status, f'the case is {check.case_status}')}"
+    return said
+
+
+def cmd_verify_print(args: argparse.Namespace) -> int:
+    from app.print_codes import verify_print, verify_with_certificate
+
+    if args.certificate:
+        check, about = verify_with_certificate(args.code, Path(args.certificate))
+        said = _print_words(check) if check.signature != "valid" else (
+            f"genuine: signed with the key of {about['station']} "
+            f"(fingerprint {about['station_fingerprint']}) that the certificate names, issued by "
+            f"{about['issuer']} (key fingerprint "
+            f"{about['issuer_fingerprint']}: compare it with HQ's by phone); the paper shows version "
+            f"{check.printed_version} of case {check.case_id}, printed as {check.printed_status}"
+        )
+        out(args, {"signature": check.signature, "genuine": check.genuine, "case_id": check.case_id,
+                   "printed_version": check.printed_version, "printed_status": check.printed_status,
+                   **about}, said)
+        return 0 if check.genuine else 9
+    ctx, actor = session(args)
+    check = verify_print(ctx, actor, args.code)
     out(
         args,
         {
+            "genuine": check.genuine,
+            "signature": check.signature,
+            "station": check.station,
+            "station_revoked_at": check.station_revoked_at,
             "status": check.status,
             "case": check.number,
             "case_id": check.case_id,
             "printed_version": check.printed_version,
+            "printed_status": check.printed_status,
             "current_version": check.current_version,
             "case_status": check.case_status,
             "void_reason": check.void_reason,
         },
-        f"{words[check.status]}; {standing.get(check.case_status, f'the case is {check.case_status}')}",
+        _print_words(check, ctx.local),
     )
-    return 9 if check.status == "mismatch" else 0
+    return 0 if check.genuine else 9
 
 
 def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "form",
         help="print a legal form of a case as PDF",
-        description="Write one of a case's legal forms as a PDF, with a QR code that 'verify-print' checks.",
+        description="Write one of a case's legal forms as a PDF, with a QR code signed with the station's "
+        "key that 'verify-print' checks. An approved or closed case prints only signed: the key passphrase "
+        "comes from OUTPOST_KEY_PASSPHRASE or a prompt. A draft, submitted or voided case (marked so on "
+        "every page) prints unsigned when no passphrase is given.",
         parents=[common],
     )
     p.add_argument("code", metavar="CODE", help="MBB01, MBB02, MBB15, MBB28 or MQĐ14 (MQD14)")
@@ -332,12 +409,20 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "verify-print",
         help="check a printed form's QR code text against the register",
-        description="Check a printed form's QR code text against the register: the case as it is now, an "
-        "earlier version the audit chain confirms, or content the register never held (exit 9); and what "
-        "the case is now: draft, submitted, approved, closed or voided (with the reason).",
+        description="Check a printed form's QR code text: the printing station's signature (its own key, "
+        "HQ's at a post, the enrolled posts' at HQ, or a certificate file's), then the paper against the "
+        "register: the case as it is now, an earlier version, or content the register never held; and what "
+        "the case is now: draft, submitted, approved, closed or voided (with the reason). A forged, altered, "
+        "unsigned or old (OUTPOST-PRINT:1) code proves nothing: exit 9.",
         parents=[common],
     )
-    p.add_argument("code", metavar="TEXT", help="the text of the QR code (OUTPOST-PRINT:1:…)")
+    p.add_argument("code", metavar="TEXT", help="the text of the QR code (OUTPOST-PRINT:2:…)")
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="check the signature offline against this station certificate (the certificate.json of a "
+        "bundle the post sent), without a register",
+    )
     p.set_defaults(func=cmd_verify_print)
 
 

@@ -35,8 +35,9 @@ EXIT_CODES = {
     6: "not found",
     7: "register missing, damaged or from a newer version, or the command is not for this kind of register",
     8: "not allowed in the case's current status",
-    9: "'audit verify' found tampering, 'verify-print' a print the register never held, or a tip-off "
-    "was refused because the keys informants are sealed to were changed outside Outpost",
+    9: "'audit verify' found tampering, 'verify-print' a print it cannot prove genuine (not signed by the "
+    "station, altered, unsigned, from an earlier version, or content the register never held), or a "
+    "tip-off was refused because the keys informants are sealed to were changed outside Outpost",
     70: "unexpected error (a bug): one line is printed and the details are written to the log file "
     "<data dir>/logs/outpost.log",
     130: "cancelled or interrupted",

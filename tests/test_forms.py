@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from app.domain import DocumentInput, GoodsInput, PartyInput
-from app.errors import NotFound, ValidationError
-from app.forms import FORM_CODES, form_code, print_form, verify_print
+from app.errors import ValidationError
+from app.forms import FORM_CODES, form_code, print_form
 from app.printing import place_date
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.pdf import flat, pdf_fonts, pdf_text
-from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.registers import Post
+from tests.helpers.sync import PASSPHRASE, give_keys
 
 
 def in_order(words: list[str], text: str) -> bool:
@@ -88,7 +87,9 @@ def test_mbb01_holds_the_case_as_the_register_has_it(post: Post, case: str, tmp_
     # Quantities as entered, Vietnamese style: 150 cây and 2,5 tấn.
     assert any("cây" in line and "150" in line for line in table.splitlines())
     assert any("tấn" in line and "2,5" in line for line in table.splitlines())
-    assert printed.payload in text  # the QR code's text is printed beside it
+    # The QR code's text is printed beside it, the signature (here: unsigned, a draft) on its own line.
+    body, _colon, signature = printed.payload.rpartition(":")
+    assert f"{body}: {signature}" in text and signature == "unsigned"
 
 
 def test_every_font_of_a_form_is_embedded(post: Post, case: str, tmp_path: Path) -> None:
@@ -183,30 +184,6 @@ def test_no_print_names_an_informant(post: Post, case: str, tmp_path: Path) -> N
         assert "Mật Báo" not in text and "0913000111" not in text, code
 
 
-def test_a_print_code_is_checked_against_the_register(post: Post, case: str) -> None:
-    printed = print_form(post.ctx, post.officer, "MBB15", case)
-    check = verify_print(post.ctx, post.analyst, printed.payload)
-    assert (check.status, check.number, check.printed_version) == ("current", case, 1)
-    # The case changes after printing: the paper is still genuine, but out of date.
-    case_id = post.ctx.cases.resolve(case)
-    current = post.ctx.cases.get(post.officer, case_id)
-    post.ctx.cases.update(
-        post.officer, case_id, replace(sample_case(), place="Bến đò Vĩnh Xương"), current.version
-    )
-    later = verify_print(post.ctx, post.analyst, printed.payload)
-    assert (later.status, later.printed_version, later.current_version) == ("earlier", 1, 2)
-    # A paper whose content was altered (another hash) or that claims a version that never existed.
-    forged = printed.payload[:-6] + ("000000" if not printed.payload.endswith("000000") else "111111")
-    assert verify_print(post.ctx, post.analyst, forged).status == "mismatch"
-    prefix, _format, case_uuid, _version, sealed = printed.payload.split(":")
-    future = ":".join((prefix, _format, case_uuid, "7", sealed))
-    assert verify_print(post.ctx, post.analyst, future).status == "mismatch"
-    with pytest.raises(ValidationError):
-        verify_print(post.ctx, post.analyst, "https://example.org/not-ours")
-    with pytest.raises(NotFound):
-        verify_print(post.ctx, post.analyst, printed.payload.replace(case_id, "0" * 8 + case_id[8:]))
-
-
 def test_form_codes_as_typed() -> None:
     assert form_code("mqd14") == "MQĐ14" and form_code(" mbb01 ") == "MBB01"
     with pytest.raises(ValidationError, match="unknown form"):
@@ -228,31 +205,22 @@ def test_the_place_date_line(day: date | None, expected: str) -> None:
 
 
 def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: Path) -> None:
-    import os
-    import sys
-
-    env = {**os.environ, "OUTPOST_PASSWORD": PASSWORD}
-    base = [sys.executable, "-m", "cli", "--data-dir", str(post.data_dir), "--user", "chief"]
+    give_keys(post, tmp_path)
     post.ctx.close()
     out = tmp_path / "bb.pdf"
-    done = subprocess.run(
-        [*base, "--json", "form", "mqd14", case, "--pdf", str(out)], env=env, capture_output=True, text=True
-    )
+    keyed = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    done = outpost(post.data_dir, "--user", "chief", "--json", "form", "mqd14", case, "--pdf", str(out),
+                   env=keyed)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["form"] == "MQĐ14" and out.read_bytes().startswith(b"%PDF")
     assert "QUYẾT ĐỊNH" in pdf_text(out.read_bytes(), tmp_path)
-    verified = subprocess.run(
-        [*base, "verify-print", result["code"]], env=env, capture_output=True, text=True
-    )
+    verified = outpost(post.data_dir, "--user", "chief", "verify-print", result["code"])
     assert verified.returncode == 0 and "genuine" in verified.stdout
-    bad = subprocess.run(
-        [*base, "verify-print", result["code"][:-4] + "ffff"], env=env, capture_output=True, text=True
-    )
-    assert bad.returncode == 9 and "does not match" in bad.stdout
-    missing = subprocess.run(
-        [*base, "form", "MBB01", "BP-VX/2026/09999"], env=env, capture_output=True, text=True
-    )
+    body, _colon, signature = result["code"].rpartition(":")
+    bad = outpost(post.data_dir, "--user", "chief", "verify-print", f"{body[:-4]}ffff:{signature}")
+    assert bad.returncode == 9 and "NOT GENUINE" in bad.stdout
+    missing = outpost(post.data_dir, "--user", "chief", "form", "MBB01", "BP-VX/2026/09999", env=keyed)
     assert missing.returncode == 6 and "BP-VX/2026/09999" in missing.stderr
 
 
@@ -284,6 +252,7 @@ def _squeezed(text: str) -> str:
 def test_every_page_is_marked_unless_the_case_is_approved_or_closed(
     post: Post, tmp_path: Path, steps: tuple[str, ...], mark: str | None
 ) -> None:
+    give_keys(post, tmp_path)
     number = _long_case(post)
     case_id = post.ctx.cases.resolve(number)
     for step in steps:
@@ -294,7 +263,7 @@ def test_every_page_is_marked_unless_the_case_is_approved_or_closed(
         else:
             getattr(post.ctx.cases, step)(post.chief, case_id)
     for code in ("MQĐ14", "MBB01"):
-        printed = print_form(post.ctx, post.officer, code, number)
+        printed = print_form(post.ctx, post.officer, code, number, PASSPHRASE)
         assert printed.pages >= 2
         pages = _page_texts(printed.pdf, printed.pages, tmp_path)
         drawn = _page_texts(printed.pdf, printed.pages, tmp_path, raw=True)
@@ -318,50 +287,3 @@ def test_the_command_line_prints_a_voided_form_marked(post: Post, case: str, tmp
     text = flat(pdf_text(out.read_bytes(), tmp_path))
     assert "ĐÃHỦY" in _squeezed(pdf_text(out.read_bytes(), tmp_path, raw=True))
     assert "Lý do hủy: Nhập nhầm" in text
-
-
-def test_verify_print_says_what_the_case_is_now(post: Post, case: str) -> None:
-    """A genuine paper is not a final form unless its case is approved or closed: the check says which."""
-    case_id = post.ctx.cases.resolve(case)
-    draft = print_form(post.ctx, post.officer, "MBB01", case).payload
-    post.ctx.cases.submit(post.officer, case_id)
-    submitted = print_form(post.ctx, post.officer, "MBB01", case).payload
-    post.ctx.cases.approve(post.chief, case_id)
-    approved = print_form(post.ctx, post.officer, "MBB01", case).payload
-    post.ctx.close()
-
-    def check(payload: str) -> tuple[str, dict[str, object]]:
-        said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
-        shown = outpost(post.data_dir, "--user", "chief", "--json", "verify-print", payload)
-        assert said.returncode == 0 == shown.returncode, said.stderr + shown.stderr
-        return said.stdout, json.loads(shown.stdout)
-
-    text, result = check(approved)
-    assert "genuine:" in text and "the case is approved" in text
-    assert (result["status"], result["case_status"], result["void_reason"]) == ("current", "approved", None)
-    text, result = check(draft)  # printed as a draft, approved since
-    assert "out of date" in text and "the case is approved" in text
-    assert (result["status"], result["case_status"]) == ("earlier", "approved")
-
-    assert outpost(post.data_dir, "--user", "chief", "case", "close", case).returncode == 0
-    text, result = check(approved)
-    assert "the case is closed" in text and result["case_status"] == "closed"
-    reason = "Lập trùng với vụ BP-VX/2026/00002"
-    voided = outpost(post.data_dir, "--user", "chief", "case", "void", case, "--reason", reason)
-    assert voided.returncode == 0, voided.stderr
-    for payload in (draft, submitted, approved):
-        text, result = check(payload)
-        assert "genuine but out of date" in text and f"the case is VOIDED (reason: {reason})" in text
-        assert (result["case_status"], result["void_reason"]) == ("voided", reason)
-
-
-def test_verify_print_of_a_draft_says_it_is_a_draft(post: Post, case: str) -> None:
-    payload = print_form(post.ctx, post.officer, "MBB01", case).payload
-    post.ctx.close()
-    said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
-    assert said.returncode == 0 and "genuine:" in said.stdout
-    assert "the case is a draft, not approved" in said.stdout
-    assert outpost(post.data_dir, "--user", "officer", "case", "submit", case).returncode == 0
-    said = outpost(post.data_dir, "--user", "chief", "verify-print", payload)
-    assert "genuine but out of date" in said.stdout
-    assert "the case is submitted, not yet approved" in said.stdout

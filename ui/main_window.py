@@ -38,6 +38,7 @@ from ui.events import Events
 from ui.filter_bar import FilterBar
 from ui.lock import IdleWatcher, lock_windows
 from ui.lookup import LookupDialog
+from ui.print_key import KeyMemory
 from ui.reports import ReportsPage
 from ui.restore_dialog import RestoreDialog
 from ui.settings_dialog import SettingsDialog
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         awaiting = replace(AWAITING, origin=ctx.station_id) if ctx.kind == "hq" else AWAITING
         self.queue_model.set_filter(awaiting)
         self.editors: dict[str | None, CaseEditor] = {}
+        self.keys = KeyMemory()  # the key passphrase for signing prints, for this session only
         self.lookup_dialog: LookupDialog | None = None
         self._build_ui()
         self._connect_signals()
@@ -333,7 +335,7 @@ class MainWindow(QMainWindow):
         """Open (or bring forward) the editor for a case; ``None`` starts a new one."""
         editor = self.editors.get(case_id) if case_id is not None else None
         if editor is None:
-            editor = CaseEditor(self._ctx, self._actor, case_id, self)
+            editor = CaseEditor(self._ctx, self._actor, case_id, self, memory=self.keys)
             editor.saved.connect(self._on_editor_saved)
             editor.finished.connect(lambda _result, e=editor: self._forget_editor(e))
             self.editors[case_id if case_id is not None else f"new-{id(editor)}"] = editor
@@ -455,6 +457,7 @@ class MainWindow(QMainWindow):
 
     def _lock(self) -> None:
         self.idle.pause()
+        self.keys.forget()  # whoever unlocks gives the key passphrase again to sign a print
         if lock_windows(self._ctx, self._actor):
             self.idle.resume()
         else:

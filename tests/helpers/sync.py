@@ -41,6 +41,12 @@ def enrol_post(post: Post, hq: Post, tmp: Path, name: str = "") -> None:
     install_reply(post.ctx, post.admin, PASSPHRASE, tmp / f"reply{name}.json")
 
 
+def give_keys(post: Post, tmp: Path) -> None:
+    """The post's station keys (under ``PASSPHRASE``), made as 'outpost enroll request' makes them, so
+    that it signs its printed forms without being enrolled."""
+    make_request(post.ctx, post.admin, PASSPHRASE, tmp / "request-keys.json")
+
+
 def photo_file(folder: Path, index: int, size: int = 40_000) -> Path:
     path = folder / f"anh-{index}.jpg"
     path.write_bytes(random.Random(index).randbytes(size))

@@ -146,6 +146,7 @@ def test_activating_a_row_opens_its_editor_once(qtbot: QtBot, post: Post) -> Non
 
 def test_lock_hides_the_windows_until_the_password_is_given(qtbot: QtBot, post: Post) -> None:
     window = open_window(qtbot, post, "officer")
+    window.keys.passphrase = "mat-khau-khoa-1"  # as a signed print leaves it; the lock forgets it
 
     def unlock(dialog: QWidget) -> None:
         assert isinstance(dialog, LockDialog)
@@ -156,7 +157,7 @@ def test_lock_hides_the_windows_until_the_password_is_given(qtbot: QtBot, post: 
     seen = answer_next_dialog(unlock)
     window.lock_action.trigger()
     assert seen == ["Outpost — Đã khóa"]
-    assert window.isVisible()
+    assert window.isVisible() and window.keys.passphrase is None
 
 
 def test_idle_time_locks_the_app(qtbot: QtBot, post: Post) -> None:

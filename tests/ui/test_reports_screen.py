@@ -19,6 +19,7 @@ from tests.helpers.cases import ICT, sample_case
 from tests.helpers.dialogs import answer_next_dialog
 from tests.helpers.pdf import flat, pdf_text
 from tests.helpers.registers import Post
+from tests.helpers.sync import PASSPHRASE, give_keys
 from ui.editor import CaseEditor
 from ui.reports import ReportsPage
 
@@ -100,11 +101,13 @@ def test_a_wrong_period_is_named_and_nothing_is_made(post: Post, qtbot: QtBot) -
 
 
 def test_the_editor_prints_forms_of_the_saved_case(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
+    give_keys(post, tmp_path)
     number = approved(post, datetime(2026, 11, 20, 23, 40, tzinfo=ICT))
     editor = CaseEditor(post.ctx, post.chief, post.ctx.cases.resolve(number))
     qtbot.addWidget(editor)
     assert editor.print_button.isEnabled()
     assert [a.data() for a in editor.print_menu.actions()] == ["MBB01", "MBB02", "MBB15", "MBB28", "MQĐ14"]
+    answer_next_dialog(lambda key: (key.passphrase.setText(PASSPHRASE), key.sign_button.click()))
     dialog = editor.print_form("MBB15")
     assert dialog is not None
     qtbot.addWidget(dialog)

@@ -28,9 +28,11 @@ from app.campaigns import list_campaigns
 from app.case_json import case_input_from_document
 from app.context import Context
 from app.domain import Actor, CaseInput, CaseResult, HandlingInput
-from app.errors import AppError, ValidationError
+from app.errors import AppError, AuthError, RegisterError, ValidationError
 from app.forms import FORM_CODES, print_form
 from app.i18n import _
+from app.print_codes import SIGNED_ONLY, no_key_message
+from app.sync import keys
 from ui.editor import tables
 from ui.editor.attachments import AttachmentsPage
 from ui.editor.fields import ErrorLabel
@@ -38,6 +40,7 @@ from ui.editor.pages import HandlingPage, OverviewPage
 from ui.editor.rows import RowsPage
 from ui.errors import show_error
 from ui.pdf_preview import PdfPreviewDialog
+from ui.print_key import KeyMemory, PrintKeyDialog
 
 OVERVIEW, GOODS, PARTIES, VEHICLES, ATTACHMENTS, DOCUMENTS, HANDLING = range(7)
 
@@ -48,11 +51,17 @@ class CaseEditor(QDialog):
     saved = Signal(object)
 
     def __init__(
-        self, ctx: Context, actor: Actor, case_id: str | None = None, parent: QWidget | None = None
+        self,
+        ctx: Context,
+        actor: Actor,
+        case_id: str | None = None,
+        parent: QWidget | None = None,
+        memory: KeyMemory | None = None,
     ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._actor = actor
+        self._keys = memory or KeyMemory()  # the main window shares one for the session
         self._result: CaseResult | None = None
         self._baseline: tuple[Any, ...] = ()
         self._build_ui()
@@ -238,20 +247,47 @@ class CaseEditor(QDialog):
         )
 
     def print_form(self, code: str) -> PdfPreviewDialog | None:
-        """Preview form ``code`` of the saved case, to print or save it."""
+        """Preview form ``code`` of the saved case, to print or save it, its QR code signed with the
+        station's key (the passphrase asked for once a session)."""
         if self._result is None:
             return None
         try:
-            printed = print_form(self._ctx, self._actor, code, self._result.id)
+            status = self._ctx.cases.get(self._actor, self._result.id).status  # approved since it opened?
+            passphrase = self._print_passphrase(status)
+            if passphrase is None:
+                return None
+            signed_with = passphrase or None
+            printed = print_form(self._ctx, self._actor, code, self._result.id, signed_with)
+        except AuthError as exc:
+            self._keys.forget()  # a wrong passphrase is not kept
+            show_error(self, exc.message, _("Cannot print the form"))
+            return None
         except AppError as exc:
             show_error(self, exc.message, _("Cannot print the form"))
             return None
+        if signed_with:
+            self._keys.passphrase = signed_with
         dialog = PdfPreviewDialog(
             printed.pdf, f"{printed.code} — {printed.case_number}", printed.filename, self
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def _print_passphrase(self, status: str) -> str | None:
+        """The passphrase to sign a print with; ``""`` to print unsigned, None when cancelled. A
+        station without keys prints a draft unsigned and refuses an approved case, saying how to make
+        them."""
+        if not keys.has_signing_key(self._ctx.paths.data_dir):
+            if status in SIGNED_ONLY:
+                raise RegisterError(no_key_message(self._ctx.kind))
+            return ""
+        if self._keys.passphrase:
+            return self._keys.passphrase
+        dialog = PrintKeyDialog(status, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return "" if dialog.unsigned else dialog.passphrase.text()
 
     def _update_tab_titles(self) -> None:
         counted = (
