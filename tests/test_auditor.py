@@ -177,8 +177,10 @@ def test_an_auditor_verifies_a_disclosed_bundle_with_age_and_openssl(pair: Pair,
     assert opened.returncode == 0, opened.stderr
     text = subprocess.run(["gunzip", "-c", str(records)], capture_output=True, check=True).stdout
     lines = text.decode().splitlines()
-    assert len(lines) == manifest["counts"]["records"] == 3
-    assert {json.loads(line)["type"] for line in lines} == {"case"}
+    assert len(lines) == manifest["counts"]["records"]
+    types = [json.loads(line)["type"] for line in lines]
+    # The three cases, then the post's audit events (metadata and hashes: docs/bundle-format.md).
+    assert types.count("case") == 3 and set(types) == {"case", "audit"}
     for name in listed:
         if name.startswith("files/"):
             plain = subprocess.run(
@@ -275,7 +277,7 @@ def test_the_documented_shell_steps_pass_and_catch_a_changed_payload(pair: Pair,
     assert lines[2] == lines[3] == "Signature Verified Successfully"
     assert "members OK" in lines and "hashes OK" in lines
     assert not [line for line in lines if "DIFFERS" in line]
-    assert lines[-2:] == ["2", "2"]  # the records counted, and counts.records
+    assert lines[-2] == lines[-1] and int(lines[-1]) > 2  # the records counted, and counts.records
 
     # A changed byte in a disclosed payload is named by step 5.
     again = tmp_path / "again"

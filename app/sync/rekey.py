@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import audit, tip_keys
@@ -36,7 +36,7 @@ from app.errors import RegisterError, ValidationError
 from app.i18n import _
 from app.json_input import JsonRefused, Shape, parse_json, shape_problem
 from app.serialize import orm_case_state
-from app.sync import enrol, keys
+from app.sync import anchor, enrol, keys
 from app.sync.signing import b64, sign, unb64, verify
 from app.sync.status import coverage
 from db import models as m
@@ -248,6 +248,14 @@ def accept_request(
         history = json.loads(retired.value) if retired is not None else []
         history.append({"key": b64(previous), "retired_at": utc_text(now)})
         session.merge(m.Meta(key=RETIRED + station.id, value=json.dumps(history)))
+        # A restored laptop's audit chain parts from the one HQ anchored after the backup it came from
+        # (docs/security.md): the post's anchored chain starts again from its next export. What HQ
+        # anchored before stays counted in this re-key's audit event.
+        held = m.AuditAnchor.station_id == station.id
+        dropped = session.execute(select(func.count()).select_from(m.AuditAnchor).where(held)).scalar_one()
+        session.execute(delete(m.AuditAnchor).where(held))
+        history[-1]["anchored_events_dropped"] = dropped
+        session.merge(m.Meta(key=RETIRED + station.id, value=json.dumps(history)))
         received_up_to, _missing = coverage(session, station.id)
         highest = session.execute(
             select(func.max(m.ReceivedBundle.last_seq)).where(m.ReceivedBundle.station_id == station.id)
@@ -315,6 +323,11 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
         station.encryption_public_key = recipient
         station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
         enrol.seal_station(ctx, session, actor.username, station, before)
+        # HQ starts this post's anchored audit chain again (app.sync.anchor): so does the post.
+        for key in (anchor.SENT_KEY, anchor.FIRST_KEY):
+            row = session.get(m.Meta, key)
+            if row is not None:
+                session.delete(row)
         # The reply, signed by HQ, now backs HQ's tip key and the post's certificate (app.tip_keys),
         # as the enrolment reply did before it.
         tip_recipient = (reply.get("hq") or {}).get("tip_recipient")
