@@ -51,12 +51,9 @@ def event_hash(
 ) -> str:
     """Chain v2: the diff enters through its own hash, so HQ (which gets no diffs, they may name
     people) can still check every link."""
-    payload = json.dumps(
-        [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff_hash(diff), state],
-        separators=(",", ":"),
-        ensure_ascii=False,
+    return linked_hash(
+        prev_hash, at, station_id, actor, action, entity, entity_id, version, diff_hash(diff), state
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def diff_hash(diff: str) -> str:
@@ -64,8 +61,16 @@ def diff_hash(diff: str) -> str:
 
 
 def linked_hash(
-    prev_hash: str, at: str, station_id: str, actor: str, action: str, entity: str, entity_id: str,
-    version: int, diff_sha256: str, state: str,
+    prev_hash: str,
+    at: str,
+    station_id: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff_sha256: str,
+    state: str,
 ) -> str:
     """``event_hash`` from the diff's hash: what HQ recomputes from an anchored event."""
     payload = json.dumps(
@@ -77,16 +82,19 @@ def linked_hash(
 
 
 def event_hash_v1(
-    prev_hash: str, at: str, station_id: str, actor: str, action: str, entity: str, entity_id: str,
-    version: int, diff: str, state: str,
+    prev_hash: str,
+    at: str,
+    station_id: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    version: int,
+    diff: str,
+    state: str,
 ) -> str:
     """The first chain's formula (the diff itself hashed): checked once, when a register is re-chained."""
-    payload = json.dumps(
-        [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff, state],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return linked_hash(prev_hash, at, station_id, actor, action, entity, entity_id, version, diff, state)
 
 
 def mac_key(register_key: bytes | None) -> bytes | None:
