@@ -13,12 +13,12 @@ from sqlalchemy import select
 from app.context import Context
 from app.demo import generate_demo
 from app.domain import Actor
-from app.register import init_register, open_register
+from app.register import open_register
 from db import cipher
 from db import models as m
-from db.engine import sqlite_url
+
 from tests.benchmarks.sizes import CASES, PLAIN
-from tests.helpers.registers import PASSWORD, register_key
+from tests.helpers.registers import PASSWORD, init_bench_register, register_key
 
 
 def bench_key(register_dir: Path) -> bytes | None:
@@ -41,15 +41,15 @@ def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if given:
         return Path(given)
     folder = tmp_path_factory.mktemp("ui-bench") / "register"
-    ctx = init_register(
+    ctx = init_bench_register(
         folder,
+        plain=PLAIN,
         kind="post",
         code="BP-DEMO",
         name="Đồn Biên phòng Demo",
         admin_username="admin",
         admin_password=PASSWORD,
         commune_code="30385",
-        db_url=sqlite_url(folder / "register.sqlite") if PLAIN else None,
     )
     print(f"generating {CASES:,} demo cases …", flush=True)
     generate_demo(ctx, ctx.login("admin", PASSWORD), cases=CASES, seed=1)

@@ -36,12 +36,12 @@ from app import demo, demo_cases
 from app.context import Context
 from app.demo import BATCH_SIZE, generate_demo
 from app.domain import Actor, CaseFilter
-from app.register import init_register
+
 from db import cipher
-from db.engine import sqlite_url
+
 from tests.benchmarks.sizes import CASES, PLAIN, sized
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.registers import PASSWORD
+from tests.helpers.registers import PASSWORD, init_bench_register
 
 RUNS = sized(15, 1)
 SAVES = sized(50, 2)
@@ -115,9 +115,9 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
         else tmp_path_factory.mktemp("bench")
     folder = base / f"demo-{CASES}"
     shutil.rmtree(folder, ignore_errors=True)
-    ctx = init_register(folder, kind="post", code="BP-VX", name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương",
-                        admin_username="admin", admin_password=PASSWORD, commune_code="30385",
-                        db_url=sqlite_url(folder / "register.sqlite") if PLAIN else None)
+    ctx = init_bench_register(folder, plain=PLAIN, kind="post", code="BP-VX",
+                              name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương", admin_username="admin",
+                              admin_password=PASSWORD, commune_code="30385")
     admin = ctx.login("admin", PASSWORD)
     _say(f"\nmachine: {_machine()}; register {'plain' if PLAIN else 'encrypted (SQLCipher)'}")
     _say(f"generating {CASES:,} demo cases in {folder} ...")

@@ -107,6 +107,19 @@ def open_sqlite(path: Path, **kwargs: Any) -> Any:
     return cipher.connect(register, key, **kwargs)
 
 
+def init_bench_register(data_dir: Path, *, plain: bool, **kwargs: Any) -> Context:
+    """``init_register``, or with ``plain`` a register as the version before encryption made it (the
+    plain engine, no key slots): the baseline of the encrypted-versus-plain benchmarks."""
+    from unittest import mock
+
+    from app import keyslots
+
+    if not plain:
+        return init_register(data_dir, **kwargs)
+    with mock.patch.object(keyslots, "new_key", return_value=None):
+        return init_register(data_dir, **kwargs)
+
+
 def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: int = 40) -> None:
     """A post's register as the version before encryption left it: plain SQLite, no key slots, an
     admin, a chief and an officer (all with ``PASSWORD``), ``cases`` demo cases, a case with a photo
