@@ -16,7 +16,6 @@ from app.domain import Actor
 from app.register import open_register
 from db import cipher
 from db import models as m
-
 from tests.benchmarks.sizes import CASES, PLAIN
 from tests.helpers.registers import PASSWORD, init_bench_register, register_key
 

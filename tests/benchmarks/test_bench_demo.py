@@ -36,9 +36,7 @@ from app import demo, demo_cases
 from app.context import Context
 from app.demo import BATCH_SIZE, generate_demo
 from app.domain import Actor, CaseFilter
-
 from db import cipher
-
 from tests.benchmarks.sizes import CASES, PLAIN, sized
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import PASSWORD, init_bench_register
