@@ -7,7 +7,7 @@ encrypted, plain, …), so a load that comes and goes weighs on both alike and t
 medians is what encryption costs.
 
 - ``OUTPOST_BENCH_CIPHER_CASES``: cases in each register (default 20 000 at full size), written in
-  four alternating rounds of the demo.
+  eight alternating rounds of the demo.
 
 It prints figures and checks results, never timings (docs/architecture.md §9).
 """
@@ -38,7 +38,7 @@ from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import PASSWORD
 
 CASES = sized(20_000, 200, "OUTPOST_BENCH_CIPHER_CASES")
-ROUNDS = 4
+ROUNDS = sized(8, 2)
 SAVES = sized(100, 4)
 SEARCHES = sized(21, 1)
 REPORTS = sized(7, 1)
