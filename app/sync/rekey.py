@@ -50,7 +50,9 @@ REPLY_FORMAT = "outpost-rekey-reply"
 VERSION = 1
 MAX_FILE = 32 * 1024 * 1024  # a reply lists every case of the post HQ holds: ~60 bytes each
 SEQ_FLOOR = "seq_floor"  # meta: the post's next change is numbered above this (app.changes)
-RETIRED = "retired_keys:"  # meta at HQ, + station id: the keys replaced by a re-key, with when
+# meta, + station id: the station's keys a re-key replaced, with when HQ accepted it (at HQ for every
+# post, at the post for its own): bundles signed by them are refused, papers still verify (print_codes).
+RETIRED = "retired_keys:"
 
 _STATION: dict[str, Shape] = {"id": str, "code": str, "name": str}
 REQUEST_SHAPE: dict[str, Shape] = {
@@ -244,10 +246,7 @@ def accept_request(
         station.encryption_public_key = recipient
         station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
         enrol.seal_station(ctx, session, actor.username, station, before)
-        retired = session.get(m.Meta, RETIRED + station.id)
-        history = json.loads(retired.value) if retired is not None else []
-        history.append({"key": b64(previous), "retired_at": utc_text(now)})
-        session.merge(m.Meta(key=RETIRED + station.id, value=json.dumps(history)))
+        history = _record_retired(session, station.id, previous, utc_text(now))
         # A restored laptop's audit chain parts from the one HQ anchored after the backup it came from
         # (docs/security.md): the post's anchored chain starts again from its next export. What HQ
         # anchored before stays counted in this re-key's audit event.
@@ -276,6 +275,15 @@ def accept_request(
         code, hq_code = station.code, hq.code
     enrol.write_document(out, reply)
     return Rekey(code, new_fingerprint, rotation, hq_code, received_up_to, int(highest or 0))
+
+
+def _record_retired(session: Session, station_id: str, key: bytes, retired_at: str) -> list[dict[str, Any]]:
+    """Add ``key`` to the station's retired keys (meta ``RETIRED``); the history, newest last."""
+    row = session.get(m.Meta, RETIRED + station_id)
+    history: list[dict[str, Any]] = json.loads(row.value) if row is not None else []
+    history.append({"key": b64(key), "retired_at": retired_at})
+    session.merge(m.Meta(key=RETIRED + station_id, value=json.dumps(history)))
+    return history
 
 
 def retired_key_message(session: Session, station: m.Station, key: bytes) -> str | None:
@@ -318,6 +326,9 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
                     file=reply_path.name)
             ])
         recipient = keys.load_pending_recipient(data_dir, passphrase)
+        if station.signing_public_key is not None and station.signing_public_key != pending:
+            # The papers printed with the old key stay provable here, as at HQ (app.print_codes).
+            _record_retired(session, station.id, station.signing_public_key, str(reply.get("created_at")))
         before = enrol.station_state(station)
         station.signing_public_key = pending
         station.encryption_public_key = recipient
