@@ -107,9 +107,8 @@ def _versions_digest(versions: dict[str, int]) -> str:
 
 
 def _own_versions(session: Session, station_id: str) -> dict[str, int]:
-    return dict(session.execute(
-        select(m.Case.id, m.Case.version).where(m.Case.origin == station_id)
-    ).tuples().all())
+    rows = session.execute(select(m.Case.id, m.Case.version).where(m.Case.origin == station_id))
+    return {case_id: version for case_id, version in rows}
 
 
 # ----- post: request ------------------------------------------------------------------------------
@@ -201,6 +200,13 @@ def accept_request(
         raise RegisterError(
             _("only HQ accepts a re-key request; a post makes it with 'outpost enroll rekey-request'")
         )
+    with enrol._naming(request_path):  # the signature and key checks know no file: it is named
+        return _accept_request(ctx, actor, passphrase, request_path, out, fingerprint)
+
+
+def _accept_request(
+    ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str
+) -> Rekey:
     request = _read(request_path, REQUEST_FORMAT, REQUEST_SHAPE, "re-key request")
     station_doc = request.get("station") or {}
     public_raw = unb64(request.get("signing_public_key", ""), "the station's new public key")
@@ -307,15 +313,22 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
     require(actor, "station.enrol")
     if ctx.kind != "post":
         raise RegisterError(_("only a post installs a re-key reply"))
+    with enrol._naming(reply_path):  # the signature and key checks know no file: it is named
+        return _install_reply(ctx, actor, passphrase, reply_path)
+
+
+def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Rekey:
     reply = _read(reply_path, REPLY_FORMAT, REPLY_SHAPE, "re-key reply")
     data_dir = ctx.paths.data_dir
     pending = keys.raw_public(keys.load_pending_signing_key(data_dir, passphrase).public_key())
-    certificate = reply["certificate"]
+    certificate = reply.get("certificate")
     with ctx.sessions.writes.begin() as session:
         hq = enrol._hq_of(session)
         assert hq.signing_public_key is not None
         hq_public = keys.public_from_raw(hq.signing_public_key)
         verify(reply, hq_public, "re-key reply")  # only the HQ this post is enrolled with
+        if not isinstance(certificate, dict):
+            raise ValidationError([_("{file}: the certificate is missing").format(file=reply_path.name)])
         verify(certificate, hq_public, "station certificate")
         station = enrol._own_station(ctx, session)
         if (certificate.get("station") or {}).get("id") != station.id:
