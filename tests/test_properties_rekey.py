@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from tests.helpers.mutations import (
     pristine_copy,
     refusal,
     register_dump,
+    taken_or_refused,
 )
 from tests.helpers.registers import PASSWORD, make_hq, new_post
 from tests.helpers.sync import PASSPHRASE, enrol_post
@@ -111,34 +112,13 @@ def rekeying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rekeying]:
     post_work.close()
 
 
-def _check(
-    working: Working, path: Path, call: Callable[[], Any], before: list[str], expected: list[str] | None
-) -> bool:
-    """Run ``call`` on ``working``: a refusal by the app's own error, naming ``path``, with the register
-    as ``before``; or a success, giving ``expected`` when that is known. Whether it succeeded. After a
-    success, a crash or a failed check the register is put back to its pristine copy."""
-    try:
-        _result, error = refusal(call)
-        if error is None:
-            if expected is not None:
-                assert register_dump(working.folder) == expected
-            working.reset()
-            return True
-        assert path.name in error.message, error.message
-        assert register_dump(working.folder) == before
-        return False
-    except BaseException:
-        working.reset()
-        raise
-
-
 def _accept(rekeying: Rekeying, data: bytes, intact: bool = True) -> None:
     path = rekeying.folder / rekeying.request.name
     path.write_bytes(data)
     out = rekeying.folder / "reply-out.json"
     out.unlink(missing_ok=True)
     hq = rekeying.hq
-    accepted = _check(
+    accepted = taken_or_refused(
         hq,
         path,
         lambda: accept_request(hq.context, hq.admin, PASSPHRASE, path, out, rekeying.fingerprint),
@@ -155,7 +135,7 @@ def _install(rekeying: Rekeying, data: bytes) -> None:
     path = rekeying.folder / rekeying.reply.name
     path.write_bytes(data)
     post = rekeying.post
-    installed = _check(
+    installed = taken_or_refused(
         post,
         path,
         lambda: install_reply(post.context, post.admin, PASSPHRASE, path),
