@@ -120,22 +120,30 @@ def open_register(
     return ctx
 
 
-def schema_problems(conn: Any) -> list[str]:
-    """The schema objects of an SQLite register that its migrations did not make as they are."""
-    words = {"unknown": _("not made by Outpost"), "changed": _("changed"), "missing": _("missing")}
+def schema_problems(found: list[schema.Difference]) -> list[str]:
+    """What db/schema.py found, one line an object, in the one form open, ``audit verify`` and restore
+    all say it: what changed, the object, and the table it is on."""
     kinds = {"table": _("table"), "index": _("index"), "trigger": _("trigger"), "view": _("view")}
+    said = {
+        "unknown": _("unknown {kind} {name}{on}: the migrations do not create it"),
+        "missing": _("missing {kind} {name}{on}"),
+        "changed": _("{kind} {name}{on} differs from what the migrations create"),
+    }
     return [
-        _("{kind} '{name}': {change}").format(
-            kind=kinds.get(d.kind, d.kind), name=d.name, change=words[d.change]
+        said[d.change].format(
+            kind=kinds.get(d.kind, d.kind),
+            name=d.name,
+            # A view's table is itself, as a table's is.
+            on="" if d.kind in ("table", "view") else _(" on table {table}").format(table=d.table),
         )
-        for d in schema.differences(conn)
+        for d in found
     ]
 
 
 def _check_schema(engine: Any) -> None:
     """Refuse a register whose schema was changed behind the program's back (db/schema.py)."""
     with engine.connect() as conn:
-        problems = schema_problems(conn)
+        problems = schema_problems(schema.differences(conn))
     if problems:
         engine.dispose()
         raise RegisterError(

@@ -10,7 +10,7 @@ copy that would replace the register:
 2. that it is a backup of this station (when a register is being replaced) at a schema this
    version knows;
 3. the schema comparison with a freshly migrated register at the backup's revision
-   (``db.schema_check``): an unknown trigger, index, view or table is named;
+   (``db.schema``): an unknown trigger, index, view or table is named;
 4. the full audit verification (``app.audit.verify``) of the staged copy, upgraded first when it is
    from an older version.
 
@@ -33,7 +33,8 @@ from app.context import Context, Paths, utc_now
 from app.errors import AuthError, RegisterError
 from app.i18n import _
 from app.keyslots import KeySlots
-from db import cipher, migrate, schema_check
+from app.register import schema_problems
+from db import cipher, migrate, schema
 from db.files import fsync_folder
 
 STAGED = ".restore-staged.sqlite"  # the checked copy, in the data dir, until it replaces the register
@@ -159,7 +160,8 @@ def check_source(
             )
         ])
     problems += [
-        _("schema: {problem}").format(problem=p) for p in schema_check.check_file(source, key, revision)
+        _("schema: {problem}").format(problem=p)
+        for p in schema_problems(schema.file_differences(source, key, revision))
     ]
     return revision, meta, problems
 
