@@ -1,7 +1,9 @@
-"""A forgotten password, set again with the recovery key, from the log-in dialog.
+"""A forgotten password, set again with the recovery key, from the log-in dialog or the Users dialog.
 
 The same step as ``outpost user reset-password NAME --recovery-key`` (app/unlock.py): the recovery key
-opens the register, the user gets the new password (and a new key slot) and is unlocked."""
+opens the register, the user gets the new password (and a new key slot) and is unlocked. From the
+Users dialog the register is open already: the recovery key is then checked against it instead of
+opening it a second time."""
 
 from __future__ import annotations
 
@@ -19,17 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.context import Context
 from app.errors import AppError
 from app.i18n import _
-from app.unlock import reset_password_with_recovery_key
+from app.unlock import reset_password_in_open_register, reset_password_with_recovery_key
 
 
 class RecoveryResetDialog(QDialog):
     """After ``exec()`` returns Accepted, ``username`` has the password typed here."""
 
-    def __init__(self, data_dir: Path, username: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, username: str = "", parent: QWidget | None = None, *, ctx: Context | None = None
+    ) -> None:
         super().__init__(parent)
         self._data_dir = data_dir
+        self._ctx = ctx  # the open register, when reset from inside it
         self._username = username
         self._build_ui()
         self._connect_signals()
@@ -82,9 +88,13 @@ class RecoveryResetDialog(QDialog):
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
         try:
-            reset_password_with_recovery_key(
-                self._data_dir, self.recovery_key.text(), self.username.text().strip(), self.password.text()
+            username, recovery, password = (
+                self.username.text().strip(), self.recovery_key.text(), self.password.text()
             )
+            if self._ctx is not None:
+                reset_password_in_open_register(self._ctx, recovery, username, password)
+            else:
+                reset_password_with_recovery_key(self._data_dir, recovery, username, password)
         except AppError as exc:
             self.message.setText(exc.message)
             return
