@@ -111,6 +111,7 @@ class UsersDialog(QDialog):
                            self.deactivate_button, self.reset_button, self.status):
                 widget.hide()
             self._say(self.refusal)
+            self.resize(520, max(self.heightForWidth(520), self.minimumSizeHint().height()))
 
     def _connect_signals(self) -> None:
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
