@@ -178,9 +178,11 @@ class UsersDialog(QDialog):
 
     def _on_add_button_clicked(self) -> None:
         dialog = AddUserDialog(self._ctx, self._actor, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.added is None:
-            return
-        added = dialog.added
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.added is not None:
+            self.show_added(dialog.added)
+
+    def show_added(self, added: UserView) -> None:
+        """The list again, with the account just added selected and said."""
         self.changed = True
         self._load(select=added.username)
         self._done(_("Added {name} ({username}) as {role}; they log in with the password given.").format(
