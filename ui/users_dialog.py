@@ -32,7 +32,7 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, PermissionDenied
 from app.i18n import _
-from app.users import UserView
+from app.users import TIP_READERS, UserView
 from ui.recovery_reset import RecoveryResetDialog
 from ui.user_add_dialog import AddUserDialog
 
@@ -232,7 +232,13 @@ class UsersDialog(QDialog):
         username = dialog.username.text().strip()
         self.changed = True
         self._load(select=username)
-        self._done(_("{username} has the new password and is unlocked.").format(username=username))
+        done = _("{username} has the new password and is unlocked.").format(username=username)
+        reset = self.selected()
+        if reset is not None and reset.username == username and reset.role in TIP_READERS:
+            # app/users.py UserService.reset_password: the copy stays sealed under the forgotten password
+            done += " " + _("Their copy of the station's tip key stays sealed under the forgotten password: "
+                            "they can no longer read informants' identities.")
+        self._done(done)
 
     # ----- helpers -------------------------------------------------------------------------------
 

@@ -215,6 +215,7 @@ def test_a_forgotten_password_is_set_with_the_recovery_key_from_the_users_dialog
     answer_next_dialog(lambda reset: fill(reset, recovery.lower()))
     dialog.reset_button.click()
     assert said[1] == "" and dialog.changed and "chief" in dialog.status.text()
+    assert "người cung cấp tin" in dialog.status.text()  # a chief's tip key is not recovered: said so
     post.ctx.close()
     assert _opens(post, "chief", NEW_PASSWORD, clock)
     assert not _opens(post, "chief", PASSWORD, clock)
