@@ -6,23 +6,13 @@ password (and their copy of the tip key, if they hold one); every other slot sta
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QWidget
 
 from app.auth import MIN_PASSWORD_LENGTH
 from app.context import Context
 from app.domain import Actor
-from app.errors import AppError
 from app.i18n import _
+from ui.password_form import attempt, column, ok_cancel, password_field, problem_label
 
 
 class ChangePasswordDialog(QDialog):
@@ -41,28 +31,16 @@ class ChangePasswordDialog(QDialog):
         self.setMinimumWidth(440)
         self.who = QLabel()
         self.who.setWordWrap(True)
-        self.current = QLineEdit()
-        self.password = QLineEdit()
-        self.password.setPlaceholderText(_("at least {count} characters").format(count=MIN_PASSWORD_LENGTH))
-        self.password_again = QLineEdit()
-        for field in (self.current, self.password, self.password_again):
-            field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Change the password"))
+        self.current = password_field()
+        self.password = password_field(_("at least {count} characters").format(count=MIN_PASSWORD_LENGTH))
+        self.password_again = password_field()
+        self.message = problem_label()
+        self.buttons = ok_cancel(_("Change the password"))
         form = QFormLayout()
         form.addRow(_("&Current password"), self.current)
         form.addRow(_("&New password"), self.password)
         form.addRow(_("&Repeat the new password"), self.password_again)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.who)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        column(self, self.who, form, self.message, self.buttons)
 
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -82,13 +60,9 @@ class ChangePasswordDialog(QDialog):
             self.message.setText(_("The two passwords differ."))
             self.password_again.setFocus()
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
-        try:
-            self._ctx.users.change_password(self._actor, self.current.text(), self.password.text())
-        except AppError as exc:
-            self.message.setText(exc.message[:1].upper() + exc.message[1:])
+        if attempt(self.message, lambda: self._ctx.users.change_password(
+            self._actor, self.current.text(), self.password.text()
+        )):
+            self.accept()
+        else:
             self.current.setFocus()
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.accept()

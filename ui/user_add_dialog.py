@@ -7,31 +7,14 @@ refuses is said in the dialog, which stays open."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QWidget
 
 from app.auth import MIN_PASSWORD_LENGTH
 from app.context import Context
 from app.domain import ROLES, Actor
-from app.errors import AppError
 from app.i18n import _
 from app.users import UserView
-
-
-def _password_field() -> QLineEdit:
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    return field
+from ui.password_form import attempt, column, ok_cancel, password_field, problem_label
 
 
 class AddUserDialog(QDialog):
@@ -56,24 +39,16 @@ class AddUserDialog(QDialog):
         self.role = QComboBox()
         self.rank = QLineEdit()
         self.position = QLineEdit()
-        self.password = _password_field()
-        self.password.setPlaceholderText(
-            _("at least {count} characters").format(count=MIN_PASSWORD_LENGTH)
-        )
-        self.password_again = _password_field()
-        self.own_password = _password_field()
+        self.password = password_field(_("at least {count} characters").format(count=MIN_PASSWORD_LENGTH))
+        self.password_again = password_field()
+        self.own_password = password_field()
         self.own_note = QLabel(
             _("Your own password confirms that it is you; a new chief or admin also receives the "
               "station's tip key with it.")
         )
         self.own_note.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Add the user"))
+        self.message = problem_label()
+        self.buttons = ok_cancel(_("Add the user"))
         form = QFormLayout()
         form.addRow(_("&User name"), self.username)
         form.addRow(_("&Full name"), self.full_name)
@@ -84,10 +59,7 @@ class AddUserDialog(QDialog):
         form.addRow(_("Repeat the pass&word"), self.password_again)
         form.addRow(self.own_note)
         form.addRow(_("&Your own password"), self.own_password)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        column(self, form, self.message, self.buttons)
 
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -101,32 +73,24 @@ class AddUserDialog(QDialog):
 
     def _on_buttons_accepted(self) -> None:
         if self.password.text() != self.password_again.text():
-            self._say(_("The two passwords differ."))
+            self.message.setText(_("The two passwords differ."))
             self.password_again.setFocus()
             return
         if not self.own_password.text():
-            self._say(_("Type your own password too."))
+            self.message.setText(_("Type your own password too."))
             self.own_password.setFocus()
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
-        try:
-            self.added = self._ctx.users.add(
-                self._actor,
-                self.username.text().strip(),
-                role=str(self.role.currentData()),
-                full_name=self.full_name.text().strip(),
-                password=self.password.text(),
-                rank=self.rank.text().strip() or None,
-                position=self.position.text().strip() or None,
-                actor_password=self.own_password.text(),
-            )
-        except AppError as exc:
-            self._say(exc.message)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.accept()
+        if attempt(self.message, self._add):
+            self.accept()
 
-    def _say(self, problem: str) -> None:
-        """What was refused (nothing was added), as sentences under the fields."""
-        self.message.setText("\n".join(line[:1].upper() + line[1:] for line in problem.splitlines()))
+    def _add(self) -> None:
+        self.added = self._ctx.users.add(
+            self._actor,
+            self.username.text().strip(),
+            role=str(self.role.currentData()),
+            full_name=self.full_name.text().strip(),
+            password=self.password.text(),
+            rank=self.rank.text().strip() or None,
+            position=self.position.text().strip() or None,
+            actor_password=self.own_password.text(),
+        )

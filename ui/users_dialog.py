@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,15 +31,11 @@ from app.domain import Actor
 from app.errors import AppError, PermissionDenied
 from app.i18n import _
 from app.users import TIP_READERS, UserView
+from ui.password_form import attempt, problem_label, sentence
 from ui.recovery_reset import RecoveryResetDialog
 from ui.user_add_dialog import AddUserDialog
 
 USERNAME, FULL_NAME, ROLE, ACTIVE, LOCKED = range(5)
-
-
-def sentence(message: str) -> str:
-    """A core message (lower case, as log lines are) as a sentence on screen."""
-    return message[:1].upper() + message[1:]
 
 
 class UsersDialog(QDialog):
@@ -94,9 +88,7 @@ class UsersDialog(QDialog):
         actions.addStretch(1)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020")
+        self.problem = problem_label()
         self.problem.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
@@ -244,14 +236,9 @@ class UsersDialog(QDialog):
 
     def _run(self, step: Callable[[], object]) -> bool:
         """Run one service call; an expected refusal is said under the list (nothing was changed)."""
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 and the slot file
-        try:
-            step()
-        except AppError as exc:
-            self._say(sentence(exc.message))
+        self.status.setText("")
+        if not attempt(self.problem, step):
             return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
         self.changed = True
         return True
 

@@ -42,6 +42,14 @@ def _opens(post: Post, username: str, password: str, clock: Clock) -> bool:
     return True
 
 
+def _submit(dialog: AddUserDialog | RecoveryResetDialog, said: list[str]) -> None:
+    """Press OK as a user would; keep what the dialog then says, and close it if it stayed open."""
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    said.append(dialog.message.text())
+    if dialog.isVisible():
+        dialog.reject()
+
+
 def _users_dialog(qtbot: QtBot, post: Post) -> UsersDialog:
     dialog = UsersDialog(post.ctx, post.admin)
     qtbot.addWidget(dialog)
@@ -73,10 +81,7 @@ def test_an_admin_adds_an_officer_who_then_logs_in_through_the_log_in_dialog(
         add.password.setText(password)
         add.password_again.setText(password)
         add.own_password.setText(own)
-        add.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-        said.append(add.message.text())
-        if add.isVisible():
-            add.reject()
+        _submit(add, said)
 
     answer_next_dialog(lambda add: fill(add, "short", PASSWORD))
     dialog.add_button.click()
@@ -204,10 +209,7 @@ def test_a_forgotten_password_is_set_with_the_recovery_key_from_the_users_dialog
         reset.recovery_key.setText(key)
         reset.password.setText(NEW_PASSWORD)
         reset.password_again.setText(NEW_PASSWORD)
-        reset.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-        said.append(reset.message.text())
-        if reset.isVisible():
-            reset.reject()
+        _submit(reset, said)
 
     answer_next_dialog(lambda reset: fill(reset, "AAAA-" * 7 + "AAAA"))
     dialog.reset_button.click()
