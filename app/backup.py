@@ -166,7 +166,8 @@ def _copy_durably(source: Path, target: Path) -> None:
 def parts_of(source: Path) -> BackupParts:
     """The parts of the backup the user named: a backup folder (or a file in one), or an earlier
     version's register-only file. A folder cut short is named as such (RegisterError)."""
-    if source.is_file() and source.parent.joinpath(MANIFEST).is_file():
+    in_folder = source.parent.joinpath(MANIFEST).is_file() or source.parent.name.endswith(PARTIAL)
+    if source.is_file() and in_folder:
         source = source.parent  # register.sqlite or backup.json chosen in a file dialog
     if source.is_dir():
         if not (source / MANIFEST).is_file():

@@ -283,6 +283,11 @@ class _Steps:
     def grow(self, more: int) -> None:
         self.total += more
 
+    def finish(self) -> None:
+        """Done: reported, never cancelled (past the replacement nothing can be undone)."""
+        self.done = self.total
+        self._progress(self.total, self.total)
+
 
 def _referenced(staged: Path, key: bytes | None) -> list[tuple[str, str, str]]:
     """(sha256, file name, case number) of every attachment the staged register names."""
@@ -406,7 +411,7 @@ def restore_into(
             # Another register key (not made today, but a backup may carry its own): its slots come too.
             shutil.copyfile(parts.keys, paths.keys)
             os.chmod(paths.keys, 0o600)
-        steps.step()
+        steps.finish()
     finally:
         _drop(staged)
         shutil.rmtree(staged_files, ignore_errors=True)
@@ -464,6 +469,7 @@ def restore_new(
         if parts.settings.is_file() and not paths.settings.exists():
             shutil.copyfile(parts.settings, paths.settings)
         _put_in_place(paths, staged, key)
+        steps.finish()
     finally:
         _drop(staged)
         shutil.rmtree(staged_files, ignore_errors=True)
