@@ -124,7 +124,7 @@ def test_a_backup_with_a_bad_attachment_is_refused_by_name_unless_accepted(
         ctx.close()
 
 
-def test_restoring_into_the_register_takes_a_lost_photo_back_from_the_backup(post: Post, tmp_path: Path) -> None:
+def test_restoring_into_the_register_takes_a_lost_photo_back(post: Post, tmp_path: Path) -> None:
     sha, _number = _with_photo(post, tmp_path)
     backup = write_backup(post.ctx, tmp_path / "saved")
     post.ctx.attachments.path(sha).unlink()  # the photo is lost from the laptop's data folder
@@ -193,7 +193,7 @@ def test_cancelling_a_restore_at_any_step_before_the_swap_changes_nothing(post: 
 
         try:
             restore_into(post.ctx, backup, Unlock(), progress=cancel_at, cancel=token,
-                         committing=lambda: committed.append(step))
+                         committing=lambda step=step: committed.append(step))
         except Cancelled:
             assert _fingerprint(post.data_dir) == before, step  # byte for byte: no safety backup either
             assert not committed
@@ -214,7 +214,8 @@ def test_automatic_backups_keep_the_last_n_and_are_listed_newest_first(
         made.append(rotate(post.ctx, keep=2))
     listed = list_backups(post.ctx.paths.backups)
     assert [b.path for b in listed] == [made[3], made[2], manual]  # the manual one is never removed
-    assert listed[0].created_at >= clock.start + clock.moved and listed[0].attachments == 1 and listed[0].automatic
+    assert listed[0].created_at >= clock.start + clock.moved
+    assert listed[0].attachments == 1 and listed[0].automatic
     assert not listed[2].automatic
     assert all(not p.name.startswith(".") for p in post.ctx.paths.backups.iterdir())
     assert os.stat(made[3]).st_mode & 0o777 == 0o700
