@@ -85,7 +85,12 @@ def write_backup(
     if out is None:
         _private_folder(ctx.paths.backups)
         # A plain register's backup is the earlier versions' one file, named as they named it.
-        out = ctx.paths.backups / (default_name(ctx, prefix) + (".sqlite" if ctx.key is None else ""))
+        name, suffix = default_name(ctx, prefix), ".sqlite" if ctx.key is None else ""
+        out = ctx.paths.backups / f"{name}{suffix}"
+        again = 1
+        while out.exists() or out.with_name(f".{out.name}{PARTIAL}").exists():  # two in the same second
+            again += 1
+            out = ctx.paths.backups / f"{name}-{again}{suffix}"
     if out.exists():
         raise RegisterError(_("{path} already exists; choose another name").format(path=out))
     if not out.parent.is_dir():

@@ -66,8 +66,8 @@ class RestoreRefused(RegisterError):
         if attachments_only:
             lines.append(_(
                 "Only attachments are missing or damaged: an older backup may still hold them. To restore "
-                "without them, knowingly: 'outpost restore --without-missing-attachments', or \"Restore "
-                "without them\" in the app."
+                "without them, knowingly: 'outpost restore --without-missing-attachments', or “Restore "
+                "without them” in the app."
             ))
         super().__init__("\n".join(lines))
 

@@ -58,7 +58,7 @@ class RestoreDialog(QDialog):
         self._ctx = ctx
         self._actor = actor
         self._job: Job | None = None
-        self._committing = _Committing(self)
+        self.replacing = _Committing(self)
         self.restored: Restored | None = None
         self._build_ui()
         self._connect_signals()
@@ -95,6 +95,7 @@ class RestoreDialog(QDialog):
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
         self.result_text.setVisible(False)
+        self.result_text.setMinimumHeight(110)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -120,7 +121,7 @@ class RestoreDialog(QDialog):
         self.ok_button.clicked.connect(self._on_ok_button_clicked)
         self.without_button.clicked.connect(self._on_without_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
-        self._committing.reached.connect(self._on_committing_reached)
+        self.replacing.reached.connect(self._on_committing_reached)
 
     def _load(self) -> None:
         for backup in list_backups(self._ctx.paths.backups):
@@ -128,10 +129,10 @@ class RestoreDialog(QDialog):
             if backup.attachments is None:
                 text = _("{when} · register only (an earlier version's backup)").format(when=when)
             else:
-                text = _("{when} · {count} attachments").format(when=when, count=backup.attachments)
+                text = _("{when} · attachments: {count}").format(when=when, count=backup.attachments)
             if backup.automatic:
                 text = _("{backup} · automatic").format(backup=text)
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(f"{text} · {backup.path.name}")
             item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
             self.backups.addItem(item)
         self._on_path_text_changed(self.path.text())
@@ -171,7 +172,7 @@ class RestoreDialog(QDialog):
             return
         ctx, source = self._ctx, Path(self.path.text().strip())
         unlock = Unlock(recovery_key=self.recovery_key.text().strip() or None)
-        committing = self._committing.reached.emit
+        committing = self.replacing.reached.emit
 
         def work(progress: Progress, cancel: CancelToken) -> Restored | RestoreRefused:
             try:

@@ -71,3 +71,91 @@ def test_the_restore_dialog_restores_a_sound_backup(post: Post, qtbot: QtBot, tm
         assert conn.execute("SELECT count(*) FROM cases WHERE id = ?", (made.id,)).fetchone()[0] == 0
     finally:
         conn.close()
+
+
+PHOTO = b"\xff\xd8\xff\xe0 anh tang vat " * 50_000
+
+
+def _photo_case(post: Post, tmp_path: Path) -> str:
+    photo = tmp_path / "tang-vat.jpg"
+    photo.write_bytes(PHOTO)
+    stored = post.ctx.attachments.store_file(photo)
+    post.ctx.cases.create(post.officer, sample_case(attachments=(stored,)))
+    return stored.sha256
+
+
+def test_a_backup_from_the_list_brings_a_lost_photo_back(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
+    sha = _photo_case(post, tmp_path)
+    backup = backup_register(post.ctx)  # into backups/: the dialog lists it
+    post.ctx.attachments.path(sha).unlink()  # the photo is lost from the data folder
+    dialog = RestoreDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.backups.count() == 1 and "1" in dialog.backups.item(0).text()
+    dialog.backups.setCurrentRow(0)
+    assert dialog.path.text() == str(backup)
+    seen: list[tuple[bool, str]] = []
+    dialog.replacing.reached.connect(
+        lambda: seen.append((dialog.cancel_button.isEnabled(), dialog.status.text()))
+    )
+    with qtbot.waitSignal(dialog.restore_ended, timeout=60_000) as ended:
+        dialog.ok_button.click()
+    assert ended.args == ["restored"] and dialog.restored is not None
+    assert dialog.restored.attachments == 1
+    (enabled, said), = seen  # once past the checks, the dialog says Cancel is too late and disables it
+    assert not enabled
+    assert said == "The backup passed every check. Replacing the register: it is too late to cancel now."
+    assert post.ctx.attachments.read_bytes(sha) == PHOTO
+
+
+def test_a_damaged_photo_is_named_and_restored_without_only_when_asked(
+    post: Post, qtbot: QtBot, tmp_path: Path
+) -> None:
+    sha = _photo_case(post, tmp_path)
+    backup = backup_register(post.ctx, tmp_path / "saved")
+    sealed = post.ctx.attachments.path(sha)
+    in_backup = backup / "attachments" / sealed.relative_to(post.ctx.paths.attachments)
+    data = bytearray(in_backup.read_bytes())
+    data[-5] ^= 1
+    in_backup.write_bytes(bytes(data))
+    sealed.unlink()  # and gone from the data folder too
+    with post.ctx.sessions.engine.connect() as live:
+        live.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = _register_bytes(post.data_dir)
+    dialog = _dialog(qtbot, post, backup)
+    assert dialog.restored is None and dialog.without_button.isVisible()
+    assert "tang-vat.jpg" in dialog.result_text.toPlainText()
+    assert _register_bytes(post.data_dir) == before
+    with qtbot.waitSignal(dialog.restore_ended, timeout=60_000) as ended:
+        dialog.without_button.click()
+    assert ended.args == ["restored"] and dialog.restored is not None
+    assert len(dialog.restored.without) == 1 and "tang-vat.jpg" in dialog.restored.without[0]
+
+
+def test_cancel_before_the_swap_changes_nothing(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
+    import threading
+
+    from ui.jobs import writer_pool
+
+    backup = backup_register(post.ctx, tmp_path / "saved")
+    post.ctx.cases.create(post.officer, sample_case())
+    with post.ctx.sessions.engine.connect() as live:
+        live.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = _register_bytes(post.data_dir)
+    dialog = RestoreDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path.setText(str(backup))
+    release = threading.Event()
+    writer_pool().start(lambda: release.wait(60))  # the one writer is busy: the restore waits its turn
+    with qtbot.waitSignal(dialog.restore_ended, timeout=60_000) as ended:
+        dialog.ok_button.click()
+        assert dialog.progress.isVisible() and not dialog.ok_button.isEnabled()
+        dialog.cancel_button.click()  # cancelled before the job has even begun: deterministic
+        assert dialog.isVisible()  # Cancel stops the job; it does not close the dialog under it
+        release.set()
+    assert ended.args == ["cancelled"] and dialog.restored is None
+    assert dialog.result_text.toPlainText() == "Cancelled: nothing was changed."
+    assert _register_bytes(post.data_dir) == before
+    assert not list((post.data_dir / "backups").glob("outpost-*"))
+    dialog.grab().save(str(tmp_path / "restore.png"))
