@@ -28,7 +28,6 @@ from app.errors import Cancelled, RegisterError
 from app.files import write_atomically
 from app.i18n import _
 from app.progress import CancelToken, Progress, no_progress
-from db import migrate
 from db.files import fsync_folder
 
 MANIFEST = "backup.json"
@@ -97,6 +96,7 @@ def write_backup(
         raise RegisterError(_("the folder {path} does not exist").format(path=out.parent))
     if ctx.key is None:
         return _register_only(ctx, out)
+    from db import migrate  # alembic: imported when a backup is made, not when the app starts
     partial = out.with_name(f".{out.name}{PARTIAL}")
     shutil.rmtree(partial, ignore_errors=True)  # what an earlier attempt under this name left
     parts = Paths(partial)
@@ -148,6 +148,7 @@ def write_backup(
 
 def _register_only(ctx: Context, out: Path) -> Path:
     """A plain register's backup, as the version before encryption wrote it (see the module's note)."""
+    from db import migrate
     try:
         done = migrate.backup_sqlite(ctx.paths.register, out, None)
         if ctx.paths.settings.is_file():
@@ -227,10 +228,12 @@ def list_backups(folder: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: (b.created_at, b.path.name), reverse=True)
 
 
-def rotate(ctx: Context, keep: int, *, cancel: CancelToken | None = None) -> Path:
+def rotate(
+    ctx: Context, keep: int, *, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> Path:
     """An automatic backup in ``backups/``, then only the newest ``keep`` automatic ones are kept
     (backups made by hand are never removed)."""
-    made = write_backup(ctx, prefix=AUTOMATIC, cancel=cancel)
+    made = write_backup(ctx, prefix=AUTOMATIC, progress=progress, cancel=cancel)
     prune(ctx.paths.backups, keep)
     return made
 

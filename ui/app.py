@@ -14,6 +14,7 @@ from app.context import Context, Paths
 from app.domain import Actor
 from app.i18n import DEFAULT_LANGUAGE, _
 from app.settings import load_settings
+from ui.auto_backup import AutoBackups
 from ui.errors import install_crash_handler, show_error
 from ui.first_run import DEMO_CASES, FirstRunDialog
 from ui.i18n import apply_language
@@ -46,7 +47,12 @@ def run_gui(data_dir: Path) -> int:
         show_recovery_key(ctx)
         shell = Shell(ctx, actor)
         shell.show_main_window()
-        return int(application.exec())
+        backups = AutoBackups(ctx, application)
+        backups.failed.connect(shell.say_backup_failed)
+        backups.start()
+        code = int(application.exec())
+        backups.at_exit()
+        return code
     finally:
         ctx.close()
 
@@ -113,6 +119,10 @@ class Shell:
         window.show()
         self.window = window
         return window
+
+    def say_backup_failed(self, message: str) -> None:
+        if self.window is not None:
+            self.window.statusBar().showMessage(_("The automatic backup failed: {why}").format(why=message))
 
     def _on_window_language_changed(self, language: str) -> None:
         apply_language(language)
