@@ -214,13 +214,15 @@ def list_backups(folder: Path) -> list[BackupInfo]:
         if path.name.startswith("."):
             continue
         if path.is_dir() and (path / MANIFEST).is_file():
-            try:
+            try:  # a folder from outside: whatever in it cannot be read leaves it off the list
                 manifest = _read_manifest(path)
                 created = datetime.fromisoformat(str(manifest["created_at"]))
-            except (RegisterError, KeyError, ValueError):
+                code, files = str(manifest.get("station_code", "")), int(manifest.get("attachments", 0))
+                if created.tzinfo is None:
+                    continue
+            except (RegisterError, KeyError, ValueError, TypeError):
                 continue
             automatic = path.name.startswith(f"{AUTOMATIC}-")
-            code, files = str(manifest.get("station_code", "")), int(manifest.get("attachments", 0))
             found.append(BackupInfo(path, created, code, files, automatic))
         elif path.is_file() and path.suffix == ".sqlite":
             created = datetime.fromtimestamp(path.stat().st_mtime, UTC)

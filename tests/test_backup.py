@@ -219,3 +219,21 @@ def test_automatic_backups_keep_the_last_n_and_are_listed_newest_first(
     assert not listed[2].automatic
     assert all(not p.name.startswith(".") for p in post.ctx.paths.backups.iterdir())
     assert os.stat(made[3]).st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("manifest", [
+    b"not json", b"[]", b'{"format": "something-else", "version": 1}',
+    b'{"format": "outpost-backup", "version": 99, "created_at": "2026-11-25T02:30:00+00:00"}',
+    b'{"format": "outpost-backup", "version": 1, "created_at": "yesterday"}',
+    b'{"format": "outpost-backup", "version": 1, "created_at": "2026-11-25T02:30:00+00:00",'
+    b' "attachments": {}}',
+])
+def test_a_hostile_backup_json_is_refused_or_left_off_the_list(
+    post: Post, tmp_path: Path, manifest: bytes
+) -> None:
+    backup = write_backup(post.ctx, tmp_path / "saved")
+    (backup / MANIFEST).write_bytes(manifest)
+    assert list_backups(tmp_path) == []
+    if b'"version": 1' not in manifest:  # the others are read as a backup; its register decides
+        with pytest.raises(RestoreRefused):
+            restore_into(post.ctx, backup, Unlock())
