@@ -84,7 +84,10 @@ def open_or_set_up(data_dir: Path) -> tuple[Context, Actor] | None:
     opened by logging in (the password opens the register: app/unlock.py). None if the user quit."""
     if not Paths(data_dir).register.exists():
         first_run = FirstRunDialog(data_dir)
-        if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
+        accepted = first_run.exec() == QDialog.DialogCode.Accepted
+        if accepted and first_run.mode == "restored":
+            return _log_in(data_dir)  # a backup was restored onto this computer: its users log in
+        if not accepted or first_run.context is None:
             return None
         if first_run.admin is None:
             first_run.context.close()
@@ -92,6 +95,10 @@ def open_or_set_up(data_dir: Path) -> tuple[Context, Actor] | None:
         if first_run.mode == "demo":
             fill_demo(first_run.context, first_run.admin)
         return first_run.context, first_run.admin
+    return _log_in(data_dir)
+
+
+def _log_in(data_dir: Path) -> tuple[Context, Actor] | None:
     login = LoginDialog(data_dir)
     if login.exec() != QDialog.DialogCode.Accepted or login.context is None or login.actor is None:
         return None

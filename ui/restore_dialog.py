@@ -1,5 +1,5 @@
 """Restoring a backup from the desktop: pick one, and the checks run in the background before anything
-is replaced.
+is replaced; into the open register, or onto a new computer from the first-run screen.
 
 The checks (``app.restore``: integrity, station, schema, audit chain, attachments) decide; this dialog
 only says what they found. They run as a job off the GUI thread (ui/jobs.py) with a progress bar and a
@@ -7,10 +7,13 @@ Cancel that leaves the register as it was, up to the moment the register is repl
 dialog says it is too late to cancel. A refused backup leaves the register as it was and the dialog open
 with the list of failures; when only attachments are missing or damaged, the user may go on without
 them, knowingly. A restored backup closes the dialog, and the main window then closes the register,
-since every screen holds rows of the register that is gone (docs/security.md §6)."""
+since every screen holds rows of the register that is gone (docs/security.md §6). On a new computer
+(``NewComputerRestoreDialog``) the backup is opened with the recovery key or a chief's or admin's
+password from it, and the first-run screen then goes on to the log-in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -40,7 +43,7 @@ from app.errors import AppError
 from app.formatting import format_datetime
 from app.i18n import _
 from app.progress import CancelToken, Progress
-from app.restore import Restored, RestoreRefused, Unlock, restore_into
+from app.restore import Restored, RestoreRefused, Unlock, restore_into, restore_new
 from ui.jobs import Job
 
 
@@ -50,13 +53,14 @@ class _Committing(QObject):
     reached = Signal()
 
 
-class RestoreDialog(QDialog):
+class _RestoreBase(QDialog):
+    """What both restores share: choosing a backup, the job with its progress and Cancel, the result."""
+
     restore_ended = Signal(str)  # "restored", "refused", "failed" or "cancelled"
 
-    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, backups_folder: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx = ctx
-        self._actor = actor
+        self._backups_folder = backups_folder
         self._job: Job | None = None
         self.replacing = _Committing(self)
         self.restored: Restored | None = None
@@ -64,14 +68,26 @@ class RestoreDialog(QDialog):
         self._connect_signals()
         self._load()
 
+    def _explanation(self) -> str:
+        raise NotImplementedError
+
+    def _add_rows(self, form: QFormLayout) -> None:
+        """Rows a subclass adds under the recovery key."""
+
+    def _refusal(self) -> str | None:
+        """Why this user may not restore (checked before the job starts), or None."""
+        return None
+
+    def _prepare(
+        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+    ) -> Callable[[Progress, CancelToken], Restored]:
+        """The restore to run, its fields read here on the GUI thread (the job touches no widget)."""
+        raise NotImplementedError
+
     def _build_ui(self) -> None:
         self.setWindowTitle(_("Restore a backup"))
         self.setMinimumWidth(620)
-        self.explanation = QLabel(
-            _("The backup replaces the register only if it passes every check: its integrity, that it is "
-              "this station's, its schema (no unknown table, index, trigger or view), the whole audit "
-              "chain and every attachment the cases name. The register as it is now is backed up first.")
-        )
+        self.explanation = QLabel(self._explanation())
         self.explanation.setWordWrap(True)
         self.backups = QListWidget()
         self.backups.setAccessibleName(_("Backups in this data folder"))
@@ -83,10 +99,11 @@ class RestoreDialog(QDialog):
         row.addWidget(self.browse_button)
         self.recovery_key = QLineEdit()
         self.recovery_key.setPlaceholderText(_("only for a backup this register's key does not open"))
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow(_("Backups here:"), self.backups)
         form.addRow(_("Backup:"), row)
         form.addRow(_("Recovery key:"), self.recovery_key)
+        self._add_rows(form)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.status = QLabel()
@@ -124,8 +141,11 @@ class RestoreDialog(QDialog):
         self.replacing.reached.connect(self._on_committing_reached)
 
     def _load(self) -> None:
-        for backup in list_backups(self._ctx.paths.backups):
-            when = format_datetime(self._ctx.local(backup.created_at))
+        if self._backups_folder is None:
+            self.backups.setVisible(False)
+            self.form.setRowVisible(self.backups, False)
+        for backup in list_backups(self._backups_folder) if self._backups_folder else []:
+            when = format_datetime(backup.created_at.astimezone())
             if backup.attachments is None:
                 text = _("{when} · register only (an earlier version's backup)").format(when=when)
             else:
@@ -150,7 +170,7 @@ class RestoreDialog(QDialog):
     def _on_browse_button_clicked(self) -> None:
         # A backup is a folder; its backup.json (or register.sqlite) stands for it in a file dialog.
         chosen, _filter = QFileDialog.getOpenFileName(
-            self, _("Restore a backup"), str(self._ctx.paths.backups),
+            self, _("Restore a backup"), str(self._backups_folder or Path.home()),
             _("Outpost backups (backup.json register.sqlite *.sqlite)"),
         )
         if chosen:
@@ -165,24 +185,19 @@ class RestoreDialog(QDialog):
         self._start(accept_missing=True)
 
     def _start(self, *, accept_missing: bool) -> None:
-        try:
-            require(self._actor, "register.restore")
-        except AppError as exc:
-            self._show(exc.message)
+        refusal = self._refusal()
+        if refusal is not None:
+            self._show(refusal)
             return
-        ctx, source = self._ctx, Path(self.path.text().strip())
-        unlock = Unlock(recovery_key=self.recovery_key.text().strip() or None)
-        committing = self.replacing.reached.emit
+        restore = self._prepare(Path(self.path.text().strip()), accept_missing, self.replacing.reached.emit)
 
         def work(progress: Progress, cancel: CancelToken) -> Restored | RestoreRefused:
             try:
-                return restore_into(ctx, source, unlock, accept_missing=accept_missing, progress=progress,
-                                    cancel=cancel, committing=committing)
+                return restore(progress, cancel)
             except RestoreRefused as refused:
                 if refused.attachments_only:
                     return refused  # a choice for the user, not a failure: shown with its button
                 raise
-
         self._job = Job(work)
         signals = self._job.signals
         signals.progressed.connect(self._on_job_progressed)
@@ -266,3 +281,77 @@ class RestoreDialog(QDialog):
     def _show(self, message: str) -> None:
         self.result_text.setPlainText(message)
         self.result_text.setVisible(True)
+
+
+class RestoreDialog(_RestoreBase):
+    """Into the open register (File → Restore a backup…), for a chief or an admin."""
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        self._ctx = ctx
+        self._actor = actor
+        super().__init__(ctx.paths.backups, parent)
+
+    def _explanation(self) -> str:
+        return _("The backup replaces the register only if it passes every check: its integrity, that it is "
+                 "this station's, its schema (no unknown table, index, trigger or view), the whole audit "
+                 "chain and every attachment the cases name. The register as it is now is backed up first.")
+
+    def _refusal(self) -> str | None:
+        try:
+            require(self._actor, "register.restore")
+        except AppError as exc:
+            return exc.message
+        return None
+
+    def _prepare(
+        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+    ) -> Callable[[Progress, CancelToken], Restored]:
+        ctx, unlock = self._ctx, Unlock(recovery_key=self.recovery_key.text().strip() or None)
+
+        def restore(progress: Progress, cancel: CancelToken) -> Restored:
+            return restore_into(ctx, source, unlock, accept_missing=accept_missing, progress=progress,
+                                cancel=cancel, committing=committing)
+
+        return restore
+
+
+class NewComputerRestoreDialog(_RestoreBase):
+    """Onto a computer with no register yet (a replaced laptop), from the first-run screen."""
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        self._data_dir = data_dir
+        super().__init__(None, parent)
+        self.setWindowTitle(_("Restore a backup onto this computer"))
+        self.recovery_key.setPlaceholderText(_("from the safe; or a chief's or admin's name and password"))
+
+    def _explanation(self) -> str:
+        return _("The register, its users, settings and attachments come back from the backup once it passes "
+                 "every check (integrity, schema, the whole audit chain, every attachment). Open it with the "
+                 "recovery key, or with the name and password of a chief or an admin in the backup. The "
+                 "station's keys are not in a backup: ask HQ for a re-key afterwards (docs/operations.md).")
+
+    def _add_rows(self, form: QFormLayout) -> None:
+        self.username = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(_("Or user name:"), self.username)
+        form.addRow(_("Password:"), self.password)
+
+    def _refusal(self) -> str | None:
+        if not self.recovery_key.text().strip() and not self.username.text().strip():
+            return _("Type the recovery key, or a chief's or admin's name and password.")
+        return None
+
+    def _prepare(
+        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+    ) -> Callable[[Progress, CancelToken], Restored]:
+        recovery = self.recovery_key.text().strip() or None
+        unlock = Unlock(recovery_key=recovery, username=None if recovery else self.username.text().strip(),
+                        password=None if recovery else self.password.text())
+        data_dir = self._data_dir
+
+        def restore(progress: Progress, cancel: CancelToken) -> Restored:
+            return restore_new(data_dir, source, unlock, accept_missing=accept_missing, progress=progress,
+                               cancel=cancel, committing=committing)
+
+        return restore

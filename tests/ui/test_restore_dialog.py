@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from app.i18n import _
 from app.register import backup_register
 from tests.helpers.cases import sample_case
 from tests.helpers.registers import Post, open_sqlite
@@ -104,7 +105,7 @@ def test_a_backup_from_the_list_brings_a_lost_photo_back(post: Post, qtbot: QtBo
     assert dialog.restored.attachments == 1
     (enabled, said), = seen  # once past the checks, the dialog says Cancel is too late and disables it
     assert not enabled
-    assert said == "The backup passed every check. Replacing the register: it is too late to cancel now."
+    assert said == _("The backup passed every check. Replacing the register: it is too late to cancel now.")
     assert post.ctx.attachments.read_bytes(sha) == PHOTO
 
 
@@ -155,7 +156,54 @@ def test_cancel_before_the_swap_changes_nothing(post: Post, qtbot: QtBot, tmp_pa
         assert dialog.isVisible()  # Cancel stops the job; it does not close the dialog under it
         release.set()
     assert ended.args == ["cancelled"] and dialog.restored is None
-    assert dialog.result_text.toPlainText() == "Cancelled: nothing was changed."
+    assert dialog.result_text.toPlainText() == _("Cancelled: nothing was changed.")
     assert _register_bytes(post.data_dir) == before
     assert not list((post.data_dir / "backups").glob("outpost-*"))
     dialog.grab().save(str(tmp_path / "restore.png"))
+
+
+def test_a_new_computer_restores_from_the_first_run_screen_and_the_photo_opens(
+    post: Post, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.unlock import log_in
+    from tests.helpers.registers import PASSWORD
+    from ui.first_run import FirstRunDialog
+    from ui.restore_dialog import NewComputerRestoreDialog
+
+    sha = _photo_case(post, tmp_path)
+    backup = backup_register(post.ctx, tmp_path / "stick-backup")
+    recovery = post.ctx.recovery_key
+    assert recovery is not None
+    post.ctx.close()
+    laptop = tmp_path / "new-laptop"
+    first_run = FirstRunDialog(laptop)
+    qtbot.addWidget(first_run)
+    first_run.show()
+    seen: list[str] = []
+
+    def drive() -> None:  # the restore dialog is modal over the first-run screen
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, NewComputerRestoreDialog)
+        dialog.path.setText(str(backup / "backup.json"))  # as picked in the file dialog
+        dialog.ok_button.click()
+        assert not (laptop / "register.sqlite").exists() or dialog.restored is not None
+        seen.append(dialog.result_text.toPlainText())  # refused at once: no key, no name
+        dialog.grab().save(str(tmp_path / "new-computer.png"))
+        dialog.recovery_key.setText(recovery)
+        dialog.restore_ended.connect(seen.append)
+        dialog.ok_button.click()
+
+    QTimer.singleShot(0, drive)
+    first_run.restore_button.click()  # returns once the restore dialog has closed
+    assert seen[0] == _("Type the recovery key, or a chief's or admin's name and password.")
+    assert seen[-1] == "restored"
+    assert first_run.mode == "restored" and first_run.restored is not None
+    assert first_run.restored.attachments == 1
+    ctx, _officer = log_in(laptop, "officer", PASSWORD)
+    try:
+        assert ctx.attachments.read_bytes(sha) == PHOTO  # the photo opens and equals the original
+    finally:
+        ctx.close()
