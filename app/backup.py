@@ -81,6 +81,8 @@ def write_backup(
 ) -> Path:
     """The register, its slots, its settings and every sealed attachment, as the folder ``out`` (by
     default a new one in ``backups/``), which appears whole or not at all."""
+    if ctx.sessions.engine.dialect.name != "sqlite":
+        raise RegisterError(_("a PostgreSQL register is backed up with pg_dump ('outpost backup')"))
     if out is None:
         _private_folder(ctx.paths.backups)
         # A plain register's backup is the earlier versions' one file, named as they named it.

@@ -32,6 +32,8 @@ class AutoBackups(QObject):
     def __init__(self, ctx: Context, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        # HQ's PostgreSQL register is backed up on its server (pg_dump; docs/operations.md), not here.
+        self._enabled = ctx.sessions.engine.dialect.name == "sqlite"
         self._job: Job | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_MS)
@@ -44,7 +46,7 @@ class AutoBackups(QObject):
     def check(self) -> bool:
         """Start a backup if one is due and none is running; whether one was started."""
         settings = self._ctx.settings
-        if self._job is not None or not due(
+        if not self._enabled or self._job is not None or not due(
             last_automatic(self._ctx.paths.backups), self._ctx.clock(), settings.backup_every_hours
         ):
             return False
@@ -64,7 +66,7 @@ class AutoBackups(QObject):
     def at_exit(self, parent: QWidget | None = None) -> Outcome | None:
         """The backup made when the app closes (if the settings ask for one)."""
         self._timer.stop()
-        if not self._ctx.settings.backup_at_exit:
+        if not self._enabled or not self._ctx.settings.backup_at_exit:
             return None
         ctx, keep = self._ctx, self._ctx.settings.backup_keep
         runner = ProgressRunner(_("Backing up the register before closing…"), parent)
