@@ -120,7 +120,7 @@ def write_backup(
             target = parts.attachments / source.relative_to(store.folder)
             if not target.parent.is_dir():
                 _private_folder(target.parent)
-            _copy_durably(source, target)
+            copy_durably(source, target)
         for folder in {p.parent for p in parts.attachments.glob("??/*")}:
             fsync_folder(folder)
         fsync_folder(parts.attachments)
@@ -163,7 +163,8 @@ def _register_only(ctx: Context, out: Path) -> Path:
         raise RegisterError(why) from None
 
 
-def _copy_durably(source: Path, target: Path) -> None:
+def copy_durably(source: Path, target: Path) -> None:
+    """A private copy of ``source``, on disk (flushed) before this returns."""
     with source.open("rb") as src, target.open("wb") as dest:
         os.chmod(target, 0o600)
         shutil.copyfileobj(src, dest, 1 << 20)

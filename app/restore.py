@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, event
 
 from app import audit, audit_upgrade
 from app.attachments import AttachmentStore
-from app.backup import BackupParts, parts_of
+from app.backup import BackupParts, copy_durably, parts_of
 from app.context import Context, Paths, utc_now
 from app.errors import AuthError, RegisterError
 from app.i18n import _
@@ -325,7 +325,7 @@ def _stage_attachments(
             if key == target_key:
                 destination = target.path(sha)
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(backup.path(sha), destination)
+                copy_durably(backup.path(sha), destination)  # moved into the store later, by a rename
             else:
                 target.store_bytes(sha, backup.read_bytes(sha))
             continue
