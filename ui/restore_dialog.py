@@ -14,6 +14,7 @@ password from it, and the first-run screen then goes on to the log-in."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -73,6 +74,9 @@ class _RestoreBase(QDialog):
 
     def _add_rows(self, form: QFormLayout) -> None:
         """Rows a subclass adds under the recovery key."""
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone()
 
     def _refusal(self) -> str | None:
         """Why this user may not restore (checked before the job starts), or None."""
@@ -145,7 +149,7 @@ class _RestoreBase(QDialog):
             self.backups.setVisible(False)
             self.form.setRowVisible(self.backups, False)
         for backup in list_backups(self._backups_folder) if self._backups_folder else []:
-            when = format_datetime(backup.created_at.astimezone())
+            when = format_datetime(self._local(backup.created_at))
             if backup.attachments is None:
                 text = _("{when} · register only (an earlier version's backup)").format(when=when)
             else:
@@ -290,6 +294,9 @@ class RestoreDialog(_RestoreBase):
         self._ctx = ctx
         self._actor = actor
         super().__init__(ctx.paths.backups, parent)
+
+    def _local(self, moment: datetime) -> datetime:
+        return self._ctx.local(moment)  # the register's time zone, as everywhere in the app
 
     def _explanation(self) -> str:
         return _("The backup replaces the register only if it passes every check: its integrity, that it is "
