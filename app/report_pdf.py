@@ -119,15 +119,14 @@ def _least_piece(flowable: Flowable, width: float, canvas: Any) -> float:
     full = float(flowable.wrapOn(canvas, width, 0xFFFFFF)[1])
     if not isinstance(flowable, Table):
         return full
-    low, high = 0.0, full  # the least height at which the table splits, to the point
-    while high - low > 1:
-        middle = (low + high) / 2
-        if flowable.splitOn(canvas, width, middle):
-            high = middle
-        else:
-            low = middle
-    flowable.wrapOn(canvas, width, 0xFFFFFF)  # as it was: splitting measured it against smaller heights
-    return high
+    # Tried at each row's foot from the first: a split there is the least piece (usually the header and
+    # first row at once; rows held to the table's foot, as the reward table's, need a few more tries).
+    reached = 0.0
+    for height in flowable._rowHeights[:-1]:
+        reached += height
+        if flowable.splitOn(canvas, width, reached + 0.5):
+            return reached  # (the frame wraps the table again before it lays it out)
+    return full
 
 
 def _heading(number: int, title: str, st: Styles, following: Flowable) -> list[Flowable]:
