@@ -125,7 +125,7 @@ def _least_piece(flowable: Flowable, width: float, canvas: Any) -> float:
     for height in flowable._rowHeights[:-1]:
         reached += height
         if flowable.splitOn(canvas, width, reached + 0.5):
-            return reached  # (the frame wraps the table again before it lays it out)
+            return float(reached)  # (the frame wraps the table again before it lays it out)
     return full
 
 
