@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,12 @@ def nfc(text: object) -> str:
 def markup(text: object) -> str:
     """Plain text made safe for a Paragraph (NFC, escaped, line breaks kept)."""
     return escape(nfc(text)).replace("\n", "<br/>")
+
+
+def whole_last_words(text: str) -> str:
+    """``text`` with its last two words joined by a no-break space: a wrapped title, heading or agency
+    line never leaves one word alone on its last line ("…TỈNH AN" / "GIANG")."""
+    return re.sub(r"\s+(\S+)\s*$", "\u00a0\\1", text.strip())
 
 
 def blank(value: object, filler: str = BLANK) -> str:
@@ -184,7 +191,8 @@ class Letterhead:
 
 def header(letterhead: Letterhead, st: Styles) -> Table:
     left_width, right_width = FRAME_WIDTH * 0.42, FRAME_WIDTH * 0.58
-    agency = [nfc(line).upper() for line in letterhead.agency if nfc(line).strip()] or [BLANK]
+    lines = [nfc(line).upper() for line in letterhead.agency if nfc(line).strip()]
+    agency = [whole_last_words(line) for line in lines] or [BLANK]
     left: list[Flowable] = [Paragraph(markup(line), st.header_left) for line in agency[:-1]]
     left.append(Paragraph(f"<b>{markup(agency[-1])}</b>", st.header_left))
     left.append(_Rule(min(text_width(agency[-1], f"{FONT}-Bold", 12.5), left_width) * 0.4))

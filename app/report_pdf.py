@@ -7,7 +7,6 @@ rather than cut; every "so cùng kỳ" figure has one decimal (``percent``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,17 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from app import periods
 from app.formatting import format_decimal, format_int, format_money, group_thousands
-from app.printing import Letterhead, Styles, grid, header, markup, render, signing_table, styles
+from app.printing import (
+    Letterhead,
+    Styles,
+    grid,
+    header,
+    markup,
+    render,
+    signing_table,
+    styles,
+    whole_last_words,
+)
 from app.reports import Figures, SummaryReport, load_template
 from app.text import fold
 
@@ -41,12 +50,6 @@ def percent(value: Decimal | None) -> str:
 
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-
-
-def whole_last_words(text: str) -> str:
-    """``text`` with its last two words joined by a no-break space: a wrapped title or heading never
-    leaves one word alone on its last line."""
-    return re.sub(r"\s+(\S+)\s*$", "\u00a0\\1", text.strip())
 
 
 # "BĐBP" on a recipient line is the same unit as "Bộ đội Biên phòng" in a station's name.
