@@ -114,7 +114,12 @@ def _recipients(text: str) -> str:
 
 @pytest.mark.parametrize(
     "name",
-    ["Bộ Chỉ huy Bộ đội Biên phòng tỉnh An Giang", "Ban Chỉ đạo 389 tỉnh An Giang", "Bộ Chỉ huy BĐBP tỉnh"],
+    [
+        "Bộ Chỉ huy Bộ đội Biên phòng tỉnh An Giang",
+        "Bộ Chỉ huy BĐBP tỉnh An Giang",
+        "Ban Chỉ đạo 389 tỉnh An Giang",
+        "Bộ Chỉ huy BĐBP tỉnh",
+    ],
 )
 def test_hqs_recipients_never_name_hq(name: str, tmp_path: Path, clock: Clock) -> None:
     hq = make_hq(tmp_path / "hq", clock=clock)
@@ -126,6 +131,9 @@ def test_hqs_recipients_never_name_hq(name: str, tmp_path: Path, clock: Clock) -
         assert lines and lines[-1] == "Lưu: VT"
         assert [line for line in lines if line.casefold() in name.casefold()] == []
         pdf = report_pdf(report, agency, "An Giang")[0]
+        # The letterhead's lines, upper case and wrapped in their column, never end on a lone word.
+        top = [line.strip() for line in pdf_text(pdf, tmp_path).split("CỘNG HÒA")[0].splitlines()]
+        assert [line for line in top if len(line.split()) == 1] == [], top
         foot = _recipients(flat(pdf_text(pdf, tmp_path)))
         assert name not in foot and "Bộ Chỉ huy BĐBP tỉnh" not in foot
         assert "Bộ Tư lệnh Bộ đội Biên phòng" in foot  # HQ reports upwards
