@@ -108,8 +108,12 @@ class _KeepWithNext(CondPageBreak):  # type: ignore[misc]
         self._following = following
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        heading = sum(f.wrapOn(self.canv, available_width, available_height)[1] for f in self._heading)
-        self.height = heading + _least_piece(self._following, available_width, self.canv)
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and getattr(frame, "_atTop", False):
+            self.height = 0  # at a page's top already: a new page would hold no more
+        else:
+            heading = sum(f.wrapOn(self.canv, available_width, available_height)[1] for f in self._heading)
+            self.height = heading + _least_piece(self._following, available_width, self.canv)
         width, height = super().wrap(available_width, available_height)
         return float(width), float(height)
 
