@@ -81,7 +81,7 @@ def write_backup(
 ) -> Path:
     """The register, its slots, its settings and every sealed attachment, as the folder ``out`` (by
     default a new one in ``backups/``), which appears whole or not at all."""
-    if ctx.sessions.engine.dialect.name != "sqlite":
+    if not backs_up_here(ctx):
         raise RegisterError(_("a PostgreSQL register is backed up with pg_dump ('outpost backup')"))
     if out is None:
         _private_folder(ctx.paths.backups)
@@ -250,6 +250,12 @@ def prune(folder: Path, keep: int) -> list[Path]:
     for path in removed:
         shutil.rmtree(path)
     return removed
+
+
+def backs_up_here(ctx: Context) -> bool:
+    """Whether this register is backed up into a backup folder: not HQ's PostgreSQL register, which is
+    backed up on its server (pg_dump; docs/operations.md)."""
+    return bool(ctx.sessions.engine.dialect.name == "sqlite")
 
 
 def due(last: datetime | None, now: datetime, every_hours: int) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from app.backup import due, last_automatic, rotate
+from app.backup import backs_up_here, due, last_automatic, rotate
 from app.context import Context
 from app.i18n import _
 from app.progress import CancelToken, Progress
@@ -32,8 +32,7 @@ class AutoBackups(QObject):
     def __init__(self, ctx: Context, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
-        # HQ's PostgreSQL register is backed up on its server (pg_dump; docs/operations.md), not here.
-        self._enabled = ctx.sessions.engine.dialect.name == "sqlite"
+        self._enabled = backs_up_here(ctx)
         self._job: Job | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_MS)
