@@ -202,7 +202,7 @@ def as_first_schema(path: Path) -> None:
     conn.execute("DROP INDEX ix_cases_report")
     conn.execute("CREATE INDEX ix_cases_status_occurred ON cases (status, occurred_at)")  # 0001 made it
     for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
-                  "report_halves", "report_cells", "report_goods", "report_case_totals"):
+                  "report_halves", "report_cells", "report_goods", "report_case_totals", "watch_reviews"):
         conn.execute(f"DROP TABLE {table}")
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {trigger}")
