@@ -415,7 +415,7 @@ class WatchNotice:
 
     def message(self) -> str:
         """The warning the case editor shows, naming why (HQ's posts and cases)."""
-        numbers = ", ".join(self.case_numbers[:5]) + (" …" if len(self.case_numbers) > 5 else "")
+        numbers = ", ".join(self.case_numbers[:3]) + (" …" if len(self.case_numbers) > 3 else "")
         text = _("On HQ's watch list: {label}, {cases} cases at {posts}").format(
             label=self.label, cases=self.cases, posts=", ".join(self.posts) or "?"
         )
