@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "demo.generate": frozenset({"chief", "admin"}),
     "tip.create": frozenset({"officer", "chief", "admin"}),
     "tip.read_informant": frozenset({"chief", "admin"}),
+    "watch.review": frozenset({"analyst", "chief", "admin"}),
 }
 
 ROLE_TEXT = {"officer": N_("officer"), "chief": N_("chief"), "admin": N_("admin"), "analyst": N_("analyst")}
@@ -72,6 +73,7 @@ ACTION_TEXT = {
     "sync.import": N_("import bundles"),
     "sync.disclose": N_("disclose bundles to an auditor"),
     "audit.verify": N_("verify the audit trail"),
+    "watch.review": N_("review HQ's watch list"),
 }
 
 

@@ -471,6 +471,30 @@ class WatchEntry(Base):
     cases: Mapped[int] = mapped_column(Integer)
     last_seen: Mapped[date | None] = mapped_column(Date)
     received_at: Mapped[datetime]
+    # Why HQ's analyst stands behind it: the posts and case numbers behind the entry, and the reason
+    # given when it was confirmed (empty from an HQ older than the reviewed list, migration 0011).
+    posts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    case_numbers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class WatchReview(Base):
+    """At HQ: an analyst's decision on a watch-list candidate (docs/operations.md, the watch list).
+    Only confirmed candidates reach the posts. ``case_ids`` are the cases behind the candidate when it
+    was decided: a dismissed candidate comes back for review only when a case outside them adds to it.
+    Sealed in the audit chain as the entity ``watch_review`` (``app.watch``)."""
+
+    __tablename__ = "watch_reviews"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # derived from kind and key
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(12))  # person | vehicle | vessel | name
+    key: Mapped[str] = mapped_column(String(210))  # normalised number or plate; "folded name/year"
+    decision: Mapped[str] = mapped_column(String(12))  # confirmed | dismissed
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime]
+    case_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class ReportHalf(Base):

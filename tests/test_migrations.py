@@ -23,7 +23,14 @@ from db import cipher, migrate
 from db.engine import make_engine, sqlite_url
 from db.models import Base
 from tests.helpers.cases import sample_case
-from tests.helpers.registers import PASSWORD, Post, as_first_schema, back_to_unkeyed_chain, open_sqlite
+from tests.helpers.registers import (
+    PASSWORD,
+    Post,
+    as_first_schema,
+    back_to_unkeyed_chain,
+    before_reviewed_watch_list,
+    open_sqlite,
+)
 
 
 def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
@@ -315,3 +322,21 @@ def test_schema_snapshot_matches_the_migrations() -> None:
     from db import schema
 
     assert schema.expected_schema() == schema.built_schema()
+
+
+def test_a_register_from_0010_keeps_its_watch_list_and_gains_the_review_table(post: Post) -> None:
+    post.ctx.close()
+    conn = open_sqlite(post.ctx.paths.register)
+    before_reviewed_watch_list(conn)
+    conn.execute("INSERT INTO watch_entries (kind, key, label, stations, cases, last_seen, received_at) "
+                 "VALUES ('vehicle', '67H120413', '67H1-204.13', 2, 3, NULL, '2026-11-20T01:00:00.000000Z')")
+    conn.execute("UPDATE alembic_version SET version_num = '0010'")
+    conn.commit()
+    conn.close()
+    ctx = open_register(post.data_dir, key=post.ctx.key)
+    assert migrate.current_revision(ctx.sessions.engine) == migrate.HEAD
+    with ctx.sessions.engine.connect() as conn2:
+        held = conn2.exec_driver_sql("SELECT key, posts, case_numbers, reason FROM watch_entries").all()
+        assert held == [("67H120413", "[]", "[]", "")]  # no reasons yet: the next return bundle brings them
+        assert conn2.exec_driver_sql("SELECT count(*) FROM watch_reviews").scalar() == 0
+    ctx.close()

@@ -152,6 +152,9 @@ def test_return_bundles_report_refusals_once_and_carry_the_watch_list_and_refere
     monkeypatch.setenv("OUTPOST_PASSWORD", PASSWORD)
     hq_dir = str(pair.hq.data_dir)
     assert main(["--data-dir", hq_dir, "--user", "admin", "reference", "set", str(update)]) == 0
+    for candidate in ("person:089090001234", "vehicle:67H120413"):  # an analyst stands behind both
+        assert main(["--data-dir", hq_dir, "--user", "admin", "watch", "confirm", candidate,
+                     "--reason", "Ba vụ trong tháng"]) == 0
     back = import_at_post(pair, [hq_reply(pair)])
     assert back.rejected == [] and back.acknowledged_seq == 3
     assert len(back.refused_at_hq) == 1 and "occurred_at" in back.refused_at_hq[0]["reason"]
@@ -216,11 +219,23 @@ def test_a_malformed_return_record_refuses_the_whole_return_bundle(pair: Pair) -
     leaner = _written_reply(pair, reply, watched, "d0000000-0000-4000-8000-000000000001")
     summary = import_at_post(pair, [leaner])
     assert summary.rejected == [] and summary.watch_entries == 1  # last_seen may be left out
+    reviewed = {**watched, "posts": ["BP-VX", "BP-TB"], "case_numbers": ["BP-VX/2026/00001"], "reason": "r"}
+    whole = _written_reply(pair, reply, reviewed, "d0000000-0000-4000-8000-000000000002")
+    assert import_at_post(pair, [whole]).rejected == []
     before = register_snapshot(pair.post.data_dir)
     for number, record in enumerate(
         [
             {"type": "watch", "kind": "person", "key": "", "label": "x", "stations": 1, "cases": 1},
             {"type": "watch", "kind": "cat", "key": "1", "label": "x", "stations": 1, "cases": 1},
+            # The posts, case numbers and reason behind a reviewed entry, of the wrong types.
+            {**watched, "posts": "BP-VX"},
+            {**watched, "posts": [None]},
+            {**watched, "case_numbers": [1, 2]},
+            {**watched, "case_numbers": {"BP-VX/2026/00001": 1}},
+            {**watched, "reason": 5},
+            {**watched, "reason": "x" * 501},
+            {**watched, "stations": True},
+            {**watched, "note": "an unknown field"},
             {"type": "reference", "kind": "commodities", "code": "x", "payload": {"code": "x"}},
             {"type": "reference", "kind": "detection_methods", "code": "x", "payload": {"code": "y"}},
             {"type": "rejection", "file": "a", "record": 1, "reason": "r"},
@@ -315,9 +330,12 @@ def test_a_refusal_is_kept_for_the_next_reply_when_writing_one_fails(pair: Pair)
 
 def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) -> None:
     from app.sync.replies import make_reply
+    from app.watch import decide
 
     add_cases(pair, 3, photos=False)
     import_at_hq(pair, export_parts(pair, "one"))
+    for candidate in ("person:089090001234", "vehicle:67H120413"):
+        decide(pair.hq.ctx, pair.hq.admin, candidate, "confirmed", "Ba vụ trong tháng")
     pair.hq.ctx.clock = lambda: datetime(2026, 11, 21, 8, 0, tzinfo=ICT)
     older = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "old")
     case = sample_case()
@@ -329,6 +347,7 @@ def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) 
         car = changed(case, vehicles=(VehicleInput("car", "51A-123.45"),))
         pair.post.ctx.cases.create(pair.post.officer, car)
     import_at_hq(pair, export_parts(pair, "two"))
+    decide(pair.hq.ctx, pair.hq.admin, "vehicle:51A12345", "confirmed", "Ba vụ trong tháng")
     pair.hq.ctx.clock = lambda: datetime(2026, 11, 22, 8, 0, tzinfo=ICT)
     newer = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "new")
     assert import_at_post(pair, [newer]).watch_entries == 3

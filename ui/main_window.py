@@ -44,6 +44,7 @@ from ui.restore_dialog import RestoreDialog
 from ui.settings_dialog import SettingsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
+from ui.watch_review import WatchReviewDialog
 from ui.workflow import CaseActions
 
 DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
@@ -180,6 +181,8 @@ class MainWindow(QMainWindow):
         self.reply_action = QAction(_("&Write return bundles…"), self)
         self.reply_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "sync.import"))
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
+        self.watch_action = QAction(_("&Watch list review…"), self)
+        self.watch_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "watch.review"))
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
@@ -200,6 +203,7 @@ class MainWindow(QMainWindow):
             self.reply_action,
             None,
             self.campaigns_action,
+            self.watch_action,
             self.restore_action,
             self.users_action,
             None,
@@ -274,6 +278,7 @@ class MainWindow(QMainWindow):
         self.send_action.triggered.connect(self._on_send_action_triggered)
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
         self.reply_action.triggered.connect(self._on_reply_action_triggered)
+        self.watch_action.triggered.connect(self._on_watch_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
@@ -531,6 +536,9 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.changed:
             self.events.changed.emit(Changes(campaigns=True))
+
+    def _on_watch_action_triggered(self) -> None:
+        WatchReviewDialog(self._ctx, self._actor, self).exec()
 
     def _on_tip_action_triggered(self) -> None:
         TipDialog(self._ctx, self._actor, self).exec()

@@ -36,7 +36,7 @@ HQ:
   ``store``         received cases written (in bulk when new) and sealed into HQ's audit chain
   ``tip_import``    the tips a post sends, checked and stored
   ``status``        what HQ has of each post (``coverage``, ``unfinished_sets``, ``posts``)
-  ``replies``       ``make_reply`` (return bundles), ``watch_list``, ``set_reference_items``
+  ``replies``       ``make_reply`` (return bundles; the watch list is ``app.watch``), ``set_reference_items``
   ``disclose``      ``disclose_bundle``: a post's bundle re-keyed for an outside auditor's age key
 
 Names with a leading underscore are private to the package: its modules share them, callers outside

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from app.auth import require
 from app.context import Context
@@ -26,6 +24,7 @@ from app.sync.bundle import KIND_RETURN, RECORDS, Member, write_bundle
 from app.sync.enrol import HQ_IDENTITY_FORMAT
 from app.sync.return_checks import _check_reference, _check_reference_updates, _reference_overrides
 from app.sync.status import coverage
+from app.watch import entries_for_posts
 from db import models as m
 from db.types import utc_text
 
@@ -87,7 +86,8 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
             records.append(
                 {"type": "reference", "kind": item.kind, "code": item.code, "payload": item.payload}
             )
-        records.extend({"type": "watch", **entry} for entry in watch_list(session, ctx.zone))
+        # Only the entries an analyst confirmed (app/watch.py): a candidate nobody stood behind stays at HQ.
+        records.extend({"type": "watch", **entry} for entry in entries_for_posts(session, ctx.zone))
         for campaign in session.execute(
             select(m.Campaign).where(m.Campaign.origin == hq.id).order_by(m.Campaign.starts_on, m.Campaign.id)
         ).scalars():
@@ -143,74 +143,6 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
                 update(m.SyncRejection).where(m.SyncRejection.id.in_(reported)).values(reported=True)
             )
     return path
-
-
-WATCH_MIN_STATIONS = 2  # seen by at least this many posts …
-
-
-WATCH_MIN_CASES = 3  # … or in at least this many cases
-
-
-WATCH_KEY_MAX, WATCH_LABEL_MAX = 80, 200
-
-
-def watch_list(session: Session, zone: tzinfo) -> list[dict[str, Any]]:
-    """People (by identity number) and vehicles and vessels (by plate or registration) that appear in
-    cases of several posts, or in several cases: what every post should know at its checkpoints.
-    Voided cases do not count; the day last seen is in ``zone``, the register's."""
-    entries: list[dict[str, Any]] = []
-    counted = (
-        func.count(func.distinct(m.Case.origin)),
-        func.count(func.distinct(m.Case.id)),
-        func.max(m.Case.occurred_at),
-    )
-    repeated = (func.count(func.distinct(m.Case.origin)) >= WATCH_MIN_STATIONS) | (
-        func.count(func.distinct(m.Case.id)) >= WATCH_MIN_CASES
-    )
-    people = (
-        select(m.Party.id_normalized, func.max(m.Party.full_name), *counted)
-        .join(m.Case, m.Case.id == m.Party.case_id)
-        .where(
-            m.Party.id_normalized.is_not(None),
-            m.Party.id_normalized != "",
-            func.length(m.Party.id_normalized) <= WATCH_KEY_MAX,
-            m.Case.status != "voided",
-        )
-        .group_by(m.Party.id_normalized)
-        .having(repeated)
-        .order_by(m.Party.id_normalized)
-    )
-    for key, label, stations, cases, last in session.execute(people):
-        entries.append(_watch_entry("person", key, label, stations, cases, last, zone))
-    is_ship = m.Vehicle.kind == "ship"
-    vehicles = (
-        select(is_ship, m.Vehicle.plate_normalized, func.max(m.Vehicle.plate), *counted)
-        .join(m.Case, m.Case.id == m.Vehicle.case_id)
-        .where(
-            m.Vehicle.plate_normalized != "",
-            func.length(m.Vehicle.plate_normalized) <= WATCH_KEY_MAX,
-            m.Case.status != "voided",
-        )
-        .group_by(is_ship, m.Vehicle.plate_normalized)
-        .having(repeated)
-        .order_by(m.Vehicle.plate_normalized)
-    )
-    for ship, key, label, stations, cases, last in session.execute(vehicles):
-        entries.append(_watch_entry("vessel" if ship else "vehicle", key, label, stations, cases, last, zone))
-    return entries
-
-
-def _watch_entry(
-    kind: str, key: Any, label: str, stations: int, cases: int, last: Any, zone: tzinfo
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "key": key,
-        "label": label[:WATCH_LABEL_MAX],
-        "stations": int(stations),
-        "cases": int(cases),
-        "last_seen": last.astimezone(zone).date().isoformat() if isinstance(last, datetime) else None,
-    }
 
 
 MAX_REFERENCE_FILE = 16 * 1024**2  # a reference list is a few hundred entries

@@ -56,10 +56,31 @@ def _check_rejection(record: dict[str, Any]) -> str | None:
     return None
 
 
+WATCH_FIELDS = frozenset(
+    {"type", "kind", "key", "label", "stations", "cases", "last_seen", "posts", "case_numbers", "reason"}
+)
+
+
+def _texts(value: Any, most: int, limit: int) -> bool:
+    """A list of at most ``most`` texts of 1 to ``limit`` characters."""
+    return (
+        isinstance(value, list)
+        and len(value) <= most
+        and all(isinstance(v, str) and 0 < len(v) <= limit for v in value)
+    )
+
+
 def _check_watch(record: dict[str, Any]) -> str | None:
+    """An entry an analyst at HQ confirmed (app/watch.py). The posts, case numbers and reason behind it
+    may be left out (an HQ older than the reviewed list), never of another type."""
     last_seen = record.get("last_seen")
     if (
-        record.get("kind") not in ("person", "vehicle", "vessel")
+        not set(record) <= WATCH_FIELDS
+        or not _texts(record.get("posts", []), 1000, 16)
+        or not _texts(record.get("case_numbers", []), 200, 40)
+        or not isinstance(record.get("reason", ""), str)
+        or len(record.get("reason", "")) > 500
+        or record.get("kind") not in ("person", "vehicle", "vessel")
         or not _text_field(record, "key", 80)
         or not _text_field(record, "label", 200)
         or not all(

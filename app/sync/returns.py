@@ -234,6 +234,9 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                             if record.get("last_seen")
                             else None,
                             received_at=now,
+                            posts=record.get("posts", []),
+                            case_numbers=record.get("case_numbers", []),
+                            reason=record.get("reason", ""),
                         )
                     )
                 elif kind == "campaign":

@@ -149,11 +149,21 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
     assert cipher.is_plain(data_dir / "register.sqlite") and not (data_dir / SLOTS_FILE).exists()
 
 
+def before_reviewed_watch_list(conn: Any) -> None:
+    """Undo migration 0011 in a register: no review table, watch entries without their reasons."""
+    conn.execute("DROP TABLE IF EXISTS watch_reviews")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(watch_entries)")}
+    for column in ("posts", "case_numbers", "reason"):
+        if column in columns:
+            conn.execute(f"ALTER TABLE watch_entries DROP COLUMN {column}")
+
+
 def back_to_unkeyed_chain(conn: Any) -> None:
     """Rewrite a register's audit trail as releases before migration 0010 left it: no MAC column, no
     HQ anchors table, no events for the bookkeeping tables, every link in the first (v1) formula."""
     from app import audit, audit_tables
 
+    before_reviewed_watch_list(conn)  # 0011 came later still
     covered = tuple(audit_tables.COVERED_BY_ENTITY)
     conn.execute(f"DELETE FROM audit_events WHERE entity IN ({','.join('?' * len(covered))})", covered)
     conn.execute("DELETE FROM meta WHERE key IN ('audit_chain', 'audit_mac')")

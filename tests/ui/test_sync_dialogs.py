@@ -61,6 +61,10 @@ def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Pos
     assert hq.ctx.cases.count(hq.admin) == 3
     # HQ's return bundle, received at the post: the receipt and the watch list are shown, then kept.
     from app.sync.replies import make_reply
+    from app.watch import decide
+
+    for candidate in ("person:089090001234", "vehicle:67H120413"):  # an analyst stands behind both
+        decide(hq.ctx, hq.admin, candidate, "confirmed", "Ba vụ trong tháng")
 
     reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, post.ctx.station_code, tmp_path / "back")
     back = ImportDialog(post.ctx, post.admin)

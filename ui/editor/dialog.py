@@ -33,6 +33,7 @@ from app.forms import FORM_CODES, print_form
 from app.i18n import _
 from app.print_codes import SIGNED_ONLY, no_key_message
 from app.sync import keys
+from app.watch import watch_index
 from ui.editor import tables
 from ui.editor.attachments import AttachmentsPage
 from ui.editor.fields import ErrorLabel
@@ -85,10 +86,11 @@ class CaseEditor(QDialog):
         self.problems = ErrorLabel()
         self.overview = OverviewPage(ctx.reference, [(c.id, c.label) for c in list_campaigns(ctx)], ctx.zone)
         self.goods = RowsPage(tables.goods_model(ctx.reference), _("Add a goods line"))
+        watched = watch_index(ctx, self._actor)  # HQ's watch list, as the last return bundle brought it
         self.parties = RowsPage(
-            tables.party_model(ctx.reference, ctx.today), _("Add a person or organisation")
+            tables.party_model(ctx.reference, ctx.today, watched), _("Add a person or organisation")
         )
-        self.vehicles = RowsPage(tables.vehicle_model(ctx.reference), _("Add a vehicle or vessel"))
+        self.vehicles = RowsPage(tables.vehicle_model(ctx.reference, watched), _("Add a vehicle or vessel"))
         self.attachments = AttachmentsPage(ctx.attachments)
         self.documents = RowsPage(tables.document_model(ctx.reference), _("Add a document"))
         self.handling = HandlingPage(ctx.reference)

@@ -105,6 +105,7 @@ class RowsModel(QAbstractTableModel):
     """The rows of one table of the case. ``changed`` fires after any edit, insert or removal."""
 
     changed = Signal()
+    drafted = Signal()  # the text being typed in a cell changed (its warnings may have)
 
     def __init__(
         self,
@@ -121,6 +122,7 @@ class RowsModel(QAbstractTableModel):
         self._typed: dict[tuple[int, str], tuple[str, str]] = {}  # unreadable text and its reason
         self._check = check
         self._warn = warn
+        self._draft: tuple[int, str, str] | None = None  # (row, key, text) typed but not yet committed
         self.read_only = False
 
     # ----- the rows ------------------------------------------------------------------------------
@@ -180,14 +182,27 @@ class RowsModel(QAbstractTableModel):
                 found += [CellProblem(i, key, message) for key, message in self._check(row)]
         return found
 
+    def set_draft(self, position: int, key: str, text: str | None) -> None:
+        """The text being typed in a text cell (None once the editor closes): its warnings show while
+        typing, so a watched number or plate is flagged at once, before the cell is left."""
+        draft = None if text is None else (position, key, text)
+        if draft != self._draft:
+            self._draft = draft
+            self.drafted.emit()
+
     def warnings(self) -> list[CellProblem]:
         if self._warn is None:
             return []
         return [
             CellProblem(i, key, message)
             for i, row in enumerate(self._rows)
-            for key, message in self._warn(row)
+            for key, message in self._warn(self._drafted(i, row))
         ]
+
+    def _drafted(self, position: int, row: Row) -> Row:
+        if self._draft is None or self._draft[0] != position:
+            return row
+        return {**row, self._draft[1]: self._draft[2]}
 
     def column_of(self, key: str) -> int:
         return self._keys.index(key)
@@ -289,7 +304,14 @@ class RowsDelegate(QStyledItemDelegate):
         edit.setFrame(False)
         if field.kind == "date":
             edit.setPlaceholderText("dd/mm/yyyy")
+        elif field.kind == "text":
+            position, key, model = index.row(), field.key, self._model
+            edit.textEdited.connect(lambda text: model.set_draft(position, key, text))
         return edit
+
+    def destroyEditor(self, editor: QWidget, index: Index) -> None:  # noqa: N802
+        self._model.set_draft(-1, "", None)  # committed or cancelled: the row's own values count again
+        super().destroyEditor(editor, index)
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
         if isinstance(editor, CodeCombo):
@@ -364,6 +386,7 @@ class RowsPage(QWidget):
         self._insert_shortcut.activated.connect(self._on_add_button_clicked)
         self._delete_shortcut.activated.connect(self._on_remove_button_clicked)
         self.model.changed.connect(self._on_model_changed)
+        self.model.drafted.connect(self._on_model_drafted)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
     def set_read_only(self, read_only: bool) -> None:
@@ -412,4 +435,7 @@ class RowsPage(QWidget):
     def _on_model_changed(self) -> None:
         if self.problems_label.isVisible():
             self.show_problems()
+        self.warnings_label.set_message(self._describe(self.model.warnings()))
+
+    def _on_model_drafted(self) -> None:
         self.warnings_label.set_message(self._describe(self.model.warnings()))

@@ -13,6 +13,7 @@ from app.domain import DocumentInput, GoodsInput, PartyInput, VehicleInput
 from app.i18n import N_, _
 from app.reference import Reference
 from app.text import check_id_number, check_plate, check_vessel
+from app.watch import WatchIndex
 from ui.editor.rows import Field, Row, RowsModel
 
 PARTY_KINDS = (("person", N_("Person")), ("organisation", N_("Organisation")))
@@ -97,8 +98,11 @@ def goods_values(rows: list[Row]) -> tuple[GoodsInput, ...]:
 # ----- people and organisations ------------------------------------------------------------------
 
 
-def party_model(reference: Reference, today: Callable[[], date]) -> RowsModel:
-    """People and organisations; ``today`` is the register's day (a birth date after it is refused)."""
+def party_model(
+    reference: Reference, today: Callable[[], date], watch: WatchIndex | None = None
+) -> RowsModel:
+    """People and organisations; ``today`` is the register's day (a birth date after it is refused);
+    an identity number on HQ's ``watch`` list is flagged with why (app/watch.py)."""
     roles = _listed("party_roles", reference)
 
     def check(row: Row) -> list[tuple[str, str]]:
@@ -113,6 +117,8 @@ def party_model(reference: Reference, today: Callable[[], date]) -> RowsModel:
     def warn(row: Row) -> list[tuple[str, str]]:
         if row.get("kind") != "person" or not row.get("id_number"):
             return []
+        watched = watch.person(row["id_number"]) if watch is not None else None
+        flagged = [("id_number", watched.message())] if watched is not None else []
         notices = check_id_number(
             row["id_number"],
             nationality=row.get("nationality"),
@@ -120,7 +126,7 @@ def party_model(reference: Reference, today: Callable[[], date]) -> RowsModel:
             gender=row.get("gender"),
             path="id_number",
         )
-        return [("id_number", notice.message) for notice in notices]
+        return flagged + [("id_number", notice.message) for notice in notices]
 
     fields = (
         Field(
@@ -183,16 +189,19 @@ def party_values(rows: list[Row]) -> tuple[PartyInput, ...]:
 # ----- vehicles and vessels ----------------------------------------------------------------------
 
 
-def vehicle_model(reference: Reference) -> RowsModel:
+def vehicle_model(reference: Reference, watch: WatchIndex | None = None) -> RowsModel:
+    """Vehicles and vessels; a plate or vessel number on HQ's ``watch`` list is flagged with why."""
     kinds = _listed("vehicle_kinds", reference)
 
     def warn(row: Row) -> list[tuple[str, str]]:
         plate = row.get("plate") or ""
+        watched = watch.vehicle(row.get("kind"), plate) if watch is not None and plate else None
+        flagged = [("plate", watched.message())] if watched is not None else []
         if row.get("kind") in PLATE_KINDS:
-            return [("plate", n.message) for n in check_plate(plate, "plate")]
+            return flagged + [("plate", n.message) for n in check_plate(plate, "plate")]
         if row.get("kind") == "ship":
-            return [("plate", n.message) for n in check_vessel(plate, "plate")]
-        return []
+            return flagged + [("plate", n.message) for n in check_vessel(plate, "plate")]
+        return flagged
 
     fields = (
         Field("kind", _("Kind"), "choice", lambda row: kinds, required=True, width=16),
