@@ -105,9 +105,9 @@ def _versions_digest(versions: dict[str, int]) -> str:
 
 
 def _own_versions(session: Session, station_id: str) -> dict[str, int]:
-    return dict(session.execute(
-        select(m.Case.id, m.Case.version).where(m.Case.origin == station_id)
-    ).tuples().all())
+    # Rows unpacked as tuples: Result.tuples() is deprecated in SQLAlchemy 2.1 (an error in the tests).
+    rows = session.execute(select(m.Case.id, m.Case.version).where(m.Case.origin == station_id))
+    return {case_id: version for case_id, version in rows}
 
 
 # ----- post: request ------------------------------------------------------------------------------
@@ -184,11 +184,6 @@ def _previous_signature_holds(request: dict[str, Any], previous: bytes) -> bool:
 # ----- HQ: accept ---------------------------------------------------------------------------------
 
 
-def normalised_fingerprint(text: str) -> str:
-    cleaned = "".join(text.split()).upper()
-    return " ".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
-
-
 def accept_request(
     ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str
 ) -> Rekey:
@@ -209,12 +204,7 @@ def accept_request(
     signed = {k: v for k, v in request.items() if k != "previous_signature"}
     verify(signed, keys.public_from_raw(public_raw), "re-key request")
     new_fingerprint = keys.fingerprint(public_raw)
-    if normalised_fingerprint(fingerprint) != new_fingerprint:
-        raise ValidationError([
-            _("the fingerprint given ({given}) is not the request's ({actual}): compare it again by phone "
-              "with the post; nothing was changed").format(
-                given=normalised_fingerprint(fingerprint), actual=new_fingerprint)
-        ])
+    keys.check_read_out(fingerprint, new_fingerprint)
     previous = unb64(request.get("previous_signing_public_key", ""), "the station's old public key")
     private, hq_recipient = enrol._hq_keys(ctx, actor, passphrase)
     hq_public = keys.raw_public(private.public_key())
