@@ -177,13 +177,15 @@ class StationKeysDialog(QDialog):
         self.enrol_choice.setEnabled(not state.enrolled)
         self.rekey_choice.setEnabled(state.enrolled and not state.has_key)
         self.rotate_choice.setEnabled(state.enrolled and state.has_key)
-        for choice in (self.enrol_choice, self.rekey_choice, self.rotate_choice):
-            if choice.isEnabled() and self.choices.checkedButton() in (None, *self._disabled()):
-                choice.setChecked(True)
+        # The step a post needs is chosen for it; a rotation never is (it is asked for on purpose).
+        needed = self.enrol_choice if not state.enrolled else self.rekey_choice if not state.has_key else None
+        checked = self.choices.checkedButton()
+        if checked is None or not checked.isEnabled():
+            self.choices.setExclusive(False)  # an exclusive group cannot be left with none checked
+            for choice in (self.enrol_choice, self.rekey_choice, self.rotate_choice):
+                choice.setChecked(choice is needed)
+            self.choices.setExclusive(True)
         self._update_buttons()
-
-    def _disabled(self) -> list[QRadioButton]:
-        return [b for b in (self.enrol_choice, self.rekey_choice, self.rotate_choice) if not b.isEnabled()]
 
     def _new_keys(self) -> bool:
         """Writing this request makes this computer's first keys: the passphrase is set, so asked twice."""

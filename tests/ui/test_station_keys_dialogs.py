@@ -35,10 +35,15 @@ def _usb(tmp_path: Path, name: str = "usb") -> Path:
     return folder
 
 
-def _request(qtbot: QtBot, post: Post, usb: Path, passphrase: str, new: bool) -> StationKeysDialog:
-    """The post writes the request its dialog offers (enrol, replace or rotate) to the stick."""
+def _request(
+    qtbot: QtBot, post: Post, usb: Path, passphrase: str, new: bool, rotate: bool = False
+) -> StationKeysDialog:
+    """The post writes the request its dialog offers (enrol, replace), or a rotation, to the stick."""
     dialog = StationKeysDialog(post.ctx, post.admin)
     qtbot.addWidget(dialog)
+    if rotate:
+        assert dialog.choices.checkedButton() is None  # a rotation is never chosen for the chief
+        dialog.rotate_choice.click()
     dialog.destination.add_folder(usb)
     dialog.passphrase.setText(passphrase)
     assert dialog.passphrase_again.isVisibleTo(dialog) is new  # new keys: the passphrase is asked twice
@@ -197,6 +202,7 @@ def test_a_replaced_laptop_takes_over_its_station_through_the_app(
     assert asked.installed is not None, asked.install_result.text()
     assert asked.fingerprint.text() in asked.install_result.text()
     assert asked.rotate_choice.isEnabled() and not asked.rekey_choice.isEnabled()
+    assert asked.choices.checkedButton() is None and not asked.write_button.isEnabled()
 
     laptop.ctx.cases.create(laptop.officer, sample_case())
     assert _send_and_import(qtbot, laptop, hq, _usb(tmp_path, "usb-send"), NEW_PASSPHRASE) == 1
@@ -213,7 +219,7 @@ def test_a_replaced_laptop_takes_over_its_station_through_the_app(
 def test_a_post_rotates_its_key_through_the_app(qtbot: QtBot, post: Post, hq: Post, tmp_path: Path) -> None:
     usb = _usb(tmp_path)
     before = _station_fingerprint(post, PASSPHRASE)
-    asked = _request(qtbot, post, usb, PASSPHRASE, new=False)
+    asked = _request(qtbot, post, usb, PASSPHRASE, new=False, rotate=True)
     assert asked.rotate_choice.isChecked() and not asked.rekey_choice.isEnabled()
     assert asked.fingerprint.text() != before
     accepted = _accept(qtbot, hq, asked.written or Path(), usb, asked.fingerprint.text())
