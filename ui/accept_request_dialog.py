@@ -67,8 +67,9 @@ class AcceptRequestDialog(QDialog):
         )
 
         row = QHBoxLayout()
-        row.addWidget(QLabel(_("&Request:")))
-        row.itemAt(0).widget().setBuddy(self.path)  # type: ignore[union-attr]
+        request_label = QLabel(_("&Request:"))
+        request_label.setBuddy(self.path)
+        row.addWidget(request_label)
         row.addWidget(self.path, 1)
         row.addWidget(self.choose_button)
         form = QFormLayout()

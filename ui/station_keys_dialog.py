@@ -8,11 +8,13 @@ docs/operations.md."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -66,11 +68,15 @@ def passphrase_fields(state: KeyState) -> tuple[QLineEdit, QLineEdit]:
     return passphrase, again
 
 
-def run_step(parent: QWidget, label: str, step: object) -> Outcome:
-    """A step with Argon2 in it (a second or so per key) off the GUI thread, behind a delayed progress
-    dialog; refused steps come back as ``failed`` with their message."""
+def run_step(parent: QWidget, label: str, step: Callable[[], object]) -> Outcome:
+    """A step with Argon2 in it (a second or so per key) off the GUI thread, behind a wait cursor and a
+    delayed progress dialog; refused steps come back as ``failed`` with their message."""
     runner = ProgressRunner(label, parent, cancellable=False)
-    return runner.run(lambda progress, cancel: step())  # type: ignore[operator]
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        return runner.run(lambda progress, cancel: step())
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class StationKeysDialog(QDialog):

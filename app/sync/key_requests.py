@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.domain import Actor
 from app.errors import RegisterError, ValidationError
@@ -117,12 +117,14 @@ def read_request(path: Path) -> KeyRequest:
     with enrol._naming(path):
         if _format_of(path) == rekey.REQUEST_FORMAT:
             document = rekey._read(path, rekey.REQUEST_FORMAT, rekey.REQUEST_SHAPE, "re-key request")
+            _require_members(path, document, "re-key request")
             public = unb64(document.get("signing_public_key", ""), "the station's new public key")
             signed = {k: v for k, v in document.items() if k != "previous_signature"}
             verify(signed, keys.public_from_raw(public), "re-key request")
             what = ROTATE if "previous_signature" in document else REKEY
         else:
             document = enrol.read_document(path, enrol.REQUEST_FORMAT, "enrolment request")
+            _require_members(path, document, "enrolment request")
             public = unb64(document.get("signing_public_key", ""), "the station's public key")
             verify(document, keys.public_from_raw(public), "enrolment request")
             what = ENROL
@@ -131,6 +133,13 @@ def read_request(path: Path) -> KeyRequest:
         if not isinstance(code, str) or not isinstance(name, str):
             raise ValidationError([f"{path.name}: the station's code and name are missing"])
         return KeyRequest(what, code, name, keys.fingerprint(public))
+
+
+def _require_members(path: Path, document: dict[str, Any], what: str) -> None:
+    """The shape checks allow members to be absent; a request without these is not one at all."""
+    for member in ("station", "signing_public_key", "encryption_recipient", "signature"):
+        if member not in document:
+            raise ValidationError([f"{path.name} is not a {what} (its {member} is missing)"])
 
 
 def accept(
