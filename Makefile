@@ -52,7 +52,8 @@ test-any-day: $(STAMP) $(MO)
 # of make test's few fixed ones; OUTPOST_FUZZ_EXAMPLES=<n> per test (2 000 by default). Failures are
 # kept in .hypothesis/ and tried first next time.
 fuzz: $(STAMP) $(MO)
-	OUTPOST_HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_properties_bundles.py tests/test_properties_inputs.py
+	OUTPOST_HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_properties_bundles.py tests/test_properties_inputs.py \
+		tests/test_properties_rekey.py
 
 # The benchmarks at the sizes docs/performance.md reports (make test runs them once, tiny).
 bench: $(STAMP) $(MO)

@@ -130,6 +130,24 @@ class AttachmentStore:
             raise AppError(f"file {sha256[:12]}… in the attachment store is damaged")
         return destination
 
+    def check(self, sha256: str) -> str | None:
+        """Why the stored file for ``sha256`` cannot be trusted (``"missing"`` or ``"damaged"``), or
+        None: read to the end through its authentication and hashed, and nothing written in clear."""
+        try:
+            with self.path(sha256).open("rb") as handle:
+                digest = hashlib.sha256()
+                for chunk in self._opened(handle, sha256):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return "missing"
+        except AppError:
+            return "damaged"
+        return None if digest.hexdigest() == sha256 else "damaged"
+
+    def stored_files(self) -> list[Path]:
+        """Every file kept here, sealed or in clear (not the half-written ``.incoming-`` ones)."""
+        return sorted(p for p in self.folder.glob("??/*") if p.is_file() and not p.name.startswith("."))
+
     def plain_files(self) -> list[Path]:
         """The files kept in clear in this folder (named by their hash, without the sealed suffix)."""
         found = self.folder.glob("??/*")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from argon2.exceptions import Argon2Error
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -237,7 +238,10 @@ class KeySlots:
     def _open_entry(entry: dict[str, Any], password: str) -> bytes:
         migrated = entry.get("migrated")
         if migrated is None:
-            return keywrap.unwrap(_unb64(entry["wrapped"]), password)
+            try:
+                return keywrap.unwrap(_unb64(entry["wrapped"]), password)
+            except keywrap.DamagedKey:  # not a wrong password: the file was changed
+                raise RegisterError(_("the key file {path} is damaged").format(path=SLOTS_FILE)) from None
         raw = _hash_again(migrated["params"], password)
         try:
             sealed = _unb64(entry["wrapped"])
@@ -309,10 +313,12 @@ def _hash_again(params: str, password: str) -> bytes:
     try:
         _empty, _kind, version, costs, salt = params.split("$")
         numbers = dict(part.split("=") for part in costs.split(","))
+        if not 1 <= int(numbers["m"]) <= 1024 * 1024 or not 1 <= int(numbers["t"]) <= 16:
+            raise ValueError("costs out of range")  # a changed file must not make Argon2 take gigabytes
         return hash_secret_raw(
             password.encode(), base64.b64decode(salt + "=" * (-len(salt) % 4)),
             time_cost=int(numbers["t"]), memory_cost=int(numbers["m"]), parallelism=int(numbers["p"]),
             hash_len=32, type=Type.ID, version=int(version.removeprefix("v=")),
         )
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, Argon2Error):
         raise RegisterError(_("the key file {path} is damaged").format(path=SLOTS_FILE)) from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ from app.serialize import orm_case_state, state_hash
 from app.sync import keys
 from app.sync.bundle import CERTIFICATE_SHAPE
 from app.sync.enrol import CERTIFICATE_FORMAT
+from app.sync.rekey import RETIRED
 from app.sync.signing import canonical, unb64
 from db import models as m
 
@@ -125,7 +127,11 @@ class PrintCheck:
     compared (an unprovable paper, or a check with a certificate only).
 
     ``case_status`` (with ``void_reason``) is what the case is in the register now, whatever the paper
-    shows: a genuine paper of a voided case is void."""
+    shows: a genuine paper of a voided case is void.
+
+    ``key_retired_at``: the paper is signed with a key of ``station`` that a re-key later replaced
+    (app/sync/rekey.py), and when: genuine, since the key was the station's when it was current, but
+    a paper printed after that day with the retired key proves nothing (it may be the stolen laptop's)."""
 
     signature: str
     status: str
@@ -138,6 +144,7 @@ class PrintCheck:
     current_version: int = 0
     case_status: str = ""
     void_reason: str | None = None
+    key_retired_at: datetime | None = None
 
     @property
     def genuine(self) -> bool:
@@ -204,8 +211,8 @@ def _signature(code: _Code, public: bytes | None) -> str:
 
 def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
     """Check the text of a form's QR code: the signature with the printing station's key as this
-    register knows it (its own, HQ's at a post, every enrolled post's at HQ, revoked ones too), then
-    the paper against this register's copy of the case."""
+    register knows it (its own, HQ's at a post, every enrolled post's at HQ, revoked ones too, and the
+    keys a re-key retired), then the paper against this register's copy of the case."""
     require(actor, "case.read")
     code = _parse(payload)
     with ctx.sessions.reads() as session:
@@ -223,6 +230,9 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
             )
         assert station is not None
         signature = _signature(code, station.signing_public_key)
+        retired_at = _retired_signer(session, station, code) if signature == "invalid" else None
+        if retired_at is not None:
+            signature = "valid"
         case = session.get(m.Case, code.case_id)
         own = station.id == ctx.station_id
         if case is None and own and signature == "valid":  # signed here, yet not here: a restored register?
@@ -244,7 +254,27 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
             case.version if case is not None else 0,
             case.status if case is not None else "",
             case.void_reason if case is not None and case.status == "voided" else None,
+            retired_at,
         )
+
+
+def _retired_signer(session: Session, station: m.Station, code: _Code) -> datetime | None:
+    """When the key that signed ``code`` was retired, if it is one of ``station``'s keys a re-key
+    replaced (recorded at HQ when it accepts a re-key, and at the post when it installs the reply)."""
+    row = session.get(m.Meta, RETIRED + station.id)
+    try:
+        history = json.loads(row.value) if row is not None else []
+    except ValueError:
+        return None  # an unreadable record proves no key; ``audit verify`` reports a changed meta row
+    for entry in history if isinstance(history, list) else []:
+        try:
+            key = unb64(entry["key"], "a retired key")
+            retired_at = datetime.fromisoformat(entry["retired_at"])
+        except (KeyError, TypeError, ValueError, ValidationError):
+            continue
+        if _signature_holds(code, key):
+            return retired_at
+    return None
 
 
 def _compared_own(session: Session, case: m.Case, code: _Code) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,12 @@ def nfc(text: object) -> str:
 def markup(text: object) -> str:
     """Plain text made safe for a Paragraph (NFC, escaped, line breaks kept)."""
     return escape(nfc(text)).replace("\n", "<br/>")
+
+
+def whole_last_words(text: str) -> str:
+    """``text`` with its last two words joined by a no-break space: a wrapped title, heading or agency
+    line never leaves one word alone on its last line ("…TỈNH AN" / "GIANG")."""
+    return re.sub(r"\s+(\S+)\s*$", "\u00a0\\1", text.strip())
 
 
 def blank(value: object, filler: str = BLANK) -> str:
@@ -184,7 +191,8 @@ class Letterhead:
 
 def header(letterhead: Letterhead, st: Styles) -> Table:
     left_width, right_width = FRAME_WIDTH * 0.42, FRAME_WIDTH * 0.58
-    agency = [nfc(line).upper() for line in letterhead.agency if nfc(line).strip()] or [BLANK]
+    lines = [nfc(line).upper() for line in letterhead.agency if nfc(line).strip()]
+    agency = [whole_last_words(line) for line in lines] or [BLANK]
     left: list[Flowable] = [Paragraph(markup(line), st.header_left) for line in agency[:-1]]
     left.append(Paragraph(f"<b>{markup(agency[-1])}</b>", st.header_left))
     left.append(_Rule(min(text_width(agency[-1], f"{FONT}-Bold", 12.5), left_width) * 0.4))
@@ -282,15 +290,19 @@ def grid(
     align: Sequence[str] | None = None,
     bold_rows: Iterable[int] = (),
     foot: Sequence[Flowable] = (),
+    whole: Iterable[int] = (),
 ) -> Table:
     """A ruled table whose header row repeats on every page it spills onto. ``align`` per column:
     "l", "c" or "r"; ``bold_rows`` indexes (in ``rows``) printed bold, e.g. totals. ``foot``: what
     ends the document (notes, the signature block), printed below the table without rules and never
-    on a page of its own: it takes the table's last ``FOOT_KEEPS`` rows along."""
+    on a page of its own: it takes the table's last ``FOOT_KEEPS`` rows along. ``whole``: columns
+    whose one-word values (a case number, a post's code) are set smaller rather than broken, as
+    numbers are; a value of several words still wraps between them."""
     right = ParagraphStyle("cell_r", parent=st.cell, alignment=TA_RIGHT)
     by_align = {"l": st.cell, "c": st.cell_centre, "r": right}
     align = align or ["l"] * len(head)
     bold = set(bold_rows)
+    unbroken = set(whole)
     total = sum(widths)
     points = [FRAME_WIDTH * w / total for w in widths]
     data: list[list[Any]] = [[Paragraph(markup(h), st.cell_head) for h in head]]
@@ -299,7 +311,9 @@ def grid(
         for column, value in enumerate(row):
             text = markup(value)
             style = by_align[align[column]]
-            if align[column] == "r":  # a number is never broken: a long one is set smaller instead
+            # A number is never broken: a long one is set smaller instead; so is a one-word value of
+            # a ``whole`` column (ReportLab cuts a word too long for its cell between two letters).
+            if align[column] == "r" or (column in unbroken and len(nfc(value).split()) == 1):
                 style = _fitting(style, nfc(value), points[column] - 2 * CELL_PADDING, index in bold)
             line.append(Paragraph(f"<b>{text}</b>" if index in bold else text, style))
         data.append(line)

@@ -22,7 +22,6 @@ from app.case_json import case_document
 from app.context import Context, Paths, base_context_parts, utc_now
 from app.domain import USERNAME
 from app.errors import AppError, RegisterError, ValidationError
-from app.files import write_atomically
 from app.i18n import _
 from app.keyslots import KeySlots
 from app.progress import CancelToken, Progress, no_progress
@@ -120,22 +119,30 @@ def open_register(
     return ctx
 
 
-def schema_problems(conn: Any) -> list[str]:
-    """The schema objects of an SQLite register that its migrations did not make as they are."""
-    words = {"unknown": _("not made by Outpost"), "changed": _("changed"), "missing": _("missing")}
+def schema_problems(found: list[schema.Difference]) -> list[str]:
+    """What db/schema.py found, one line an object, in the one form open, ``audit verify`` and restore
+    all say it: what changed, the object, and the table it is on."""
     kinds = {"table": _("table"), "index": _("index"), "trigger": _("trigger"), "view": _("view")}
+    said = {
+        "unknown": _("unknown {kind} {name}{on}: the migrations do not create it"),
+        "missing": _("missing {kind} {name}{on}"),
+        "changed": _("{kind} {name}{on} differs from what the migrations create"),
+    }
     return [
-        _("{kind} '{name}': {change}").format(
-            kind=kinds.get(d.kind, d.kind), name=d.name, change=words[d.change]
+        said[d.change].format(
+            kind=kinds.get(d.kind, d.kind),
+            name=d.name,
+            # A view's table is itself, as a table's is.
+            on="" if d.kind in ("table", "view") else _(" on table {table}").format(table=d.table),
         )
-        for d in schema.differences(conn)
+        for d in found
     ]
 
 
 def _check_schema(engine: Any) -> None:
     """Refuse a register whose schema was changed behind the program's back (db/schema.py)."""
     with engine.connect() as conn:
-        problems = schema_problems(conn)
+        problems = schema_problems(schema.differences(conn))
     if problems:
         engine.dispose()
         raise RegisterError(
@@ -409,30 +416,22 @@ def _remove_sqlite(paths: Paths) -> None:
 
 
 def backup_register(ctx: Context, out: Path | None = None) -> Path:
-    """A consistent copy of the live register: through SQLite's online backup API, or for HQ on
-    PostgreSQL a ``pg_dump`` archive in its custom format (restored with ``pg_restore``)."""
-    postgres = ctx.sessions.engine.dialect.name == "postgresql"
+    """A consistent copy of the live register: for SQLite a backup folder with its key slots,
+    settings and sealed attachments (app/backup.py), or for HQ on PostgreSQL a ``pg_dump`` archive in
+    its custom format (restored with ``pg_restore``)."""
+    from app.backup import write_backup
+
+    if ctx.sessions.engine.dialect.name != "postgresql":
+        return write_backup(ctx, out)
     if out is None:
         private_folder(ctx.paths.backups)
         stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.{'dump' if postgres else 'sqlite'}"
+        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.dump"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():
         raise RegisterError(f"the folder {out.parent} does not exist")
-    if postgres:
-        return _pg_dump(ctx.sessions.engine, out)
-    try:
-        done = migrate.backup_sqlite(ctx.paths.register, out, ctx.key)
-        if ctx.key is not None:
-            ctx.keyslots.copy_to(_slots_beside(done))
-        if ctx.paths.settings.is_file():  # a new laptop restores the settings with the register
-            write_atomically(
-                done.with_name(done.name + ".settings.json"), ctx.paths.settings.read_bytes(), private=True
-            )
-        return done
-    except OSError as exc:
-        raise RegisterError(f"could not write the backup to {out}: {exc.strerror or exc}") from None
+    return _pg_dump(ctx.sessions.engine, out)
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:

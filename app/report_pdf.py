@@ -1,4 +1,9 @@
-"""The 389 summary report as a PDF, laid out from the template in ``resources/reports``."""
+"""The 389 summary report as a PDF, laid out from the template in ``resources/reports``.
+
+What a new reader tripped over (issue 18) is kept out here rather than left to ReportLab: a section
+heading always has its table's first rows (or the whole of what cannot be split) below it on the
+same page; a title never ends on a word of its own; case numbers and post codes are set smaller
+rather than cut; every "so cùng kỳ" figure has one decimal (``percent``)."""
 
 from __future__ import annotations
 
@@ -6,13 +11,23 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from app import periods
-from app.formatting import format_decimal, format_int, format_money
-from app.printing import Letterhead, Styles, grid, header, markup, render, signing_table, styles
+from app.formatting import format_decimal, format_int, format_money, group_thousands
+from app.printing import (
+    Letterhead,
+    Styles,
+    grid,
+    header,
+    markup,
+    render,
+    signing_table,
+    styles,
+    whole_last_words,
+)
 from app.reports import Figures, SummaryReport, load_template
+from app.text import fold
 
 _FORMATS = {"int": format_int, "money": format_money}
 # The PDF lists this many reward candidates; the Excel file and the JSON list every one.
@@ -24,11 +39,44 @@ _MODE_WORDS = {
 
 
 def percent(value: Decimal | None) -> str:
-    """ "+12,5" / "-3,0" / "—" (no figure last year)."""
+    """ "+12,5" / "-60,0" / "0,0" / "+1.250,0" / "—" (no figure last year): always one decimal after
+    a decimal comma, so that a column never mixes "-60" with "-46,7"."""
     if value is None:
         return "—"
-    text = format_decimal(value)
-    return "+" + text if value > 0 else text
+    rounded = value.quantize(Decimal("0.1"))
+    whole, _point, tenth = f"{abs(rounded):.1f}".partition(".")
+    sign = "+" if rounded > 0 else "-" if rounded < 0 else ""
+    return f"{sign}{group_thousands(whole)},{tenth}"
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+# "BĐBP" on a recipient line is the same unit as "Bộ đội Biên phòng" in a station's name.
+_ABBREVIATIONS = {"bdbp": "bo doi bien phong"}
+
+
+def _folded_name(text: str) -> str:
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in fold(text).split())
+
+
+def report_recipients(report: SummaryReport, agency: Sequence[str], template: dict[str, Any]) -> list[str]:
+    """The "Nơi nhận" lines: HQ's own list at HQ, a post's at a post; a line naming the issuing unit
+    (the last letterhead line) is left out, so HQ never sends its report to itself."""
+    lines = (
+        template.get("recipients_hq", template["recipients"])
+        if report.issued_at_hq
+        else template["recipients"]
+    )
+    issuer = _folded_name(agency[-1]) if agency else ""
+
+    def names_issuer(line: str) -> bool:
+        named = _folded_name(line)
+        return bool(issuer and named) and (
+            named == issuer or issuer.startswith(named + " ") or named.startswith(issuer + " ")
+        )
+
+    return [str(line) for line in lines if not names_issuer(str(line))]
 
 
 def cell(row: Figures, column: dict[str, Any]) -> str:
@@ -49,12 +97,52 @@ def _figures_table(
     return grid(head, body, widths, st, align=["c", "l", *["r"] * len(columns)], bold_rows=[len(body) - 1])
 
 
-# A section heading starts a new page when less is left below it than its table's head and first rows.
-HEADING_ROOM = 35 * mm
+class _KeepWithNext(CondPageBreak):  # type: ignore[misc]
+    """A new page unless ``flowables`` (a heading) and the first piece of ``following`` that cannot be
+    split (a table's header and first row; the whole of a ``KeepTogether``) fit below: measured as
+    the page is laid out, so that no fixed allowance leaves a heading alone at a page's foot."""
+
+    def __init__(self, flowables: Sequence[Flowable], following: Flowable) -> None:
+        super().__init__(0)
+        self._heading = list(flowables)
+        self._following = following
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and getattr(frame, "_atTop", False):
+            self.height = 0  # at a page's top already: a new page would hold no more
+        else:
+            heading = sum(f.wrapOn(self.canv, available_width, available_height)[1] for f in self._heading)
+            self.height = heading + _least_piece(self._following, available_width, self.canv)
+        width, height = super().wrap(available_width, available_height)
+        return float(width), float(height)
 
 
-def _heading(title: str, st: Styles) -> list[Flowable]:
-    return [CondPageBreak(HEADING_ROOM), Spacer(1, 6), Paragraph(f"<b>{markup(title)}</b>", st.body_left)]
+def _least_piece(flowable: Flowable, width: float, canvas: Any) -> float:
+    """The height of the first part of ``flowable`` that a page must hold whole."""
+    if isinstance(flowable, KeepTogether):
+        flowable.wrapOn(canvas, width, 0xFFFFFF)
+        return float(flowable._H)
+    full = float(flowable.wrapOn(canvas, width, 0xFFFFFF)[1])
+    if not isinstance(flowable, Table):
+        return full
+    # Tried at each row's foot from the first: a split there is the least piece (usually the header and
+    # first row at once; rows held to the table's foot, as the reward table's, need a few more tries).
+    reached = 0.0
+    for height in flowable._rowHeights[:-1]:
+        reached += height
+        if flowable.splitOn(canvas, width, reached + 0.5):
+            return float(reached)  # (the frame wraps the table again before it lays it out)
+    return full
+
+
+def _heading(number: int, title: str, st: Styles, following: Flowable) -> list[Flowable]:
+    """A numbered section heading kept on the page of what ``following`` starts with."""
+    heading = [
+        Spacer(1, 6),
+        Paragraph(f"<b>{ROMAN[number]}. {markup(whole_last_words(title))}</b>", st.body_left),
+    ]
+    return [_KeepWithNext(heading, following), *heading, following]
 
 
 def report_flowables(
@@ -69,9 +157,9 @@ def report_flowables(
     small = styles(9.5)
     flow: list[Flowable] = [
         header(Letterhead(agency, "Số: ……/BC", place, report.generated_at.date()), st),
-        Paragraph(markup(report.title), st.title),
-        Paragraph(f"<b>{markup(template['subject'])}</b>", st.subtitle),
-        Paragraph(f"<i>{markup(periods.label(report.period))}</i>", st.italic_centre),
+        Paragraph(markup(whole_last_words(report.title)), st.title),
+        Paragraph(f"<b>{markup(whole_last_words(template['subject']))}</b>", st.subtitle),
+        Paragraph(f"<i>{markup(whole_last_words(periods.label(report.period)))}</i>", st.italic_centre),
         Spacer(1, 6),
         Paragraph(
             f"Đơn vị: {markup(report.scope)}. So sánh cùng kỳ: từ ngày {report.previous.start:%d/%m/%Y} "
@@ -82,13 +170,19 @@ def report_flowables(
     ]
     for note in report.notes:
         flow.append(Paragraph(f"<i>{markup(note)}</i>", st.body))
+    number = 0
     for section in template["sections"]:
+        if section.get("province") and not report.province:
+            continue
         figures = report.sections[section["by"]]
         total = report.totals  # every counted case is in one row of each section
-        flow += [
-            *_heading(section["title"], st),
+        flow += _heading(
+            number,
+            section["title"],
+            st,
             _figures_table(figures, total, section["first_column"], template, small),
-        ]
+        )
+        number += 1
         if section.get("note"):
             flow.append(Paragraph(f"<i>{markup(section['note'])}</i>", small.body_left))
     flow.append(Paragraph(f"<i>{markup(template['collections_note'])}</i>", small.body_left))
@@ -106,27 +200,36 @@ def report_flowables(
         ]
         for i, c in enumerate(report.commodities, start=1)
     ]
-    flow += _heading(commodities["title"], st)
-    if rows:
-        flow.append(
-            grid(
-                commodities["columns"],
-                rows,
-                (7, 30, 10, 16, 9, 20, 16, 9),
-                small,
-                align=("c", "l", "c", "r", "r", "r", "r", "r"),
-            )
+    goods: Flowable = (
+        grid(
+            commodities["columns"],
+            rows,
+            (7, 30, 10, 16, 9, 20, 16, 9),
+            small,
+            align=("c", "l", "c", "r", "r", "r", "r", "r"),
         )
-    else:
-        flow.append(Paragraph("Không có tang vật trong kỳ.", st.body_left))
+        if rows
+        else Paragraph("Không có tang vật trong kỳ.", st.body_left)
+    )
+    flow += _heading(number, commodities["title"], st, goods)
     rewards = template["rewards"]
-    flow += _heading(rewards["title"], st)
     foot: list[Flowable] = [
         Spacer(1, 10),
-        signing_table(template["recipients"], template["signer"], "(Ký, ghi rõ họ tên, đóng dấu)", "", st),
+        signing_table(
+            report_recipients(report, agency, template),
+            template["signer"],
+            "(Ký, ghi rõ họ tên, đóng dấu)",
+            "",
+            st,
+        ),
     ]
     if not report.rewards:
-        flow.append(KeepTogether([Paragraph(markup(rewards["none"]), st.body_left), *foot]))
+        flow += _heading(
+            number + 1,
+            rewards["title"],
+            st,
+            KeepTogether([Paragraph(markup(rewards["none"]), st.body_left), *foot]),
+        )
         return flow
     shown = report.rewards[:MAX_REWARD_ROWS]
     rows = [
@@ -150,16 +253,16 @@ def report_flowables(
             ),
         )
     # The signature block ends the rewards table, so that it never stands alone on the last page.
-    flow.append(
-        grid(
-            rewards["columns"],
-            rows,
-            (7, 42, 12, 20, 17, 15),
-            small,
-            align=("c", "l", "c", "l", "r", "r"),
-            foot=foot,
-        )
+    table = grid(
+        rewards["columns"],
+        rows,
+        (7, 37, 13, 25, 17, 15),
+        small,
+        align=("c", "l", "c", "l", "r", "r"),
+        foot=foot,
+        whole=(2, 3),  # the post's code and the case number
     )
+    flow += _heading(number + 1, rewards["title"], st, table)
     return flow
 
 

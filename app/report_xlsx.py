@@ -19,7 +19,10 @@ from app.reports import Figures, SummaryReport, load_template
 MONEY = "#,##0"
 COUNT = "#,##0"
 QUANTITY = "#,##0.###"
-PERCENT = '+0.0"%";-0.0"%";0"%"'
+# "So cùng kỳ (±%)" as the PDF prints it: one decimal always, a sign before a rise or a fall, no "%"
+# after the figure (the column's title says it); Excel draws the decimal separator of the reader's
+# settings (a comma on a Vietnamese Windows).
+PERCENT = "+#,##0.0;-#,##0.0;0.0"
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BOLD = Font(bold=True)
@@ -97,12 +100,16 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
     first = True
     columns = template["columns"]
     for section in template["sections"]:
+        if section.get("province") and not report.province:
+            continue
         sheet = book.active if first else book.create_sheet()
         assert sheet is not None
         first = False
-        sheet.title = {"violation_group": "Theo nhóm hành vi", "force": "Theo lực lượng"}.get(
-            section["by"], section["by"]
-        )[:31]
+        sheet.title = {
+            "violation_group": "Theo nhóm hành vi",
+            "station": "Theo đồn",
+            "force": "Theo lực lượng",
+        }.get(section["by"], section["by"])[:31]
         head = ["STT", section["first_column"], *(c["title"] for c in columns)]
         head_row = _heading(sheet, report, section["title"], len(head))
         rows: list[list[Any]] = [

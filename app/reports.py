@@ -28,7 +28,7 @@ from app import periods, tallies
 from app.auth import require
 from app.case_query import occurred_between
 from app.domain import Actor
-from app.errors import NotFound
+from app.errors import NotFound, ValidationError
 from app.formatting import format_int
 from app.i18n import _
 from app.periods import Period
@@ -107,6 +107,9 @@ class SummaryReport:
     rewards: list[RewardCandidate]
     uncounted: dict[str, int]  # drafts and submitted cases in the period, not counted
     notes: list[str]
+    # Made at HQ: its "Nơi nhận" is HQ's (``report_pdf.report_recipients``), never HQ itself.
+    issued_at_hq: bool = False
+    province: bool = False  # HQ's consolidated report: ``sections["station"]`` holds one row per post
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ class Scope:
 
     station_code: str | None = None
     campaign_id: str | None = None
+    # HQ: every post together with a row per post (``sections["station"]``); its totals are the sum of
+    # the posts' own reports (each case counts under the post that logged it).
+    province: bool = False
 
 
 def load_template(name: str = "summary-389") -> dict[str, Any]:
@@ -124,9 +130,7 @@ def load_template(name: str = "summary-389") -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _conditions(
-    period: Period, scope: Scope, station_ids: Sequence[str] | None, zone: tzinfo
-) -> list[Any]:
+def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None, zone: tzinfo) -> list[Any]:
     conditions = occurred_between(period.start, period.end, zone)
     if station_ids is not None:
         conditions.append(m.Case.origin.in_(station_ids))
@@ -151,17 +155,21 @@ class _Tally:
     per_case: dict[tuple[str, ...], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     counterfeit: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     monthly: dict[tuple[Any, ...], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    by_origin: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: dict.fromkeys(METRICS, 0))
+    )  # the station that logged the cases → METRICS (the province report's rows)
 
     def take(self, facts: tallies.Facts, codes: Mapping[str, str], *, with_cases: bool = True) -> None:
         """Count ``facts`` (of days inside the period) in the period's figures; their per-case totals
         for the reward rules only ``with_cases``."""
-        for (_origin, group, force), values in facts.cells.items():
-            cell = self.cells[group, force]
-            for name, value in zip(tallies.CELL_METRICS, values, strict=True):
-                cell[name] += value
-            cell["collections"] += cell_collections(values)
-        for (_origin, group, force, commodity, unit), (quantity, value, holding) in facts.goods.items():
+        for (origin, group, force), values in facts.cells.items():
+            for cell in (self.cells[group, force], self.by_origin[origin]):
+                for name, value in zip(tallies.CELL_METRICS, values, strict=True):
+                    cell[name] += value
+                cell["collections"] += cell_collections(values)
+        for (origin, group, force, commodity, unit), (quantity, value, holding) in facts.goods.items():
             self.cells[group, force]["goods_value"] += value
+            self.by_origin[origin]["goods_value"] += value
             self.quantity[commodity, unit] += quantity
             self.value[commodity, unit] += value
             self.cases[commodity, unit] += holding
@@ -239,6 +247,8 @@ def build_report(
 ) -> SummaryReport:
     """The summary report of ``period`` (with the same period of the previous year beside it)."""
     require(actor, "case.read")
+    if scope.province and scope.station_code:
+        raise ValidationError([_("a province report covers every post: leave out the post")])
     reference = ctx.reference
     template = load_template()
     mode = mode or ctx.settings.report_period_mode
@@ -246,6 +256,10 @@ def build_report(
     steps = 5
     with ctx.sessions.reads() as session:
         stations = {s.id: s for s in session.execute(select(m.Station)).scalars()}
+        issuer = stations.get(actor.station_id)
+        at_hq = issuer is not None and issuer.kind == "hq"
+        if scope.province and not at_hq:
+            raise ValidationError([_("a province report is made at HQ, from the posts' registers")])
         station_ids: list[str] | None = None
         scope_label = ""
         if scope.station_code:
@@ -257,6 +271,9 @@ def build_report(
         elif actor.station_id in stations and stations[actor.station_id].kind == "post":
             station_ids = [actor.station_id]
             scope_label = stations[actor.station_id].name
+        elif scope.province:
+            posts_held = sum(1 for s in stations.values() if s.kind == "post")
+            scope_label = f"Toàn tỉnh ({format_int(posts_held)} đồn)"
         else:
             scope_label = "Tất cả các đồn"
         if scope.campaign_id:
@@ -357,6 +374,8 @@ def build_report(
     sections["force"] = [
         f for f in by_force.values() if f.now["cases"] or f.before["cases"] or f.code in home
     ]
+    if scope.province:
+        sections["station"] = _station_rows(stations, now, before)
     commodities = _commodity_totals(reference, now, before)
     notes = []
     if uncounted:
@@ -383,7 +402,23 @@ def build_report(
         rewards=rewards,
         uncounted=uncounted,
         notes=notes,
+        issued_at_hq=at_hq,
+        province=scope.province,
     )
+
+
+def _station_rows(stations: Mapping[str, m.Station], now: _Tally, before: _Tally) -> list[Figures]:
+    """One row per post, by code (a post without a case still shows, with its noughts), then any other
+    station holding counted cases (HQ's own), so that the rows add up to the report's totals."""
+    held = set(now.by_origin) | set(before.by_origin)
+    chosen = [s for s in stations.values() if s.kind == "post" or s.id in held]
+    rows = []
+    for station in sorted(chosen, key=lambda s: (s.kind != "post", s.code)):
+        row = Figures(station.code, f"{station.code} — {station.name}")
+        _add(row.now, now.by_origin.get(station.id, dict.fromkeys(METRICS, 0)))
+        _add(row.before, before.by_origin.get(station.id, dict.fromkeys(METRICS, 0)))
+        rows.append(row)
+    return rows
 
 
 def _check(cancel: CancelToken | None) -> None:
@@ -499,6 +534,7 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "by_violation_group": [figures(r) for r in report.sections["violation_group"]],
         "by_force": [figures(r) for r in report.sections["force"]],
+        **({"by_post": [figures(r) for r in report.sections["station"]]} if report.province else {}),
         "total": figures(report.totals),
         "commodities": [
             {
@@ -548,8 +584,6 @@ def parse_period(
     """The period of a report from what a user typed (see ``periods.parse``); a campaign report without
     a period takes the campaign's own dates. Raises ``ValidationError`` naming what is wrong, after the
     name of the field (``fields``: the period's and the campaign's, as the user knows them)."""
-    from app.errors import ValidationError
-
     period_field, campaign_field = fields
     mode = mode or ctx.settings.report_period_mode
     today = today or ctx.today()

@@ -36,6 +36,10 @@ class Settings:
     imap_security: str = "ssl"  # ssl | starttls | none
     imap_username: str = ""
     inbox_folder: str = ""  # empty: inbox/ in the register's folder
+    # Automatic backups into backups/ (app/backup.py): the newest ``backup_keep`` are kept.
+    backup_keep: int = 7
+    backup_every_hours: int = 24  # 0: none on a schedule
+    backup_at_exit: bool = True
 
 
 # Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.

@@ -19,7 +19,7 @@ from app import keyslots
 from app.attachments import AttachmentStore
 from app.context import Context, Paths, utc_now
 from app.domain import Actor
-from app.errors import AppError, RegisterError
+from app.errors import AppError, AuthError, RegisterError
 from app.i18n import _
 from app.keyslots import KeySlots, StationLabel
 from app.progress import Progress, no_progress
@@ -249,3 +249,16 @@ def reset_password_with_recovery_key(
         ctx.users.reset_password(username, new_password, by="recovery key")
     finally:
         ctx.close()
+
+
+def reset_password_in_open_register(
+    ctx: Context, recovery_key: str, username: str, new_password: str
+) -> None:
+    """The same reset from inside the open register (the desktop's Users dialog): the recovery key must
+    open this register's recovery slot and give the key it is open with, so that whoever resets a
+    password here shows the same proof as at the log-in screen."""
+    if ctx.key is None:
+        raise RegisterError(_("this register is not encrypted yet: it has no recovery key"))
+    if ctx.keyslots.unlock_recovery(recovery_key) != ctx.key:
+        raise AuthError(_("this recovery key does not open the register"))
+    ctx.users.reset_password(username, new_password, by="recovery key")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from app import audit
@@ -86,22 +87,30 @@ class UserService:
         problems = []
         if not USERNAME.match(username):
             problems.append(
-                f"username: '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'"
+                _("username: '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'").format(
+                    username=username
+                )
             )
         if role not in ROLES:
-            problems.append(f"role: '{role}' is not one of {', '.join(ROLES)}")
+            roles = ", ".join(ROLES)
+            problems.append(_("role: '{role}' is not one of {roles}").format(role=role, roles=roles))
         if not nfc(full_name):
-            problems.append("full_name: required")
+            problems.append(_("full_name: required"))
         if problems:
             raise ValidationError(problems)
         check_password_strength(password)
         now = self.ctx.clock()
         with self.ctx.sessions.writes.begin() as session:
             if session.execute(select(m.User.id).where(m.User.username == username)).first():
-                raise ValidationError([f"username: '{username}' is already taken"])
+                taken = _("username: '{username}' is already taken").format(username=username)
+                raise ValidationError([taken])
+            me = session.get(m.User, actor.user_id)
+            if actor_password is not None and me is not None:
+                # Checked, not just tried on the tip key: a mistyped password would otherwise leave a
+                # new chief silently without the tip key.
+                self._check_password(me, actor_password, _("your own password is wrong; nobody was added"))
             wrapped = None
             if role in TIP_READERS and actor_password is not None:
-                me = session.get(m.User, actor.user_id)
                 secret = _tip_key(me, actor_password) if me is not None else None
                 if secret is not None:
                     wrapped = keywrap.wrap(secret, password)
@@ -217,11 +226,8 @@ class UserService:
         with self.ctx.sessions.writes.begin() as session:
             user = session.get(m.User, actor.user_id)
             if user is None:
-                raise NotFound(f"no user {actor.username}")
-            try:
-                self.ctx.hasher.verify(user.password_hash, old_password)
-            except Exception:
-                raise AuthError("the current password is wrong; nothing was changed") from None
+                raise NotFound(_("no user '{username}'").format(username=actor.username))
+            self._check_password(user, old_password, _("the current password is wrong; nothing was changed"))
             secret = _tip_key(user, old_password)
             if secret is not None:
                 user.tip_key_wrapped = keywrap.wrap(secret, new_password)
@@ -244,6 +250,12 @@ class UserService:
         if self.ctx.key is not None:  # only this user's slot is wrapped again
             self.ctx.keyslots.set_password(actor.username, self.ctx.key, role, new_password)
 
+    def _check_password(self, user: m.User, password: str, refusal: str) -> None:
+        try:
+            self.ctx.hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise AuthError(refusal) from None
+
     @staticmethod
     def _get(session: object, username: str) -> m.User:
         from sqlalchemy.orm import Session
@@ -251,5 +263,5 @@ class UserService:
         assert isinstance(session, Session)
         user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
         if user is None:
-            raise NotFound(f"no user '{username}'")
+            raise NotFound(_("no user '{username}'").format(username=username))
         return user

@@ -326,7 +326,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     ctx, actor = session(args)
     require(actor, "register.backup")
     path = backup_register(ctx, Path(args.out) if args.out else None)
-    out(args, {"backup": str(path)}, f"Backed up the register to {path}")
+    out(args, {"backup": str(path)}, f"Backed up the register, its key slots and its attachments to {path}")
     return 0
 
 
@@ -336,42 +336,53 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from app.restore import Unlock, restore_into, restore_new
 
     recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY") if args.recovery_key else None
-    source = Path(args.file)
+    source, accept = Path(args.file), args.without_missing_attachments
     if args.db_url is None and not (args.data_dir / "register.sqlite").exists():
         # A new laptop: no register to log in to; the backup's own slots open it.
         username = None if recovery else args.user
         if not recovery and not username:
             raise AppError("say how to open the backup: --recovery-key, or --user NAME (a chief or admin)")
         secret = None if recovery else password(f"Password for {username}: ")
-        done = restore_new(args.data_dir, source, Unlock(recovery, username, secret))
+        done = restore_new(args.data_dir, source, Unlock(recovery, username, secret), accept_missing=accept)
         out(
             args,
-            {"restored": args.file, "station": done.station_code, "previous_saved_to": None},
+            {"restored": args.file, "station": done.station_code, "previous_saved_to": None,
+             "attachments": done.attachments, "without": list(done.without)},
             f"Restored the register of station {done.station_code} from {args.file} into {args.data_dir}.\n"
             "This computer has no station keys yet: run 'outpost enroll rekey-request' and take the "
             "request to HQ (docs/operations.md).",
         )
+        _warn_without(done.without)
         return 0
     ctx, actor, secret = logged_in(args)
     require(actor, "register.restore")
-    done = restore_into(ctx, source, Unlock(recovery, actor.username, secret))
+    done = restore_into(ctx, source, Unlock(recovery, actor.username, secret), accept_missing=accept)
     out(
         args,
         {"restored": args.file, "station": done.station_code,
-         "previous_saved_to": str(done.previous_saved_to)},
+         "previous_saved_to": str(done.previous_saved_to), "attachments": done.attachments,
+         "without": list(done.without)},
         f"Restored {args.file}; the register as it was is saved in {done.previous_saved_to}",
     )
+    _warn_without(done.without)
     return 0
+
+
+def _warn_without(without: tuple[str, ...]) -> None:
+    for line in without:
+        print(f"warning: restored without {line}", file=sys.stderr)
 
 
 def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "backup",
         help="back up the register (online, consistent)",
-        description="Copy the register to a backup file while it is in use; the copy is consistent.",
+        description="Copy the register, its key slots, its settings and its sealed attachments to one backup "
+        "folder while the register is in use; the copy is consistent and the folder appears only once "
+        "it is complete.",
         parents=[common],
     )
-    p.add_argument("--out", help="backup file (default: backups/ in the data dir)")
+    p.add_argument("--out", help="the backup folder to make (default: a new one in backups/ in the data dir)")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser(
         "restore",
@@ -383,9 +394,12 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
         "the recovery key or a chief's or admin's password.",
         parents=[common],
     )
-    p.add_argument("file")
+    p.add_argument("file", help="a backup folder (or an earlier version's backup file)")
     p.add_argument("--recovery-key", action="store_true",
                    help="open the backup with the recovery key (asked for, or OUTPOST_RECOVERY_KEY)")
+    p.add_argument("--without-missing-attachments", action="store_true",
+                   help="restore even though attachments named by the register are missing or damaged "
+                   "(each is named; without this the restore is refused)")
     p.set_defaults(func=cmd_restore)
 
 

@@ -333,6 +333,10 @@ def _print_words(check: Any, local: Any = None) -> str:
             f"version {now} (the newer one has not been received yet)",
             "absent": f"genuine: signed by {by}; this register holds no copy of case {check.case_id} yet",
         }[check.status]
+        if check.key_retired_at is not None:
+            day = local(check.key_retired_at) if local else check.key_retired_at
+            said += (f" (signed with the station key retired on {day:%d/%m/%Y}, when {by} was re-keyed: a "
+                     "paper printed with it after that day proves nothing)")
         if check.station_revoked_at is not None:
             day = local(check.station_revoked_at) if local else check.station_revoked_at
             said += (f" (station {by} was revoked on {day:%d/%m/%Y}: a paper printed after that day "
@@ -376,6 +380,8 @@ def cmd_verify_print(args: argparse.Namespace) -> int:
             "signature": check.signature,
             "station": check.station,
             "station_revoked_at": check.station_revoked_at,
+            "key": "retired" if check.key_retired_at is not None else "current" if check.genuine else None,
+            "key_retired_at": check.key_retired_at,
             "status": check.status,
             "case": check.number,
             "case_id": check.case_id,
@@ -412,7 +418,9 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Check a printed form's QR code text: the printing station's signature (its own key, "
         "HQ's at a post, the enrolled posts' at HQ, or a certificate file's), then the paper against the "
         "register: the case as it is now, an earlier version, or content the register never held; and what "
-        "the case is now: draft, submitted, approved, closed or voided (with the reason). A forged, altered, "
+        "the case is now: draft, submitted, approved, closed or voided (with the reason). A paper signed "
+        "with a station key that a re-key retired is genuine and says when the key was retired; one of a "
+        "revoked station says when it was revoked. A forged, altered, "
         "unsigned or old (OUTPOST-PRINT:1) code proves nothing: exit 9.",
         parents=[common],
     )

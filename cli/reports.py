@@ -29,7 +29,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     pdf_file = output_file(args.pdf) if args.pdf else None
     xlsx_file = output_file(args.xlsx) if args.xlsx else None
     campaign = find_campaign(ctx, args.campaign).id if args.campaign else None  # id, its start or name
-    scope = Scope(station_code=args.station, campaign_id=campaign)
+    scope = Scope(station_code=args.station, campaign_id=campaign, province=args.province)
     mode = periods.CALENDAR if args.calendar else None
     kind = args.kind
     period_kind = kind
@@ -62,12 +62,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 0
     if args.json or not written:
         total = data["total"]
-        out(
-            args,
-            data,
+        lines = [
             f"{data['title']} — {data['period']['label']}: {total['cases']} cases, "
-            f"{total['collections']} đồng collected, {len(data['reward_candidates'])} reward candidates",
-        )
+            f"{total['collections']} đồng collected, {len(data['reward_candidates'])} reward candidates"
+        ]
+        # The province report: a line per post under the totals, adding up to them.
+        lines += [
+            f"  {row['label']}: {row['cases']} cases, {row['collections']} đồng collected"
+            for row in data.get("by_post", [])
+        ]
+        out(args, data, "\n".join(lines))
     else:
         print("\n".join(f"wrote {path}" for path in written))
     return 0
@@ -122,6 +126,11 @@ def _register_report(sub: Any, common: argparse.ArgumentParser) -> None:
         "--calendar", action="store_true", help="calendar months instead of the 15th-to-14th cut-off"
     )
     p.add_argument("--station", metavar="CODE", help="HQ: one post only (default: every post)")
+    p.add_argument(
+        "--province",
+        action="store_true",
+        help="HQ: every post together, with a row per post beside the rows per force (not with --station)",
+    )
     p.add_argument(
         "--campaign", metavar="ID", help="only the cases of this campaign (campaign reports: required)"
     )

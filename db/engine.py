@@ -14,6 +14,12 @@ import db.halves  # noqa: F401 - its session hook drops the report tallies a flu
 from db import cipher
 
 BUSY_TIMEOUT_MS = 10_000
+# Each connection's page cache, in KiB (a negative cache_size). SQLite's default of 2 MiB held too few
+# pages for a search's first page at 20 000 cases: every query read its pages again from the file,
+# which costs a memcpy on a plain register but an AES decryption and an HMAC check per page on an
+# encrypted one (3.5x slower than plain; with 64 MiB both take the same time, docs/performance.md).
+# The cache grows only as pages are read; a laptop can spare this much for each pooled connection.
+CACHE_KIB = 65_536
 
 
 def sqlite_url(path: Path) -> str:
@@ -30,6 +36,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,5 +1,6 @@
 """Write db/migrations/schema_head.json: the schema the migrations create, that every register is
-compared with at open (db/schema.py). Run after adding a migration; tests/test_schema.py checks it."""
+compared with at open and every backup of the newest revision at restore (db/schema.py). Run after adding
+a migration; tests/test_migrations.py checks it."""
 
 from __future__ import annotations
 

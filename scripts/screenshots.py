@@ -17,8 +17,9 @@ from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app.attachments import store_file  # noqa: E402
+from app.context import Context  # noqa: E402
 from app.demo import generate_demo  # noqa: E402
-from app.domain import CaseFilter  # noqa: E402
+from app.domain import Actor, CaseFilter  # noqa: E402
 from app.register import init_register  # noqa: E402
 from ui.editor import CaseEditor  # noqa: E402
 from ui.first_run import FirstRunDialog  # noqa: E402
@@ -112,7 +113,33 @@ def main() -> None:
     lookup.run()
     lookup.table.setCurrentIndex(lookup.model.index(0, 0, QModelIndex()))
     save(app, lookup, "lookup.png")
+    users(app, ctx, actor, "screenshot-pass")
     ctx.close()
+
+
+def users(app: QApplication, ctx: Context, admin: Actor, password: str) -> None:
+    """File → Users…: an officer being added, then the list with them in it."""
+    from ui.user_add_dialog import AddUserDialog
+    from ui.users_dialog import UsersDialog
+
+    ctx.users.add(admin, "truong", role="chief", full_name="Nguyễn Văn Trưởng", password="chief-password-1",
+                  rank="Thiếu tá", position="Đồn trưởng", actor_password=password)
+    listing = UsersDialog(ctx, admin)
+    listing.show()
+    add = AddUserDialog(ctx, admin, listing)
+    add.username.setText("an.le")
+    add.full_name.setText("Lê Văn An")
+    add.rank.setText("Thượng úy")
+    for field in (add.password, add.password_again):
+        field.setText("officer-password-1")
+    add.own_password.setText(password)
+    add.show()
+    save(app, add, "user-add.png")
+    add.buttons.accepted.emit()
+    assert add.added is not None, add.message.text()
+    listing.show_added(add.added)
+    save(app, listing, "users.png")
+    listing.close()
 
 
 if __name__ == "__main__":

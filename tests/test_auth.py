@@ -58,6 +58,17 @@ def test_short_password_is_refused(post: Post) -> None:
         post.ctx.users.add(post.admin, "shorty", role="officer", full_name="X", password="1234")
 
 
+def test_the_admins_own_password_is_checked_before_anyone_is_added(post: Post) -> None:
+    """A mistyped password would otherwise add a chief silently without the station's tip key."""
+    with pytest.raises(AuthError, match="your own password is wrong"):
+        post.ctx.users.add(post.admin, "truong", role="chief", full_name="X", password="chief-pass-1",
+                           actor_password="not-the-password")
+    assert "truong" not in [v.username for v in post.ctx.users.list(post.admin)]
+    added = post.ctx.users.add(post.admin, "truong", role="chief", full_name="X", password="chief-pass-1",
+                               actor_password=PASSWORD)
+    assert added.can_read_tips
+
+
 def test_password_change_keeps_the_tip_key(post: Post) -> None:
     tip = post.ctx.tips.add(post.officer, received_at=datetime(2026, 1, 1, tzinfo=UTC),
                             channel="in person", content="x", informant="Nguồn tin A")

@@ -64,7 +64,9 @@ def test_no_name_or_id_number_of_a_demo_register_is_anywhere_in_the_data_dir(
     secrets = _secrets_of(post)  # read with the key, while the register is open (its log is on disk)
     files = _files(post.data_dir)
     assert {p.name for p in files} >= {"register.sqlite", SLOTS_FILE}
-    assert any(p.parent.name == "backups" and p.suffix == ".sqlite" for p in files)
+    backups = [p for p in files if "backups" in p.parts]
+    assert any(p.name == "register.sqlite" for p in backups)
+    assert any(p.name.endswith(".sealed") for p in backups)  # the photo, still sealed, in the backup
     for path in files:
         data = path.read_bytes()
         assert not data.startswith(cipher.PLAIN_HEADER), path
@@ -97,8 +99,9 @@ def test_files_and_folders_are_the_users_own(post: Post) -> None:
     backup = backup_register(post.ctx)
     for folder in (post.data_dir, post.ctx.paths.backups, post.ctx.paths.attachments, post.ctx.paths.logs):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
-    keys = backup.with_name(backup.name + ".keys")
-    for path in (post.ctx.paths.register, post.ctx.paths.keys, backup, keys):
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    for path in (post.ctx.paths.register, post.ctx.paths.keys, backup / "register.sqlite",
+                 backup / "register.keys", backup / "backup.json"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
@@ -175,10 +178,11 @@ def test_the_recovery_key_sets_a_forgotten_password(tmp_path: Path, clock: Clock
 
 def test_backups_are_encrypted_and_restore(post: Post, tmp_path: Path) -> None:
     made = post.ctx.cases.create(post.officer, sample_case())
-    backup = backup_register(post.ctx, tmp_path / "saved.sqlite")
-    assert (tmp_path / "saved.sqlite.keys").is_file()  # its slots travel with it
-    assert not cipher.is_plain(backup) and not cipher.opens_with(backup, None)
-    assert cipher.opens_with(backup, post.ctx.key)
+    backup = backup_register(post.ctx, tmp_path / "saved")
+    assert (backup / "register.keys").is_file()  # its slots travel with it
+    register = backup / "register.sqlite"
+    assert not cipher.is_plain(register) and not cipher.opens_with(register, None)
+    assert cipher.opens_with(register, post.ctx.key)
     post.ctx.cases.void(post.chief, made.id, "entered twice")
     restore_into(post.ctx, backup)
     ctx, chief = log_in(post.data_dir, "chief", PASSWORD)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app import audit
+from app import audit, i18n
 from app.errors import AuthError, NotFound, PermissionDenied, RegisterError, ValidationError
 from app.register import init_register
 from app.sync import keys
@@ -143,6 +143,37 @@ def test_forged_or_foreign_files_are_refused_and_change_nothing(post: Post, hq: 
     assert _stations(post) == before
     other_hq.close()
     other_post.close()
+
+
+def test_refusals_are_in_vietnamese_with_the_file_name_in_front(post: Post, hq: Post, tmp_path: Path) -> None:
+    """A chief reading Vietnamese is told which file was refused, and why, in Vietnamese."""
+    request, reply = tmp_path / "yeu-cau.json", tmp_path / "phan-hoi.json"
+    make_request(post.ctx, post.admin, PASSPHRASE, request)
+    bad = tmp_path / "hong.json"
+    bad.write_text(json.dumps({"format": "outpost-enrolment-request", "version": 9}), encoding="utf-8")
+    nameless = _tampered(request, tmp_path / "khong-ten.json", lambda d: d.update(station={}))
+    try:
+        i18n.set_language("vi")
+        with pytest.raises(ValidationError) as refused:
+            accept_request(hq.ctx, hq.admin, PASSPHRASE, bad, tmp_path / "out.json")
+        assert refused.value.problems == [
+            "hong.json: là yêu cầu đăng ký phiên bản 9; bản Outpost này chỉ đọc phiên bản 1 (hãy cài bản "
+            "Outpost mới hơn)"
+        ]
+        with pytest.raises(ValidationError) as refused:
+            accept_request(hq.ctx, hq.admin, PASSPHRASE, nameless, tmp_path / "out.json")
+        assert refused.value.problems[0].startswith("khong-ten.json: ")
+        accept_request(hq.ctx, hq.admin, PASSPHRASE, request, reply)
+        with pytest.raises(ValidationError) as refused:
+            accept_request(hq.ctx, hq.admin, PASSPHRASE, reply, tmp_path / "out.json")
+        assert refused.value.problems == [
+            "phan-hoi.json: không phải là yêu cầu đăng ký (cần định dạng 'outpost-enrolment-request')"
+        ]
+        with pytest.raises(NotFound, match="Không có đồn nào đã đăng ký với mã BP-XX"):
+            revoke(hq.ctx, hq.admin, "BP-XX")
+    finally:
+        i18n.reset()
+    assert not (tmp_path / "out.json").exists()
 
 
 def test_only_an_admin_enrols_and_only_where_it_belongs(post: Post, hq: Post, tmp_path: Path) -> None:

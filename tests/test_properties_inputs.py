@@ -11,7 +11,7 @@ a key in the wrong hands can make: they may be accepted, never crash. How many e
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,8 @@ from tests.helpers.mutations import (
     fixed_clock,
     json_plans,
     pristine_copy,
-    refusal,
     register_dump,
+    taken_or_refused,
 )
 from tests.helpers.registers import PASSWORD, Post, make_hq, new_post
 from tests.helpers.sync import PASSPHRASE, Pair, enrol_second_post
@@ -116,35 +116,13 @@ def enrolment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enrolment]:
     post_work.close()
 
 
-def _check(
-    working: Working, path: Path, call: Callable[[], Any], before: list[str], expected: list[str] | None
-) -> bool:
-    """Run ``call`` on ``working``: a refusal by the app's own error, naming ``path``, with the register
-    as ``before``; or a success, giving ``expected`` when that is known. Whether it succeeded. After a
-    success, a crash or a failed check the register is put back to its pristine copy (so that
-    hypothesis, replaying an example, sees it behave the same)."""
-    try:
-        _result, error = refusal(call)
-        if error is None:
-            if expected is not None:
-                assert register_dump(working.folder) == expected
-            working.reset()
-            return True
-        assert path.name in error.message, error.message
-        assert register_dump(working.folder) == before
-        return False
-    except BaseException:
-        working.reset()
-        raise
-
-
 def _accept(enrolment: Enrolment, data: bytes, intact: bool = True) -> None:
     path = enrolment.folder / enrolment.request.name
     path.write_bytes(data)
     out = enrolment.folder / "reply-out.json"
     out.unlink(missing_ok=True)
     hq = enrolment.hq
-    accepted = _check(
+    accepted = taken_or_refused(
         hq,
         path,
         lambda: accept_request(hq.context, hq.admin, PASSPHRASE, path, out),
@@ -161,7 +139,7 @@ def _install(enrolment: Enrolment, data: bytes, intact: bool = True) -> None:
     path = enrolment.folder / enrolment.reply.name
     path.write_bytes(data)
     post = enrolment.post
-    _check(
+    taken_or_refused(
         post,
         path,
         lambda: install_reply(post.context, post.admin, PASSPHRASE, path),
@@ -229,7 +207,9 @@ def test_a_changed_reference_file_is_stored_or_refused_cleanly_at_hq(
     path = enrolment.folder / "reference.json"
     path.write_bytes(apply_file(json.dumps(REFERENCE, ensure_ascii=False).encode(), plan))
     hq = enrolment.hq
-    _check(hq, path, lambda: set_reference_items(hq.context, hq.admin, path), enrolment.hq_dump, None)
+    taken_or_refused(
+        hq, path, lambda: set_reference_items(hq.context, hq.admin, path), enrolment.hq_dump, None
+    )
 
 
 # ----- case files --------------------------------------------------------------------------------

@@ -1,12 +1,17 @@
 """A replaced laptop takes over its station, and a post rotates its keys (issue 17 item 6), end to end
 through the command line: restore with the recovery key, re-key request, HQ's accept, the install, and
-the next export continuing the sequence at HQ; the old key is refused from the re-key on."""
+the next export continuing the sequence at HQ; the old key is refused from the re-key on, and papers it
+signed before stay genuine, saying when it was retired."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
+import pytest
+
+from app.forms import print_form
 from tests.helpers.cases import EXAMPLE_CASE, sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.sync import PASSPHRASE, Pair
@@ -135,3 +140,62 @@ def test_rotating_the_keys_on_demand(pair: Pair, tmp_path: Path) -> None:
                     json.loads(asked.stdout)["station_fingerprint"], "--out", str(tmp_path / "r2.json"),
                     env=env)
     assert again.returncode == 2 and "has this key already" in again.stderr
+
+
+def _verify_print(data_dir: Path, paper: str) -> tuple[int, str, dict[str, object]]:
+    """``verify-print`` as text and as --json: its exit code, its sentence and its result."""
+    said = outpost(data_dir, "verify-print", paper)
+    result = outpost(data_dir, "--json", "verify-print", paper)
+    assert said.returncode == result.returncode, said.stderr + result.stderr
+    return said.returncode, said.stdout, json.loads(result.stdout)
+
+
+@pytest.mark.both_engines
+def test_a_paper_signed_before_a_re_key_stays_genuine_and_says_so(pair: Pair, tmp_path: Path) -> None:
+    post, hq = pair.post, pair.hq
+    made = post.ctx.cases.create(post.officer, sample_case())
+    post.ctx.cases.submit(post.officer, made.id)
+    post.ctx.cases.approve(post.chief, made.id)
+    paper = print_form(post.ctx, post.chief, "MBB01", made.id, PASSPHRASE).payload
+    forged = paper.rsplit(":", 1)[0] + ":" + "A" * 86
+    post.ctx.close()
+    hq.ctx.close()
+    env = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
+    sent = _export(post.data_dir, tmp_path / "usb1", env)
+    assert outpost(hq.data_dir, "import", *sent["files"], env=env).returncode == 0  # type: ignore[misc]
+    for data_dir in (post.data_dir, hq.data_dir):  # before the re-key: the station's current key
+        code, _text, result = _verify_print(data_dir, paper)
+        assert (code, result["key"], result["key_retired_at"]) == (0, "current", None)
+
+    request_file = str(tmp_path / "rotate.json")
+    asked = outpost(post.data_dir, "--json", "enroll", "rotate", "--out", request_file, env=env)
+    assert asked.returncode == 0, asked.stderr
+    reply_file = tmp_path / "rekey-reply.json"
+    accepted = outpost(hq.data_dir, "enroll", "rekey-accept", request_file, "--fingerprint",
+                       json.loads(asked.stdout)["station_fingerprint"], "--out", str(reply_file), env=env)
+    assert accepted.returncode == 0, accepted.stderr
+    installed = outpost(post.data_dir, "enroll", "install", str(reply_file), env=env)
+    assert installed.returncode == 0, installed.stderr
+    rekeyed_at = datetime.fromisoformat(json.loads(reply_file.read_text(encoding="utf-8"))["created_at"])
+
+    # Signed with the key the re-key retired: genuine at the post and at HQ, and saying when it retired.
+    for data_dir in (post.data_dir, hq.data_dir):
+        code, text, result = _verify_print(data_dir, paper)
+        assert code == 0 and result["genuine"] is True and result["signature"] == "valid", text
+        retired_at = datetime.fromisoformat(str(result["key_retired_at"]))
+        assert (result["key"], retired_at) == ("retired", rekeyed_at)
+        assert text.startswith("genuine") and "signed with the station key retired on " in text, text
+        refused = outpost(data_dir, "--json", "verify-print", forged)
+        assert refused.returncode == 9 and json.loads(refused.stdout)["genuine"] is False, refused.stdout
+    # A paper the new key signs is the current key's.
+    fresh = outpost(post.data_dir, "--user", "chief", "--json", "form", "MBB01", made.id, "--pdf",
+                    str(tmp_path / "new.pdf"), env=env)
+    assert fresh.returncode == 0, fresh.stderr
+    code, _text, result = _verify_print(post.data_dir, json.loads(fresh.stdout)["code"])
+    assert (code, result["key"]) == (0, "current")
+
+    # HQ then revokes the station (the laptop is gone after all): the old paper says both.
+    assert outpost(hq.data_dir, "station", "revoke", "BP-VX").returncode == 0
+    code, text, result = _verify_print(hq.data_dir, paper)
+    assert code == 0 and result["key"] == "retired" and result["station_revoked_at"] is not None
+    assert "signed with the station key retired on " in text and "station BP-VX was revoked on " in text, text

@@ -306,7 +306,7 @@ def test_pdf_excel_and_json_agree(register: Post, tmp_path: Path) -> None:
     total_line = next(line for line in layout.splitlines() if line.strip().startswith("Tổng cộng"))
     numbers = total_line.split()[2:]
     expected = expected_totals(NOVEMBER)
-    assert numbers == ["5", "+150", "3", "1", "2", "63.345.678", "333.000.000"]
+    assert numbers == ["5", "+150,0", "3", "1", "2", "63.345.678", "333.000.000"]
     assert data["total"]["collections"] == expected["collections"] == 63_345_678
     assert data["total"]["goods_value"] == expected["goods_value"] == 333_000_000
     cigarettes = next(line for line in layout.splitlines() if "Thuốc lá điếu" in line)

@@ -20,22 +20,25 @@ from tests.helpers.sync import register_snapshot
 
 
 def _fingerprint(data_dir: Path) -> dict[str, str]:
-    """The bytes of everything restore could replace: the register, its slots, the backups folder."""
-    files = [*sorted(data_dir.glob("register.*")), *sorted((data_dir / "backups").glob("*"))]
-    return {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    """The bytes of everything restore could replace: the register, its slots, the attachments, the
+    backups folder."""
+    files = [*sorted(data_dir.glob("register.*")), *sorted((data_dir / "backups").rglob("*")),
+             *sorted((data_dir / "attachments").rglob("*"))]
+    return {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+            if p.is_file()}
 
 
 def _backup(post: Post, folder: Path) -> Path:
     post.ctx.cases.create(post.officer, sample_case())
     folder.mkdir(exist_ok=True)
-    return backup_register(post.ctx, folder / "saved.sqlite")
+    return backup_register(post.ctx, folder / "saved")
 
 
 def _truncated(post: Post, backup: Path) -> Path:
-    out = backup.with_name("cut.sqlite")
-    data = backup.read_bytes()
-    out.write_bytes(data[: len(data) // 2])
-    shutil.copyfile(backup.with_name(backup.name + ".keys"), out.with_name(out.name + ".keys"))
+    out = backup.with_name("cut")
+    shutil.copytree(backup, out)
+    data = (backup / "register.sqlite").read_bytes()
+    (out / "register.sqlite").write_bytes(data[: len(data) // 2])
     return out
 
 
@@ -73,7 +76,7 @@ def _other_station(post: Post, backup: Path) -> Path:
         admin_username="admin", admin_password=PASSWORD,
     )
     try:
-        return backup_register(other, backup.with_name("other.sqlite"))
+        return backup_register(other, backup.with_name("other-backup"))
     finally:
         other.close()
 
@@ -138,7 +141,7 @@ def test_a_sound_backup_is_restored_after_its_checks(post: Post, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert outpost(post.data_dir, "case", "list", "--json").stdout.count('"number"') == count - 1
     assert outpost(post.data_dir, "audit", "verify").returncode == 0
-    assert len(list((post.data_dir / "backups").glob("outpost-*.sqlite"))) == 1  # the register as it was
+    assert len(list((post.data_dir / "backups").glob("outpost-*"))) == 1  # the register as it was
 
 
 def test_a_new_laptop_restores_with_the_recovery_key(post: Post, tmp_path: Path) -> None:
@@ -168,9 +171,8 @@ def test_a_backup_from_an_older_version_is_checked_at_its_schema_then_upgraded(
 ) -> None:
     backup = _backup(post, tmp_path / "stick")
     as_first_schema(backup)
-    planted = tmp_path / "stick" / "planted.sqlite"
-    shutil.copyfile(backup, planted)
-    shutil.copyfile(backup.with_name(backup.name + ".keys"), planted.with_name(planted.name + ".keys"))
+    planted = tmp_path / "stick" / "planted"
+    shutil.copytree(backup, planted)
     conn = open_sqlite(planted)
     conn.execute("CREATE TRIGGER keep_role AFTER UPDATE ON users BEGIN UPDATE users SET role = 'admin'; END")
     conn.commit()

@@ -14,6 +14,7 @@ from app.context import Context, Paths
 from app.domain import Actor
 from app.i18n import DEFAULT_LANGUAGE, _
 from app.settings import load_settings
+from ui.auto_backup import AutoBackups
 from ui.errors import install_crash_handler, show_error
 from ui.first_run import DEMO_CASES, FirstRunDialog
 from ui.i18n import apply_language
@@ -46,7 +47,12 @@ def run_gui(data_dir: Path) -> int:
         show_recovery_key(ctx)
         shell = Shell(ctx, actor)
         shell.show_main_window()
-        return int(application.exec())
+        backups = AutoBackups(ctx, application)
+        backups.failed.connect(shell.say_backup_failed)
+        backups.start()
+        code = int(application.exec())
+        backups.at_exit()
+        return code
     finally:
         ctx.close()
 
@@ -78,7 +84,10 @@ def open_or_set_up(data_dir: Path) -> tuple[Context, Actor] | None:
     opened by logging in (the password opens the register: app/unlock.py). None if the user quit."""
     if not Paths(data_dir).register.exists():
         first_run = FirstRunDialog(data_dir)
-        if first_run.exec() != QDialog.DialogCode.Accepted or first_run.context is None:
+        accepted = first_run.exec() == QDialog.DialogCode.Accepted
+        if accepted and first_run.mode == "restored":
+            return _log_in(data_dir)  # a backup was restored onto this computer: its users log in
+        if not accepted or first_run.context is None:
             return None
         if first_run.admin is None:
             first_run.context.close()
@@ -86,6 +95,10 @@ def open_or_set_up(data_dir: Path) -> tuple[Context, Actor] | None:
         if first_run.mode == "demo":
             fill_demo(first_run.context, first_run.admin)
         return first_run.context, first_run.admin
+    return _log_in(data_dir)
+
+
+def _log_in(data_dir: Path) -> tuple[Context, Actor] | None:
     login = LoginDialog(data_dir)
     if login.exec() != QDialog.DialogCode.Accepted or login.context is None or login.actor is None:
         return None
@@ -113,6 +126,10 @@ class Shell:
         window.show()
         self.window = window
         return window
+
+    def say_backup_failed(self, message: str) -> None:
+        if self.window is not None:
+            self.window.statusBar().showMessage(_("The automatic backup failed: {why}").format(why=message))
 
     def _on_window_language_changed(self, language: str) -> None:
         apply_language(language)

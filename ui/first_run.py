@@ -1,8 +1,10 @@
-"""First run: set up this post, the provincial headquarters, or a demo post to try Outpost."""
+"""First run: set up this post, the provincial headquarters, or a demo post to try Outpost; or restore
+a backup onto this computer when it replaces another."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -29,6 +31,9 @@ from app.reference import Reference, load_reference
 from app.register import init_register
 from app.text import fold
 from app.zones import DEFAULT_ZONE
+
+if TYPE_CHECKING:
+    from app.restore import Restored  # the restore and its checks load only when asked for
 
 DEMO_CODE = "BP-DEMO"
 DEMO_NAME = "Đồn Biên phòng (dữ liệu mẫu)"  # stored data, in the register's language
@@ -76,6 +81,7 @@ class FirstRunDialog(QDialog):
         self.mode = ""
         self.context: Context | None = None
         self.admin: Actor | None = None
+        self.restored: Restored | None = None  # mode "restored": a backup was put in place, to log in to
         self._rows: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self._build_ui()
@@ -105,7 +111,8 @@ class FirstRunDialog(QDialog):
         self.post_button = QPushButton(_("Set up this post"))
         self.hq_button = QPushButton(_("Set up headquarters (provincial command)"))
         self.demo_button = QPushButton(_("Try a demo register"))
-        for button in (self.post_button, self.hq_button, self.demo_button):
+        self.restore_button = QPushButton(_("Restore a backup (this computer replaces another)"))
+        for button in (self.post_button, self.hq_button, self.demo_button, self.restore_button):
             button.setMinimumHeight(44)
             column.addWidget(button)
         column.addStretch()
@@ -191,6 +198,7 @@ class FirstRunDialog(QDialog):
         self.post_button.clicked.connect(self._on_post_button_clicked)
         self.hq_button.clicked.connect(self._on_hq_button_clicked)
         self.demo_button.clicked.connect(self._on_demo_button_clicked)
+        self.restore_button.clicked.connect(self._on_restore_button_clicked)
         self.quit_button.clicked.connect(self.reject)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self._on_buttons_rejected)
@@ -274,6 +282,16 @@ class FirstRunDialog(QDialog):
 
     def _on_demo_button_clicked(self) -> None:
         self._show_form("demo")
+
+    def _on_restore_button_clicked(self) -> None:
+        # The register comes from the backup; the log-in that follows opens it (ui/app.py).
+        from ui.restore_dialog import NewComputerRestoreDialog
+
+        dialog = NewComputerRestoreDialog(self._data_dir, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.restored is not None:
+            self.mode = "restored"
+            self.restored = dialog.restored
+            self.accept()
 
     def _on_buttons_rejected(self) -> None:
         self._clear_problems()

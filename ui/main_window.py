@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
         self.restore_action.setVisible(can(self._actor, "register.restore"))
+        self.users_action = QAction(_("&Users…"), self)
+        self.users_action.setVisible(can(self._actor, "user.manage"))  # the service checks it again
+        self.password_action = QAction(_("Change my &password…"), self)
         # Enrolment and re-keying (app.sync.key_requests): a post's requests and installs, HQ's acceptance.
         self.keys_action = QAction(_("Station &keys…"), self)
         self.keys_action.setVisible(self._ctx.kind == "post" and can(self._actor, "station.enrol"))
@@ -207,7 +210,9 @@ class MainWindow(QMainWindow):
             None,
             self.campaigns_action,
             self.restore_action,
+            self.users_action,
             None,
+            self.password_action,
             self.lock_action,
             self.settings_action,
             None,
@@ -283,6 +288,8 @@ class MainWindow(QMainWindow):
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
+        self.users_action.triggered.connect(self._on_users_action_triggered)
+        self.password_action.triggered.connect(self._on_password_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
         self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
 
@@ -520,6 +527,21 @@ class MainWindow(QMainWindow):
               "closes now: start it again and log in.").format(path=dialog.restored.previous_saved_to),
         )
         self._close_editors_and_quit()
+
+    def _on_users_action_triggered(self) -> None:
+        from ui.users_dialog import UsersDialog  # imported when first used: a quicker start (issue 20)
+
+        UsersDialog(self._ctx, self._actor, self).exec()
+
+    def _on_password_action_triggered(self) -> None:
+        from ui.password_dialog import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self._ctx, self._actor, self)
+        if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
+            QMessageBox.information(
+                self, _("Change my password"),
+                _("Your password is changed: use the new one from now on, also on the lock screen."),
+            )
 
     def _on_campaigns_action_triggered(self) -> None:
         dialog = CampaignsDialog(self._ctx, self._actor, self)

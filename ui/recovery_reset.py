@@ -1,35 +1,31 @@
-"""A forgotten password, set again with the recovery key, from the log-in dialog.
+"""A forgotten password, set again with the recovery key, from the log-in dialog or the Users dialog.
 
 The same step as ``outpost user reset-password NAME --recovery-key`` (app/unlock.py): the recovery key
-opens the register, the user gets the new password (and a new key slot) and is unlocked."""
+opens the register, the user gets the new password (and a new key slot) and is unlocked. From the
+Users dialog the register is open already: the recovery key is then checked against it instead of
+opening it a second time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
 
-from app.errors import AppError
+from app.context import Context
 from app.i18n import _
-from app.unlock import reset_password_with_recovery_key
+from app.unlock import reset_password_in_open_register, reset_password_with_recovery_key
+from ui.password_form import attempt, column, ok_cancel, password_field, problem_label
 
 
 class RecoveryResetDialog(QDialog):
     """After ``exec()`` returns Accepted, ``username`` has the password typed here."""
 
-    def __init__(self, data_dir: Path, username: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, username: str = "", parent: QWidget | None = None, *, ctx: Context | None = None
+    ) -> None:
         super().__init__(parent)
         self._data_dir = data_dir
+        self._ctx = ctx  # the open register, when reset from inside it
         self._username = username
         self._build_ui()
         self._connect_signals()
@@ -46,27 +42,16 @@ class RecoveryResetDialog(QDialog):
         self.username = QLineEdit()
         self.recovery_key = QLineEdit()
         self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_again = QLineEdit()
-        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Set the password"))
+        self.password = password_field()
+        self.password_again = password_field()
+        self.message = problem_label()
+        self.buttons = ok_cancel(_("Set the password"))
         form = QFormLayout()
         form.addRow(_("User name"), self.username)
         form.addRow(_("Recovery key"), self.recovery_key)
         form.addRow(_("New password"), self.password)
         form.addRow(_("Repeat the password"), self.password_again)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.explanation)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        column(self, self.explanation, form, self.message, self.buttons)
 
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -80,14 +65,13 @@ class RecoveryResetDialog(QDialog):
         if self.password.text() != self.password_again.text():
             self.message.setText(_("The two passwords differ."))
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # Argon2 takes a moment
-        try:
-            reset_password_with_recovery_key(
-                self._data_dir, self.recovery_key.text(), self.username.text().strip(), self.password.text()
-            )
-        except AppError as exc:
-            self.message.setText(exc.message)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.accept()
+        if attempt(self.message, self._reset):
+            self.accept()
+
+    def _reset(self) -> None:
+        username, recovery = self.username.text().strip(), self.recovery_key.text()
+        password = self.password.text()
+        if self._ctx is not None:
+            reset_password_in_open_register(self._ctx, recovery, username, password)
+        else:
+            reset_password_with_recovery_key(self._data_dir, recovery, username, password)

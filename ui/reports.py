@@ -1,5 +1,6 @@
 """The Reports screen: choose the kind, period, post or campaign; the 389 summary report is computed
-off the GUI thread (with progress and Cancel), previewed here, printed, and saved as PDF or Excel."""
+off the GUI thread (with progress and Cancel), previewed here, printed, and saved as PDF or Excel.
+At HQ it also makes the province report: every post together, with a row per post."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -74,6 +76,10 @@ class ReportsPage(QWidget):
         self.campaign = CodeCombo([], empty=_("(all cases)"))
         self.reload_campaigns()
         self.station = CodeCombo(self._stations(), empty=_("(every post)"))
+        self.province = QCheckBox(_("Province report: a row for each post"))
+        self.province.setToolTip(
+            _("Every post together, with a row for each post beside the rows for each force.")
+        )
         self.period_help = QLabel()
         self.period_help.setWordWrap(True)
         self.build_button = QPushButton(_("&Make the report"))
@@ -90,6 +96,8 @@ class ReportsPage(QWidget):
         form.addRow(_("C&ampaign:"), self.campaign)
         if self.station.count() > 2:  # HQ: the posts it receives from
             form.addRow(_("P&ost:"), self.station)
+        if ctx.kind == "hq":  # a province report is HQ's (a post's register holds only its own cases)
+            form.addRow("", self.province)
         buttons = QHBoxLayout()
         buttons.addWidget(self.build_button)
         buttons.addWidget(self.excel_button)
@@ -108,6 +116,7 @@ class ReportsPage(QWidget):
         self.period.returnPressed.connect(self.make_report)
         self.build_button.clicked.connect(self.make_report)
         self.excel_button.clicked.connect(self.save_excel_dialog)
+        self.province.toggled.connect(self._province_toggled)
         self.kind.set_code("weekly")
         self._kind_changed()
 
@@ -155,8 +164,18 @@ class ReportsPage(QWidget):
         if self.period.text() == self._suggested:
             self._kind_changed()
 
+    def _province_toggled(self, checked: bool) -> None:
+        """The province report covers every post: the choice of one post stands aside meanwhile."""
+        if checked:
+            self.station.set_code(None)
+        self.station.setEnabled(not checked)
+
     def scope(self) -> Scope:
-        return Scope(station_code=self.station.code(), campaign_id=self.campaign.code())
+        return Scope(
+            station_code=self.station.code(),
+            campaign_id=self.campaign.code(),
+            province=self.province.isChecked(),
+        )
 
     def make_report(self) -> bool:
         """Compute the report and its PDF on a worker thread and show it; False if it could not be made."""
@@ -196,7 +215,8 @@ class ReportsPage(QWidget):
             return False
         report, (pdf, pages) = outcome.result
         self.report = report
-        name = f"bao-cao-{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+        whole = "-toan-tinh" if scope.province else ""
+        name = f"bao-cao-{kind}{whole}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
         self.preview.load(pdf, name + ".pdf")
         self.excel_button.setEnabled(True)
         self.status.setText(

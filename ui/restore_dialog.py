@@ -1,16 +1,24 @@
-"""Restoring a backup from the desktop: choose the file, and the checks run before anything is replaced.
+"""Restoring a backup from the desktop: pick one, and the checks run in the background before anything
+is replaced; into the open register, or onto a new computer from the first-run screen.
 
-The checks (``app.restore``: integrity, station, schema, audit chain) decide; this dialog only says
-what they found. A refused backup leaves the register as it was and the dialog open with the list of
-failures; a restored one closes the dialog, and the main window then closes the register, since
-every screen holds rows of the register that is gone (docs/security.md §6)."""
+The checks (``app.restore``: integrity, station, schema, audit chain, attachments) decide; this dialog
+only says what they found. They run as a job off the GUI thread (ui/jobs.py) with a progress bar and a
+Cancel that leaves the register as it was, up to the moment the register is replaced; from then on the
+dialog says it is too late to cancel. A refused backup leaves the register as it was and the dialog open
+with the list of failures; when only attachments are missing or damaged, the user may go on without
+them, knowingly. A restored backup closes the dialog, and the main window then closes the register,
+since every screen holds rows of the register that is gone (docs/security.md §6). On a new computer
+(``NewComputerRestoreDialog``) the backup is opened with the recovery key or a chief's or admin's
+password from it, and the first-run screen then goes on to the log-in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,39 +27,75 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.auth import require
+from app.backup import list_backups
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError
+from app.formatting import format_datetime
 from app.i18n import _
-from app.restore import Restored, Unlock, restore_into
+from app.progress import CancelToken, Progress
+from app.restore import Restored, RestoreRefused, Unlock, restore_into, restore_new
+from ui.jobs import Job
 
 
-class RestoreDialog(QDialog):
-    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+class _Committing(QObject):
+    """Lives on the GUI thread: the job says from its thread that the register is being replaced."""
+
+    reached = Signal()
+
+
+class _RestoreBase(QDialog):
+    """What both restores share: choosing a backup, the job with its progress and Cancel, the result."""
+
+    restore_ended = Signal(str)  # "restored", "refused", "failed" or "cancelled"
+
+    def __init__(self, backups_folder: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx = ctx
-        self._actor = actor
+        self._backups_folder = backups_folder
+        self._job: Job | None = None
+        self.replacing = _Committing(self)
         self.restored: Restored | None = None
         self._build_ui()
         self._connect_signals()
         self._load()
 
+    def _explanation(self) -> str:
+        raise NotImplementedError
+
+    def _add_rows(self, form: QFormLayout) -> None:
+        """Rows a subclass adds under the recovery key."""
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone()
+
+    def _refusal(self) -> str | None:
+        """Why this user may not restore (checked before the job starts), or None."""
+        return None
+
+    def _prepare(
+        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+    ) -> Callable[[Progress, CancelToken], Restored]:
+        """The restore to run, its fields read here on the GUI thread (the job touches no widget)."""
+        raise NotImplementedError
+
     def _build_ui(self) -> None:
         self.setWindowTitle(_("Restore a backup"))
-        self.setMinimumWidth(560)
-        self.explanation = QLabel(
-            _("The backup replaces the register only if it passes every check: its integrity, that it is "
-              "this station's, its schema (no unknown table, index, trigger or view) and the whole audit "
-              "chain. The register as it is now is backed up first.")
-        )
+        self.setMinimumWidth(620)
+        self.explanation = QLabel(self._explanation())
         self.explanation.setWordWrap(True)
+        self.backups = QListWidget()
+        self.backups.setAccessibleName(_("Backups in this data folder"))
+        self.backups.setMaximumHeight(150)
         self.path = QLineEdit()
         self.browse_button = QPushButton(_("Choose…"))
         row = QHBoxLayout()
@@ -59,54 +103,262 @@ class RestoreDialog(QDialog):
         row.addWidget(self.browse_button)
         self.recovery_key = QLineEdit()
         self.recovery_key.setPlaceholderText(_("only for a backup this register's key does not open"))
-        form = QFormLayout()
-        form.addRow(_("Backup file:"), row)
+        form = self.form = QFormLayout()
+        form.addRow(_("Backups here:"), self.backups)
+        form.addRow(_("Backup:"), row)
         form.addRow(_("Recovery key:"), self.recovery_key)
+        self._add_rows(form)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setVisible(False)
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
         self.result_text.setVisible(False)
+        self.result_text.setMinimumHeight(110)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Check and restore"))
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Check and restore"))
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.without_button = self.buttons.addButton(
+            _("Restore without them"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.without_button.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
         layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
         layout.addWidget(self.result_text, 1)
         layout.addWidget(self.buttons)
 
     def _connect_signals(self) -> None:
         self.browse_button.clicked.connect(self._on_browse_button_clicked)
         self.path.textChanged.connect(self._on_path_text_changed)
-        self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(self.reject)
+        self.backups.currentItemChanged.connect(self._on_backups_current_item_changed)
+        self.ok_button.clicked.connect(self._on_ok_button_clicked)
+        self.without_button.clicked.connect(self._on_without_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.replacing.reached.connect(self._on_committing_reached)
 
     def _load(self) -> None:
+        if self._backups_folder is None:
+            self.backups.setVisible(False)
+            self.form.setRowVisible(self.backups, False)
+        for backup in list_backups(self._backups_folder) if self._backups_folder else []:
+            when = format_datetime(self._local(backup.created_at))
+            if backup.attachments is None:
+                text = _("{when} · register only (an earlier version's backup)").format(when=when)
+            else:
+                text = _("{when} · attachments: {count}").format(when=when, count=backup.attachments)
+            if backup.automatic:
+                text = _("{backup} · automatic").format(backup=text)
+            item = QListWidgetItem(f"{text} · {backup.path.name}")
+            item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
+            self.backups.addItem(item)
         self._on_path_text_changed(self.path.text())
 
+    # -- choosing ---------------------------------------------------------------------------------
+
+    def _on_backups_current_item_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        if current is not None:
+            self.path.setText(str(current.data(Qt.ItemDataRole.UserRole)))
+
     def _on_path_text_changed(self, text: str) -> None:
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(text.strip()))
+        self.ok_button.setEnabled(bool(text.strip()) and self._job is None)
+        self.without_button.setVisible(False)
 
     def _on_browse_button_clicked(self) -> None:
+        # A backup is a folder; its backup.json (or register.sqlite) stands for it in a file dialog.
         chosen, _filter = QFileDialog.getOpenFileName(
-            self, _("Restore a backup"), str(self._ctx.paths.backups), _("Outpost backups (*.sqlite)")
+            self, _("Restore a backup"), str(self._backups_folder or Path.home()),
+            _("Outpost backups (backup.json register.sqlite *.sqlite)"),
         )
         if chosen:
             self.path.setText(chosen)
 
-    def _on_buttons_accepted(self) -> None:
-        unlock = Unlock(recovery_key=self.recovery_key.text().strip() or None)
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            require(self._actor, "register.restore")
-            self.restored = restore_into(self._ctx, Path(self.path.text().strip()), unlock)
-        except AppError as exc:  # RestoreRefused among them: its message lists each failed check
-            self._show(exc.message)
+    # -- the job ----------------------------------------------------------------------------------
+
+    def _on_ok_button_clicked(self) -> None:
+        self._start(accept_missing=False)
+
+    def _on_without_button_clicked(self) -> None:
+        self._start(accept_missing=True)
+
+    def _start(self, *, accept_missing: bool) -> None:
+        refusal = self._refusal()
+        if refusal is not None:
+            self._show(refusal)
             return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        restore = self._prepare(Path(self.path.text().strip()), accept_missing, self.replacing.reached.emit)
+
+        def work(progress: Progress, cancel: CancelToken) -> Restored | RestoreRefused:
+            try:
+                return restore(progress, cancel)
+            except RestoreRefused as refused:
+                if refused.attachments_only:
+                    return refused  # a choice for the user, not a failure: shown with its button
+                raise
+        self._job = Job(work)
+        signals = self._job.signals
+        signals.progressed.connect(self._on_job_progressed)
+        signals.finished.connect(self._on_job_finished)
+        signals.failed.connect(self._on_job_failed)
+        signals.cancelled.connect(self._on_job_cancelled)
+        signals.crashed.connect(self._on_job_crashed)
+        self._set_running(True)
+        self.status.setText(_("Checking the backup… Cancel leaves the register as it was."))
+        self._job.start()
+
+    def _set_running(self, running: bool) -> None:
+        for widget in (self.ok_button, self.browse_button, self.path, self.recovery_key, self.backups):
+            widget.setEnabled(not running)
+        self.without_button.setVisible(False)
+        self.progress.setVisible(running)
+        self.progress.setRange(0, 0)
+        self.status.setVisible(running)
+        self.cancel_button.setEnabled(True)
+        if running:
+            self.result_text.setVisible(False)
+
+    def _on_job_progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(min(done, total))
+
+    def _on_committing_reached(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.status.setText(_("The backup passed every check. Replacing the register: it is too late to "
+                              "cancel now."))
+
+    def _ended(self, state: str) -> None:
+        self._job = None
+        self._set_running(False)
+        self.ok_button.setEnabled(bool(self.path.text().strip()))
+        self.restore_ended.emit(state)
+
+    def _on_job_finished(self, result: object) -> None:
+        if isinstance(result, RestoreRefused):
+            self._ended("refused")
+            self._show(result.message)
+            self.without_button.setVisible(True)
+            return
+        assert isinstance(result, Restored)
+        self.restored = result
+        self._ended("restored")
         self.accept()
+
+    def _on_job_failed(self, message: str) -> None:
+        self._show(message)
+        self._ended("refused")
+
+    def _on_job_cancelled(self) -> None:
+        self._show(_("Cancelled: nothing was changed."))
+        self._ended("cancelled")
+
+    def _on_job_crashed(self, error: BaseException) -> None:
+        from ui.errors import report_unexpected
+
+        self._ended("failed")
+        report_unexpected(type(error), error, error.__traceback__)
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self._job is not None:
+            self._job.token.cancel()  # the job stops at its next check; the dialog stays until it has
+            self.cancel_button.setEnabled(False)
+            self.status.setText(_("Cancelling…"))
+        else:
+            self.reject()
+
+    def reject(self) -> None:
+        if self._job is None:  # Escape or the window's close button while a restore runs: keep waiting
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._job is not None:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def _show(self, message: str) -> None:
         self.result_text.setPlainText(message)
         self.result_text.setVisible(True)
+
+
+class RestoreDialog(_RestoreBase):
+    """Into the open register (File → Restore a backup…), for a chief or an admin."""
+
+    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+        self._ctx = ctx
+        self._actor = actor
+        super().__init__(ctx.paths.backups, parent)
+
+    def _local(self, moment: datetime) -> datetime:
+        return self._ctx.local(moment)  # the register's time zone, as everywhere in the app
+
+    def _explanation(self) -> str:
+        return _("The backup replaces the register only if it passes every check: its integrity, that it is "
+                 "this station's, its schema (no unknown table, index, trigger or view), the whole audit "
+                 "chain and every attachment the cases name. The register as it is now is backed up first.")
+
+    def _refusal(self) -> str | None:
+        try:
+            require(self._actor, "register.restore")
+        except AppError as exc:
+            return exc.message
+        return None
+
+    def _prepare(
+        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+    ) -> Callable[[Progress, CancelToken], Restored]:
+        ctx, unlock = self._ctx, Unlock(recovery_key=self.recovery_key.text().strip() or None)
+
+        def restore(progress: Progress, cancel: CancelToken) -> Restored:
+            return restore_into(ctx, source, unlock, accept_missing=accept_missing, progress=progress,
+                                cancel=cancel, committing=committing)
+
+        return restore
+
+
+class NewComputerRestoreDialog(_RestoreBase):
+    """Onto a computer with no register yet (a replaced laptop), from the first-run screen."""
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        self._data_dir = data_dir
+        super().__init__(None, parent)
+        self.setWindowTitle(_("Restore a backup onto this computer"))
+        self.recovery_key.setPlaceholderText(_("from the safe; or a chief's or admin's name and password"))
+
+    def _explanation(self) -> str:
+        return _("The register, its users, settings and attachments come back from the backup once it passes "
+                 "every check (integrity, schema, the whole audit chain, every attachment). Open it with the "
+                 "recovery key, or with the name and password of a chief or an admin in the backup. The "
+                 "station's keys are not in a backup: ask HQ for a re-key afterwards (docs/operations.md).")
+
+    def _add_rows(self, form: QFormLayout) -> None:
+        self.username = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(_("Or user name:"), self.username)
+        form.addRow(_("Password:"), self.password)
+
+    def _refusal(self) -> str | None:
+        if not self.recovery_key.text().strip() and not self.username.text().strip():
+            return _("Type the recovery key, or a chief's or admin's name and password.")
+        return None
+
+    def _prepare(
+        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+    ) -> Callable[[Progress, CancelToken], Restored]:
+        recovery = self.recovery_key.text().strip() or None
+        unlock = Unlock(recovery_key=recovery, username=None if recovery else self.username.text().strip(),
+                        password=None if recovery else self.password.text())
+        data_dir = self._data_dir
+
+        def restore(progress: Progress, cancel: CancelToken) -> Restored:
+            return restore_new(data_dir, source, unlock, accept_missing=accept_missing, progress=progress,
+                               cancel=cancel, committing=committing)
+
+        return restore

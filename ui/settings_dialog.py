@@ -1,10 +1,12 @@
-"""Settings a user changes from the app: language and auto-lock time (saved in settings.json)."""
+"""Settings a user changes from the app: language, auto-lock time and automatic backups (saved in
+settings.json)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -44,6 +46,16 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("Language"), self.language)
         form.addRow(_("Lock after idle time"), self.auto_lock)
+        self.backup_every = QSpinBox()
+        self.backup_every.setRange(0, 24 * 7)
+        self.backup_every.setSuffix(" " + _("hours"))
+        self.backup_every.setSpecialValueText(_("never"))
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setRange(1, 100)
+        self.backup_at_exit = QCheckBox(_("Back up when Outpost closes"))
+        form.addRow(_("Automatic backup every"), self.backup_every)
+        form.addRow(_("Automatic backups kept"), self.backup_keep)
+        form.addRow("", self.backup_at_exit)
         note = QLabel(_("Windows opened from now on use the new language."))
         note.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -61,10 +73,15 @@ class SettingsDialog(QDialog):
     def _load(self) -> None:
         self.language.setCurrentIndex(max(0, self.language.findData(self.settings.language)))
         self.auto_lock.setValue(self.settings.auto_lock_minutes)
+        self.backup_every.setValue(self.settings.backup_every_hours)
+        self.backup_keep.setValue(self.settings.backup_keep)
+        self.backup_at_exit.setChecked(self.settings.backup_at_exit)
 
     def _on_buttons_accepted(self) -> None:
         changed = replace(
-            self.settings, language=self.language.currentData(), auto_lock_minutes=self.auto_lock.value()
+            self.settings, language=self.language.currentData(), auto_lock_minutes=self.auto_lock.value(),
+            backup_every_hours=self.backup_every.value(), backup_keep=self.backup_keep.value(),
+            backup_at_exit=self.backup_at_exit.isChecked(),
         )
         try:
             save_settings(self._ctx.paths.settings, changed)

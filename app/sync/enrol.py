@@ -94,25 +94,37 @@ def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]
     try:
         size = path.stat().st_size
         if size > MAX_FILE:
-            raise ValidationError([f"{path.name} is {size:,} bytes: too big to be an {what}"])
+            raise ValidationError(
+                [_("{file} is {size:,} bytes: too big to be an {what}").format(
+                    file=path.name, size=size, what=what)]
+            )
         text = path.read_bytes()
     except FileNotFoundError:
-        raise ValidationError([f"{path} does not exist"]) from None
+        raise ValidationError([_("{file} does not exist").format(file=path)]) from None
     try:
         document = parse_json(text, MAX_FILE)
     except JsonRefused as exc:
-        raise ValidationError([f"{path.name} is not an {what} (not JSON: {exc})"]) from None
+        raise ValidationError(
+            [_("{file} is not an {what} (not JSON: {problem})").format(
+                file=path.name, what=what, problem=exc)]
+        ) from None
     problem = shape_problem(document, ENROLMENT_SHAPE)
     if problem:
-        raise ValidationError([f"{path.name} is not an {what} ({problem})"])
+        raise ValidationError(
+            [_("{file} is not an {what} ({problem})").format(file=path.name, what=what, problem=problem)]
+        )
     assert isinstance(document, dict)
     if document.get("format") != expected_format:
-        raise ValidationError([f"{path.name} is not an {what} (format {expected_format!r} expected)"])
+        raise ValidationError([
+            _("{file} is not an {what} (format {format} expected)").format(
+                file=path.name, what=what, format=repr(expected_format))
+        ])
     if document.get("version") != VERSION:
         raise ValidationError(
             [
-                f"{path.name} is an {what} of version {document.get('version')!r}; "
-                f"this Outpost reads version {VERSION} (install the newer Outpost)"
+                _("{file} is an {what} of version {version}; this Outpost reads version {supported} "
+                  "(install the newer Outpost)").format(
+                    file=path.name, what=what, version=repr(document.get("version")), supported=VERSION)
             ]
         )
     return document
@@ -204,7 +216,7 @@ def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enro
     require(actor, "station.enrol")
     if ctx.kind != "post":
         raise RegisterError(
-            "only a post asks for enrolment; HQ issues certificates with 'outpost enroll accept'"
+            _("only a post asks for enrolment; HQ issues certificates with 'outpost enroll accept'")
         )
     if keys.has_signing_key(ctx.paths.data_dir):
         private = keys.load_signing_key(ctx.paths.data_dir, passphrase)
@@ -306,7 +318,7 @@ def accept_request(
     require(actor, "station.enrol")
     if ctx.kind != "hq":
         raise RegisterError(
-            "only HQ accepts enrolment requests; a post makes them with 'outpost enroll request'"
+            _("only HQ accepts enrolment requests; a post makes them with 'outpost enroll request'")
         )
     with _naming(request_path):
         return _accept_request(ctx, actor, passphrase, request_path, out, fingerprint)
@@ -315,16 +327,20 @@ def accept_request(
 def _accept_request(
     ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str | None
 ) -> Enrolment:
-    request = read_document(request_path, REQUEST_FORMAT, "enrolment request")
+    request = read_document(request_path, REQUEST_FORMAT, _("enrolment request"))
     station = request.get("station")
     if not isinstance(station, dict) or not all(
         isinstance(station.get(k), str) for k in ("id", "code", "name")
     ):
-        raise ValidationError([f"{request_path.name}: the station's id, code and name are missing"])
+        raise ValidationError(
+            [_("{file}: the station's id, code and name are missing").format(file=request_path.name)]
+        )
     public_raw = unb64(request.get("signing_public_key", ""), "the station's public key")
     station_recipient = str(request.get("encryption_recipient", ""))
     if not station_recipient.startswith("age1"):
-        raise ValidationError([f"{request_path.name}: the station's encryption key is not an age recipient"])
+        raise ValidationError(
+            [_("{file}: the station's encryption key is not an age recipient").format(file=request_path.name)]
+        )
     verify(request, keys.public_from_raw(public_raw), "enrolment request")  # proof the post holds the key
     if fingerprint is not None:
         keys.check_read_out(fingerprint, keys.fingerprint(public_raw))
@@ -334,21 +350,25 @@ def _accept_request(
     with ctx.sessions.writes.begin() as session:
         hq = _own_station(ctx, session)
         if station["id"] == hq.id or station["code"] == hq.code:
-            raise ValidationError([f"{request_path.name} names HQ itself, not a post"])
+            raise ValidationError([_("{file} names HQ itself, not a post").format(file=request_path.name)])
         known = session.get(m.Station, station["id"])
         same_code = session.execute(
             select(m.Station).where(m.Station.code == station["code"])
         ).scalar_one_or_none()
         if same_code is not None and same_code.id != station["id"]:
-            raise ValidationError([f"station code {station['code']} is already enrolled for another station"])
+            raise ValidationError([
+                _("station code {code} is already enrolled for another station").format(code=station["code"])
+            ])
         if known is not None and known.revoked_at is not None:
-            raise ValidationError([f"station {station['code']} was revoked; it cannot be enrolled again"])
+            raise ValidationError(
+                [_("station {code} was revoked; it cannot be enrolled again").format(code=station["code"])]
+            )
         if known is not None and known.signing_public_key not in (None, public_raw):
             raise ValidationError(
                 [
-                    f"station {station['code']} is enrolled with another key: a laptop that replaces "
-                    "the station's restores its backup and asks for a re-key ('outpost enroll "
-                    "rekey-request', docs/operations.md), it does not enrol again"
+                    _("station {code} is enrolled with another key: a laptop that replaces the station's "
+                      "restores its backup and asks for a re-key ('outpost enroll rekey-request', "
+                      "docs/operations.md), it does not enrol again").format(code=station["code"])
                 ]
             )
         certificate = issue_certificate(station, public_raw, hq, private, now)
@@ -391,11 +411,11 @@ def revoke(ctx: Context, actor: Actor, code: str) -> datetime:
     """Mark a station revoked (a stolen laptop): its bundles are refused from now on."""
     require(actor, "station.enrol")
     if ctx.kind != "hq":
-        raise RegisterError("only HQ revokes stations")
+        raise RegisterError(_("only HQ revokes stations"))
     with ctx.sessions.writes.begin() as session:
         station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
         if station is None or station.kind != "post":
-            raise NotFound(f"no enrolled post with the code {code}")
+            raise NotFound(_("no enrolled post with the code {code}").format(code=code))
         if station.revoked_at is None:
             before = station_state(station)
             station.revoked_at = ctx.clock()
@@ -411,17 +431,19 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
     """Check HQ's reply against this post's own key and store HQ's public keys and the certificate."""
     require(actor, "station.enrol")
     if ctx.kind != "post":
-        raise RegisterError("only a post installs an enrolment reply")
+        raise RegisterError(_("only a post installs an enrolment reply"))
     with _naming(reply_path):
         return _install_reply(ctx, actor, passphrase, reply_path)
 
 
 def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Enrolment:
-    reply = read_document(reply_path, REPLY_FORMAT, "enrolment reply")
+    reply = read_document(reply_path, REPLY_FORMAT, _("enrolment reply"))
     hq = reply.get("hq")
     certificate = reply.get("certificate")
     if not isinstance(hq, dict) or not isinstance(certificate, dict):
-        raise ValidationError([f"{reply_path.name}: HQ's keys or the certificate are missing"])
+        raise ValidationError(
+            [_("{file}: HQ's keys or the certificate are missing").format(file=reply_path.name)]
+        )
     hq_public_raw = unb64(hq.get("signing_public_key", ""), "HQ's public key")
     hq_public = keys.public_from_raw(hq_public_raw)
     verify(reply, hq_public, "enrolment reply")
@@ -430,19 +452,26 @@ def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path
     own = keys.raw_public(keys.load_signing_key(ctx.paths.data_dir, passphrase).public_key())
     recipient = str(hq.get("encryption_recipient", ""))
     if not recipient.startswith("age1"):
-        raise ValidationError([f"{reply_path.name}: HQ's encryption key is not an age recipient"])
+        raise ValidationError(
+            [_("{file}: HQ's encryption key is not an age recipient").format(file=reply_path.name)]
+        )
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
         if (certificate.get("station") or {}).get("id") != station.id:  # null: no station
-            raise ValidationError([f"{reply_path.name} is the certificate of another station"])
+            raise ValidationError(
+                [_("{file} is the certificate of another station").format(file=reply_path.name)]
+            )
         if unb64(certificate.get("signing_public_key", ""), "the certificate's key") != own:
-            raise ValidationError([f"{reply_path.name} certifies another key than this post's"])
+            raise ValidationError(
+                [_("{file} certifies another key than this post's").format(file=reply_path.name)]
+            )
         if issuer.get("signing_public_key") != hq.get("signing_public_key"):
             raise ValidationError(
-                [f"{reply_path.name}: the certificate was not issued by the HQ that sent it"]
+                [_("{file}: the certificate was not issued by the HQ that sent it").format(
+                    file=reply_path.name)]
             )
         if not isinstance(hq.get("id"), str) or not isinstance(hq.get("code"), str):
-            raise ValidationError([f"{reply_path.name}: HQ's id and code are missing"])
+            raise ValidationError([_("{file}: HQ's id and code are missing").format(file=reply_path.name)])
         known = session.get(m.Station, hq["id"])
         before = station_state(known)
         if known is None:
@@ -455,7 +484,9 @@ def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path
             )
             session.add(known)
         elif known.signing_public_key not in (None, hq_public_raw):
-            raise ValidationError([f"{reply_path.name} comes from another HQ key than the one installed"])
+            raise ValidationError(
+                [_("{file} comes from another HQ key than the one installed").format(file=reply_path.name)]
+            )
         known.signing_public_key = hq_public_raw
         known.encryption_public_key = recipient
         seal_station(ctx, session, actor.username, known, before)

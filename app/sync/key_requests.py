@@ -123,7 +123,7 @@ def read_request(path: Path) -> KeyRequest:
             verify(signed, keys.public_from_raw(public), "re-key request")
             what = ROTATE if "previous_signature" in document else REKEY
         else:
-            document = enrol.read_document(path, enrol.REQUEST_FORMAT, "enrolment request")
+            document = enrol.read_document(path, enrol.REQUEST_FORMAT, _("enrolment request"))
             _require_members(path, document, "enrolment request")
             public = unb64(document.get("signing_public_key", ""), "the station's public key")
             verify(document, keys.public_from_raw(public), "enrolment request")

@@ -54,11 +54,34 @@ def wrap(secret: bytes, password: str) -> bytes:
     return MAGIC + struct.pack(">H", len(header)) + header + salt + nonce + sealed
 
 
+class DamagedKey(AuthError):
+    """A sealed key that is not one this module made: no password can open it (a changed file)."""
+
+    def __init__(self) -> None:
+        super().__init__("the stored key is damaged or of an unknown kind")
+
+
 def _header(blob: bytes) -> tuple[bytes, int]:
     if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 2:
-        raise AuthError("the stored key is damaged or of an unknown kind")
+        raise DamagedKey()
     (length,) = struct.unpack(">H", blob[len(MAGIC) : len(MAGIC) + 2])
     return blob[len(MAGIC) + 2 : len(MAGIC) + 2 + length], len(MAGIC) + 2
+
+
+def _checked_params(header: bytes) -> dict[str, Any]:
+    """The header's Argon2 parameters, refused unless they are what ``wrap`` could have written: a
+    changed header must not crash Argon2 (no lanes) nor make it take gigabytes (found by
+    tests/test_properties_rekey.py)."""
+    try:
+        params = json.loads(header)
+    except (ValueError, RecursionError):
+        raise DamagedKey() from None
+    if not isinstance(params, dict) or not all(type(params.get(k)) is int for k in ("t", "m", "p")):
+        raise DamagedKey()
+    t, m, p = params["t"], params["m"], params["p"]
+    if not (1 <= t <= 16 and 1 <= p <= 64 and 8 * p <= m <= 1024 * 1024):
+        raise DamagedKey()
+    return params
 
 
 def bound_recipient(blob: bytes) -> str | None:
@@ -75,10 +98,12 @@ def bound_recipient(blob: bytes) -> str | None:
 def unwrap(blob: bytes, password: str) -> bytes:
     header, start = _header(blob)
     length = len(header)
+    if len(blob) < start + length + 28 + 16:  # salt, nonce and at least the tag
+        raise DamagedKey()
     salt = blob[start + length : start + length + 16]
     nonce = blob[start + length + 16 : start + length + 28]
     sealed = blob[start + length + 28 :]
-    params = json.loads(header)
+    params = _checked_params(header)
     try:
         secret = ChaCha20Poly1305(_derive(password, salt, params)).decrypt(nonce, sealed, MAGIC + header)
     except InvalidTag:

@@ -50,7 +50,9 @@ REPLY_FORMAT = "outpost-rekey-reply"
 VERSION = 1
 MAX_FILE = 32 * 1024 * 1024  # a reply lists every case of the post HQ holds: ~60 bytes each
 SEQ_FLOOR = "seq_floor"  # meta: the post's next change is numbered above this (app.changes)
-RETIRED = "retired_keys:"  # meta at HQ, + station id: the keys replaced by a re-key, with when
+# meta, + station id: the station's keys a re-key replaced, with when HQ accepted it (at HQ for every
+# post, at the post for its own): bundles signed by them are refused, papers still verify (print_codes).
+RETIRED = "retired_keys:"
 
 _STATION: dict[str, Shape] = {"id": str, "code": str, "name": str}
 REQUEST_SHAPE: dict[str, Shape] = {
@@ -105,7 +107,6 @@ def _versions_digest(versions: dict[str, int]) -> str:
 
 
 def _own_versions(session: Session, station_id: str) -> dict[str, int]:
-    # Rows unpacked as tuples: Result.tuples() is deprecated in SQLAlchemy 2.1 (an error in the tests).
     rows = session.execute(select(m.Case.id, m.Case.version).where(m.Case.origin == station_id))
     return {case_id: version for case_id, version in rows}
 
@@ -194,6 +195,13 @@ def accept_request(
         raise RegisterError(
             _("only HQ accepts a re-key request; a post makes it with 'outpost enroll rekey-request'")
         )
+    with enrol._naming(request_path):  # the signature and key checks know no file: it is named
+        return _accept_request(ctx, actor, passphrase, request_path, out, fingerprint)
+
+
+def _accept_request(
+    ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str
+) -> Rekey:
     request = _read(request_path, REQUEST_FORMAT, REQUEST_SHAPE, "re-key request")
     station_doc = request.get("station") or {}
     public_raw = unb64(request.get("signing_public_key", ""), "the station's new public key")
@@ -234,10 +242,7 @@ def accept_request(
         station.encryption_public_key = recipient
         station.certificate = json.dumps(certificate, sort_keys=True, ensure_ascii=False).encode()
         enrol.seal_station(ctx, session, actor.username, station, before)
-        retired = session.get(m.Meta, RETIRED + station.id)
-        history = json.loads(retired.value) if retired is not None else []
-        history.append({"key": b64(previous), "retired_at": utc_text(now)})
-        session.merge(m.Meta(key=RETIRED + station.id, value=json.dumps(history)))
+        history = _record_retired(session, station.id, previous, utc_text(now))
         # A restored laptop's audit chain parts from the one HQ anchored after the backup it came from
         # (docs/security.md): the post's anchored chain starts again from its next export. What HQ
         # anchored before stays counted in this re-key's audit event.
@@ -268,6 +273,15 @@ def accept_request(
     return Rekey(code, new_fingerprint, rotation, hq_code, received_up_to, int(highest or 0))
 
 
+def _record_retired(session: Session, station_id: str, key: bytes, retired_at: str) -> list[dict[str, Any]]:
+    """Add ``key`` to the station's retired keys (meta ``RETIRED``); the history, newest last."""
+    row = session.get(m.Meta, RETIRED + station_id)
+    history: list[dict[str, Any]] = json.loads(row.value) if row is not None else []
+    history.append({"key": b64(key), "retired_at": retired_at})
+    session.merge(m.Meta(key=RETIRED + station_id, value=json.dumps(history)))
+    return history
+
+
 def retired_key_message(session: Session, station: m.Station, key: bytes) -> str | None:
     """Why a bundle signed by ``key`` is refused when it is a key of ``station`` replaced by a re-key."""
     row = session.get(m.Meta, RETIRED + station.id)
@@ -289,15 +303,22 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
     require(actor, "station.enrol")
     if ctx.kind != "post":
         raise RegisterError(_("only a post installs a re-key reply"))
+    with enrol._naming(reply_path):  # the signature and key checks know no file: it is named
+        return _install_reply(ctx, actor, passphrase, reply_path)
+
+
+def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Rekey:
     reply = _read(reply_path, REPLY_FORMAT, REPLY_SHAPE, "re-key reply")
     data_dir = ctx.paths.data_dir
     pending = keys.raw_public(keys.load_pending_signing_key(data_dir, passphrase).public_key())
-    certificate = reply["certificate"]
+    certificate = reply.get("certificate")
     with ctx.sessions.writes.begin() as session:
         hq = enrol._hq_of(session)
         assert hq.signing_public_key is not None
         hq_public = keys.public_from_raw(hq.signing_public_key)
         verify(reply, hq_public, "re-key reply")  # only the HQ this post is enrolled with
+        if not isinstance(certificate, dict):
+            raise ValidationError([_("{file}: the certificate is missing").format(file=reply_path.name)])
         verify(certificate, hq_public, "station certificate")
         station = enrol._own_station(ctx, session)
         if (certificate.get("station") or {}).get("id") != station.id:
@@ -308,6 +329,9 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
                     file=reply_path.name)
             ])
         recipient = keys.load_pending_recipient(data_dir, passphrase)
+        if station.signing_public_key is not None and station.signing_public_key != pending:
+            # The papers printed with the old key stay provable here, as at HQ (app.print_codes).
+            _record_retired(session, station.id, station.signing_public_key, str(reply.get("created_at")))
         before = enrol.station_state(station)
         station.signing_public_key = pending
         station.encryption_public_key = recipient

@@ -319,3 +319,25 @@ def refusal(call: Callable[[], Any]) -> tuple[Any, AppError | None]:
         return call(), None
     except AppError as exc:
         return None, exc
+
+
+def taken_or_refused(
+    working: Working, path: Path, call: Callable[[], Any], before: list[str], expected: list[str] | None
+) -> bool:
+    """Run ``call`` on ``working``: a refusal by the app's own error, naming ``path``, with the register
+    as ``before``; or a success, giving ``expected`` when that is known. Whether it succeeded. After a
+    success, a crash or a failed check the register is put back to its pristine copy (so that
+    hypothesis, replaying an example, sees it behave the same)."""
+    try:
+        _result, error = refusal(call)
+        if error is None:
+            if expected is not None:
+                assert register_dump(working.folder) == expected
+            working.reset()
+            return True
+        assert path.name in error.message, error.message
+        assert register_dump(working.folder) == before
+        return False
+    except BaseException:
+        working.reset()
+        raise

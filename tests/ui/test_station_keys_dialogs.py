@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.i18n import _
 from app.register import backup_register, open_register
 from app.restore import Unlock, restore_new
 from app.sync import keys
@@ -163,7 +164,9 @@ def test_a_wrong_fingerprint_and_wrong_files_are_refused_in_the_dialogs(
     _install(asked, tmp_path / "reply-other.json", PASSPHRASE)
     assert asked.installed is None
     assert "reply-other.json" in asked.install_result.text()
-    assert "another station" in asked.install_result.text()
+    assert _("{file} is the certificate of another station").format(file="reply-other.json") in (
+        asked.install_result.text()
+    )
     (usb / "tra-loi.json").write_text("{ khong phai json", encoding="utf-8")
     _install(asked, usb / "tra-loi.json", PASSPHRASE)
     assert asked.installed is None and "tra-loi.json" in asked.install_result.text()
