@@ -28,6 +28,7 @@ from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
 from app.sync.inbox import inbox_folder, waiting
+from ui.accept_request_dialog import AcceptRequestDialog
 from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
@@ -42,6 +43,7 @@ from ui.print_key import KeyMemory
 from ui.reports import ReportsPage
 from ui.restore_dialog import RestoreDialog
 from ui.settings_dialog import SettingsDialog
+from ui.station_keys_dialog import StationKeysDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
 from ui.watch_review import WatchReviewDialog
@@ -190,6 +192,11 @@ class MainWindow(QMainWindow):
         self.users_action = QAction(_("&Users…"), self)
         self.users_action.setVisible(can(self._actor, "user.manage"))  # the service checks it again
         self.password_action = QAction(_("Change my &password…"), self)
+        # Enrolment and re-keying (app.sync.key_requests): a post's requests and installs, HQ's acceptance.
+        self.keys_action = QAction(_("Station &keys…"), self)
+        self.keys_action.setVisible(self._ctx.kind == "post" and can(self._actor, "station.enrol"))
+        self.accept_request_action = QAction(_("&Accept a station's request…"), self)
+        self.accept_request_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.enrol"))
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -201,6 +208,8 @@ class MainWindow(QMainWindow):
             self.send_action,
             self.receive_action,
             self.reply_action,
+            self.keys_action,
+            self.accept_request_action,
             None,
             self.campaigns_action,
             self.watch_action,
@@ -279,6 +288,8 @@ class MainWindow(QMainWindow):
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
         self.reply_action.triggered.connect(self._on_reply_action_triggered)
         self.watch_action.triggered.connect(self._on_watch_action_triggered)
+        self.keys_action.triggered.connect(self._on_keys_action_triggered)
+        self.accept_request_action.triggered.connect(self._on_accept_request_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
@@ -497,6 +508,12 @@ class MainWindow(QMainWindow):
 
     def _on_reply_action_triggered(self) -> None:
         ReplyDialog(self._ctx, self._actor, self).exec()
+
+    def _on_keys_action_triggered(self) -> None:
+        StationKeysDialog(self._ctx, self._actor, self).exec()
+
+    def _on_accept_request_action_triggered(self) -> None:
+        AcceptRequestDialog(self._ctx, self._actor, self).exec()
 
     def _on_inbox_watcher_directory_changed(self, _path: str) -> None:
         self.update_inbox()

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth import can
 from app.context import Context
 from app.domain import Actor
 from app.formatting import format_int
 from app.i18n import _
 from app.progress import CancelToken, Progress
 from app.sync.inbox import Fetched, fetch_mail, inbox_folder, refuse, waiting
+from app.sync.key_requests import key_state
 from app.sync.receive import Received, from_inbox, receive
 from app.sync.replies import make_reply
 from app.sync.send import Sent, send_to_hq
@@ -163,6 +165,10 @@ class ExportDialog(QDialog):
         self.mail_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # An unenrolled post cannot send yet: the dialog says so and opens the station keys from here.
+        self.enrol_notice = QLabel()
+        self.enrol_notice.setWordWrap(True)
+        self.enrol_button = QPushButton(_("&Enrol this post with HQ…"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.send_button = self.buttons.addButton(
             _("&Write the files"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -175,16 +181,39 @@ class ExportDialog(QDialog):
                 _("Mail password for {user}:").format(user=ctx.settings.smtp_username), self.mail_password
             )
         column = QVBoxLayout(self)
+        column.addWidget(self.enrol_notice)
+        column.addWidget(self.enrol_button, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(self.destination, 1)
         column.addLayout(form)
         column.addWidget(self.email)
         column.addWidget(self.status)
         column.addWidget(self.buttons)
+        self.enrol_button.clicked.connect(self._on_enrol_button_clicked)
         self.buttons.accepted.connect(self.send)
         self.buttons.rejected.connect(self.reject)
         self.destination.changed.connect(self._update_buttons)
         self.passphrase.textChanged.connect(self._update_buttons)
+        self._show_enrolment()
         self._update_buttons()
+
+    def _show_enrolment(self) -> None:
+        enrolled = key_state(self._ctx).enrolled
+        allowed = can(self._actor, "station.enrol")
+        self.enrol_notice.setVisible(not enrolled)
+        self.enrol_button.setVisible(not enrolled and allowed)
+        self.enrol_notice.setText(
+            _("This post is not enrolled with HQ yet, so nothing can be sent. Enrol it first: write a "
+              "request, take it to HQ and install HQ's reply.")
+            if allowed
+            else _("This post is not enrolled with HQ yet, so nothing can be sent. An admin enrols it "
+                   "(File → Station keys…).")
+        )
+
+    def _on_enrol_button_clicked(self) -> None:
+        from ui.station_keys_dialog import StationKeysDialog  # it uses Destination from this module
+
+        StationKeysDialog(self._ctx, self._actor, self).exec()
+        self._show_enrolment()
 
     def add_folder(self, folder: Path) -> None:
         self.destination.add_folder(folder)

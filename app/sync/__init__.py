@@ -21,6 +21,8 @@ Enrolment and transport:
   ``enrol``     a post's request, HQ's certificate, the post's install, revocation
   ``rekey``     a replaced laptop or a rotation: new keys certified, the old one refused, the sequence
                 and versions continued from what HQ holds
+  ``key_requests`` the station keys as the app's dialogs see them: where they stand, a request read
+                and shown before HQ accepts it (with the fingerprint read out by phone), each step by folder
   ``mail``      a post mails its bundles to HQ (SMTP)
   ``inbox``     HQ's inbox folder and its IMAP fetch
 

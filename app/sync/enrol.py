@@ -309,18 +309,24 @@ def hq_identity(session: Session, hq: m.Station, hq_public: bytes, recipient: st
     }
 
 
-def accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
-    """Check a post's request, record the station and write the signed reply with its certificate."""
+def accept_request(
+    ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str | None = None
+) -> Enrolment:
+    """Check a post's request, record the station and write the signed reply with its certificate.
+    With ``fingerprint`` (the one the post read out by phone: the app asks for it) nothing is written
+    unless it is the request's key's."""
     require(actor, "station.enrol")
     if ctx.kind != "hq":
         raise RegisterError(
             _("only HQ accepts enrolment requests; a post makes them with 'outpost enroll request'")
         )
     with _naming(request_path):
-        return _accept_request(ctx, actor, passphrase, request_path, out)
+        return _accept_request(ctx, actor, passphrase, request_path, out, fingerprint)
 
 
-def _accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path) -> Enrolment:
+def _accept_request(
+    ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str | None
+) -> Enrolment:
     request = read_document(request_path, REQUEST_FORMAT, _("enrolment request"))
     station = request.get("station")
     if not isinstance(station, dict) or not all(
@@ -336,6 +342,8 @@ def _accept_request(ctx: Context, actor: Actor, passphrase: str, request_path: P
             [_("{file}: the station's encryption key is not an age recipient").format(file=request_path.name)]
         )
     verify(request, keys.public_from_raw(public_raw), "enrolment request")  # proof the post holds the key
+    if fingerprint is not None:
+        keys.check_read_out(fingerprint, keys.fingerprint(public_raw))
     private, recipient = _hq_keys(ctx, actor, passphrase)
     hq_public = keys.raw_public(private.public_key())
     now = ctx.clock()

@@ -42,6 +42,21 @@ def fingerprint(public_key: bytes | str) -> str:
     return " ".join(digest[i : i + 4] for i in range(0, 20, 4))
 
 
+def normalised_fingerprint(text: str) -> str:
+    """A fingerprint as typed while listening (any case, spaces anywhere) in its printed form."""
+    cleaned = "".join(text.split()).upper()
+    return " ".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
+
+
+def check_read_out(given: str, actual: str) -> None:
+    """The fingerprint the other side read out by phone must be the key's: HQ certifies nothing else."""
+    if normalised_fingerprint(given) != actual:
+        raise ValidationError([
+            _("the fingerprint given ({given}) is not the request's ({actual}): compare it again by phone "
+              "with the post; nothing was changed").format(given=normalised_fingerprint(given), actual=actual)
+        ])
+
+
 def raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 

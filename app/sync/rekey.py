@@ -185,11 +185,6 @@ def _previous_signature_holds(request: dict[str, Any], previous: bytes) -> bool:
 # ----- HQ: accept ---------------------------------------------------------------------------------
 
 
-def normalised_fingerprint(text: str) -> str:
-    cleaned = "".join(text.split()).upper()
-    return " ".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
-
-
 def accept_request(
     ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str
 ) -> Rekey:
@@ -217,12 +212,7 @@ def _accept_request(
     signed = {k: v for k, v in request.items() if k != "previous_signature"}
     verify(signed, keys.public_from_raw(public_raw), "re-key request")
     new_fingerprint = keys.fingerprint(public_raw)
-    if normalised_fingerprint(fingerprint) != new_fingerprint:
-        raise ValidationError([
-            _("the fingerprint given ({given}) is not the request's ({actual}): compare it again by phone "
-              "with the post; nothing was changed").format(
-                given=normalised_fingerprint(fingerprint), actual=new_fingerprint)
-        ])
+    keys.check_read_out(fingerprint, new_fingerprint)
     previous = unb64(request.get("previous_signing_public_key", ""), "the station's old public key")
     private, hq_recipient = enrol._hq_keys(ctx, actor, passphrase)
     hq_public = keys.raw_public(private.public_key())
