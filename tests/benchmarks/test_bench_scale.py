@@ -49,7 +49,12 @@ pytestmark = pytest.mark.both_engines
 
 @pytest.fixture(scope="module")
 def made_posts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The posts' registers with their demo cases, not enrolled yet (each test enrols copies)."""
+    """The posts' registers with their demo cases, not enrolled yet (each test enrols copies); those of
+    an earlier run when ``OUTPOST_BENCH_SCALE_MADE`` names their folder (generating them is the
+    longest step)."""
+    given = os.environ.get("OUTPOST_BENCH_SCALE_MADE")
+    if given:
+        return sorted(Path(given).glob("post-*"))[:POSTS]
     root = tmp_path_factory.mktemp("scale-posts")
     folders = []
     start = time.perf_counter()
