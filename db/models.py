@@ -129,6 +129,10 @@ class Case(Base):
         Index("ix_cases_group_id", "violation_group", "id"),
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_campaign_occurred", "campaign_id", "occurred_at"),
+        # A many-match search with a post, a lead force or ownerless, listed by time, walks these (0012).
+        Index("ix_cases_origin_occurred", "origin", "occurred_at"),
+        Index("ix_cases_lead_force_occurred", "lead_force", "occurred_at"),
+        Index("ix_cases_ownerless_occurred", "ownerless", "occurred_at"),
         # Cases of some statuses in a period; the periodic report reads only this index for them.
         Index(
             "ix_cases_report",

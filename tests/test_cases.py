@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from app import case_query
 from app.domain import (
@@ -469,6 +470,51 @@ def test_every_sort_order_pages_through_every_case_once(
     monkeypatch.setattr(case_query, "SELECTIVE", 1)
     sugar = CaseFilter(query="hero", commodity="sugar", statuses=("draft", "submitted"))
     assert _walk(post, sugar, sort) == searched
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_many_match_search_with_a_filter_walks_the_filters_time_index(
+    post: Post, varied: dict[str, str], descending: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: a search with many matches plus a filter with many, listed by time, walks the index led
+    by the filter's column (``case_query._TIME_LED``), and shows what the plain reading shows, page by
+    page; where nothing matches both, the time index of the whole register is not walked."""
+    sort = CaseSort("occurred_at", descending)
+    station = post.ctx.station_id
+    filters = [
+        CaseFilter(query="hero", violation_group="prohibited_smuggled"),
+        CaseFilter(query="hero", violation_group="trade_fraud"),  # fuel has no Hero: nothing in common
+        CaseFilter(query="hero", statuses=("submitted",)),
+        CaseFilter(query="hero", statuses=("draft", "submitted")),  # two statuses: no single walk
+        CaseFilter(query="hero", lead_force="police"),
+        CaseFilter(query="hero", ownerless=False),
+        CaseFilter(query="hero", ownerless=True),
+        CaseFilter(query="hero", campaign_id=varied["campaign"]),
+        CaseFilter(query="hero", origin=station),
+        CaseFilter(
+            query="hero", origin=station, violation_group="prohibited_smuggled", start=date(2026, 1, 1)
+        ),
+        CaseFilter(query="hero", lead_force="police", statuses=("submitted",), ownerless=False),
+    ]
+    expected = {f: _walk(post, f, sort) for f in filters}  # few matches: the matches drive the page
+    assert expected[filters[0]] and not expected[filters[1]]
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
+    monkeypatch.setattr(case_query, "SELECTIVE", 1)
+    monkeypatch.setattr(case_query, "DRIVER_PROBE", 2)
+    for case_filter in filters:
+        assert _walk(post, case_filter, sort) == expected[case_filter], case_filter
+        assert post.ctx.cases.count(post.officer, case_filter) == len(expected[case_filter]), case_filter
+    with post.ctx.sessions.reads() as session:
+        found = case_query._Conditions.of(session, filters[1], ICT)
+        assert found is not None and not search.is_short_list(found.search)
+        conditions = found.for_page(session, sort)
+        statement = select(m.Case.id).where(*conditions).order_by(*case_query._order(sort)).limit(50)
+        compiled = statement.compile(session.get_bind())
+        parameters = tuple(compiled.params[k] for k in compiled.positiontup or ())
+        explained = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
+        plan = " ".join(str(row[-1]) for row in explained)
+    assert "ix_cases_group_occurred (violation_group=?)" in plan
+    assert "ix_cases_occurred" not in plan
 
 
 def test_the_search_index_does_not_depend_on_the_language_the_case_was_saved_in(post: Post) -> None:

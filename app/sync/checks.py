@@ -18,7 +18,13 @@ from app.reference import Reference
 from app.sync import received
 from app.sync.verify import _origin, _Verified
 
-PARALLEL_FROM = 2000  # case records: from this many, a helper process checks part of them
+# Case records: from this many, a helper process checks part of them. Its start-up (~0.5 s: a spawned
+# interpreter importing SQLAlchemy and the app) must be paid back by the records it checks (~120 µs of
+# this process's time each, when the second core is free). Measured (issue 18, docs/performance.md): at
+# 1 000 and 2 000 records the import was no faster with it (quiet machine: slower at 2 000; a busy one:
+# 18 % slower at 1 000, even at 2 000), at 10 000 it saves about a third (4.0 → 2.65 s, quiet machine).
+# 5 000 lies between; 3 000–8 000 were not measured one by one (test_when_the_helper_process_pays).
+PARALLEL_FROM = 5000
 
 
 CHUNK = 10  # case records checked in one go (this process looks at the helper between chunks)

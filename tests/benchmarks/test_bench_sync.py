@@ -5,17 +5,22 @@ figures and check results, never timings. ``OUTPOST_BENCH_SYNC_CASES`` sets the 
 
 from __future__ import annotations
 
+import os
 import shutil
+import statistics
 import time
 from pathlib import Path
 
+import pytest
+
 from app.demo import generate_demo
 from app.register import init_register
+from app.sync import checks
 from app.sync.enrol import accept_request, install_reply, make_request
 from app.sync.export import export_changes
 from app.sync.hq_import import import_bundles
 from app.unlock import log_in
-from tests.benchmarks.sizes import SYNC_CASES
+from tests.benchmarks.sizes import FULL, SYNC_CASES
 from tests.helpers.registers import PASSWORD, open_sqlite
 
 CASES = SYNC_CASES
@@ -104,3 +109,66 @@ def _raw_insert(source: Path, target: Path) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     write.close()
     return elapsed, sum(len(rows) for rows in data.values()) + len(search)
+
+
+# The import sizes at which the helper process is measured (``checks.PARALLEL_FROM``).
+HELPER_SIZES = [int(n) for n in os.environ.get("OUTPOST_BENCH_HELPER_SIZES", "").split(",") if n] or (
+    [1_000, 2_000, 3_000, 4_000, 6_000, 10_000] if FULL else [20, 40]
+)
+
+
+def test_when_the_helper_process_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One bundle of each size imported into the same empty HQ with the helper process and without it,
+    alternately (without, with, with, without), to place ``PARALLEL_FROM`` where the helper starts
+    paying for its start-up."""
+    hq = init_register(
+        tmp_path / "hq",
+        kind="hq",
+        code="BCH-AG",
+        name="Bộ Chỉ huy",
+        admin_username="admin",
+        admin_password=PASSWORD,
+    )
+    hq_admin = hq.login("admin", PASSWORD)
+    bundles = {}
+    for size in HELPER_SIZES:
+        post = init_register(
+            tmp_path / f"post-{size}",
+            kind="post",
+            code=f"BP-{size}",
+            name=f"Đồn {size}",
+            admin_username="admin",
+            admin_password=PASSWORD,
+            commune_code="30325",
+        )
+        admin = post.login("admin", PASSWORD)
+        generate_demo(post, admin, cases=size, seed=size)
+        make_request(post, admin, PASSPHRASE, tmp_path / "request.json")
+        accept_request(hq, hq_admin, PASSPHRASE, tmp_path / "request.json", tmp_path / "reply.json")
+        install_reply(post, admin, PASSPHRASE, tmp_path / "reply.json")
+        bundles[size] = list(export_changes(post, admin, PASSPHRASE, tmp_path / f"usb-{size}").files)
+        post.close()
+    hq.close()
+    print(
+        f"\n== HQ import with and without the helper process ({os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.1f})"
+    )
+    for size, files in bundles.items():
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for helper in (False, True, True, False):
+            folder = tmp_path / f"hq-{size}-{len(times[helper])}-{helper}"
+            shutil.copytree(tmp_path / "hq", folder)
+            ctx, actor = log_in(folder, "admin", PASSWORD)
+            monkeypatch.setattr(checks, "PARALLEL_FROM", 0 if helper else 10**12)
+            start = time.perf_counter()
+            summary = import_bundles(ctx, actor, PASSPHRASE, files)
+            times[helper].append(time.perf_counter() - start)
+            assert summary.rejected == [] and summary.new == size
+            ctx.close()
+            shutil.rmtree(folder)
+        alone, shared = statistics.median(times[False]), statistics.median(times[True])
+        print(
+            f"  {size:6,} records: alone {' / '.join(f'{t:.2f}' for t in times[False])} s, "
+            f"with the helper {' / '.join(f'{t:.2f}' for t in times[True])} s "
+            f"(the helper saves {(alone - shared) / alone:+.0%})"
+        )

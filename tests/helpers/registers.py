@@ -206,7 +206,8 @@ def as_first_schema(path: Path) -> None:
     schema, as an older Outpost would have left it."""
     conn = open_sqlite(path)
     conn.execute("DROP TABLE case_search")
-    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred"):
+    for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred",
+                  "origin_occurred", "lead_force_occurred", "ownerless_occurred"):  # 0004, 0012
         conn.execute(f"DROP INDEX ix_cases_{index}")
     conn.execute("DROP INDEX ix_goods_lines_case_totals")
     conn.execute("DROP INDEX ix_cases_report")

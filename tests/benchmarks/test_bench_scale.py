@@ -1,0 +1,308 @@
+"""HQ at a province's scale (issue 18): P posts × N demo cases each, exported and imported through
+real bundles into an HQ on SQLite and on PostgreSQL; then HQ's case list and searches, and the
+consolidated annual report to PDF. It prints figures and checks results, never timings.
+
+Why: HQ is where every post's data meets, on either engine, and the figures that matter there (import
+throughput against a raw insert of the same rows on the same engine, a first page at a million
+cases, the province's annual report) were only measured at one post's size. Sizes from the
+environment: ``OUTPOST_BENCH_SCALE_POSTS`` × ``OUTPOST_BENCH_SCALE_CASES`` (50 × 20 000 at full size, 2 × 30
+in ``make test``). The raw baseline writes the rows the import wrote (cases, lines, the import's
+audit events, the search index), read back from HQ afterwards, into a copy of HQ as it was before the
+imports: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (the test server: fsync off, as for the
+import). Results: docs/performance.md."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import case_query, periods
+from app.demo import generate_demo
+from app.domain import CaseFilter
+from app.printing import register_fonts
+from app.register import init_register
+from app.report_pdf import report_pdf
+from app.reports import agency_lines, build_report
+from app.sync.enrol import accept_request, install_reply, make_request
+from app.sync.export import export_changes
+from app.sync.hq_import import import_bundles
+from app.unlock import log_in
+from tests.benchmarks.sizes import sized
+from tests.helpers.postgres import PostgresServer
+from tests.helpers.registers import PASSWORD, make_hq, open_sqlite
+
+POSTS = sized(50, 2, "OUTPOST_BENCH_SCALE_POSTS")
+PER_POST = sized(20_000, 30, "OUTPOST_BENCH_SCALE_CASES")
+RUNS = sized(7, 2)
+PASSPHRASE = "mat-khau-khoa-1"
+TABLES = ("cases", "goods_lines", "parties", "vehicles", "attachments", "documents")
+
+pytestmark = pytest.mark.both_engines
+
+
+@pytest.fixture(scope="module")
+def made_posts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The posts' registers with their demo cases, not enrolled yet (each test enrols copies); those of
+    an earlier run when ``OUTPOST_BENCH_SCALE_MADE`` names their folder (generating them is the
+    longest step)."""
+    given = os.environ.get("OUTPOST_BENCH_SCALE_MADE")
+    if given:
+        return sorted(Path(given).glob("post-*"))[:POSTS]
+    root = tmp_path_factory.mktemp("scale-posts")
+    folders = []
+    start = time.perf_counter()
+    for number in range(POSTS):
+        folder = root / f"post-{number:02}"
+        ctx = init_register(
+            folder,
+            kind="post",
+            code=f"BP-{number:02}",
+            name=f"Đồn Biên phòng số {number}",
+            admin_username="admin",
+            admin_password=PASSWORD,
+            commune_code="30385",
+        )
+        generate_demo(ctx, ctx.login("admin", PASSWORD), cases=PER_POST, seed=number + 1)
+        ctx.close()
+        folders.append(folder)
+    print(f"\n== {POSTS} posts × {PER_POST:,} demo cases generated in {time.perf_counter() - start:.0f} s")
+    return folders
+
+
+def test_province_at_hq(
+    made_posts: list[Path],
+    tmp_path: Path,
+    engine: str,
+    hq_db_url: str | None,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    total = POSTS * PER_POST
+    hq = make_hq(tmp_path / "hq", db_url=hq_db_url)
+    bundles: list[list[Path]] = []
+    export_s = 0.0
+    for number, made in enumerate(made_posts):
+        folder = tmp_path / made.name
+        shutil.copytree(made, folder)
+        post, admin = log_in(folder, "admin", PASSWORD)
+        make_request(post, admin, PASSPHRASE, tmp_path / f"request-{number}.json")
+        accept_request(
+            hq.ctx, hq.admin, PASSPHRASE, tmp_path / f"request-{number}.json", tmp_path / "reply.json"
+        )
+        install_reply(post, admin, PASSPHRASE, tmp_path / "reply.json")
+        start = time.perf_counter()
+        exported = export_changes(post, admin, PASSPHRASE, tmp_path / f"usb-{number}")
+        export_s += time.perf_counter() - start
+        assert exported.records == PER_POST
+        bundles.append(list(exported.files))
+        post.close()
+    hq.ctx.close()
+    before = _copy_before(tmp_path, engine, hq_db_url, request)
+    hq_ctx, hq_admin = log_in(tmp_path / "hq", "admin", PASSWORD)
+
+    print(f"\n== HQ on {engine}: {POSTS} posts × {PER_POST:,} cases = {total:,}")
+    print(f"  export: {export_s:.1f} s in all, {total / export_s:,.0f} cases/s")
+    import_times = []
+    for files in bundles:
+        start = time.perf_counter()
+        summary = import_bundles(hq_ctx, hq_admin, PASSPHRASE, files)
+        import_times.append(time.perf_counter() - start)
+        assert summary.rejected == [] and summary.new == PER_POST
+    import_s = sum(import_times)
+    print(
+        f"  import, one post at a time: {import_s:.1f} s = {total / import_s:,.0f} cases/s "
+        f"(first post {PER_POST / import_times[0]:,.0f} cases/s, last {PER_POST / import_times[-1]:,.0f})"
+    )
+    hq_ctx.close()
+    raw_s, rows = _raw_insert(tmp_path / "hq", before, engine, hq_db_url)
+    print(
+        f"  raw {'executemany' if engine == 'sqlite' else 'COPY'} of the same {rows:,} rows: {raw_s:.1f} s; "
+        f"the import takes {import_s / raw_s:.2f}× that (goal ≤ 2×)"
+    )
+
+    hq_ctx, hq_admin = log_in(tmp_path / "hq", "admin", PASSWORD)
+    station = hq_ctx.cases.list(hq_admin, limit=1)[0]
+    origin = _origin_of(hq_ctx, station.id)
+    queries = {
+        "first page, no query": CaseFilter(),
+        "search 'thuoc la hero'": CaseFilter(query="thuoc la hero"),
+        "search 'duong'": CaseFilter(query="duong"),
+        "'thuoc la hero' + trade fraud": CaseFilter(query="thuoc la hero", violation_group="trade_fraud"),
+        "'duong' + voided": CaseFilter(query="duong", statuses=("voided",)),
+        "'duong' + trade fraud + voided": CaseFilter(
+            query="duong", violation_group="trade_fraud", statuses=("voided",)
+        ),
+        "'thuoc la hero' + one post": CaseFilter(query="thuoc la hero", origin=origin),
+        "one post": CaseFilter(origin=origin),
+        "'nguyen van' + ownerless": CaseFilter(query="nguyen van", ownerless=True),
+        "'nguyen van' + police": CaseFilter(query="nguyen van", lead_force="police"),
+    }
+    print(
+        "  first page of 50 (median of the runs; 'before': the same code with the filter's time index "
+        "not chosen, as on main; 'cold': a new process's first call with the file out of the OS cache)"
+    )
+    for label, case_filter in queries.items():
+        shown: list[Any] = []
+
+        def page(f: CaseFilter = case_filter, ctx: Any = hq_ctx, admin: Any = hq_admin) -> list[Any]:
+            return ctx.cases.list(admin, f, limit=50)
+
+        figures = []
+        for _round in range(2):  # before, after, before, after: the load moves on this machine
+            for before_change in (True, False):
+                with monkeypatch.context() as patch:
+                    if before_change:
+                        patch.setattr(case_query._Conditions, "driver", lambda *_args: None)
+                    _first, median, _slowest, result = _list_times(page)
+                if not before_change:
+                    shown = result
+                figures.append(median * 1000)
+        cold = ""
+        if hq_db_url is None:
+            hq_ctx.close()
+            _evict(tmp_path / "hq")
+            hq_ctx, hq_admin = log_in(tmp_path / "hq", "admin", PASSWORD)
+            start = time.perf_counter()
+            hq_ctx.cases.list(hq_admin, case_filter, limit=50)
+            cold = f", cold {(time.perf_counter() - start) * 1000:7.1f} ms"
+        print(
+            f"  {label:32} before {figures[0]:6.1f} / {figures[2]:6.1f} ms, "
+            f"after {figures[1]:6.1f} / {figures[3]:6.1f} ms{cold}; {len(shown)} on the page"
+        )
+    register_fonts()
+    year = periods.year_of(station.occurred_at.date())
+    agency = agency_lines(hq_ctx, hq_admin)
+
+    def annual() -> tuple[Any, tuple[bytes, int]]:
+        report = build_report(hq_ctx, hq_admin, "annual", year)
+        return report, report_pdf(report, agency, hq_ctx.settings.place_name)
+
+    first, median, slowest, (report, (pdf, pages)) = _list_times(annual, runs=max(2, RUNS // 2))
+    print(
+        f"  consolidated annual report {periods.label(year)} to PDF ({report.totals.now['cases']:,} cases, "
+        f"{pages} pages): first {first:.2f} s, then median {median:.2f} s (slowest {slowest:.2f})"
+    )
+    assert report.totals.now["cases"] > 0 and pdf.startswith(b"%PDF")
+    hq_ctx.close()
+
+
+def _list_times(action: Callable[[], Any], runs: int = RUNS) -> tuple[float, float, float, Any]:
+    """The first call's time (the first of its kind in this process), then the median and slowest of
+    ``runs`` more."""
+    start = time.perf_counter()
+    result = action()
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return first, statistics.median(times), max(times), result
+
+
+def _evict(folder: Path) -> None:
+    """Drop the register's files from the OS page cache (this file only; nothing else is touched)."""
+    for path in folder.glob("register.sqlite*"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def _origin_of(ctx: Any, case_id: str) -> str:
+    from db import models as m
+
+    with ctx.sessions.reads() as session:
+        case = session.get(m.Case, case_id)
+        assert case is not None
+        return case.origin
+
+
+def _copy_before(tmp_path: Path, engine: str, hq_db_url: str | None, request: pytest.FixtureRequest) -> Any:
+    """A copy of HQ before the imports, for the raw insert: its folder, or a copy of its database."""
+    if hq_db_url is None:
+        shutil.copytree(tmp_path / "hq", tmp_path / "hq-before")
+        return tmp_path / "hq-before"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = hq_db_url.rsplit("/", 1)[1]
+    copy = f"{name}_before"
+    server.sql(f"CREATE DATABASE {copy} TEMPLATE {name}")
+    request.addfinalizer(lambda: server.sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)"))
+    return server.url(copy)
+
+
+def _raw_insert(hq_dir: Path, before: Any, engine: str, hq_db_url: str | None) -> tuple[float, int]:
+    if hq_db_url is None:
+        return _raw_sqlite(hq_dir / "register.sqlite", before / "register.sqlite")
+    return _raw_copy(hq_db_url, str(before))
+
+
+def _raw_sqlite(source: Path, target: Path) -> tuple[float, int]:
+    """``executemany`` of every row the imports wrote into the copy of HQ before them."""
+    read = open_sqlite(source)
+    data = {t: read.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
+    columns = [c[1] for c in read.execute("PRAGMA table_info(audit_events)")][1:]  # not its sequence
+    events = read.execute(
+        f"SELECT {', '.join(columns)} FROM audit_events WHERE action = 'import' ORDER BY seq"
+    ).fetchall()
+    search = read.execute("SELECT rowid, body FROM case_search").fetchall()
+    read.close()
+    write = open_sqlite(target)
+    write.execute("PRAGMA journal_mode = WAL")
+    write.execute("PRAGMA synchronous = FULL")
+    start = time.perf_counter()
+    with write:
+        for table, rows in data.items():
+            if rows:
+                write.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+        marks = ", ".join("?" * len(columns))
+        write.executemany(f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({marks})", events)
+        write.executemany("INSERT INTO case_search (rowid, body) VALUES (?, ?)", search)
+    elapsed = time.perf_counter() - start
+    write.close()
+    return elapsed, sum(len(rows) for rows in data.values()) + len(events) + len(search)
+
+
+def _raw_copy(source_url: str, target_url: str) -> tuple[float, int]:
+    """``COPY`` (binary) of every row the imports wrote into the copy of HQ's database before them."""
+    import psycopg
+
+    def conninfo(url: str) -> str:
+        return url.replace("postgresql+psycopg://", "postgresql://")
+
+    selects = {t: f"SELECT * FROM {t}" for t in (*TABLES, "case_search")}
+    with psycopg.connect(conninfo(source_url)) as read:
+        columns = [
+            r[0]
+            for r in read.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_events' "
+                "ORDER BY ordinal_position"
+            )
+        ]
+        selects["audit_events"] = (
+            f"SELECT {', '.join(columns)} FROM audit_events WHERE action = 'import' ORDER BY seq"
+        )
+        data: dict[str, bytes] = {}
+        rows = 0
+        for table, query in selects.items():
+            with read.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:  # type: ignore[arg-type]
+                data[table] = b"".join(bytes(chunk) for chunk in copy)
+            rows += int(read.execute(f"SELECT count(*) FROM ({query}) AS q").fetchone()[0])  # type: ignore[index]
+    with psycopg.connect(conninfo(target_url)) as write:
+        start = time.perf_counter()
+        with write.transaction():
+            for table, payload in data.items():
+                names = f" ({', '.join(columns)})" if table == "audit_events" else ""
+                with write.cursor().copy(f"COPY {table}{names} FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[arg-type]
+                    copy.write(payload)
+        elapsed = time.perf_counter() - start
+    return elapsed, rows
