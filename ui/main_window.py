@@ -42,6 +42,7 @@ from ui.print_key import KeyMemory
 from ui.reports import ReportsPage
 from ui.restore_dialog import RestoreDialog
 from ui.settings_dialog import SettingsDialog
+from ui.stations import StationsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
 from ui.workflow import CaseActions
@@ -180,6 +181,8 @@ class MainWindow(QMainWindow):
         self.reply_action = QAction(_("&Write return bundles…"), self)
         self.reply_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "sync.import"))
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
+        self.stations_action = QAction(_("&Posts and reporting deadlines…"), self)
+        self.stations_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.read"))
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
@@ -218,7 +221,7 @@ class MainWindow(QMainWindow):
         ):
             case_menu.addSeparator() if action is None else case_menu.addAction(action)
         view_menu = self.menuBar().addMenu(_("&View"))
-        for action in (self.find_action, self.lookup_action, self.refresh_action):
+        for action in (self.find_action, self.lookup_action, self.refresh_action, self.stations_action):
             view_menu.addAction(action)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(self.about_action)
@@ -270,6 +273,7 @@ class MainWindow(QMainWindow):
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
         self.reply_action.triggered.connect(self._on_reply_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
+        self.stations_action.triggered.connect(self._on_stations_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
@@ -509,6 +513,9 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.changed:
             self.events.changed.emit(Changes(campaigns=True))
+
+    def _on_stations_action_triggered(self) -> None:
+        StationsDialog(self._ctx, self._actor, self).exec()
 
     def _on_tip_action_triggered(self) -> None:
         TipDialog(self._ctx, self._actor, self).exec()
