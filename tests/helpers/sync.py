@@ -217,3 +217,26 @@ def bundle_records(pair: Pair, path: Path) -> list[dict[str, Any]]:
 def change_records(pair: Pair, path: Path) -> int:
     """How many case and tip records a part holds (its audit events apart)."""
     return sum(1 for record in bundle_records(pair, path) if record["type"] != "audit")
+
+
+def enrol_another_post(hq: Post, tmp_path: Path, code: str, name: str) -> Post:
+    """Another post ``code`` enrolled with the same HQ (its admin stands in for every role), for the
+    tests that need several posts (who is late)."""
+    folder = tmp_path / code
+    ctx = init_register(
+        folder, kind="post", code=code, name=name, admin_username="admin", admin_password=PASSWORD
+    )
+    admin = ctx.login("admin", PASSWORD)
+    made = Post(ctx, admin, admin, admin, admin, folder)
+    enrol_post(made, hq, tmp_path, f"-{code}")
+    return made
+
+
+def send_cases(post: Post, hq: Post, folder: Path, count: int, size: int = 20 * 1024 * 1024) -> list[Path]:
+    """``count`` cases made at ``post`` (a photo each) and exported in parts of ``size`` for HQ."""
+    photos = folder / "photos"
+    photos.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        photo = post.ctx.attachments.store_file(photo_file(photos, i), caption=f"Ảnh {i}")
+        post.ctx.cases.create(post.officer, sample_case(attachments=(photo,)))
+    return list(export_changes(post.ctx, post.admin, PASSPHRASE, folder / "out", size).files)
