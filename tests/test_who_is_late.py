@@ -8,22 +8,22 @@ the 20th; the CLI judges the deadlines on the day given with ``--on``."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.audit import history
-from app.campaigns import add_campaign
+from app.dashboard import build_dashboard
 from app.errors import PermissionDenied, ValidationError
 from app.sync.enrol import revoke
 from app.sync.status import posts
 from db import models as m
-from tests.helpers.cases import ICT
+from tests.helpers.cases import ICT, sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
 from tests.helpers.registers import PASSWORD
-from tests.helpers.sync import Pair, enrol_another_post, import_at_hq, send_cases
+from tests.helpers.sync import Pair, late_province
 
 pytestmark = pytest.mark.both_engines
 
@@ -35,25 +35,8 @@ def now() -> datetime:
     return datetime(2026, 11, 10, 9, 0, tzinfo=ICT)
 
 
-def province(pair: Pair, clock: Clock) -> list[str]:
-    """BP-VX up to date, BP-TB with its second part withheld, BP-CD's last bundle before the month ended;
-    a campaign in November makes the weekly report due too. The names of BP-TB's parts."""
-    tb = enrol_another_post(pair.hq, pair.tmp, "BP-TB", "Đồn Tịnh Biên")
-    cd = enrol_another_post(pair.hq, pair.tmp, "BP-CD", "Đồn Châu Đốc")
-    add_campaign(pair.hq.ctx, pair.hq.admin, "Cao điểm tháng 11", date(2026, 11, 1), date(2026, 11, 30))
-    import_at_hq(pair, send_cases(cd, pair.hq, pair.tmp / "cd", 2))  # received 10/11: before the month ended
-    clock.advance(timedelta(days=15))  # 25/11
-    import_at_hq(pair, send_cases(pair.post, pair.hq, pair.tmp / "vx", 2))
-    parts = send_cases(tb, pair.hq, pair.tmp / "tb", 9, size=100_000)
-    assert len(parts) >= 3
-    import_at_hq(pair, [parts[0], *parts[2:]])
-    for made in (tb, cd):
-        made.ctx.close()
-    return [p.name for p in parts]
-
-
 def test_station_list_flags_the_late_post_and_the_missing_part(pair: Pair, clock: Clock) -> None:
-    parts = province(pair, clock)
+    parts = [p.name for p in late_province(pair.post, pair.hq, pair.tmp, clock.advance)]
     listed = outpost(pair.hq.data_dir, "--json", "station", "list", "--on", ON)
     assert listed.returncode == 0, listed.stderr
     rows = {row["code"]: row for row in json.loads(listed.stdout)}
@@ -82,6 +65,12 @@ def test_station_list_flags_the_late_post_and_the_missing_part(pair: Pair, clock
     assert [row["overdue"] for row in on_the_day] == [False, False, False]
     bad = outpost(pair.hq.data_dir, "station", "list", "--on", "25/11")
     assert bad.returncode == 2 and "not a date like 2026-11-25" in bad.stderr
+    # HQ's dashboard counts the posts' drafts apart from its own (it has none).
+    own = pair.hq.ctx.cases.create(pair.hq.admin, sample_case())
+    pair.hq.ctx.cases.submit(pair.hq.admin, own.id)
+    board = build_dashboard(pair.hq.ctx, pair.hq.admin, date(2026, 11, 25))
+    held = pair.hq.ctx.cases.count(pair.hq.admin)
+    assert (board.drafts, board.awaiting, board.posts_drafts, board.posts_awaiting) == (0, 1, held - 1, 0)
 
 
 def test_an_analyst_lists_the_posts_but_only_a_chief_or_admin_revokes_and_with_a_reason(

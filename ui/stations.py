@@ -83,7 +83,7 @@ def _row(p: PostStatus, when: Any) -> tuple[str, ...]:
         _("part {numbers} of {count}").format(numbers=", ".join(map(str, s["missing"])), count=s["parts"])
         for s in p.missing_parts
     )
-    late = "; ".join(describe(d) for d in p.overdue)
+    late = "\n".join(describe(d) for d in p.overdue)
     return (
         f"{p.code} — {p.name}",
         when(p.last_received) if p.last_received else _("no bundle yet"),
@@ -123,7 +123,7 @@ class StationsDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(False)  # a post late with two reports names each on its own line
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(OVERDUE_COLUMN, QHeaderView.ResizeMode.Stretch)
@@ -159,6 +159,7 @@ class StationsDialog(QDialog):
             return self._ctx.local(moment).strftime("%d/%m/%Y %H:%M")
 
         self.model.set_posts(self.posts, when)
+        self.table.resizeRowsToContents()
         late = sum(1 for p in self.posts if p.overdue)
         today = self._today or self._ctx.today()
         if not self.posts:

@@ -10,7 +10,7 @@ import random
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +240,24 @@ def send_cases(post: Post, hq: Post, folder: Path, count: int, size: int = 20 * 
         photo = post.ctx.attachments.store_file(photo_file(photos, i), caption=f"Ảnh {i}")
         post.ctx.cases.create(post.officer, sample_case(attachments=(photo,)))
     return list(export_changes(post.ctx, post.admin, PASSPHRASE, folder / "out", size).files)
+
+
+def late_province(post: Post, hq: Post, tmp: Path, advance: Callable[[timedelta], None]) -> list[Path]:
+    """Three posts at ``hq`` for the who-is-late tests, the registers' clock starting on 10/11/2026:
+    BP-CD sends on 10/11 (before November's statistical month ends on the 14th), then, ``advance``d to
+    25/11, ``post`` (BP-VX) sends everything and BP-TB all but its second part. A campaign at HQ covers
+    November (the weekly report is due). Returns BP-TB's parts, the second one not imported."""
+    from app.campaigns import add_campaign
+
+    tb = enrol_another_post(hq, tmp, "BP-TB", "Đồn Tịnh Biên")
+    cd = enrol_another_post(hq, tmp, "BP-CD", "Đồn Châu Đốc")
+    add_campaign(hq.ctx, hq.admin, "Cao điểm tháng 11", date(2026, 11, 1), date(2026, 11, 30))
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, send_cases(cd, hq, tmp / "cd", 2))
+    advance(timedelta(days=15))
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, send_cases(post, hq, tmp / "vx", 2))
+    parts = send_cases(tb, hq, tmp / "tb", 9, size=100_000)
+    assert len(parts) >= 3
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, [parts[0], *parts[2:]])
+    for made in (tb, cd):
+        made.ctx.close()
+    return parts
