@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -189,7 +189,7 @@ class StationsDialog(QDialog):
         post = self.selected()
         self.revoke_button.setEnabled(self.can_revoke and post is not None and post.revoked_at is None)
 
-    def _on_table_selection_changed(self, *_args: QModelIndex) -> None:
+    def _on_table_selection_changed(self, *_args: object) -> None:
         self._update_buttons()
 
     def _on_revoke_button_clicked(self) -> None:
