@@ -44,6 +44,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tip.create": frozenset({"officer", "chief", "admin"}),
     "tip.read_informant": frozenset({"chief", "admin"}),
     "watch.review": frozenset({"analyst", "chief", "admin"}),
+    # HQ's list of posts (who is late) is read-only: the analysts watching the province see it too.
+    "station.read": frozenset({"chief", "admin", "analyst"}),
+    # A stolen laptop is the chief's call as much as the admin's (docs/operations.md).
+    "station.revoke": frozenset({"chief", "admin"}),
 }
 
 ROLE_TEXT = {"officer": N_("officer"), "chief": N_("chief"), "admin": N_("admin"), "analyst": N_("analyst")}
@@ -68,6 +72,8 @@ ACTION_TEXT = {
     "tip.create": N_("record tip-offs"),
     "tip.read_informant": N_("read informant identities"),
     "station.enrol": N_("enrol a station"),
+    "station.read": N_("see the list of posts"),
+    "station.revoke": N_("revoke a station"),
     "reference.manage": N_("change the reference data"),
     "sync.export": N_("export bundles for HQ or the posts"),
     "sync.import": N_("import bundles"),

@@ -83,6 +83,10 @@ class Dashboard:
     goals: tuple[MonthlyGoal, ...]
     weekly_due: date | None  # set on the due Wednesday and the day before
     weekly_window: Period | None
+    # At HQ, the posts' cases still in their hands (their chiefs approve them, not HQ): shown apart from
+    # HQ's own drafts and queue above. Always 0 at a post.
+    posts_drafts: int = 0
+    posts_awaiting: int = 0
 
 
 def _window(period: Period, zone: tzinfo) -> list[Any]:
@@ -123,14 +127,16 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
 
         week_groups, month_groups = by_group(week), by_group(month)
         week_goods, month_goods = by_commodity(week), by_commodity(month)
-        own = [m.Case.origin == ctx.station_id] if ctx.kind == "hq" else []  # a post has only its own
-        statuses = dict(
-            session.execute(
-                select(m.Case.status, func.count())  # the station's own work (at HQ, not the posts')
-                .where(m.Case.status.in_(("draft", "submitted")), *own)
-                .group_by(m.Case.status)
-            ).all()
-        )
+        # A post has only its own cases; HQ holds the posts' as well, counted apart (each post's chief
+        # approves its own). Grouped by origin, not by a comparison: PostgreSQL wants the same expression
+        # in GROUP BY, and a bound parameter twice is not the same expression to it.
+        statuses: dict[tuple[bool, str], int] = defaultdict(int)
+        for origin, status, n in session.execute(
+            select(m.Case.origin, m.Case.status, func.count())
+            .where(m.Case.status.in_(("draft", "submitted")))
+            .group_by(m.Case.origin, m.Case.status)
+        ):
+            statuses[ctx.kind != "hq" or origin == ctx.station_id, status] += int(n)
         lines = session.execute(
             select(
                 m.Case.id,
@@ -166,12 +172,14 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
         month_total=sum(month_groups.values()),
         by_group=groups,
         by_commodity=goods,
-        awaiting=int(statuses.get("submitted", 0)),
-        drafts=int(statuses.get("draft", 0)),
+        awaiting=statuses.get((True, "submitted"), 0),
+        drafts=statuses.get((True, "draft"), 0),
         alerts=tuple(alerts),
         goals=tuple(goals),
         weekly_due=due[1] if due else None,
         weekly_window=due[0] if due else None,
+        posts_drafts=statuses.get((False, "draft"), 0),
+        posts_awaiting=statuses.get((False, "submitted"), 0),
     )
 
 

@@ -39,8 +39,8 @@ from app.serialize import orm_case_state, state_hash
 from app.sync import keys
 from app.sync.bundle import CERTIFICATE_SHAPE
 from app.sync.enrol import CERTIFICATE_FORMAT
-from app.sync.rekey import RETIRED
 from app.sync.signing import canonical, unb64
+from app.sync.status import RETIRED
 from db import models as m
 
 if TYPE_CHECKING:

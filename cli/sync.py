@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -176,14 +177,25 @@ def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_enroll_rekey_accept)
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-25") from None
+
+
 def cmd_station_list(args: argparse.Namespace) -> int:
+    from app.deadlines import describe
     from app.sync.status import posts
 
     ctx, actor = session(args)
-    found = posts(ctx, actor)
+    found = posts(ctx, actor, args.on)
 
     def when(moment: Any) -> str | None:
         return ctx.local(moment).strftime("%d/%m/%Y %H:%M") if moment else None
+
+    def parts(p: Any) -> str:
+        return "; ".join(f"{s['set_id'][:8]}: " + ", ".join(map(str, s["missing"])) for s in p.missing_parts)
 
     rows = [
         {
@@ -192,7 +204,15 @@ def cmd_station_list(args: argparse.Namespace) -> int:
             "revoked_at": when(p.revoked_at),
             "acknowledged_seq": p.acknowledged,
             "missing": p.missing,
+            "missing_parts": p.missing_parts,
             "last_received": when(p.last_received),
+            "certificate": p.certificate,
+            "retired_keys": [day.isoformat() for day in p.retired_keys],
+            "overdue": bool(p.overdue),
+            "late": [
+                {"report": d.kind, "due": d.due.isoformat(), "covers_to": d.covers_to.isoformat()}
+                for d in p.overdue
+            ],
         }
         for p in found
     ]
@@ -200,7 +220,10 @@ def cmd_station_list(args: argparse.Namespace) -> int:
         f"{p.code:<10} {p.name:<40} "
         + (f"revoked {when(p.revoked_at)}" if p.revoked_at else f"received up to {p.acknowledged}")
         + (f", missing {', '.join(f'{a}–{b}' for a, b in p.missing)}" if p.missing else "")
+        + (f", missing parts {parts(p)}" if p.missing_parts else "")
         + (f", last bundle {when(p.last_received)}" if p.last_received else ", no bundle yet")
+        + (f", {len(p.retired_keys)} key(s) retired by a re-key" if p.retired_keys else "")
+        + (f", OVERDUE: {'; '.join(describe(d) for d in p.overdue)}" if p.overdue else "")
         for p in found
     ]
     out(args, rows, "\n".join(lines) or "No post is enrolled yet.")
@@ -211,7 +234,7 @@ def cmd_station_revoke(args: argparse.Namespace) -> int:
     from app.sync.enrol import revoke
 
     ctx, actor = session(args)
-    when = revoke(ctx, actor, args.code)
+    when = revoke(ctx, actor, args.code, args.reason)
     out(
         args,
         {"revoked": args.code, "at": when.isoformat()},
@@ -228,9 +251,17 @@ def _register_station(sub: Any, common: argparse.ArgumentParser) -> None:
     p = station.add_parser(
         "list",
         help="the posts enrolled here and what HQ has of each",
-        description="HQ: list the enrolled posts with the changes received from each, the ranges still "
-        "missing and when the last bundle came.",
+        description="HQ: list the enrolled posts with the changes received from each, the ranges and parts "
+        "still missing, when the last bundle came, the certificate, and OVERDUE for a post whose report is "
+        "late against the deadlines in resources/rules/deadlines.json (docs/operations.md).",
         parents=[common],
+    )
+    p.add_argument(
+        "--on",
+        type=_day,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="judge the deadlines as on this day (default: today at HQ)",
     )
     p.set_defaults(func=cmd_station_list)
     p = station.add_parser(
@@ -240,6 +271,7 @@ def _register_station(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
     )
     p.add_argument("code", help="the station's code, e.g. BP-VX")
+    p.add_argument("--reason", required=True, help="why (kept in the audit trail), e.g. 'laptop stolen'")
     p.set_defaults(func=cmd_station_revoke)
 
 

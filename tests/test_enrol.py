@@ -170,7 +170,7 @@ def test_refusals_are_in_vietnamese_with_the_file_name_in_front(post: Post, hq: 
             "phan-hoi.json: không phải là yêu cầu đăng ký (cần định dạng 'outpost-enrolment-request')"
         ]
         with pytest.raises(NotFound, match="Không có đồn nào đã đăng ký với mã BP-XX"):
-            revoke(hq.ctx, hq.admin, "BP-XX")
+            revoke(hq.ctx, hq.admin, "BP-XX", "laptop stolen")
     finally:
         i18n.reset()
     assert not (tmp_path / "out.json").exists()
@@ -190,11 +190,11 @@ def test_a_revoked_station_cannot_enrol_again(post: Post, hq: Post, tmp_path: Pa
     request = tmp_path / "request.json"
     make_request(post.ctx, post.admin, PASSPHRASE, request)
     accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "reply.json")
-    revoke(hq.ctx, hq.admin, "BP-VX")
+    revoke(hq.ctx, hq.admin, "BP-VX", "laptop stolen")
     with pytest.raises(ValidationError, match="was revoked"):
         accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "again.json")
     with pytest.raises(NotFound, match="no enrolled post"):
-        revoke(hq.ctx, hq.admin, "BP-NONE")
+        revoke(hq.ctx, hq.admin, "BP-NONE", "laptop stolen")
     with hq.ctx.sessions.reads() as session:
         report = audit.verify(session.connection())
     assert report.ok, report.problems
@@ -237,7 +237,7 @@ def test_enrolment_through_the_command_line(tmp_path: Path, hq_db_url: str | Non
         env={"OUTPOST_KEY_PASSPHRASE": "wrong-passphrase"},
     )
     assert wrong.returncode != 0 and "wrong key passphrase" in wrong.stderr
-    revoked = outpost(hq_dir, "station", "revoke", "BP-VX")
+    revoked = outpost(hq_dir, "station", "revoke", "BP-VX", "--reason", "laptop stolen")
     assert revoked.returncode == 0 and "BP-VX is revoked" in revoked.stdout
 
 

@@ -271,7 +271,7 @@ def test_a_revoked_station_s_paper_says_so_at_hq(pair: Pair) -> None:
     case_id = _approved(post)
     paper = print_form(post.ctx, post.chief, "MBB01", case_id, PASSPHRASE).payload
     import_at_hq(pair, export_parts(pair, "a"))
-    revoked_at = revoke(hq.ctx, hq.admin, "BP-VX")
+    revoked_at = revoke(hq.ctx, hq.admin, "BP-VX", "laptop stolen")
     check = verify_print(hq.ctx, hq.analyst, paper)
     assert (check.signature, check.status, check.station_revoked_at) == ("valid", "same", revoked_at)
     day = hq.ctx.local(revoked_at)  # the register's time zone, as every time told to a person

@@ -195,7 +195,7 @@ def test_a_paper_signed_before_a_re_key_stays_genuine_and_says_so(pair: Pair, tm
     assert (code, result["key"]) == (0, "current")
 
     # HQ then revokes the station (the laptop is gone after all): the old paper says both.
-    assert outpost(hq.data_dir, "station", "revoke", "BP-VX").returncode == 0
+    assert outpost(hq.data_dir, "station", "revoke", "BP-VX", "--reason", "laptop stolen").returncode == 0
     code, text, result = _verify_print(hq.data_dir, paper)
     assert code == 0 and result["key"] == "retired" and result["station_revoked_at"] is not None
     assert "signed with the station key retired on " in text and "station BP-VX was revoked on " in text, text

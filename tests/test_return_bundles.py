@@ -83,7 +83,7 @@ def test_return_bundles_carry_revocations_and_refuse_replays_and_strangers(
     from app.sync.replies import make_reply
 
     for_other = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb")
-    revoke(pair.hq.ctx, pair.hq.admin, "BP-TB")
+    revoke(pair.hq.ctx, pair.hq.admin, "BP-TB", "laptop stolen")
     with pytest.raises(ValidationError, match="BP-TB was revoked on .*; HQ sends it nothing"):
         make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-TB", tmp_path / "tb2")
     assert not (tmp_path / "tb2").exists() or not any((tmp_path / "tb2").iterdir())

@@ -224,7 +224,7 @@ def test_trust_failures_are_refused(pair: Pair, tmp_path: Path) -> None:
     finally:
         container.MAX_RECORDS_TEXT = limit
     # A revoked station's bundle.
-    revoke(pair.hq.ctx, pair.hq.admin, "BP-VX")
+    revoke(pair.hq.ctx, pair.hq.admin, "BP-VX", "laptop stolen")
     assert_refused(pair, good, "was revoked")
 
 

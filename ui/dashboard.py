@@ -81,11 +81,17 @@ class DashboardWidget(QWidget):
         self.drafts_figure = QLabel()
         self.queue_button = QPushButton()
         self.queue_button.setToolTip(_("Open the approval queue"))
+        # At HQ: the posts' cases not approved yet, apart from HQ's own (their chiefs approve them).
+        self.posts_figure = QLabel()
+        self.posts_figure.setVisible(self._ctx.kind == "hq")
+        self.posts_figure.setToolTip(_("Cases from the posts that their chiefs have not approved yet"))
         figures = QHBoxLayout()
         for widget in (self.week_figure, self.month_figure, self.drafts_figure):
             widget.setStyleSheet("font-size: 13pt; padding-right: 24px;")
             figures.addWidget(widget)
         figures.addWidget(self.queue_button)
+        self.posts_figure.setStyleSheet("font-size: 13pt; padding-left: 24px;")
+        figures.addWidget(self.posts_figure)
         figures.addStretch(1)
 
         self.groups_model = ListTableModel(
@@ -187,8 +193,21 @@ class DashboardWidget(QWidget):
         self.reminder.setVisible(board.weekly_due is not None)
         self.week_figure.setText(_("This week: {count}").format(count=format_int(board.week_total)))
         self.month_figure.setText(_("This month: {count}").format(count=format_int(board.month_total)))
-        self.drafts_figure.setText(_("Drafts: {count}").format(count=format_int(board.drafts)))
-        self.queue_button.setText(_("Awaiting approval: {count}").format(count=format_int(board.awaiting)))
+        if self._ctx.kind == "hq":
+            self.drafts_figure.setText(_("HQ's drafts: {count}").format(count=format_int(board.drafts)))
+            self.queue_button.setText(
+                _("HQ's cases awaiting approval: {count}").format(count=format_int(board.awaiting))
+            )
+            self.posts_figure.setText(
+                _("Posts: {drafts} drafts, {awaiting} awaiting their chief").format(
+                    drafts=format_int(board.posts_drafts), awaiting=format_int(board.posts_awaiting)
+                )
+            )
+        else:
+            self.drafts_figure.setText(_("Drafts: {count}").format(count=format_int(board.drafts)))
+            self.queue_button.setText(
+                _("Awaiting approval: {count}").format(count=format_int(board.awaiting))
+            )
         self.groups_model.set_rows(
             [
                 (ref.label("violation_groups", t.code), format_int(t.week), format_int(t.month))

@@ -44,6 +44,7 @@ from ui.reports import ReportsPage
 from ui.restore_dialog import RestoreDialog
 from ui.settings_dialog import SettingsDialog
 from ui.station_keys_dialog import StationKeysDialog
+from ui.stations import StationsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
 from ui.watch_review import WatchReviewDialog
@@ -185,6 +186,8 @@ class MainWindow(QMainWindow):
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
         self.watch_action = QAction(_("&Watch list review…"), self)
         self.watch_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "watch.review"))
+        self.stations_action = QAction(_("&Posts and reporting deadlines…"), self)
+        self.stations_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.read"))
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
@@ -236,7 +239,7 @@ class MainWindow(QMainWindow):
         ):
             case_menu.addSeparator() if action is None else case_menu.addAction(action)
         view_menu = self.menuBar().addMenu(_("&View"))
-        for action in (self.find_action, self.lookup_action, self.refresh_action):
+        for action in (self.find_action, self.lookup_action, self.refresh_action, self.stations_action):
             view_menu.addAction(action)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(self.about_action)
@@ -291,6 +294,7 @@ class MainWindow(QMainWindow):
         self.keys_action.triggered.connect(self._on_keys_action_triggered)
         self.accept_request_action.triggered.connect(self._on_accept_request_action_triggered)
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
+        self.stations_action.triggered.connect(self._on_stations_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.users_action.triggered.connect(self._on_users_action_triggered)
@@ -556,6 +560,8 @@ class MainWindow(QMainWindow):
 
     def _on_watch_action_triggered(self) -> None:
         WatchReviewDialog(self._ctx, self._actor, self).exec()
+    def _on_stations_action_triggered(self) -> None:
+        StationsDialog(self._ctx, self._actor, self).exec()
 
     def _on_tip_action_triggered(self) -> None:
         TipDialog(self._ctx, self._actor, self).exec()

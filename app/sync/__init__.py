@@ -37,7 +37,8 @@ HQ:
   ``checks``        the case records checked in chunks, shared with a helper process
   ``store``         received cases written (in bulk when new) and sealed into HQ's audit chain
   ``tip_import``    the tips a post sends, checked and stored
-  ``status``        what HQ has of each post (``coverage``, ``unfinished_sets``, ``posts``)
+  ``status``        what HQ has of each post (``coverage``, ``unfinished_sets``, ``posts``: also its
+                    certificate and the deadlines it missed, ``app.deadlines``)
   ``replies``       ``make_reply`` (return bundles; the watch list is ``app.watch``), ``set_reference_items``
   ``disclose``      ``disclose_bundle``: a post's bundle re-keyed for an outside auditor's age key
 

@@ -162,14 +162,20 @@ def station_state(station: m.Station | None) -> dict[str, Any] | None:
 
 
 def seal_station(
-    ctx: Context, session: Session, actor: str, station: m.Station, before: dict[str, Any] | None
+    ctx: Context,
+    session: Session,
+    actor: str,
+    station: m.Station,
+    before: dict[str, Any] | None,
+    reason: str | None = None,
 ) -> None:
     """Seal a station row that was added or changed into the audit chain (its keys, certificate,
     revocation), so that 'outpost audit verify' covers the stations too. Nothing changed, nothing sealed."""
 
     def describe(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
         changed = sorted(k for k in after if before is None or before.get(k) != after[k])
-        return {"code": [None if before is None else before["code"], after["code"]], "fields": changed}
+        diff = {"code": [None if before is None else before["code"], after["code"]], "fields": changed}
+        return diff if reason is None else {**diff, "reason": reason}
 
     audit.seal_row(
         session,
@@ -407,11 +413,15 @@ def _accept_request(
     )
 
 
-def revoke(ctx: Context, actor: Actor, code: str) -> datetime:
-    """Mark a station revoked (a stolen laptop): its bundles are refused from now on."""
-    require(actor, "station.enrol")
+def revoke(ctx: Context, actor: Actor, code: str, reason: str) -> datetime:
+    """Mark a station revoked (a stolen laptop): its bundles are refused from now on. The reason is
+    required and kept in the audit event that seals the revocation (who, when and why)."""
+    require(actor, "station.revoke")
     if ctx.kind != "hq":
         raise RegisterError(_("only HQ revokes stations"))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError([_("say why the station is revoked (a reason is required)")])
     with ctx.sessions.writes.begin() as session:
         station = session.execute(select(m.Station).where(m.Station.code == code)).scalar_one_or_none()
         if station is None or station.kind != "post":
@@ -419,7 +429,7 @@ def revoke(ctx: Context, actor: Actor, code: str) -> datetime:
         if station.revoked_at is None:
             before = station_state(station)
             station.revoked_at = ctx.clock()
-            seal_station(ctx, session, actor.username, station, before)
+            seal_station(ctx, session, actor.username, station, before, reason=reason)
         revoked_at: datetime = station.revoked_at
     return revoked_at
 

@@ -38,7 +38,7 @@ from app.json_input import JsonRefused, Shape, parse_json, shape_problem
 from app.serialize import orm_case_state
 from app.sync import anchor, enrol, keys
 from app.sync.signing import b64, sign, unb64, verify
-from app.sync.status import coverage
+from app.sync.status import RETIRED, coverage
 from db import models as m
 from db.types import utc_text
 
@@ -50,9 +50,6 @@ REPLY_FORMAT = "outpost-rekey-reply"
 VERSION = 1
 MAX_FILE = 32 * 1024 * 1024  # a reply lists every case of the post HQ holds: ~60 bytes each
 SEQ_FLOOR = "seq_floor"  # meta: the post's next change is numbered above this (app.changes)
-# meta, + station id: the station's keys a re-key replaced, with when HQ accepted it (at HQ for every
-# post, at the post for its own): bundles signed by them are refused, papers still verify (print_codes).
-RETIRED = "retired_keys:"
 
 _STATION: dict[str, Shape] = {"id": str, "code": str, "name": str}
 REQUEST_SHAPE: dict[str, Shape] = {

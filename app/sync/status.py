@@ -4,17 +4,22 @@ Used by HQ's import summary, its return bundles (the receipt) and the list of po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import deadlines
 from app.auth import require
+from app.campaigns import list_campaigns
 from app.context import Context
+from app.deadlines import Deadline
 from app.domain import Actor
 from app.errors import RegisterError
+from app.i18n import _
 from db import models as m
 
 
@@ -61,9 +66,14 @@ def unfinished_sets(session: Session, station_id: str) -> list[dict[str, Any]]:
     return [{"set_id": set_id, "parts": count, "missing": sorted(set(range(1, count + 1)) - indexes)}]
 
 
+ACTIVE, REVOKED = "active", "revoked"
+RETIRED = "retired_keys:"  # meta at HQ, + station id: the keys replaced by a re-key, with when
+
+
 @dataclass(frozen=True)
 class PostStatus:
-    """An enrolled post as HQ sees it."""
+    """An enrolled post as HQ sees it: what arrived, what is missing, its certificate, and whether it is
+    late against the reporting deadlines (``app.deadlines``) on the day the list was made."""
 
     code: str
     name: str
@@ -71,13 +81,28 @@ class PostStatus:
     acknowledged: int  # every change up to this one has arrived
     missing: list[list[int]]  # ranges not received below the highest received
     last_received: datetime | None  # when HQ last imported one of its bundles
+    missing_parts: list[dict[str, Any]] = field(default_factory=list)  # of its latest sending
+    certificate: str = ACTIVE  # active | revoked (its current certificate)
+    retired_keys: list[date] = field(default_factory=list)  # keys replaced by a re-key, on these days
+    overdue: list[Deadline] = field(default_factory=list)  # the deadlines it has missed
 
 
-def posts(ctx: Context, actor: Actor) -> list[PostStatus]:
-    """HQ: every post enrolled here, by code, with what HQ has received of it."""
-    require(actor, "sync.import")
+def posts(ctx: Context, actor: Actor, today: date | None = None) -> list[PostStatus]:
+    """HQ: every post enrolled here, by code, with what HQ has received of it and the deadlines it has
+    missed as of ``today`` (the register's own day when None). Read-only: analysts see it too."""
+    require(actor, "station.read")
     if ctx.kind != "hq":
-        raise RegisterError("only HQ enrols posts")
+        raise RegisterError(_("only HQ has a list of posts"))
+    today = today or ctx.today()
+    rules = deadlines.load_rules()
+    campaigns = [(c.starts_on, c.ends_on) for c in list_campaigns(ctx)]
+    due = deadlines.passed(
+        today,
+        rules,
+        mode=ctx.settings.report_period_mode,
+        window_offset=ctx.settings.weekly_window_end_offset_days,
+        campaigns=campaigns,
+    )
     with ctx.sessions.reads() as session:
         stations = session.scalars(
             select(m.Station)
@@ -91,13 +116,36 @@ def posts(ctx: Context, actor: Actor) -> list[PostStatus]:
                 )
             ).all()
         )
-        return [
-            PostStatus(
-                station.code,
-                station.name,
-                station.revoked_at,
-                *coverage(session, station.id),
-                last.get(station.id),
+        found = []
+        for station in stations:
+            received = last.get(station.id)
+            late = (
+                []
+                if station.revoked_at is not None
+                else deadlines.late(
+                    due,
+                    ctx.local(received).date() if received else None,
+                    ctx.local(station.created_at).date(),
+                )
             )
-            for station in stations
-        ]
+            found.append(
+                PostStatus(
+                    station.code,
+                    station.name,
+                    station.revoked_at,
+                    *coverage(session, station.id),
+                    received,
+                    unfinished_sets(session, station.id),
+                    REVOKED if station.revoked_at is not None else ACTIVE,
+                    _retired(session, station.id),
+                    late,
+                )
+            )
+        return found
+
+
+def _retired(session: Session, station_id: str) -> list[date]:
+    """The days a re-key retired one of the post's keys (``app.sync.rekey`` keeps them in meta)."""
+    row = session.get(m.Meta, RETIRED + station_id)
+    entries = json.loads(row.value) if row is not None else []
+    return [date.fromisoformat(entry["retired_at"][:10]) for entry in entries if "retired_at" in entry]

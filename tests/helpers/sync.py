@@ -10,7 +10,7 @@ import random
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +217,47 @@ def bundle_records(pair: Pair, path: Path) -> list[dict[str, Any]]:
 def change_records(pair: Pair, path: Path) -> int:
     """How many case and tip records a part holds (its audit events apart)."""
     return sum(1 for record in bundle_records(pair, path) if record["type"] != "audit")
+
+
+def enrol_another_post(hq: Post, tmp_path: Path, code: str, name: str) -> Post:
+    """Another post ``code`` enrolled with the same HQ (its admin stands in for every role), for the
+    tests that need several posts (who is late)."""
+    folder = tmp_path / code
+    ctx = init_register(
+        folder, kind="post", code=code, name=name, admin_username="admin", admin_password=PASSWORD
+    )
+    admin = ctx.login("admin", PASSWORD)
+    made = Post(ctx, admin, admin, admin, admin, folder)
+    enrol_post(made, hq, tmp_path, f"-{code}")
+    return made
+
+
+def send_cases(post: Post, hq: Post, folder: Path, count: int, size: int = 20 * 1024 * 1024) -> list[Path]:
+    """``count`` cases made at ``post`` (a photo each) and exported in parts of ``size`` for HQ."""
+    photos = folder / "photos"
+    photos.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        photo = post.ctx.attachments.store_file(photo_file(photos, i), caption=f"Ảnh {i}")
+        post.ctx.cases.create(post.officer, sample_case(attachments=(photo,)))
+    return list(export_changes(post.ctx, post.admin, PASSPHRASE, folder / "out", size).files)
+
+
+def late_province(post: Post, hq: Post, tmp: Path, advance: Callable[[timedelta], None]) -> list[Path]:
+    """Three posts at ``hq`` for the who-is-late tests, the registers' clock starting on 10/11/2026:
+    BP-CD sends on 10/11 (before November's statistical month ends on the 14th), then, ``advance``d to
+    25/11, ``post`` (BP-VX) sends everything and BP-TB all but its second part. A campaign at HQ covers
+    November (the weekly report is due). Returns BP-TB's parts, the second one not imported."""
+    from app.campaigns import add_campaign
+
+    tb = enrol_another_post(hq, tmp, "BP-TB", "Đồn Tịnh Biên")
+    cd = enrol_another_post(hq, tmp, "BP-CD", "Đồn Châu Đốc")
+    add_campaign(hq.ctx, hq.admin, "Cao điểm tháng 11", date(2026, 11, 1), date(2026, 11, 30))
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, send_cases(cd, hq, tmp / "cd", 2))
+    advance(timedelta(days=15))
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, send_cases(post, hq, tmp / "vx", 2))
+    parts = send_cases(tb, hq, tmp / "tb", 9, size=100_000)
+    assert len(parts) >= 3
+    import_bundles(hq.ctx, hq.admin, PASSPHRASE, [parts[0], *parts[2:]])
+    for made in (tb, cd):
+        made.ctx.close()
+    return parts

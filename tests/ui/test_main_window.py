@@ -118,8 +118,9 @@ def test_at_hq_the_queue_and_dashboard_hold_only_hqs_own_cases(
     window = open_window(qtbot, hq, "admin")
     qtbot.waitUntil(lambda: window.queue_model.total == 1, timeout=5000)
     assert window.queue_model.case_at(0).id == own.id
-    qtbot.waitUntil(lambda: window.dashboard.queue_button.text() == "Chờ phê duyệt: 1", timeout=5000)
-    assert window.dashboard.drafts_figure.text() == "Bản nháp: 0"
+    qtbot.waitUntil(lambda: window.dashboard.queue_button.text() == "BCH chờ phê duyệt: 1", timeout=5000)
+    assert window.dashboard.drafts_figure.text() == "Bản nháp của BCH: 0"
+    assert window.dashboard.posts_figure.text() == "Các đồn: 0 nháp, 2 chờ đồn duyệt"
     assert hq.ctx.cases.count(hq.admin) == 3
 
 

@@ -282,7 +282,7 @@ def test_hq_writes_return_bundles_for_the_posts_it_chooses(
     # The post reads it as it reads any return bundle.
     summary = import_returns(post.ctx, post.admin, PASSPHRASE, dialog.written)
     assert summary.rejected == [] and summary.acknowledged_seq == 1
-    revoke(hq.ctx, hq.admin, "BP-VX")
+    revoke(hq.ctx, hq.admin, "BP-VX", "laptop stolen")
     after = ReplyDialog(hq.ctx, hq.admin)
     qtbot.addWidget(after)
     assert after.stations.count() == 0 and after.status.text().startswith("Không có đồn nào để phản hồi")
