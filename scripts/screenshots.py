@@ -7,6 +7,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OUTPOST_ARGON2_PROFILE", "test")
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +17,6 @@ from PySide6.QtCore import QModelIndex  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from app.attachments import store_file  # noqa: E402
 from app.context import Context  # noqa: E402
 from app.demo import generate_demo  # noqa: E402
 from app.domain import Actor, CaseFilter  # noqa: E402
@@ -93,7 +93,7 @@ def main() -> None:
     save(app, window, "approval-queue.png")
 
     case_id = window.model.case_at(0).id
-    attachment = store_file(ctx.paths.attachments, photo(work), caption="Tang vật tại hiện trường")
+    attachment = ctx.attachments.store_file(photo(work), caption="Tang vật tại hiện trường")
     editor = CaseEditor(ctx, actor, case_id, window)
     editor.attachments.model.add([attachment])
     editor.resize(1100, 720)
@@ -108,7 +108,7 @@ def main() -> None:
     window.lookup_action.trigger()
     lookup = window.lookup_dialog
     assert lookup is not None
-    person = ctx.cases.get(actor, case_id).document.get("parties") or [{"full_name": "Nguyễn"}]
+    person: Any = ctx.cases.get(actor, case_id).document.get("parties") or [{"full_name": "Nguyễn"}]
     lookup.query.setText(str(person[0]["full_name"]).split()[0])
     lookup.run()
     lookup.table.setCurrentIndex(lookup.model.index(0, 0, QModelIndex()))

@@ -39,9 +39,9 @@ from tests.helpers.registers import PASSWORD
 
 CASES = sized(20_000, 200, "OUTPOST_BENCH_CIPHER_CASES")
 ROUNDS = sized(8, 2)
-SAVES = sized(100, 4)
-SEARCHES = sized(21, 1)
-REPORTS = sized(7, 1)
+SAVES = sized(200, 4)
+SEARCHES = sized(41, 1)
+REPORTS = sized(15, 1)
 QUERIES = ("thuoc la hero", "duong", "")
 
 Pair = dict[str, tuple[Context, Actor]]
