@@ -81,25 +81,32 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
 
 def _alternate(pair: Pair, runs: int,
                action: Callable[[Context, Actor, int], object]) -> dict[str, list[float]]:
-    """Milliseconds of ``action`` on each register, in the order plain, encrypted, encrypted, plain, …"""
-    times: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    """Milliseconds of ``action`` on each register, in the order plain, encrypted, encrypted, plain, …:
+    wall time under each kind, and the process's CPU time under ``<kind> cpu`` (what the machine's
+    other work inflates least: it counts this process's own work, the encryption included)."""
+    times: dict[str, list[float]] = {"plain": [], "encrypted": [], "plain cpu": [], "encrypted cpu": []}
     order = ("plain", "encrypted")
     for run in range(runs):
         for kind in order if run % 2 == 0 else order[::-1]:
             ctx, actor = pair[kind]
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             action(ctx, actor, run)
+            times[f"{kind} cpu"].append((time.process_time() - start_cpu) * 1000)
             times[kind].append((time.perf_counter() - start) * 1000)
     return times
 
 
 def _line(label: str, times: dict[str, list[float]], unit: str = "ms") -> float:
-    plain, encrypted = statistics.median(times["plain"]), statistics.median(times["encrypted"])
     scale = 1000 if unit == "s" else 1
-    ratio = encrypted / plain if plain else float("nan")
-    _say(f"  {label:34s} plain {plain / scale:8.2f} {unit}   encrypted {encrypted / scale:8.2f} {unit}   "
-         f"encrypted/plain {ratio:5.2f}")
-    return ratio
+    ratios = []
+    for clock in ("", " cpu"):
+        plain = statistics.median(times["plain" + clock])
+        encrypted = statistics.median(times["encrypted" + clock])
+        ratio = encrypted / plain if plain else float("nan")
+        ratios.append(ratio)
+        _say(f"  {label + (', CPU' if clock else ', wall'):40s} plain {plain / scale:8.2f} {unit}   "
+             f"encrypted {encrypted / scale:8.2f} {unit}   encrypted/plain {ratio:5.2f}")
+    return ratios[0]
 
 
 def test_encryption_cost_interleaved(pair: Pair) -> None:
