@@ -32,7 +32,6 @@ from app.domain import (
     PartyInput,
     VehicleInput,
 )
-from app.interchange import parse_cases
 from app.reference import Reference
 from db import models as m
 from db.types import UTC_FORMAT, decimal_text, utc_text
@@ -369,6 +368,9 @@ def case_input_from_document(document: Mapping[str, Any], reference: Reference) 
     """The entered part of a stored case's document, read back as the ``CaseInput`` it was saved from.
     The schema takes a stored case's document as it is (its stored and derived fields are read-only
     members), so nothing is removed before it is read."""
+    # Reading a case file needs the schema validator: not imported by the commands that only list.
+    from app.interchange import parse_cases
+
     return parse_cases(document, reference, now=_FAR_FUTURE)[0]
 
 

@@ -1,20 +1,26 @@
-"""Schema migrations: create a register, upgrade an older one (after a backup), refuse a newer one."""
+"""Schema migrations: create a register, upgrade an older one (after a backup), refuse a newer one.
+
+Alembic runs the migrations, but it is only imported when one runs: opening a register of the current
+schema, which every command does, only needs the chain of revisions, read here from the migration
+files' own ``revision`` and ``down_revision`` lines, and the register's version row. Importing Alembic
+took a third of every command's start (docs/performance.md, "Start-up")."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from db import cipher
 from db.files import fsync_folder
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 class SchemaError(Exception):
@@ -31,25 +37,61 @@ def migrations_dir() -> Path:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     return config
 
 
-def _script() -> ScriptDirectory:
-    return ScriptDirectory.from_config(_config())
+# ``revision = "0012"`` and ``down_revision = "0011"`` (or None) at the start of a line, as every
+# migration file in db/migrations/versions sets them.
+_ASSIGNMENT = re.compile(
+    r"""^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M
+)
+
+
+def revision_chain(folder: Path | None = None) -> dict[str, str | None]:
+    """Each migration's revision and the one it follows, from the files in ``folder`` (the shipped
+    migrations by default). Raises SchemaError if a file does not say both, or the chain branches."""
+    chain: dict[str, str | None] = {}
+    for path in sorted((folder or migrations_dir() / "versions").glob("*.py")):
+        found = {m.group(1): m.group(2) for m in _ASSIGNMENT.finditer(path.read_text(encoding="utf-8"))}
+        if "revision" not in found or "down_revision" not in found or found["revision"] is None:
+            raise SchemaError(f"the migration {path.name} does not name its revision and the one before it")
+        chain[found["revision"]] = found["down_revision"]
+    followed = [before for before in chain.values() if before is not None]
+    if len(set(followed)) != len(followed) or sum(before is None for before in chain.values()) != 1:
+        raise SchemaError("the shipped migrations do not form one chain")
+    return chain
 
 
 def known_revisions() -> frozenset[str]:
-    return frozenset(rev.revision for rev in _script().walk_revisions())
+    return frozenset(_CHAIN)
 
 
-HEAD: str = _script().get_current_head() or ""
+def _head(chain: dict[str, str | None]) -> str:
+    followed = set(chain.values())
+    heads = [revision for revision in chain if revision not in followed]
+    if len(heads) != 1:
+        raise SchemaError("the shipped migrations do not form one chain")
+    return heads[0]
+
+
+_CHAIN = revision_chain()
+HEAD: str = _head(_CHAIN)
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The register's schema version (Alembic's version table), None for an empty database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except DBAPIError:
+            return None
+        return None if row is None else str(row[0])
 
 
 def precheck_sqlite(path: Path, key: bytes | None = None) -> str:
@@ -99,6 +141,8 @@ def _run_upgrade(engine: Engine, target: str) -> None:
     On SQLite, foreign keys are not enforced while the migrations run: batch mode rebuilds a
     table by copying it and dropping the old one, which enforcement would refuse (or cascade)
     for a table other rows refer to. They are checked once before the commit instead."""
+    from alembic import command
+
     config = _config()
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"

@@ -22,7 +22,7 @@ from app.reports import as_json, build_report
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
 from tests.helpers.postgres import PostgresServer
-from tests.helpers.registers import PASSWORD, Post, make_hq, new_post, rows
+from tests.helpers.registers import PASSWORD, make_hq, new_post, rows
 from tests.helpers.sync import Pair, add_cases, enrol_post, export_parts, import_at_hq
 
 # Words officers type: whole words, a prefix, a number with separators, a word no case has.
@@ -159,45 +159,6 @@ def test_an_unreachable_or_refusing_database_is_an_error_a_person_can_act_on(
     assert refused.returncode == 7, refused.stderr
     assert "the database refused: permission denied for schema public" in refused.stderr
     assert not (tmp_path / "hq2" / "database.url").exists()
-
-
-def test_the_command_line_runs_hq_on_postgresql(postgres_url: str, tmp_path: Path, clock: Clock) -> None:
-    """``init hq`` with OUTPOST_DB_URL (no URL in argv), then enrolment, import, case list and search,
-    a report and a reply, each command finding the database from the data folder."""
-    hq_dir = tmp_path / "hq"
-    made = outpost(hq_dir, *INIT_HQ, env={"OUTPOST_DB_URL": postgres_url})
-    assert made.returncode == 0, made.stderr
-    post = new_post(tmp_path / "post", clock)
-    hq = open_register(hq_dir)  # found from the folder: the URL is nowhere in this call
-    admin = hq.login("admin", PASSWORD)
-    pair = Pair(post, Post(hq, admin, admin, admin, admin, hq_dir), tmp_path)
-    enrol_post(post, pair.hq, tmp_path)
-    add_cases(pair, 3, photos=False)
-    files = export_parts(pair, "out")
-    hq.close()
-    env = {"OUTPOST_KEY_PASSPHRASE": "mat-khau-khoa-1"}
-    dry = outpost(hq_dir, "--json", "import", "--dry-run", *map(str, files), env=env)
-    assert dry.returncode == 0, dry.stderr
-    real = outpost(hq_dir, "--json", "import", *map(str, files), env=env)
-    assert real.returncode == 0, real.stderr
-    assert json.loads(real.stdout)["new"] == 3
-    replay = outpost(hq_dir, "--json", "import", *map(str, files), env=env)
-    assert replay.returncode == 0 and json.loads(replay.stdout)["new"] == 0
-    listed = outpost(hq_dir, "--json", "case", "list")
-    assert listed.returncode == 0, listed.stderr
-    assert len(json.loads(listed.stdout)) == 3
-    found = outpost(hq_dir, "--json", "case", "list", "--search", "thuoc la")
-    assert found.returncode == 0, found.stderr
-    assert len(json.loads(found.stdout)) == 3
-    report = outpost(hq_dir, "--json", "report", "monthly", "--period", "2026-11")
-    assert report.returncode == 0, report.stderr
-    reply = outpost(hq_dir, "reply", "--station", "BP-VX", "--out", str(tmp_path), env=env)
-    assert reply.returncode == 0, reply.stderr
-    # --db-url names the database too (here the same one; a password would show in the process list).
-    named = outpost(hq_dir, "--db-url", postgres_url, "--json", "case", "list", "--search", "thuoc")
-    assert named.returncode == 0 and len(json.loads(named.stdout)) == 3, named.stderr
-    post.ctx.close()
-
 
 
 def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(

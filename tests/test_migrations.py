@@ -340,3 +340,24 @@ def test_a_register_from_0010_keeps_its_watch_list_and_gains_the_review_table(po
         assert held == [("67H120413", "[]", "[]", "")]  # no reasons yet: the next return bundle brings them
         assert conn2.exec_driver_sql("SELECT count(*) FROM watch_reviews").scalar() == 0
     ctx.close()
+
+
+def test_the_revision_chain_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    """Opening a register reads the chain without Alembic (db/migrate.py): it must be Alembic's own."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate._config())
+    assert migrate.HEAD == script.get_current_head()
+    assert migrate.revision_chain() == {rev.revision: rev.down_revision for rev in script.walk_revisions()}
+    # A file that does not say which revision it follows, or a second branch, is refused.
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    (folder / "0001_a.py").write_text('revision = "0001"\ndown_revision = None\n')
+    (folder / "0002_b.py").write_text('revision = "0002"\ndown_revision = "0001"\n')
+    assert migrate.revision_chain(folder) == {"0001": None, "0002": "0001"}
+    (folder / "0003_c.py").write_text('revision = "0003"\ndown_revision = "0001"\n')
+    with pytest.raises(migrate.SchemaError, match="one chain"):
+        migrate.revision_chain(folder)
+    (folder / "0003_c.py").write_text('revision = "0003"\n')
+    with pytest.raises(migrate.SchemaError, match="0003_c.py"):
+        migrate.revision_chain(folder)

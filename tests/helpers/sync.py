@@ -219,12 +219,15 @@ def change_records(pair: Pair, path: Path) -> int:
     return sum(1 for record in bundle_records(pair, path) if record["type"] != "audit")
 
 
-def enrol_another_post(hq: Post, tmp_path: Path, code: str, name: str) -> Post:
+def enrol_another_post(
+    hq: Post, tmp_path: Path, code: str, name: str, clock: Callable[[], datetime] | None = None
+) -> Post:
     """Another post ``code`` enrolled with the same HQ (its admin stands in for every role), for the
-    tests that need several posts (who is late)."""
+    tests that need several posts (who is late); its register on ``clock`` (HQ's when None)."""
     folder = tmp_path / code
     ctx = init_register(
-        folder, kind="post", code=code, name=name, admin_username="admin", admin_password=PASSWORD
+        folder, kind="post", code=code, name=name, admin_username="admin", admin_password=PASSWORD,
+        clock=clock or hq.ctx.clock,
     )
     admin = ctx.login("admin", PASSWORD)
     made = Post(ctx, admin, admin, admin, admin, folder)
@@ -233,12 +236,15 @@ def enrol_another_post(hq: Post, tmp_path: Path, code: str, name: str) -> Post:
 
 
 def send_cases(post: Post, hq: Post, folder: Path, count: int, size: int = 20 * 1024 * 1024) -> list[Path]:
-    """``count`` cases made at ``post`` (a photo each) and exported in parts of ``size`` for HQ."""
+    """``count`` cases made at ``post`` (a photo each) and exported in parts of ``size`` for HQ; they
+    happened in the hours before the post's clock."""
     photos = folder / "photos"
     photos.mkdir(parents=True, exist_ok=True)
     for i in range(count):
         photo = post.ctx.attachments.store_file(photo_file(photos, i), caption=f"Ảnh {i}")
-        post.ctx.cases.create(post.officer, sample_case(attachments=(photo,)))
+        hour = post.ctx.clock().astimezone(ICT).replace(minute=0, second=0, microsecond=0)
+        occurred = hour - timedelta(hours=2 + i)  # on the hour: the same in every run of a test
+        post.ctx.cases.create(post.officer, sample_case(attachments=(photo,), occurred_at=occurred))
     return list(export_changes(post.ctx, post.admin, PASSPHRASE, folder / "out", size).files)
 
 
