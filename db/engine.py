@@ -41,7 +41,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
-        if record.info.pop(_ENLARGED, False):  # ``enlarge_cache``: the usual cache again
+        # ``enlarge_cache``: the usual cache again (a connection already closed has none to give back)
+        if record.info.pop(_ENLARGED, False) and dbapi_connection is not None:
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             cursor.close()

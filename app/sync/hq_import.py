@@ -100,8 +100,8 @@ def _without_cycle_collection() -> Iterator[None]:
 # all over them (ids, times, posts): once HQ's indexes outgrow the usual 64 MiB, nearly every insert
 # reads and decrypts pages the cache had dropped, and each import was slower than the last (issue 18:
 # the main process's CPU 7.0 s for the first post's 20 000 cases, 15.3 s for the tenth's; at 200 000
-# cases 23.6 s with 64 MiB, 16.6 s with 1 GiB, 14.3 s into an empty HQ). The cache grows only as
-# pages are read.
+# cases 23.6 s with 64 MiB, 17.2 s with this, 14.3 s into an empty HQ; docs/performance.md). The
+# cache grows only as pages are read.
 IMPORT_CACHE_KIB = 1_048_576
 
 
