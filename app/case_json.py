@@ -16,6 +16,7 @@ message, is ``app.interchange``'s; reading a stored document only adds the store
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -387,13 +388,24 @@ RECEIVED_INSTANTS = ("created_at", "updated_at", "approved_at")
 
 
 def received_instant(value: Any) -> datetime | None:
-    """The instant of a received ``utc_text`` member; None when it is absent, or not such a text."""
+    """The instant of a received ``utc_text`` member; None when it is absent, or not such a text.
+
+    What ``utc_text`` writes is read from its digits: ``strptime`` costs ~9 µs a value, read three
+    times a case by HQ's import (issue 18), this ~1.5 µs. Anything else goes to ``strptime`` as
+    before, which decides as it always did (it also takes other digits than ASCII, or a day " 2")."""
     if not isinstance(value, str) or len(value) != 27:
         return None
+    usual = _UTC_TEXT.fullmatch(value)
     try:
+        if usual is not None:  # the fields strptime would read, and the same range checks
+            year, month, day, hour, minute, second, micro = map(int, usual.groups())
+            return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
         return datetime.strptime(value, UTC_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+_UTC_TEXT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z", re.ASCII)
 
 
 def received_instants(document: Mapping[str, Any], now: datetime | str) -> dict[str, Any]:

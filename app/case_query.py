@@ -171,6 +171,8 @@ def _page(
 # WINDOW_LIMIT the whole match list is read instead.
 WINDOW = 2000
 WINDOW_LIMIT = 2000 * 4**3
+# A window whose rowids span more than this many times its cases is scattered: windows do not pay.
+SCATTERED = 4
 
 
 def _windowed_page(
@@ -198,6 +200,13 @@ def _windowed_page(
         ).one()
         if not seen:
             return []
+        if high - low + 1 > SCATTERED * seen:
+            # Cases received from many posts (HQ) are stored post by post, not in time order: the
+            # window's rowids span most of the register, so its stretch of the index holds most of
+            # the matches, and each larger window would read them again. One reading of the whole
+            # match list, checked along the time index, is cheaper ("duong" 2.2 s → 27 ms at 200 000,
+            # issue 18).
+            return None
         conditions = [search.matching_rowids(found.expression, low, high)]
         complete = seen < window
         if not complete:

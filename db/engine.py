@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.halves  # noqa: F401 - its session hook drops the report tallies a flush makes stale
@@ -39,6 +39,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        # ``enlarge_cache``: the usual cache again (a connection already closed has none to give back)
+        if record.info.pop(_ENLARGED, False) and dbapi_connection is not None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            cursor.close()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front so two writers never deadlock half-way through.
@@ -46,6 +54,18 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+_ENLARGED = "outpost_cache_enlarged"
+
+
+def enlarge_cache(conn: Connection, kib: int) -> None:
+    """A page cache of ``kib`` KiB for this SQLite connection until it goes back to the pool, then the
+    usual ``CACHE_KIB`` (a large write, such as HQ's import: app/sync/hq_import.py). Nothing elsewhere."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.info[_ENLARGED] = True
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
 
 
 def make_engine(url: str, key: bytes | None = None) -> Engine:

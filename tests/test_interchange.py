@@ -705,7 +705,7 @@ def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
     quick = case_schema._quick_check()
     originals = [case_json(full_case()), case_json(full_case()) | {"goods": []}]
     for original in originals:
-        quick(original)  # valid documents pass both
+        assert quick(original)  # valid documents pass both
         assert list(validator.iter_errors(original)) == []
     refused_by_both = 0
     for _ in range(4000):
@@ -714,9 +714,7 @@ def test_the_quick_schema_check_never_passes_what_the_schema_refuses() -> None:
         if fatal:
             continue
         errors = list(validator.iter_errors(mutated))
-        try:
-            quick(mutated)
-        except Exception:
+        if not quick(mutated):
             refused_by_both += bool(errors)
             continue
         if not fractions:  # where the quick check is trusted, the schema must agree

@@ -32,6 +32,7 @@ from app.sync.summary import ImportSummary
 from app.sync.tip_import import _apply_tip, _check_tip_record, _tips_to_apply
 from app.sync.verify import _record_problem, _Verified, _verify
 from db import models as m
+from db.engine import enlarge_cache
 
 
 def import_bundles(
@@ -72,6 +73,7 @@ def _import_changes(
     helper = _Helper(ctx.reference)  # started once the manifests announce enough records
     try:
         with _without_cycle_collection(), ctx.sessions.writes.begin() as session:
+            enlarge_cache(session.connection(), IMPORT_CACHE_KIB)
             hq = session.get(m.Station, ctx.station_id)
             assert hq is not None
             return _import_verified(ctx, session, hq, identity, paths, dry_run, refused, ctx.clock(), helper)
@@ -91,6 +93,16 @@ def _without_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+# The page cache of the import's connection on SQLite, in KiB, until it goes back to the pool (then
+# ``CACHE_KIB`` again, ``db.engine.enlarge_cache``). Each new case goes into a dozen indexes at places
+# all over them (ids, times, posts): once HQ's indexes outgrow the usual 64 MiB, nearly every insert
+# reads and decrypts pages the cache had dropped, and each import was slower than the last (issue 18:
+# the main process's CPU 7.0 s for the first post's 20 000 cases, 15.3 s for the tenth's; at 200 000
+# cases 23.6 s with 64 MiB, 17.2 s with this, 14.3 s into an empty HQ; docs/performance.md). The
+# cache grows only as pages are read.
+IMPORT_CACHE_KIB = 1_048_576
 
 
 def _import_verified(
