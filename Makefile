@@ -41,7 +41,7 @@ run: $(STAMP) $(MO)
 
 test: $(STAMP) $(MO) check-manifest
 	@bash scripts/system-packages.sh
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --dist loadfile
 
 # The whole suite as if today were each of several awkward days (libfaketime); long: a suite run per day.
 test-any-day: $(STAMP) $(MO)
