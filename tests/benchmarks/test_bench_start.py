@@ -1,0 +1,55 @@
+"""How long an ``outpost`` command takes from the process's start to its answer (issue 20: under 0.5 s for
+a command that needs no Qt), on the benchmark's demo register. Prints figures; checks answers only.
+
+Why: officers and HQ's scripts run one command at a time, and each pays Python's start and the imports
+before any work; the figures tell which imports a command pays for. Each command runs ``RUNS`` times in
+a new process; wall time and the child's CPU time (user + system, which the machine's other work
+inflates least) are printed as medians. The code is compiled first (``compileall``), as an installed or
+frozen Outpost is: this machine sets ``PYTHONDONTWRITEBYTECODE``. The register's key slots use the cheap
+Argon2 profile of the tests, so the figures leave out the ~0.1 s a real password costs to check."""
+
+from __future__ import annotations
+
+import compileall
+import json
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from tests.benchmarks.sizes import sized
+from tests.helpers.cli import ROOT, outpost
+
+RUNS = sized(7, 1)
+
+
+def _child_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def test_command_start_times(register_dir: Path, tmp_path: Path) -> None:
+    for package in ("app", "cli", "db", "ui"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+    first = json.loads(outpost(register_dir, "--json", "case", "list", "--limit", "1").stdout)[0]
+    commands = {
+        "--version": ("--version",),
+        "case list (first 50)": ("--json", "case", "list"),
+        "case list --search duong": ("--json", "case", "list", "--search", "duong"),
+        "case show": ("--json", "case", "show", first["number"]),
+        "report monthly (JSON)": ("--json", "report", "monthly", "--period", "2026-11"),
+        "form MBB01 (PDF)": ("form", "MBB01", first["number"], "--pdf", str(tmp_path / "form.pdf")),
+    }
+    print(f"\n== command start to answer, median of {RUNS} (load {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores)")
+    for label, args in commands.items():
+        walls, cpus = [], []
+        for _run in range(RUNS):
+            cpu = _child_cpu()
+            start = time.perf_counter()
+            done = outpost(register_dir, *args)
+            walls.append(time.perf_counter() - start)
+            cpus.append(_child_cpu() - cpu)
+            assert done.returncode == 0, f"{label}: {done.stderr}"
+        print(f"  {label:28} wall {statistics.median(walls):5.2f} s, CPU {statistics.median(cpus):5.2f} s")
