@@ -22,7 +22,7 @@ from app.changes import next_change_seq
 from app.domain import Actor, Changes
 from app.errors import NotFound, ValidationError, WorkflowError
 from app.i18n import N_, _
-from app.serialize import row_state
+from app.serialize import row_state, state_hash
 from app.text import fold, nfc
 from db import models as m
 
@@ -496,3 +496,25 @@ def _defendants(case: m.Case, wanted: Sequence[str] | None, problems: list[str])
             else:
                 chosen.append(found[0])
     return [{"party_id": p.id, "full_name": p.full_name, "id_number": p.id_number} for p in chosen]
+
+
+def sealed_hash(row: m.Handover) -> str:
+    """The hash the audit chain seals for the row as it is (the state ``audit.record`` is given)."""
+    return state_hash(row_state(m.Handover.__table__, row))  # type: ignore[arg-type]
+
+
+def compared_print(session: Session, row: m.Handover, version: int, printed_hash: str) -> str:
+    """Hand-over minutes this register printed (app/handover_form.py), against the record now and its
+    sealed versions: ``current``, ``earlier`` or ``mismatch``, as ``app.print_codes`` says of a case."""
+    if version == row.version and sealed_hash(row).startswith(printed_hash):
+        return "current"
+    sealed = session.execute(
+        select(m.AuditEvent.state_hash).where(
+            m.AuditEvent.entity == "handover",
+            m.AuditEvent.entity_id == row.id,
+            m.AuditEvent.version == version,
+        )
+    ).scalars()
+    if version < row.version and any(h.startswith(printed_hash) for h in sealed):
+        return "earlier"
+    return "mismatch"
