@@ -45,7 +45,9 @@ def handovers(post: Post) -> None:
             sample_case(
                 occurred_at=datetime(handed_on.year, handed_on.month, handed_on.day, 1, 0, tzinfo=ICT),
                 parties=people,
-                handling=HandlingInput(outcome="criminal_transfer", receiving_agency=AGENCY, defendants=defendants),
+                handling=HandlingInput(
+                    outcome="criminal_transfer", receiving_agency=AGENCY, defendants=defendants
+                ),
             ),
         )
         made = service.add(post.officer, case.id, HandoverInput(AGENCY, handed_on)).handover
@@ -66,7 +68,8 @@ def independent(post: Post, period: periods.Period) -> dict[str, int]:
     steps = dict(
         rows(
             post.ctx,
-            "SELECT json_extract(s.value, '$.status'), count(*) FROM handovers, json_each(handovers.followups) s "
+            "SELECT json_extract(s.value, '$.status'), count(*) "
+            "FROM handovers, json_each(handovers.followups) s "
             "WHERE json_extract(s.value, '$.on') BETWEEN :start AND :end GROUP BY 1",
             start=start,
             end=end,
@@ -93,8 +96,14 @@ def test_the_reports_count_hand_overs_and_their_follow_up(post: Post, tmp_path: 
     handovers(post)
     report = build_report(post.ctx, post.chief, "monthly", NOVEMBER)
     expected = independent(post, NOVEMBER)
-    assert expected == {"handed_over": 3, "defendants": 4, "received": 3, "prosecuted": 1, "returned": 0,
-                        "awaiting": 3}
+    assert expected == {
+        "handed_over": 3,
+        "defendants": 4,
+        "received": 3,
+        "prosecuted": 1,
+        "returned": 0,
+        "awaiting": 3,
+    }
     assert report.handovers is not None
     assert report.handovers.now == expected
     assert report.handovers.before == independent(post, NOVEMBER.shifted_years(-1))
@@ -102,15 +111,24 @@ def test_the_reports_count_hand_overs_and_their_follow_up(post: Post, tmp_path: 
     layout = pdf_text(report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")[0], tmp_path, layout=True)
     assert "KẾT QUẢ BÀN GIAO CHO CƠ QUAN CÔNG AN" in layout
     printed = {}
-    for key, label in (("handed_over", "Số vụ chuyển giao cơ quan điều tra"), ("defendants", "Số đối tượng bàn giao"),
-                       ("prosecuted", "Số vụ đã khởi tố"), ("awaiting", "Số vụ chưa có kết quả cuối cùng")):
+    for key, label in (
+        ("handed_over", "Số vụ chuyển giao cơ quan điều tra"),
+        ("defendants", "Số đối tượng bàn giao"),
+        ("prosecuted", "Số vụ đã khởi tố"),
+        ("awaiting", "Số vụ chưa có kết quả cuối cùng"),
+    ):
         line = next(line for line in layout.splitlines() if label in line)
         printed[key] = int(line.split()[-2])
     assert printed == {k: expected[k] for k in printed}
     sheet = load_workbook(io.BytesIO(report_xlsx(report)))["Bàn giao công an"]
     table = {r[1]: (r[2], r[3]) for r in sheet.iter_rows(min_row=6, values_only=True) if r[1]}
-    assert table["Số vụ cơ quan điều tra đã tiếp nhận"] == (expected["received"], report.handovers.before["received"])
-    week = build_report(post.ctx, post.chief, "weekly", periods.custom(date(2026, 11, 14), date(2026, 11, 20)))
+    assert table["Số vụ cơ quan điều tra đã tiếp nhận"] == (
+        expected["received"],
+        report.handovers.before["received"],
+    )
+    week = build_report(
+        post.ctx, post.chief, "weekly", periods.custom(date(2026, 11, 14), date(2026, 11, 20))
+    )
     assert week.handovers is not None and week.handovers.now == independent(
         post, periods.custom(date(2026, 11, 14), date(2026, 11, 20))
     )

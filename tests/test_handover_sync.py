@@ -26,9 +26,15 @@ def handed_over(pair: Pair) -> str:
             handling=HandlingInput(outcome="criminal_transfer", receiving_agency=AGENCY, defendants=1),
         ),
     )
-    return HandoverService(pair.post.ctx).add(
-        pair.post.officer, case.id, HandoverInput(AGENCY, date(2026, 11, 23), ("Biên bản vi phạm",), "15/BN")
-    ).handover.id
+    return (
+        HandoverService(pair.post.ctx)
+        .add(
+            pair.post.officer,
+            case.id,
+            HandoverInput(AGENCY, date(2026, 11, 23), ("Biên bản vi phạm",), "15/BN"),
+        )
+        .handover.id
+    )
 
 
 def test_a_hand_over_and_its_follow_up_reach_hq(pair: Pair) -> None:
@@ -37,7 +43,12 @@ def test_a_hand_over_and_its_follow_up_reach_hq(pair: Pair) -> None:
     summary = import_at_hq(pair, files)
     assert (summary.new, summary.handovers, summary.rejected) == (1, 1, [])
     at_hq = HandoverService(pair.hq.ctx).get(pair.hq.admin, handover_id)
-    assert (at_hq.station, at_hq.receipt_no, at_hq.status, at_hq.version) == ("BP-VX", "15/BN", "handed_over", 1)
+    assert (at_hq.station, at_hq.receipt_no, at_hq.status, at_hq.version) == (
+        "BP-VX",
+        "15/BN",
+        "handed_over",
+        1,
+    )
     assert [d.full_name for d in at_hq.defendants] == ["Nguyễn Văn An"]
     HandoverService(pair.post.ctx).follow_up(pair.post.officer, handover_id, "prosecuted", date(2026, 11, 24))
     again = import_at_hq(pair, export_parts(pair, "again"))
@@ -64,8 +75,10 @@ def test_hostile_hand_over_records_are_refused_without_quoting_them(pair: Pair) 
         ({"note": f"{secret}\u202e"}, "note not valid"),
         ({"handed_on": "2026-02-30"}, "handed_on not valid"),
         ({"status": "prosecuted"}, "does not follow from its steps"),
-        ({"followups": [{"status": "buried", "on": "2026-11-24", "note": "", "by": "x", "at": "x"}]},
-         "followups not valid"),
+        (
+            {"followups": [{"status": "buried", "on": "2026-11-24", "note": "", "by": "x", "at": "x"}]},
+            "followups not valid",
+        ),
         ({"version": True}, "version not valid"),
         ({"informant": secret}, "unknown fields"),
         ({"case_id": "no-such-case"}, "HQ does not have"),

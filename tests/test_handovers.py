@@ -38,12 +38,20 @@ def test_a_hand_over_keeps_its_defendants_and_follow_up_in_sealed_versions(post:
     made = service.add(
         post.officer,
         case_id,
-        HandoverInput(AGENCY, date(2026, 11, 23), ("Biên bản vi phạm hành chính", "Bản ảnh hiện trường"),
-                      receipt_no="15/BN", defendants=("tran thi be", "089090001234")),
+        HandoverInput(
+            AGENCY,
+            date(2026, 11, 23),
+            ("Biên bản vi phạm hành chính", "Bản ảnh hiện trường"),
+            receipt_no="15/BN",
+            defendants=("tran thi be", "089090001234"),
+        ),
     ).handover
     assert [d.full_name for d in made.defendants] == ["Trần Thị Bé", "Nguyễn Văn An"]
     assert (made.status, made.status_on, made.version, made.handed_by) == (
-        "handed_over", date(2026, 11, 23), 1, "Nguyễn Officer"
+        "handed_over",
+        date(2026, 11, 23),
+        1,
+        "Nguyễn Officer",
     )
     received = service.follow_up(post.officer, made.id, "received", date(2026, 11, 24), "Đã nhận đủ hồ sơ")
     done = service.follow_up(post.chief, made.id, "prosecuted", date(2026, 11, 25), "QĐ khởi tố số 3")
@@ -93,7 +101,9 @@ def test_a_hand_over_is_refused_with_every_problem_by_path(post: Post) -> None:
         service.add(post.officer, case_id, HandoverInput(AGENCY, date(2026, 11, 23)))
     with pytest.raises(ValidationError, match="on: "):
         service.follow_up(post.officer, first.id, "received", date(2026, 11, 22))
-    edited = service.edit(post.officer, first.id, HandoverInput(AGENCY, date(2026, 11, 23), receipt_no="7"), 1)
+    edited = service.edit(
+        post.officer, first.id, HandoverInput(AGENCY, date(2026, 11, 23), receipt_no="7"), 1
+    )
     assert (edited.handover.receipt_no, edited.handover.version) == ("7", 2)
     with pytest.raises(WorkflowError):  # a stale version
         service.edit(post.officer, first.id, HandoverInput(AGENCY, date(2026, 11, 23)), 1)
