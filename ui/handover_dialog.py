@@ -7,6 +7,7 @@ the keyboard: each field has its mnemonic, Ctrl+S saves the record, Ctrl+P print
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -161,7 +162,7 @@ class HandoverDialog(QDialog):
             show_error(self, exc.message)
             return
         handover = self.handover
-        document = self._case.document
+        document: dict[str, Any] = dict(self._case.document)  # the case's JSON document (app/case_json.py)
         parties = [p for p in document.get("parties", []) if p.get("role") != "witness"]
         chosen = None if handover is None else {(d.full_name, d.id_number) for d in handover.defendants}
         self.defendants.clear()
@@ -192,7 +193,8 @@ class HandoverDialog(QDialog):
     def _case_papers(self) -> list[str]:
         """The case's listed papers, as a first guess of what is handed over."""
         papers = []
-        for paper in self._case.document.get("documents", []):
+        papers_listed: list[dict[str, Any]] = list(self._case.document.get("documents") or [])  # type: ignore[call-overload]
+        for paper in papers_listed:
             label = self._ctx.reference.label("form_codes", paper.get("form_code"), "vi")
             papers.append(f"{label or paper.get('form_code')} số {paper.get('number', '')}".strip())
         return papers

@@ -99,7 +99,7 @@ class CaseActions(QObject):
             # A criminal transfer only (app/handovers.py); another post's, or HQ's copy, opens read-only.
             self.handover_action: case is not None
             and status != "voided"
-            and (case.document.get("handling") or {}).get("outcome") == "criminal_transfer",
+            and _outcome(case) == "criminal_transfer",
         }
         for action, enabled in allowed.items():
             action.setEnabled(enabled)
@@ -185,3 +185,8 @@ class CaseActions(QObject):
             return
         self.set_case(result)
         self._events.changed.emit(result.changes)
+
+
+def _outcome(case: CaseResult) -> object:
+    handling = case.document.get("handling")
+    return handling.get("outcome") if isinstance(handling, dict) else None
