@@ -1,4 +1,4 @@
-"""The hand-over minutes (biên bản bàn giao) printed from a hand-over record (docs/domain.md §4, §5).
+"""The hand-over minutes (biên bản bàn giao) printed from a hand-over record (docs/domain.md §4).
 
 Laid out as the case's forms are (``app.forms``: the letterhead, the title, dots where a field is
 unknown, the closing sentence with the sheet count, the signature blocks), but drawn from what the

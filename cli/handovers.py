@@ -1,5 +1,5 @@
 """Commands on hand-overs to the police: record one for a criminal case, follow it up, list them,
-print the hand-over minutes (docs/domain.md §5)."""
+print the hand-over minutes (docs/domain.md §4, "Hand-overs to the police")."""
 
 from __future__ import annotations
 
