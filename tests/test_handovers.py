@@ -107,3 +107,54 @@ def test_a_hand_over_is_refused_with_every_problem_by_path(post: Post) -> None:
     assert (edited.handover.receipt_no, edited.handover.version) == ("7", 2)
     with pytest.raises(WorkflowError):  # a stale version
         service.edit(post.officer, first.id, HandoverInput(AGENCY, date(2026, 11, 23)), 1)
+
+
+def test_a_register_from_before_hand_overs_is_upgraded_with_its_cases(post: Post) -> None:
+    import importlib
+
+    from app.register import open_register
+    from db import migrate
+    from tests.helpers.registers import open_sqlite
+
+    case_id = criminal_case(post)
+    post.ctx.close()
+    previous = importlib.import_module("db.migrations.versions.0016_handovers").down_revision
+    conn = open_sqlite(post.ctx.paths.register)
+    conn.execute("DROP TABLE handovers")
+    conn.execute("UPDATE alembic_version SET version_num = ?", (previous,))
+    conn.commit()
+    conn.close()
+    ctx = open_register(post.data_dir, key=post.ctx.key)
+    try:
+        assert migrate.current_revision(ctx.sessions.engine) == migrate.HEAD
+        officer = ctx.login("officer", "correct-horse-1")
+        made = HandoverService(ctx).add(officer, case_id, HandoverInput(AGENCY, date(2026, 11, 23))).handover
+        assert made.case_number == "BP-VX/2026/00001"
+    finally:
+        ctx.close()
+
+
+def test_a_hand_over_file_is_refused_with_every_problem_by_path() -> None:
+    from app.handover_json import parse_handover
+    from app.json_input import load_json_text
+
+    hostile = (
+        '{"receiving_agency": "Công an\\u0007", "handed_on": "2026-11-31", "documents": "Biên bản", '
+        '"defendants": [1, "Nguyễn\\u202eVăn"], "receipt_no": null, "extra": true}'
+    )
+    with pytest.raises(ValidationError) as refused:
+        parse_handover(load_json_text(hostile, "handover.json"))
+    assert refused.value.problems == [
+        'receiving_agency: "Công an\\u0007" contains the control character U+0007',
+        "defendants[1]: 'Nguyễn<U+202E>Văn' contains a hidden direction-changing character (U+202E)",
+        "extra: unknown field",
+        "defendants[0]: expected text, got 1",
+        'documents: expected a list, got "Biên bản"',
+        "receipt_no: expected text, got null",
+        'handed_on: "2026-11-31" is not a date (YYYY-MM-DD)',
+    ]
+    with pytest.raises(ValidationError, match="handover.json: line 1"):
+        load_json_text('{"receiving_agency": "A", "receiving_agency": "B"', "handover.json")
+    deep = "[" * 100 + "]" * 100
+    with pytest.raises(ValidationError):
+        parse_handover(load_json_text(deep, "handover.json"))

@@ -215,6 +215,7 @@ def as_first_schema(path: Path) -> None:
     for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
                   "report_halves", "report_cells", "report_goods", "report_case_totals"):
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP TABLE IF EXISTS handovers")  # 0016
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
