@@ -152,6 +152,7 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
 def before_reviewed_watch_list(conn: Any) -> None:
     """Undo migration 0011 in a register: no review table, watch entries without their reasons."""
     conn.execute("DROP TABLE IF EXISTS watch_reviews")
+    conn.execute("DROP TABLE IF EXISTS handovers")  # 0016 came later still
     columns = {row[1] for row in conn.execute("PRAGMA table_info(watch_entries)")}
     for column in ("posts", "case_numbers", "reason"):
         if column in columns:
@@ -215,7 +216,6 @@ def as_first_schema(path: Path) -> None:
     for table in ("received_bundles", "case_history", "sent_files", "sync_rejections", "watch_entries",
                   "report_halves", "report_cells", "report_goods", "report_case_totals"):
         conn.execute(f"DROP TABLE {table}")
-    conn.execute("DROP TABLE IF EXISTS handovers")  # 0016
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
