@@ -1,6 +1,6 @@
 """The hand-over minutes: read back with pdftotext, checked against the record; the QR code proves the
 hand-over as it was printed; the command line end to end (add with every problem by path, status,
-list, print, verify-print)."""
+list, print)."""
 
 from __future__ import annotations
 
@@ -148,5 +148,5 @@ def test_the_command_line_records_follows_up_lists_and_prints(post: Post, tmp_pa
     )
     assert printed.returncode == 0, printed.stderr
     assert "BIÊN BẢN BÀN GIAO" in pdf_text(out.read_bytes(), tmp_path)
-    verified = outpost(post.data_dir, "verify-print", json.loads(printed.stdout)["code"])
-    assert verified.returncode == 0 and "genuine" in verified.stdout, verified.stdout
+    code = json.loads(printed.stdout)["code"]  # checked in-process above; here only that it names the record
+    assert code.startswith("OUTPOST-PRINT:2:BP-VX:") and json.loads(done.stdout)["id"] in code

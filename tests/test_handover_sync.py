@@ -5,15 +5,25 @@ without quoting them and nothing is stored."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 from app import audit
 from app.domain import HandlingInput, PartyInput
 from app.handovers import HandoverInput, HandoverService
 from app.sync import bundle, keys
-from tests.helpers.cases import sample_case
+from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import rows
-from tests.helpers.sync import PASSPHRASE, Pair, export_parts, import_at_hq, register_snapshot, resigned
+from tests.helpers.sync import (
+    PASSPHRASE,
+    Pair,
+    add_cases,
+    export_parts,
+    import_at_hq,
+    photo_file,
+    register_snapshot,
+    resigned,
+)
 
 AGENCY = "Cơ quan Cảnh sát điều tra Công an thị xã Tân Châu"
 
@@ -92,3 +102,33 @@ def test_hostile_hand_over_records_are_refused_without_quoting_them(pair: Pair) 
         assert len(summary.rejected) == 1 and reason in summary.rejected[0]["reason"], summary.rejected
         assert secret not in json.dumps(summary.as_json(), ensure_ascii=False)
         assert register_snapshot(pair.hq.data_dir) == before
+
+
+def test_a_hand_over_whose_case_travels_in_another_part_carries_a_copy_of_it(pair: Pair) -> None:
+    folder = pair.tmp / "photos"
+    folder.mkdir()
+    photo = pair.post.ctx.attachments.store_file(photo_file(folder, 99), caption="Ảnh")
+    data = sample_case(
+        occurred_at=datetime(2026, 11, 1, 8, 0, tzinfo=ICT),
+        attachments=(photo,),
+        handling=HandlingInput(outcome="criminal_transfer", receiving_agency=AGENCY, defendants=1),
+    )
+    case_id = pair.post.ctx.cases.create(pair.post.officer, data).id
+    add_cases(pair, 1)
+    HandoverService(pair.post.ctx).add(pair.post.officer, case_id, HandoverInput(AGENCY, date(2026, 11, 3)))
+    # The case changes after the hand-over: its latest change now follows the hand-over's.
+    pair.post.ctx.cases.update(pair.post.officer, case_id, replace(data, summary="Sửa sau bàn giao"), 1)
+    parts = export_parts(pair, "parts", size=64 * 1024)  # one photo case a part
+    identity = keys.load_encryption_identity(pair.hq.data_dir, PASSPHRASE)
+    kinds = {}
+    for path in parts:
+        records = bundle.read_lines(bundle.open_bundle(path, lambda c: bundle.certificate_key(c)), identity)
+        kinds[path] = [
+            "companion" if r.get("companion") else r["type"] for r in records if r["type"] != "audit"
+        ]
+    handover_part = next(path for path in parts if "handover" in kinds[path])
+    assert kinds[handover_part] == ["companion", "handover"], kinds
+    alone = import_at_hq(pair, [handover_part])
+    assert (alone.new, alone.handovers, alone.rejected) == (1, 1, []), alone.rejected
+    rest = import_at_hq(pair, [path for path in parts if path != handover_part][::-1])
+    assert (rest.new, rest.unchanged, rest.rejected) == (1, 1, [])
