@@ -19,7 +19,7 @@ from db import models as m
 if TYPE_CHECKING:
     from app.context import Context
 
-MOST = 300  # the newest criminal transfers get one; older ones stand for hand-overs made on paper
+MOST = 100  # the newest criminal transfers get one; older ones stand for hand-overs made on paper
 PAPERS = (
     "Biên bản vi phạm hành chính",
     "Biên bản tạm giữ tang vật, phương tiện",

@@ -1,4 +1,4 @@
-"""Hand-overs to the police (docs/domain.md §4, "Hand-overs to the police"): a criminal case's hand-over record and its follow-up.
+"""Hand-overs to the police: a criminal case's hand-over record and its follow-up (docs/domain.md §4).
 
 A case whose outcome is a criminal transfer is handed to an investigating agency with its papers and
 its defendants; the post then records what the police did with it (received, prosecuted, or returned

@@ -345,8 +345,8 @@ class Activity(Base):
 
 
 class Handover(Base):
-    """A criminal case handed over to the police (docs/domain.md §4, "Hand-overs to the police"): what was handed, to whom, and the
-    police's follow-up. Sealed as one row; the follow-up steps are a list on it, the newest also kept
+    """A criminal case handed over to the police (docs/domain.md §4): what was handed, to whom, and
+    the police's follow-up. Sealed as one row; the follow-up steps are a list on it, the newest also kept
     in ``status``/``status_on`` so that reports count them from columns."""
 
     __tablename__ = "handovers"

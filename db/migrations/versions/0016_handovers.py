@@ -7,7 +7,7 @@ Create Date: 2026-12-03
 Until now a criminal transfer was only a case's outcome code. ``handovers`` holds, once per case, what
 was handed to which agency, when, against which receipt, with which defendants, and the follow-up
 steps (received, prosecuted, returned for administrative handling); the newest step is also kept in
-``status``/``status_on`` so that the periodic reports count from an index (docs/domain.md §4, "Hand-overs to the police").
+``status``/``status_on`` so that the periodic reports count from an index (docs/domain.md §4).
 """
 
 from __future__ import annotations
