@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
-from app import audit_cover, audit_tables, tallies
+from app import audit_cover, audit_tables, demo_handovers, tallies
 from app.audit import GENESIS, event_hash, event_mac, mac_key
 from app.auth import require
 from app.demo_cases import ICT, Draft, FoldCache, Generator
@@ -303,5 +303,7 @@ def generate_demo(
 
     tallies.refresh(ctx.sessions, tallies.halves_touching(first, last), [actor.station_id], rules,
                     zone=ctx.zone, progress=storing)
+    # The criminal transfers' hand-overs to the police, through their service (app/demo_handovers.py).
+    demo_handovers.add_handovers(ctx, actor, seed)
     progress(total, total)
     return done

@@ -150,7 +150,7 @@ def print_form(
             builder(sources, st, f"{guess:02d}"),
             title=_TITLES[code][0],
             subject=sources.case.number,
-            first_page=_qr_mark(sources.payload),
+            first_page=qr_mark(sources.payload),
             mark=status_mark(sources.case.status),
         )
         if pages == guess:
@@ -173,7 +173,7 @@ def status_mark(status: str) -> str | None:
 # ----- drawing -------------------------------------------------------------------------------
 
 
-def _qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
+def qr_mark(payload: str) -> Callable[[Canvas, Any], None]:
     """Page 1, bottom right, inside the bottom margin: the QR code and its text in small print, on two
     lines (the signature under the rest) so that it stays right of the left margin."""
     size = 18 * mm

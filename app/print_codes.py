@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app.auth import require
 from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
+from app.handovers import compared_print
 from app.i18n import _
 from app.json_input import JsonRefused, parse_json, shape_problem
 from app.serialize import orm_case_state, state_hash
@@ -234,11 +235,22 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
         if retired_at is not None:
             signature = "valid"
         case = session.get(m.Case, code.case_id)
+        # Hand-over minutes (app/handover_form.py) carry the hand-over's id: the paper is checked against
+        # the hand-over record, and the case it belongs to is reported.
+        handover = session.get(m.Handover, code.case_id) if case is None else None
+        if handover is not None:
+            case = session.get(m.Case, handover.case_id)
         own = station.id == ctx.station_id
         if case is None and own and signature == "valid":  # signed here, yet not here: a restored register?
             raise NotFound(_("no case with id {id} in this register").format(id=code.case_id))
         status = ""
-        if signature == "valid" and case is not None:
+        if signature == "valid" and handover is not None:
+            status = (
+                compared_print(session, handover, code.version, code.hash)
+                if own
+                else _compared_other_version(handover.version, code)
+            )
+        elif signature == "valid" and case is not None:
             status = _compared_own(session, case, code) if own else _compared_other(case, station, code)
         elif signature == "valid":
             status = "absent"
@@ -251,7 +263,7 @@ def verify_print(ctx: Context, actor: Actor, payload: str) -> PrintCheck:
             station.code if code.format == 2 else "",
             station.revoked_at if code.format == 2 else None,
             case.number if case is not None else "",
-            case.version if case is not None else 0,
+            handover.version if handover is not None else case.version if case is not None else 0,
             case.status if case is not None else "",
             case.void_reason if case is not None and case.status == "voided" else None,
             retired_at,
@@ -295,6 +307,12 @@ def _compared_own(session: Session, case: m.Case, code: _Code) -> str:
     if code.version < case.version and any(h.startswith(code.hash) for h in sealed):
         return "earlier"
     return "mismatch"
+
+
+def _compared_other_version(version: int, code: _Code) -> str:
+    if code.version == version:
+        return "same"
+    return "older" if version < code.version else "newer"
 
 
 def _compared_other(case: m.Case, station: m.Station, code: _Code) -> str:

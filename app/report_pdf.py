@@ -13,7 +13,7 @@ from typing import Any
 
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
 
-from app import periods
+from app import handover_report, periods
 from app.formatting import format_decimal, format_int, format_money, group_thousands
 from app.printing import (
     Letterhead,
@@ -186,6 +186,9 @@ def report_flowables(
         if section.get("note"):
             flow.append(Paragraph(f"<i>{markup(section['note'])}</i>", small.body_left))
     flow.append(Paragraph(f"<i>{markup(template['collections_note'])}</i>", small.body_left))
+    if report.handovers is not None:
+        flow += _heading(number, handover_report.TITLE, st, handover_report.table(report.handovers, small))
+        number += 1
     commodities = template["commodities"]
     rows = [
         [

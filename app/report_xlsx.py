@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app import periods
+from app import handover_report, periods
 from app.reports import Figures, SummaryReport, load_template
 
 MONEY = "#,##0"
@@ -132,6 +132,12 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
             sheet.append([])
             sheet.append([None, note])
             sheet.cell(row=sheet.max_row, column=2).font = Font(italic=True)
+    if report.handovers is not None:
+        sheet = book.create_sheet("Bàn giao công an")
+        head_row = _heading(sheet, report, handover_report.TITLE, len(handover_report.HEAD))
+        rows = handover_report.rows(report.handovers)
+        formats = [COUNT, None, COUNT, COUNT]
+        _table(sheet, head_row, list(handover_report.HEAD), rows, formats, [6, 50, 12, 12])
     sheet = book.create_sheet("Tang vật")
     head = list(template["commodities"]["columns"])
     head_row = _heading(sheet, report, template["commodities"]["title"], len(head))

@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
 )
 
-from app import periods, tallies
+from app import handover_report, periods, tallies
 from app.auth import require
 from app.case_query import occurred_between
 from app.domain import Actor
@@ -110,6 +110,7 @@ class SummaryReport:
     # Made at HQ: its "Nơi nhận" is HQ's (``report_pdf.report_recipients``), never HQ itself.
     issued_at_hq: bool = False
     province: bool = False  # HQ's consolidated report: ``sections["station"]`` holds one row per post
+    handovers: handover_report.HandoverFigures | None = None  # hand-overs to the police in the period
 
 
 @dataclass(frozen=True)
@@ -385,6 +386,8 @@ def build_report(
             f"{format_int(uncounted.get('submitted', 0))} vụ chờ duyệt)."
         )
     step(steps)
+    with ctx.sessions.reads() as session:  # counted by their own days (app/handover_report.py)
+        handovers = handover_report.figures(session, period, previous, station_ids, scope.campaign_id)
     return SummaryReport(
         kind=kind,
         period=period,
@@ -404,6 +407,7 @@ def build_report(
         notes=notes,
         issued_at_hq=at_hq,
         province=scope.province,
+        handovers=handovers,
     )
 
 
@@ -536,6 +540,11 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
         "by_force": [figures(r) for r in report.sections["force"]],
         **({"by_post": [figures(r) for r in report.sections["station"]]} if report.province else {}),
         "total": figures(report.totals),
+        **(
+            {"handovers": {"now": report.handovers.now, "previous": report.handovers.before}}
+            if report.handovers is not None
+            else {}
+        ),
         "commodities": [
             {
                 "code": c.code,

@@ -344,6 +344,35 @@ class Activity(Base):
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class Handover(Base):
+    """A criminal case handed over to the police (docs/domain.md §4): what was handed, to whom, and
+    the police's follow-up. Sealed as one row; the follow-up steps are a list on it, the newest also kept
+    in ``status``/``status_on`` so that reports count them from columns."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_status_on", "status", "status_on"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    receiving_agency: Mapped[str] = mapped_column(Text)
+    handed_on: Mapped[date] = mapped_column(Date, index=True)
+    documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    receipt_no: Mapped[str | None] = mapped_column(String(60))
+    defendants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    handed_by: Mapped[str] = mapped_column(String(200))
+    received_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # handed_over | received | prosecuted | returned
+    status_on: Mapped[date] = mapped_column(Date)
+    followups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AuditEvent(Base):
     """One link of the append-only hash chain; ``state_hash`` seals the entity's state after it."""
 

@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         row_height = self.fontMetrics().height() + 8
         char = self.fontMetrics().averageCharWidth()
-        self.case_actions = CaseActions(self._ctx, self._actor, self.events, self)
+        self.case_actions = CaseActions(self._ctx, self._actor, self.events, self, self.keys)
 
         self.dashboard = DashboardWidget(self._ctx, self._actor)
         self.filter_bar = FilterBar(self._ctx, self._actor)
@@ -236,6 +236,7 @@ class MainWindow(QMainWindow):
             a.void_action,
             None,
             a.history_action,
+            a.handover_action,
         ):
             case_menu.addSeparator() if action is None else case_menu.addAction(action)
         view_menu = self.menuBar().addMenu(_("&View"))

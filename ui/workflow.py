@@ -1,4 +1,5 @@
-"""The workflow commands on the selected case: submit, approve, return, close, void, history.
+"""The workflow commands on the selected case: submit, approve, return, close, void, history, and
+the hand-over of a criminal case to the police.
 
 Actions are enabled as the services would allow them (the services still decide: a refusal is
 shown as it comes back). Every success is reported on the app-wide ``Events.changed`` signal.
@@ -19,7 +20,9 @@ from app.errors import AppError
 from app.i18n import _
 from ui.errors import show_error
 from ui.events import Events
+from ui.handover_dialog import HandoverDialog
 from ui.history import HistoryDialog
+from ui.print_key import KeyMemory
 from ui.reason_dialog import ReasonDialog
 
 
@@ -28,8 +31,11 @@ class CaseActions(QObject):
 
     open_requested = Signal(object)  # a case id, or None for a new case
 
-    def __init__(self, ctx: Context, actor: Actor, events: Events, window: QWidget) -> None:
+    def __init__(
+        self, ctx: Context, actor: Actor, events: Events, window: QWidget, keys: KeyMemory | None = None
+    ) -> None:
         super().__init__(window)
+        self._keys = keys or KeyMemory()  # the session's print key passphrase, shared with the editor
         self._ctx = ctx
         self._actor = actor
         self._events = events
@@ -56,6 +62,11 @@ class CaseActions(QObject):
         self.close_action = self._action(_("&Close case"))
         self.void_action = self._action(_("&Void case…"))
         self.history_action = self._action(_("&History"), "Ctrl+H")
+        self.handover_action = self._action(
+            _("Hand-over to the &police…"),
+            "Ctrl+Shift+H",
+            _("Record, follow up and print a criminal case's hand-over"),
+        )
         self.new_action.setEnabled(can(self._actor, "case.create"))
 
     def _connect_signals(self) -> None:
@@ -67,6 +78,7 @@ class CaseActions(QObject):
         self.close_action.triggered.connect(self._on_close_action_triggered)
         self.void_action.triggered.connect(self._on_void_action_triggered)
         self.history_action.triggered.connect(self._on_history_action_triggered)
+        self.handover_action.triggered.connect(self._on_handover_action_triggered)
 
     @property
     def case(self) -> CaseResult | None:
@@ -84,6 +96,10 @@ class CaseActions(QObject):
             self.void_action: own and status not in ("", "voided") and can(self._actor, "case.void"),
             self.open_action: case is not None,
             self.history_action: case is not None,
+            # A criminal transfer only (app/handovers.py); another post's, or HQ's copy, opens read-only.
+            self.handover_action: case is not None
+            and status != "voided"
+            and _outcome(case) == "criminal_transfer",
         }
         for action, enabled in allowed.items():
             action.setEnabled(enabled)
@@ -144,6 +160,12 @@ class CaseActions(QObject):
             except AppError as exc:
                 show_error(self._window, exc.message)
 
+    def _on_handover_action_triggered(self) -> None:
+        if self._case:
+            dialog = HandoverDialog(self._ctx, self._actor, self._case, self._keys, self._window)
+            dialog.changed.connect(self._events.changed.emit)
+            dialog.exec()
+
     # ----- helpers -------------------------------------------------------------------------------
 
     def _confirm(self, question: str) -> bool:
@@ -163,3 +185,8 @@ class CaseActions(QObject):
             return
         self.set_case(result)
         self._events.changed.emit(result.changes)
+
+
+def _outcome(case: CaseResult) -> object:
+    handling = case.document.get("handling")
+    return handling.get("outcome") if isinstance(handling, dict) else None

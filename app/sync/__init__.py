@@ -37,6 +37,7 @@ HQ:
   ``checks``        the case records checked in chunks, shared with a helper process
   ``store``         received cases written (in bulk when new) and sealed into HQ's audit chain
   ``tip_import``    the tips a post sends, checked and stored
+  ``handover_import`` the hand-overs to the police a post sends (``handover_document``), checked and stored
   ``status``        what HQ has of each post (``coverage``, ``unfinished_sets``, ``posts``: also its
                     certificate and the deadlines it missed, ``app.deadlines``)
   ``replies``       ``make_reply`` (return bundles; the watch list is ``app.watch``), ``set_reference_items``

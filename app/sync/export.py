@@ -25,6 +25,7 @@ from app.i18n import _
 from app.sync import anchor, keys, signing
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta
+from app.sync.handover_import import handover_document
 from db import models as m
 from db.files import fsync_folder
 from db.types import utc_text
@@ -128,7 +129,7 @@ def export_changes(
                 .where(
                     m.ChangeLog.station_id == ctx.station_id,
                     m.ChangeLog.seq > acknowledged,
-                    m.ChangeLog.entity.in_(("case", "tip")),
+                    m.ChangeLog.entity.in_(("case", "tip", "handover")),
                 )
                 .group_by(m.ChangeLog.entity, m.ChangeLog.entity_id)
             )
@@ -142,7 +143,7 @@ def export_changes(
         # Every record travels in the part whose range holds its latest change, so an acknowledged range
         # never leaves a record behind. A tip whose case travels in another part of this export carries
         # a copy of that case (a companion record) so that its part still imports on its own.
-        order = sorted(latest, key=lambda key: (latest[key], key[0] == "tip"))
+        order = sorted(latest, key=lambda key: (latest[key], key[0] != "case"))
         # The post's audit events ride at the end of the first part (app/sync/anchor.py): room for them
         # is kept there from the start.
         events = anchor.events_to_send(session, acknowledged)
@@ -181,8 +182,15 @@ def export_changes(
                     select(m.Tip).where(m.Tip.id.in_([i for e, i in chunk if e == "tip"]))
                 ).scalars()
             }
+            handovers = {
+                row.id: row
+                for row in session.execute(
+                    select(m.Handover).where(m.Handover.id.in_([i for e, i in chunk if e == "handover"]))
+                ).scalars()
+            }
             wanted = [i for e, i in chunk if e == "case"]
             wanted += [t.case_id for t in tips.values() if t.case_id and ("case", t.case_id) in latest]
+            wanted += [h.case_id for h in handovers.values() if ("case", h.case_id) in latest]
             by_id.clear()
             by_id.update(_cases_with_children(session, wanted))
             for key in chunk:
@@ -200,6 +208,17 @@ def export_changes(
                     main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
                     if tip.case_id and ("case", tip.case_id) in latest:
                         linked = tip.case_id
+                elif entity == "handover":  # as a tip: after its case, with a copy when that is elsewhere
+                    handover = handovers[entity_id]
+                    record = {
+                        "type": "handover",
+                        "seq": latest[key],
+                        "origin": ctx.station_id,
+                        "handover": handover_document(handover),
+                    }
+                    main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
+                    if ("case", handover.case_id) in latest:
+                        linked = handover.case_id
                 else:
                     main = (*case_record(by_id[entity_id], companion=False), entity_id)
                 part = parts[-1]

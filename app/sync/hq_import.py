@@ -26,6 +26,7 @@ from app.i18n import _
 from app.sync import anchor, keys, received
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
+from app.sync.handover_import import apply_handover, check_handover_record, handovers_to_apply
 from app.sync.status import coverage, unfinished_sets
 from app.sync.store import _apply_case, _EarlyCases, _insert_new_cases, _insert_received_cases
 from app.sync.summary import ImportSummary
@@ -176,6 +177,8 @@ def _import_verified(
         for number, record in enumerate(step.records, start=1):
             if record.get("type") == "tip":
                 reason = _check_tip_record(step, number, record)
+            elif record.get("type") == "handover":
+                reason = check_handover_record(step, number, record)
             else:
                 reason = _record_problem(ctx, step, number, record, checked[id(record)])
             if reason:
@@ -189,12 +192,19 @@ def _import_verified(
     # Newest version of each case across all files; parts may come in any order.
     newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput | received.NewCase]] = {}
     newest_tips: dict[str, tuple[dict[str, Any], m.Station]] = {}
+    newest_handovers: dict[str, tuple[dict[str, Any], m.Station]] = {}
     for one in verified:
         for record in one.records:
             if record["type"] == "tip":
                 tip = record["tip"]
                 if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
                     newest_tips[tip["id"]] = (tip, one.station)
+                continue
+            if record["type"] == "handover":
+                handover = record["handover"]
+                known_handover = newest_handovers.get(handover["id"])
+                if known_handover is None or handover["version"] > known_handover[0]["version"]:
+                    newest_handovers[handover["id"]] = (handover, one.station)
                 continue
             document = record["document"]
             known = newest.get(document["id"])
@@ -234,6 +244,7 @@ def _import_verified(
             summary.updated += 1
         to_apply.append((existing, document, station, data))
     tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
+    handovers = handovers_to_apply(session, newest_handovers, newest, summary, refused)
     if summary.rejected:
         session.rollback()
         return summary
@@ -255,6 +266,8 @@ def _import_verified(
                 _apply_case(ctx, session, existing, document, station, data, now)
         for tip, station in tips_to_apply:
             _apply_tip(ctx, session, tip, station, now)
+        for handover, station in handovers:  # after the cases: each names one
+            apply_handover(ctx, session, handover, station, now)
     for one in verified:
         manifest = one.opened.manifest
         summary.applied.append(one.opened.path.name)

@@ -152,6 +152,7 @@ def plain_post(data_dir: Path, clock: Callable[[], datetime] = utc_now, cases: i
 def before_reviewed_watch_list(conn: Any) -> None:
     """Undo migration 0011 in a register: no review table, watch entries without their reasons."""
     conn.execute("DROP TABLE IF EXISTS watch_reviews")
+    conn.execute("DROP TABLE IF EXISTS handovers")  # 0016 came later still
     columns = {row[1] for row in conn.execute("PRAGMA table_info(watch_entries)")}
     for column in ("posts", "case_numbers", "reason"):
         if column in columns:

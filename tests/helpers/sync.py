@@ -84,6 +84,7 @@ SNAPSHOT_TABLES = (
     "stations",
     "tips",
     "campaigns",
+    "handovers",
 )
 SNAPSHOT_SKIPPED = ("id", "received_at", "created_at", "updated_at", "replaced_at", "bundle_id", "set_id")
 

@@ -28,11 +28,9 @@ from app.campaigns import list_campaigns
 from app.case_json import case_input_from_document
 from app.context import Context
 from app.domain import Actor, CaseInput, CaseResult, HandlingInput
-from app.errors import AppError, AuthError, RegisterError, ValidationError
+from app.errors import AppError, AuthError, ValidationError
 from app.forms import FORM_CODES, print_form
 from app.i18n import _
-from app.print_codes import SIGNED_ONLY, no_key_message
-from app.sync import keys
 from app.watch import watch_index
 from ui.editor import tables
 from ui.editor.attachments import AttachmentsPage
@@ -41,7 +39,8 @@ from ui.editor.pages import HandlingPage, OverviewPage
 from ui.editor.rows import RowsPage
 from ui.errors import show_error
 from ui.pdf_preview import PdfPreviewDialog
-from ui.print_key import KeyMemory, PrintKeyDialog
+from ui.print_key import KeyMemory
+from ui.print_passphrase import print_passphrase
 
 OVERVIEW, GOODS, PARTIES, VEHICLES, ATTACHMENTS, DOCUMENTS, HANDLING = range(7)
 
@@ -277,19 +276,7 @@ class CaseEditor(QDialog):
         return dialog
 
     def _print_passphrase(self, status: str) -> str | None:
-        """The passphrase to sign a print with; ``""`` to print unsigned, None when cancelled. A
-        station without keys prints a draft unsigned and refuses an approved case, saying how to make
-        them."""
-        if not keys.has_signing_key(self._ctx.paths.data_dir):
-            if status in SIGNED_ONLY:
-                raise RegisterError(no_key_message(self._ctx.kind))
-            return ""
-        if self._keys.passphrase:
-            return self._keys.passphrase
-        dialog = PrintKeyDialog(status, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return "" if dialog.unsigned else dialog.passphrase.text()
+        return print_passphrase(self._ctx, self._keys, status, self)
 
     def _update_tab_titles(self) -> None:
         counted = (
