@@ -1,0 +1,130 @@
+"""Activities at a post (issue 19 item 1): the JSON format with every problem by path, the service's
+version and audit chain, links to cases, and the change log sync cuts bundles from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from app import audit
+from app.activities import ActivityFilter
+from app.activity_json import activity_document, parse_activities
+from app.errors import PermissionDenied, ValidationError, WorkflowError
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.registers import Post, rows
+
+
+def patrol(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "kind": "patrol",
+        "started_at": "2026-11-20T06:30:00+07:00",
+        "ended_at": "2026-11-20T11:00:00+07:00",
+        "commune_code": "30325",
+        "border_marker": "Mốc 245",
+        "route": "Đường tuần tra biên giới mốc 245 - 247",
+        "lead_force": "border_guard",
+        "cooperating_forces": ["police"],
+        "participants": 6,
+        "participant_names": ["Trần Văn An", "Lê Minh Tâm"],
+        "result": "Không phát hiện vi phạm",
+    }
+    document.update(changes)
+    return {k: v for k, v in document.items() if v is not None}
+
+
+def test_every_problem_of_every_activity_is_named_by_its_path(post: Post) -> None:
+    document = [
+        patrol(kind="raid", participants=-1),
+        patrol(started_at="2026-11-20 06:30", commune_code="99999", cooperating_forces=["border_guard"]),
+        patrol(kind="inspection", latitude=105.1, longitude=10.7, surprise=1),
+        patrol(ended_at="2026-11-19T06:30:00+07:00", kind="outreach", establishment="Cơ sở A"),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        parse_activities(document, post.ctx.reference, now=post.ctx.clock())
+    text = "\n".join(caught.value.problems)
+    for expected in (
+        "[0].kind:",
+        "[0].participants:",
+        "[1].started_at:",
+        "[1].commune_code:",
+        "[1].cooperating_forces[0]:",
+        "[2].surprise: unknown field",
+    ):
+        assert expected in text, (expected, text)
+    # Meaning is checked once the form is right: the others.
+    for expected in ("[3].ended_at: ends before it starts", "[3].establishment:"):
+        assert expected in text, (expected, text)
+    assert rows(post.ctx, "SELECT count(*) FROM activities") == [(0,)]
+
+
+def test_a_saved_activity_is_versioned_audited_logged_and_linked_to_its_case(post: Post) -> None:
+    ctx = post.ctx
+    case = ctx.cases.create(post.officer, sample_case(occurred_at=datetime(2026, 11, 20, 9, 0, tzinfo=ICT)))
+    (data,) = parse_activities(patrol(cases=[case.number]), ctx.reference, now=ctx.clock())
+    saved = ctx.activities.add(post.officer, data)
+    assert saved.changes.activities and saved.view.version == 1
+    assert saved.view.data.cases == (case.number,) and saved.view.data.cooperating_forces == ("police",)
+    assert rows(ctx, "SELECT entity, version FROM change_log WHERE entity = 'activity'") == [("activity", 1)]
+
+    edited = ctx.activities.update(
+        post.officer,
+        saved.view.id,
+        parse_activities(patrol(result="Bắt 1 vụ"), ctx.reference, now=ctx.clock())[0],
+        expected_version=1,
+    )
+    assert edited.view.version == 2 and edited.view.data.cases == () and edited.view.updated_by == "officer"
+    with pytest.raises(WorkflowError):  # an editor holding version 1 cannot overwrite version 2
+        ctx.activities.update(post.officer, saved.view.id, data, expected_version=1)
+    history = ctx.activities.history(post.officer, saved.view.id)
+    assert [(h.action, h.version) for h in history] == [("create", 1), ("update", 2)]
+    assert history[1].diff["result"] == ["Không phát hiện vi phạm", "Bắt 1 vụ"]
+    assert history[1].diff["cases"] == [[case.id], []]
+    with ctx.sessions.engine.connect() as conn:
+        assert audit.verify(conn, register_key=ctx.key).problems == []
+    # What the list command prints reads back as the same activity.
+    document = activity_document_of(post, saved.view.id)
+    (again,) = parse_activities(document, ctx.reference, now=ctx.clock())
+    assert again == edited.view.data
+
+
+def activity_document_of(post: Post, activity_id: str) -> dict[str, Any]:
+    from db import models as m
+
+    with post.ctx.sessions.reads() as session:
+        row = session.get(m.Activity, activity_id)
+        assert row is not None
+        return activity_document(row, [], "BP-VX")
+
+
+def test_unknown_case_numbers_refuse_the_whole_file_and_analysts_cannot_record(post: Post) -> None:
+    ctx = post.ctx
+    items = parse_activities([patrol(), patrol(cases=["BP-VX-2026-99999"])], ctx.reference, now=ctx.clock())
+    with pytest.raises(ValidationError) as caught:
+        ctx.activities.add_many(post.officer, items)
+    assert caught.value.problems == ["[1].cases[0]: no case BP-VX-2026-99999 at this post"]
+    assert rows(ctx, "SELECT count(*) FROM activities") == [(0,)]
+    with pytest.raises(PermissionDenied):
+        ctx.activities.add(post.analyst, items[0])
+
+
+def test_the_list_filters_by_kind_period_and_commune(post: Post) -> None:
+    ctx = post.ctx
+    documents = [
+        patrol(),
+        patrol(kind="checkpoint", started_at="2026-11-21T23:30:00+07:00", ended_at=None),
+        patrol(kind="inspection", establishment="Tạp hóa Bảy Hùng", commune_code="30337"),
+        patrol(kind="outreach", started_at="2026-11-10T08:00:00+07:00", ended_at=None, participants=120),
+    ]
+    ctx.activities.add_many(post.officer, parse_activities(documents, ctx.reference, now=ctx.clock()))
+    found = ctx.activities.find(post.officer, ActivityFilter(kind="inspection"))
+    assert [a.data.establishment for a in found] == ["Tạp hóa Bảy Hùng"]
+    from datetime import date
+
+    # 23:30 on the 21st in An Giang is the 21st, though it is the 21st 16:30 UTC.
+    on_21 = ctx.activities.find(
+        post.officer, ActivityFilter(first_day=date(2026, 11, 21), last_day=date(2026, 11, 21))
+    )
+    assert [a.data.kind for a in on_21] == ["checkpoint"]
+    assert len(ctx.activities.find(post.officer, ActivityFilter(commune_code="30325"))) == 3
