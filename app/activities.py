@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.activity_json import ActivityInput
+from app.activity_json import ActivityInput, activity_document
 from app.auth import require
 from app.changes import next_change_seq
 from app.domain import Actor, Changes
@@ -28,6 +28,7 @@ from app.i18n import _
 from app.serialize import row_state
 from app.text import fold
 from db import models as m
+from db.types import utc_text
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -58,6 +59,22 @@ class ActivityView:
     updated_by: str | None
     updated_at: datetime | None
     editable: bool  # by the station that holds it (its own activity)
+
+
+    def document(self) -> dict[str, Any]:
+        """As the JSON format writes it, with the read-only fields of a stored activity."""
+        return activity_document(
+            self.data,
+            {
+                "id": self.id,
+                "station": self.station_code,
+                "version": self.version,
+                "created_by": self.created_by,
+                "created_at": utc_text(self.created_at),
+                "updated_by": self.updated_by,
+                "updated_at": utc_text(self.updated_at) if self.updated_at else None,
+            },
+        )
 
 
 @dataclass(frozen=True)

@@ -190,37 +190,32 @@ def parse_activities(
     return read
 
 
-def activity_document(row: Any, case_numbers: list[str], station_code: str | None = None) -> dict[str, Any]:
-    """An activity as JSON (``activity list --json``; what ``activity add`` reads back): entered fields
-    only when set, then the read-only ones. ``row`` is a ``db.models.Activity``."""
+def offset_text(moment: datetime) -> str:
+    """An instant as the format writes it: UTC, with its offset spelled out (+00:00)."""
+    return utc_text(moment).replace("Z", "+00:00")
 
-    def offset_text(moment: datetime) -> str:
-        return utc_text(moment).replace("Z", "+00:00")
 
-    document: dict[str, Any] = {"kind": row.kind, "started_at": offset_text(row.started_at)}
+def activity_document(data: ActivityInput, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An activity as JSON (``activity list --json``; what ``activity add`` reads back): the entered
+    fields that are set, then ``stored``'s read-only ones (id, station, version, who and when)."""
+    document: dict[str, Any] = {"kind": data.kind, "started_at": offset_text(data.started_at)}
     optional: dict[str, Any] = {
-        "ended_at": offset_text(row.ended_at) if row.ended_at else None,
-        "commune_code": row.commune_code,
-        "border_marker": row.border_marker,
-        "route": row.route,
-        "place": row.place or None,
-        "latitude": row.latitude,
-        "longitude": row.longitude,
-        "establishment": row.establishment,
-        "lead_force": row.force,
-        "cooperating_forces": list(row.cooperating_forces or []) or None,
-        "participants": row.participants,
-        "participant_names": list(row.participant_names or []) or None,
-        "result": row.result,
-        "notes": row.notes,
-        "cases": sorted(case_numbers) or None,
-        "id": row.id,
-        "station": station_code,
-        "version": row.version,
-        "created_by": row.created_by,
-        "created_at": utc_text(row.created_at),
-        "updated_by": row.updated_by,
-        "updated_at": utc_text(row.updated_at) if row.updated_at else None,
+        "ended_at": offset_text(data.ended_at) if data.ended_at else None,
+        "commune_code": data.commune_code,
+        "border_marker": data.border_marker,
+        "route": data.route,
+        "place": data.place or None,
+        "latitude": data.latitude,
+        "longitude": data.longitude,
+        "establishment": data.establishment,
+        "lead_force": data.lead_force,
+        "cooperating_forces": list(data.cooperating_forces) or None,
+        "participants": data.participants,
+        "participant_names": list(data.participant_names) or None,
+        "result": data.result,
+        "notes": data.notes,
+        "cases": list(data.cases) or None,
+        **(stored or {}),
     }
     document.update({key: value for key, value in optional.items() if value is not None})
     return document

@@ -3,6 +3,7 @@ version and audit chain, links to cases, and the change log sync cuts bundles fr
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from app import audit
 from app.activities import ActivityFilter
-from app.activity_json import activity_document, parse_activities
+from app.activity_json import parse_activities
 from app.errors import PermissionDenied, ValidationError, WorkflowError
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import Post, rows
@@ -84,18 +85,10 @@ def test_a_saved_activity_is_versioned_audited_logged_and_linked_to_its_case(pos
     with ctx.sessions.engine.connect() as conn:
         assert audit.verify(conn, register_key=ctx.key).problems == []
     # What the list command prints reads back as the same activity.
-    document = activity_document_of(post, saved.view.id)
+    document = ctx.activities.get(post.officer, saved.view.id).document()
+    assert document["version"] == 2 and document["station"] == "BP-VX"
     (again,) = parse_activities(document, ctx.reference, now=ctx.clock())
     assert again == edited.view.data
-
-
-def activity_document_of(post: Post, activity_id: str) -> dict[str, Any]:
-    from db import models as m
-
-    with post.ctx.sessions.reads() as session:
-        row = session.get(m.Activity, activity_id)
-        assert row is not None
-        return activity_document(row, [], "BP-VX")
 
 
 def test_unknown_case_numbers_refuse_the_whole_file_and_analysts_cannot_record(post: Post) -> None:
@@ -128,3 +121,24 @@ def test_the_list_filters_by_kind_period_and_commune(post: Post) -> None:
     )
     assert [a.data.kind for a in on_21] == ["checkpoint"]
     assert len(ctx.activities.find(post.officer, ActivityFilter(commune_code="30325"))) == 3
+
+
+def test_the_command_line_adds_from_stdin_refuses_by_path_and_lists_by_filter(post: Post) -> None:
+    from tests.helpers.cli import outpost
+
+    post.ctx.close()  # the child process opens the register itself
+    register = post.data_dir
+    bad = json.dumps([patrol(), patrol(kind="checkpoint", participants="six")])
+    refused = outpost(register, "--user", "officer", "activity", "add", "-", stdin=bad)
+    assert refused.returncode == 2 and "[1].participants: expected a whole number" in refused.stderr
+    good = json.dumps(
+        [patrol(), patrol(kind="inspection", establishment="Kho hàng Tư Lợi", commune_code="30337")]
+    )
+    added = outpost(register, "--user", "officer", "activity", "add", "-", stdin=good)
+    assert added.returncode == 0, added.stderr
+    assert [a["version"] for a in json.loads(added.stdout)] == [1, 1]
+    listed = outpost(register, "activity", "list", "--kind", "inspection", "--from", "2026-11-20", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [a["establishment"] for a in json.loads(listed.stdout)] == ["Kho hàng Tư Lợi"]
+    text = outpost(register, "activity", "list", "--commune", "30325").stdout
+    assert "patrol" in text and "Mốc 245" in text and "Kho hàng" not in text

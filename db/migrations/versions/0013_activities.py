@@ -1,4 +1,4 @@
-"""Activities in full: cooperating forces, border marker and route, coordinates, result, who took part, linked cases
+"""Activities in full: cooperating forces, marker and route, coordinates, result, who, linked cases
 
 Revision ID: 0013
 Revises: 0012
