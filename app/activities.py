@@ -60,7 +60,6 @@ class ActivityView:
     updated_at: datetime | None
     editable: bool  # by the station that holds it (its own activity)
 
-
     def document(self) -> dict[str, Any]:
         """As the JSON format writes it, with the read-only fields of a stored activity."""
         return activity_document(
@@ -123,7 +122,7 @@ class ActivityService:
                     created_at=now,
                     version=1,
                 )
-                self._fill(row, data)
+                fill_row(row, data)
                 row.change_seq = seq = next_change_seq(session, actor.station_id)
                 session.add(row)
                 session.flush()
@@ -181,7 +180,7 @@ class ActivityService:
             old_links = set(
                 session.scalars(select(m.ActivityCase.case_id).where(m.ActivityCase.activity_id == row.id))
             )
-            self._fill(row, data)
+            fill_row(row, data)
             session.flush()
             changed = row_state(m.Activity.__table__, row) != before  # type: ignore[arg-type]
             if not changed and old_links == set(case_ids):
@@ -248,17 +247,6 @@ class ActivityService:
             raise ValidationError(problems)
         return [[known[number] for number in data.cases] for data in items]
 
-    @staticmethod
-    def _fill(row: m.Activity, data: ActivityInput) -> None:
-        row.kind, row.started_at, row.ended_at = data.kind, data.started_at, data.ended_at
-        row.commune_code, row.border_marker, row.route = data.commune_code, data.border_marker, data.route
-        row.place, row.latitude, row.longitude = data.place, data.latitude, data.longitude
-        row.establishment = data.establishment
-        row.establishment_folded = fold(data.establishment) if data.establishment else None
-        row.force, row.cooperating_forces = data.lead_force, list(data.cooperating_forces)
-        row.participants, row.participant_names = data.participants, list(data.participant_names)
-        row.result, row.notes = data.result, data.notes
-
     # ----- reading -------------------------------------------------------------------------
 
     def get(self, actor: Actor, activity_id: str) -> ActivityView:
@@ -320,6 +308,18 @@ class ActivityService:
             updated_at=row.updated_at,
             editable=row.origin == self.ctx.station_id and self.ctx.kind == "post",
         )
+
+
+def fill_row(row: m.Activity, data: ActivityInput) -> None:
+    """An activity's entered fields onto its row (the service, and HQ's import of a post's)."""
+    row.kind, row.started_at, row.ended_at = data.kind, data.started_at, data.ended_at
+    row.commune_code, row.border_marker, row.route = data.commune_code, data.border_marker, data.route
+    row.place, row.latitude, row.longitude = data.place, data.latitude, data.longitude
+    row.establishment = data.establishment
+    row.establishment_folded = fold(data.establishment) if data.establishment else None
+    row.force, row.cooperating_forces = data.lead_force, list(data.cooperating_forces)
+    row.participants, row.participant_names = data.participants, list(data.participant_names)
+    row.result, row.notes = data.result, data.notes
 
 
 def row_input(row: m.Activity, cases: tuple[str, ...]) -> ActivityInput:

@@ -14,6 +14,8 @@ from typing import Any
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from app import periods
+from app.activity_report import TITLE as FIELD_WORK_TITLE
+from app.activity_report import field_work_flowables
 from app.formatting import format_decimal, format_int, format_money, group_thousands
 from app.printing import (
     Letterhead,
@@ -212,6 +214,11 @@ def report_flowables(
         else Paragraph("Không có tang vật trong kỳ.", st.body_left)
     )
     flow += _heading(number, commodities["title"], st, goods)
+    if report.field_work is not None:  # patrols, checkpoints, inspections, outreach (issue 19)
+        number += 1
+        flow += _heading(
+            number, FIELD_WORK_TITLE, st, field_work_flowables(report.field_work, small, percent)
+        )
     rewards = template["rewards"]
     foot: list[Flowable] = [
         Spacer(1, 10),

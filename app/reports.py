@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from app import periods, tallies
+from app.activity_report import FieldWork, count_field_work
 from app.auth import require
 from app.case_query import occurred_between
 from app.domain import Actor
@@ -110,6 +111,8 @@ class SummaryReport:
     # Made at HQ: its "Nơi nhận" is HQ's (``report_pdf.report_recipients``), never HQ itself.
     issued_at_hq: bool = False
     province: bool = False  # HQ's consolidated report: ``sections["station"]`` holds one row per post
+    # Patrols, checkpoints, inspections, outreach (``app.activity_report``); None for a campaign's report.
+    field_work: FieldWork | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,7 @@ def build_report(
                 raise NotFound(f"no campaign {scope.campaign_id} in this register")
             scope_label += f" — {campaign.name}"
         now_conditions = _conditions(period, scope, station_ids, ctx.zone)
+        field_work = None if scope.campaign_id else count_field_work(session, period, station_ids, ctx.zone)
         codes = {s.id: s.code for s in stations.values()}
     progress(0, steps)
     rules = reference.rewards
@@ -404,6 +408,7 @@ def build_report(
         notes=notes,
         issued_at_hq=at_hq,
         province=scope.province,
+        field_work=field_work,
     )
 
 
@@ -564,6 +569,7 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
         ],
         "not_counted": report.uncounted,
         "notes": report.notes,
+        **({"field_work": report.field_work.as_json()} if report.field_work is not None else {}),
     }
 
 

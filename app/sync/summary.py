@@ -29,6 +29,7 @@ class ImportSummary:
     watch_entries: int = 0  # at a post: entries of HQ's watch list now held
     reference_updates: int = 0  # at a post: reference entries HQ sent
     tips: int = 0  # at HQ: tips new or newer than the ones held
+    activities: int = 0  # at HQ: activities new or newer than the ones held
     campaigns: int = 0  # at a post: HQ's campaigns new or newer than the ones held
     dry_run: bool = False  # only checked: the register is as it was
 
@@ -39,6 +40,7 @@ class ImportSummary:
             return NOTHING_CHANGED
         return Changes(
             all_cases=bool(self.new or self.updated),
+            activities=bool(self.activities),
             campaigns=bool(self.campaigns),
             reference=bool(self.reference_updates),
             stations=True,  # HQ: what it holds of each post; a post: HQ's receipt and revocations
@@ -51,6 +53,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "files": self.files,
             "tips": self.tips,
+            "activities": self.activities,
             "rejected": self.rejected,
             "skipped": self.skipped,
             "bundles": self.bundles,

@@ -171,7 +171,8 @@ def _verify(
     if count < 1:
         raise BundleRefused(path, _("the part holds no records (Outpost never writes one)"))
     announce(manifest)
-    records, texts = read_record_lines(opened, identity, count, frozenset({"case", "tip", "audit"}))
+    types = frozenset({"case", "tip", "activity", "audit"})
+    records, texts = read_record_lines(opened, identity, count, types)
     files: dict[str, bytes] = {}
     for name in opened.sealed:
         if name.startswith(FILE_PREFIX):
