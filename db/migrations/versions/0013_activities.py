@@ -36,6 +36,10 @@ COLUMNS = (
 
 
 def upgrade() -> None:
+    # Only what is missing: a register rewound to an older revision by hand (the migration tests) has it.
+    inspector = sa.inspect(op.get_bind())
+    if "activity_cases" in inspector.get_table_names():
+        return
     with op.batch_alter_table("activities", schema=None) as batch_op:
         for name, kind, nullable, default in COLUMNS:
             # A server default only so that rows written before 0013 (none in practice) get an empty list.
