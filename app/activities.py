@@ -249,6 +249,12 @@ class ActivityService:
 
     # ----- reading -------------------------------------------------------------------------
 
+    def notices(self, actor: Actor, data: ActivityInput, activity_id: str | None = None) -> list[str]:
+        """What the editor warns about before a save (``establishment_notices``), never blocking it."""
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            return establishment_notices(session, actor, data, activity_id)
+
     def get(self, actor: Actor, activity_id: str) -> ActivityView:
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
