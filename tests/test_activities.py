@@ -142,3 +142,33 @@ def test_the_command_line_adds_from_stdin_refuses_by_path_and_lists_by_filter(po
     assert [a["establishment"] for a in json.loads(listed.stdout)] == ["Kho hàng Tư Lợi"]
     text = outpost(register, "activity", "list", "--commune", "30325").stdout
     assert "patrol" in text and "Mốc 245" in text and "Kho hàng" not in text
+
+
+def test_the_demo_walks_the_border_markers_and_inspects_some_shops_twice(post: Post) -> None:
+    from app.demo import generate_demo
+
+    generate_demo(post.ctx, post.admin, cases=400, seed=5)
+    views = post.ctx.activities.find(post.officer)
+    assert len(views) == 100 and {v.data.kind for v in views} == {
+        "patrol",
+        "checkpoint",
+        "inspection",
+        "outreach",
+    }
+    patrols = [v.data for v in views if v.data.kind == "patrol"]
+    assert all(
+        p.border_marker and p.border_marker.startswith("Mốc ") and p.participant_names for p in patrols
+    )
+    inspections = sorted((v.data for v in views if v.data.kind == "inspection"), key=lambda a: a.started_at)
+    twice = [
+        (a, b)
+        for i, a in enumerate(inspections)
+        for b in inspections[i + 1 :]
+        if a.establishment == b.establishment
+        and a.lead_force != b.lead_force
+        and (b.started_at - a.started_at).days <= 12
+    ]
+    assert twice  # by two forces within days of each other, for the duplicate-inspection warning
+    assert all(v.data.started_at <= post.ctx.clock() for v in views)
+    with post.ctx.sessions.engine.connect() as conn:
+        assert audit.verify(conn, register_key=post.ctx.key).problems == []
