@@ -92,6 +92,10 @@ class CaseInput:
     detected_at: datetime | None = None
     commune_code: str | None = None
     location_kind: str | None = None
+    # An online case (location kind "online"): where the goods were offered (issue 19 item 7).
+    online_platform: str | None = None
+    online_account: str | None = None
+    online_url: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     violation: str = ""

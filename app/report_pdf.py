@@ -17,6 +17,7 @@ from app import periods
 from app.activity_report import TITLE as FIELD_WORK_TITLE
 from app.activity_report import field_work_flowables
 from app.formatting import format_decimal, format_int, format_money, group_thousands
+from app.online_report import online_flowable
 from app.printing import (
     Letterhead,
     Styles,
@@ -187,6 +188,8 @@ def report_flowables(
         number += 1
         if section.get("note"):
             flow.append(Paragraph(f"<i>{markup(section['note'])}</i>", small.body_left))
+    if report.online is not None:  # online cases broken out (issue 19 item 7)
+        flow.append(online_flowable(report.online, small))
     flow.append(Paragraph(f"<i>{markup(template['collections_note'])}</i>", small.body_left))
     commodities = template["commodities"]
     rows = [

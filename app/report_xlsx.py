@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app import periods
 from app.activity_report import add_field_work_sheet
+from app.online_report import add_online_sheet
 from app.reports import Figures, SummaryReport, load_template
 
 MONEY = "#,##0"
@@ -164,6 +165,15 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
             _table,
             COUNT,
             PERCENT,
+        )
+    if report.online is not None:  # online cases broken out (issue 19 item 7)
+        add_online_sheet(
+            book,
+            report.online,
+            lambda sheet, title, n: _heading(sheet, report, title, n),
+            _table,
+            COUNT,
+            MONEY,
         )
     sheet = book.create_sheet("Khen thưởng")
     head = list(template["rewards"]["columns"])

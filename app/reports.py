@@ -32,6 +32,7 @@ from app.domain import Actor
 from app.errors import NotFound, ValidationError
 from app.formatting import format_int
 from app.i18n import _
+from app.online_report import OnlineCases, count_online
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
@@ -113,6 +114,7 @@ class SummaryReport:
     province: bool = False  # HQ's consolidated report: ``sections["station"]`` holds one row per post
     # Patrols, checkpoints, inspections, outreach (``app.activity_report``); None for a campaign's report.
     field_work: FieldWork | None = None
+    online: OnlineCases | None = None  # the online cases among those counted (``app.online_report``)
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,7 @@ def build_report(
             scope_label += f" — {campaign.name}"
         now_conditions = _conditions(period, scope, station_ids, ctx.zone)
         field_work = None if scope.campaign_id else count_field_work(session, period, station_ids, ctx.zone)
+        online = count_online(session, now_conditions, _conditions(previous, scope, station_ids, ctx.zone))
         codes = {s.id: s.code for s in stations.values()}
     progress(0, steps)
     rules = reference.rewards
@@ -409,6 +412,7 @@ def build_report(
         issued_at_hq=at_hq,
         province=scope.province,
         field_work=field_work,
+        online=online,
     )
 
 
@@ -570,6 +574,7 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
         "not_counted": report.uncounted,
         "notes": report.notes,
         **({"field_work": report.field_work.as_json()} if report.field_work is not None else {}),
+        **({"online": report.online.as_json()} if report.online is not None else {}),
     }
 
 

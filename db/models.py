@@ -163,6 +163,10 @@ class Case(Base):
     place: Mapped[str] = mapped_column(Text, default="")
     commune_code: Mapped[str | None] = mapped_column(String(10))
     location_kind: Mapped[str | None] = mapped_column(String(16))
+    # 0013 (issue 19 item 7): where an online case (location kind "online") happened.
+    online_platform: Mapped[str | None] = mapped_column(String(60))
+    online_account: Mapped[str | None] = mapped_column(String(200))
+    online_url: Mapped[str | None] = mapped_column(String(500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     violation_group: Mapped[str] = mapped_column(String(32))

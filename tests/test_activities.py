@@ -172,3 +172,36 @@ def test_the_demo_walks_the_border_markers_and_inspects_some_shops_twice(post: P
     assert all(v.data.started_at <= post.ctx.clock() for v in views)
     with post.ctx.sessions.engine.connect() as conn:
         assert audit.verify(conn, register_key=post.ctx.key).problems == []
+
+
+def test_an_online_case_keeps_its_platform_account_and_url_and_no_other_case_has_them(post: Post) -> None:
+    from app.interchange import parse_cases
+
+    ctx = post.ctx
+    base = {
+        "occurred_at": "2026-11-20T21:00:00+07:00",
+        "violation_group": "prohibited_smuggled",
+        "location_kind": "online",
+        "online_platform": "Facebook",
+        "online_account": 'Trang "Hàng xách tay Châu Đốc"',
+        "online_url": "https://www.facebook.com/hangxachtaychaudoc/videos/123",
+    }
+    (data,) = parse_cases(base, ctx.reference, now=ctx.clock())
+    assert (data.online_platform, data.online_url) == ("Facebook", base["online_url"])
+    with pytest.raises(ValidationError) as caught:
+        parse_cases(
+            [{**base, "online_url": "www.facebook.com/x y"}, {**base, "location_kind": "inland"}],
+            ctx.reference,
+            now=ctx.clock(),
+        )
+    assert caught.value.problems == [
+        "[0].online_url: 'www.facebook.com/x y' is not a web address starting with http:// or https://",
+        "[1].online_platform: only a case whose location kind is online has this",
+        "[1].online_account: only a case whose location kind is online has this",
+        "[1].online_url: only a case whose location kind is online has this",
+    ]
+    saved = ctx.cases.create(post.officer, data)
+    document = ctx.cases.get(post.officer, saved.id).document
+    assert (document["online_platform"], document["online_account"]) == ("Facebook", base["online_account"])
+    (again,) = parse_cases(document, ctx.reference, now=ctx.clock())  # what case show prints reads back
+    assert again.online_url == base["online_url"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import random
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,60 @@ def test_the_reports_count_field_work_as_an_independent_count_does(post: Post, t
         figures["outreach"][key] for key in ("count", "participants", "cases", "before")
     )
     assert table["Tổng cộng"][2] == sum(row["count"] for row in figures.values())
+
+
+def test_online_cases_are_broken_out_as_an_independent_count_has_them(post: Post, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.domain import GoodsInput
+
+    ctx = post.ctx
+    made = [  # (when, location kind, platform, goods value, approved)
+        (datetime(2026, 11, 1, 20, 0, tzinfo=ICT), "online", "Facebook", 12_000_000, True),
+        (datetime(2026, 11, 3, 21, 0, tzinfo=ICT), "online", "Facebook", 3_000_000, True),
+        (datetime(2026, 11, 5, 9, 0, tzinfo=ICT), "online", "Zalo", 7_500_000, True),
+        (datetime(2026, 11, 6, 9, 0, tzinfo=ICT), "online", None, 1_000_000, True),
+        (
+            datetime(2026, 11, 7, 9, 0, tzinfo=ICT),
+            "online",
+            "TikTok",
+            9_000_000,
+            False,
+        ),  # a draft: not counted
+        (datetime(2026, 11, 8, 9, 0, tzinfo=ICT), "border_trail", None, 50_000_000, True),
+        (datetime(2025, 11, 2, 9, 0, tzinfo=ICT), "online", "Facebook", 2_000_000, True),  # the year before
+    ]
+    for when, kind, platform, value, approved in made:
+        data = replace(
+            sample_case(occurred_at=when, location_kind=kind, online_platform=platform),
+            goods=(GoodsInput("cosmetics", Decimal("10"), "hộp", value_vnd=value),),
+        )
+        case = ctx.cases.create(post.officer, data)
+        if approved:
+            ctx.cases.submit(post.officer, case.id)
+            ctx.cases.approve(post.chief, case.id)
+    period = periods.month(2026, 11)
+    counted = [row for row in made if row[1] == "online" and row[4] and row[0].date() in period]
+    before = [
+        row for row in made if row[1] == "online" and row[4] and row[0].date() in period.shifted_years(-1)
+    ]
+    report = build_report(ctx, post.chief, "monthly", period)
+    online = as_json(report)["online"]
+    assert (online["cases"], online["goods_value"], online["previous_cases"]) == (
+        len(counted),
+        sum(row[3] for row in counted),
+        len(before),
+    )
+    assert online["platforms"][0] == {"platform": "Facebook", "cases": 2, "goods_value": 15_000_000}
+    pdf, _pages = report_pdf(report, ["ĐỒN BIÊN PHÒNG VĨNH XƯƠNG"], "An Giang")
+    (tmp_path / "online.pdf").write_bytes(pdf)
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert (
+        "Trong đó, vụ việc trên không gian mạng (mua bán qua mạng, livestream): 4 vụ (cùng kỳ: 1 vụ)" in text
+    )
+    sheet = load_workbook(io.BytesIO(report_xlsx(report)))["Trên không gian mạng"]
+    assert [row[1:] for row in sheet.iter_rows(min_row=6, values_only=True)][-1] == (
+        "Tổng cộng",
+        4,
+        23_500_000,
+    )

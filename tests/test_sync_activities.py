@@ -90,3 +90,21 @@ def test_forged_activity_records_are_refused_and_nothing_is_written(pair: Pair) 
             summary.rejected,
         )
         assert register_snapshot(pair.hq.data_dir) == before
+
+
+def test_an_online_case_reaches_hq_with_its_platform_account_and_url(pair: Pair) -> None:
+    data = sample_case(
+        location_kind="online",
+        online_platform="TikTok",
+        online_account="@hangxachtay.cd",
+        online_url="https://www.tiktok.com/@hangxachtay.cd/live",
+    )
+    case = pair.post.ctx.cases.create(pair.post.officer, data)
+    summary = import_at_hq(pair, export_parts(pair, "out"))
+    assert (summary.new, summary.rejected) == (1, [])
+    document = pair.hq.ctx.cases.get(pair.hq.analyst, case.id).document
+    assert (document["online_platform"], document["online_account"], document["online_url"]) == (
+        "TikTok",
+        "@hangxachtay.cd",
+        "https://www.tiktok.com/@hangxachtay.cd/live",
+    )

@@ -223,6 +223,8 @@ def as_first_schema(path: Path) -> None:
     for column in ("cooperating_forces", "border_marker", "route", "latitude", "longitude", "result",
                    "participant_names", "updated_at", "updated_by"):
         conn.execute(f"ALTER TABLE activities DROP COLUMN {column}")
+    for column in ("online_platform", "online_account", "online_url"):
+        conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
     back_to_unkeyed_chain(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()

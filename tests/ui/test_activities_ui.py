@@ -100,3 +100,27 @@ def test_the_main_window_opens_field_work_from_the_view_menu(qtbot: QtBot, post:
     answer_next_dialog(look)
     main.field_work_action.trigger()
     assert seen == [2]
+
+
+def test_the_case_editor_shows_the_online_fields_only_for_an_online_case(qtbot: QtBot, post: Post) -> None:
+    from ui.editor import CaseEditor
+    from ui.editor.pages import OverviewPage
+
+    editor = CaseEditor(post.ctx, post.officer)
+    qtbot.addWidget(editor)
+    page = editor.findChild(OverviewPage)
+    assert page is not None
+    page.location_kind.set_code("inland")
+    assert not page.online_url.isVisibleTo(page)
+    page.location_kind.set_code("online")
+    assert page.online_url.isVisibleTo(page)
+    page.online_platform.setText("Zalo")
+    page.online_url.setText("zalo.me/nhom buon")
+    _values, errors = page.collect(post.ctx.clock())
+    assert "online_url" in errors
+    page.online_url.setText("https://zalo.me/g/abc123")
+    values, errors = page.collect(post.ctx.clock())
+    assert "online_url" not in errors and values["online_platform"] == "Zalo"
+    page.location_kind.set_code("river")  # no longer online: what was typed is not kept
+    values, _errors = page.collect(post.ctx.clock())
+    assert values["online_platform"] is None and values["online_url"] is None

@@ -1,4 +1,4 @@
-"""Activities in full: cooperating forces, marker and route, coordinates, result, who, linked cases
+"""Activities in full (forces, marker and route, coordinates, result, who, linked cases); online cases
 
 Revision ID: 0013
 Revises: 0012
@@ -7,7 +7,8 @@ Create Date: 2026-12-03
 The ``activities`` table of 0001 held only the start of a patrol, checkpoint, inspection or outreach
 session; the plan's reports (issue 19) ask for the rest, which ``app.activities`` records and sync
 carries to HQ. The cases an activity led to are a link table, so a case can be found from its patrol
-and a patrol from its cases.
+and a patrol from its cases. A case whose location kind is ``online`` records the platform, the account
+or page and the URL where the goods were offered (issue 19 item 7).
 """
 
 from __future__ import annotations
@@ -35,9 +36,20 @@ COLUMNS = (
 )
 
 
+ONLINE = (
+    ("online_platform", 60),
+    ("online_account", 200),
+    ("online_url", 500),
+)
+
+
 def upgrade() -> None:
     # Only what is missing: a register rewound to an older revision by hand (the migration tests) has it.
     inspector = sa.inspect(op.get_bind())
+    if "online_platform" not in {c["name"] for c in inspector.get_columns("cases")}:
+        with op.batch_alter_table("cases", schema=None) as batch_op:
+            for name, length in ONLINE:
+                batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
     if "activity_cases" in inspector.get_table_names():
         return
     with op.batch_alter_table("activities", schema=None) as batch_op:
@@ -62,6 +74,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        for name, _length in reversed(ONLINE):
+            batch_op.drop_column(name)
     with op.batch_alter_table("activity_cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_activity_cases_case_id"))
     op.drop_table("activity_cases")
