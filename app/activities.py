@@ -123,34 +123,10 @@ class ActivityService:
                     version=1,
                 )
                 fill_row(row, data)
-                row.change_seq = seq = next_change_seq(session, actor.station_id)
                 session.add(row)
                 session.flush()
                 session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in case_ids)
-                session.add(
-                    m.ChangeLog(
-                        station_id=actor.station_id,
-                        seq=seq,
-                        entity="activity",
-                        entity_id=row.id,
-                        version=1,
-                        at=now,
-                    )
-                )
-                session.flush()
-                after = row_state(m.Activity.__table__, row)  # type: ignore[arg-type]
-                audit.record(
-                    session,
-                    at=now,
-                    station_id=actor.station_id,
-                    actor=actor.username,
-                    action="create",
-                    entity="activity",
-                    entity_id=row.id,
-                    version=1,
-                    diff={**audit.field_diff({}, _diffed(after)), "cases": [None, sorted(data.cases)]},
-                    sealed_state=after,
-                )
+                _log_change(session, actor, row, now, {}, {"cases": [None, sorted(data.cases)]})
                 notices = establishment_notices(session, actor, data, row.id)
                 results.append(
                     ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
@@ -190,34 +166,8 @@ class ActivityService:
             session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in set(case_ids) - old_links)
             row.version += 1
             row.updated_at, row.updated_by = now, actor.username
-            row.change_seq = seq = next_change_seq(session, actor.station_id)
-            session.add(
-                m.ChangeLog(
-                    station_id=actor.station_id,
-                    seq=seq,
-                    entity="activity",
-                    entity_id=row.id,
-                    version=row.version,
-                    at=now,
-                )
-            )
-            session.flush()
-            after = row_state(m.Activity.__table__, row)  # type: ignore[arg-type]
-            diff: dict[str, Any] = audit.field_diff(_diffed(before), _diffed(after))
-            if old_links != set(case_ids):
-                diff["cases"] = [sorted(old_links), sorted(case_ids)]
-            audit.record(
-                session,
-                at=now,
-                station_id=actor.station_id,
-                actor=actor.username,
-                action="update",
-                entity="activity",
-                entity_id=row.id,
-                version=row.version,
-                diff=diff,
-                sealed_state=after,
-            )
+            links = {"cases": [sorted(old_links), sorted(case_ids)]} if old_links != set(case_ids) else {}
+            _log_change(session, actor, row, now, before, links)
             notices = establishment_notices(session, actor, data, row.id)
             return ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
 
@@ -314,6 +264,43 @@ class ActivityService:
             updated_at=row.updated_at,
             editable=row.origin == self.ctx.station_id and self.ctx.kind == "post",
         )
+
+
+def _log_change(
+    session: Session,
+    actor: Actor,
+    row: m.Activity,
+    now: datetime,
+    before: dict[str, Any],
+    links: dict[str, Any],
+) -> None:
+    """Number a written activity in the station's change log (sync sends it) and seal it into the
+    audit chain with what changed (``before``: its sealed state before, empty for a new one)."""
+    row.change_seq = seq = next_change_seq(session, actor.station_id)
+    session.add(
+        m.ChangeLog(
+            station_id=actor.station_id,
+            seq=seq,
+            entity="activity",
+            entity_id=row.id,
+            version=row.version,
+            at=now,
+        )
+    )
+    session.flush()
+    after = row_state(m.Activity.__table__, row)  # type: ignore[arg-type]
+    audit.record(
+        session,
+        at=now,
+        station_id=actor.station_id,
+        actor=actor.username,
+        action="update" if before else "create",
+        entity="activity",
+        entity_id=row.id,
+        version=row.version,
+        diff={**audit.field_diff(_diffed(before), _diffed(after)), **links},
+        sealed_state=after,
+    )
 
 
 def fill_row(row: m.Activity, data: ActivityInput) -> None:

@@ -83,6 +83,31 @@ def _at(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), ICT)
 
 
+def _inspection(
+    start: datetime,
+    commune: str | None,
+    establishment: str,
+    lead: str,
+    cooperating: tuple[str, ...],
+    people: int,
+    names: tuple[str, ...],
+    result: str,
+) -> ActivityInput:
+    return ActivityInput(
+        kind="inspection",
+        started_at=start,
+        ended_at=start + timedelta(hours=2),
+        commune_code=commune,
+        establishment=establishment,
+        place=establishment,
+        lead_force=lead,
+        cooperating_forces=cooperating,
+        participants=people,
+        participant_names=names,
+        result=result,
+    )
+
+
 def draw_activities(
     seed: int, count: int, first: date, last: date, commune: str | None, communes: list[str]
 ) -> list[ActivityInput]:
@@ -133,39 +158,25 @@ def draw_activities(
             start = _at(day, draw.choice((8, 9, 10, 14, 15)), draw.choice((0, 30)))
             establishment = draw.choice(ESTABLISHMENTS)
             lead = draw.choice(("border_guard", "border_guard", "market_surveillance", "interagency_team"))
+            cooperating = ("market_surveillance",) if lead == "border_guard" and draw.random() < 0.5 else ()
             found.append(
-                ActivityInput(
-                    kind="inspection",
-                    started_at=start,
-                    ended_at=start + timedelta(hours=2),
-                    commune_code=where,
-                    establishment=establishment,
-                    place=establishment,
-                    lead_force=lead,
-                    cooperating_forces=("market_surveillance",)
-                    if lead == "border_guard" and draw.random() < 0.5
-                    else (),
-                    participants=draw.randrange(3, 7),
-                    participant_names=names,
-                    result=draw.choice(RESULTS[:1] + RESULTS[2:3]),
+                _inspection(
+                    start,
+                    where,
+                    establishment,
+                    lead,
+                    cooperating,
+                    draw.randrange(3, 7),
+                    names,
+                    draw.choice(RESULTS[:1] + RESULTS[2:3]),
                 )
             )
             if draw.random() < 0.15 and day + timedelta(days=10) <= last:
-                # The same shop again ten days later by another force: what the plan calls overlapping.
+                # The same shop again days later by another force: what the plan calls overlapping.
                 other = "market_surveillance" if lead != "market_surveillance" else "border_guard"
                 again = start + timedelta(days=draw.randrange(5, 12))
                 found.append(
-                    ActivityInput(
-                        kind="inspection",
-                        started_at=again,
-                        ended_at=again + timedelta(hours=2),
-                        commune_code=where,
-                        establishment=establishment,
-                        place=establishment,
-                        lead_force=other,
-                        participants=draw.randrange(3, 6),
-                        result=RESULTS[0],
-                    )
+                    _inspection(again, where, establishment, other, (), draw.randrange(3, 6), (), RESULTS[0])
                 )
         else:
             start = _at(day, draw.choice((8, 14, 19)), 0)

@@ -205,3 +205,51 @@ def test_an_online_case_keeps_its_platform_account_and_url_and_no_other_case_has
     assert (document["online_platform"], document["online_account"]) == ("Facebook", base["online_account"])
     (again,) = parse_cases(document, ctx.reference, now=ctx.clock())  # what case show prints reads back
     assert again.online_url == base["online_url"]
+
+
+def test_a_register_from_0012_keeps_its_activities_and_cases_and_gains_the_new_fields(post: Post) -> None:
+    from app.register import open_register
+    from db import migrate
+    from tests.helpers.registers import PASSWORD, open_sqlite
+
+    ctx = post.ctx
+    (data,) = parse_activities(
+        {"kind": "patrol", "started_at": "2026-11-20T06:30:00+07:00", "participants": 4},
+        ctx.reference,
+        now=ctx.clock(),
+    )
+    activity_id = ctx.activities.add(post.officer, data).view.id
+    ctx.cases.create(post.officer, sample_case())
+    ctx.close()
+    conn = open_sqlite(ctx.paths.register)  # as 0012 left it: the activity's first columns only
+    conn.execute("DROP TABLE activity_cases")
+    conn.execute("DROP INDEX ix_activities_started_at")
+    for column in (
+        "cooperating_forces",
+        "border_marker",
+        "route",
+        "latitude",
+        "longitude",
+        "result",
+        "participant_names",
+        "updated_at",
+        "updated_by",
+    ):
+        conn.execute(f"ALTER TABLE activities DROP COLUMN {column}")
+    for column in ("online_platform", "online_account", "online_url"):
+        conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+    conn.execute("UPDATE alembic_version SET version_num = '0012'")
+    conn.commit()
+    conn.close()
+    upgraded = open_register(post.data_dir, key=ctx.key)
+    try:
+        assert migrate.current_revision(upgraded.sessions.engine) == migrate.HEAD
+        officer = upgraded.login("officer", PASSWORD)
+        view = upgraded.activities.get(officer, activity_id)
+        assert (view.data.participants, view.data.cooperating_forces, view.data.cases) == (4, (), ())
+        with upgraded.sessions.engine.connect() as conn2:
+            assert audit.verify(conn2, register_key=upgraded.key).problems == []
+        edited = upgraded.activities.update(officer, activity_id, data, expected_version=1)
+        assert edited.changes.activities is False  # nothing changed: no new version
+    finally:
+        upgraded.close()
