@@ -119,7 +119,7 @@ def test_the_whole_round_with_a_thousand_demo_cases(
         mail_to="bch@example.vn",
     )
     parts = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "usb", 64 * 1024)
-    assert parts.records == 1000 and len(parts.files) >= 3
+    assert parts.records == 1000 + 250 and len(parts.files) >= 3  # and the demo's field work (1 in 4)
     assert deliver(pair.post.ctx, parts.files).sent == parts.files
     received = pair.tmp / "inbox"
     received.mkdir()
@@ -133,6 +133,7 @@ def test_the_whole_round_with_a_thousand_demo_cases(
     random.Random(11).shuffle(attachments)
     summary = import_at_hq(pair, attachments)
     assert (summary.new, summary.updated, summary.unchanged, summary.rejected) == (1000, 0, 0, [])
+    assert summary.activities == 250
     assert summary.missing == {"BP-VX": []}
     assert pair.hq.ctx.cases.count(pair.hq.admin) == 1000
     back = import_at_post(
