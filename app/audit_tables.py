@@ -79,6 +79,8 @@ COVERED: dict[type, Covered] = {
     m.CaseHistory: Covered("case_history", _table(m.CaseHistory), ("case_id", "version")),
     m.ReferenceItem: Covered("reference_item", _table(m.ReferenceItem), ("kind", "code")),
     m.ReceivedBundle: Covered("received_bundle", _table(m.ReceivedBundle), ("bundle_id",)),
+    # The cases an activity is linked to (app/activities.py): a link added or removed is sealed too.
+    m.ActivityCase: Covered("activity_case", _table(m.ActivityCase), ("activity_id", "case_id")),
 }
 EVENTS = _table(m.AuditEvent)
 COVERED_BY_ENTITY = {spec.entity: spec for spec in COVERED.values()}

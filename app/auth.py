@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tip.create": frozenset({"officer", "chief", "admin"}),
     "tip.read_informant": frozenset({"chief", "admin"}),
     "handover.record": frozenset({"officer", "chief", "admin"}),
+    "activity.record": frozenset({"officer", "chief", "admin"}),
     "watch.review": frozenset({"analyst", "chief", "admin"}),
     # HQ's list of posts (who is late) is read-only: the analysts watching the province see it too.
     "station.read": frozenset({"chief", "admin", "analyst"}),
@@ -73,6 +74,7 @@ ACTION_TEXT = {
     "tip.create": N_("record tip-offs"),
     "tip.read_informant": N_("read informant identities"),
     "handover.record": N_("record hand-overs to the police"),
+    "activity.record": N_("record patrols, checkpoints, inspections and outreach sessions"),
     "station.enrol": N_("enrol a station"),
     "station.read": N_("see the list of posts"),
     "station.revoke": N_("revoke a station"),

@@ -47,6 +47,9 @@ _DECIMAL = re.compile(
     re.IGNORECASE,
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+ONLINE = "online"  # the location kind of a case that happened on the internet
+ONLINE_FIELDS = ("online_platform", "online_account", "online_url")
 _PARTY_KINDS = ("person", "organisation")
 _GENDERS = ("male", "female")
 A_FORCE = N_("a force code")
@@ -165,9 +168,7 @@ class CaseReader:
             )
             return None
         if parsed < EARLIEST_DATE:
-            self.bad(
-                path, _("{value} is before {year}").format(value=quoted(value), year=EARLIEST_DATE.year)
-            )
+            self.bad(path, _("{value} is before {year}").format(value=quoted(value), year=EARLIEST_DATE.year))
             return None
         if past and parsed > self.today:
             self.bad(path, _("{value} is in the future").format(value=quoted(value)))
@@ -265,6 +266,7 @@ class CaseReader:
         group = self.top_code(raw, "violation_group", "violation_groups", N_("a violation group"))
         location = self.top_code(raw, "location_kind", "location_kinds", N_("a location kind"))
         detection = self.top_code(raw, "detection", "detection_methods", N_("a detection method"))
+        self.online(raw, location)
         lead = self.top_code(raw, "lead_force", "forces", A_FORCE)
         cooperating = self.cooperating(raw, _text(raw, "lead_force") or DEFAULT_LEAD_FORCE)
         goods = self.each(raw, "goods", self.goods)
@@ -293,6 +295,9 @@ class CaseReader:
             detected_at=detected,
             commune_code=commune,
             location_kind=location,
+            online_platform=_text(raw, "online_platform"),
+            online_account=_text(raw, "online_account"),
+            online_url=_text(raw, "online_url"),
             latitude=latitude,
             longitude=longitude,
             violation=_text(raw, "violation") or "",
@@ -310,6 +315,21 @@ class CaseReader:
             attachments=attachments,
             handling=handling,
         )
+
+    def online(self, raw: Mapping[str, Any], location: str | None) -> None:
+        """An online case's platform, account and URL (issue 19 item 7): only for location kind
+        ``online``, and a URL that a person can open (http or https, no spaces)."""
+        given = [key for key in ONLINE_FIELDS if _text(raw, key) is not None]
+        if given and location != ONLINE:
+            for key in given:
+                self.bad((key,), _("only a case whose location kind is online has this"))
+            return
+        url = _text(raw, "online_url")
+        if url is not None and not _URL.fullmatch(url):
+            self.bad(
+                ("online_url",),
+                _("{value} is not a web address starting with http:// or https://").format(value=quoted(url)),
+            )
 
     def cooperating(self, raw: Mapping[str, Any], lead: str) -> tuple[str, ...] | None:
         value = raw.get("cooperating_forces", [])
@@ -433,4 +453,3 @@ class CaseReader:
             receiving_agency=_text(raw, "receiving_agency"),
             defendants=int(defendants) if is_int(defendants) else None,
         )
-

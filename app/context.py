@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from app.activities import ActivityService
 from app.attachments import AttachmentStore
 from app.auth import authenticate, make_hasher
 from app.cases import CaseService
@@ -100,6 +101,10 @@ class Context:
     @property
     def tips(self) -> TipService:
         return self._service("tips", TipService)
+
+    @property
+    def activities(self) -> ActivityService:
+        return self._service("activities", ActivityService)
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the register's time zone, as people there read it (never the computer's zone)."""

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from app import audit_cover, audit_tables, demo_handovers, tallies
 from app.audit import GENESIS, event_hash, event_mac, mac_key
 from app.auth import require
+from app.demo_activities import add_demo_activities
 from app.demo_cases import ICT, Draft, FoldCache, Generator
 from app.domain import Actor
 from app.errors import AppError, RegisterError
@@ -305,5 +306,7 @@ def generate_demo(
                     zone=ctx.zone, progress=storing)
     # The criminal transfers' hand-overs to the police, through their service (app/demo_handovers.py).
     demo_handovers.add_handovers(ctx, actor, seed)
+    # Patrols, checkpoints, inspections and outreach sessions over the same years (issue 19).
+    add_demo_activities(ctx, actor, cases=done, seed=seed, first=first, last=last)
     progress(total, total)
     return done

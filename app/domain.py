@@ -92,6 +92,10 @@ class CaseInput:
     detected_at: datetime | None = None
     commune_code: str | None = None
     location_kind: str | None = None
+    # An online case (location kind "online"): where the goods were offered (issue 19 item 7).
+    online_platform: str | None = None
+    online_account: str | None = None
+    online_url: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     violation: str = ""
@@ -180,6 +184,7 @@ class Changes:
     campaigns: bool = False
     reference: bool = False  # reference data (commodities, communes, …) replaced by HQ's
     stations: bool = False  # what is known of the stations: certificates, revocations, bundles received
+    activities: bool = False  # patrols, checkpoints, inspections, outreach sessions (app/activities.py)
 
     @property
     def any_cases(self) -> bool:
@@ -190,7 +195,7 @@ class Changes:
         return self.all_cases or case_id in self.cases
 
     def __bool__(self) -> bool:
-        return self.any_cases or self.campaigns or self.reference or self.stations
+        return self.any_cases or self.campaigns or self.reference or self.stations or self.activities
 
 
 NOTHING_CHANGED = Changes()

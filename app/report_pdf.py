@@ -14,7 +14,10 @@ from typing import Any
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from app import handover_report, periods
+from app.activity_report import TITLE as FIELD_WORK_TITLE
+from app.activity_report import field_work_flowables
 from app.formatting import format_decimal, format_int, format_money, group_thousands
+from app.online_report import online_flowable
 from app.printing import (
     Letterhead,
     Styles,
@@ -185,6 +188,8 @@ def report_flowables(
         number += 1
         if section.get("note"):
             flow.append(Paragraph(f"<i>{markup(section['note'])}</i>", small.body_left))
+    if report.online is not None:  # online cases broken out (issue 19 item 7)
+        flow.append(online_flowable(report.online, small))
     flow.append(Paragraph(f"<i>{markup(template['collections_note'])}</i>", small.body_left))
     if report.handovers is not None:
         flow += _heading(number, handover_report.TITLE, st, handover_report.table(report.handovers, small))
@@ -215,6 +220,11 @@ def report_flowables(
         else Paragraph("Không có tang vật trong kỳ.", st.body_left)
     )
     flow += _heading(number, commodities["title"], st, goods)
+    if report.field_work is not None:  # patrols, checkpoints, inspections, outreach (issue 19)
+        number += 1
+        flow += _heading(
+            number, FIELD_WORK_TITLE, st, field_work_flowables(report.field_work, small, percent)
+        )
     rewards = template["rewards"]
     foot: list[Flowable] = [
         Spacer(1, 10),

@@ -14,6 +14,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app import handover_report, periods
+from app.activity_report import add_field_work_sheet
+from app.online_report import add_online_sheet
 from app.reports import Figures, SummaryReport, load_template
 
 MONEY = "#,##0"
@@ -161,6 +163,24 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
         [COUNT, None, None, QUANTITY, COUNT, MONEY, QUANTITY, PERCENT],
         [6, 34, 10, 16, 9, 18, 16, 9],
     )
+    if report.field_work is not None:  # patrols, checkpoints, inspections, outreach (issue 19)
+        add_field_work_sheet(
+            book,
+            report.field_work,
+            lambda sheet, title, n: _heading(sheet, report, title, n),
+            _table,
+            COUNT,
+            PERCENT,
+        )
+    if report.online is not None:  # online cases broken out (issue 19 item 7)
+        add_online_sheet(
+            book,
+            report.online,
+            lambda sheet, title, n: _heading(sheet, report, title, n),
+            _table,
+            COUNT,
+            MONEY,
+        )
     sheet = book.create_sheet("Khen thưởng")
     head = list(template["rewards"]["columns"])
     head_row = _heading(sheet, report, template["rewards"]["title"], len(head))

@@ -25,12 +25,14 @@ from sqlalchemy import (
 )
 
 from app import handover_report, periods, tallies
+from app.activity_report import FieldWork, count_field_work
 from app.auth import require
 from app.case_query import occurred_between
 from app.domain import Actor
 from app.errors import NotFound, ValidationError
 from app.formatting import format_int
 from app.i18n import _
+from app.online_report import OnlineCases, count_online
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
@@ -111,6 +113,9 @@ class SummaryReport:
     issued_at_hq: bool = False
     province: bool = False  # HQ's consolidated report: ``sections["station"]`` holds one row per post
     handovers: handover_report.HandoverFigures | None = None  # hand-overs to the police in the period
+    # Patrols, checkpoints, inspections, outreach (``app.activity_report``); None for a campaign's report.
+    field_work: FieldWork | None = None
+    online: OnlineCases | None = None  # the online cases among those counted (``app.online_report``)
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,8 @@ def build_report(
                 raise NotFound(f"no campaign {scope.campaign_id} in this register")
             scope_label += f" — {campaign.name}"
         now_conditions = _conditions(period, scope, station_ids, ctx.zone)
+        field_work = None if scope.campaign_id else count_field_work(session, period, station_ids, ctx.zone)
+        online = count_online(session, now_conditions, _conditions(previous, scope, station_ids, ctx.zone))
         codes = {s.id: s.code for s in stations.values()}
     progress(0, steps)
     rules = reference.rewards
@@ -408,6 +415,8 @@ def build_report(
         issued_at_hq=at_hq,
         province=scope.province,
         handovers=handovers,
+        field_work=field_work,
+        online=online,
     )
 
 
@@ -573,6 +582,8 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
         ],
         "not_counted": report.uncounted,
         "notes": report.notes,
+        **({"field_work": report.field_work.as_json()} if report.field_work is not None else {}),
+        **({"online": report.online.as_json()} if report.online is not None else {}),
     }
 
 

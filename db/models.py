@@ -163,6 +163,10 @@ class Case(Base):
     place: Mapped[str] = mapped_column(Text, default="")
     commune_code: Mapped[str | None] = mapped_column(String(10))
     location_kind: Mapped[str | None] = mapped_column(String(16))
+    # 0013 (issue 19 item 7): where an online case (location kind "online") happened.
+    online_platform: Mapped[str | None] = mapped_column(String(60))
+    online_account: Mapped[str | None] = mapped_column(String(200))
+    online_url: Mapped[str | None] = mapped_column(String(500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     violation_group: Mapped[str] = mapped_column(String(32))
@@ -335,13 +339,34 @@ class Activity(Base):
     commune_code: Mapped[str | None] = mapped_column(String(10))
     establishment: Mapped[str | None] = mapped_column(String(200))
     establishment_folded: Mapped[str | None] = mapped_column(String(200), index=True)
-    force: Mapped[str] = mapped_column(String(40), default="border_guard")
+    force: Mapped[str] = mapped_column(String(40), default="border_guard")  # the lead force
     participants: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # 0013 (issue 19): the rest of what the plan's reports ask of a patrol, checkpoint, inspection or
+    # outreach session (app/activities.py).
+    cooperating_forces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    border_marker: Mapped[str | None] = mapped_column(String(40))
+    route: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[str | None] = mapped_column(Text)
+    participant_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_activities_started_at", "started_at"),)
+
+
+class ActivityCase(Base):
+    """A case an activity led to or took part in (a patrol that seized goods, an inspection's case)."""
+
+    __tablename__ = "activity_cases"
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
 
 
 class Handover(Base):

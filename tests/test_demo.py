@@ -213,9 +213,13 @@ def test_audit_chain_verifies(demo: tuple[Context, Actor]) -> None:
     assert report.ok, report.problems[:5]
     meta = _rows(ctx, "SELECT count(*) FROM meta WHERE key != 'search_rebuild'")[0][0]
     # The station, its admin, the admin's lock-out counters and the meta rows, then one event per case
-    # and one per change-log row; and the same for each change of the hand-overs (app/demo_handovers.py).
+    # and one per change-log row; and the same for each change of the hand-overs (app/demo_handovers.py),
+    # each demo activity (app/demo_activities.py) and its links.
     handovers = _rows(ctx, "SELECT count(*) FROM change_log WHERE entity = 'handover'")[0][0]
-    assert report.events == 3 + meta + 2 * (DEMO_CASES + handovers)
+    activities = _rows(ctx, "SELECT count(*) FROM activities")[0][0]
+    links = _rows(ctx, "SELECT count(*) FROM activity_cases")[0][0]
+    assert activities == DEMO_CASES // 4
+    assert report.events == 3 + meta + 2 * (DEMO_CASES + handovers) + 2 * activities + links
     history = ctx.cases.history(demo[1], _rows(ctx, "SELECT id FROM cases LIMIT 1")[0][0])
     assert [h.action for h in history] == ["create"]
 
@@ -223,8 +227,9 @@ def test_audit_chain_verifies(demo: tuple[Context, Actor]) -> None:
 def test_change_log_and_counters_follow_the_cases(demo: tuple[Context, Actor]) -> None:
     ctx, _ = demo
     seqs = [row[0] for row in _rows(ctx, "SELECT seq FROM change_log ORDER BY seq")]
-    handovers = _rows(ctx, "SELECT count(*) FROM change_log WHERE entity = 'handover'")[0][0]
-    assert seqs == list(range(1, DEMO_CASES + handovers + 1))  # the hand-overs' changes after the cases
+    assert seqs == list(range(1, len(seqs) + 1))  # one sequence, no gaps: cases, then hand-overs and activities
+    case_seqs = [row[0] for row in _rows(ctx, "SELECT seq FROM change_log WHERE entity = 'case' ORDER BY seq")]
+    assert case_seqs == list(range(1, DEMO_CASES + 1))
     assert _rows(ctx, "SELECT count(*) FROM cases c JOIN change_log l ON l.entity_id = c.id "
                       "AND l.seq = c.change_seq")[0][0] == DEMO_CASES
     counters = dict(_rows(ctx, "SELECT year, last_seq FROM case_counters"))

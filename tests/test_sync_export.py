@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from app.register import open_register
 from app.sync.export import export_changes
 from app.sync.hq_import import import_bundles
+from db import models as m
 from tests.helpers.cases import sample_case
 from tests.helpers.registers import PASSWORD
 from tests.helpers.servers import Inbox
@@ -119,7 +121,10 @@ def test_the_whole_round_with_a_thousand_demo_cases(
         mail_to="bch@example.vn",
     )
     parts = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "usb", 64 * 1024)
-    assert parts.records == 1000 and len(parts.files) >= 3
+    with pair.post.ctx.sessions.reads() as session:  # the demo's hand-overs (app/demo_handovers.py)
+        handed = session.scalar(select(func.count()).select_from(m.Handover))
+    assert handed and parts.records == 1000 + 250 + handed  # and the demo's field work (1 in 4)
+    assert len(parts.files) >= 3
     assert deliver(pair.post.ctx, parts.files).sent == parts.files
     received = pair.tmp / "inbox"
     received.mkdir()
@@ -133,6 +138,7 @@ def test_the_whole_round_with_a_thousand_demo_cases(
     random.Random(11).shuffle(attachments)
     summary = import_at_hq(pair, attachments)
     assert (summary.new, summary.updated, summary.unchanged, summary.rejected) == (1000, 0, 0, [])
+    assert (summary.activities, summary.handovers) == (250, handed)
     assert summary.missing == {"BP-VX": []}
     assert pair.hq.ctx.cases.count(pair.hq.admin) == 1000
     back = import_at_post(

@@ -29,6 +29,7 @@ from app.formatting import format_int
 from app.i18n import _, ngettext
 from app.sync.inbox import inbox_folder, waiting
 from ui.accept_request_dialog import AcceptRequestDialog
+from ui.activities_list import ActivitiesWindow
 from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
@@ -188,6 +189,8 @@ class MainWindow(QMainWindow):
         self.watch_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "watch.review"))
         self.stations_action = QAction(_("&Posts and reporting deadlines…"), self)
         self.stations_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.read"))
+        self.field_work_action = QAction(_("Field &work…"), self)  # patrols, checkpoints, … (issue 19)
+        self.field_work_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
@@ -240,7 +243,13 @@ class MainWindow(QMainWindow):
         ):
             case_menu.addSeparator() if action is None else case_menu.addAction(action)
         view_menu = self.menuBar().addMenu(_("&View"))
-        for action in (self.find_action, self.lookup_action, self.refresh_action, self.stations_action):
+        for action in (
+            self.find_action,
+            self.lookup_action,
+            self.refresh_action,
+            self.stations_action,
+            self.field_work_action,
+        ):
             view_menu.addAction(action)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(self.about_action)
@@ -297,6 +306,7 @@ class MainWindow(QMainWindow):
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.stations_action.triggered.connect(self._on_stations_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
+        self.field_work_action.triggered.connect(self._on_field_work_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.users_action.triggered.connect(self._on_users_action_triggered)
         self.password_action.triggered.connect(self._on_password_action_triggered)
@@ -394,6 +404,8 @@ class MainWindow(QMainWindow):
         if changes.campaigns:  # the choice lists name them
             self.filter_bar.reload_campaigns()
             self.reports.reload_campaigns()
+        if changes.activities:  # the reports count them
+            self.dashboard.refresh()
         if not changes.any_cases:
             return
         selected = self.case_actions.case.id if self.case_actions.case else None
@@ -563,6 +575,11 @@ class MainWindow(QMainWindow):
         WatchReviewDialog(self._ctx, self._actor, self).exec()
     def _on_stations_action_triggered(self) -> None:
         StationsDialog(self._ctx, self._actor, self).exec()
+
+    def _on_field_work_action_triggered(self) -> None:
+        window = ActivitiesWindow(self._ctx, self._actor, self)
+        window.saved.connect(lambda result: self.events.changed.emit(result.changes))
+        window.exec()
 
     def _on_tip_action_triggered(self) -> None:
         TipDialog(self._ctx, self._actor, self).exec()

@@ -50,7 +50,9 @@ def _check_cases(
     chunks: list[_Chunk] = []
     for one in verified:
         indices = [
-            index for index, record in enumerate(one.records) if record.get("type") not in ("tip", "handover")
+            index
+            for index, record in enumerate(one.records)
+            if record.get("type") not in ("tip", "handover", "activity")
         ]
         for start in range(0, len(indices), CHUNK):
             part = indices[start : start + CHUNK]

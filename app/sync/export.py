@@ -23,6 +23,7 @@ from app.domain import Actor
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import _
 from app.sync import anchor, keys, signing
+from app.sync.activity_import import activity_records
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta
 from app.sync.handover_import import handover_document
@@ -64,12 +65,11 @@ _Line = tuple[bytes, dict[str, Path], str | None]  # a record's line, the files 
 
 
 def _with_companion(
-    part: _Part, main: _Line, linked: str | None, companion: Callable[[str], _Line]
+    part: _Part, main: _Line, linked: list[str], companion: Callable[[str], _Line]
 ) -> list[_Line]:
-    """A record's lines in ``part``: a tip is preceded by a copy of its case unless the part has it."""
-    if linked is None or linked in part.cases:
-        return [main]
-    return [companion(linked), main]
+    """A record's lines in ``part``: a tip (or an activity) is preceded by a copy of each case it refers
+    to that travels in this export, unless the part has it."""
+    return [companion(case_id) for case_id in linked if case_id not in part.cases] + [main]
 
 
 def _size(lines: list[_Line]) -> int:
@@ -129,7 +129,7 @@ def export_changes(
                 .where(
                     m.ChangeLog.station_id == ctx.station_id,
                     m.ChangeLog.seq > acknowledged,
-                    m.ChangeLog.entity.in_(("case", "tip", "handover")),
+                    m.ChangeLog.entity.in_(("case", "tip", "handover", "activity")),
                 )
                 .group_by(m.ChangeLog.entity, m.ChangeLog.entity_id)
             )
@@ -188,14 +188,16 @@ def export_changes(
                     select(m.Handover).where(m.Handover.id.in_([i for e, i in chunk if e == "handover"]))
                 ).scalars()
             }
+            activities = activity_records(session, [i for e, i in chunk if e == "activity"])
             wanted = [i for e, i in chunk if e == "case"]
             wanted += [t.case_id for t in tips.values() if t.case_id and ("case", t.case_id) in latest]
             wanted += [h.case_id for h in handovers.values() if ("case", h.case_id) in latest]
+            wanted += [c for _doc, ids in activities.values() for c in ids if ("case", c) in latest]
             by_id.clear()
             by_id.update(_cases_with_children(session, wanted))
             for key in chunk:
                 entity, entity_id = key
-                linked: str | None = None  # the case a tip refers to, when it travels in this export
+                linked: list[str] = []  # the cases a tip or an activity refers to that travel in this export
                 main: _Line
                 if entity == "tip":
                     tip = tips[entity_id]
@@ -207,7 +209,7 @@ def export_changes(
                     }
                     main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
                     if tip.case_id and ("case", tip.case_id) in latest:
-                        linked = tip.case_id
+                        linked = [tip.case_id]
                 elif entity == "handover":  # as a tip: after its case, with a copy when that is elsewhere
                     handover = handovers[entity_id]
                     record = {
@@ -218,7 +220,17 @@ def export_changes(
                     }
                     main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
                     if ("case", handover.case_id) in latest:
-                        linked = handover.case_id
+                        linked = [handover.case_id]
+                elif entity == "activity":
+                    document, case_ids = activities[entity_id]
+                    record = {
+                        "type": "activity",
+                        "seq": latest[key],
+                        "origin": ctx.station_id,
+                        "activity": document,
+                    }
+                    main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
+                    linked = [c for c in case_ids if ("case", c) in latest]
                 else:
                     main = (*case_record(by_id[entity_id], companion=False), entity_id)
                 part = parts[-1]

@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.activity_json import ActivityInput
 from app.auth import require
 from app.context import Context
 from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
 from app.sync import anchor, keys, received
+from app.sync.activity_import import activities_to_apply, apply_activity, check_activity_record
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
 from app.sync.handover_import import apply_handover, check_handover_record, handovers_to_apply
@@ -170,6 +172,7 @@ def _import_verified(
         helper,
         early.write if early is not None else None,
     )
+    read_activities: dict[int, ActivityInput] = {}  # by id of the record
     for step in steps:
         if not isinstance(step, _Verified):
             summary.rejected.append(step)
@@ -179,6 +182,10 @@ def _import_verified(
                 reason = _check_tip_record(step, number, record)
             elif record.get("type") == "handover":
                 reason = check_handover_record(step, number, record)
+            elif record.get("type") == "activity":
+                reason, activity = check_activity_record(ctx, step, number, record, now)
+                if activity is not None:
+                    read_activities[id(record)] = activity
             else:
                 reason = _record_problem(ctx, step, number, record, checked[id(record)])
             if reason:
@@ -193,8 +200,15 @@ def _import_verified(
     newest: dict[str, tuple[dict[str, Any], m.Station, CaseInput | received.NewCase]] = {}
     newest_tips: dict[str, tuple[dict[str, Any], m.Station]] = {}
     newest_handovers: dict[str, tuple[dict[str, Any], m.Station]] = {}
+    newest_activities: dict[str, tuple[dict[str, Any], ActivityInput, m.Station]] = {}
     for one in verified:
         for record in one.records:
+            if record["type"] == "activity":
+                document = record["activity"]
+                known_activity = newest_activities.get(document["id"])
+                if known_activity is None or document["version"] > known_activity[0]["version"]:
+                    newest_activities[document["id"]] = (document, read_activities[id(record)], one.station)
+                continue
             if record["type"] == "tip":
                 tip = record["tip"]
                 if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
@@ -245,6 +259,8 @@ def _import_verified(
         to_apply.append((existing, document, station, data))
     tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
     handovers = handovers_to_apply(session, newest_handovers, newest, summary, refused)
+    incoming = {(station.id, d["number"]): case_id for case_id, (d, station, _c) in newest.items()}
+    activities = activities_to_apply(session, newest_activities, incoming, summary, refused)
     if summary.rejected:
         session.rollback()
         return summary
@@ -268,6 +284,8 @@ def _import_verified(
             _apply_tip(ctx, session, tip, station, now)
         for handover, station in handovers:  # after the cases: each names one
             apply_handover(ctx, session, handover, station, now)
+        for document, activity, station, case_ids in activities:
+            apply_activity(ctx, session, document, activity, station, case_ids, now)
     for one in verified:
         manifest = one.opened.manifest
         summary.applied.append(one.opened.path.name)

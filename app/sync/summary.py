@@ -30,6 +30,7 @@ class ImportSummary:
     reference_updates: int = 0  # at a post: reference entries HQ sent
     tips: int = 0  # at HQ: tips new or newer than the ones held
     handovers: int = 0  # at HQ: hand-overs to the police new or newer than the ones held
+    activities: int = 0  # at HQ: activities new or newer than the ones held
     campaigns: int = 0  # at a post: HQ's campaigns new or newer than the ones held
     dry_run: bool = False  # only checked: the register is as it was
 
@@ -40,6 +41,7 @@ class ImportSummary:
             return NOTHING_CHANGED
         return Changes(
             all_cases=bool(self.new or self.updated or self.handovers),
+            activities=bool(self.activities),
             campaigns=bool(self.campaigns),
             reference=bool(self.reference_updates),
             stations=True,  # HQ: what it holds of each post; a post: HQ's receipt and revocations
@@ -53,6 +55,7 @@ class ImportSummary:
             "files": self.files,
             "tips": self.tips,
             "handovers": self.handovers,
+            "activities": self.activities,
             "rejected": self.rejected,
             "skipped": self.skipped,
             "bundles": self.bundles,

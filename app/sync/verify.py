@@ -171,7 +171,7 @@ def _verify(
     if count < 1:
         raise BundleRefused(path, _("the part holds no records (Outpost never writes one)"))
     announce(manifest)
-    kinds = frozenset({"case", "tip", "handover", "audit"})
+    kinds = frozenset({"case", "tip", "handover", "activity", "audit"})
     records, texts = read_record_lines(opened, identity, count, kinds)
     files: dict[str, bytes] = {}
     for name in opened.sealed:

@@ -219,6 +219,13 @@ def as_first_schema(path: Path) -> None:
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
+    conn.execute("DROP TABLE activity_cases")  # 0013
+    conn.execute("DROP INDEX ix_activities_started_at")
+    for column in ("cooperating_forces", "border_marker", "route", "latitude", "longitude", "result",
+                   "participant_names", "updated_at", "updated_by"):
+        conn.execute(f"ALTER TABLE activities DROP COLUMN {column}")
+    for column in ("online_platform", "online_account", "online_url"):
+        conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
     back_to_unkeyed_chain(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -120,6 +121,18 @@ class OverviewPage(FormPage):
         self.add_field("place", _("&Place"), self.place)
         self.add_field("commune_code", _("Co&mmune"), self.commune)
         self.add_field("location_kind", _("Location &kind"), self.location_kind)
+        # An online case (issue 19 item 7): shown only while the location kind is online.
+        self.online_platform = QLineEdit()
+        self.online_platform.setMaxLength(60)
+        self.online_platform.setPlaceholderText(_("Facebook, Zalo, TikTok, Shopee…"))
+        self.online_account = QLineEdit()
+        self.online_account.setMaxLength(200)
+        self.online_url = QLineEdit()
+        self.online_url.setMaxLength(500)
+        self.online_url.setPlaceholderText("https://")
+        self.add_field("online_platform", _("Online platform"), self.online_platform)
+        self.add_field("online_account", _("Account or page"), self.online_account)
+        self.add_field("online_url", _("Web address (URL)"), self.online_url)
         self.add_field("latitude", _("Latitude"), self.latitude)
         self.add_field("longitude", _("Longitude"), self.longitude)
         self.add_field("violation_group", _("&Violation group *"), self.violation_group)
@@ -133,8 +146,10 @@ class OverviewPage(FormPage):
         self.add_field("summary", _("&Summary"), self.summary)
 
     def _connect_signals(self) -> None:
-        for edit in (self.place, self.latitude, self.longitude, self.violation, self.legal_basis):
+        for edit in (self.place, self.latitude, self.longitude, self.violation, self.legal_basis,
+                     self.online_platform, self.online_account, self.online_url):
             edit.textChanged.connect(self.changed)
+        self.location_kind.currentIndexChanged.connect(self._on_location_kind_current_index_changed)
         for combo in (self.location_kind, self.violation_group, self.detection, self.campaign):
             combo.currentIndexChanged.connect(self.changed)
         self.commune.currentTextChanged.connect(self.changed)
@@ -144,6 +159,14 @@ class OverviewPage(FormPage):
         self.ownerless.toggled.connect(self.changed)
         self.cooperating.itemChanged.connect(self.changed)
         self.summary.textChanged.connect(self.changed)
+
+    def _on_location_kind_current_index_changed(self) -> None:
+        """The platform, account and URL belong to an online case only."""
+        online = self.location_kind.code() == "online"
+        for key in ("online_platform", "online_account", "online_url"):
+            holder = self.field(key).parentWidget()  # the field with its error line (FormPage.add_field)
+            assert holder is not None
+            self.form.setRowVisible(holder, online)
 
     def _on_lead_force_current_index_changed(self) -> None:
         """The lead force cannot also be a cooperating one."""
@@ -168,6 +191,10 @@ class OverviewPage(FormPage):
         self.place.setText(case.place if case else "")
         self.commune.set_code(case.commune_code if case else None)
         self.location_kind.set_code(case.location_kind if case else None)
+        self.online_platform.setText((case.online_platform or "") if case else "")
+        self.online_account.setText((case.online_account or "") if case else "")
+        self.online_url.setText((case.online_url or "") if case else "")
+        self._on_location_kind_current_index_changed()
         self.latitude.setText(_coordinate_text(case.latitude if case else None))
         self.longitude.setText(_coordinate_text(case.longitude if case else None))
         self.violation_group.set_code(case.violation_group if case else None)
@@ -199,6 +226,9 @@ class OverviewPage(FormPage):
             self.place.text(),
             self.commune.currentText(),
             self.location_kind.code(),
+            self.online_platform.text(),
+            self.online_account.text(),
+            self.online_url.text(),
             self.latitude.text(),
             self.longitude.text(),
             self.violation_group.code(),
@@ -232,12 +262,19 @@ class OverviewPage(FormPage):
         group = self.violation_group.code()
         if group is None:
             errors["violation_group"] = _("Choose the violation group.")
+        online = self.location_kind.code() == "online"
+        url = self.online_url.text().strip() if online else ""
+        if url and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url, re.IGNORECASE):
+            errors["online_url"] = _("A web address starts with http:// or https://, without spaces.")
         values = {
             "occurred_at": occurred,
             "detected_at": detected,
             "place": self.place.text().strip(),
             "commune_code": commune,
             "location_kind": self.location_kind.code(),
+            "online_platform": (self.online_platform.text().strip() or None) if online else None,
+            "online_account": (self.online_account.text().strip() or None) if online else None,
+            "online_url": url or None,
             "latitude": latitude,
             "longitude": longitude,
             "violation_group": group or "",

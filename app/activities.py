@@ -1,0 +1,345 @@
+"""The activity service: patrols, checkpoints, inspections of establishments and outreach sessions
+(issue 19, docs/domain.md), added and edited like a case.
+
+Each write takes the station's next change sequence number (``app.changes``), so the activity travels
+to HQ in the next bundle (``app.sync.export``), and is sealed into the audit chain with its diff
+(``app.audit``); the cases it is linked to are rows of ``activity_cases``, sealed by the flush hook
+(``app.audit_tables``). A stored activity is edited only by its own station, and only from the
+version the editor read, so two people editing the same patrol cannot overwrite each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.activity_json import ActivityInput, activity_document
+from app.auth import require
+from app.changes import next_change_seq
+from app.domain import Actor, Changes
+from app.errors import NotFound, ValidationError, WorkflowError
+from app.i18n import _
+from app.serialize import row_state
+from app.text import fold
+from db import models as m
+from db.types import utc_text
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+DIFF_IGNORED = frozenset({"version", "change_seq", "updated_at", "updated_by"})
+LIST_LIMIT = 5000  # a screen or a command shows at most this many; a period holds far fewer
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    kind: str | None = None
+    first_day: date | None = None  # in the register's zone, both days included
+    last_day: date | None = None
+    commune_code: str | None = None
+    station_id: str | None = None  # at HQ: one post's activities
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    """A stored activity for the front ends (never the ORM row)."""
+
+    id: str
+    station_code: str
+    version: int
+    data: ActivityInput  # with ``cases`` as case numbers
+    created_by: str
+    created_at: datetime
+    updated_by: str | None
+    updated_at: datetime | None
+    editable: bool  # by the station that holds it (its own activity)
+
+    def document(self) -> dict[str, Any]:
+        """As the JSON format writes it, with the read-only fields of a stored activity."""
+        return activity_document(
+            self.data,
+            {
+                "id": self.id,
+                "station": self.station_code,
+                "version": self.version,
+                "created_by": self.created_by,
+                "created_at": utc_text(self.created_at),
+                "updated_by": self.updated_by,
+                "updated_at": utc_text(self.updated_at) if self.updated_at else None,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    view: ActivityView
+    notices: tuple[str, ...]  # warnings shown to the user, never blocking the save
+    changes: Changes
+
+
+def establishment_notices(
+    session: Session, actor: Actor, data: ActivityInput, activity_id: str | None
+) -> list[str]:
+    """Warnings about the establishment an inspection names, shown by the editor and the CLI before and
+    after a save, never blocking it.
+
+    HOOK (issue 19 item 3, the duplicate-inspection warning): the establishments register and its
+    "inspected by another force within N days" check plug in here; today nothing is checked."""
+    del session, actor, data, activity_id
+    return []
+
+
+class ActivityService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # ----- writing -------------------------------------------------------------------------
+
+    def add(self, actor: Actor, data: ActivityInput) -> ActivityResult:
+        return self.add_many(actor, [data])[0]
+
+    def add_many(self, actor: Actor, items: Sequence[ActivityInput]) -> list[ActivityResult]:
+        """Add several activities in one transaction: all are written, or none (a case number that
+        the register does not hold refuses the whole lot, naming each)."""
+        require(actor, "activity.record")
+        if self.ctx.kind != "post":
+            raise WorkflowError(_("activities are recorded at the posts; HQ receives them in bundles"))
+        now = self.ctx.clock()
+        results: list[ActivityResult] = []
+        with self.ctx.sessions.writes.begin() as session:
+            links = self._case_ids(session, actor, items)
+            for data, case_ids in zip(items, links, strict=True):
+                row = m.Activity(
+                    id=m.new_id(),
+                    origin=actor.station_id,
+                    created_by=actor.username,
+                    created_at=now,
+                    version=1,
+                )
+                fill_row(row, data)
+                session.add(row)
+                session.flush()
+                session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in case_ids)
+                _log_change(session, actor, row, now, {}, {"cases": [None, sorted(data.cases)]})
+                notices = establishment_notices(session, actor, data, row.id)
+                results.append(
+                    ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
+                )
+        return results
+
+    def update(
+        self, actor: Actor, activity_id: str, data: ActivityInput, expected_version: int
+    ) -> ActivityResult:
+        """Replace an activity's entered fields, from the version the editor read."""
+        require(actor, "activity.record")
+        now = self.ctx.clock()
+        with self.ctx.sessions.writes.begin() as session:
+            row = session.get(m.Activity, activity_id)
+            if row is None:
+                raise NotFound(_("no activity {id}").format(id=activity_id))
+            if row.origin != actor.station_id:
+                raise WorkflowError(_("this activity belongs to another station; only its own post edits it"))
+            if row.version != expected_version:
+                raise WorkflowError(
+                    _("this activity was changed by someone else (now version {version}); reopen it").format(
+                        version=row.version
+                    )
+                )
+            (case_ids,) = self._case_ids(session, actor, [data])
+            before = row_state(m.Activity.__table__, row)  # type: ignore[arg-type]
+            old_links = set(
+                session.scalars(select(m.ActivityCase.case_id).where(m.ActivityCase.activity_id == row.id))
+            )
+            fill_row(row, data)
+            session.flush()
+            changed = row_state(m.Activity.__table__, row) != before  # type: ignore[arg-type]
+            if not changed and old_links == set(case_ids):
+                return ActivityResult(self._view(session, row), (), Changes())
+            for gone in old_links - set(case_ids):
+                session.delete(session.get(m.ActivityCase, (row.id, gone)))
+            session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in set(case_ids) - old_links)
+            row.version += 1
+            row.updated_at, row.updated_by = now, actor.username
+            links = {"cases": [sorted(old_links), sorted(case_ids)]} if old_links != set(case_ids) else {}
+            _log_change(session, actor, row, now, before, links)
+            notices = establishment_notices(session, actor, data, row.id)
+            return ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
+
+    def _case_ids(self, session: Session, actor: Actor, items: Sequence[ActivityInput]) -> list[list[str]]:
+        """Each activity's case numbers as the ids of this station's cases; every unknown number of
+        every activity refused at once, by path."""
+        wanted = {number for data in items for number in data.cases}
+        known = (
+            dict(
+                session.execute(
+                    select(m.Case.number, m.Case.id).where(
+                        m.Case.number.in_(wanted), m.Case.origin == actor.station_id
+                    )
+                ).all()
+            )
+            if wanted
+            else {}
+        )
+        problems = [
+            f"{'[' + str(i) + '].' if len(items) > 1 else ''}cases[{j}]: "
+            + _("no case {number} at this post").format(number=number)
+            for i, data in enumerate(items)
+            for j, number in enumerate(data.cases)
+            if number not in known
+        ]
+        if problems:
+            raise ValidationError(problems)
+        return [[known[number] for number in data.cases] for data in items]
+
+    # ----- reading -------------------------------------------------------------------------
+
+    def notices(self, actor: Actor, data: ActivityInput, activity_id: str | None = None) -> list[str]:
+        """What the editor warns about before a save (``establishment_notices``), never blocking it."""
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            return establishment_notices(session, actor, data, activity_id)
+
+    def get(self, actor: Actor, activity_id: str) -> ActivityView:
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            row = session.get(m.Activity, activity_id)
+            if row is None:
+                raise NotFound(_("no activity {id}").format(id=activity_id))
+            return self._view(session, row)
+
+    def find(self, actor: Actor, where: ActivityFilter = ActivityFilter()) -> list[ActivityView]:
+        """Newest first, at most ``LIST_LIMIT``."""
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            query = self.query(where).order_by(m.Activity.started_at.desc(), m.Activity.id).limit(LIST_LIMIT)
+            return [self._view(session, row) for row in session.scalars(query)]
+
+    def query(self, where: ActivityFilter) -> Select[m.Activity]:
+        query = select(m.Activity)
+        if where.kind:
+            query = query.where(m.Activity.kind == where.kind)
+        if where.commune_code:
+            query = query.where(m.Activity.commune_code == where.commune_code)
+        if where.station_id:
+            query = query.where(m.Activity.origin == where.station_id)
+        if where.first_day:
+            query = query.where(m.Activity.started_at >= self._start_of(where.first_day))
+        if where.last_day:
+            query = query.where(m.Activity.started_at < self._start_of(where.last_day + timedelta(days=1)))
+        return query
+
+    def _start_of(self, day: date) -> datetime:
+        """The first instant of ``day`` in the register's zone (docs/architecture.md §3)."""
+        return datetime.combine(day, time(), self.ctx.zone)
+
+    def history(self, actor: Actor, activity_id: str) -> list[audit.HistoryEntry]:
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            return audit.history(session, activity_id)
+
+    def _view(self, session: Session, row: m.Activity) -> ActivityView:
+        numbers = list(
+            session.scalars(
+                select(m.Case.number)
+                .join(m.ActivityCase, m.ActivityCase.case_id == m.Case.id)
+                .where(m.ActivityCase.activity_id == row.id)
+                .order_by(m.Case.number)
+            )
+        )
+        station = session.get(m.Station, row.origin)
+        return ActivityView(
+            id=row.id,
+            station_code=station.code if station is not None else "",
+            version=row.version,
+            data=row_input(row, tuple(numbers)),
+            created_by=row.created_by,
+            created_at=row.created_at,
+            updated_by=row.updated_by,
+            updated_at=row.updated_at,
+            editable=row.origin == self.ctx.station_id and self.ctx.kind == "post",
+        )
+
+
+def _log_change(
+    session: Session,
+    actor: Actor,
+    row: m.Activity,
+    now: datetime,
+    before: dict[str, Any],
+    links: dict[str, Any],
+) -> None:
+    """Number a written activity in the station's change log (sync sends it) and seal it into the
+    audit chain with what changed (``before``: its sealed state before, empty for a new one)."""
+    row.change_seq = seq = next_change_seq(session, actor.station_id)
+    session.add(
+        m.ChangeLog(
+            station_id=actor.station_id,
+            seq=seq,
+            entity="activity",
+            entity_id=row.id,
+            version=row.version,
+            at=now,
+        )
+    )
+    session.flush()
+    after = row_state(m.Activity.__table__, row)  # type: ignore[arg-type]
+    audit.record(
+        session,
+        at=now,
+        station_id=actor.station_id,
+        actor=actor.username,
+        action="update" if before else "create",
+        entity="activity",
+        entity_id=row.id,
+        version=row.version,
+        diff={**audit.field_diff(_diffed(before), _diffed(after)), **links},
+        sealed_state=after,
+    )
+
+
+def fill_row(row: m.Activity, data: ActivityInput) -> None:
+    """An activity's entered fields onto its row (the service, and HQ's import of a post's)."""
+    row.kind, row.started_at, row.ended_at = data.kind, data.started_at, data.ended_at
+    row.commune_code, row.border_marker, row.route = data.commune_code, data.border_marker, data.route
+    row.place, row.latitude, row.longitude = data.place, data.latitude, data.longitude
+    row.establishment = data.establishment
+    row.establishment_folded = fold(data.establishment) if data.establishment else None
+    row.force, row.cooperating_forces = data.lead_force, list(data.cooperating_forces)
+    row.participants, row.participant_names = data.participants, list(data.participant_names)
+    row.result, row.notes = data.result, data.notes
+
+
+def row_input(row: m.Activity, cases: tuple[str, ...]) -> ActivityInput:
+    return ActivityInput(
+        kind=row.kind,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        commune_code=row.commune_code,
+        border_marker=row.border_marker,
+        route=row.route,
+        place=row.place or "",
+        latitude=row.latitude,
+        longitude=row.longitude,
+        establishment=row.establishment,
+        lead_force=row.force,
+        cooperating_forces=tuple(row.cooperating_forces or ()),
+        participants=row.participants,
+        participant_names=tuple(row.participant_names or ()),
+        result=row.result,
+        notes=row.notes,
+        cases=cases,
+    )
+
+
+def _diffed(state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in state.items()
+        if key not in DIFF_IGNORED and key != "establishment_folded"
+    }

@@ -1,0 +1,125 @@
+"""Commands on field activities: ``activity add FILE|-`` and ``activity list`` (issue 19).
+
+An activity file is read like a case file: the bounded JSON reader, then every problem of every
+activity printed with its path, and nothing written unless all are valid (``app.activity_json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.errors import AppError, ValidationError
+from cli.common import group, out, session, warn
+
+KINDS = ("patrol", "checkpoint", "inspection", "outreach")
+
+
+def _read_source(name: str) -> tuple[str, str]:
+    if name == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(name)
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AppError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def cmd_activity_add(args: argparse.Namespace) -> int:
+    from app.activity_json import parse_activities
+    from app.json_input import load_json_text
+
+    source, raw = _read_source(args.file)
+    ctx, actor = session(args)
+    items = parse_activities(load_json_text(raw, source), ctx.reference, now=ctx.clock())
+    results = ctx.activities.add_many(actor, items)
+    for result in results:
+        for notice in result.notices:
+            warn(f"{result.view.id}: {notice}")
+    print(json.dumps([r.view.document() for r in results], ensure_ascii=False, indent=2))
+    return 0
+
+
+def _day(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError([f"{option}: '{value}' is not a date like 2026-11-20"]) from None
+
+
+def _line(view: Any, ctx: Any) -> str:
+    data = view.data
+    force = ctx.reference.label("forces", data.lead_force)
+    where = " / ".join(
+        part
+        for part in (
+            ctx.reference.label("communes", data.commune_code),
+            data.border_marker,
+            data.route,
+            data.establishment,
+            data.place,
+        )
+        if part
+    )
+    people = "" if data.participants is None else f"{data.participants:>4}"
+    return (
+        f"{ctx.local(data.started_at):%d/%m/%Y %H:%M}  {data.kind:<10} {people:>4}  {force[:22]:<22} {where}"
+    )
+
+
+def cmd_activity_list(args: argparse.Namespace) -> int:
+    from app.activities import LIST_LIMIT, ActivityFilter
+
+    ctx, actor = session(args)
+    first, last = _day("--from", args.date_from), _day("--to", args.date_to)
+    if args.commune and args.commune not in ctx.reference.communes:
+        raise ValidationError([f"--commune: '{args.commune}' is not an An Giang commune code"])
+    views = ctx.activities.find(
+        actor, ActivityFilter(kind=args.kind, first_day=first, last_day=last, commune_code=args.commune)
+    )
+    if len(views) == LIST_LIMIT:
+        warn(f"only the newest {LIST_LIMIT} are listed; narrow the period")
+    out(args, [v.document() for v in views], "\n".join(_line(v, ctx) for v in views) or "no activities")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Adds ``activity add`` and ``activity list`` to the top-level sub-parsers."""
+    activity = group(
+        sub,
+        "activity",
+        "patrols, checkpoints, inspections, outreach sessions",
+        "Record and list field work: patrols (tuần tra), checkpoints (chốt chặn), inspections of "
+        "establishments (kiểm tra cơ sở) and outreach sessions (tuyên truyền).",
+    )
+    p = activity.add_parser(
+        "add",
+        help="add activities from a JSON file (format v1) or - for stdin",
+        description="Add one activity or a list of them from a JSON file in the activity format v1 "
+        "(resources/schemas/activity-v1.schema.json), or from stdin with '-'. Nothing is written unless "
+        "every activity is valid; each problem is printed with the path of its field. Prints the stored "
+        "activities as JSON.",
+        parents=[common],
+    )
+    p.add_argument("file")
+    p.set_defaults(func=cmd_activity_add)
+    p = activity.add_parser(
+        "list",
+        help="list activities, newest first",
+        description="List activities, newest first, by kind, period (days in the register's time zone, "
+        "both included) and commune.",
+        parents=[common],
+    )
+    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day")
+    p.add_argument("--commune", metavar="CODE", help="commune code, e.g. 30325")
+    p.set_defaults(func=cmd_activity_list)
