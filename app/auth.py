@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "demo.generate": frozenset({"chief", "admin"}),
     "tip.create": frozenset({"officer", "chief", "admin"}),
     "tip.read_informant": frozenset({"chief", "admin"}),
+    "tip.read": frozenset({"officer", "chief", "admin", "analyst"}),
+    # The chief hands a tip to an officer to check; the officer then moves it on and links its case.
+    "tip.assign": frozenset({"chief", "admin"}),
+    "tip.update": frozenset({"officer", "chief", "admin"}),
     "watch.review": frozenset({"analyst", "chief", "admin"}),
     # HQ's list of posts (who is late) is read-only: the analysts watching the province see it too.
     "station.read": frozenset({"chief", "admin", "analyst"}),
@@ -71,6 +75,9 @@ ACTION_TEXT = {
     "campaign.manage": N_("declare campaigns"),
     "tip.create": N_("record tip-offs"),
     "tip.read_informant": N_("read informant identities"),
+    "tip.read": N_("see tip-offs"),
+    "tip.assign": N_("assign tip-offs"),
+    "tip.update": N_("follow up tip-offs"),
     "station.enrol": N_("enrol a station"),
     "station.read": N_("see the list of posts"),
     "station.revoke": N_("revoke a station"),

@@ -180,6 +180,7 @@ class Changes:
     campaigns: bool = False
     reference: bool = False  # reference data (commodities, communes, …) replaced by HQ's
     stations: bool = False  # what is known of the stations: certificates, revocations, bundles received
+    tips: bool = False  # tip-offs recorded, assigned, moved on or linked (app/tips.py)
 
     @property
     def any_cases(self) -> bool:
@@ -190,7 +191,7 @@ class Changes:
         return self.all_cases or case_id in self.cases
 
     def __bool__(self) -> bool:
-        return self.any_cases or self.campaigns or self.reference or self.stations
+        return self.any_cases or self.campaigns or self.reference or self.stations or self.tips
 
 
 NOTHING_CHANGED = Changes()
