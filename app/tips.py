@@ -9,6 +9,7 @@ diff, a message or the log (docs/security.md, "Tip-offs")."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from app.i18n import N_, _
 from app.serialize import row_state
 from app.sync import keywrap
 from app.text import nfc
+from app.tip_input import TipInput
 from db import models as m
 
 if TYPE_CHECKING:
@@ -84,43 +86,78 @@ class TipService:
         self, actor: Actor, *, received_at: datetime, channel: str, content: str,
         informant: str | None = None, case_id: str | None = None, assigned_to: str | None = None,
     ) -> TipView:
+        """Record one tip; ``case_id`` is a case of this post (by id or number)."""
+        item = TipInput(received_at, channel, content, informant, case_id, assigned_to)
+        return self.add_many(actor, [item])[0]
+
+    def add_many(self, actor: Actor, items: Sequence[TipInput]) -> list[TipView]:
+        """Record every tip or none (``outpost tip add``): each problem named by its tip's place."""
         require(actor, "tip.create")
-        problems = _text_problems(channel, content)
+        problems = [
+            f"[{i}].{p}" if len(items) > 1 else p
+            for i, item in enumerate(items)
+            for p in _text_problems(item.channel, item.content)
+        ]
         if problems:
             raise ValidationError(problems)
-        if assigned_to is not None:
+        if any(item.assigned_to for item in items):
             require(actor, "tip.assign")
         now = self.ctx.clock()
         with self.ctx.sessions.writes.begin() as session:
-            if case_id is not None:
-                case_id = _own_case(session, actor, case_id).id
-            if assigned_to is not None:
-                assigned_to = _officer(session, actor, assigned_to).username
-            sealed = None
-            if informant and nfc(informant):
-                # Checked in the transaction that stores the tip: the keys cannot change in between.
-                sealed = pyrage.encrypt(nfc(informant).encode(), tip_keys.sealing_recipients(session))
-            seq = next_change_seq(session, actor.station_id)
-            tip = m.Tip(id=m.new_id(), origin=actor.station_id, received_at=received_at, channel=nfc(channel),
-                        content=nfc(content), case_id=case_id, informant_sealed=sealed,
-                        created_by=actor.username, created_at=now, version=1, change_seq=seq,
-                        status="new", result="", assigned_to=assigned_to, updated_at=now)
-            session.add(tip)
-            session.add(m.ChangeLog(station_id=actor.station_id, seq=seq, entity="tip", entity_id=tip.id,
-                                    version=1, at=now))
-            session.flush()
-            # The diff never carries the informant: only whether one was recorded.
-            diff: dict[str, Any] = {"channel": [None, tip.channel], "informant": [None, sealed is not None]}
-            if case_id:
-                diff["case_id"] = [None, case_id]
-            if assigned_to:
-                diff["assigned_to"] = [None, assigned_to]
-            audit.record(
-                session, at=now, station_id=actor.station_id, actor=actor.username, action="create",
-                entity="tip", entity_id=tip.id, version=1, diff=diff,
-                sealed_state=row_state(m.Tip.__table__, tip),  # type: ignore[arg-type]
-            )
-            return _described(session, tip)
+            # What only the register can tell, for every tip before any is written.
+            refs: list[tuple[str | None, str | None]] = []
+            for i, item in enumerate(items):
+                where = f"[{i}]." if len(items) > 1 else ""
+                case_id = assigned_to = None
+                try:
+                    case_id = None if item.case is None else _own_case(session, actor, item.case).id
+                except NotFound as exc:
+                    problems.append(f"{where}case: {exc.message}")
+                try:
+                    if item.assigned_to is not None:
+                        assigned_to = _officer(session, actor, item.assigned_to).username
+                except NotFound as exc:
+                    problems.append(f"{where}assigned_to: {exc.message}")
+                refs.append((case_id, assigned_to))
+            if problems:
+                raise ValidationError(problems)
+            recipients = None
+            stored = []
+            for item, (case_id, assigned_to) in zip(items, refs, strict=True):
+                sealed = None
+                if item.informant and nfc(item.informant):
+                    if recipients is None:
+                        # Checked in the transaction that stores the tip: the keys cannot change in between.
+                        recipients = tip_keys.sealing_recipients(session)
+                    sealed = pyrage.encrypt(nfc(item.informant).encode(), recipients)
+                stored.append(self._insert(session, actor, item, case_id, assigned_to, sealed, now))
+            return stored
+
+    def _insert(
+        self, session: Session, actor: Actor, item: TipInput, case_id: str | None, assigned_to: str | None,
+        sealed: bytes | None, now: datetime,
+    ) -> TipView:
+        seq = next_change_seq(session, actor.station_id)
+        tip = m.Tip(id=m.new_id(), origin=actor.station_id, received_at=item.received_at,
+                    channel=nfc(item.channel or ""), content=nfc(item.content), case_id=case_id,
+                    informant_sealed=sealed, created_by=actor.username, created_at=now, version=1,
+                    change_seq=seq, status="new", result="", assigned_to=assigned_to, updated_at=now)
+        session.add(tip)
+        session.add(m.ChangeLog(station_id=actor.station_id, seq=seq, entity="tip", entity_id=tip.id,
+                                version=1, at=now))
+        session.flush()
+        # The diff never carries the informant: only whether one was recorded.
+        diff: dict[str, Any] = {"channel": [None, tip.channel], "informant": [None, sealed is not None]}
+        if case_id:
+            diff["case_id"] = [None, case_id]
+        if assigned_to:
+            diff["assigned_to"] = [None, assigned_to]
+        audit.record(
+            session, at=now, station_id=actor.station_id, actor=actor.username, action="create",
+            entity="tip", entity_id=tip.id, version=1, diff=diff,
+            sealed_state=row_state(m.Tip.__table__, tip),  # type: ignore[arg-type]
+        )
+        return _described(session, tip)
 
     def assign(self, actor: Actor, tip_id: str, username: str | None) -> TipView:
         """Give the tip to an officer of this post to check (None: to nobody)."""
@@ -224,11 +261,10 @@ class TipService:
             query = query.where(m.Tip.assigned_to == assigned_to)
         with self.ctx.sessions.reads() as session:
             tips = list(session.execute(query).scalars())
-            codes = dict(session.execute(select(m.Station.id, m.Station.code)).tuples().all())
+            codes: dict[str, str] = {i: c for i, c in session.execute(select(m.Station.id, m.Station.code))}
             linked = [t.case_id for t in tips if t.case_id]
-            numbers = dict(
-                session.execute(select(m.Case.id, m.Case.number).where(m.Case.id.in_(linked))).tuples().all()
-            ) if linked else {}
+            query_numbers = select(m.Case.id, m.Case.number).where(m.Case.id.in_(linked))
+            numbers: dict[str, str] = {i: n for i, n in session.execute(query_numbers)}
             return [
                 _view(t, codes.get(t.origin, ""), numbers.get(t.case_id) if t.case_id else None) for t in tips
             ]
