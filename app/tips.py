@@ -207,6 +207,8 @@ class TipService:
             if not diff:
                 return _described(session, tip)
             tip.status = status
+            if status == "acted_on":  # closed straight from checking: nothing came of it
+                tip.acted_at = tip.acted_at or self.ctx.clock()
             self._changed(session, actor, tip, "status", diff)
             return _described(session, tip)
 

@@ -325,6 +325,7 @@ class Tip(Base):
     result: Mapped[str] = mapped_column(Text, default="", server_default="")
     assigned_to: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None]
+    acted_at: Mapped[datetime | None]  # when it was acted on (closed since or not): the reports count it
 
 
 class Activity(Base):

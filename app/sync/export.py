@@ -102,6 +102,7 @@ def tip_document(tip: m.Tip) -> dict[str, Any]:
         "result": tip.result,
         "assigned_to": tip.assigned_to,
         "updated_at": utc_text(tip.updated_at) if tip.updated_at else None,
+        "acted_at": utc_text(tip.acted_at) if tip.acted_at else None,
     }
 
 

@@ -42,7 +42,7 @@ TIP_FIELDS = frozenset(
     }
 )
 # The fields of 0015; a post not upgraded yet sends none of them (its tips stay new and unassigned).
-TRACKING_FIELDS = frozenset({"status", "result", "assigned_to", "updated_at"})
+TRACKING_FIELDS = frozenset({"status", "result", "assigned_to", "updated_at", "acted_at"})
 TIP_STATUSES = frozenset({"new", "checking", "acted_on", "closed"})
 MAX_RESULT = 4000
 
@@ -102,6 +102,7 @@ def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) 
             or (isinstance(tip["assigned_to"], str) and 0 < len(tip["assigned_to"]) <= 64),
         ),
         ("updated_at", tip.get("updated_at") is None or _utc_instant(tip["updated_at"]) is not None),
+        ("acted_at", tip.get("acted_at") is None or _utc_instant(tip["acted_at"]) is not None),
     ]
     bad = [name for name, ok in problems if not ok]
     if bad:
@@ -183,6 +184,7 @@ def _apply_tip(
     row.status, row.result = tip.get("status", "new"), tip.get("result", "")
     row.assigned_to = tip.get("assigned_to")
     row.updated_at = _utc_instant(tip.get("updated_at"))
+    row.acted_at = _utc_instant(tip.get("acted_at"))
     session.flush()
     _seal_import(
         ctx,

@@ -218,7 +218,7 @@ def as_first_schema(path: Path) -> None:
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DELETE FROM meta WHERE key = 'search_rebuild'")
-    for column in ("status", "result", "assigned_to", "updated_at"):  # 0015
+    for column in ("status", "result", "assigned_to", "updated_at", "acted_at"):  # 0015
         conn.execute(f"ALTER TABLE tips DROP COLUMN {column}")
     back_to_unkeyed_chain(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0001'")

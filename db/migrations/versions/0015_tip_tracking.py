@@ -29,6 +29,8 @@ def _columns() -> list[sa.Column[object]]:
         sa.Column("result", sa.Text, nullable=False, server_default=sa.text("''")),
         sa.Column("assigned_to", sa.String(64), nullable=True),
         sa.Column("updated_at", db.types.UtcDateTime(), nullable=True),
+        # When it was acted on: the reports count the tips acted on, whether closed since or not.
+        sa.Column("acted_at", db.types.UtcDateTime(), nullable=True),
     ]
 
 
