@@ -308,6 +308,18 @@ class TipService:
             )
             return informant
 
+    def officers(self, actor: Actor) -> list[str]:
+        """Who a tip can be assigned to: the active users of this station who record tips."""
+        require(actor, "tip.assign")
+        with self.ctx.sessions.reads() as session:
+            users = session.execute(
+                select(m.User.username).where(
+                    m.User.station_id == actor.station_id, m.User.active.is_(True),
+                    m.User.role.in_(("officer", "chief", "admin")),
+                ).order_by(m.User.username)
+            ).scalars()
+            return list(users)
+
     def may_read_informant(self, actor: Actor) -> bool:
         return can(actor, "tip.read_informant")
 
