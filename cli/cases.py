@@ -231,7 +231,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     made = generate_demo(ctx, actor, cases=args.cases, seed=args.seed, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    out(args, {"cases": made, "seed": args.seed}, f"Added {made} demo cases (seed {args.seed})")
+    from app.demo_tips import demo_tips  # issue 19: tip-offs, some acted on and linked to a case
+
+    tips = demo_tips(ctx, actor, min(30, made // 100) if args.tips is None else args.tips, seed=args.seed)
+    out(args, {"cases": made, "tips": tips, "seed": args.seed},
+        f"Added {made} demo cases and {tips} tip-offs (seed {args.seed})")
     return 0
 
 
@@ -245,6 +249,8 @@ def _register_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cases", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tips", type=int, default=None,
+                   help="demo tip-offs to add (default: one per 100 cases, at most 30)")
     p.set_defaults(func=cmd_demo)
 
 

@@ -126,3 +126,19 @@ def test_through_the_command_line(post: Post) -> None:
     assert INFORMANT not in shown.stdout
     listed = outpost(post.data_dir, "--user", "officer", "tip", "list", "--mine", "--status", "acted_on")
     assert listed.returncode == 0 and tip_id[:8] in listed.stdout and INFORMANT not in listed.stdout
+
+
+def test_the_demo_makes_tips_at_every_stage(post: Post) -> None:
+    from app.demo import generate_demo
+    from app.demo_tips import demo_tips
+
+    generate_demo(post.ctx, post.admin, cases=60, seed=3)
+    assert demo_tips(post.ctx, post.chief, 25, seed=3) == 25
+    tips = post.ctx.tips.find(post.chief)
+    assert len(tips) == 25 and {t.status for t in tips} == {"new", "checking", "acted_on", "closed"}
+    assert any(t.case_number for t in tips) and any(t.has_informant for t in tips)
+    assert all(t.result for t in tips if t.status == "acted_on")
+    from app import audit
+
+    with post.ctx.sessions.reads() as session:
+        assert audit.verify(session.connection()).ok
