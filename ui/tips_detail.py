@@ -119,7 +119,11 @@ class TipDetail(QWidget):
         self.informant.setText(_("sealed") if tip.has_informant else _("none recorded"))
         self.content.setText(tip.content)
         self.result.setText(tip.result or "—")
-        self.status_button.setEnabled(tip.status != STATUSES[-1])
+        # Only the station that recorded a tip changes it (owner wins in sync): HQ reads the posts' tips.
+        own = tip.origin_code == self._actor.station_code
+        for button in (self.assign_button, self.link_button):
+            button.setEnabled(own)
+        self.status_button.setEnabled(own and tip.status != STATUSES[-1])
         self.informant_button.setEnabled(tip.has_informant)
         try:
             events = self._ctx.tips.history(self._actor, tip.id)
