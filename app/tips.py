@@ -165,12 +165,7 @@ class TipService:
         with self.ctx.sessions.writes.begin() as session:
             tip = _own_tip(session, actor, tip_id)
             name = None if username is None else _officer(session, actor, username).username
-            if name == tip.assigned_to:
-                return _described(session, tip)
-            diff = {"assigned_to": [tip.assigned_to, name]}
-            tip.assigned_to = name
-            self._changed(session, actor, tip, "assign", diff)
-            return _described(session, tip)
+            return self._set(session, actor, tip, "assign", "assigned_to", name)
 
     def set_status(self, actor: Actor, tip_id: str, status: str, result: str | None = None) -> TipView:
         """Move the tip on (never back); acting on it or closing it says what came of it."""
@@ -219,12 +214,17 @@ class TipService:
             tip = _own_tip(session, actor, tip_id)
             self._may_work_on(actor, tip)
             case_id = None if case_ref is None else _own_case(session, actor, case_ref).id
-            if case_id == tip.case_id:
-                return _described(session, tip)
-            diff = {"case_id": [tip.case_id, case_id]}
-            tip.case_id = case_id
-            self._changed(session, actor, tip, "link", diff)
-            return _described(session, tip)
+            return self._set(session, actor, tip, "link", "case_id", case_id)
+
+    def _set(
+        self, session: Session, actor: Actor, tip: m.Tip, action: str, field: str, value: str | None
+    ) -> TipView:
+        """One field of the tip changed, as ``action`` (nothing happens when it is already so)."""
+        if getattr(tip, field) != value:
+            diff = {field: [getattr(tip, field), value]}
+            setattr(tip, field, value)
+            self._changed(session, actor, tip, action, diff)
+        return _described(session, tip)
 
     def _may_work_on(self, actor: Actor, tip: m.Tip) -> None:
         """An officer works on the tips given to them; a chief or an admin on any of the post's."""

@@ -124,8 +124,6 @@ def test_through_the_command_line(post: Post) -> None:
         ("officer", "link"),
     ]
     assert INFORMANT not in shown.stdout
-    listed = outpost(post.data_dir, "--user", "officer", "tip", "list", "--mine", "--status", "acted_on")
-    assert listed.returncode == 0 and tip_id[:8] in listed.stdout and INFORMANT not in listed.stdout
 
 
 def test_the_demo_makes_tips_at_every_stage(post: Post) -> None:
@@ -142,3 +140,19 @@ def test_the_demo_makes_tips_at_every_stage(post: Post) -> None:
 
     with post.ctx.sessions.reads() as session:
         assert audit.verify(session.connection()).ok
+
+
+def test_the_list_command_filters_in_process(
+    post: Post, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tip list --mine --status``, run in this process (one child process per feature is enough)."""
+    from cli.main import main
+
+    tip_id = _tip(post)
+    post.ctx.tips.assign(post.chief, tip_id, "officer")
+    monkeypatch.setenv("OUTPOST_PASSWORD", PASSWORD)
+    code = main(["--data-dir", str(post.data_dir), "--user", "officer", "tip", "list", "--mine",
+                 "--status", "new"])
+    printed = capsys.readouterr().out
+    assert code == 0 and tip_id[:8] in printed and "Ghe chở thuốc lá" in printed
+    assert INFORMANT not in printed
