@@ -67,7 +67,8 @@ def test_the_province_report_adds_up_to_each_posts_own(held: tuple[Post, list[Po
 
     text = flat(pdf_text(_pdf(report, hq), tmp_path))
     assert "II. KẾT QUẢ THEO ĐỒN" in text and "III. KẾT QUẢ THEO LỰC LƯỢNG CHỦ TRÌ" in text
-    assert "V. TRƯỜNG HỢP ĐỦ ĐIỀU KIỆN" in text and "Toàn tỉnh (3 đồn)" in text
+    assert "V. TIN BÁO, TỐ GIÁC" in text and "VI. TRƯỜNG HỢP ĐỦ ĐIỀU KIỆN" in text  # V: tip-offs (issue 19)
+    assert "Toàn tỉnh (3 đồn)" in text
     for code, name in POSTS:
         assert f"{code} — {name}" in text
     book = load_workbook(io.BytesIO(report_xlsx(report)))
