@@ -45,6 +45,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tip.read_informant": frozenset({"chief", "admin"}),
     "handover.record": frozenset({"officer", "chief", "admin"}),
     "activity.record": frozenset({"officer", "chief", "admin"}),
+    "tip.read": frozenset({"officer", "chief", "admin", "analyst"}),
+    # The chief hands a tip to an officer to check; the officer then moves it on and links its case.
+    "tip.assign": frozenset({"chief", "admin"}),
+    "tip.update": frozenset({"officer", "chief", "admin"}),
     "watch.review": frozenset({"analyst", "chief", "admin"}),
     # HQ's list of posts (who is late) is read-only: the analysts watching the province see it too.
     "station.read": frozenset({"chief", "admin", "analyst"}),
@@ -75,6 +79,9 @@ ACTION_TEXT = {
     "tip.read_informant": N_("read informant identities"),
     "handover.record": N_("record hand-overs to the police"),
     "activity.record": N_("record patrols, checkpoints, inspections and outreach sessions"),
+    "tip.read": N_("see tip-offs"),
+    "tip.assign": N_("assign tip-offs"),
+    "tip.update": N_("follow up tip-offs"),
     "station.enrol": N_("enrol a station"),
     "station.read": N_("see the list of posts"),
     "station.revoke": N_("revoke a station"),

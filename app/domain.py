@@ -185,6 +185,7 @@ class Changes:
     reference: bool = False  # reference data (commodities, communes, …) replaced by HQ's
     stations: bool = False  # what is known of the stations: certificates, revocations, bundles received
     activities: bool = False  # patrols, checkpoints, inspections, outreach sessions (app/activities.py)
+    tips: bool = False  # tip-offs recorded, assigned, moved on or linked (app/tips.py)
 
     @property
     def any_cases(self) -> bool:
@@ -195,7 +196,14 @@ class Changes:
         return self.all_cases or case_id in self.cases
 
     def __bool__(self) -> bool:
-        return self.any_cases or self.campaigns or self.reference or self.stations or self.activities
+        return (
+            self.any_cases
+            or self.campaigns
+            or self.reference
+            or self.stations
+            or self.activities
+            or self.tips
+        )
 
 
 NOTHING_CHANGED = Changes()

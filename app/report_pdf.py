@@ -225,6 +225,21 @@ def report_flowables(
         flow += _heading(
             number, FIELD_WORK_TITLE, st, field_work_flowables(report.field_work, small, percent)
         )
+    if report.tips is not None:  # tip-offs (issue 19): counts only, never an informant
+        number += 1
+        counts = report.tips
+        flow += _heading(
+            number,
+            "TIN BÁO, TỐ GIÁC CỦA NHÂN DÂN",
+            st,
+            grid(
+                ["Tiếp nhận", "Đã xử lý", "Dẫn đến vụ việc"],
+                [[format_int(counts.received), format_int(counts.acted_on), format_int(counts.led_to_case)]],
+                (40, 40, 40),
+                small,
+                align=("r", "r", "r"),
+            ),
+        )
     rewards = template["rewards"]
     foot: list[Flowable] = [
         Spacer(1, 10),

@@ -181,6 +181,15 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
             COUNT,
             MONEY,
         )
+    if report.tips is not None:  # tip-offs (issue 19): counts only, never an informant
+        sheet = book.create_sheet("Tin báo")
+        head = ["STT", "Tiếp nhận", "Đã xử lý", "Dẫn đến vụ việc"]
+        head_row = _heading(sheet, report, "Tin báo, tố giác", len(head))
+        counts = report.tips
+        _table(
+            sheet, head_row, head, [[1, counts.received, counts.acted_on, counts.led_to_case]],
+            [COUNT, COUNT, COUNT, COUNT], [6, 16, 16, 18],
+        )
     sheet = book.create_sheet("Khen thưởng")
     head = list(template["rewards"]["columns"])
     head_row = _heading(sheet, report, template["rewards"]["title"], len(head))

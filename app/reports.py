@@ -11,6 +11,7 @@ JSON (``as_json``), so the three always agree."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -36,6 +37,7 @@ from app.online_report import OnlineCases, count_online
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
+from app.tip_report import TipCounts, tip_counts
 from db import models as m
 from db.types import decimal_text
 
@@ -111,6 +113,7 @@ class SummaryReport:
     notes: list[str]
     # Made at HQ: its "Nơi nhận" is HQ's (``report_pdf.report_recipients``), never HQ itself.
     issued_at_hq: bool = False
+    tips: TipCounts | None = None  # tip-offs received, acted on, leading to a case (app/tip_report.py)
     province: bool = False  # HQ's consolidated report: ``sections["station"]`` holds one row per post
     handovers: handover_report.HandoverFigures | None = None  # hand-overs to the police in the period
     # Patrols, checkpoints, inspections, outreach (``app.activity_report``); None for a campaign's report.
@@ -343,6 +346,10 @@ def build_report(
         _check(cancel)
         step(2)
         (earlier,) = counted([(previous.start, previous.end)], tallies.Watch())
+        # Tips belong to no campaign: a campaign's report leaves them out.
+        tips = None if scope.campaign_id else tip_counts(
+            session, period.start, period.end, station_ids, ctx.zone
+        )
         uncounted = {
             status: int(count)
             for status, count in session.execute(
@@ -417,6 +424,7 @@ def build_report(
         handovers=handovers,
         field_work=field_work,
         online=online,
+        tips=tips,
     )
 
 
@@ -554,6 +562,7 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
             if report.handovers is not None
             else {}
         ),
+        **({"tips": dataclasses.asdict(report.tips)} if report.tips is not None else {}),
         "commodities": [
             {
                 "code": c.code,

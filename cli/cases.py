@@ -231,7 +231,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     made = generate_demo(ctx, actor, cases=args.cases, seed=args.seed, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    out(args, {"cases": made, "seed": args.seed}, f"Added {made} demo cases (seed {args.seed})")
+    from app.demo_tips import demo_tips  # issue 19: tip-offs, some acted on and linked to a case
+
+    tips = demo_tips(ctx, actor, min(30, made // 100) if args.tips is None else args.tips, seed=args.seed)
+    out(args, {"cases": made, "tips": tips, "seed": args.seed},
+        f"Added {made} demo cases and {tips} tip-offs (seed {args.seed})")
     return 0
 
 
@@ -245,6 +249,8 @@ def _register_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cases", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tips", type=int, default=None,
+                   help="demo tip-offs to add (default: one per 100 cases, at most 30)")
     p.set_defaults(func=cmd_demo)
 
 
@@ -434,59 +440,9 @@ def _register_forms(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify_print)
 
 
-def cmd_tip_add(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
-    from app.errors import ValidationError
-
-    ctx, actor = session(args)
-    received_at = ctx.clock()
-    if args.received_at:
-        try:
-            received_at = datetime.fromisoformat(args.received_at)
-        except ValueError:
-            received_at = None
-        if received_at is None or received_at.tzinfo is None:
-            problem = f"--received-at: '{args.received_at}' is not a date and time with its offset"
-            raise ValidationError([problem])
-    # From standard input only: an informant's name must never sit in the shell's history or the
-    # list of running processes.
-    informant = sys.stdin.read().strip() if args.informant_stdin else None
-    tip = ctx.tips.add(
-        actor, received_at=received_at, channel=args.channel, content=args.content, informant=informant
-    )
-    summary = {
-        "id": tip.id, "received_at": tip.received_at.isoformat(), "informant_sealed": tip.has_informant
-    }
-    sealed = " (informant sealed)" if tip.has_informant else ""
-    out(args, summary, f"Saved tip-off {tip.id}{sealed}")
-    return 0
-
-
-def _register_tips(sub: Any, common: argparse.ArgumentParser) -> None:
-    tip = group(
-        sub, "tip", "tip-offs (tin báo)",
-        "Record tip-offs. The informant's identity is sealed to the station's tip key and HQ's, each "
-        "checked first against what proves it (the saving is refused, exit 9, if either was changed "
-        "outside Outpost).",
-    )
-    p = tip.add_parser(
-        "add", help="record a tip-off", description="Record a tip-off, its informant sealed.",
-        parents=[common],
-    )
-    p.add_argument("--channel", required=True, help="how it came in (phone, in person, …)")
-    p.add_argument("--content", required=True, help="what the tip says")
-    p.add_argument("--received-at", metavar="WHEN", help="ISO date and time with offset (default: now)")
-    p.add_argument(
-        "--informant-stdin", action="store_true",
-        help="read the informant's identity from standard input (never on the command line)",
-    )
-    p.set_defaults(func=cmd_tip_add)
-
-
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Adds this module's commands to the top-level sub-parsers; ``common`` holds ``--json``."""
     _register_case(sub, common)
     _register_demo(sub, common)
     _register_forms(sub, common)
-    _register_tips(sub, common)
+    # tip-offs: cli/tips.py

@@ -47,7 +47,7 @@ def _config() -> Config:
 # ``revision = "0012"`` and ``down_revision = "0011"`` (or None) at the start of a line, as every
 # migration file in db/migrations/versions sets them.
 _ASSIGNMENT = re.compile(
-    r"""^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M
+    r"""^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:None|["']([^"'\n]+)["'])\s*(?:#.*)?$""", re.M
 )
 
 

@@ -324,6 +324,12 @@ class Tip(Base):
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Followed through (0015): new → checking → acted_on → closed, with what came of it (app/tips.py).
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    result: Mapped[str] = mapped_column(Text, default="", server_default="")
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None]
+    acted_at: Mapped[datetime | None]  # when it was acted on (closed since or not): the reports count it
 
 
 class Activity(Base):

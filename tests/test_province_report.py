@@ -27,6 +27,7 @@ from tests.helpers.province import POSTS, province
 from tests.helpers.registers import Post, make_hq
 
 YEAR = periods.year(2026)
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 # A signed figure without its decimal ("-60") or with more than one ("-46,75").
 STRAY_CHANGE = re.compile(r"(?<![\w.,/])[+-]\d{1,3}(?:\.\d{3})*(?:,\d{2,})?(?![\d,.])")
 
@@ -66,10 +67,15 @@ def test_the_province_report_adds_up_to_each_posts_own(held: tuple[Post, list[Po
     assert "by_post" not in plain and plain["total"] == data["total"]
 
     text = flat(pdf_text(_pdf(report, hq), tmp_path))
-    assert "II. KẾT QUẢ THEO ĐỒN" in text and "III. KẾT QUẢ THEO LỰC LƯỢNG CHỦ TRÌ" in text
-    assert "VI. TRƯỜNG HỢP ĐỦ ĐIỀU KIỆN" in text and "Toàn tỉnh (3 đồn)" in text
-    # V is the field work of every post (app/activity_report.py), then the reward candidates.
-    assert "V. KẾT QUẢ TUẦN TRA, CHỐT CHẶN" in text and "VI. TRƯỜNG HỢP ĐỦ ĐIỀU KIỆN" in text
+    # The sections in their order, numbered I, II, … without a gap: per post and per force, then the
+    # issue 19 sections (hand-overs, field work, tip-offs), the reward candidates last.
+    titles = ["KẾT QUẢ THEO ĐỒN", "KẾT QUẢ THEO LỰC LƯỢNG CHỦ TRÌ", "KẾT QUẢ BÀN GIAO CHO CƠ QUAN CÔNG AN",
+              "KẾT QUẢ TUẦN TRA, CHỐT CHẶN", "TIN BÁO, TỐ GIÁC", "TRƯỜNG HỢP ĐỦ ĐIỀU KIỆN"]
+    found = [re.search(rf"\b([IVX]+)\. {re.escape(title)}", text) for title in titles]
+    assert all(found), [t for t, f in zip(titles, found, strict=True) if not f]
+    numbers = [ROMAN.index(f.group(1)) + 1 for f in found if f]
+    assert numbers[:2] == [2, 3] and numbers == sorted(numbers)
+    assert all(re.search(rf"\b{ROMAN[n - 1]}\. [A-ZĐ]", text) for n in range(1, numbers[-1] + 1))
     assert "Toàn tỉnh (3 đồn)" in text
     for code, name in POSTS:
         assert f"{code} — {name}" in text

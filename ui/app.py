@@ -180,12 +180,17 @@ def fill_demo(ctx: Context, actor: Actor, cases: int = DEMO_CASES, parent: QWidg
     if generate is None:
         return Outcome("finished", result=0)
     runner = ProgressRunner(_("Generating demo cases…"), parent)
-    outcome = runner.run(
-        lambda progress, cancel: generate(
+
+    def work(progress: Any, cancel: Any) -> Any:
+        made = generate(
             ctx, actor, cases=cases, seed=1, progress=progress, cancel=cancel, batch_size=DEMO_BATCH
-        ),
-        total=cases,
-    )
+        )
+        from app.demo_tips import demo_tips  # issue 19: a few tip-offs, as 'outpost demo' adds them
+
+        demo_tips(ctx, actor, min(30, made // 100), seed=1)
+        return made
+
+    outcome = runner.run(work, total=cases)
     if outcome.state == "failed":
         show_error(parent, outcome.message, _("Could not generate the demo cases"))
     return outcome

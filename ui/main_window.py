@@ -48,6 +48,7 @@ from ui.station_keys_dialog import StationKeysDialog
 from ui.stations import StationsDialog
 from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
+from ui.tips_list import TipsDialog
 from ui.watch_review import WatchReviewDialog
 from ui.workflow import CaseActions
 
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
         self.field_work_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
+        self.tips_action = QAction(_("Tip-&offs…"), self)  # the list, detail, history (ui/tips_list.py)
+        self.tips_action.setVisible(can(self._actor, "tip.read"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
         self.restore_action.setVisible(can(self._actor, "register.restore"))
         self.users_action = QAction(_("&Users…"), self)
@@ -210,6 +213,7 @@ class MainWindow(QMainWindow):
             a.new_action,
             a.open_action,
             self.tip_action,
+            self.tips_action,
             None,
             self.send_action,
             self.receive_action,
@@ -307,6 +311,7 @@ class MainWindow(QMainWindow):
         self.stations_action.triggered.connect(self._on_stations_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.field_work_action.triggered.connect(self._on_field_work_action_triggered)
+        self.tips_action.triggered.connect(self._on_tips_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.users_action.triggered.connect(self._on_users_action_triggered)
         self.password_action.triggered.connect(self._on_password_action_triggered)
@@ -583,6 +588,11 @@ class MainWindow(QMainWindow):
 
     def _on_tip_action_triggered(self) -> None:
         TipDialog(self._ctx, self._actor, self).exec()
+
+    def _on_tips_action_triggered(self) -> None:
+        dialog = TipsDialog(self._ctx, self._actor, self)
+        dialog.changed.connect(lambda: self.events.changed.emit(Changes(tips=True)))
+        dialog.exec()
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

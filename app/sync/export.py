@@ -98,6 +98,12 @@ def tip_document(tip: m.Tip) -> dict[str, Any]:
         "created_by": tip.created_by,
         "created_at": utc_text(tip.created_at),
         "version": tip.version,
+        # Followed through (0015): where the tip stands, what came of it, who checks it.
+        "status": tip.status,
+        "result": tip.result,
+        "assigned_to": tip.assigned_to,
+        "updated_at": utc_text(tip.updated_at) if tip.updated_at else None,
+        "acted_at": utc_text(tip.acted_at) if tip.acted_at else None,
     }
 
 

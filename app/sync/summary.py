@@ -45,6 +45,7 @@ class ImportSummary:
             campaigns=bool(self.campaigns),
             reference=bool(self.reference_updates),
             stations=True,  # HQ: what it holds of each post; a post: HQ's receipt and revocations
+            tips=bool(self.tips),
         )
 
     def as_json(self) -> dict[str, Any]:

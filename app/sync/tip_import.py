@@ -41,6 +41,10 @@ TIP_FIELDS = frozenset(
         "version",
     }
 )
+# The fields of 0015; a post not upgraded yet sends none of them (its tips stay new and unassigned).
+TRACKING_FIELDS = frozenset({"status", "result", "assigned_to", "updated_at", "acted_at"})
+TIP_STATUSES = frozenset({"new", "checking", "acted_on", "closed"})
+MAX_RESULT = 4000
 
 
 AGE_HEADER = b"age-encryption.org/v1\n"
@@ -90,14 +94,23 @@ def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) 
             and tip["version"] >= 1,
         ),
         ("informant_sealed", sealed is None or _is_sealed(sealed)),
+        ("status", isinstance(tip.get("status", "new"), str) and tip.get("status", "new") in TIP_STATUSES),
+        ("result", isinstance(tip.get("result", ""), str) and len(tip.get("result", "")) <= MAX_RESULT),
+        (
+            "assigned_to",
+            tip.get("assigned_to") is None
+            or (isinstance(tip["assigned_to"], str) and 0 < len(tip["assigned_to"]) <= 64),
+        ),
+        ("updated_at", tip.get("updated_at") is None or _utc_instant(tip["updated_at"]) is not None),
+        ("acted_at", tip.get("acted_at") is None or _utc_instant(tip["acted_at"]) is not None),
     ]
     bad = [name for name, ok in problems if not ok]
     if bad:
         return _("{label}: {fields} not valid").format(label=label, fields=", ".join(bad))
-    if set(tip) != TIP_FIELDS:
-        return (
-            _("{label}: unknown fields") if set(tip) - TIP_FIELDS else _("{label}: missing fields")
-        ).format(label=label)
+    if set(tip) - TIP_FIELDS - TRACKING_FIELDS:
+        return _("{label}: unknown fields").format(label=label)
+    if TIP_FIELDS - set(tip) or (set(tip) & TRACKING_FIELDS and TRACKING_FIELDS - set(tip)):
+        return _("{label}: missing fields").format(label=label)
     return None
 
 
@@ -168,6 +181,10 @@ def _apply_tip(
         signing.unb64(tip["informant_sealed"], "the informant") if tip["informant_sealed"] else None
     )
     row.created_by, row.version = tip["created_by"], tip["version"]
+    row.status, row.result = tip.get("status", "new"), tip.get("result", "")
+    row.assigned_to = tip.get("assigned_to")
+    row.updated_at = _utc_instant(tip.get("updated_at"))
+    row.acted_at = _utc_instant(tip.get("acted_at"))
     session.flush()
     _seal_import(
         ctx,
@@ -176,7 +193,11 @@ def _apply_tip(
         "tip",
         row.id,
         row.version,
-        {"version": [before, row.version], "informant": [None, row.informant_sealed is not None]},
+        {
+            "version": [before, row.version],
+            "informant": [None, row.informant_sealed is not None],
+            "status": [None, row.status],
+        },
         row_state(m.Tip.__table__, row),  # type: ignore[arg-type]
         now,
     )

@@ -226,6 +226,8 @@ def as_first_schema(path: Path) -> None:
         conn.execute(f"ALTER TABLE activities DROP COLUMN {column}")
     for column in ("online_platform", "online_account", "online_url"):
         conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+    for column in ("status", "result", "assigned_to", "updated_at", "acted_at"):  # 0015
+        conn.execute(f"ALTER TABLE tips DROP COLUMN {column}")
     back_to_unkeyed_chain(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.commit()

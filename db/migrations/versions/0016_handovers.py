@@ -1,7 +1,7 @@
 """Hand-overs to the police: a criminal case's hand-over record and the police's follow-up
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-03
 
 Until now a criminal transfer was only a case's outcome code. ``handovers`` holds, once per case, what
@@ -18,7 +18,7 @@ from alembic import op
 import db.types
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
