@@ -7,6 +7,7 @@ off the GUI thread (ui/jobs.py) and the window stays usable; cancelling changes 
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,7 +30,9 @@ from ui.jobs import Job
 
 
 class AuditDialog(QDialog):
-    """Starts the check when shown; ``ended`` says how it ended (finished, failed, cancelled)."""
+    """``start()`` runs the check; ``ended`` says how it ended (finished, failed, cancelled)."""
+
+    ended = Signal(str)
 
     def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +56,10 @@ class AuditDialog(QDialog):
         self.progress.setRange(0, 0)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
+        self.verdict.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)
+        font = self.verdict.font()
+        font.setBold(True)
+        self.verdict.setFont(font)
         self.verdict.setAccessibleName(_("Result of the check"))
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -116,7 +123,7 @@ class AuditDialog(QDialog):
         )
         if result.ok:
             self.verdict.setText(_("OK: the audit trail is intact. {counts}").format(counts=counts))
-            self.verdict.setStyleSheet("")
+            self.ended.emit("finished")
             return
         first = result.problems[0]
         self.verdict.setText(
@@ -130,16 +137,20 @@ class AuditDialog(QDialog):
         )
         self.details.setPlainText("\n".join(result.problems))
         self.details.setVisible(True)
+        self.adjustSize()  # the verdict's lines and the list appear: the dialog grows to show them whole
+        self.ended.emit("finished")
 
     def _on_job_failed(self, message: str) -> None:
         self._job = None
         self._running(False)
         self.verdict.setText(_("The check could not run: {why}").format(why=message))
+        self.ended.emit("failed")
 
     def _on_job_cancelled(self) -> None:
         self._job = None
         self._running(False)
         self.verdict.setText(_("Cancelled: the check was stopped before the end; nothing was changed."))
+        self.ended.emit("cancelled")
 
     def _on_job_crashed(self, error: BaseException) -> None:
         from ui.errors import report_unexpected
