@@ -503,7 +503,14 @@ class MainWindow(QMainWindow):
         ExportDialog(self._ctx, self._actor, self).exec()
 
     def _on_receive_action_triggered(self) -> None:
+        self.receive()
+
+    def receive(self, *, from_inbox: bool = False) -> None:
+        """The Receive dialog; ``from_inbox``: with the bundles waiting in the inbox already listed (the
+        status bar's link), so the analyst only types the passphrase and checks."""
         dialog = ImportDialog(self._ctx, self._actor, self)
+        if from_inbox:
+            dialog.add_inbox()
         dialog.exec()
         if self._ctx.kind == "hq":
             self.update_inbox()
@@ -523,7 +530,7 @@ class MainWindow(QMainWindow):
         self.update_inbox()
 
     def _on_inbox_label_link_activated(self, _link: str) -> None:
-        self._on_receive_action_triggered()
+        self.receive(from_inbox=True)
 
     def _on_restore_action_triggered(self) -> None:
         dialog = RestoreDialog(self._ctx, self._actor, self)
