@@ -39,7 +39,7 @@ class AuditDialog(QDialog):
         self._ctx = ctx
         self._actor = actor
         self._job: Job | None = None
-        self.result: AuditCheck | None = None
+        self.checked: AuditCheck | None = None
         self._build_ui()
         self._connect_signals()
 
@@ -95,7 +95,7 @@ class AuditDialog(QDialog):
         signals.failed.connect(self._on_job_failed)
         signals.cancelled.connect(self._on_job_cancelled)
         signals.crashed.connect(self._on_job_crashed)
-        self.result = None
+        self.checked = None
         self._running(True)
         self.verdict.setText(_("Checking the audit trail… Cancel stops the check; nothing is changed."))
         self._job.start()
@@ -116,7 +116,7 @@ class AuditDialog(QDialog):
     def _on_job_finished(self, result: object) -> None:
         assert isinstance(result, AuditCheck)
         self._job = None
-        self.result = result
+        self.checked = result
         self._running(False)
         counts = _("{events} audit events, {records} records checked.").format(
             events=format_int(result.events), records=format_int(result.entities)

@@ -200,6 +200,12 @@ class MainWindow(QMainWindow):
         self.keys_action.setVisible(self._ctx.kind == "post" and can(self._actor, "station.enrol"))
         self.accept_request_action = QAction(_("&Accept a station's request…"), self)
         self.accept_request_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.enrol"))
+        # Tools (issue 20): the audit check, mail set-up and the reference lists, each its own dialog.
+        self.audit_action = QAction(_("&Verify the audit trail…"), self)
+        self.audit_action.setVisible(can(self._actor, "audit.verify"))
+        self.mail_action = QAction(_("&Mail set-up…"), self)
+        self.mail_action.setVisible(can(self._actor, "station.enrol"))  # as 'outpost mail setup'
+        self.reference_action = QAction(_("&Reference data…"), self)
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -241,6 +247,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(_("&View"))
         for action in (self.find_action, self.lookup_action, self.refresh_action, self.stations_action):
             view_menu.addAction(action)
+        tools_menu = self.menuBar().addMenu(_("&Tools"))
+        for action in (self.audit_action, self.mail_action, self.reference_action):
+            tools_menu.addAction(action)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(self.about_action)
 
@@ -301,6 +310,9 @@ class MainWindow(QMainWindow):
         self.password_action.triggered.connect(self._on_password_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
         self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
+        self.audit_action.triggered.connect(self._on_audit_action_triggered)
+        self.mail_action.triggered.connect(self._on_mail_action_triggered)
+        self.reference_action.triggered.connect(self._on_reference_action_triggered)
 
     def _load(self) -> None:
         self.idle = IdleWatcher(self._ctx.settings.auto_lock_minutes, self)
@@ -528,6 +540,25 @@ class MainWindow(QMainWindow):
 
     def _on_inbox_watcher_directory_changed(self, _path: str) -> None:
         self.update_inbox()
+
+    def _on_audit_action_triggered(self) -> None:
+        from ui.audit_dialog import AuditDialog
+
+        dialog = AuditDialog(self._ctx, self._actor, self)
+        dialog.start()
+        dialog.exec()
+
+    def _on_mail_action_triggered(self) -> None:
+        from ui.mail_dialog import MailDialog
+
+        MailDialog(self._ctx, self._actor, self).exec()
+
+    def _on_reference_action_triggered(self) -> None:
+        from ui.reference_dialog import ReferenceDialog
+
+        dialog = ReferenceDialog(self._ctx, self._actor, self)
+        dialog.changed.connect(self.events.changed.emit)
+        dialog.exec()
 
     def _on_inbox_label_link_activated(self, _link: str) -> None:
         self.receive(from_inbox=True)

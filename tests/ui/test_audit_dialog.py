@@ -25,8 +25,8 @@ def _run(post: Post, qtbot: QtBot) -> AuditDialog:
 def test_an_intact_trail_is_said_with_its_counts(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
     post.ctx.cases.create(post.officer, sample_case())
     dialog = _run(post, qtbot)
-    assert dialog.result is not None and dialog.result.ok
-    assert str(dialog.result.events) in dialog.verdict.text() and not dialog.details.isVisible()
+    assert dialog.checked is not None and dialog.checked.ok
+    assert str(dialog.checked.events) in dialog.verdict.text() and not dialog.details.isVisible()
     dialog.grab().save(str(tmp_path / "audit-ok.png"))
 
 
@@ -37,8 +37,8 @@ def test_a_row_edited_behind_the_apps_back_is_named_and_explained(
     with post.ctx.sessions.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE cases SET summary = 'sửa lén' WHERE id = ?", (made.id,))
     dialog = _run(post, qtbot)
-    assert dialog.result is not None and not dialog.result.ok
-    first = dialog.result.problems[0]
+    assert dialog.checked is not None and not dialog.checked.ok
+    first = dialog.checked.problems[0]
     assert made.number in first and first in dialog.verdict.text()
     assert explain(first) in dialog.verdict.text() and dialog.details.isVisible()
     dialog.grab().save(str(tmp_path / "audit-broken.png"))
