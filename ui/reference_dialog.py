@@ -83,8 +83,8 @@ class ReferenceDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.import_button = QPushButton(_("Add or replace from a file…"))
         self.import_button.setToolTip(
-            _('A JSON file {"kind": …, "items": [{"code": …, "vi": …, "en": …}]}; the entries reach every '
-              "post in its next return bundle")
+            _("A JSON file of one list's entries (code, vi, en), as for 'outpost reference set'; the entries "
+              "reach every post in its next return bundle")
         )
         self.import_button.setVisible(self._ctx.kind == "hq" and can(self._actor, "reference.manage"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
