@@ -164,8 +164,9 @@ def admin_only() -> None:
     app = QApplication(sys.argv[:1])
     apply_language("vi")
     work = Path(tempfile.mkdtemp())
-    ctx = init_register(work / "demo", kind="post", code="BP-VX", name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương",
-                        admin_username="admin", admin_full_name="Trần Văn Quản",
+    ctx = init_register(work / "demo", kind="post", code="BP-VX",
+                        name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương", admin_username="admin",
+                        admin_full_name="Trần Văn Quản",
                         admin_password="screenshot-pass", commune_code="30325")
     actor = ctx.login("admin", "screenshot-pass")
     generate_demo(ctx, actor, cases=200, seed=1)
