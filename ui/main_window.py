@@ -504,7 +504,7 @@ class MainWindow(QMainWindow):
 
     def _on_settings_action_triggered(self) -> None:
         before = self._ctx.settings.language
-        dialog = SettingsDialog(self._ctx, self)
+        dialog = SettingsDialog(self._ctx, self, self._actor)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self.idle.set_minutes(dialog.settings.auto_lock_minutes)

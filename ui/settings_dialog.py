@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import deadlines
+from app.auth import can
 from app.context import Context
+from app.domain import Actor
 from app.errors import AppError
 from app.i18n import LANGUAGES, N_, _
 from app.settings import Settings, save_settings
@@ -44,9 +46,10 @@ WEEKLY_WHEN = {
 class SettingsDialog(QDialog):
     """After Accepted, ``settings`` holds what was saved."""
 
-    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Context, parent: QWidget | None = None, actor: Actor | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self._actor = actor  # None: every section open (tests, the first run)
         self.settings: Settings = ctx.settings
         self._build_ui()
         self._connect_signals()
@@ -107,6 +110,11 @@ class SettingsDialog(QDialog):
         deadlines_form.addRow(_("Year-end summary due on"), annual_row)
         deadlines_form.addRow("", self.deadlines_reset)
         self.deadlines_box.setVisible(self._ctx.kind == "hq")
+        # As the services would decide: deadlines with campaigns (chiefs, admins), the stick with backups.
+        if self._actor is not None:
+            self.deadlines_box.setEnabled(can(self._actor, "campaign.manage"))
+            for widget in (self.stick_button, self.stick_clear):
+                widget.setEnabled(can(self._actor, "register.backup"))
         note = QLabel(_("Windows opened from now on use the new language."))
         note.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -155,7 +163,8 @@ class SettingsDialog(QDialog):
                 _("{folder} on the stick {label} (copied after each automatic backup when it is plugged "
                   "in)").format(folder=folder or ".", label=label or root)
             )
-        self.stick_clear.setEnabled(bool(root))
+        allowed = self._actor is None or can(self._actor, "register.backup")
+        self.stick_clear.setEnabled(bool(root) and allowed)
 
     def set_stick_folder(self, folder: Path, volumes: list[Volume]) -> bool:
         """Take ``folder`` (chosen on a plugged-in drive) as the stick's backup folder; whether it was."""

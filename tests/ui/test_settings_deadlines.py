@@ -59,3 +59,16 @@ def test_a_post_sees_no_deadlines_in_its_settings(post: Post, qtbot: QtBot) -> N
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.deadlines_box.isVisible()
+
+
+def test_an_analyst_sees_the_deadlines_but_cannot_change_them(hq: Post, qtbot: QtBot) -> None:
+    from tests.helpers.registers import PASSWORD
+
+    hq.ctx.users.add(hq.admin, "phan.tich", role="analyst", full_name="Lê Phân Tích",
+                     password="analyst-pass-1", actor_password=PASSWORD)
+    analyst = hq.ctx.login("phan.tich", "analyst-pass-1")
+    dialog = SettingsDialog(hq.ctx, None, analyst)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.deadlines_box.isVisible() and not dialog.deadlines_box.isEnabled()
+    assert not dialog.stick_button.isEnabled() and dialog.auto_lock.isEnabled()
