@@ -16,6 +16,7 @@ from app.sync.inbox import inbox_folder
 from tests.helpers.cases import full_case, sample_case
 from tests.helpers.dialogs import answer_next_dialog
 from tests.helpers.registers import Post
+from ui.case_panel import CasePanel
 from ui.editor.dialog import CaseEditor
 from ui.main_window import MainWindow
 from ui.reference_dialog import ReferenceDialog
@@ -51,6 +52,10 @@ def test_the_editor_shows_countries_by_name_and_coordinates_with_a_comma(post: P
     column = parties.column_of("nationality")
     nationality = {parties.index(r, column).data() for r in range(parties.rowCount())}
     assert "Campuchia" in nationality and "KH" not in nationality
+    panel = CasePanel(post.ctx)
+    qtbot.addWidget(panel)
+    panel.show_case(post.ctx.cases.get(post.officer, made.id))
+    assert "xuất xứ Thái Lan" in panel.text() and "Sok Dara (" in panel.text() and "Campuchia" in panel.text()
     editor.overview.latitude.setText("")
     editor.overview.longitude.setText("")
     editor.overview.latitude.setText("10,5001 105,2502")  # pasted from a map: both fields filled
