@@ -73,10 +73,9 @@ class _Gzip:
         return max(exact, self.HEADER) + int((self._fed - fed + more) * ratio) + 64
 
     def exact(self, data: bytes) -> int:
-        """The compressed size if ``data`` were added now (and remembered as the latest measurement)."""
+        """The compressed size if ``data`` were added now (``add`` takes it as the latest measurement)."""
         trial = self._deflate.copy()
-        size = self._emitted + len(trial.compress(data)) + len(trial.flush())
-        return size
+        return self._emitted + len(trial.compress(data)) + len(trial.flush())
 
     def add(self, data: bytes, exact: int | None = None) -> None:
         self._emitted += len(self._deflate.compress(data))
