@@ -10,8 +10,9 @@ register's clock, ``ctx.today()``), never read here."""
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -48,25 +49,60 @@ class Deadline:
     due: date
 
 
-def load_rules(document: Any = None) -> Rules:
-    """The deadlines file (or ``document``, already parsed), checked against its schema."""
+def load_rules(document: Any = None, overrides: Mapping[str, Any] | None = None) -> Rules:
+    """The deadlines file (or ``document``, already parsed), with this install's ``overrides`` (the
+    ``deadlines`` setting) laid over it, checked against its schema."""
     if document is None:
         document = _shipped()
+    if overrides:
+        document = with_overrides(document, overrides)
     schema = json.loads(resource_path("schemas", "deadlines-v1.schema.json").read_text(encoding="utf-8"))
     problems = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
     if problems:
         where = "/".join(str(part) for part in problems[0].path) or "(top)"
-        raise RegisterError(
-            _("the reporting deadlines file is not valid ({where}: {problem})").format(
-                where=where, problem=problems[0].message
-            )
+        text = (
+            _("the reporting deadlines in the settings are not valid ({where}: {problem})")
+            if overrides
+            else _("the reporting deadlines file is not valid ({where}: {problem})")
         )
+        raise RegisterError(text.format(where=where, problem=problems[0].message))
     return Rules(
         document["weekly"]["when"],
         document["monthly"]["due_day"],
         document["annual"]["due_month"],
         document["annual"]["due_day"],
     )
+
+
+def with_overrides(document: Any, overrides: Mapping[str, Any]) -> Any:
+    """``document`` with each section's keys replaced by those in ``overrides``; a section that is not a
+    mapping there is taken as it is, so the schema names it."""
+    merged = copy.deepcopy(document)
+    for section, values in overrides.items():
+        if isinstance(values, Mapping) and isinstance(merged.get(section), dict):
+            merged[section].update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def shipped_rules() -> Rules:
+    """The deadlines as shipped, without this install's changes."""
+    return load_rules()
+
+
+def overrides_for(rules: Rules) -> dict[str, Any]:
+    """The ``deadlines`` setting that gives ``rules``: only what differs from the shipped file, so a
+    later release's change to the file still reaches the rest."""
+    shipped = shipped_rules()
+    changed: dict[str, Any] = {}
+    if rules.weekly_when != shipped.weekly_when:
+        changed["weekly"] = {"when": rules.weekly_when}
+    if rules.monthly_due_day != shipped.monthly_due_day:
+        changed["monthly"] = {"due_day": rules.monthly_due_day}
+    if (rules.annual_due_month, rules.annual_due_day) != (shipped.annual_due_month, shipped.annual_due_day):
+        changed["annual"] = {"due_month": rules.annual_due_month, "due_day": rules.annual_due_day}
+    return changed
 
 
 @cache

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.auth import require
 from app.case_json import StoredCase, stored_case
+from app.countries import country_name
 from app.domain import Actor, CaseInput, DocumentInput, PartyInput
 from app.errors import AuthError, NotFound, ValidationError
 from app.formatting import format_decimal, format_money
@@ -288,7 +289,7 @@ def _party_block(party: PartyInput, sources: _Sources, st: Styles, index: int) -
             + (f" ({markup(label)})" if label else "")
             + f"; Giới tính: {markup(blank(_GENDER.get(party.gender or '', party.gender)))}",
             f"Ngày, tháng, năm sinh: {born:%d/%m/%Y}" if born else f"Ngày, tháng, năm sinh: {BLANK}",
-            f"Quốc tịch: {markup(blank(_NATIONALITY.get(nationality or '', nationality)))}; "
+            f"Quốc tịch: {markup(blank(country_name(nationality, 'vi') or None))}; "
             f"Nghề nghiệp: {markup(blank(party.occupation))}",
             f"Nơi ở hiện tại: {markup(blank(party.address))}",
             f"Số định danh cá nhân / CMND / hộ chiếu: {markup(blank(party.id_number))}; "
@@ -302,7 +303,6 @@ def _party_block(party: PartyInput, sources: _Sources, st: Styles, index: int) -
 
 
 _GENDER = {"male": "Nam", "female": "Nữ", "M": "Nam", "F": "Nữ"}
-_NATIONALITY = {"VN": "Việt Nam", "KH": "Campuchia", "CN": "Trung Quốc", "LA": "Lào", "TH": "Thái Lan"}
 
 
 def _offenders(sources: _Sources, st: Styles) -> list[Flowable]:
@@ -354,7 +354,7 @@ def goods_rows(sources: _Sources) -> list[list[str]]:
     rows: list[list[str]] = []
     for line in sources.case.data.goods:
         kind = sources.label("commodities", line.commodity)
-        origin = line.origin_country
+        origin = country_name(line.origin_country, "vi")  # the forms are in Vietnamese
         notes = [n for n in (line.note,) if n]
         if line.value_vnd:
             notes.append(f"Trị giá {format_money(line.value_vnd)} đ")

@@ -40,6 +40,15 @@ class Settings:
     backup_keep: int = 7
     backup_every_hours: int = 24  # 0: none on a schedule
     backup_at_exit: bool = True
+    # Each automatic backup also copied to this folder on a USB stick when it is plugged in
+    # (app/stick.py): its volume label finds it again under another drive letter; the folder is the
+    # path below the stick's root; empty root: no stick chosen.
+    backup_stick_label: str = ""
+    backup_stick_root: str = ""
+    backup_stick_folder: str = ""
+    # This install's reporting deadlines, over resources/rules/deadlines.json (app/deadlines.py): the
+    # file's sections and keys ({"monthly": {"due_day": 25}}); empty: the shipped ones.
+    deadlines: dict[str, Any] = field(default_factory=dict)
 
 
 # Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.

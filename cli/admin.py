@@ -275,20 +275,11 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from app import audit, tip_keys
-    from app.auth import require
+    from app.audit_check import check
 
     ctx, actor = session(args)
-    require(actor, "audit.verify")
-    with ctx.sessions.engine.connect() as conn:
-        report = audit.verify(conn, register_key=ctx.key)
-        if ctx.kind == "hq":  # and each post's chain as HQ received it
-            from app.sync.anchor import verify_anchors
-
-            report.problems += verify_anchors(conn)
-    with ctx.sessions.reads() as reads:
-        # The keys informants are sealed to, against what proves them (as every tip's sealing checks).
-        problems = [*report.problems, *tip_keys.problems(reads)]
+    result = check(ctx, actor)  # the chain, HQ's copies of the posts' chains, the informants' keys
+    report, problems = result, list(result.problems)
     payload = {
         "ok": not problems,
         "events": report.events,

@@ -1,4 +1,5 @@
-"""Take the README's screenshots on a real (virtual) screen: ``xvfb-run -a python scripts/screenshots.py``."""
+"""Take the README's screenshots on a real (virtual) screen: ``xvfb-run -a python scripts/screenshots.py``
+(``... screenshots.py admin``: only the administration dialogs, on a small register of their own)."""
 
 from __future__ import annotations
 
@@ -114,6 +115,62 @@ def main() -> None:
     lookup.table.setCurrentIndex(lookup.model.index(0, 0, QModelIndex()))
     save(app, lookup, "lookup.png")
     users(app, ctx, actor, "screenshot-pass")
+    administration(app, ctx, actor, work)
+    ctx.close()
+
+
+def administration(app: QApplication, ctx: Context, admin: Actor, work: Path) -> None:
+    """The administration dialogs of issue 20: settings with a backup stick, mail set-up, the audit
+    check (run to its end), the reference lists."""
+    from PySide6.QtCore import QEventLoop
+
+    from app.stick import Volume
+    from ui.audit_dialog import AuditDialog
+    from ui.mail_dialog import MailDialog
+    from ui.reference_dialog import ReferenceDialog
+    from ui.settings_dialog import SettingsDialog
+
+    stick = work / "media" / "OUTPOST"
+    (stick / "sao-luu").mkdir(parents=True, exist_ok=True)
+    settings = SettingsDialog(ctx)
+    settings.set_stick_folder(stick / "sao-luu", [Volume(stick, "OUTPOST")])
+    settings.show()
+    save(app, settings, "settings.png")
+    settings.close()
+    mail = MailDialog(ctx, admin)
+    mail.smtp_host.setText("mail.bienphong.example")
+    mail.smtp_username.setText("bp-vx")
+    mail.mail_from.setText("bp-vx@bienphong.example")
+    mail.mail_to.setText("bch-ag@bienphong.example")
+    mail.show()
+    save(app, mail, "mail-setup.png")
+    mail.close()
+    audit = AuditDialog(ctx, admin)
+    audit.show()
+    loop = QEventLoop()
+    audit.ended.connect(loop.quit)
+    audit.start()
+    loop.exec()
+    save(app, audit, "audit-verify.png")
+    audit.close()
+    reference = ReferenceDialog(ctx, admin)
+    reference.kind.setCurrentIndex(reference.kind.findData("commodities"))
+    reference.show()
+    save(app, reference, "reference-data.png")
+    reference.close()
+
+
+def admin_only() -> None:
+    app = QApplication(sys.argv[:1])
+    apply_language("vi")
+    work = Path(tempfile.mkdtemp())
+    ctx = init_register(work / "demo", kind="post", code="BP-VX",
+                        name="Đồn Biên phòng Cửa khẩu quốc tế Vĩnh Xương", admin_username="admin",
+                        admin_full_name="Trần Văn Quản",
+                        admin_password="screenshot-pass", commune_code="30325")
+    actor = ctx.login("admin", "screenshot-pass")
+    generate_demo(ctx, actor, cases=200, seed=1)
+    administration(app, ctx, actor, work)
     ctx.close()
 
 
@@ -143,4 +200,4 @@ def users(app: QApplication, ctx: Context, admin: Actor, password: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    admin_only() if sys.argv[1:] == ["admin"] else main()

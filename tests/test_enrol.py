@@ -241,6 +241,10 @@ def test_enrolment_through_the_command_line(tmp_path: Path, hq_db_url: str | Non
     assert revoked.returncode == 0 and "BP-VX is revoked" in revoked.stdout
 
 
+# Enough demo cases for several 64 KB parts: parts are filled to the limit, counted compressed.
+CASES = 300
+
+
 def test_export_and_import_through_the_command_line(
     tmp_path: Path, smtp: tuple[Inbox, int], hq_db_url: str | None
 ) -> None:
@@ -257,7 +261,7 @@ def test_export_and_import_through_the_command_line(
     (tmp_path / "usb2").mkdir()
     not_yet = outpost(post_dir, "export", "--out", str(tmp_path / "usb"), env=env)
     assert not_yet.returncode != 0 and "not enrolled with HQ yet" in not_yet.stderr
-    assert outpost(post_dir, "demo", "--cases", "40").returncode == 0  # before enrolling, as it must be
+    assert outpost(post_dir, "demo", "--cases", str(CASES)).returncode == 0  # before enrolling
     outpost(post_dir, "enroll", "request", "--out", str(tmp_path / "req.json"), env=env)
     outpost(
         hq_dir, "enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"), env=env
@@ -268,19 +272,19 @@ def test_export_and_import_through_the_command_line(
     )
     assert exported.returncode == 0, exported.stderr
     files = json.loads(exported.stdout)["files"]
-    assert len(files) >= 2 and json.loads(exported.stdout)["records"] == 40
+    assert len(files) >= 2 and json.loads(exported.stdout)["records"] == CASES
     dry = outpost(hq_dir, "import", "--dry-run", *files[::-1], env=env)
-    assert dry.returncode == 0 and json.loads(dry.stdout)["new"] == 40
+    assert dry.returncode == 0 and json.loads(dry.stdout)["new"] == CASES
     done = outpost(hq_dir, "import", *files[::-1], env=env)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["new"] == 40 and json.loads(done.stdout)["missing"] == {"BP-VX": []}
+    assert json.loads(done.stdout)["new"] == CASES and json.loads(done.stdout)["missing"] == {"BP-VX": []}
     listed = outpost(hq_dir, "--json", "station", "list", env=env)
     [row] = json.loads(listed.stdout)
-    assert (row["code"], row["acknowledged_seq"], row["missing"]) == ("BP-VX", 40, [])
+    assert (row["code"], row["acknowledged_seq"], row["missing"]) == ("BP-VX", CASES, [])
     assert row["revoked_at"] is None
     assert row["last_received"] is not None
     text = outpost(hq_dir, "station", "list", env=env).stdout
-    assert text.startswith("BP-VX") and "received up to 40, last bundle " in text
+    assert text.startswith("BP-VX") and f"received up to {CASES}, last bundle " in text
     again = outpost(hq_dir, "import", files[0], env=env)
     assert again.returncode == 0 and "skipped: " in again.stderr and "imported already" in again.stderr
     assert json.loads(again.stdout)["applied"] == [] and json.loads(again.stdout)["new"] == 0

@@ -49,6 +49,7 @@ def run_gui(data_dir: Path) -> int:
         shell.show_main_window()
         backups = AutoBackups(ctx, application)
         backups.failed.connect(shell.say_backup_failed)
+        backups.stick_said.connect(shell.say_backup_stick)
         backups.start()
         code = int(application.exec())
         backups.at_exit()
@@ -130,6 +131,11 @@ class Shell:
     def say_backup_failed(self, message: str) -> None:
         if self.window is not None:
             self.window.statusBar().showMessage(_("The automatic backup failed: {why}").format(why=message))
+
+    def say_backup_stick(self, message: str) -> None:
+        """Whether the automatic backup also went to the USB stick (or why not), in the status bar."""
+        if self.window is not None:
+            self.window.statusBar().showMessage(message)
 
     def _on_window_language_changed(self, language: str) -> None:
         apply_language(language)

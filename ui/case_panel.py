@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from app.context import Context
+from app.countries import country_name
 from app.domain import CaseResult
 from app.formatting import format_decimal, format_money
 from app.i18n import _
@@ -60,6 +61,9 @@ class CasePanel(QWidget):
             for line in goods:
                 value = f" — {format_money(line['value_vnd'])} đ" if line.get("value_vnd") else ""
                 description = f" ({line['description']})" if line.get("description") else ""
+                if line.get("origin_country"):  # by name: "Campuchia", not "KH"
+                    origin = country_name(line["origin_country"])
+                    description += ", " + _("origin {country}").format(country=origin)
                 parts.append(
                     f"<li>{escape(ref.label('commodities', line['commodity']))}: "
                     f"{format_decimal(_dec(line['quantity']))} {escape(line['unit'])}"
@@ -71,6 +75,8 @@ class CasePanel(QWidget):
             parts.append(f"<h4>{escape(_('People and organisations'))}</h4><ul>")
             for party in parties:
                 extra = f", {_('ID')} {party['id_number']}" if party.get("id_number") else ""
+                if party.get("nationality") not in (None, "", "VN"):
+                    extra = f", {country_name(party['nationality'])}{extra}"
                 parts.append(
                     f"<li>{escape(party['full_name'])} ({escape(ref.label('party_roles', party['role']))})"
                     f"{escape(extra)}</li>"

@@ -206,6 +206,12 @@ class MainWindow(QMainWindow):
         self.keys_action.setVisible(self._ctx.kind == "post" and can(self._actor, "station.enrol"))
         self.accept_request_action = QAction(_("&Accept a station's request…"), self)
         self.accept_request_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.enrol"))
+        # Tools (issue 20): the audit check, mail set-up and the reference lists, each its own dialog.
+        self.audit_action = QAction(_("&Verify the audit trail…"), self)
+        self.audit_action.setVisible(can(self._actor, "audit.verify"))
+        self.mail_action = QAction(_("&Mail set-up…"), self)
+        self.mail_action.setVisible(can(self._actor, "station.enrol"))  # as 'outpost mail setup'
+        self.reference_action = QAction(_("&Reference data…"), self)
         a = self.case_actions
 
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -255,6 +261,9 @@ class MainWindow(QMainWindow):
             self.field_work_action,
         ):
             view_menu.addAction(action)
+        tools_menu = self.menuBar().addMenu(_("&Tools"))
+        for action in (self.audit_action, self.mail_action, self.reference_action):
+            tools_menu.addAction(action)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(self.about_action)
 
@@ -317,6 +326,9 @@ class MainWindow(QMainWindow):
         self.password_action.triggered.connect(self._on_password_action_triggered)
         self.inbox_watcher.directoryChanged.connect(self._on_inbox_watcher_directory_changed)
         self.inbox_label.linkActivated.connect(self._on_inbox_label_link_activated)
+        self.audit_action.triggered.connect(self._on_audit_action_triggered)
+        self.mail_action.triggered.connect(self._on_mail_action_triggered)
+        self.reference_action.triggered.connect(self._on_reference_action_triggered)
 
     def _load(self) -> None:
         self.idle = IdleWatcher(self._ctx.settings.auto_lock_minutes, self)
@@ -510,7 +522,7 @@ class MainWindow(QMainWindow):
 
     def _on_settings_action_triggered(self) -> None:
         before = self._ctx.settings.language
-        dialog = SettingsDialog(self._ctx, self)
+        dialog = SettingsDialog(self._ctx, self, self._actor)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self.idle.set_minutes(dialog.settings.auto_lock_minutes)
@@ -521,7 +533,14 @@ class MainWindow(QMainWindow):
         ExportDialog(self._ctx, self._actor, self).exec()
 
     def _on_receive_action_triggered(self) -> None:
+        self.receive()
+
+    def receive(self, *, from_inbox: bool = False) -> None:
+        """The Receive dialog; ``from_inbox``: with the bundles waiting in the inbox already listed (the
+        status bar's link), so the analyst only types the passphrase and checks."""
         dialog = ImportDialog(self._ctx, self._actor, self)
+        if from_inbox:
+            dialog.add_inbox()
         dialog.exec()
         if self._ctx.kind == "hq":
             self.update_inbox()
@@ -540,8 +559,27 @@ class MainWindow(QMainWindow):
     def _on_inbox_watcher_directory_changed(self, _path: str) -> None:
         self.update_inbox()
 
+    def _on_audit_action_triggered(self) -> None:
+        from ui.audit_dialog import AuditDialog
+
+        dialog = AuditDialog(self._ctx, self._actor, self)
+        dialog.start()
+        dialog.exec()
+
+    def _on_mail_action_triggered(self) -> None:
+        from ui.mail_dialog import MailDialog
+
+        MailDialog(self._ctx, self._actor, self).exec()
+
+    def _on_reference_action_triggered(self) -> None:
+        from ui.reference_dialog import ReferenceDialog
+
+        dialog = ReferenceDialog(self._ctx, self._actor, self)
+        dialog.changed.connect(self.events.changed.emit)
+        dialog.exec()
+
     def _on_inbox_label_link_activated(self, _link: str) -> None:
-        self._on_receive_action_triggered()
+        self.receive(from_inbox=True)
 
     def _on_restore_action_triggered(self) -> None:
         dialog = RestoreDialog(self._ctx, self._actor, self)

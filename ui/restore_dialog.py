@@ -82,6 +82,10 @@ class _RestoreBase(QDialog):
         """Why this user may not restore (checked before the job starts), or None."""
         return None
 
+    def _stick_folder(self) -> Path | None:
+        """The backup folder on the USB stick chosen in the settings, when it is plugged in."""
+        return None
+
     def _prepare(
         self, source: Path, accept_missing: bool, committing: Callable[[], None]
     ) -> Callable[[Progress, CancelToken], Restored]:
@@ -148,7 +152,10 @@ class _RestoreBase(QDialog):
         if self._backups_folder is None:
             self.backups.setVisible(False)
             self.form.setRowVisible(self.backups, False)
-        for backup in list_backups(self._backups_folder) if self._backups_folder else []:
+        on_stick = self._stick_folder()
+        found = list_backups(self._backups_folder) if self._backups_folder else []
+        found += list_backups(on_stick) if on_stick else []
+        for backup in sorted(found, key=lambda b: b.created_at, reverse=True):
             when = format_datetime(self._local(backup.created_at))
             if backup.attachments is None:
                 text = _("{when} · register only (an earlier version's backup)").format(when=when)
@@ -156,6 +163,8 @@ class _RestoreBase(QDialog):
                 text = _("{when} · attachments: {count}").format(when=when, count=backup.attachments)
             if backup.automatic:
                 text = _("{backup} · automatic").format(backup=text)
+            if on_stick is not None and backup.path.parent == on_stick:
+                text = _("{backup} · on the USB stick").format(backup=text)
             item = QListWidgetItem(f"{text} · {backup.path.name}")
             item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
             self.backups.addItem(item)
@@ -297,6 +306,11 @@ class RestoreDialog(_RestoreBase):
 
     def _local(self, moment: datetime) -> datetime:
         return self._ctx.local(moment)  # the register's time zone, as everywhere in the app
+
+    def _stick_folder(self) -> Path | None:
+        from ui.stick import stick_place
+
+        return stick_place(self._ctx.settings).folder
 
     def _explanation(self) -> str:
         return _("The backup replaces the register only if it passes every check: its integrity, that it is "

@@ -24,6 +24,7 @@ from app.sync.mail import TIMEOUT_S, server_problems
 
 if TYPE_CHECKING:
     from app.context import Context
+    from app.settings import Settings
 
 SUFFIX = ".outpost"
 IMPORTED = "imported"
@@ -106,7 +107,11 @@ class Fetched:
 
 
 def _connect(ctx: Context) -> imaplib.IMAP4:
-    settings = ctx.settings
+    return connect(ctx.settings)
+
+
+def connect(settings: Settings) -> imaplib.IMAP4:
+    """A connection to the IMAP server ``settings`` name (also the set-up dialog's check)."""
     if settings.imap_security == "ssl":
         return imaplib.IMAP4_SSL(
             settings.imap_host,

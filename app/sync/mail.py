@@ -17,6 +17,7 @@ from app.i18n import _
 
 if TYPE_CHECKING:
     from app.context import Context
+    from app.settings import Settings
 
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_S = 30
@@ -77,7 +78,11 @@ def _message(ctx: Context, path: Path, index: int, count: int) -> EmailMessage:
 
 
 def _connect(ctx: Context) -> smtplib.SMTP:
-    settings = ctx.settings
+    return connect(ctx.settings)
+
+
+def connect(settings: Settings) -> smtplib.SMTP:
+    """A connection to the SMTP server ``settings`` name (also the set-up dialog's test)."""
     if settings.smtp_security == "ssl":
         return smtplib.SMTP_SSL(
             settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S, context=ssl.create_default_context()

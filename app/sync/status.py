@@ -94,7 +94,7 @@ def posts(ctx: Context, actor: Actor, today: date | None = None) -> list[PostSta
     if ctx.kind != "hq":
         raise RegisterError(_("only HQ has a list of posts"))
     today = today or ctx.today()
-    rules = deadlines.load_rules()
+    rules = deadlines.load_rules(overrides=ctx.settings.deadlines)  # this install's, if changed
     campaigns = [(c.starts_on, c.ends_on) for c in list_campaigns(ctx)]
     due = deadlines.passed(
         today,

@@ -124,7 +124,7 @@ def test_wrong_values_are_named_next_to_their_field_and_nothing_is_saved(post: P
     assert not editor.save()
     assert post.ctx.cases.count(post.officer) == 0
     assert editor.overview.error_text("violation_group") == "Chọn nhóm vi phạm."
-    assert "10.7725" in editor.overview.error_text("latitude")
+    assert "10,7725" in editor.overview.error_text("latitude")
     assert editor.tabs.currentIndex() == OVERVIEW
     assert editor.problems.text() == "Chưa lưu vụ việc: hãy sửa các ô được đánh dấu đỏ."
     problems = editor.goods.problems_label.text()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.coordinates import format_coordinate, parse_coordinate, split_pair
 from app.domain import CaseInput, HandlingInput
 from app.errors import ValidationError
 from app.i18n import _
@@ -94,9 +95,11 @@ class OverviewPage(FormPage):
         self.commune = SearchCombo(communes, empty="")
         self.location_kind = CodeCombo(_choices(ref, "location_kinds"), empty=none)
         self.latitude = QLineEdit()
-        self.latitude.setPlaceholderText("10.7725")
+        self.latitude.setPlaceholderText(format_coordinate(10.7725))
+        self.latitude.setToolTip(_("Degrees, e.g. 10,7725 (a point works too); a pair pasted from a map "
+                                   "fills both fields."))
         self.longitude = QLineEdit()
-        self.longitude.setPlaceholderText("105.1264")
+        self.longitude.setPlaceholderText(format_coordinate(105.1264))
         self.violation_group = CodeCombo(_choices(ref, "violation_groups"), empty=_("(choose)"))
         self.violation = QLineEdit()
         self.legal_basis = QLineEdit()
@@ -150,6 +153,7 @@ class OverviewPage(FormPage):
                      self.online_platform, self.online_account, self.online_url):
             edit.textChanged.connect(self.changed)
         self.location_kind.currentIndexChanged.connect(self._on_location_kind_current_index_changed)
+        self.latitude.textChanged.connect(self._on_latitude_text_changed)
         for combo in (self.location_kind, self.violation_group, self.detection, self.campaign):
             combo.currentIndexChanged.connect(self.changed)
         self.commune.currentTextChanged.connect(self.changed)
@@ -218,6 +222,12 @@ class OverviewPage(FormPage):
             for row in range(self.cooperating.count())
             if self.cooperating.item(row).checkState() == Qt.CheckState.Checked
         )
+
+    def _on_latitude_text_changed(self, text: str) -> None:
+        pair = split_pair(text)  # "10.7725, 105.1264" pasted from a map: one number per field
+        if pair is not None and not self.longitude.text().strip():
+            self.latitude.setText(pair[0])
+            self.longitude.setText(pair[1])
 
     def snapshot(self) -> tuple[Any, ...]:
         return (
@@ -291,22 +301,15 @@ class OverviewPage(FormPage):
 
 
 def _coordinate_text(value: float | None) -> str:
-    return "" if value is None else repr(value)
+    return format_coordinate(value)  # the decimal comma, as every number on screen
 
 
 def _coordinate(text: str, limit: int, key: str, errors: dict[str, str]) -> float | None:
-    text = text.strip().replace(",", ".")
-    if not text:
-        return None
     try:
-        value = float(text)
-    except ValueError:
-        errors[key] = _("Write degrees as a decimal number, e.g. 10.7725.")
+        return parse_coordinate(text, limit)
+    except ValidationError as exc:
+        errors[key] = exc.problems[0]
         return None
-    if not -limit <= value <= limit:
-        errors[key] = _("Must be between -{limit} and {limit}.").format(limit=limit)
-        return None
-    return value
 
 
 class HandlingPage(FormPage):

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app import countries
 from app.domain import DocumentInput, GoodsInput, PartyInput, VehicleInput
 from app.i18n import N_, _
 from app.reference import Reference
@@ -26,6 +27,18 @@ NATIONALITIES = (
     ("LA", N_("Lao")),
 )
 PLATE_KINDS = frozenset({"motorbike", "car", "truck"})
+
+
+def _countries(row: Row, key: str, first: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """Countries by name to choose from (``first`` before the rest); a value typed before the list
+    existed (free text, an unknown code) stays among them, as it is."""
+    listed = first or []
+    known = {code for code, _name in listed}
+    pairs = listed + [(code, name) for code, name in countries.choices() if code not in known]
+    value = row.get(key)
+    if value and value not in {code for code, _name in pairs}:
+        pairs.append((value, str(value)))
+    return pairs
 
 
 def _listed(kind: str, reference: Reference) -> list[tuple[str, str]]:
@@ -66,7 +79,9 @@ def goods_model(reference: Reference) -> RowsModel:
         Field("quantity", _("Quantity"), "decimal", required=True, width=10),
         Field("unit", _("Unit"), "choice", units, required=True, width=8),
         Field("value_vnd", _("Value (đồng)"), "money", width=14),
-        Field("origin_country", _("Origin"), width=10),
+        Field(
+            "origin_country", _("Origin"), "choice", lambda row: _countries(row, "origin_country"), width=12
+        ),
         Field("condition", _("Condition"), width=12),
         Field("disposition", _("Disposition"), width=14),
         Field("note", _("Note"), width=14),
@@ -146,7 +161,7 @@ def party_model(
             "nationality",
             _("Nationality"),
             "choice",
-            lambda row: _translated(NATIONALITIES),
+            lambda row: _countries(row, "nationality", _translated(NATIONALITIES)),
             width=10,
             default="VN",
         ),
