@@ -34,6 +34,7 @@ SINGLE_ROW: dict[str, Table] = {
     "campaign": m.Campaign.__table__,  # type: ignore[dict-item]
     "tip": m.Tip.__table__,  # type: ignore[dict-item]
     "activity": m.Activity.__table__,  # type: ignore[dict-item]
+    "establishment": m.Establishment.__table__,  # type: ignore[dict-item]
     "watch_review": m.WatchReview.__table__,  # type: ignore[dict-item]
 }
 

@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "demo.generate": frozenset({"chief", "admin"}),
     "tip.create": frozenset({"officer", "chief", "admin"}),
     "tip.read_informant": frozenset({"chief", "admin"}),
+    "establishment.create": frozenset({"officer", "chief", "admin"}),
     "watch.review": frozenset({"analyst", "chief", "admin"}),
     # HQ's list of posts (who is late) is read-only: the analysts watching the province see it too.
     "station.read": frozenset({"chief", "admin", "analyst"}),
@@ -71,6 +72,7 @@ ACTION_TEXT = {
     "campaign.manage": N_("declare campaigns"),
     "tip.create": N_("record tip-offs"),
     "tip.read_informant": N_("read informant identities"),
+    "establishment.create": N_("register establishments"),
     "station.enrol": N_("enrol a station"),
     "station.read": N_("see the list of posts"),
     "station.revoke": N_("revoke a station"),

@@ -40,6 +40,9 @@ class Settings:
     backup_keep: int = 7
     backup_every_hours: int = 24  # 0: none on a schedule
     backup_at_exit: bool = True
+    # An inspection warns when the same establishment was inspected this many days before or after
+    # (app/inspections.py; the 2025 conclusions: no repeated inspections of one establishment).
+    inspection_window_days: int = 30
 
 
 # Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.

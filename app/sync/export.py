@@ -22,7 +22,7 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import _
-from app.sync import anchor, keys, signing
+from app.sync import anchor, establishment_sync, keys, signing
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta
 from db import models as m
@@ -128,7 +128,7 @@ def export_changes(
                 .where(
                     m.ChangeLog.station_id == ctx.station_id,
                     m.ChangeLog.seq > acknowledged,
-                    m.ChangeLog.entity.in_(("case", "tip")),
+                    m.ChangeLog.entity.in_(("case", "tip", establishment_sync.ESTABLISHMENT)),
                 )
                 .group_by(m.ChangeLog.entity, m.ChangeLog.entity_id)
             )
@@ -181,6 +181,9 @@ def export_changes(
                     select(m.Tip).where(m.Tip.id.in_([i for e, i in chunk if e == "tip"]))
                 ).scalars()
             }
+            establishments = establishment_sync.load(
+                session, [i for e, i in chunk if e == establishment_sync.ESTABLISHMENT]
+            )
             wanted = [i for e, i in chunk if e == "case"]
             wanted += [t.case_id for t in tips.values() if t.case_id and ("case", t.case_id) in latest]
             by_id.clear()
@@ -200,6 +203,9 @@ def export_changes(
                     main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
                     if tip.case_id and ("case", tip.case_id) in latest:
                         linked = tip.case_id
+                elif entity == establishment_sync.ESTABLISHMENT:
+                    row = establishments[entity_id]
+                    main = (establishment_sync.export_line(row, latest[key], ctx.station_id), {}, None)
                 else:
                     main = (*case_record(by_id[entity_id], companion=False), entity_id)
                 part = parts[-1]

@@ -23,7 +23,7 @@ from app.context import Context
 from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
-from app.sync import anchor, keys, received
+from app.sync import anchor, establishment_sync, keys, received
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
 from app.sync.status import coverage, unfinished_sets
@@ -164,6 +164,8 @@ def _import_verified(
         for number, record in enumerate(step.records, start=1):
             if record.get("type") == "tip":
                 reason = _check_tip_record(step, number, record)
+            elif record.get("type") == establishment_sync.ESTABLISHMENT:
+                reason = establishment_sync.check_at_hq(step, number, record)
             else:
                 reason = _record_problem(ctx, step, number, record, checked[id(record)])
             if reason:
@@ -184,6 +186,8 @@ def _import_verified(
                 if tip["id"] not in newest_tips or tip["version"] > newest_tips[tip["id"]][0]["version"]:
                     newest_tips[tip["id"]] = (tip, one.station)
                 continue
+            if record["type"] == establishment_sync.ESTABLISHMENT:
+                continue  # ``establishment_sync.newest_of`` below
             document = record["document"]
             known = newest.get(document["id"])
             if known is None or document["version"] > known[0]["version"]:
@@ -222,6 +226,11 @@ def _import_verified(
             summary.updated += 1
         to_apply.append((existing, document, station, data))
     tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
+    # Before the cases and tips: an activity names the establishment it inspected.
+    newest_establishments = establishment_sync.newest_of(verified)
+    summary.establishments = establishment_sync.apply_at_hq(
+        ctx, session, newest_establishments, summary, refused, now, dry_run
+    )
     if summary.rejected:
         session.rollback()
         return summary

@@ -30,6 +30,8 @@ class ImportSummary:
     reference_updates: int = 0  # at a post: reference entries HQ sent
     tips: int = 0  # at HQ: tips new or newer than the ones held
     campaigns: int = 0  # at a post: HQ's campaigns new or newer than the ones held
+    establishments: int = 0  # establishments new or newer than the ones held (app/establishments.py)
+    inspections: int = 0  # at a post: other posts' recent inspections now held (app/inspections.py)
     dry_run: bool = False  # only checked: the register is as it was
 
     @property
@@ -51,6 +53,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "files": self.files,
             "tips": self.tips,
+            "establishments": self.establishments,
             "rejected": self.rejected,
             "skipped": self.skipped,
             "bundles": self.bundles,
@@ -65,6 +68,7 @@ class ImportSummary:
                     "watch_entries": self.watch_entries,
                     "reference_updates": self.reference_updates,
                     "campaigns": self.campaigns,
+                    "inspections": self.inspections,
                 }
                 if self.acknowledged_seq is not None
                 else {}

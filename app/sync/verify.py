@@ -171,7 +171,7 @@ def _verify(
     if count < 1:
         raise BundleRefused(path, _("the part holds no records (Outpost never writes one)"))
     announce(manifest)
-    records, texts = read_record_lines(opened, identity, count, frozenset({"case", "tip", "audit"}))
+    records, texts = read_record_lines(opened, identity, count, RECORD_TYPES)
     files: dict[str, bytes] = {}
     for name in opened.sealed:
         if name.startswith(FILE_PREFIX):
@@ -189,6 +189,9 @@ def _verify(
         kept = [i for i, record in enumerate(records) if record["type"] != "audit"]
         records, texts = [records[i] for i in kept], [texts[i] for i in kept]
     return _Verified(opened, station, records, texts, files, events)
+
+
+RECORD_TYPES = frozenset({"case", "tip", "establishment", "audit"})  # of a post's bundle part
 
 
 def _origin(verified: _Verified) -> received.Origin:
