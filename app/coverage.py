@@ -152,6 +152,18 @@ def posts_coverage(
     return [coverage(session, s, area_of(s, areas), start, end, zone) for s in stations]
 
 
+def register_coverage(
+    session: Session, kind: str, station_id: str, start: date, end: date, zone: tzinfo
+) -> tuple[Coverage, ...]:
+    """What the register's home page shows: at a post its own area, at HQ every post's."""
+    if kind == "hq":
+        return tuple(posts_coverage(session, start, end, zone))
+    station = session.get(m.Station, station_id)
+    if station is None:
+        return ()
+    return (coverage(session, station, area_of(station, load_areas()), start, end, zone),)
+
+
 def lines(item: Coverage, reference: Reference) -> list[str]:
     """The coverage as text lines for a person (the CLI, the dashboard)."""
     head = _("{post}, {start} to {end}: {count} patrols, checkpoints and inspections").format(
@@ -180,6 +192,20 @@ def lines(item: Coverage, reference: Reference) -> list[str]:
             )
         )
     return out
+
+
+def summary_line(item: Coverage) -> str:
+    """One post's coverage in a line (HQ's home page lists every post)."""
+    return _(
+        "{post}: {communes} of {total_communes} communes and {markers} of {total_markers} border "
+        "markers left out"
+    ).format(
+        post=item.station_code,
+        communes=len(item.communes_left),
+        total_communes=len(item.communes),
+        markers=len(item.markers_left),
+        total_markers=len(item.markers),
+    )
 
 
 def as_json(item: Coverage, reference: Reference) -> dict[str, Any]:
