@@ -33,6 +33,7 @@ from app.text import fold
 from db import migrate
 from db import models as m
 from db.engine import make_engine, sqlite_url
+from tests.helpers.cli import outpost
 from tests.helpers.clock import NOW, Clock
 from tests.helpers.registers import PASSWORD, Post
 from tests.helpers.sync import (
@@ -275,3 +276,29 @@ def test_a_register_before_0014_gains_establishments_and_keeps_its_activities(po
         ]
     _chain_holds(ctx)
     ctx.close()
+
+
+def test_the_command_line_adds_lists_warns_and_reports_coverage(post: Post) -> None:
+    register = post.data_dir
+    post.ctx.close()
+    bad = outpost(register, "--user", "officer", "establishment", "add", "-",
+                  stdin=json.dumps([{"name": "Kho Bảy Núi", "kind": "depot", "commune_code": "30385"}]))
+    assert bad.returncode == 2 and "[0].kind: one of shop, warehouse" in bad.stderr, bad.stderr
+    shop = {"name": SHOP.name, "kind": "shop", "commune_code": "30385", "tax_code": "0312345678"}
+    added = outpost(register, "--user", "officer", "--json", "establishment", "add", "-",
+                    stdin=json.dumps(shop))
+    assert added.returncode == 0, added.stderr
+    [made] = json.loads(added.stdout)
+    assert made["created"] and made["origin"] == "BP-VX"
+    ctx = open_register(register, key=post.ctx.key)
+    _inspect(ctx, ctx.station_id, _establishment(ctx, made["id"]), NOW - timedelta(days=3), "customs",
+             "officer")
+    ctx.close()
+    warned = outpost(register, "establishment", "inspections", "CUA HANG TAP HOA MINH CHAU",
+                     "--commune", "30385", "--at", "2026-11-25")
+    assert warned.returncode == 0, warned.stderr
+    assert "22/11/2026 by Hải quan (BP-VX, officer)" in warned.stdout, warned.stdout
+    covered = outpost(register, "--json", "coverage", "--period", "2026-11-01..2026-11-30")
+    assert covered.returncode == 0, covered.stderr
+    [area] = json.loads(covered.stdout)
+    assert [c["code"] for c in area["communes_left"]] == ["30376", "30325"] and area["activities"] == 1
