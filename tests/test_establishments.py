@@ -146,6 +146,7 @@ def test_establishment_json_names_every_problem_by_its_path(post: Post) -> None:
     assert parse_establishments(document[0], post.ctx.reference)[0].name == "Kho hàng Bảy Núi"
 
 
+@pytest.mark.both_engines  # HQ's side: its import, return bundle, overlaps and coverage on PostgreSQL too
 def test_an_inspection_at_one_post_warns_the_other_after_the_return_bundle(
     pair: Pair, tmp_path: Path, clock: Clock
 ) -> None:
