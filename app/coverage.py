@@ -15,13 +15,12 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import RegisterError
 from app.i18n import _, label_language
-from app.resources import resource_path
+from app.resources import resource_path, schema_problem
 from db import models as m
 
 if TYPE_CHECKING:
@@ -71,14 +70,11 @@ def load_areas(document: Any = None) -> dict[str, Area]:
     """The posts' areas by post code, from the shipped file (or ``document``), checked against its schema."""
     if document is None:
         document = _shipped()
-    schema = json.loads(resource_path("schemas", "post-areas-v1.schema.json").read_text(encoding="utf-8"))
-    problems = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
-    if problems:
-        where = "/".join(str(part) for part in problems[0].path) or "(top)"
+    problem = schema_problem(document, "post-areas-v1.schema.json")
+    if problem:
+        where, _sep, message = problem.partition(": ")
         raise RegisterError(
-            _("the posts' areas file is not valid ({where}: {problem})").format(
-                where=where, problem=problems[0].message
-            )
+            _("the posts' areas file is not valid ({where}: {problem})").format(where=where, problem=message)
         )
     return {
         area["post"]: Area(
