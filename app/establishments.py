@@ -182,6 +182,73 @@ def find_match(
     ).scalar_one_or_none()
 
 
+def register_in(session: Session, actor: Actor, item: EstablishmentInput, now: datetime) -> Added:
+    """Inside the caller's write transaction: the establishment ``item`` names if it is registered,
+    else a new one (its change sequence number taken, its creation sealed). For a service that saves
+    something else with it (the activity service: an inspection of a shop not registered yet)."""
+    require(actor, "establishment.create")
+    known = find_match(session, item.name, item.commune_code, item.tax_code)
+    if known is not None:
+        return Added(view(session, known), created=False)
+    seq = next_change_seq(session, actor.station_id)
+    row = m.Establishment(
+        id=m.new_id(),
+        origin=actor.station_id,
+        name=item.name,
+        name_folded=fold(item.name),
+        address=item.address,
+        commune_code=item.commune_code,
+        tax_code=item.tax_code,
+        kind=item.kind,
+        created_by=actor.username,
+        created_at=now,
+        version=1,
+        change_seq=seq,
+    )
+    session.add(row)
+    session.add(
+        m.ChangeLog(
+            station_id=actor.station_id, seq=seq, entity="establishment", entity_id=row.id, version=1, at=now
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        station_id=actor.station_id,
+        actor=actor.username,
+        action="create",
+        entity="establishment",
+        entity_id=row.id,
+        version=1,
+        diff={"name": [None, row.name], "commune_code": [None, row.commune_code]},
+        sealed_state=row_state(TABLE, row),  # type: ignore[arg-type]
+    )
+    return Added(view(session, row), created=True)
+
+
+def resolve(
+    session: Session,
+    establishment_id: str | None = None,
+    name: str | None = None,
+    commune_code: str | None = None,
+    tax_code: str | None = None,
+) -> EstablishmentView | None:
+    """The establishment an activity names: by its id, else the registered one its name (in its commune)
+    or tax code matches, else an unregistered one by that name alone (id ""), so that a typed name is
+    still compared with the inspections that typed it too. None when nothing names one."""
+    if establishment_id:
+        row = session.get(m.Establishment, establishment_id)
+        if row is not None:
+            return view(session, row)
+    row = find_match(session, name or "", commune_code, tax_code)
+    if row is not None:
+        return view(session, row)
+    if name and fold(name):
+        return EstablishmentView("", nfc(name).strip(), "other", "", commune_code, tax_code, "", 0)
+    return None
+
+
 class EstablishmentService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -192,55 +259,8 @@ class EstablishmentService:
         into the audit chain."""
         require(actor, "establishment.create")
         now = self.ctx.clock()
-        done: list[Added] = []
         with self.ctx.sessions.writes.begin() as session:
-            for item in items:
-                known = find_match(session, item.name, item.commune_code, item.tax_code)
-                if known is not None:
-                    done.append(Added(view(session, known), created=False))
-                    continue
-                seq = next_change_seq(session, actor.station_id)
-                row = m.Establishment(
-                    id=m.new_id(),
-                    origin=actor.station_id,
-                    name=item.name,
-                    name_folded=fold(item.name),
-                    address=item.address,
-                    commune_code=item.commune_code,
-                    tax_code=item.tax_code,
-                    kind=item.kind,
-                    created_by=actor.username,
-                    created_at=now,
-                    version=1,
-                    change_seq=seq,
-                )
-                session.add(row)
-                session.add(
-                    m.ChangeLog(
-                        station_id=actor.station_id,
-                        seq=seq,
-                        entity="establishment",
-                        entity_id=row.id,
-                        version=1,
-                        at=now,
-                    )
-                )
-                session.flush()
-                state = row_state(TABLE, row)  # type: ignore[arg-type]
-                audit.record(
-                    session,
-                    at=now,
-                    station_id=actor.station_id,
-                    actor=actor.username,
-                    action="create",
-                    entity="establishment",
-                    entity_id=row.id,
-                    version=1,
-                    diff={"name": [None, row.name], "commune_code": [None, row.commune_code]},
-                    sealed_state=state,
-                )
-                done.append(Added(view(session, row), created=True))
-        return done
+            return [register_in(session, actor, item, now) for item in items]
 
     def list(
         self, actor: Actor, text: str | None = None, commune_code: str | None = None

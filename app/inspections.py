@@ -18,12 +18,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
+from app.establishments import resolve
 from app.i18n import N_, _
 from app.text import fold
 from db import models as m
 from db.types import utc_text
 
 if TYPE_CHECKING:
+    from app.context import Context
     from app.reference import Reference
 
 DEFAULT_WINDOW_DAYS = 30
@@ -208,6 +210,37 @@ def guard_inspection(
             warning_message(establishment.name, seen, zone, window_days, reference), seen
         )
     return seen
+
+
+@dataclass(frozen=True)
+class InspectionCheck:
+    """What an editor shows before an inspection is saved: the same establishment's inspections within
+    the window and the warning naming them (None when there are none)."""
+
+    seen: tuple[InspectionSeen, ...]
+    message: str | None
+
+
+def check_inspection(
+    ctx: Context,
+    *,
+    at: datetime,
+    establishment_id: str | None = None,
+    name: str | None = None,
+    commune_code: str | None = None,
+    tax_code: str | None = None,
+    exclude_activity_id: str | None = None,
+) -> InspectionCheck:
+    """The warning in its own read session, for an editor or a command before it saves (the save itself
+    calls ``guard_inspection`` in its transaction). The window is the ``inspection_window_days`` setting."""
+    days = ctx.settings.inspection_window_days
+    with ctx.sessions.reads() as session:
+        named = resolve(session, establishment_id, name, commune_code, tax_code)
+        if named is None:
+            return InspectionCheck((), None)
+        seen = tuple(recent_inspections(session, named, at, days, exclude_activity_id))
+    message = warning_message(named.name, seen, ctx.zone, days, ctx.reference) if seen else None
+    return InspectionCheck(seen, message)
 
 
 # --- HQ's return bundle -----------------------------------------------------------------------------

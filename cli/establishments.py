@@ -92,22 +92,18 @@ def cmd_establishment_list(args: argparse.Namespace) -> int:
 
 def cmd_establishment_inspections(args: argparse.Namespace) -> int:
     from app.auth import require
-    from app.establishments import EstablishmentView, find_match, view
-    from app.inspections import recent_inspections, warning_message
+    from app.inspections import check_inspection
 
     ctx, actor = session(args)
     require(actor, "case.read")
     day = date.fromisoformat(args.at) if args.at else ctx.today()
-    at = datetime.combine(day, time(12), ctx.zone)
-    days = ctx.settings.inspection_window_days
-    with ctx.sessions.reads() as s:
-        row = find_match(s, args.name, args.commune, args.tax_code)
-        named = (
-            view(s, row)
-            if row is not None
-            else EstablishmentView("", args.name, "other", "", args.commune, args.tax_code, "", 0)
-        )
-        seen = recent_inspections(s, named, at, days)
+    found = check_inspection(
+        ctx,
+        at=datetime.combine(day, time(12), ctx.zone),
+        name=args.name,
+        commune_code=args.commune,
+        tax_code=args.tax_code,
+    )
     data = [
         {
             "post": i.station_code,
@@ -116,14 +112,10 @@ def cmd_establishment_inspections(args: argparse.Namespace) -> int:
             "at": ctx.local(i.started_at).isoformat(),
             "establishment": i.establishment,
         }
-        for i in seen
+        for i in found.seen
     ]
-    text = (
-        warning_message(named.name, seen, ctx.zone, days, ctx.reference)
-        if seen
-        else f"No inspection of {named.name} within {days} days of {day:%d/%m/%Y}."
-    )
-    out(args, data, text)
+    days = ctx.settings.inspection_window_days
+    out(args, data, found.message or f"No inspection of {args.name} within {days} days of {day:%d/%m/%Y}.")
     return 0
 
 

@@ -22,8 +22,14 @@ from app import audit
 from app.context import Context
 from app.coverage import area_of, coverage, load_areas, posts_coverage
 from app.errors import RegisterError, ValidationError
-from app.establishments import EstablishmentInput, EstablishmentService, parse_establishments
-from app.inspections import DuplicateInspection, guard_inspection, overlaps, recent_inspections
+from app.establishments import EstablishmentInput, EstablishmentService, parse_establishments, register_in
+from app.inspections import (
+    DuplicateInspection,
+    check_inspection,
+    guard_inspection,
+    overlaps,
+    recent_inspections,
+)
 from app.register import init_register, open_register
 from app.serialize import row_state
 from app.sync.replies import make_reply
@@ -303,3 +309,21 @@ def test_the_command_line_adds_lists_warns_and_reports_coverage(post: Post) -> N
     assert covered.returncode == 0, covered.stderr
     [area] = json.loads(covered.stdout)
     assert [c["code"] for c in area["communes_left"]] == ["30376", "30325"] and area["activities"] == 1
+
+
+def test_an_inspection_of_an_unregistered_name_warns_too_and_registers_inside_a_save(post: Post) -> None:
+    _inspect(post.ctx, post.ctx.station_id, None, NOW - timedelta(days=40), "police", "officer",
+             name="Kho Bảy Núi", commune="30520")  # outside the window
+    _inspect(post.ctx, post.ctx.station_id, None, NOW - timedelta(days=2), "tax", "officer",
+             name="Kho Bảy Núi", commune="30520")
+    found = check_inspection(post.ctx, at=NOW, name="kho bay nui", commune_code="30520")
+    assert [(s.force, s.started_at) for s in found.seen] == [("tax", NOW - timedelta(days=2))]
+    assert found.message is not None and "23/11/2026 by Thuế (BP-VX, officer)" in found.message
+    assert check_inspection(post.ctx, at=NOW, name="kho bay nui", commune_code="30385").seen == ()
+    with post.ctx.sessions.writes.begin() as session:  # as the activity service would, in its own save
+        added = register_in(session, post.officer, EstablishmentInput("Kho Bảy Núi", "warehouse",
+                                                                      commune_code="30520"), NOW)
+    assert added.created
+    again = check_inspection(post.ctx, at=NOW, establishment_id=added.establishment.id)
+    assert [s.force for s in again.seen] == ["tax"]  # the typed inspections are the registered one's
+    _chain_holds(post.ctx)
