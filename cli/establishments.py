@@ -212,7 +212,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("file", metavar="FILE", help="a JSON file, or - for stdin")
     p.set_defaults(func=cmd_establishment_add)
-    p = est.add_parser("list", help="the registered establishments", parents=[common])
+    p = est.add_parser(
+        "list",
+        help="the registered establishments",
+        description="Every establishment this register holds (its own and, through HQ, every post's), "
+        "by name; with TEXT only those whose name holds it (accents and case do not matter) or whose "
+        "tax code it is.",
+        parents=[common],
+    )
     p.add_argument("text", nargs="?", help="part of the name (accents and case do not matter) or a tax code")
     p.add_argument("--commune", metavar="CODE", help="only this commune")
     p.set_defaults(func=cmd_establishment_list)
