@@ -25,6 +25,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Only what is missing: a register rewound to an older revision by hand (the migration tests) has it.
+    inspector = sa.inspect(op.get_bind())
+    tables = set(inspector.get_table_names())
+    if "establishments" not in tables:
+        _establishments()
+    if "inspection_notices" not in tables:
+        _inspection_notices()
+    if "establishment_id" not in {c["name"] for c in inspector.get_columns("activities")}:
+        _activity_establishment()
+
+
+def _establishments() -> None:
     op.create_table(
         "establishments",
         sa.Column("id", sa.String(36), nullable=False),
@@ -44,6 +56,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_establishments_folded_commune", "establishments", ["name_folded", "commune_code"])
     op.create_index(op.f("ix_establishments_tax_code"), "establishments", ["tax_code"])
+
+
+def _inspection_notices() -> None:
     op.create_table(
         "inspection_notices",
         sa.Column("activity_id", sa.String(36), nullable=False),
@@ -65,6 +80,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_inspection_notices_establishment_folded"), "inspection_notices", ["establishment_folded"]
     )
+
+
+def _activity_establishment() -> None:
     with op.batch_alter_table("activities") as batch:
         batch.add_column(sa.Column("establishment_id", sa.String(36), nullable=True))
         batch.create_foreign_key(
