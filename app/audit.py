@@ -35,6 +35,7 @@ SINGLE_ROW: dict[str, Table] = {
     "tip": m.Tip.__table__,  # type: ignore[dict-item]
     "activity": m.Activity.__table__,  # type: ignore[dict-item]
     "handover": m.Handover.__table__,  # type: ignore[dict-item]
+    "establishment": m.Establishment.__table__,  # type: ignore[dict-item]
     "watch_review": m.WatchReview.__table__,  # type: ignore[dict-item]
 }
 

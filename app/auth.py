@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The chief hands a tip to an officer to check; the officer then moves it on and links its case.
     "tip.assign": frozenset({"chief", "admin"}),
     "tip.update": frozenset({"officer", "chief", "admin"}),
+    "establishment.create": frozenset({"officer", "chief", "admin"}),
     "watch.review": frozenset({"analyst", "chief", "admin"}),
     # HQ's list of posts (who is late) is read-only: the analysts watching the province see it too.
     "station.read": frozenset({"chief", "admin", "analyst"}),
@@ -82,6 +83,7 @@ ACTION_TEXT = {
     "tip.read": N_("see tip-offs"),
     "tip.assign": N_("assign tip-offs"),
     "tip.update": N_("follow up tip-offs"),
+    "establishment.create": N_("register establishments"),
     "station.enrol": N_("enrol a station"),
     "station.read": N_("see the list of posts"),
     "station.revoke": N_("revoke a station"),

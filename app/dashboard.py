@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app import periods
 from app.auth import require
 from app.case_query import occurred_between
+from app.coverage import Coverage, register_coverage
 from app.domain import Actor
 from app.periods import Period
 from db import models as m
@@ -87,6 +88,8 @@ class Dashboard:
     # HQ's own drafts and queue above. Always 0 at a post.
     posts_drafts: int = 0
     posts_awaiting: int = 0
+    # This month's coverage (app/coverage.py): at a post its own area, at HQ each post's.
+    coverage: tuple[Coverage, ...] = ()
 
 
 def _window(period: Period, zone: tzinfo) -> list[Any]:
@@ -152,6 +155,7 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
             .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
             .where(live, *_window(month, ctx.zone))
         ).all()
+        areas = register_coverage(session, ctx.kind, ctx.station_id, month.start, month.end, ctx.zone)
     quantities, alerts, goals = _thresholds(ctx, month, lines)
     groups = tuple(
         Tally(code, week_groups.get(code, 0), month_groups.get(code, 0))
@@ -180,6 +184,7 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
         weekly_window=due[0] if due else None,
         posts_drafts=statuses.get((False, "draft"), 0),
         posts_awaiting=statuses.get((False, "submitted"), 0),
+        coverage=areas,
     )
 
 

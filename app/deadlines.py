@@ -18,13 +18,11 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from app import periods
 from app.errors import RegisterError
 from app.i18n import N_, _
 from app.periods import Period
-from app.resources import resource_path
+from app.resources import resource_path, schema_problem
 
 WEEKLY, MONTHLY, ANNUAL = "weekly", "monthly", "annual"
 KIND_TEXT = {WEEKLY: N_("weekly report"), MONTHLY: N_("monthly report"), ANNUAL: N_("year-end summary")}
@@ -56,16 +54,15 @@ def load_rules(document: Any = None, overrides: Mapping[str, Any] | None = None)
         document = _shipped()
     if overrides:
         document = with_overrides(document, overrides)
-    schema = json.loads(resource_path("schemas", "deadlines-v1.schema.json").read_text(encoding="utf-8"))
-    problems = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
-    if problems:
-        where = "/".join(str(part) for part in problems[0].path) or "(top)"
+    problem = schema_problem(document, "deadlines-v1.schema.json")
+    if problem:
+        where, _sep, message = problem.partition(": ")
         text = (
             _("the reporting deadlines in the settings are not valid ({where}: {problem})")
             if overrides
             else _("the reporting deadlines file is not valid ({where}: {problem})")
         )
-        raise RegisterError(text.format(where=where, problem=problems[0].message))
+        raise RegisterError(text.format(where=where, problem=message))
     return Rules(
         document["weekly"]["when"],
         document["monthly"]["due_day"],

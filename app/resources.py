@@ -25,3 +25,18 @@ def resources_dir() -> Path:
 
 def resource_path(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
+
+
+def schema_problem(document: object, schema: str) -> str | None:
+    """The first way ``document`` breaks the JSON Schema ``resources/schemas/<schema>``, as
+    ``where: problem``, or None: for the data files a register reads (deadlines, posts' areas)."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    checker = Draft202012Validator(json.loads(resource_path("schemas", schema).read_text(encoding="utf-8")))
+    problems = sorted(checker.iter_errors(document), key=lambda e: list(e.path))
+    if not problems:
+        return None
+    where = "/".join(str(part) for part in problems[0].path) or "(top)"
+    return f"{where}: {problems[0].message}"

@@ -49,6 +49,9 @@ class Settings:
     # This install's reporting deadlines, over resources/rules/deadlines.json (app/deadlines.py): the
     # file's sections and keys ({"monthly": {"due_day": 25}}); empty: the shipped ones.
     deadlines: dict[str, Any] = field(default_factory=dict)
+    # An inspection warns when the same establishment was inspected this many days before or after
+    # (app/inspections.py; the 2025 conclusions: no repeated inspections of one establishment).
+    inspection_window_days: int = 30
 
 
 # Upgrade steps: UPGRADES[n] turns a version-n dict into a version-(n+1) dict.

@@ -345,6 +345,8 @@ class Activity(Base):
     commune_code: Mapped[str | None] = mapped_column(String(10))
     establishment: Mapped[str | None] = mapped_column(String(200))
     establishment_folded: Mapped[str | None] = mapped_column(String(200), index=True)
+    # The registered establishment inspected (app/establishments.py); the two texts above stay as entered.
+    establishment_id: Mapped[str | None] = mapped_column(ForeignKey("establishments.id"), index=True)
     force: Mapped[str] = mapped_column(String(40), default="border_guard")  # the lead force
     participants: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
@@ -402,6 +404,44 @@ class Handover(Base):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Establishment(Base):
+    """A shop, warehouse or trader the forces inspect (cơ sở kinh doanh), written only by its origin
+    station and shared through HQ (app/establishments.py)."""
+
+    __tablename__ = "establishments"
+    __table_args__ = (Index("ix_establishments_folded_commune", "name_folded", "commune_code"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_folded: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text, default="")
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    tax_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # shop | warehouse | trader | market | other
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class InspectionNotice(Base):
+    """At a post: an inspection by another post or force in the last days, as HQ's newest return bundle
+    carried it (the duplicate-inspection warning reads these beside the post's own activities)."""
+
+    __tablename__ = "inspection_notices"
+    activity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(16))
+    force: Mapped[str] = mapped_column(String(40))
+    officer: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    establishment_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    establishment: Mapped[str] = mapped_column(String(200))
+    establishment_folded: Mapped[str] = mapped_column(String(200), index=True)
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    tax_code: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime]
 
 
 class AuditEvent(Base):

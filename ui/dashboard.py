@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import Context
+from app.coverage import lines as coverage_lines
+from app.coverage import summary_line
 from app.dashboard import Dashboard, build_dashboard
 from app.domain import Actor
 from app.formatting import format_date, format_datetime, format_decimal, format_int, format_money
@@ -93,6 +95,12 @@ class DashboardWidget(QWidget):
         self.posts_figure.setStyleSheet("font-size: 13pt; padding-left: 24px;")
         figures.addWidget(self.posts_figure)
         figures.addStretch(1)
+        # No area left out (app/coverage.py): the month's communes and border markers nobody reached.
+        self.coverage_label = QLabel()
+        self.coverage_label.setWordWrap(True)
+        self.coverage_label.setToolTip(
+            _("Communes and border markers with no patrol, checkpoint or inspection this month")
+        )
 
         self.groups_model = ListTableModel(
             [_("Violation group"), _("This week"), _("This month")], numeric=(1, 2)
@@ -133,6 +141,7 @@ class DashboardWidget(QWidget):
         column.addWidget(self.title)
         column.addWidget(self.reminder)
         column.addLayout(figures)
+        column.addWidget(self.coverage_label)
         column.addLayout(grid, 1)
 
     @staticmethod
@@ -208,6 +217,18 @@ class DashboardWidget(QWidget):
             self.queue_button.setText(
                 _("Awaiting approval: {count}").format(count=format_int(board.awaiting))
             )
+        left = [item for item in board.coverage if not item.complete]
+        self.coverage_label.setStyleSheet(BANNER_STYLE if left else "")
+        self.coverage_label.setText(
+            "\n".join(
+                [summary_line(item) for item in left]  # HQ: a line per post, the CLI tells the rest
+                if self._ctx.kind == "hq"
+                else [line for item in left for line in coverage_lines(item, ref)]
+            )
+            if left
+            else _("Every commune and border marker was reached this month.")
+        )
+        self.coverage_label.setVisible(bool(board.coverage))
         self.groups_model.set_rows(
             [
                 (ref.label("violation_groups", t.code), format_int(t.week), format_int(t.month))

@@ -49,11 +49,7 @@ def _check_cases(
     looks at the helper, even when none came), while the rest is checked."""
     chunks: list[_Chunk] = []
     for one in verified:
-        indices = [
-            index
-            for index, record in enumerate(one.records)
-            if record.get("type") not in ("tip", "handover", "activity")
-        ]
+        indices = [index for index, record in enumerate(one.records) if record.get("type") == "case"]
         for start in range(0, len(indices), CHUNK):
             part = indices[start : start + CHUNK]
             items = [(i + 1, one.records[i], _is_new(one.records[i], new)) for i in part]

@@ -23,7 +23,7 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, RegisterError, ValidationError
 from app.i18n import _
-from app.sync import anchor, keys, signing
+from app.sync import anchor, establishment_sync, keys, signing
 from app.sync.activity_import import activity_records
 from app.sync.bundle import FILE_PREFIX, KIND_CHANGES, RECORDS, Member, write_bundle
 from app.sync.enrol import _hq_of, _meta
@@ -191,7 +191,9 @@ def export_changes(
                 .where(
                     m.ChangeLog.station_id == ctx.station_id,
                     m.ChangeLog.seq > acknowledged,
-                    m.ChangeLog.entity.in_(("case", "tip", "handover", "activity")),
+                    m.ChangeLog.entity.in_(
+                        ("case", "tip", "handover", "activity", establishment_sync.ESTABLISHMENT)
+                    ),
                 )
                 .group_by(m.ChangeLog.entity, m.ChangeLog.entity_id)
             )
@@ -253,6 +255,9 @@ def export_changes(
                 ).scalars()
             }
             activities = activity_records(session, [i for e, i in chunk if e == "activity"])
+            establishments = establishment_sync.load(
+                session, [i for e, i in chunk if e == establishment_sync.ESTABLISHMENT]
+            )
             wanted = [i for e, i in chunk if e == "case"]
             wanted += [t.case_id for t in tips.values() if t.case_id and ("case", t.case_id) in latest]
             wanted += [h.case_id for h in handovers.values() if ("case", h.case_id) in latest]
@@ -295,6 +300,9 @@ def export_changes(
                     }
                     main = (json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n", {}, None)
                     linked = [c for c in case_ids if ("case", c) in latest]
+                elif entity == establishment_sync.ESTABLISHMENT:
+                    row = establishments[entity_id]
+                    main = (establishment_sync.export_line(row, latest[key], ctx.station_id), {}, None)
                 else:
                     main = (*case_record(by_id[entity_id], companion=False), entity_id)
                 part = parts[-1]

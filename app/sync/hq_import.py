@@ -24,7 +24,7 @@ from app.context import Context
 from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
-from app.sync import anchor, keys, received
+from app.sync import anchor, establishment_sync, keys, received
 from app.sync.activity_import import activities_to_apply, apply_activity, check_activity_record
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
@@ -186,6 +186,8 @@ def _import_verified(
                 reason, activity = check_activity_record(ctx, step, number, record, now)
                 if activity is not None:
                     read_activities[id(record)] = activity
+            elif record.get("type") == establishment_sync.ESTABLISHMENT:
+                reason = establishment_sync.check_at_hq(step, number, record)
             else:
                 reason = _record_problem(ctx, step, number, record, checked[id(record)])
             if reason:
@@ -220,6 +222,8 @@ def _import_verified(
                 if known_handover is None or handover["version"] > known_handover[0]["version"]:
                     newest_handovers[handover["id"]] = (handover, one.station)
                 continue
+            if record["type"] == establishment_sync.ESTABLISHMENT:
+                continue  # ``establishment_sync.newest_of`` below
             document = record["document"]
             known = newest.get(document["id"])
             if known is None or document["version"] > known[0]["version"]:
@@ -258,6 +262,11 @@ def _import_verified(
             summary.updated += 1
         to_apply.append((existing, document, station, data))
     tips_to_apply = _tips_to_apply(session, newest_tips, newest, summary, refused)
+    # Before the cases and tips: an activity names the establishment it inspected.
+    newest_establishments = establishment_sync.newest_of(verified)
+    summary.establishments = establishment_sync.apply_at_hq(
+        ctx, session, newest_establishments, summary, refused, now, dry_run
+    )
     handovers = handovers_to_apply(session, newest_handovers, newest, summary, refused)
     incoming = {(station.id, d["number"]): case_id for case_id, (d, station, _c) in newest.items()}
     activities = activities_to_apply(session, newest_activities, incoming, summary, refused)

@@ -19,7 +19,7 @@ from app.domain import Actor
 from app.errors import NotFound, RegisterError, ValidationError
 from app.json_input import JsonRefused, parse_json
 from app.reference import CODE_LISTS, load_reference
-from app.sync import enrol, keys, signing
+from app.sync import enrol, establishment_sync, keys, signing
 from app.sync.bundle import KIND_RETURN, RECORDS, Member, write_bundle
 from app.sync.enrol import HQ_IDENTITY_FORMAT
 from app.sync.return_checks import _check_reference, _check_reference_updates, _reference_overrides
@@ -88,6 +88,12 @@ def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: 
             )
         # Only the entries an analyst confirmed (app/watch.py): a candidate nobody stood behind stays at HQ.
         records.extend({"type": "watch", **entry} for entry in entries_for_posts(session, ctx.zone))
+        # Every other station's establishments, and their inspections of the last days (app/inspections.py).
+        records.extend(
+            establishment_sync.return_records(
+                session, station.id, ctx.clock(), ctx.settings.inspection_window_days
+            )
+        )
         for campaign in session.execute(
             select(m.Campaign).where(m.Campaign.origin == hq.id).order_by(m.Campaign.starts_on, m.Campaign.id)
         ).scalars():

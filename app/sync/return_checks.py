@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.campaigns import campaign_problems
+from app.establishments import document_problem
 from app.i18n import N_
+from app.inspections import check_notice
 from app.reference import CODE_LISTS, load_reference
 from app.sync.bundle import BundleRefused
 from db import models as m
@@ -129,9 +131,25 @@ def _check_campaign(record: dict[str, Any]) -> str | None:
     return None
 
 
+def _check_establishment(record: dict[str, Any]) -> str | None:
+    """Another station's establishment (app/establishments.py), with the station it came from."""
+    origin, origin_id = record.get("origin"), record.get("origin_id")
+    if (
+        set(record) != {"type", "origin_id", "origin", "establishment"}
+        or not isinstance(origin, str)
+        or not 0 < len(origin) <= 16
+        or not isinstance(origin_id, str)
+        or not 0 < len(origin_id) <= 36
+    ):
+        return N_("an establishment record with unknown or missing fields")
+    return document_problem(record["establishment"])
+
+
 RETURN_CHECKS = {
     "rejection": _check_rejection,
     "watch": _check_watch,
     "reference": _check_reference,
     "campaign": _check_campaign,
+    "establishment": _check_establishment,
+    "inspection": check_notice,
 }

@@ -23,7 +23,7 @@ from app.errors import RegisterError, ValidationError
 from app.i18n import _
 from app.reference import load_reference
 from app.serialize import row_state
-from app.sync import enrol, keys, signing
+from app.sync import enrol, establishment_sync, keys, signing
 from app.sync.bundle import (
     KIND_RETURN,
     RECORDS,
@@ -187,6 +187,7 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             ]
             summary.reference_updates += sum(r["type"] == "reference" for r in records)
             summary.watch_entries = sum(r["type"] == "watch" for r in records)
+            summary.inspections = sum(r["type"] == "inspection" for r in records)
         offered: dict[str, int] = {}  # campaign id → the newest version these bundles carry
         for _p, _m, records in receipts:
             for r in records:
@@ -220,8 +221,10 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                 session.execute(delete(m.WatchEntry))  # each return bundle carries HQ's whole watch list
             for record in records:
                 kind = record["type"]
-                if kind in ("receipt", "rejection") or (kind in ("watch", "reference") and not current):
-                    pass  # in the summary above; an older bundle's lists are outdated
+                if kind in ("receipt", "rejection", "establishment", "inspection") or (
+                    kind in ("watch", "reference") and not current
+                ):
+                    pass  # in the summary above, or below; an older bundle's lists are outdated
                 elif kind == "watch":
                     session.merge(
                         m.WatchEntry(
@@ -267,6 +270,8 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                         station.revoked_at = now
                         summary.revocations += 1
                     enrol.seal_station(ctx, session, f"sync:{hq.code}", station, before)
+            stored = establishment_sync.apply_returns(ctx, session, records, current, now, hq)
+            summary.establishments += stored
             session.add(
                 m.ReceivedBundle(
                     bundle_id=str(manifest["bundle_id"]),

@@ -32,6 +32,8 @@ class ImportSummary:
     handovers: int = 0  # at HQ: hand-overs to the police new or newer than the ones held
     activities: int = 0  # at HQ: activities new or newer than the ones held
     campaigns: int = 0  # at a post: HQ's campaigns new or newer than the ones held
+    establishments: int = 0  # establishments new or newer than the ones held (app/establishments.py)
+    inspections: int = 0  # at a post: other posts' recent inspections now held (app/inspections.py)
     dry_run: bool = False  # only checked: the register is as it was
 
     @property
@@ -57,6 +59,7 @@ class ImportSummary:
             "tips": self.tips,
             "handovers": self.handovers,
             "activities": self.activities,
+            "establishments": self.establishments,
             "rejected": self.rejected,
             "skipped": self.skipped,
             "bundles": self.bundles,
@@ -71,6 +74,7 @@ class ImportSummary:
                     "watch_entries": self.watch_entries,
                     "reference_updates": self.reference_updates,
                     "campaigns": self.campaigns,
+                    "inspections": self.inspections,
                 }
                 if self.acknowledged_seq is not None
                 else {}

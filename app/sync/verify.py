@@ -171,8 +171,7 @@ def _verify(
     if count < 1:
         raise BundleRefused(path, _("the part holds no records (Outpost never writes one)"))
     announce(manifest)
-    kinds = frozenset({"case", "tip", "handover", "activity", "audit"})
-    records, texts = read_record_lines(opened, identity, count, kinds)
+    records, texts = read_record_lines(opened, identity, count, RECORD_TYPES)
     files: dict[str, bytes] = {}
     for name in opened.sealed:
         if name.startswith(FILE_PREFIX):
@@ -190,6 +189,10 @@ def _verify(
         kept = [i for i, record in enumerate(records) if record["type"] != "audit"]
         records, texts = [records[i] for i in kept], [texts[i] for i in kept]
     return _Verified(opened, station, records, texts, files, events)
+
+
+# The records of a post's bundle part.
+RECORD_TYPES = frozenset({"case", "tip", "handover", "activity", "establishment", "audit"})
 
 
 def _origin(verified: _Verified) -> received.Origin:

@@ -202,10 +202,32 @@ def rows(ctx: Context, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in session.execute(text(sql), params)]
 
 
+def before_establishments(conn: Any) -> None:
+    """Undo migration 0014 in a register: no establishments, no inspection notices, activities without
+    the establishment they name (rebuilt as SQLite rebuilds a table: the column has a reference)."""
+    conn.execute("DROP TABLE IF EXISTS inspection_notices")
+    table = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'activities'"
+    ddl = conn.execute(table).fetchone()[0]
+    if "establishment_id" in ddl:
+        kept = [line for line in ddl.split("\n") if "establishment_id" not in line]
+        kept[-2] = kept[-2].rstrip().rstrip(",")  # the last line before ")" takes no comma
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(activities)") if r[1] != "establishment_id"]
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DROP INDEX IF EXISTS ix_activities_establishment_id")
+        conn.execute("\n".join(kept).replace('"activities"', '"activities_rebuilt"', 1))
+        listed = ", ".join(columns)
+        conn.execute(f"INSERT INTO activities_rebuilt ({listed}) SELECT {listed} FROM activities")
+        conn.execute("DROP TABLE activities")
+        conn.execute("ALTER TABLE activities_rebuilt RENAME TO activities")
+        conn.execute("CREATE INDEX ix_activities_establishment_folded ON activities (establishment_folded)")
+    conn.execute("DROP TABLE IF EXISTS establishments")
+
+
 def as_first_schema(path: Path) -> None:
     """Take a register or a backup (keyed as ``open_sqlite`` keys it) back to the first migration's
     schema, as an older Outpost would have left it."""
     conn = open_sqlite(path)
+    before_establishments(conn)  # 0014
     conn.execute("DROP TABLE case_search")
     for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred",
                   "origin_occurred", "lead_force_occurred", "ownerless_occurred"):  # 0004, 0012

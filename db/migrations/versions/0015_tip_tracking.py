@@ -1,7 +1,7 @@
 """Tip-offs followed through: status, result, the officer assigned, when it last changed
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03
 
 A tip goes new → checking → acted on → closed (docs/domain.md, "Tip-offs"); the officer it is
@@ -18,7 +18,7 @@ from alembic import op
 import db.types
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
