@@ -84,15 +84,39 @@ class ActivityResult:
 
 
 def establishment_notices(
-    session: Session, actor: Actor, data: ActivityInput, activity_id: str | None
+    ctx: Context, session: Session, actor: Actor, data: ActivityInput, activity_id: str | None
 ) -> list[str]:
-    """Warnings about the establishment an inspection names, shown by the editor and the CLI before and
-    after a save, never blocking it.
+    """The duplicate-inspection warning (issue 19 item 3) for an inspection: who else inspected the
+    same establishment (registered, or named alike in the same commune) within the
+    ``inspection_window_days`` setting, here or at another post or force known through HQ's return
+    bundle (``app.inspections``). Shown by the editor and the CLI before and after a save; the
+    activity's notes say why it went ahead."""
+    del actor
+    if data.kind != "inspection" or not data.establishment:
+        return []
+    from app.establishments import resolve
+    from app.inspections import recent_inspections, warning_message
 
-    HOOK (issue 19 item 3, the duplicate-inspection warning): the establishments register and its
-    "inspected by another force within N days" check plug in here; today nothing is checked."""
-    del session, actor, data, activity_id
-    return []
+    named = resolve(session, None, data.establishment, data.commune_code, None)
+    if named is None:
+        return []
+    days = ctx.settings.inspection_window_days
+    seen = recent_inspections(session, named, data.started_at, days, activity_id)
+    return [warning_message(named.name, seen, ctx.zone, days, ctx.reference)] if seen else []
+
+
+def _register_establishment(
+    session: Session, actor: Actor, row: m.Activity, data: ActivityInput, now: datetime
+) -> None:
+    """An inspection names its establishment in the register (``app.establishments``): the one its name
+    (in its commune) matches, else a new one, so that HQ and every post compare inspections by it."""
+    if data.kind != "inspection" or not data.establishment:
+        row.establishment_id = None
+        return
+    from app.establishments import EstablishmentInput, register_in
+
+    item = EstablishmentInput(data.establishment, "other", commune_code=data.commune_code)
+    row.establishment_id = register_in(session, actor, item, now).establishment.id or None
 
 
 class ActivityService:
@@ -123,11 +147,12 @@ class ActivityService:
                     version=1,
                 )
                 fill_row(row, data)
+                _register_establishment(session, actor, row, data, now)
                 session.add(row)
                 session.flush()
                 session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in case_ids)
                 _log_change(session, actor, row, now, {}, {"cases": [None, sorted(data.cases)]})
-                notices = establishment_notices(session, actor, data, row.id)
+                notices = establishment_notices(self.ctx, session, actor, data, row.id)
                 results.append(
                     ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
                 )
@@ -157,6 +182,7 @@ class ActivityService:
                 session.scalars(select(m.ActivityCase.case_id).where(m.ActivityCase.activity_id == row.id))
             )
             fill_row(row, data)
+            _register_establishment(session, actor, row, data, now)
             session.flush()
             changed = row_state(m.Activity.__table__, row) != before  # type: ignore[arg-type]
             if not changed and old_links == set(case_ids):
@@ -168,7 +194,7 @@ class ActivityService:
             row.updated_at, row.updated_by = now, actor.username
             links = {"cases": [sorted(old_links), sorted(case_ids)]} if old_links != set(case_ids) else {}
             _log_change(session, actor, row, now, before, links)
-            notices = establishment_notices(session, actor, data, row.id)
+            notices = establishment_notices(self.ctx, session, actor, data, row.id)
             return ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
 
     def _case_ids(self, session: Session, actor: Actor, items: Sequence[ActivityInput]) -> list[list[str]]:
@@ -203,7 +229,7 @@ class ActivityService:
         """What the editor warns about before a save (``establishment_notices``), never blocking it."""
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            return establishment_notices(session, actor, data, activity_id)
+            return establishment_notices(self.ctx, session, actor, data, activity_id)
 
     def get(self, actor: Actor, activity_id: str) -> ActivityView:
         require(actor, "case.read")

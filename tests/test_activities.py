@@ -254,3 +254,29 @@ def test_a_register_from_0012_keeps_its_activities_and_cases_and_gains_the_new_f
         assert edited.changes.activities is False  # nothing changed: no new version
     finally:
         upgraded.close()
+
+
+def test_a_second_inspection_of_the_same_shop_within_the_window_warns_naming_the_first(post: Post) -> None:
+    """Two forces inspect one shop 10 days apart: the second warns, naming who inspected it and when; both
+    inspections name the same registered establishment, whatever the accents typed (issue 19 item 3)."""
+    ctx = post.ctx
+
+    def inspection(day: str, force: str, name: str) -> Any:
+        document = patrol(kind="inspection", started_at=f"{day}T09:00:00+07:00", ended_at=None,
+                          lead_force=force, cooperating_forces=[], establishment=name,
+                          border_marker=None, route=None, place="Chợ Vĩnh Xương")
+        return parse_activities(document, ctx.reference, now=ctx.clock())[0]
+
+    first = ctx.activities.add(post.officer, inspection("2026-11-05", "border_guard", "Tạp hóa Minh Châu"))
+    assert first.notices == ()
+    second = ctx.activities.add(post.chief, inspection("2026-11-15", "customs", "tap hoa minh chau"))
+    (warning,) = second.notices
+    assert "05/11/2026" in warning and "BP-VX" in warning and "officer" in warning
+    assert "Bộ đội Biên phòng" in warning or "border_guard" in warning
+    # The editor asks before a save the same way, and an inspection 41 days earlier is not warned of.
+    assert ctx.activities.notices(post.chief, inspection("2026-11-20", "police", "Tạp hoá Minh Châu"))
+    assert ctx.activities.notices(post.chief, inspection("2026-09-25", "police", "Tạp hóa Minh Châu")) == []
+    ids = rows(ctx, "SELECT DISTINCT establishment_id FROM activities WHERE kind = 'inspection'")
+    assert len(ids) == 1 and ids[0][0] is not None
+    with ctx.sessions.engine.connect() as conn:
+        assert audit.verify(conn, register_key=ctx.key).problems == []
