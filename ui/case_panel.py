@@ -11,6 +11,7 @@ from app.context import Context
 from app.domain import CaseResult
 from app.formatting import format_decimal, format_money
 from app.i18n import _
+from ui.colours import muted_text
 
 
 class CasePanel(QWidget):
@@ -32,7 +33,8 @@ class CasePanel(QWidget):
 
     def show_case(self, case: CaseResult | None) -> None:
         if case is None:
-            self.view.setHtml(f"<p style='color:#666'>{escape(_('Select a case to see its summary.'))}</p>")
+            hint = escape(_("Select a case to see its summary."))
+            self.view.setHtml(f"<p style='color:{muted_text(self).name()}'>{hint}</p>")
             return
         self.view.setHtml(self._html(case.document))
 
@@ -118,8 +120,9 @@ def _local(iso: str | None) -> str:
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
+    muted = muted_text().name() + ";"
     cells = "".join(
-        f"<tr><td style='color:#555;padding-right:8px'>{escape(label)}</td><td>{escape(value)}</td></tr>"
+        f"<tr><td style='color:{muted}padding-right:8px'>{escape(label)}</td><td>{escape(value)}</td></tr>"
         for label, value in rows if value
     )
     return f"<table>{cells}</table>"
