@@ -12,7 +12,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 $(wildcard $(HOME)/.pye
 PO := $(wildcard resources/locale/*/*.po)
 MO := $(addsuffix LC_MESSAGES/outpost.mo,$(sort $(dir $(PO))))
 
-.PHONY: run test test-any-day fuzz bench lint package catalogs manifest check-manifest clean
+.PHONY: run test test-any-day fuzz bench lint package package-check catalogs manifest check-manifest check-windows-wheels notices clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Outpost needs Python 3.12 or newer (python3.13 or python3.12 on PATH)." >&2; exit 1; fi
@@ -39,7 +39,12 @@ check-manifest: $(STAMP)
 run: $(STAMP) $(MO)
 	$(VENV)/bin/outpost gui
 
-test: $(STAMP) $(MO) check-manifest
+# Every runtime dependency has a Windows wheel (packaging/windows/README.md): resolves metadata only, a few
+# seconds; fails (never skips) when the package index cannot be reached.
+check-windows-wheels: $(STAMP)
+	$(PY) scripts/check_windows_wheels.py
+
+test: $(STAMP) $(MO) check-manifest check-windows-wheels
 	@bash scripts/system-packages.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --dist loadfile
 
@@ -65,6 +70,20 @@ lint: $(STAMP)
 
 package: $(STAMP) $(MO) check-manifest
 	$(VENV)/bin/pyinstaller --noconfirm --clean packaging/outpost.spec
+
+# CI: the frozen Linux build, its self-test and its notices (about a minute to build on a 2-core machine).
+package-check: package
+	env -u OUTPOST_DATA_DIR QT_QPA_PLATFORM=offscreen dist/Outpost/outpost-console self-test
+	@grep -q "download.qt.io/official_releases/QtForPython" dist/Outpost/NOTICES.txt || { echo "dist/Outpost/NOTICES.txt lacks Qt's LGPL notice" >&2; exit 1; }
+	@# Portable mode (packaging/windows/README.md §4): with the marker, the register is set up beside the executable.
+	@touch dist/Outpost/outpost-portable.txt; env -u OUTPOST_DATA_DIR OUTPOST_ARGON2_PROFILE=test OUTPOST_PASSWORD=portable-check-1 \
+		dist/Outpost/outpost-console init post --code BP-PT --name Portable --admin admin >/dev/null \
+		&& test -f dist/Outpost/data/register.sqlite; rc=$$?; rm -rf dist/Outpost/data dist/Outpost/outpost-portable.txt; \
+		if [ $$rc -ne 0 ]; then echo "portable mode: no register beside the executable" >&2; exit 1; fi; echo "portable mode: ok"
+
+# The third-party notices alone (the build writes them itself), to read before a release.
+notices: $(STAMP)
+	$(PY) scripts/notices.py build/NOTICES.txt
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache $(MO)

@@ -117,6 +117,12 @@ def monthly_due(period: Period, due_day: int) -> date:
     return due
 
 
+def _weekly_owed(rules: Rules, window: Period, campaigns: Sequence[tuple[date, date]]) -> bool:
+    """Whether a weekly report is owed for ``window``: always, or when it touches a campaign."""
+    during = any(start <= window.end and window.start <= end for start, end in campaigns)
+    return rules.weekly_when == "always" or during
+
+
 def passed(
     today: date,
     rules: Rules,
@@ -135,8 +141,7 @@ def passed(
             due = periods.weekly_due(window.end, window_offset)
             if due >= today:
                 continue
-            during = any(start <= window.end and window.start <= end for start, end in campaigns)
-            if rules.weekly_when == "always" or during:
+            if _weekly_owed(rules, window, campaigns):
                 found.append(Deadline(WEEKLY, window, window.end, due))
             break  # only the latest week whose due day is over can be in force
     year, number = periods.reporting_month(today, mode)
@@ -168,3 +173,42 @@ def late(deadlines: Sequence[Deadline], last_received: date | None, enrolled: da
 def describe(deadline: Deadline) -> str:
     """``monthly report due 20/11/2026``, for the list of posts."""
     return _("{report} due {due}").format(report=_(KIND_TEXT[deadline.kind]), due=f"{deadline.due:%d/%m/%Y}")
+
+
+def upcoming(
+    today: date,
+    rules: Rules,
+    *,
+    mode: str,
+    window_offset: int,
+    campaigns: Sequence[tuple[date, date]] = (),
+) -> list[Deadline]:
+    """The next deadline of each kind due on ``today`` or later, soonest first: what the dashboard
+    reminds a chief of (``passed`` is what HQ judges). A weekly report is owed for a window that falls
+    in a campaign (or always/never, as the rules say); the next campaign window is looked for up to a
+    year ahead."""
+    found: list[Deadline] = []
+    if rules.weekly_when != "never":
+        for ahead in range(54):
+            window = periods.week_of(today - timedelta(days=7) + timedelta(days=7 * ahead), window_offset)
+            due = periods.weekly_due(window.end, window_offset)
+            if due < today:
+                continue
+            if _weekly_owed(rules, window, campaigns):
+                found.append(Deadline(WEEKLY, window, window.end, due))
+                break
+    year_number, number = periods.reporting_month(today, mode)
+    year_number, number = (year_number - 1, 12) if number == 1 else (year_number, number - 1)
+    for _ahead in range(3):
+        month = periods.month(year_number, number, mode)
+        due = monthly_due(month, rules.monthly_due_day)
+        if due >= today:
+            found.append(Deadline(MONTHLY, month, month.end, due))
+            break
+        year_number, number = (year_number + 1, 1) if number == 12 else (year_number, number + 1)
+    for year_number in (today.year, today.year + 1):
+        due = date(year_number, rules.annual_due_month, rules.annual_due_day)
+        if due >= today:
+            found.append(Deadline(ANNUAL, periods.year(year_number, mode), due - timedelta(days=1), due))
+            break
+    return sorted(found, key=lambda d: d.due)

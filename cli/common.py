@@ -36,12 +36,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("OUTPOST_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
+    """The environment's folder, a portable install's, or the user's (app/data_folder.py)."""
+    from app.data_folder import default_data_dir as chosen
 
-    return Path(user_data_dir("Outpost", appauthor=False))
+    return chosen()
 
 
 def out(args: argparse.Namespace, value: Any, text: str | None = None) -> None:

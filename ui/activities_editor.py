@@ -34,6 +34,7 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, ValidationError
 from app.i18n import _
+from ui.colours import warning_style
 from ui.editor.fields import CodeCombo, ErrorLabel, SearchCombo
 from ui.editor.pages import DateTimeField
 from ui.errors import show_error
@@ -90,7 +91,7 @@ class ActivityEditor(QDialog):
         # Where the duplicate-inspection warning shows (app.activities.establishment_notices).
         self.establishment_notice = QLabel()
         self.establishment_notice.setWordWrap(True)
-        self.establishment_notice.setStyleSheet("color: #8a5300;")
+        self.establishment_notice.setStyleSheet(warning_style(self))
         self.establishment_notice.hide()
         forces = [(code, ref.label("forces", code)) for code in ref.lists["forces"]]
         self.lead_force = CodeCombo(forces)

@@ -22,6 +22,7 @@ from ui.jobs import MainThreadCollector, Outcome, ProgressRunner
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
 from ui.recovery_key import RecoveryKeyDialog
+from ui.single_instance import SingleInstance
 
 FAULT_FILE = "faults.log"
 DEMO_BATCH = 250  # small batches: the bar moves and Cancel takes effect within a fraction of a second
@@ -37,6 +38,9 @@ def run_gui(data_dir: Path) -> int:
     collector = MainThreadCollector(application)
     collector.start()
     install_crash_handler(data_dir)
+    instance = SingleInstance(data_dir, application)  # one Outpost per register (ui/single_instance.py)
+    if not instance.claim():
+        return 0  # the one already running came forward
     apply_language(load_settings(paths.settings).language if paths.settings.exists() else DEFAULT_LANGUAGE)
     warn_about_resources()
     opened = open_or_set_up(data_dir)

@@ -29,6 +29,7 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, ValidationError
 from app.i18n import _
+from ui.colours import problem_style
 from ui.editor.fields import DATE_FORMAT
 
 
@@ -64,6 +65,7 @@ class CampaignsDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.note = QLabel(
             _("Campaigns are declared here and reach every post with its next return bundle.")
@@ -86,7 +88,7 @@ class CampaignsDialog(QDialog):
         form.addRow(_("&Last day"), self.ends_on)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020")
+        self.problem.setStyleSheet(problem_style(self))
         self.problem.hide()
         self.add_button = QPushButton(_("&Add as a new campaign"))
         self.save_button = QPushButton(_("&Save changes to the selected one"))

@@ -12,6 +12,7 @@ from app.countries import country_name
 from app.domain import CaseResult
 from app.formatting import format_decimal, format_money
 from app.i18n import _
+from ui.colours import muted_text
 
 
 class CasePanel(QWidget):
@@ -33,7 +34,8 @@ class CasePanel(QWidget):
 
     def show_case(self, case: CaseResult | None) -> None:
         if case is None:
-            self.view.setHtml(f"<p style='color:#666'>{escape(_('Select a case to see its summary.'))}</p>")
+            hint = escape(_("Select a case to see its summary."))
+            self.view.setHtml(f"<p style='color:{muted_text(self).name()}'>{hint}</p>")
             return
         self.view.setHtml(self._html(case.document))
 
@@ -124,8 +126,9 @@ def _local(iso: str | None) -> str:
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
+    muted = muted_text().name() + ";"
     cells = "".join(
-        f"<tr><td style='color:#555;padding-right:8px'>{escape(label)}</td><td>{escape(value)}</td></tr>"
+        f"<tr><td style='color:{muted}padding-right:8px'>{escape(label)}</td><td>{escape(value)}</td></tr>"
         for label, value in rows if value
     )
     return f"<table>{cells}</table>"

@@ -28,11 +28,11 @@ from app.formatting import format_date, format_datetime, format_decimal, format_
 from app.i18n import _
 from app.periods import Period
 from app.progress import CancelToken, Progress
+from ui.colours import banner_style
+from ui.deadline_reminders import DeadlineReminders
 from ui.errors import report_unexpected, show_error
 from ui.jobs import Job, reader_pool
 from ui.list_model import ListTableModel
-
-BANNER_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px;"
 
 
 def _span(period: Period) -> str:
@@ -76,8 +76,9 @@ class DashboardWidget(QWidget):
         self.title.setFont(font)
         self.reminder = QLabel()
         self.reminder.setWordWrap(True)
-        self.reminder.setStyleSheet(BANNER_STYLE)
+        self.reminder.setStyleSheet(banner_style(self))
         self.reminder.hide()
+        self.deadlines = DeadlineReminders(self._ctx)  # every reporting deadline, with the days left
         self.week_figure = QLabel()
         self.month_figure = QLabel()
         self.drafts_figure = QLabel()
@@ -140,6 +141,7 @@ class DashboardWidget(QWidget):
         column = QVBoxLayout(self)
         column.addWidget(self.title)
         column.addWidget(self.reminder)
+        column.addWidget(self.deadlines)
         column.addLayout(figures)
         column.addWidget(self.coverage_label)
         column.addLayout(grid, 1)
@@ -159,6 +161,7 @@ class DashboardWidget(QWidget):
 
     def refresh(self) -> None:
         """Compute the figures again on a reader thread; ``refreshed`` follows."""
+        self.deadlines.refresh()
         self._generation += 1
         generation, ctx, actor = self._generation, self._ctx, self._actor
 

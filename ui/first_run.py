@@ -31,6 +31,7 @@ from app.reference import Reference, load_reference
 from app.register import init_register
 from app.text import fold
 from app.zones import DEFAULT_ZONE
+from ui.colours import problem_style
 
 if TYPE_CHECKING:
     from app.restore import Restored  # the restore and its checks load only when asked for
@@ -166,7 +167,7 @@ class FirstRunDialog(QDialog):
             self._add_field(key, label, widget)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020")
+        self.message.setStyleSheet(problem_style(self))
         column.addWidget(self.message)
         column.addStretch()
         self.buttons = QDialogButtonBox(
@@ -187,7 +188,7 @@ class FirstRunDialog(QDialog):
         stack.addWidget(widget)
         error = QLabel()
         error.setWordWrap(True)
-        error.setStyleSheet("color: #b00020")
+        error.setStyleSheet(problem_style(error))
         error.hide()
         stack.addWidget(error)
         self.form.addRow(label, row)

@@ -25,6 +25,7 @@ from app.context import Context
 from app.domain import Actor
 from app.i18n import _
 from app.unlock import default_username, is_encrypted, log_in, station_label
+from ui.colours import problem_style
 from ui.jobs import ProgressRunner
 from ui.recovery_reset import RecoveryResetDialog
 
@@ -51,7 +52,7 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020")
+        self.message.setStyleSheet(problem_style(self))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -33,6 +33,7 @@ from ui.activities_list import ActivitiesWindow
 from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
+from ui.column_widths import case_samples, content_width
 from ui.dashboard import DashboardWidget
 from ui.editor import CaseEditor
 from ui.errors import show_error
@@ -50,13 +51,20 @@ from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
 from ui.tip_dialog import TipDialog
 from ui.tips_list import TipsDialog
 from ui.watch_review import WatchReviewDialog
+from ui.window_state import WindowState
 from ui.workflow import CaseActions
 
 DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
 AWAITING = CaseFilter(statuses=("submitted",))
+# The case tables' columns, to tell a saved column layout from one saved for other columns.
+COLUMN_IDS = ",".join(column.title for column in COLUMNS)
 
 
-def _case_table(model: CaseTableModel, row_height: int, char_width: int) -> QTableView:
+def _case_table(
+    model: CaseTableModel, row_height: int, char_width: int, samples: dict[int, str]
+) -> QTableView:
+    """``samples``: the widest value a column shows (a case number, a time), which it is never narrower
+    than: digits and capitals are wider than the average character the starting widths count in."""
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -72,7 +80,8 @@ def _case_table(model: CaseTableModel, row_height: int, char_width: int) -> QTab
     table.verticalHeader().setDefaultSectionSize(row_height)
     header = table.horizontalHeader()
     for section, column in enumerate(COLUMNS):
-        header.resizeSection(section, column.width * char_width)
+        fitted = content_width(table, samples.get(section, ""), _(column.title))
+        header.resizeSection(section, max(column.width * char_width, fitted))
         if column.stretch:
             header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
     return table
@@ -113,7 +122,8 @@ class MainWindow(QMainWindow):
 
         self.dashboard = DashboardWidget(self._ctx, self._actor)
         self.filter_bar = FilterBar(self._ctx, self._actor)
-        self.table = _case_table(self.model, row_height, char)
+        samples = case_samples(self._ctx)
+        self.table = _case_table(self.model, row_height, char, samples)
         self.panel = CasePanel(self._ctx)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
@@ -125,7 +135,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.filter_bar)
         column.addWidget(self.splitter, 1)
 
-        self.queue_table = _case_table(self.queue_model, row_height, char)
+        self.queue_table = _case_table(self.queue_model, row_height, char, samples)
         queue_page = QWidget()
         queue_column = QVBoxLayout(queue_page)
         self.queue_label = QLabel()
@@ -179,6 +189,7 @@ class MainWindow(QMainWindow):
         # Spelled out: Windows has no standard Quit shortcut, so StandardKey.Quit would be empty there.
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.about_action = QAction(_("&About Outpost"), self)
+        self.diagnostics_action = QAction(_("Save &diagnostics…"), self)
         self.send_action = QAction(_("Send to &HQ…"), self)
         self.send_action.setVisible(self._ctx.kind == "post" and can(self._actor, "sync.export"))
         self.receive_action = QAction(_("&Receive bundles…"), self)
@@ -265,6 +276,7 @@ class MainWindow(QMainWindow):
         for action in (self.audit_action, self.mail_action, self.reference_action):
             tools_menu.addAction(action)
         help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(self.diagnostics_action)
         help_menu.addAction(self.about_action)
 
         toolbar = QToolBar(_("Main toolbar"))
@@ -310,6 +322,7 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.about_action.triggered.connect(self._on_about_action_triggered)
+        self.diagnostics_action.triggered.connect(self._on_diagnostics_action_triggered)
         self.send_action.triggered.connect(self._on_send_action_triggered)
         self.receive_action.triggered.connect(self._on_receive_action_triggered)
         self.reply_action.triggered.connect(self._on_reply_action_triggered)
@@ -346,6 +359,7 @@ class MainWindow(QMainWindow):
             self._on_queue_model_count_changed(self.queue_model.total)
         self.tabs.setCurrentIndex(DASHBOARD_TAB)
         self.dashboard.refresh()
+        self._restore_layout()
 
     # ----- what the user sees --------------------------------------------------------------------
 
@@ -644,6 +658,28 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    def _on_diagnostics_action_triggered(self) -> None:
+        from ui.diagnostics import save_diagnostics_dialog  # imported when first used
+
+        save_diagnostics_dialog(self._ctx, self)
+
+    # ----- the layout, as the user left it (ui/window_state.py) ------------------------------------
+
+    def _restore_layout(self) -> None:
+        state = WindowState(self._ctx.paths.data_dir)
+        state.restore_window("main", self)
+        state.restore_splitter("cases", self.splitter)
+        for name, table in (("cases", self.table), ("queue", self.queue_table)):
+            state.restore_header(name, table.horizontalHeader(), COLUMN_IDS)
+
+    def save_layout(self) -> None:
+        state = WindowState(self._ctx.paths.data_dir)
+        state.save_window("main", self)
+        state.save_splitter("cases", self.splitter)
+        for name, table in (("cases", self.table), ("queue", self.queue_table)):
+            state.save_header(name, table.horizontalHeader(), COLUMN_IDS)
+        state.sync()
+
     def _close_editors_and_quit(self) -> None:
         for editor in list(self.editors.values()):
             editor.show()
@@ -658,4 +694,5 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.model.wait_for_count()  # no count or dashboard thread outlives the window's register
+        self.save_layout()
         event.accept()

@@ -14,8 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import AppError
-
-PROBLEM_COLOUR = "#b00020"
+from ui.colours import problem_style
 
 
 def sentence(message: str) -> str:
@@ -33,7 +32,7 @@ def password_field(placeholder: str = "") -> QLineEdit:
 def problem_label() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {PROBLEM_COLOUR}")
+    label.setStyleSheet(problem_style(label))
     return label
 
 

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -33,6 +32,7 @@ from ui.editor.fields import CodeCombo
 from ui.errors import show_error
 from ui.jobs import ProgressRunner
 from ui.pdf_preview import PdfPreview
+from ui.period_picker import PeriodPicker
 
 KINDS = ("weekly", "monthly", "quarterly", "half", "nine-months", "annual", "campaign")
 # What the period box takes for each kind (the box starts with the current period).
@@ -67,7 +67,9 @@ class ReportsPage(QWidget):
         self.report: SummaryReport | None = None
         self._suggested = ""  # the period the page filled in (it follows the mode; a typed one stays)
         self.kind = CodeCombo(_kind_labels().items())
-        self.period = QLineEdit()
+        # Picked from a calendar, stepped, or typed as on the command line (ui/period_picker.py).
+        self.picker = PeriodPicker(ctx)
+        self.period = self.picker.text
         self.mode = CodeCombo(
             [(periods.STATISTICAL, _("15th to 14th (statistical)")), (periods.CALENDAR, _("Calendar months"))]
         )
@@ -90,7 +92,7 @@ class ReportsPage(QWidget):
         self.status.setWordWrap(True)
         form = QFormLayout()
         form.addRow(_("&Kind:"), self.kind)
-        form.addRow(_("&Period:"), self.period)
+        form.addRow(_("&Period:"), self.picker)
         form.addRow("", self.period_help)
         form.addRow(_("Period &mode:"), self.mode)
         form.addRow(_("C&ampaign:"), self.campaign)
@@ -149,8 +151,8 @@ class ReportsPage(QWidget):
             )
         )
         self._suggested = periods.typed(current) if current else ""
+        self.picker.set_kind(kind, self.mode.code() or periods.STATISTICAL)
         self.period.setText(self._suggested)
-        self.period.setEnabled(not campaign)
         self.period.setPlaceholderText(_EXAMPLES[kind])
         self.period_help.setText(
             _("Choose the campaign below: the report covers its own dates.")
@@ -161,6 +163,7 @@ class ReportsPage(QWidget):
     def _mode_changed(self) -> None:
         """The current period depends on the mode (on 23 November the statistical month is December's):
         a period the page suggested follows it; one the user typed stays."""
+        self.picker.set_kind(self.kind.code() or "weekly", self.mode.code() or periods.STATISTICAL)
         if self.period.text() == self._suggested:
             self._kind_changed()
 

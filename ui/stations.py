@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -34,12 +34,12 @@ from app.formatting import format_int
 from app.i18n import _
 from app.sync.enrol import revoke
 from app.sync.status import REVOKED, PostStatus, posts
+from ui.colours import problem_background
 from ui.errors import show_error
 from ui.list_model import Index, ListTableModel
 from ui.reason_dialog import ReasonDialog
 
 OVERDUE_COLUMN = 6
-LATE_BACKGROUND = QColor("#fde2e1")  # the same pale red as the app's warning banners
 
 
 class StationsModel(ListTableModel):
@@ -66,7 +66,7 @@ class StationsModel(ListTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and index.isValid() and 0 <= index.row() < len(self._late):
-            return QBrush(LATE_BACKGROUND) if self._late[index.row()] else None
+            return QBrush(problem_background()) if self._late[index.row()] else None
         return super().data(index, role)
 
 

@@ -3,7 +3,6 @@ drives (or any folder), the import dialog checks the files first and shows what 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QStorageInfo, Qt, Signal
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.auth import can
 from app.context import Context
 from app.domain import Actor
+from app.drives import looks_removable
 from app.formatting import format_int
 from app.i18n import _
 from app.progress import CancelToken, Progress
@@ -45,7 +45,6 @@ from ui.errors import show_error
 from ui.jobs import ProgressRunner
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
-REMOVABLE_ROOTS = ("/media/", "/run/media/", "/mnt/", "/Volumes/")
 
 
 def removable_drives() -> list[QStorageInfo]:
@@ -55,10 +54,7 @@ def removable_drives() -> list[QStorageInfo]:
         root = volume.rootPath()
         if not volume.isValid() or not volume.isReady() or volume.isReadOnly():
             continue
-        if sys.platform == "win32":
-            if root.upper().startswith("C:"):
-                continue
-        elif not root.startswith(REMOVABLE_ROOTS):
+        if not looks_removable(root):  # on Windows asked of the drive, not guessed from its letter
             continue
         drives.append(volume)
     return drives

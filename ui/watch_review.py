@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,10 +30,10 @@ from app.errors import AppError
 from app.formatting import format_date, format_datetime, format_int
 from app.i18n import _
 from app.watch import Candidate, candidates, cases_behind, decide
+from ui.colours import warning_background
 from ui.editor.fields import ErrorLabel
 
 Index = QModelIndex | QPersistentModelIndex
-PENDING_BACKGROUND = QColor("#fff4ce")
 
 
 def _state_text(candidate: Candidate) -> str:
@@ -116,7 +116,7 @@ class WatchModel(QAbstractTableModel):
             }
             return values[column]
         if role == Qt.ItemDataRole.BackgroundRole and c.state == "pending":
-            return QBrush(PENDING_BACKGROUND)
+            return QBrush(warning_background())
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "cases":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and c.weak:
@@ -153,6 +153,7 @@ class WatchReviewDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = QLabel()
         self.cases = QTableWidget(0, 6)

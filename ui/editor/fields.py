@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QLineEdit, QWidget
 from app.errors import ValidationError
 from app.formatting import format_money, parse_money
 from app.text import fold
+from ui.colours import problem_style
 
 DATE_FORMAT = "dd/MM/yyyy"
 DATE_TIME_FORMAT = "dd/MM/yyyy HH:mm"
@@ -23,7 +24,7 @@ class ErrorLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setStyleSheet("color: #b3261e;")
+        self.setStyleSheet(problem_style(self))
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hide()
 

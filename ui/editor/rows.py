@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -37,13 +37,12 @@ from app.case_checks import bidi_problem
 from app.errors import ValidationError
 from app.formatting import format_date, format_decimal, format_money, parse_date, parse_decimal, parse_money
 from app.i18n import _
+from ui.colours import problem_background, warning_background, warning_style
 from ui.editor.fields import CodeCombo, ErrorLabel
 
 Index = QModelIndex | QPersistentModelIndex
 Row = dict[str, Any]
 Choices = Callable[[Row], Sequence[tuple[str, str]]]
-ERROR_BACKGROUND = QColor("#f9dedc")
-WARNING_BACKGROUND = QColor("#fff3c4")
 
 
 @dataclass(frozen=True)
@@ -245,8 +244,8 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(errors + warnings) or None
         if errors:
-            return QBrush(ERROR_BACKGROUND)
-        return QBrush(WARNING_BACKGROUND) if warnings else None
+            return QBrush(problem_background())
+        return QBrush(warning_background()) if warnings else None
 
     def _row_changed(self, row: int) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.fields) - 1))
@@ -365,7 +364,7 @@ class RowsPage(QWidget):
         self.remove_button = QPushButton(_("Remove selected"))
         self.problems_label = ErrorLabel()
         self.warnings_label = ErrorLabel()
-        self.warnings_label.setStyleSheet("color: #7a5900;")
+        self.warnings_label.setStyleSheet(warning_style(self))
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
