@@ -221,7 +221,7 @@ class DashboardWidget(QWidget):
                 _("Awaiting approval: {count}").format(count=format_int(board.awaiting))
             )
         left = [item for item in board.coverage if not item.complete]
-        self.coverage_label.setStyleSheet(BANNER_STYLE if left else "")
+        self.coverage_label.setStyleSheet(banner_style(self) if left else "")
         self.coverage_label.setText(
             "\n".join(
                 [summary_line(item) for item in left]  # HQ: a line per post, the CLI tells the rest
