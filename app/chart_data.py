@@ -13,6 +13,7 @@ PostgreSQL); quantities are summed in Python because they are stored as exact de
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,6 +109,19 @@ class ChartData:
     month: Period  # the month the reward progress is for
     rewards: tuple[Progress, ...]
     posts: tuple[PostFigures, ...] = ()  # at HQ, one per post; empty at a post
+
+
+def axis_top(value: float) -> float:
+    """The top of a value axis drawn in four steps, each a round number (1 to 10 times a power
+    of ten; never a fraction, counts are whole): 3 → 4, 9 → 12, 11 500 → 12 000."""
+    step = max(value, 4.0) / 4
+    magnitude = 10.0 ** math.floor(math.log10(step))
+    for factor in (1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if factor == 2.5 and magnitude < 10:
+            continue
+        if factor * magnitude >= step:
+            return 4 * factor * magnitude
+    return 40 * magnitude
 
 
 def _month_back(year: int, month: int, back: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
-from app.chart_data import ChartData, Progress, Seized, build_chart_data
+from app.chart_data import ChartData, Progress, Seized, axis_top, build_chart_data
 from app.formatting import format_decimal, format_int
 from app.printing import FONT, FRAME_WIDTH, Styles, styles
 from app.reference import Reference
@@ -67,25 +67,13 @@ def _axis(drawing: Drawing, left: float, bottom: float, width: float, height: fl
     drawing.add(Line(left, bottom, left + width, bottom, strokeColor=colors.black, strokeWidth=0.6))
 
 
-def _nice_top(value: float) -> float:
-    """An axis end at or above ``value`` that divides into four readable steps."""
-    if value <= 0:
-        return 4.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for factor in (1, 2, 4, 5, 8, 10):
-        top = factor * magnitude
-        if top >= value and (top / 4 == int(top / 4) or top < 4):
-            return float(top)
-    return float(10 * magnitude)
-
-
 def weekly_drawing(data: ChartData, reference: Reference) -> Drawing:
     """Cases per report week by violation group, stacked, over the 52 weeks."""
     height, left, bottom, plot_h = 190, 34.0, 58.0, 118.0
     drawing = Drawing(WIDTH, height)
     plot_w = WIDTH - left - 6
     totals = [sum(s.values[i] for s in data.weekly) for i in range(len(data.weeks))]
-    top = _nice_top(max(totals, default=0))
+    top = axis_top(max(totals, default=0))
     _axis(drawing, left, bottom, plot_w, plot_h, top)
     slot = plot_w / len(data.weeks)
     for i, week in enumerate(data.weeks):
@@ -128,7 +116,7 @@ def seized_drawing(series: Seized, data: ChartData, reference: Reference) -> Dra
     height, left, bottom, plot_h = 132, 46.0, 30.0, 78.0
     drawing = Drawing(WIDTH, height)
     plot_w = WIDTH - left - 6
-    top = _nice_top(float(max((*series.values, *series.before), default=Decimal(0))))
+    top = axis_top(float(max((*series.values, *series.before), default=Decimal(0))))
     name = reference.label("commodities", series.commodity, "vi")
     drawing.add(
         _text(
@@ -213,7 +201,7 @@ def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
     row_h, left = 14, 70.0
     drawing = Drawing(WIDTH, row_h * len(data.posts) + 22)
     plot_w = WIDTH - left - 50
-    top = _nice_top(max((p.total for p in data.posts), default=0))
+    top = axis_top(max((p.total for p in data.posts), default=0))
     for n, post in enumerate(data.posts):
         y = drawing.height - (n + 1) * row_h
         drawing.add(_text(left - 4, y + 3, post.code, SMALL, "end"))
