@@ -19,7 +19,7 @@ from pathlib import Path
 
 from app import __version__
 from app.errors import AppError, Cancelled
-from cli import admin, cases, reports, sync, watch
+from cli import admin, cases, exports, reports, sync, watch
 from cli.common import ENVIRONMENT, Handler, default_data_dir
 
 # What the exit status means, for scripts; the top-level help prints this table. The 2, 4–8 come from
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (admin, cases, sync, reports, watch):
+    for module in (admin, cases, sync, reports, watch, exports):
         module.register(sub, common)
     return parser
 
