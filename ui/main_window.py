@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardWidget(self._ctx, self._actor)
         self.filter_bar = FilterBar(self._ctx, self._actor)
         self.table = _case_table(self.model, row_height, char)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)  # Export…, added below
         self.panel = CasePanel(self._ctx)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(self.inbox_label)
             self.update_inbox()
         self._build_menus()
+        self.table.addAction(self.export_action)
 
     def _build_menus(self) -> None:
         self.lookup_action = QAction(_("&Look up a person or vehicle…"), self)
@@ -188,6 +190,10 @@ class MainWindow(QMainWindow):
         self.watch_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "watch.review"))
         self.stations_action = QAction(_("&Posts and reporting deadlines…"), self)
         self.stations_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.read"))
+        self.export_action = QAction(_("&Export…"), self)
+        self.export_action.setToolTip(
+            _("The case list as shown, or its people or vehicles, to Excel, CSV or a map")
+        )
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.restore_action = QAction(_("Restore a &backup…"), self)
@@ -207,6 +213,7 @@ class MainWindow(QMainWindow):
             a.new_action,
             a.open_action,
             self.tip_action,
+            self.export_action,
             None,
             self.send_action,
             self.receive_action,
@@ -296,6 +303,7 @@ class MainWindow(QMainWindow):
         self.campaigns_action.triggered.connect(self._on_campaigns_action_triggered)
         self.stations_action.triggered.connect(self._on_stations_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
+        self.export_action.triggered.connect(self._on_export_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.users_action.triggered.connect(self._on_users_action_triggered)
         self.password_action.triggered.connect(self._on_password_action_triggered)
@@ -565,6 +573,11 @@ class MainWindow(QMainWindow):
 
     def _on_tip_action_triggered(self) -> None:
         TipDialog(self._ctx, self._actor, self).exec()
+
+    def _on_export_action_triggered(self) -> None:
+        from ui.export_dialog import ExportDialog  # opened rarely: loaded when first asked for
+
+        ExportDialog(self._ctx, self._actor, self.model.case_filter, self.model.case_sort, self).exec()
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

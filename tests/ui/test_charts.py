@@ -68,7 +68,7 @@ def test_each_bar_says_its_value_on_hover(qtbot: QtBot, post: Post) -> None:
     rewards = {caption: p for caption, p in widget.rewards_chart.rows}
     monthly = next(p for caption, p in rewards.items() if p.rule == "cigarettes_month")
     assert monthly.amount == Decimal(11_500)
-    assert any("11.500 / 20.000 bao" in w or "11.500 trên 20.000 bao" in w for w in widget.rewards_chart.words())
+    assert "11.500 / 20.000 bao (57 %)" in widget.rewards_chart.words()  # 11 500 × 100 // 20 000
 
     SHOTS.mkdir(exist_ok=True)
     for index in range(widget.charts_tabs.count()):
