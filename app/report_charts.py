@@ -179,7 +179,7 @@ def progress_drawing(rows: Sequence[tuple[str, Progress]]) -> Drawing:
         )
         if p.share:
             drawing.add(Rect(0, y + 2, bar_w * p.share, 10, fillColor=_level(THIS_YEAR), strokeColor=None))
-        mark = "  ✓ đạt ngưỡng" if p.reached else ""
+        mark = "  — đạt ngưỡng" if p.reached else ""  # (no check mark in the report font)
         drawing.add(
             _text(
                 bar_w + 6,
@@ -199,7 +199,8 @@ def _kind_words(p: Progress) -> str:
 def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
     """HQ: each post's cases over the 12 months, stacked by violation group, its total written."""
     row_h, left = 14, 70.0
-    drawing = Drawing(WIDTH, row_h * len(data.posts) + 22)
+    legend_rows = (len(data.groups) + 1) // 2
+    drawing = Drawing(WIDTH, row_h * len(data.posts) + 11 * legend_rows + 8)
     plot_w = WIDTH - left - 50
     top = axis_top(max((p.total for p in data.posts), default=0))
     for n, post in enumerate(data.posts):
@@ -214,12 +215,10 @@ def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
                 )
             x += w
         drawing.add(_text(x + 4, y + 3, f"{format_int(post.total)} vụ", SMALL))
-    x = left
-    for index, code in enumerate(data.groups):
-        label = reference.label("violation_groups", code, "vi")
-        _swatch(drawing, x, 2, grey(index))
-        drawing.add(_text(x + 12, 2.5, label[:40], TINY))
-        x += 18 + min(len(label), 40) * 2.9
+    for index, code in enumerate(data.groups):  # two columns, a row each, as under the weekly chart
+        x, y = (index % 2) * WIDTH / 2, 2 + (legend_rows - 1 - index // 2) * 11
+        _swatch(drawing, x, y, grey(index))
+        drawing.add(_text(x + 12, y + 0.5, reference.label("violation_groups", code, "vi"), TINY))
     return drawing
 
 
