@@ -189,40 +189,22 @@ def export_people(
     cancel: CancelToken | None = None,
 ) -> ExportResult:
     """The people and organisations named in the cases passing ``case_filter`` (never an informant)."""
-    require(actor, "case.read")
-    _check_format(fmt, LIST_FORMATS)
-    total = ctx.cases.count(actor, case_filter)
 
-    def rows() -> Iterator[PersonRow]:
-        for page in case_pages(ctx, actor, case_filter, cancel=cancel):
-            cases = {r.id: r for r in page}
-            with ctx.sessions.reads() as session:
-                found = session.execute(
-                    select(m.Party).where(m.Party.case_id.in_(list(cases))).order_by(m.Party.position)
-                ).scalars()
-                parties = [
-                    (
-                        p.case_id,
-                        PersonRow(
-                            cases[p.case_id].number,
-                            cases[p.case_id].occurred_at,
-                            p.role,
-                            p.kind,
-                            p.full_name,
-                            p.birth_date,
-                            p.gender,
-                            p.nationality,
-                            p.id_number,
-                            p.address,
-                        ),
-                    )
-                    for p in found
-                ]
-            order = {case_id: i for i, case_id in enumerate(cases)}
-            parties.sort(key=lambda item: order[item[0]])  # the list's order; a case's own stays
-            yield from (row for _case, row in parties)
+    def person(case: CaseRow, p: m.Party) -> PersonRow:
+        return PersonRow(
+            case.number,
+            case.occurred_at,
+            p.role,
+            p.kind,
+            p.full_name,
+            p.birth_date,
+            p.gender,
+            p.nationality,
+            p.id_number,
+            p.address,
+        )
 
-    return _table(ctx, fmt, PEOPLE_COLUMNS, rows(), path, total, progress, cancel, counts_cases=True)
+    return _children(ctx, actor, case_filter, fmt, path, PEOPLE_COLUMNS, m.Party, person, progress, cancel)
 
 
 def export_vehicles(
@@ -236,36 +218,46 @@ def export_vehicles(
     cancel: CancelToken | None = None,
 ) -> ExportResult:
     """The vehicles and vessels of the cases passing ``case_filter``."""
+
+    def vehicle(case: CaseRow, v: m.Vehicle) -> VehicleRow:
+        return VehicleRow(case.number, case.occurred_at, v.kind, v.plate, v.description)
+
+    return _children(
+        ctx, actor, case_filter, fmt, path, VEHICLE_COLUMNS, m.Vehicle, vehicle, progress, cancel
+    )
+
+
+def _children(
+    ctx: Context,
+    actor: Actor,
+    case_filter: CaseFilter,
+    fmt: str,
+    path: Path,
+    columns: Sequence[Column],
+    table: Any,
+    make: Callable[[CaseRow, Any], Any],
+    progress: Progress,
+    cancel: CancelToken | None,
+) -> ExportResult:
+    """The rows of ``table`` (parties, vehicles) under the cases passing the filter: in the list's
+    order, each case's in their own order, read a page of cases at a time."""
     require(actor, "case.read")
     _check_format(fmt, LIST_FORMATS)
     total = ctx.cases.count(actor, case_filter)
 
-    def rows() -> Iterator[VehicleRow]:
+    def rows() -> Iterator[Any]:
         for page in case_pages(ctx, actor, case_filter, cancel=cancel):
             cases = {r.id: r for r in page}
+            order = {case_id: i for i, case_id in enumerate(cases)}
             with ctx.sessions.reads() as session:
                 found = [
-                    (
-                        v.case_id,
-                        VehicleRow(
-                            cases[v.case_id].number,
-                            cases[v.case_id].occurred_at,
-                            v.kind,
-                            v.plate,
-                            v.description,
-                        ),
-                    )
-                    for v in session.execute(
-                        select(m.Vehicle)
-                        .where(m.Vehicle.case_id.in_(list(cases)))
-                        .order_by(m.Vehicle.position)
-                    ).scalars()
+                    (order[item.case_id], item.position, make(cases[item.case_id], item))
+                    for item in session.execute(select(table).where(table.case_id.in_(list(cases)))).scalars()
                 ]
-            order = {case_id: i for i, case_id in enumerate(cases)}
-            found.sort(key=lambda item: order[item[0]])
-            yield from (row for _case, row in found)
+            found.sort(key=lambda item: item[:2])
+            yield from (row for _case, _position, row in found)
 
-    return _table(ctx, fmt, VEHICLE_COLUMNS, rows(), path, total, progress, cancel, counts_cases=True)
+    return _table(ctx, fmt, columns, rows(), path, total, progress, cancel, counts_cases=True)
 
 
 # ----- writing ---------------------------------------------------------------------------------------
@@ -285,7 +277,9 @@ class _Steps:
 
 
 def _replace_when_done(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """``write`` into a temporary file beside ``path``, flushed to disk, then renamed over it."""
+    """``write`` into a temporary file beside ``path``, flushed to disk, then renamed over it: as
+    ``app.files.write_atomically`` does, but streamed (a whole register's export is not held in
+    memory as bytes first)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as out:

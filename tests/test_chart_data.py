@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from app.chart_data import build_chart_data
-from app.domain import GoodsInput
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.charts import write_cases
 from tests.helpers.registers import Post
 from tests.helpers.sync import Pair, export_parts, import_at_hq
 
@@ -30,17 +30,7 @@ def _week_index(when: datetime) -> int:
 
 
 def _write(post: Post, approve: bool = False) -> None:
-    for when, group, cay in CASES:
-        goods = (
-            GoodsInput("cigarettes", Decimal(cay), "cây", "Thuốc lá"),
-            GoodsInput("sugar", Decimal("2.5"), "tấn", "Đường cát"),
-        )
-        made = post.ctx.cases.create(
-            post.officer, sample_case(occurred_at=when, violation_group=group, goods=goods)
-        )
-        if approve:
-            post.ctx.cases.submit(post.officer, made.id)
-            post.ctx.cases.approve(post.chief, made.id)
+    write_cases(post, CASES, approve=approve)
     voided = post.ctx.cases.create(post.officer, sample_case(occurred_at=CASES[0][0]))
     post.ctx.cases.void(post.chief, voided.id, "Trùng với vụ khác")
 

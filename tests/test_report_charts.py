@@ -4,15 +4,14 @@ write beside their bars against counts made here from the cases the test wrote."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from app import periods
-from app.domain import GoodsInput
 from app.report_charts import report_chart_flowables
 from app.report_pdf import report_pdf
 from app.reports import Scope, agency_lines, build_report
 from tests.helpers.cases import ICT, sample_case
+from tests.helpers.charts import write_cases
 from tests.helpers.clock import Clock
 from tests.helpers.pdf import flat, pdf_text
 from tests.helpers.registers import Post
@@ -29,16 +28,7 @@ CASES = [
 
 def _write(post: Post, clock: Clock) -> None:
     clock.advance(timedelta(days=40))  # to a day after 14/12/2026, so that the first case is not ahead
-    for when, group, cay in CASES:
-        goods = (
-            GoodsInput("cigarettes", Decimal(cay), "cây", "Thuốc lá"),
-            GoodsInput("sugar", Decimal("2.5"), "tấn", "Đường cát"),
-        )
-        made = post.ctx.cases.create(
-            post.officer, sample_case(occurred_at=when, violation_group=group, goods=goods)
-        )
-        post.ctx.cases.submit(post.officer, made.id)
-        post.ctx.cases.approve(post.chief, made.id)
+    write_cases(post, CASES, approve=True)
     post.ctx.cases.create(post.officer, sample_case(occurred_at=CASES[0][0]))  # a draft: not counted
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from app.domain import GoodsInput
-from tests.helpers.cases import ICT, sample_case
+from tests.helpers.cases import ICT
+from tests.helpers.charts import write_cases
 from tests.helpers.registers import Post
 from ui.dashboard import DashboardWidget
 
@@ -26,12 +26,7 @@ CASES = [
 
 def _dashboard(qtbot: QtBot, post: Post) -> DashboardWidget:
     post.ctx.clock = lambda: datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # week 18–24/11, month 15/11–14/12
-    for when, group, cay in CASES:
-        goods = (
-            GoodsInput("cigarettes", Decimal(cay), "cây", "Thuốc lá"),
-            GoodsInput("sugar", Decimal("2.5"), "tấn", "Đường cát"),
-        )
-        post.ctx.cases.create(post.officer, sample_case(occurred_at=when, violation_group=group, goods=goods))
+    write_cases(post, CASES)
     widget = DashboardWidget(post.ctx, post.chief)
     qtbot.addWidget(widget)
     widget.resize(1100, 860)
