@@ -368,8 +368,8 @@ def _table(
             for column in columns:
                 value = column.value(row, reference)
                 if isinstance(value, datetime):
-                    # Excel has no time zones: the register's local time, as the list shows it.
-                    cell = WriteOnlyCell(sheet, value=ctx.local(value).replace(tzinfo=None))
+                    # Excel has no time zones: the case's own local time, as the list shows it.
+                    cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
                     cell.number_format = "dd/mm/yyyy hh:mm"
                 elif value is not None and hasattr(value, "strftime"):
                     cell = WriteOnlyCell(sheet, value=value)

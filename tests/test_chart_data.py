@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from app.chart_data import build_chart_data
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.charts import write_cases
@@ -81,6 +83,7 @@ def test_reward_progress_for_the_month_and_reports_count_approved_cases_only(pos
     assert build_chart_data(post.ctx, post.chief, MONDAY, reports=True).weekly == ()
 
 
+@pytest.mark.both_engines  # the per-week GROUP BY and the per-month reads on HQ's PostgreSQL too
 def test_at_hq_the_figures_per_post(pair: Pair) -> None:
     _write(pair.post, approve=True)
     import_at_hq(pair, export_parts(pair, "out"))
