@@ -42,6 +42,11 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--campaign", help="a campaign's id, first day or name")
     p.add_argument("--station", help="at HQ: only the cases of this post (its code)")
+    p.add_argument(
+        "--language",
+        choices=["vi", "en"],
+        help="language of the column titles and labels (default: the register's, as the app shows them)",
+    )
     p.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
 
 
@@ -75,6 +80,14 @@ def _case_filter(ctx: Any, args: argparse.Namespace) -> Any:
     )
 
 
+def _in_language(ctx: Any, args: argparse.Namespace) -> None:
+    """The file is for people, in the app's language: the register's unless --language says otherwise
+    (the command's own messages stay English, as every command's)."""
+    from app.i18n import set_language
+
+    set_language(args.language or ctx.settings.language)
+
+
 def _format(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format)
@@ -102,6 +115,7 @@ def cmd_case_export(args: argparse.Namespace) -> int:
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
+    _in_language(ctx, args)
     fmt = _format(args)
     sort = CaseSort(args.sort, descending=not args.ascending)
     result = export_cases(ctx, actor, _case_filter(ctx, args), fmt, args.output, sort=sort)
@@ -113,9 +127,9 @@ def cmd_people_export(args: argparse.Namespace) -> int:
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
-    return _done(
-        args, "people", export_people(ctx, actor, _case_filter(ctx, args), _format(args), args.output)
-    )
+    _in_language(ctx, args)
+    result = export_people(ctx, actor, _case_filter(ctx, args), _format(args), args.output)
+    return _done(args, "people", result)
 
 
 def cmd_vehicles_export(args: argparse.Namespace) -> int:
@@ -123,6 +137,7 @@ def cmd_vehicles_export(args: argparse.Namespace) -> int:
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
+    _in_language(ctx, args)
     result = export_vehicles(ctx, actor, _case_filter(ctx, args), _format(args), args.output)
     return _done(args, "vehicles", result)
 
