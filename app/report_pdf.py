@@ -294,8 +294,13 @@ def report_flowables(
     return flow
 
 
-def report_pdf(report: SummaryReport, agency: Sequence[str], place: str) -> tuple[bytes, int]:
-    """The report's PDF bytes and page count."""
+def report_pdf(
+    report: SummaryReport, agency: Sequence[str], place: str, annex: Sequence[Flowable] = ()
+) -> tuple[bytes, int]:
+    """The report's PDF bytes and page count; ``annex`` follows the signature (the monthly and annual
+    reports' charts, ``app.report_charts``)."""
     return render(
-        report_flowables(report, agency, place), title=report.title, subject=periods.label(report.period)
+        [*report_flowables(report, agency, place), *annex],
+        title=report.title,
+        subject=periods.label(report.period),
     )

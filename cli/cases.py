@@ -193,6 +193,9 @@ def _register_case(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("number")
     p.add_argument("--reason", required=True)
     p.set_defaults(func=_transition("void"))
+    from cli.exports import register_case_export
+
+    register_case_export(case, common)  # 'case export': its own module (cli/exports.py)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from app import __version__
 from app.errors import AppError, Cancelled
-from cli import activities, admin, cases, establishments, handovers, reports, sync, tips, watch
+from cli import activities, admin, cases, establishments, exports, handovers, reports, sync, tips, watch
 from cli.common import ENVIRONMENT, Handler, default_data_dir
 
 # What the exit status means, for scripts; the top-level help prints this table. The 2, 4–8 come from
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (admin, cases, sync, reports, watch, handovers, activities, tips, establishments):
+    for module in (admin, cases, sync, reports, watch, handovers, activities, tips, establishments, exports):
         module.register(sub, common)
     return parser
 

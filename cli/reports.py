@@ -19,6 +19,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app import periods
     from app.campaigns import find_campaign
     from app.errors import ValidationError
+    from app.report_charts import report_chart_flowables
     from app.report_pdf import report_pdf
     from app.report_xlsx import report_xlsx
     from app.reports import Scope, agency_lines, as_json, build_report, parse_period
@@ -40,7 +41,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     data = as_json(report)
     written = []
     if args.pdf:
-        pdf, _pages = report_pdf(report, agency_lines(ctx, actor), ctx.settings.place_name)
+        annex = report_chart_flowables(ctx, actor, report, scope)  # the monthly and annual reports' charts
+        pdf, _pages = report_pdf(report, agency_lines(ctx, actor), ctx.settings.place_name, annex)
         write_output(pdf_file, pdf)
         written.append(args.pdf)
     if args.xlsx:

@@ -1,5 +1,6 @@
 """The home tab: this week's and this month's figures, the approval queue, cases over a threshold,
-the month's reward goals and the weekly report reminder. Computed on a reader thread."""
+the month's reward goals and the weekly report reminder, and the charts of the last 12 months
+(``ui/charts.py``; at HQ also per post). Computed on a reader thread."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ from decimal import Decimal
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.chart_data import ChartData, build_chart_data
+from app.chart_data import Progress as ChartProgress
 from app.context import Context
 from app.coverage import lines as coverage_lines
 from app.coverage import summary_line
@@ -28,6 +35,7 @@ from app.formatting import format_date, format_datetime, format_decimal, format_
 from app.i18n import _
 from app.periods import Period
 from app.progress import CancelToken, Progress
+from ui.charts import PostsChart, ProgressChart, SeizedChart, WeeklyCasesChart
 from ui.colours import banner_style
 from ui.deadline_reminders import DeadlineReminders
 from ui.errors import report_unexpected, show_error
@@ -65,6 +73,7 @@ class DashboardWidget(QWidget):
         self._jobs: set[Job] = set()
         self._generation = 0  # only the newest refresh is shown, whichever finishes first
         self.dashboard: Dashboard | None = None
+        self.charts: ChartData | None = None
         self._build_ui()
         self._connect_signals()
 
@@ -124,6 +133,7 @@ class DashboardWidget(QWidget):
         rows = self.goals_view.verticalHeader().defaultSectionSize()
         self.goals_view.setMaximumHeight(rows * 4 + self.goals_view.horizontalHeader().sizeHint().height())
 
+        self._build_charts()
         grid = QGridLayout()
         self.groups_box = self._box(_("Cases by violation group"), self.groups_view)
         self.goods_box = self._box(_("Cases by commodity"), self.goods_view)
@@ -134,17 +144,60 @@ class DashboardWidget(QWidget):
         self.goals_box = self._box(_("Monthly reward rules"), self.goals_view)
         grid.addWidget(self.groups_box, 0, 0)
         grid.addWidget(self.goods_box, 0, 1)
-        grid.addWidget(self.alerts_box, 1, 0, 1, 2)
-        grid.addWidget(self.goals_box, 2, 0, 1, 2)
+        grid.addWidget(self.charts_tabs, 1, 0, 1, 2)
+        grid.addWidget(self.alerts_box, 2, 0, 1, 2)
+        grid.addWidget(self.goals_box, 3, 0, 1, 2)
         grid.setRowStretch(0, 2)
         grid.setRowStretch(1, 3)
-        column = QVBoxLayout(self)
+        grid.setRowStretch(2, 2)
+        # Scrolled rather than squeezed: with the charts, a small laptop screen cannot hold it all.
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         column.addWidget(self.title)
         column.addWidget(self.reminder)
         column.addWidget(self.deadlines)
         column.addLayout(figures)
         column.addWidget(self.coverage_label)
         column.addLayout(grid, 1)
+
+    def _build_charts(self) -> None:
+        """One tab per chart, so each gets the dashboard's width (52 weeks need it)."""
+        ref = self._ctx.reference
+        self.weekly_chart = WeeklyCasesChart(ref)
+        self.seized_chart = SeizedChart(ref)
+        self.commodity_box = QComboBox()
+        self.commodity_box.setAccessibleName(_("Commodity"))
+        self.commodity_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.rewards_chart = ProgressChart()
+        seized = QWidget()
+        seized_layout = QVBoxLayout(seized)
+        seized_layout.setContentsMargins(0, 0, 0, 0)
+        picker = QHBoxLayout()
+        picker.addWidget(QLabel(_("Commodity:")))
+        picker.addWidget(self.commodity_box)
+        picker.addStretch(1)
+        seized_layout.addLayout(picker)
+        seized_layout.addWidget(self.seized_chart, 1)
+        self.charts_tabs = QTabWidget()
+        self.charts_tabs.addTab(self.weekly_chart, _("Cases per week (12 months)"))
+        self.charts_tabs.addTab(seized, _("Seized per month, against last year"))
+        self.charts_tabs.addTab(self.rewards_chart, _("Reward thresholds this month"))
+        self.posts_chart = PostsChart(ref)
+        self.posts_rewards_chart = ProgressChart()
+        if self._ctx.kind == "hq":
+            posts = QWidget()
+            posts_layout = QVBoxLayout(posts)
+            posts_layout.setContentsMargins(0, 0, 0, 0)
+            posts_layout.addWidget(self.posts_chart, 1)
+            self.charts_tabs.addTab(posts, _("Cases per post (12 months)"))
+            self.charts_tabs.addTab(self.posts_rewards_chart, _("Monthly reward rules per post"))
 
     @staticmethod
     def _box(title: str, view: QTableView) -> QGroupBox:
@@ -156,6 +209,7 @@ class DashboardWidget(QWidget):
     def _connect_signals(self) -> None:
         self.queue_button.clicked.connect(self.queue_requested)
         self.alerts_view.activated.connect(self._on_alerts_view_activated)
+        self.commodity_box.currentIndexChanged.connect(self._on_commodity_box_changed)
 
     # ----- loading -------------------------------------------------------------------------------
 
@@ -165,8 +219,9 @@ class DashboardWidget(QWidget):
         self._generation += 1
         generation, ctx, actor = self._generation, self._ctx, self._actor
 
-        def work(progress: Progress, cancel: CancelToken) -> Dashboard:
-            return build_dashboard(ctx, actor)
+        def work(progress: Progress, cancel: CancelToken) -> tuple[Dashboard, ChartData]:
+            board = build_dashboard(ctx, actor)
+            return board, build_chart_data(ctx, actor, board.today)
 
         job = Job(work)
         self._jobs.add(job)
@@ -175,10 +230,11 @@ class DashboardWidget(QWidget):
         job.signals.crashed.connect(lambda exc, job=job: self._on_job_crashed(job, exc))
         job.start(reader_pool())
 
-    def _on_job_done(self, job: Job, generation: int, board: Dashboard) -> None:
+    def _on_job_done(self, job: Job, generation: int, result: tuple[Dashboard, ChartData]) -> None:
         self._jobs.discard(job)
         if generation == self._generation:  # an older result never replaces a newer one
-            self.show_dashboard(board)
+            self.show_dashboard(result[0])
+            self.show_charts(result[1])
             self.refreshed.emit()
 
     def _on_job_failed(self, job: Job, generation: int, message: str) -> None:
@@ -274,6 +330,39 @@ class DashboardWidget(QWidget):
             ]
         )
 
+    def show_charts(self, data: ChartData) -> None:
+        ref = self._ctx.reference
+        self.charts = data
+        self.weekly_chart.set_data(data)
+        chosen = self.commodity_box.currentData()
+        self.commodity_box.blockSignals(True)  # refilled: the chart is set once, below
+        self.commodity_box.clear()
+        for series in data.seized:
+            self.commodity_box.addItem(ref.label("commodities", series.commodity), series.commodity)
+        codes = [s.commodity for s in data.seized]
+        if chosen in codes:
+            self.commodity_box.setCurrentIndex(codes.index(chosen))
+        self.commodity_box.blockSignals(False)
+        self.seized_chart.set_data(data, self.commodity_box.currentData())
+        # A monthly rule is met by one post's month: at HQ it is shown per post, never summed.
+        at_hq = bool(data.posts)
+        self.rewards_chart.set_rows(
+            [(_rule_caption(p), p) for p in data.rewards if not (at_hq and p.kind == "monthly")]
+        )
+        self.posts_chart.set_data(data)
+        self.posts_rewards_chart.set_rows(
+            [
+                (f"{post.code}: {_rule_caption(p)}", p)
+                for post in data.posts
+                for p in post.rewards
+                if p.kind == "monthly"
+            ]
+        )
+
+    def _on_commodity_box_changed(self, _index: int) -> None:
+        if self.charts is not None:
+            self.seized_chart.set_data(self.charts, self.commodity_box.currentData())
+
     def wait(self) -> None:
         """Block until computations in flight are done (for shutting down and for tests)."""
         reader_pool().waitForDone()
@@ -282,6 +371,11 @@ class DashboardWidget(QWidget):
         case_id = self.alerts_model.key(index.row())
         if case_id is not None:
             self.case_activated.emit(case_id)
+
+
+def _rule_caption(progress: ChartProgress) -> str:
+    kind = _("month's total") if progress.kind == "monthly" else _("largest case this month")
+    return f"{progress.text} ({kind})"
 
 
 def _amount(amount: Decimal, unit: str) -> str:

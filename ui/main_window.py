@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.filter_bar = FilterBar(self._ctx, self._actor)
         samples = case_samples(self._ctx)
         self.table = _case_table(self.model, row_height, char, samples)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)  # Export…, added below
         self.panel = CasePanel(self._ctx)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(self.inbox_label)
             self.update_inbox()
         self._build_menus()
+        self.table.addAction(self.export_action)
 
     def _build_menus(self) -> None:
         self.lookup_action = QAction(_("&Look up a person or vehicle…"), self)
@@ -203,6 +205,10 @@ class MainWindow(QMainWindow):
         self.stations_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.read"))
         self.field_work_action = QAction(_("Field &work…"), self)  # patrols, checkpoints, … (issue 19)
         self.field_work_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        self.export_action = QAction(_("&Export…"), self)
+        self.export_action.setToolTip(
+            _("The case list as shown, or its people or vehicles, to Excel, CSV or a map")
+        )
         self.tip_action = QAction(_("New &tip-off…"), self)
         self.tip_action.setVisible(can(self._actor, "tip.create"))
         self.tips_action = QAction(_("Tip-&offs…"), self)  # the list, detail, history (ui/tips_list.py)
@@ -231,6 +237,7 @@ class MainWindow(QMainWindow):
             a.open_action,
             self.tip_action,
             self.tips_action,
+            self.export_action,
             None,
             self.send_action,
             self.receive_action,
@@ -334,6 +341,7 @@ class MainWindow(QMainWindow):
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.field_work_action.triggered.connect(self._on_field_work_action_triggered)
         self.tips_action.triggered.connect(self._on_tips_action_triggered)
+        self.export_action.triggered.connect(self._on_export_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
         self.users_action.triggered.connect(self._on_users_action_triggered)
         self.password_action.triggered.connect(self._on_password_action_triggered)
@@ -645,6 +653,10 @@ class MainWindow(QMainWindow):
         dialog = TipsDialog(self._ctx, self._actor, self)
         dialog.changed.connect(lambda: self.events.changed.emit(Changes(tips=True)))
         dialog.exec()
+    def _on_export_action_triggered(self) -> None:
+        from ui.export_dialog import ExportDialog  # opened rarely: loaded when first asked for
+
+        ExportDialog(self._ctx, self._actor, self.model.case_filter, self.model.case_sort, self).exec()
 
     def _on_quit_action_triggered(self) -> None:
         self.close()

@@ -25,6 +25,7 @@ from app.domain import Actor
 from app.errors import AppError
 from app.i18n import _
 from app.printing import register_fonts, save
+from app.report_charts import report_chart_flowables
 from app.report_pdf import report_pdf
 from app.report_xlsx import report_xlsx
 from app.reports import Scope, SummaryReport, agency_lines, build_report, parse_period, posts
@@ -207,7 +208,8 @@ class ReportsPage(QWidget):
                 ctx, actor, kind, period, scope, mode=mode, progress=progress, cancel=cancel
             )
             cancel.check()
-            return report, report_pdf(report, agency, place)
+            annex = report_chart_flowables(ctx, actor, report, scope)  # monthly and annual: charts
+            return report, report_pdf(report, agency, place, annex)
 
         outcome = ProgressRunner(_("Making the report…"), self).run(work)
         if outcome.state == "failed":

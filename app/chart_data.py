@@ -1,0 +1,322 @@
+"""The figures the dashboard's and the monthly and annual reports' charts are drawn from, computed
+from the register for a given day (issue 20 item 2).
+
+One module so that the app's charts (``ui/charts.py``) and the PDF's (``app/report_charts.py``) show
+the same numbers: cases per report week by violation group over the last 12 months, seized
+quantities per commodity per month beside the same months a year before, how far the month has got
+towards each reward threshold (docs/domain.md "Rewards"), and at HQ the same per post. The day is
+passed in (the dashboard's today, a report's last day): nothing here reads the computer's clock.
+
+Queries are per week and per month over the indexed offence time, engine-neutral (the same on HQ's
+PostgreSQL); quantities are summed in Python because they are stored as exact decimal text."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from app import periods
+from app.auth import require
+from app.case_query import occurred_between
+from app.domain import Actor
+from app.periods import Period
+from db import models as m
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+WEEKS = 52  # a year of report weeks
+MONTHS = 12
+# Reports count approved and closed cases only (app/reports.py UNCOUNTED); the dashboard every case
+# not voided, as its other figures do.
+_NOT_COUNTED_IN_REPORTS = ("draft", "submitted", "voided")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One violation group's cases per week (aligned with ``ChartData.weeks``)."""
+
+    code: str
+    values: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+
+@dataclass(frozen=True)
+class Seized:
+    """One commodity's seized quantity per month in its base unit, and the same months a year before."""
+
+    commodity: str
+    unit: str
+    values: tuple[Decimal, ...]
+    before: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far towards a reward threshold: the month's total (``monthly``), or the month's largest
+    single case (``single_case``, in base units or đồng for counterfeit goods' value)."""
+
+    rule: str
+    kind: str  # monthly | single_case
+    text: str  # the rule as the plan words it
+    amount: Decimal
+    threshold: Decimal
+    unit: str
+
+    @property
+    def share(self) -> float:
+        """The part of the threshold reached, 0 to 1 (capped: a chart bar stops at the threshold)."""
+        return min(float(self.amount / self.threshold), 1.0) if self.threshold else 0.0
+
+    @property
+    def reached(self) -> bool:
+        return self.amount >= self.threshold
+
+
+@dataclass(frozen=True)
+class PostFigures:
+    """HQ: one post's cases over the 12 months by violation group, and its progress this month."""
+
+    code: str
+    name: str
+    cases: tuple[int, ...]  # aligned with ``ChartData.groups``
+    rewards: tuple[Progress, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.cases)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    day: date
+    groups: tuple[str, ...]  # the violation groups drawn, in the reference's order
+    weeks: tuple[Period, ...]  # oldest first; the last holds ``day``
+    weekly: tuple[Series, ...]  # one per group in ``groups``
+    months: tuple[Period, ...]  # oldest first; the last holds ``day``
+    seized: tuple[Seized, ...]  # commodities seized in these months or the year before
+    month: Period  # the month the reward progress is for
+    rewards: tuple[Progress, ...]
+    posts: tuple[PostFigures, ...] = ()  # at HQ, one per post; empty at a post
+
+
+def axis_top(value: float) -> float:
+    """The top of a value axis drawn in four steps, each a round number (1 to 10 times a power
+    of ten; never a fraction, counts are whole): 3 → 4, 9 → 12, 11 500 → 12 000."""
+    step = max(value, 4.0) / 4
+    magnitude = 10.0 ** math.floor(math.log10(step))
+    for factor in (1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if factor == 2.5 and magnitude < 10:
+            continue
+        if factor * magnitude >= step:
+            return 4 * factor * magnitude
+    return 40 * magnitude
+
+
+def _month_back(year: int, month: int, back: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 - back
+    return index // 12, index % 12 + 1
+
+
+def last_months(day: date, mode: str, count: int = MONTHS) -> tuple[Period, ...]:
+    """The ``count`` reporting months ending with the one ``day`` falls in, oldest first."""
+    year, month = periods.reporting_month(day, mode)
+    return tuple(
+        periods.month(*_month_back(year, month, back), mode=mode) for back in range(count - 1, -1, -1)
+    )
+
+
+def last_weeks(day: date, offset_days: int, count: int = WEEKS) -> tuple[Period, ...]:
+    """The ``count`` report weeks ending with the one ``day`` falls in, oldest first."""
+    return tuple(
+        periods.week_of(day - timedelta(days=7 * back), offset_days) for back in range(count - 1, -1, -1)
+    )
+
+
+def build_chart_data(
+    ctx: Context,
+    actor: Actor,
+    day: date,
+    *,
+    station_ids: Sequence[str] | None = None,
+    reports: bool = False,
+    mode: str | None = None,
+) -> ChartData:
+    """The charts' figures for the 12 months ending with ``day``'s week and month.
+
+    ``station_ids`` keeps the cases of those stations only (a post's report; at a post its register
+    holds only its own cases anyway). ``reports`` counts as the 389 report does: approved and closed
+    cases only; otherwise every case not voided, as the dashboard does. At HQ with no ``station_ids``
+    the figures are also given per post."""
+    require(actor, "case.read")
+    settings = ctx.settings
+    mode = mode or settings.report_period_mode
+    reference = ctx.reference
+    weeks = last_weeks(day, settings.weekly_window_end_offset_days)
+    months = last_months(day, mode)
+    before = tuple(p.shifted_years(-1) for p in months)
+    month = months[-1]
+    excluded = _NOT_COUNTED_IN_REPORTS if reports else ("voided",)
+    conditions: list[Any] = [m.Case.status.not_in(excluded)]
+    if station_ids is not None:
+        conditions.append(m.Case.origin.in_(list(station_ids)))
+    per_post = ctx.kind == "hq" and station_ids is None
+    with ctx.sessions.reads() as session:
+        # (week index, origin, group) → cases; one indexed range query per week.
+        weekly: dict[tuple[int, str, str], int] = {}
+        for index, week in enumerate(weeks):
+            counts = (
+                select(m.Case.origin, m.Case.violation_group, func.count())
+                .where(*conditions, *occurred_between(week.start, week.end, ctx.zone))
+                .group_by(m.Case.origin, m.Case.violation_group)
+            )
+            for origin, group, n in session.execute(counts):
+                weekly[index, origin, group] = int(n)
+        # Each month's quantities on their own (a few columns, no times to parse: the bulk of the rows);
+        # the last month's lines whole, for the reward progress. Through the connection, not the ORM:
+        # plain rows are what is summed, and the ORM's row handling was most of the time.
+        connection = session.connection()
+        quantities: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        for slot, period in enumerate((*before, *months)):
+            query = (
+                select(m.GoodsLine.commodity, m.GoodsLine.base_unit, m.GoodsLine.base_quantity)
+                .join(m.Case, m.GoodsLine.case_id == m.Case.id)
+                .where(*conditions, *occurred_between(period.start, period.end, ctx.zone))
+            )
+            for commodity, base_unit, quantity in connection.execute(query):
+                known = reference.commodities.get(commodity)
+                if known is not None and base_unit == known.base_unit:  # else it cannot be added up
+                    quantities[commodity, slot] += quantity
+        this_month = [
+            (case_id, origin, group, commodity, quantity, value)
+            for case_id, origin, group, commodity, quantity, base_unit, value in connection.execute(
+                select(
+                    m.Case.id,
+                    m.Case.origin,
+                    m.Case.violation_group,
+                    m.GoodsLine.commodity,
+                    m.GoodsLine.base_quantity,
+                    m.GoodsLine.base_unit,
+                    m.GoodsLine.value_vnd,
+                )
+                .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
+                .where(*conditions, *occurred_between(month.start, month.end, ctx.zone))
+            )
+            if (known := reference.commodities.get(commodity)) is not None and base_unit == known.base_unit
+        ]
+        posts = (
+            session.execute(
+                select(m.Station.id, m.Station.code, m.Station.name)
+                .where(m.Station.kind == "post")
+                .order_by(m.Station.code)
+            ).all()
+            if per_post
+            else []
+        )
+    groups = tuple(
+        code for code in reference.lists["violation_groups"] if any(g == code for _i, _o, g in weekly)
+    )
+    series = tuple(
+        Series(
+            code,
+            tuple(
+                sum(n for (i, _o, g), n in weekly.items() if i == w and g == code) for w in range(len(weeks))
+            ),
+        )
+        for code in groups
+    )
+    seized = tuple(
+        Seized(
+            code,
+            commodity.base_unit,
+            tuple(quantities.get((code, MONTHS + i), Decimal(0)) for i in range(MONTHS)),
+            tuple(quantities.get((code, i), Decimal(0)) for i in range(MONTHS)),
+        )
+        for code, commodity in reference.commodities.items()
+        if any((code, i) in quantities for i in range(2 * MONTHS))
+    )
+    rules = reference.rewards
+    in_force = _rules_apply(dict(rules), month)
+    rewards = _progress(rules, this_month) if in_force else ()
+    figures = tuple(
+        PostFigures(
+            code,
+            name,
+            tuple(
+                sum(n for (_i, o, g), n in weekly.items() if o == station_id and g == group)
+                for group in groups
+            ),
+            _progress(rules, [line for line in this_month if line[1] == station_id]) if in_force else (),
+        )
+        for station_id, code, name in posts
+    )
+    return ChartData(day, groups, weeks, series, months, seized, month, rewards, figures)
+
+
+def _rules_apply(rules: dict[str, Any], period: Period) -> bool:
+    starts = date.fromisoformat(rules.get("effective_from", "1900-01-01"))
+    ends = date.fromisoformat(rules.get("effective_to", "9999-12-31"))
+    return starts <= period.end and period.start <= ends
+
+
+def _progress(
+    rules: Any, lines: Sequence[tuple[str, str, str, str, Decimal, int | None]]
+) -> tuple[Progress, ...]:
+    """Each threshold rule Outpost evaluates (docs/domain.md), against the month's goods lines."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    per_case: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    values: dict[str, int] = defaultdict(int)
+    for case_id, _origin, group, commodity, quantity, value in lines:
+        totals[commodity] += quantity
+        per_case[case_id, commodity] += quantity
+        if group == "counterfeit_ip" and value:
+            values[case_id] += value
+
+    def largest(commodity: str) -> Decimal:
+        return max((q for (_c, code), q in per_case.items() if code == commodity), default=Decimal(0))
+
+    found = [
+        Progress(
+            rule["code"],
+            "monthly",
+            rule["vi"],
+            totals.get(rule["commodity"], Decimal(0)),
+            Decimal(rule["min_base_quantity"]),
+            rule["unit"],
+        )
+        for rule in rules.get("monthly_total", {}).get("rules", [])
+    ]
+    found += [
+        Progress(
+            rule["code"],
+            "single_case",
+            rule["vi"],
+            largest(rule["commodity"]),
+            Decimal(rule["min_base_quantity"]),
+            rule["unit"],
+        )
+        for rule in rules.get("single_case", [])
+    ]
+    found += [
+        Progress(
+            rule["code"],
+            "single_case",
+            rule["vi"],
+            Decimal(max(values.values(), default=0)),
+            Decimal(rule["min_value_vnd"]),
+            "đồng",
+        )
+        for rule in rules.get("counterfeit", [])
+        if "min_value_vnd" in rule
+    ]
+    return tuple(found)

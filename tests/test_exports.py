@@ -1,0 +1,200 @@
+"""Exports (app/exports.py, cli/exports.py) read back as the programs that open them would: the Excel
+file with openpyxl, the CSV with the csv module (its byte-order mark first), the GeoJSON against a
+small schema of RFC 7946 written here; rows checked against the cases the test wrote."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from openpyxl import load_workbook
+
+from app.domain import CaseFilter, CaseSort, GoodsInput, PartyInput, VehicleInput
+from app.errors import Cancelled, ValidationError
+from app.exports import CASE_COLUMNS, export_cases, export_people, export_vehicles
+from app.progress import CancelToken
+from tests.helpers.cases import ICT, sample_case
+from tests.helpers.cli import outpost
+from tests.helpers.registers import Post
+
+# RFC 7946 as far as an export of points uses it: a FeatureCollection of Features, each a Point whose
+# coordinates are [longitude, latitude] in range, with the case list's properties and no others.
+GEOJSON_SCHEMA = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {
+                    "type": {"const": "Feature"},
+                    "id": {"type": ["string", "number"]},
+                    "geometry": {
+                        "type": "object",
+                        "required": ["type", "coordinates"],
+                        "properties": {
+                            "type": {"const": "Point"},
+                            "coordinates": {
+                                "type": "array",
+                                "minItems": 2,
+                                "maxItems": 3,
+                                "prefixItems": [
+                                    {"type": "number", "minimum": -180, "maximum": 180},
+                                    {"type": "number", "minimum": -90, "maximum": 90},
+                                ],
+                            },
+                        },
+                    },
+                    "properties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["number", "occurred_at", "place", "violation_group", "status"],
+                        "properties": {
+                            key: {"type": "string"}
+                            for key in (
+                                "number",
+                                "occurred_at",
+                                "place",
+                                "violation_group",
+                                "violation_group_label",
+                                "commodities",
+                                "status",
+                                "status_label",
+                            )
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+INFORMANT = "Lê Văn Mật Báo 0913000111"
+PLACES = ("Ấp Vĩnh Lợi", "Ấp Vĩnh Hòa", "Ấp Phú Hội", "Ấp Khánh Bình", "Ấp Tân An")  # days 1 to 5
+
+
+def _cases(post: Post) -> list[str]:
+    """Five cases: three located (Vĩnh Xương, lat 10,9, lon 105,2), one approved; numbers in order."""
+    made = []
+    for day in range(1, 6):
+        located = day <= 3
+        data = sample_case(
+            occurred_at=datetime(2026, 11, day, 8, 30, tzinfo=ICT),
+            place=PLACES[day - 1],
+            violation_group="trade_fraud" if day % 2 else "prohibited_smuggled",
+            latitude=10.9 + day / 100 if located else None,
+            longitude=105.2 + day / 100 if located else None,
+            goods=(GoodsInput("cigarettes", Decimal(day), "cây", "Thuốc lá"),),
+            parties=(
+                PartyInput("person", "carrier", f"Nguyễn Văn Số {day}", id_number=f"08909000{day:04d}"),
+            ),
+            vehicles=(VehicleInput("motorbike", f"67H1-{day:03d}.13"),),
+        )
+        made.append(post.ctx.cases.create(post.officer, data).id)
+    post.ctx.cases.submit(post.officer, made[0])
+    post.ctx.cases.approve(post.chief, made[0])
+    post.ctx.tips.add(
+        post.officer,
+        received_at=datetime(2026, 11, 1, 20, 0, tzinfo=ICT),
+        channel="phone",
+        content="Có xe chở thuốc lá qua mốc 264",
+        informant=INFORMANT,
+        case_id=made[0],
+    )
+    return made
+
+
+def test_the_case_list_to_excel_as_shown(post: Post, tmp_path: Path) -> None:
+    _cases(post)
+    path = tmp_path / "vu-viec.xlsx"
+    result = export_cases(post.ctx, post.chief, CaseFilter(violation_group="trade_fraud"), "xlsx", path)
+    assert result.rows == 3  # days 1, 3 and 5
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == tuple(c.title for c in CASE_COLUMNS)
+    assert [r[2] for r in rows[1:]] == [PLACES[4], PLACES[2], PLACES[0]]  # newest first, as the list
+    assert rows[1][1] == datetime(2026, 11, 5, 8, 30)  # a real date-time, in the register's zone
+    assert {r[3] for r in rows[1:]} == {post.ctx.reference.label("violation_groups", "trade_fraud")}
+    assert rows[3][5] == post.ctx.reference.label("case_statuses", "approved")
+    # Sorted as the list was, oldest first.
+    export_cases(post.ctx, post.chief, CaseFilter(), "xlsx", path, sort=CaseSort("occurred_at", False))
+    places = [r[2] for r in list(load_workbook(path).active.iter_rows(values_only=True))[1:]]
+    assert places == list(PLACES)
+
+
+def test_the_case_list_to_csv_with_a_byte_order_mark_for_excel(post: Post, tmp_path: Path) -> None:
+    _cases(post)
+    path = tmp_path / "vu-viec.csv"
+    result = export_cases(post.ctx, post.chief, CaseFilter(query="vinh hoa"), "csv", path)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert result.rows == len(rows) - 1 == 1
+    assert rows[0] == [c.title for c in CASE_COLUMNS]
+    assert rows[1][1:3] == ["02/11/2026 08:30", PLACES[1]]
+
+
+def test_located_cases_to_geojson_in_longitude_latitude_order(post: Post, tmp_path: Path) -> None:
+    made = _cases(post)
+    path = tmp_path / "vu-viec.geojson"
+    result = export_cases(post.ctx, post.chief, CaseFilter(), "geojson", path)
+    assert (result.rows, result.left_out) == (3, 2)
+    text = path.read_text(encoding="utf-8")
+    document = json.loads(text)
+    jsonschema.validate(document, GEOJSON_SCHEMA)
+    points = {f["properties"]["place"]: f["geometry"]["coordinates"] for f in document["features"]}
+    assert points == {PLACES[d - 1]: [round(105.2 + d / 100, 6), round(10.9 + d / 100, 6)] for d in (1, 2, 3)}
+    first = post.ctx.cases.get(post.chief, made[0])
+    assert any(f["id"] == first.number for f in document["features"])
+    # Nothing about a person: the party's name and ID number, the plate, the informant are not there.
+    for personal in ("Nguyễn Văn Số", "08909000", "67H1", INFORMANT):
+        assert personal not in text
+
+
+def test_people_and_vehicles_lists_and_never_an_informant(post: Post, tmp_path: Path) -> None:
+    _cases(post)
+    people = tmp_path / "nguoi.csv"
+    result = export_people(post.ctx, post.chief, CaseFilter(), "csv", people)
+    rows = list(csv.DictReader(io.StringIO(people.read_text(encoding="utf-8-sig"), newline="")))
+    assert result.rows == 5
+    assert [r["Full name"] for r in rows] == [f"Nguyễn Văn Số {d}" for d in range(5, 0, -1)]
+    assert rows[-1]["ID number"] == "089090000001"
+    assert "Mật Báo" not in people.read_text(encoding="utf-8-sig")
+    vehicles = tmp_path / "xe.xlsx"
+    export_vehicles(post.ctx, post.chief, CaseFilter(statuses=("approved",)), "xlsx", vehicles)
+    rows = list(load_workbook(vehicles).active.iter_rows(values_only=True))
+    assert rows[1][3] == "67H1-001.13" and len(rows) == 2
+    with pytest.raises(ValidationError, match="format"):
+        export_people(post.ctx, post.chief, CaseFilter(), "geojson", tmp_path / "x.geojson")
+
+
+def test_a_cancelled_export_leaves_no_file(post: Post, tmp_path: Path) -> None:
+    _cases(post)
+    cancel = CancelToken()
+    cancel.cancel()
+    path = tmp_path / "vu-viec.xlsx"
+    with pytest.raises(Cancelled):
+        export_cases(post.ctx, post.chief, CaseFilter(), "xlsx", path, cancel=cancel)
+    assert list(tmp_path.glob("vu-viec*")) == [] and not list(tmp_path.glob(".vu-viec*"))
+
+
+def test_the_export_commands(post: Post, tmp_path: Path) -> None:
+    _cases(post)
+    data_dir = post.data_dir
+    target = tmp_path / "ban-do.geojson"
+    run = outpost(data_dir, "case", "export", "--from", "2026-11-02", "-o", str(target))
+    assert run.returncode == 0, run.stderr
+    assert "2 located cases written" in run.stdout and "(2 without coordinates left out)" in run.stdout
+    run = outpost(data_dir, "people", "export", "--search", "phu hoi", "-o", str(tmp_path / "nguoi.xlsx"))
+    assert run.returncode == 0, run.stderr
+    head, *rows = load_workbook(tmp_path / "nguoi.xlsx").active.iter_rows(values_only=True)
+    assert [r[4] for r in rows] == ["Nguyễn Văn Số 3"]
+    assert head[4] == "Họ và tên"  # the file is in the register's language, as the app shows it
