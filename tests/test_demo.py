@@ -213,13 +213,13 @@ def test_audit_chain_verifies(demo: tuple[Context, Actor]) -> None:
     assert report.ok, report.problems[:5]
     meta = _rows(ctx, "SELECT count(*) FROM meta WHERE key != 'search_rebuild'")[0][0]
     # The station, its admin, the admin's lock-out counters and the meta rows, then one event per case
-    # and one per change-log row; and the same for each change of the hand-overs (app/demo_handovers.py),
-    # each demo activity (app/demo_activities.py) and its links.
-    handovers = _rows(ctx, "SELECT count(*) FROM change_log WHERE entity = 'handover'")[0][0]
+    # and one per change-log row; the same for every other change the demo makes through its service
+    # (hand-overs, activities and the establishments they inspect, tips), and one per activity's case link.
+    changes = _rows(ctx, "SELECT count(*) FROM change_log")[0][0]
     activities = _rows(ctx, "SELECT count(*) FROM activities")[0][0]
     links = _rows(ctx, "SELECT count(*) FROM activity_cases")[0][0]
-    assert activities == DEMO_CASES // 4
-    assert report.events == 3 + meta + 2 * (DEMO_CASES + handovers) + 2 * activities + links
+    assert activities == DEMO_CASES // 4 and changes > DEMO_CASES + activities
+    assert report.events == 3 + meta + 2 * changes + links
     history = ctx.cases.history(demo[1], _rows(ctx, "SELECT id FROM cases LIMIT 1")[0][0])
     assert [h.action for h in history] == ["create"]
 

@@ -272,7 +272,7 @@ def test_a_register_before_0014_gains_establishments_and_keeps_its_activities(po
         conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
         with conn.begin():
             config.attributes["connection"] = conn
-            alembic.command.downgrade(config, "-1")  # undo this revision only
+            alembic.command.downgrade(config, "0013")  # back to the revision before 0014
         assert "establishments" not in sa.inspect(conn).get_table_names()
     engine.dispose()
     ctx = open_register(post.data_dir, key=post.ctx.key)

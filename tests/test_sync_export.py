@@ -123,7 +123,10 @@ def test_the_whole_round_with_a_thousand_demo_cases(
     parts = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "usb", 64 * 1024)
     with pair.post.ctx.sessions.reads() as session:  # the demo's hand-overs (app/demo_handovers.py)
         handed = session.scalar(select(func.count()).select_from(m.Handover))
-    assert handed and parts.records == 1000 + 250 + handed  # and the demo's field work (1 in 4)
+        # and the establishments its inspections named (app/establishments.py)
+        shops = session.scalar(select(func.count()).select_from(m.Establishment))
+    # the cases, the demo's field work (1 in 4), its hand-overs and the establishments inspected
+    assert handed and shops and parts.records == 1000 + 250 + handed + shops
     assert len(parts.files) >= 3
     assert deliver(pair.post.ctx, parts.files).sent == parts.files
     received = pair.tmp / "inbox"
@@ -138,7 +141,7 @@ def test_the_whole_round_with_a_thousand_demo_cases(
     random.Random(11).shuffle(attachments)
     summary = import_at_hq(pair, attachments)
     assert (summary.new, summary.updated, summary.unchanged, summary.rejected) == (1000, 0, 0, [])
-    assert (summary.activities, summary.handovers) == (250, handed)
+    assert (summary.activities, summary.handovers, summary.establishments) == (250, handed, shops)
     assert summary.missing == {"BP-VX": []}
     assert pair.hq.ctx.cases.count(pair.hq.admin) == 1000
     back = import_at_post(

@@ -212,6 +212,8 @@ def before_establishments(conn: Any) -> None:
         kept = [line for line in ddl.split("\n") if "establishment_id" not in line]
         kept[-2] = kept[-2].rstrip().rstrip(",")  # the last line before ")" takes no comma
         columns = [r[1] for r in conn.execute("PRAGMA table_info(activities)") if r[1] != "establishment_id"]
+        listed_indexes = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activities'"
+        indexes = [sql for (sql,) in conn.execute(listed_indexes) if sql and "establishment_id" not in sql]
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("DROP INDEX IF EXISTS ix_activities_establishment_id")
         conn.execute("\n".join(kept).replace('"activities"', '"activities_rebuilt"', 1))
@@ -219,7 +221,8 @@ def before_establishments(conn: Any) -> None:
         conn.execute(f"INSERT INTO activities_rebuilt ({listed}) SELECT {listed} FROM activities")
         conn.execute("DROP TABLE activities")
         conn.execute("ALTER TABLE activities_rebuilt RENAME TO activities")
-        conn.execute("CREATE INDEX ix_activities_establishment_folded ON activities (establishment_folded)")
+        for index in indexes:  # the table's other indexes, gone with the old table
+            conn.execute(index)
     conn.execute("DROP TABLE IF EXISTS establishments")
 
 
