@@ -4,6 +4,7 @@ queue, and the menus that reach every command (editor, workflow, lookup, lock, s
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,14 +29,10 @@ from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
 from app.sync.inbox import inbox_folder, waiting
-from ui.accept_request_dialog import AcceptRequestDialog
-from ui.activities_list import ActivitiesWindow
-from ui.campaigns_dialog import CampaignsDialog
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
 from ui.column_widths import case_samples, content_width
 from ui.dashboard import DashboardWidget
-from ui.editor import CaseEditor
 from ui.errors import show_error
 from ui.events import Events
 from ui.filter_bar import FilterBar
@@ -43,16 +40,11 @@ from ui.lock import IdleWatcher, lock_windows
 from ui.lookup import LookupDialog
 from ui.print_key import KeyMemory
 from ui.reports import ReportsPage
-from ui.restore_dialog import RestoreDialog
-from ui.settings_dialog import SettingsDialog
-from ui.station_keys_dialog import StationKeysDialog
-from ui.stations import StationsDialog
-from ui.sync_dialogs import ExportDialog, ImportDialog, ReplyDialog
-from ui.tip_dialog import TipDialog
-from ui.tips_list import TipsDialog
-from ui.watch_review import WatchReviewDialog
 from ui.window_state import WindowState
 from ui.workflow import CaseActions
+
+if TYPE_CHECKING:
+    from ui.editor import CaseEditor
 
 DASHBOARD_TAB, CASES_TAB, QUEUE_TAB = 0, 1, 2
 AWAITING = CaseFilter(statuses=("submitted",))
@@ -412,6 +404,8 @@ class MainWindow(QMainWindow):
         """Open (or bring forward) the editor for a case; ``None`` starts a new one."""
         editor = self.editors.get(case_id) if case_id is not None else None
         if editor is None:
+            from ui.editor import CaseEditor  # the editor's many pages: loaded when a case is first opened
+
             editor = CaseEditor(self._ctx, self._actor, case_id, self, memory=self.keys)
             editor.saved.connect(self._on_editor_saved)
             editor.finished.connect(lambda _result, e=editor: self._forget_editor(e))
@@ -543,6 +537,8 @@ class MainWindow(QMainWindow):
             self._close_editors_and_quit()
 
     def _on_settings_action_triggered(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
         before = self._ctx.settings.language
         dialog = SettingsDialog(self._ctx, self, self._actor)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
@@ -552,6 +548,8 @@ class MainWindow(QMainWindow):
             self.language_changed.emit(dialog.settings.language)
 
     def _on_send_action_triggered(self) -> None:
+        from ui.sync_dialogs import ExportDialog
+
         ExportDialog(self._ctx, self._actor, self).exec()
 
     def _on_receive_action_triggered(self) -> None:
@@ -560,6 +558,8 @@ class MainWindow(QMainWindow):
     def receive(self, *, from_inbox: bool = False) -> None:
         """The Receive dialog; ``from_inbox``: with the bundles waiting in the inbox already listed (the
         status bar's link), so the analyst only types the passphrase and checks."""
+        from ui.sync_dialogs import ImportDialog
+
         dialog = ImportDialog(self._ctx, self._actor, self)
         if from_inbox:
             dialog.add_inbox()
@@ -570,12 +570,18 @@ class MainWindow(QMainWindow):
             self.events.changed.emit(dialog.applied.changes)
 
     def _on_reply_action_triggered(self) -> None:
+        from ui.sync_dialogs import ReplyDialog
+
         ReplyDialog(self._ctx, self._actor, self).exec()
 
     def _on_keys_action_triggered(self) -> None:
+        from ui.station_keys_dialog import StationKeysDialog
+
         StationKeysDialog(self._ctx, self._actor, self).exec()
 
     def _on_accept_request_action_triggered(self) -> None:
+        from ui.accept_request_dialog import AcceptRequestDialog
+
         AcceptRequestDialog(self._ctx, self._actor, self).exec()
 
     def _on_inbox_watcher_directory_changed(self, _path: str) -> None:
@@ -604,6 +610,8 @@ class MainWindow(QMainWindow):
         self.receive(from_inbox=True)
 
     def _on_restore_action_triggered(self) -> None:
+        from ui.restore_dialog import RestoreDialog
+
         dialog = RestoreDialog(self._ctx, self._actor, self)
         if dialog.exec() != RestoreDialog.DialogCode.Accepted or dialog.restored is None:
             return
@@ -631,28 +639,42 @@ class MainWindow(QMainWindow):
             )
 
     def _on_campaigns_action_triggered(self) -> None:
+        from ui.campaigns_dialog import CampaignsDialog
+
         dialog = CampaignsDialog(self._ctx, self._actor, self)
         dialog.exec()
         if dialog.changed:
             self.events.changed.emit(Changes(campaigns=True))
 
     def _on_watch_action_triggered(self) -> None:
+        from ui.watch_review import WatchReviewDialog
+
         WatchReviewDialog(self._ctx, self._actor, self).exec()
+
     def _on_stations_action_triggered(self) -> None:
+        from ui.stations import StationsDialog
+
         StationsDialog(self._ctx, self._actor, self).exec()
 
     def _on_field_work_action_triggered(self) -> None:
+        from ui.activities_list import ActivitiesWindow
+
         window = ActivitiesWindow(self._ctx, self._actor, self)
         window.saved.connect(lambda result: self.events.changed.emit(result.changes))
         window.exec()
 
     def _on_tip_action_triggered(self) -> None:
+        from ui.tip_dialog import TipDialog
+
         TipDialog(self._ctx, self._actor, self).exec()
 
     def _on_tips_action_triggered(self) -> None:
+        from ui.tips_list import TipsDialog
+
         dialog = TipsDialog(self._ctx, self._actor, self)
         dialog.changed.connect(lambda: self.events.changed.emit(Changes(tips=True)))
         dialog.exec()
+
     def _on_export_action_triggered(self) -> None:
         from ui.export_dialog import ExportDialog  # opened rarely: loaded when first asked for
 

@@ -27,7 +27,6 @@ from app.i18n import _
 from app.printing import register_fonts, save
 from app.report_charts import report_chart_flowables
 from app.report_pdf import report_pdf
-from app.report_xlsx import report_xlsx
 from app.reports import Scope, SummaryReport, agency_lines, build_report, parse_period, posts
 from ui.editor.fields import CodeCombo
 from ui.errors import show_error
@@ -248,6 +247,8 @@ class ReportsPage(QWidget):
         report = self.report
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
+            from app.report_xlsx import report_xlsx  # openpyxl: imported when a workbook is first saved
+
             data = report_xlsx(report)  # seconds for a large register's long reward list
             cancel.check()
             try:
