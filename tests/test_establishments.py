@@ -327,3 +327,37 @@ def test_an_inspection_of_an_unregistered_name_warns_too_and_registers_inside_a_
     again = check_inspection(post.ctx, at=NOW, establishment_id=added.establishment.id)
     assert [s.force for s in again.seen] == ["tax"]  # the typed inspections are the registered one's
     _chain_holds(post.ctx)
+
+
+def test_an_inspection_saved_at_one_post_warns_the_other_through_the_services_and_bundles(
+    pair: Pair, tmp_path: Path, clock: Clock
+) -> None:
+    """Issue 19's two posts and HQ, every step through the services a user's commands call: Vĩnh Xương
+    records an inspection (the activity service registers the shop), sends it; HQ's return bundle
+    carries it to Tịnh Biên, whose own inspection of the shop, typed without accents, warns of it."""
+    from app.activity_json import parse_activities
+
+    a, hq = pair.post, pair.hq
+    b = _second_post(hq, tmp_path, clock)
+    first_at = NOW - timedelta(days=10)
+
+    def inspection(ctx: Context, at: datetime, name: str, force: str) -> Any:
+        document = {"kind": "inspection", "started_at": at.isoformat(), "commune_code": "30385",
+                    "establishment": name, "lead_force": force, "participants": 3}
+        return parse_activities(document, ctx.reference, now=ctx.clock())[0]
+
+    a.ctx.activities.add(a.officer, inspection(a.ctx, first_at, "Cửa hàng Tạp hóa Minh Châu", "border_guard"))
+    summary = import_at_hq(pair, export_parts(pair, "out-vx"))
+    assert summary.rejected == [] and (summary.activities, summary.establishments) == (1, 1)
+    reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, "BP-TB", tmp_path / "back-tb")
+    back = import_returns(b.ctx, b.admin, PASSPHRASE, [reply])
+    assert back.rejected == [] and back.inspections == 1
+
+    second = inspection(b.ctx, NOW, "cua hang tap hoa minh chau", "customs")
+    (warning,) = b.ctx.activities.notices(b.officer, second)
+    assert f"{first_at.astimezone(b.ctx.zone):%d/%m/%Y}" in warning and "BP-VX" in warning, warning
+    saved = b.ctx.activities.add(b.officer, second)  # the warning never blocks the save
+    assert saved.notices == (warning,)
+    for ctx in (hq.ctx, a.ctx, b.ctx):
+        _chain_holds(ctx)
+    b.ctx.close()
