@@ -127,8 +127,9 @@ def test_a_hand_over_whose_case_travels_in_another_part_carries_a_copy_of_it(pai
             "companion" if r.get("companion") else r["type"] for r in records if r["type"] != "audit"
         ]
     handover_part = next(path for path in parts if "handover" in kinds[path])
-    assert kinds[handover_part] == ["companion", "handover"], kinds
+    # A copy of the case comes first (its own latest change may follow in the same part or another one).
+    assert kinds[handover_part][:2] == ["companion", "handover"], kinds
     alone = import_at_hq(pair, [handover_part])
     assert (alone.new, alone.handovers, alone.rejected) == (1, 1, []), alone.rejected
     rest = import_at_hq(pair, [path for path in parts if path != handover_part][::-1])
-    assert (rest.new, rest.unchanged, rest.rejected) == (1, 1, [])
+    assert (rest.new, rest.rejected) == (1, [])

@@ -156,7 +156,8 @@ TAMPERS: dict[str, tuple[str, Sql, str]] = {
         "longitude, violation_group, violation, legal_basis, detection, ownerless, lead_force, "
         "cooperating_forces, campaign_id, summary, outcome, decision_no, decision_date, fine_vnd, "
         "proceeds_vnd, tax_vnd, receiving_agency, defendants, remark, void_reason, created_by, created_at, "
-        "updated_by, updated_at, submitted_by, submitted_at, approved_by, approved_at, version, change_seq "
+        "updated_by, updated_at, submitted_by, submitted_at, approved_by, approved_at, version, change_seq, "
+        "online_platform, online_account, online_url "
         "FROM cases WHERE id = ?"), "BP-VX/2026/09999"),
     "case deleted": ("post", _first("DELETE FROM cases WHERE id = ?"), "removed from the register"),
     "goods line edited": ("post", _first("UPDATE goods_lines SET quantity = '1' WHERE case_id = ?"),

