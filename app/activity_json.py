@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
-
 from app.case_reader import DEFAULT_LEAD_FORCE, CaseReader
 from app.case_schema import scan, schema_problems
 from app.errors import ValidationError
@@ -71,20 +69,20 @@ def _strict_integer(_checker: object, value: object) -> bool:
     return is_int(value)  # 3.0 is not a whole number here, as in the case format
 
 
-_Validator = validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
-)
-
-
 @cache
 def _validator() -> Any:
+    from jsonschema import Draft202012Validator, validators  # when a file is first read: not at start-up
+
+    strict = validators.extend(
+        Draft202012Validator,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+    )
     schema: dict[str, Any] = json.loads(
         resource_path("schemas", "activity-v1.schema.json").read_text(encoding="utf-8")
     )
     Draft202012Validator.check_schema(schema)
     one = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/activity"}
-    return _Validator(one)
+    return strict(one)
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:

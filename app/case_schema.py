@@ -14,10 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError as SchemaError
+from typing import TYPE_CHECKING, Any
 
 from app.case_checks import bidi_problem
 from app.case_shape import compile_shape
@@ -25,6 +22,9 @@ from app.i18n import N_, _
 from app.json_messages import MAX_INTEGER_BITS, Path, PathPart, clip, is_int, render, shown
 from app.resources import resource_path
 from app.text import nfc
+
+if TYPE_CHECKING:  # the validator is imported when a file is first checked: not by every command
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 MAX_DEPTH = 32  # a valid case nests 4 levels deep
 _TYPE_WORDS = {
@@ -150,14 +150,10 @@ def _strict_integer(_checker: object, value: object) -> bool:
     return is_int(value)
 
 
-_CaseValidator = validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
-)
-
-
 @cache
 def _schema() -> dict[str, Any]:
+    from jsonschema import Draft202012Validator
+
     schema: dict[str, Any] = json.loads(
         resource_path("schemas", "case-v1.schema.json").read_text(encoding="utf-8")
     )
@@ -175,7 +171,13 @@ def _case_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Any:
-    return _CaseValidator(_case_schema())
+    from jsonschema import Draft202012Validator, validators
+
+    strict = validators.extend(
+        Draft202012Validator,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+    )
+    return strict(_case_schema())
 
 
 def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:

@@ -12,8 +12,6 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from app.case_schema import scan, schema_problems
 from app.errors import ValidationError
 from app.handovers import HandoverInput
@@ -24,7 +22,9 @@ from app.text import nfc
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # when a file is first read: not at start-up
+
     schema = json.loads(resource_path("schemas", "handover-v1.schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)

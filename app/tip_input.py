@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from app.case_schema import schema_problems
 from app.errors import ValidationError
 from app.i18n import _
@@ -38,6 +36,8 @@ class TipInput:
 
 @cache
 def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # when a file is first read: not at start-up
+
     schema: dict[str, Any] = json.loads(resource_path("schemas", "tip-v1.schema.json").read_text("utf-8"))
     Draft202012Validator.check_schema(schema)
     one = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/tip"}
