@@ -18,10 +18,10 @@ from functools import cache
 from typing import Any
 
 from app.case_reader import DEFAULT_LEAD_FORCE, CaseReader
-from app.case_schema import scan, schema_problems
+from app.case_schema import scan, schema_problems, strict_validator
 from app.errors import ValidationError
 from app.i18n import N_, _
-from app.json_messages import Path, is_int, quoted, render, shown
+from app.json_messages import Path, quoted, render, shown
 from app.reference import Reference
 from app.resources import resource_path
 from app.text import nfc_deep
@@ -65,24 +65,17 @@ class ActivityInput:
     cases: tuple[str, ...] = ()  # case numbers in a document; case ids once the service resolved them
 
 
-def _strict_integer(_checker: object, value: object) -> bool:
-    return is_int(value)  # 3.0 is not a whole number here, as in the case format
-
-
 @cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator, validators  # when a file is first read: not at start-up
+    """Integers are whole numbers only (3.0 is not one), as in the case format."""
+    from jsonschema import Draft202012Validator
 
-    strict = validators.extend(
-        Draft202012Validator,
-        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
-    )
     schema: dict[str, Any] = json.loads(
         resource_path("schemas", "activity-v1.schema.json").read_text(encoding="utf-8")
     )
     Draft202012Validator.check_schema(schema)
     one = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/activity"}
-    return strict(one)
+    return strict_validator(one)
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:

@@ -169,15 +169,21 @@ def _case_schema() -> dict[str, Any]:
     return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
 
 
-@cache
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator, validators
+def strict_validator(schema: dict[str, Any]) -> Any:
+    """A 2020-12 validator of ``schema`` whose integers are whole numbers only (``_strict_integer``): the
+    case format's and every format built like it (activities)."""
+    from jsonschema import Draft202012Validator, validators  # when a file is first read: not at start-up
 
     strict = validators.extend(
         Draft202012Validator,
         type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
     )
-    return strict(_case_schema())
+    return strict(schema)
+
+
+@cache
+def _validator() -> Any:
+    return strict_validator(_case_schema())
 
 
 def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
