@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.activity_json import ActivityInput, activity_document
 from app.auth import require
+from app.case_checks import CLOCK_SKEW, future_problem
 from app.changes import next_change_seq
 from app.domain import Actor, Changes
 from app.errors import NotFound, ValidationError, WorkflowError
@@ -135,6 +136,7 @@ class ActivityService:
         if self.ctx.kind != "post":
             raise WorkflowError(_("activities are recorded at the posts; HQ receives them in bundles"))
         now = self.ctx.clock()
+        _refuse_future(items, now)
         results: list[ActivityResult] = []
         with self.ctx.sessions.writes.begin() as session:
             links = self._case_ids(session, actor, items)
@@ -164,6 +166,7 @@ class ActivityService:
         """Replace an activity's entered fields, from the version the editor read."""
         require(actor, "activity.record")
         now = self.ctx.clock()
+        _refuse_future([data], now)
         with self.ctx.sessions.writes.begin() as session:
             row = session.get(m.Activity, activity_id)
             if row is None:
@@ -327,6 +330,20 @@ def _log_change(
         diff={**audit.field_diff(_diffed(before), _diffed(after)), **links},
         sealed_state=after,
     )
+
+
+def _refuse_future(items: Sequence[ActivityInput], now: datetime) -> None:
+    """An activity is recorded once it has happened: a start or an end later than the register's clock
+    (a few minutes' skew allowed) is refused, as ``activity add`` and HQ refuse it. Stored, a planned
+    end would make HQ refuse the post's whole bundle."""
+    problems = [
+        f"{'[' + str(i) + '].' if len(items) > 1 else ''}{name}: {future_problem(moment.isoformat())}"
+        for i, data in enumerate(items)
+        for name, moment in (("started_at", data.started_at), ("ended_at", data.ended_at))
+        if moment is not None and moment > now + CLOCK_SKEW
+    ]
+    if problems:
+        raise ValidationError(problems)
 
 
 def fill_row(row: m.Activity, data: ActivityInput) -> None:

@@ -205,8 +205,11 @@ def add_demo_activities(ctx: Context, actor: Actor, *, cases: int, seed: int, fi
         station = session.get(m.Station, actor.station_id)
         commune = station.commune_code if station is not None else None
     communes = sorted(ctx.reference.communes)
+    now = ctx.clock()  # only field work already over: what a post records, and what HQ accepts
     drawn = [
-        a for a in draw_activities(seed, count, first, last, commune, communes) if a.started_at <= ctx.clock()
+        a
+        for a in draw_activities(seed, count, first, last, commune, communes)
+        if (a.ended_at or a.started_at) <= now
     ]
     ctx.activities.add_many(actor, drawn)
     return len(drawn)

@@ -3,13 +3,15 @@ linked to, HQ keeps the newest version and seals it, and a forged activity recor
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from app import audit
 from app.activity_json import parse_activities
+from app.errors import ValidationError
 from app.sync import bundle, keys
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import rows
@@ -108,3 +110,36 @@ def test_an_online_case_reaches_hq_with_its_platform_account_and_url(pair: Pair)
         "@hangxachtay.cd",
         "https://www.tiktok.com/@hangxachtay.cd/live",
     )
+
+
+def test_hq_measures_the_future_from_when_the_post_signed_its_bundle(pair: Pair, clock: Any) -> None:
+    """A post whose clock runs two hours ahead of HQ's records a checkpoint that ended an hour ago by
+    its clock: HQ takes it (the bundle was signed later still), instead of refusing the post's whole
+    bundle; an end after the bundle was signed is still refused."""
+    ahead = timedelta(hours=2)
+    pair.post.ctx.clock = lambda: clock() + ahead
+    ended = (clock() + ahead - timedelta(hours=1)).astimezone(ICT)
+    document = {
+        **CHECKPOINT,
+        "started_at": (ended - timedelta(hours=4)).isoformat(),
+        "ended_at": ended.isoformat(),
+    }
+    activity_id = _add(pair, document)
+    summary = import_at_hq(pair, export_parts(pair, "out"))
+    assert (summary.activities, summary.rejected) == (1, [])
+    assert pair.hq.ctx.activities.get(pair.hq.analyst, activity_id).data.ended_at == ended
+
+    files = export_parts(pair, "out2")
+    opened = bundle.open_bundle(files[0], lambda c: bundle.certificate_key(c))
+    assert opened.manifest["created_at"] > (clock() + timedelta(minutes=90)).isoformat()[:19]
+
+
+def test_an_activity_cannot_end_after_the_register_clock(pair: Pair, clock: Any) -> None:
+    """Entered through the service (the editor's path) as through ``activity add``: a planned end is
+    refused at the post, so that HQ never has to refuse the bundle that would carry it."""
+    later = (clock() + timedelta(hours=3)).astimezone(ICT)
+    (data,) = parse_activities(CHECKPOINT, pair.post.ctx.reference, now=pair.post.ctx.clock())
+    with pytest.raises(ValidationError) as refused:
+        pair.post.ctx.activities.add(pair.post.officer, replace(data, ended_at=later))
+    assert refused.value.problems == [f"ended_at: {later.isoformat()} is in the future"]
+    assert rows(pair.post.ctx, "SELECT count(*) FROM activities") == [(0,)]

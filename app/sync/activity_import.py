@@ -11,7 +11,7 @@ tip's does (the export sends a copy of each linked case that travels with it, ``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from db.types import utc_text
 EARLIEST_YEAR, LATEST_YEAR = 1990, 9998
 STORED_FIELDS = ("id", "station", "version", "created_by", "created_at", "updated_by", "updated_at")
 MAX_PROBLEMS_SHOWN = 3  # of one activity, in a refusal's reason
+POST_CLOCK_AHEAD = timedelta(days=1)  # the most a post's clock is believed to run ahead of HQ's
 
 
 def activity_records(session: Session, ids: list[str]) -> dict[str, tuple[dict[str, Any], list[str]]]:
@@ -76,6 +77,17 @@ def _utc_instant(value: object) -> datetime | None:
     return moment
 
 
+def _measured_from(verified: _Verified, now: datetime) -> datetime:
+    """What "the future" of a post's activity is measured from at HQ: the later of HQ's clock and the
+    instant the post signed its bundle (nothing in it can be later), but never more than a day ahead
+    of HQ. A post whose clock runs ahead of HQ's then sees its field work accepted, not its whole
+    bundle refused for what the post itself held to be past."""
+    signed = _utc_instant(verified.opened.manifest.get("created_at"))
+    if signed is None:
+        return now
+    return min(max(now, signed), now + POST_CLOCK_AHEAD)
+
+
 def check_activity_record(
     ctx: Context, verified: _Verified, number: int, record: dict[str, Any], now: datetime
 ) -> tuple[str | None, ActivityInput | None]:
@@ -117,7 +129,7 @@ def check_activity_record(
     if bad:
         return _("{label}: {fields} not valid").format(label=label, fields=", ".join(bad)), None
     try:
-        (activity,) = parse_activities(document, ctx.reference, now=now)
+        (activity,) = parse_activities(document, ctx.reference, now=_measured_from(verified, now))
     except ValidationError as exc:
         shown = "; ".join(clip(problem, 120) for problem in exc.problems[:MAX_PROBLEMS_SHOWN])
         return _("{label}: {problems}").format(label=label, problems=shown), None
