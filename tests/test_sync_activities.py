@@ -143,3 +143,53 @@ def test_an_activity_cannot_end_after_the_register_clock(pair: Pair, clock: Any)
         pair.post.ctx.activities.add(pair.post.officer, replace(data, ended_at=later))
     assert refused.value.problems == [f"ended_at: {later.isoformat()} is in the future"]
     assert rows(pair.post.ctx, "SELECT count(*) FROM activities") == [(0,)]
+
+
+@pytest.mark.both_engines
+def test_activities_new_to_hq_are_stored_as_one_by_one(pair: Pair) -> None:
+    """HQ writes the activities it has not seen in bulk: each row, link and sealed event must be what
+    the one-by-one path (``apply_activity``, for a newer version) stores; the audit chain verifies."""
+    from sqlalchemy import select
+
+    from app.serialize import row_state
+    from app.sync.activity_import import apply_activity
+    from db import models as m
+
+    post = pair.post.ctx
+    case = post.cases.create(
+        pair.post.officer, sample_case(occurred_at=datetime(2026, 11, 20, 23, 0, tzinfo=ICT))
+    )
+    first = _add(pair, {**CHECKPOINT, "cases": [case.number]})
+    second = _add(pair, {**CHECKPOINT, "participants": 3, "notes": "Phối hợp với Hải quan"})
+    assert import_at_hq(pair, export_parts(pair, "out")).activities == 2
+    hq = pair.hq.ctx
+    with hq.sessions.writes.begin() as session:
+        bulk = {a.id: row_state(m.Activity.__table__, a) for a in session.scalars(select(m.Activity))}
+        station = session.scalars(select(m.Station).where(m.Station.code == "BP-VX")).one()
+        (data,) = parse_activities(CHECKPOINT, hq.reference, now=hq.clock())
+        document = {
+            "id": "one-by-one",
+            "version": 1,
+            "created_by": "officer",
+            "created_at": "2026-11-21T00:00:00+00:00",
+        }
+        apply_activity(hq, session, document, data, station, [], hq.clock())
+        single = row_state(m.Activity.__table__, session.get(m.Activity, "one-by-one"))
+        session.rollback()
+    assert set(bulk) == {first, second}
+    assert set(bulk[first]) == set(single)
+    same = {
+        "kind",
+        "started_at",
+        "ended_at",
+        "force",
+        "cooperating_forces",
+        "change_seq",
+        "origin",
+        "version",
+    }
+    assert {k: bulk[first][k] for k in same} == {k: single[k] for k in same}
+    assert bulk[second]["participants"] == 3 and bulk[second]["notes"] == "Phối hợp với Hải quan"
+    assert rows(hq, "SELECT activity_id, case_id FROM activity_cases") == [(first, case.id)]
+    with hq.sessions.engine.connect() as conn:
+        assert audit.verify(conn, register_key=hq.key).problems == []

@@ -25,7 +25,7 @@ from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
 from app.sync import anchor, establishment_sync, keys, received
-from app.sync.activity_import import activities_to_apply, apply_activity, check_activity_record
+from app.sync.activity_import import activities_to_apply, check_activity_record, store_activities
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
 from app.sync.handover_import import apply_handover, check_handover_record, handovers_to_apply
@@ -293,8 +293,7 @@ def _import_verified(
             _apply_tip(ctx, session, tip, station, now)
         for handover, station in handovers:  # after the cases: each names one
             apply_handover(ctx, session, handover, station, now)
-        for document, activity, station, case_ids in activities:
-            apply_activity(ctx, session, document, activity, station, case_ids, now)
+        store_activities(ctx, session, activities, now)
     for one in verified:
         manifest = one.opened.manifest
         summary.applied.append(one.opened.path.name)
@@ -329,6 +328,7 @@ def _check_anchors(
     """Each part's audit events must continue the chain HQ holds for its post (app/sync/anchor.py);
     a part that rewrites or truncates it is refused, naming the post and the break."""
     book = anchor.AnchorBook(session)
+
     def position(one: _Verified) -> tuple[str, int, int]:
         manifest = one.opened.manifest
         return one.station.id, manifest["seq"]["first"], manifest["part"]["index"]
