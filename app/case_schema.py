@@ -70,9 +70,7 @@ def scan(value: object, base: Path) -> tuple[list[str], bool, bool]:
                     if "\ud800" <= bad <= "\udfff"
                     else _("{value} contains the control character U+{code}")
                 )
-                problems.append(
-                    f"{render(path)}: " + text.format(value=shown(item), code=f"{ord(bad):04X}")
-                )
+                problems.append(f"{render(path)}: " + text.format(value=shown(item), code=f"{ord(bad):04X}"))
             hidden = bidi_problem(item)
             if hidden is not None:  # in every text of a case: none has a use for them
                 problems.append(f"{render(path)}: {hidden}")
@@ -186,18 +184,18 @@ def _validator() -> Any:
     return strict_validator(_case_schema())
 
 
-def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
+def inlined(node: Any, defs: Mapping[str, Any]) -> Any:
     """The schema with every ``$ref`` replaced by what it names, its sibling keywords kept beside it
     in an ``allOf`` (2020-12 applies them; a draft-07 validator would ignore them)."""
     if isinstance(node, list):
-        return [_inlined(v, defs) for v in node]
+        return [inlined(v, defs) for v in node]
     if not isinstance(node, dict):
         return node
-    node = {k: _inlined(v, defs) for k, v in node.items() if k not in ("$defs", "$schema", "$id")}
+    node = {k: inlined(v, defs) for k, v in node.items() if k not in ("$defs", "$schema", "$id")}
     ref = node.pop("$ref", None)
     if ref is None:
         return node
-    target = _inlined(defs[str(ref).rsplit("/", 1)[-1]], defs)
+    target = inlined(defs[str(ref).rsplit("/", 1)[-1]], defs)
     return {"allOf": [target, node]} if node else target
 
 
@@ -208,7 +206,7 @@ def _quick_check() -> Callable[[Any], bool]:
     where it is at least as strict as the schema: formats are not asserted (as in the validator), and a
     JSON number with a fraction part (which the scan counts) sends the case to the full validator."""
     schema = _case_schema()
-    return compile_shape(_inlined(schema, schema["$defs"]))
+    return compile_shape(inlined(schema, schema["$defs"]))
 
 
 def schema_errors(clean: dict[str, Any], has_fractions: bool) -> list[SchemaError]:

@@ -20,7 +20,7 @@ import msgspec
 _DESCRIPTIVE = frozenset({"title", "description", "readOnly", "format", "$comment"})
 _KNOWN = _DESCRIPTIVE | {
     "type", "enum", "minLength", "maxLength", "minimum", "maximum", "items", "properties",
-    "required", "additionalProperties", "allOf",
+    "required", "additionalProperties", "allOf", "minItems", "maxItems",
 }  # fmt: skip
 
 
@@ -78,13 +78,14 @@ def _one(kind: str, schema: Mapping[str, Any], name: str) -> Any:
     if kind == "array":
         if "items" not in schema:
             raise UnknownKeyword(f"{name}: a list without items")
-        return list[_type(schema["items"], name)]  # type: ignore[misc]
+        items = list[_type(schema["items"], name)]  # type: ignore[misc,valid-type]
+        return _annotated(items, {"min_length": schema.get("minItems"), "max_length": schema.get("maxItems")})
     if kind == "object":
         return _struct(schema, name)
     raise UnknownKeyword(f"{name}: type {kind}")
 
 
-def _annotated(base: type, meta: dict[str, Any]) -> Any:
+def _annotated(base: Any, meta: dict[str, Any]) -> Any:
     given = {k: v for k, v in meta.items() if v is not None}
     return Annotated[base, msgspec.Meta(**given)] if given else base
 
@@ -106,15 +107,35 @@ def _struct(schema: Mapping[str, Any], name: str) -> Any:
 
 
 def compile_shape(case_schema: Mapping[str, Any]) -> Callable[[Any], bool]:
-    """A check of one case against ``case_schema`` (``$defs`` inlined, ``case_schema._inlined``):
-    True only when the case has the schema's shape. False says nothing (the full validator looks)."""
-    shape = _type(case_schema, "case")
+    """A check of one case against ``case_schema`` (``$defs`` inlined, ``case_schema.inlined``):
+    True only when the case has the schema's shape. False says nothing (the full validator looks).
+    ``uniqueItems`` is known on a list of texts that is a field of the top object (the activity
+    format's forces and cases), checked after the conversion; anywhere else it stops this module."""
+    unique: list[str] = []
+    top = dict(case_schema)
+    if isinstance(top.get("properties"), dict):
+        fields = {}
+        for key, member in top["properties"].items():
+            if isinstance(member, dict) and member.get("uniqueItems") is True:
+                member = {k: v for k, v in member.items() if k != "uniqueItems"}
+                if member.get("type") != "array" or _type(member, key) is None:
+                    raise UnknownKeyword(f"{key}: uniqueItems on something else than a list")
+                unique.append(key)
+            fields[key] = member
+        top["properties"] = fields
+    shape = _type(top, "case")
 
     def valid(case: Any) -> bool:
         try:
             msgspec.convert(case, shape, strict=True)
         except msgspec.ValidationError:
             return False
+        for key in unique:
+            values = case.get(key)
+            if values is not None and (
+                not all(isinstance(v, str) for v in values) or len(set(values)) != len(values)
+            ):
+                return False
         return True
 
     return valid

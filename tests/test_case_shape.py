@@ -102,3 +102,63 @@ def test_a_received_instant_is_read_as_strptime_read_it() -> None:
     assert received_instant(usual) == datetime(2026, 11, 20, 23, 40, 5, 123456, tzinfo=UTC)
     for value in values:
         assert received_instant(value) == _by_strptime(value), value
+
+
+def test_list_lengths_and_unique_lists_of_the_top_object() -> None:
+    valid = compile_shape(
+        _object(
+            forces={"type": "array", "maxItems": 2, "uniqueItems": True, "items": {"type": "string"}},
+            names={"type": "array", "minItems": 1, "items": {"type": "string"}},
+        )
+    )
+    assert valid({"forces": ["a", "b"], "names": ["x", "x"]}) and valid({})
+    for wrong in ({"forces": ["a", "a"]}, {"forces": ["a", "b", "c"]}, {"names": []}):
+        assert not valid(wrong), wrong
+    with pytest.raises(UnknownKeyword):  # only where it is checked: a field of the top object
+        compile_shape(_object(inner=_object(forces={"type": "array", "uniqueItems": True, "items": {}})))
+
+
+def test_the_quick_activity_check_never_passes_what_the_schema_refuses() -> None:
+    """The activity format's compiled shape (``app.activity_json``) against its full validator, on
+    thousands of mutations of a full activity: where the quick check says valid, so does the schema."""
+    from app import activity_json, case_schema
+
+    full = {
+        "kind": "inspection",
+        "started_at": "2026-11-20T08:00:00+07:00",
+        "ended_at": "2026-11-20T10:00:00+07:00",
+        "commune_code": "30385",
+        "border_marker": "Mốc 245",
+        "route": "Tỉnh lộ 956",
+        "place": "Chợ Vĩnh Xương",
+        "establishment": "Cửa hàng Tư Hùng",
+        "lead_force": "market_surveillance",
+        "cooperating_forces": ["border_guard", "police"],
+        "participants": 4,
+        "participant_names": ["Nguyễn Văn An"],
+        "result": "Không vi phạm",
+        "notes": "",
+        "cases": ["BP-VX/2026/00001"],
+    }
+    validator, quick = activity_json._validator(), activity_json._quick_check()
+    assert quick(full) and list(validator.iter_errors(full)) == []
+    pool: list[Any] = [None, "", "x" * 5000, 10**6, -1, 7, True, [], ["a", "a"], ["a", 1], {"a": 1}, "patrol"]
+    rng = random.Random(19)
+    refused = 0
+    for _ in range(3000):
+        mutated = dict(full)
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice([*full, "station", "version", "extra"])
+            if rng.random() < 0.2:
+                mutated.pop(key, None)
+            else:
+                mutated[key] = rng.choice(pool)
+        _, fatal, fractions = case_schema.scan(mutated, ())
+        if fatal:
+            continue
+        errors = list(validator.iter_errors(mutated))
+        if not quick(mutated):
+            refused += bool(errors)
+        elif not fractions:
+            assert errors == [], (mutated, errors[0].message)
+    assert refused > 1500  # the mutations really do break the schema
