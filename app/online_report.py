@@ -49,14 +49,16 @@ def count_online(session: Session, now: Sequence[Any], before: Sequence[Any]) ->
     """The online cases among those the report counts: ``now`` and ``before`` are the report's
     conditions on ``cases`` for the period and for the same period a year before."""
     online = (m.Case.location_kind == ONLINE, m.Case.status.in_(COUNTED))
+    # Each online case's goods summed by its own lines (an index lookup a case): a sum over every line
+    # of the register, joined afterwards, took 3 s of a 1 M-case HQ's annual report (issue 18).
     value = (
-        select(m.GoodsLine.case_id, func.sum(m.GoodsLine.value_vnd).label("value"))
-        .group_by(m.GoodsLine.case_id)
-        .subquery()
+        select(func.coalesce(func.sum(m.GoodsLine.value_vnd), 0))
+        .where(m.GoodsLine.case_id == m.Case.id)
+        .correlate(m.Case)
+        .scalar_subquery()
     )
     rows = session.execute(
-        select(m.Case.online_platform, func.count(), func.sum(func.coalesce(value.c.value, 0)))
-        .outerjoin(value, value.c.case_id == m.Case.id)
+        select(m.Case.online_platform, func.count(), func.sum(value))
         .where(*now, *online)
         .group_by(m.Case.online_platform)
     ).all()

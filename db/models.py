@@ -133,6 +133,7 @@ class Case(Base):
         Index("ix_cases_origin_occurred", "origin", "occurred_at"),
         Index("ix_cases_lead_force_occurred", "lead_force", "occurred_at"),
         Index("ix_cases_ownerless_occurred", "ownerless", "occurred_at"),
+        Index("ix_cases_location_kind_occurred", "location_kind", "occurred_at"),  # online cases (0018)
         # Cases of some statuses in a period; the periodic report reads only this index for them.
         Index(
             "ix_cases_report",

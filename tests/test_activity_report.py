@@ -124,7 +124,10 @@ def test_online_cases_are_broken_out_as_an_independent_count_has_them(post: Post
     for when, kind, platform, value, approved in made:
         data = replace(
             sample_case(occurred_at=when, location_kind=kind, online_platform=platform),
-            goods=(GoodsInput("cosmetics", Decimal("10"), "hộp", value_vnd=value),),
+            goods=(  # two lines each: a case's goods are summed over all its lines
+                GoodsInput("cosmetics", Decimal("10"), "hộp", value_vnd=value - 400_000),
+                GoodsInput("cigarettes", Decimal("2"), "bao", value_vnd=400_000),
+            ),
         )
         case = ctx.cases.create(post.officer, data)
         if approved:
