@@ -326,11 +326,8 @@ class EstablishmentService:
                     _("this establishment was registered by another station; only that station edits it")
                 )
             if row.version != expected_version:
-                raise WorkflowError(
-                    _("this establishment was changed by someone else (now version {version}); reopen it").format(
-                        version=row.version
-                    )
-                )
+                stale = _("someone else changed this establishment (now version {version}); reopen it")
+                raise WorkflowError(stale.format(version=row.version))
             other = duplicate_of(session, item, exclude_id=row.id)
             if other is not None:
                 raise ValidationError([duplicate_message(session, other, item)])

@@ -52,8 +52,8 @@ from app.formatting import format_int
 from app.i18n import _
 from app.text import fold
 from ui.activities_editor import ActivityEditor
-from ui.establishment_dialog import EstablishmentDialog
 from ui.errors import show_error
+from ui.establishment_dialog import EstablishmentDialog
 from ui.list_model import ListTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -212,11 +212,14 @@ class EstablishmentsWindow(QDialog):
         self.proxy.setSortRole(SORT_ROLE)
         self.table = _table(self.proxy, _("Establishments"))
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(BY, QHeaderView.ResizeMode.Stretch)
         self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
 
         self.history_title = QLabel()
         self.history_model = HistoryModel()
         self.history = _table(self.history_model, _("Inspection history"))
+        self.history.horizontalHeader().setStretchLastSection(False)
         self.history.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.history_title.setBuddy(self.history)
         lower = QWidget()

@@ -171,7 +171,7 @@ def test_the_history_shows_the_return_bundles_inspections_and_a_new_one_starts_f
         ("BP-VX", "Bộ đội Biên phòng", "Không phát hiện vi phạm", "sổ này"),
     ], history
 
-    seen: list[tuple[object, ...]] = []
+    seen: list[tuple[str | None, ...]] = []
 
     def look(editor: QWidget) -> None:
         assert isinstance(editor, ActivityEditor)
@@ -211,4 +211,5 @@ def test_an_inspection_started_here_is_saved_against_the_establishment(qtbot: Qt
     (activity,) = post.ctx.activities.find(post.officer, ActivityFilter())
     assert (activity.data.kind, activity.data.result) == ("inspection", "Lập biên bản 1 vụ")
     (shop,) = EstablishmentService(post.ctx).list(post.officer)  # matched, not registered again
-    assert [e.activity_id for e in EstablishmentHistory(post.ctx).history(post.officer, shop.id)] == [activity.id]
+    history = EstablishmentHistory(post.ctx).history(post.officer, shop.id)
+    assert [(e.activity_id, e.from_hq) for e in history] == [(activity.id, False)]
