@@ -206,9 +206,30 @@ def register_in(session: Session, actor: Actor, item: EstablishmentInput, now: d
         change_seq=seq,
     )
     session.add(row)
+    _log_change(
+        session,
+        actor,
+        row,
+        now,
+        "create",
+        {"name": [None, row.name], "commune_code": [None, row.commune_code]},
+    )
+    return Added(view(session, row), created=True)
+
+
+def _log_change(
+    session: Session, actor: Actor, row: m.Establishment, now: datetime, action: str, diff: dict[str, Any]
+) -> None:
+    """A written establishment's change-log entry (it travels to HQ in the next bundle, cut by its change
+    sequence number) and its audit event, sealing its new state."""
     session.add(
         m.ChangeLog(
-            station_id=actor.station_id, seq=seq, entity="establishment", entity_id=row.id, version=1, at=now
+            station_id=actor.station_id,
+            seq=row.change_seq,
+            entity="establishment",
+            entity_id=row.id,
+            version=row.version,
+            at=now,
         )
     )
     session.flush()
@@ -217,14 +238,13 @@ def register_in(session: Session, actor: Actor, item: EstablishmentInput, now: d
         at=now,
         station_id=actor.station_id,
         actor=actor.username,
-        action="create",
+        action=action,
         entity="establishment",
         entity_id=row.id,
-        version=1,
-        diff={"name": [None, row.name], "commune_code": [None, row.commune_code]},
+        version=row.version,
+        diff=diff,
         sealed_state=row_state(TABLE, row),  # type: ignore[arg-type]
     )
-    return Added(view(session, row), created=True)
 
 
 def resolve(
@@ -344,29 +364,7 @@ class EstablishmentService:
                 return view(session, row)
             row.version += 1
             row.change_seq = next_change_seq(session, actor.station_id)
-            session.add(
-                m.ChangeLog(
-                    station_id=actor.station_id,
-                    seq=row.change_seq,
-                    entity="establishment",
-                    entity_id=row.id,
-                    version=row.version,
-                    at=now,
-                )
-            )
-            session.flush()
-            audit.record(
-                session,
-                at=now,
-                station_id=actor.station_id,
-                actor=actor.username,
-                action="update",
-                entity="establishment",
-                entity_id=row.id,
-                version=row.version,
-                diff=diff,
-                sealed_state=row_state(TABLE, row),  # type: ignore[arg-type]
-            )
+            _log_change(session, actor, row, now, "update", diff)
             return view(session, row)
 
 

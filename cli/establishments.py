@@ -91,7 +91,9 @@ def cmd_establishment_edit(args: argparse.Namespace) -> int:
     service = EstablishmentService(ctx)
     found = [v for v in service.list(actor) if v.id.startswith(args.id)] if args.id else []
     if len(found) != 1:
-        raise NotFound(f"no establishment {args.id}" if not found else f"{args.id} names several establishments")
+        raise NotFound(
+            f"no establishment {args.id}" if not found else f"{args.id} names several establishments"
+        )
     done = service.update(actor, found[0].id, item, args.version or found[0].version)
     out(args, _view_json(done), "corrected " + _view_line(done, ctx))
     return 0

@@ -147,7 +147,7 @@ class EstablishmentsModel(QAbstractTableModel):
 
 
 def by_whom(ctx: Context, entry: InspectionEntry) -> str:
-    """"Biên phòng, BP-VX (officer)": the lead force, the post and the officer of an inspection."""
+    """ "Biên phòng, BP-VX (officer)": the lead force, the post and the officer of an inspection."""
     return _("{force}, {post} ({officer})").format(
         force=ctx.reference.label("forces", entry.force), post=entry.station_code, officer=entry.officer
     )
