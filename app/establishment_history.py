@@ -57,49 +57,57 @@ class Summary:
 NEVER = Summary(0, None)
 
 
-def establishment_keys(row: m.Establishment) -> set[Key]:
-    keys: set[Key] = {("id", row.id), ("name", row.name_folded, row.commune_code or "")}
-    if row.tax_code:
-        keys.add(("tax", row.tax_code))
+def _keys(ident: str | None, folded: str | None, commune: str | None, tax: str | None) -> set[Key]:
+    """The ways an establishment is recognised: its id, its folded name in its commune, its tax code."""
+    keys: set[Key] = set()
+    if ident:
+        keys.add(("id", ident))
+    if folded:
+        keys.add(("name", folded, commune or ""))
+    if tax:
+        keys.add(("tax", tax))
     return keys
 
 
+def establishment_keys(row: m.Establishment) -> set[Key]:
+    return _keys(row.id, row.name_folded, row.commune_code, row.tax_code)
+
+
 def _inspections(session: Session) -> list[tuple[set[Key], InspectionEntry]]:
-    """Every inspection the register knows of, each with the keys of the establishment it names."""
+    """Every inspection the register knows of, each with the keys of the establishment it names (the
+    columns only: at HQ these are every post's inspections)."""
     found: dict[str, tuple[set[Key], InspectionEntry]] = {}
+    a, e = m.Activity, m.Establishment
     rows = session.execute(
-        select(m.Activity, m.Station.code, m.Establishment)
-        .join(m.Station, m.Station.id == m.Activity.origin)
-        .outerjoin(m.Establishment, m.Establishment.id == m.Activity.establishment_id)
-        .where(m.Activity.kind == INSPECTION)
+        select(
+            a.id,
+            a.started_at,
+            a.force,
+            a.created_by,
+            a.result,
+            a.establishment_folded,
+            a.commune_code,
+            m.Station.code,
+            e.id,
+            e.name_folded,
+            e.commune_code,
+            e.tax_code,
+        )
+        .join(m.Station, m.Station.id == a.origin)
+        .outerjoin(e, e.id == a.establishment_id)
+        .where(a.kind == INSPECTION)
     ).all()
-    for activity, code, establishment in rows:
-        keys: set[Key] = set()
-        if activity.establishment_folded:
-            keys.add(("name", activity.establishment_folded, activity.commune_code or ""))
-        if establishment is not None:
-            keys |= establishment_keys(establishment)
+    for ident, at, force, officer, result, folded, commune, code, *registered in rows:
+        keys = _keys(None, folded, commune, None) | _keys(*registered)
         if keys:
-            found[activity.id] = (
-                keys,
-                InspectionEntry(
-                    activity.id,
-                    activity.started_at,
-                    code,
-                    activity.force,
-                    activity.created_by,
-                    activity.result or "",
-                    from_hq=False,
-                ),
-            )
+            entry = InspectionEntry(ident, at, code, force, officer, result or "", from_hq=False)
+            found[ident] = (keys, entry)
     for notice in session.execute(select(m.InspectionNotice)).scalars():
         if notice.activity_id in found:
             continue  # held here as an activity too: that one says more (its result)
-        keys = {("name", notice.establishment_folded, notice.commune_code or "")}
-        if notice.establishment_id:
-            keys.add(("id", notice.establishment_id))
-        if notice.tax_code:
-            keys.add(("tax", notice.tax_code))
+        keys = _keys(
+            notice.establishment_id, notice.establishment_folded, notice.commune_code, notice.tax_code
+        )
         found[notice.activity_id] = (
             keys,
             InspectionEntry(

@@ -138,6 +138,9 @@ def test_an_establishment_is_added_found_without_accents_and_never_added_twice(
     assert "Cửa hàng Tạp hóa Minh Châu" in refused[0] and "0312345678" in refused[0], refused
     corrected = EstablishmentService(post.ctx).list(post.officer, "dai ly")
     assert [(v.address, v.tax_code, v.version) for v in corrected] == [("Quốc lộ 91", "0301112223", 2)]
+    assert all(button.accessibleName() for button in window.buttons.buttons())
+    qtbot.keyClick(window.table, Qt.Key.Key_Escape)
+    assert not window.isVisible()
 
 
 def test_the_history_shows_the_return_bundles_inspections_and_a_new_one_starts_filled_in(
