@@ -236,14 +236,12 @@ class EstablishmentsWindow(QDialog):
         self.new_button = QPushButton(_("&New establishment…"))
         self.new_button.setAccessibleName(_("New establishment"))
         self.new_button.setToolTip(_("Register a shop, warehouse or trader (Ctrl+N)"))
-        self.new_button.setVisible(can(self._actor, "establishment.create"))
         self.open_button = QPushButton(_("&Open…"))
         self.open_button.setAccessibleName(_("Open the selected establishment"))
         self.open_button.setToolTip(_("See or correct the selected establishment (Enter)"))
         self.inspect_button = QPushButton(_("New &inspection…"))
         self.inspect_button.setAccessibleName(_("New inspection of the selected establishment"))
         self.inspect_button.setToolTip(_("Record an inspection of it in the field-work editor (Ctrl+I)"))
-        self.inspect_button.setVisible(self._ctx.kind == "post" and can(self._actor, "activity.record"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setAccessibleName(_("Close the establishments"))
@@ -251,6 +249,9 @@ class EstablishmentsWindow(QDialog):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         for button in (self.new_button, self.open_button, self.inspect_button, close):
             button.setAutoDefault(False)  # Enter opens the selected establishment, never a button
+        # After they are in the box, which shows every button it is given.
+        self.new_button.setVisible(can(self._actor, "establishment.create"))
+        self.inspect_button.setVisible(self._ctx.kind == "post" and can(self._actor, "activity.record"))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)

@@ -141,6 +141,11 @@ def test_an_establishment_is_added_found_without_accents_and_never_added_twice(
     assert all(button.accessibleName() for button in window.buttons.buttons())
     qtbot.keyClick(window.table, Qt.Key.Key_Escape)
     assert not window.isVisible()
+    reader = EstablishmentsWindow(post.ctx, post.analyst)  # reads the register, registers nothing
+    qtbot.addWidget(reader)
+    reader.show()
+    assert reader.model.rowCount() == 3 and reader.history_model.rowCount() == 0
+    assert not reader.new_button.isVisible() and not reader.inspect_button.isVisible()
 
 
 def test_the_history_shows_the_return_bundles_inspections_and_a_new_one_starts_filled_in(
