@@ -24,7 +24,7 @@ from app import audit
 from app.auth import require
 from app.changes import next_change_seq
 from app.domain import Actor
-from app.errors import ValidationError
+from app.errors import NotFound, ValidationError, WorkflowError
 from app.i18n import N_, _
 from app.serialize import row_state
 from app.text import fold, nfc
@@ -206,9 +206,30 @@ def register_in(session: Session, actor: Actor, item: EstablishmentInput, now: d
         change_seq=seq,
     )
     session.add(row)
+    _log_change(
+        session,
+        actor,
+        row,
+        now,
+        "create",
+        {"name": [None, row.name], "commune_code": [None, row.commune_code]},
+    )
+    return Added(view(session, row), created=True)
+
+
+def _log_change(
+    session: Session, actor: Actor, row: m.Establishment, now: datetime, action: str, diff: dict[str, Any]
+) -> None:
+    """A written establishment's change-log entry (it travels to HQ in the next bundle, cut by its change
+    sequence number) and its audit event, sealing its new state."""
     session.add(
         m.ChangeLog(
-            station_id=actor.station_id, seq=seq, entity="establishment", entity_id=row.id, version=1, at=now
+            station_id=actor.station_id,
+            seq=row.change_seq,
+            entity="establishment",
+            entity_id=row.id,
+            version=row.version,
+            at=now,
         )
     )
     session.flush()
@@ -217,14 +238,13 @@ def register_in(session: Session, actor: Actor, item: EstablishmentInput, now: d
         at=now,
         station_id=actor.station_id,
         actor=actor.username,
-        action="create",
+        action=action,
         entity="establishment",
         entity_id=row.id,
-        version=1,
-        diff={"name": [None, row.name], "commune_code": [None, row.commune_code]},
+        version=row.version,
+        diff=diff,
         sealed_state=row_state(TABLE, row),  # type: ignore[arg-type]
     )
-    return Added(view(session, row), created=True)
 
 
 def resolve(
@@ -288,6 +308,103 @@ class EstablishmentService:
         with self.ctx.sessions.reads() as session:
             row = find_match(session, name, commune_code, tax_code)
             return None if row is None else view(session, row)
+
+    def duplicate(
+        self, actor: Actor, item: EstablishmentInput, exclude_id: str | None = None
+    ) -> tuple[EstablishmentView, str] | None:
+        """The registered establishment ``item`` would be (``duplicate_of``) and why, in words; None when
+        it names a new one. For a screen that offers the registered one instead of adding it again."""
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            other = duplicate_of(session, item, exclude_id)
+            return None if other is None else (view(session, other), duplicate_message(session, other, item))
+
+    def get(self, actor: Actor, establishment_id: str) -> EstablishmentView:
+        require(actor, "case.read")
+        with self.ctx.sessions.reads() as session:
+            row = session.get(m.Establishment, establishment_id)
+            if row is None:
+                raise NotFound(_("no establishment {id}").format(id=establishment_id))
+            return view(session, row)
+
+    def update(
+        self, actor: Actor, establishment_id: str, item: EstablishmentInput, expected_version: int
+    ) -> EstablishmentView:
+        """Correct an establishment's name, address, commune, tax code or kind, from the version the
+        editor read. Only the station that registered it writes it (owner wins, as in the bundles); a
+        change that would make it another registered one (its tax code, or its folded name in the
+        commune) is refused, naming that one. The new version takes a change sequence number, so it
+        travels to HQ and back like the first."""
+        require(actor, "establishment.create")
+        now = self.ctx.clock()
+        with self.ctx.sessions.writes.begin() as session:
+            row = session.get(m.Establishment, establishment_id)
+            if row is None:
+                raise NotFound(_("no establishment {id}").format(id=establishment_id))
+            if row.origin != actor.station_id:
+                raise WorkflowError(
+                    _("this establishment was registered by another station; only that station edits it")
+                )
+            if row.version != expected_version:
+                stale = _("someone else changed this establishment (now version {version}); reopen it")
+                raise WorkflowError(stale.format(version=row.version))
+            other = duplicate_of(session, item, exclude_id=row.id)
+            if other is not None:
+                raise ValidationError([duplicate_message(session, other, item)])
+            old = {key: getattr(row, key) for key in sorted(FIELDS)}
+            row.name, row.name_folded = item.name, fold(item.name)
+            row.address, row.commune_code, row.tax_code, row.kind = (
+                item.address,
+                item.commune_code,
+                item.tax_code,
+                item.kind,
+            )
+            diff = {key: [old[key], getattr(row, key)] for key in old if old[key] != getattr(row, key)}
+            if not diff:
+                return view(session, row)
+            row.version += 1
+            row.change_seq = next_change_seq(session, actor.station_id)
+            _log_change(session, actor, row, now, "update", diff)
+            return view(session, row)
+
+
+def duplicate_of(
+    session: Session, item: EstablishmentInput, exclude_id: str | None = None
+) -> m.Establishment | None:
+    """Another registered establishment ``item`` would be: the one with its tax code, else the one with
+    its folded name in its commune (``exclude_id``: the establishment being edited)."""
+    for wanted in (
+        [m.Establishment.tax_code == item.tax_code] if item.tax_code else None,
+        [
+            m.Establishment.name_folded == fold(item.name),
+            m.Establishment.commune_code.is_(None)
+            if item.commune_code is None
+            else m.Establishment.commune_code == item.commune_code,
+        ],
+    ):
+        if wanted is None:
+            continue
+        query = select(m.Establishment).where(*wanted)
+        if exclude_id:
+            query = query.where(m.Establishment.id != exclude_id)
+        row = session.execute(
+            query.order_by(m.Establishment.created_at, m.Establishment.id).limit(1)
+        ).scalar_one_or_none()
+        if row is not None:
+            return row
+    return None
+
+
+def duplicate_message(session: Session, other: m.Establishment, item: EstablishmentInput) -> str:
+    """Why ``item`` is ``other``, in words: the same tax code, or the same name in the same commune."""
+    origin = session.get(m.Station, other.origin)
+    if item.tax_code and other.tax_code == item.tax_code:
+        return _("{name} already has the tax code {tax} (registered by {post})").format(
+            name=other.name, tax=item.tax_code, post=origin.code if origin else "?"
+        )
+    return _("{name} is already registered under this name in this commune (by {post})").format(
+        name=other.name, post=origin.code if origin else "?"
+    )
 
 
 # What travels: the same fields in a post's bundle (to HQ) and in a return bundle (to the posts).

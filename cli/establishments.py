@@ -1,4 +1,4 @@
-"""``outpost establishment`` and ``outpost coverage``: the establishments register (add, list), who
+"""``outpost establishment`` and ``outpost coverage``: the establishments register (add, edit, list), who
 inspected one lately, HQ's overlapping inspections per period, and the areas no activity reached
 (app/establishments.py, app/inspections.py, app/coverage.py; docs/domain.md §2)."""
 
@@ -74,6 +74,28 @@ def cmd_establishment_add(args: argparse.Namespace) -> int:
     done = EstablishmentService(ctx).add(actor, items)
     lines = [("added    " if d.created else "known    ") + _view_line(d.establishment, ctx) for d in done]
     out(args, [_view_json(d.establishment, d.created) for d in done], "\n".join(lines))
+    return 0
+
+
+def cmd_establishment_edit(args: argparse.Namespace) -> int:
+    from app.errors import NotFound
+    from app.establishments import EstablishmentService, parse_establishments
+    from app.json_input import load_json_text
+
+    source, raw = _read(args.file)
+    ctx, actor = session(args)
+    document = load_json_text(raw, source)
+    if not isinstance(document, dict):
+        raise AppError(f"{source}: one establishment (a JSON object) corrects one establishment")
+    (item,) = parse_establishments(document, ctx.reference)
+    service = EstablishmentService(ctx)
+    found = [v for v in service.list(actor) if v.id.startswith(args.id)] if args.id else []
+    if len(found) != 1:
+        raise NotFound(
+            f"no establishment {args.id}" if not found else f"{args.id} names several establishments"
+        )
+    done = service.update(actor, found[0].id, item, args.version or found[0].version)
+    out(args, _view_json(done), "corrected " + _view_line(done, ctx))
     return 0
 
 
@@ -212,6 +234,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("file", metavar="FILE", help="a JSON file, or - for stdin")
     p.set_defaults(func=cmd_establishment_add)
+    p = est.add_parser(
+        "edit",
+        help="correct an establishment this station registered, from a JSON file or - for stdin",
+        description="Replace the name, kind, address, commune_code and tax_code of an establishment this "
+        "station registered (the same JSON object as add). A correction that would make it another "
+        "registered establishment (its tax code, or its name without accents in its commune) is refused, "
+        "naming that one. The new version travels to HQ with the next bundle.",
+        parents=[common],
+    )
+    p.add_argument("id", metavar="ID", help="its id, or the first characters of it as list shows them")
+    p.add_argument("file", metavar="FILE", help="a JSON file, or - for stdin")
+    p.add_argument("--version", type=int, metavar="N", help="refuse if it is no longer at version N")
+    p.set_defaults(func=cmd_establishment_edit)
     p = est.add_parser(
         "list",
         help="the registered establishments",

@@ -114,9 +114,25 @@ def main() -> None:
     lookup.run()
     lookup.table.setCurrentIndex(lookup.model.index(0, 0, QModelIndex()))
     save(app, lookup, "lookup.png")
+    establishments_window(app, ctx, actor, window)
     users(app, ctx, actor, "screenshot-pass")
     administration(app, ctx, actor, work)
     ctx.close()
+
+
+def establishments_window(app: QApplication, ctx: Context, actor: Actor, parent: QWidget) -> None:
+    """View → Establishments on the demo's shops, the most inspected one selected with its history."""
+    from PySide6.QtCore import Qt
+
+    from ui.establishments_list import COUNT, EstablishmentsWindow
+
+    window = EstablishmentsWindow(ctx, actor, parent)
+    window.resize(1100, 640)
+    window.show()
+    window.table.sortByColumn(COUNT, Qt.SortOrder.DescendingOrder)
+    window.table.selectRow(0)
+    save(app, window, "establishments.png")
+    window.hide()
 
 
 def administration(app: QApplication, ctx: Context, admin: Actor, work: Path) -> None:

@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
         self.stations_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "station.read"))
         self.field_work_action = QAction(_("Field &work…"), self)  # patrols, checkpoints, … (issue 19)
         self.field_work_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        self.establishments_action = QAction(_("E&stablishments…"), self)  # shops inspected (issue 19)
+        self.establishments_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_action = QAction(_("&Export…"), self)
         self.export_action.setToolTip(
             _("The case list as shown, or its people or vehicles, to Excel, CSV or a map")
@@ -269,6 +271,7 @@ class MainWindow(QMainWindow):
             self.refresh_action,
             self.stations_action,
             self.field_work_action,
+            self.establishments_action,
         ):
             view_menu.addAction(action)
         tools_menu = self.menuBar().addMenu(_("&Tools"))
@@ -332,6 +335,7 @@ class MainWindow(QMainWindow):
         self.stations_action.triggered.connect(self._on_stations_action_triggered)
         self.tip_action.triggered.connect(self._on_tip_action_triggered)
         self.field_work_action.triggered.connect(self._on_field_work_action_triggered)
+        self.establishments_action.triggered.connect(self._on_establishments_action_triggered)
         self.tips_action.triggered.connect(self._on_tips_action_triggered)
         self.export_action.triggered.connect(self._on_export_action_triggered)
         self.restore_action.triggered.connect(self._on_restore_action_triggered)
@@ -661,6 +665,13 @@ class MainWindow(QMainWindow):
 
         window = ActivitiesWindow(self._ctx, self._actor, self)
         window.saved.connect(lambda result: self.events.changed.emit(result.changes))
+        window.exec()
+
+    def _on_establishments_action_triggered(self) -> None:
+        from ui.establishments_list import EstablishmentsWindow
+
+        window = EstablishmentsWindow(self._ctx, self._actor, self)
+        window.activity_saved.connect(lambda result: self.events.changed.emit(result.changes))
         window.exec()
 
     def _on_tip_action_triggered(self) -> None:
