@@ -100,11 +100,12 @@ class ActivitiesWindow(QDialog):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.count = QLabel()
         self.new_button = QPushButton(_("&New activity…"))
-        self.new_button.setVisible(self._ctx.kind == "post" and can(self._actor, "activity.record"))
+        self._may_add = self._ctx.kind == "post" and can(self._actor, "activity.record")
         self.open_button = QPushButton(_("&Open…"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.addButton(self.new_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.new_button.setVisible(self._may_add)  # after addButton, which shows what it is given
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table)
@@ -183,7 +184,7 @@ class ActivitiesWindow(QDialog):
         self._open_editor(self._views[index.row()])
 
     def _on_new_clicked(self) -> None:
-        if self.new_button.isVisible():
+        if self._may_add:
             self._open_editor(None)
 
     def _on_open_clicked(self) -> None:

@@ -124,3 +124,12 @@ def test_the_case_editor_shows_the_online_fields_only_for_an_online_case(qtbot: 
     page.location_kind.set_code("river")  # no longer online: what was typed is not kept
     values, _errors = page.collect(post.ctx.clock())
     assert values["online_platform"] is None and values["online_url"] is None
+
+
+def test_only_who_may_record_field_work_is_offered_new_activity(qtbot: QtBot, post: Post) -> None:
+    """The button box shows every button it is given: the analyst's stays hidden all the same."""
+    for actor, offered in ((post.officer, True), (post.analyst, False)):
+        window = ActivitiesWindow(post.ctx, actor)
+        qtbot.addWidget(window)
+        window.show()
+        assert window.new_button.isVisible() is offered
