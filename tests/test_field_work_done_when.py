@@ -173,7 +173,8 @@ def test_the_field_work_of_the_plan_through_the_command_line(
                       "show", sealed["id"], "--history")
     history = json.loads(said)["history"]
     assert code == 0 and INFORMANT not in said
-    assert [(e["actor"], e["action"]) for e in history] == [("officer", "create"), ("chief", "read_informant")]
+    readings = [(e["actor"], e["action"]) for e in history]
+    assert readings == [("officer", "create"), ("chief", "read_informant")]
     code, said = _cli(monkeypatch, capsys, "--data-dir", register, "--user", "officer", "--json", "tip",
                       "show", linked["id"])
     assert code == 0 and json.loads(said)["case"] == number
@@ -199,9 +200,9 @@ def test_the_field_work_of_the_plan_through_the_command_line(
 # ----- two posts and HQ -------------------------------------------------------------------------
 
 
-def _add(post: Post, actor_documents: list[dict[str, Any]]) -> list[Any]:
+def _add(post: Post, documents: list[dict[str, Any]]) -> list[Any]:
     ctx = post.ctx
-    return ctx.activities.add_many(post.officer, parse_activities(actor_documents, ctx.reference, now=ctx.clock()))
+    return ctx.activities.add_many(post.officer, parse_activities(documents, ctx.reference, now=ctx.clock()))
 
 
 def test_an_inspection_at_one_post_warns_the_other_after_the_return_bundle(
