@@ -17,9 +17,8 @@ import pytest
 
 from app.activity_json import parse_activities
 from app.demo import generate_demo
-from app.domain import HandlingInput, PartyInput
 from app.inspections import check_inspection
-from tests.helpers.cases import ICT, sample_case
+from tests.helpers.cases import ICT, POLICE_AGENCY, criminal_transfer
 from tests.helpers.cli import outpost
 from tests.helpers.clock import NOW, Clock
 from tests.helpers.pdf import flat, pdf_text
@@ -38,7 +37,7 @@ SECOND_INSPECTION = FIRST_INSPECTION + timedelta(days=10)
 # Not one of the demo's establishments (app/demo_activities.py): only this test inspects it.
 SHOP = "Cửa hàng tạp hóa Năm Sương"
 SHOP_TYPED = "cua hang tap hoa nam suong"  # as a second force types it: the same shop (folded)
-AGENCY = "Cơ quan Cảnh sát điều tra Công an thị xã Tân Châu"
+AGENCY = POLICE_AGENCY
 INFORMANT = "Lê Văn Kín, 0933 111 222"
 
 
@@ -51,17 +50,7 @@ def demo_post(folder: Path, clock: Clock, cases: int = 12) -> Post:
 
 def criminal_case(post: Post) -> str:
     """A criminal transfer of this post: what a tip led to, and what is handed to the police."""
-    return post.ctx.cases.create(
-        post.officer,
-        sample_case(
-            occurred_at=datetime(2026, 11, 18, 22, 15, tzinfo=ICT),
-            parties=(
-                PartyInput("person", "carrier", "Nguyễn Văn An", id_number="089090001234"),
-                PartyInput("person", "witness", "Lê Văn Chứng"),
-            ),
-            handling=HandlingInput(outcome="criminal_transfer", receiving_agency=AGENCY, defendants=1),
-        ),
-    ).number
+    return post.ctx.cases.create(post.officer, criminal_transfer()).number
 
 
 def inspection(started: datetime, establishment: str, force: str) -> dict[str, Any]:

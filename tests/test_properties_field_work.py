@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.activity_json import parse_activities
-from app.domain import HandlingInput, PartyInput
 from app.errors import AppError, ValidationError
 from app.handover_json import parse_handover
 from app.handovers import HandoverService
 from app.json_input import load_json_text
 from app.sync.hq_import import import_bundles
 from app.tip_input import parse_tips
-from tests.helpers.cases import ICT, sample_case
+from tests.helpers.cases import POLICE_AGENCY, criminal_transfer
 from tests.helpers.mutations import (
     UNEXPECTED,
     Plan,
@@ -46,22 +44,12 @@ from tests.helpers.registers import Post, make_hq, new_post
 from tests.helpers.sync import PASSPHRASE, Pair, bundle_records, enrol_post, export_parts, resigned
 
 INFORMANT = "Lê Văn Kín, 0933 111 222"
-AGENCY = "Cơ quan Cảnh sát điều tra Công an thị xã Tân Châu"
+AGENCY = POLICE_AGENCY
 SKIP = ("sync_rejections",)  # HQ keeps a refused record for the post's next return bundle
 
 
 def _criminal_case(post: Post) -> Any:
-    return post.ctx.cases.create(
-        post.officer,
-        sample_case(
-            occurred_at=datetime(2026, 11, 18, 22, 15, tzinfo=ICT),
-            parties=(
-                PartyInput("person", "carrier", "Nguyễn Văn An", id_number="089090001234"),
-                PartyInput("person", "witness", "Lê Văn Chứng"),
-            ),
-            handling=HandlingInput(outcome="criminal_transfer", receiving_agency=AGENCY, defendants=1),
-        ),
-    )
+    return post.ctx.cases.create(post.officer, criminal_transfer())
 
 
 def _activities(number: str) -> list[dict[str, Any]]:
@@ -286,6 +274,14 @@ def test_an_activity_record_with_an_empty_start_is_refused_at_hq(carried: Carrie
     nothing, saying nothing)."""
     [position] = [i for i in carried.chosen if carried.records[i]["type"] == "activity"][:1]
     assert _import_changed(carried, position, ("raw", ("activity", "started_at"), '""')) is False
+
+
+@pytest.mark.parametrize("kind", ["activity", "tip"])
+def test_a_record_with_a_version_too_large_to_store_is_refused_at_hq(carried: Carried, kind: str) -> None:
+    """Found by the property above: a version of 2**63 passed the checks of an activity (and a tip)
+    record and overflowed the database column (an OverflowError, not a refusal)."""
+    [position] = [i for i in carried.chosen if carried.records[i]["type"] == kind][:1]
+    assert _import_changed(carried, position, ("value", (kind, "version"), 2**63)) is False
 
 
 def _import_changed(carried: Carried, position: int, plan: Plan) -> bool:

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.activities import ActivityResult
 from app.demo import generate_demo
-from app.domain import HandlingInput, PartyInput
 from app.handovers import HandoverService
-from tests.helpers.cases import ICT, sample_case
-from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.cases import ICT, POLICE_AGENCY, criminal_transfer
+from tests.helpers.dialogs import answer_next_dialog, answer_password_then_message
 from tests.helpers.pdf import flat, pdf_text
 from tests.helpers.registers import PASSWORD, Post
 from ui.activities_editor import ActivityEditor
@@ -34,7 +33,7 @@ from ui.tips_list import TipsDialog
 
 FIRST_INSPECTION = datetime(2026, 11, 10, 9, 0, tzinfo=ICT)
 SHOP = "Cửa hàng tạp hóa Năm Sương"  # not one of the demo's establishments
-AGENCY = "Cơ quan Cảnh sát điều tra Công an thị xã Tân Châu"
+AGENCY = POLICE_AGENCY
 INFORMANT = "Lê Văn Kín, 0933 111 222"
 
 
@@ -65,17 +64,7 @@ def _enter(qtbot: QtBot, post: Post, fields: dict[str, Any]) -> tuple[ActivityRe
 def test_the_field_work_of_the_plan_through_the_screens(qtbot: QtBot, post: Post, tmp_path: Path) -> None:
     ctx = post.ctx
     generate_demo(ctx, post.admin, cases=12, seed=19)
-    case = ctx.cases.create(
-        post.officer,
-        sample_case(
-            occurred_at=datetime(2026, 11, 18, 22, 15, tzinfo=ICT),
-            parties=(
-                PartyInput("person", "carrier", "Nguyễn Văn An", id_number="089090001234"),
-                PartyInput("person", "witness", "Lê Văn Chứng"),
-            ),
-            handling=HandlingInput(outcome="criminal_transfer", receiving_agency=AGENCY, defendants=1),
-        ),
-    )
+    case = ctx.cases.create(post.officer, criminal_transfer())
 
     # ----- field activities ---------------------------------------------------------------------
     _enter(qtbot, post, {"kind": "patrol", "started": datetime(2026, 11, 19, 6, 30, tzinfo=ICT),
@@ -132,20 +121,7 @@ def test_the_field_work_of_the_plan_through_the_screens(qtbot: QtBot, post: Post
     qtbot.addWidget(chief)
     chief.show()
     chief.table.selectRow([t.id for t in chief.model.tips].index(sealed.id))
-    shown: list[str] = []
-
-    def password(box: QWidget) -> None:
-        assert isinstance(box, QInputDialog)
-        box.setTextValue(PASSWORD)
-        answer_next_dialog(read)
-        box.accept()
-
-    def read(box: QWidget) -> None:
-        assert isinstance(box, QMessageBox)
-        shown.append(box.text())
-        box.close()
-
-    answer_next_dialog(password)
+    shown = answer_password_then_message(PASSWORD)
     chief.detail.informant_button.click()
     qtbot.waitUntil(lambda: bool(shown))
     assert shown == [INFORMANT]
