@@ -56,6 +56,9 @@ def _enter(qtbot: QtBot, post: Post, fields: dict[str, Any]) -> tuple[ActivityRe
         editor.establishment.setText(fields["establishment"])
         editor.establishment.editingFinished.emit()  # leaving the field: the warning shows then
     warning = editor.establishment_notice.text() if editor.establishment_notice.isVisibleTo(editor) else ""
+    reason = getattr(editor, "overlap_reason", None)  # issue 19 item 3's reason, on its own branch
+    if warning and reason is not None:
+        reason.setPlainText("Kiểm tra theo tin báo mới")
     editor.save_button.click()
     assert saved, editor.errors.text()
     return saved[0], warning
