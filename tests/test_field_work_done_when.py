@@ -3,8 +3,9 @@ steps through the screens are in ``tests/ui/test_field_work_done_when_gui.py``),
 
 Why a module of its own: each feature has its tests beside it (test_activities, test_tips,
 test_handover_print, test_establishments…); these run the issue's acceptance steps end to end, one
-after another on the same register, as the issue words them. Few child processes (the commands whose
-answer depends on the day run under ``at=``); the rest of the command line runs in this process."""
+after another on the same register, as the issue words them. Few child processes: the commands whose
+answer depends on the day (the activities, the hand-over and its minutes) run under ``at=``; the
+rest of the command line runs in this process."""
 
 from __future__ import annotations
 
@@ -159,9 +160,12 @@ def test_the_field_work_of_the_plan_through_the_command_line(
         {"received_at": "2026-11-18T07:30:00+07:00", "channel": "trực tiếp",
          "content": "Xe tải chở thuốc lá về kho ở Vĩnh Xương", "case": number},
     ]
-    recorded = run("--json", "tip", "add", "-", stdin=json.dumps(tips, ensure_ascii=False))
-    sealed, linked = json.loads(recorded.stdout)
-    assert sealed["has_informant"] and INFORMANT not in recorded.stdout + recorded.stderr
+    tip_file = tmp_path / "tips.json"
+    tip_file.write_text(json.dumps(tips, ensure_ascii=False), encoding="utf-8")
+    code, said = _cli(monkeypatch, capsys, "--data-dir", register, "--user", "officer", "--json", "tip",
+                      "add", str(tip_file))
+    sealed, linked = json.loads(said)
+    assert code == 0 and sealed["has_informant"] and INFORMANT not in said
     assert linked["case"] == number
 
     # The officer cannot read the informant; the chief can, and the reading is in the tip's history.
