@@ -4,17 +4,23 @@ The form is published as ``resources/schemas/tip-v1.schema.json``, as the case f
 (docs/architecture.md §8), and problems are worded the same way, one ``path: reason`` each, by the
 case format's schema layer (``app.case_schema``). Every problem of every tip is reported at once, so a
 file is fixed in one pass; what only the register can tell (the case, the officer) the service checks
-in the one transaction that stores all the tips or none. A problem never quotes the informant."""
+in the one transaction that stores all the tips or none. A problem never quotes the informant.
+
+Before the schema, the case format's raw scan (``app.case_schema.scan``) refuses what no register can
+store (an unpaired surrogate, control characters, hidden direction marks) and what is too deep or too
+large to look at; the informant is checked apart, by a message that names the character, never the
+text (found by tests/test_properties_field_work.py: a lone surrogate crashed the save)."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from app.case_schema import schema_problems
+from app.case_schema import scan, schema_problems
 from app.errors import ValidationError
 from app.i18n import _
 from app.json_messages import Path, render
@@ -22,6 +28,9 @@ from app.resources import resource_path
 from app.text import nfc
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 9998  # as HQ's import accepts a tip's times (app/sync/tip_import.py)
+# What no register stores in a text (as ``app.case_schema.scan`` refuses it): control characters but
+# tab, newline and carriage return, DEL, and unpaired surrogates (which cannot even be sealed).
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,25 @@ def _one(base: Path, item: object) -> tuple[list[str], TipInput | None]:
     if not isinstance(item, dict):
         where = render(base) if base else "(tip)"
         return [f"{where}: " + _("expected an object")], None
+    problems, fatal, _fractions = scan({k: v for k, v in item.items() if k != "informant"}, base)
+    informant = item.get("informant")
+    found = UNSTORABLE.search(informant) if isinstance(informant, str) else None
+    if found is not None:
+        code = f"{ord(found.group()):04X}"
+        problems.append(
+            f"{render((*base, 'informant'))}: "
+            + _("contains a character that cannot be stored (U+{code})").format(code=code)
+        )
+    if fatal:
+        return problems, None
     errors = sorted(_validator().iter_errors(item), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [p for error in errors for p in schema_problems(error, base)]
+    for error in errors:
+        if list(error.absolute_path)[:1] == ["informant"] and error.validator != "maxLength":
+            # The schema's own wording would quote the value: an informant is never shown back.
+            where = render((*base, "informant"))
+            problems.append(f"{where}: " + _("expected text (an informant is never shown)"))
+        else:
+            problems += schema_problems(error, base)
     text = {k: nfc(v) if isinstance(v, str) else v for k, v in item.items()}
     received = None
     if isinstance(text.get("received_at"), str):

@@ -91,7 +91,7 @@ def _check_tip_record(verified: _Verified, number: int, record: dict[str, Any]) 
             "version",
             isinstance(tip.get("version"), int)
             and not isinstance(tip["version"], bool)
-            and tip["version"] >= 1,
+            and 1 <= tip["version"] < 2**31,  # as a case's: a larger one overflows the column
         ),
         ("informant_sealed", sealed is None or _is_sealed(sealed)),
         ("status", isinstance(tip.get("status", "new"), str) and tip.get("status", "new") in TIP_STATUSES),

@@ -139,3 +139,24 @@ def full_case() -> CaseInput:
 
 
 # --- valid documents -------------------------------------------------------------------------
+
+
+POLICE_AGENCY = "Cơ quan Cảnh sát điều tra Công an thị xã Tân Châu"
+
+
+def criminal_transfer(**changes: object) -> CaseInput:
+    """A case handed to the police (issue 19's hand-over): a carrier who is its defendant, and a witness
+    who is not, on the night of 18/11/2026."""
+    return sample_case(
+        **{
+            "occurred_at": datetime(2026, 11, 18, 22, 15, tzinfo=ICT),
+            "parties": (
+                PartyInput("person", "carrier", "Nguyễn Văn An", id_number="089090001234"),
+                PartyInput("person", "witness", "Lê Văn Chứng"),
+            ),
+            "handling": HandlingInput(
+                outcome="criminal_transfer", receiving_agency=POLICE_AGENCY, defendants=1
+            ),
+            **changes,
+        }
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
 
 _generation = 0  # pollers of an earlier test stop instead of answering this test's dialogs
 
@@ -33,3 +33,23 @@ def answer_next_dialog(handle: Callable[[QWidget], None], attempts: int = 200) -
 
     QTimer.singleShot(0, poll)
     return seen
+
+
+def answer_password_then_message(password: str) -> list[str]:
+    """Answer the next password prompt with ``password``, then close the message box that follows (a
+    chief reading a tip's informant); returns a list that receives the message's text."""
+    shown: list[str] = []
+
+    def read(box: QWidget) -> None:
+        assert isinstance(box, QMessageBox)
+        shown.append(box.text())
+        box.close()
+
+    def prompt(box: QWidget) -> None:
+        assert isinstance(box, QInputDialog)
+        box.setTextValue(password)
+        answer_next_dialog(read)
+        box.accept()
+
+    answer_next_dialog(prompt)
+    return shown

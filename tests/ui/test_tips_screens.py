@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.cases import ICT, sample_case
-from tests.helpers.dialogs import answer_next_dialog
+from tests.helpers.dialogs import answer_next_dialog, answer_password_then_message
 from tests.helpers.registers import PASSWORD, Post
 from ui.main_window import MainWindow
 from ui.tips_list import TipsDialog
@@ -47,20 +47,7 @@ def test_the_officer_cannot_show_the_informant_and_the_chief_can_the_reading_in_
     chief.show()
     chief.table.selectRow(0)
     assert chief.detail.informant_button.isVisible() and chief.detail.informant_button.isEnabled()
-    shown: list[str] = []
-
-    def password(box: QWidget) -> None:
-        assert isinstance(box, QInputDialog)
-        box.setTextValue(PASSWORD)
-        answer_next_dialog(read)
-        box.accept()
-
-    def read(box: QWidget) -> None:
-        assert isinstance(box, QMessageBox)
-        shown.append(box.text())
-        box.close()
-
-    answer_next_dialog(password)
+    shown = answer_password_then_message(PASSWORD)
     chief.detail.informant_button.click()
     qtbot.waitUntil(lambda: bool(shown))
     assert shown == [INFORMANT]
