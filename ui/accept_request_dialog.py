@@ -46,7 +46,7 @@ class AcceptRequestDialog(QDialog):
 
     def _build_ui(self) -> None:
         self.setWindowTitle(_("Accept a station's request"))
-        self.resize(680, 720)
+        self.resize(680, 600)  # the drive list gives up its spare height first
         self.path = QLineEdit()
         self.path.setPlaceholderText(_("the post's request file (.json), from the USB stick"))
         self.choose_button = QPushButton(_("C&hoose…"))

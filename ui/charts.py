@@ -139,7 +139,9 @@ class ChartWidget(QWidget):
         painter.setPen(text)
         metrics = painter.fontMetrics()
         for point, words, right in self._words:
-            x = point.x() - metrics.horizontalAdvance(words) if right else point.x()
+            advance = metrics.horizontalAdvance(words)
+            x = point.x() - advance if right else point.x()
+            x = max(0.0, min(x, self.width() - advance))  # a month's label near the edge stays whole
             painter.drawText(QPointF(x, point.y()), words)
         painter.end()
 

@@ -36,7 +36,7 @@ class LookupDialog(QDialog):
         self._actor = actor
         self.hits: list[LookupHit] = []
         self.setWindowTitle(_("Look up a person or vehicle"))
-        self.resize(900, 480)
+        self.resize(1220, 520)  # every column whole on a 1366-pixel laptop screen (the group is long)
         self.query = QLineEdit()
         self.query.setClearButtonEnabled(True)
         self.query.setPlaceholderText(

@@ -168,6 +168,9 @@ class _RestoreBase(QDialog):
             item = QListWidgetItem(f"{text} · {backup.path.name}")
             item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
             self.backups.addItem(item)
+        if self.backups.count():  # each backup's line whole (its folder name tells two apart), within reason
+            wanted = self.backups.sizeHintForColumn(0) + 2 * self.backups.frameWidth() + 4
+            self.backups.setMinimumWidth(min(wanted, 900))
         self._on_path_text_changed(self.path.text())
 
     # -- choosing ---------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class StationKeysDialog(QDialog):
 
     def _build_ui(self) -> None:
         self.setWindowTitle(_("Station keys — {station}").format(station=self._ctx.station_code))
-        self.resize(680, 760)
+        self.resize(680, 640)  # the drive list gives up its spare height first
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
 
