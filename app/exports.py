@@ -4,7 +4,12 @@ for QGIS.
 
 Why each format is written the way it is:
 - CSV is UTF-8 with a byte-order mark, which is how Excel knows the file is UTF-8 (without it a
-  Vietnamese name opens as mojibake); LibreOffice and Python's csv module read it too.
+  Vietnamese name opens as mojibake); LibreOffice and Python's csv module read it too. Excel opened
+  by a double-click splits a CSV file at the list separator of Windows' regional settings, which is
+  ";" on a Vietnamese Windows (whose decimal separator is ","), "," on an English one: so the
+  delimiter is a choice, ";" by default in Vietnamese, and a decimal number is written with the
+  decimal separator that goes with it (a comma beside ";", a point beside ","). Fields holding the
+  delimiter, a quote or a line break are quoted by the csv module (docs/operations.md §10).
 - Excel (openpyxl, write-only so that a large register streams) keeps times as real date-times in
   the register's zone, so that a column sorts and filters as dates; case numbers stay text.
 - GeoJSON follows RFC 7946: WGS 84, each point ``[longitude, latitude]`` (the reverse of how people
@@ -13,7 +18,11 @@ Why each format is written the way it is:
 
 Informants are never exported: they live sealed in the tip-offs (``app/tips.py``), which no export
 reads; the people list holds the parties of cases only. Files are written beside their target and
-renamed into place, so a cancelled or failed export leaves no half file under the chosen name."""
+renamed into place, so a cancelled or failed export leaves no half file under the chosen name.
+
+Every export is an audit event (who, what, how many rows, the filter, the file's name; never a row
+of it), written before the finished file is renamed into place: a file under its chosen name always
+has its event, and a failed event leaves no file (docs/security.md, "The audit trail")."""
 
 from __future__ import annotations
 
@@ -23,19 +32,22 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app import audit
 from app.auth import require
 from app.case_query import NEWEST_FIRST
 from app.domain import Actor, CaseFilter, CaseRow, CaseSort
-from app.errors import ValidationError
-from app.i18n import N_, _
+from app.errors import NotFound, ValidationError
+from app.i18n import N_, _, current_language
 from app.progress import CancelToken, Progress, no_progress
+from app.serialize import row_state
 from db import models as m
 
 if TYPE_CHECKING:
@@ -46,6 +58,14 @@ FORMATS = ("xlsx", "csv", "geojson")
 LIST_FORMATS = ("xlsx", "csv")  # people and vehicles have no place on a map
 PAGE = 1000
 EXCEL_ROWS = 1_048_575  # Excel's sheet holds 1 048 576 rows, one of them the header
+DELIMITERS = (";", ",")  # the two list separators of Windows' regional settings Excel follows
+EXPORT_ACTION = "export"  # the audit event's action (on the exporting user's row)
+
+
+def default_delimiter(language: str | None = None) -> str:
+    """The CSV delimiter a double-clicked file opens with in Excel on the user's Windows, guessed from
+    the interface language (``language``, else the current one): Vietnamese Windows lists with ";"."""
+    return ";" if (language or current_language()) == "vi" else ","
 
 
 def _commodities(row: CaseRow, reference: Reference) -> str:
@@ -117,10 +137,21 @@ VEHICLE_COLUMNS: tuple[Column, ...] = (
 
 
 @dataclass(frozen=True)
+class Written:
+    """What the audit event says of an export."""
+
+    kind: str  # cases, people, vehicles
+    fmt: str
+    case_filter: CaseFilter
+    path: Path
+
+
+@dataclass(frozen=True)
 class ExportResult:
     path: Path
     rows: int  # rows written (features, for GeoJSON)
     left_out: int = 0  # GeoJSON: cases without coordinates; Excel: rows past the sheet's last
+    delimiter: str | None = None  # CSV: the one the file was written with
 
 
 def case_pages(
@@ -162,20 +193,22 @@ def export_cases(
     path: Path,
     *,
     sort: CaseSort = NEWEST_FIRST,
+    delimiter: str | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportResult:
     """The cases passing ``case_filter``, in ``sort`` order, to ``path`` as ``fmt`` (xlsx, csv or
-    geojson)."""
+    geojson); ``delimiter`` for CSV (``default_delimiter()`` if None)."""
     require(actor, "case.read")
     _check_format(fmt, FORMATS)
+    delimiter = _check_delimiter(delimiter)
     total = ctx.cases.count(actor, case_filter)
     pages = case_pages(ctx, actor, case_filter, sort, cancel)
+    written = _audited(ctx, actor, Written("cases", fmt, case_filter, path))
     if fmt == "geojson":
-        return _geojson(ctx, pages, path, total, progress, cancel)
-    return _table(
-        ctx, fmt, CASE_COLUMNS, (row for page in pages for row in page), path, total, progress, cancel
-    )
+        return _geojson(ctx, pages, path, total, progress, cancel, written)
+    rows = (row for page in pages for row in page)
+    return _table(ctx, fmt, CASE_COLUMNS, rows, path, total, progress, cancel, written, delimiter)
 
 
 def export_people(
@@ -185,6 +218,7 @@ def export_people(
     fmt: str,
     path: Path,
     *,
+    delimiter: str | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportResult:
@@ -204,7 +238,8 @@ def export_people(
             p.address,
         )
 
-    return _children(ctx, actor, case_filter, fmt, path, PEOPLE_COLUMNS, m.Party, person, progress, cancel)
+    return _children(ctx, actor, case_filter, fmt, path, "people", PEOPLE_COLUMNS, m.Party, person,
+                     delimiter, progress, cancel)
 
 
 def export_vehicles(
@@ -214,6 +249,7 @@ def export_vehicles(
     fmt: str,
     path: Path,
     *,
+    delimiter: str | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportResult:
@@ -222,9 +258,8 @@ def export_vehicles(
     def vehicle(case: CaseRow, v: m.Vehicle) -> VehicleRow:
         return VehicleRow(case.number, case.occurred_at, v.kind, v.plate, v.description)
 
-    return _children(
-        ctx, actor, case_filter, fmt, path, VEHICLE_COLUMNS, m.Vehicle, vehicle, progress, cancel
-    )
+    return _children(ctx, actor, case_filter, fmt, path, "vehicles", VEHICLE_COLUMNS, m.Vehicle, vehicle,
+                     delimiter, progress, cancel)
 
 
 def _children(
@@ -233,9 +268,11 @@ def _children(
     case_filter: CaseFilter,
     fmt: str,
     path: Path,
+    kind: str,
     columns: Sequence[Column],
     table: Any,
     make: Callable[[CaseRow, Any], Any],
+    delimiter: str | None,
     progress: Progress,
     cancel: CancelToken | None,
 ) -> ExportResult:
@@ -243,7 +280,9 @@ def _children(
     order, each case's in their own order, read a page of cases at a time."""
     require(actor, "case.read")
     _check_format(fmt, LIST_FORMATS)
+    delimiter = _check_delimiter(delimiter)
     total = ctx.cases.count(actor, case_filter)
+    written = _audited(ctx, actor, Written(kind, fmt, case_filter, path))
 
     def rows() -> Iterator[Any]:
         for page in case_pages(ctx, actor, case_filter, cancel=cancel):
@@ -257,7 +296,74 @@ def _children(
             found.sort(key=lambda item: item[:2])
             yield from (row for _case, _position, row in found)
 
-    return _table(ctx, fmt, columns, rows(), path, total, progress, cancel, counts_cases=True)
+    return _table(ctx, fmt, columns, rows(), path, total, progress, cancel, written, delimiter,
+                  counts_cases=True)
+
+
+def _check_delimiter(delimiter: str | None) -> str:
+    if delimiter is None:
+        return default_delimiter()
+    if delimiter not in DELIMITERS:
+        raise ValidationError(
+            [
+                _("delimiter: {delimiter} is not one of {allowed}").format(
+                    delimiter=repr(delimiter), allowed=" ".join(DELIMITERS)
+                )
+            ]
+        )
+    return delimiter
+
+
+# ----- the audit event -------------------------------------------------------------------------------
+
+
+def filter_summary(case_filter: CaseFilter) -> dict[str, Any]:
+    """The filter's set fields, as the event keeps them. The search text is kept as typed: it is what
+    an auditor asks about ("who looked for this name?"), and the event stays in the register that
+    holds the cases themselves (HQ receives no event's details: app/audit.py)."""
+    summary: dict[str, Any] = {}
+    for field in fields(CaseFilter):
+        value = getattr(case_filter, field.name)
+        if value in (None, "", ()):
+            continue
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        summary[field.name] = value
+    return summary
+
+
+def _audited(ctx: Context, actor: Actor, what: Written) -> Callable[[int], None]:
+    """What records the export once its rows are counted; called before the file takes its name."""
+
+    def record(rows: int) -> None:
+        with ctx.sessions.writes.begin() as session:
+            user = session.get(m.User, actor.user_id)
+            if user is None:
+                raise NotFound(_("no user {user} in this register").format(user=actor.username))
+            # On the exporter's own row, unchanged: 'audit verify' still finds it as sealed, and the
+            # event reads "this user exported" (as a disclosure is an event of the station's row).
+            audit.record(
+                session,
+                at=ctx.clock(),
+                station_id=actor.station_id,
+                actor=actor.username,
+                action=EXPORT_ACTION,
+                entity="user",
+                entity_id=user.id,
+                version=user.version,
+                diff={
+                    "kind": what.kind,
+                    "format": what.fmt,
+                    "rows": rows,
+                    "filter": filter_summary(what.case_filter),
+                    "file": what.path.name,
+                },
+                sealed_state=row_state(m.User.__table__, user),  # type: ignore[arg-type]
+            )
+
+    return record
 
 
 # ----- writing ---------------------------------------------------------------------------------------
@@ -276,30 +382,39 @@ class _Steps:
             self._progress(min(self.done, self.total), self.total)
 
 
-def _replace_when_done(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def _replace_when_done(
+    path: Path, write: Callable[[IO[bytes]], None], before_rename: Callable[[], None] = lambda: None
+) -> None:
     """``write`` into a temporary file beside ``path``, flushed to disk, then renamed over it: as
     ``app.files.write_atomically`` does, but streamed (a whole register's export is not held in
-    memory as bytes first)."""
+    memory as bytes first). ``before_rename`` runs once the file is whole (the audit event): if it
+    fails, no file is left."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
+        before_rename()
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _text(value: Any) -> str:
-    """A cell as the list shows it: dates as 20/11/2026 23:40 and 01/05/1990."""
+def csv_text(value: Any, delimiter: str = ",") -> str:
+    """A CSV cell as the list shows it: dates as 20/11/2026 23:40 and 01/05/1990; a decimal number
+    with the decimal separator that goes with ``delimiter`` (1,5 beside ";", 1.5 beside ","), so that
+    Excel on the matching Windows reads it as a number."""
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     if value is None:
         return ""
     if hasattr(value, "strftime"):
         return str(value.strftime("%d/%m/%Y"))
+    if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        return text.replace(".", ",") if delimiter == ";" else text
     return str(value)
 
 
@@ -312,6 +427,8 @@ def _table(
     total: int,
     progress: Progress,
     cancel: CancelToken | None,
+    audited: Callable[[int], None],
+    delimiter: str,
     *,
     counts_cases: bool = False,
 ) -> ExportResult:
@@ -334,10 +451,11 @@ def _table(
     def write_csv(out: IO[bytes]) -> None:
         nonlocal written
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
+        # Minimal quoting: a field with the delimiter, a quote or a line break is quoted, quotes doubled.
+        writer = csv.writer(text, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(titles)
         for row in rows:
-            writer.writerow([_text(c.value(row, reference)) for c in columns])
+            writer.writerow([csv_text(c.value(row, reference), delimiter) for c in columns])
             written += 1
             counted(row)
         text.flush()
@@ -382,10 +500,13 @@ def _table(
             counted(row)
         book.save(out)
 
-    _replace_when_done(path, write_csv if fmt == "csv" else write_xlsx)
-    if cancel is not None:
-        cancel.check()
-    return ExportResult(path, written, left_out)
+    def finished() -> None:
+        if cancel is not None:
+            cancel.check()  # cancelled at the last row: no file, no event
+        audited(written)
+
+    _replace_when_done(path, write_csv if fmt == "csv" else write_xlsx, finished)
+    return ExportResult(path, written, left_out, delimiter if fmt == "csv" else None)
 
 
 def _geojson(
@@ -395,6 +516,7 @@ def _geojson(
     total: int,
     progress: Progress,
     cancel: CancelToken | None,
+    audited: Callable[[int], None],
 ) -> ExportResult:
     reference = ctx.reference
     steps = _Steps(total, progress)
@@ -430,7 +552,7 @@ def _geojson(
                 written += 1
         out.write(b"\n]}\n")
 
-    _replace_when_done(path, write)
+    _replace_when_done(path, write, lambda: audited(written))
     return ExportResult(path, written, unlocated)
 
 

@@ -247,7 +247,7 @@ class KeySlots:
             sealed = _unb64(entry["wrapped"])
             return ChaCha20Poly1305(raw).decrypt(_unb64(migrated["nonce"]), sealed, MIGRATED_AAD)
         except (InvalidTag, ValueError):
-            raise AuthError("the password does not open this key") from None
+            raise AuthError(_("the password does not open this key")) from None
 
     def _read(self) -> dict[str, Any]:
         damaged = _("the key file {path} is damaged ({why}); put back the copy saved with the newest backup")
@@ -301,10 +301,10 @@ def _split_hash(encoded: str) -> tuple[str, bytes]:
     """``$argon2id$v=19$m=…,t=…,p=…$salt$hash`` → (everything but the hash, the raw hash)."""
     params, _sep, digest = encoded.rpartition("$")
     if not params.startswith("$argon2id$"):
-        raise RegisterError("a user's stored password hash is not Argon2id; set a new password for them")
+        raise RegisterError(_("a user's stored password hash is not Argon2id; set a new password for them"))
     raw = base64.b64decode(digest + "=" * (-len(digest) % 4))
     if len(raw) != 32:
-        raise RegisterError("a user's stored password hash has an unexpected length")
+        raise RegisterError(_("a user's stored password hash has an unexpected length"))
     return params, raw
 
 

@@ -280,7 +280,7 @@ def _retired_signer(session: Session, station: m.Station, code: _Code) -> dateti
         return None  # an unreadable record proves no key; ``audit verify`` reports a changed meta row
     for entry in history if isinstance(history, list) else []:
         try:
-            key = unb64(entry["key"], "a retired key")
+            key = unb64(entry["key"], _("a retired key"))
             retired_at = datetime.fromisoformat(entry["retired_at"])
         except (KeyError, TypeError, ValueError, ValidationError):
             continue
@@ -356,7 +356,7 @@ def verify_with_certificate(payload: str, certificate_path: Path) -> tuple[Print
     issuer_public = unb64(issuer.get("signing_public_key", ""), _("the issuer's key"))
     try:
         keys.public_from_raw(issuer_public).verify(
-            unb64(document.get("signature", ""), "signature"), canonical(document)
+            unb64(document.get("signature", ""), _("signature")), canonical(document)
         )
     except (InvalidSignature, ValidationError):
         raise ValidationError(

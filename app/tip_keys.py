@@ -105,7 +105,7 @@ def _hq_key_problems(session: Session) -> list[str]:
             raise TypeError("not an object")
         hq = reply["hq"]
         certificate = reply["certificate"]
-        signer = unb64(hq["signing_public_key"], "HQ's public key")
+        signer = unb64(hq["signing_public_key"], _("HQ's public key"))
         hq_row = session.get(m.Station, _meta(session, "hq_station_id") or "")
         own_row = session.get(m.Station, _meta(session, "station_id") or "")
         if hq_row is None or hq_row.signing_public_key != signer:
@@ -116,11 +116,12 @@ def _hq_key_problems(session: Session) -> list[str]:
             or own_certificate != certificate
             or certificate["issuer"]["signing_public_key"] != hq["signing_public_key"]
             or certificate["station"]["id"] != own_row.id
-            or unb64(certificate["signing_public_key"], "the certificate's key") != own_row.signing_public_key
+            or unb64(certificate["signing_public_key"], _("the certificate's key"))
+            != own_row.signing_public_key
         ):
             return [_("this post's certificate in the register is not the one in HQ's enrolment reply")]
-        verify(reply, keys.public_from_raw(signer), "enrolment reply")
-        verify(certificate, keys.public_from_raw(signer), "station certificate")
+        verify(reply, keys.public_from_raw(signer), _("enrolment reply"))
+        verify(certificate, keys.public_from_raw(signer), _("station certificate"))
         signed_recipient = hq["tip_recipient"]
     except (JsonRefused, KeyError, TypeError, ValueError, ValidationError):
         return [_("HQ's enrolment reply kept in the register is damaged or does not match its signature")]

@@ -98,9 +98,9 @@ def log_in(
             ctx.close()
             raise
     if not paths.register.exists():
-        raise RegisterError(
-            f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
-        )
+        missing = _("there is no register in {path}; set one up with 'outpost init post' or "
+                    "'outpost init hq'")
+        raise RegisterError(missing.format(path=data_dir))
     if not is_encrypted(data_dir):
         ctx = open_register(data_dir, clock=clock, progress=progress)
         try:

@@ -22,6 +22,13 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
+def _delimiter(text: str) -> str:
+    named = {"semicolon": ";", "comma": ","}.get(text.strip().lower(), text)
+    if named not in (";", ","):
+        raise argparse.ArgumentTypeError(f"{text!r} is not ';', ',', 'semicolon' or 'comma'")
+    return named
+
+
 def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--search", default="", help="accent-insensitive search, as the list's search box")
     p.add_argument(
@@ -46,6 +53,13 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
         "--language",
         choices=["vi", "en"],
         help="language of the column titles and labels (default: the register's, as the app shows them)",
+    )
+    p.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="CSV only: ';' (or 'semicolon': Excel on a Vietnamese Windows, decimal comma) or ',' (or "
+        "'comma': Excel on an English Windows, decimal point); default ';' when the file's language is "
+        "Vietnamese, else ','",
     )
     p.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
 
@@ -101,9 +115,12 @@ def _done(args: argparse.Namespace, what: str, result: Any) -> int:
         extra = f" ({result.left_out} without coordinates left out)"
     elif result.left_out:
         extra = f" ({result.left_out} rows past Excel's last row left out)"
+    if result.delimiter:
+        extra += f" (separated by '{result.delimiter}')"
     out(
         args,
-        {"file": str(result.path), "rows": result.rows, "left_out": result.left_out},
+        {"file": str(result.path), "rows": result.rows, "left_out": result.left_out,
+         "delimiter": result.delimiter},
         f"{result.rows} {what} written to {result.path}{extra}",
     )
     return 0
@@ -118,7 +135,8 @@ def cmd_case_export(args: argparse.Namespace) -> int:
     _in_language(ctx, args)
     fmt = _format(args)
     sort = CaseSort(args.sort, descending=not args.ascending)
-    result = export_cases(ctx, actor, _case_filter(ctx, args), fmt, args.output, sort=sort)
+    result = export_cases(ctx, actor, _case_filter(ctx, args), fmt, args.output, sort=sort,
+                          delimiter=args.delimiter)
     return _done(args, "located cases" if fmt == "geojson" else "cases", result)
 
 
@@ -128,7 +146,8 @@ def cmd_people_export(args: argparse.Namespace) -> int:
     existing_folder(args.output.parent)
     ctx, actor = session(args)
     _in_language(ctx, args)
-    result = export_people(ctx, actor, _case_filter(ctx, args), _format(args), args.output)
+    result = export_people(ctx, actor, _case_filter(ctx, args), _format(args), args.output,
+                           delimiter=args.delimiter)
     return _done(args, "people", result)
 
 
@@ -138,7 +157,8 @@ def cmd_vehicles_export(args: argparse.Namespace) -> int:
     existing_folder(args.output.parent)
     ctx, actor = session(args)
     _in_language(ctx, args)
-    result = export_vehicles(ctx, actor, _case_filter(ctx, args), _format(args), args.output)
+    result = export_vehicles(ctx, actor, _case_filter(ctx, args), _format(args), args.output,
+                             delimiter=args.delimiter)
     return _done(args, "vehicles", result)
 
 
@@ -148,9 +168,10 @@ def register_case_export(case: Any, common: argparse.ArgumentParser) -> None:
         "export",
         help="export the case list to Excel, CSV or GeoJSON",
         description="Write the cases that pass the filters, in the list's order and columns, to an Excel "
-        "workbook, a CSV file (UTF-8 with a byte-order mark, for Excel) or, with their coordinates, "
-        "GeoJSON (RFC 7946: longitude then latitude) for QGIS. The format follows the file's extension "
-        "unless --format says otherwise.",
+        "workbook, a CSV file (UTF-8 with a byte-order mark, for Excel; separated by ';' or ',' as "
+        "--delimiter says) or, with their coordinates, GeoJSON (RFC 7946: longitude then latitude) for "
+        "QGIS. The format follows the file's extension unless --format says otherwise. Every export is "
+        "recorded in the audit trail (who, what, how many rows, the filters, the file's name).",
         parents=[common],
     )
     p.add_argument("--format", choices=["xlsx", "csv", "geojson"])
@@ -176,7 +197,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
             help=f"export the {noun} of the cases passing the filters to Excel or CSV",
             description=f"Write the {noun} of the cases that pass the filters, one row each with its case "
             "number, to an Excel workbook or a CSV file (UTF-8 with a byte-order mark). Informants are "
-            "never exported: they are sealed in the tip-offs, which no export reads.",
+            "never exported: they are sealed in the tip-offs, which no export reads. Every export is "
+            "recorded in the audit trail (who, what, how many rows, the filters, the file's name).",
             parents=[common],
         )
         p.add_argument("--format", choices=["xlsx", "csv"])

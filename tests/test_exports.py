@@ -10,18 +10,29 @@ import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 from openpyxl import load_workbook
 
+from app import audit_check
 from app.domain import CaseFilter, CaseSort, GoodsInput, PartyInput, VehicleInput
 from app.errors import Cancelled, ValidationError
-from app.exports import CASE_COLUMNS, export_cases, export_people, export_vehicles
+from app.exports import (
+    CASE_COLUMNS,
+    csv_text,
+    default_delimiter,
+    export_cases,
+    export_people,
+    export_vehicles,
+)
+from app.i18n import set_language
 from app.progress import CancelToken
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.registers import Post
+from tests.helpers.registers import rows as query_rows
 
 # RFC 7946 as far as an export of points uses it: a FeatureCollection of Features, each a Point whose
 # coordinates are [longitude, latitude] in range, with the case list's properties and no others.
@@ -198,3 +209,98 @@ def test_the_export_commands(post: Post, tmp_path: Path) -> None:
     head, *rows = load_workbook(tmp_path / "nguoi.xlsx").active.iter_rows(values_only=True)
     assert [r[4] for r in rows] == ["Nguyễn Văn Số 3"]
     assert head[4] == "Họ và tên"  # the file is in the register's language, as the app shows it
+    # CSV with the delimiter asked for; each export an audit event, and the chain still verifies.
+    target = tmp_path / "nguoi.csv"
+    run = outpost(data_dir, "people", "export", "--delimiter", "semicolon", "--group", "trade_fraud",
+                  "-o", str(target))
+    assert run.returncode == 0, run.stderr
+    assert "(separated by ';')" in run.stdout
+    head, *people = csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline=""), delimiter=";")
+    assert head[4] == "Họ và tên" and len(people) == 3
+    events = _export_events(post)
+    assert [(actor, diff["kind"], diff["format"], diff["rows"]) for actor, _entity, diff in events] == [
+        ("admin", "cases", "geojson", 2), ("admin", "people", "xlsx", 1), ("admin", "people", "csv", 3)
+    ]
+    last = events[-1][2]
+    assert (last["filter"], last["file"]) == ({"violation_group": "trade_fraud"}, "nguoi.csv")
+    verify = outpost(data_dir, "audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+# ----- CSV for Excel on a Vietnamese or an English Windows (issue 20 item 3) ---------------------------
+
+AWKWARD_ADDRESS = 'Tổ 3; ấp "Vĩnh Lợi", xã Vĩnh Xương\nAn Giang'  # both delimiters, quotes, a line break
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_csv_read_back_with_its_delimiter_keeps_awkward_fields_whole(
+    post: Post, tmp_path: Path, delimiter: str
+) -> None:
+    post.ctx.cases.create(post.officer, sample_case(parties=(
+        PartyInput("person", "carrier", "Trần Thị Bích", id_number="089090001234", address=AWKWARD_ADDRESS),
+    )))
+    path = tmp_path / "nguoi.csv"
+    result = export_people(post.ctx, post.chief, CaseFilter(), "csv", path, delimiter=delimiter)
+    assert result.delimiter == delimiter
+    text = io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")
+    rows = list(csv.reader(text, delimiter=delimiter))
+    assert len(rows) == 2 and len(rows[1]) == len(rows[0]) == 10  # one row, every field in its column
+    assert rows[1][4] == "Trần Thị Bích"
+    assert rows[1][9] == AWKWARD_ADDRESS  # quoted, the quotes doubled, the line break kept inside
+
+
+def test_decimals_follow_delimiter_and_vietnamese_defaults_to_semicolons(post: Post, tmp_path: Path) -> None:
+    assert (csv_text(Decimal("2.5"), ";"), csv_text(Decimal("2.5"), ",")) == ("2,5", "2.5")
+    assert (csv_text(10.95, ";"), csv_text(10.95, ",")) == ("10,95", "10.95")
+    assert csv_text(Decimal("150"), ";") == "150"
+    assert csv_text(datetime(2026, 11, 2, 8, 30), ";") == "02/11/2026 08:30"
+    assert (default_delimiter("vi"), default_delimiter("en")) == (";", ",")
+    _cases(post)
+    set_language("vi")  # the interface in Vietnamese, no delimiter asked for
+    path = tmp_path / "vu-viec.csv"
+    assert export_cases(post.ctx, post.chief, CaseFilter(), "csv", path).delimiter == ";"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
+    assert len(rows) == 6 and all(len(r) == len(CASE_COLUMNS) for r in rows)
+    with pytest.raises(ValidationError, match=r"'\|'"):  # (in Vietnamese: the interface's)
+        export_cases(post.ctx, post.chief, CaseFilter(), "csv", path, delimiter="|")
+
+
+# ----- every export is an audit event (issue 20 item 3) ------------------------------------------------
+
+
+def _export_events(post: Post) -> list[tuple[str, str, dict[str, Any]]]:
+    sql = "SELECT actor, entity, diff FROM audit_events WHERE action = 'export' ORDER BY seq"
+    found = query_rows(post.ctx, sql)
+    return [(actor, entity, json.loads(diff)) for actor, entity, diff in found]
+
+
+def test_every_export_is_an_audit_event_without_the_personal_data(post: Post, tmp_path: Path) -> None:
+    _cases(post)
+    chosen = CaseFilter(query="vinh", statuses=("draft",), violation_group="trade_fraud")
+    export_people(post.ctx, post.chief, chosen, "csv", tmp_path / "nguoi.csv", delimiter=";")
+    export_vehicles(post.ctx, post.officer, CaseFilter(), "xlsx", tmp_path / "xe.xlsx")
+    export_cases(post.ctx, post.chief, CaseFilter(), "geojson", tmp_path / "ban-do.geojson")
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):  # no file, so no event
+        export_cases(post.ctx, post.chief, CaseFilter(), "csv", tmp_path / "huy.csv", cancel=cancel)
+
+    events = _export_events(post)
+    chosen_people = post.ctx.cases.count(post.chief, chosen)  # one person in each case
+    assert chosen_people >= 1
+    assert [(actor, entity, diff["kind"], diff["format"], diff["rows"], diff["file"])
+            for actor, entity, diff in events] == [
+        ("chief", "user", "people", "csv", chosen_people, "nguoi.csv"),
+        ("officer", "user", "vehicles", "xlsx", 5, "xe.xlsx"),
+        ("chief", "user", "cases", "geojson", 3, "ban-do.geojson"),
+    ]
+    assert events[0][2]["filter"] == {
+        "query": "vinh", "statuses": ["draft"], "violation_group": "trade_fraud"
+    }
+    assert events[1][2]["filter"] == {}
+    stored = json.dumps([diff for _actor, _entity, diff in events], ensure_ascii=False)
+    for personal in ("Nguyễn Văn Số", "08909000", "67H1"):  # never a row of the file
+        assert personal not in stored
+    verified = audit_check.check(post.ctx, post.admin)
+    assert verified.ok, verified.problems  # the users' rows are still as sealed
+

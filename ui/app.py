@@ -38,10 +38,32 @@ def run_gui(data_dir: Path) -> int:
     collector = MainThreadCollector(application)
     collector.start()
     install_crash_handler(data_dir)
-    instance = SingleInstance(data_dir, application)  # one Outpost per register (ui/single_instance.py)
-    if not instance.claim():
-        return 0  # the one already running came forward
+    # The language first: a start that finds the register already open says so in it.
     apply_language(load_settings(paths.settings).language if paths.settings.exists() else DEFAULT_LANGUAGE)
+    instance = SingleInstance(data_dir, application)  # one Outpost per register (ui/single_instance.py)
+    claim = instance.claim()
+    if claim == "forwarded":
+        return 0  # the one already running came forward
+    if claim == "no_answer":
+        say_already_open()
+        return 1
+    try:
+        return _run_first(data_dir, application)
+    finally:
+        instance.close()  # the next start is first at once, without waiting for this lock to look stale
+
+
+def say_already_open(parent: QWidget | None = None) -> None:
+    """Another Outpost holds this register but did not come forward (hung, or busy for long)."""
+    QMessageBox.warning(
+        parent,
+        _("Outpost is already open"),
+        _("Outpost is already open on this register but does not answer. Wait for it to finish, or close "
+          "it (Task Manager if needed), then start Outpost again."),
+    )
+
+
+def _run_first(data_dir: Path, application: QApplication) -> int:
     warn_about_resources()
     opened = open_or_set_up(data_dir)
     if opened is None:

@@ -2,7 +2,9 @@
 search and order, or their people or vehicles, to Excel, CSV or GeoJSON (``app/exports.py``).
 
 The export runs as a background job with progress and Cancel (a large register takes a while);
-cancelling leaves no file behind."""
+cancelling leaves no file behind. A CSV file's separator is chosen here: Excel opened by a
+double-click splits at Windows' list separator, ";" on a Vietnamese Windows (the default in
+Vietnamese), "," on an English one (docs/operations.md §10)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.context import Context
 from app.domain import Actor, CaseFilter, CaseSort
-from app.exports import ExportResult, export_cases, export_people, export_vehicles
+from app.exports import ExportResult, default_delimiter, export_cases, export_people, export_vehicles
 from app.i18n import _
 from app.progress import CancelToken, Progress
 from ui.errors import show_error
@@ -78,7 +80,17 @@ class ExportDialog(QDialog):
         self.format_box.addItem(_("Excel (.xlsx)"), "xlsx")
         self.format_box.addItem(_("CSV, UTF-8 for Excel (.csv)"), "csv")
         self.format_box.addItem(_("GeoJSON map of the located cases, for QGIS (.geojson)"), "geojson")
-        note = QLabel(_("Informants are never exported. A map holds no one's name."))
+        self.delimiter_box = QComboBox()
+        self.delimiter_box.setAccessibleName(_("CSV separator"))
+        self.delimiter_box.addItem(_("Semicolon ; with decimal comma (Excel on a Vietnamese Windows)"), ";")
+        self.delimiter_box.addItem(_("Comma , with decimal point (Excel on an English Windows)"), ",")
+        self.delimiter_box.setCurrentIndex(self.delimiter_box.findData(default_delimiter()))
+        note = QLabel(
+            _("Informants are never exported. A map holds no one's name.")
+            + " "
+            + _("Every export is recorded in the audit trail: who, what, how many rows, the filter and "
+                "the file's name.")
+        )
         note.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -88,6 +100,7 @@ class ExportDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Export…"))
         form = QFormLayout()
         form.addRow(_("Format:"), self.format_box)
+        form.addRow(_("CSV separator:"), self.delimiter_box)
         column = QVBoxLayout(self)
         column.addWidget(intro)
         for button in (self.cases_button, self.people_button, self.vehicles_button):
@@ -99,6 +112,7 @@ class ExportDialog(QDialog):
 
     def _connect_signals(self) -> None:
         self.what_group.idToggled.connect(self._on_what_group_toggled)
+        self.format_box.currentIndexChanged.connect(self._on_format_box_current_index_changed)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
@@ -107,6 +121,12 @@ class ExportDialog(QDialog):
 
     def fmt(self) -> str:
         return str(self.format_box.currentData())
+
+    def delimiter(self) -> str:
+        return str(self.delimiter_box.currentData())
+
+    def _on_format_box_current_index_changed(self, _index: int) -> None:
+        self.delimiter_box.setEnabled(self.fmt() == "csv")
 
     def _on_what_group_toggled(self, _id: int, checked: bool) -> None:
         if checked:
@@ -119,6 +139,7 @@ class ExportDialog(QDialog):
         item.setEnabled(self.what() == "cases")
         if self.what() != "cases" and self.fmt() == "geojson":
             self.format_box.setCurrentIndex(self.format_box.findData("xlsx"))
+        self.delimiter_box.setEnabled(self.fmt() == "csv")
 
     def _on_buttons_accepted(self) -> None:
         fmt = self.fmt()
@@ -132,22 +153,26 @@ class ExportDialog(QDialog):
 
     def export_to(self, path: Path) -> bool:
         """Write the export to ``path`` as a background job; True when the file was written."""
-        ctx, actor, case_filter, sort, what, fmt = (
+        ctx, actor, case_filter, sort, what, fmt, delimiter = (
             self._ctx,
             self._actor,
             self._filter,
             self._sort,
             self.what(),
             self.fmt(),
+            self.delimiter(),
         )
 
         def work(progress: Progress, cancel: CancelToken) -> ExportResult:
             if what == "people":
-                return export_people(ctx, actor, case_filter, fmt, path, progress=progress, cancel=cancel)
+                return export_people(ctx, actor, case_filter, fmt, path, delimiter=delimiter,
+                                     progress=progress, cancel=cancel)
             if what == "vehicles":
-                return export_vehicles(ctx, actor, case_filter, fmt, path, progress=progress, cancel=cancel)
+                return export_vehicles(ctx, actor, case_filter, fmt, path, delimiter=delimiter,
+                                       progress=progress, cancel=cancel)
             return export_cases(
-                ctx, actor, case_filter, fmt, path, sort=sort, progress=progress, cancel=cancel
+                ctx, actor, case_filter, fmt, path, sort=sort, delimiter=delimiter, progress=progress,
+                cancel=cancel,
             )
 
         outcome = ProgressRunner(_("Exporting…"), self).run(work)

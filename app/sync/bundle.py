@@ -292,7 +292,7 @@ def open_bundle(
         manifest_bytes = _read_member(path, archive, by_name[MANIFEST])
         try:
             signature = signing.unb64(
-                _read_member(path, archive, by_name[SIGNATURE]).decode("ascii"), "the signature"
+                _read_member(path, archive, by_name[SIGNATURE]).decode("ascii"), _("the signature")
             )
         except (UnicodeDecodeError, ValidationError):
             raise BundleRefused(path, _("the signature is not readable")) from None
@@ -474,5 +474,5 @@ def _record_lines(opened: OpenedBundle, data: bytes) -> Iterator[bytes]:
 
 def certificate_key(certificate: dict[str, Any]) -> Ed25519PublicKey:
     return keys.public_from_raw(
-        signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
+        signing.unb64(certificate.get("signing_public_key", ""), _("the certificate's key"))
     )

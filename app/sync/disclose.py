@@ -153,7 +153,7 @@ def _certificate_check(hq_id: str, hq_key: Ed25519PublicKey, senders: list[Ed255
     def check(certificate: dict[str, Any]) -> Ed25519PublicKey:
         _issued_here(certificate, hq_id, hq_key)
         sender = keys.public_from_raw(
-            signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
+            signing.unb64(certificate.get("signing_public_key", ""), _("the certificate's key"))
         )
         senders.append(sender)
         return sender
@@ -184,7 +184,7 @@ def _plain_members(path: Path, manifest: dict[str, Any], sender: Ed25519PublicKe
     try:
         with zipfile.ZipFile(path) as archive:
             plain = {name: archive.read(name) for name in (MANIFEST, SIGNATURE, CERTIFICATE)}
-        sender.verify(signing.unb64(plain[SIGNATURE].decode("ascii"), "the signature"), plain[MANIFEST])
+        sender.verify(signing.unb64(plain[SIGNATURE].decode("ascii"), _("the signature")), plain[MANIFEST])
         same = parse_json(plain[MANIFEST], MAX_MANIFEST) == manifest
     except (OSError, zipfile.BadZipFile, zlib.error, KeyError, ValueError, InvalidSignature, ValidationError):
         same = False

@@ -341,13 +341,13 @@ def _accept_request(
         raise ValidationError(
             [_("{file}: the station's id, code and name are missing").format(file=request_path.name)]
         )
-    public_raw = unb64(request.get("signing_public_key", ""), "the station's public key")
+    public_raw = unb64(request.get("signing_public_key", ""), _("the station's public key"))
     station_recipient = str(request.get("encryption_recipient", ""))
     if not station_recipient.startswith("age1"):
         raise ValidationError(
             [_("{file}: the station's encryption key is not an age recipient").format(file=request_path.name)]
         )
-    verify(request, keys.public_from_raw(public_raw), "enrolment request")  # proof the post holds the key
+    verify(request, keys.public_from_raw(public_raw), _("enrolment request"))  # proof the post holds the key
     if fingerprint is not None:
         keys.check_read_out(fingerprint, keys.fingerprint(public_raw))
     private, recipient = _hq_keys(ctx, actor, passphrase)
@@ -454,10 +454,10 @@ def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path
         raise ValidationError(
             [_("{file}: HQ's keys or the certificate are missing").format(file=reply_path.name)]
         )
-    hq_public_raw = unb64(hq.get("signing_public_key", ""), "HQ's public key")
+    hq_public_raw = unb64(hq.get("signing_public_key", ""), _("HQ's public key"))
     hq_public = keys.public_from_raw(hq_public_raw)
-    verify(reply, hq_public, "enrolment reply")
-    verify(certificate, hq_public, "station certificate")
+    verify(reply, hq_public, _("enrolment reply"))
+    verify(certificate, hq_public, _("station certificate"))
     issuer = certificate.get("issuer") or {}
     own = keys.raw_public(keys.load_signing_key(ctx.paths.data_dir, passphrase).public_key())
     recipient = str(hq.get("encryption_recipient", ""))
@@ -471,7 +471,7 @@ def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path
             raise ValidationError(
                 [_("{file} is the certificate of another station").format(file=reply_path.name)]
             )
-        if unb64(certificate.get("signing_public_key", ""), "the certificate's key") != own:
+        if unb64(certificate.get("signing_public_key", ""), _("the certificate's key")) != own:
             raise ValidationError(
                 [_("{file} certifies another key than this post's").format(file=reply_path.name)]
             )

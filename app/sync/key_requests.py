@@ -116,22 +116,23 @@ def read_request(path: Path) -> KeyRequest:
     """The request in ``path`` with its signature checked (proof the post holds the key)."""
     with enrol._naming(path):
         if _format_of(path) == rekey.REQUEST_FORMAT:
-            document = rekey._read(path, rekey.REQUEST_FORMAT, rekey.REQUEST_SHAPE, "re-key request")
-            _require_members(path, document, "re-key request")
-            public = unb64(document.get("signing_public_key", ""), "the station's new public key")
+            document = rekey._read(path, rekey.REQUEST_FORMAT, rekey.REQUEST_SHAPE, _("re-key request"))
+            _require_members(path, document, _("re-key request"))
+            public = unb64(document.get("signing_public_key", ""), _("the station's new public key"))
             signed = {k: v for k, v in document.items() if k != "previous_signature"}
-            verify(signed, keys.public_from_raw(public), "re-key request")
+            verify(signed, keys.public_from_raw(public), _("re-key request"))
             what = ROTATE if "previous_signature" in document else REKEY
         else:
             document = enrol.read_document(path, enrol.REQUEST_FORMAT, _("enrolment request"))
-            _require_members(path, document, "enrolment request")
-            public = unb64(document.get("signing_public_key", ""), "the station's public key")
-            verify(document, keys.public_from_raw(public), "enrolment request")
+            _require_members(path, document, _("enrolment request"))
+            public = unb64(document.get("signing_public_key", ""), _("the station's public key"))
+            verify(document, keys.public_from_raw(public), _("enrolment request"))
             what = ENROL
         station = document.get("station") or {}
         code, name = station.get("code"), station.get("name")
         if not isinstance(code, str) or not isinstance(name, str):
-            raise ValidationError([f"{path.name}: the station's code and name are missing"])
+            raise ValidationError([_("{file}: the station's code and name are missing").format(
+                file=path.name)])
         return KeyRequest(what, code, name, keys.fingerprint(public))
 
 
@@ -139,7 +140,8 @@ def _require_members(path: Path, document: dict[str, Any], what: str) -> None:
     """The shape checks allow members to be absent; a request without these is not one at all."""
     for member in ("station", "signing_public_key", "encryption_recipient", "signature"):
         if member not in document:
-            raise ValidationError([f"{path.name} is not a {what} (its {member} is missing)"])
+            raise ValidationError([_("{file} is not a {what} (its {member} is missing)").format(
+                file=path.name, what=what, member=member)])
 
 
 def accept(

@@ -65,18 +65,19 @@ def public_from_raw(raw: bytes) -> Ed25519PublicKey:
     try:
         return Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
-        raise ValidationError(["not an Ed25519 public key (32 bytes expected)"]) from None
+        raise ValidationError([_("not an Ed25519 public key (32 bytes expected)")]) from None
 
 
 def _check_passphrase(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
-        raise ValidationError([f"the key passphrase needs at least {MIN_PASSPHRASE} characters"])
+        raise ValidationError([_("the key passphrase needs at least {count} characters").format(
+            count=MIN_PASSPHRASE)])
 
 
 def _write_new(path: Path, data: bytes) -> None:
     """Write a key file that must not exist yet, readable by its owner only."""
     if path.exists():
-        raise RegisterError(f"{path} exists already; an existing key is never replaced")
+        raise RegisterError(_("{path} exists already; an existing key is never replaced").format(path=path))
     write_atomically(path, data, private=True)
 
 
@@ -99,8 +100,8 @@ def load_signing_key(data_dir: Path, passphrase: str) -> Ed25519PrivateKey:
     path = keys_dir(data_dir) / SIGNING_FILE
     if not path.exists():
         raise RegisterError(
-            "this register has no signing key yet (it is made by 'outpost enroll request' "
-            "at a post and 'outpost enroll accept' at HQ)"
+            _("this register has no signing key yet (it is made by 'outpost enroll request' "
+              "at a post and 'outpost enroll accept' at HQ)")
         )
     return Ed25519PrivateKey.from_private_bytes(_unwrap(path, passphrase))
 
@@ -120,14 +121,14 @@ def create_encryption_key(data_dir: Path, passphrase: str) -> str:
 def load_encryption_identity(data_dir: Path, passphrase: str) -> pyrage.x25519.Identity:
     path = keys_dir(data_dir) / ENCRYPTION_FILE
     if not path.exists():
-        raise RegisterError("this register has no encryption key yet (made on enrolment)")
+        raise RegisterError(_("this register has no encryption key yet (made on enrolment)"))
     return pyrage.x25519.Identity.from_str(_unwrap(path, passphrase).decode())
 
 
 def _unwrap(path: Path, passphrase: str) -> bytes:
     blob = path.read_bytes()
     if not blob.startswith(keywrap.MAGIC):
-        raise RegisterError(f"{path} is damaged or not a key file")
+        raise RegisterError(_("{path} is damaged or not a key file").format(path=path))
     try:
         return keywrap.unwrap(blob, passphrase)
     except AuthError:

@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from app.errors import AuthError
+from app.i18n import _
 
 MAGIC = b"OPKW1"
 AGE_SECRET = b"AGE-SECRET-KEY-1"
@@ -107,8 +108,8 @@ def unwrap(blob: bytes, password: str) -> bytes:
     try:
         secret = ChaCha20Poly1305(_derive(password, salt, params)).decrypt(nonce, sealed, MAGIC + header)
     except InvalidTag:
-        raise AuthError("the password does not open this key") from None
+        raise AuthError(_("the password does not open this key")) from None
     named = params.get("recipient")
     if named is not None and named != _age_recipient(secret):  # made with the password, but not by Outpost
-        raise AuthError("the stored key is not the key its label names")
+        raise AuthError(_("the stored key is not the key its label names"))
     return secret

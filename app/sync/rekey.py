@@ -84,17 +84,21 @@ def _read(path: Path, expected: str, shape: dict[str, Shape], what: str) -> dict
     try:
         size = path.stat().st_size
         if size > MAX_FILE:
-            raise ValidationError([f"{path.name} is {size:,} bytes: too big to be a {what}"])
+            raise ValidationError([_("{file} is {size:,} bytes: too big to be a {what}").format(
+                file=path.name, size=size, what=what)])
         document = parse_json(path.read_bytes(), MAX_FILE)
     except FileNotFoundError:
-        raise ValidationError([f"{path} does not exist"]) from None
+        raise ValidationError([_("{path} does not exist").format(path=path)]) from None
     except JsonRefused as exc:
-        raise ValidationError([f"{path.name} is not a {what} (not JSON: {exc})"]) from None
+        raise ValidationError([_("{file} is not a {what} (not JSON: {problem})").format(
+            file=path.name, what=what, problem=exc)]) from None
     problem = shape_problem(document, shape)
     if problem or not isinstance(document, dict):
-        raise ValidationError([f"{path.name} is not a {what} ({problem})"])
+        raise ValidationError([_("{file} is not a {what} ({problem})").format(
+            file=path.name, what=what, problem=problem)])
     if document.get("format") != expected or document.get("version") != VERSION:
-        raise ValidationError([f"{path.name} is not a {what} ({expected!r} version {VERSION} expected)"])
+        raise ValidationError([_("{file} is not a {what} ({format} version {version} expected)").format(
+            file=path.name, what=what, format=repr(expected), version=VERSION)])
     return document
 
 
@@ -172,7 +176,7 @@ def _for_previous(request: dict[str, Any]) -> bytes:
 def _previous_signature_holds(request: dict[str, Any], previous: bytes) -> bool:
     try:
         keys.public_from_raw(previous).verify(
-            unb64(request["previous_signature"], "the old key's signature"), _for_previous(request)
+            unb64(request["previous_signature"], _("the old key's signature")), _for_previous(request)
         )
     except Exception:  # InvalidSignature, or not a key: either way it does not hold
         return False
@@ -199,18 +203,19 @@ def accept_request(
 def _accept_request(
     ctx: Context, actor: Actor, passphrase: str, request_path: Path, out: Path, fingerprint: str
 ) -> Rekey:
-    request = _read(request_path, REQUEST_FORMAT, REQUEST_SHAPE, "re-key request")
+    request = _read(request_path, REQUEST_FORMAT, REQUEST_SHAPE, _("re-key request"))
     station_doc = request.get("station") or {}
-    public_raw = unb64(request.get("signing_public_key", ""), "the station's new public key")
+    public_raw = unb64(request.get("signing_public_key", ""), _("the station's new public key"))
     recipient = str(request.get("encryption_recipient", ""))
     if not recipient.startswith("age1"):
-        raise ValidationError([f"{request_path.name}: the station's encryption key is not an age recipient"])
+        raise ValidationError([_("{file}: the station's encryption key is not an age recipient").format(
+            file=request_path.name)])
     # The post holds the new key (its signature covers everything but the old key's, added after it).
     signed = {k: v for k, v in request.items() if k != "previous_signature"}
-    verify(signed, keys.public_from_raw(public_raw), "re-key request")
+    verify(signed, keys.public_from_raw(public_raw), _("re-key request"))
     new_fingerprint = keys.fingerprint(public_raw)
     keys.check_read_out(fingerprint, new_fingerprint)
-    previous = unb64(request.get("previous_signing_public_key", ""), "the station's old public key")
+    previous = unb64(request.get("previous_signing_public_key", ""), _("the station's old public key"))
     private, hq_recipient = enrol._hq_keys(ctx, actor, passphrase)
     hq_public = keys.raw_public(private.public_key())
     now = ctx.clock()
@@ -305,7 +310,7 @@ def install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path)
 
 
 def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path) -> Rekey:
-    reply = _read(reply_path, REPLY_FORMAT, REPLY_SHAPE, "re-key reply")
+    reply = _read(reply_path, REPLY_FORMAT, REPLY_SHAPE, _("re-key reply"))
     data_dir = ctx.paths.data_dir
     pending = keys.raw_public(keys.load_pending_signing_key(data_dir, passphrase).public_key())
     certificate = reply.get("certificate")
@@ -313,14 +318,15 @@ def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path
         hq = enrol._hq_of(session)
         assert hq.signing_public_key is not None
         hq_public = keys.public_from_raw(hq.signing_public_key)
-        verify(reply, hq_public, "re-key reply")  # only the HQ this post is enrolled with
+        verify(reply, hq_public, _("re-key reply"))  # only the HQ this post is enrolled with
         if not isinstance(certificate, dict):
             raise ValidationError([_("{file}: the certificate is missing").format(file=reply_path.name)])
-        verify(certificate, hq_public, "station certificate")
+        verify(certificate, hq_public, _("station certificate"))
         station = enrol._own_station(ctx, session)
         if (certificate.get("station") or {}).get("id") != station.id:
-            raise ValidationError([f"{reply_path.name} is the certificate of another station"])
-        if unb64(certificate.get("signing_public_key", ""), "the certificate's key") != pending:
+            raise ValidationError([_("{file} is the certificate of another station").format(
+                file=reply_path.name)])
+        if unb64(certificate.get("signing_public_key", ""), _("the certificate's key")) != pending:
             raise ValidationError([
                 _("{file} certifies another key than the one this computer's request asked for").format(
                     file=reply_path.name)
@@ -373,7 +379,8 @@ def _align_versions(
     now = ctx.clock()
     for case_id, version in sorted(hq_versions.items()):
         if type(version) is not int:
-            raise ValidationError([f"the reply's version of case {case_id} is not a number"])
+            raise ValidationError([_("the reply's version of case {case} is not a number").format(
+                case=case_id)])
         if case_id not in mine:
             missing += 1
             continue

@@ -52,11 +52,11 @@ def _hq_identity_check(hq: m.Station) -> Any:
             )
         if identity.get("format") != HQ_IDENTITY_FORMAT or identity.get("id") != hq.id:
             raise ValidationError([_("the bundle does not come from the HQ this post is enrolled with")])
-        key = signing.unb64(identity.get("signing_public_key", ""), "HQ's key")
+        key = signing.unb64(identity.get("signing_public_key", ""), _("HQ's key"))
         if key != hq.signing_public_key:
             raise ValidationError([_("the bundle is signed with another key than this post's HQ's")])
         public = keys.public_from_raw(key)
-        signing.verify(identity, public, "HQ identity")
+        signing.verify(identity, public, _("HQ identity"))
         return public
 
     return check

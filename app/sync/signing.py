@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.errors import ValidationError
+from app.i18n import _
 
 
 def canonical(document: dict[str, Any]) -> bytes:
@@ -29,7 +30,8 @@ def unb64(text: object, what: str) -> bytes:
     try:
         return base64.b64decode(str(text), validate=True)
     except (ValueError, TypeError):
-        raise ValidationError([f"{what} is not valid base64"]) from None
+        # ``what`` comes translated from the caller (a re-key refusal is read by a chief in the app).
+        raise ValidationError([_("{what} is not valid base64").format(what=what)]) from None
 
 
 def sign(document: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
@@ -38,6 +40,8 @@ def sign(document: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
 
 def verify(document: dict[str, Any], public: Ed25519PublicKey, what: str) -> None:
     try:
-        public.verify(unb64(document.get("signature", ""), f"the {what}'s signature"), canonical(document))
+        signature = unb64(document.get("signature", ""), _("the {what}'s signature").format(what=what))
+        public.verify(signature, canonical(document))
     except InvalidSignature:
-        raise ValidationError([f"the {what}'s signature does not match its contents"]) from None
+        mismatch = _("the {what}'s signature does not match its contents").format(what=what)
+        raise ValidationError([mismatch]) from None

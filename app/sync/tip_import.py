@@ -119,7 +119,7 @@ def _is_sealed(value: object) -> bool:
     if not isinstance(value, str) or len(value) > MAX_SEALED_INFORMANT * 4 // 3 + 4:
         return False
     try:
-        raw = signing.unb64(value, "the informant")
+        raw = signing.unb64(value, _("the informant"))
     except ValidationError:
         return False
     return raw.startswith(AGE_HEADER)
@@ -178,7 +178,7 @@ def _apply_tip(
     row.created_at = _utc_instant(tip["created_at"])  # type: ignore[assignment]
     row.channel, row.content, row.case_id = tip["channel"], tip["content"], tip["case_id"]
     row.informant_sealed = (
-        signing.unb64(tip["informant_sealed"], "the informant") if tip["informant_sealed"] else None
+        signing.unb64(tip["informant_sealed"], _("the informant")) if tip["informant_sealed"] else None
     )
     row.created_by, row.version = tip["created_by"], tip["version"]
     row.status, row.result = tip.get("status", "new"), tip.get("result", "")

@@ -42,7 +42,7 @@ def _issued_here(certificate: dict[str, Any], hq_id: str, hq_key: Ed25519PublicK
         raise ValidationError([_("the sender's certificate was not issued by this HQ")])
     try:
         hq_key.verify(
-            signing.unb64(certificate.get("signature", ""), "the certificate's signature"),
+            signing.unb64(certificate.get("signature", ""), _("the certificate's signature")),
             signing.canonical(certificate),
         )
     except InvalidSignature:
@@ -79,7 +79,7 @@ def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
                     )
                 ]
             )
-        key = signing.unb64(certificate.get("signing_public_key", ""), "the certificate's key")
+        key = signing.unb64(certificate.get("signing_public_key", ""), _("the certificate's key"))
         if key != station.signing_public_key:
             from app.sync.rekey import retired_key_message
 

@@ -30,15 +30,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_second_start_on_the_same_register_brings_the_first_forward(qtbot: QtBot, tmp_path: Path) -> None:
     first = SingleInstance(tmp_path / "register")
-    assert first.claim()
+    assert first.claim() == "first"
     second = SingleInstance(tmp_path / "register")
     with qtbot.waitSignal(first.activation_requested, timeout=5000):
-        assert not second.claim()  # the second start quits
+        assert second.claim() == "forwarded"  # the second start quits
     other = SingleInstance(tmp_path / "another register")
-    assert other.claim()  # another register opens beside it
+    assert other.claim() == "first"  # another register opens beside it
     other.close()
     first.close()
-    assert SingleInstance(tmp_path / "register").claim()  # once the first has gone, a start runs
+    again = SingleInstance(tmp_path / "register")
+    assert again.claim() == "first"  # once the first has gone, a start runs
+    again.close()
 
 
 def _window(qtbot: QtBot, post: Post) -> MainWindow:
