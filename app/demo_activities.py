@@ -18,7 +18,7 @@ but a small demo stays quick.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -317,7 +317,11 @@ def draw_activities(
             found.append(drawer.again(overlap, 8))
         else:
             found.append(drawer.inspection(day) if offset % 3 == 0 else drawer.checkpoint(day))
-    return sorted(found, key=lambda a: a.started_at)
+    # Nothing ends after the night of the last day (02:00, as ``app.demo.demo_period`` has it): a
+    # register never holds a patrol that is still out, and HQ refuses an activity ending in the future.
+    until = datetime.combine(last + timedelta(days=1), time(2, 0), ICT)
+    ended = (replace(a, ended_at=min(a.ended_at, until)) if a.ended_at else a for a in found)
+    return sorted(ended, key=lambda a: a.started_at)
 
 
 def add_demo_activities(ctx: Context, actor: Actor, *, cases: int, seed: int, first: date, last: date) -> int:

@@ -15,10 +15,12 @@ import pytest
 
 from app import periods
 from app.activities import ActivityView, where_text
-from app.activity_json import ActivityInput
+from app.activity_json import ActivityInput, parse_activities
 from app.context import Context
 from app.coverage import Coverage, load_areas, marker_key, register_coverage
 from app.demo import demo_period, generate_demo
+from app.demo_activities import draw_activities
+from app.demo_cases import ICT
 from app.demo_words import DEMO_COMMUNE
 from app.domain import Actor
 from app.register import init_register
@@ -31,11 +33,13 @@ CASES = 800
 SEED = 7
 
 
-def _demo(folder: Path, code: str, commune: str, cases: int = CASES) -> tuple[Context, Actor]:
+def _demo(
+    folder: Path, code: str, commune: str, cases: int = CASES, now: datetime = NOW
+) -> tuple[Context, Actor]:
     """A demo post on a clock that stands still, with ``cases`` demo cases and their field work."""
     ctx = init_register(folder, kind="post", code=code, name="Đồn Biên phòng (dữ liệu mẫu)",
                         admin_username="admin", admin_password=PASSWORD, commune_code=commune,
-                        clock=lambda: NOW)
+                        clock=lambda: now)
     admin = ctx.login("admin", PASSWORD)
     generate_demo(ctx, admin, cases=cases, seed=SEED)
     return ctx, admin
@@ -138,6 +142,9 @@ def test_field_work_stays_in_the_posts_area_along_its_markers(demo: tuple[Contex
     assert all(c.route for c in checkpoints)
     inspections = [v.data for v in views if v.data.kind == "inspection"]
     assert all(i.establishment and i.place != i.establishment for i in inspections)
+    # Over by the time the demo ran, so that HQ takes every one (an end in the future is refused there).
+    assert all(v.data.ended_at and v.data.ended_at <= NOW for v in views)
+    parse_activities([v.document() for v in views], ctx.reference, now=NOW)
 
 
 def test_this_month_and_most_months_reach_the_area_but_one_commune(demo: tuple[Context, Actor]) -> None:
@@ -153,7 +160,9 @@ def test_this_month_and_most_months_reach_the_area_but_one_commune(demo: tuple[C
 
 
 def test_a_post_whose_area_is_not_listed_works_in_its_own_commune(tmp_path: Path) -> None:
-    ctx, admin = _demo(tmp_path / "post", "BP-NEW", "30325", cases=200)
+    # Made at 02:30 in the morning: last night's checkpoints, due to end at dawn, end at 02:00 instead.
+    early = datetime(2026, 11, 20, 2, 30, tzinfo=ICT)
+    ctx, admin = _demo(tmp_path / "post", "BP-NEW", "30325", cases=200, now=early)
     try:
         assert "BP-NEW" not in load_areas()
         views = ctx.activities.find(admin)
@@ -161,8 +170,21 @@ def test_a_post_whose_area_is_not_listed_works_in_its_own_commune(tmp_path: Path
         assert all((v.data.border_marker or "").startswith("Mốc ") for v in views if v.data.kind == "patrol")
         item = _coverage(ctx, date(2026, 11, 15), date(2026, 12, 14))  # this month: the daily round
         assert item.communes == ("30325",) and item.complete and item.activities > 0
+        assert all(v.data.ended_at and v.data.ended_at <= early for v in views)
+        parse_activities([v.document() for v in views], ctx.reference, now=early)
     finally:
         ctx.close()
+
+
+def test_no_field_work_ends_after_the_last_night(demo: tuple[Context, Actor]) -> None:
+    """A busy short stretch: the last evening's patrols and checkpoints end at 02:00, when the demo
+    period ends, not at dawn (HQ refuses an activity that ends after the moment it was made)."""
+    ctx, _admin = demo
+    first, last, end = demo_period(NOW)
+    area = load_areas()["BP-DEMO"]
+    drawn = draw_activities(SEED, 300, last - timedelta(days=20), last, area, DEMO_COMMUNE, ctx.reference)
+    assert len(drawn) == 300 and any(a.started_at.astimezone(ICT).date() == last for a in drawn)
+    assert max(a.ended_at or a.started_at for a in drawn) == end
 
 
 def test_a_marker_is_reached_however_the_patrol_spelt_it() -> None:
