@@ -10,6 +10,7 @@ version the editor read, so two people editing the same patrol cannot overwrite 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -386,3 +387,30 @@ def _diffed(state: dict[str, Any]) -> dict[str, Any]:
         for key, value in state.items()
         if key not in DIFF_IGNORED and key != "establishment_folded"
     }
+
+
+def where_text(data: ActivityInput) -> str:
+    """Where an activity took place in one line for the lists: its marker, route, establishment and
+    place text, each said once. A part already said by another (the same text folded, or a part of it:
+    the shop an inspection names and also types as the place, "Mốc 245" inside a route "đường tuần tra
+    mốc 245 - 247") is left out, the longer kept where the first stood."""
+    kept: list[tuple[str, str]] = []  # (text, folded)
+    for part in (data.border_marker, data.route, data.establishment, data.place):
+        text = " ".join((part or "").split())
+        if not text:
+            continue
+        folded = fold(text)
+        if any(_says(other, folded) for _text, other in kept):
+            continue
+        inside = [i for i, (_text, other) in enumerate(kept) if _says(folded, other)]
+        if inside:
+            kept[inside[0]] = (text, folded)
+            kept = [item for i, item in enumerate(kept) if i not in inside[1:]]
+        else:
+            kept.append((text, folded))
+    return " · ".join(text for text, _folded in kept)
+
+
+def _says(longer: str, shorter: str) -> bool:
+    """Whether ``longer`` holds ``shorter`` as whole words (both folded)."""
+    return re.search(rf"(?<!\w){re.escape(shorter)}(?!\w)", longer) is not None

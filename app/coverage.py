@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.errors import RegisterError
 from app.i18n import _, label_language
 from app.resources import resource_path, schema_problem
+from app.text import fold
 from db import models as m
 
 if TYPE_CHECKING:
@@ -105,6 +106,21 @@ def _marker_column() -> Any:
     return getattr(m.Activity, "border_marker", None)
 
 
+def marker_key(text: str) -> str:
+    """A border marker as a patrol names it, for matching the area's: folded, without a leading
+    "Mốc"/"Marker" word, so that "Mốc KB-01", "mốc kb-01" and "KB-01" all reach marker KB-01 (the
+    editor asks for free text, e.g. "Mốc 245")."""
+    folded = fold(text)
+    for word in ("cot moc ", "moc ", "marker "):
+        if folded.startswith(word):
+            return folded[len(word) :]
+    return folded
+
+
+def _names_of(marker: Marker) -> set[str]:
+    return {marker_key(marker.code), marker_key(marker.vi), marker_key(marker.en)}
+
+
 def coverage(
     session: Session, station: m.Station, area: Area, start: date, end: date, zone: tzinfo
 ) -> Coverage:
@@ -122,7 +138,7 @@ def coverage(
         )
     ).all()
     communes = {row[0] for row in rows if row[0]}
-    markers = {row[1] for row in rows if marker is not None and row[1]}
+    markers = {marker_key(row[1]) for row in rows if marker is not None and row[1]}
     return Coverage(
         station.code,
         start,
@@ -130,7 +146,7 @@ def coverage(
         area.communes,
         area.markers,
         tuple(c for c in area.communes if c not in communes),
-        tuple(k for k in area.markers if k.code not in markers),
+        tuple(k for k in area.markers if not _names_of(k) & markers),
         len(rows),
     )
 

@@ -15,6 +15,7 @@ change without touching how a million of them are written quickly.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ from app.demo_words import (
     NIGHT_METHODS,
     OCCUPATIONS,
     OFFERS,
+    ONLINE_HOW,
+    ONLINE_PLACES,
+    ONLINE_PLATFORMS,
+    ONLINE_SHARE,
+    ONLINE_SHOPS,
     OTHER_HAMLETS,
     PACKS_PER,
     SMUGGLED,
@@ -144,6 +150,7 @@ class Generator:
             (self._cigarettes, CIGARETTES_WEIGHT), (self._sugar, SUGAR_WEIGHT)]
         seizures += [(self._offer_drawer(offer), offer.weight) for offer in OFFERS]
         self.seizures = _weighted(seizures)
+        self.platforms = _weighted(ONLINE_PLATFORMS)
 
     @staticmethod
     def _areas(reference: Reference, station_commune: str | None) -> tuple[Area, ...]:
@@ -191,13 +198,24 @@ class Generator:
         night = occurred.hour >= 23 or occurred.hour < 6
         seizure = self._pick(self.seizures)()
         area = rng.choice(self.areas)
-        location, place = self._place(seizure, area, night)
-        detection = self._pick(self.night_methods if night else self.day_methods)
-        if location == "inland" and rng.random() < 0.6:
-            detection = "inspection"
-        ownerless = location in ("border_trail", "river", "sea") and rng.random() < 0.71
-        parties = [] if ownerless else self._parties(seizure, area, occurred.date())
-        vehicles = self._vehicles(location, ownerless, seizure.bulky)
+        share = ONLINE_SHARE.get(seizure.lines[0].commodity)
+        online = share is not None and rng.random() < share
+        if online:  # sold online, mostly by livestream: the seller's goods seized where they were kept
+            location, place = "online", rng.choice(ONLINE_PLACES).format(hamlet=rng.choice(area.hamlets))
+            detection = "other" if rng.random() < 0.7 else "tip"
+            ownerless = False
+            parties = [self._person("owner", area, occurred.date(), False)]
+            if rng.random() < 0.3:  # caught with the courier delivering an order
+                parties.append(self._person("carrier", area, occurred.date(), False))
+            vehicles = [self._courier_motorbike()] if len(parties) > 1 else []
+        else:
+            location, place = self._place(seizure, area, night)
+            detection = self._pick(self.night_methods if night else self.day_methods)
+            if location == "inland" and rng.random() < 0.6:
+                detection = "inspection"
+            ownerless = location in ("border_trail", "river", "sea") and rng.random() < 0.71
+            parties = [] if ownerless else self._parties(seizure, area, occurred.date())
+            vehicles = self._vehicles(location, ownerless, seizure.bulky)
         case_id = self._uuid()
         for rows in (parties, vehicles):
             for position, row in enumerate(rows):
@@ -214,14 +232,21 @@ class Generator:
         if location == "sea" and rng.random() < 0.5:
             cooperating.append("coast_guard")
         detected = occurred + timedelta(minutes=rng.randrange(25)) if rng.random() < 0.7 else None
-        summary = self._summary(seizure, detection, location, ownerless, parties, vehicles)
+        platform = account = url = None
+        violation = seizure.violation
+        if online:
+            platform, account, url, page = self._online_shop(seizure.lines[0].commodity, area)
+            violation = re.sub(r"^(Vận chuyển|Tàng trữ|Buôn bán) ", "Buôn bán ", violation) + " qua mạng"
+            summary = self._online_summary(seizure, detection, platform, page, parties)
+        else:
+            summary = self._summary(seizure, detection, location, ownerless, parties, vehicles)
         case.update(
             id=case_id, origin=None, year=occurred.year, occurred_at=utc_text(occurred),
             utc_offset_min=OFFSET_MIN,
             detected_at=utc_text(detected) if detected else None, place=place, commune_code=area.code,
-            location_kind=location, online_platform=None, online_account=None, online_url=None,
+            location_kind=location, online_platform=platform, online_account=account, online_url=url,
             latitude=None, longitude=None, violation_group=seizure.group,
-            violation=seizure.violation, detection=detection, ownerless=ownerless, lead_force=lead,
+            violation=violation, detection=detection, ownerless=ownerless, lead_force=lead,
             cooperating_forces=cooperating, campaign_id=None, summary=" ".join(summary),
             created_by=self.actor, updated_by=self.actor, version=1,
         )
@@ -314,6 +339,35 @@ class Generator:
 
         return draw
 
+    def _online_shop(self, commodity: str, area: Area) -> tuple[str, str, str, str]:
+        """Platform, account or page, web address and how the summary names an online seller (invented)."""
+        rng = self.rng
+        platform = self._pick(self.platforms)
+        shop = rng.choice(ONLINE_SHOPS[commodity]).format(
+            place=area.name, given=rng.choice(GIVEN["male"] + GIVEN["female"]))
+        slug = re.sub(r"[^a-z0-9]", "", self.fold(shop)) + str(rng.randrange(10, 100))
+        if platform == "Facebook":
+            return (platform, f'Trang Facebook "{shop}"',
+                    f"https://www.facebook.com/{slug}/videos/{rng.randrange(10**15, 10**16)}",
+                    f'trang Facebook "{shop}"')
+        if platform == "TikTok":
+            return (platform, f"@{slug}",
+                    f"https://www.tiktok.com/@{slug}/video/{rng.randrange(10**18, 10**19)}",
+                    f"tài khoản TikTok @{slug}")
+        if platform == "Zalo":
+            code = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=10))
+            return platform, f'Nhóm Zalo "{shop}"', f"https://zalo.me/g/{code}", f'nhóm Zalo "{shop}"'
+        return platform, f'Gian hàng "{shop}"', f"https://shopee.vn/{slug}", f'gian hàng Shopee "{shop}"'
+
+    def _online_summary(self, seizure: Seizure, detection: str, platform: str, seller_page: str,
+                        parties: list[dict[str, Any]]) -> list[str]:
+        """An online case's summary, in pieces without surrounding spaces (see ``_summary``)."""
+        seller = parties[0]["full_name"]
+        selling = "livestream bán" if platform in ("Facebook", "TikTok") else "rao bán"
+        return [ONLINE_HOW[detection], "phát hiện", seller_page, selling,
+                seizure.what + ".", "Kiểm tra nơi cất giữ, phát hiện", seller, "tàng trữ", seizure.amount,
+                seizure.what, "để bán qua mạng.", "Lập biên bản, tạm giữ tang vật."]
+
     # ----- who, with what, and what became of it ----------------------------------------------------
 
     def _person(self, role: str, area: Area, on: date, cambodian: bool) -> dict[str, Any]:
@@ -379,6 +433,11 @@ class Generator:
         else:
             series = rng.choice(("A", "C", "D") if kind == "car" else ("C", "H"))
         return format_plate(f"{rng.choice(('67', '68'))}{series}-{digits // 100:03d}.{digits % 100:02d}")
+
+    def _courier_motorbike(self) -> dict[str, Any]:
+        plate = self._plate("motorbike")
+        looks = f"{self.rng.choice(MODELS['motorbike'])} màu {self.rng.choice(COLOURS)}"
+        return dict(kind="motorbike", plate=plate, plate_normalized=normalize_plate(plate), description=looks)
 
     def _vehicles(self, location: str, ownerless: bool, bulky: bool) -> list[dict[str, Any]]:
         rng = self.rng

@@ -33,6 +33,8 @@ BORDER = (
     ("Hà Tiên", ("Xà Xía", "Thạch Động", "Rạch Núi"), (290, 299), "Cửa khẩu quốc tế Hà Tiên", "kênh Hà Giang",
      True),
 )
+# The demo post's own commune (Xã Khánh Bình), one of its area's (resources/reference/post_areas.json).
+DEMO_COMMUNE = "30341"
 OTHER_HAMLETS = ("Tân Hiệp", "Tân Thạnh", "Bình Di", "Long Bình", "Hòa Thạnh", "Mỹ Thạnh")
 
 SURNAMES = ("Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Huỳnh", "Võ",
@@ -165,6 +167,25 @@ OFFERS = (
           (100, 3_001, 1), (2_200_000, 2_600_001, 100_000), "KH", True, 5),
 )
 CIGARETTES_WEIGHT, SUGAR_WEIGHT = 560, 130
+
+# Online sales (issue 19 item 7): the share of each commodity's cases found selling online, mostly by
+# livestream; about one case in twenty overall, as the 2025 Cao điểm conclusions describe.
+ONLINE_SHARE = {"cigarettes": 0.03, "cosmetics": 0.35, "supplements": 0.3, "pharmaceuticals": 0.3,
+                "textiles": 0.2}
+ONLINE_PLATFORMS = (("Facebook", 45), ("TikTok", 30), ("Zalo", 20), ("Shopee", 5))
+# Invented shop names by commodity ({place}: the commune, {given}: a given name).
+ONLINE_SHOPS = {
+    "cigarettes": ("Thuốc lá ngoại giá sỉ {place}", "Hàng xách tay biên giới {given}"),
+    "cosmetics": ("Mỹ phẩm Thái xách tay {place}", "Kem trắng da {given} chính hãng",
+                  "Hàng Thái nội địa {given}"),
+    "supplements": ("Thực phẩm chức năng Thái {given}", "Hàng Thái nội địa {given}"),
+    "pharmaceuticals": ("Thuốc Thái xách tay {place}",),
+    "textiles": ("Giày hiệu giá rẻ {given}", "Shop thời trang {given} {place}"),
+}
+ONLINE_PLACES = ("Nhà riêng của đối tượng, ấp {hamlet}", "Kho chứa hàng bán qua mạng tại ấp {hamlet}",
+                 "Điểm giao nhận hàng đặt qua mạng, ấp {hamlet}")
+ONLINE_HOW = {"other": "Qua theo dõi trên không gian mạng, tổ công tác",
+              "tip": "Qua tin báo của quần chúng và theo dõi trên không gian mạng, tổ công tác"}
 
 
 @dataclass(frozen=True)

@@ -55,24 +55,19 @@ def _day(option: str, value: str | None) -> date | None:
         raise ValidationError([f"{option}: '{value}' is not a date like 2026-11-20"]) from None
 
 
-def _line(view: Any, ctx: Any) -> str:
+def _line(view: Any, ctx: Any, force_width: int) -> str:
+    """One activity: when, kind, people, lead force (never cut), then its commune and where, each
+    said once (``app.activities.where_text``)."""
+    from app.activities import where_text
+
     data = view.data
     force = ctx.reference.label("forces", data.lead_force)
     where = " / ".join(
-        part
-        for part in (
-            ctx.reference.label("communes", data.commune_code),
-            data.border_marker,
-            data.route,
-            data.establishment,
-            data.place,
-        )
-        if part
+        part for part in (ctx.reference.label("communes", data.commune_code), where_text(data)) if part
     )
     people = "" if data.participants is None else f"{data.participants:>4}"
-    return (
-        f"{ctx.local(data.started_at):%d/%m/%Y %H:%M}  {data.kind:<10} {people:>4}  {force[:22]:<22} {where}"
-    )
+    started = f"{ctx.local(data.started_at):%d/%m/%Y %H:%M}"
+    return f"{started}  {data.kind:<10} {people:>4}  {force:<{force_width}} {where}"
 
 
 def cmd_activity_list(args: argparse.Namespace) -> int:
@@ -87,7 +82,9 @@ def cmd_activity_list(args: argparse.Namespace) -> int:
     )
     if len(views) == LIST_LIMIT:
         warn(f"only the newest {LIST_LIMIT} are listed; narrow the period")
-    out(args, [v.document() for v in views], "\n".join(_line(v, ctx) for v in views) or "no activities")
+    width = max((len(ctx.reference.label("forces", v.data.lead_force)) for v in views), default=0)
+    lines = "\n".join(_line(v, ctx, width) for v in views)
+    out(args, [v.document() for v in views], lines or "no activities")
     return 0
 
 

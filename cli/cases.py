@@ -200,6 +200,7 @@ def _register_case(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import generate_demo
+    from app.demo_words import DEMO_COMMUNE
     from app.register import init_register
 
     if args.cases < 1:
@@ -215,7 +216,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             admin_username="admin",
             admin_full_name="Quản trị viên",
             admin_password=secret,
-            commune_code="30325",
+            commune_code=DEMO_COMMUNE,
         )
         actor = ctx.login("admin", secret)
         print(f"Set up a demo post BP-DEMO in {args.data_dir}; admin: admin", file=sys.stderr)

@@ -141,7 +141,9 @@ def test_the_command_line_adds_from_stdin_refuses_by_path_and_lists_by_filter(po
     assert listed.returncode == 0, listed.stderr
     assert [a["establishment"] for a in json.loads(listed.stdout)] == ["Kho hàng Tư Lợi"]
     text = outpost(register, "activity", "list", "--commune", "30325").stdout
-    assert "patrol" in text and "Mốc 245" in text and "Kho hàng" not in text
+    # The marker is said once: the route "Đường tuần tra biên giới mốc 245 - 247" already names it.
+    assert "patrol" in text and "Đường tuần tra biên giới mốc 245 - 247" in text and "Kho hàng" not in text
+    assert "Mốc 245 ·" not in text
 
 
 def test_the_demo_walks_the_border_markers_and_inspects_some_shops_twice(post: Post) -> None:

@@ -271,6 +271,7 @@ def test_rows_are_stored_as_the_case_service_stores_them(demo: tuple[Context, Ac
     sample += [d for d in documents if any(v["kind"] == "ship" for v in d["vehicles"])][:3]
     sample += [d for d in documents if d["parties"] and d["parties"][0]["kind"] == "organisation"][:3]
     sample += [d for d in documents if d["ownerless"]][:5]
+    sample += [d for d in documents if d["location_kind"] == "online"][:5]
     other, other_admin = _register(tmp_path / "other")
     for d in sample:
         created = other.cases.create(other_admin, _case_input(d))
@@ -279,6 +280,7 @@ def test_rows_are_stored_as_the_case_service_stores_them(demo: tuple[Context, Ac
             assert [r[skip:] for r in _rows(ctx, sql, d["id"])] == \
                 [r[skip:] for r in _rows(other, sql, created.id)], (table, d["number"])
         same = ("occurred_at", "utc_offset_min", "detected_at", "place", "commune_code", "location_kind",
+                "online_platform", "online_account", "online_url",
                 "violation_group", "violation", "legal_basis", "detection", "ownerless", "lead_force",
                 "cooperating_forces", "summary", "outcome", "decision_no", "decision_date", "fine_vnd",
                 "proceeds_vnd", "tax_vnd", "receiving_agency", "defendants", "year")
@@ -295,7 +297,9 @@ def _case_input(d: dict[str, Any]) -> CaseInput:
         occurred_at=datetime.fromisoformat(d["occurred_at"]),
         detected_at=datetime.fromisoformat(d["detected_at"]) if "detected_at" in d else None,
         violation_group=d["violation_group"], place=d["place"], commune_code=d["commune_code"],
-        location_kind=d["location_kind"], violation=d["violation"], legal_basis=d.get("legal_basis"),
+        location_kind=d["location_kind"], online_platform=d.get("online_platform"),
+        online_account=d.get("online_account"), online_url=d.get("online_url"),
+        violation=d["violation"], legal_basis=d.get("legal_basis"),
         detection=d["detection"], ownerless=d["ownerless"], lead_force=d["lead_force"],
         cooperating_forces=tuple(d["cooperating_forces"]), summary=d["summary"],
         goods=tuple(

@@ -2,11 +2,16 @@
 post's), filtered by kind, period and commune; Enter opens one in its editor, Ctrl+N records a new one.
 
 A period holds a few hundred activities at most (``app.activities.LIST_LIMIT`` caps a list), so the
-list is read in one go on the GUI thread, like HQ's list of posts."""
+list is read in one go on the GUI thread, like HQ's list of posts. Each column but the place is as
+wide as the widest value it shows (``ui.column_widths``), so a force's or a commune's name is never
+cut; the place takes the rest of the width on one line, said once (``app.activities.where_text``),
+and shows in full as its tooltip."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.activities import LIST_LIMIT, ActivityFilter, ActivityResult, ActivityView
+from app.activities import LIST_LIMIT, ActivityFilter, ActivityResult, ActivityView, where_text
 from app.activity_json import KIND_TEXT, KINDS
 from app.auth import can
 from app.context import Context
@@ -30,9 +35,12 @@ from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _
 from ui.activities_editor import ActivityEditor
+from ui.column_widths import TIME_SAMPLE, content_width
 from ui.editor.fields import CodeCombo, OptionalDateEdit, SearchCombo
 from ui.errors import show_error
 from ui.list_model import ListTableModel
+
+PLACE_COLUMN = 4
 
 
 class ActivitiesModel(ListTableModel):
@@ -68,7 +76,7 @@ class ActivitiesWindow(QDialog):
 
     def _build_ui(self) -> None:
         self.setWindowTitle(_("Field work: patrols, checkpoints, inspections, outreach"))
-        self.resize(1000, 560)
+        self.resize(1100, 560)
         self.kind = CodeCombo([(k, _(KIND_TEXT[k])) for k in KINDS], empty=_("every kind"))
         self.first_day = OptionalDateEdit()
         self.last_day = OptionalDateEdit()
@@ -95,9 +103,11 @@ class ActivitiesWindow(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(PLACE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.count = QLabel()
         self.new_button = QPushButton(_("&New activity…"))
         self._may_add = self._ctx.kind == "post" and can(self._actor, "activity.record")
@@ -142,28 +152,36 @@ class ActivitiesWindow(QDialog):
         rows = []
         for view in self._views:
             data = view.data
-            where_text = " · ".join(
-                part for part in (data.border_marker, data.route, data.establishment, data.place) if part
-            )
             rows.append(
                 (
                     f"{self._ctx.local(data.started_at):%d/%m/%Y %H:%M}",
                     _(KIND_TEXT[data.kind]),
                     view.station_code,
                     ref.label("communes", data.commune_code),
-                    where_text,
+                    where_text(data),
                     ref.label("forces", data.lead_force),
                     "" if data.participants is None else format_int(data.participants),
                     format_int(len(data.cases)) if data.cases else "",
                 )
             )
         self.model.set_rows(rows, [v.id for v in self._views])
+        self._fit_columns(rows)
         shown = _("{count} activities").format(count=format_int(len(self._views)))
         if len(self._views) == LIST_LIMIT:
             shown += " — " + _("only the newest are listed; narrow the period")
         self.count.setText(shown)
         if self._views:
             self.table.selectRow(0)
+
+    def _fit_columns(self, rows: Sequence[Sequence[str]]) -> None:
+        """Every column but the place as wide as its widest value or its title."""
+        for column in range(self.model.columnCount()):
+            if column == PLACE_COLUMN:
+                continue
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            values = {TIME_SAMPLE} if column == 0 else {row[column] for row in rows}
+            width = max(content_width(self.table, value, title) for value in values | {""})
+            self.table.setColumnWidth(column, width)
 
     def reload(self) -> None:
         self._load()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.auth import check_password_strength
 from app.context import Context
+from app.demo_words import DEMO_COMMUNE
 from app.domain import Actor
 from app.errors import AppError, AuthError, ValidationError
 from app.formatting import format_int
@@ -347,7 +348,7 @@ class FirstRunDialog(QDialog):
             admin_full_name=self.admin_name.text().strip() or None,
             admin_password=self.password.text(),
             force=self.force.currentData() if post else "border_guard",
-            commune_code=self.commune.currentData() if post else None,
+            commune_code=DEMO_COMMUNE if demo else self.commune.currentData() if post else None,
             header_lines=headers if post else [],
             time_zone=DEFAULT_ZONE if demo else self.time_zone.text().strip(),
         )
