@@ -9,6 +9,7 @@ one interpreter's start and the commands' own work."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -118,3 +119,25 @@ def test_commands_that_need_no_qt_load_only_what_they_use(post: Post) -> None:
     assert "PySide6" in desktop
     assert _loaded(desktop, ("reportlab", "PIL", "openpyxl", "alembic", "jsonschema")) == []
     assert not {"ui.editor.dialog", "app.forms", "app.printing", "app.report_pdf"} & set(desktop)
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    table = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return set(table.choices)
+
+
+def test_a_command_builds_the_table_only_up_to_its_own_module() -> None:
+    from cli.main import build_parser
+
+    everything = _commands(build_parser())
+    assert "case" in everything and len(everything) > 20
+    for name in everything:  # whichever module declares it, its parser is there
+        assert name in _commands(build_parser(["--user", "backup", "--json", name]))
+    assert _commands(build_parser(["--json", "case", "list"])) < everything
+    # An option's value named like a command, the = form, and an abbreviated option all still find it.
+    for argv in (
+        ["--user", "backup", "--data-dir=/tmp/x", "case", "list"],
+        ["--data", "/tmp/x", "--json", "case", "list"],
+    ):
+        args = build_parser(argv).parse_args(argv)
+        assert (args.command, args.action, str(args.data_dir)) == ("case", "list", "/tmp/x")
