@@ -14,17 +14,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.activity_json import KINDS
 from app.formatting import format_int
 from app.periods import Period
-from app.printing import Styles, grid, markup
 from db import models as m
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
+
+    from app.printing import Styles
 
 TITLE = "KẾT QUẢ TUẦN TRA, CHỐT CHẶN, KIỂM TRA VÀ TUYÊN TRUYỀN"
 KIND_LABELS = {
@@ -172,6 +175,11 @@ def field_work_flowables(
     work: FieldWork, small: Styles, percent: Callable[[Decimal | None], str]
 ) -> Flowable:
     """The section's table for the PDF (``app.report_pdf`` puts it under its numbered heading)."""
+    # ReportLab only for the PDF: the figures are read without it (``report --json``, the dashboard).
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from app.printing import grid, markup
+
     rows = [
         ["" if cell is None else format_int(cell) if isinstance(cell, int) else str(cell) for cell in row]
         for row in field_work_table(work, percent)

@@ -6,27 +6,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from app.activities import ActivityService
-from app.attachments import AttachmentStore
 from app.auth import authenticate, make_hasher
-from app.cases import CaseService
 from app.domain import Actor
 from app.errors import AuthError
 from app.i18n import _
 from app.keyslots import SLOTS_FILE, KeySlots
 from app.reference import Reference, load_reference
 from app.settings import Settings, load_settings
-from app.tips import TipService
-from app.users import UserService
 from app.zones import offset_minutes
 from db import models as m
 from db.engine import Sessions
+
+if TYPE_CHECKING:
+    # The services are imported when first used, not here: a command pays only for the ones it calls
+    # (``outpost case list`` never loads the tip, activity or attachment code, nor their cryptography
+    # and schema modules; docs/performance.md, start-up).
+    from app.activities import ActivityService
+    from app.attachments import AttachmentStore
+    from app.cases import CaseService
+    from app.tips import TipService
+    from app.users import UserService
 
 REGISTER_FILE = "register.sqlite"
 
@@ -92,18 +97,26 @@ class Context:
 
     @property
     def cases(self) -> CaseService:
+        from app.cases import CaseService
+
         return self._service("cases", CaseService)
 
     @property
     def users(self) -> UserService:
+        from app.users import UserService
+
         return self._service("users", UserService)
 
     @property
     def tips(self) -> TipService:
+        from app.tips import TipService
+
         return self._service("tips", TipService)
 
     @property
     def activities(self) -> ActivityService:
+        from app.activities import ActivityService
+
         return self._service("activities", ActivityService)
 
     def local(self, moment: datetime) -> datetime:
@@ -128,6 +141,8 @@ class Context:
     @property
     def attachments(self) -> AttachmentStore:
         """Photos and files, encrypted under the register key when the register is."""
+        from app.attachments import AttachmentStore
+
         return AttachmentStore(self.paths.attachments, self.key)
 
     @property

@@ -12,16 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from reportlab.platypus import Flowable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.formatting import format_int
 from app.handovers import FINAL
 from app.periods import Period
-from app.printing import Styles, grid
 from db import models as m
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
+
+    from app.printing import Styles
 
 TITLE = "KẾT QUẢ BÀN GIAO CHO CƠ QUAN CÔNG AN"
 HEAD = ("STT", "Chỉ tiêu", "Kỳ này", "Cùng kỳ")
@@ -99,6 +103,9 @@ def rows(handovers: HandoverFigures) -> list[list[object]]:
 
 def table(handovers: HandoverFigures, st: Styles) -> Flowable:
     """The PDF's table of the figures."""
+    # ReportLab only for the PDF: the figures are read without it (``report --json``, the dashboard).
+    from app.printing import grid
+
     return grid(
         HEAD,
         [[str(i), label, format_int(now), format_int(before)] for i, label, now, before in rows(handovers)],  # type: ignore[arg-type]

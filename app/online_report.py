@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reportlab.platypus import Flowable, Paragraph
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.formatting import format_int, format_money
-from app.printing import Styles, markup
 from app.tallies import COUNTED
 from db import models as m
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
+
+    from app.printing import Styles
 
 ONLINE = "online"
 NO_PLATFORM = "Không rõ nền tảng"
@@ -88,6 +91,11 @@ def online_sentence(online: OnlineCases) -> str:
 
 
 def online_flowable(online: OnlineCases, small: Styles) -> Flowable:
+    # ReportLab only for the PDF: the figures are read without it (``report --json``, the dashboard).
+    from reportlab.platypus import Paragraph
+
+    from app.printing import markup
+
     return Paragraph(f"<i>{markup(online_sentence(online))}</i>", small.body_left)
 
 

@@ -61,7 +61,30 @@ def _epilog() -> str:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The top-level options that take a value: ``_command_in`` steps over it to find the command's name.
+VALUED = ("--data-dir", "--db-url", "--user")
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command's name in ``argv``, or None when argparse must see the whole table to answer (no
+    command, ``--help``, ``--version``, an abbreviated or unknown option)."""
+    words = iter(argv)
+    for word in words:
+        if word in VALUED:
+            next(words, None)
+        elif word == "--json" or word.split("=", 1)[0] in VALUED:
+            continue
+        elif word.startswith("-"):
+            return None
+        else:
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command table, or with ``argv``, the table up to the module that declares its command:
+    argparse makes some ninety parsers for the whole table, a few percent of a command's start-up
+    (docs/performance.md). A name that is no command's still gets the whole table, and so its error."""
     # --json is accepted before and after the command; SUPPRESS keeps a later default from undoing it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -89,15 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--user", default=None, help="acting user (default: the only admin)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = _command_in(argv) if argv is not None else None
     for module in (admin, cases, sync, reports, watch, handovers, activities, tips, establishments, exports):
         module.register(sub, common)
+        if wanted is not None and wanted in sub.choices:
+            break
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.suppress(OSError, ValueError):  # a stderr with no file behind it (a test's capture)
         faulthandler.enable()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "json"):
         args.json = False

@@ -19,9 +19,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app import periods
     from app.campaigns import find_campaign
     from app.errors import ValidationError
-    from app.report_charts import report_chart_flowables
-    from app.report_pdf import report_pdf
-    from app.report_xlsx import report_xlsx
     from app.reports import Scope, agency_lines, as_json, build_report, parse_period
 
     ctx, actor = session(args)
@@ -40,12 +37,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = build_report(ctx, actor, kind, period, scope, mode=mode)
     data = as_json(report)
     written = []
-    if args.pdf:
+    if args.pdf:  # ReportLab and openpyxl only for the file asked for: not for a JSON report
+        from app.report_charts import report_chart_flowables
+        from app.report_pdf import report_pdf
+
         annex = report_chart_flowables(ctx, actor, report, scope)  # the monthly and annual reports' charts
         pdf, _pages = report_pdf(report, agency_lines(ctx, actor), ctx.settings.place_name, annex)
         write_output(pdf_file, pdf)
         written.append(args.pdf)
     if args.xlsx:
+        from app.report_xlsx import report_xlsx
+
         write_output(xlsx_file, report_xlsx(report))
         written.append(args.xlsx)
     if STDOUT in written:  # standard output holds the file: nothing else may go there

@@ -28,7 +28,6 @@ from app.domain import Actor, CaseFilter, CaseResult, Changes
 from app.errors import AppError
 from app.formatting import format_int
 from app.i18n import _, ngettext
-from app.sync.inbox import inbox_folder, waiting
 from ui.case_model import COLUMNS, CaseTableModel
 from ui.case_panel import CasePanel
 from ui.column_widths import case_samples, content_width
@@ -158,6 +157,8 @@ class MainWindow(QMainWindow):
         self.inbox_label.setVisible(False)
         self.inbox_watcher = QFileSystemWatcher(self)
         if self._ctx.kind == "hq":
+            from app.sync.inbox import inbox_folder  # HQ's alone: a post never loads the mail modules
+
             folder = inbox_folder(self._ctx)
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -369,6 +370,8 @@ class MainWindow(QMainWindow):
 
     def update_inbox(self) -> None:
         """Show how many bundle files wait in HQ's inbox (a link that opens Receive bundles)."""
+        from app.sync.inbox import waiting
+
         count = len(waiting(self._ctx))
         self.inbox_label.setVisible(count > 0)
         self.inbox_label.setText(

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from app.errors import AppError
 from app.i18n import _
-from app.printing import save
 from ui.errors import show_error
 
 ZOOM_STEP = 1.25
@@ -176,6 +175,8 @@ class PdfPreview(QWidget):
         """Write the PDF whole or not at all; a failure is shown, not raised."""
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
+        from app.printing import save  # ReportLab comes with it: not loaded before the first page is shown
+
         try:
             save(path, self._data)
         except AppError as exc:  # a folder chosen as the file

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.i18n import _
-from app.print_codes import SIGNED_ONLY
 
 
 class KeyMemory:
@@ -37,6 +36,10 @@ class PrintKeyDialog(QDialog):
         self._update_buttons()
 
     def _build_ui(self) -> None:
+        # The print codes' module (signing, certificates): loaded when a form is first printed, not with
+        # the main window (docs/performance.md, start-up).
+        from app.print_codes import SIGNED_ONLY
+
         self.setWindowTitle(_("Sign the printed form"))
         self.explanation = QLabel(
             _(

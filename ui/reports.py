@@ -24,9 +24,6 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError
 from app.i18n import _
-from app.printing import register_fonts, save
-from app.report_charts import report_chart_flowables
-from app.report_pdf import report_pdf
 from app.reports import Scope, SummaryReport, agency_lines, build_report, parse_period, posts
 from ui.editor.fields import CodeCombo
 from ui.errors import show_error
@@ -198,6 +195,12 @@ class ReportsPage(QWidget):
         except AppError as exc:
             show_error(self, exc.message, _("Cannot make the report"))
             return False
+        # ReportLab and the PDF layout: imported when a report is first made, not before the main window's
+        # first page (docs/performance.md, start-up).
+        from app.printing import register_fonts
+        from app.report_charts import report_chart_flowables
+        from app.report_pdf import report_pdf
+
         register_fonts()  # once, here: ReportLab's font registry is global
         ctx, actor = self._ctx, self._actor
         agency, place = agency_lines(ctx, actor), ctx.settings.place_name
@@ -247,6 +250,7 @@ class ReportsPage(QWidget):
         report = self.report
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
+            from app.printing import save
             from app.report_xlsx import report_xlsx  # openpyxl: imported when a workbook is first saved
 
             data = report_xlsx(report)  # seconds for a large register's long reward list

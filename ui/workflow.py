@@ -20,7 +20,6 @@ from app.errors import AppError
 from app.i18n import _
 from ui.errors import show_error
 from ui.events import Events
-from ui.handover_dialog import HandoverDialog
 from ui.history import HistoryDialog
 from ui.print_key import KeyMemory
 from ui.reason_dialog import ReasonDialog
@@ -162,6 +161,10 @@ class CaseActions(QObject):
 
     def _on_handover_action_triggered(self) -> None:
         if self._case:
+            # The hand-over form's printer (ReportLab): loaded when the dialog is first opened, not
+            # before the main window's first page (docs/performance.md, start-up).
+            from ui.handover_dialog import HandoverDialog
+
             dialog = HandoverDialog(self._ctx, self._actor, self._case, self._keys, self._window)
             dialog.changed.connect(self._events.changed.emit)
             dialog.exec()

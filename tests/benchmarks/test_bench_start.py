@@ -35,6 +35,7 @@ def test_command_start_times(register_dir: Path, tmp_path: Path) -> None:
     first = json.loads(outpost(register_dir, "--json", "case", "list", "--limit", "1").stdout)[0]
     commands = {
         "--version": ("--version",),
+        "--help": ("--help",),
         "case list (first 50)": ("--json", "case", "list"),
         "case list --search duong": ("--json", "case", "list", "--search", "duong"),
         "case show": ("--json", "case", "show", first["number"]),
