@@ -60,6 +60,12 @@ RESULTS = (
     "Phát hiện 1 trường hợp vận chuyển hàng không rõ nguồn gốc, lập biên bản.",
     "Nắm tình hình, không có dấu hiệu buôn lậu.",
 )
+# Why a shop is inspected again within the window (issue 19 item 3): what the demo's forces write.
+AGAIN_REASONS = (
+    "Kiểm tra theo kế hoạch liên ngành đã được phê duyệt.",
+    "Tin báo của nhân dân về lô hàng mới nhập không rõ nguồn gốc.",
+    "Phúc tra việc khắc phục vi phạm lần kiểm tra trước.",
+)
 NAMES = (
     "Trần Văn An",
     "Lê Minh Tâm",
@@ -92,6 +98,7 @@ def _inspection(
     people: int,
     names: tuple[str, ...],
     result: str,
+    reason: str | None = None,
 ) -> ActivityInput:
     return ActivityInput(
         kind="inspection",
@@ -105,6 +112,7 @@ def _inspection(
         participants=people,
         participant_names=names,
         result=result,
+        overlap_reason=reason,
     )
 
 
@@ -176,7 +184,17 @@ def draw_activities(
                 other = "market_surveillance" if lead != "market_surveillance" else "border_guard"
                 again = start + timedelta(days=draw.randrange(5, 12))
                 found.append(
-                    _inspection(again, where, establishment, other, (), draw.randrange(3, 6), (), RESULTS[0])
+                    _inspection(
+                        again,
+                        where,
+                        establishment,
+                        other,
+                        (),
+                        draw.randrange(3, 6),
+                        (),
+                        RESULTS[0],
+                        draw.choice(AGAIN_REASONS),
+                    )
                 )
         else:
             start = _at(day, draw.choice((8, 14, 19)), 0)
@@ -208,5 +226,6 @@ def add_demo_activities(ctx: Context, actor: Actor, *, cases: int, seed: int, fi
     drawn = [
         a for a in draw_activities(seed, count, first, last, commune, communes) if a.started_at <= ctx.clock()
     ]
-    ctx.activities.add_many(actor, drawn)
+    # The same shop drawn twice within the window by chance: saved with the plan's usual reason.
+    ctx.activities.add_many(actor, drawn, default_reason=AGAIN_REASONS[0])
     return len(drawn)
