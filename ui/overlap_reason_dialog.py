@@ -8,7 +8,8 @@ reason is refused here, with a message, before the service is called again.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -63,20 +64,39 @@ class OverlapReasonDialog(QDialog):
         layout.addWidget(self.errors)
         layout.addWidget(hint)
         layout.addWidget(self.buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self._on_buttons_accepted)
+        # Ctrl+Enter in the text saves (Enter alone starts a new line there): watched on the text box
+        # itself, so that it works whichever window the system thinks is active.
+        self.reason_text.installEventFilter(self)
 
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
+        self.reason_text.textChanged.connect(self._on_reason_text_text_changed)
 
     def _load(self, reason: str) -> None:
         self.warning.setText(self._warning)
         self.reason_text.setPlainText(reason)
         self.reason_text.setFocus()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.reason_text
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self._on_buttons_accepted()
+            return True
+        return super().eventFilter(watched, event)
+
     def reason(self) -> str:
         return self.reason_text.toPlainText().strip()
+
+    def _on_reason_text_text_changed(self) -> None:
+        """A refusal shown for an empty reason goes once something is typed."""
+        if self.reason():
+            self.errors.set_message(None)
 
     def _on_buttons_accepted(self) -> None:
         text = self.reason()
