@@ -115,19 +115,28 @@ def _guard_overlap(
     if row.kind != "inspection" or not row.establishment:
         return None
     from app.establishments import resolve
-    from app.inspections import recent_inspections, warning_message
+    from app.inspections import DuplicateInspection, guard_inspection
 
     named = resolve(session, row.establishment_id, row.establishment, row.commune_code, None)
     if named is None:
         return None
-    days = ctx.settings.inspection_window_days
-    seen = recent_inspections(session, named, row.started_at, days, row.id)
-    if not seen or row.overlap_reason:
-        return None
-    if default_reason and default_reason.strip():
-        row.overlap_reason = default_reason.strip()
-        return None
-    return warning_message(named.name, seen, ctx.zone, days, ctx.reference), list(seen)
+    reason = row.overlap_reason or (default_reason or "").strip() or None
+    try:
+        seen = guard_inspection(
+            session,
+            named,
+            row.started_at,
+            window_days=ctx.settings.inspection_window_days,
+            reason=reason,
+            zone=ctx.zone,
+            reference=ctx.reference,
+            exclude_activity_id=row.id,
+        )
+    except DuplicateInspection as exc:
+        return exc.warning, list(exc.seen)
+    if seen and not row.overlap_reason:
+        row.overlap_reason = reason  # the command's --reason, kept only where it was needed
+    return None
 
 
 def _inspected(row: m.Activity) -> tuple[Any, ...]:
