@@ -34,6 +34,7 @@ from db.types import utc_text
 
 if TYPE_CHECKING:
     from app.context import Context
+    from app.inspections import DuplicateInspection
 
 DIFF_IGNORED = frozenset({"version", "change_seq", "updated_at", "updated_by"})
 LIST_LIMIT = 5000  # a screen or a command shows at most this many; a period holds far fewer
@@ -91,8 +92,8 @@ def establishment_notices(
     """The duplicate-inspection warning (issue 19 item 3) for an inspection: who else inspected the
     same establishment (registered, or named alike in the same commune) within the
     ``inspection_window_days`` setting, here or at another post or force known through HQ's return
-    bundle (``app.inspections``). Shown by the editor and the CLI before and after a save; the
-    activity's notes say why it went ahead."""
+    bundle (``app.inspections``). Shown by the editor and the CLI before and after a save; the save
+    itself needs a reason (``_guard_overlap``), kept as the activity's ``overlap_reason``."""
     del actor
     if data.kind != "inspection" or not data.establishment:
         return []
@@ -105,6 +106,58 @@ def establishment_notices(
     days = ctx.settings.inspection_window_days
     seen = recent_inspections(session, named, data.started_at, days, activity_id)
     return [warning_message(named.name, seen, ctx.zone, days, ctx.reference)] if seen else []
+
+
+def _guard_overlap(
+    ctx: Context, session: Session, row: m.Activity, default_reason: str | None
+) -> tuple[str, list[Any]] | None:
+    """An inspection of an establishment inspected within the window is saved only with a reason
+    (issue 19 item 3): its own ``overlap_reason``, else ``default_reason`` (``activity add --reason``),
+    which is then stored on it. Returns the warning and who inspected it when no reason is given."""
+    if row.kind != "inspection" or not row.establishment:
+        return None
+    from app.establishments import resolve
+    from app.inspections import DuplicateInspection, guard_inspection
+
+    named = resolve(session, row.establishment_id, row.establishment, row.commune_code, None)
+    if named is None:
+        return None
+    reason = row.overlap_reason or (default_reason or "").strip() or None
+    try:
+        seen = guard_inspection(
+            session,
+            named,
+            row.started_at,
+            window_days=ctx.settings.inspection_window_days,
+            reason=reason,
+            zone=ctx.zone,
+            reference=ctx.reference,
+            exclude_activity_id=row.id,
+        )
+    except DuplicateInspection as exc:
+        return exc.warning, list(exc.seen)
+    if seen and not row.overlap_reason:
+        row.overlap_reason = reason  # the command's --reason, kept only where it was needed
+    return None
+
+
+def _inspected(row: m.Activity) -> tuple[Any, ...]:
+    """What an inspection's overlap check depends on."""
+    return (row.kind, row.establishment_folded, row.commune_code, row.started_at, row.overlap_reason)
+
+
+def _overlap_refused(found: list[tuple[int, str, list[Any]]], many: bool) -> DuplicateInspection:
+    """Every inspection of a file that needs a reason, by path, in one refusal."""
+    from app.inspections import DuplicateInspection
+
+    problems = [
+        f"{'[' + str(i) + '].' if many else ''}overlap_reason: {warning}" for i, warning, _seen in found
+    ]
+    return DuplicateInspection(
+        "\n".join(warning for _i, warning, _seen in found),
+        [s for _i, _w, seen in found for s in seen],
+        problems,
+    )
 
 
 def _register_establishment(
@@ -130,18 +183,23 @@ class ActivityService:
     def add(self, actor: Actor, data: ActivityInput) -> ActivityResult:
         return self.add_many(actor, [data])[0]
 
-    def add_many(self, actor: Actor, items: Sequence[ActivityInput]) -> list[ActivityResult]:
+    def add_many(
+        self, actor: Actor, items: Sequence[ActivityInput], default_reason: str | None = None
+    ) -> list[ActivityResult]:
         """Add several activities in one transaction: all are written, or none (a case number that
-        the register does not hold refuses the whole lot, naming each)."""
+        the register does not hold refuses the whole lot, naming each; so does an inspection of an
+        establishment inspected within the window without a reason, ``DuplicateInspection``, unless
+        ``default_reason`` gives one for every such inspection)."""
         require(actor, "activity.record")
         if self.ctx.kind != "post":
             raise WorkflowError(_("activities are recorded at the posts; HQ receives them in bundles"))
         now = self.ctx.clock()
         _refuse_future(items, now)
         results: list[ActivityResult] = []
+        unexplained: list[tuple[int, str, list[Any]]] = []
         with self.ctx.sessions.writes.begin() as session:
             links = self._case_ids(session, actor, items)
-            for data, case_ids in zip(items, links, strict=True):
+            for index, (data, case_ids) in enumerate(zip(items, links, strict=True)):
                 row = m.Activity(
                     id=m.new_id(),
                     origin=actor.station_id,
@@ -153,12 +211,18 @@ class ActivityService:
                 _register_establishment(session, actor, row, data, now)
                 session.add(row)
                 session.flush()
+                refused = _guard_overlap(self.ctx, session, row, default_reason)
+                if refused is not None:
+                    unexplained.append((index, *refused))
+                    continue  # the others are still checked, so that one refusal names them all
                 session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in case_ids)
                 _log_change(session, actor, row, now, {}, {"cases": [None, sorted(data.cases)]})
                 notices = establishment_notices(self.ctx, session, actor, data, row.id)
                 results.append(
                     ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
                 )
+            if unexplained:
+                raise _overlap_refused(unexplained, len(items) > 1)  # rolls the whole lot back
         return results
 
     def update(
@@ -185,9 +249,16 @@ class ActivityService:
             old_links = set(
                 session.scalars(select(m.ActivityCase.case_id).where(m.ActivityCase.activity_id == row.id))
             )
+            inspected = _inspected(row)
             fill_row(row, data)
             _register_establishment(session, actor, row, data, now)
             session.flush()
+            # Checked again only when what it inspected, when, or its reason changed: an older inspection
+            # saved before reasons were asked for keeps being editable.
+            if _inspected(row) != inspected:
+                refused = _guard_overlap(self.ctx, session, row, None)
+                if refused is not None:
+                    raise _overlap_refused([(0, *refused)], False)
             changed = row_state(m.Activity.__table__, row) != before  # type: ignore[arg-type]
             if not changed and old_links == set(case_ids):
                 return ActivityResult(self._view(session, row), (), Changes())
@@ -357,6 +428,7 @@ def fill_row(row: m.Activity, data: ActivityInput) -> None:
     row.force, row.cooperating_forces = data.lead_force, list(data.cooperating_forces)
     row.participants, row.participant_names = data.participants, list(data.participant_names)
     row.result, row.notes = data.result, data.notes
+    row.overlap_reason = data.overlap_reason
 
 
 def row_input(row: m.Activity, cases: tuple[str, ...]) -> ActivityInput:
@@ -378,6 +450,7 @@ def row_input(row: m.Activity, cases: tuple[str, ...]) -> ActivityInput:
         result=row.result,
         notes=row.notes,
         cases=cases,
+        overlap_reason=row.overlap_reason,
     )
 
 

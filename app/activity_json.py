@@ -42,6 +42,9 @@ A_FORCE = N_("a force code")
 # Far enough around An Giang for a post on the border or a team sent elsewhere in the country; a point
 # outside is a typing slip (latitude and longitude swapped, a sign lost).
 LATITUDES, LONGITUDES = (5.0, 25.0), (100.0, 112.0)
+# The reason for inspecting an establishment again within the window (app/inspections.py): a sentence
+# or two; the schema holds the same bound, so a bundle cannot carry more than a person could type.
+MAX_OVERLAP_REASON = 1000
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class ActivityInput:
     result: str | None = None
     notes: str | None = None
     cases: tuple[str, ...] = ()  # case numbers in a document; case ids once the service resolved them
+    # Why an establishment inspected within the window is inspected again (inspections only).
+    overlap_reason: str | None = None
 
 
 @cache
@@ -124,6 +129,8 @@ def _read(raw: dict[str, Any], reader: CaseReader) -> ActivityInput | None:
         reader.bad(("establishment",), _("only an inspection names an establishment"))
     if kind == "inspection" and establishment is None:
         reader.bad(("establishment",), _("an inspection names the establishment it inspected"))
+    if _text(raw, "overlap_reason") is not None and kind != "inspection":
+        reader.bad(("overlap_reason",), _("only an inspection gives a reason for inspecting again"))
     if started is None or cooperating is None or reader.problems:
         return None
     return ActivityInput(
@@ -144,6 +151,7 @@ def _read(raw: dict[str, Any], reader: CaseReader) -> ActivityInput | None:
         result=_text(raw, "result"),
         notes=_text(raw, "notes"),
         cases=tuple(raw.get("cases", ())),
+        overlap_reason=_text(raw, "overlap_reason"),
     )
 
 
@@ -221,6 +229,7 @@ def activity_document(data: ActivityInput, stored: dict[str, Any] | None = None)
         "result": data.result,
         "notes": data.notes,
         "cases": list(data.cases) or None,
+        "overlap_reason": data.overlap_reason,
         **(stored or {}),
     }
     document.update({key: value for key, value in optional.items() if value is not None})

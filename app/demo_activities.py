@@ -65,6 +65,12 @@ RESULTS = (
     "Phát hiện 1 trường hợp vận chuyển hàng không rõ nguồn gốc, lập biên bản.",
     "Nắm tình hình, không có dấu hiệu buôn lậu.",
 )
+# Why a shop is inspected again within the window (issue 19 item 3): what the demo's forces write.
+AGAIN_REASONS = (
+    "Kiểm tra theo kế hoạch liên ngành đã được phê duyệt.",
+    "Tin báo của nhân dân về lô hàng mới nhập không rõ nguồn gốc.",
+    "Phúc tra việc khắc phục vi phạm lần kiểm tra trước.",
+)
 NAMES = (
     "Trần Văn An",
     "Lê Minh Tâm",
@@ -256,6 +262,7 @@ class _Drawer:
             participants=self.draw.randrange(3, 6),
             result=RESULTS[0],
             notes="Kiểm tra theo kế hoạch riêng của lực lượng chủ trì.",
+            overlap_reason=AGAIN_REASONS[days % len(AGAIN_REASONS)],  # no draw: the rest stays as drawn
         )
 
     def outreach(self, day: date) -> ActivityInput:
@@ -339,5 +346,6 @@ def add_demo_activities(ctx: Context, actor: Actor, *, cases: int, seed: int, fi
         for a in draw_activities(seed, count, first, last, area, own, ctx.reference)
         if (a.ended_at or a.started_at) <= now
     ]
-    ctx.activities.add_many(actor, drawn)
+    # The same shop drawn twice within the window by chance: saved with the plan's usual reason.
+    ctx.activities.add_many(actor, drawn, default_reason=AGAIN_REASONS[0])
     return len(drawn)

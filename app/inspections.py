@@ -4,8 +4,9 @@ bundle tells each post, and HQ's list of overlapping inspections for a period.
 Why: "không kiểm tra nhiều lần, trùng lấp tại một đơn vị" — the 2025 conclusions ask that the same
 establishment not be inspected again and again (docs/domain.md §2). A post knows its own inspections
 and, through HQ's newest return bundle (``inspection_notices``), the other posts' and forces' of the
-last days; HQ knows every post's. The warning never blocks: the inspection is saved with a reason
-(``guard_inspection``), because a second inspection may be the right call."""
+last days; HQ knows every post's. The warning does not forbid: the inspection is saved once a reason is
+given (``guard_inspection``; kept on the activity, ``overlap_reason``, migration 0017), because a second
+inspection may be the right call, and HQ's report lists each overlap with its reason."""
 
 from __future__ import annotations
 
@@ -70,14 +71,19 @@ class InspectionSeen:
     officer: str
     started_at: datetime
     establishment: str
+    reason: str | None = None  # the reason given for inspecting again (this register's activities only)
 
 
 class DuplicateInspection(ValidationError):
     """An inspection entered without a reason while the establishment was inspected within the window:
-    the message names who inspected it and when; saving again with a reason is allowed."""
+    ``warning`` names who inspected it and when (``problems`` the same, by path, for a file of several);
+    saving again with a reason is allowed."""
 
-    def __init__(self, message: str, seen: Sequence[InspectionSeen]) -> None:
-        super().__init__([message])
+    def __init__(
+        self, warning: str, seen: Sequence[InspectionSeen], problems: list[str] | None = None
+    ) -> None:
+        super().__init__(problems or [warning])
+        self.warning = warning
         self.seen = tuple(seen)
 
 
@@ -138,6 +144,7 @@ def recent_inspections(
             activity.created_by,
             activity.started_at,
             activity.establishment or establishment.name,
+            activity.overlap_reason,
         )
     alike = [
         m.InspectionNotice.establishment_id.in_(ids),
@@ -387,7 +394,13 @@ def overlaps(
         for key in keys[1:]:
             parent[root(key)] = root(keys[0])
         item = InspectionSeen(
-            activity.id, code, activity.force, activity.created_by, activity.started_at, name
+            activity.id,
+            code,
+            activity.force,
+            activity.created_by,
+            activity.started_at,
+            name,
+            activity.overlap_reason,
         )
         seen.append((keys[0], item, commune))
     groups: dict[tuple[str, ...], list[tuple[InspectionSeen, str | None]]] = {}

@@ -18,6 +18,8 @@ from app.activity_report import TITLE as FIELD_WORK_TITLE
 from app.activity_report import field_work_flowables
 from app.formatting import format_decimal, format_int, format_money, group_thousands
 from app.online_report import online_flowable
+from app.overlap_report import TITLE as OVERLAP_TITLE
+from app.overlap_report import overlap_flowable
 from app.printing import (
     Letterhead,
     Styles,
@@ -225,6 +227,9 @@ def report_flowables(
         flow += _heading(
             number, FIELD_WORK_TITLE, st, field_work_flowables(report.field_work, small, percent)
         )
+    if report.overlaps is not None:  # HQ: establishments inspected more than once (issue 19 item 3)
+        number += 1
+        flow += _heading(number, OVERLAP_TITLE, st, overlap_flowable(report.overlaps, small))
     if report.tips is not None:  # tip-offs (issue 19): counts only, never an informant
         number += 1
         counts = report.tips

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app import handover_report, periods
 from app.activity_report import add_field_work_sheet
 from app.online_report import add_online_sheet
+from app.overlap_report import add_overlap_sheet
 from app.reports import Figures, SummaryReport, load_template
 
 MONEY = "#,##0"
@@ -180,6 +181,10 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
             _table,
             COUNT,
             MONEY,
+        )
+    if report.overlaps is not None:  # HQ: establishments inspected more than once (issue 19 item 3)
+        add_overlap_sheet(
+            book, report.overlaps, lambda sheet, title, n: _heading(sheet, report, title, n), _table, COUNT
         )
     if report.tips is not None:  # tip-offs (issue 19): counts only, never an informant
         sheet = book.create_sheet("Tin báo")

@@ -34,6 +34,7 @@ from app.errors import NotFound, ValidationError
 from app.formatting import format_int
 from app.i18n import _
 from app.online_report import OnlineCases, count_online
+from app.overlap_report import OverlapSection, overlap_section
 from app.periods import Period
 from app.progress import CancelToken, Progress, no_progress
 from app.resources import resource_path
@@ -119,6 +120,8 @@ class SummaryReport:
     # Patrols, checkpoints, inspections, outreach (``app.activity_report``); None for a campaign's report.
     field_work: FieldWork | None = None
     online: OnlineCases | None = None  # the online cases among those counted (``app.online_report``)
+    # HQ's province report: establishments inspected again within the window (``app.overlap_report``).
+    overlaps: OverlapSection | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,11 @@ def build_report(
         now_conditions = _conditions(period, scope, station_ids, ctx.zone)
         field_work = None if scope.campaign_id else count_field_work(session, period, station_ids, ctx.zone)
         online = count_online(session, now_conditions, _conditions(previous, scope, station_ids, ctx.zone))
+        overlapping = (
+            overlap_section(session, period, ctx.zone, ctx.settings.inspection_window_days, reference)
+            if scope.province and not scope.campaign_id
+            else None
+        )
         codes = {s.id: s.code for s in stations.values()}
     progress(0, steps)
     rules = reference.rewards
@@ -425,6 +433,7 @@ def build_report(
         field_work=field_work,
         online=online,
         tips=tips,
+        overlaps=overlapping,
     )
 
 
@@ -563,6 +572,7 @@ def as_json(report: SummaryReport) -> dict[str, Any]:
             else {}
         ),
         **({"tips": dataclasses.asdict(report.tips)} if report.tips is not None else {}),
+        **({"overlapping_inspections": report.overlaps.as_json()} if report.overlaps is not None else {}),
         "commodities": [
             {
                 "code": c.code,

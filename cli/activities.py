@@ -16,6 +16,12 @@ from typing import Any
 from app.errors import AppError, ValidationError
 from cli.common import group, out, session, warn
 
+# How to save an inspection that repeats another within the window: printed under the refusal.
+REASON_HINT = (
+    "to save it anyway, give the reason for inspecting again: an \"overlap_reason\" field in the "
+    "activity, or --reason TEXT (applied to every inspection of the file that needs one)"
+)
+
 KINDS = ("patrol", "checkpoint", "inspection", "outreach")
 
 
@@ -32,13 +38,22 @@ def _read_source(name: str) -> tuple[str, str]:
 
 
 def cmd_activity_add(args: argparse.Namespace) -> int:
-    from app.activity_json import parse_activities
+    from app.activity_json import MAX_OVERLAP_REASON, parse_activities
+    from app.inspections import DuplicateInspection
     from app.json_input import load_json_text
 
+    reason = (args.reason or "").strip() or None
+    if args.reason is not None and reason is None:
+        raise ValidationError(["--reason: give the reason in words"])
+    if reason is not None and len(reason) > MAX_OVERLAP_REASON:
+        raise ValidationError([f"--reason: at most {MAX_OVERLAP_REASON} characters"])
     source, raw = _read_source(args.file)
     ctx, actor = session(args)
     items = parse_activities(load_json_text(raw, source), ctx.reference, now=ctx.clock())
-    results = ctx.activities.add_many(actor, items)
+    try:
+        results = ctx.activities.add_many(actor, items, default_reason=reason)
+    except DuplicateInspection as exc:  # the earlier inspections are named in each problem
+        raise ValidationError([*exc.problems, REASON_HINT]) from None
     for result in results:
         for notice in result.notices:
             warn(f"{result.view.id}: {notice}")
@@ -103,10 +118,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Add one activity or a list of them from a JSON file in the activity format v1 "
         "(resources/schemas/activity-v1.schema.json), or from stdin with '-'. Nothing is written unless "
         "every activity is valid; each problem is printed with the path of its field. Prints the stored "
-        "activities as JSON.",
+        "activities as JSON. An inspection of an establishment inspected (by any post or force) within the "
+        "inspection window is refused, naming the earlier inspections, unless it carries an "
+        "\"overlap_reason\" or --reason is given.",
         parents=[common],
     )
     p.add_argument("file")
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why an establishment inspected within the window is inspected again; stored on every "
+        "inspection of the file that needs a reason and has none of its own",
+    )
     p.set_defaults(func=cmd_activity_add)
     p = activity.add_parser(
         "list",

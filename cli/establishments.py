@@ -168,6 +168,7 @@ def cmd_establishment_overlaps(args: argparse.Namespace) -> int:
                         "force": i.force,
                         "officer": i.officer,
                         "at": ctx.local(i.started_at).isoformat(),
+                        "reason": i.reason,
                     }
                     for i in o.inspections
                 ],
@@ -185,6 +186,8 @@ def cmd_establishment_overlaps(args: argparse.Namespace) -> int:
         for i in o.inspections:
             force = ctx.reference.label("forces", i.force)
             lines.append(f"  {ctx.local(i.started_at):%d/%m/%Y}  {i.station_code:<10} {force} ({i.officer})")
+            if i.reason:
+                lines.append(f"      reason: {i.reason}")
     out(args, data, "\n".join(lines))
     return 0
 

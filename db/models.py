@@ -366,6 +366,9 @@ class Activity(Base):
     participant_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime | None]
     updated_by: Mapped[str | None] = mapped_column(String(64))
+    # 0017 (issue 19 item 3): why an establishment inspected within the window was inspected again
+    # (app/inspections.py); None for every other activity.
+    overlap_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_activities_started_at", "started_at"),)
 

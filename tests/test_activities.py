@@ -4,6 +4,7 @@ version and audit chain, links to cases, and the change log sync cuts bundles fr
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from app import audit
 from app.activities import ActivityFilter
 from app.activity_json import parse_activities
 from app.errors import PermissionDenied, ValidationError, WorkflowError
+from app.inspections import DuplicateInspection
 from tests.helpers.cases import ICT, sample_case
 from tests.helpers.registers import Post, rows
 
@@ -241,6 +243,7 @@ def test_a_register_from_0012_keeps_its_activities_and_cases_and_gains_the_new_f
     for column in ("online_platform", "online_account", "online_url"):
         conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
     conn.execute("DROP TABLE IF EXISTS handovers")  # 0016 came later still
+    conn.execute("ALTER TABLE activities DROP COLUMN overlap_reason")  # and 0017
     conn.execute("UPDATE alembic_version SET version_num = '0012'")
     conn.commit()
     conn.close()
@@ -271,7 +274,11 @@ def test_a_second_inspection_of_the_same_shop_within_the_window_warns_naming_the
 
     first = ctx.activities.add(post.officer, inspection("2026-11-05", "border_guard", "Tạp hóa Minh Châu"))
     assert first.notices == ()
-    second = ctx.activities.add(post.chief, inspection("2026-11-15", "customs", "tap hoa minh chau"))
+    with pytest.raises(DuplicateInspection) as refused:  # saved only with a reason (0017)
+        ctx.activities.add(post.chief, inspection("2026-11-15", "customs", "tap hoa minh chau"))
+    assert "05/11/2026" in refused.value.warning
+    again = replace(inspection("2026-11-15", "customs", "tap hoa minh chau"), overlap_reason="a tip-off")
+    second = ctx.activities.add(post.chief, again)
     (warning,) = second.notices
     assert "05/11/2026" in warning and "BP-VX" in warning and "officer" in warning
     assert "Bộ đội Biên phòng" in warning or "border_guard" in warning

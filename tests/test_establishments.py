@@ -356,7 +356,9 @@ def test_an_inspection_saved_at_one_post_warns_the_other_through_the_services_an
     second = inspection(b.ctx, NOW, "cua hang tap hoa minh chau", "customs")
     (warning,) = b.ctx.activities.notices(b.officer, second)
     assert f"{first_at.astimezone(b.ctx.zone):%d/%m/%Y}" in warning and "BP-VX" in warning, warning
-    saved = b.ctx.activities.add(b.officer, second)  # the warning never blocks the save
+    with pytest.raises(DuplicateInspection):  # saved only with a reason for inspecting again
+        b.ctx.activities.add(b.officer, second)
+    (saved,) = b.ctx.activities.add_many(b.officer, [second], default_reason="a tip-off about new stock")
     assert saved.notices == (warning,)
     for ctx in (hq.ctx, a.ctx, b.ctx):
         _chain_holds(ctx)

@@ -80,6 +80,10 @@ def test_forged_activity_records_are_refused_and_nothing_is_written(pair: Pair) 
         ({**record, "activity": {**document, "station": "BP-TB"}}, "station"),
         ({**record, "activity": {**document, "cases": ["BP-VX-2026-00999"]}}, "which HQ does not have"),
         ({**record, "activity": {**document, "notes": "a\u202eb"}}, "notes"),
+        # The reason for inspecting again (0017): bounded, and an inspection's only.
+        ({**record, "activity": {**document, "kind": "inspection", "establishment": "Kho A",
+                                 "overlap_reason": "x" * 1001}}, "overlap_reason: longer than 1000"),
+        ({**record, "activity": {**document, "overlap_reason": "Phúc tra"}}, "overlap_reason: only an"),
         ({**record, "extra": 1}, "unknown fields"),
         ({**record, "activity": [document]}, "without a valid id"),
     ]

@@ -34,10 +34,12 @@ from app.context import Context
 from app.domain import Actor
 from app.errors import AppError, ValidationError
 from app.i18n import _
+from app.inspections import DuplicateInspection
 from ui.colours import warning_style
 from ui.editor.fields import CodeCombo, ErrorLabel, SearchCombo
 from ui.editor.pages import DateTimeField
 from ui.errors import show_error
+from ui.overlap_reason_dialog import OverlapReasonDialog
 
 NO_PARTICIPANTS = -1  # the spin box's empty value: "not counted"
 
@@ -93,6 +95,11 @@ class ActivityEditor(QDialog):
         self.establishment_notice.setWordWrap(True)
         self.establishment_notice.setStyleSheet(warning_style(self))
         self.establishment_notice.hide()
+        # Why it is inspected again: asked for by OverlapReasonDialog when the save is refused without
+        # one, shown here while there is a warning or a reason (issue 19 item 3).
+        self.overlap_reason = QPlainTextEdit()
+        self.overlap_reason.setTabChangesFocus(True)
+        self.overlap_reason.setMaximumHeight(self.fontMetrics().height() * 3)
         forces = [(code, ref.label("forces", code)) for code in ref.lists["forces"]]
         self.lead_force = CodeCombo(forces)
         self.cooperating = QListWidget()
@@ -128,6 +135,8 @@ class ActivityEditor(QDialog):
         form.addRow(_("Coordinates"), coordinates)
         form.addRow(_("&Establishment inspected"), self.establishment)
         form.addRow("", self.establishment_notice)
+        form.addRow(_("Reason for inspecting a&gain"), self.overlap_reason)
+        self._form = form
         form.addRow(_("&Lead force"), self.lead_force)
         form.addRow(_("Cooperating forces"), self.cooperating)
         form.addRow(_("People taking &part"), self.participants)
@@ -175,6 +184,7 @@ class ActivityEditor(QDialog):
             self.latitude.setText("" if data.latitude is None else f"{data.latitude:g}")
             self.longitude.setText("" if data.longitude is None else f"{data.longitude:g}")
             self.establishment.setText(data.establishment or "")
+            self.overlap_reason.setPlainText(data.overlap_reason or "")
             self.lead_force.set_code(data.lead_force)
             self.participants.setValue(NO_PARTICIPANTS if data.participants is None else data.participants)
             self.names.setPlainText("\n".join(data.participant_names))
@@ -222,6 +232,9 @@ class ActivityEditor(QDialog):
             "result": self.result_text.toPlainText(),
             "notes": self.notes.text(),
             "cases": [number.strip() for number in self.cases.text().split(",") if number.strip()],
+            "overlap_reason": self.overlap_reason.toPlainText().strip()
+            if self.establishment.isEnabled()
+            else None,
         }
         return {key: value for key, value in data.items() if value not in (None, "", [])}
 
@@ -236,6 +249,14 @@ class ActivityEditor(QDialog):
         self.establishment.setEnabled(inspection)
         if not inspection:
             self.establishment_notice.hide()
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        """The reason's row, while the inspection warns or already has a reason."""
+        shown = self.kind.code() == "inspection" and (
+            not self.establishment_notice.isHidden() or bool(self.overlap_reason.toPlainText().strip())
+        )
+        self._form.setRowVisible(self.overlap_reason, shown)
 
     def _on_lead_force_current_index_changed(self) -> None:
         """The lead force cannot also be a cooperating one."""
@@ -262,6 +283,7 @@ class ActivityEditor(QDialog):
             return  # the rest of the form is not complete yet: the save says what is missing
         self.establishment_notice.setText("\n".join(notices))
         self.establishment_notice.setVisible(bool(notices))
+        self._show_reason()
 
     def _on_buttons_accepted(self) -> None:
         if not self.save_button.isEnabled():
@@ -273,6 +295,9 @@ class ActivityEditor(QDialog):
                 result = self._ctx.activities.add(self._actor, activity)
             else:
                 result = self._ctx.activities.update(self._actor, self._view.id, activity, self._view.version)
+        except DuplicateInspection as exc:
+            self._ask_reason(exc.warning)
+            return
         except ValidationError as exc:
             self.errors.set_message("\n".join(exc.problems))
             return
@@ -283,6 +308,21 @@ class ActivityEditor(QDialog):
         self._view = result.view
         self.saved.emit(result)
         self.accept()
+
+
+    def _ask_reason(self, warning: str) -> None:
+        """The save was refused for want of a reason: the warning stays on the form, the dialog asks for
+        the reason, and with one the save is tried again."""
+        self.errors.set_message(None)
+        self.establishment_notice.setText(warning)
+        self.establishment_notice.show()
+        self._show_reason()
+        dialog = OverlapReasonDialog(warning, self.overlap_reason.toPlainText(), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.overlap_reason.setFocus()
+            return
+        self.overlap_reason.setPlainText(dialog.reason())
+        self._on_buttons_accepted()
 
 
 def _instant(value: Any) -> str | None:

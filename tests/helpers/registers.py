@@ -153,6 +153,8 @@ def before_reviewed_watch_list(conn: Any) -> None:
     """Undo migration 0011 in a register: no review table, watch entries without their reasons."""
     conn.execute("DROP TABLE IF EXISTS watch_reviews")
     conn.execute("DROP TABLE IF EXISTS handovers")  # 0016 came later still
+    if "overlap_reason" in {r[1] for r in conn.execute("PRAGMA table_info(activities)")}:
+        conn.execute("ALTER TABLE activities DROP COLUMN overlap_reason")  # and 0017
     columns = {row[1] for row in conn.execute("PRAGMA table_info(watch_entries)")}
     for column in ("posts", "case_numbers", "reason"):
         if column in columns:
@@ -206,6 +208,8 @@ def before_establishments(conn: Any) -> None:
     """Undo migration 0014 in a register: no establishments, no inspection notices, activities without
     the establishment they name (rebuilt as SQLite rebuilds a table: the column has a reference)."""
     conn.execute("DROP TABLE IF EXISTS inspection_notices")
+    if "overlap_reason" in {r[1] for r in conn.execute("PRAGMA table_info(activities)")}:
+        conn.execute("ALTER TABLE activities DROP COLUMN overlap_reason")  # 0017 came later still
     table = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'activities'"
     ddl = conn.execute(table).fetchone()[0]
     if "establishment_id" in ddl:

@@ -1,7 +1,7 @@
 """Index for the online cases of a period
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-03
 
 The 389 reports break out the online cases of the period (``app.online_report``). Without an index
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
