@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
 from sqlalchemy.orm import Session
 
 from app.inspections import overlaps
 from app.periods import Period
-from app.printing import Styles, grid, markup
 from app.reference import Reference
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
+
+    from app.printing import Styles
 
 TITLE = "CƠ SỞ KINH DOANH BỊ KIỂM TRA TRÙNG LẶP"
 COLUMNS = (
@@ -114,14 +117,16 @@ def _summary(section: OverlapSection) -> str:
 
 def overlap_flowable(section: OverlapSection, small: Styles) -> Flowable:
     """The section's table for the PDF (``app.report_pdf`` puts it under its numbered heading)."""
+    # ReportLab only for the PDF: the figures are read without it (``report --json``, the dashboard).
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from app.printing import grid, markup
+
     summary = Paragraph(f"<i>{markup(_summary(section))}</i>", small.body_left)
     if not section.lines:
         return KeepTogether([summary])
     rows = [
-        [
-            "" if cell is None else f"{cell:%d/%m/%Y}" if isinstance(cell, date) else str(cell)
-            for cell in row
-        ]
+        ["" if cell is None else f"{cell:%d/%m/%Y}" if isinstance(cell, date) else str(cell) for cell in row]
         for row in _rows(section)
     ]
     table = grid(
@@ -139,7 +144,13 @@ def add_overlap_sheet(book: Any, section: OverlapSection, heading: Any, table: A
     """The section as its own sheet of the report's workbook (``app.report_xlsx`` hands its helpers)."""
     sheet = book.create_sheet("Kiểm tra trùng lặp")
     head_row = heading(sheet, TITLE, len(COLUMNS))
-    table(sheet, head_row, list(COLUMNS), _rows(section), [count, None, None, None, "dd/mm/yyyy", None],
-          [6, 36, 10, 24, 13, 44])
+    table(
+        sheet,
+        head_row,
+        list(COLUMNS),
+        _rows(section),
+        [count, None, None, None, "dd/mm/yyyy", None],
+        [6, 36, 10, 24, 13, 44],
+    )
     sheet.append([])
     sheet.append([None, _summary(section)])
