@@ -237,7 +237,8 @@ def as_first_schema(path: Path) -> None:
     before_establishments(conn)  # 0014
     conn.execute("DROP TABLE case_search")
     for index in ("number_id", "place_id", "group_id", "status_id", "campaign_occurred",
-                  "origin_occurred", "lead_force_occurred", "ownerless_occurred"):  # 0004, 0012
+                  "origin_occurred", "lead_force_occurred", "ownerless_occurred",
+                  "location_kind_occurred"):  # 0004, 0012, 0018
         conn.execute(f"DROP INDEX ix_cases_{index}")
     conn.execute("DROP INDEX ix_goods_lines_case_totals")
     conn.execute("DROP INDEX ix_cases_report")
