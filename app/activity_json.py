@@ -73,13 +73,20 @@ class ActivityInput:
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    """The published activity format, read once for both checks below."""
+    schema: dict[str, Any] = json.loads(
+        resource_path("schemas", "activity-v1.schema.json").read_text(encoding="utf-8")
+    )
+    return schema
+
+
+@cache
 def _validator() -> Any:
     """Integers are whole numbers only (3.0 is not one), as in the case format."""
     from jsonschema import Draft202012Validator
 
-    schema: dict[str, Any] = json.loads(
-        resource_path("schemas", "activity-v1.schema.json").read_text(encoding="utf-8")
-    )
+    schema = _schema()
     Draft202012Validator.check_schema(schema)
     one = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/activity"}
     return strict_validator(one)
@@ -90,8 +97,8 @@ def _quick_check() -> Callable[[Any], bool]:
     """The activity's shape compiled (``app.case_shape``, msgspec), as for a case: trusted only to say
     "valid"; a no, or a number with a fraction part, goes to the full validator, which words every
     problem. The generated validator took a fifth of HQ's import of a post's demo (issue 18)."""
-    schema = json.loads(resource_path("schemas", "activity-v1.schema.json").read_text(encoding="utf-8"))
-    return compile_shape(inlined(schema["$defs"]["activity"], schema["$defs"]))
+    defs = _schema()["$defs"]
+    return compile_shape(inlined(defs["activity"], defs))
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:

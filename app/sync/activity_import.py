@@ -207,11 +207,7 @@ def apply_activity(
     if row is None:
         row = m.Activity(id=document["id"], origin=station.id, change_seq=0)
         session.add(row)
-    fill_row(row, activity)
-    row.created_by, row.created_at = document["created_by"], _utc_instant(document["created_at"])  # type: ignore[assignment]
-    row.updated_by = document.get("updated_by")
-    row.updated_at = _utc_instant(document["updated_at"]) if "updated_at" in document else None
-    row.version = document["version"]
+    _fill(row, document, activity)
     session.flush()
     old = set(session.scalars(select(m.ActivityCase.case_id).where(m.ActivityCase.activity_id == row.id)))
     for gone in old - set(case_ids):
@@ -297,15 +293,20 @@ def store_activities(
             apply_activity(ctx, session, document, activity, station, case_ids, now)
 
 
-def _new_row(document: dict[str, Any], activity: ActivityInput, station: m.Station) -> dict[str, Any]:
-    """The column values ``apply_activity`` stores for an activity HQ has not seen, its columns'
-    defaults included (a plain object: nothing enters the session)."""
-    row = m.Activity(id=document["id"], origin=station.id, change_seq=0)
+def _fill(row: m.Activity, document: dict[str, Any], activity: ActivityInput) -> None:
+    """A received activity's entered fields and the post's read-only ones onto its row."""
     fill_row(row, activity)
     row.created_by, row.created_at = document["created_by"], _utc_instant(document["created_at"])  # type: ignore[assignment]
     row.updated_by = document.get("updated_by")
     row.updated_at = _utc_instant(document["updated_at"]) if "updated_at" in document else None
     row.version = document["version"]
+
+
+def _new_row(document: dict[str, Any], activity: ActivityInput, station: m.Station) -> dict[str, Any]:
+    """The column values ``apply_activity`` stores for an activity HQ has not seen, its columns'
+    defaults included (a plain object: nothing enters the session)."""
+    row = m.Activity(id=document["id"], origin=station.id, change_seq=0)
+    _fill(row, document, activity)
     values = {}
     for column in m.Activity.__table__.columns:
         value = getattr(row, column.key)

@@ -69,15 +69,8 @@ def _median_ms(action: Callable[[], Any], runs: int = RUNS) -> tuple[float, floa
 
 
 STARTUP = """
-import json, resource, sys, time
-def peak_mb():
-    # This process's own peak (VmHWM, reset at exec): ru_maxrss keeps the peak of the forked parent's
-    # pages from before the exec, which made a 345 MB window read as 8 GB after an import of 1 M cases.
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) / 1024
-    except (OSError, StopIteration):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+import json, sys, time
+from tests.benchmarks.memory import peak_mb
 start = time.perf_counter()
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
