@@ -70,13 +70,27 @@ def case_result(case: m.Case, document: dict[str, Any], warnings: list[str]) -> 
     return CaseResult(case.id, case.number, case.status, case.version, document, tuple(warnings))
 
 
-def count_cases(session: Session, case_filter: CaseFilter = NO_FILTER, *, zone: tzinfo) -> int:
+def count_cases(
+    session: Session, case_filter: CaseFilter = NO_FILTER, *, zone: tzinfo, at_most: int | None = None
+) -> int:
     """How many cases pass the filter, its days in ``zone`` (a second query: lists page without
-    counting)."""
+    counting). With ``at_most``, counting stops past that many: the answer is then ``at_most + 1``.
+
+    A search alone is counted in the search index itself: every entry belongs to one case (written in
+    the case's transaction, rebuilt from the cases by ``app.register``), and counting the entries
+    there does not read the cases ("duong" at 1 M: 14 ms against 0.17-0.37 s, issue 20)."""
+    if case_filter.query.strip() and _Conditions(case_filter, zone, None).alone():
+        expression = search.match_expression(fold(case_filter.query))
+        total = 0 if expression is None else search.count_matching(session.connection(), expression)
+        return total if at_most is None else min(total, at_most + 1)
     found = _Conditions.of(session, case_filter, zone)
     if found is None:
         return 0
-    query = select(func.count()).select_from(m.Case).where(*found.selective())
+    if at_most is None:
+        query = select(func.count()).select_from(m.Case).where(*found.selective())
+    else:
+        kept = select(literal_column("1")).select_from(m.Case).where(*found.selective()).limit(at_most + 1)
+        query = select(func.count()).select_from(kept.subquery())
     return int(session.execute(query).scalar_one())
 
 
@@ -261,6 +275,10 @@ class _Conditions:
             search_condition = search.matching(session.connection(), expression)
             return cls(case_filter, zone, search_condition, expression)
         return cls(case_filter, zone, search_condition)
+
+    def alone(self) -> bool:
+        """Whether the search is the filter's only condition."""
+        return not self._plain() and not self.filter.commodity
 
     def _plain(self) -> list[Any]:
         f = self.filter

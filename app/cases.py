@@ -337,11 +337,12 @@ class CaseService:
         with self.ctx.sessions.reads() as session:
             return audit.history(session, case_id)
 
-    def count(self, actor: Actor, case_filter: CaseFilter = NO_FILTER) -> int:
-        """How many cases pass the filter (a second query: lists page without counting)."""
+    def count(self, actor: Actor, case_filter: CaseFilter = NO_FILTER, *, at_most: int | None = None) -> int:
+        """How many cases pass the filter (a second query: lists page without counting); with
+        ``at_most``, ``at_most + 1`` stands for "more than that"."""
         require(actor, "case.read")
         with self.ctx.sessions.reads() as session:
-            return count_cases(session, case_filter, zone=self.ctx.zone)
+            return count_cases(session, case_filter, zone=self.ctx.zone, at_most=at_most)
 
     def list(
         self,

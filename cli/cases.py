@@ -60,6 +60,10 @@ def _case_line(row: Any, ctx: Any) -> str:
     return f"{row.number:<20} {row.occurred_at:%d/%m/%Y %H:%M}  {status:<12} {group[:40]:<40} {row.place}"
 
 
+# How far `case list` counts the cases its page leaves out.
+COUNT_AT_MOST = 10_000
+
+
 def cmd_case_list(args: argparse.Namespace) -> int:
     from app.domain import CaseFilter
 
@@ -82,8 +86,12 @@ def cmd_case_list(args: argparse.Namespace) -> int:
     ]
     out(args, payload, "\n".join(_case_line(r, ctx) for r in rows) or "No cases.")
     if len(rows) == args.limit:  # there may be more: say so, on stderr so JSON stays clean
-        total = ctx.cases.count(actor, case_filter)
-        if total > len(rows):
+        # Counted only so far: a million cases take 0.17 s to count in a new process, a third of a
+        # command's start (issue 20); past the bound, "more than" says enough.
+        total = ctx.cases.count(actor, case_filter, at_most=COUNT_AT_MOST)
+        if total > COUNT_AT_MOST:
+            warn(f"showing the newest {len(rows)} of more than {COUNT_AT_MOST:,} cases; --limit N shows more")
+        elif total > len(rows):
             warn(f"showing the newest {len(rows)} of {total} cases; --limit N shows more")
     return 0
 

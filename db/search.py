@@ -124,6 +124,15 @@ def matching(conn: Connection, expression: str) -> ColumnElement[bool] | TextCla
     ).bindparams(search_q=expression)
 
 
+def count_matching(conn: Connection, expression: str) -> int:
+    """How many index entries match ``expression``: each is one case's."""
+    if _postgres(conn):
+        query = "SELECT count(*) FROM case_search WHERE words @@ CAST(:q AS tsquery)"
+        return int(conn.execute(text(query), {"q": tsquery(expression)}).scalar_one())
+    query = "SELECT count(*) FROM case_search WHERE case_search MATCH :q"
+    return int(conn.execute(text(query), {"q": expression}).scalar_one())
+
+
 def matching_rowids(expression: str, low: int, high: int) -> TextClause:
     """A condition on ``cases`` for the rows between rowids ``low`` and ``high`` whose index entry
     matches ``expression``: the full-text query only reads that stretch of its lists."""

@@ -457,12 +457,18 @@ def test_each_filter_narrows_the_list_and_the_count_agrees(
         CaseFilter(query="ben do", end=date(2026, 2, 28)): set(),
         CaseFilter(query="hero", commodity="sugar", start=date(2026, 1, 1)): {"night", "evening", "police"},
         CaseFilter(query="!!!"): set(),
+        CaseFilter(query="hero"): {"night", "evening", "police", "old"},  # counted in the index alone
+        CaseFilter(query="ben do"): {"night"},
+        CaseFilter(query="zzzz"): set(),
     }
     names = {case_id: name for name, case_id in varied.items()}
     for case_filter, expected in cases.items():
         shown = {names[r.id] for r in post.ctx.cases.list(post.officer, case_filter)}
         assert shown == expected, case_filter
         assert post.ctx.cases.count(post.officer, case_filter) == len(expected), case_filter
+        # Counting only so far (``at_most``): past it, one more than the bound stands for "more".
+        bounded = post.ctx.cases.count(post.officer, case_filter, at_most=2)
+        assert bounded == min(len(expected), 3), case_filter
 
 
 @pytest.mark.parametrize("key", SORT_KEYS)

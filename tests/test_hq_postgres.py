@@ -88,6 +88,7 @@ def test_hq_on_postgresql_answers_as_hq_on_sqlite_fed_the_same_bundles(both_hqs:
     assert got["cases"] == expected["cases"]
     assert got["found"] == expected["found"]
     assert got["counted"] == expected["counted"]
+    assert expected["counted"] == {query: len(numbers) for query, numbers in expected["found"].items()}
     assert got["reports"] == expected["reports"]
     assert expected["reports"]["year"]["total"]["cases"] > 0
 
