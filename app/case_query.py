@@ -89,7 +89,8 @@ def count_cases(
     if at_most is None:
         query = select(func.count()).select_from(m.Case).where(*found.selective())
     else:
-        kept = select(literal_column("1")).select_from(m.Case).where(*found.selective()).limit(at_most + 1)
+        kept: Select[Any] = select(literal_column("1")).select_from(m.Case).where(*found.selective())
+        kept = kept.limit(at_most + 1)
         query = select(func.count()).select_from(kept.subquery())
     return int(session.execute(query).scalar_one())
 
