@@ -44,7 +44,7 @@ def reminders(ctx: Context, today: date | None = None) -> list[Reminder]:
     today = today or ctx.today()
     found = deadlines.upcoming(
         today,
-        deadlines.load_rules(),
+        deadlines.load_rules(overrides=ctx.settings.deadlines),  # this install's days, if changed
         mode=ctx.settings.report_period_mode,
         window_offset=ctx.settings.weekly_window_end_offset_days,
         campaigns=[(c.starts_on, c.ends_on) for c in list_campaigns(ctx)],

@@ -349,7 +349,7 @@ def tour(cam: Camera, ctx: Context, actor: Actor, work: Path) -> None:
     """The home page with its charts, the case list and its search, a case, the person look-up, a
     monthly report and a printed form; the audit check and the reference lists."""
     from ui.editor import CaseEditor
-    from ui.main_window import CASES_TAB, DASHBOARD_TAB, MainWindow
+    from ui.main_window import CASES_TAB, DASHBOARD_TAB, REPORTS_TAB, MainWindow
     from ui.print_key import KeyMemory
 
     window = MainWindow(ctx, actor)
@@ -393,7 +393,7 @@ def tour(cam: Camera, ctx: Context, actor: Actor, work: Path) -> None:
     lookup.close()
     establishments_window(cam, ctx, actor, window)
 
-    window.tabs.setCurrentIndex(window.tabs.indexOf(window.reports))
+    window.tabs.setCurrentIndex(REPORTS_TAB)
     reports = window.reports
     reports.kind.set_code("monthly")
     reports.picker.previous_button.click()  # last month: a whole one

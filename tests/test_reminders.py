@@ -4,6 +4,7 @@ Core only: the day is the register's clock (tests/helpers/clock.py NOW, Wednesda
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from app.deadlines import ANNUAL, MONTHLY, WEEKLY, Rules, upcoming
@@ -46,3 +47,13 @@ def test_the_registers_day_and_settings_choose_the_reminders(post: Post) -> None
     assert shown[ANNUAL].text == "Year-end summary (15/12/2025–14/12/2026): 15/12/2026, due in 20 days"
     close = {r.deadline.kind: r for r in reminders(post.ctx, date(2026, 12, 19))}
     assert close[MONTHLY].close and close[MONTHLY].text.endswith("due in 1 day")
+
+
+def test_the_home_page_uses_this_installs_deadlines(post: Post) -> None:
+    """The settings' deadlines (changed in the settings dialog) move the reminders as they move the
+    stations' overdue flags: on 25 November, a monthly report due on the 25th is due today (the shipped
+    20th made it December's, 25 days off)."""
+    post.ctx.settings = replace(post.ctx.settings, deadlines={"monthly": {"due_day": 25}})
+    shown = {r.deadline.kind: r for r in reminders(post.ctx)}
+    assert shown[MONTHLY].deadline.due == date(2026, 11, 25) and shown[MONTHLY].days_left == 0
+    assert shown[MONTHLY].close and shown[MONTHLY].text.endswith("due today")

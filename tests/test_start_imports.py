@@ -119,6 +119,7 @@ def test_commands_that_need_no_qt_load_only_what_they_use(post: Post) -> None:
     assert "PySide6" in desktop
     assert _loaded(desktop, ("reportlab", "PIL", "openpyxl", "alembic", "jsonschema")) == []
     assert not {"ui.editor.dialog", "app.forms", "app.printing", "app.report_pdf"} & set(desktop)
+    assert not {"ui.reports", "app.reports"} & set(desktop)  # the reports page: when first shown
 
 
 def _commands(parser: argparse.ArgumentParser) -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tests.helpers.registers import Post
 from ui import colours
 from ui.dashboard import DashboardWidget
 from ui.diagnostics import save_diagnostics
-from ui.main_window import MainWindow
+from ui.main_window import CASES_TAB, REPORTS_TAB, MainWindow
 from ui.reports import ReportsPage
 from ui.single_instance import SingleInstance
 
@@ -48,6 +49,19 @@ def _window(qtbot: QtBot, post: Post) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+def test_the_reports_page_is_built_when_first_shown(qtbot: QtBot, post: Post) -> None:
+    """Fast start: the window opens without the reports page; the Reports tab builds it, once."""
+    window = _window(qtbot, post)
+    assert window._reports is None
+    window.tabs.setCurrentIndex(REPORTS_TAB)
+    page = window._reports
+    assert isinstance(page, ReportsPage) and page.isVisible() and page.kind.count() > 0
+    window.tabs.setCurrentIndex(CASES_TAB)
+    window.tabs.setCurrentIndex(REPORTS_TAB)
+    assert window.reports is page
+    window.dashboard.wait()
 
 
 def test_the_window_size_splitter_and_columns_are_remembered(qtbot: QtBot, post: Post) -> None:
@@ -136,15 +150,29 @@ def test_case_numbers_and_times_are_never_cut_off(qtbot: QtBot, post: Post) -> N
 def test_the_home_page_reminds_of_every_deadline(qtbot: QtBot, post: Post) -> None:
     widget = DashboardWidget(post.ctx, post.chief)
     qtbot.addWidget(widget)
-    widget.refresh()
-    widget.wait()
+    with qtbot.waitSignal(widget.deadlines.refreshed, timeout=10_000):  # read on a reader thread
+        widget.refresh()
     text = widget.deadlines.text()
     assert "15/12/2026" in text and "20/12/2026" in text  # the year-end summary and the month's report
     assert "20 ngày" in text
     assert widget.deadlines.isVisibleTo(widget)
     post.ctx.clock = lambda: _on(date(2026, 12, 19))  # the days left follow the register's clock
-    widget.deadlines.refresh()
+    with qtbot.waitSignal(widget.deadlines.refreshed, timeout=10_000):
+        widget.deadlines.refresh()
     assert "<b>" in widget.deadlines.text() and "1 ngày" in widget.deadlines.text()
+    widget.wait()
+
+
+def test_deadlines_the_settings_break_are_said_on_the_home_page(qtbot: QtBot, post: Post) -> None:
+    """A deadlines setting the schema refuses (a 40th day) is said in the banner; the rest of the home
+    page still loads."""
+    post.ctx.settings = replace(post.ctx.settings, deadlines={"monthly": {"due_day": 40}})
+    widget = DashboardWidget(post.ctx, post.chief)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.deadlines.refreshed, timeout=10_000), qtbot.waitSignal(widget.refreshed):
+        widget.refresh()
+    assert "monthly/due_day" in widget.deadlines.text() and widget.deadlines.isVisibleTo(widget)
+    assert widget.deadlines.reminders == [] and widget.dashboard is not None
 
 
 def _on(day: date):  # type: ignore[no-untyped-def]
@@ -155,6 +183,7 @@ def _on(day: date):  # type: ignore[no-untyped-def]
 
 def test_every_button_without_words_has_an_accessible_name(qtbot: QtBot, post: Post) -> None:
     window = _window(qtbot, post)
+    window.tabs.setCurrentIndex(REPORTS_TAB)  # its period picker's arrows: the page is built when shown
     unnamed = [button.text() for button in window.findChildren(QAbstractButton)
                if button.text() and not re.search(r"\w", button.text()) and not button.accessibleName()]
     symbols = [b for b in window.findChildren(QAbstractButton) if b.text() in ("◀", "▶", "+", "-")]
