@@ -87,7 +87,13 @@ class ActivityResult:
 
 
 def establishment_notices(
-    ctx: Context, session: Session, actor: Actor, data: ActivityInput, activity_id: str | None
+    ctx: Context,
+    session: Session,
+    actor: Actor,
+    data: ActivityInput,
+    activity_id: str | None,
+    *,
+    saved: bool = False,
 ) -> list[str]:
     """The duplicate-inspection warning (issue 19 item 3) for an inspection: who else inspected the
     same establishment (registered, or named alike in the same commune) within the
@@ -105,7 +111,7 @@ def establishment_notices(
         return []
     days = ctx.settings.inspection_window_days
     seen = recent_inspections(session, named, data.started_at, days, activity_id)
-    return [warning_message(named.name, seen, ctx.zone, days, ctx.reference)] if seen else []
+    return [warning_message(named.name, seen, ctx.zone, days, ctx.reference, saved=saved)] if seen else []
 
 
 def _guard_overlap(
@@ -217,7 +223,7 @@ class ActivityService:
                     continue  # the others are still checked, so that one refusal names them all
                 session.add_all(m.ActivityCase(activity_id=row.id, case_id=c) for c in case_ids)
                 _log_change(session, actor, row, now, {}, {"cases": [None, sorted(data.cases)]})
-                notices = establishment_notices(self.ctx, session, actor, data, row.id)
+                notices = establishment_notices(self.ctx, session, actor, data, row.id, saved=True)
                 results.append(
                     ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
                 )
@@ -269,7 +275,7 @@ class ActivityService:
             row.updated_at, row.updated_by = now, actor.username
             links = {"cases": [sorted(old_links), sorted(case_ids)]} if old_links != set(case_ids) else {}
             _log_change(session, actor, row, now, before, links)
-            notices = establishment_notices(self.ctx, session, actor, data, row.id)
+            notices = establishment_notices(self.ctx, session, actor, data, row.id, saved=True)
             return ActivityResult(self._view(session, row), tuple(notices), Changes(activities=True))
 
     def _case_ids(self, session: Session, actor: Actor, items: Sequence[ActivityInput]) -> list[list[str]]:

@@ -178,9 +178,16 @@ def recent_inspections(
 
 
 def warning_message(
-    establishment: str, seen: Sequence[InspectionSeen], zone: tzinfo, window_days: int, reference: Reference
+    establishment: str,
+    seen: Sequence[InspectionSeen],
+    zone: tzinfo,
+    window_days: int,
+    reference: Reference,
+    *,
+    saved: bool = False,
 ) -> str:
-    """The warning, naming who inspected the establishment and when (in the register's zone)."""
+    """The warning, naming who inspected the establishment and when (in the register's zone); before
+    a save it asks for a reason, after one (``saved``, the reason given) it only says what was found."""
     who = "; ".join(
         _("{day} by {force} ({post}, {officer})").format(
             day=f"{s.started_at.astimezone(zone):%d/%m/%Y}",
@@ -190,10 +197,16 @@ def warning_message(
         )
         for s in seen
     )
-    return _(
-        "{establishment} was already inspected within {days} days: {who}. Give a reason to save "
-        "this inspection anyway"
-    ).format(establishment=establishment, days=window_days, who=who)
+    if saved:
+        text = _(
+            "{establishment} was already inspected within {days} days: {who}; saved with the reason given"
+        )
+    else:
+        text = _(
+            "{establishment} was already inspected within {days} days: {who}. Give a reason to save "
+            "this inspection anyway"
+        )
+    return text.format(establishment=establishment, days=window_days, who=who)
 
 
 def guard_inspection(

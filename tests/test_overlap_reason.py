@@ -67,6 +67,8 @@ def test_an_inspection_within_the_window_is_saved_only_with_its_reason_kept_and_
 
     saved = ctx.activities.add(post.chief, replace(second, overlap_reason=TIP))
     assert saved.view.data.overlap_reason == TIP and saved.notices  # still warned, now explained
+    (notice,) = saved.notices
+    assert notice.endswith("saved with the reason given") and "Give a reason" not in notice
     assert saved.view.document()["overlap_reason"] == TIP  # what `activity list --json` prints
     (event,) = [e for e in ctx.activities.history(post.chief, saved.view.id)]
     assert TIP in json.dumps(event.diff, ensure_ascii=False)
