@@ -20,10 +20,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import func, literal_column, select
 
 from app import handover_report, periods, tallies
 from app.activity_report import FieldWork, count_field_work
@@ -142,10 +139,16 @@ def load_template(name: str = "summary-389") -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _conditions(period: Period, scope: Scope, station_ids: Sequence[str] | None, zone: tzinfo) -> list[Any]:
+def _conditions(
+    period: Period, scope: Scope, station_ids: Sequence[str] | None, zone: tzinfo, *, at_post: bool = False
+) -> list[Any]:
     conditions = occurred_between(period.start, period.end, zone)
     if station_ids is not None:
-        conditions.append(m.Case.origin.in_(station_ids))
+        origin = m.Case.origin.in_(station_ids)
+        # At a post every case is the post's own: marked as likely true, so that SQLite (which keeps
+        # no statistics here) reads the period through the status index, not every case of the month
+        # through the origin index (the month's status count at 1 M cases: 0.13 s → 0.014 s cold).
+        conditions.append(func.likelihood(origin, literal_column("0.9375")) if at_post else origin)
     if scope.campaign_id:
         conditions.append(m.Case.campaign_id == scope.campaign_id)
     return conditions
@@ -293,9 +296,11 @@ def build_report(
             if campaign is None:
                 raise NotFound(f"no campaign {scope.campaign_id} in this register")
             scope_label += f" — {campaign.name}"
-        now_conditions = _conditions(period, scope, station_ids, ctx.zone)
+        at_post = ctx.kind == "post" and session.get_bind().dialect.name == "sqlite"
+        now_conditions = _conditions(period, scope, station_ids, ctx.zone, at_post=at_post)
         field_work = None if scope.campaign_id else count_field_work(session, period, station_ids, ctx.zone)
-        online = count_online(session, now_conditions, _conditions(previous, scope, station_ids, ctx.zone))
+        before_conditions = _conditions(previous, scope, station_ids, ctx.zone, at_post=at_post)
+        online = count_online(session, now_conditions, before_conditions)
         overlapping = (
             overlap_section(session, period, ctx.zone, ctx.settings.inspection_window_days, reference)
             if scope.province and not scope.campaign_id

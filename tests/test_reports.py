@@ -554,3 +554,28 @@ def test_this_weeks_month_and_year_report_count_a_case_of_today_whatever_the_day
         report = build_report(post.ctx, post.chief, kind, period)
         assert as_json(report)["total"]["cases"] == 1, kind
         assert report.generated_at.date() == today
+
+
+def test_at_a_post_the_periods_cases_are_read_through_the_status_index(post: Post) -> None:
+    """Every case at a post is its own: the origin condition is marked likely true, so that SQLite,
+    which keeps no statistics, does not read every case of the month through the origin index to
+    count a few statuses (0.13 s cold at 1 M cases, issue 20). Same answers either way."""
+    from sqlalchemy import func, select
+
+    from app import reports
+    from db import models as m
+
+    month = periods.month(2026, 11)
+    plans = {}
+    for at_post in (False, True):
+        conditions = reports._conditions(month, Scope(), [post.ctx.station_id], ICT, at_post=at_post)
+        statement = select(m.Case.status, func.count()).where(
+            *conditions, m.Case.status.in_(("draft", "submitted"))
+        ).group_by(m.Case.status)
+        with post.ctx.sessions.reads() as session:
+            compiled = statement.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+            parameters = tuple(compiled.params[k] for k in compiled.positiontup or ())
+            explained = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
+            plans[at_post] = " ".join(str(row[-1]) for row in explained)
+    assert "ix_cases_origin_occurred" in plans[False]
+    assert "ix_cases_origin_occurred" not in plans[True] and "ix_cases_report" in plans[True]
