@@ -8,12 +8,12 @@ towards each reward threshold (docs/domain.md "Rewards"), and at HQ the same per
 passed in (the dashboard's today, a report's last day): nothing here reads the computer's clock.
 
 Engine-neutral (the same on HQ's PostgreSQL), and quick at a million cases, where reading every goods
-line of two years took 15 s a dashboard refresh: cases are counted per week from the report index
-alone (``ix_cases_report``: the statuses named, never "not voided", which it cannot seek); the seized
-quantities of the 23 whole months before the current one come from the stored half-month tallies the
-389 report reads (``app.tallies``, approved and closed cases; stored here first when missing), with
-the dashboard's drafts and submitted cases summed beside them in SQL; only the current month's goods
-lines are read, for its quantities and the reward progress (docs/performance.md)."""
+line of two years took 15 s a dashboard refresh: cases are counted per week from indexes alone (the
+statuses named, never "not voided", which no index can seek); the seized quantities of the 23 whole
+months before the current one come from the stored half-month tallies the 389 report reads
+(``app.tallies``: approved and closed cases; stored here first when missing), with the dashboard's
+drafts and submitted cases summed beside them in SQL; only the current month's goods lines are read,
+for its quantities and the reward progress (docs/performance.md)."""
 
 from __future__ import annotations
 
