@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -152,21 +152,24 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
             for status, n in session.execute(count_by_status.where(m.Case.origin == ctx.station_id)):
                 statuses[True, status] += int(n)
                 statuses[False, status] -= int(n)
-        # The case columns here are all in the report index: no case row is read for them.
-        lines = session.execute(
-            select(
-                m.Case.id,
-                m.Case.number,
-                m.Case.occurred_at,
-                m.Case.violation_group,
-                m.GoodsLine.commodity,
-                m.GoodsLine.base_quantity,
-                m.GoodsLine.base_unit,
-                m.GoodsLine.value_vnd,
+        # The case columns here are all in the report index: no case row is read for them. Plain rows
+        # through the connection, not the ORM's: its row handling was a third of the dashboard's time.
+        lines = (
+            session.connection()
+            .execute(
+                select(
+                    m.Case.id,
+                    m.Case.violation_group,
+                    m.GoodsLine.commodity,
+                    m.GoodsLine.base_quantity,
+                    m.GoodsLine.base_unit,
+                    m.GoodsLine.value_vnd,
+                )
+                .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
+                .where(live, *_window(month, ctx.zone))
             )
-            .join(m.GoodsLine, m.GoodsLine.case_id == m.Case.id)
-            .where(live, *_window(month, ctx.zone))
-        ).all()
+            .all()
+        )
         month_goods = {code: len(ids) for code, ids in _cases_per_commodity(lines).items()}
         quantities, alerts, goals = _thresholds(ctx, month, lines, session)
         areas = register_coverage(session, ctx.kind, ctx.station_id, month.start, month.end, ctx.zone)
@@ -205,7 +208,7 @@ def _cases_per_commodity(lines: Sequence[Any]) -> dict[str, set[str]]:
     """The cases holding a line of each commodity, from the month's lines."""
     found: dict[str, set[str]] = defaultdict(set)
     for line in lines:
-        found[line[4]].add(line[0])
+        found[line[2]].add(line[0])
     return found
 
 
@@ -216,10 +219,8 @@ def _thresholds(
     reference = ctx.reference
     per_case: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (case, commodity) in base unit
     per_case_value: dict[str, int] = defaultdict(int)  # counterfeit cases' value in đồng
-    cases: dict[str, tuple[str, datetime, str]] = {}
     month_total: dict[str, Decimal] = defaultdict(Decimal)
-    for case_id, number, occurred_at, group, commodity, quantity, base_unit, value in lines:
-        cases[case_id] = (number, occurred_at, group)
+    for case_id, group, commodity, quantity, base_unit, value in lines:
         if group == "counterfeit_ip" and value:
             per_case_value[case_id] += value  # a value in đồng adds up whatever the unit
         known = reference.commodities.get(commodity)
@@ -229,7 +230,8 @@ def _thresholds(
         month_total[commodity] += quantity
     rules = reference.rewards
     in_force = _rules_apply(dict(rules), month)
-    alerts: list[Alert] = []
+    # (kind, case, commodity, amount, unit, threshold, rule): the case's number and time are added below.
+    found: list[tuple[str, str, str | None, Decimal, str, Decimal, str]] = []
 
     def alert(
         kind: str,
@@ -240,8 +242,7 @@ def _thresholds(
         threshold: Decimal,
         rule: str,
     ) -> None:
-        number, occurred_at, _group = cases[case_id]
-        alerts.append(Alert(kind, case_id, number, occurred_at, commodity, amount, unit, threshold, rule))
+        found.append((kind, case_id, commodity, amount, unit, threshold, rule))
 
     single = [r for r in rules.get("single_case", []) if in_force]
     for (case_id, commodity), quantity in per_case.items():
@@ -273,18 +274,21 @@ def _thresholds(
                     Decimal(rule["min_value_vnd"]),
                     rule["vi"],
                 )
-    alerts.sort(key=lambda a: (a.occurred_at, a.case_id), reverse=True)
-    # Each alert's time as its case was recorded (its own offset from UTC), looked up for these cases only.
-    offsets: dict[str, int] = {}
-    wanted = sorted({a.case_id for a in alerts})
+    # Each alert's case number and time, as its case was recorded (its own offset from UTC), looked up
+    # for these cases only.
+    cases: dict[str, tuple[str, datetime]] = {}
+    wanted = sorted({fields[1] for fields in found})
     for start in range(0, len(wanted), _IDS_PER_QUERY):
-        chosen = wanted[start : start + _IDS_PER_QUERY]
-        query = select(m.Case.id, m.Case.utc_offset_min).where(m.Case.id.in_(chosen))
-        offsets.update((case_id, offset) for case_id, offset in session.execute(query))
+        query = select(m.Case.id, m.Case.number, m.Case.occurred_at, m.Case.utc_offset_min).where(
+            m.Case.id.in_(wanted[start : start + _IDS_PER_QUERY])
+        )
+        for case_id, number, occurred_at, offset in session.execute(query):
+            cases[case_id] = (number, occurred_at.astimezone(timezone(timedelta(minutes=offset))))
     alerts = [
-        replace(a, occurred_at=a.occurred_at.astimezone(timezone(timedelta(minutes=offsets[a.case_id]))))
-        for a in alerts
+        Alert(kind, case_id, *cases[case_id], commodity, amount, unit, threshold, rule)
+        for kind, case_id, commodity, amount, unit, threshold, rule in found
     ]
+    alerts.sort(key=lambda a: (a.occurred_at, a.case_id), reverse=True)
     goals = [
         MonthlyGoal(
             rule["code"],
