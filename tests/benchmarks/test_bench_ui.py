@@ -89,16 +89,28 @@ with ctx.sessions.reads() as session:
     station = session.get(m.Station, user.station_id)
     actor = Actor(user.id, user.username, user.full_name, user.role, station.id, station.code)
 window = MainWindow(ctx, actor)
+# Connected before any event is handled: the dashboard's job reports through the event loop.
+board = []
+window.dashboard.refreshed.connect(lambda: board.append(time.perf_counter() - start))
 window.show()
 app.processEvents()
 rows = window.model.rowCount()
 usable = time.perf_counter() - start
-window.model.wait_for_count()
-app.processEvents()
+# Each figure when it reaches the screen, events handled meanwhile: waiting for the reader pool
+# (``wait_for_count``) would wait for the dashboard's job as well.
+from PySide6.QtCore import QEventLoop, QTimer
+waking = QTimer()
+waking.start(20)  # wakes the wait below, which otherwise sleeps until an event comes
+def until(done):
+    while not done():
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+until(lambda: window.model.total is not None)
 counted = time.perf_counter() - start
+until(lambda: bool(board))
+window.model.wait_for_count()
 rss_mb = peak_mb()
-print(json.dumps({"usable_s": usable, "counted_s": counted, "rss_mb": rss_mb, "rows": rows,
-                  "count": window.count_label.text()}))
+print(json.dumps({"usable_s": usable, "counted_s": counted, "dashboard_s": board[0], "rss_mb": rss_mb,
+                  "rows": rows, "count": window.count_label.text()}))
 window.close()
 ctx.close()
 """
@@ -123,7 +135,8 @@ def test_start_to_usable_main_window(register_dir: Path, opened: tuple[Context, 
     for run in runs:
         assert run["rows"] == 200
     median = {
-        key: statistics.median(r[key] for r in runs) for key in ("wall_s", "usable_s", "counted_s", "rss_mb")
+        key: statistics.median(r[key] for r in runs)
+        for key in ("wall_s", "usable_s", "counted_s", "dashboard_s", "rss_mb")
     }
     _say(f"\n== start to usable main window (target < 2 s, < 300 MB), median of {STARTS} fresh processes")
     _say(
@@ -131,6 +144,7 @@ def test_start_to_usable_main_window(register_dir: Path, opened: tuple[Context, 
         f"(whole process {median['wall_s']:.2f} s)"
     )
     _say(f"  ... and the live count in:          {median['counted_s']:.2f} s  ({runs[-1]['count']})")
+    _say(f"  ... and the dashboard's figures in: {median['dashboard_s']:.2f} s (its reader thread)")
     _say(f"  peak resident memory:               {median['rss_mb']:.0f} MB")
 
 
