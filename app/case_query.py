@@ -373,7 +373,48 @@ class _Conditions:
         ).scalar_one()
         if matches < SELECTIVE:
             return self.selective()
-        return self.walking(session.get_bind().dialect.name, self.driver(session, sort))
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            few = self._marked_few(session)
+            if few is not None:
+                return few
+        return self.walking(dialect, self.driver(session, sort))
+
+    def _marks(self) -> list[list[str]]:
+        """The filter's values as groups of search-index marks (``db.search.mark``; one group per
+        column, any of its marks will do): on PostgreSQL the GIN index checks them with the search."""
+        f = self.filter
+        values: list[tuple[str, tuple[object, ...]]] = [
+            ("status", f.statuses),
+            ("violation_group", (f.violation_group,) if f.violation_group else ()),
+            ("ownerless", (f.ownerless,) if f.ownerless is not None else ()),
+            ("lead_force", (f.lead_force,) if f.lead_force else ()),
+            ("origin", (f.origin,) if f.origin else ()),
+            ("campaign_id", (f.campaign_id,) if f.campaign_id else ()),
+        ]
+        groups = []
+        for column, chosen in values:
+            group = [search.mark(column, value) for value in chosen]
+            if group and None not in group:  # a value without a mark is left to the plain condition
+                groups.append([term for term in group if term is not None])
+        return groups
+
+    def _marked_few(self, session: Session) -> list[Any] | None:
+        """PostgreSQL: a many-match search with a many-match filter that have few cases in common is
+        read through those cases' ids, which the GIN index finds by itself (``search.marked_matches``);
+        None when they have many in common (a walk along the time index then fills the page soon).
+
+        Why: the planner takes the search and the filter for independent, expects their common cases
+        all along the time index, and walks it; when they have none in common it read every case of
+        the register (0.7 s and 3.9 s at 1 M, issue 18). The plain conditions stay: the ids only
+        replace the search condition."""
+        groups = self._marks()
+        if self.expression is None or not groups:
+            return None
+        ids = search.marked_matches(session.connection(), self.expression, groups, search.FEW_MATCHES + 1)
+        if len(ids) > search.FEW_MATCHES:
+            return None
+        return [c for c in self.selective() if c is not self.search] + [m.Case.id.in_(ids)]
 
 
 def _same(condition: Any, other: Any) -> bool:

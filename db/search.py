@@ -124,6 +124,37 @@ def matching(conn: Connection, expression: str) -> ColumnElement[bool] | TextCla
     ).bindparams(search_q=expression)
 
 
+# PostgreSQL (HQ): the filter columns whose values each search entry also holds as marks, lexemes
+# ``=column=value`` kept by triggers (migration 0019). A typed word is ``\w+`` and cannot begin with
+# "=", so no search finds a mark; a mark only ever narrows a query the program builds.
+MARKED = ("status", "violation_group", "ownerless", "lead_force", "origin", "campaign_id")
+# A value is put into a query as a mark only if it needs no quoting (codes, ids, true/false).
+_MARK_VALUE = re.compile(r"[\w.-]+")
+
+
+def mark(column: str, value: object) -> str | None:
+    """A filter value as a ``tsquery`` term for its mark (booleans as PostgreSQL writes them), or None
+    when the value is not one a mark can stand for."""
+    assert column in MARKED
+    text_value = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if not _MARK_VALUE.fullmatch(text_value):
+        return None
+    return f"'={column}={text_value}'"
+
+
+def marked_matches(conn: Connection, expression: str, marks: list[list[str]], limit: int) -> list[str]:
+    """Up to ``limit`` ids of the cases that match ``expression`` and hold, for each group of
+    ``marks``, one of them (``mark``): the GIN index intersects the search and the filter by itself,
+    so a search with a filter that keeps few or none of its matches is answered without reading the
+    cases (PostgreSQL only)."""
+    groups = " & ".join("(" + " | ".join(group) + ")" for group in marks)
+    found = conn.execute(
+        text("SELECT case_id FROM case_search WHERE words @@ CAST(:q AS tsquery) LIMIT :n"),
+        {"q": f"({tsquery(expression)}) & {groups}", "n": limit},
+    )
+    return [str(case_id) for case_id in found.scalars()]
+
+
 def matching_rowids(expression: str, low: int, high: int) -> TextClause:
     """A condition on ``cases`` for the rows between rowids ``low`` and ``high`` whose index entry
     matches ``expression``: the full-text query only reads that stretch of its lists."""
