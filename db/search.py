@@ -146,11 +146,36 @@ def marked_matches(conn: Connection, expression: str, marks: list[list[str]], li
     """Up to ``limit`` ids of the cases that match ``expression`` and hold, for each group of
     ``marks``, one of them (``mark``): the GIN index intersects the search and the filter by itself,
     so a search with a filter that keeps few or none of its matches is answered without reading the
-    cases (PostgreSQL only)."""
+    cases (PostgreSQL only).
+
+    The whole words are asked first, without the last word's prefix: a prefix makes the index gather
+    every word it begins (``'hero':*``, 0.2 s alone at 440 000 cases) where whole words and marks
+    intersect in a few milliseconds. When few cases hold them, the prefix is checked on those."""
     groups = " & ".join("(" + " | ".join(group) + ")" for group in marks)
+    whole = _whole_words(expression)
+    if whole:
+        held = _entries(conn, " & ".join([*whole, groups]), limit)
+        if len(held) < limit:
+            found = conn.execute(
+                text("SELECT case_id FROM case_search WHERE case_id = ANY(:ids) "
+                     "AND words @@ CAST(:q AS tsquery)"),
+                {"ids": held, "q": tsquery(expression)},
+            )
+            return [str(case_id) for case_id in found.scalars()]
+    return _entries(conn, f"({tsquery(expression)}) & {groups}", limit)
+
+
+def _whole_words(expression: str) -> list[str]:
+    """The words every match of ``match_expression``'s query holds whole (none when it has an OR)."""
+    if " OR " in expression:
+        return []
+    return [f"'{word}'" for word in re.findall(r'"(\w+)"(?!\*)', expression)]
+
+
+def _entries(conn: Connection, query: str, limit: int) -> list[str]:
     found = conn.execute(
         text("SELECT case_id FROM case_search WHERE words @@ CAST(:q AS tsquery) LIMIT :n"),
-        {"q": f"({tsquery(expression)}) & {groups}", "n": limit},
+        {"q": query, "n": limit},
     )
     return [str(case_id) for case_id in found.scalars()]
 
