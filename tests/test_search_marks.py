@@ -80,12 +80,16 @@ def test_a_search_with_a_filter_shows_the_same_cases_whatever_they_have_in_commo
     for case_filter, shown in expected.items():  # the filters' own indexes (few cases: the usual path)
         assert [names[i] for i in _walk(hq, case_filter)] == shown, case_filter
     monkeypatch.setattr(case_query, "SELECTIVE", 1)  # every filter keeps "many" cases
-    for few in (2000, 2, 0):  # the common cases read by id; only when ≤ 2; never (the walk)
+    # The common cases read by id; only when ≤ 2; never (the walk); the walk because one hit among
+    # the filter's first cases is taken for a dense search.
+    for few, dense in ((2000, 10), (2, 10), (0, 10), (2000, 1)):
         monkeypatch.setattr(search, "FEW_MATCHES", few)
+        monkeypatch.setattr(case_query, "DENSE_HITS", dense)
         for case_filter, shown in expected.items():
-            assert [names[i] for i in _walk(hq, case_filter)] == shown, (few, case_filter)
+            assert [names[i] for i in _walk(hq, case_filter)] == shown, (few, dense, case_filter)
 
     monkeypatch.setattr(search, "FEW_MATCHES", 2000)
+    monkeypatch.setattr(case_query, "DENSE_HITS", 10)
     if engine == "postgresql":
         _check_read_by_id(hq, list(expected)[:2], ids["hero-1"])
     hq.ctx.close()
