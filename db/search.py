@@ -156,9 +156,12 @@ def marked_matches(conn: Connection, expression: str, marks: list[list[str]], li
     if whole:
         held = _entries(conn, " & ".join([*whole, groups]), limit)
         if len(held) < limit:
+            # OFFSET 0 keeps the search condition out of the index scan: the planner would otherwise
+            # ask the GIN index for every match of the whole query (43 ms for "nguyen van" at 1 M)
+            # to intersect with a couple of thousand ids it reads by key in 5.
             found = conn.execute(
-                text("SELECT case_id FROM case_search WHERE case_id = ANY(:ids) "
-                     "AND words @@ CAST(:q AS tsquery)"),
+                text("SELECT case_id FROM (SELECT case_id, words FROM case_search "
+                     "WHERE case_id = ANY(:ids) OFFSET 0) AS held WHERE words @@ CAST(:q AS tsquery)"),
                 {"ids": held, "q": tsquery(expression)},
             )
             return [str(case_id) for case_id in found.scalars()]
