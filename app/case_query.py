@@ -255,8 +255,8 @@ DRIVER_PROBE = 20_000
 # DENSE_HITS matches or more among them (2 %), the walk along the sort order, 6-9 µs a case, fills a
 # page within some 2 500 cases and is taken as it is; with fewer, the search index's marks find the
 # cases both have in common (``_marked_few``, 10-40 ms at 1 M).
-DENSE_PROBE = 200
-DENSE_HITS = 4
+DENSE_PROBE = 100
+DENSE_HITS = 2
 
 
 @dataclass(frozen=True)
