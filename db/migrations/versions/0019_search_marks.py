@@ -10,11 +10,12 @@ HQ to find that out (0.7 s and 3.9 s, issue 18, docs/performance.md): the search
 filter's column live in two tables, so neither the GIN index nor the filter's own index can tell alone.
 Each case's search entry now also holds its filter values as marks, lexemes of the form
 ``=column=value`` (``db.search.MARKED``), which no typed word can match (a typed word is letters and
-digits only), so the GIN index intersects search and filter itself (``db.search.marked_matches``). The
-marks are kept by triggers, whatever path writes a case or its entry: an entry written gets its case's
-marks, and a case whose marked column changes has its entry's marks rewritten. Existing entries get
-theirs here (2.5 minutes at a million cases on the test server). SQLite needs none of it: its search index is keyed by
-the case's rowid and the filter's index is checked entry by entry (``app.case_query._TIME_LED``).
+digits only), so the GIN index intersects search and filter itself (``db.search.marked_matches``).
+The marks are kept by triggers, whatever path writes a case or its entry: an entry written gets its
+case's marks, and a case whose marked column changes has its entry's marks rewritten. Existing
+entries get theirs here (2.5 minutes at a million cases on the test server). SQLite needs none of
+it: its search index is keyed by the case's rowid and the filter's index is checked entry by entry
+(``app.case_query._TIME_LED``).
 """
 
 from __future__ import annotations
