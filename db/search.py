@@ -155,6 +155,8 @@ def marked_matches(conn: Connection, expression: str, marks: list[list[str]], li
     whole = _whole_words(expression)
     if whole:
         held = _entries(conn, " & ".join([*whole, groups]), limit)
+        if not held:
+            return []
         if len(held) < limit:
             # OFFSET 0 keeps the search condition out of the index scan: the planner would otherwise
             # ask the GIN index for every match of the whole query (43 ms for "nguyen van" at 1 M)
