@@ -133,6 +133,67 @@ def count_matching(conn: Connection, expression: str) -> int:
     return int(conn.execute(text(query), {"q": expression}).scalar_one())
 
 
+# PostgreSQL (HQ): the filter columns whose values each search entry also holds as marks, lexemes
+# ``=column=value`` kept by triggers (migration 0019). A typed word is ``\w+`` and cannot begin with
+# "=", so no search finds a mark; a mark only ever narrows a query the program builds.
+MARKED = ("status", "violation_group", "ownerless", "lead_force", "origin", "campaign_id")
+# A value is put into a query as a mark only if it needs no quoting (codes, ids, true/false).
+_MARK_VALUE = re.compile(r"[\w.-]+")
+
+
+def mark(column: str, value: object) -> str | None:
+    """A filter value as a ``tsquery`` term for its mark (booleans as PostgreSQL writes them), or None
+    when the value is not one a mark can stand for."""
+    assert column in MARKED
+    text_value = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if not _MARK_VALUE.fullmatch(text_value):
+        return None
+    return f"'={column}={text_value}'"
+
+
+def marked_matches(conn: Connection, expression: str, marks: list[list[str]], limit: int) -> list[str]:
+    """Up to ``limit`` ids of the cases that match ``expression`` and hold, for each group of
+    ``marks``, one of them (``mark``): the GIN index intersects the search and the filter by itself,
+    so a search with a filter that keeps few or none of its matches is answered without reading the
+    cases (PostgreSQL only).
+
+    The whole words are asked first, without the last word's prefix: a prefix makes the index gather
+    every word it begins (``'hero':*``, 0.2 s alone at 440 000 cases) where whole words and marks
+    intersect in a few milliseconds. When few cases hold them, the prefix is checked on those."""
+    groups = " & ".join("(" + " | ".join(group) + ")" for group in marks)
+    whole = _whole_words(expression)
+    if whole:
+        held = _entries(conn, " & ".join([*whole, groups]), limit)
+        if not held:
+            return []
+        if len(held) < limit:
+            # OFFSET 0 keeps the search condition out of the index scan: the planner would otherwise
+            # ask the GIN index for every match of the whole query (43 ms for "nguyen van" at 1 M)
+            # to intersect with a couple of thousand ids it reads by key in 5.
+            found = conn.execute(
+                text("SELECT case_id FROM (SELECT case_id, words FROM case_search "
+                     "WHERE case_id = ANY(:ids) OFFSET 0) AS held WHERE words @@ CAST(:q AS tsquery)"),
+                {"ids": held, "q": tsquery(expression)},
+            )
+            return [str(case_id) for case_id in found.scalars()]
+    return _entries(conn, f"({tsquery(expression)}) & {groups}", limit)
+
+
+def _whole_words(expression: str) -> list[str]:
+    """The words every match of ``match_expression``'s query holds whole (none when it has an OR)."""
+    if " OR " in expression:
+        return []
+    return [f"'{word}'" for word in re.findall(r'"(\w+)"(?!\*)', expression)]
+
+
+def _entries(conn: Connection, query: str, limit: int) -> list[str]:
+    found = conn.execute(
+        text("SELECT case_id FROM case_search WHERE words @@ CAST(:q AS tsquery) LIMIT :n"),
+        {"q": query, "n": limit},
+    )
+    return [str(case_id) for case_id in found.scalars()]
+
+
 def matching_rowids(expression: str, low: int, high: int) -> TextClause:
     """A condition on ``cases`` for the rows between rowids ``low`` and ``high`` whose index entry
     matches ``expression``: the full-text query only reads that stretch of its lists."""
