@@ -145,12 +145,10 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
     SQLAlchemy's own conversions bind, the same state hash ``serialize.case_state`` gives and the same
     search text as ``search.rows_search_body`` of the stored values."""
     from datetime import UTC
-    from decimal import Decimal
 
     from sqlalchemy import create_engine
 
     from app.case_rows import received_case_rows
-    from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
     from app.reference import load_reference
     from app.search import rows_search_body
     from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
@@ -161,18 +159,7 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
     reference = load_reference()
     now = datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
     origin = received.Origin("station-id", "BP-VX", 1, 10)
-    cases = [
-        full_case(),
-        CaseInput(occurred_at=datetime(1990, 1, 1, tzinfo=ICT), violation_group="trade_fraud"),
-        replace(
-            sample_case(),
-            latitude=10,
-            vehicles=(VehicleInput("ship", "ag 12345 ts"), VehicleInput("car", "51a 12345", 'Xe "tải"')),
-            documents=(DocumentInput("MBB01", "1/BB", datetime(2026, 1, 2).date(), "Đại úy"),),
-            attachments=(AttachmentInput("ab" * 32, "ảnh.jpg", "image/jpeg", 12, None),),
-            goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
-        ),
-    ]
+    cases = _varied_cases()
     documents = [
         {
             "id": f"case-{i}",
@@ -209,12 +196,10 @@ def test_rows_copied_on_postgresql_are_what_executemany_stores(postgres_url: str
     entry by ``search.copy_many``): read back, they are the values SQLAlchemy's own conversions store
     through ``executemany`` (``BulkInsert``), and the same search words ``array_to_tsvector`` makes."""
     from datetime import UTC
-    from decimal import Decimal
 
     from sqlalchemy import text
 
     from app.case_rows import received_case_rows
-    from app.domain import CaseInput, DocumentInput, VehicleInput
     from app.search import rows_search_body
     from app.serialize import CASES, CHILD_TABLES
     from app.sync import received, store
@@ -227,17 +212,7 @@ def test_rows_copied_on_postgresql_are_what_executemany_stores(postgres_url: str
     ctx = hq.ctx
     now = datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
     origin = received.Origin(ctx.station_id, "BP-VX", 1, 10)
-    cases = [
-        replace(full_case(), campaign_id=None),  # HQ has declared none
-        CaseInput(occurred_at=datetime(1990, 1, 1, tzinfo=ICT), violation_group="trade_fraud"),
-        replace(
-            sample_case(),
-            latitude=10.25,
-            vehicles=(VehicleInput("ship", "ag 12345 ts"), VehicleInput("car", "51a 12345", 'Xe "tải"\t')),
-            documents=(DocumentInput("MBB01", "1/BB", datetime(2026, 1, 2).date(), "Đại úy"),),
-            goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
-        ),
-    ]
+    cases = [replace(case, campaign_id=None) for case in _varied_cases()]  # HQ has declared none
     made = []
     numbers = ["BP-VX/2026/00007", "BP-VX/1990/00001", "BP-VX/2026/8"]
     for i, (number, data) in enumerate(zip(numbers, cases, strict=True)):
@@ -279,3 +254,23 @@ def test_rows_copied_on_postgresql_are_what_executemany_stores(postgres_url: str
     assert [len(rows) for rows in copied[:2]] == [3, len([g for c in cases for g in c.goods])]
     assert len(copied[-1]) == 3 and all(words for _id, _body, words in copied[-1])
     ctx.close()
+
+
+def _varied_cases() -> list[Any]:
+    """Cases with every kind of line and value: a full one, a bare one, instants, decimals, quotes."""
+    from decimal import Decimal
+
+    from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
+
+    return [
+        full_case(),
+        CaseInput(occurred_at=datetime(1990, 1, 1, tzinfo=ICT), violation_group="trade_fraud"),
+        replace(
+            sample_case(),
+            latitude=10,
+            vehicles=(VehicleInput("ship", "ag 12345 ts"), VehicleInput("car", "51a 12345", 'Xe "tải"\t')),
+            documents=(DocumentInput("MBB01", "1/BB", datetime(2026, 1, 2).date(), "Đại úy"),),
+            attachments=(AttachmentInput("ab" * 32, "ảnh.jpg", "image/jpeg", 12, None),),
+            goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
+        ),
+    ]
