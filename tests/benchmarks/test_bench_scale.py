@@ -10,7 +10,10 @@ in ``make test``). The raw baseline writes the rows the import wrote (cases, lin
 audit events, the search index), read back from HQ afterwards, into a copy of HQ as it was before the
 imports: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (the test server: fsync off, as for the
 import). On SQLite both write through a page cache of ``hq_import.IMPORT_CACHE_KIB``, so the baseline
-is not slowed by a smaller cache than the import has. ``OUTPOST_BENCH_SCALE_IMPORT_ONLY=1`` stops after
+is not slowed by a smaller cache than the import has (and it is run a second time with foreign keys
+checked, as the import's connection checks them). CPU seconds are printed beside the times (this
+process, its helper, the PostgreSQL server's processes): a loaded machine disturbs them less.
+``OUTPOST_BENCH_SCALE_IMPORT_ONLY=1`` stops after
 the import and the raw insert (the lists, the report and the window are skipped), for a run that only
 compares the two. Results: docs/performance.md."""
 
