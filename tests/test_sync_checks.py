@@ -87,15 +87,13 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     before = register_snapshot(pair.hq.data_dir)
     here.clear()
     assert import_at_hq(pair, [refused]).rejected == alone
-    # Written while checking on SQLite; on PostgreSQL after the checks, in the same transaction.
-    sqlite = engine == "sqlite"
-    assert (sum(batches) > 100 or not sqlite) and register_snapshot(pair.hq.data_dir) == before
+    # Written while checking on either engine (by COPY on PostgreSQL), in the same transaction.
+    assert sum(batches) > 100 and register_snapshot(pair.hq.data_dir) == before
     here.clear()
     batches.clear()
     assert import_at_hq(pair, [good]).new == 240
     assert 0 < sum(here) < 240
-    if sqlite:
-        assert sum(batches) == 240 and len([b for b in batches if b]) > 2  # written in several goes
+    assert sum(batches) == 240 and len([b for b in batches if b]) > 2  # written in several goes
     for row in pair.post.ctx.cases.list(pair.post.admin, limit=1000):
         sent = pair.post.ctx.cases.get(pair.post.admin, row.id).document
         stored = pair.hq.ctx.cases.get(pair.hq.admin, row.id).document
@@ -110,17 +108,47 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     assert sorted(r.id for r in found) == sorted(r.id for r in expected) != []
 
 
+def test_a_write_that_fails_while_the_rest_is_checked_leaves_hq_as_it_was(
+    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases written while the rest is checked (by a thread of their own on PostgreSQL): a write
+    that fails half-way stops the import with its error, and nothing of it is stored; the same bundle
+    then imports in full."""
+    from app import audit
+    from app.sync import store
+
+    pair = demo_pair(120, 5)
+    good = export_parts(pair, "out")[0]
+    insert = store._insert_received_cases
+    calls: list[int] = []
+
+    def failing(*args: Any) -> Any:
+        calls.append(len(args[2]))
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return insert(*args)
+
+    monkeypatch.setattr(store, "_insert_received_cases", failing)
+    monkeypatch.setattr(store._EarlyCases, "AT_ONCE", 20)
+    before = register_snapshot(pair.hq.data_dir)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        import_at_hq(pair, [good])
+    assert len(calls) >= 2 and register_snapshot(pair.hq.data_dir) == before
+    monkeypatch.setattr(store, "_insert_received_cases", insert)
+    assert import_at_hq(pair, [good]).new == 120
+    with pair.hq.ctx.sessions.reads() as session:
+        assert audit.verify(session.connection()).ok
+
+
 def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals(tmp_path: Path) -> None:
     """``received.new_case`` builds the canonical rows once and stores them as they are: the same values
     SQLAlchemy's own conversions bind, the same state hash ``serialize.case_state`` gives and the same
     search text as ``search.rows_search_body`` of the stored values."""
     from datetime import UTC
-    from decimal import Decimal
 
     from sqlalchemy import create_engine
 
     from app.case_rows import received_case_rows
-    from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
     from app.reference import load_reference
     from app.search import rows_search_body
     from app.serialize import CASES, CHILD_TABLES, case_state, state_hash
@@ -131,18 +159,7 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
     reference = load_reference()
     now = datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
     origin = received.Origin("station-id", "BP-VX", 1, 10)
-    cases = [
-        full_case(),
-        CaseInput(occurred_at=datetime(1990, 1, 1, tzinfo=ICT), violation_group="trade_fraud"),
-        replace(
-            sample_case(),
-            latitude=10,
-            vehicles=(VehicleInput("ship", "ag 12345 ts"), VehicleInput("car", "51a 12345", 'Xe "tải"')),
-            documents=(DocumentInput("MBB01", "1/BB", datetime(2026, 1, 2).date(), "Đại úy"),),
-            attachments=(AttachmentInput("ab" * 32, "ảnh.jpg", "image/jpeg", 12, None),),
-            goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
-        ),
-    ]
+    cases = _varied_cases()
     documents = [
         {
             "id": f"case-{i}",
@@ -172,3 +189,91 @@ def test_rows_made_while_checking_are_what_sqlalchemy_stores_and_the_audit_seals
         assert new.state_hash == state_hash(case_state(case, lines))
         assert new.search_body == rows_search_body(case, lines, reference)
         assert (new.version, new.campaign_id) == (3, data.campaign_id)
+
+
+def test_rows_copied_on_postgresql_are_what_executemany_stores(postgres_url: str, tmp_path: Path) -> None:
+    """HQ on PostgreSQL writes the rows made while checking by ``COPY`` (``store._copy_rows``, the search
+    entry by ``search.copy_many``): read back, they are the values SQLAlchemy's own conversions store
+    through ``executemany`` (``BulkInsert``), and the same search words ``array_to_tsvector`` makes,
+    with the same search marks."""
+    from datetime import UTC
+
+    from sqlalchemy import text
+
+    from app.case_rows import received_case_rows
+    from app.search import rows_search_body
+    from app.serialize import CASES, CHILD_TABLES
+    from app.sync import received, store
+    from db import search
+    from db.bulk import BulkInsert, SqliteForm
+    from db.types import utc_text
+    from tests.helpers.registers import make_hq
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    ctx = hq.ctx
+    now = datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
+    origin = received.Origin(ctx.station_id, "BP-VX", 1, 10)
+    cases = [replace(case, campaign_id=None) for case in _varied_cases()]  # HQ has declared none
+    made = []
+    numbers = ["BP-VX/2026/00007", "BP-VX/1990/00001", "BP-VX/2026/8"]
+    for i, (number, data) in enumerate(zip(numbers, cases, strict=True)):
+        document = {
+            "id": f"case-{i}", "number": number, "status": "approved", "version": 3, "created_by": "an",
+            "updated_by": None, "remark": "Ghi chú\\n'x'", "approved_by": "chief",
+        }  # fmt: skip
+        ids = [f"l{i}-{n}" for n in range(99)]
+        new = received.new_case(ctx.reference, document, data, origin, utc_text(now), iter(ids))
+        rows = received_case_rows(document, data, ctx.reference, ctx.station_id, now, iter(ids))
+        made.append((new, rows))
+
+    def written(copied: bool) -> list[Any]:
+        with ctx.sessions.writes() as session:
+            conn = session.connection()
+            tables = [CASES, *CHILD_TABLES.values()]
+            if copied:
+                store._copy_rows(conn, SqliteForm(CASES), [new.case for new, _rows in made])
+                for name, table in CHILD_TABLES.items():
+                    store._copy_rows(conn, SqliteForm(table), [r for new, _ in made for r in new.lines[name]])
+                search.copy_many(conn, [(rows[0]["id"], new.search_body) for new, rows in made])
+            else:
+                inserts = [BulkInsert(conn, table) for table in tables]
+                for _new, (case, lines) in made:
+                    inserts[0].add(case)
+                    for insert, name in zip(inserts[1:], CHILD_TABLES, strict=True):
+                        insert.add_all(lines[name])
+                for insert in inserts:
+                    insert.write(conn)
+                bodies = [(c["id"], rows_search_body(c, ls, ctx.reference)) for _n, (c, ls) in made]
+                search.insert_many(conn, bodies)
+            out = [sorted(conn.execute(text(f"SELECT * FROM {t.name}")).all(), key=repr) for t in tables]
+            out.append(sorted(conn.execute(text("SELECT case_id, body, words::text FROM case_search")).all()))
+            session.rollback()
+        return out
+
+    copied, bound = written(True), written(False)
+    assert copied == bound
+    assert [len(rows) for rows in copied[:2]] == [3, len([g for c in cases for g in c.goods])]
+    assert len(copied[-1]) == 3 and all(words for _id, _body, words in copied[-1])
+    # The search marks' trigger (migration 0019) fires for copied entries as for inserted ones.
+    assert all("'=status=approved'" in words for _id, _body, words in copied[-1])
+    ctx.close()
+
+
+def _varied_cases() -> list[Any]:
+    """Cases with every kind of line and value: a full one, a bare one, instants, decimals, quotes."""
+    from decimal import Decimal
+
+    from app.domain import AttachmentInput, CaseInput, DocumentInput, VehicleInput
+
+    return [
+        full_case(),
+        CaseInput(occurred_at=datetime(1990, 1, 1, tzinfo=ICT), violation_group="trade_fraud"),
+        replace(
+            sample_case(),
+            latitude=10,
+            vehicles=(VehicleInput("ship", "ag 12345 ts"), VehicleInput("car", "51a 12345", 'Xe "tải"\t')),
+            documents=(DocumentInput("MBB01", "1/BB", datetime(2026, 1, 2).date(), "Đại úy"),),
+            attachments=(AttachmentInput("ab" * 32, "ảnh.jpg", "image/jpeg", 12, None),),
+            goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
+        ),
+    ]

@@ -30,7 +30,7 @@ from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
 from app.sync.handover_import import apply_handover, check_handover_record, handovers_to_apply
 from app.sync.status import coverage, unfinished_sets
-from app.sync.store import _apply_case, _EarlyCases, _insert_new_cases, _insert_received_cases
+from app.sync.store import _apply_case, _EarlyCases, _insert_received_cases
 from app.sync.summary import ImportSummary
 from app.sync.tip_import import _apply_tip, _check_tip_record, _tips_to_apply
 from app.sync.verify import _record_problem, _Verified, _verify
@@ -161,17 +161,21 @@ def _import_verified(
             }
         )
     stored = _known_cases(session, [case_id for one in verified for case_id in _case_ids(one.records)])
-    # Rows are made only for SQLite, as it stores them; other databases take each case's CaseInput.
-    rows = session.get_bind().dialect.name == "sqlite"
-    early = _EarlyCases(ctx, session, verified, now) if rows and not dry_run else None
-    checked = _check_cases(
-        ctx,
-        verified,
-        now,
-        lambda case_id: rows and case_id not in stored,
-        helper,
-        early.write if early is not None else None,
-    )
+    # The rows of each new case are made while it is checked (``received.new_case``), on either engine,
+    # and written while the rest is still checked.
+    early = _EarlyCases(ctx, session, verified, now) if not dry_run else None
+    try:
+        checked = _check_cases(
+            ctx,
+            verified,
+            now,
+            lambda case_id: case_id not in stored,
+            helper,
+            early.write if early is not None else None,
+        )
+    finally:
+        if early is not None:
+            early.finish()  # every early write done (on PostgreSQL, by its own thread)
     read_activities: dict[int, ActivityInput] = {}  # by id of the record
     for step in steps:
         if not isinstance(step, _Verified):
@@ -281,10 +285,10 @@ def _import_verified(
                     ctx.attachments.store_bytes(sha256, content)
     if not dry_run:
         new = [(d, station, data) for e, d, station, data in to_apply if e is None]
+        assert all(isinstance(c, received.NewCase) for _d, _s, c in new)  # checked as new: its rows made
         _insert_received_cases(
             ctx, session, [(d, s, c) for d, s, c in new if isinstance(c, received.NewCase)], now
         )
-        _insert_new_cases(ctx, session, [(d, s, c) for d, s, c in new if isinstance(c, CaseInput)], now)
         for existing, document, station, data in to_apply:
             if existing is not None:
                 assert isinstance(data, CaseInput)  # asked for every case HQ has already

@@ -53,8 +53,9 @@ class Origin:
 
 @dataclass(frozen=True)
 class NewCase:
-    """A case HQ has not seen, as SQLite stores it: its row (without rowid) and its lines' rows, the
-    hash of the state its ``import`` audit event seals, and its search text."""
+    """A case HQ has not seen, as SQLite stores it (and PostgreSQL reads it by ``COPY``,
+    ``store._copy_rows``): its row (without rowid) and its lines' rows, the hash of the state its
+    ``import`` audit event seals, and its search text."""
 
     case: tuple[Any, ...]
     lines: dict[str, list[tuple[Any, ...]]]

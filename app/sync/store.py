@@ -1,5 +1,6 @@
-"""HQ's store of received cases: new cases written in bulk (early, while the checks still run, on
-SQLite), a newer version of a held case through the ORM, each sealed into HQ's own audit chain.
+"""HQ's store of received cases: new cases written in bulk (early, while the checks still run; by
+``COPY`` on PostgreSQL), a newer version of a held case through the ORM, each sealed into HQ's own
+audit chain.
 
 Apart from the import's control flow so that the bulk paths and the ORM path sit side by side: they
 must store the same values."""
@@ -7,26 +8,28 @@ must store the same values."""
 from __future__ import annotations
 
 import functools
+import queue
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.case_json import case_document, received_instants
-from app.case_rows import received_case_rows, received_version
+from app.case_rows import received_version
 from app.context import Context
 from app.domain import CaseInput
-from app.search import case_search_body, rows_search_body
-from app.serialize import CASES, CHILD_TABLES, case_state, orm_case_state
+from app.search import case_search_body
+from app.serialize import CASES, CHILD_TABLES, orm_case_state
 from app.sync import received
 from app.sync.checks import _case_id, _Chunk
 from app.sync.verify import _record_problem, _Verified
 from db import halves, search
 from db import models as m
-from db.bulk import BulkInsert, SqliteForm
+from db.bulk import SqliteForm
 from db.types import utc_text
 
 
@@ -57,12 +60,12 @@ def _seal_import(
 
 
 class _EarlyCases:
-    """New cases written while the rest of an import is still checked (SQLite): the rows of each one
+    """New cases written while the rest of an import is still checked (either engine): the rows of each one
     whose checks passed, as soon as every chunk before it is checked too, so that writing overlaps the
     helper's checks. Only a case that appears once in the import and that HQ does not have, with its
     files and its campaign known, is taken; any other goes through the usual path after all checks.
     Everything is in the import's one transaction: a refusal anywhere still leaves the register as it
-    was."""
+    was. ``finish`` must be called once the checks end, before the session is used again."""
 
     AT_ONCE = 300  # cases written between two looks at the helper
 
@@ -83,6 +86,14 @@ class _EarlyCases:
         self.written: set[str] = set()
         self._waiting: list[tuple[dict[str, Any], m.Station, received.NewCase]] = []
         self._ends: _Ends | None = None
+        # On PostgreSQL the batches are written by a thread of their own (``_write_queued``): a ``COPY``
+        # waits for the server to store its rows (their indexes, the report store's triggers), and
+        # meanwhile this thread goes on checking and feeding the helper instead of leaving both idle.
+        # While the checks run, only that thread uses the session (``finish`` hands it back).
+        self._queue: queue.SimpleQueue[list[tuple[dict[str, Any], m.Station, received.NewCase]] | None]
+        self._queue = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> None:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
@@ -104,8 +115,37 @@ class _EarlyCases:
                 self._waiting.append((document, chunk.source.station, data))
         batch = self._waiting[: self.AT_ONCE]
         del self._waiting[: self.AT_ONCE]
-        self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
+        if not batch:
+            return
         self.written.update(document["id"] for document, _station, _data in batch)
+        if self._session.get_bind().dialect.name != "postgresql":
+            self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
+            return
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
+            self._writer.start()
+        self._queue.put(batch)
+
+    def _write_queued(self) -> None:
+        """The writer thread (PostgreSQL): each batch in turn, until told to stop; after a failure, the
+        rest is only taken off the queue (``finish`` raises the failure)."""
+        while (batch := self._queue.get()) is not None:
+            if self._failed is None:
+                try:
+                    ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
+                    self._ends = ends
+                except BaseException as exc:  # raised again by ``finish``, in the importing thread
+                    self._failed = exc
+
+    def finish(self) -> None:
+        """Wait until every batch handed over is written; raises what writing one raised. The import's
+        session is this thread's again afterwards."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+        if self._failed is not None:
+            raise self._failed
 
 
 @functools.cache
@@ -129,24 +169,26 @@ def _insert_received_cases(
     now: datetime,
     ends: _Ends | None = None,
 ) -> _Ends | None:
-    """Cases HQ has not seen yet, as ``received.new_case`` made their rows, written in a few
-    ``executemany`` calls (SQLite): the case, its lines, the chained ``import`` audit event sealing the
-    stored state, and its search entry. The same values as ``_apply_case`` would store one by one
-    through the ORM, at a fraction of the cost. ``ends``, when given, says where the chain and the rowids
-    ended after the previous write of this import (nothing else written since); returns where they end
-    now."""
+    """Cases HQ has not seen yet, as ``received.new_case`` made their rows, written in bulk: the case,
+    its lines, the chained ``import`` audit event sealing the stored state, and its search entry, in a
+    few ``executemany`` calls on SQLite and one ``COPY`` a table on PostgreSQL (``_copy_rows``). The
+    same values as ``_apply_case`` would store one by one through the ORM, at a fraction of the cost.
+    ``ends``, when given, says where the chain and the rowids ended after the previous write of this
+    import (nothing else written since); returns where they end now."""
     if not items:
         return ends
     conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
     if ends is None:
-        rowid = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar_one())
+        last = None if postgres else conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases")
+        rowid = 0 if last is None else int(last.scalar_one())  # PostgreSQL: no rowid, the id is the key
         ends = _Ends(audit.chain_head(session), rowid)
     head, rowid = ends.head, ends.rowid
     cases: list[tuple[Any, ...]] = []
     lines: dict[str, list[tuple[Any, ...]]] = {name: [] for name in CHILD_TABLES}
     events_form = _form(m.AuditEvent.__table__)
     events: list[tuple[Any, ...]] = []
-    search_rows: list[tuple[int, str]] = []
+    search_rows: list[tuple[int | str, str]] = []
     at = utc_text(now)
     mac_key = audit.session_mac_key(session)
     diffs: dict[int, str] = {}  # by version: the diff of an import event
@@ -181,12 +223,23 @@ def _insert_received_cases(
         event["hash"] = head = link
         event["mac"] = audit.event_mac(mac_key, link)
         events.append(events_form.stored(event))
-        rowid += 1
-        cases.append((rowid, *new.case))
+        if postgres:
+            cases.append(new.case)
+            search_rows.append((document["id"], new.search_body))
+        else:
+            rowid += 1
+            cases.append((rowid, *new.case))
+            search_rows.append((rowid, new.search_body))
         for name, rows in new.lines.items():
             lines[name] += rows
-        search_rows.append((rowid, new.search_body))
     form = _form(CASES)
+    if postgres:
+        _copy_rows(conn, form, cases)
+        for name, rows in lines.items():
+            _copy_rows(conn, _form(CHILD_TABLES[name]), rows)
+        _copy_rows(conn, events_form, events)
+        search.copy_many(conn, search_rows)
+        return _Ends(head, rowid)
     conn.exec_driver_sql(form.insert_sql(with_rowid=True), cases)
     dropped = halves.of_case_rows(form.columns, cases, offset=1, local=ctx.utc_offset)
     halves.drop(conn.exec_driver_sql, dropped)
@@ -198,48 +251,19 @@ def _insert_received_cases(
     return _Ends(head, rowid)
 
 
-def _insert_new_cases(
-    ctx: Context, session: Session, items: list[tuple[dict[str, Any], m.Station, CaseInput]], now: datetime
-) -> None:
-    """Cases HQ has not seen yet, on a database other than SQLite (which takes rows made while the
-    records were checked): written as rows in a few ``executemany`` calls with SQLAlchemy's own
-    conversions, the case, its lines, the chained ``import`` audit event sealing the stored state and its
-    search entry."""
-    if not items:
+def _copy_rows(conn: Connection, form: SqliteForm, rows: list[tuple[Any, ...]]) -> None:
+    """Rows in ``form``'s stored values into its table by ``COPY`` (PostgreSQL, psycopg 3), in the text
+    format: each value goes as its text, which PostgreSQL reads with the column's own input function,
+    as it reads a bound parameter. The stored forms are all texts PostgreSQL reads as SQLAlchemy would
+    have bound them: an instant's UTC text with its ``Z``, a decimal's or a date's canonical text, 1 or 0
+    for a boolean, a JSON value's ``json.dumps`` (what SQLAlchemy's serializer writes), plain numbers.
+    The table's triggers (the report store's, migration 0008) fire for every row as for an insert."""
+    if not rows:
         return
-    conn = session.connection()
-    head = audit.chain_head(session)
-    cases = BulkInsert(conn, CASES)
-    lines_of = {name: BulkInsert(conn, table) for name, table in CHILD_TABLES.items()}
-    events = BulkInsert(conn, m.AuditEvent.__table__)  # type: ignore[arg-type]
-    search_rows: list[tuple[int | str, str]] = []
-    for document, station, data in items:
-        case, lines = received_case_rows(document, data, ctx.reference, station.id, now, iter(m.new_id, None))
-        search_rows.append((case["id"], rows_search_body(case, lines, ctx.reference)))
-        case_id = document["id"]
-        event = audit.sealed_event(
-            head,
-            at=now,
-            station_id=ctx.station_id,
-            actor=f"sync:{station.code}",
-            action="import",
-            entity="case",
-            entity_id=case_id,
-            version=case["version"],
-            diff={"version": [None, case["version"]]},
-            sealed_state=case_state(case, lines),
-            mac_key=audit.session_mac_key(session),
-        )
-        head = event["hash"]
-        events.add(event)
-        cases.add(case)
-        for name, rows in lines.items():
-            lines_of[name].add_all(rows)
-    cases.write(conn)
-    for insert in lines_of.values():
-        insert.write(conn)
-    events.write(conn)
-    search.insert_many(conn, search_rows)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {form.table.name} ({', '.join(form.columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _apply_case(
