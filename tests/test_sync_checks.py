@@ -55,6 +55,7 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
 
     monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
     monkeypatch.setattr(checks, "CHUNK", 4)
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_LEAST", 20)  # PostgreSQL: several COPYs of 240 cases
     helpers: list[Any] = []
     want = checks._Helper.want
     monkeypatch.setattr(checks._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
