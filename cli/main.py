@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.errors import AppError, Cancelled
+from app.errors import AppError, Cancelled, RegisterError
 from cli import activities, admin, cases, establishments, exports, handovers, reports, sync, tips, watch
 from cli.common import ENVIRONMENT, Handler, default_data_dir
 
@@ -33,7 +33,8 @@ EXIT_CODES = {
     4: "not allowed for the user's role",
     5: "log-in refused (wrong password, locked account, no password given)",
     6: "not found",
-    7: "register missing, damaged or from a newer version, or the command is not for this kind of register",
+    7: "register missing, damaged, from a newer version or busy (another program kept writing to it), "
+    "or the command is not for this kind of register",
     8: "not allowed in the case's current status",
     9: "'audit verify' found tampering, 'verify-print' a print it cannot prove genuine (not signed by the "
     "station, altered, unsigned, from an earlier version, or content the register never held), or a "
@@ -157,7 +158,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"outpost: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: never a traceback on the user's screen
+        if _busy(exc):
+            print(f"outpost: error: {_busy_message()}", file=sys.stderr)
+            return RegisterError.exit_code
         return _unexpected(args, exc)
+
+
+def _busy(exc: Exception) -> bool:
+    """Whether ``exc`` says another program held the register's write lock for longer than a writer
+    waits (``db.engine.BUSY_TIMEOUT_MS``): SQLite's "database is locked", PostgreSQL's lock timeout."""
+    if type(exc).__name__ != "OperationalError" or not type(exc).__module__.startswith("sqlalchemy"):
+        return False
+    text = str(getattr(exc, "orig", exc))
+    return "database is locked" in text or "lock timeout" in text
+
+
+def _busy_message() -> str:
+    from app.i18n import _
+
+    return _(
+        "the register is busy: another program is writing to it (an import, a backup, the desktop app "
+        "saving) and did not finish within 10 seconds; what this command was writing was not saved: try "
+        "it again once the other has finished"
+    )
 
 
 def _warn_about_resources() -> None:

@@ -20,6 +20,8 @@ BUSY_TIMEOUT_MS = 10_000
 # encrypted one (3.5x slower than plain; with 64 MiB both take the same time, docs/performance.md).
 # The cache grows only as pages are read; a laptop can spare this much for each pooled connection.
 CACHE_KIB = 65_536
+# PostgreSQL (HQ): the advisory lock every writing transaction takes first (``_configure_postgresql``).
+WRITER_LOCK = 3_890_000_001
 
 
 def sqlite_url(path: Path) -> str:
@@ -56,6 +58,19 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # One writer at a time, as SQLite's BEGIN IMMEDIATE gives: every write that appends to the audit
+        # chain reads its head first, and two at once (two imports, an import and an analyst's review)
+        # would each chain from the same head and fork it; two imports of one bundle would both find
+        # it new. A writer waits for the one before it at most BUSY_TIMEOUT_MS, as on SQLite.
+        if conn.get_execution_options().get("writer"):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+
+
 _ENLARGED = "outpost_cache_enlarged"
 
 
@@ -88,6 +103,8 @@ def make_engine(url: str, key: bytes | None = None) -> Engine:
 
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
     return engine
 
 
@@ -105,7 +122,7 @@ class Sessions:
 def make_sessions(engine: Engine, audit_mac_key: bytes | None = None) -> Sessions:
     """``audit_mac_key`` (app/audit.py) rides in every session's ``info``: the chain's writers MAC
     their events with it."""
-    writer = engine.execution_options(immediate=True)
+    writer = engine.execution_options(immediate=True, writer=True)
     info: dict[str, Any] = {"audit_mac_key": audit_mac_key}
     return Sessions(
         engine=engine,
