@@ -122,6 +122,30 @@ def test_a_case_naming_a_campaign_hq_never_declared_is_refused(pair: Pair) -> No
     assert register_snapshot(pair.hq.data_dir) == before
 
 
+def test_an_earlier_part_that_arrives_after_a_later_one_is_taken_as_already_covered(
+    pair: Pair, clock: Any
+) -> None:
+    """A post exports twice before HQ hears from it (a stick, then an e-mail with everything since); the
+    later bundle arrives first. The earlier one, made before the post wrote the events HQ now holds, is
+    an old part come late: applied with nothing new, not refused as a chain cut short at the post."""
+    from datetime import timedelta
+
+    from app import audit
+
+    post = pair.post
+    made = add_cases(pair, 2, photos=False)
+    earlier = export_parts(pair, "stick")
+    clock.advance(timedelta(minutes=5))
+    post.ctx.cases.submit(post.officer, made[0])
+    later = export_parts(pair, "mail")
+    assert import_at_hq(pair, later).new == 2
+    late = import_at_hq(pair, earlier)
+    assert late.rejected == [] and (late.new, late.updated) == (0, 0)
+    assert pair.hq.ctx.cases.get(pair.hq.admin, made[0]).document["status"] == "submitted"
+    with pair.hq.ctx.sessions.reads() as session:
+        assert audit.verify(session.connection(), register_key=pair.hq.ctx.key).problems == []
+
+
 def test_reports_at_hq_follow_every_import(pair: Pair) -> None:
     """HQ's stored report tallies are dropped by the import that changes their cases (bulk path)."""
     from datetime import date

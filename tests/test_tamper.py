@@ -10,7 +10,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -294,10 +294,15 @@ def _pair(post_dir: Path, hq_dir: Path, tmp_path: Path) -> Pair:
                 Post(hq_ctx, hq_admin, hq_admin, hq_admin, hq_admin, hq_dir), tmp_path)
 
 
-def test_newest_events_deleted_with_their_rows_are_refused_at_hq(base: Base, tmp_path: Path) -> None:
+@pytest.mark.parametrize("then", ["a new case", "nothing"])
+def test_newest_events_deleted_with_their_rows_are_refused_at_hq(
+    base: Base, tmp_path: Path, then: str
+) -> None:
     """A case HQ received is deleted at the post with its rows, its change-log row and every event from
     its first on (and the one meta row those events changed put back): the post's register verifies,
-    but HQ holds the events it received, and refuses the post's next bundle."""
+    but HQ holds the events it received, and refuses the post's next bundle — whether the post wrote
+    new events over the deleted ones (a rewritten chain) or none (a chain cut short, in a bundle made
+    after the events HQ holds: not an earlier bundle come late)."""
     post_dir, hq_dir = _copy(base, tmp_path)
     pair = _pair(post_dir, hq_dir, tmp_path)
     sent_before = _one(post_dir, "SELECT value FROM meta WHERE key = 'audit_anchor_sent'")[0]
@@ -323,13 +328,18 @@ def test_newest_events_deleted_with_their_rows_are_refused_at_hq(base: Base, tmp
     conn.close()
     assert outpost(post_dir, "audit", "verify").returncode == 0  # locally, nothing shows
     pair = _pair(post_dir, hq_dir, tmp_path)
-    add_cases(pair, 1, photos=False)
+    pair.post.ctx.clock.advance(timedelta(hours=1))  # later than the events HQ holds, as time goes
+    if then == "a new case":
+        add_cases(pair, 1, photos=False)
     summary = import_at_hq(pair, export_parts(pair, "four"))
     pair.post.ctx.close()
     pair.hq.ctx.close()
     assert len(summary.rejected) == 1 and summary.new == 0
     reason = summary.rejected[0]["reason"]
-    assert reason.startswith("post BP-VX: audit event ") and "rewritten" in reason, reason
+    if then == "a new case":
+        assert reason.startswith("post BP-VX: audit event ") and "rewritten" in reason, reason
+    else:
+        assert "events were deleted at the post" in reason, reason
 
 
 def test_the_suite_counts_its_tampers() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -151,9 +152,14 @@ class AnchorBook:
                 held[row.seq] = _stored(row)
         return held
 
-    def check(self, station: m.Station, events: list[dict[str, Any]], first_part: bool) -> str | None:
+    def check(
+        self, station: m.Station, events: list[dict[str, Any]], first_part: bool, made_at: str | None = None
+    ) -> str | None:
         """Why ``events`` (a part's audit records) do not continue the chain HQ holds for ``station``,
-        naming the break; None when they do (their new events are then kept by ``add``)."""
+        naming the break; None when they do (their new events are then kept by ``add``). ``made_at`` is
+        when the post made the part (its manifest's ``created_at``): a part that ends before HQ's copy
+        of the chain but was made before the post wrote the last event HQ holds is an earlier part that
+        came late (a stick brought after an e-mail), not a chain cut short."""
         head = self._head(station.id)
         if not events:
             if head is not None and first_part:
@@ -186,7 +192,7 @@ class AnchorBook:
             return _("audit event {seq} does not continue the chain HQ holds (it was rewritten)").format(
                 seq=first
             )
-        if last < head_seq:
+        if last < head_seq and not self._made_before(station.id, head_seq, made_at):
             return _(
                 "the post's audit chain now ends at event {last}, but HQ received it up to event {held}: "
                 "events were deleted at the post"
@@ -200,6 +206,13 @@ class AnchorBook:
                     "rewritten"
                 ).format(seq=event["seq"])
         return None
+
+    def _made_before(self, station_id: str, seq: int, made_at: str | None) -> bool:
+        """Whether a part made at ``made_at`` was made before the post wrote its audit event ``seq``
+        (both by the post's clock); False when either instant cannot be read."""
+        held = self._held(station_id, [seq]).get(seq)
+        made, written = _instant(made_at), _instant(held["at"] if held else None)
+        return made is not None and written is not None and made < written
 
     def add(self, station: m.Station, events: list[dict[str, Any]]) -> None:
         head = self._head(station.id)
@@ -258,3 +271,15 @@ def verify_anchors(conn: Connection) -> list[str]:
             )
         previous = event
     return problems
+
+
+def _instant(value: object) -> datetime | None:
+    """An aware instant from a stored one or its text (``utc_text``, ISO 8601), else None."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    return value

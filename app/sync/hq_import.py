@@ -339,7 +339,9 @@ def _check_anchors(
 
     order = sorted(verified, key=position)
     for one in order:
-        problem = book.check(one.station, one.audit, one.opened.manifest["part"]["index"] == 1)
+        manifest = one.opened.manifest
+        first_part = manifest["part"]["index"] == 1
+        problem = book.check(one.station, one.audit, first_part, manifest.get("created_at"))
         if problem is None:
             book.add(one.station, one.audit)
             continue
