@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import AppError
+from cli import exports
 from cli.common import (
     STDOUT,
     Handler,
@@ -65,10 +66,8 @@ COUNT_AT_MOST = 10_000
 
 
 def cmd_case_list(args: argparse.Namespace) -> int:
-    from app.domain import CaseFilter
-
     ctx, actor = session(args)
-    case_filter = CaseFilter(query=args.search or "", statuses=(args.status,) if args.status else ())
+    case_filter = exports.case_filter(ctx, args)
     rows = ctx.cases.list(actor, case_filter, limit=args.limit)
     payload = [
         {
@@ -161,8 +160,7 @@ def _register_case(sub: Any, common: argparse.ArgumentParser) -> None:
         description="List cases, newest first; a note on stderr says when --limit left some out.",
         parents=[common],
     )
-    p.add_argument("--status", choices=["draft", "submitted", "approved", "closed", "voided"])
-    p.add_argument("--search", help="accent-insensitive search, e.g. 'thuoc la hero'")
+    exports.filter_options(p)  # the same filters as 'case export'
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_case_list)
     p = case.add_parser(

@@ -30,6 +30,24 @@ def _delimiter(text: str) -> str:
 
 
 def _filter_options(p: argparse.ArgumentParser) -> None:
+    filter_options(p)
+    p.add_argument(
+        "--language",
+        choices=["vi", "en"],
+        help="language of the column titles and labels (default: the register's, as the app shows them)",
+    )
+    p.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="CSV only: ';' (or 'semicolon': Excel on a Vietnamese Windows, decimal comma) or ',' (or "
+        "'comma': Excel on an English Windows, decimal point); default ';' when the file's language is "
+        "Vietnamese, else ','",
+    )
+    p.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
+
+
+def filter_options(p: argparse.ArgumentParser) -> None:
+    """The case list's filters, the same for ``case list`` and the exports (``case_filter`` reads them)."""
     p.add_argument("--search", default="", help="accent-insensitive search, as the list's search box")
     p.add_argument(
         "--status",
@@ -49,22 +67,9 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--campaign", help="a campaign's id, first day or name")
     p.add_argument("--station", help="at HQ: only the cases of this post (its code)")
-    p.add_argument(
-        "--language",
-        choices=["vi", "en"],
-        help="language of the column titles and labels (default: the register's, as the app shows them)",
-    )
-    p.add_argument(
-        "--delimiter",
-        type=_delimiter,
-        help="CSV only: ';' (or 'semicolon': Excel on a Vietnamese Windows, decimal comma) or ',' (or "
-        "'comma': Excel on an English Windows, decimal point); default ';' when the file's language is "
-        "Vietnamese, else ','",
-    )
-    p.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
 
 
-def _case_filter(ctx: Any, args: argparse.Namespace) -> Any:
+def case_filter(ctx: Any, args: argparse.Namespace) -> Any:
     from sqlalchemy import select
 
     from app.campaigns import find_campaign
@@ -135,7 +140,7 @@ def cmd_case_export(args: argparse.Namespace) -> int:
     _in_language(ctx, args)
     fmt = _format(args)
     sort = CaseSort(args.sort, descending=not args.ascending)
-    result = export_cases(ctx, actor, _case_filter(ctx, args), fmt, args.output, sort=sort,
+    result = export_cases(ctx, actor, case_filter(ctx, args), fmt, args.output, sort=sort,
                           delimiter=args.delimiter)
     return _done(args, "located cases" if fmt == "geojson" else "cases", result)
 
@@ -146,7 +151,7 @@ def cmd_people_export(args: argparse.Namespace) -> int:
     existing_folder(args.output.parent)
     ctx, actor = session(args)
     _in_language(ctx, args)
-    result = export_people(ctx, actor, _case_filter(ctx, args), _format(args), args.output,
+    result = export_people(ctx, actor, case_filter(ctx, args), _format(args), args.output,
                            delimiter=args.delimiter)
     return _done(args, "people", result)
 
@@ -157,7 +162,7 @@ def cmd_vehicles_export(args: argparse.Namespace) -> int:
     existing_folder(args.output.parent)
     ctx, actor = session(args)
     _in_language(ctx, args)
-    result = export_vehicles(ctx, actor, _case_filter(ctx, args), _format(args), args.output,
+    result = export_vehicles(ctx, actor, case_filter(ctx, args), _format(args), args.output,
                              delimiter=args.delimiter)
     return _done(args, "vehicles", result)
 

@@ -182,6 +182,21 @@ def test_case_add_list_show_approve_verify(register: Path, tmp_path: Path) -> No
     found = outpost(register, "case", "list", "--search", "thuoc la hero", "--json")
     assert number in [row["number"] for row in json.loads(found.stdout)]
 
+    def listed_with(*options: str) -> list[tuple[str, str]]:
+        done = outpost(register, "case", "list", "--limit", "1000", "--json", *options)
+        assert done.returncode == 0, done.stderr
+        return [(row["number"], row["status"]) for row in json.loads(done.stdout)]
+
+    # The filters of 'case export', and every --status given, not only the last.
+    both = listed_with("--status", "approved", "--status", "draft")
+    assert (number, "approved") in both and {status for _n, status in both} == {"approved", "draft"}
+    assert {status for _n, status in listed_with("--status", "draft")} == {"draft"}
+    group = EXAMPLE_CASE["violation_group"]
+    assert (number, "approved") in listed_with("--group", group, "--station", "BP-VX", "--from", "2000-01-01")
+    assert listed_with("--from", "2000-01-01", "--to", "2000-01-02") == []
+    unknown = outpost(register, "case", "list", "--station", "BP-XX")
+    assert unknown.returncode == 6 and "no station BP-XX" in unknown.stderr
+
     verified = outpost(register, "audit", "verify")
     assert verified.returncode == 0 and "intact" in verified.stdout
 
