@@ -27,7 +27,7 @@ from app.activity_report import FieldWork, count_field_work
 from app.auth import require
 from app.case_query import occurred_between
 from app.domain import Actor
-from app.errors import NotFound, ValidationError
+from app.errors import NotFound, RegisterError, ValidationError
 from app.formatting import format_int
 from app.i18n import _
 from app.online_report import OnlineCases, count_online
@@ -274,7 +274,7 @@ def build_report(
         issuer = stations.get(actor.station_id)
         at_hq = issuer is not None and issuer.kind == "hq"
         if scope.province and not at_hq:
-            raise ValidationError([_("a province report is made at HQ, from the posts' registers")])
+            raise RegisterError(_("a province report is made at HQ, from the posts' registers"))
         station_ids: list[str] | None = None
         scope_label = ""
         if scope.station_code:

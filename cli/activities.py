@@ -34,7 +34,7 @@ def _read_source(name: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise AppError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def cmd_activity_add(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError
+from app.errors import AppError, ValidationError
 from cli import exports
 from cli.common import (
     STDOUT,
@@ -41,7 +41,7 @@ def cmd_case_add(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             raise AppError(f"{path}: no such file") from None
         except UnicodeDecodeError as exc:
-            raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+            raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
         source = str(path)
     ctx, actor = session(args)
     items = parse_cases(load_json_text(raw, source), ctx.reference, now=ctx.clock())

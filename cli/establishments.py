@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError
+from app.errors import AppError, ValidationError
 from cli.common import group, out, session
 
 
@@ -24,7 +24,7 @@ def _read(file: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise AppError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def _period(ctx: Any, text: str) -> Any:

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError
+from app.errors import AppError, ValidationError
 from cli.common import STDOUT, group, out, output_file, session, write_output
 
 
@@ -45,7 +45,7 @@ def _read(file: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise AppError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def _day(text: str) -> date:

@@ -15,6 +15,14 @@ from typing import Any
 from cli.common import STDOUT, group, out, output_file, session, write_output
 
 
+def _amount(value: object) -> str:
+    """An amount of đồng with its thousands grouped, as the command's English text writes numbers."""
+    try:
+        return f"{int(str(value)):,}"
+    except ValueError:
+        return str(value)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from app import periods
     from app.campaigns import find_campaign
@@ -68,11 +76,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         total = data["total"]
         lines = [
             f"{data['title']} — {data['period']['label']}: {total['cases']} cases, "
-            f"{total['collections']} đồng collected, {len(data['reward_candidates'])} reward candidates"
+            f"{_amount(total['collections'])} đồng collected, "
+            f"{len(data['reward_candidates'])} reward candidates"
         ]
         # The province report: a line per post under the totals, adding up to them.
         lines += [
-            f"  {row['label']}: {row['cases']} cases, {row['collections']} đồng collected"
+            f"  {row['label']}: {row['cases']} cases, {_amount(row['collections'])} đồng collected"
             for row in data.get("by_post", [])
         ]
         out(args, data, "\n".join(lines))

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError
+from app.errors import AppError, ValidationError
 from cli.common import group, logged_in, out, session
 
 STATUSES = ("new", "checking", "acted_on", "closed")
@@ -59,7 +59,7 @@ def _read_source(name: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise AppError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise AppError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def cmd_tip_add(args: argparse.Namespace) -> int:

@@ -429,3 +429,30 @@ def test_a_case_moves_to_another_register_by_its_own_json(tmp_path: Path) -> Non
             k: v for k, v in before.items() if k not in stored
         }
         assert after["number"].startswith("TARGET/") and after["status"] == "draft"
+
+
+def test_report_text_groups_thousands_and_a_province_report_at_a_post_is_the_wrong_register(
+    register: Path,
+) -> None:
+    import re
+
+    year = outpost(register, "report", "annual", "--period", "2026")
+    assert year.returncode == 0, year.stderr
+    collected = re.search(r": \d+ cases, ([\d,]+) đồng collected", year.stdout)
+    assert collected is not None, year.stdout
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", collected.group(1)), collected.group(1)
+    province = outpost(register, "report", "annual", "--province", "--period", "2026")
+    assert province.returncode == 7 and "a province report is made at HQ" in province.stderr
+
+
+@pytest.mark.parametrize("command", ["case", "tip", "handover", "activity", "establishment"])
+def test_a_file_that_is_not_utf8_text_is_invalid_input(register: Path, tmp_path: Path, command: str) -> None:
+    """Exit 2 (invalid input, nothing written), as for any other bad file, naming the file."""
+    source = tmp_path / f"{command}.json"
+    source.write_bytes(b"\xff\xfe\x00binary")
+    before = snapshot(register)
+    case = ["BP-VX/2026/00001"] if command == "handover" else []  # a hand-over names its case first
+    done = outpost(register, command, "add", *case, str(source))
+    assert done.returncode == 2, done.stderr
+    assert f"{source}: not UTF-8 text (byte 0)" in done.stderr
+    assert snapshot(register) == before
