@@ -131,6 +131,7 @@ def test_a_write_that_fails_while_the_rest_is_checked_leaves_hq_as_it_was(
 
     monkeypatch.setattr(store, "_insert_received_cases", failing)
     monkeypatch.setattr(store._EarlyCases, "AT_ONCE", 20)
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_LEAST", 20)
     before = register_snapshot(pair.hq.data_dir)
     with pytest.raises(RuntimeError, match="the disk is full"):
         import_at_hq(pair, [good])
