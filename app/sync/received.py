@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 import json
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -217,15 +219,46 @@ READY = "ready"
 
 def helper_main(conn: Connection) -> None:
     """A helper process (``app.sync.checks`` starts it): says it is ready, takes the reference data,
-    then checks the chunks of record lines it is sent, ``(now, [(origin, [(number, line, new), …]), …])``,
-    and sends back ``("checked", [check_cases(…) of each chunk])`` or ``("failed", why)``, until it
-    is sent None or the other end goes away. Everything travels through ``conn``, read and written by
-    one thread on either side."""
+    then checks the batches of chunks of record lines it is sent, ``(now, [(origin, [(number, line,
+    new), …]), …])``, and sends back, in the same order, ``("checked", [check_cases(…) of each
+    chunk])`` or ``("failed", why)``, until it is sent None or the other end goes away.
+
+    The importing process looks at the pipe only between its own writes and checks, and sends the next
+    batch before the answer to the last one: a thread of this process reads the batches as they come
+    and another sends the answers, so that this thread checks on without waiting for either (and the
+    importing process's sends do not wait for it). Each end of the pipe is read by one thread and
+    written by one thread."""
     gc.disable()  # none of what it makes is in a cycle (see ``hq_import._without_cycle_collection``)
     try:
         conn.send(READY)
         reference: Reference = conn.recv()
-        while (job := conn.recv()) is not None:
+    except (EOFError, OSError):
+        conn.close()
+        return
+    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    answers: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while (job := conn.recv()) is not None:
+                jobs.put(job)
+        except (EOFError, OSError):
+            pass  # the importing process is done with this helper, or gone
+        jobs.put(None)
+
+    def send() -> None:
+        try:
+            while (answer := answers.get()) is not None:
+                conn.send(answer)
+        except (EOFError, OSError):
+            pass  # gone: the reader sees it too
+
+    reader = threading.Thread(target=read, name="helper-reader", daemon=True)
+    sender = threading.Thread(target=send, name="helper-sender", daemon=True)
+    reader.start()
+    sender.start()
+    try:
+        while (job := jobs.get()) is not None:
             now, chunks = job
             try:
                 reply: tuple[str, Any] = (
@@ -239,8 +272,8 @@ def helper_main(conn: Connection) -> None:
                 )
             except Exception as exc:  # the importing process checks these chunks itself
                 reply = ("failed", repr(exc))
-            conn.send(reply)
-    except (EOFError, OSError):
-        pass  # the importing process is done with this helper, or gone
+            answers.put(reply)
     finally:
+        answers.put(None)
+        sender.join()
         conn.close()
