@@ -13,12 +13,16 @@ import gc
 import json
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from multiprocessing.connection import Connection
+from operator import itemgetter
 from typing import Any
+
+from sqlalchemy import Boolean, Float, Integer, String, Table
+from sqlalchemy.types import TypeDecorator
 
 from app.case_json import RECEIVED_INSTANTS, case_input_from_document, received_instant
 from app.case_rows import received_case_rows
@@ -132,23 +136,50 @@ def case_problem(
 
 
 @dataclass(frozen=True)
+class _Sealed:
+    """How a row of one table becomes canonical (``serialize.canonical`` of each value) in its sealed,
+    sorted key order: every value taken in one C call (``itemgetter``), and only the columns whose
+    type holds other values than text, numbers and booleans (instants, decimals, dates, JSON lists)
+    looked at one by one. Issue 18: a tenth of the cost of a new case's rows at HQ."""
+
+    keys: tuple[str, ...]
+    values: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    typed: tuple[str, ...]
+
+    def canonical(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(zip(self.keys, self.values(row), strict=True))
+        for key in self.typed:
+            if type(value := out[key]) not in PLAIN:
+                out[key] = canonical(value)
+        return out
+
+
+def _sealed(table: Table) -> _Sealed:
+    keys = tuple(sorted(c.key for c in table.columns))
+    plain = (String, Integer, Float, Boolean)  # hold str, int, float, bool or None: as they are
+    typed = tuple(
+        c.key
+        for c in sorted(table.columns, key=lambda c: c.key)
+        if isinstance(c.type, TypeDecorator) or not isinstance(c.type, plain)
+    )
+    return _Sealed(keys, itemgetter(*keys), typed)
+
+
+@dataclass(frozen=True)
 class _Forms:
-    """Column order, sealed (sorted) key order and SQLite form of the case table and its line tables."""
+    """Sealed form and SQLite form of the case table and its line tables."""
 
     case: SqliteForm
-    case_keys: tuple[str, ...]
-    lines: dict[str, tuple[SqliteForm, tuple[str, ...]]]
+    case_sealed: _Sealed
+    lines: dict[str, tuple[SqliteForm, _Sealed]]
 
 
 @cache
 def _forms() -> _Forms:
     return _Forms(
         SqliteForm(CASES),
-        tuple(sorted(c.key for c in CASES.columns)),
-        {
-            name: (SqliteForm(table), tuple(sorted(c.key for c in table.columns)))
-            for name, table in CHILD_TABLES.items()
-        },
+        _sealed(CASES),
+        {name: (SqliteForm(table), _sealed(table)) for name, table in CHILD_TABLES.items()},
     )
 
 
@@ -172,15 +203,12 @@ def new_case(
     and what SQLite stores of them is what SQLAlchemy would bind."""
     forms = _forms()
     row, lines = received_case_rows(document, data, reference, origin.station_id, now_text, ids)
-    case = {key: value if type(value := row[key]) in PLAIN else canonical(value) for key in forms.case_keys}
+    case = forms.case_sealed.canonical(row)
     state: dict[str, Any] = {"case": case}
     stored: dict[str, list[tuple[Any, ...]]] = {}
     for name in CHILD_TABLES:
-        form, keys = forms.lines[name]
-        canonical_rows = [
-            {key: value if type(value := line[key]) in PLAIN else canonical(value) for key in keys}
-            for line in lines.get(name, [])
-        ]
+        form, sealed = forms.lines[name]
+        canonical_rows = [sealed.canonical(line) for line in lines.get(name, [])]
         state[name] = canonical_rows
         stored[name] = [form.stored(line) for line in canonical_rows]
     return NewCase(
