@@ -31,7 +31,15 @@ from app.errors import ValidationError
 from app.i18n import _
 from app.reference import Reference
 from app.search import rows_search_body
-from app.serialize import CASES, CHILD_TABLES, PLAIN, canonical, ordered_state_hash
+from app.serialize import (
+    CASES,
+    CHILD_TABLES,
+    PLAIN,
+    canonical,
+    compact_state_hash,
+    fixed_float,
+    ordered_state_hash,
+)
 from db import models as m
 from db.bulk import SqliteForm
 from db.types import utc_text
@@ -145,6 +153,11 @@ class _Sealed:
     keys: tuple[str, ...]
     values: Callable[[Mapping[str, Any]], tuple[Any, ...]]
     typed: tuple[str, ...]
+    floats: tuple[str, ...]  # the columns that hold floats
+
+    def fixed_floats(self, row: Mapping[str, Any]) -> bool:
+        """Whether every float of the canonical ``row`` is ``serialize.fixed_float``."""
+        return all(type(value := row[key]) is not float or fixed_float(value) for key in self.floats)
 
     def canonical(self, row: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(zip(self.keys, self.values(row), strict=True))
@@ -162,7 +175,8 @@ def _sealed(table: Table) -> _Sealed:
         for c in sorted(table.columns, key=lambda c: c.key)
         if isinstance(c.type, TypeDecorator) or not isinstance(c.type, plain)
     )
-    return _Sealed(keys, itemgetter(*keys), typed)
+    floats = tuple(sorted(c.key for c in table.columns if isinstance(c.type, Float)))
+    return _Sealed(keys, itemgetter(*keys), typed, floats)
 
 
 @dataclass(frozen=True)
@@ -172,14 +186,17 @@ class _Forms:
     case: SqliteForm
     case_sealed: _Sealed
     lines: dict[str, tuple[SqliteForm, _Sealed]]
+    float_lines: tuple[str, ...]  # the line tables with a float column (none today)
 
 
 @cache
 def _forms() -> _Forms:
+    lines = {name: (SqliteForm(table), _sealed(table)) for name, table in CHILD_TABLES.items()}
     return _Forms(
         SqliteForm(CASES),
         _sealed(CASES),
-        {name: (SqliteForm(table), _sealed(table)) for name, table in CHILD_TABLES.items()},
+        lines,
+        tuple(name for name, (_form, sealed) in lines.items() if sealed.floats),
     )
 
 
@@ -211,11 +228,15 @@ def new_case(
         canonical_rows = [sealed.canonical(line) for line in lines.get(name, [])]
         state[name] = canonical_rows
         stored[name] = [form.stored(line) for line in canonical_rows]
+    fixed = forms.case_sealed.fixed_floats(case) and all(
+        forms.lines[name][1].fixed_floats(line) for name in forms.float_lines for line in state[name]
+    )
+    ordered = dict(sorted(state.items()))
     return NewCase(
         forms.case.stored(case),
         stored,
         case["version"],
-        ordered_state_hash(dict(sorted(state.items()))),
+        compact_state_hash(ordered) if fixed else ordered_state_hash(ordered),
         rows_search_body(case, state, reference),
         data.campaign_id,
     )
