@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 import threading
 from datetime import UTC, datetime
 from multiprocessing import Pipe
@@ -54,13 +55,16 @@ def test_batches_sent_ahead_are_answered_in_order() -> None:
 
 
 def setup_function() -> None:
-    global _collecting
-    _collecting = gc.isenabled()
+    global _collecting, _interval
+    _collecting, _interval = gc.isenabled(), sys.getswitchinterval()
 
 
 def teardown_function() -> None:
-    if _collecting:  # ``helper_main`` turns the cycle collector off: it runs in this process here
+    # ``helper_main`` turns the cycle collector off and shortens the switch interval: it runs in this
+    # process here.
+    sys.setswitchinterval(_interval)
+    if _collecting:
         gc.enable()
 
 
-_collecting = True
+_collecting, _interval = True, 0.005
