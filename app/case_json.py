@@ -384,7 +384,10 @@ def case_input_from_document(document: Mapping[str, Any], reference: Reference) 
 def received_columns(document: Mapping[str, Any]) -> dict[str, Any]:
     """The columns HQ takes from a received case's document as the post wrote it (its ``received``
     stored fields), beside the entered ones; the document has passed ``received.case_problem``."""
-    return {f.name: _or(document.get(f.key), f.absent) for f in CASE_FIELDS if f.received}
+    return {name: _or(document.get(key), absent) for name, key, absent in _RECEIVED}
+
+
+_RECEIVED = tuple((f.name, f.key, f.absent) for f in CASE_FIELDS if f.received)
 
 
 # The instants HQ keeps as the post wrote them (``utc_text``): when the case was made, last saved and
@@ -414,9 +417,29 @@ def received_instant(value: Any) -> datetime | None:
 _UTC_TEXT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z", re.ASCII)
 
 
+def received_instant_text(value: Any) -> str | None:
+    """``utc_text(received_instant(value))``, or None: the value itself when it is already that text
+    (written by ``utc_text``, from the year 1000: ``utc_text`` writes earlier years as ``strftime``
+    does), without writing it again (issue 18: three a case at HQ's import)."""
+    moment = received_instant(value)
+    if moment is None:
+        return None
+    if value[0] != "0" and _UTC_TEXT.fullmatch(value) is not None:
+        return str(value)
+    return utc_text(moment)
+
+
 def received_instants(document: Mapping[str, Any], now: datetime | str) -> dict[str, Any]:
     """``RECEIVED_INSTANTS`` of a received case as the post wrote them; a missing creation or save
-    time is ``now`` (the time HQ received it), a missing approval None."""
+    time is ``now`` (the time HQ received it), a missing approval None. With ``now`` given as its
+    ``utc_text`` (rows made canonical, ``received.new_case``) they come as their ``utc_text`` too."""
+    if isinstance(now, str):
+        texts = {name: received_instant_text(document.get(name)) for name in RECEIVED_INSTANTS}
+        return {
+            "created_at": texts["created_at"] or now,
+            "updated_at": texts["updated_at"] or now,
+            "approved_at": texts["approved_at"],
+        }
     found = {name: received_instant(document.get(name)) for name in RECEIVED_INSTANTS}
     return {
         "created_at": found["created_at"] or now,

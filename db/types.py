@@ -13,8 +13,15 @@ UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def utc_text(value: datetime) -> str:
-    """The fixed-width text form a UTC instant is stored in on SQLite (sorts as it compares)."""
-    return value.astimezone(UTC).strftime(UTC_FORMAT)
+    """The fixed-width text form a UTC instant is stored in on SQLite (sorts as it compares): the text
+    of ``strftime(UTC_FORMAT)``. Written by ``isoformat`` (always six decimals, "+00:00" made "Z"):
+    ~1.1 µs against ~2 µs, and HQ's import writes five a case (issue 18; tests/test_db_types.py holds
+    the two equal). Before the year 1000 ``strftime`` does not pad the year on every system, and
+    ``isoformat`` does: its text is kept there."""
+    moment = value.astimezone(UTC)
+    if moment.year < 1000:
+        return moment.strftime(UTC_FORMAT)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -5,15 +5,19 @@ from __future__ import annotations
 import copy
 import json
 import unicodedata
+from datetime import UTC
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.case_json import case_json
+from app.case_json import case_json, received_instant, received_instant_text
 from app.errors import ValidationError
 from app.interchange import parse_cases
 from app.json_input import load_json_text
 from app.reference import load_reference
+from db.types import UTC_FORMAT, utc_text
 from tests.helpers.cases import EXAMPLE_CASE, sample_case
 
 REFERENCE = load_reference()
@@ -173,3 +177,22 @@ def test_json_syntax_errors_name_the_place(text: str, message: str) -> None:
 
 def test_valid_json_text_loads() -> None:
     assert load_json_text(json.dumps(EXAMPLE_CASE), "x.json") == EXAMPLE_CASE
+
+
+_INSTANT_TEXTS = st.one_of(
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: d.strftime(UTC_FORMAT)),
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat(timespec="microseconds")[:-6] + "Z"),
+    st.text(alphabet="0123456789-T:.Z ٣", min_size=27, max_size=27),
+    st.sampled_from(
+        ["2026-02-30T00:00:00.000000Z", "0999-01-01T00:00:00.000000Z", "2026-01-01T00:00:00.000000"]
+    ),
+    st.none(),
+    st.integers(),
+)
+
+
+@given(_INSTANT_TEXTS)
+def test_a_received_instant_keeps_its_text_only_where_utc_text_writes_the_same(value: Any) -> None:
+    # ``received_instant_text`` spares writing the text again (issue 18): it must be what was written.
+    moment = received_instant(value)
+    assert received_instant_text(value) == (None if moment is None else utc_text(moment))

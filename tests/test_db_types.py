@@ -68,3 +68,13 @@ def test_instants_round_trip_through_each_engine(engine: str, hq_db_url: str | N
     assert read == moments
     assert all(r.tzinfo is UTC for r in read)
     assert [str(r) for r in read] == [str(_by_strptime(utc_text(m))) for m in moments]
+
+
+@given(st.datetimes(timezones=st.one_of(ZONES, st.just(UTC))))
+def test_utc_text_is_the_text_strftime_writes(moment: datetime) -> None:
+    # ``utc_text`` writes by ``isoformat`` (cheaper): the stored and sealed text must not change.
+    try:
+        expected = moment.astimezone(UTC).strftime(UTC_FORMAT)
+    except OverflowError:  # beyond year 1 or 9999 in UTC: neither writes it
+        return
+    assert utc_text(moment) == expected

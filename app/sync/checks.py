@@ -5,6 +5,7 @@ drives the helper between its own chunks and gathers what both found."""
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -39,14 +40,17 @@ def _check_cases(
     now: datetime,
     new: Callable[[str], bool],
     helper: _Helper,
-    checked_in_order: Callable[[list[_Chunk], list[list[received.Checked]]], None] | None = None,
+    checked_in_order: Callable[[list[_Chunk], list[list[received.Checked]]], bool] | None = None,
 ) -> dict[int, received.Checked]:
     """``received.check_cases`` of every case record of ``verified`` (by ``id`` of the record), with the
     rows of each case for which ``new(case id)``. From ``PARALLEL_FROM`` records on, the helper process
-    is sent batches of chunks and this one checks the next chunk after them, in turn, so both cores
-    work; a helper slow to start, or failing, only leaves more to this process. ``checked_in_order``
-    is handed the chunks checked so far from the first on, as they come (each once; called between two
-    looks at the helper, even when none came), while the rest is checked."""
+    is kept supplied with batches of chunks (``_Helper.IN_FLIGHT`` at a time, so that it never waits
+    for this process), and this one checks the next chunk after them only when it has nothing of its
+    own to do: it also writes the checked cases, reads the files and chains the audit, so the helper
+    is given the larger share of the checks (issue 18). A helper slow to start, or failing, only leaves
+    more to this process. ``checked_in_order`` is handed the chunks checked so far from the first on,
+    as they come (each once; called between two looks at the helper, even when none came), while the
+    rest is checked; it answers whether it has more to do (cases still waiting to be written)."""
     chunks: list[_Chunk] = []
     for one in verified:
         indices = [index for index, record in enumerate(one.records) if record.get("type") == "case"]
@@ -58,15 +62,17 @@ def _check_cases(
     helper.want(sum(len(chunk.items) for chunk in chunks))
     front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
     handed = 0  # chunks given to ``checked_in_order``
+    more = False  # whether ``checked_in_order`` has more to do
     while front < back or helper.busy:
-        front = helper.step(chunks, results, front, back, now, wait=front == back)
+        front = helper.step(chunks, results, front, back, now, wait=front == back and not more)
         if checked_in_order is not None:
             done = handed
             while done < len(chunks) and results[done] is not None:
                 done += 1
-            checked_in_order(chunks[handed:done], results[handed:done])  # type: ignore[arg-type]
+            more = checked_in_order(chunks[handed:done], results[handed:done])  # type: ignore[arg-type]
             handed = done
-        if front < back:  # the next chunk; the helper's are before it, so the checked ones stay in order
+        if front < back and not (more and helper.supplied):
+            # The next chunk; the helper's are before it, so the checked ones stay in order.
             index = front
             front += 1
             results[index] = received.check_cases(
@@ -111,7 +117,7 @@ class _Helper:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._ready = False
-        self._sent: list[int] = []  # chunks it is checking
+        self._sent: collections.deque[list[int]] = collections.deque()  # batches of chunks it was sent
         self._gone = False
 
     def announce(self, manifest: dict[str, Any]) -> None:
@@ -139,9 +145,20 @@ class _Helper:
         """Whether the helper was started and has not failed."""
         return self._process is not None and not self._gone
 
+    # Batches the helper is sent before it answers the first: it reads the next while it checks one and
+    # sends its answers by threads of its own (``received.helper_main``), so it never waits for this
+    # process, which looks at it only between its own writes and checks.
+    IN_FLIGHT = 2
+
     @property
     def busy(self) -> bool:
         return bool(self._sent)
+
+    @property
+    def supplied(self) -> bool:
+        """Whether the helper checks on without this process: started, ready, and sent all it may
+        hold."""
+        return self._ready and not self._gone and len(self._sent) >= self.IN_FLIGHT
 
     def step(
         self,
@@ -152,8 +169,8 @@ class _Helper:
         now: datetime,
         wait: bool,
     ) -> int:
-        """Take the helper's answer if it has one (waiting for it if ``wait``), and send it chunks from
-        ``front`` on when it is idle. Returns the new front."""
+        """Take the helper's answers that have come (waiting for one if ``wait``), and send it batches of
+        chunks from ``front`` on until it holds ``IN_FLIGHT``. Returns the new front."""
         conn = self._conn
         if conn is None or self._gone:
             return front
@@ -165,22 +182,26 @@ class _Helper:
                     raise OSError("the helper process did not start")
                 conn.send(self._reference)
                 self._ready = True
-            if self._sent and (wait or conn.poll()):
-                kind, answer = conn.recv()
+            while self._sent and (wait or conn.poll()):
+                kind, answer = conn.recv()  # the answers come in the order the batches were sent
                 if kind == "checked":
-                    for index, result in zip(self._sent, answer, strict=True):
+                    for index, result in zip(self._sent[0], answer, strict=True):
                         results[index] = result
-                self._sent = []
-            if not self._sent and front < back:
+                self._sent.popleft()
+                wait = False
+            while len(self._sent) < self.IN_FLIGHT and front < back:
                 # Fewer chunks at a time near the end, so that neither process waits long for the other.
                 count = max(1, min(HELPER_CHUNKS, (back - front) // 3))
                 origin = chunks[front].origin
-                while front < back and len(self._sent) < count and chunks[front].origin == origin:
-                    self._sent.append(front)
+                batch: list[int] = []
+                while front < back and len(batch) < count and chunks[front].origin == origin:
+                    batch.append(front)
                     front += 1
-                conn.send((now, [(chunks[i].origin, chunks[i].lines()) for i in self._sent]))
+                self._sent.append(batch)
+                conn.send((now, [(chunks[i].origin, chunks[i].lines()) for i in batch]))
         except (EOFError, OSError):
-            self._gone, self._sent = True, []  # this process checks what it had
+            self._gone = True  # this process checks what it had
+            self._sent.clear()
         return front
 
     def finish(self) -> None:

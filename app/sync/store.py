@@ -96,10 +96,10 @@ class _EarlyCases:
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
 
-    def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> None:
+    def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> bool:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
         so that the helper is never kept waiting long for its next chunks. What is still waiting when
-        the checks end is written the usual way."""
+        the checks end is written the usual way. Returns whether cases are still waiting."""
         for chunk, result in zip(chunks, results, strict=True):
             for (number, record, new), outcome in zip(chunk.items, result, strict=True):
                 data = outcome[1]
@@ -119,19 +119,20 @@ class _EarlyCases:
             # Each COPY costs the server a statement's set-up (and the report store's statement
             # triggers, migration 0020) whatever its size: a chunk's ten cases at a time made 2 000
             # statements a table for 20 000 cases. What is left at the end goes the usual way.
-            return
+            return False  # nothing to hand over yet
         batch = self._waiting[: self.AT_ONCE]
         del self._waiting[: self.AT_ONCE]
         if not batch:
-            return
+            return False
         self.written.update(document["id"] for document, _station, _data in batch)
         if not postgres:
             self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
-            return
+            return bool(self._waiting)
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
             self._writer.start()
         self._queue.put(batch)
+        return bool(self._waiting)
 
     def _write_queued(self) -> None:
         """The writer thread (PostgreSQL): each batch in turn, until told to stop; after a failure, the
