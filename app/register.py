@@ -58,7 +58,7 @@ def open_register(
     PostgreSQL one) opens without it. ``progress`` hears of the search index being rebuilt, the one
     long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
-    db_url = db_url or recorded_database(paths)
+    db_url = chosen_database(paths, db_url)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
@@ -162,9 +162,52 @@ def recorded_database(paths: Paths) -> str | None:
         return None
 
 
+def _place(url: Any) -> tuple[str, int, str, str]:
+    """Which database a URL names: host, port, database and user (never the password or driver)."""
+    return (url.host or "localhost", url.port or 5432, url.database or "", url.username or "")
+
+
+def chosen_database(paths: Paths, given: str | None) -> str | None:
+    """The database to open: the one recorded in the data folder, reached with the URL given
+    (``--db-url`` or ``OUTPOST_DB_URL``) only for its password. A given URL naming another database is
+    refused: this folder's keys and inbox belong to the recorded one (docs/architecture.md §10)."""
+    recorded = recorded_database(paths)
+    if given is None or recorded is None:
+        return given or recorded
+    try:
+        same = _place(make_url(given)) == _place(make_url(recorded))
+    except ArgumentError:
+        same = False
+    if not same:
+        raise RegisterError(
+            _("the data folder {folder} belongs to the database {recorded}, but the URL given "
+              "(--db-url or OUTPOST_DB_URL) names {given}; once 'init hq' has recorded the database, the "
+              "URL only gives its password. Use the other HQ's own data folder, or unset OUTPOST_DB_URL; "
+              "nothing was changed").format(
+                folder=paths.data_dir, recorded=_safe_url(recorded), given=_safe_url(given))
+        )
+    return given
+
+
+def postgres_only(db_url: str) -> None:
+    """``--db-url`` names HQ's PostgreSQL database and nothing else: an SQLite register is the
+    encrypted file in the data folder, which another URL would bypass (docs/security.md)."""
+    try:
+        backend = make_url(db_url).get_backend_name()
+    except ArgumentError:
+        raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
+    if backend != "postgresql":
+        raise ValidationError([
+            _("--db-url: only PostgreSQL is supported (postgresql://user@host/database), not {scheme}; "
+              "without --db-url the register is the encrypted SQLite file in the data folder").format(
+                scheme=backend)
+        ])
+
+
 def _engine(paths: Paths, db_url: str | None, key: bytes | None = None) -> Any:
     if db_url is None:
         return make_engine(sqlite_url(paths.register), key)
+    postgres_only(db_url)
     try:
         return make_engine(db_url)
     except ModuleNotFoundError:
@@ -316,6 +359,8 @@ def init_register(
         raise ValidationError(
             [_("--db-url: a PostgreSQL database is for HQ; a post keeps its register file")]
         )
+    if db_url is not None:
+        postgres_only(db_url)
     if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
     private_folder(data_dir)
