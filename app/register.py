@@ -479,6 +479,19 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     return _pg_dump(ctx.sessions.engine, out)
 
 
+def pg_backup_said(ctx: Context, path: Path) -> str:
+    """What a PostgreSQL backup holds and what it does not: ``pg_dump`` copies the database alone,
+    in clear, while HQ's keys and attachments stay in the data folder (docs/security.md)."""
+    return _(
+        "Wrote a pg_dump archive of the PostgreSQL register (the database only) to {path}, readable by "
+        "you only. Outpost does not encrypt it: the cases in it are in clear, so keep it as safe as the "
+        "database itself. It does not hold the data folder {folder}: back up its keys/ (HQ's signing and "
+        "encryption keys, without which no post's bundle opens), attachments/, settings.json and "
+        "database.url yourself, e.g. with the folder copied to the same safe place. Restore the dump with "
+        "pg_restore --clean."
+    ).format(path=path, folder=ctx.paths.data_dir)
+
+
 def register_summary(ctx: Context) -> dict[str, Any]:
     with ctx.sessions.reads() as session:
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()

@@ -172,6 +172,13 @@ def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(
     archive = Path(json.loads(done.stdout)["backup"])
     assert archive.parent == tmp_path / "hq" / "backups" and archive.suffix == ".dump"
     assert archive.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert archive.stat().st_mode & 0o777 == 0o600 and json.loads(done.stdout)["encrypted"] is False
+    # Said as it is: the database alone, in clear; the data folder's keys and attachments are not in it.
+    copy = outpost(tmp_path / "hq", "backup", "--out", str(tmp_path / "copy.dump"))
+    assert copy.returncode == 0, copy.stderr
+    assert "attachments" not in copy.stdout.split("It does not hold")[0] and "keys/" in copy.stdout
+    assert "Outpost does not encrypt it" in copy.stdout
+    assert (tmp_path / "copy.dump").stat().st_mode & 0o777 == 0o600
     listed = subprocess.run([str(postgres_server.bindir / "pg_restore"), "--list", str(archive)],
                             capture_output=True, text=True, check=False)
     assert listed.returncode == 0, listed.stderr
