@@ -363,13 +363,20 @@ def init_register(
         postgres_only(db_url)
     if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
+    # A failed init leaves the folder as it found it: "nothing was changed" is then true of the folders too.
+    made = [f for f in (data_dir, paths.attachments, paths.backups, paths.logs) if not f.exists()]
     private_folder(data_dir)
     for folder in (paths.attachments, paths.backups, paths.logs):
         private_folder(folder)
     register_key = None if db_url is not None else keyslots.new_key()
     if register_key is not None:
         paths.register.touch(mode=0o600)  # SQLite gives its log files the register's mode
-    engine = _engine(paths, db_url, register_key)
+    try:
+        engine = _engine(paths, db_url, register_key)
+    except BaseException:
+        _remove_sqlite(paths)
+        _remove_empty(made)
+        raise
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
@@ -431,18 +438,24 @@ def init_register(
             recovery = slots.create(register_key, station_label, admin_username, "admin", admin_password)
     except AppError:
         engine.dispose()
+        if db_url is None:
+            _remove_sqlite(paths)
+        _remove_empty(made)
         raise
     except DBAPIError as exc:
         engine.dispose()
         if db_url is None:
             _remove_sqlite(paths)
+            _remove_empty(made)
             raise
+        _remove_empty(made)
         raise _refused(exc) from None
     except Exception:
         engine.dispose()
         if db_url is None:
             _remove_sqlite(paths)
             paths.keys.unlink(missing_ok=True)
+        _remove_empty(made)
         raise
     if db_url is not None:
         # Later commands and the desktop app find the database from the folder alone.
@@ -452,6 +465,15 @@ def init_register(
     ctx = open_register(data_dir, key=register_key, db_url=db_url, clock=clock)
     ctx.recovery_key = recovery
     return ctx
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """The folders a failed ``init`` made, innermost first; one something was put in stays."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def _remove_sqlite(paths: Paths) -> None:
