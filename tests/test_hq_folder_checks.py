@@ -11,6 +11,7 @@ import pytest
 
 from app.errors import RegisterError
 from app.sync import enrol, keys
+from app.sync.hq_import import import_bundles
 from tests.helpers.cli import outpost
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.registers import make_hq
@@ -65,5 +66,7 @@ def test_an_hq_folder_with_another_stations_keys_is_refused(tmp_path: Path) -> N
     with pytest.raises(RegisterError, match="belong to different stations") as refused:
         enrol._hq_keys(own.ctx, own.admin, PASSPHRASE)
     assert registered in refused.value.message and "BCH-Z" in refused.value.message
+    with pytest.raises(RegisterError, match="belong to different stations"):  # import checks them too
+        import_bundles(own.ctx, own.admin, PASSPHRASE, [])
     for hq in (own, other):
         hq.ctx.close()

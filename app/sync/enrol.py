@@ -285,11 +285,20 @@ def _hq_keys(ctx: Context, actor: Actor, passphrase: str) -> tuple[Ed25519Privat
     return private, recipient
 
 
-def _foreign_keys(ctx: Context, registered: bytes, own: bytes | None) -> RegisterError:
-    """The data folder's keys are not those the register's station signs with: the folder and the
-    database belong to two different HQs (or the keys folder was lost)."""
+def check_folder_recipient(ctx: Context, recipient: str) -> None:
+    """HQ's encryption key in the data folder must be the one its station gave the posts: else the
+    folder belongs to another HQ's database (``import`` would open nothing, or the wrong HQ's bundles)."""
+    with ctx.sessions.reads() as session:
+        registered = _own_station(ctx, session).encryption_public_key
+    if registered and registered != recipient:
+        raise _foreign_keys(ctx, registered, recipient)
+
+
+def _foreign_keys(ctx: Context, registered: bytes | str, own: bytes | str | None) -> RegisterError:
+    """The data folder's keys are not those of the register's station: the folder and the database
+    belong to two different HQs (or the keys folder was lost)."""
     return RegisterError(
-        _("the register's station {code} signs with the key {registered}, but the keys in {folder} are "
+        _("the register's station {code} has the key {registered}, but the keys in {folder} are "
           "{own}: this data folder and this database belong to different stations. Open the register "
           "with its own data folder; nothing was changed").format(
             code=ctx.station_code, registered=keys.fingerprint(registered),
