@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "campaign.manage": frozenset({"chief", "admin"}),
     "sync.export": frozenset({"chief", "admin"}),
     "sync.import": frozenset({"chief", "admin"}),
+    # HQ's return bundle to a post (receipt, revocations, watch list): the roles that import its bundles.
+    "sync.reply": frozenset({"chief", "admin"}),
     # Hands a post's bundle, readable, to someone outside the register (an auditor): as much as HQ's
     # import reads, so the same roles; a right of its own, so that it can be narrowed alone.
     "sync.disclose": frozenset({"chief", "admin"}),
@@ -90,6 +92,7 @@ ACTION_TEXT = {
     "reference.manage": N_("change the reference data"),
     "sync.export": N_("export bundles for HQ or the posts"),
     "sync.import": N_("import bundles"),
+    "sync.reply": N_("write return bundles for the posts"),
     "sync.disclose": N_("disclose bundles to an auditor"),
     "audit.verify": N_("verify the audit trail"),
     "watch.review": N_("review HQ's watch list"),

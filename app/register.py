@@ -58,7 +58,7 @@ def open_register(
     PostgreSQL one) opens without it. ``progress`` hears of the search index being rebuilt, the one
     long step after some upgrades."""
     paths, reference, settings, hasher = base_context_parts(data_dir)
-    db_url = db_url or recorded_database(paths)
+    db_url = chosen_database(paths, db_url)
     if db_url is None and not paths.register.exists():
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
@@ -162,9 +162,52 @@ def recorded_database(paths: Paths) -> str | None:
         return None
 
 
+def _place(url: Any) -> tuple[str, int, str, str]:
+    """Which database a URL names: host, port, database and user (never the password or driver)."""
+    return (url.host or "localhost", url.port or 5432, url.database or "", url.username or "")
+
+
+def chosen_database(paths: Paths, given: str | None) -> str | None:
+    """The database to open: the one recorded in the data folder, reached with the URL given
+    (``--db-url`` or ``OUTPOST_DB_URL``) only for its password. A given URL naming another database is
+    refused: this folder's keys and inbox belong to the recorded one (docs/architecture.md §10)."""
+    recorded = recorded_database(paths)
+    if given is None or recorded is None:
+        return given or recorded
+    try:
+        same = _place(make_url(given)) == _place(make_url(recorded))
+    except ArgumentError:
+        same = False
+    if not same:
+        raise RegisterError(
+            _("the data folder {folder} belongs to the database {recorded}, but the URL given "
+              "(--db-url or OUTPOST_DB_URL) names {given}; once 'init hq' has recorded the database, the "
+              "URL only gives its password. Use the other HQ's own data folder, or unset OUTPOST_DB_URL; "
+              "nothing was changed").format(
+                folder=paths.data_dir, recorded=_safe_url(recorded), given=_safe_url(given))
+        )
+    return given
+
+
+def postgres_only(db_url: str) -> None:
+    """``--db-url`` names HQ's PostgreSQL database and nothing else: an SQLite register is the
+    encrypted file in the data folder, which another URL would bypass (docs/security.md)."""
+    try:
+        backend = make_url(db_url).get_backend_name()
+    except ArgumentError:
+        raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
+    if backend != "postgresql":
+        raise ValidationError([
+            _("--db-url: only PostgreSQL is supported (postgresql://user@host/database), not {scheme}; "
+              "without --db-url the register is the encrypted SQLite file in the data folder").format(
+                scheme=backend)
+        ])
+
+
 def _engine(paths: Paths, db_url: str | None, key: bytes | None = None) -> Any:
     if db_url is None:
         return make_engine(sqlite_url(paths.register), key)
+    postgres_only(db_url)
     try:
         return make_engine(db_url)
     except ModuleNotFoundError:
@@ -316,15 +359,24 @@ def init_register(
         raise ValidationError(
             [_("--db-url: a PostgreSQL database is for HQ; a post keeps its register file")]
         )
+    if db_url is not None:
+        postgres_only(db_url)
     if paths.register.exists() or paths.database.exists():
         raise RegisterError(f"a register already exists in {data_dir}; nothing was changed")
+    # A failed init leaves the folder as it found it: "nothing was changed" is then true of the folders too.
+    made = [f for f in (data_dir, paths.attachments, paths.backups, paths.logs) if not f.exists()]
     private_folder(data_dir)
     for folder in (paths.attachments, paths.backups, paths.logs):
         private_folder(folder)
     register_key = None if db_url is not None else keyslots.new_key()
     if register_key is not None:
         paths.register.touch(mode=0o600)  # SQLite gives its log files the register's mode
-    engine = _engine(paths, db_url, register_key)
+    try:
+        engine = _engine(paths, db_url, register_key)
+    except BaseException:
+        _remove_sqlite(paths)
+        _remove_empty(made)
+        raise
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
@@ -386,18 +438,24 @@ def init_register(
             recovery = slots.create(register_key, station_label, admin_username, "admin", admin_password)
     except AppError:
         engine.dispose()
+        if db_url is None:
+            _remove_sqlite(paths)
+        _remove_empty(made)
         raise
     except DBAPIError as exc:
         engine.dispose()
         if db_url is None:
             _remove_sqlite(paths)
+            _remove_empty(made)
             raise
+        _remove_empty(made)
         raise _refused(exc) from None
     except Exception:
         engine.dispose()
         if db_url is None:
             _remove_sqlite(paths)
             paths.keys.unlink(missing_ok=True)
+        _remove_empty(made)
         raise
     if db_url is not None:
         # Later commands and the desktop app find the database from the folder alone.
@@ -407,6 +465,15 @@ def init_register(
     ctx = open_register(data_dir, key=register_key, db_url=db_url, clock=clock)
     ctx.recovery_key = recovery
     return ctx
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """The folders a failed ``init`` made, innermost first; one something was put in stays."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def _remove_sqlite(paths: Paths) -> None:
@@ -432,6 +499,19 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     if not out.parent.is_dir():
         raise RegisterError(f"the folder {out.parent} does not exist")
     return _pg_dump(ctx.sessions.engine, out)
+
+
+def pg_backup_said(ctx: Context, path: Path) -> str:
+    """What a PostgreSQL backup holds and what it does not: ``pg_dump`` copies the database alone,
+    in clear, while HQ's keys and attachments stay in the data folder (docs/security.md)."""
+    return _(
+        "Wrote a pg_dump archive of the PostgreSQL register (the database only) to {path}, readable by "
+        "you only. Outpost does not encrypt it: the cases in it are in clear, so keep it as safe as the "
+        "database itself. It does not hold the data folder {folder}: back up its keys/ (HQ's signing and "
+        "encryption keys, without which no post's bundle opens), attachments/, settings.json and "
+        "database.url yourself, e.g. with the folder copied to the same safe place. Restore the dump with "
+        "pg_restore --clean."
+    ).format(path=path, folder=ctx.paths.data_dir)
 
 
 def register_summary(ctx: Context) -> dict[str, Any]:

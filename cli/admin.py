@@ -317,6 +317,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
     ctx, actor = session(args)
     require(actor, "register.backup")
     path = backup_register(ctx, Path(args.out) if args.out else None)
+    if ctx.sessions.engine.dialect.name == "postgresql":
+        from app.register import pg_backup_said
+
+        said = pg_backup_said(ctx, path)
+        out(args, {"backup": str(path), "holds": "database", "encrypted": False, "note": said}, said)
+        return 0
     out(args, {"backup": str(path)}, f"Backed up the register, its key slots and its attachments to {path}")
     return 0
 

@@ -131,12 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json = False
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
     args.db_url = args.db_url or os.environ.get("OUTPOST_DB_URL") or None  # no password in argv
-    if args.db_url is None:
-        from app.context import Paths
-        from app.register import recorded_database
-
-        args.db_url = recorded_database(Paths(args.data_dir))  # HQ on PostgreSQL, set up with --db-url
     func: Handler = getattr(args, "func", admin.cmd_gui)
+    if args.db_url is not None or (args.data_dir / "database.url").exists():
+        from app.context import Paths
+        from app.register import chosen_database
+
+        try:  # HQ on PostgreSQL: the folder's database, checked before any command opens or writes
+            args.db_url = chosen_database(Paths(args.data_dir), args.db_url)
+        except AppError as exc:
+            print(f"outpost: error: {exc.message}", file=sys.stderr)
+            return exc.exit_code
     if func is not admin.cmd_self_test:  # which reports it as one of its checks
         _warn_about_resources()
     try:

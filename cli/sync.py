@@ -276,6 +276,7 @@ def _register_station(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from app.sync.export import records_said
     from app.sync.send import send_to_hq
 
     ctx, actor = session(args)
@@ -293,6 +294,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     payload = {
         "files": [str(f) for f in result.files],
         "records": result.records,
+        "kinds": result.kinds,
         "attachments": result.attachments,
         "first_seq": result.first_seq,
         "last_seq": result.last_seq,
@@ -302,7 +304,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         text = "\n".join(
             [
-                f"Wrote {len(result.files)} bundle file(s) with {result.records} case(s) and "
+                f"Wrote {len(result.files)} bundle file(s) with {records_said(result.kinds)} and "
                 f"{result.attachments} file(s), changes {result.first_seq}–{result.last_seq}:",
                 *(f"  {f}" for f in result.files),
             ]

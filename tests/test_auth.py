@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +112,16 @@ def test_a_lock_out_message_tells_the_posts_time_whatever_the_computers_zone(
         monkeypatch.undo()
         time.tzset()
     assert "until 09:4" in str(refused.value) and "25/11/2026" in str(refused.value)
+
+
+def test_an_analyst_refused_a_return_bundle_is_told_that_is_what_was_refused(tmp_path: Path) -> None:
+    from app.sync.replies import make_reply
+    from tests.helpers.registers import make_hq
+
+    hq = make_hq(tmp_path / "hq")
+    analyst = dataclasses.replace(hq.admin, username="ana", role="analyst")
+    with pytest.raises(PermissionDenied) as refused:
+        make_reply(hq.ctx, analyst, "mat-khau-khoa-1", "BP-VX", tmp_path)
+    hq.ctx.close()
+    assert "may not write return bundles for the posts" in refused.value.message
+    assert "import" not in refused.value.message

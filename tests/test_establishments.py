@@ -167,6 +167,9 @@ def test_an_inspection_at_one_post_warns_the_other_after_the_return_bundle(
     _inspect(hq.ctx, a.ctx.station_id, shop, first_at, "border_guard", "officer", activity_id=first)
 
     reply = make_reply(hq.ctx, hq.admin, PASSPHRASE, "BP-TB", tmp_path / "back-tb")
+    # A dry run tells what the import will do, and does none of it (the import then stores the shop).
+    dry = import_returns(b.ctx, b.admin, PASSPHRASE, [reply], dry_run=True)
+    assert (dry.establishments, dry.inspections, dry.applied) == (1, 1, [reply.name])
     back = import_returns(b.ctx, b.admin, PASSPHRASE, [reply])
     assert back.rejected == [] and (back.establishments, back.inspections) == (1, 1)
 

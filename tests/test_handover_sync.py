@@ -133,3 +133,21 @@ def test_a_hand_over_whose_case_travels_in_another_part_carries_a_copy_of_it(pai
     assert (alone.new, alone.handovers, alone.rejected) == (1, 1, []), alone.rejected
     rest = import_at_hq(pair, [path for path in parts if path != handover_part][::-1])
     assert (rest.new, rest.rejected) == (1, [])
+
+
+def test_an_export_counts_its_hand_overs_apart_from_its_cases(pair: Pair) -> None:
+    from app.i18n import set_language
+    from app.sync.export import export_changes, records_said
+    from tests.helpers.sync import PASSPHRASE
+
+    handed_over(pair)
+    result = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "out", 20 * 1024 * 1024)
+    assert result.records == 2 and result.kinds == {"case": 1, "handover": 1}
+    assert records_said(result.kinds) == "1 case, 1 hand-over"
+    try:
+        set_language("vi")
+        assert records_said({"case": 62, "handover": 10, "activity": 5, "establishment": 4}) == (
+            "62 vụ, 10 hồ sơ bàn giao, 5 hoạt động, 4 cơ sở"
+        )
+    finally:
+        set_language("en")

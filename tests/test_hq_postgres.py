@@ -151,6 +151,7 @@ def test_an_unreachable_or_refusing_database_is_an_error_a_person_can_act_on(
     done = outpost(tmp_path / "hq", *INIT_HQ, env={"OUTPOST_DB_URL": url})
     assert done.returncode == 7, done.stderr
     assert "could not connect to the database" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "hq").exists()  # "nothing was changed": no folders left behind either
     # A user who may not create tables in the database (PostgreSQL 15's default for all but its owner).
     postgres_server.sql(
         "DO $$ BEGIN CREATE ROLE clerk LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
@@ -159,7 +160,14 @@ def test_an_unreachable_or_refusing_database_is_an_error_a_person_can_act_on(
     refused = outpost(tmp_path / "hq2", *INIT_HQ, env={"OUTPOST_DB_URL": clerk})
     assert refused.returncode == 7, refused.stderr
     assert "the database refused: permission denied for schema public" in refused.stderr
-    assert not (tmp_path / "hq2" / "database.url").exists()
+    assert not (tmp_path / "hq2").exists()
+    # A database that holds a register already: refused, and a folder that existed keeps what it had.
+    make_hq(tmp_path / "first", db_url=postgres_url).ctx.close()
+    (tmp_path / "hq3").mkdir()
+    (tmp_path / "hq3" / "notes.txt").write_text("kept")
+    again = outpost(tmp_path / "hq3", *INIT_HQ, env={"OUTPOST_DB_URL": postgres_url})
+    assert again.returncode == 7 and "already holds a register" in again.stderr, again.stderr
+    assert sorted(p.name for p in (tmp_path / "hq3").iterdir()) == ["notes.txt"]
 
 
 def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(
@@ -172,6 +180,13 @@ def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(
     archive = Path(json.loads(done.stdout)["backup"])
     assert archive.parent == tmp_path / "hq" / "backups" and archive.suffix == ".dump"
     assert archive.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert archive.stat().st_mode & 0o777 == 0o600 and json.loads(done.stdout)["encrypted"] is False
+    # Said as it is: the database alone, in clear; the data folder's keys and attachments are not in it.
+    copy = outpost(tmp_path / "hq", "backup", "--out", str(tmp_path / "copy.dump"))
+    assert copy.returncode == 0, copy.stderr
+    assert "attachments" not in copy.stdout.split("It does not hold")[0] and "keys/" in copy.stdout
+    assert "Outpost does not encrypt it" in copy.stdout
+    assert (tmp_path / "copy.dump").stat().st_mode & 0o777 == 0o600
     listed = subprocess.run([str(postgres_server.bindir / "pg_restore"), "--list", str(archive)],
                             capture_output=True, text=True, check=False)
     assert listed.returncode == 0, listed.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 
 from app.sync import hq_import
@@ -39,7 +40,8 @@ def test_the_import_enlarges_the_cache_until_the_connection_goes_back(
         # The import asks for it before it reads anything (even an import of nothing).
         asked: list[int] = []
         monkeypatch.setattr(hq_import, "enlarge_cache", lambda conn, kib: asked.append(kib))
-        monkeypatch.setattr(hq_import.keys, "load_encryption_identity", lambda *_args: None)
+        identity = pyrage.x25519.Identity.generate()  # the import checks it is the folder's station's
+        monkeypatch.setattr(hq_import.keys, "load_encryption_identity", lambda *_args: identity)
         summary = hq_import.import_bundles(hq.ctx, hq.admin, "unused", [])
         assert summary.applied == [] and asked == [hq_import.IMPORT_CACHE_KIB]
     finally:

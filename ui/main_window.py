@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.receive_action = QAction(_("&Receive bundles…"), self)
         self.receive_action.setVisible(can(self._actor, "sync.import"))
         self.reply_action = QAction(_("&Write return bundles…"), self)
-        self.reply_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "sync.import"))
+        self.reply_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "sync.reply"))
         self.campaigns_action = QAction(_("&Campaign periods…"), self)
         self.watch_action = QAction(_("&Watch list review…"), self)
         self.watch_action.setVisible(self._ctx.kind == "hq" and can(self._actor, "watch.review"))

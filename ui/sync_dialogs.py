@@ -34,6 +34,7 @@ from app.drives import looks_removable
 from app.formatting import format_int
 from app.i18n import _
 from app.progress import CancelToken, Progress
+from app.sync.export import records_said
 from app.sync.inbox import Fetched, fetch_mail, inbox_folder, refuse, waiting
 from app.sync.key_requests import key_state
 from app.sync.receive import Received, from_inbox, receive
@@ -246,8 +247,8 @@ class ExportDialog(QDialog):
             self.status.setText(_("Nothing to send: HQ has received every change."))
             return
         lines = [
-            _("Wrote {count} file(s) with {cases} case(s) to {folder}.").format(
-                count=len(result.files), cases=format_int(result.records), folder=target
+            _("Wrote {count} file(s) with {records} to {folder}.").format(
+                count=len(result.files), records=records_said(result.kinds), folder=target
             )
         ]
         if delivery is not None:

@@ -262,11 +262,19 @@ def make_request(ctx: Context, actor: Actor, passphrase: str, out: Path) -> Enro
 def _hq_keys(ctx: Context, actor: Actor, passphrase: str) -> tuple[Ed25519PrivateKey, str]:
     """HQ's signing key and encryption recipient, made on first use."""
     data_dir = ctx.paths.data_dir
+    with ctx.sessions.reads() as session:
+        registered = _own_station(ctx, session).signing_public_key
+    if registered is not None and not keys.has_signing_key(data_dir):
+        # Making a new key here would silently replace the one the posts were certified with.
+        raise _foreign_keys(ctx, registered, None)
     if not keys.has_signing_key(data_dir):
         keys.create_signing_key(data_dir, passphrase)
     if not keys.has_encryption_key(data_dir):
         keys.create_encryption_key(data_dir, passphrase)
     private = keys.load_signing_key(data_dir, passphrase)
+    own = keys.raw_public(private.public_key())
+    if registered is not None and registered != own:
+        raise _foreign_keys(ctx, registered, own)
     recipient = str(keys.load_encryption_identity(data_dir, passphrase).to_public())
     with ctx.sessions.writes.begin() as session:
         station = _own_station(ctx, session)
@@ -275,6 +283,29 @@ def _hq_keys(ctx: Context, actor: Actor, passphrase: str) -> tuple[Ed25519Privat
         station.encryption_public_key = recipient
         seal_station(ctx, session, actor.username, station, before)
     return private, recipient
+
+
+def check_folder_recipient(ctx: Context, recipient: str) -> None:
+    """HQ's encryption key in the data folder must be the one its station gave the posts: else the
+    folder belongs to another HQ's database (``import`` would open nothing, or the wrong HQ's bundles)."""
+    with ctx.sessions.reads() as session:
+        registered = _own_station(ctx, session).encryption_public_key
+    if registered and registered != recipient:
+        raise _foreign_keys(ctx, registered, recipient)
+
+
+def _foreign_keys(ctx: Context, registered: bytes | str, own: bytes | str | None) -> RegisterError:
+    """The data folder's keys are not those of the register's station: the folder and the database
+    belong to two different HQs (or the keys folder was lost)."""
+    return RegisterError(
+        _("the register's station {code} has the key {registered}, but the keys in {folder} are "
+          "{own}: this data folder and this database belong to different stations. Open the register "
+          "with its own data folder; nothing was changed").format(
+            code=ctx.station_code, registered=keys.fingerprint(registered),
+            folder=keys.keys_dir(ctx.paths.data_dir),
+            own=keys.fingerprint(own) if own is not None else _("missing"),
+        )
+    )
 
 
 def issue_certificate(

@@ -24,7 +24,7 @@ from app.context import Context
 from app.domain import Actor, CaseInput
 from app.errors import RegisterError
 from app.i18n import _
-from app.sync import anchor, establishment_sync, keys, received
+from app.sync import anchor, enrol, establishment_sync, keys, received
 from app.sync.activity_import import activities_to_apply, check_activity_record, store_activities
 from app.sync.bundle import AlreadyImported, BundleRefused, unexpected
 from app.sync.checks import _case_ids, _check_cases, _Helper
@@ -47,6 +47,7 @@ def import_bundles(
     if ctx.kind != "hq":
         raise RegisterError("only HQ imports the posts' bundles; a post imports HQ's return bundles")
     identity = keys.load_encryption_identity(ctx.paths.data_dir, passphrase)
+    enrol.check_folder_recipient(ctx, str(identity.to_public()))
     refused: list[tuple[str, dict[str, str]]] = []  # (station id, rejection) for the return bundle
     summary = _import_changes(ctx, identity, paths, dry_run, refused)
     if refused and not dry_run:

@@ -32,7 +32,7 @@ from db.types import utc_text
 def make_reply(ctx: Context, actor: Actor, passphrase: str, code: str, out_dir: Path) -> Path:
     """HQ's signed return bundle for one post: the receipt (the highest sequence up to which
     everything arrived, and the missing ranges) and every revocation, encrypted to the post."""
-    require(actor, "sync.import")
+    require(actor, "sync.reply")
     if ctx.kind != "hq":
         raise RegisterError("only HQ writes return bundles")
     signing_key = keys.load_signing_key(ctx.paths.data_dir, passphrase)

@@ -207,9 +207,7 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
             ]
         )
         summary.acknowledged_seq = acknowledged  # shown by a dry run too
-        if summary.rejected or dry_run:
-            if not summary.rejected:
-                summary.applied = [path.name for path, _m, _r in receipts]  # would be applied
+        if summary.rejected:
             session.rollback()
             return summary
         now = ctx.clock()
@@ -286,6 +284,9 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                 )
             )
             summary.applied.append(path.name)
+        if dry_run:  # applied above only to count as the real import counts (establishments, revocations)
+            session.rollback()
+            return summary
         session.merge(m.Meta(key="acked_seq", value=str(acknowledged)))
         session.merge(m.Meta(key="return_created_at", value=newest))
         summary.acknowledged_seq = acknowledged

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from app.context import Context
-from app.errors import ValidationError
+from app.errors import RegisterError, ValidationError
 from app.i18n import _
 from app.sync import enrol, keys, received, signing
 from app.sync.bundle import (
@@ -54,7 +54,11 @@ def _issued_here(certificate: dict[str, Any], hq_id: str, hq_key: Ed25519PublicK
 def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
     """The check ``open_bundle`` runs on the sender's certificate at HQ (``zone``: the register's, for
     the dates it tells)."""
-    assert hq.signing_public_key is not None
+    if hq.signing_public_key is None:  # no post was ever enrolled here, so no bundle can be from one
+        raise RegisterError(
+            _("HQ {code} has no signing key yet: enrol the posts with 'outpost enroll accept' before "
+              "importing their bundles").format(code=hq.code)
+        )
     hq_key = Ed25519PublicKey.from_public_bytes(hq.signing_public_key)
 
     def check(certificate: dict[str, Any]) -> Ed25519PublicKey:

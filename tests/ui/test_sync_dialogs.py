@@ -43,7 +43,7 @@ def test_send_then_receive_through_the_dialogs(qtbot: QtBot, post: Post, hq: Pos
     usb.mkdir()
     sent = _write(qtbot, post, usb)
     assert len(sent.result_files) == 1 and sent.result_files[0].parent == usb
-    assert sent.status.text() == f"Đã ghi 1 tệp gồm 3 vụ việc vào {usb}."
+    assert sent.status.text() == f"Đã ghi 1 tệp gồm 3 vụ vào {usb}."
 
     received = ImportDialog(hq.ctx, hq.admin)
     qtbot.addWidget(received)
