@@ -16,7 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from app import periods
+from app.chart_data import build_chart_data
 from app.errors import ValidationError
+from app.report_charts import chart_flowables
 from app.report_pdf import percent, report_pdf, report_recipients
 from app.report_xlsx import PERCENT, report_xlsx
 from app.reports import METRICS, Scope, SummaryReport, agency_lines, as_json, build_report, load_template
@@ -237,3 +239,36 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(
                     seen_ends.add(lines[-1][:20])
                     assert not heading.match(lines[-1]), (extra, number, lines[-3:])
     assert len(seen_ends) > 5  # the pages did end in many different places
+
+
+def test_no_heading_of_the_report_or_its_charts_ends_a_page(
+    made: tuple[Post, SummaryReport], tmp_path: Path
+) -> None:
+    """Every heading of the province report and of its chart annex (I, II, … and 1 to 5), the body
+    pushed down a few lines at a time and the annex given more and more commodities: no page ends
+    with a heading (a new user saw "VIII. TIN BÁO, TỐ GIÁC…", "3. Tiến độ…" and "4. Số vụ… theo từng
+    đồn" alone at a page's foot, their content on the next page)."""
+    hq, report = made
+    data = build_chart_data(hq.ctx, hq.admin, report.period.end, reports=True, mode=report.mode)
+    assert report.tips is not None and report.overlaps is not None and report.field_work is not None
+    assert data.posts and len(data.seized) > 5
+    heading = re.compile(r"^(?:[IVX]+|\d)\. \w")
+    ends: set[str] = set()
+
+    def no_heading_ends_a_page(pdf: bytes, case: object) -> None:
+        pages = pdf_text(pdf, tmp_path).split("\f")
+        for number, page in enumerate(pages, start=1):
+            lines = [line.strip() for line in page.splitlines() if line.strip()]
+            if lines and number < len(pages):
+                ends.add(lines[-1][:20])
+                assert not heading.match(lines[-1]), (case, number, lines[-3:])
+
+    agency = agency_lines(hq.ctx, hq.admin)
+    for extra in range(0, 45, 3):  # the report's body
+        notes = [f"Ghi chú thử số {i}." for i in range(extra)]
+        annex = chart_flowables(data, hq.ctx.reference)  # (a flowable is laid out once)
+        no_heading_ends_a_page(report_pdf(replace(report, notes=notes), agency, "An Giang", annex)[0], extra)
+    for count in range(len(data.seized) + 1):  # the annex: 2. is followed by a drawing a commodity
+        annex = chart_flowables(replace(data, seized=data.seized[:count]), hq.ctx.reference)
+        no_heading_ends_a_page(report_pdf(report, agency, "An Giang", annex)[0], count)
+    assert len(ends) > 10  # the pages did end in many different places
