@@ -225,7 +225,7 @@ def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
 
 def _heading(text: str, st: Styles, following: Sequence[Flowable]) -> list[Flowable]:
     """A numbered chart heading kept on the page of its caption and first drawing (``keep_with_next``)."""
-    return keep_with_next([Paragraph(f"<b>{text}</b>", st.body_left)], following)
+    return keep_with_next([Spacer(1, 6), Paragraph(f"<b>{text}</b>", st.body_left)], following)
 
 
 def _progress_rows(rows: Sequence[tuple[str, Progress]]) -> list[Flowable]:
@@ -266,14 +266,12 @@ def chart_flowables(data: ChartData, reference: Reference, st: Styles | None = N
             "phân biệt bằng mức xám và ghi số liệu bên cạnh, đọc được khi in đen trắng.</i>",
             small.body_left,
         ),
-        Spacer(1, 6),
     ]
     flow += _heading(
         "1. Số vụ theo tuần, theo nhóm vi phạm",
         st,
         [Paragraph(f"<i>{weeks_caption(data)}</i>", small.body_left), weekly_drawing(data, reference)],
     )
-    flow.append(Spacer(1, 6))
     seized: list[Flowable] = (
         [seized_drawing(s, data, reference) for s in data.seized]
         if data.seized

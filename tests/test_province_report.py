@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 from app import periods
 from app.chart_data import build_chart_data
 from app.errors import ValidationError
+from app.overlap_report import OverlapLine
 from app.report_charts import chart_flowables
 from app.report_pdf import percent, report_pdf, report_recipients
 from app.report_xlsx import PERCENT, report_xlsx
@@ -226,7 +228,7 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(
     """The report's body pushed down a line at a time: wherever the page ends, a section heading has
     the first rows of its table (or its whole note and signature block) below it."""
     hq, report = made
-    heading = re.compile(r"^(I|II|III|IV|V)\. [A-Z]")
+    heading = re.compile(r"^[IVX]+\. [A-ZĐ]")
     seen_ends = set()
     for extra in range(0, 40, 2):
         notes = [f"Ghi chú thử số {i}." for i in range(extra)]
@@ -252,6 +254,10 @@ def test_no_heading_of_the_report_or_its_charts_ends_a_page(
     data = build_chart_data(hq.ctx, hq.admin, report.period.end, reports=True, mode=report.mode)
     assert report.tips is not None and report.overlaps is not None and report.field_work is not None
     assert data.posts and len(data.seized) > 5
+    # The charts count what the tables count: per post (chart 4) and in all (chart 1).
+    by_post = {row["code"]: row["cases"] for row in as_json(report)["by_post"]}
+    assert {post.code: post.total for post in data.posts} == by_post
+    assert sum(series.total for series in data.weekly) == report.totals.now["cases"]
     heading = re.compile(r"^(?:[IVX]+|\d)\. \w")
     ends: set[str] = set()
 
@@ -264,11 +270,25 @@ def test_no_heading_of_the_report_or_its_charts_ends_a_page(
                 assert not heading.match(lines[-1]), (case, number, lines[-3:])
 
     agency = agency_lines(hq.ctx, hq.admin)
-    for extra in range(0, 45, 3):  # the report's body
+    for extra in range(1, 45, 4):  # the report's body
         notes = [f"Ghi chú thử số {i}." for i in range(extra)]
         annex = chart_flowables(data, hq.ctx.reference)  # (a flowable is laid out once)
         no_heading_ends_a_page(report_pdf(replace(report, notes=notes), agency, "An Giang", annex)[0], extra)
     for count in range(len(data.seized) + 1):  # the annex: 2. is followed by a drawing a commodity
         annex = chart_flowables(replace(data, seized=data.seized[:count]), hq.ctx.reference)
         no_heading_ends_a_page(report_pdf(report, agency, "An Giang", annex)[0], count)
+    for count in range(8, 90, 9):  # repeated inspections, up to a list longer than a page
+        lines = tuple(
+            OverlapLine(
+                None if n % 2 else n // 2 + 1,
+                "" if n % 2 else f"Cửa hàng tạp hóa số {n // 2 + 1} (phường Vĩnh Tế)",
+                "BP-VX",
+                "Bộ đội Biên phòng",
+                date(2026, 3, 1) + timedelta(days=n),
+                "Phúc tra việc khắc phục vi phạm lần kiểm tra trước." if n % 2 else "",
+            )
+            for n in range(count)
+        )
+        longer = replace(report, overlaps=replace(report.overlaps, establishments=count // 2, lines=lines))
+        no_heading_ends_a_page(report_pdf(longer, agency, "An Giang")[0], count)
     assert len(ends) > 10  # the pages did end in many different places
