@@ -17,7 +17,7 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
-from app.chart_data import ChartData, Progress, Seized, axis_top, build_chart_data
+from app.chart_data import ChartData, PostFigures, Progress, Seized, axis_top, build_chart_data
 from app.formatting import format_decimal, format_int
 from app.printing import FONT, FRAME_WIDTH, Styles, keep_with_next, styles
 from app.reference import Reference
@@ -197,15 +197,34 @@ def _kind_words(p: Progress) -> str:
     return "tổng trong tháng" if p.kind == "monthly" else "vụ lớn nhất trong tháng"
 
 
-def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
-    """HQ: each post's cases over the 12 months, stacked by violation group, its total written."""
-    row_h, left = 14, 70.0
-    legend_rows = (len(data.groups) + 1) // 2
-    drawing = Drawing(WIDTH, row_h * len(data.posts) + 11 * legend_rows + 8)
-    plot_w = WIDTH - left - 50
+POSTS_A_DRAWING = 10  # posts drawn together: a province of many posts runs on over pages
+
+
+def posts_drawings(data: ChartData, reference: Reference) -> list[Drawing]:
+    """HQ: each post's cases over the 12 months, stacked by violation group, its total written; in
+    drawings of ``POSTS_A_DRAWING`` posts on one scale (the legend above the first), so that the
+    page may end between any two of them rather than the chart being too tall for one."""
     top = axis_top(max((p.total for p in data.posts), default=0))
-    for n, post in enumerate(data.posts):
-        y = drawing.height - (n + 1) * row_h
+    chunks = [data.posts[i : i + POSTS_A_DRAWING] for i in range(0, len(data.posts), POSTS_A_DRAWING)]
+    return [
+        _posts_drawing(chunk, data.groups if n == 0 else (), top, reference) for n, chunk in enumerate(chunks)
+    ]
+
+
+def _posts_drawing(
+    posts: Sequence[PostFigures], groups: Sequence[str], top: float, reference: Reference
+) -> Drawing:
+    row_h, left = 14, 70.0
+    legend_rows = (len(groups) + 1) // 2
+    legend_h = 11 * legend_rows + (6 if groups else 0)
+    drawing = Drawing(WIDTH, row_h * len(posts) + legend_h + 2)
+    plot_w = WIDTH - left - 50
+    for index, code in enumerate(groups):  # two columns, a row each, as under the weekly chart
+        x, y = (index % 2) * WIDTH / 2, drawing.height - 9 - (index // 2) * 11
+        _swatch(drawing, x, y, grey(index))
+        drawing.add(_text(x + 12, y + 0.5, reference.label("violation_groups", code, "vi"), TINY))
+    for n, post in enumerate(posts):
+        y = drawing.height - legend_h - (n + 1) * row_h
         drawing.add(_text(left - 4, y + 3, post.code, SMALL, "end"))
         x = left
         for index, count in enumerate(post.cases):
@@ -216,10 +235,6 @@ def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
                 )
             x += w
         drawing.add(_text(x + 4, y + 3, f"{format_int(post.total)} vụ", SMALL))
-    for index, code in enumerate(data.groups):  # two columns, a row each, as under the weekly chart
-        x, y = (index % 2) * WIDTH / 2, 2 + (legend_rows - 1 - index // 2) * 11
-        _swatch(drawing, x, y, grey(index))
-        drawing.add(_text(x + 12, y + 0.5, reference.label("violation_groups", code, "vi"), TINY))
     return drawing
 
 
@@ -295,7 +310,7 @@ def chart_flowables(data: ChartData, reference: Reference, st: Styles | None = N
         per_post = [
             (f"{post.code}: {p.text}", p) for post in data.posts for p in post.rewards if p.kind == "monthly"
         ]
-        flow += _heading(f"4. Số vụ theo từng đồn ({months})", st, [posts_drawing(data, reference)])
+        flow += _heading(f"4. Số vụ theo từng đồn ({months})", st, posts_drawings(data, reference))
         flow += _heading(
             "5. Tiến độ ngưỡng khen thưởng theo tháng, từng đồn",
             st,

@@ -277,6 +277,12 @@ def test_no_heading_of_the_report_or_its_charts_ends_a_page(
     for count in range(len(data.seized) + 1):  # the annex: 2. is followed by a drawing a commodity
         annex = chart_flowables(replace(data, seized=data.seized[:count]), hq.ctx.reference)
         no_heading_ends_a_page(report_pdf(report, agency, "An Giang", annex)[0], count)
+    # A province of 60 posts: the per-post charts (4. and 5.) run on over pages.
+    posts = tuple(replace(post, code=f"BP-{n:02d}") for n, post in enumerate(data.posts * 20))
+    annex = chart_flowables(replace(data, posts=posts), hq.ctx.reference)
+    pdf = report_pdf(report, agency, "An Giang", annex)[0]
+    no_heading_ends_a_page(pdf, "60 posts")
+    assert all(f"BP-{n:02d}" in flat(pdf_text(pdf, tmp_path)) for n in range(60))
     for count in range(8, 90, 9):  # repeated inspections, up to a list longer than a page
         lines = tuple(
             OverlapLine(

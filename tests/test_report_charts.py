@@ -46,7 +46,7 @@ def test_the_monthly_report_draws_its_charts_with_the_values_written(
     text = flat(pdf_text(_pdf(post, "monthly", periods.month(2026, 12)), tmp_path))  # 15/11 – 14/12/2026
     assert "PHỤ LỤC: BIỂU ĐỒ" in text
     assert "12 tháng từ ngày 15/12/2025 đến ngày 14/12/2026" in text
-    # Legend: each group's cases over the 52 weeks to 14/12/2026 (the 20/11/2025 case is older).
+    # Legend: each group's cases over the 12 months to 14/12/2026 (the 20/11/2025 case is older).
     assert "Buôn bán, vận chuyển trái phép hàng cấm, hàng nhập lậu: 2 vụ" in text
     assert "Gian lận thương mại, gian lận về thuế: 2 vụ" in text
     assert "Vi phạm khác" not in text.split("PHỤ LỤC")[1]
