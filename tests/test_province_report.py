@@ -20,6 +20,7 @@ from app import periods
 from app.chart_data import build_chart_data
 from app.errors import ValidationError
 from app.overlap_report import OverlapLine
+from app.printing import render
 from app.report_charts import chart_flowables
 from app.report_pdf import percent, report_pdf, report_recipients
 from app.report_xlsx import PERCENT, report_xlsx
@@ -272,11 +273,12 @@ def test_no_heading_of_the_report_or_its_charts_ends_a_page(
     agency = agency_lines(hq.ctx, hq.admin)
     for extra in range(1, 45, 4):  # the report's body
         notes = [f"Ghi chú thử số {i}." for i in range(extra)]
-        annex = chart_flowables(data, hq.ctx.reference)  # (a flowable is laid out once)
-        no_heading_ends_a_page(report_pdf(replace(report, notes=notes), agency, "An Giang", annex)[0], extra)
-    for count in range(len(data.seized) + 1):  # the annex: 2. is followed by a drawing a commodity
+        no_heading_ends_a_page(report_pdf(replace(report, notes=notes), agency, "An Giang")[0], extra)
+    # The annex starts a page of its own, so it is laid out alike after any body: alone here, 2. being
+    # followed by a drawing a commodity (a flowable is laid out once: new ones each time).
+    for count in range(len(data.seized) + 1):
         annex = chart_flowables(replace(data, seized=data.seized[:count]), hq.ctx.reference)
-        no_heading_ends_a_page(report_pdf(report, agency, "An Giang", annex)[0], count)
+        no_heading_ends_a_page(render(annex, title=report.title)[0], count)
     # A province of 60 posts: the per-post charts (4. and 5.) run on over pages.
     posts = tuple(replace(post, code=f"BP-{n:02d}") for n, post in enumerate(data.posts * 20))
     annex = chart_flowables(replace(data, posts=posts), hq.ctx.reference)
