@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -110,7 +110,7 @@ class PostFigures:
 class ChartData:
     day: date
     groups: tuple[str, ...]  # the violation groups drawn, in the reference's order
-    weeks: tuple[Period, ...]  # oldest first; the last holds ``day``
+    weeks: tuple[Period, ...]  # oldest first; the last holds ``day`` (a report's: cut to its 12 months)
     weekly: tuple[Series, ...]  # one per group in ``groups``
     months: tuple[Period, ...]  # oldest first; the last holds ``day``
     seized: tuple[Seized, ...]  # commodities seized in these months or the year before
@@ -152,6 +152,18 @@ def last_weeks(day: date, offset_days: int, count: int = WEEKS) -> tuple[Period,
     )
 
 
+def weeks_between(first: date, last: date, offset_days: int) -> tuple[Period, ...]:
+    """The report weeks from ``first`` to ``last``, oldest first, the first and last cut at those days:
+    a report's bars then count the same cases as its tables (not the days before its 12 months)."""
+    weeks = []
+    day = first
+    while day <= last:
+        week = periods.week_of(day, offset_days)
+        weeks.append(replace(week, start=max(week.start, first), end=min(week.end, last)))
+        day = week.end + timedelta(days=1)
+    return tuple(weeks)
+
+
 def build_chart_data(
     ctx: Context,
     actor: Actor,
@@ -165,14 +177,20 @@ def build_chart_data(
 
     ``station_ids`` keeps the cases of those stations only (a post's report; at a post its register
     holds only its own cases anyway). ``reports`` counts as the 389 report does: approved and closed
-    cases only; otherwise every case not voided, as the dashboard does. At HQ with no ``station_ids``
-    the figures are also given per post."""
+    cases only, in weeks cut to the 12 months' first and last day (so the bars add up to the tables);
+    otherwise every case not voided in the 52 weeks ending with ``day``'s, as the dashboard does. At
+    HQ with no ``station_ids`` the figures are also given per post."""
     require(actor, "case.read")
     settings = ctx.settings
     mode = mode or settings.report_period_mode
     reference = ctx.reference
-    weeks = last_weeks(day, settings.weekly_window_end_offset_days)
     months = last_months(day, mode)
+    # A report's weekly bars cover its 12 months exactly; the dashboard's run to today's whole week.
+    weeks = (
+        weeks_between(months[0].start, day, settings.weekly_window_end_offset_days)
+        if reports
+        else last_weeks(day, settings.weekly_window_end_offset_days)
+    )
     before = tuple(p.shifted_years(-1) for p in months)
     month = months[-1]
     statuses = tallies.COUNTED if reports else LIVE

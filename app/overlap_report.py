@@ -118,13 +118,13 @@ def _summary(section: OverlapSection) -> str:
 def overlap_flowable(section: OverlapSection, small: Styles) -> Flowable:
     """The section's table for the PDF (``app.report_pdf`` puts it under its numbered heading)."""
     # ReportLab only for the PDF: the figures are read without it (``report --json``, the dashboard).
-    from reportlab.platypus import KeepTogether, Paragraph
+    from reportlab.platypus import Paragraph
 
-    from app.printing import grid, markup
+    from app.printing import KeepOrFlow, grid, markup
 
     summary = Paragraph(f"<i>{markup(_summary(section))}</i>", small.body_left)
     if not section.lines:
-        return KeepTogether([summary])
+        return KeepOrFlow([summary])
     rows = [
         ["" if cell is None else f"{cell:%d/%m/%Y}" if isinstance(cell, date) else str(cell) for cell in row]
         for row in _rows(section)
@@ -137,7 +137,7 @@ def overlap_flowable(section: OverlapSection, small: Styles) -> Flowable:
         align=("c", "l", "c", "l", "c", "l"),
         whole=(2,),  # the post's code
     )
-    return KeepTogether([summary, table])  # split by the page when it is longer than one
+    return KeepOrFlow([summary, table])  # split by the page when it is longer than one
 
 
 def add_overlap_sheet(book: Any, section: OverlapSection, heading: Any, table: Any, count: str) -> None:

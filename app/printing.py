@@ -29,7 +29,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from app.errors import ValidationError
 from app.files import write_atomically
@@ -336,6 +345,102 @@ def grid(
     table = Table(data, colWidths=points, repeatRows=1)
     table.setStyle(TableStyle([CELL_FONT, *commands]))
     return table
+
+
+class KeepOrFlow(KeepTogether):  # type: ignore[misc]
+    """Kept on one page when it fits on one; longer, it flows on from where it stands. (ReportLab's
+    ``KeepTogether`` first starts a new page for content longer than a page, which leaves the
+    heading above it alone at the foot of the page before.)"""
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        frame = self._doctemplateAttr("frame")
+        if getattr(self, "_wrapInfo", None) != (available_width, available_height):
+            self.wrap(available_width, available_height)
+        if frame is not None and self._H > frame._aH:
+            return list(self._content)
+        return list(super().split(available_width, available_height))
+
+
+class _KeepWithNext(CondPageBreak):  # type: ignore[misc]
+    """A new page unless ``heading`` and the least start of ``following`` fit below (``least_piece``):
+    measured as the page is laid out, spaces before and after included, so that no fixed allowance
+    leaves a heading alone at a page's foot."""
+
+    def __init__(self, heading: Sequence[Flowable], following: Sequence[Flowable]) -> None:
+        super().__init__(0)
+        self._heading = list(heading)
+        self._following = list(following)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and getattr(frame, "_atTop", False):
+            self.height = 0  # at a page's top already: a new page would hold no more
+        else:
+            heading = sum(
+                f.wrapOn(self.canv, available_width, available_height)[1]
+                + f.getSpaceBefore()
+                + f.getSpaceAfter()
+                for f in self._heading
+            )
+            # (a point spare: ReportLab's own rounding)
+            self.height = (
+                1.0 + heading + least_piece(self._following, available_width, self.canv, _frame_height(frame))
+            )
+        width, height = super().wrap(available_width, available_height)
+        return float(width), float(height)
+
+
+def _frame_height(frame: Any) -> float:
+    return float(frame._aH) if frame is not None else PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM
+
+
+def least_piece(following: Sequence[Flowable], width: float, canvas: Any, page: float) -> float:
+    """The height of what must stand under a heading on its page: spacers and lead-in paragraphs (a
+    note, a caption) whole, then the first part of the next flowable that a page must hold whole (a
+    table's header and first rows; a drawing; the whole of a ``KeepTogether`` that fits on a page,
+    else its own least piece). ``page``: the height of a whole page's frame."""
+    total = 0.0
+    for index, flowable in enumerate(following):
+        if index:
+            total += flowable.getSpaceBefore()
+        if isinstance(flowable, KeepTogether):
+            height = float(_listWrapOn(flowable._content, width, canvas))
+            if height <= page or not isinstance(flowable, KeepOrFlow):
+                return total + height
+            return total + least_piece(flowable._content, width, canvas, page)
+        height = float(flowable.wrapOn(canvas, width, 0xFFFFFF)[1])
+        if isinstance(flowable, Spacer | Paragraph):
+            total += height + flowable.getSpaceAfter()
+            continue
+        if isinstance(flowable, Table):
+            return total + _least_rows(flowable, width, canvas, height)
+        return total + height
+    return total
+
+
+def _listWrapOn(content: Sequence[Flowable], width: float, canvas: Any) -> float:  # noqa: N802
+    from reportlab.platypus.flowables import _listWrapOn as wrap_list
+
+    return float(wrap_list(list(content), width, canvas)[1])
+
+
+def _least_rows(table: Table, width: float, canvas: Any, full: float) -> float:
+    """A table's height up to the first row foot it can be split at (usually its header and first
+    row; rows held to the table's foot, as the reward table's, need a few more tries)."""
+    reached = 0.0
+    for height in table._rowHeights[:-1]:
+        reached += height
+        if table.splitOn(canvas, width, reached + 0.5):
+            table.wrapOn(canvas, width, 0xFFFFFF)  # (as it was: the frame wraps it again anyway)
+            return float(reached)
+    return full
+
+
+def keep_with_next(heading: Sequence[Flowable], following: Flowable | Sequence[Flowable]) -> list[Flowable]:
+    """``heading`` then ``following``, the heading never alone at the foot of a page: it goes to the
+    next page unless the start of ``following`` (``least_piece``) fits under it."""
+    after = [following] if isinstance(following, Flowable) else list(following)
+    return [_KeepWithNext(heading, after), *heading, *after]
 
 
 PageDecoration = Callable[[Canvas, Any], None]

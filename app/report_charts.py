@@ -9,6 +9,7 @@ layout above them stays as the template sets it. Words are Vietnamese, as the re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,9 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
-from app.chart_data import ChartData, Progress, Seized, axis_top, build_chart_data
+from app.chart_data import ChartData, PostFigures, Progress, Seized, axis_top, build_chart_data
 from app.formatting import format_decimal, format_int
-from app.printing import FONT, FRAME_WIDTH, Styles, styles
+from app.printing import FONT, FRAME_WIDTH, Styles, keep_with_next, styles
 from app.reference import Reference
 
 if TYPE_CHECKING:
@@ -196,15 +197,34 @@ def _kind_words(p: Progress) -> str:
     return "tổng trong tháng" if p.kind == "monthly" else "vụ lớn nhất trong tháng"
 
 
-def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
-    """HQ: each post's cases over the 12 months, stacked by violation group, its total written."""
-    row_h, left = 14, 70.0
-    legend_rows = (len(data.groups) + 1) // 2
-    drawing = Drawing(WIDTH, row_h * len(data.posts) + 11 * legend_rows + 8)
-    plot_w = WIDTH - left - 50
+POSTS_A_DRAWING = 10  # posts drawn together: a province of many posts runs on over pages
+
+
+def posts_drawings(data: ChartData, reference: Reference) -> list[Drawing]:
+    """HQ: each post's cases over the 12 months, stacked by violation group, its total written; in
+    drawings of ``POSTS_A_DRAWING`` posts on one scale (the legend above the first), so that the
+    page may end between any two of them rather than the chart being too tall for one."""
     top = axis_top(max((p.total for p in data.posts), default=0))
-    for n, post in enumerate(data.posts):
-        y = drawing.height - (n + 1) * row_h
+    chunks = [data.posts[i : i + POSTS_A_DRAWING] for i in range(0, len(data.posts), POSTS_A_DRAWING)]
+    return [
+        _posts_drawing(chunk, data.groups if n == 0 else (), top, reference) for n, chunk in enumerate(chunks)
+    ]
+
+
+def _posts_drawing(
+    posts: Sequence[PostFigures], groups: Sequence[str], top: float, reference: Reference
+) -> Drawing:
+    row_h, left = 14, 70.0
+    legend_rows = (len(groups) + 1) // 2
+    legend_h = 11 * legend_rows + (6 if groups else 0)
+    drawing = Drawing(WIDTH, row_h * len(posts) + legend_h + 2)
+    plot_w = WIDTH - left - 50
+    for index, code in enumerate(groups):  # two columns, a row each, as under the weekly chart
+        x, y = (index % 2) * WIDTH / 2, drawing.height - 9 - (index // 2) * 11
+        _swatch(drawing, x, y, grey(index))
+        drawing.add(_text(x + 12, y + 0.5, reference.label("violation_groups", code, "vi"), TINY))
+    for n, post in enumerate(posts):
+        y = drawing.height - legend_h - (n + 1) * row_h
         drawing.add(_text(left - 4, y + 3, post.code, SMALL, "end"))
         x = left
         for index, count in enumerate(post.cases):
@@ -215,11 +235,36 @@ def posts_drawing(data: ChartData, reference: Reference) -> Drawing:
                 )
             x += w
         drawing.add(_text(x + 4, y + 3, f"{format_int(post.total)} vụ", SMALL))
-    for index, code in enumerate(data.groups):  # two columns, a row each, as under the weekly chart
-        x, y = (index % 2) * WIDTH / 2, 2 + (legend_rows - 1 - index // 2) * 11
-        _swatch(drawing, x, y, grey(index))
-        drawing.add(_text(x + 12, y + 0.5, reference.label("violation_groups", code, "vi"), TINY))
     return drawing
+
+
+def _heading(text: str, st: Styles, following: Sequence[Flowable]) -> list[Flowable]:
+    """A numbered chart heading kept on the page of its caption and first drawing (``keep_with_next``)."""
+    return keep_with_next([Spacer(1, 6), Paragraph(f"<b>{text}</b>", st.body_left)], following)
+
+
+def _progress_rows(rows: Sequence[tuple[str, Progress]]) -> list[Flowable]:
+    """A drawing a rule: at HQ a post's rules run to pages, and a page may end between any two."""
+    return [progress_drawing([row]) for row in rows]
+
+
+def _span(first: date, last: date) -> str:
+    return f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
+
+
+def weeks_caption(data: ChartData) -> str:
+    """What the weekly bars cover, stated exactly: their number, their days, and which of them hold
+    less than a whole report week (a report's are cut at its 12 months' first and last day)."""
+    first, last = data.weeks[0], data.weeks[-1]
+    text = (
+        f"{len(data.weeks)} cột, mỗi cột một tuần báo cáo, "
+        f"từ {first.start:%d/%m/%Y} đến {last.end:%d/%m/%Y}"
+    )
+    part = [w for w in (first, last) if w.days < 7]
+    if part:
+        days = " và ".join(f"{w.start:%d/%m} – {w.end:%d/%m/%Y}" for w in part)
+        text += f"; không trọn tuần: {days} (chỉ các ngày trong 12 tháng)"
+    return text + "."
 
 
 def chart_flowables(data: ChartData, reference: Reference, st: Styles | None = None) -> list[Flowable]:
@@ -227,52 +272,52 @@ def chart_flowables(data: ChartData, reference: Reference, st: Styles | None = N
     st = st or styles(12)
     small = styles(9.5)
     month = data.month
+    months = _span(data.months[0].start, data.months[-1].end)
     flow: list[Flowable] = [
         PageBreak(),
         Paragraph("<b>PHỤ LỤC: BIỂU ĐỒ</b>", st.title),
         Paragraph(
-            f"<i>12 tháng tính đến ngày {data.day:%d/%m/%Y}. Mỗi nhóm phân biệt bằng mức xám và ghi "
-            "số liệu bên cạnh, đọc được khi in đen trắng.</i>",
+            f"<i>12 tháng từ ngày {data.months[0].start:%d/%m/%Y} đến ngày {data.day:%d/%m/%Y}. Mỗi nhóm "
+            "phân biệt bằng mức xám và ghi số liệu bên cạnh, đọc được khi in đen trắng.</i>",
             small.body_left,
         ),
-        Spacer(1, 6),
-        Paragraph("<b>1. Số vụ theo tuần, theo nhóm vi phạm (52 tuần)</b>", st.body_left),
-        weekly_drawing(data, reference),
-        Spacer(1, 6),
-        Paragraph("<b>2. Tang vật thu giữ theo tháng, so với cùng kỳ năm trước</b>", st.body_left),
     ]
-    if data.seized:
-        flow += [seized_drawing(s, data, reference) for s in data.seized]
-    else:
-        flow.append(Paragraph("Không có tang vật trong 12 tháng.", st.body_left))
-    flow.append(
-        Paragraph(
-            f"<b>3. Tiến độ so với ngưỡng khen thưởng, tháng {month.start:%d/%m/%Y} – "
-            f"{month.end:%d/%m/%Y}</b>",
-            st.body_left,
-        )
+    flow += _heading(
+        "1. Số vụ theo tuần, theo nhóm vi phạm",
+        st,
+        [Paragraph(f"<i>{weeks_caption(data)}</i>", small.body_left), weekly_drawing(data, reference)],
     )
+    seized: list[Flowable] = (
+        [seized_drawing(s, data, reference) for s in data.seized]
+        if data.seized
+        else [Paragraph("Không có tang vật trong 12 tháng.", st.body_left)]
+    )
+    flow += _heading(f"2. Tang vật thu giữ theo tháng, so với cùng kỳ năm trước ({months})", st, seized)
     # A monthly rule is met by one post's month (docs/domain.md): at HQ it is drawn per post (5.), and
     # the posts' months added together would mean nothing.
     shown = [p for p in data.rewards if not (data.posts and p.kind == "monthly")]
-    if shown:
-        flow.append(progress_drawing([(f"{p.text} ({_kind_words(p)})", p) for p in shown]))
-    else:
-        flow.append(Paragraph("Không có quy định khen thưởng áp dụng cho tháng này.", st.body_left))
+    progress: list[Flowable] = (
+        _progress_rows([(f"{p.text} ({_kind_words(p)})", p) for p in shown])
+        if shown
+        else [Paragraph("Không có quy định khen thưởng áp dụng cho tháng này.", st.body_left)]
+    )
+    flow += _heading(
+        f"3. Tiến độ so với ngưỡng khen thưởng, tháng {month.start:%d/%m/%Y} – {month.end:%d/%m/%Y}",
+        st,
+        progress,
+    )
     if data.posts:
-        flow += [
-            Paragraph("<b>4. Số vụ 12 tháng theo từng đồn</b>", st.body_left),
-            posts_drawing(data, reference),
-            Paragraph("<b>5. Tiến độ ngưỡng khen thưởng theo tháng, từng đồn</b>", st.body_left),
-            progress_drawing(
-                [
-                    (f"{post.code}: {p.text}", p)
-                    for post in data.posts
-                    for p in post.rewards
-                    if p.kind == "monthly"
-                ]
-            ),
+        per_post = [
+            (f"{post.code}: {p.text}", p) for post in data.posts for p in post.rewards if p.kind == "monthly"
         ]
+        flow += _heading(f"4. Số vụ theo từng đồn ({months})", st, posts_drawings(data, reference))
+        flow += _heading(
+            "5. Tiến độ ngưỡng khen thưởng theo tháng, từng đồn",
+            st,
+            _progress_rows(per_post)
+            if per_post
+            else [Paragraph("Không có quy định khen thưởng theo tháng áp dụng cho tháng này.", st.body_left)],
+        )
     return flow
 
 

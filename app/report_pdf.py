@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from app import handover_report, periods
 from app.activity_report import TITLE as FIELD_WORK_TITLE
@@ -25,6 +25,7 @@ from app.printing import (
     Styles,
     grid,
     header,
+    keep_with_next,
     markup,
     render,
     signing_table,
@@ -102,52 +103,13 @@ def _figures_table(
     return grid(head, body, widths, st, align=["c", "l", *["r"] * len(columns)], bold_rows=[len(body) - 1])
 
 
-class _KeepWithNext(CondPageBreak):  # type: ignore[misc]
-    """A new page unless ``flowables`` (a heading) and the first piece of ``following`` that cannot be
-    split (a table's header and first row; the whole of a ``KeepTogether``) fit below: measured as
-    the page is laid out, so that no fixed allowance leaves a heading alone at a page's foot."""
-
-    def __init__(self, flowables: Sequence[Flowable], following: Flowable) -> None:
-        super().__init__(0)
-        self._heading = list(flowables)
-        self._following = following
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        frame = self._doctemplateAttr("frame")
-        if frame is not None and getattr(frame, "_atTop", False):
-            self.height = 0  # at a page's top already: a new page would hold no more
-        else:
-            heading = sum(f.wrapOn(self.canv, available_width, available_height)[1] for f in self._heading)
-            self.height = heading + _least_piece(self._following, available_width, self.canv)
-        width, height = super().wrap(available_width, available_height)
-        return float(width), float(height)
-
-
-def _least_piece(flowable: Flowable, width: float, canvas: Any) -> float:
-    """The height of the first part of ``flowable`` that a page must hold whole."""
-    if isinstance(flowable, KeepTogether):
-        flowable.wrapOn(canvas, width, 0xFFFFFF)
-        return float(flowable._H)
-    full = float(flowable.wrapOn(canvas, width, 0xFFFFFF)[1])
-    if not isinstance(flowable, Table):
-        return full
-    # Tried at each row's foot from the first: a split there is the least piece (usually the header and
-    # first row at once; rows held to the table's foot, as the reward table's, need a few more tries).
-    reached = 0.0
-    for height in flowable._rowHeights[:-1]:
-        reached += height
-        if flowable.splitOn(canvas, width, reached + 0.5):
-            return float(reached)  # (the frame wraps the table again before it lays it out)
-    return full
-
-
 def _heading(number: int, title: str, st: Styles, following: Flowable) -> list[Flowable]:
     """A numbered section heading kept on the page of what ``following`` starts with."""
     heading = [
         Spacer(1, 6),
         Paragraph(f"<b>{ROMAN[number]}. {markup(whole_last_words(title))}</b>", st.body_left),
     ]
-    return [_KeepWithNext(heading, following), *heading, following]
+    return keep_with_next(heading, following)
 
 
 def report_flowables(

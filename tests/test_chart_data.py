@@ -92,3 +92,17 @@ def test_at_hq_the_figures_per_post(pair: Pair) -> None:
     (figures,) = data.posts
     assert dict(zip(data.groups, figures.cases, strict=True)) == {"prohibited_smuggled": 2, "trade_fraud": 2}
     assert {p.rule: p.amount for p in figures.rewards}["cigarettes_month"] == Decimal(11_500)
+
+
+def test_a_reports_weeks_are_cut_to_its_12_months(post: Post) -> None:
+    """A report's weekly bars: every day of its 12 months in exactly one week, none outside them; the
+    dashboard's stay the 52 whole weeks ending with the week of its day."""
+    day = date(2026, 12, 14)  # the statistical year 15/12/2025 – 14/12/2026
+    weeks = build_chart_data(post.ctx, post.chief, day, reports=True).weeks
+    assert (weeks[0].start, weeks[0].end) == (date(2025, 12, 15), date(2025, 12, 16))
+    assert (weeks[-1].start, weeks[-1].end) == (date(2026, 12, 9), date(2026, 12, 14))
+    assert all(a.end + timedelta(days=1) == b.start for a, b in zip(weeks, weeks[1:], strict=False))
+    assert all(w.days == 7 for w in weeks[1:-1]) and sum(w.days for w in weeks) == 365
+    dashboard = build_chart_data(post.ctx, post.chief, day).weeks
+    assert len(dashboard) == 52 and all(w.days == 7 for w in dashboard)
+    assert dashboard[-1].end == date(2026, 12, 15)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import tallies
+from app import periods, tallies
 from app.chart_data import ChartData, build_chart_data, last_months, last_weeks
 from app.context import Context
 from app.demo import generate_demo
@@ -48,8 +48,15 @@ def _by_hand(
 ) -> dict[str, Any]:
     """What the charts should draw, from every case of the register read whole."""
     settings, reference = ctx.settings, ctx.reference
-    weeks = last_weeks(day, settings.weekly_window_end_offset_days)
     months = last_months(day, mode or settings.report_period_mode)
+    weeks = last_weeks(day, settings.weekly_window_end_offset_days)
+    if reports:  # a report's weeks: the days of its 12 months, grouped by their report week
+        spans: dict[date, list[date]] = {}
+        offset = settings.weekly_window_end_offset_days
+        for n in range((day - months[0].start).days + 1):
+            one = months[0].start + timedelta(days=n)
+            spans.setdefault(periods.week_of(one, offset).start, []).append(one)
+        weeks = tuple(periods.custom(days[0], days[-1]) for days in spans.values())
     slots = [*(p.shifted_years(-1) for p in months), *months]
     statuses = {"approved", "closed"} if reports else {"draft", "submitted", "approved", "closed"}
     with ctx.sessions.reads() as session:

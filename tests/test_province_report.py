@@ -10,13 +10,18 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from app import periods
+from app.chart_data import build_chart_data
 from app.errors import ValidationError
+from app.overlap_report import OverlapLine
+from app.printing import render
+from app.report_charts import chart_flowables
 from app.report_pdf import percent, report_pdf, report_recipients
 from app.report_xlsx import PERCENT, report_xlsx
 from app.reports import METRICS, Scope, SummaryReport, agency_lines, as_json, build_report, load_template
@@ -224,7 +229,7 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(
     """The report's body pushed down a line at a time: wherever the page ends, a section heading has
     the first rows of its table (or its whole note and signature block) below it."""
     hq, report = made
-    heading = re.compile(r"^(I|II|III|IV|V)\. [A-Z]")
+    heading = re.compile(r"^[IVX]+\. [A-ZĐ]")
     seen_ends = set()
     for extra in range(0, 40, 2):
         notes = [f"Ghi chú thử số {i}." for i in range(extra)]
@@ -237,3 +242,61 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(
                     seen_ends.add(lines[-1][:20])
                     assert not heading.match(lines[-1]), (extra, number, lines[-3:])
     assert len(seen_ends) > 5  # the pages did end in many different places
+
+
+def test_no_heading_of_the_report_or_its_charts_ends_a_page(
+    made: tuple[Post, SummaryReport], tmp_path: Path
+) -> None:
+    """Every heading of the province report and of its chart annex (I, II, … and 1 to 5), the body
+    pushed down a few lines at a time and the annex given more and more commodities: no page ends
+    with a heading (a new user saw "VIII. TIN BÁO, TỐ GIÁC…", "3. Tiến độ…" and "4. Số vụ… theo từng
+    đồn" alone at a page's foot, their content on the next page)."""
+    hq, report = made
+    data = build_chart_data(hq.ctx, hq.admin, report.period.end, reports=True, mode=report.mode)
+    assert report.tips is not None and report.overlaps is not None and report.field_work is not None
+    assert data.posts and len(data.seized) > 5
+    # The charts count what the tables count: per post (chart 4) and in all (chart 1).
+    by_post = {row["code"]: row["cases"] for row in as_json(report)["by_post"]}
+    assert {post.code: post.total for post in data.posts} == by_post
+    assert sum(series.total for series in data.weekly) == report.totals.now["cases"]
+    heading = re.compile(r"^(?:[IVX]+|\d)\. \w")
+    ends: set[str] = set()
+
+    def no_heading_ends_a_page(pdf: bytes, case: object) -> None:
+        pages = pdf_text(pdf, tmp_path).split("\f")
+        for number, page in enumerate(pages, start=1):
+            lines = [line.strip() for line in page.splitlines() if line.strip()]
+            if lines and number < len(pages):
+                ends.add(lines[-1][:20])
+                assert not heading.match(lines[-1]), (case, number, lines[-3:])
+
+    agency = agency_lines(hq.ctx, hq.admin)
+    for extra in range(1, 45, 4):  # the report's body
+        notes = [f"Ghi chú thử số {i}." for i in range(extra)]
+        no_heading_ends_a_page(report_pdf(replace(report, notes=notes), agency, "An Giang")[0], extra)
+    # The annex starts a page of its own, so it is laid out alike after any body: alone here, 2. being
+    # followed by a drawing a commodity (a flowable is laid out once: new ones each time).
+    for count in range(len(data.seized) + 1):
+        annex = chart_flowables(replace(data, seized=data.seized[:count]), hq.ctx.reference)
+        no_heading_ends_a_page(render(annex, title=report.title)[0], count)
+    # A province of 60 posts: the per-post charts (4. and 5.) run on over pages.
+    posts = tuple(replace(post, code=f"BP-{n:02d}") for n, post in enumerate(data.posts * 20))
+    annex = chart_flowables(replace(data, posts=posts), hq.ctx.reference)
+    pdf = report_pdf(report, agency, "An Giang", annex)[0]
+    no_heading_ends_a_page(pdf, "60 posts")
+    assert all(f"BP-{n:02d}" in flat(pdf_text(pdf, tmp_path)) for n in range(60))
+    for count in range(8, 90, 9):  # repeated inspections, up to a list longer than a page
+        lines = tuple(
+            OverlapLine(
+                None if n % 2 else n // 2 + 1,
+                "" if n % 2 else f"Cửa hàng tạp hóa số {n // 2 + 1} (phường Vĩnh Tế)",
+                "BP-VX",
+                "Bộ đội Biên phòng",
+                date(2026, 3, 1) + timedelta(days=n),
+                "Phúc tra việc khắc phục vi phạm lần kiểm tra trước." if n % 2 else "",
+            )
+            for n in range(count)
+        )
+        longer = replace(report, overlaps=replace(report.overlaps, establishments=count // 2, lines=lines))
+        no_heading_ends_a_page(report_pdf(longer, agency, "An Giang")[0], count)
+    assert len(ends) > 10  # the pages did end in many different places

@@ -45,8 +45,8 @@ def test_the_monthly_report_draws_its_charts_with_the_values_written(
     _write(post, clock)
     text = flat(pdf_text(_pdf(post, "monthly", periods.month(2026, 12)), tmp_path))  # 15/11 – 14/12/2026
     assert "PHỤ LỤC: BIỂU ĐỒ" in text
-    assert "12 tháng tính đến ngày 14/12/2026" in text
-    # Legend: each group's cases over the 52 weeks to 14/12/2026 (the 20/11/2025 case is older).
+    assert "12 tháng từ ngày 15/12/2025 đến ngày 14/12/2026" in text
+    # Legend: each group's cases over the 12 months to 14/12/2026 (the 20/11/2025 case is older).
     assert "Buôn bán, vận chuyển trái phép hàng cấm, hàng nhập lậu: 2 vụ" in text
     assert "Gian lận thương mại, gian lận về thuế: 2 vụ" in text
     assert "Vi phạm khác" not in text.split("PHỤ LỤC")[1]
@@ -68,3 +68,34 @@ def test_the_annual_report_has_the_charts_and_a_quarterly_report_none(
     assert "PHỤ LỤC: BIỂU ĐỒ" in annual
     quarterly = flat(pdf_text(_pdf(post, "quarterly", periods.quarter(2026, 4)), tmp_path))
     assert "BIỂU ĐỒ" not in quarterly
+
+
+def test_the_weekly_charts_cover_the_reports_12_months_exactly(
+    post: Post, clock: Clock, tmp_path: Path
+) -> None:
+    """The annual report of 2026 runs from 15/12/2025 (a Tuesday) to 14/12/2026 (a Monday): its weekly
+    bars count the cases of those days and no other, so that chart 1 adds up to the tables; the first
+    and last bars are the parts of their report weeks inside the year, and the chart says so."""
+    clock.advance(timedelta(days=40))
+    edges = [
+        (datetime(2025, 12, 14, 23, 50, tzinfo=ICT), "other", "1"),  # the year before
+        (datetime(2025, 12, 15, 0, 10, tzinfo=ICT), "trade_fraud", "1"),  # its first day
+        (datetime(2025, 12, 16, 12, 0, tzinfo=ICT), "trade_fraud", "1"),
+        (datetime(2025, 12, 17, 12, 0, tzinfo=ICT), "trade_fraud", "1"),  # the first whole week's
+        (datetime(2026, 12, 14, 23, 50, tzinfo=ICT), "prohibited_smuggled", "1"),  # its last day
+        (datetime(2026, 12, 15, 0, 10, tzinfo=ICT), "prohibited_smuggled", "1"),  # the next year's
+    ]
+    write_cases(post, edges, approve=True)
+    ctx, actor = post.ctx, post.chief
+    report = build_report(ctx, actor, "annual", periods.year(2026), Scope())
+    assert report.totals.now["cases"] == 4
+    text = flat(pdf_text(_pdf(post, "annual", periods.year(2026)), tmp_path))
+    annex = text.split("PHỤ LỤC")[1]
+    assert "12 tháng từ ngày 15/12/2025 đến ngày 14/12/2026" in annex
+    assert "Gian lận thương mại, gian lận về thuế: 3 vụ" in annex  # 15, 16 and 17/12/2025
+    assert "Buôn bán, vận chuyển trái phép hàng cấm, hàng nhập lậu: 1 vụ" in annex  # 14/12/2026
+    assert "Vi phạm khác" not in annex
+    assert (
+        "53 cột, mỗi cột một tuần báo cáo, từ 15/12/2025 đến 14/12/2026; không trọn tuần: "
+        "15/12 – 16/12/2025 và 09/12 – 14/12/2026 (chỉ các ngày trong 12 tháng)."
+    ) in annex
