@@ -6,6 +6,7 @@ given are the caller's to check (``fixed_float``); everything else must agree fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from app.audit import linked_hash
 from app.serialize import _ENCODE as encode
 from app.serialize import compact_state_hash, fixed_float, ordered_state_hash
 
@@ -71,3 +73,23 @@ def test_a_state_hashes_alike(state: dict[str, Any]) -> None:
     ordered = {key: state[key] for key in sorted(state)}
     assert compact_state_hash(ordered) == ordered_state_hash(ordered)
     assert encode(state) == _json(state)  # key order is kept as given, as json keeps it
+
+
+@given(
+    st.lists(st.text(), min_size=9, max_size=9),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.integers() | st.booleans(),
+)
+@example(["a\ud800b"] * 9, 1)
+@example(["\u2028\"\\\n\x7f"] * 9, 2**63)
+@example(["x"] * 9, True)
+def test_an_audit_link_hashes_the_text_json_writes(texts: list[str], version: int) -> None:
+    """``audit.linked_hash`` writes a link with msgspec (issue 18): the same bytes as ``json.dumps``,
+    else every event HQ stores or checks would break the chain."""
+    fields = [*texts[:7], version, *texts[7:]]
+    try:
+        expected = hashlib.sha256(_json(fields)).hexdigest()
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            linked_hash(*fields)
+        return
+    assert linked_hash(*fields) == expected

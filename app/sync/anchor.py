@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.i18n import _
 from db import models as m
+from db.bulk import BulkInsert
 from db.types import utc_text
 
 FIRST_WINDOW = 5000
@@ -219,13 +220,13 @@ class AnchorBook:
         new = [e for e in events if head is None or e["seq"] > head[1]]
         if not new:
             return
-        self.session.add_all(
-            m.AuditAnchor(
-                station_id=station.id, event_station_id=event["station_id"],
-                **{k: v for k, v in event.items() if k != "station_id"},
-            )
-            for event in new
-        )
+        # In one ``executemany`` (a post's first bundle carries an event for each of its cases: as ORM
+        # objects they took ~0.45 s of the importing process for 20 000, issue 18).
+        conn = self.session.connection()
+        rows = BulkInsert(conn, m.AuditAnchor.__table__)  # type: ignore[arg-type]
+        for event in new:
+            rows.add({**event, "station_id": station.id, "event_station_id": event["station_id"]})
+        rows.write(conn)
         self.added.setdefault(station.id, {}).update({e["seq"]: e for e in new})
         first = new[0]["seq"] if head is None else head[0]
         self.heads[station.id] = (first, new[-1]["seq"], new[-1]["hash"])

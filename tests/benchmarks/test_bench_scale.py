@@ -56,6 +56,7 @@ PASSPHRASE = "mat-khau-khoa-1"
 TABLES = (
     "cases", "goods_lines", "parties", "vehicles", "attachments", "documents",
     "activities", "activity_cases", "handovers", "tips", "establishments", "received_bundles",
+    "audit_anchors",  # the posts' audit events HQ keeps to check their chains (app/sync/anchor.py)
 )  # fmt: skip
 STARTS = sized(3, 1)
 IMPORT_ONLY = os.environ.get("OUTPOST_BENCH_SCALE_IMPORT_ONLY") == "1"
