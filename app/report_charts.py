@@ -149,10 +149,12 @@ def seized_drawing(series: Seized, data: ChartData, reference: Reference) -> Dra
                     )
                 )
         if series.values[i]:
+            # Above the taller of the two bars: the figure is wider than its bar and would otherwise
+            # cross last year's bar beside it when that one is taller.
             drawing.add(
                 _text(
                     x + bar / 2,
-                    bottom + plot_h * float(series.values[i]) / top + 2,
+                    bottom + plot_h * float(max(series.values[i], series.before[i])) / top + 2,
                     format_decimal(series.values[i]),
                     TINY,
                     "middle",
