@@ -67,7 +67,9 @@ def _private_folder(folder: Path) -> None:
 
 
 def default_name(ctx: Context, prefix: str = MANUAL) -> str:
-    stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    """The backup's name: prefix, station and the time on the post's clock (the register's time zone,
+    as the app shows times; ``backup.json`` keeps the instant in UTC, which the list sorts by)."""
+    stamp = ctx.local(ctx.clock()).strftime("%Y%m%d-%H%M%S")
     return f"{prefix}-{ctx.station_code}-{stamp}"
 
 

@@ -492,7 +492,7 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
         return write_backup(ctx, out)
     if out is None:
         private_folder(ctx.paths.backups)
-        stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+        stamp = ctx.local(ctx.clock()).strftime("%Y%m%d-%H%M%S")  # as ``backup.default_name``
         out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.dump"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")

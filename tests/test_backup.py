@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -237,3 +237,14 @@ def test_a_hostile_backup_json_is_refused_or_left_off_the_list(
     if b'"version": 1' not in manifest:  # the others are read as a backup; its register decides
         with pytest.raises(RestoreRefused):
             restore_into(post.ctx, backup, Unlock())
+
+
+def test_a_backup_is_named_by_the_posts_own_clock(post: Post) -> None:
+    """The name tells the time as the post reads it (its zone, UTC+7 here), not UTC: a chief looking for
+    the backup of 17:00 finds "…-170000"; backup.json keeps the instant in UTC."""
+    made = write_backup(post.ctx)
+    info = next(b for b in list_backups(post.ctx.paths.backups) if b.path == made)
+    stamp = datetime.strptime(made.name.removeprefix(f"outpost-{post.ctx.station_code}-"), "%Y%m%d-%H%M%S")
+    local = post.ctx.local(info.created_at).replace(tzinfo=None)
+    assert post.ctx.local(info.created_at).utcoffset() == timedelta(hours=7)
+    assert abs(stamp - local) < timedelta(seconds=2)
