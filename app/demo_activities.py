@@ -346,6 +346,30 @@ def add_demo_activities(ctx: Context, actor: Actor, *, cases: int, seed: int, fi
         for a in draw_activities(seed, count, first, last, area, own, ctx.reference)
         if (a.ended_at or a.started_at) <= now
     ]
+    # The shops registered first, each with its kind and where it is (an inspection of a shop not
+    # registered yet would register it as "other", as an officer's would).
+    from app.establishments import EstablishmentInput, EstablishmentService
+
+    shops: dict[tuple[str, str | None], EstablishmentInput] = {}
+    for a in drawn:
+        if a.kind == "inspection" and a.establishment:
+            shop = EstablishmentInput(a.establishment, _kind_of(a.establishment), a.place, a.commune_code)
+            shops.setdefault((a.establishment, a.commune_code), shop)
+    EstablishmentService(ctx).add(actor, list(shops.values()))
     # The same shop drawn twice within the window by chance: saved with the plan's usual reason.
     ctx.activities.add_many(actor, drawn, default_reason=AGAIN_REASONS[0])
     return len(drawn)
+
+
+# What kind of establishment a demo name is, by the words it begins with; any other is a shop.
+_KINDS_BY_NAME = (
+    ("Kho", "warehouse"),
+    ("Sạp", "market"),
+    ("Đại lý", "trader"),
+    ("Cơ sở thu mua", "trader"),
+    ("Hộ kinh doanh", "trader"),
+)
+
+
+def _kind_of(name: str) -> str:
+    return next((kind for start, kind in _KINDS_BY_NAME if name.startswith(start)), "shop")

@@ -23,6 +23,7 @@ from app.demo_activities import draw_activities
 from app.demo_cases import ICT
 from app.demo_words import DEMO_COMMUNE
 from app.domain import Actor
+from app.establishments import EstablishmentService
 from app.register import init_register
 from app.reports import build_report
 from app.tallies import COUNTED
@@ -251,3 +252,14 @@ def test_every_demo_activity_says_its_place_once(demo: tuple[Context, Actor]) ->
         assert text and len(parts) == len(set(parts)), text
         if view.data.kind == "inspection":
             assert text == f"{view.data.establishment} · {view.data.place}"
+
+
+def test_the_demo_shops_are_registered_with_their_kind_and_hamlet(demo: tuple[Context, Actor]) -> None:
+    """An inspection of an unregistered shop registers it as "other"; the demo registers its shops first,
+    each with what its name says it is and its hamlet, as a post that keeps its list would."""
+    ctx, admin = demo
+    shops = EstablishmentService(ctx).list(admin)
+    assert shops and all(s.kind != "other" and s.address for s in shops)
+    kinds = {s.name: s.kind for s in shops}
+    assert {"shop", "warehouse", "trader"} <= set(kinds.values())
+    assert all(kind == "warehouse" for name, kind in kinds.items() if name.startswith("Kho "))
