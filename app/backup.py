@@ -32,6 +32,7 @@ from db.files import fsync_folder
 
 MANIFEST = "backup.json"
 FORMAT = "outpost-backup"
+KEYS = "keys"  # a data folder's station keys (``app.sync.keys.keys_dir``); only HQ's are backed up
 VERSION = 1
 PARTIAL = ".partial"
 MANUAL, AUTOMATIC = "outpost", "auto"  # the name's prefix: only automatic backups are rotated
@@ -73,6 +74,38 @@ def default_name(ctx: Context, prefix: str = MANUAL) -> str:
     return f"{prefix}-{ctx.station_code}-{stamp}"
 
 
+def _copy_hq_keys(source: Path, target: Path) -> None:
+    """HQ's own signing and encryption keys, as they lie in its ``keys/`` (each wrapped under HQ's key
+    passphrase): nothing re-keys HQ, so a new HQ computer can read the posts' bundles and sign its
+    return bundles only with these (docs/operations.md §11). A post's backup never holds its keys: a
+    new laptop makes new ones and HQ re-keys it (``app.sync.rekey``)."""
+    found = hq_key_files(source)
+    if not found:
+        return
+    _private_folder(target)
+    for path in found:
+        copy_durably(path, target / path.name)
+        os.chmod(target / path.name, 0o600)
+    fsync_folder(target)
+
+
+MAX_KEY_FILE = 64 * 1024  # a wrapped key is ~100 bytes
+
+
+def hq_key_files(folder: Path) -> list[Path]:
+    """HQ's key files in ``folder`` (a data folder's or a backup's ``keys/``): the signing and the
+    encryption key, each a plain file of a key's size; nothing else is ever copied (a backup comes
+    from outside: no link, no other name, nothing large)."""
+    from app.sync.keys import ENCRYPTION_FILE, SIGNING_FILE
+
+    found = []
+    for name in (SIGNING_FILE, ENCRYPTION_FILE):
+        path = folder / name
+        if not path.is_symlink() and path.is_file() and path.stat().st_size <= MAX_KEY_FILE:
+            found.append(path)
+    return found
+
+
 def write_backup(
     ctx: Context,
     out: Path | None = None,
@@ -110,6 +143,8 @@ def write_backup(
         # it is in the folder when the files are listed below.
         migrate.backup_sqlite(ctx.paths.register, parts.register, ctx.key)
         ctx.keyslots.copy_to(parts.keys)
+        if ctx.kind == "hq":
+            _copy_hq_keys(ctx.paths.data_dir / KEYS, partial / KEYS)
         if ctx.paths.settings.is_file():  # a new laptop restores the settings with the register
             write_atomically(parts.settings, ctx.paths.settings.read_bytes(), private=True)
         store = ctx.attachments
@@ -127,7 +162,7 @@ def write_backup(
             fsync_folder(folder)
         fsync_folder(parts.attachments)
         manifest = {
-            "format": FORMAT, "version": VERSION, "station_code": ctx.station_code,
+            "format": FORMAT, "version": VERSION, "station_code": ctx.station_code, "kind": ctx.kind,
             "created_at": ctx.clock().astimezone(UTC).isoformat(), "schema": migrate.HEAD,
             "attachments": len(files),
         }

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, select
 
 from app import audit, audit_upgrade
 from app.attachments import AttachmentStore
@@ -48,6 +48,7 @@ from app.keyslots import KeySlots
 from app.progress import CancelToken, Progress, no_progress
 from app.register import schema_problems
 from db import cipher, migrate, schema
+from db import models as m
 from db.files import fsync_folder
 
 STAGED = ".restore-staged.sqlite"  # the checked copy, in the data dir, until it replaces the register
@@ -58,12 +59,27 @@ RESTORE_ROLES = frozenset({"chief", "admin"})  # as the permission "register.res
 class RestoreRefused(RegisterError):
     """The backup failed a check; ``problems`` names each failure. Nothing was changed."""
 
-    def __init__(self, source: Path, problems: list[str], *, attachments_only: bool = False) -> None:
+    def __init__(
+        self,
+        source: Path,
+        problems: list[str],
+        *,
+        attachments_only: bool = False,
+        stations_only: bool = False,
+    ) -> None:
         self.problems = problems
         # Only attachments are missing or damaged: the restore may go on without them if the user says so.
         self.attachments_only = attachments_only
+        # Only HQ's posts changed since the backup (``station_changes``): the same, knowingly.
+        self.stations_only = stations_only
         heading = _("{file} was not restored; nothing was changed:").format(file=source.name)
         lines = [heading, *(f"  - {p}" for p in problems)]
+        if stations_only:
+            lines.append(_(
+                "HQ would go back to these posts as they were. To restore it all the same, then revoke and "
+                "accept the re-keys again: 'outpost restore --despite-station-changes', or “Restore all the "
+                "same” in the app."
+            ))
         if attachments_only:
             lines.append(_(
                 "Only attachments are missing or damaged: an older backup may still hold them. To restore "
@@ -90,6 +106,8 @@ class Restored:
     previous_saved_to: Path | None  # the register as it was (None on a new laptop)
     attachments: int = 0  # the backup's attachments moved into the store
     without: tuple[str, ...] = ()  # the missing or damaged attachments the user accepted to go without
+    kind: str = ""  # "post" or "hq": the register's
+    hq_keys: bool = False  # HQ's own keys came with it (a new computer; ``backup._copy_hq_keys``)
 
 
 def _parts(source: Path) -> BackupParts:
@@ -373,13 +391,16 @@ def restore_into(
     unlock: Unlock = Unlock(),
     *,
     accept_missing: bool = False,
+    accept_station_changes: bool = False,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
     committing: Callable[[], None] = _nothing,
 ) -> Restored:
     """Replace the live register with a backup of it, if the backup passes every check; the register
     as it was is backed up first (only then). Cancelled (``Cancelled``) at any point before the
-    register is replaced, nothing is changed; ``committing`` is called when that point is passed."""
+    register is replaced, nothing is changed; ``committing`` is called when that point is passed. At
+    HQ, a backup older than a revocation, a re-key or an enrolment is refused unless
+    ``accept_station_changes`` (``station_changes``)."""
     from app.backup import write_backup
 
     if ctx.sessions.engine.dialect.name == "postgresql":
@@ -399,6 +420,9 @@ def restore_into(
     staged, staged_files = paths.data_dir / STAGED, paths.data_dir / STAGED_FILES
     try:
         _stage_and_check(parts, staged, key, target_key, revision, problems)
+        changed = station_changes(ctx, staged, target_key) if ctx.kind == "hq" else []
+        if changed and not accept_station_changes:
+            raise RestoreRefused(source, changed, stations_only=True)
         steps.step()
         current = AttachmentStore(paths.attachments, target_key)
         count, missing = _stage_attachments(parts, key, target_key, staged, staged_files, current, steps)
@@ -470,12 +494,70 @@ def restore_new(
         os.chmod(paths.keys, 0o600)
         if parts.settings.is_file() and not paths.settings.exists():
             shutil.copyfile(parts.settings, paths.settings)
+        hq_keys = _hq_keys_in_place(parts, data_dir) if meta.get("kind") == "hq" else False
         _put_in_place(paths, staged, key)
         steps.finish()
     finally:
         _drop(staged)
         shutil.rmtree(staged_files, ignore_errors=True)
-    return Restored(source, meta.get("station_code", ""), revision, None, count, without)
+    return Restored(
+        source, meta.get("station_code", ""), revision, None, count, without, meta.get("kind", ""), hq_keys
+    )
+
+
+def station_changes(ctx: Context, staged: Path, key: bytes | None) -> list[str]:
+    """At HQ: what the posts' standing in the live register has that the backup's (``staged``) lacks —
+    a revocation, new keys (a re-key or a rotation) or an enrolment made after the backup. Restored,
+    HQ would accept the bundles of a revoked post or of a key it retired, and refuse the post's new key:
+    so such a restore is refused unless the user says otherwise (then they revoke and re-key again)."""
+    with ctx.sessions.reads() as session:
+        live = {
+            code: (signing, revoked is not None)
+            for code, signing, revoked in session.execute(
+                select(m.Station.code, m.Station.signing_public_key, m.Station.revoked_at).where(
+                    m.Station.kind == "post"
+                )
+            )
+        }
+    conn = cipher.connect(staged, key, read_only=True)
+    try:
+        rows = conn.execute("SELECT code, signing_public_key, revoked_at FROM stations WHERE kind = 'post'")
+        held = {str(code): (signing, revoked is not None) for code, signing, revoked in rows.fetchall()}
+    finally:
+        conn.close()
+    changes = []
+    for code, (signing, revoked) in sorted(live.items()):
+        if code not in held:
+            changes.append(_("post {code} enrolled after this backup was made: restored, HQ would refuse "
+                             "its bundles until it enrols again").format(code=code))
+        elif revoked and not held[code][1]:
+            changes.append(_("post {code} was revoked after this backup was made: restored, HQ would "
+                             "accept its bundles again").format(code=code))
+        elif signing != held[code][0]:
+            changes.append(_("post {code} was given new keys after this backup was made (a re-key): "
+                             "restored, HQ would accept bundles signed with the key it retired and refuse "
+                             "the post's new one").format(code=code))
+    return changes
+
+
+def _hq_keys_in_place(parts: BackupParts, data_dir: Path) -> bool:
+    """HQ's keys from its backup into the new data folder (as they were: wrapped under HQ's key
+    passphrase), unless that folder has keys already; whether they came."""
+    from app.backup import KEYS, hq_key_files
+
+    found = hq_key_files(parts.folder / KEYS) if parts.folder is not None else []
+    target = data_dir / KEYS
+    if not found or target.exists():
+        return False
+    staged = data_dir / f".{KEYS}{STAGED}"
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(mode=0o700)
+    for path in found:
+        copy_durably(path, staged / path.name)
+        os.chmod(staged / path.name, 0o600)
+    fsync_folder(staged)
+    os.replace(staged, target)
+    return True
 
 
 def _check_role(parts: BackupParts, key: bytes, username: str) -> None:

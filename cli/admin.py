@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError
+from app.errors import AppError, ValidationError
 from app.zones import DEFAULT_ZONE
 from cli.common import group, logged_in, out, password, session, show_recovery_key
 
@@ -327,6 +327,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_after_restore(done: Any, data_dir: Path) -> str:
+    """What a new computer does about its station keys after a restore (docs/operations.md §2, §11)."""
+    if done.kind == "hq" and done.hq_keys:
+        return (
+            "HQ's keys came with the backup (wrapped under HQ's key passphrase, as before): HQ imports "
+            "the posts' bundles and sends return bundles as it did. The posts are as the backup holds "
+            "them: revoke again any post revoked since it was made, and accept again any re-key made "
+            "since (docs/operations.md §11)."
+        )
+    if done.kind == "hq":
+        return (
+            f"The backup holds no HQ keys (made before they were backed up, or {data_dir / 'keys'} exists "
+            f"already): copy the keys folder of the old HQ computer (or of its copy in the safe) to "
+            f"{data_dir / 'keys'}; without it HQ cannot read the posts' bundles (docs/operations.md §11)."
+        )
+    return (
+        "This computer has no station keys yet: run 'outpost enroll rekey-request' and take the "
+        "request to HQ (docs/operations.md)."
+    )
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Checked first (app/restore.py): a failed check names itself and nothing is replaced."""
     from app.auth import require
@@ -338,7 +359,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         # A new laptop: no register to log in to; the backup's own slots open it.
         username = None if recovery else args.user
         if not recovery and not username:
-            raise AppError("say how to open the backup: --recovery-key, or --user NAME (a chief or admin)")
+            raise ValidationError(  # a usage mistake: exit 2, as argparse's own
+                ["say how to open the backup: --recovery-key, or --user NAME (a chief or admin)"]
+            )
         secret = None if recovery else password(f"Password for {username}: ")
         done = restore_new(args.data_dir, source, Unlock(recovery, username, secret), accept_missing=accept)
         out(
@@ -346,14 +369,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
             {"restored": args.file, "station": done.station_code, "previous_saved_to": None,
              "attachments": done.attachments, "without": list(done.without)},
             f"Restored the register of station {done.station_code} from {args.file} into {args.data_dir}.\n"
-            "This computer has no station keys yet: run 'outpost enroll rekey-request' and take the "
-            "request to HQ (docs/operations.md).",
+            + _keys_after_restore(done, args.data_dir),
         )
         _warn_without(done.without)
         return 0
     ctx, actor, secret = logged_in(args)
     require(actor, "register.restore")
-    done = restore_into(ctx, source, Unlock(recovery, actor.username, secret), accept_missing=accept)
+    done = restore_into(
+        ctx,
+        source,
+        Unlock(recovery, actor.username, secret),
+        accept_missing=accept,
+        accept_station_changes=args.despite_station_changes,
+    )
     out(
         args,
         {"restored": args.file, "station": done.station_code,
@@ -397,6 +425,9 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--without-missing-attachments", action="store_true",
                    help="restore even though attachments named by the register are missing or damaged "
                    "(each is named; without this the restore is refused)")
+    p.add_argument("--despite-station-changes", action="store_true",
+                   help="HQ: restore a backup made before a post was revoked, re-keyed or enrolled (each is "
+                   "named; without this the restore is refused; afterwards revoke and re-key them again)")
     p.set_defaults(func=cmd_restore)
 
 

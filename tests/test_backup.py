@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,12 +19,16 @@ from app.errors import AppError, Cancelled, RegisterError
 from app.keyslots import KeySlots
 from app.progress import CancelToken
 from app.restore import RestoreRefused, Unlock, restore_into, restore_new
+from app.sync.enrol import revoke
+from app.sync.hq_import import import_bundles
+from app.sync.replies import make_reply
 from app.unlock import log_in
 from db import cipher, migrate
 from tests.helpers.cases import sample_case
 from tests.helpers.cli import outpost
 from tests.helpers.clock import Clock
 from tests.helpers.registers import PASSWORD, Post
+from tests.helpers.sync import PASSPHRASE, Pair, add_cases, enrol_second_post, export_parts, import_at_post
 
 PHOTO = b"\xff\xd8\xff\xe0 bien ban tang vat: Tran Thi Bich Ngoc, CCCD 089312345678 " * 40_000  # ~3 MB
 
@@ -248,3 +253,73 @@ def test_a_backup_is_named_by_the_posts_own_clock(post: Post) -> None:
     local = post.ctx.local(info.created_at).replace(tzinfo=None)
     assert post.ctx.local(info.created_at).utcoffset() == timedelta(hours=7)
     assert abs(stamp - local) < timedelta(seconds=2)
+
+
+def test_a_new_hq_computer_gets_hqs_keys_back_from_its_backup(pair: Pair, tmp_path: Path) -> None:
+    """Nothing re-keys HQ: its backup holds its signing and encryption keys, still wrapped under its key
+    passphrase, and a new HQ computer restored from it reads the posts' bundles and signs their return
+    bundles (a post's backup never holds the post's keys: see the first test)."""
+    add_cases(pair, 2, photos=False)
+    backup = write_backup(pair.hq.ctx)
+    held = sorted((backup / "keys").iterdir())
+    assert [p.name for p in held] == ["encryption.key", "signing.key"]
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in held)
+    assert all(p.read_bytes() == (pair.hq.data_dir / "keys" / p.name).read_bytes() for p in held)
+    recovery = pair.hq.ctx.recovery_key
+    assert recovery is not None
+    pair.hq.ctx.close()
+
+    new_hq = tmp_path / "new-hq"
+    done = outpost(new_hq, "restore", str(backup), "--recovery-key", password=None,
+                   env={"OUTPOST_RECOVERY_KEY": recovery})
+    assert done.returncode == 0, done.stderr
+    assert "HQ's keys came with the backup" in done.stdout and "rekey-request" not in done.stdout
+    assert (new_hq / "keys").stat().st_mode & 0o777 == 0o700
+    ctx, admin = log_in(new_hq, "admin", PASSWORD)
+    try:
+        assert import_bundles(ctx, admin, PASSPHRASE, export_parts(pair, "usb")).new == 2
+        reply = make_reply(ctx, admin, PASSPHRASE, "BP-VX", tmp_path / "back")
+    finally:
+        ctx.close()
+    assert import_at_post(pair, [reply]).applied == [reply.name]
+
+
+def test_an_hq_backup_without_keys_says_where_they_must_come_from(pair: Pair, tmp_path: Path) -> None:
+    """A backup made before HQ's keys were backed up (or whose keys were taken out): the restore says
+    what to copy, rather than sending HQ's administrator to a re-key that only posts have."""
+    backup = write_backup(pair.hq.ctx)
+    shutil.rmtree(backup / "keys")
+    (backup / "keys").mkdir()
+    (backup / "keys" / "signing.key").symlink_to(pair.hq.data_dir / "keys" / "signing.key")  # never followed
+    recovery = pair.hq.ctx.recovery_key
+    assert recovery is not None
+    new_hq = tmp_path / "new-hq"
+    done = outpost(new_hq, "restore", str(backup), "--recovery-key", password=None,
+                   env={"OUTPOST_RECOVERY_KEY": recovery})
+    assert done.returncode == 0, done.stderr
+    assert "holds no HQ keys" in done.stdout and str(new_hq / "keys") in done.stdout
+    assert not (new_hq / "keys").exists()
+
+
+def test_hq_refuses_a_backup_older_than_a_revocation_unless_told(pair: Pair, tmp_path: Path) -> None:
+    """Restored, an HQ backup made before a post was revoked would take that post's bundles again (the
+    thief's laptop): the restore names it and is refused, then done when the administrator says so."""
+    second = enrol_second_post(pair, tmp_path)
+    second.ctx.close()
+    backup = write_backup(pair.hq.ctx)
+    revoke(pair.hq.ctx, pair.hq.admin, "BP-VX", "máy bị mất cắp")
+    with pytest.raises(RestoreRefused) as refused:
+        restore_into(pair.hq.ctx, backup)
+    assert refused.value.stations_only and not refused.value.attachments_only
+    assert refused.value.problems == [
+        "post BP-VX was revoked after this backup was made: restored, HQ would accept its bundles again"
+    ]
+    assert "--despite-station-changes" in refused.value.message
+    assert pair.hq.ctx.cases.list(pair.hq.admin) == []  # nothing replaced
+    pair.hq.ctx.close()
+    said = outpost(pair.hq.data_dir, "restore", str(backup))
+    assert said.returncode == 7 and "BP-VX was revoked after this backup" in said.stderr
+    done = outpost(pair.hq.data_dir, "restore", str(backup), "--despite-station-changes")
+    assert done.returncode == 0, done.stderr
+    stations = json.loads(outpost(pair.hq.data_dir, "--json", "station", "list").stdout)
+    assert {s["code"]: s["certificate"] for s in stations} == {"BP-VX": "active", "BP-TB": "active"}

@@ -65,6 +65,8 @@ class _RestoreBase(QDialog):
         self._job: Job | None = None
         self.replacing = _Committing(self)
         self.restored: Restored | None = None
+        self._offered = "attachments"  # what the refusal shown offers to go on without
+        self._accepted_missing = self._accepted_stations = False  # what the running restore goes on without
         self._build_ui()
         self._connect_signals()
         self._load()
@@ -87,9 +89,15 @@ class _RestoreBase(QDialog):
         return None
 
     def _prepare(
-        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+        self,
+        source: Path,
+        accept_missing: bool,
+        committing: Callable[[], None],
+        accept_stations: bool = False,
     ) -> Callable[[Progress, CancelToken], Restored]:
-        """The restore to run, its fields read here on the GUI thread (the job touches no widget)."""
+        """The restore to run, its fields read here on the GUI thread (the job touches no widget);
+        ``accept_missing`` / ``accept_stations``: what the user chose to go on without (a refusal's
+        button, ``RestoreRefused``)."""
         raise NotImplementedError
 
     def _build_ui(self) -> None:
@@ -198,20 +206,27 @@ class _RestoreBase(QDialog):
         self._start(accept_missing=False)
 
     def _on_without_button_clicked(self) -> None:
-        self._start(accept_missing=True)
+        # What the last refusal offered to go on without: the attachments, or HQ's posts' changes (each
+        # time asked again, after the other's refusal).
+        if self._offered == "stations":
+            self._start(accept_missing=self._accepted_missing, accept_stations=True)
+        else:
+            self._start(accept_missing=True, accept_stations=self._accepted_stations)
 
-    def _start(self, *, accept_missing: bool) -> None:
+    def _start(self, *, accept_missing: bool, accept_stations: bool = False) -> None:
         refusal = self._refusal()
         if refusal is not None:
             self._show(refusal)
             return
-        restore = self._prepare(Path(self.path.text().strip()), accept_missing, self.replacing.reached.emit)
+        self._accepted_missing, self._accepted_stations = accept_missing, accept_stations
+        source = Path(self.path.text().strip())
+        restore = self._prepare(source, accept_missing, self.replacing.reached.emit, accept_stations)
 
         def work(progress: Progress, cancel: CancelToken) -> Restored | RestoreRefused:
             try:
                 return restore(progress, cancel)
             except RestoreRefused as refused:
-                if refused.attachments_only:
+                if refused.attachments_only or refused.stations_only:
                     return refused  # a choice for the user, not a failure: shown with its button
                 raise
         self._job = Job(work)
@@ -255,6 +270,10 @@ class _RestoreBase(QDialog):
         if isinstance(result, RestoreRefused):
             self._ended("refused")
             self._show(result.message)
+            self._offered = "stations" if result.stations_only else "attachments"
+            self.without_button.setText(
+                _("Restore all the same") if result.stations_only else _("Restore without them")
+            )
             self.without_button.setVisible(True)
             return
         assert isinstance(result, Restored)
@@ -328,13 +347,18 @@ class RestoreDialog(_RestoreBase):
         return None
 
     def _prepare(
-        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+        self,
+        source: Path,
+        accept_missing: bool,
+        committing: Callable[[], None],
+        accept_stations: bool = False,
     ) -> Callable[[Progress, CancelToken], Restored]:
         ctx, unlock = self._ctx, Unlock(recovery_key=self.recovery_key.text().strip() or None)
 
         def restore(progress: Progress, cancel: CancelToken) -> Restored:
-            return restore_into(ctx, source, unlock, accept_missing=accept_missing, progress=progress,
-                                cancel=cancel, committing=committing)
+            return restore_into(ctx, source, unlock, accept_missing=accept_missing,
+                                accept_station_changes=accept_stations, progress=progress, cancel=cancel,
+                                committing=committing)
 
         return restore
 
@@ -351,8 +375,9 @@ class NewComputerRestoreDialog(_RestoreBase):
     def _explanation(self) -> str:
         return _("The register, its users, settings and attachments come back from the backup once it passes "
                  "every check (integrity, schema, the whole audit chain, every attachment). Open it with the "
-                 "recovery key, or with the name and password of a chief or an admin in the backup. The "
-                 "station's keys are not in a backup: ask HQ for a re-key afterwards (docs/operations.md).")
+                 "recovery key, or with the name and password of a chief or an admin in the backup. A post's "
+                 "keys are not in its backup: ask HQ for a re-key afterwards. HQ's backup holds HQ's keys, "
+                 "still locked by HQ's key passphrase (docs/operations.md).")
 
     def _add_rows(self, form: QFormLayout) -> None:
         self.username = QLineEdit()
@@ -367,7 +392,11 @@ class NewComputerRestoreDialog(_RestoreBase):
         return None
 
     def _prepare(
-        self, source: Path, accept_missing: bool, committing: Callable[[], None]
+        self,
+        source: Path,
+        accept_missing: bool,
+        committing: Callable[[], None],
+        accept_stations: bool = False,
     ) -> Callable[[Progress, CancelToken], Restored]:
         recovery = self.recovery_key.text().strip() or None
         unlock = Unlock(recovery_key=recovery, username=None if recovery else self.username.text().strip(),

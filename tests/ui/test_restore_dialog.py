@@ -9,10 +9,13 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from app.backup import write_backup
 from app.i18n import _
 from app.register import backup_register
+from app.sync.enrol import revoke
 from tests.helpers.cases import sample_case
 from tests.helpers.registers import Post, open_sqlite
+from tests.helpers.sync import Pair
 from ui.restore_dialog import RestoreDialog
 
 
@@ -207,3 +210,22 @@ def test_a_new_computer_restores_from_the_first_run_screen_and_the_photo_opens(
         assert ctx.attachments.read_bytes(sha) == PHOTO  # the photo opens and equals the original
     finally:
         ctx.close()
+
+
+def test_hq_restores_a_backup_older_than_a_revocation_only_when_asked(
+    pair: Pair, qtbot: QtBot, tmp_path: Path
+) -> None:
+    backup = write_backup(pair.hq.ctx)
+    revoke(pair.hq.ctx, pair.hq.admin, "BP-VX", "máy bị mất cắp")
+    dialog = RestoreDialog(pair.hq.ctx, pair.hq.admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path.setText(str(backup))
+    with qtbot.waitSignal(dialog.restore_ended, timeout=60_000) as ended:
+        dialog.ok_button.click()
+    assert ended.args == ["refused"] and dialog.restored is None
+    assert dialog.without_button.isVisible() and dialog.without_button.text() == _("Restore all the same")
+    assert "BP-VX" in dialog.result_text.toPlainText()
+    with qtbot.waitSignal(dialog.restore_ended, timeout=60_000) as ended:
+        dialog.without_button.click()
+    assert ended.args == ["restored"] and dialog.restored is not None
