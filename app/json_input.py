@@ -181,7 +181,7 @@ def load_json_text(text: str, source: str) -> object:
         )
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise ValidationError([f"{source}: " + _("empty; expected a case object or a list of cases")])
+        raise ValidationError([f"{source}: " + _("empty: the file holds no JSON document")])
     if _too_deep(text):
         raise ValidationError([f"{source}: " + _("nested too deeply")])
     try:

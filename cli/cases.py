@@ -58,7 +58,9 @@ def cmd_case_add(args: argparse.Namespace) -> int:
 def _case_line(row: Any, ctx: Any) -> str:
     status = ctx.reference.label("case_statuses", row.status)
     group = ctx.reference.label("violation_groups", row.violation_group)
-    return f"{row.number:<20} {row.occurred_at:%d/%m/%Y %H:%M}  {status:<12} {group[:40]:<40} {row.place}"
+    if len(group) > 40:  # cut where it shows, two spaces before the place so the two are told apart
+        group = group[:39].rstrip(" ,") + "…"
+    return f"{row.number:<20} {row.occurred_at:%d/%m/%Y %H:%M}  {status:<12} {group:<40}  {row.place}"
 
 
 # How far `case list` counts the cases its page leaves out.

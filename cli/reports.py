@@ -23,6 +23,12 @@ def _amount(value: object) -> str:
         return str(value)
 
 
+def _counted(count: object, noun: str) -> str:
+    """"1 case", "2 cases", "1,250 cases": how the command's English text counts."""
+    number = _amount(count)
+    return f"{number} {noun}" if number == "1" else f"{number} {noun}s"
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from app import periods
     from app.campaigns import find_campaign
@@ -75,13 +81,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json or not written:
         total = data["total"]
         lines = [
-            f"{data['title']} — {data['period']['label']}: {total['cases']} cases, "
-            f"{_amount(total['collections'])} đồng collected, "
-            f"{len(data['reward_candidates'])} reward candidates"
+            f"{data['title']} — {data['period']['label']}: {_counted(total['cases'], 'case')}, "
+            f"{_amount(total['collections'])} VND collected, "
+            f"{_counted(len(data['reward_candidates']), 'reward candidate')}"
         ]
         # The province report: a line per post under the totals, adding up to them.
         lines += [
-            f"  {row['label']}: {row['cases']} cases, {_amount(row['collections'])} đồng collected"
+            f"  {row['label']}: {_counted(row['cases'], 'case')}, {_amount(row['collections'])} VND collected"
             for row in data.get("by_post", [])
         ]
         out(args, data, "\n".join(lines))

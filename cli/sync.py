@@ -218,7 +218,11 @@ def cmd_station_list(args: argparse.Namespace) -> int:
     ]
     lines = [
         f"{p.code:<10} {p.name:<40} "
-        + (f"revoked {when(p.revoked_at)}" if p.revoked_at else f"received up to {p.acknowledged}")
+        + (
+            f"certificate revoked {when(p.revoked_at)}"
+            if p.revoked_at
+            else f"certificate {p.certificate}, received up to {p.acknowledged}"
+        )
         + (f", missing {', '.join(f'{a}–{b}' for a, b in p.missing)}" if p.missing else "")
         + (f", missing parts {parts(p)}" if p.missing_parts else "")
         + (f", last bundle {when(p.last_received)}" if p.last_received else ", no bundle yet")

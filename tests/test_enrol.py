@@ -276,6 +276,9 @@ def test_export_and_import_through_the_command_line(
     assert len(files) >= 2 and json.loads(exported.stdout)["records"] > CASES
     dry = outpost(hq_dir, "import", "--dry-run", *files[::-1], env=env)
     assert dry.returncode == 0 and json.loads(dry.stdout)["new"] == CASES
+    # nothing applied, and said so: the files it would apply apart
+    assert json.loads(dry.stdout)["applied"] == []
+    assert sorted(json.loads(dry.stdout)["would_apply"]) == sorted(Path(f).name for f in files)
     done = outpost(hq_dir, "import", *files[::-1], env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["new"] == CASES and json.loads(done.stdout)["missing"] == {"BP-VX": []}
@@ -285,7 +288,7 @@ def test_export_and_import_through_the_command_line(
     assert row["revoked_at"] is None
     assert row["last_received"] is not None
     text = outpost(hq_dir, "station", "list", env=env).stdout
-    assert text.startswith("BP-VX") and f"received up to {last}, last bundle " in text
+    assert text.startswith("BP-VX") and f"certificate active, received up to {last}, last bundle " in text
     again = outpost(hq_dir, "import", files[0], env=env)
     assert again.returncode == 0 and "skipped: " in again.stderr and "imported already" in again.stderr
     assert json.loads(again.stdout)["applied"] == [] and json.loads(again.stdout)["new"] == 0

@@ -4,6 +4,8 @@ The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.helpers.sync import (
@@ -46,3 +48,17 @@ def test_a_later_sending_replaces_an_earlier_one_that_never_arrived_whole(pair: 
     later = export_parts(pair, "tuesday", size=100_000)  # no receipt in between: it holds everything again
     done = import_at_hq(pair, later)
     assert (done.missing, done.missing_parts) == ({"BP-VX": []}, {"BP-VX": []})
+
+
+def test_a_retired_keys_day_is_the_day_at_hq_not_in_utc() -> None:
+    """A re-key at 20:30 UTC on 4 December is on 5 December at an HQ in Vietnam (UTC+7), as its clock
+    and every other date it shows say (station list's retired keys, a refused bundle's message)."""
+    from zoneinfo import ZoneInfo
+
+    from app.sync.status import local_day
+
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert local_day("2026-12-04T20:30:00.000000Z", hanoi) == date(2026, 12, 5)
+    assert local_day("2026-12-04T20:30:00+07:00", hanoi) == date(2026, 12, 4)
+    assert local_day("2026-12-04", hanoi) == date(2026, 12, 4)
+    assert local_day("not a time", hanoi) is None

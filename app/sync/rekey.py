@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from app.json_input import JsonRefused, Shape, parse_json, shape_problem
 from app.serialize import orm_case_state
 from app.sync import anchor, enrol, keys
 from app.sync.signing import b64, sign, unb64, verify
-from app.sync.status import RETIRED, coverage
+from app.sync.status import RETIRED, coverage, local_day
 from db import models as m
 from db.types import utc_text
 
@@ -284,15 +285,17 @@ def _record_retired(session: Session, station_id: str, key: bytes, retired_at: s
     return history
 
 
-def retired_key_message(session: Session, station: m.Station, key: bytes) -> str | None:
-    """Why a bundle signed by ``key`` is refused when it is a key of ``station`` replaced by a re-key."""
+def retired_key_message(session: Session, station: m.Station, key: bytes, zone: tzinfo) -> str | None:
+    """Why a bundle signed by ``key`` is refused when it is a key of ``station`` replaced by a re-key
+    (the day told in ``zone``, the register's)."""
     row = session.get(m.Meta, RETIRED + station.id)
     for entry in json.loads(row.value) if row is not None else []:
         if entry.get("key") == b64(key):
+            day = local_day(str(entry.get("retired_at", "")), zone)
             return _(
                 "the bundle is signed by the key of {code} that HQ replaced on {date} (re-key); bundles "
                 "signed by it are refused from then on"
-            ).format(code=station.code, date=entry.get("retired_at", "?")[:10])
+            ).format(code=station.code, date=f"{day:%d/%m/%Y}" if day else "?")
     return None
 
 

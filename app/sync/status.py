@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -137,15 +137,29 @@ def posts(ctx: Context, actor: Actor, today: date | None = None) -> list[PostSta
                     received,
                     unfinished_sets(session, station.id),
                     REVOKED if station.revoked_at is not None else ACTIVE,
-                    _retired(session, station.id),
+                    _retired(session, station.id, ctx.zone),
                     late,
                 )
             )
         return found
 
 
-def _retired(session: Session, station_id: str) -> list[date]:
-    """The days a re-key retired one of the post's keys (``app.sync.rekey`` keeps them in meta)."""
+def _retired(session: Session, station_id: str, zone: tzinfo) -> list[date]:
+    """The days (in ``zone``, the register's) a re-key retired one of the post's keys
+    (``app.sync.rekey`` keeps the instants in meta)."""
     row = session.get(m.Meta, RETIRED + station_id)
     entries = json.loads(row.value) if row is not None else []
-    return [date.fromisoformat(entry["retired_at"][:10]) for entry in entries if "retired_at" in entry]
+    days = (local_day(str(entry.get("retired_at", "")), zone) for entry in entries)
+    return [day for day in days if day is not None]
+
+
+def local_day(instant: str, zone: tzinfo) -> date | None:
+    """The day an instant written as text (``utc_text``, or ISO 8601 with an offset) falls on in
+    ``zone``; a bare date is taken as it is; None when it cannot be read."""
+    try:
+        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(zone).date()

@@ -63,7 +63,9 @@ class ImportSummary:
             "rejected": self.rejected,
             "skipped": self.skipped,
             "bundles": self.bundles,
-            "applied": self.applied,
+            # A dry run applies nothing: what it would apply is said as such.
+            "applied": [] if self.dry_run else self.applied,
+            **({"would_apply": self.applied} if self.dry_run else {}),
             "missing": self.missing,
             "missing_parts": self.missing_parts,
             **(

@@ -87,7 +87,7 @@ def _issuer_check(session: Session, hq: m.Station, zone: tzinfo) -> Any:
         if key != station.signing_public_key:
             from app.sync.rekey import retired_key_message
 
-            retired = retired_key_message(session, station, key)
+            retired = retired_key_message(session, station, key, zone)
             if retired is not None:
                 raise ValidationError([retired])
             raise ValidationError(
