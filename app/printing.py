@@ -306,7 +306,8 @@ def grid(
     ends the document (notes, the signature block), printed below the table without rules and never
     on a page of its own: it takes the table's last ``FOOT_KEEPS`` rows along. ``whole``: columns
     whose one-word values (a case number, a post's code) are set smaller rather than broken, as
-    numbers are; a value of several words still wraps between them."""
+    numbers are; a value of several words still wraps between them. Split over pages, a table without
+    a foot keeps at least two rows on each side of the break."""
     right = ParagraphStyle("cell_r", parent=st.cell, alignment=TA_RIGHT)
     by_align = {"l": st.cell, "c": st.cell_centre, "r": right}
     align = align or ["l"] * len(head)
@@ -333,6 +334,15 @@ def grid(
         ("LEFTPADDING", (0, 0), (-1, ruled - 1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, ruled - 1), CELL_PADDING),
     ]
+    if not foot and ruled >= 4:
+        # Never one row alone at the top of a page under the repeated header: the last two go together
+        # (a six-row hand-over table once left its sixth on page 2). And never the header with a single
+        # row at a page's foot: the first two rows go with it. Only rows of a few lines: rows kept
+        # together must fit on a page, or ReportLab gives up on the document.
+        if _rows_height(data[-2:], points) < SHORT_ROWS:
+            commands.append(("NOSPLIT", (0, ruled - 2), (-1, ruled - 1)))
+        if _rows_height(data[:3], points) < SHORT_ROWS:
+            commands.append(("NOSPLIT", (0, 0), (-1, 2)))
     if foot:
         data.append([list(foot), *[""] * (len(head) - 1)])
         commands += [
@@ -345,6 +355,21 @@ def grid(
     table = Table(data, colWidths=points, repeatRows=1)
     table.setStyle(TableStyle([CELL_FONT, *commands]))
     return table
+
+
+SHORT_ROWS = 150.0  # points: rows that may be kept together when a table splits (``grid``)
+
+
+def _rows_height(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> float:
+    """How tall ``rows`` of ``grid``'s paragraphs are set in columns of ``widths`` (padding included)."""
+    total = 0.0
+    for row in rows:
+        tallest = 0.0
+        for cell, width in zip(row, widths, strict=False):
+            if isinstance(cell, Flowable):
+                tallest = max(tallest, cell.wrap(width - 2 * CELL_PADDING, 1e6)[1])
+        total += tallest + 6  # ReportLab's top and bottom padding, 3 points each
+    return total
 
 
 class KeepOrFlow(KeepTogether):  # type: ignore[misc]

@@ -43,3 +43,29 @@ def test_a_heading_with_a_caption_and_a_chart_never_ends_a_page(tmp_path: Path) 
     drawing.add(Rect(0, 0, 400, 100))
     caption = Paragraph("<i>53 cột, mỗi cột một tuần báo cáo.</i>", styles(9.5).body_left)
     assert _heading_ends_no_page([caption, drawing], 6 + 16 + 2 + 14 + 100, tmp_path) == {1, 2}
+
+
+def test_a_table_split_over_two_pages_leaves_no_row_alone(tmp_path: Path) -> None:
+    """Wherever the page ends in a table of six rows, each page holds at least two of its rows (or
+    none): never the last row alone under the repeated header, nor the header with only the first."""
+    small = styles(9.5)
+    rows = [[f"HÀNG-{n}", "Tòa án nhân dân", "01/12/2026"] for n in range(1, 7)]
+    splits = set()
+    for step in range(0, 200, 4):
+        filler = FRAME - 140 + step / 2
+        table = grid(["Vụ", "Cơ quan nhận", "Ngày"], rows, (40, 60, 30), small)
+        pdf, count = render([Spacer(1, filler), table], title="Thử")
+        pages = [pdf_text(pdf, tmp_path, page=n) for n in range(1, count + 1)]
+        held = [sum(f"HÀNG-{n}" in page for n in range(1, 7)) for page in pages]
+        assert sum(held) == 6 and all(h == 0 or h >= 2 for h in held), (filler, held)
+        splits.add(tuple(held))
+    assert any(len([h for h in held if h]) == 2 for held in splits), splits  # it did split somewhere
+
+
+def test_rows_too_tall_to_keep_together_still_split(tmp_path: Path) -> None:
+    """Rows of a whole page's text each are not kept in pairs (two would not fit on a page, and
+    ReportLab would give up on the document): the table splits as it can."""
+    long = " ".join(["chữ"] * 900)
+    table = grid(["a", "b", "c"], [[f"R{n}", long, "x"] for n in range(1, 6)], (10, 80, 10), styles(9.5))
+    pdf, count = render([Spacer(1, 100), table], title="Thử")
+    assert count >= 5 and "R5" in pdf_text(pdf, tmp_path, page=count)
