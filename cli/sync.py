@@ -40,11 +40,22 @@ def cmd_enroll_accept(args: argparse.Namespace) -> int:
     from app.sync.enrol import accept_request
 
     ctx, actor = session(args)
-    done = accept_request(ctx, actor, key_passphrase(ctx), Path(args.request), Path(args.out))
-    text = _enrolment_text(
-        done, [f"Enrolled station {done.station_code}; wrote {args.out} for the post to install."]
-    )
-    out(args, {"reply": args.out, **asdict(done)}, text)
+    passphrase = key_passphrase(ctx)
+    done = accept_request(ctx, actor, passphrase, Path(args.request), Path(args.out), args.fingerprint)
+    if args.fingerprint:
+        lines = [
+            f"Enrolled station {done.station_code}: the fingerprint read out is its request's. Wrote "
+            f"{args.out} for the post to install; the post compares HQ's fingerprints below by phone."
+        ]
+    else:
+        lines = [
+            f"Enrolled station {done.station_code} WITHOUT a fingerprint check (--fingerprint was not "
+            f"given); wrote {args.out}. Have the post's chief read out the station's fingerprint now: if it "
+            f"differs from the one below, do not send the reply and revoke the station ('outpost station "
+            f"revoke {done.station_code}')."
+        ]
+    out(args, {"reply": args.out, "fingerprint_checked": bool(args.fingerprint), **asdict(done)},
+        _enrolment_text(done, lines))
     return 0
 
 
@@ -142,6 +153,13 @@ def _register_enroll(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("request", help="the post's request file")
     p.add_argument("--out", required=True, help="reply file to write for the post")
+    p.add_argument(
+        "--fingerprint",
+        metavar="TEXT",
+        help="the station's fingerprint as its chief read it out by phone: nothing is written unless it is "
+        "the request's (spaces and case do not matter). Without it the reply is written and the "
+        "fingerprint must be compared afterwards",
+    )
     p.set_defaults(func=cmd_enroll_accept)
     p = enroll.add_parser(
         "install",

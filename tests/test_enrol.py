@@ -6,6 +6,7 @@ The tests with an HQ run with HQ on SQLite and on PostgreSQL (``both_engines``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,10 +221,14 @@ def test_enrolment_through_the_command_line(tmp_path: Path, hq_db_url: str | Non
     )
     asked = outpost(post_dir, "enroll", "request", "--out", str(tmp_path / "req.json"), env=env)
     assert asked.returncode == 0, asked.stderr
-    issued = outpost(
-        hq_dir, "enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"), env=env
-    )
+    accept = ("enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"))
+    misread = outpost(hq_dir, *accept, "--fingerprint", "AAAA BBBB CCCC DDDD", env=env)
+    assert misread.returncode != 0 and not (tmp_path / "rep.json").exists()  # nothing written
+    read_out = re.search(r"^\s+station \S+\s+(.+)$", asked.stdout, re.MULTILINE)
+    assert read_out is not None, asked.stdout
+    issued = outpost(hq_dir, *accept, "--fingerprint", read_out.group(1).lower(), env=env)
     assert issued.returncode == 0, issued.stderr
+    assert "the fingerprint read out is its request's" in issued.stdout and "WITHOUT" not in issued.stdout
     installed = outpost(post_dir, "--json", "enroll", "install", str(tmp_path / "rep.json"), env=env)
     assert installed.returncode == 0, installed.stderr
     done = json.loads(installed.stdout)
@@ -263,9 +268,10 @@ def test_export_and_import_through_the_command_line(
     assert not_yet.returncode != 0 and "not enrolled with HQ yet" in not_yet.stderr
     assert outpost(post_dir, "demo", "--cases", str(CASES)).returncode == 0  # before enrolling
     outpost(post_dir, "enroll", "request", "--out", str(tmp_path / "req.json"), env=env)
-    outpost(
+    unchecked = outpost(
         hq_dir, "enroll", "accept", str(tmp_path / "req.json"), "--out", str(tmp_path / "rep.json"), env=env
     )
+    assert "WITHOUT a fingerprint check" in unchecked.stdout and "station revoke BP-VX" in unchecked.stdout
     assert outpost(post_dir, "enroll", "install", str(tmp_path / "rep.json"), env=env).returncode == 0
     exported = outpost(
         post_dir, "--json", "export", "--out", str(tmp_path / "usb"), "--max-part-size", "64K", env=env
