@@ -98,7 +98,8 @@ def _register_init(sub: Any, common: argparse.ArgumentParser) -> None:
         ),
     ):
         p = init.add_parser(kind, help=text, description=description, parents=[common])
-        p.add_argument("--code", required=True, help="station code, e.g. BP-VX")
+        example = "BP-VX" if kind == "post" else "BCH-AG"
+        p.add_argument("--code", required=True, help=f"station code, e.g. {example}")
         p.add_argument("--name", required=True, help="station name as printed")
         p.add_argument("--admin", required=True, help="user name of the first admin")
         p.add_argument("--admin-name", default=None, help="full name of the first admin")
