@@ -76,9 +76,10 @@ class RestoreRefused(RegisterError):
         lines = [heading, *(f"  - {p}" for p in problems)]
         if stations_only:
             lines.append(_(
-                "HQ would go back to these posts as they were. To restore it all the same, then revoke and "
-                "accept the re-keys again: 'outpost restore --despite-station-changes', or “Restore all the "
-                "same” in the app."
+                "Restoring this backup would undo these changes to the posts. If it must be restored all "
+                "the same, do them again straight after (revoke again, accept the re-key request again, "
+                "enrol again): “Restore all the same” in the app, or 'outpost restore "
+                "--despite-station-changes'."
             ))
         if attachments_only:
             lines.append(_(
@@ -108,6 +109,7 @@ class Restored:
     without: tuple[str, ...] = ()  # the missing or damaged attachments the user accepted to go without
     kind: str = ""  # "post" or "hq": the register's
     hq_keys: bool = False  # HQ's own keys came with it (a new computer; ``backup._copy_hq_keys``)
+    station_changes: tuple[str, ...] = ()  # at HQ, what the user accepted to undo (to be done again)
 
 
 def _parts(source: Path) -> BackupParts:
@@ -441,7 +443,16 @@ def restore_into(
     finally:
         _drop(staged)
         shutil.rmtree(staged_files, ignore_errors=True)
-    return Restored(source, meta.get("station_code", ""), revision, safety, count, without)
+    return Restored(
+        source,
+        meta.get("station_code", ""),
+        revision,
+        safety,
+        count,
+        without,
+        meta.get("kind", ""),
+        station_changes=tuple(changed),
+    )
 
 
 def restore_new(
@@ -529,14 +540,14 @@ def station_changes(ctx: Context, staged: Path, key: bytes | None) -> list[str]:
     for code, (signing, revoked) in sorted(live.items()):
         if code not in held:
             changes.append(_("post {code} enrolled after this backup was made: restored, HQ would refuse "
-                             "its bundles until it enrols again").format(code=code))
+                             "its bundles until it enrols again.").format(code=code))
         elif revoked and not held[code][1]:
             changes.append(_("post {code} was revoked after this backup was made: restored, HQ would "
-                             "accept its bundles again").format(code=code))
+                             "accept its bundles again.").format(code=code))
         elif signing != held[code][0]:
             changes.append(_("post {code} was given new keys after this backup was made (a re-key): "
                              "restored, HQ would accept bundles signed with the key it retired and refuse "
-                             "the post's new one").format(code=code))
+                             "the post's new one.").format(code=code))
     return changes
 
 

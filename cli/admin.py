@@ -387,8 +387,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         args,
         {"restored": args.file, "station": done.station_code,
          "previous_saved_to": str(done.previous_saved_to), "attachments": done.attachments,
-         "without": list(done.without)},
-        f"Restored {args.file}; the register as it was is saved in {done.previous_saved_to}",
+         "without": list(done.without), "station_changes": list(done.station_changes)},
+        f"Restored {args.file}; the register as it was is saved in {done.previous_saved_to}"
+        + "".join(f"\nDo again now: {change}" for change in done.station_changes),
     )
     _warn_without(done.without)
     return 0

@@ -312,7 +312,7 @@ def test_hq_refuses_a_backup_older_than_a_revocation_unless_told(pair: Pair, tmp
         restore_into(pair.hq.ctx, backup)
     assert refused.value.stations_only and not refused.value.attachments_only
     assert refused.value.problems == [
-        "post BP-VX was revoked after this backup was made: restored, HQ would accept its bundles again"
+        "post BP-VX was revoked after this backup was made: restored, HQ would accept its bundles again."
     ]
     assert "--despite-station-changes" in refused.value.message
     assert pair.hq.ctx.cases.list(pair.hq.admin) == []  # nothing replaced

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -36,6 +37,7 @@ from ui.colours import problem_style
 
 if TYPE_CHECKING:
     from app.restore import Restored  # the restore and its checks load only when asked for
+    from ui.restore_dialog import NewComputerRestoreDialog
 
 DEMO_CODE = "BP-DEMO"
 DEMO_NAME = "Đồn Biên phòng (dữ liệu mẫu)"  # stored data, in the register's language
@@ -291,6 +293,8 @@ class FirstRunDialog(QDialog):
 
         dialog = NewComputerRestoreDialog(self._data_dir, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.restored is not None:
+            if dialog.restored.kind == "hq":  # what a new HQ computer has of HQ's keys, and what it lacks
+                QMessageBox.information(self, _("Restore a backup onto this computer"), _hq_restored(dialog))
             self.mode = "restored"
             self.restored = dialog.restored
             self.accept()
@@ -354,3 +358,15 @@ class FirstRunDialog(QDialog):
         )
         self.admin = self.context.login(username, self.password.text())
 
+
+def _hq_restored(dialog: NewComputerRestoreDialog) -> str:
+    """What a new HQ computer is told after its restore (docs/operations.md §11)."""
+    assert dialog.restored is not None
+    if dialog.restored.hq_keys:
+        keys = _("HQ's keys came with the backup (still locked by HQ's key passphrase): HQ imports the "
+                 "posts' bundles and sends return bundles as before.")
+    else:
+        keys = _("The backup holds no HQ keys: copy the keys folder of the old HQ computer (or its copy in "
+                 "the safe) into this computer's data folder, or HQ cannot read the posts' bundles.")
+    return keys + "\n\n" + _("The posts are as the backup holds them: revoke again every post revoked "
+                              "since it was made, and accept again every re-key accepted since.")

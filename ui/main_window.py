@@ -643,11 +643,13 @@ class MainWindow(QMainWindow):
         if dialog.exec() != RestoreDialog.DialogCode.Accepted or dialog.restored is None:
             return
         # Every screen holds rows of the register that was replaced: Outpost closes, to be started again.
-        QMessageBox.information(
-            self, _("Restore a backup"),
-            _("The backup was checked and restored; the register as it was is saved in {path}. Outpost "
-              "closes now: start it again and log in.").format(path=dialog.restored.previous_saved_to),
-        )
+        said = _("The backup was checked and restored; the register as it was is saved in {path}. Outpost "
+                 "closes now: start it again and log in.").format(path=dialog.restored.previous_saved_to)
+        if dialog.restored.station_changes:  # HQ went back on these: they must be done again
+            said += "\n\n" + _("Do these again as soon as Outpost is started again:") + "\n" + "\n".join(
+                f"• {change}" for change in dialog.restored.station_changes
+            )
+        QMessageBox.information(self, _("Restore a backup"), said)
         self._close_editors_and_quit()
 
     def _on_users_action_triggered(self) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -139,6 +140,7 @@ class _RestoreBase(QDialog):
             _("Restore without them"), QDialogButtonBox.ButtonRole.ActionRole
         )
         self.without_button.setVisible(False)
+        self.without_button.setAutoDefault(False)  # never pressed by Enter (a QDialog makes buttons so)
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
         layout.addLayout(form)
@@ -209,6 +211,17 @@ class _RestoreBase(QDialog):
         # What the last refusal offered to go on without: the attachments, or HQ's posts' changes (each
         # time asked again, after the other's refusal).
         if self._offered == "stations":
+            # Undoing a revocation lets a stolen laptop's bundles in again: asked once more, No first.
+            sure = QMessageBox.question(
+                self,
+                _("Restore all the same"),
+                _("Restore this older backup? The changes to the posts listed will be undone, and must be "
+                  "done again straight after (a revoked post revoked again)."),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if sure != QMessageBox.StandardButton.Yes:
+                return
             self._start(accept_missing=self._accepted_missing, accept_stations=True)
         else:
             self._start(accept_missing=True, accept_stations=self._accepted_stations)
@@ -275,6 +288,10 @@ class _RestoreBase(QDialog):
                 _("Restore all the same") if result.stations_only else _("Restore without them")
             )
             self.without_button.setVisible(True)
+            # Going on regardless is never what Enter does: Cancel is the default and has the focus.
+            self.ok_button.setDefault(False)
+            self.cancel_button.setDefault(True)
+            self.cancel_button.setFocus()
             return
         assert isinstance(result, Restored)
         self.restored = result

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.backup import write_backup
@@ -213,7 +215,7 @@ def test_a_new_computer_restores_from_the_first_run_screen_and_the_photo_opens(
 
 
 def test_hq_restores_a_backup_older_than_a_revocation_only_when_asked(
-    pair: Pair, qtbot: QtBot, tmp_path: Path
+    pair: Pair, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backup = write_backup(pair.hq.ctx)
     revoke(pair.hq.ctx, pair.hq.admin, "BP-VX", "máy bị mất cắp")
@@ -226,6 +228,29 @@ def test_hq_restores_a_backup_older_than_a_revocation_only_when_asked(
     assert ended.args == ["refused"] and dialog.restored is None
     assert dialog.without_button.isVisible() and dialog.without_button.text() == _("Restore all the same")
     assert "BP-VX" in dialog.result_text.toPlainText()
+    # Enter after reading the refusal never restores: Cancel is the default and has the focus.
+    assert not dialog.without_button.isDefault() and not dialog.without_button.autoDefault()
+    assert dialog.cancel_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.restored is None and dialog._job is None
+    # The button asks once more, No first: No changes nothing, Yes restores and says what to do again.
+    asked: list[object] = []
+
+    def answer(reply: QMessageBox.StandardButton) -> object:
+        def question(*args: object) -> QMessageBox.StandardButton:
+            asked.append(args[-1])  # the default button
+            return reply
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    dialog.show()
+    dialog.without_button.click()
+    assert asked == [QMessageBox.StandardButton.No] and dialog._job is None and dialog.restored is None
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     with qtbot.waitSignal(dialog.restore_ended, timeout=60_000) as ended:
         dialog.without_button.click()
     assert ended.args == ["restored"] and dialog.restored is not None
+    assert dialog.restored.station_changes == (
+        _("post {code} was revoked after this backup was made: restored, HQ would accept its bundles again.")
+        .format(code="BP-VX"),
+    )
