@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
@@ -114,7 +114,7 @@ def _month_label(index: int, data: ChartData) -> str:
 
 def seized_drawing(series: Seized, data: ChartData, reference: Reference) -> Drawing:
     """One commodity: each month's quantity beside the same month a year before, values written."""
-    height, left, bottom, plot_h = 132, 46.0, 30.0, 78.0
+    height, left, bottom, plot_h = 150, 46.0, 30.0, 78.0  # room above the plot for upright figures
     drawing = Drawing(WIDTH, height)
     plot_w = WIDTH - left - 6
     top = axis_top(float(max((*series.values, *series.before), default=Decimal(0))))
@@ -149,17 +149,12 @@ def seized_drawing(series: Seized, data: ChartData, reference: Reference) -> Dra
                     )
                 )
         if series.values[i]:
-            # Above the taller of the two bars: the figure is wider than its bar and would otherwise
-            # cross last year's bar beside it when that one is taller.
-            drawing.add(
-                _text(
-                    x + bar / 2,
-                    bottom + plot_h * float(max(series.values[i], series.before[i])) / top + 2,
-                    format_decimal(series.values[i]),
-                    TINY,
-                    "middle",
-                )
-            )
+            # Written upwards from the top of its own bar: level, the figure is wider than the bar and
+            # crossed last year's bar beside it; raised above both, it read as last year's value.
+            label = Group(_text(0, 0, format_decimal(series.values[i]), TINY))
+            label.translate(x + bar / 2 + TINY * 0.35, bottom + plot_h * float(series.values[i]) / top + 2)
+            label.rotate(90)
+            drawing.add(label)
         drawing.add(_text(left + i * slot + slot / 2, bottom - 9, _month_label(i, data), TINY, "middle"))
     _swatch(drawing, left, 4, _level(THIS_YEAR))
     drawing.add(_text(left + 12, 4.5, "Năm nay", TINY))
@@ -280,7 +275,8 @@ def chart_flowables(data: ChartData, reference: Reference, st: Styles | None = N
         Paragraph("<b>PHỤ LỤC: BIỂU ĐỒ</b>", st.title),
         Paragraph(
             f"<i>12 tháng từ ngày {data.months[0].start:%d/%m/%Y} đến ngày {data.day:%d/%m/%Y}. Mỗi nhóm "
-            "phân biệt bằng mức xám và ghi số liệu bên cạnh, đọc được khi in đen trắng.</i>",
+            "phân biệt bằng mức xám, tổng số vụ của nhóm ghi trong chú giải; số lượng hàng năm nay ghi "
+            "trên từng cột; đọc được khi in đen trắng.</i>",
             small.body_left,
         ),
     ]
