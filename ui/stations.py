@@ -161,18 +161,21 @@ class StationsDialog(QDialog):
         self.model.set_posts(self.posts, when)
         self.table.resizeRowsToContents()
         late = sum(1 for p in self.posts if p.overdue)
+        active = sum(1 for p in self.posts if p.revoked_at is None)  # a revoked post owes no report
         today = self._today or self._ctx.today()
         if not self.posts:
             self.summary.setText(_("No post is enrolled yet."))
         elif late:
             self.summary.setText(
                 _("On {day}: {late} of {count} posts are late with a report (tinted red).").format(
-                    day=f"{today:%d/%m/%Y}", late=format_int(late), count=format_int(len(self.posts))
+                    day=f"{today:%d/%m/%Y}", late=format_int(late), count=format_int(active)
                 )
             )
+        elif not active:
+            self.summary.setText(_("Every enrolled post is revoked."))
         else:
             self.summary.setText(
-                _("On {day}: every post has sent what is due.").format(day=f"{today:%d/%m/%Y}")
+                _("On {day}: no post is late with a report.").format(day=f"{today:%d/%m/%Y}")
             )
         self._update_buttons()
 
