@@ -247,7 +247,7 @@ class KeySlots:
             sealed = _unb64(entry["wrapped"])
             return ChaCha20Poly1305(raw).decrypt(_unb64(migrated["nonce"]), sealed, MIGRATED_AAD)
         except (InvalidTag, ValueError):
-            raise AuthError(_("the password does not open this key")) from None
+            raise AuthError(_("wrong password (it does not open this account's key)")) from None
 
     def _read(self) -> dict[str, Any]:
         damaged = _("the key file {path} is damaged ({why}); put back the copy saved with the newest backup")

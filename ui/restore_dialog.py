@@ -387,7 +387,12 @@ class NewComputerRestoreDialog(_RestoreBase):
         self._data_dir = data_dir
         super().__init__(None, parent)
         self.setWindowTitle(_("Restore a backup onto this computer"))
-        self.recovery_key.setPlaceholderText(_("from the safe; or a chief's or admin's name and password"))
+        self.recovery_key.setPlaceholderText(
+            _(
+                "the recovery key from the safe; or leave it empty and give a chief's or admin's name and "
+                "password"
+            )
+        )
 
     def _explanation(self) -> str:
         return _("The register, its users, settings and attachments come back from the backup once it passes "
