@@ -232,7 +232,7 @@ def report_flowables(
             str(i),
             r.text,
             r.station,
-            r.case_number or f"Tháng {r.month}",
+            r.case_number or r.month or "",  # a month given by its days: "15/10/2026 – 14/11/2026"
             f"{format_decimal(r.amount)} {r.unit}",
             f"{format_decimal(r.threshold)} {r.unit}",
         ]

@@ -207,7 +207,7 @@ def report_xlsx(report: SummaryReport, template: dict[str, Any] | None = None) -
                 i,
                 r.text,
                 r.station,
-                r.case_number or f"Tháng {r.month}",
+                r.case_number or r.month or "",  # a month given by its days
                 _number(r.amount),
                 _number(r.threshold),
                 r.unit,
