@@ -162,12 +162,13 @@ def passed(
 
 def late(deadlines: Sequence[Deadline], last_received: date | None, enrolled: date) -> list[Deadline]:
     """The deadlines a post has missed: no bundle received after the report's last day, and the deadline
-    came after the post was enrolled (a post enrolled since owes nothing earlier)."""
-    return [
+    came after the post was enrolled (a post enrolled since owes nothing earlier); the oldest first."""
+    missed = [
         d
         for d in deadlines
         if d.due >= enrolled and (last_received is None or last_received <= d.covers_to)
     ]
+    return sorted(missed, key=lambda d: d.due)
 
 
 def describe(deadline: Deadline) -> str:

@@ -74,3 +74,12 @@ def test_a_post_is_late_without_a_bundle_received_after_the_reports_last_day() -
     assert {d.kind for d in late(due, date(2026, 11, 15), enrolled)} == {WEEKLY}
     assert late(due, date(2026, 11, 21), enrolled) == []  # late, but it came: nothing is owed now
     assert late(due, None, date(2026, 11, 21)) == []  # enrolled since: it owed nothing yet
+
+
+def test_the_missed_deadlines_come_oldest_first() -> None:
+    """On 21 December a post that sent nothing since November owes its annual summary (due 15/12) and
+    its monthly report (due 20/12): listed in that order, as the stations view shows them."""
+    due = passed(date(2026, 12, 21), RULES, mode=STATISTICAL, window_offset=1)
+    missed = late(due, None, date(2026, 1, 1))
+    assert [d.due for d in missed] == sorted(d.due for d in missed)
+    assert [d.kind for d in missed][:2] == [ANNUAL, MONTHLY]
