@@ -113,7 +113,7 @@ class StationsDialog(QDialog):
 
     def _build_ui(self) -> None:
         self.setWindowTitle(_("Posts and reporting deadlines"))
-        self.resize(1100, 420)
+        self.resize(1200, 420)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.model = StationsModel()
@@ -125,8 +125,10 @@ class StationsDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)  # a post late with two reports names each on its own line
         header = self.table.horizontalHeader()
+        # Every column as wide as what it holds, the overdue reports too (a narrow window scrolls rather
+        # than cut "QUÁ HẠN: báo cáo tháng hạn 20/12/2…"); the last column takes what room is left.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(OVERDUE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.revoke_button = QPushButton(_("&Revoke this post…"))
         self.revoke_button.setToolTip(_("A stolen or lost laptop: refuse the post's bundles from now on"))
         self.revoke_button.setVisible(self.can_revoke)

@@ -49,6 +49,10 @@ def test_the_late_post_stands_out_and_a_chief_revokes_a_post_with_a_reason(
         "QUÁ HẠN: báo cáo tuần hạn 18/11/2026\nbáo cáo tháng hạn 20/11/2026", "", ""
     ]
     assert dialog.summary.text() == "Ngày 25/11/2026: 1 trong 3 đồn chậm báo cáo (tô đỏ)."
+    dialog.resize(700, 420)  # a narrow window scrolls; no column is cut, the overdue reports neither
+    qtbot.wait(10)
+    table = dialog.table
+    assert all(table.columnWidth(c) >= table.sizeHintForColumn(c) for c in range(dialog.model.columnCount()))
     late = dialog.model.index(0, 0)
     assert dialog.model.data(late, Qt.ItemDataRole.BackgroundRole) is not None
     assert dialog.model.data(dialog.model.index(2, 0), Qt.ItemDataRole.BackgroundRole) is None
