@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -63,7 +64,14 @@ class PdfPreview(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(bar)
-        column.addWidget(self.view, 1)
+        # Until a document is loaded, a line saying where it will be rather than an empty grey area.
+        self.empty = QLabel(_("The document appears here once it is made."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
+        column.addWidget(self.stack, 1)
         self.page.valueChanged.connect(self._jump)
         self.view.pageNavigator().currentPageChanged.connect(self._page_shown)
         self.zoom_out.clicked.connect(lambda: self._zoom(1 / ZOOM_STEP))
@@ -100,6 +108,7 @@ class PdfPreview(QWidget):
         self.page.setValue(1)
         self.pages.setText(_("of {count}").format(count=count))
         self._set_enabled(count > 0)
+        self.stack.setCurrentWidget(self.view if count > 0 else self.empty)
 
     @property
     def page_count(self) -> int:

@@ -44,8 +44,12 @@ def test_a_monthly_report_is_made_previewed_saved_and_printed(
         periods.parse("monthly", "this", post.ctx.today())
     )  # the current one
     page.period.setText("2026-11")
+    # Before a report is made the preview says where it will be, not a blank grey area.
+    assert page.preview.stack.currentWidget() is page.preview.empty
+    assert page.preview.empty.text() == "Văn bản sẽ hiện ở đây sau khi được lập."
     assert page.make_report()
     assert page.preview.page_count >= 1
+    assert page.preview.stack.currentWidget() is page.preview.view
     assert "BÁO CÁO THÁNG" in page.status.text()
     saved = tmp_path / "thang-11"
     assert page.preview.save_to(saved)  # ".pdf" is added
