@@ -324,7 +324,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
         said = pg_backup_said(ctx, path)
         out(args, {"backup": str(path), "holds": "database", "encrypted": False, "note": said}, said)
         return 0
-    out(args, {"backup": str(path)}, f"Backed up the register, its key slots and its attachments to {path}")
+    keys = ", HQ's keys (still locked by HQ's key passphrase)" if ctx.kind == "hq" else ""
+    out(
+        args,
+        {"backup": str(path), "hq_keys": bool(keys)},
+        f"Backed up the register, its key slots{keys} and its attachments to {path}",
+    )
     return 0
 
 

@@ -268,6 +268,8 @@ def test_a_new_hq_computer_gets_hqs_keys_back_from_its_backup(pair: Pair, tmp_pa
     recovery = pair.hq.ctx.recovery_key
     assert recovery is not None
     pair.hq.ctx.close()
+    said = outpost(pair.hq.data_dir, "backup")
+    assert said.returncode == 0 and "HQ's keys (still locked by HQ's key passphrase)" in said.stdout
 
     new_hq = tmp_path / "new-hq"
     done = outpost(new_hq, "restore", str(backup), "--recovery-key", password=None,
