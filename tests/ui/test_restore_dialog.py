@@ -228,6 +228,7 @@ def test_hq_restores_a_backup_older_than_a_revocation_only_when_asked(
     assert ended.args == ["refused"] and dialog.restored is None
     assert dialog.without_button.isVisible() and dialog.without_button.text() == _("Restore all the same")
     assert "BP-VX" in dialog.result_text.toPlainText()
+    dialog.grab().save("/tmp/outpost-restore-refused.png")  # to look at
     # Enter after reading the refusal never restores: Cancel is the default and has the focus.
     assert not dialog.without_button.isDefault() and not dialog.without_button.autoDefault()
     assert dialog.cancel_button.isDefault()
