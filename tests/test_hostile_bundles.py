@@ -94,6 +94,23 @@ def test_a_member_with_damaged_deflate_data_is_refused(pair: Pair) -> None:
     assert import_at_hq(pair, [good]).new == 1
 
 
+def test_a_zip_version_python_cannot_read_is_refused_by_name(pair: Pair) -> None:
+    """A changed byte in a member's "version needed to extract" (found by the property tests: 16.4)
+    makes Python's zip reader raise NotImplementedError, at the post and at HQ: a refusal naming the
+    file and the problem, not "unexpected"."""
+    good = _good(pair)
+    data = bytearray(good.read_bytes())
+    central = data.index(b"PK\x01\x02")  # the first member's central directory entry
+    data[central + 6 : central + 8] = (164).to_bytes(2, "little")  # version needed: 16.4
+    changed = pair.tmp / "version.outpost"
+    changed.write_bytes(bytes(data))
+    assert_refused(pair, changed, "a zip feature Outpost never writes (zip file version 16.4)")
+    summary = import_at_post(pair, [changed])
+    assert summary.rejected and "zip file version 16.4" in summary.rejected[0]["reason"]
+    assert "unexpected" not in summary.rejected[0]["reason"]
+    assert import_at_hq(pair, [good]).new == 1
+
+
 def test_json_fields_of_the_wrong_type_are_refused(pair: Pair) -> None:
     good = _good(pair)
     for number, (name, change, reason) in enumerate(

@@ -239,7 +239,7 @@ def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) ->
     try:
         with archive.open(info) as stream:
             data = stream.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise BundleRefused(
             path,
             _("the member {name} is damaged and cannot be read ({error})").format(
@@ -272,6 +272,9 @@ def open_bundle(
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise BundleRefused(path, _("not a bundle or truncated (not a readable zip file)")) from None
+    except NotImplementedError as exc:  # a zip feature Python's reader lacks (a damaged version field)
+        unknown = _("not a bundle Outpost wrote: it uses a zip feature Outpost never writes ({error})")
+        raise BundleRefused(path, unknown.format(error=exc)) from None
     except OSError as exc:
         raise BundleRefused(
             path, _("could not be read ({error})").format(error=exc.strerror or exc)

@@ -186,7 +186,10 @@ def _plain_members(path: Path, manifest: dict[str, Any], sender: Ed25519PublicKe
             plain = {name: archive.read(name) for name in (MANIFEST, SIGNATURE, CERTIFICATE)}
         sender.verify(signing.unb64(plain[SIGNATURE].decode("ascii"), _("the signature")), plain[MANIFEST])
         same = parse_json(plain[MANIFEST], MAX_MANIFEST) == manifest
-    except (OSError, zipfile.BadZipFile, zlib.error, KeyError, ValueError, InvalidSignature, ValidationError):
+    except (
+        OSError, zipfile.BadZipFile, zlib.error, KeyError, ValueError, NotImplementedError, InvalidSignature,
+        ValidationError,
+    ):
         same = False
     if not same:
         raise BundleRefused(path, _("the file changed while it was being disclosed"))
