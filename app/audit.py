@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from app import audit_tables
 from app.progress import CancelToken, Progress, no_progress
-from app.serialize import CASES, CHILD_TABLES, canonical, case_state, row_state, state_hash
+from app.serialize import CASES, CHILD_TABLES, canonical, case_state, compact_json, row_state, state_hash
 from db import models as m
 from db.types import utc_text
 
 GENESIS = "0" * 64
-_ENCODE = msgspec.json.Encoder().encode
 _TEXTS = operator.itemgetter(0, 1, 2, 3, 4, 5, 6, 8, 9)  # every field of a link but its version
 CHAIN_VERSION = "2"  # meta 'audit_chain': events hash their diff's hash (docs/security.md, "The audit trail")
 MAC_PURPOSE = b"outpost audit mac v1"
@@ -83,10 +82,10 @@ def linked_hash(
     fields = [prev_hash, at, station_id, actor, action, entity, entity_id, version, diff_sha256, state]
     if type(version) is int and -(2**63) <= version < 2**63 and all(type(f) is str for f in _TEXTS(fields)):
         # msgspec writes texts and such a number byte for byte as the ``json.dumps`` below (held to it by
-        # tests/test_serialize_compact.py and tests/test_audit_hash.py), several times faster: HQ hashes
+        # tests/test_serialize_compact.py), several times faster: HQ hashes
         # each event of every bundle it imports, and the event of each case it stores (issue 18).
         try:
-            return hashlib.sha256(_ENCODE(fields)).hexdigest()
+            return hashlib.sha256(compact_json(fields)).hexdigest()
         except (msgspec.EncodeError, UnicodeEncodeError):
             pass  # a lone surrogate: ``json.dumps`` and ``encode`` below say so as they always did
     payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)

@@ -32,7 +32,6 @@ from db.files import fsync_folder
 
 MANIFEST = "backup.json"
 FORMAT = "outpost-backup"
-KEYS = "keys"  # a data folder's station keys (``app.sync.keys.keys_dir``); only HQ's are backed up
 VERSION = 1
 PARTIAL = ".partial"
 MANUAL, AUTOMATIC = "outpost", "auto"  # the name's prefix: only automatic backups are rotated
@@ -74,19 +73,24 @@ def default_name(ctx: Context, prefix: str = MANUAL) -> str:
     return f"{prefix}-{ctx.station_code}-{stamp}"
 
 
-def _copy_hq_keys(source: Path, target: Path) -> None:
-    """HQ's own signing and encryption keys, as they lie in its ``keys/`` (each wrapped under HQ's key
-    passphrase): nothing re-keys HQ, so a new HQ computer can read the posts' bundles and sign its
-    return bundles only with these (docs/operations.md §11). A post's backup never holds its keys: a
-    new laptop makes new ones and HQ re-keys it (``app.sync.rekey``)."""
-    found = hq_key_files(source)
+def copy_hq_keys(source: Path, target: Path) -> bool:
+    """HQ's own signing and encryption keys from the data folder (or backup folder) ``source`` into
+    ``target``'s ``keys/``, as they lie (each wrapped under HQ's key passphrase); whether there were
+    any. Nothing re-keys HQ, so a new HQ computer can read the posts' bundles and sign its return
+    bundles only with these (docs/operations.md §11). A post's backup never holds its keys: a new
+    laptop makes new ones and HQ re-keys it (``app.sync.rekey``)."""
+    from app.sync.keys import keys_dir
+
+    found = hq_key_files(keys_dir(source))
     if not found:
-        return
-    _private_folder(target)
+        return False
+    into = keys_dir(target)
+    _private_folder(into)
     for path in found:
-        copy_durably(path, target / path.name)
-        os.chmod(target / path.name, 0o600)
-    fsync_folder(target)
+        copy_durably(path, into / path.name)
+        os.chmod(into / path.name, 0o600)
+    fsync_folder(into)
+    return True
 
 
 MAX_KEY_FILE = 64 * 1024  # a wrapped key is ~100 bytes
@@ -144,7 +148,7 @@ def write_backup(
         migrate.backup_sqlite(ctx.paths.register, parts.register, ctx.key)
         ctx.keyslots.copy_to(parts.keys)
         if ctx.kind == "hq":
-            _copy_hq_keys(ctx.paths.data_dir / KEYS, partial / KEYS)
+            copy_hq_keys(ctx.paths.data_dir, partial)
         if ctx.paths.settings.is_file():  # a new laptop restores the settings with the register
             write_atomically(parts.settings, ctx.paths.settings.read_bytes(), private=True)
         store = ctx.attachments

@@ -114,6 +114,16 @@ def _quick(raw: bytes) -> object:
         return _UNREAD
 
 
+def read_again(raw: bytes) -> Any:
+    """A line ``parse_json`` has accepted already, read again (a helper process given the line rather
+    than its values): by msgspec, which reads it as ``json.loads`` does (``_quick``), or by ``json.loads``
+    in the rare case msgspec will not."""
+    try:
+        return _msgspec_decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return json.loads(raw)
+
+
 def _has_lone_surrogate(value: object) -> bool:
     """Whether a text in ``value`` (a key too) holds a lone surrogate, which ``json.loads`` makes of an
     unpaired ``\\ud800`` escape: nothing can write it as UTF-8 (a signature over it, the register), so

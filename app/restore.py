@@ -552,22 +552,20 @@ def station_changes(ctx: Context, staged: Path, key: bytes | None) -> list[str]:
 
 
 def _hq_keys_in_place(parts: BackupParts, data_dir: Path) -> bool:
-    """HQ's keys from its backup into the new data folder (as they were: wrapped under HQ's key
-    passphrase), unless that folder has keys already; whether they came."""
-    from app.backup import KEYS, hq_key_files
+    """HQ's keys from its backup into the new data folder (``backup.copy_hq_keys``, staged and then
+    renamed into place), unless that folder has keys already; whether they came."""
+    from app.backup import copy_hq_keys
+    from app.sync.keys import keys_dir
 
-    found = hq_key_files(parts.folder / KEYS) if parts.folder is not None else []
-    target = data_dir / KEYS
-    if not found or target.exists():
+    if parts.folder is None or keys_dir(data_dir).exists():
         return False
-    staged = data_dir / f".{KEYS}{STAGED}"
+    staged = data_dir / f".keys{STAGED}"
     shutil.rmtree(staged, ignore_errors=True)
-    staged.mkdir(mode=0o700)
-    for path in found:
-        copy_durably(path, staged / path.name)
-        os.chmod(staged / path.name, 0o600)
-    fsync_folder(staged)
-    os.replace(staged, target)
+    if not copy_hq_keys(parts.folder, staged):
+        shutil.rmtree(staged, ignore_errors=True)
+        return False
+    os.replace(keys_dir(staged), keys_dir(data_dir))
+    shutil.rmtree(staged, ignore_errors=True)
     return True
 
 

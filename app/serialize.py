@@ -103,7 +103,7 @@ def ordered_state_hash(state: Any) -> str:
     return hashlib.sha256(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
-_ENCODE = msgspec.json.Encoder().encode
+compact_json = msgspec.json.Encoder().encode  # held to json.dumps's bytes: test_serialize_compact
 
 
 def fixed_float(value: float) -> bool:
@@ -119,4 +119,4 @@ def compact_state_hash(state: Any) -> str:
     ``msgspec`` at a tenth of the cost (issue 18: ~25 µs a case at HQ's import).
     tests/test_serialize_compact.py holds the two writers to the same bytes for every character and
     such floats; the caller answers for the floats."""
-    return hashlib.sha256(_ENCODE(state)).hexdigest()
+    return hashlib.sha256(compact_json(state)).hexdigest()

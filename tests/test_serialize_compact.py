@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from app.audit import linked_hash
-from app.serialize import _ENCODE as encode
+from app.serialize import compact_json as encode
 from app.serialize import compact_state_hash, fixed_float, ordered_state_hash
 
 

@@ -10,7 +10,6 @@ words every refusal itself."""
 from __future__ import annotations
 
 import gc
-import json
 import queue
 import sys
 import threading
@@ -22,7 +21,6 @@ from multiprocessing.connection import Connection
 from operator import itemgetter
 from typing import Any
 
-import msgspec
 from sqlalchemy import Boolean, Float, Integer, String, Table
 from sqlalchemy.types import TypeDecorator
 
@@ -31,6 +29,7 @@ from app.case_rows import received_case_rows
 from app.domain import CaseInput
 from app.errors import ValidationError
 from app.i18n import _
+from app.json_input import read_again
 from app.reference import Reference
 from app.search import rows_search_body
 from app.serialize import (
@@ -275,19 +274,6 @@ READY = "ready"
 SWITCH_INTERVAL = 0.0001
 
 
-_decode_line = msgspec.json.Decoder().decode
-
-
-def _read_line(text: bytes) -> Any:
-    """A record line the importing process has read already (``bundle.read_record_lines``, which refused
-    every line its bounded reader refuses), read again here: by msgspec, which reads it as ``json.loads``
-    does (``app.json_input._quick``), or by ``json.loads`` in the rare case msgspec will not."""
-    try:
-        return _decode_line(text)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return json.loads(text)
-
-
 def helper_main(conn: Connection) -> None:
     """A helper process (``app.sync.checks`` starts it): says it is ready, takes the reference data,
     then checks the batches of chunks of record lines it is sent, ``(now, [(origin, [(number, line,
@@ -337,7 +323,7 @@ def helper_main(conn: Connection) -> None:
                     "checked",
                     [
                         check_cases(
-                            reference, origin, now, [(n, _read_line(text), new) for n, text, new in lines]
+                            reference, origin, now, [(n, read_again(text), new) for n, text, new in lines]
                         )
                         for origin, lines in chunks
                     ],

@@ -157,7 +157,7 @@ def local_day(instant: str, zone: tzinfo) -> date | None:
     """The day an instant written as text (``utc_text``, or ISO 8601 with an offset) falls on in
     ``zone``; a bare date is taken as it is; None when it cannot be read."""
     try:
-        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(instant)
     except ValueError:
         return None
     if moment.tzinfo is None:
