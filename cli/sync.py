@@ -209,8 +209,11 @@ def cmd_station_list(args: argparse.Namespace) -> int:
     ctx, actor = session(args)
     found = posts(ctx, actor, args.on)
 
-    def when(moment: Any) -> str | None:
+    def when(moment: Any) -> str | None:  # for a person
         return ctx.local(moment).strftime("%d/%m/%Y %H:%M") if moment else None
+
+    def instant(moment: Any) -> str | None:  # for a program: ISO 8601 with the register's offset
+        return ctx.local(moment).isoformat(timespec="seconds") if moment else None
 
     def parts(p: Any) -> str:
         return "; ".join(f"{s['set_id'][:8]}: " + ", ".join(map(str, s["missing"])) for s in p.missing_parts)
@@ -219,11 +222,11 @@ def cmd_station_list(args: argparse.Namespace) -> int:
         {
             "code": p.code,
             "name": p.name,
-            "revoked_at": when(p.revoked_at),
+            "revoked_at": instant(p.revoked_at),
             "acknowledged_seq": p.acknowledged,
             "missing": p.missing,
             "missing_parts": p.missing_parts,
-            "last_received": when(p.last_received),
+            "last_received": instant(p.last_received),
             "certificate": p.certificate,
             "retired_keys": [day.isoformat() for day in p.retired_keys],
             "overdue": bool(p.overdue),

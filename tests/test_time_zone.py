@@ -7,6 +7,7 @@ York. Every date below would be another in either of the other two zones."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -213,7 +214,8 @@ def test_imports_station_list_and_return_bundles_tell_the_registers_time(tokyo_p
     assert listed.returncode == 0, listed.stderr
     assert "last bundle 15/11/2026 01:3" in listed.stdout
     as_json = outpost(pair.hq.data_dir, "station", "list", "--json", env=COMPUTER)
-    assert '"last_received": "15/11/2026 01:3' in as_json.stdout
+    assert '"last_received": "2026-11-15T01:3' in as_json.stdout  # ISO 8601, the register's offset
+    assert json.loads(as_json.stdout)[0]["last_received"].endswith("+09:00")  # Tokyo, not New York
 
     reply = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "replies")
     assert reply.name.startswith("BCH-AG-to-BP-VX-20261115-013")

@@ -46,7 +46,7 @@ def test_station_list_flags_the_late_post_and_the_missing_part(pair: Pair, clock
         {"report": "weekly", "due": "2026-11-18", "covers_to": "2026-11-17"},
         {"report": "monthly", "due": "2026-11-20", "covers_to": "2026-11-14"},
     ]
-    assert rows["BP-CD"]["last_received"].startswith("10/11/2026")
+    assert rows["BP-CD"]["last_received"].startswith("2026-11-10T")
     first, last = (int(n) for n in parts[1].split("-")[2:4])  # the withheld part's changes
     assert rows["BP-TB"]["missing"] == [[first, last]]
     assert rows["BP-TB"]["acknowledged_seq"] == first - 1
