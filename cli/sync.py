@@ -504,6 +504,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         from app.errors import ValidationError
 
         raise ValidationError(["import: give the bundle files (.outpost), or --inbox"])
+    absent = [f for f in args.files if not Path(f).is_file()]
+    if absent:  # a mistyped name is no refused bundle: said before the log-in, nothing read
+        from app.errors import NotFound
+
+        raise NotFound("\n".join(f"{f}: no such file" + (" (a folder)" if Path(f).is_dir() else "")
+                                  for f in absent))
     ctx, actor = session(args)
     inbox = waiting(ctx) if args.inbox else []
     args.files = [*args.files, *(str(p) for p in inbox)]

@@ -413,3 +413,22 @@ def test_a_record_line_longer_than_the_limit_is_refused(pair: Pair, monkeypatch:
     payload = json.dumps({**record, "x": "a" * 10_000}).encode()  # one line, no newline at all
     path = resigned(pair, good, pair.tmp / "long.outpost", records=[record], payload=payload)
     assert_refused(pair, path, "a record line is longer than")
+
+
+def test_a_mistyped_file_name_is_not_found_before_anything_is_read(pair: Pair) -> None:
+    """``outpost import`` with a name that is no file (a typo, a folder): exit 6 ("not found") naming
+    it, before the log-in and before any other file is read; not "a rejected bundle" (exit 3)."""
+    from tests.helpers.cli import outpost
+
+    good = _good(pair)
+    before = register_snapshot(pair.hq.data_dir)
+    pair.hq.ctx.close()
+    typo = pair.tmp / "BP-VX-to-BCH-AG.outpsot"
+    run = outpost(
+        pair.hq.data_dir, "import", str(good), str(typo), str(pair.tmp), password=None,
+        env={"OUTPOST_KEY_PASSPHRASE": PASSPHRASE},
+    )  # no password: a log-in would be refused with exit 5
+    assert run.returncode == 6 and "Traceback" not in run.stderr, run.stderr
+    assert f"{typo}: no such file" in run.stderr and f"{pair.tmp}: no such file (a folder)" in run.stderr
+    assert str(good) not in run.stderr and run.stdout == ""
+    assert register_snapshot(pair.hq.data_dir) == before
