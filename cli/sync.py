@@ -54,8 +54,11 @@ def cmd_enroll_accept(args: argparse.Namespace) -> int:
             f"differs from the one below, do not send the reply and revoke the station ('outpost station "
             f"revoke {done.station_code}')."
         ]
-    out(args, {"reply": args.out, "fingerprint_checked": bool(args.fingerprint), **asdict(done)},
-        _enrolment_text(done, lines))
+    out(
+        args,
+        {"reply": args.out, "fingerprint_checked": bool(args.fingerprint), **asdict(done)},
+        _enrolment_text(done, lines),
+    )
     return 0
 
 
@@ -508,8 +511,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if absent:  # a mistyped name is no refused bundle: said before the log-in, nothing read
         from app.errors import NotFound
 
-        raise NotFound("\n".join(f"{f}: no such file" + (" (a folder)" if Path(f).is_dir() else "")
-                                  for f in absent))
+        raise NotFound(
+            "\n".join(f"{f}: no such file" + (" (a folder)" if Path(f).is_dir() else "") for f in absent)
+        )
     ctx, actor = session(args)
     inbox = waiting(ctx) if args.inbox else []
     args.files = [*args.files, *(str(p) for p in inbox)]
@@ -518,7 +522,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     paths = [Path(f) for f in args.files]
     received = receive(  # only what --inbox took from the inbox is filed away or moved aside
-        ctx, actor, key_passphrase(ctx), paths, dry_run=args.dry_run, inbox=[p.name for p in inbox],
+        ctx,
+        actor,
+        key_passphrase(ctx),
+        paths,
+        dry_run=args.dry_run,
+        inbox=[p.name for p in inbox],
         move_refused=True,
     )
     summary = received.summary

@@ -425,7 +425,12 @@ def test_a_mistyped_file_name_is_not_found_before_anything_is_read(pair: Pair) -
     pair.hq.ctx.close()
     typo = pair.tmp / "BP-VX-to-BCH-AG.outpsot"
     run = outpost(
-        pair.hq.data_dir, "import", str(good), str(typo), str(pair.tmp), password=None,
+        pair.hq.data_dir,
+        "import",
+        str(good),
+        str(typo),
+        str(pair.tmp),
+        password=None,
         env={"OUTPOST_KEY_PASSPHRASE": PASSPHRASE},
     )  # no password: a log-in would be refused with exit 5
     assert run.returncode == 6 and "Traceback" not in run.stderr, run.stderr
