@@ -87,10 +87,16 @@ def markup(text: object) -> str:
     return escape(nfc(text)).replace("\n", "<br/>")
 
 
+# A short aside in brackets ("(DỮ LIỆU MẪU)", "(CŨ)"): never wrapped inside.
+_SHORT_ASIDE = re.compile(r"\([^()]{1,30}\)")
+
+
 def whole_last_words(text: str) -> str:
-    """``text`` with its last two words joined by a no-break space: a wrapped title, heading or agency
-    line never leaves one word alone on its last line ("…TỈNH AN" / "GIANG")."""
-    return re.sub(r"\s+(\S+)\s*$", "\u00a0\\1", text.strip())
+    """``text`` with its last two words joined by a no-break space, and a short bracketed aside kept
+    on one line: a wrapped title, heading or agency line never leaves one word alone on its last line
+    ("…TỈNH AN" / "GIANG") nor breaks inside brackets ("(DỮ LIỆU" / "MẪU)")."""
+    joined = _SHORT_ASIDE.sub(lambda aside: re.sub(r"\s+", "\u00a0", aside[0]), text.strip())
+    return re.sub(r"\s+(\S+)\s*$", "\u00a0\\1", joined)
 
 
 def blank(value: object, filler: str = BLANK) -> str:

@@ -209,8 +209,9 @@ def test_the_command_line_prints_and_verifies(post: Post, case: str, tmp_path: P
     post.ctx.close()
     out = tmp_path / "bb.pdf"
     keyed = {"OUTPOST_KEY_PASSPHRASE": PASSPHRASE}
-    done = outpost(post.data_dir, "--user", "chief", "--json", "form", "mqd14", case, "--pdf", str(out),
-                   env=keyed)
+    done = outpost(
+        post.data_dir, "--user", "chief", "--json", "form", "mqd14", case, "--pdf", str(out), env=keyed
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["form"] == "MQĐ14" and out.read_bytes().startswith(b"%PDF")
@@ -287,3 +288,14 @@ def test_the_command_line_prints_a_voided_form_marked(post: Post, case: str, tmp
     text = flat(pdf_text(out.read_bytes(), tmp_path))
     assert "ĐÃHỦY" in _squeezed(pdf_text(out.read_bytes(), tmp_path, raw=True))
     assert "Lý do hủy: Nhập nhầm" in text
+
+
+def test_the_letterhead_never_breaks_inside_a_short_bracketed_aside(tmp_path: Path) -> None:
+    """The demo post's name "Đồn Biên phòng (dữ liệu mẫu)" wraps in the letterhead's narrow column:
+    the aside moves to the next line whole, never "(DỮ LIỆU" / "MẪU)"."""
+    from app.printing import Letterhead, header, render, styles
+
+    agency = ["Bộ đội Biên phòng", "Đồn Biên phòng (dữ liệu mẫu)"]  # the demo's: its force, its name
+    data, _pages = render([header(Letterhead(agency, "Số: 1/BB", "An Giang", None), styles())], title="t")
+    lines = [line.strip() for line in pdf_text(data, tmp_path, raw=True).splitlines()]
+    assert "(DỮ LIỆU MẪU)" in lines and "ĐỒN BIÊN PHÒNG" in lines, lines
