@@ -226,6 +226,8 @@ def cmd_station_list(args: argparse.Namespace) -> int:
             "code": p.code,
             "name": p.name,
             "revoked_at": instant(p.revoked_at),
+            "revoked_by": p.revocation[0] if p.revocation else None,
+            "revocation_reason": p.revocation[1] if p.revocation else None,
             "acknowledged_seq": p.acknowledged,
             "missing": p.missing,
             "missing_parts": p.missing_parts,
@@ -244,6 +246,7 @@ def cmd_station_list(args: argparse.Namespace) -> int:
         f"{p.code:<10} {p.name:<40} "
         + (
             f"certificate revoked {when(p.revoked_at)}"
+            + (f" by {p.revocation[0]} ({p.revocation[1]})" if p.revocation else "")
             if p.revoked_at
             else f"certificate {p.certificate}, received up to {p.acknowledged}"
         )

@@ -97,6 +97,9 @@ def test_an_analyst_lists_the_posts_but_only_a_chief_or_admin_revokes_and_with_a
     assert done.returncode == 0, done.stderr
     [row] = json.loads(outpost(hq.data_dir, "--json", "station", "list", "--on", ON).stdout)
     assert (row["certificate"], row["overdue"]) == ("revoked", False)  # a revoked post owes nothing
+    assert (row["revoked_by"], row["revocation_reason"]) == ("admin", "Máy tính bị mất cắp")
+    text = outpost(hq.data_dir, "station", "list", "--on", ON).stdout
+    assert " by admin (Máy tính bị mất cắp)" in text
     with hq.ctx.sessions.reads() as session:
         station = session.scalars(select(m.Station).where(m.Station.code == "BP-VX")).one()
         last = history(session, station.id)[-1]

@@ -73,6 +73,10 @@ class StationsModel(ListTableModel):
 def _row(p: PostStatus, when: Any) -> tuple[str, ...]:
     if p.certificate == REVOKED:
         certificate = _("revoked {when}").format(when=when(p.revoked_at))
+        if p.revocation:
+            by, reason = p.revocation
+            reason = reason if len(reason) <= 60 else reason[:59] + "…"
+            certificate += " " + _("by {user}: {reason}").format(user=by, reason=reason)
     else:
         certificate = _("active")
     if p.retired_keys:

@@ -85,6 +85,7 @@ class PostStatus:
     certificate: str = ACTIVE  # active | revoked (its current certificate)
     retired_keys: list[date] = field(default_factory=list)  # keys replaced by a re-key, on these days
     overdue: list[Deadline] = field(default_factory=list)  # the deadlines it has missed
+    revocation: tuple[str, str] | None = None  # who revoked it and why, from the event that sealed it
 
 
 def posts(ctx: Context, actor: Actor, today: date | None = None) -> list[PostStatus]:
@@ -139,9 +140,28 @@ def posts(ctx: Context, actor: Actor, today: date | None = None) -> list[PostSta
                     REVOKED if station.revoked_at is not None else ACTIVE,
                     _retired(session, station.id, ctx.zone),
                     late,
+                    _revocation(session, station.id) if station.revoked_at is not None else None,
                 )
             )
         return found
+
+
+def _revocation(session: Session, station_id: str) -> tuple[str, str] | None:
+    """Who revoked the station and why: the audit event that sealed its ``revoked_at`` (``enrol.revoke``
+    keeps the reason there and nowhere else)."""
+    events = session.execute(
+        select(m.AuditEvent.actor, m.AuditEvent.diff)
+        .where(m.AuditEvent.entity == "station", m.AuditEvent.entity_id == station_id)
+        .order_by(m.AuditEvent.seq.desc())
+    )
+    for actor, diff in events:
+        try:
+            said = json.loads(diff)
+        except ValueError:
+            continue
+        if isinstance(said, dict) and "revoked_at" in said.get("fields", ()) and said.get("reason"):
+            return actor, str(said["reason"])
+    return None
 
 
 def _retired(session: Session, station_id: str, zone: tzinfo) -> list[date]:

@@ -78,6 +78,7 @@ def test_the_late_post_stands_out_and_a_chief_revokes_a_post_with_a_reason(
     dialog.revoke_button.click()
     assert seen == ["Thu hồi đồn BP-TB"]
     assert _cells(dialog, 5)[1].startswith("đã thu hồi 25/11/2026")
+    assert _cells(dialog, 5)[1].endswith(" bởi admin: Máy tính bị mất cắp")  # who and why, at a glance
     assert dialog.selected() is not None and not dialog.revoke_button.isEnabled()  # revoked already
     assert dialog.summary.text() == "Ngày 25/11/2026: 1 trong 2 đồn chậm báo cáo (tô đỏ)."  # BP-TB owes none
     withheld = import_bundles(hq.ctx, hq.admin, PASSPHRASE, [parts[1]])
