@@ -241,7 +241,8 @@ def build_chart_data(
                     add(slot, commodity, base_unit, total)
         # The current month's lines whole, for its quantities and the reward progress. Through the
         # connection, not the ORM: plain rows are what is summed.
-        this_month: list[tuple[str, str, str, str, Decimal, int | None]] = []
+        # (case, origin, group, commodity, quantity in the base unit or None, value in đồng)
+        this_month: list[tuple[str, str, str, str, Decimal | None, int | None]] = []
         for case_id, origin, group, commodity, quantity, base_unit, value in session.connection().execute(
             select(
                 m.Case.id,
@@ -259,6 +260,8 @@ def build_chart_data(
             if known is not None and base_unit == known.base_unit:
                 quantities[commodity, len(slots) - 1] += quantity
                 this_month.append((case_id, origin, group, commodity, quantity, value))
+            else:  # no quantity to add up (bottles, pairs), but its value counts for counterfeit goods
+                this_month.append((case_id, origin, group, commodity, None, value))
         posts = (
             session.execute(
                 select(m.Station.id, m.Station.code, m.Station.name)
@@ -381,15 +384,18 @@ def _rules_apply(rules: dict[str, Any], period: Period) -> bool:
 
 
 def _progress(
-    rules: Any, lines: Sequence[tuple[str, str, str, str, Decimal, int | None]]
+    rules: Any, lines: Sequence[tuple[str, str, str, str, Decimal | None, int | None]]
 ) -> tuple[Progress, ...]:
-    """Each threshold rule Outpost evaluates (docs/domain.md), against the month's goods lines."""
+    """Each threshold rule Outpost evaluates (docs/domain.md), against the month's goods lines: the
+    quantities in base units, a counterfeit case's value in đồng whatever the unit of its goods (as the
+    report's reward table counts it)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     per_case: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     values: dict[str, int] = defaultdict(int)
     for case_id, _origin, group, commodity, quantity, value in lines:
-        totals[commodity] += quantity
-        per_case[case_id, commodity] += quantity
+        if quantity is not None:
+            totals[commodity] += quantity
+            per_case[case_id, commodity] += quantity
         if group == "counterfeit_ip" and value:
             values[case_id] += value
 

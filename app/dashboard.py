@@ -46,6 +46,8 @@ class Tally:
     month: int
     month_quantity: Decimal | None = None
     unit: str = ""
+    # The month's quantities in units with no fixed size (bottles, pairs), each added up on its own.
+    other_quantities: tuple[tuple[Decimal, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
         )
         month_goods = {code: len(ids) for code, ids in _cases_per_commodity(lines).items()}
         quantities, alerts, goals = _thresholds(ctx, month, lines, session)
+        others = _other_units(ctx.reference, lines)
         areas = register_coverage(session, ctx.kind, ctx.station_id, month.start, month.end, ctx.zone)
     groups = tuple(
         Tally(code, week_groups.get(code, 0), month_groups.get(code, 0))
@@ -179,7 +182,13 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
         if code in week_groups or code in month_groups
     )
     goods = tuple(
-        Tally(code, week_goods.get(code, 0), month_goods.get(code, 0), *quantities.get(code, (None, "")))
+        Tally(
+            code,
+            week_goods.get(code, 0),
+            month_goods.get(code, 0),
+            *quantities.get(code, (None, "")),
+            other_quantities=tuple(sorted((total, unit) for unit, total in others.get(code, {}).items())),
+        )
         for code in ctx.reference.commodities
         if code in week_goods or code in month_goods
     )
@@ -209,6 +218,17 @@ def _cases_per_commodity(lines: Sequence[Any]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         found[line[2]].add(line[0])
+    return found
+
+
+def _other_units(reference: Any, lines: Sequence[Any]) -> dict[str, dict[str, Decimal]]:
+    """The month's quantities of each commodity in a unit that is not its base unit (a unit with no
+    fixed size, such as bottles: ``base_unit`` keeps the unit as entered), per unit."""
+    found: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for _case_id, _group, commodity, quantity, base_unit, _value in lines:
+        known = reference.commodities.get(commodity)
+        if known is not None and base_unit != known.base_unit:
+            found[commodity][base_unit] += quantity
     return found
 
 

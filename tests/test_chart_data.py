@@ -106,3 +106,32 @@ def test_a_reports_weeks_are_cut_to_its_12_months(post: Post) -> None:
     dashboard = build_chart_data(post.ctx, post.chief, day).weeks
     assert len(dashboard) == 52 and all(w.days == 7 for w in dashboard)
     assert dashboard[-1].end == date(2026, 12, 15)
+
+
+def test_a_counterfeit_cases_value_counts_whatever_the_unit_of_its_goods(post: Post) -> None:
+    """Shoes counted in pairs (a unit with no fixed size in pieces) are no quantity to add up, but their
+    value in đồng counts towards the counterfeit reward as the report's reward table counts it."""
+    from app import periods
+    from app.domain import GoodsInput
+    from app.reports import build_report
+
+    made = post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            occurred_at=datetime(2026, 11, 20, 23, 40, tzinfo=ICT),
+            violation_group="counterfeit_ip",
+            goods=(
+                GoodsInput("textiles", Decimal(200), "đôi", "Giày giả nhãn hiệu", value_vnd=26_000_000),
+                GoodsInput("textiles", Decimal(10), "cái", "Áo giả nhãn hiệu", value_vnd=4_140_000),
+            ),
+        ),
+    )
+    post.ctx.cases.submit(post.officer, made.id)
+    post.ctx.cases.approve(post.chief, made.id)
+    rewards = {p.rule: p for p in build_chart_data(post.ctx, post.chief, MONDAY, reports=True).rewards}
+    assert rewards["counterfeit_value"].amount == Decimal(30_140_000)
+    assert rewards["counterfeit_value"].reached
+    report = build_report(post.ctx, post.chief, "monthly", periods.month_of(MONDAY))
+    assert [(c.rule, c.amount) for c in report.rewards if c.rule == "counterfeit_value"] == [
+        ("counterfeit_value", Decimal(30_140_000))
+    ]

@@ -41,19 +41,30 @@ def test_counts_by_group_and_commodity_for_the_week_and_the_month(post: Post) ->
     voided = create(post.officer, sample_case(occurred_at=this_week))
     post.ctx.cases.void(post.chief, voided.id, "Trùng với vụ khác")
     submitted = create(post.officer, sample_case(occurred_at=this_week, goods=_goods(("sugar", "1", "tấn"))))
+    # Bottles and cans have no fixed size: each unit is added up on its own, beside the litres.
+    create(
+        post.officer,
+        sample_case(
+            occurred_at=earlier_this_month,
+            goods=_goods(("alcohol", "24", "chai"), ("alcohol", "30", "lon"), ("alcohol", "6", "chai")),
+        ),
+    )
     post.ctx.cases.submit(post.officer, submitted.id)
 
     board = build_dashboard(post.ctx, post.chief, MONDAY)
     assert (board.week.start, board.week.end) == (date(2026, 11, 18), date(2026, 11, 24))
     assert (board.month.start, board.month.end) == (date(2026, 11, 15), date(2026, 12, 14))
-    assert (board.week_total, board.month_total) == (2, 3)
+    assert (board.week_total, board.month_total) == (2, 4)
     groups = {t.code: (t.week, t.month) for t in board.by_group}
-    assert groups == {"prohibited_smuggled": (2, 2), "trade_fraud": (0, 1)}
+    assert groups == {"prohibited_smuggled": (2, 3), "trade_fraud": (0, 1)}
     goods = {t.code: (t.week, t.month, t.month_quantity, t.unit) for t in board.by_commodity}
     assert goods["cigarettes"] == (1, 1, Decimal(1500), "bao")  # 150 cây
     assert goods["sugar"] == (2, 2, Decimal("3500"), "kg")  # 2,5 tấn + 1 tấn
     assert goods["fuel"][:2] == (0, 1)
-    assert (board.awaiting, board.drafts) == (1, 3)
+    assert goods["alcohol"] == (0, 1, None, "")
+    (alcohol,) = [t for t in board.by_commodity if t.code == "alcohol"]
+    assert alcohol.other_quantities == ((Decimal(30), "chai"), (Decimal(30), "lon"))
+    assert (board.awaiting, board.drafts) == (1, 4)
 
 
 def test_cases_over_the_criminal_and_reward_thresholds_and_the_monthly_goals(post: Post) -> None:

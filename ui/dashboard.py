@@ -300,7 +300,13 @@ class DashboardWidget(QWidget):
                     ref.label("commodities", t.code),
                     format_int(t.week),
                     format_int(t.month),
-                    f"{format_decimal(t.month_quantity)} {t.unit}" if t.month_quantity is not None else "",
+                    "; ".join(
+                        f"{format_decimal(amount)} {unit}"
+                        for amount, unit in (
+                            *([(t.month_quantity, t.unit)] if t.month_quantity is not None else []),
+                            *t.other_quantities,
+                        )
+                    ),
                 )
                 for t in board.by_commodity
             ]
