@@ -186,7 +186,8 @@ def build_dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Da
             code,
             week_goods.get(code, 0),
             month_goods.get(code, 0),
-            *quantities.get(code, (None, "")),
+            quantities[code][0] if code in quantities else None,
+            quantities[code][1] if code in quantities else "",
             other_quantities=tuple(sorted((total, unit) for unit, total in others.get(code, {}).items())),
         )
         for code in ctx.reference.commodities
