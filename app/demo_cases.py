@@ -29,6 +29,7 @@ from app.demo_words import (
     BRANDS,
     CAMBODIAN,
     CARRY_SMUGGLED,
+    CENTRES,
     CIGARETTES_WEIGHT,
     COLOURS,
     COMMERCE,
@@ -44,6 +45,7 @@ from app.demo_words import (
     ID_AUTHORITY,
     KH_PROVINCES,
     KHMER_VN,
+    LOCATED_SHARE,
     MIDDLE,
     MODELS,
     NIGHT_METHODS,
@@ -140,6 +142,8 @@ class Generator:
         self.reference, self.fold, self.actor = reference, folder, actor
         self.rng = random.Random(seed)
         self.ids = random.Random(f"outpost-demo/{seed}/{id_salt}")
+        # Positions drawn apart, so that every other choice of a seed's demo stays as it was.
+        self.positions = random.Random(f"outpost-demo/{seed}/positions")
         self.first_day, self.last_day, self.end = period
         self.areas = self._areas(reference, station_commune)
         self.decisions: dict[tuple[int, str], int] = {}
@@ -245,7 +249,7 @@ class Generator:
             utc_offset_min=OFFSET_MIN,
             detected_at=utc_text(detected) if detected else None, place=place, commune_code=area.code,
             location_kind=location, online_platform=platform, online_account=account, online_url=url,
-            latitude=None, longitude=None, violation_group=seizure.group,
+            **self._position(area, online), violation_group=seizure.group,
             violation=violation, detection=detection, ownerless=ownerless, lead_force=lead,
             cooperating_forces=cooperating, campaign_id=None, summary=" ".join(summary),
             created_by=self.actor, updated_by=self.actor, version=1,
@@ -257,6 +261,18 @@ class Generator:
         return Draft(case, goods, parties, vehicles, " ".join(self.fold(piece) for piece in summary))
 
     # ----- where and what ---------------------------------------------------------------------------
+
+    def _position(self, area: Area, online: bool) -> dict[str, float | None]:
+        """Most cases' position near their commune (within ~2 km); none for a case sold online."""
+        draw = self.positions
+        centre = CENTRES.get(area.name)
+        located = draw.random() < LOCATED_SHARE
+        if online or centre is None or not located:
+            return {"latitude": None, "longitude": None}
+        return {
+            "latitude": round(centre[0] + draw.uniform(-0.018, 0.018), 5),
+            "longitude": round(centre[1] + draw.uniform(-0.018, 0.018), 5),
+        }
 
     def _place(self, seizure: Seizure, area: Area, night: bool) -> tuple[str, str]:
         rng = self.rng

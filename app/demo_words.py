@@ -33,6 +33,24 @@ BORDER = (
     ("Hà Tiên", ("Xà Xía", "Thạch Động", "Rạch Núi"), (290, 299), "Cửa khẩu quốc tế Hà Tiên", "kênh Hà Giang",
      True),
 )
+# Roughly where each border commune lies (latitude, longitude; to about a kilometre, for the demo's
+# located cases: a map in QGIS, the GeoJSON export). Not survey data.
+CENTRES = {
+    "Vĩnh Xương": (10.905, 105.165),
+    "Tân Châu": (10.800, 105.235),
+    "Phú Hữu": (10.925, 105.125),
+    "Khánh Bình": (10.965, 105.075),
+    "Nhơn Hội": (10.930, 105.045),
+    "An Phú": (10.845, 105.095),
+    "Vĩnh Tế": (10.665, 105.060),
+    "Tịnh Biên": (10.600, 104.950),
+    "Xuân Tô": (10.560, 104.925),
+    "Vĩnh Gia": (10.505, 104.850),
+    "Vĩnh Điều": (10.470, 104.780),
+    "Giang Thành": (10.470, 104.660),
+    "Hà Tiên": (10.385, 104.490),
+}
+LOCATED_SHARE = 0.8  # of the cases not sold online: the rest were written without a position
 # The demo post's own commune (Xã Khánh Bình), one of its area's (resources/reference/post_areas.json).
 DEMO_COMMUNE = "30341"
 OTHER_HAMLETS = ("Tân Hiệp", "Tân Thạnh", "Bình Di", "Long Bình", "Hòa Thạnh", "Mỹ Thạnh")

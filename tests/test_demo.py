@@ -120,6 +120,37 @@ def test_the_mix_is_realistic(documents: list[dict[str, Any]]) -> None:
     assert any(p["nationality"] == "KH" and "id_number" not in p for d in documents for p in d["parties"])
 
 
+def test_most_cases_are_located_near_their_commune(
+    demo: tuple[Context, Actor], documents: list[dict[str, Any]]
+) -> None:
+    """So that the GeoJSON export (a map in QGIS) can be tried on the demo: four in five cases not sold
+    online carry a position within ~2 km of their commune; an online case none."""
+    from app.demo_words import CENTRES
+
+    names = {c.code: c.name.split(" ", 1)[-1] for c in demo[0].reference.communes.values()}
+    located = [d for d in documents if d.get("latitude") is not None]
+    offline = [d for d in documents if d["location_kind"] != "online"]
+    assert all(d["location_kind"] != "online" for d in located)
+    assert 0.72 <= len(located) / len(offline) <= 0.88, len(located) / len(offline)
+    for d in located:
+        latitude, longitude = CENTRES[names[d["commune_code"]]]
+        assert abs(d["latitude"] - latitude) <= 0.02 and abs(d["longitude"] - longitude) <= 0.02, d["number"]
+
+
+
+def test_the_demo_exports_to_a_map(post: Post, tmp_path: Path) -> None:
+    import json
+
+    from app.exports import export_cases
+
+    generate_demo(post.ctx, post.admin, cases=150, seed=3)
+    path = tmp_path / "ban-do.geojson"
+    written = export_cases(post.ctx, post.chief, CaseFilter(), "geojson", path)
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    assert written.rows == len(features) and 90 <= len(features) <= 140, len(features)
+    assert all(104.4 < f["geometry"]["coordinates"][0] < 105.3 for f in features)  # longitude first
+
+
 def test_cases_are_consistent_with_their_handling(documents: list[dict[str, Any]]) -> None:
     for d in documents:
         handling = d["handling"]
