@@ -43,6 +43,7 @@ from sqlalchemy import select
 from app import audit
 from app.auth import require
 from app.case_query import NEWEST_FIRST
+from app.countries import country_name
 from app.domain import Actor, CaseFilter, CaseRow, CaseSort
 from app.errors import NotFound, ValidationError
 from app.i18n import N_, _, current_language
@@ -77,16 +78,27 @@ def _commodities(row: CaseRow, reference: Reference) -> str:
 class Column:
     title: str  # translated when written
     value: Callable[[Any, Reference], Any]
+    width: int = 16  # in Excel, in characters: a case number or a date is never cut off or "####"
+
+
+def _first_upper(text: str) -> str:
+    """A heading or a value that stands alone in a cell starts with a capital ("số giấy tờ" → "Số giấy
+    tờ"): the catalog's words are written for the middle of a sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def _gender(row: Any, reference: Reference) -> str:
+    return _first_upper(_(row.gender)) if row.gender in ("male", "female") else (row.gender or "")
 
 
 # The case list's columns, in its order (ui/case_model.py COLUMNS; a test keeps the two the same).
 CASE_COLUMNS: tuple[Column, ...] = (
-    Column(N_("Case no."), lambda r, ref: r.number),
-    Column(N_("Time"), lambda r, ref: r.occurred_at),
-    Column(N_("Place"), lambda r, ref: r.place),
-    Column(N_("Violation group"), lambda r, ref: ref.label("violation_groups", r.violation_group)),
-    Column(N_("Commodity"), _commodities),
-    Column(N_("Status"), lambda r, ref: ref.label("case_statuses", r.status)),
+    Column(N_("Case no."), lambda r, ref: r.number, 22),
+    Column(N_("Time"), lambda r, ref: r.occurred_at, 17),
+    Column(N_("Place"), lambda r, ref: r.place, 36),
+    Column(N_("Violation group"), lambda r, ref: ref.label("violation_groups", r.violation_group), 40),
+    Column(N_("Commodity"), _commodities, 30),
+    Column(N_("Status"), lambda r, ref: ref.label("case_statuses", r.status), 14),
 )
 
 
@@ -114,25 +126,27 @@ class VehicleRow:
 
 
 PEOPLE_COLUMNS: tuple[Column, ...] = (
-    Column(N_("Case no."), lambda r, ref: r.case_number),
-    Column(N_("Time"), lambda r, ref: r.occurred_at),
-    Column(N_("Role"), lambda r, ref: ref.label("party_roles", r.role)),
+    Column(N_("Case no."), lambda r, ref: r.case_number, 22),
+    Column(N_("Time"), lambda r, ref: r.occurred_at, 17),
+    Column(N_("Role"), lambda r, ref: ref.label("party_roles", r.role), 18),
     Column(
-        N_("Person or organisation"), lambda r, ref: _("person") if r.kind == "person" else _("organisation")
+        N_("Person or organisation"),
+        lambda r, ref: _first_upper(_("person") if r.kind == "person" else _("organisation")),
+        14,
     ),
-    Column(N_("Full name"), lambda r, ref: r.full_name),
-    Column(N_("Date of birth"), lambda r, ref: r.birth_date),
-    Column(N_("Gender"), lambda r, ref: r.gender or ""),
-    Column(N_("Nationality"), lambda r, ref: r.nationality or ""),
-    Column(N_("ID number"), lambda r, ref: r.id_number or ""),
-    Column(N_("Address"), lambda r, ref: r.address or ""),
+    Column(N_("Full name"), lambda r, ref: r.full_name, 28),
+    Column(N_("Date of birth"), lambda r, ref: r.birth_date, 12),
+    Column(N_("Gender"), _gender, 9),
+    Column(N_("Nationality"), lambda r, ref: country_name(r.nationality), 14),
+    Column(N_("ID number"), lambda r, ref: r.id_number or "", 16),
+    Column(N_("Address"), lambda r, ref: r.address or "", 44),
 )
 VEHICLE_COLUMNS: tuple[Column, ...] = (
-    Column(N_("Case no."), lambda r, ref: r.case_number),
-    Column(N_("Time"), lambda r, ref: r.occurred_at),
-    Column(N_("Vehicle"), lambda r, ref: ref.label("vehicle_kinds", r.kind)),
-    Column(N_("Plate or number"), lambda r, ref: r.plate),
-    Column(N_("Description"), lambda r, ref: r.description or ""),
+    Column(N_("Case no."), lambda r, ref: r.case_number, 22),
+    Column(N_("Time"), lambda r, ref: r.occurred_at, 17),
+    Column(N_("Vehicle"), lambda r, ref: ref.label("vehicle_kinds", r.kind), 18),
+    Column(N_("Plate or number"), lambda r, ref: r.plate, 18),
+    Column(N_("Description"), lambda r, ref: r.description or "", 40),
 )
 
 
@@ -238,8 +252,20 @@ def export_people(
             p.address,
         )
 
-    return _children(ctx, actor, case_filter, fmt, path, "people", PEOPLE_COLUMNS, m.Party, person,
-                     delimiter, progress, cancel)
+    return _children(
+        ctx,
+        actor,
+        case_filter,
+        fmt,
+        path,
+        "people",
+        PEOPLE_COLUMNS,
+        m.Party,
+        person,
+        delimiter,
+        progress,
+        cancel,
+    )
 
 
 def export_vehicles(
@@ -258,8 +284,20 @@ def export_vehicles(
     def vehicle(case: CaseRow, v: m.Vehicle) -> VehicleRow:
         return VehicleRow(case.number, case.occurred_at, v.kind, v.plate, v.description)
 
-    return _children(ctx, actor, case_filter, fmt, path, "vehicles", VEHICLE_COLUMNS, m.Vehicle, vehicle,
-                     delimiter, progress, cancel)
+    return _children(
+        ctx,
+        actor,
+        case_filter,
+        fmt,
+        path,
+        "vehicles",
+        VEHICLE_COLUMNS,
+        m.Vehicle,
+        vehicle,
+        delimiter,
+        progress,
+        cancel,
+    )
 
 
 def _children(
@@ -296,8 +334,9 @@ def _children(
             found.sort(key=lambda item: item[:2])
             yield from (row for _case, _position, row in found)
 
-    return _table(ctx, fmt, columns, rows(), path, total, progress, cancel, written, delimiter,
-                  counts_cases=True)
+    return _table(
+        ctx, fmt, columns, rows(), path, total, progress, cancel, written, delimiter, counts_cases=True
+    )
 
 
 def _check_delimiter(delimiter: str | None) -> str:
@@ -434,7 +473,7 @@ def _table(
 ) -> ExportResult:
     reference = ctx.reference
     steps = _Steps(total, progress)
-    titles = [_(c.title) for c in columns]
+    titles = [_first_upper(_(c.title)) for c in columns]
     written = 0
     left_out = 0
     seen: set[str] = set()
@@ -466,10 +505,13 @@ def _table(
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet(_("Export"))
         sheet.freeze_panes = "A2"
+        for number, column in enumerate(columns, start=1):  # before the first row, in write-only mode
+            sheet.column_dimensions[get_column_letter(number)].width = column.width
         bold = Font(bold=True)
         head = []
         for title in titles:

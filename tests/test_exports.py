@@ -304,3 +304,32 @@ def test_every_export_is_an_audit_event_without_the_personal_data(post: Post, tm
     verified = audit_check.check(post.ctx, post.admin)
     assert verified.ok, verified.problems  # the users' rows are still as sealed
 
+
+
+def test_people_in_words_a_reader_knows_and_columns_wide_enough_in_excel(post: Post, tmp_path: Path) -> None:
+    """Issue 20 (a new user's trial): the people list said ``male``, ``VN`` and "số giấy tờ" in a
+    Vietnamese file, and Excel opened every column at its default width (case numbers as "####")."""
+    post.ctx.cases.create(
+        post.officer,
+        sample_case(
+            parties=(
+                PartyInput("person", "carrier", "Trần Văn Ba", gender="male", nationality="KH"),
+                PartyInput("organisation", "owner", "Công ty TNHH Một Thành Viên", nationality="VN"),
+            )
+        ),
+    )
+    set_language("vi")
+    path = tmp_path / "nguoi.xlsx"
+    export_people(post.ctx, post.chief, CaseFilter(), "xlsx", path)
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert all(title[:1].isupper() for title in rows[0]), rows[0]
+    assert "Số giấy tờ" in rows[0]
+    assert (rows[1][3], rows[1][6], rows[1][7]) == ("Cá nhân", "Nam", "Campuchia")
+    assert (rows[2][3], rows[2][7]) == ("Tổ chức", "Việt Nam")
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJ"]
+    assert widths[0] >= len("BP-VX/2026/00001") and widths[1] >= len("02/11/2026 08:30")
+    assert all(width >= 9 for width in widths)
+    cases = tmp_path / "vu-viec.xlsx"
+    export_cases(post.ctx, post.chief, CaseFilter(), "xlsx", cases)
+    assert load_workbook(cases).active.column_dimensions["A"].width >= len("BP-VX/2026/00001")
