@@ -63,6 +63,14 @@ def open_register(
         raise RegisterError(
             f"there is no register in {data_dir}; set one up with 'outpost init post' or 'outpost init hq'"
         )
+    if db_url is not None and recorded_database(paths) is None:
+        raise RegisterError(
+            _(
+                "there is no register in {folder}: HQ's data folder is the one 'init hq --db-url' made (it "
+                "records the database and holds HQ's keys); a URL given (--db-url or OUTPOST_DB_URL) only "
+                "reaches the database recorded there. Give HQ's data folder with --data-dir"
+            ).format(folder=data_dir)
+        )
     if db_url is not None:
         key = None  # a server database is protected by its server
     try:
@@ -110,9 +118,17 @@ def open_register(
             f"the register's time zone {zone_name} is unknown to this computer; install the tzdata package"
         ) from None
     ctx = Context(
-        paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
-        kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
-        zone=zone, clock=clock, key=key,
+        paths=paths,
+        sessions=sessions,
+        reference=reference,
+        settings=settings,
+        hasher=hasher,
+        kind=meta["kind"],
+        station_id=meta["station_id"],
+        station_code=meta["station_code"],
+        zone=zone,
+        clock=clock,
+        key=key,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
@@ -146,10 +162,10 @@ def _check_schema(engine: Any) -> None:
     if problems:
         engine.dispose()
         raise RegisterError(
-            _("the register's schema was changed outside the program, so it is not opened: {problems}. "
-              "Restore a sound backup, or ask for help to remove what was added.").format(
-                problems="; ".join(problems)
-            )
+            _(
+                "the register's schema was changed outside the program, so it is not opened: {problems}. "
+                "Restore a sound backup, or ask for help to remove what was added."
+            ).format(problems="; ".join(problems))
         )
 
 
@@ -164,7 +180,9 @@ def recorded_database(paths: Paths) -> str | None:
 
 def _place(url: Any) -> tuple[str, int, str, str]:
     """Which database a URL names: host, port, database and user (never the password or driver)."""
-    return (url.host or "localhost", url.port or 5432, url.database or "", url.username or "")
+    host = url.host or "localhost"
+    host = "localhost" if host in ("127.0.0.1", "::1") else host  # one machine, however it is named
+    return (host, url.port or 5432, url.database or "", url.username or "")
 
 
 def chosen_database(paths: Paths, given: str | None) -> str | None:
@@ -172,6 +190,16 @@ def chosen_database(paths: Paths, given: str | None) -> str | None:
     (``--db-url`` or ``OUTPOST_DB_URL``) only for its password. A given URL naming another database is
     refused: this folder's keys and inbox belong to the recorded one (docs/architecture.md §10)."""
     recorded = recorded_database(paths)
+    if given is not None and recorded is None and paths.register.exists():
+        # OUTPOST_DB_URL set for HQ's work, and a command run on a post's (or a SQLite HQ's) folder: the
+        # URL would have opened HQ's database in its place, and written this folder's work there.
+        raise RegisterError(
+            _(
+                "the data folder {folder} holds its own register (an SQLite file), but a database URL was "
+                "given (--db-url or OUTPOST_DB_URL, {given}): it would open another register in its place. "
+                "Unset OUTPOST_DB_URL for this folder, or use HQ's own data folder; nothing was changed"
+            ).format(folder=paths.data_dir, given=_safe_url(given))
+        )
     if given is None or recorded is None:
         return given or recorded
     try:
@@ -180,13 +208,31 @@ def chosen_database(paths: Paths, given: str | None) -> str | None:
         same = False
     if not same:
         raise RegisterError(
-            _("the data folder {folder} belongs to the database {recorded}, but the URL given "
-              "(--db-url or OUTPOST_DB_URL) names {given}; once 'init hq' has recorded the database, the "
-              "URL only gives its password. Use the other HQ's own data folder, or unset OUTPOST_DB_URL; "
-              "nothing was changed").format(
-                folder=paths.data_dir, recorded=_safe_url(recorded), given=_safe_url(given))
+            _(
+                "the data folder {folder} belongs to the database {recorded}, but the URL given "
+                "(--db-url or OUTPOST_DB_URL) names {given}, not the same server, port, database and user; "
+                "once 'init hq' has recorded the database, the "
+                "URL only gives its password. Use the other HQ's own data folder, or unset OUTPOST_DB_URL; "
+                "nothing was changed"
+            ).format(folder=paths.data_dir, recorded=_safe_url(recorded), given=_safe_url(given))
         )
     return given
+
+
+def _empty_database(engine: Any) -> None:
+    """HQ's PostgreSQL database must be empty: its tables beside another program's would share names
+    (``users``), backups and rights, and a later ``pg_restore --clean`` of one would touch the other."""
+    from sqlalchemy import inspect
+
+    tables = sorted(inspect(engine).get_table_names())
+    if tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise RegisterError(
+            _(
+                "the database {database} is not empty (it holds the tables {tables}): HQ's register needs an "
+                "empty database of its own, e.g. 'createdb outpost_hq'; nothing was changed"
+            ).format(database=engine.url.database, tables=shown)
+        )
 
 
 def postgres_only(db_url: str) -> None:
@@ -197,11 +243,14 @@ def postgres_only(db_url: str) -> None:
     except ArgumentError:
         raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
     if backend != "postgresql":
-        raise ValidationError([
-            _("--db-url: only PostgreSQL is supported (postgresql://user@host/database), not {scheme}; "
-              "without --db-url the register is the encrypted SQLite file in the data folder").format(
-                scheme=backend)
-        ])
+        raise ValidationError(
+            [
+                _(
+                    "--db-url: only PostgreSQL is supported (postgresql://user@host/database), not {scheme}; "
+                    "without --db-url the register is the encrypted SQLite file in the data folder"
+                ).format(scheme=backend)
+            ]
+        )
 
 
 def _engine(paths: Paths, db_url: str | None, key: bytes | None = None) -> Any:
@@ -222,8 +271,9 @@ def _safe_url(db_url: str) -> str:
     """The URL as it may be printed: never with its password."""
     try:
         return make_url(db_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "…"
+    except ArgumentError:  # not a URL: shown, with whatever could be a password in it hidden
+        hidden = re.sub(r"^([^@]*://)?[^@]*@", lambda found: (found[1] or "") + "***@", db_url)
+        return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", hidden)
 
 
 def _refused(exc: DBAPIError) -> RegisterError:
@@ -380,14 +430,22 @@ def init_register(
     try:
         if migrate.current_revision(engine) is not None:
             raise RegisterError("the database already holds a register; nothing was changed")
+        if db_url is not None:
+            _empty_database(engine)
         migrate.create(engine)
         sessions = make_sessions(engine, audit.mac_key(register_key))
         now = clock()
         hasher = base_context_parts(data_dir)[3]
         with sessions.writes.begin() as session:
             station = m.Station(
-                code=code, name=name, force=force, commune_code=commune_code, kind=kind,
-                header_lines=[nfc(h) for h in header_lines or []], created_at=now, version=1,
+                code=code,
+                name=name,
+                force=force,
+                commune_code=commune_code,
+                kind=kind,
+                header_lines=[nfc(h) for h in header_lines or []],
+                created_at=now,
+                version=1,
             )
             session.add(station)
             session.flush()
@@ -396,11 +454,16 @@ def init_register(
             session.info[audit_cover.CLOCK_INFO] = clock
             tip_identity = pyrage.x25519.Identity.generate()
             admin = m.User(
-                station_id=station.id, username=admin_username,
-                full_name=nfc(admin_full_name or admin_username), role="admin",
-                password_hash=hasher.hash(admin_password), active=True, failed_logins=0,
+                station_id=station.id,
+                username=admin_username,
+                full_name=nfc(admin_full_name or admin_username),
+                role="admin",
+                password_hash=hasher.hash(admin_password),
+                active=True,
+                failed_logins=0,
                 tip_key_wrapped=keywrap.wrap(str(tip_identity).encode(), admin_password),
-                created_at=now, version=1,
+                created_at=now,
+                version=1,
             )
             session.add(admin)
             for key, value in {
@@ -423,13 +486,18 @@ def init_register(
                 ("user", admin, m.User.__table__, {"username": [None, admin_username]}),
             ):
                 audit.record(
-                    session, at=now, station_id=station.id, actor=admin_username, action="create",
-                    entity=entity, entity_id=row.id, version=1, diff=label,
+                    session,
+                    at=now,
+                    station_id=station.id,
+                    actor=admin_username,
+                    action="create",
+                    entity=entity,
+                    entity_id=row.id,
+                    version=1,
+                    diff=label,
                     sealed_state=row_state(table, row),  # type: ignore[arg-type]
                 )
-            audit_upgrade.seal_unsealed(
-                session.connection(), station.id, now, audit.mac_key(register_key)
-            )
+            audit_upgrade.seal_unsealed(session.connection(), station.id, now, audit.mac_key(register_key))
         engine.dispose()
         recovery = None
         if register_key is not None:
@@ -519,8 +587,15 @@ def register_summary(ctx: Context) -> dict[str, Any]:
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
         users = session.execute(text("SELECT count(*) FROM users")).scalar_one()
         meta = _meta(session)
-    return {"kind": ctx.kind, "station": ctx.station_code, "time_zone": ctx.zone.key, "cases": cases,
-            "users": users, "schema": migrate.HEAD, "created_with": meta.get("created_with")}
+    return {
+        "kind": ctx.kind,
+        "station": ctx.station_code,
+        "time_zone": ctx.zone.key,
+        "cases": cases,
+        "users": users,
+        "schema": migrate.HEAD,
+        "created_with": meta.get("created_with"),
+    }
 
 
 def dump_json(value: Any) -> str:

@@ -131,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json = False
     args.data_dir = (args.data_dir or default_data_dir()).expanduser()
     args.db_url = args.db_url or os.environ.get("OUTPOST_DB_URL") or None  # no password in argv
+    if args.db_url is not None and args.db_url.startswith("postgres://"):  # libpq's short form
+        args.db_url = "postgresql://" + args.db_url.removeprefix("postgres://")
     func: Handler = getattr(args, "func", admin.cmd_gui)
     if args.db_url is not None or (args.data_dir / "database.url").exists():
         from app.context import Paths
@@ -165,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _busy(exc):
             print(f"outpost: error: {_busy_message()}", file=sys.stderr)
             return RegisterError.exit_code
+        if _connection_lost(exc):
+            print(f"outpost: error: {_lost_message(exc)}", file=sys.stderr)
+            return RegisterError.exit_code
         return _unexpected(args, exc)
 
 
@@ -175,6 +180,39 @@ def _busy(exc: Exception) -> bool:
         return False
     text = str(getattr(exc, "orig", exc))
     return "database is locked" in text or "lock timeout" in text
+
+
+# What psycopg says when HQ's PostgreSQL server goes away under a command (stopped, restarted, the
+# network cut): not a bug of Outpost's, and the transaction under way was rolled back by the server.
+_LOST = (
+    "server closed the connection",
+    "terminating connection",
+    "connection is lost",
+    "consuming input failed",
+    "connection timeout expired",
+    "connection refused",
+    "the connection is closed",
+)
+
+
+def _connection_lost(exc: Exception) -> bool:
+    if not type(exc).__module__.startswith("sqlalchemy") or type(exc).__name__ not in (
+        "OperationalError",
+        "InterfaceError",
+    ):
+        return False
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(words in text for words in _LOST)
+
+
+def _lost_message(exc: Exception) -> str:
+    from app.i18n import _
+
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return _(
+        "the connection to the database was lost ({detail}): what this command had not yet saved was not "
+        "saved. Run it again once the database server is back (an import skips what it has already)"
+    ).format(detail=detail)
 
 
 def _busy_message() -> str:

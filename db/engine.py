@@ -22,6 +22,9 @@ BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 65_536
 # PostgreSQL (HQ): the advisory lock every writing transaction takes first (``_configure_postgresql``).
 WRITER_LOCK = 3_890_000_001
+# PostgreSQL: how long a connection waits for a server that does not answer (seconds), unless the URL
+# says otherwise (``?connect_timeout=``): without it, a server that hangs hangs every command.
+CONNECT_TIMEOUT_S = 10
 
 
 def sqlite_url(path: Path) -> str:
@@ -88,7 +91,9 @@ def make_engine(url: str, key: bytes | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.drivername == "postgresql":  # psycopg 3 (the ``hq`` extra), not SQLAlchemy's default psycopg2
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    if key is None or parsed.get_backend_name() != "sqlite":  # a server database is protected by its server
+    if parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, connect_args=_postgresql_connect_args(parsed.query))
+    elif key is None:
         engine = create_engine(url)
     else:
         engine = create_engine(url, module=cipher.dbapi2)
@@ -106,6 +111,19 @@ def make_engine(url: str, key: bytes | None = None) -> Engine:
     elif engine.dialect.name == "postgresql":
         _configure_postgresql(engine)
     return engine
+
+
+def _postgresql_connect_args(query: Any) -> dict[str, Any]:
+    """What every connection to HQ's PostgreSQL asks for, unless the URL says otherwise: a server that
+    does not answer within ``CONNECT_TIMEOUT_S`` is an error, and no statement waits for a lock longer
+    than ``BUSY_TIMEOUT_MS`` (another program's ``LOCK TABLE``, a long migration): the command is then
+    told the register is busy (exit 7) instead of waiting without a word."""
+    found: dict[str, Any] = {}
+    if "connect_timeout" not in query:
+        found["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "options" not in query:
+        found["options"] = f"-c lock_timeout={BUSY_TIMEOUT_MS}"
+    return found
 
 
 @dataclass(frozen=True)

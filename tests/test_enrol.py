@@ -146,6 +146,31 @@ def test_forged_or_foreign_files_are_refused_and_change_nothing(post: Post, hq: 
     other_post.close()
 
 
+def test_an_enrolled_post_never_changes_hq_by_installing_another_reply(
+    post: Post, hq: Post, tmp_path: Path
+) -> None:
+    """operations.md §4: a reply "from another HQ than the one installed is refused naming the file" —
+    another province's HQ, or a second HQ register under the same code (which used to crash on the
+    station code)."""
+    request = tmp_path / "request.json"
+    make_request(post.ctx, post.admin, PASSPHRASE, request)
+    accept_request(hq.ctx, hq.admin, PASSPHRASE, request, tmp_path / "reply.json")
+    install_reply(post.ctx, post.admin, PASSPHRASE, tmp_path / "reply.json")
+    before = _stations(post)
+    for folder, code in (("hq-kg", "BCH-KG"), ("hq-ag-2", "BCH-AG")):
+        other = init_register(tmp_path / folder, kind="hq", code=code, name="Bộ Chỉ huy khác",
+                              admin_username="admin", admin_password=PASSWORD)
+        reply = tmp_path / f"{folder}-reply.json"
+        accept_request(other, other.login("admin", PASSWORD), PASSPHRASE, request, reply)
+        other.close()
+        refusal = rf"^{reply.name} comes from HQ {code} .* enrolled with HQ BCH-AG"
+        with pytest.raises(ValidationError, match=refusal):
+            install_reply(post.ctx, post.admin, PASSPHRASE, reply)
+        assert _stations(post) == before
+    again = install_reply(post.ctx, post.admin, PASSPHRASE, tmp_path / "reply.json")  # its own HQ: fine
+    assert again.hq_code == "BCH-AG"
+
+
 def test_refusals_are_in_vietnamese_with_the_file_name_in_front(post: Post, hq: Post, tmp_path: Path) -> None:
     """A chief reading Vietnamese is told which file was refused, and why, in Vietnamese."""
     request, reply = tmp_path / "yeu-cau.json", tmp_path / "phan-hoi.json"

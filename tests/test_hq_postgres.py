@@ -293,3 +293,102 @@ def test_the_report_store_on_postgresql_keeps_the_registers_own_days(
         assert str(rows(tokyo.ctx, half)[0][0]) == "2026-11-01"
     finally:
         tokyo.ctx.close()
+
+
+def test_a_database_url_never_opens_in_place_of_a_folders_own_register(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """``OUTPOST_DB_URL`` exported for HQ's work, then a command run on a post's folder (or a folder that
+    is no register at all): refused naming the folder, instead of reading and writing HQ's database."""
+    make_hq(tmp_path / "hq", db_url=postgres_url).ctx.close()
+    new_post(tmp_path / "post").ctx.close()
+    hq_env = {"OUTPOST_DB_URL": postgres_url}
+    added = outpost(tmp_path / "post", "case", "add", "docs/examples/case.json", env=hq_env)
+    assert added.returncode == 7 and "holds its own register (an SQLite file)" in added.stderr, added.stderr
+    assert str(tmp_path / "post") in added.stderr and "Traceback" not in added.stderr
+    elsewhere = outpost(tmp_path / "nothing-here", "case", "list", env=hq_env)
+    assert elsewhere.returncode == 7 and "there is no register in" in elsewhere.stderr, elsewhere.stderr
+    assert "init hq --db-url" in elsewhere.stderr
+    with pytest.raises(RegisterError, match="there is no register in"):
+        open_register(tmp_path / "nothing-here", db_url=postgres_url)
+    hq = open_register(tmp_path / "hq")
+    assert rows(hq, "SELECT count(*) FROM cases") == [(0,)]  # nothing was written there
+    hq.close()
+    # The folder's own database, through the URL (its password), still opens; libpq's short form too.
+    short = postgres_url.replace("postgresql+psycopg://", "postgres://")
+    listed = outpost(tmp_path / "hq", "case", "list", env={"OUTPOST_DB_URL": short})
+    assert listed.returncode == 0, listed.stderr
+    # Another name for the same machine is the same database: only another one is refused.
+    same = outpost(tmp_path / "hq", "case", "list",
+                   env={"OUTPOST_DB_URL": postgres_url.replace("127.0.0.1", "localhost")})
+    assert same.returncode == 0, same.stderr
+
+
+def test_init_hq_wants_an_empty_database_and_a_url_that_reads_as_one(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    database = postgres_url.rsplit("/", 1)[1]
+    postgres_server.sql("CREATE TABLE stuff (x int); CREATE TABLE users (y int)", database)
+    done = outpost(tmp_path / "hq", *INIT_HQ, env={"OUTPOST_DB_URL": postgres_url})
+    assert done.returncode == 7, done.stderr
+    assert f"the database {database} is not empty (it holds the tables stuff, users)" in done.stderr
+    assert "createdb" in done.stderr and not (tmp_path / "hq").exists()
+    assert "stuff" in rows_of(postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    garbage = outpost(tmp_path / "hq", *INIT_HQ, env={"OUTPOST_DB_URL": "not a url:secret@place"})
+    assert garbage.returncode == 7 and "'***@place' is not a database URL" in garbage.stderr, garbage.stderr
+    assert "secret" not in garbage.stderr
+
+
+def rows_of(url: str, sql: str) -> list[str]:
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as conn:
+        return [str(row[0]) for row in conn.execute(sql)]  # type: ignore[arg-type]
+
+
+def test_a_table_locked_by_another_program_is_busy_not_a_silent_wait(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Another session holding a lock on ``cases`` (a DBA's ``LOCK TABLE``): a command waits at most
+    ``BUSY_TIMEOUT_MS`` and says the register is busy (exit 7), instead of waiting without a word."""
+    import threading
+
+    import psycopg
+
+    from db.engine import _postgresql_connect_args
+
+    assert _postgresql_connect_args({}) == {"connect_timeout": 10, "options": "-c lock_timeout=10000"}
+    assert _postgresql_connect_args({"connect_timeout": "3", "options": "x"}) == {}
+    make_hq(tmp_path / "hq", db_url=postgres_url).ctx.close()
+    holder = psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    holder.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
+    release = threading.Timer(40, holder.rollback)  # never left waiting if the timeout is lost
+    release.start()
+    try:
+        listed = outpost(tmp_path / "hq", "case", "list", env={"OUTPOST_DB_URL": postgres_url})
+    finally:
+        release.cancel()
+        holder.rollback()
+        holder.close()
+    assert listed.returncode == 7, listed.stderr
+    assert "the register is busy" in listed.stderr and "Traceback" not in listed.stderr
+
+
+def test_a_server_that_goes_away_under_a_command_is_said_plainly(postgres_url: str, tmp_path: Path) -> None:
+    """The server stopped or the network cut during a command: exit 7 with what happened, not exit 70
+    (a bug) with a statement of 900 parameters in the log."""
+    from sqlalchemy.exc import OperationalError
+
+    from cli.main import _connection_lost, _lost_message
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    with hq.ctx.sessions.engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        rows_of(postgres_url, f"SELECT pg_terminate_backend({pid})")
+        with pytest.raises(OperationalError) as caught:
+            conn.exec_driver_sql("SELECT count(*) FROM cases").all()
+    assert _connection_lost(caught.value)
+    assert _lost_message(caught.value).startswith("the connection to the database was lost (")
+    assert not _connection_lost(ValueError("server closed the connection"))
+    hq.ctx.close()
