@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, ValidationError
+from app.errors import AppError, RegisterError, ValidationError
 from app.zones import DEFAULT_ZONE
 from cli.common import group, logged_in, out, password, session, show_recovery_key
 
@@ -178,9 +178,23 @@ def cmd_user_deactivate(args: argparse.Namespace) -> int:
     return 0
 
 
+# HQ on PostgreSQL: no register key, so no recovery key; its server protects it (docs/security.md).
+ON_SERVER = (
+    "HQ's register on PostgreSQL has no recovery key: its database server protects it, not a key on this "
+    "computer. An admin sets another user's forgotten password with 'outpost --user ADMIN user "
+    "reset-password NAME' (ADMIN's own password, as for every command)"
+)
+
+
 def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    from app.context import Paths
+    from app.register import recorded_database
     from app.unlock import reset_password_with_recovery_key
 
+    if args.db_url or recorded_database(Paths(args.data_dir)):
+        if args.recovery_key:
+            raise RegisterError(ON_SERVER)
+        return _reset_by_admin(args)
     if not args.recovery_key:
         raise AppError("say how to open the register: --recovery-key (the key printed at set-up)")
     recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY")
@@ -194,13 +208,32 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reset_by_admin(args: argparse.Namespace) -> int:
+    """HQ on PostgreSQL: an admin, logged in, sets another user's password (the account is unlocked);
+    the audit trail names the admin."""
+    from app.auth import require
+
+    ctx, actor = session(args)
+    require(actor, "user.manage")
+    new_password = password(f"New password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
+    ctx.users.reset_password(args.username, new_password, by=actor.username)
+    out(
+        args,
+        {"username": args.username, "by": actor.username},
+        f"Set a new password for {args.username} (by {actor.username}); the account is unlocked.",
+    )
+    return 0
+
+
 def cmd_recovery_key(args: argparse.Namespace) -> int:
     from app.auth import require
 
     ctx, actor = session(args)
     require(actor, "user.manage")
+    if ctx.key is None and ctx.sessions.engine.dialect.name == "postgresql":
+        raise RegisterError(ON_SERVER)
     if ctx.key is None:
-        raise AppError("this register is not encrypted: it has no recovery key")
+        raise RegisterError("this register is not encrypted: it has no recovery key")
     recovery = ctx.keyslots.new_recovery(ctx.key)
     out(args, {"replaced": True}, "Made a new recovery key; the old one no longer opens the register.")
     show_recovery_key(recovery, "The register has a new recovery key.")
@@ -258,7 +291,8 @@ def _register_user(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Open the register with the recovery key printed at set-up (OUTPOST_RECOVERY_KEY or a "
         "prompt) and give NAME a new password (OUTPOST_NEW_PASSWORD or a prompt); the account is unlocked. "
         "No password is needed. A chief's or admin's copy of the tip key is not recovered: another chief "
-        "or admin gives it again.",
+        "or admin gives it again. HQ on PostgreSQL has no recovery key: there an admin, logged in as for "
+        "any command (--user), gives NAME a new password without --recovery-key.",
         parents=[common],
     )
     p.add_argument("username")

@@ -392,3 +392,34 @@ def test_a_server_that_goes_away_under_a_command_is_said_plainly(postgres_url: s
     assert _lost_message(caught.value).startswith("the connection to the database was lost (")
     assert not _connection_lost(ValueError("server closed the connection"))
     hq.ctx.close()
+
+
+def test_a_forgotten_password_at_a_postgresql_hq_is_reset_by_an_admin(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """HQ on PostgreSQL has no recovery key (its server protects it): the commands say so (exit 7, "not
+    for this kind of register"), and an admin sets another user's forgotten password, audited."""
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    hq.ctx.users.add(hq.admin, "phantich", role="analyst", full_name="Lê Phân Tích", password=PASSWORD,
+                     actor_password=PASSWORD)
+    hq.ctx.close()
+    env = {"OUTPOST_DB_URL": postgres_url}
+    asked = outpost(tmp_path / "hq", "recovery-key", env=env)
+    assert asked.returncode == 7 and "has no recovery key: its database server protects it" in asked.stderr
+    with_key = outpost(tmp_path / "hq", "user", "reset-password", "phantich", "--recovery-key", env=env)
+    assert with_key.returncode == 7 and "outpost --user ADMIN user reset-password NAME" in with_key.stderr
+    new = "mat-khau-moi-2026"
+    by_analyst = outpost(tmp_path / "hq", "--user", "phantich", "user", "reset-password", "admin",
+                         env={**env, "OUTPOST_NEW_PASSWORD": new})
+    assert by_analyst.returncode == 4, by_analyst.stderr  # only an admin
+    done = outpost(tmp_path / "hq", "--json", "user", "reset-password", "phantich",
+                   env={**env, "OUTPOST_NEW_PASSWORD": new})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"username": "phantich", "by": "admin"}
+    listed = outpost(tmp_path / "hq", "--user", "phantich", "case", "list", password=new, env=env)
+    assert listed.returncode == 0, listed.stderr
+    again = open_register(tmp_path / "hq")
+    assert rows(again, "SELECT actor, action FROM audit_events ORDER BY seq DESC LIMIT 1") == [
+        ("admin", "reset_password")
+    ]
+    again.close()

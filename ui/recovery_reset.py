@@ -1,4 +1,5 @@
-"""A forgotten password, set again with the recovery key, from the log-in dialog or the Users dialog.
+"""A forgotten password, set again with the recovery key, from the log-in dialog or the Users dialog
+(at HQ on PostgreSQL, which has no recovery key, by the administrator in the Users dialog).
 
 The same step as ``outpost user reset-password NAME --recovery-key`` (app/unlock.py): the recovery key
 opens the register, the user gets the new password (and a new key slot) and is unlocked. From the
@@ -11,7 +12,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
 
+from app.auth import require
 from app.context import Context
+from app.domain import Actor
 from app.i18n import _
 from app.unlock import reset_password_in_open_register, reset_password_with_recovery_key
 from ui.password_form import attempt, column, ok_cancel, password_field, problem_label
@@ -21,11 +24,19 @@ class RecoveryResetDialog(QDialog):
     """After ``exec()`` returns Accepted, ``username`` has the password typed here."""
 
     def __init__(
-        self, data_dir: Path, username: str = "", parent: QWidget | None = None, *, ctx: Context | None = None
+        self,
+        data_dir: Path,
+        username: str = "",
+        parent: QWidget | None = None,
+        *,
+        ctx: Context | None = None,
+        by: Actor | None = None,
     ) -> None:
         super().__init__(parent)
         self._data_dir = data_dir
         self._ctx = ctx  # the open register, when reset from inside it
+        # HQ on PostgreSQL: no recovery key (its server protects it); the admin logged in sets it.
+        self._by = by if ctx is not None and ctx.key is None else None
         self._username = username
         self._build_ui()
         self._connect_signals()
@@ -48,7 +59,14 @@ class RecoveryResetDialog(QDialog):
         self.buttons = ok_cancel(_("Set the password"))
         form = QFormLayout()
         form.addRow(_("User name"), self.username)
-        form.addRow(_("Recovery key"), self.recovery_key)
+        if self._by is None:
+            form.addRow(_("Recovery key"), self.recovery_key)
+        else:
+            self.setWindowTitle(_("Set a forgotten password"))
+            self.explanation.setText(
+                _("HQ's register on PostgreSQL has no recovery key: its database server protects it. As an "
+                  "administrator you set the new password here; the audit trail names you.")
+            )
         form.addRow(_("New password"), self.password)
         form.addRow(_("Repeat the password"), self.password_again)
         column(self, self.explanation, form, self.message, self.buttons)
@@ -59,7 +77,10 @@ class RecoveryResetDialog(QDialog):
 
     def _load(self) -> None:
         self.username.setText(self._username)
-        (self.recovery_key if self._username else self.username).setFocus()
+        if self._by is not None:
+            (self.password if self._username else self.username).setFocus()
+        else:
+            (self.recovery_key if self._username else self.username).setFocus()
 
     def _on_buttons_accepted(self) -> None:
         if self.password.text() != self.password_again.text():
@@ -71,7 +92,10 @@ class RecoveryResetDialog(QDialog):
     def _reset(self) -> None:
         username, recovery = self.username.text().strip(), self.recovery_key.text()
         password = self.password.text()
-        if self._ctx is not None:
+        if self._ctx is not None and self._by is not None:
+            require(self._by, "user.manage")
+            self._ctx.users.reset_password(username, password, by=self._by.username)
+        elif self._ctx is not None:
             reset_password_in_open_register(self._ctx, recovery, username, password)
         else:
             reset_password_with_recovery_key(self._data_dir, recovery, username, password)

@@ -81,7 +81,11 @@ class UsersDialog(QDialog):
         self.unlock_button = QPushButton(_("&Unlock"))
         self.deactivate_button = QPushButton(_("&Deactivate…"))
         self.reset_button = QPushButton(_("&Set a forgotten password…"))
-        self.reset_button.setToolTip(_("With the recovery key printed when the register was set up"))
+        self.reset_button.setToolTip(
+            _("With the recovery key printed when the register was set up")
+            if self._ctx.key is not None
+            else _("HQ on PostgreSQL: the administrator sets it (no recovery key)")
+        )
         actions = QHBoxLayout()
         for button in (self.add_button, self.unlock_button, self.deactivate_button, self.reset_button):
             actions.addWidget(button)
@@ -165,8 +169,9 @@ class UsersDialog(QDialog):
         self.unlock_button.setEnabled(user is not None and bool(self._locked_text(user)))
         yourself = user is not None and user.username == self._actor.username
         self.deactivate_button.setEnabled(active and not yourself)
-        # Only an encrypted register has a recovery key (a PostgreSQL one is protected by its server).
-        self.reset_button.setEnabled(active and self._ctx.key is not None)
+        # An encrypted register: with the recovery key. HQ on PostgreSQL (no key; its server protects it):
+        # the administrator sets it, audited under their name.
+        self.reset_button.setEnabled(active)
 
     def _on_add_button_clicked(self) -> None:
         dialog = AddUserDialog(self._ctx, self._actor, self)
@@ -218,7 +223,9 @@ class UsersDialog(QDialog):
         user = self.selected()
         if user is None:
             return
-        dialog = RecoveryResetDialog(self._ctx.paths.data_dir, user.username, self, ctx=self._ctx)
+        dialog = RecoveryResetDialog(
+            self._ctx.paths.data_dir, user.username, self, ctx=self._ctx, by=self._actor
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         username = dialog.username.text().strip()

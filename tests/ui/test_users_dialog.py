@@ -247,3 +247,36 @@ def test_only_an_admin_reaches_the_users_dialog_and_everyone_may_change_their_pa
     seen = answer_next_dialog(lambda shown: shown.close())
     window.password_action.trigger()
     assert seen == ["Đổi mật khẩu của tôi"]
+
+
+def test_at_an_hq_on_postgresql_the_admin_sets_a_forgotten_password(
+    qtbot: QtBot, postgres_url: str, tmp_path: Any
+) -> None:
+    """HQ on PostgreSQL has no recovery key: the button stays, and its dialog asks only for the new
+    password, set by the administrator logged in (audited under their name)."""
+    from tests.helpers.registers import make_hq, rows
+
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    hq.ctx.users.add(hq.admin, "phantich", role="analyst", full_name="Lê Phân Tích", password=PASSWORD,
+                     actor_password=PASSWORD)
+    dialog = _users_dialog(qtbot, hq)
+    dialog.select("phantich")
+    assert dialog.reset_button.isEnabled()
+    said: list[str] = []
+
+    def fill(reset: QWidget) -> None:
+        assert isinstance(reset, RecoveryResetDialog) and reset.username.text() == "phantich"
+        assert reset.windowTitle() == "Đặt lại mật khẩu đã quên" and not reset.recovery_key.isVisibleTo(reset)
+        assert "không có khóa khôi phục" in reset.explanation.text()
+        reset.password.setText(NEW_PASSWORD)
+        reset.password_again.setText(NEW_PASSWORD)
+        _submit(reset, said)
+
+    answer_next_dialog(fill)
+    dialog.reset_button.click()
+    assert said == [""] and dialog.changed and "phantich" in dialog.status.text()
+    assert hq.ctx.check_account("phantich", NEW_PASSWORD).username == "phantich"
+    assert rows(hq.ctx, "SELECT actor, action FROM audit_events ORDER BY seq DESC LIMIT 1") == [
+        ("admin", "reset_password")
+    ]
+    hq.ctx.close()
