@@ -351,7 +351,8 @@ def test_an_older_return_bundle_does_not_replace_a_newer_watch_list(pair: Pair) 
     pair.hq.ctx.clock = lambda: datetime(2026, 11, 22, 8, 0, tzinfo=ICT)
     newer = make_reply(pair.hq.ctx, pair.hq.admin, PASSPHRASE, "BP-VX", pair.tmp / "new")
     assert import_at_post(pair, [newer]).watch_entries == 3
-    import_at_post(pair, [older])
+    late = import_at_post(pair, [older])  # its list of 2 is outdated: the summary says what is held
+    assert (late.watch_entries, late.reference_updates) == (3, 0)
     conn = open_sqlite(pair.post.data_dir / "register.sqlite")
     assert conn.execute("SELECT count(*) FROM watch_entries").fetchone() == (3,)
     conn.close()

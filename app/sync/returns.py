@@ -179,15 +179,27 @@ def _import_returns(ctx: Context, identity: Any, paths: Sequence[Path], dry_run:
                     {"file": path.name, "record": "", "reason": unexpected(path, exc).message}
                 )
         receipts.sort(key=lambda receipt: str(receipt[1].get("created_at")))  # the newest watch list last
-        for _path, _manifest, records in receipts:
+        # The watch list and reference data of a bundle older than one applied before are outdated and
+        # not applied (below): the summary says what the post holds after this import, not what an old
+        # bundle carried.
+        newest_seen = _meta(session, "return_created_at") or ""
+        watch_from: int | None = None
+        for _path, manifest, records in receipts:
             summary.refused_at_hq += [
                 {"file": r["file"], "record": r["record"], "reason": r["reason"]}
                 for r in records
                 if r["type"] == "rejection"
             ]
-            summary.reference_updates += sum(r["type"] == "reference" for r in records)
-            summary.watch_entries = sum(r["type"] == "watch" for r in records)
             summary.inspections = sum(r["type"] == "inspection" for r in records)
+            if str(manifest.get("created_at") or "") >= newest_seen:
+                newest_seen = str(manifest.get("created_at") or "")
+                summary.reference_updates += sum(r["type"] == "reference" for r in records)
+                watch_from = sum(r["type"] == "watch" for r in records)
+        summary.watch_entries = (
+            watch_from
+            if watch_from is not None
+            else session.execute(select(func.count()).select_from(m.WatchEntry)).scalar_one()
+        )
         offered: dict[str, int] = {}  # campaign id → the newest version these bundles carry
         for _p, _m, records in receipts:
             for r in records:
