@@ -333,9 +333,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not result.files:
         text = "Nothing to send: HQ has acknowledged every change."
     else:
+        said = records_said(result.kinds, "{:,}".format)
         text = "\n".join(
             [
-                f"Wrote {len(result.files)} bundle file(s) with {records_said(result.kinds)} and "
+                f"Wrote {len(result.files)} bundle file(s) with {said} and "
                 f"{result.attachments} file(s), changes {result.first_seq}–{result.last_seq}:",
                 *(f"  {f}" for f in result.files),
             ]

@@ -144,6 +144,9 @@ def test_an_export_counts_its_hand_overs_apart_from_its_cases(pair: Pair) -> Non
     result = export_changes(pair.post.ctx, pair.post.admin, PASSPHRASE, pair.tmp / "out", 20 * 1024 * 1024)
     assert result.records == 2 and result.kinds == {"case": 1, "handover": 1}
     assert records_said(result.kinds) == "1 case, 1 hand-over"
+    # The app writes counts as people at the post read them; the command line as English does.
+    assert records_said({"case": 1004, "activity": 4006}) == "1.004 cases, 4.006 activities"
+    assert records_said({"case": 1004, "activity": 4006}, "{:,}".format) == "1,004 cases, 4,006 activities"
     try:
         set_language("vi")
         assert records_said({"case": 62, "handover": 10, "activity": 5, "establishment": 4}) == (

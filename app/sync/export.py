@@ -107,8 +107,9 @@ class ExportResult:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
-def records_said(kinds: dict[str, int]) -> str:
-    """The records of an export, counted per kind in words: "62 cases, 10 hand-overs, 9 activities"."""
+def records_said(kinds: dict[str, int], number: Callable[[int], str] = format_int) -> str:
+    """The records of an export, counted per kind in words: "62 cases, 10 hand-overs, 9 activities";
+    ``number`` writes a count (the app's 1.004; the command line's 1,004)."""
     words = {
         "case": lambda n: ngettext("{count} case", "{count} cases", n),
         "tip": lambda n: ngettext("{count} tip-off", "{count} tip-offs", n),
@@ -118,8 +119,8 @@ def records_said(kinds: dict[str, int]) -> str:
             "{count} establishment", "{count} establishments", n
         ),
     }
-    said = [words[k](kinds[k]).format(count=format_int(kinds[k])) for k in words if kinds.get(k)]
-    said += [f"{format_int(n)} {kind}" for kind, n in sorted(kinds.items()) if kind not in words and n]
+    said = [words[k](kinds[k]).format(count=number(kinds[k])) for k in words if kinds.get(k)]
+    said += [f"{number(n)} {kind}" for kind, n in sorted(kinds.items()) if kind not in words and n]
     return ", ".join(said) or ngettext("{count} case", "{count} cases", 0).format(count=0)
 
 
