@@ -218,8 +218,11 @@ def cmd_station_list(args: argparse.Namespace) -> int:
     def instant(moment: Any) -> str | None:  # for a program: ISO 8601 with the register's offset
         return ctx.local(moment).isoformat(timespec="seconds") if moment else None
 
-    def parts(p: Any) -> str:
-        return "; ".join(f"{s['set_id'][:8]}: " + ", ".join(map(str, s["missing"])) for s in p.missing_parts)
+    def parts(p: Any) -> str:  # "part 2 of 5" as the file names say it, and which sending
+        return "; ".join(
+            f"{', '.join(map(str, s['missing']))} of {s['parts']} (sending {s['set_id'][:8]})"
+            for s in p.missing_parts
+        )
 
     rows = [
         {
@@ -248,10 +251,11 @@ def cmd_station_list(args: argparse.Namespace) -> int:
             f"certificate revoked {when(p.revoked_at)}"
             + (f" by {p.revocation[0]} ({p.revocation[1]})" if p.revocation else "")
             if p.revoked_at
-            else f"certificate {p.certificate}, received up to {p.acknowledged}"
+            else f"certificate {p.certificate}"
         )
+        + f", received up to {p.acknowledged}"
         + (f", missing {', '.join(f'{a}–{b}' for a, b in p.missing)}" if p.missing else "")
-        + (f", missing parts {parts(p)}" if p.missing_parts else "")
+        + (f", missing part(s) {parts(p)}" if p.missing_parts else "")
         + (f", last bundle {when(p.last_received)}" if p.last_received else ", no bundle yet")
         + (f", {len(p.retired_keys)} key(s) retired by a re-key" if p.retired_keys else "")
         + (f", OVERDUE: {'; '.join(describe(d) for d in p.overdue)}" if p.overdue else "")

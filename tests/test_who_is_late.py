@@ -56,7 +56,9 @@ def test_station_list_flags_the_late_post_and_the_missing_part(pair: Pair, clock
 
     text = outpost(pair.hq.data_dir, "station", "list", "--on", ON).stdout.splitlines()
     assert "OVERDUE: weekly report due 18/11/2026; monthly report due 20/11/2026" in text[0]
-    assert f"missing {first}–{last}, missing parts " in text[1] and ": 2," in text[1]
+    sending = rows["BP-TB"]["missing_parts"][0]
+    parts_said = f"missing part(s) 2 of {sending['parts']} (sending {sending['set_id'][:8]})"
+    assert f"missing {first}–{last}, {parts_said}" in text[1], text[1]
     assert "OVERDUE" not in text[1] + text[2] and "missing" not in text[2]
     # On 11/11 nothing is owed yet: the weekly report for 4–10/11 is due that day, and the deadlines
     # before it came before the posts were enrolled.
@@ -99,7 +101,7 @@ def test_an_analyst_lists_the_posts_but_only_a_chief_or_admin_revokes_and_with_a
     assert (row["certificate"], row["overdue"]) == ("revoked", False)  # a revoked post owes nothing
     assert (row["revoked_by"], row["revocation_reason"]) == ("admin", "Máy tính bị mất cắp")
     text = outpost(hq.data_dir, "station", "list", "--on", ON).stdout
-    assert " by admin (Máy tính bị mất cắp)" in text
+    assert " by admin (Máy tính bị mất cắp), received up to " in text
     with hq.ctx.sessions.reads() as session:
         station = session.scalars(select(m.Station).where(m.Station.code == "BP-VX")).one()
         last = history(session, station.id)[-1]
