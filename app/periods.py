@@ -197,6 +197,15 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+# As people at the post write them (and the app shows them): 20/11/2026, and a month as 11/2026.
+_DAY_VN = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+_MONTH_VN = re.compile(r"^(\d{1,2})/(\d{4})$")
+
+
+def _iso_days(text: str) -> str:
+    """``text`` with each day written dd/mm/yyyy rewritten as yyyy-mm-dd (a day that does not exist is
+    left for the reader's check to refuse)."""
+    return _DAY_VN.sub(lambda d: f"{d[3]}-{int(d[2]):02d}-{int(d[1]):02d}", text)
 
 
 def parse(
@@ -205,9 +214,10 @@ def parse(
     """The period a report of ``kind`` covers, from what a user typed.
 
     weekly: ``2026-W47`` (the week whose report is due in ISO week 47), a date inside the window
-    (``2026-11-20``), ``this`` or ``last``; monthly: ``2026-11``; quarterly: ``2026-Q4``; half,
+    (``2026-11-12``), ``this`` or ``last``; monthly: ``2026-11``; quarterly: ``2026-Q4``; half,
     nine-months and annual: ``2026``; custom: ``2026-11-01..2026-11-20``. Monthly to annual also take
-    ``this`` and ``last``. Raises ``ValueError`` naming what is wrong."""
+    ``this`` and ``last``. A day may also be written as the app shows it (``12/11/2026``) and a month
+    as ``11/2026``. Raises ``ValueError`` naming what is wrong."""
     found = _parse(kind, text, today, mode, window_end_offset_days)
     if found.start.year < FIRST_YEAR or found.end.year > LAST_YEAR:
         raise ValueError(
@@ -222,7 +232,9 @@ def _parse(
 ) -> Period:
     """``parse`` without the check of the years."""
     _check_mode(mode)
-    text = text.strip()
+    text = _iso_days(text.strip())
+    if kind == "monthly" and (written := _MONTH_VN.match(text)):
+        text = f"{written[2]}-{int(written[1]):02d}"
     if kind not in REPORT_KINDS:
         raise ValueError(
             _("unknown report kind {kind}; expected one of {kinds}").format(
@@ -251,9 +263,8 @@ def _parse(
                     + _("{year} has no week {week}").format(year=found[1], week=int(found[2]))
                 ) from None
             return week_of(due - timedelta(days=window_end_offset_days), window_end_offset_days)
-        return week_of(
-            _date(text, N_("a week (2026-W47) or a day in it (2026-11-20)")), window_end_offset_days
-        )
+        day = _date(text, N_("a week (2026-W47) or a day in it (2026-11-12 or 12/11/2026)"))
+        return week_of(day, window_end_offset_days)
     if relative is not None:
         current = {
             "monthly": month_of,
@@ -272,7 +283,7 @@ def _parse(
         if not found or not 1 <= int(found[2]) <= 12:
             raise ValueError(
                 _(_PERIOD).format(text=repr(text))
-                + _("expected a month as YYYY-MM, e.g. {example}").format(example="2026-11")
+                + _("expected a month, e.g. {example} or {other}").format(example="2026-11", other="11/2026")
             )
         return month(int(found[1]), int(found[2]), mode)
     if kind == "quarterly":

@@ -117,6 +117,12 @@ def test_an_unknown_preset_is_named() -> None:
         ("annual", "2026", date(2025, 12, 15), date(2026, 12, 14)),
         ("annual", "last", date(2024, 12, 15), date(2025, 12, 14)),
         ("custom", "2024-02-01..2024-02-29", date(2024, 2, 1), date(2024, 2, 29)),
+        # As the app shows days and months (a new user typed these and was refused).
+        ("weekly", "01/01/2026", date(2025, 12, 31), date(2026, 1, 6)),
+        ("weekly", "12/11/2026", date(2026, 11, 11), date(2026, 11, 17)),  # in the hint's week 47
+        ("monthly", "11/2026", date(2026, 10, 15), date(2026, 11, 14)),
+        ("monthly", "1/2026", date(2025, 12, 15), date(2026, 1, 14)),
+        ("custom", "1/2/2024..29/02/2024", date(2024, 2, 1), date(2024, 2, 29)),
     ],
 )
 def test_periods_as_typed(kind: str, text: str, start: date, end: date) -> None:
@@ -139,6 +145,8 @@ def test_periods_as_typed_in_calendar_mode_and_their_labels() -> None:
     [
         ("weekly", "2026-W54", "2026 has no week 54"),
         ("weekly", "2026-02-30", "expected a week"),
+        ("weekly", "30/02/2026", "expected a week"),
+        ("monthly", "13/2026", "expected a month"),
         ("monthly", "2026-13", "expected a month"),
         ("monthly", "2026", "expected a month"),
         ("quarterly", "2026-Q5", "expected a quarter"),

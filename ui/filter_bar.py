@@ -140,6 +140,7 @@ class FilterBar(QWidget):
         self.period.currentIndexChanged.connect(self._on_period_current_index_changed)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self._emit_now)
+            edit.editingFinished.connect(self._order_dates)
         for combo in self._combos():
             combo.currentIndexChanged.connect(self._emit_now)
         self.clear_button.clicked.connect(self.clear)
@@ -152,7 +153,7 @@ class FilterBar(QWidget):
             if key in periods.PRESETS:
                 period = periods.preset(key, today, mode)
                 self.period.setItemText(
-                    row, f"{_(PERIOD_LABELS[key])} ({period.start:%d/%m}–{period.end:%d/%m/%Y})"
+                    row, f"{_(PERIOD_LABELS[key])} ({_span(period.start, period.end)})"
                 )
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
@@ -243,6 +244,15 @@ class FilterBar(QWidget):
     def _update_clear_button(self) -> None:
         self.clear_button.setEnabled(not self.current_filter().is_empty)
 
+    def _order_dates(self) -> None:
+        """Dates typed the wrong way round (from 01/12 to 01/11) are shown as the filter reads them, the
+        earlier first, instead of being swapped without a word."""
+        first, last = self.date_from.date(), self.date_to.date()
+        if last < first:
+            with QSignalBlocker(self.date_from), QSignalBlocker(self.date_to):
+                self.date_from.setDate(last)
+                self.date_to.setDate(first)
+
     def _show_dates(self) -> None:
         custom = self.period.currentData() == CUSTOM
         self.date_from.setVisible(custom)
@@ -256,3 +266,11 @@ class FilterBar(QWidget):
     def _on_period_current_index_changed(self, _index: int) -> None:
         self._show_dates()
         self._emit_now()
+
+
+def _span(start: date, end: date) -> str:
+    """``15/11–14/12/2026``; with both years when they differ (``15/12/2025–14/12/2026``: a statistical
+    year read "15/12–14/12/2026", which names no span at all)."""
+    if start.year != end.year:
+        return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    return f"{start:%d/%m}–{end:%d/%m/%Y}"

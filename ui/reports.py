@@ -34,8 +34,8 @@ from ui.period_picker import PeriodPicker
 KINDS = ("weekly", "monthly", "quarterly", "half", "nine-months", "annual", "campaign")
 # What the period box takes for each kind (the box starts with the current period).
 _EXAMPLES = {
-    "weekly": "2026-W47 · 2026-11-20",
-    "monthly": "2026-11",
+    "weekly": "2026-W47 · 12/11/2026",
+    "monthly": "2026-11 · 11/2026",
     "quarterly": "2026-Q4",
     "half": "2026",
     "nine-months": "2026",

@@ -75,6 +75,8 @@ def test_every_filter_in_the_bar_reaches_the_list(qtbot: QtBot, post: Post, thre
 
     assert bar.period.itemText(bar.period.findData("this_month")) == "Tháng này (15/11–14/12/2026)"
     assert bar.period.itemText(bar.period.findData("this_week")) == "Tuần báo cáo này (18/11–24/11/2026)"
+    # A statistical year starts the year before: both years are written (it read "15/12–14/12/2026").
+    assert bar.period.itemText(bar.period.findData("this_year")) == "Năm nay (15/12/2025–14/12/2026)"
     bar.period.setCurrentIndex(bar.period.findData("this_month"))  # statistical: 15 Nov – 14 Dec
     assert _numbers(model) == [three["new"], three["fuel"]]
     bar.period.setCurrentIndex(bar.period.findData("this_week"))  # report window 18–24 Nov
@@ -85,6 +87,14 @@ def test_every_filter_in_the_bar_reaches_the_list(qtbot: QtBot, post: Post, thre
     bar.date_to.setDate(bar.date_to.date().fromString("30/09/2026", "dd/MM/yyyy"))
     assert _numbers(model) == [three["old"]]
     assert bar.current_filter() == CaseFilter(start=date(2026, 9, 1), end=date(2026, 9, 30))
+    # Typed the wrong way round: shown the way the filter reads it once the typing is done.
+    bar.date_from.setDate(bar.date_from.date().fromString("15/10/2026", "dd/MM/yyyy"))
+    bar.date_from.editingFinished.emit()
+    assert (bar.date_from.date().toString("dd/MM/yyyy"), bar.date_to.date().toString("dd/MM/yyyy")) == (
+        "30/09/2026",
+        "15/10/2026",
+    )
+    assert bar.current_filter() == CaseFilter(start=date(2026, 9, 30), end=date(2026, 10, 15))
     bar.clear()
     assert _numbers(model) == [three["new"], three["fuel"], three["old"]]
     assert not bar.date_from.isVisibleTo(bar)
