@@ -58,6 +58,9 @@ def test_the_editor_shows_countries_by_name_and_coordinates_with_a_comma(post: P
     assert "xuất xứ Thái Lan" in panel.text() and "Sok Dara (" in panel.text() and "Campuchia" in panel.text()
     editor.overview.latitude.setText("")
     editor.overview.longitude.setText("")
+    # An empty field's grey hint is an example, said as one (a bare "10,7725" read as a real position).
+    assert editor.overview.latitude.placeholderText() == "vd. 10,7725"
+    assert editor.overview.longitude.placeholderText() == "vd. 105,1264"
     editor.overview.latitude.setText("10,5001 105,2502")  # pasted from a map: both fields filled
     assert (editor.overview.latitude.text(), editor.overview.longitude.text()) == ("10,5001", "105,2502")
     assert editor.save()

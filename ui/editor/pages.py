@@ -95,11 +95,12 @@ class OverviewPage(FormPage):
         self.commune = SearchCombo(communes, empty="")
         self.location_kind = CodeCombo(_choices(ref, "location_kinds"), empty=none)
         self.latitude = QLineEdit()
-        self.latitude.setPlaceholderText(format_coordinate(10.7725))
+        # "e.g." in the placeholder: a bare "10,7725" in grey read as a position the case already had.
+        self.latitude.setPlaceholderText(_("e.g. {example}").format(example=format_coordinate(10.7725)))
         self.latitude.setToolTip(_("Degrees, e.g. 10,7725 (a point works too); a pair pasted from a map "
                                    "fills both fields."))
         self.longitude = QLineEdit()
-        self.longitude.setPlaceholderText(format_coordinate(105.1264))
+        self.longitude.setPlaceholderText(_("e.g. {example}").format(example=format_coordinate(105.1264)))
         self.violation_group = CodeCombo(_choices(ref, "violation_groups"), empty=_("(choose)"))
         self.violation = QLineEdit()
         self.legal_basis = QLineEdit()
