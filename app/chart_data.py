@@ -88,6 +88,12 @@ class Progress:
         return min(float(self.amount / self.threshold), 1.0) if self.threshold else 0.0
 
     @property
+    def percent(self) -> int:
+        """The amount against the threshold, in whole per cent and floored (99,9 % never reads as
+        reached), past 100 when the threshold is passed: the label says 582 %, the bar stops at 100."""
+        return int(self.amount * 100 / self.threshold) if self.threshold else 0
+
+    @property
     def reached(self) -> bool:
         return self.amount >= self.threshold
 

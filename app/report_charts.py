@@ -183,7 +183,7 @@ def progress_drawing(rows: Sequence[tuple[str, Progress]]) -> Drawing:
                 bar_w + 6,
                 y + 4,
                 f"{format_decimal(p.amount)} / {format_decimal(p.threshold)} {p.unit} "
-                f"({int(p.share * 100)} %){mark}",  # floored: 99,9 % never reads as reached
+                f"({format_int(p.percent)} %){mark}",  # floored: 99,9 % never reads as reached
                 SMALL,
             )
         )

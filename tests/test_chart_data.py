@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -76,6 +77,10 @@ def test_reward_progress_for_the_month_and_reports_count_approved_cases_only(pos
     assert rewards["cigarettes_month"].threshold == Decimal(20_000)
     assert not rewards["cigarettes_month"].reached
     assert rewards["cigarettes_month"].share == 11_500 / 20_000
+    assert rewards["cigarettes_month"].percent == 57  # floored
+    # Past the threshold the bar stops at its end and the label says how far past (it said 100 %).
+    passed = replace(rewards["cigarettes_month"], amount=Decimal(116_430))
+    assert (passed.share, passed.percent, passed.reached) == (1.0, 582, True)
     assert rewards["cigarettes_case"].amount == Decimal(9_000)  # the largest case
     assert rewards["sugar_month"].amount == Decimal(7_500)
     assert rewards["counterfeit_value"].amount == 0

@@ -344,7 +344,7 @@ class ProgressChart(ChartWidget):
                 amount=format_decimal(p.amount),
                 threshold=format_decimal(p.threshold),
                 unit=p.unit,
-                percent=int(p.share * 100),
+                percent=format_int(p.percent),
             )
             if p.reached:
                 figures += " ✓ " + _("threshold reached")

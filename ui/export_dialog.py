@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.context import Context
 from app.domain import Actor, CaseFilter, CaseSort
 from app.exports import ExportResult, default_delimiter, export_cases, export_people, export_vehicles
+from app.formatting import format_int
 from app.i18n import _
 from app.progress import CancelToken, Progress
 from ui.errors import show_error
@@ -184,12 +185,14 @@ class ExportDialog(QDialog):
             return False
         result: ExportResult = outcome.result
         self.result_ = result
-        text = _("{rows} rows written to {path}.").format(rows=result.rows, path=result.path)
+        text = _("{rows} rows written to {path}.").format(rows=format_int(result.rows), path=result.path)
         if result.left_out and fmt == "geojson":
             text += " " + _("{count} cases without coordinates are not on the map.").format(
-                count=result.left_out
+                count=format_int(result.left_out)
             )
         elif result.left_out:
-            text += " " + _("{count} rows past Excel's last row were left out.").format(count=result.left_out)
+            text += " " + _("{count} rows past Excel's last row were left out.").format(
+                count=format_int(result.left_out)
+            )
         self.status.setText(text)
         return True

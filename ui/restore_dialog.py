@@ -178,7 +178,14 @@ class _RestoreBase(QDialog):
             item = QListWidgetItem(f"{text} · {backup.path.name}")
             item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
             self.backups.addItem(item)
-        if self.backups.count():  # each backup's line whole (its folder name tells two apart), within reason
+        if not found:  # an empty list read as broken: say why it is empty and what else to do
+            item = QListWidgetItem(
+                _("No backup here yet: Outpost makes one each day and when it closes. Choose… finds one "
+                  "elsewhere (a USB stick).")
+            )
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.backups.addItem(item)
+        if found:  # each backup's line whole (its folder name tells two apart), within reason
             wanted = self.backups.sizeHintForColumn(0) + 2 * self.backups.frameWidth() + 4
             self.backups.setMinimumWidth(min(wanted, 900))
         self._on_path_text_changed(self.path.text())
@@ -186,8 +193,9 @@ class _RestoreBase(QDialog):
     # -- choosing ---------------------------------------------------------------------------------
 
     def _on_backups_current_item_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
-        if current is not None:
-            self.path.setText(str(current.data(Qt.ItemDataRole.UserRole)))
+        chosen = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+        if chosen is not None:  # (the line saying there is none holds no path)
+            self.path.setText(str(chosen))
 
     def _on_path_text_changed(self, text: str) -> None:
         self.ok_button.setEnabled(bool(text.strip()) and self._job is None)

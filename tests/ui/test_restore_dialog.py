@@ -90,6 +90,16 @@ def _photo_case(post: Post, tmp_path: Path) -> str:
     return stored.sha256
 
 
+def test_with_no_backup_yet_the_list_says_so(post: Post, qtbot: QtBot) -> None:
+    dialog = RestoreDialog(post.ctx, post.chief)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.backups.count() == 1 and dialog.backups.item(0).text().startswith("Chưa có bản sao lưu")
+    assert dialog.backups.item(0).flags() == Qt.ItemFlag.NoItemFlags  # nothing to choose
+    dialog.backups.setCurrentRow(0)
+    assert dialog.path.text() == "" and not dialog.ok_button.isEnabled()
+
+
 def test_a_backup_from_the_list_brings_a_lost_photo_back(post: Post, qtbot: QtBot, tmp_path: Path) -> None:
     sha = _photo_case(post, tmp_path)
     backup = backup_register(post.ctx)  # into backups/: the dialog lists it
