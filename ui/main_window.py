@@ -70,6 +70,9 @@ def _case_table(
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.verticalHeader().setDefaultSectionSize(row_height)
     header = table.horizontalHeader()
+    # The place stretches into what the other columns leave; on a narrow window (1024 px with the case
+    # panel open) it was left "Địa điể" wide. It keeps room for a few words, and the list scrolls sideways.
+    header.setMinimumSectionSize(20 * char_width)
     for section, column in enumerate(COLUMNS):
         fitted = content_width(table, samples.get(section, ""), _(column.title))
         header.resizeSection(section, max(column.width * char_width, fitted))

@@ -145,6 +145,11 @@ def test_case_numbers_and_times_are_never_cut_off(qtbot: QtBot, post: Post) -> N
         needed = window.table.fontMetrics().horizontalAdvance(text)
         assert window.table.horizontalHeader().sectionSize(column) > needed, (column, text)
     assert window.model.index(0, 0).data() == made.number
+    # A narrow window: the place, which stretches, keeps room for its heading and a few words.
+    window.resize(1024, 700)
+    window.show()
+    place = window.table.horizontalHeader().sectionSize(2)
+    assert place >= window.table.fontMetrics().horizontalAdvance("Địa điểm, ấp Vĩnh"), place
 
 
 def test_the_home_page_reminds_of_every_deadline(qtbot: QtBot, post: Post) -> None:
