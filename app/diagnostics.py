@@ -5,8 +5,9 @@ Why the log is filtered rather than copied: an unexpected error is logged with i
 message may quote what was being saved (a name, an ID number, a plate, a path under the user's home).
 So each log line keeps its time, level and source, each traceback its frames (file, line, function,
 the code line) and the error's type; of a message only the plain lower-case words stay ("could not
-open the register: database is locked"), and every other word — capitalised, with digits, quoted,
-accented, a path — becomes "…". The self-test runs in a separate process on a throw-away register
+open the register: database is locked"), and only those found in Outpost's own messages or a short
+list of the system's: every other word — capitalised, with digits, quoted, accented, a path, a name
+folded to plain letters — becomes "…". The self-test runs in a separate process on a throw-away register
 (app/selftest.py); nothing of the register itself is read but its kind, code and a few settings.
 """
 
@@ -22,6 +23,7 @@ import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from typing import Any
 from app import __version__
 from app.context import Context
 from app.files import write_atomically
+from app.i18n import catalog_files
 
 SELF_TEST_SECONDS = 180
 # The packages whose versions matter to support (the runtime dependencies, pyproject.toml).
@@ -44,9 +47,36 @@ _ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt
 _PLAIN_WORD = re.compile(r"^[a-z][a-z'-]*[.,:;!?)]?$|^[(\-–—=:]$")
 
 
+# Words an error message of Python's, SQLite's or PostgreSQL's may hold besides Outpost's own.
+_SYSTEM_WORDS = frozenset(
+    "a an and are as at be by can cannot could database denied directory disk does done during error "
+    "exist exists failed file for from full in into invalid is it its locked malformed no not of on or "
+    "out permission read refused server such the timeout to too unexpected unexpectedly was while with "
+    "write connection closed terminating memory space left key value none null true false".split()
+)
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    """The lower-case words of Outpost's own messages (the English message ids of its catalogs) and of
+    the system's: a word a log line keeps must be one of them. A name folded to plain lower case
+    ("nguyen van dung", as the search index keeps it) has the look of plain words and is not one."""
+    words = set(_SYSTEM_WORDS)
+    for path in catalog_files("vi"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith(("msgid ", '"')):
+                words.update(re.findall(r"[a-z][a-z'-]*", line.lower()))
+    return frozenset(words)
+
+
 def plain_words(message: str) -> str:
     """``message`` with every word that could be personal replaced by "…" (see the module's why)."""
-    kept = [word if _PLAIN_WORD.match(word) else "…" for word in message.split()]
+    known = _known_words()
+    kept = [
+        word if _PLAIN_WORD.match(word) and word.rstrip(".,:;!?)") in known | {"(", "-", "–", "—", "=", ":"}
+        else "…"
+        for word in message.split()
+    ]
     return re.sub(r"…( …)+", "…", " ".join(kept))
 
 

@@ -206,6 +206,7 @@ def test_diagnostics_hold_the_log_versions_and_self_test_but_no_personal_data(
         raise ValueError(f"could not save the case of {person} at /home/officer/Tài liệu")
     except ValueError:
         log.exception("saving %s failed for %s", made.number, person)
+    log.warning("importing case for nguyen van dung cccd 089090001234 failed")  # a name folded for search
     for handler in log.handlers:
         handler.flush()
     assert person in (post.data_dir / "logs" / "outpost.log").read_text(encoding="utf-8")
@@ -220,5 +221,6 @@ def test_diagnostics_hold_the_log_versions_and_self_test_but_no_personal_data(
     assert '"pyside6"' in everything and '"SQLAlchemy"' in everything
     assert "ValueError: could not save the case of …" in everything  # the log's gist stays
     names = [person, *(part for part in person.split() if len(part) > 3)]
-    for word in [*names, made.number, "officer", "Tài liệu"]:
+    assert "importing case for … cccd … failed" in everything
+    for word in [*names, made.number, "officer", "Tài liệu", "nguyen", "dung", "089090001234"]:
         assert word not in everything, word
