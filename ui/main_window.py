@@ -70,9 +70,11 @@ def _case_table(
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.verticalHeader().setDefaultSectionSize(row_height)
     header = table.horizontalHeader()
-    # The place stretches into what the other columns leave; on a narrow window (1024 px with the case
-    # panel open) it was left "Địa điể" wide. It keeps room for a few words, and the list scrolls sideways.
-    header.setMinimumSectionSize(20 * char_width)
+    # The place stretches into what the other columns leave: on a narrow window (1024 px, the case panel
+    # open) it was left "Địa điể" wide beside a violation group 30 characters wide. The group now starts
+    # narrower (a user widens it, and the width is remembered) and no column goes below a few words;
+    # past that the list scrolls sideways.
+    header.setMinimumSectionSize(14 * char_width)
     for section, column in enumerate(COLUMNS):
         fitted = content_width(table, samples.get(section, ""), _(column.title))
         header.resizeSection(section, max(column.width * char_width, fitted))
