@@ -180,8 +180,9 @@ class _RestoreBase(QDialog):
             self.backups.addItem(item)
         if not found:  # an empty list read as broken: say why it is empty and what else to do
             item = QListWidgetItem(
-                _("No backup here yet: Outpost makes one each day and when it closes. Choose… finds one "
-                  "elsewhere (a USB stick).")
+                _("No backup here yet: Outpost makes one each day and when it closes.")
+                + "\n"
+                + _("Choose… finds one elsewhere (a USB stick).")
             )
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.backups.addItem(item)
