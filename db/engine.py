@@ -62,6 +62,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _configure_postgresql(engine: Engine) -> None:
+    if "options" not in engine.url.query:  # the URL's own settings win
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # No statement waits for a lock longer than BUSY_TIMEOUT_MS (another program's LOCK TABLE, a
+            # migration): the command is told the register is busy instead of waiting without a word. A
+            # SET rather than the startup option "-c lock_timeout": a connection pooler (PgBouncer)
+            # refuses startup options it does not know.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+            dbapi_connection.commit()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # One writer at a time, as SQLite's BEGIN IMMEDIATE gives: every write that appends to the audit
@@ -71,7 +83,6 @@ def _configure_postgresql(engine: Engine) -> None:
         if conn.get_execution_options().get("writer"):
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
-            conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
 
 
 _ENLARGED = "outpost_cache_enlarged"
@@ -115,15 +126,9 @@ def make_engine(url: str, key: bytes | None = None) -> Engine:
 
 def _postgresql_connect_args(query: Any) -> dict[str, Any]:
     """What every connection to HQ's PostgreSQL asks for, unless the URL says otherwise: a server that
-    does not answer within ``CONNECT_TIMEOUT_S`` is an error, and no statement waits for a lock longer
-    than ``BUSY_TIMEOUT_MS`` (another program's ``LOCK TABLE``, a long migration): the command is then
-    told the register is busy (exit 7) instead of waiting without a word."""
-    found: dict[str, Any] = {}
-    if "connect_timeout" not in query:
-        found["connect_timeout"] = CONNECT_TIMEOUT_S
-    if "options" not in query:
-        found["options"] = f"-c lock_timeout={BUSY_TIMEOUT_MS}"
-    return found
+    does not answer within ``CONNECT_TIMEOUT_S`` is an error (exit 7) instead of a wait without end.
+    (The lock timeout is set once connected: ``_configure_postgresql``.)"""
+    return {} if "connect_timeout" in query else {"connect_timeout": CONNECT_TIMEOUT_S}
 
 
 @dataclass(frozen=True)

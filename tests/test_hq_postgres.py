@@ -358,9 +358,11 @@ def test_a_table_locked_by_another_program_is_busy_not_a_silent_wait(
 
     from db.engine import _postgresql_connect_args
 
-    assert _postgresql_connect_args({}) == {"connect_timeout": 10, "options": "-c lock_timeout=10000"}
-    assert _postgresql_connect_args({"connect_timeout": "3", "options": "x"}) == {}
-    make_hq(tmp_path / "hq", db_url=postgres_url).ctx.close()
+    assert _postgresql_connect_args({}) == {"connect_timeout": 10}
+    assert _postgresql_connect_args({"connect_timeout": "3"}) == {}
+    hq = make_hq(tmp_path / "hq", db_url=postgres_url)
+    assert rows(hq.ctx, "SHOW lock_timeout") == [("10s",)]  # every connection, not only a writer's
+    hq.ctx.close()
     holder = psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
     holder.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
     release = threading.Timer(40, holder.rollback)  # never left waiting if the timeout is lost
