@@ -164,65 +164,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"outpost: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: never a traceback on the user's screen
-        if _busy(exc):
-            print(f"outpost: error: {_busy_message()}", file=sys.stderr)
-            return RegisterError.exit_code
-        if _connection_lost(exc):
-            print(f"outpost: error: {_lost_message(exc)}", file=sys.stderr)
+        from app.server_errors import told
+
+        said = told(exc)  # the register busy, the database server gone: not a bug
+        if said is not None:
+            print(f"outpost: error: {said}", file=sys.stderr)
             return RegisterError.exit_code
         return _unexpected(args, exc)
-
-
-def _busy(exc: Exception) -> bool:
-    """Whether ``exc`` says another program held the register's write lock for longer than a writer
-    waits (``db.engine.BUSY_TIMEOUT_MS``): SQLite's "database is locked", PostgreSQL's lock timeout."""
-    if type(exc).__name__ != "OperationalError" or not type(exc).__module__.startswith("sqlalchemy"):
-        return False
-    text = str(getattr(exc, "orig", exc))
-    return "database is locked" in text or "lock timeout" in text
-
-
-# What psycopg says when HQ's PostgreSQL server goes away under a command (stopped, restarted, the
-# network cut): not a bug of Outpost's, and the transaction under way was rolled back by the server.
-_LOST = (
-    "server closed the connection",
-    "terminating connection",
-    "connection is lost",
-    "consuming input failed",
-    "connection timeout expired",
-    "connection refused",
-    "the connection is closed",
-)
-
-
-def _connection_lost(exc: Exception) -> bool:
-    if not type(exc).__module__.startswith("sqlalchemy") or type(exc).__name__ not in (
-        "OperationalError",
-        "InterfaceError",
-    ):
-        return False
-    text = str(getattr(exc, "orig", exc)).lower()
-    return any(words in text for words in _LOST)
-
-
-def _lost_message(exc: Exception) -> str:
-    from app.i18n import _
-
-    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    return _(
-        "the connection to the database was lost ({detail}): what this command had not yet saved was not "
-        "saved. Run it again once the database server is back (an import skips what it has already)"
-    ).format(detail=detail)
-
-
-def _busy_message() -> str:
-    from app.i18n import _
-
-    return _(
-        "the register is busy: another program is writing to it (an import, a backup, the desktop app "
-        "saving) and did not finish within 10 seconds; what this command was writing was not saved: try "
-        "it again once the other has finished"
-    )
 
 
 def _warn_about_resources() -> None:

@@ -382,7 +382,7 @@ def test_a_server_that_goes_away_under_a_command_is_said_plainly(postgres_url: s
     (a bug) with a statement of 900 parameters in the log."""
     from sqlalchemy.exc import OperationalError
 
-    from cli.main import _connection_lost, _lost_message
+    from app.server_errors import connection_lost, lost_message, told
 
     hq = make_hq(tmp_path / "hq", db_url=postgres_url)
     with hq.ctx.sessions.engine.connect() as conn:
@@ -390,9 +390,10 @@ def test_a_server_that_goes_away_under_a_command_is_said_plainly(postgres_url: s
         rows_of(postgres_url, f"SELECT pg_terminate_backend({pid})")
         with pytest.raises(OperationalError) as caught:
             conn.exec_driver_sql("SELECT count(*) FROM cases").all()
-    assert _connection_lost(caught.value)
-    assert _lost_message(caught.value).startswith("the connection to the database was lost (")
-    assert not _connection_lost(ValueError("server closed the connection"))
+    assert connection_lost(caught.value) and told(caught.value) == lost_message(caught.value)
+    assert lost_message(caught.value).startswith("the connection to the database was lost (")
+    assert not connection_lost(ValueError("server closed the connection"))
+    assert told(ValueError("server closed the connection")) is None  # a bug stays a bug
     hq.ctx.close()
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.i18n import _
 from app.logs import log, open_log
+from app.server_errors import told
 
 _log_file: Path | None = None
 
@@ -44,6 +45,10 @@ def report_unexpected(
     log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)).rstrip())
     if QApplication.instance() is None:  # too early or too late for a dialog
         sys.__excepthook__(kind, value, tb)
+        return
+    said = told(value)  # the register busy, HQ's database server gone: no bug, nothing to send
+    if said is not None:
+        show_error(None, said + ".", _("The register cannot be reached"))
         return
     where = _("The details were written to the log file:\n{path}").format(path=_log_file) if _log_file else ""
     text = _(
