@@ -79,6 +79,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"admin: {args.admin}")
     if ctx.recovery_key:
         show_recovery_key(ctx.recovery_key, "The register is encrypted; each user's password opens it.")
+    elif args.db_url:
+        print(f"\n{ON_SERVER}.\n", file=sys.stderr)
     return 0
 
 

@@ -398,10 +398,15 @@ def test_a_server_that_goes_away_under_a_command_is_said_plainly(postgres_url: s
 
 
 def test_a_forgotten_password_at_a_postgresql_hq_is_reset_by_an_admin(
-    postgres_url: str, tmp_path: Path
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
 ) -> None:
-    """HQ on PostgreSQL has no recovery key (its server protects it): the commands say so (exit 7, "not
-    for this kind of register"), and an admin sets another user's forgotten password, audited."""
+    """HQ on PostgreSQL has no recovery key (its server protects it): set-up and the commands say so
+    (exit 7, "not for this kind of register"), and an admin sets another user's forgotten password."""
+    other = postgres_server.new_database()
+    made = outpost(tmp_path / "hq-cli", *INIT_HQ, env={"OUTPOST_DB_URL": other})
+    assert made.returncode == 0, made.stderr
+    assert "RECOVERY KEY" not in made.stderr and "has no recovery key" in made.stderr
+    postgres_server.drop_database(other)
     hq = make_hq(tmp_path / "hq", db_url=postgres_url)
     hq.ctx.users.add(hq.admin, "phantich", role="analyst", full_name="Lê Phân Tích", password=PASSWORD,
                      actor_password=PASSWORD)
