@@ -85,6 +85,12 @@ class AcceptRequestDialog(QDialog):
         layout.addWidget(self.destination, 1)
         layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
+        # Enter, pressed after typing the fingerprint read out by phone, accepts: it used to open the file
+        # chooser (a dialog gives Enter to its first button unless told otherwise). Set once every button
+        # is the dialog's, so that the dialog knows its default.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        self.accept_button.setDefault(True)
 
     def _connect_signals(self) -> None:
         self.buttons.rejected.connect(self.reject)

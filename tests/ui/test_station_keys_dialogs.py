@@ -57,17 +57,29 @@ def _request(
     return dialog
 
 
-def _accept(qtbot: QtBot, hq: Post, request: Path, usb: Path, read_out: str) -> AcceptRequestDialog:
-    """HQ opens the request, types the fingerprint the post reads out, and writes the reply."""
+def _accept(
+    qtbot: QtBot, hq: Post, request: Path, usb: Path, read_out: str, *, by_enter: bool = False
+) -> AcceptRequestDialog:
+    """HQ opens the request, types the fingerprint the post reads out, and writes the reply (``by_enter``:
+    with Enter in the fingerprint's field, as an operator on the phone does)."""
     dialog = AcceptRequestDialog(hq.ctx, hq.admin)
     qtbot.addWidget(dialog)
     dialog.open_request(request)
-    dialog.read_out.setText(read_out)
     dialog.passphrase.setText(PASSPHRASE)
     dialog.passphrase_again.setText(PASSPHRASE)
     dialog.destination.add_folder(usb)
+    dialog.read_out.setText(read_out)
     assert dialog.accept_button.isEnabled()
-    dialog.accept_button.click()
+    if by_enter:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        dialog.show()
+        assert dialog.accept_button.isDefault() and not dialog.choose_button.isDefault()
+        dialog.read_out.setFocus()
+        QTest.keyClick(dialog.read_out, Qt.Key.Key_Return)  # (it opened the file chooser)
+    else:
+        dialog.accept_button.click()
     return dialog
 
 
@@ -120,7 +132,7 @@ def test_a_post_enrols_through_the_app_and_hq_imports_what_it_sends(
     fingerprint = asked.fingerprint.text()
     assert fingerprint == _station_fingerprint(post, PASSPHRASE)
 
-    accepted = _accept(qtbot, hq, request, usb, fingerprint.lower().replace(" ", ""))
+    accepted = _accept(qtbot, hq, request, usb, fingerprint.lower().replace(" ", ""), by_enter=True)
     assert accepted.fingerprint.text() == fingerprint and "BP-VX" in accepted.about.text()
     assert accepted.written == usb / "enrolment-reply-BP-VX.json" and accepted.written.is_file()
     assert "BP-VX" in accepted.result_label.text()
