@@ -165,6 +165,20 @@ class SettingsDialog(QDialog):
             )
         allowed = self._actor is None or can(self._actor, "register.backup")
         self.stick_clear.setEnabled(bool(root) and allowed)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The dialog as tall as its text now needs: a stick's folder and label wrap to two or three
+        lines, which the dialog did not grow for (they were clipped and ran over one another)."""
+        layout = self.layout()
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def set_stick_folder(self, folder: Path, volumes: list[Volume]) -> bool:
         """Take ``folder`` (chosen on a plugged-in drive) as the stick's backup folder; whether it was."""
@@ -190,6 +204,7 @@ class SettingsDialog(QDialog):
                 self.stick_text.setText(
                     self.stick_text.text() + "\n" + _("Note: this drive does not look like a USB stick.")
                 )
+                self._fit()
 
     def _on_stick_clear_clicked(self) -> None:
         self._stick = ("", "", "")

@@ -37,6 +37,15 @@ def _choose_stick(post: Post, qtbot: QtBot, drives: list[Volume], root: Path) ->
     assert "none" in dialog.stick_text.text() or "không" in dialog.stick_text.text()
     assert dialog.set_stick_folder(root / "sao-luu", drives)
     assert "OUTPOST" in dialog.stick_text.text()
+    # The folder's text wraps: the dialog grows for it (it was clipped, its lines over one another).
+    dialog.resize(480, dialog.minimumSizeHint().height())
+    deep = root / "sao-luu" / "ban-sao-luu-cua-don-bien-phong-vinh-xuong"
+    deep.mkdir(parents=True)
+    assert dialog.set_stick_folder(deep, drives)
+    qtbot.wait(10)
+    label = dialog.stick_text
+    assert label.height() >= label.heightForWidth(label.width()), (label.height(), label.width())
+    assert dialog.set_stick_folder(root / "sao-luu", drives)
     dialog.buttons.accepted.emit()
     saved = load_settings(post.ctx.paths.settings)
     assert (saved.backup_stick_label, saved.backup_stick_folder) == ("OUTPOST", "sao-luu")
