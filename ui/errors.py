@@ -18,7 +18,10 @@ _log_file: Path | None = None
 
 def show_error(parent: QWidget | None, message: str, title: str | None = None) -> None:
     """An expected failure (``AppError``): the message says what to do; nothing was changed."""
-    sentence = message[:1].upper() + message[1:]  # core messages start in lower case, as log lines do
+    # Core messages start in lower case, as log lines do; one that starts with a file's name keeps it.
+    first = message.split(maxsplit=1)[0].rstrip(":") if message.strip() else ""
+    named = any(mark in first for mark in "./\\_-") or any(c.isdigit() for c in first)
+    sentence = message if named else message[:1].upper() + message[1:]
     box = QMessageBox(
         QMessageBox.Icon.Warning, title or _("Could not do that"), sentence, QMessageBox.StandardButton.Close,
         parent,

@@ -171,6 +171,8 @@ class SettingsDialog(QDialog):
         """The dialog as tall as its text now needs: a stick's folder and label wrap to two or three
         lines, which the dialog did not grow for (they were clipped and ran over one another)."""
         layout = self.layout()
+        if layout is None:
+            return
         layout.activate()
         needed = (
             layout.totalHeightForWidth(self.width())

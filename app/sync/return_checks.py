@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.campaigns import campaign_problems
 from app.establishments import document_problem
-from app.i18n import N_
+from app.i18n import N_, _
 from app.inspections import check_notice
 from app.reference import CODE_LISTS, load_reference
 from app.sync.bundle import BundleRefused
@@ -41,10 +41,15 @@ def _check_reference_updates(session: Session, path: Path, records: list[dict[st
         load_reference(overrides=overrides)
     except KeyError as exc:
         raise BundleRefused(
-            path, f"HQ's reference data update cannot be used: {exc.args[0]!r} is missing"
+            path,
+            _("HQ's reference data update cannot be used: {field} is missing").format(
+                field=repr(exc.args[0])
+            ),
         ) from None
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        raise BundleRefused(path, f"HQ's reference data update cannot be used: {exc}") from None
+        raise BundleRefused(
+            path, _("HQ's reference data update cannot be used: {reason}").format(reason=exc)
+        ) from None
 
 
 def _text_field(record: dict[str, Any], key: str, limit: int) -> bool:

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.coordinates import format_coordinate, parse_coordinate, split_pair
@@ -121,6 +122,20 @@ def test_reference_lists_are_shown_and_hq_adds_entries_from_a_file(
     bad.write_text('{"kind": "nonsense", "items": [{"code": "x"}]}')
     titles = answer_next_dialog(lambda box: box.close())
     assert dialog.add_from_file(bad) is None and titles
+    # An entry without its Vietnamese name: refused in Vietnamese, the file named as it is written.
+    missing = tmp_path / "bad-ref.json"
+    missing.write_text(json.dumps({"kind": "vehicle_kinds", "items": [{"code": "xe-lam", "en": "Lambro"}]}))
+    texts: list[str] = []
+
+    def keep(box: object) -> None:
+        assert isinstance(box, QMessageBox)
+        texts.append(box.text())
+        box.close()
+
+    answer_next_dialog(keep)
+    assert dialog.add_from_file(missing) is None
+    assert texts and texts[0].startswith("bad-ref.json: "), texts
+    assert "cannot be used" not in texts[0] and "danh mục" in texts[0], texts
 
 
 def test_a_post_only_reads_the_reference_lists(post: Post, qtbot: QtBot) -> None:
