@@ -153,7 +153,7 @@ class ExportDialog(QDialog):
         self.email = QCheckBox(
             _("Also send by &e-mail to {address}").format(address=ctx.settings.mail_to)
             if mail_ready
-            else _("Also send by &e-mail (no mail server is set up: 'outpost mail setup')")
+            else _("Also send by &e-mail (no mail server is set up yet: Tools → Mail set-up…)")
         )
         self.email.setEnabled(mail_ready)
         self.email.setChecked(self.email.isEnabled())
