@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -275,6 +276,17 @@ def test_the_recovery_key_is_shown_once_and_stays_until_it_is_kept(post: Post, q
     dialog.show()
     dialog.reject()  # Escape before the key is kept does nothing
     assert dialog.isVisible()
+    # "Print it": a page with the key, read back from the PDF a printer would have been given.
+    from PySide6.QtPrintSupport import QPrinter
+
+    assert dialog.print_button.isVisible()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(post.data_dir / "recovery-key.pdf"))
+    dialog.print_to(printer)
+    command = ["pdftotext", str(post.data_dir / "recovery-key.pdf"), "-"]
+    printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567" in printed and "BP-VX" in printed
     dialog.confirmed.setChecked(True)
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
