@@ -79,10 +79,13 @@ class IdleWatcher(QObject):
 class LockDialog(QDialog):
     """Asks the logged-in user's password again; wrong attempts count towards the lock-out."""
 
-    def __init__(self, ctx: Context, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: Context, actor: Actor, parent: QWidget | None = None, *, idle: bool = True
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._actor = actor
+        self._idle = idle  # locked for want of use, or by the user (File → Lock, Ctrl+L)
         self._build_ui()
         self._connect_signals()
 
@@ -90,10 +93,13 @@ class LockDialog(QDialog):
         self.setWindowTitle(_("Outpost — Locked"))
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setMinimumWidth(420)
-        self.explanation = QLabel(
+        said = (
             _("Outpost was locked after a period without use. {name} ({username}), enter your password "
-              "to continue.").format(name=self._actor.full_name, username=self._actor.username)
+              "to continue.")
+            if self._idle
+            else _("Outpost is locked. {name} ({username}), enter your password to continue.")
         )
+        self.explanation = QLabel(said.format(name=self._actor.full_name, username=self._actor.username))
         self.explanation.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -131,12 +137,12 @@ class LockDialog(QDialog):
         self.accept()
 
 
-def lock_windows(ctx: Context, actor: Actor) -> bool:
+def lock_windows(ctx: Context, actor: Actor, *, idle: bool = True) -> bool:
     """Hide every window, ask for the password, show them again. False when the user chose to quit."""
     hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible() and not isinstance(w, LockDialog)]
     for widget in hidden:
         widget.hide()
-    dialog = LockDialog(ctx, actor)
+    dialog = LockDialog(ctx, actor, idle=idle)
     unlocked = dialog.exec() == QDialog.DialogCode.Accepted
     if unlocked:
         for widget in hidden:

@@ -555,15 +555,15 @@ class MainWindow(QMainWindow):
         self.events.changed.emit(Changes(all_cases=True))  # whatever other programs wrote
 
     def _on_lock_action_triggered(self) -> None:
-        self._lock()
+        self._lock(idle=False)
 
     def _on_idle_idled(self) -> None:
-        self._lock()
+        self._lock(idle=True)
 
-    def _lock(self) -> None:
+    def _lock(self, *, idle: bool) -> None:
         self.idle.pause()
         self.keys.forget()  # whoever unlocks gives the key passphrase again to sign a print
-        if lock_windows(self._ctx, self._actor):
+        if lock_windows(self._ctx, self._actor, idle=idle):
             self.idle.resume()
         else:
             self._close_editors_and_quit()

@@ -152,6 +152,7 @@ def test_lock_hides_the_windows_until_the_password_is_given(qtbot: QtBot, post: 
     def unlock(dialog: QWidget) -> None:
         assert isinstance(dialog, LockDialog)
         assert not window.isVisible()  # nothing readable behind the lock
+        assert dialog.explanation.text().startswith("Outpost đang khóa.")  # locked by hand, not for idling
         dialog.password.setText(PASSWORD)
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
@@ -163,12 +164,20 @@ def test_lock_hides_the_windows_until_the_password_is_given(qtbot: QtBot, post: 
 
 def test_idle_time_locks_the_app(qtbot: QtBot, post: Post) -> None:
     window = open_window(qtbot, post, "officer")
-    seen = answer_next_dialog(lambda dialog: dialog.reject(), attempts=500)
+    said: list[str] = []
+
+    def keep_and_quit(dialog: QWidget) -> None:
+        assert isinstance(dialog, LockDialog)
+        said.append(dialog.explanation.text())
+        dialog.reject()
+
+    seen = answer_next_dialog(keep_and_quit, attempts=500)
     closed: list[bool] = []
     window.destroyed.connect(lambda: closed.append(True))
     window.idle.set_interval_ms(30)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen == ["Outpost — Đã khóa"]
+    assert said[0].startswith("Outpost đã tự khóa vì không sử dụng")  # locked for want of use
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)  # "Quit Outpost" closes the window
 
 
