@@ -18,7 +18,7 @@ from app.i18n import _
 from app.settings import Settings
 from app.sync.inbox import check_imap_settings
 from app.sync.inbox import connect as connect_imap
-from app.sync.mail import check_mail_settings
+from app.sync.mail import check_mail_settings, network_words
 from app.sync.mail import connect as connect_smtp
 
 
@@ -47,7 +47,9 @@ def send_test(settings: Settings, station_code: str, password: str | None) -> st
         ) from None
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
         raise AppError(
-            _("the mail server {server} could not be used ({detail})").format(server=where, detail=exc)
+            _("the mail server {server} could not be used ({detail})").format(
+                server=where, detail=network_words(exc)
+            )
         ) from None
     return _("A test message was sent to {address} through {server}.").format(
         address=settings.mail_to, server=where
@@ -74,7 +76,9 @@ def check_mailbox(settings: Settings, password: str) -> str:
         raise AppError(refused.format(where=where, detail=detail)) from None
     except (OSError, ssl.SSLError) as exc:
         raise AppError(
-            _("the mailbox at {where} could not be reached ({detail})").format(where=where, detail=exc)
+            _("the mailbox at {where} could not be reached ({detail})").format(
+                where=where, detail=network_words(exc)
+            )
         ) from None
     return _("Connected to the mailbox {user} at {where}: {count} unread message(s) in INBOX.").format(
         user=settings.imap_username, where=where, count=unread

@@ -71,7 +71,7 @@ def test_a_server_that_cannot_be_reached_leaves_the_parts_in_the_outbox(post: Po
     files = _parts(tmp_path / "usb", 1)
     delivery = deliver(post.ctx, files)
     assert delivery.sent == () and delivery.outbox is not None
-    assert "could not be used" in delivery.reason
+    assert "could not be used (nothing answers at that address and port)" in delivery.reason
     assert (delivery.outbox / files[0].name).read_bytes() == files[0].read_bytes()
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from app.errors import AppError, ValidationError
 from app.files import write_atomically
 from app.i18n import _
-from app.sync.mail import TIMEOUT_S, server_problems
+from app.sync.mail import TIMEOUT_S, network_words, server_problems
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -237,7 +237,7 @@ def fetch_mail(ctx: Context, password: str) -> Fetched:
             _(
                 "the mailbox at {where} could not be reached ({detail}); "
                 "{count} file(s) were saved before that"
-            ).format(where=where, detail=_text(exc), count=len(saved))
+            ).format(where=where, detail=network_words(exc), count=len(saved))
         ) from None
     return Fetched(tuple(saved), messages, tuple(ignored))
 

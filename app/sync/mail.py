@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import smtplib
+import socket
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,25 @@ if TYPE_CHECKING:
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_S = 30
 INSTRUCTIONS = "HUONG-DAN-GUI-THU.txt"
+
+
+def network_words(exc: BaseException) -> str:
+    """What went wrong reaching a mail server, in the user's language: "[Errno 111] Connection refused"
+    was the system's English, in the middle of a Vietnamese sentence."""
+    if isinstance(exc, ConnectionRefusedError):
+        return _("nothing answers at that address and port")
+    if isinstance(exc, TimeoutError):
+        return _("no answer in time")
+    if isinstance(exc, socket.gaierror):
+        return _("the server's name is not known (check the address, or the network)")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _("its certificate could not be verified ({reason})").format(reason=exc.verify_message)
+    if isinstance(exc, ssl.SSLError):
+        return _("the secure connection failed ({reason})").format(reason=exc.reason or exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = exc.args[0] if exc.args else exc
+    return text.decode(errors="replace") if isinstance(text, bytes) else str(text)
 
 
 @dataclass(frozen=True)
@@ -111,7 +131,7 @@ def deliver(ctx: Context, files: Sequence[Path], password: str | None = None) ->
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
         left = [path for path in files if path not in sent]
         reason = _("the mail server {server} could not be used ({detail})").format(
-            server=f"{settings.smtp_host}:{settings.smtp_port}", detail=exc
+            server=f"{settings.smtp_host}:{settings.smtp_port}", detail=network_words(exc)
         )
         return Delivery(tuple(sent), _to_outbox(ctx, left), reason)
     _clear_outbox(ctx, keep=())  # everything waiting there is in what was just sent

@@ -47,6 +47,9 @@ def test_a_server_that_does_not_answer_is_said_plainly_and_nothing_saved(post: P
     dialog = _post_dialog(post, qtbot, free_port())
     dialog.test_button.click()
     assert "127.0.0.1" in dialog.answer.text() and dialog.test_passed is False
+    # In the user's language, without the system's "[Errno 111] Connection refused".
+    assert "không có gì trả lời ở địa chỉ và cổng đó" in dialog.answer.text(), dialog.answer.text()
+    assert "Errno" not in dialog.answer.text()
     dialog.mail_to.setText("not an address")
     titles = answer_next_dialog(lambda box: box.close())
     dialog.buttons.accepted.emit()
