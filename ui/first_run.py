@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
 from app.auth import check_password_strength
 from app.context import Context
 from app.demo_words import DEMO_COMMUNE
-from app.domain import Actor
+from app.domain import USERNAME, Actor
 from app.errors import AppError, AuthError, ValidationError
 from app.formatting import format_int
 from app.i18n import N_, _
 from app.reference import Reference, load_reference
-from app.register import init_register
-from app.text import fold
+from app.register import STATION_CODE, init_register
+from app.text import fold, nfc
 from app.zones import DEFAULT_ZONE
 from ui.colours import problem_style
 
@@ -261,13 +261,21 @@ class FirstRunDialog(QDialog):
     def _local_problems(self) -> dict[str, str]:
         """What can be said before asking the service: missing fields, passwords that differ."""
         problems: dict[str, str] = {}
+        # Every mistake of the form at once: the code's and the account name's forms were said only
+        # once the passwords were right, and a chief fixed the form in two rounds.
         if self.mode != "demo":
-            if not self.code.text().strip():
+            code = nfc(self.code.text().strip()).upper()
+            if not code:
                 problems["code"] = _("Enter the unit code, e.g. BP-VX.")
+            elif not STATION_CODE.match(code):
+                problems["code"] = _(PROBLEMS["code"])
             if not self.name.text().strip():
                 problems["name"] = _(PROBLEMS["name"])
-            if not self.admin_username.text().strip():
+            username = self.admin_username.text().strip()
+            if not username:
                 problems["admin"] = _("Enter the administrator account name.")
+            elif not USERNAME.match(username):
+                problems["admin"] = _(PROBLEMS["admin"])
         try:
             check_password_strength(self.password.text())
         except AuthError as exc:

@@ -104,6 +104,17 @@ def test_problems_are_shown_next_to_their_fields(tmp_path: Path, qtbot: QtBot) -
     assert "BP-VX" in dialog.error_text("code")
     assert dialog.error_text("password_again") == ""
     assert dialog.context is None and not (tmp_path / "post" / "register.sqlite").exists()
+    # Every mistake at once: a malformed code and account name beside passwords that differ (the code's
+    # and the name's forms were said only once the passwords were right: two rounds for the chief).
+    dialog.code.clear()
+    type_text(qtbot, dialog.code, "bp vx")
+    dialog.admin_username.clear()
+    type_text(qtbot, dialog.admin_username, "Quân Trưởng")
+    dialog.password_again.clear()
+    type_text(qtbot, dialog.password_again, "short")
+    ok(dialog)
+    assert "BP-VX" in dialog.error_text("code") and "admin" in dialog.error_text("admin")
+    assert dialog.error_text("password_again") != ""
 
 
 def test_headquarters_asks_only_for_what_it_needs(tmp_path: Path, qtbot: QtBot) -> None:
