@@ -39,7 +39,8 @@ from ui.errors import show_error
 from ui.list_model import Index, ListTableModel
 from ui.reason_dialog import ReasonDialog
 
-OVERDUE_COLUMN = 6
+CERTIFICATE_COLUMN, OVERDUE_COLUMN = 5, 6
+REASON_SHOWN = 30  # characters of a revocation's reason in the list; the whole of it on hover
 
 
 class StationsModel(ListTableModel):
@@ -59,14 +60,24 @@ class StationsModel(ListTableModel):
             numeric=(2,),
         )
         self._late: list[bool] = []
+        self._reasons: list[str] = []
 
     def set_posts(self, found: list[PostStatus], when: Any) -> None:
         self._late = [bool(p.overdue) for p in found]
+        self._reasons = [p.revocation[1] if p.revocation else "" for p in found]
         self.set_rows([_row(p, when) for p in found], [p.code for p in found])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and index.isValid() and 0 <= index.row() < len(self._late):
             return QBrush(problem_background()) if self._late[index.row()] else None
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and index.isValid()
+            and index.column() == CERTIFICATE_COLUMN
+            and 0 <= index.row() < len(self._reasons)
+            and self._reasons[index.row()]
+        ):  # the whole reason: the list shows its beginning, so that the column stays in view
+            return _("Revoked because: {reason}").format(reason=self._reasons[index.row()])
         return super().data(index, role)
 
 
@@ -75,7 +86,7 @@ def _row(p: PostStatus, when: Any) -> tuple[str, ...]:
         certificate = _("revoked {when}").format(when=when(p.revoked_at))
         if p.revocation:
             by, reason = p.revocation
-            reason = reason if len(reason) <= 60 else reason[:59] + "…"
+            reason = reason if len(reason) <= REASON_SHOWN else reason[: REASON_SHOWN - 1].rstrip() + "…"
             certificate += " " + _("by {user}: {reason}").format(user=by, reason=reason)
     else:
         certificate = _("active")

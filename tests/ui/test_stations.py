@@ -79,6 +79,8 @@ def test_the_late_post_stands_out_and_a_chief_revokes_a_post_with_a_reason(
     assert seen == ["Thu hồi đồn BP-TB"]
     assert _cells(dialog, 5)[1].startswith("đã thu hồi 25/11/2026")
     assert _cells(dialog, 5)[1].endswith(" bởi admin: Máy tính bị mất cắp")  # who and why, at a glance
+    tip = dialog.model.index(1, 5).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Thu hồi vì: Máy tính bị mất cắp"  # the whole reason on hover (the cell shows 30 letters)
     assert dialog.selected() is not None and not dialog.revoke_button.isEnabled()  # revoked already
     assert dialog.summary.text() == "Ngày 25/11/2026: 1 trong 2 đồn chậm báo cáo (tô đỏ)."  # BP-TB owes none
     withheld = import_bundles(hq.ctx, hq.admin, PASSPHRASE, [parts[1]])
