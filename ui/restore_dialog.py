@@ -42,7 +42,6 @@ from app.backup import list_backups
 from app.context import Context
 from app.domain import Actor
 from app.errors import AppError
-from app.formatting import format_datetime
 from app.i18n import _
 from app.progress import CancelToken, Progress
 from app.restore import Restored, RestoreRefused, Unlock, restore_into, restore_new
@@ -166,7 +165,9 @@ class _RestoreBase(QDialog):
         found = list_backups(self._backups_folder) if self._backups_folder else []
         found += list_backups(on_stick) if on_stick else []
         for backup in sorted(found, key=lambda b: b.created_at, reverse=True):
-            when = format_datetime(self._local(backup.created_at))
+            # To the second: automatic backups of one minute (at closing, then again) were told apart only
+            # by a "-2" at the end of their folder names.
+            when = f"{self._local(backup.created_at):%d/%m/%Y %H:%M:%S}"
             if backup.attachments is None:
                 text = _("{when} · register only (an earlier version's backup)").format(when=when)
             else:

@@ -4,6 +4,7 @@ a sound one is restored after its checks."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,7 @@ def test_a_backup_from_the_list_brings_a_lost_photo_back(post: Post, qtbot: QtBo
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.backups.count() == 1 and "1" in dialog.backups.item(0).text()
+    assert re.match(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d · ", dialog.backups.item(0).text())  # to the second
     dialog.backups.setCurrentRow(0)
     assert dialog.path.text() == str(backup)
     seen: list[tuple[bool, str]] = []
