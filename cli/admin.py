@@ -450,7 +450,11 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
         "it is complete.",
         parents=[common],
     )
-    p.add_argument("--out", help="the backup folder to make (default: a new one in backups/ in the data dir)")
+    p.add_argument(
+        "--out",
+        help="the backup folder to make, or at HQ on PostgreSQL the pg_dump file (default: a new one in "
+        "backups/ in the data dir); it must not exist yet",
+    )
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser(
         "restore",
