@@ -357,7 +357,8 @@ class FirstRunDialog(QDialog):
             code=DEMO_CODE if demo else self.code.text().strip(),
             name=DEMO_NAME if demo else self.name.text().strip(),
             admin_username=username,
-            admin_full_name=self.admin_name.text().strip() or None,
+            # The demo's admin, name left empty: named for what they are ("admin — Quản trị" read oddly).
+            admin_full_name=self.admin_name.text().strip() or (_("Demo administrator") if demo else None),
             admin_password=self.password.text(),
             force=self.force.currentData() if post else "border_guard",
             commune_code=DEMO_COMMUNE if demo else self.commune.currentData() if post else None,

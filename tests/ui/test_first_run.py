@@ -155,6 +155,7 @@ def test_demo_post_is_created_and_filled(tmp_path: Path, qtbot: QtBot) -> None:
     assert ctx is not None and admin is not None
     try:
         assert ctx.station_code == "BP-DEMO" and admin.username == "admin"
+        assert admin.full_name == "Quản trị viên (dữ liệu mẫu)"  # the name left empty ("admin — Quản trị")
         outcome = fill_demo(ctx, admin, cases=120)
         assert outcome.state == "finished"
         assert ctx.cases.count(admin) == 120
