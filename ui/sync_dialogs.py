@@ -78,6 +78,8 @@ class Destination(QWidget):
         self.drives = QListWidget()
         self.other_button = QPushButton(_("Other &folder…"))
         self.refresh_button = QPushButton(_("&Refresh drives"))
+        for button in (self.other_button, self.refresh_button):
+            button.setAutoDefault(False)  # Enter in the dialog around it never refreshes nor browses
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         row = QHBoxLayout()

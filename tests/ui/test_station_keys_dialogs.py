@@ -46,6 +46,9 @@ def _request(
         assert dialog.choices.checkedButton() is None  # a rotation is never chosen for the chief
         dialog.rotate_choice.click()
     dialog.destination.add_folder(usb)
+    dialog.show()  # Enter after the passphrase never refreshes the drives (the dialog's first button)
+    drives = dialog.destination
+    assert not any(b.isDefault() for b in (drives.refresh_button, drives.other_button))
     dialog.passphrase.setText(passphrase)
     assert dialog.passphrase_again.isVisibleTo(dialog) is new  # new keys: the passphrase is asked twice
     if new:

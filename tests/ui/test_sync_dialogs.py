@@ -31,7 +31,7 @@ def _write(qtbot: QtBot, post: Post, folder: Path) -> ExportDialog:
     assert not dialog.send_button.isEnabled()  # no passphrase yet
     dialog.passphrase.setText(PASSPHRASE)
     assert dialog.send_button.isEnabled() and not dialog.email.isEnabled()  # no mail server set up
-    assert "chưa thiết lập máy chủ thư: Công cụ → Thiết lập thư điện tử…" in dialog.email.text()  # no terminal
+    assert "chưa thiết lập máy chủ thư: Công cụ → Thiết lập thư điện tử…" in dialog.email.text()  # no CLI
     dialog.send_button.click()
     return dialog
 
