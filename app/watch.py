@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,7 @@ class Candidate:
     decided_by: str = ""
     decided_at: datetime | None = None
     new_cases: int = 0  # cases since the decision (a dismissed candidate with new ones is pending again)
+    decided_by_name: str = ""  # the analyst's full name, as the review screen says who decided
 
     @property
     def id(self) -> str:
@@ -225,7 +226,8 @@ def decide(ctx: Context, actor: Actor, candidate_id: str, decision: str, reason:
             before=before,
             describe=describe,
         )
-        return _candidate(kind, key, seen, review, _station_codes(session), ctx.zone)
+        decided = _candidate(kind, key, seen, review, _station_codes(session), ctx.zone)
+        return replace(decided, decided_by_name=actor.full_name)
 
 
 def entries_for_posts(session: Session, zone: tzinfo) -> list[dict[str, Any]]:
@@ -275,10 +277,13 @@ def _candidates(session: Session, zone: tzinfo) -> list[Candidate]:
     keys |= set(reviews)
     seen = _seen(session, keys)
     codes = _station_codes(session)
-    return [
+    users = select(m.User.username, m.User.full_name)
+    names: dict[str, str] = {name: full for name, full in session.execute(users)}
+    found = [
         _candidate(kind, key, seen.get((kind, key), _Seen(label=key)), reviews.get((kind, key)), codes, zone)
         for kind, key in keys
     ]
+    return [replace(c, decided_by_name=names.get(c.decided_by, "")) if c.decided_by else c for c in found]
 
 
 def _candidate(

@@ -23,6 +23,7 @@ def _candidate_json(c: Any, ctx: Any) -> dict[str, Any]:
         "last_seen": c.last_seen.isoformat() if c.last_seen else None,
         "reason": c.reason,
         "decided_by": c.decided_by or None,
+        "decided_by_name": c.decided_by_name or None,
         "decided_at": ctx.local(c.decided_at).isoformat() if c.decided_at else None,
         "new_cases": c.new_cases,
     }

@@ -67,6 +67,7 @@ def test_an_analyst_confirms_and_dismisses_and_only_confirmed_entries_reach_the_
 
     confirmed = _watch(pair, "confirm", "person:0890 9000 1234", "--reason", "Chuyên chở thuê, 3 lần")
     assert (confirmed["state"], confirmed["decided_by"]) == ("confirmed", "admin")
+    assert confirmed["decided_by_name"] == pair.hq.admin.full_name  # as colleagues know them
     dismissed = _watch(pair, "dismiss", "vehicle:67h1-204.13", "--reason", "Xe ôm thuê, chủ xe không biết")
     assert dismissed["state"] == "dismissed"
     _watch(pair, "dismiss", NAMESAKE, "--reason", "Ba người khác nhau")

@@ -234,7 +234,10 @@ class WatchReviewDialog(QDialog):
         if candidate.decided_by:
             self.decision.setText(
                 _("{state} by {user} on {when}: {reason}").format(
-                    state=_state_text(candidate), user=candidate.decided_by,
+                    state=_state_text(candidate),
+                    user=f"{candidate.decided_by_name} ({candidate.decided_by})"
+                    if candidate.decided_by_name
+                    else candidate.decided_by,
                     when=format_datetime(self._ctx.local(candidate.decided_at))
                     if candidate.decided_at else "", reason=candidate.reason,
                 )

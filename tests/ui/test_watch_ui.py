@@ -66,6 +66,8 @@ def test_an_analyst_reviews_at_hq_and_the_post_editor_warns_while_typing(
     assert dialog.error.isHidden() and dialog.selected() is not None
     assert dialog.selected().state == "confirmed"  # type: ignore[union-attr]
     assert not dialog.confirm_button.isEnabled()  # confirmed already
+    # Who decided, by name as colleagues know them (the account name beside it).
+    assert f"{hq.analyst.full_name} ({hq.analyst.username})" in dialog.decision.text(), dialog.decision.text()
     # A name and birth year is never confirmed; its cases show the three different numbers.
     _select(dialog, "name:tran van binh/1985")
     assert {dialog.cases.item(r, 5).text().split(" / ")[0] for r in range(3)} == {
