@@ -252,20 +252,8 @@ def export_people(
             p.address,
         )
 
-    return _children(
-        ctx,
-        actor,
-        case_filter,
-        fmt,
-        path,
-        "people",
-        PEOPLE_COLUMNS,
-        m.Party,
-        person,
-        delimiter,
-        progress,
-        cancel,
-    )
+    return _children(ctx, actor, case_filter, fmt, path, "people", PEOPLE_COLUMNS, m.Party, person,
+                     delimiter, progress, cancel)
 
 
 def export_vehicles(
@@ -284,20 +272,8 @@ def export_vehicles(
     def vehicle(case: CaseRow, v: m.Vehicle) -> VehicleRow:
         return VehicleRow(case.number, case.occurred_at, v.kind, v.plate, v.description)
 
-    return _children(
-        ctx,
-        actor,
-        case_filter,
-        fmt,
-        path,
-        "vehicles",
-        VEHICLE_COLUMNS,
-        m.Vehicle,
-        vehicle,
-        delimiter,
-        progress,
-        cancel,
-    )
+    return _children(ctx, actor, case_filter, fmt, path, "vehicles", VEHICLE_COLUMNS, m.Vehicle, vehicle,
+                     delimiter, progress, cancel)
 
 
 def _children(
@@ -334,9 +310,8 @@ def _children(
             found.sort(key=lambda item: item[:2])
             yield from (row for _case, _position, row in found)
 
-    return _table(
-        ctx, fmt, columns, rows(), path, total, progress, cancel, written, delimiter, counts_cases=True
-    )
+    return _table(ctx, fmt, columns, rows(), path, total, progress, cancel, written, delimiter,
+                  counts_cases=True)
 
 
 def _check_delimiter(delimiter: str | None) -> str:

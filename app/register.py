@@ -118,17 +118,9 @@ def open_register(
             f"the register's time zone {zone_name} is unknown to this computer; install the tzdata package"
         ) from None
     ctx = Context(
-        paths=paths,
-        sessions=sessions,
-        reference=reference,
-        settings=settings,
-        hasher=hasher,
-        kind=meta["kind"],
-        station_id=meta["station_id"],
-        station_code=meta["station_code"],
-        zone=zone,
-        clock=clock,
-        key=key,
+        paths=paths, sessions=sessions, reference=reference, settings=settings, hasher=hasher,
+        kind=meta["kind"], station_id=meta["station_id"], station_code=meta["station_code"],
+        zone=zone, clock=clock, key=key,
     )
     if meta.get("search_rebuild") == "1":
         rebuild_search_index(ctx, progress)
@@ -162,10 +154,10 @@ def _check_schema(engine: Any) -> None:
     if problems:
         engine.dispose()
         raise RegisterError(
-            _(
-                "the register's schema was changed outside the program, so it is not opened: {problems}. "
-                "Restore a sound backup, or ask for help to remove what was added."
-            ).format(problems="; ".join(problems))
+            _("the register's schema was changed outside the program, so it is not opened: {problems}. "
+              "Restore a sound backup, or ask for help to remove what was added.").format(
+                problems="; ".join(problems)
+            )
         )
 
 
@@ -208,13 +200,11 @@ def chosen_database(paths: Paths, given: str | None) -> str | None:
         same = False
     if not same:
         raise RegisterError(
-            _(
-                "the data folder {folder} belongs to the database {recorded}, but the URL given "
-                "(--db-url or OUTPOST_DB_URL) names {given}, not the same server, port, database and user; "
-                "once 'init hq' has recorded the database, the "
-                "URL only gives its password. Use the other HQ's own data folder, or unset OUTPOST_DB_URL; "
-                "nothing was changed"
-            ).format(folder=paths.data_dir, recorded=_safe_url(recorded), given=_safe_url(given))
+            _("the data folder {folder} belongs to the database {recorded}, but the URL given "
+              "(--db-url or OUTPOST_DB_URL) names {given}, not the same server, port, database and user; "
+              "once 'init hq' has recorded the database, the URL only gives its password. Use the other "
+              "HQ's own data folder, or unset OUTPOST_DB_URL; nothing was changed").format(
+                folder=paths.data_dir, recorded=_safe_url(recorded), given=_safe_url(given))
         )
     return given
 
@@ -243,14 +233,11 @@ def postgres_only(db_url: str) -> None:
     except ArgumentError:
         raise RegisterError(_("'{url}' is not a database URL").format(url=_safe_url(db_url))) from None
     if backend != "postgresql":
-        raise ValidationError(
-            [
-                _(
-                    "--db-url: only PostgreSQL is supported (postgresql://user@host/database), not {scheme}; "
-                    "without --db-url the register is the encrypted SQLite file in the data folder"
-                ).format(scheme=backend)
-            ]
-        )
+        raise ValidationError([
+            _("--db-url: only PostgreSQL is supported (postgresql://user@host/database), not {scheme}; "
+              "without --db-url the register is the encrypted SQLite file in the data folder").format(
+                scheme=backend)
+        ])
 
 
 def _engine(paths: Paths, db_url: str | None, key: bytes | None = None) -> Any:
@@ -438,14 +425,8 @@ def init_register(
         hasher = base_context_parts(data_dir)[3]
         with sessions.writes.begin() as session:
             station = m.Station(
-                code=code,
-                name=name,
-                force=force,
-                commune_code=commune_code,
-                kind=kind,
-                header_lines=[nfc(h) for h in header_lines or []],
-                created_at=now,
-                version=1,
+                code=code, name=name, force=force, commune_code=commune_code, kind=kind,
+                header_lines=[nfc(h) for h in header_lines or []], created_at=now, version=1,
             )
             session.add(station)
             session.flush()
@@ -454,16 +435,11 @@ def init_register(
             session.info[audit_cover.CLOCK_INFO] = clock
             tip_identity = pyrage.x25519.Identity.generate()
             admin = m.User(
-                station_id=station.id,
-                username=admin_username,
-                full_name=nfc(admin_full_name or admin_username),
-                role="admin",
-                password_hash=hasher.hash(admin_password),
-                active=True,
-                failed_logins=0,
+                station_id=station.id, username=admin_username,
+                full_name=nfc(admin_full_name or admin_username), role="admin",
+                password_hash=hasher.hash(admin_password), active=True, failed_logins=0,
                 tip_key_wrapped=keywrap.wrap(str(tip_identity).encode(), admin_password),
-                created_at=now,
-                version=1,
+                created_at=now, version=1,
             )
             session.add(admin)
             for key, value in {
@@ -486,18 +462,13 @@ def init_register(
                 ("user", admin, m.User.__table__, {"username": [None, admin_username]}),
             ):
                 audit.record(
-                    session,
-                    at=now,
-                    station_id=station.id,
-                    actor=admin_username,
-                    action="create",
-                    entity=entity,
-                    entity_id=row.id,
-                    version=1,
-                    diff=label,
+                    session, at=now, station_id=station.id, actor=admin_username, action="create",
+                    entity=entity, entity_id=row.id, version=1, diff=label,
                     sealed_state=row_state(table, row),  # type: ignore[arg-type]
                 )
-            audit_upgrade.seal_unsealed(session.connection(), station.id, now, audit.mac_key(register_key))
+            audit_upgrade.seal_unsealed(
+                session.connection(), station.id, now, audit.mac_key(register_key)
+            )
         engine.dispose()
         recovery = None
         if register_key is not None:
@@ -587,15 +558,8 @@ def register_summary(ctx: Context) -> dict[str, Any]:
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
         users = session.execute(text("SELECT count(*) FROM users")).scalar_one()
         meta = _meta(session)
-    return {
-        "kind": ctx.kind,
-        "station": ctx.station_code,
-        "time_zone": ctx.zone.key,
-        "cases": cases,
-        "users": users,
-        "schema": migrate.HEAD,
-        "created_with": meta.get("created_with"),
-    }
+    return {"kind": ctx.kind, "station": ctx.station_code, "time_zone": ctx.zone.key, "cases": cases,
+            "users": users, "schema": migrate.HEAD, "created_with": meta.get("created_with")}
 
 
 def dump_json(value: Any) -> str:

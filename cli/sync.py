@@ -54,11 +54,8 @@ def cmd_enroll_accept(args: argparse.Namespace) -> int:
             f"differs from the one below, do not send the reply and revoke the station ('outpost station "
             f"revoke {done.station_code}')."
         ]
-    out(
-        args,
-        {"reply": args.out, "fingerprint_checked": bool(args.fingerprint), **asdict(done)},
-        _enrolment_text(done, lines),
-    )
+    out(args, {"reply": args.out, "fingerprint_checked": bool(args.fingerprint), **asdict(done)},
+        _enrolment_text(done, lines))
     return 0
 
 
@@ -530,12 +527,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     paths = [Path(f) for f in args.files]
     received = receive(  # only what --inbox took from the inbox is filed away or moved aside
-        ctx,
-        actor,
-        key_passphrase(ctx),
-        paths,
-        dry_run=args.dry_run,
-        inbox=[p.name for p in inbox],
+        ctx, actor, key_passphrase(ctx), paths, dry_run=args.dry_run, inbox=[p.name for p in inbox],
         move_refused=True,
     )
     summary = received.summary

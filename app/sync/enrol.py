@@ -95,11 +95,8 @@ def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]
         size = path.stat().st_size
         if size > MAX_FILE:
             raise ValidationError(
-                [
-                    _("{file} is {size:,} bytes: too big to be an {what}").format(
-                        file=path.name, size=size, what=what
-                    )
-                ]
+                [_("{file} is {size:,} bytes: too big to be an {what}").format(
+                    file=path.name, size=size, what=what)]
             )
         text = path.read_bytes()
     except FileNotFoundError:
@@ -108,11 +105,8 @@ def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]
         document = parse_json(text, MAX_FILE)
     except JsonRefused as exc:
         raise ValidationError(
-            [
-                _("{file} is not an {what} (not JSON: {problem})").format(
-                    file=path.name, what=what, problem=exc
-                )
-            ]
+            [_("{file} is not an {what} (not JSON: {problem})").format(
+                file=path.name, what=what, problem=exc)]
         ) from None
     problem = shape_problem(document, ENROLMENT_SHAPE)
     if problem:
@@ -121,20 +115,16 @@ def read_document(path: Path, expected_format: str, what: str) -> dict[str, Any]
         )
     assert isinstance(document, dict)
     if document.get("format") != expected_format:
-        raise ValidationError(
-            [
-                _("{file} is not an {what} (format {format} expected)").format(
-                    file=path.name, what=what, format=repr(expected_format)
-                )
-            ]
-        )
+        raise ValidationError([
+            _("{file} is not an {what} (format {format} expected)").format(
+                file=path.name, what=what, format=repr(expected_format))
+        ])
     if document.get("version") != VERSION:
         raise ValidationError(
             [
-                _(
-                    "{file} is an {what} of version {version}; this Outpost reads version {supported} "
-                    "(install the newer Outpost)"
-                ).format(file=path.name, what=what, version=repr(document.get("version")), supported=VERSION)
+                _("{file} is an {what} of version {version}; this Outpost reads version {supported} "
+                  "(install the newer Outpost)").format(
+                    file=path.name, what=what, version=repr(document.get("version")), supported=VERSION)
             ]
         )
     return document
@@ -308,13 +298,10 @@ def _foreign_keys(ctx: Context, registered: bytes | str, own: bytes | str | None
     """The data folder's keys are not those of the register's station: the folder and the database
     belong to two different HQs (or the keys folder was lost)."""
     return RegisterError(
-        _(
-            "the register's station {code} has the key {registered}, but the keys in {folder} are "
-            "{own}: this data folder and this database belong to different stations. Open the register "
-            "with its own data folder; nothing was changed"
-        ).format(
-            code=ctx.station_code,
-            registered=keys.fingerprint(registered),
+        _("the register's station {code} has the key {registered}, but the keys in {folder} are "
+          "{own}: this data folder and this database belong to different stations. Open the register "
+          "with its own data folder; nothing was changed").format(
+            code=ctx.station_code, registered=keys.fingerprint(registered),
             folder=keys.keys_dir(ctx.paths.data_dir),
             own=keys.fingerprint(own) if own is not None else _("missing"),
         )
@@ -332,9 +319,7 @@ def issue_certificate(
             "station": station,
             "signing_public_key": b64(public_raw),
             "issuer": {
-                "id": hq.id,
-                "code": hq.code,
-                "signing_public_key": b64(keys.raw_public(private.public_key())),
+                "id": hq.id, "code": hq.code, "signing_public_key": b64(keys.raw_public(private.public_key()))
             },
             "issued_at": utc_text(now),
         },
@@ -408,13 +393,9 @@ def _accept_request(
             select(m.Station).where(m.Station.code == station["code"])
         ).scalar_one_or_none()
         if same_code is not None and same_code.id != station["id"]:
-            raise ValidationError(
-                [
-                    _("station code {code} is already enrolled for another station").format(
-                        code=station["code"]
-                    )
-                ]
-            )
+            raise ValidationError([
+                _("station code {code} is already enrolled for another station").format(code=station["code"])
+            ])
         if known is not None and known.revoked_at is not None:
             raise ValidationError(
                 [_("station {code} was revoked; it cannot be enrolled again").format(code=station["code"])]
@@ -422,11 +403,9 @@ def _accept_request(
         if known is not None and known.signing_public_key not in (None, public_raw):
             raise ValidationError(
                 [
-                    _(
-                        "station {code} is enrolled with another key: a laptop that replaces the station's "
-                        "restores its backup and asks for a re-key ('outpost enroll rekey-request', "
-                        "docs/operations.md), it does not enrol again"
-                    ).format(code=station["code"])
+                    _("station {code} is enrolled with another key: a laptop that replaces the station's "
+                      "restores its backup and asks for a re-key ('outpost enroll rekey-request', "
+                      "docs/operations.md), it does not enrol again").format(code=station["code"])
                 ]
             )
         certificate = issue_certificate(station, public_raw, hq, private, now)
@@ -529,11 +508,8 @@ def _install_reply(ctx: Context, actor: Actor, passphrase: str, reply_path: Path
             )
         if issuer.get("signing_public_key") != hq.get("signing_public_key"):
             raise ValidationError(
-                [
-                    _("{file}: the certificate was not issued by the HQ that sent it").format(
-                        file=reply_path.name
-                    )
-                ]
+                [_("{file}: the certificate was not issued by the HQ that sent it").format(
+                    file=reply_path.name)]
             )
         if not isinstance(hq.get("id"), str) or not isinstance(hq.get("code"), str):
             raise ValidationError([_("{file}: HQ's id and code are missing").format(file=reply_path.name)])
