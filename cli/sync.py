@@ -517,7 +517,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         from app.errors import NotFound
 
         raise NotFound(
-            "\n".join(f"{f}: no such file" + (" (a folder)" if Path(f).is_dir() else "") for f in absent)
+            "\n".join(f"{f}: " + ("a folder, not a bundle file" if Path(f).is_dir() else "no such file")
+                      for f in absent)
         )
     ctx, actor = session(args)
     inbox = waiting(ctx) if args.inbox else []

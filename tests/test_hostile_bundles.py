@@ -434,6 +434,6 @@ def test_a_mistyped_file_name_is_not_found_before_anything_is_read(pair: Pair) -
         env={"OUTPOST_KEY_PASSPHRASE": PASSPHRASE},
     )  # no password: a log-in would be refused with exit 5
     assert run.returncode == 6 and "Traceback" not in run.stderr, run.stderr
-    assert f"{typo}: no such file" in run.stderr and f"{pair.tmp}: no such file (a folder)" in run.stderr
+    assert f"{typo}: no such file" in run.stderr and f"{pair.tmp}: a folder, not a bundle file" in run.stderr
     assert str(good) not in run.stderr and run.stdout == ""
     assert register_snapshot(pair.hq.data_dir) == before
