@@ -1,5 +1,5 @@
 """Run Outpost with ``python -m cli`` (the same program as the ``outpost`` command)."""
 
-from cli.main import main
+from cli.main import run
 
-raise SystemExit(main())
+run()

@@ -7,11 +7,13 @@ only; nothing here knows a particular command.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,12 @@ ENVIRONMENT = {
 }
 
 Handler = Callable[[argparse.Namespace], int]
+
+# Set by ``cli.main.run``: this process ends when its command does (not a test calling ``main``).
+ONE_COMMAND = False
+
+# The registers the command opened to log in, closed by ``cli.main.main`` when the command is done.
+OPENED: list[Any] = []
 
 
 def default_data_dir() -> Path:
@@ -87,6 +95,25 @@ def acting_user(args: argparse.Namespace) -> str:
     return username
 
 
+@contextlib.contextmanager
+def uncollected() -> Iterator[None]:
+    """No garbage collection while a command's modules are imported (``cli.main.main``, the desktop's
+    start). SQLAlchemy and the models make ~80 000 objects and no garbage; the collections their
+    growth sets off, and then the walks of them by every later collection, cost a command ~35 ms of
+    its start (docs/performance.md, start-up). In a process that ends with its command
+    (``cli.main.run``), what the imports made is frozen (``gc.freeze``): it stays to the end anyway,
+    and no collection walks it again. Collection resumes as it was after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if ONE_COMMAND:
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:
     """The register opened by the acting user's password, that user, and the password (which some
     commands need again to unwrap a key of their own)."""
@@ -100,11 +127,14 @@ def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:
     if args.db_url is not None:
         ctx = open_register(args.data_dir, db_url=args.db_url)
         try:
-            return ctx, ctx.login(username, secret), secret
+            actor = ctx.login(username, secret)
         except BaseException:
             ctx.close()
             raise
+        OPENED.append(ctx)
+        return ctx, actor, secret
     ctx, actor = log_in(args.data_dir, username, secret)
+    OPENED.append(ctx)
     if ctx.recovery_key:
         show_recovery_key(ctx.recovery_key, "The register has been encrypted.")
     return ctx, actor, secret

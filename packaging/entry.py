@@ -6,6 +6,6 @@ import multiprocessing
 # run the helper and stop here, not the app.
 multiprocessing.freeze_support()
 
-from cli.main import main  # noqa: E402
+from cli.main import run  # noqa: E402
 
-raise SystemExit(main())
+run()

@@ -111,6 +111,8 @@ def test_commands_that_need_no_qt_load_only_what_they_use(post: Post) -> None:
     # the services it does not call (Context makes them when first used).
     assert _loaded(modules("--json case list"), HEAVY) == []
     assert not {"app.tips", "app.activities", "app.printing"} & set(modules("--json case list"))
+    # A post's register is SQLite: PostgreSQL's dialect (~20 ms with its drivers' modules) stays out.
+    assert "sqlalchemy.dialects.postgresql" not in modules("--json case list")
     # A report's figures as JSON: ReportLab and openpyxl only come with --pdf and --xlsx.
     assert _loaded(modules(f"--json report monthly --period {month}"), HEAVY) == []
     # The desktop's main window: Qt of course, but the case editor, the form and report printers

@@ -72,14 +72,17 @@ STARTUP = """
 import json, sys, time
 from tests.benchmarks.memory import peak_mb
 start = time.perf_counter()
-from pathlib import Path
-from PySide6.QtWidgets import QApplication
-from app.register import open_register
-from sqlalchemy import select
-from app.domain import Actor
-from db import models as m
-from ui.i18n import apply_language
-from ui.main_window import MainWindow
+import cli.common
+cli.common.ONE_COMMAND = True  # as 'outpost gui' (cli.main.run): the imports made with no collection
+with cli.common.uncollected():
+    from pathlib import Path
+    from PySide6.QtWidgets import QApplication
+    from app.register import open_register
+    from sqlalchemy import select
+    from app.domain import Actor
+    from db import models as m
+    from ui.i18n import apply_language
+    from ui.main_window import MainWindow
 app = QApplication([])
 apply_language("vi")
 from tests.benchmarks.conftest import bench_key
