@@ -7,13 +7,12 @@ only; nothing here knows a particular command.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -95,23 +94,15 @@ def acting_user(args: argparse.Namespace) -> str:
     return username
 
 
-@contextlib.contextmanager
-def uncollected() -> Iterator[None]:
-    """No garbage collection while a command's modules are imported (``cli.main.main``, the desktop's
+def uncollected() -> AbstractContextManager[None]:
+    """No cycle collection while a command's modules are imported (``cli.main.main``, the desktop's
     start). SQLAlchemy and the models make ~80 000 objects and no garbage; the collections their
     growth sets off, and then the walks of them by every later collection, cost a command ~35 ms of
     its start (docs/performance.md, start-up). In a process that ends with its command
-    (``cli.main.run``), what the imports made is frozen (``gc.freeze``): it stays to the end anyway,
-    and no collection walks it again. Collection resumes as it was after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if ONE_COMMAND:
-            gc.freeze()
-        if enabled:
-            gc.enable()
+    (``cli.main.run``), what the imports made is frozen: it stays to the end anyway."""
+    from app.collector import paused
+
+    return paused(freeze=ONE_COMMAND)
 
 
 def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:

@@ -285,7 +285,7 @@ def helper_main(conn: Connection) -> None:
     and another sends the answers, so that this thread checks on without waiting for either (and the
     importing process's sends do not wait for it). Each end of the pipe is read by one thread and
     written by one thread."""
-    gc.disable()  # none of what it makes is in a cycle (see ``hq_import._without_cycle_collection``)
+    gc.disable()  # none of what it makes is in a cycle (see ``app.collector``)
     try:
         conn.send(READY)
         reference: Reference = conn.recv()
