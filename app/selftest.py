@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 class CheckFailed(Exception):
@@ -68,22 +70,35 @@ def _zones() -> str:
     return f"time zone {zone.key} (UTC{datetime(2026, 1, 1, tzinfo=UTC).astimezone(zone):%z})"
 
 
-def _register() -> str:
-    from app import audit
-    from app.domain import CaseFilter, CaseInput, GoodsInput
+@contextmanager
+def _scratch_register() -> Iterator[tuple[Any, Any, Any]]:
+    """A throw-away post register in a temporary folder, its admin logged in, with one draft case
+    (goods that the search must find): (context, actor, case)."""
+    from decimal import Decimal
+
+    from app.domain import CaseInput, GoodsInput
     from app.register import init_register
 
     os.environ.setdefault("OUTPOST_ARGON2_PROFILE", "test")
     with tempfile.TemporaryDirectory() as tmp:
         ctx = init_register(Path(tmp) / "reg", kind="post", code="BP-TEST", name="Self-test",
                             admin_username="admin", admin_password="self-test-pass")
-        actor = ctx.login("admin", "self-test-pass")
-        from decimal import Decimal
+        try:
+            actor = ctx.login("admin", "self-test-pass")
+            case = ctx.cases.create(actor, CaseInput(
+                occurred_at=datetime(2026, 1, 2, 23, 0, tzinfo=UTC), violation_group="prohibited_smuggled",
+                goods=(GoodsInput("cigarettes", Decimal(15), "cây", "Thuốc lá Hero"),),
+            ))
+            yield ctx, actor, case
+        finally:
+            ctx.close()
 
-        ctx.cases.create(actor, CaseInput(
-            occurred_at=datetime(2026, 1, 2, 23, 0, tzinfo=UTC), violation_group="prohibited_smuggled",
-            goods=(GoodsInput("cigarettes", Decimal(15), "cây", "Thuốc lá Hero"),),
-        ))
+
+def _register() -> str:
+    from app import audit
+    from app.domain import CaseFilter
+
+    with _scratch_register() as (ctx, actor, _case):
         found = ctx.cases.list(actor, CaseFilter(query="thuoc la hero"))
         # An informant sealed to the checked tip key and opened again (app.tip_keys, keywrap, age).
         tip = ctx.tips.add(actor, received_at=datetime(2026, 1, 2, 22, 0, tzinfo=UTC), channel="phone",
@@ -91,12 +106,42 @@ def _register() -> str:
         informant = ctx.tips.read_informant(actor, tip.id, "self-test-pass")
         with ctx.sessions.engine.connect() as conn:
             report = audit.verify(conn, register_key=ctx.key)
-        ctx.close()
     if len(found) != 1 or not report.ok or informant != "Self-test":
         raise RuntimeError(
             f"search found {len(found)}, audit problems {report.problems}, informant opened: {informant!r}"
         )
     return "register created, case saved, found and verified, tip-off sealed and opened"
+
+
+def _printing() -> str:
+    """A form with its QR code, a monthly report with its charts, its workbook and the case list as a
+    workbook: the libraries behind them load modules by name (ReportLab's barcodes), which a frozen
+    build misses unless it was told to collect them."""
+    from app import exports
+    from app.domain import CaseFilter
+    from app.forms import print_form
+    from app.report_charts import report_chart_flowables
+    from app.report_pdf import report_pdf
+    from app.report_xlsx import report_xlsx
+    from app.reports import Scope, agency_lines, build_report, parse_period
+
+    with _scratch_register() as (ctx, actor, case):
+        form = print_form(ctx, actor, "MBB01", case.number)
+        scope = Scope()
+        report = build_report(ctx, actor, "monthly", parse_period(ctx, "monthly", "2026-01", scope), scope)
+        annex = report_chart_flowables(ctx, actor, report, scope)
+        pdf, pages = report_pdf(report, agency_lines(ctx, actor), ctx.settings.place_name, annex)
+        book = report_xlsx(report)
+        listed = ctx.paths.data_dir / "cases.xlsx"
+        exports.export_cases(ctx, actor, CaseFilter(), "xlsx", listed)
+        listed_book = listed.read_bytes()
+    for name, data, start in (("form", form.pdf, b"%PDF-"), ("report", pdf, b"%PDF-"),
+                              ("report workbook", book, b"PK"), ("case list workbook", listed_book, b"PK")):
+        if not data.startswith(start):
+            raise RuntimeError(f"the {name} is not a {'PDF' if start == b'%PDF-' else 'workbook'}")
+    if not annex:
+        raise RuntimeError("the monthly report has no charts")
+    return f"form {form.code} ({form.pages} page(s)), monthly report with charts ({pages} pages), workbooks"
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
@@ -107,6 +152,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("crypto", _crypto),
     ("zones", _zones),
     ("register", _register),
+    ("printing", _printing),
 ]
 
 

@@ -317,6 +317,26 @@ def test_self_test_passes() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout
+    assert "ok   printing: form MBB01" in done.stdout and "with charts" in done.stdout
+    assert "photos jpg and png" in done.stdout
+
+
+def test_self_test_fails_when_a_module_reportlab_loads_by_name_is_missing() -> None:
+    """What a frozen build lacked (make package-check runs its self-test): ReportLab imports each kind
+    of barcode by a name in a string, so the analysis missed them and no form printed."""
+    probe = (
+        "import sys\n"
+        "sys.modules['reportlab.graphics.barcode.code128'] = None  # as if the build had left it out\n"
+        "from cli.main import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "self-test"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL printing: ModuleNotFoundError" in done.stdout
+    assert "reportlab.graphics.barcode.code128" in done.stdout
 
 
 def test_self_test_without_a_display_checks_qt_offscreen() -> None:
