@@ -42,6 +42,27 @@ def _catalogs() -> str:
     return f"{LANGUAGES[DEFAULT_LANGUAGE]} catalog compiled"
 
 
+def _files() -> str:
+    """A case file read as ``case add`` reads one, and one refused: the JSON Schema validator and the
+    libraries it loads (referencing, rpds) are in the build."""
+    from app.errors import ValidationError
+    from app.interchange import parse_cases
+    from app.reference import load_reference
+
+    reference, now = load_reference(), datetime(2026, 1, 3, tzinfo=UTC)
+    case = {"occurred_at": "2026-01-02T10:00:00+07:00", "violation_group": "trade_fraud"}
+    if len(parse_cases(case, reference, now=now)) != 1:
+        raise RuntimeError("a valid case file was not read")
+    try:
+        parse_cases({**case, "smuggler": 1}, reference, now=now)
+    except ValidationError as exc:
+        if len(exc.problems) != 1 or not exc.problems[0].startswith("smuggler: "):  # in any language
+            raise RuntimeError(f"a case file with an unknown field was refused as {exc.problems}") from exc
+    else:
+        raise RuntimeError("a case file with an unknown field was accepted")
+    return "a case file read and one refused by the JSON Schema"
+
+
 def _fts5() -> str:
     from db import cipher
 
@@ -148,6 +169,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("integrity", _resource_files),
     ("resources", _resources),
     ("catalogs", _catalogs),
+    ("files", _files),
     ("sqlite", _fts5),
     ("crypto", _crypto),
     ("zones", _zones),

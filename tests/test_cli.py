@@ -319,6 +319,7 @@ def test_self_test_passes() -> None:
     assert "FAIL" not in done.stdout
     assert "ok   printing: form MBB01" in done.stdout and "with charts" in done.stdout
     assert "photos jpg and png" in done.stdout
+    assert "ok   files: a case file read and one refused" in done.stdout
 
 
 def test_self_test_fails_when_a_module_reportlab_loads_by_name_is_missing() -> None:
