@@ -14,7 +14,16 @@ from typing import Any
 
 from app.errors import AppError, RegisterError, ValidationError
 from app.zones import DEFAULT_ZONE
-from cli.common import group, logged_in, out, password, session, show_recovery_key, uncollected
+from cli.common import (
+    closed_at_the_end,
+    group,
+    logged_in,
+    out,
+    password,
+    session,
+    show_recovery_key,
+    uncollected,
+)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -55,7 +64,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from app.register import init_register
 
     secret = password(f"Password for the new admin {args.admin}: ", confirm=True)
-    ctx = init_register(
+    ctx = closed_at_the_end(init_register(
         args.data_dir,
         kind=args.kind,
         code=args.code,
@@ -68,7 +77,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         header_lines=getattr(args, "header_line", None) or [],
         time_zone=args.time_zone,
         db_url=args.db_url,
-    )
+    ))
     summary = {
         "kind": ctx.kind,
         "station": ctx.station_code,

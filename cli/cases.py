@@ -17,6 +17,7 @@ from cli import exports
 from cli.common import (
     STDOUT,
     Handler,
+    closed_at_the_end,
     group,
     out,
     output_file,
@@ -216,7 +217,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     existing = any((args.data_dir / name).exists() for name in ("register.sqlite", "database.url"))
     if args.db_url is None and not existing:
         secret = password("Password for the demo admin 'admin': ", confirm=True)
-        ctx = init_register(
+        ctx = closed_at_the_end(init_register(
             args.data_dir,
             kind="post",
             code="BP-DEMO",
@@ -225,7 +226,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             admin_full_name="Quản trị viên",
             admin_password=secret,
             commune_code=DEMO_COMMUNE,
-        )
+        ))
         actor = ctx.login("admin", secret)
         print(f"Set up a demo post BP-DEMO in {args.data_dir}; admin: admin", file=sys.stderr)
         if ctx.recovery_key:

@@ -94,6 +94,12 @@ def acting_user(args: argparse.Namespace) -> str:
     return username
 
 
+def closed_at_the_end(ctx: Any) -> Any:
+    """``ctx`` (an open register), closed by ``cli.main.main`` when the command is done."""
+    OPENED.append(ctx)
+    return ctx
+
+
 def uncollected() -> AbstractContextManager[None]:
     """No cycle collection while a command's modules are imported (``cli.main.main``, the desktop's
     start). SQLAlchemy and the models make ~80 000 objects and no garbage; the collections their
@@ -122,10 +128,9 @@ def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:
         except BaseException:
             ctx.close()
             raise
-        OPENED.append(ctx)
-        return ctx, actor, secret
+        return closed_at_the_end(ctx), actor, secret
     ctx, actor = log_in(args.data_dir, username, secret)
-    OPENED.append(ctx)
+    closed_at_the_end(ctx)
     if ctx.recovery_key:
         show_recovery_key(ctx.recovery_key, "The register has been encrypted.")
     return ctx, actor, secret

@@ -39,6 +39,17 @@ def test_a_command_closes_its_register_before_the_process_ends(tmp_path: Path) -
     assert [name for name in LEFT_BEHIND if (folder / name).exists()] == []
 
 
+def test_setting_up_a_register_closes_it_too(tmp_path: Path) -> None:
+    post, demo = tmp_path / "post", tmp_path / "demo"
+    made = outpost(post, "init", "post", "--code", "BP-EX", "--name", "Exit", "--admin", "admin")
+    assert made.returncode == 0, made.stderr
+    assert [name for name in LEFT_BEHIND if (post / name).exists()] == []
+    generated = outpost(demo, "demo", "--cases", "3", "--seed", "1")
+    assert generated.returncode == 0, generated.stderr
+    assert (demo / "register.sqlite").exists()
+    assert [name for name in LEFT_BEHIND if (demo / name).exists()] == []
+
+
 def test_main_closes_what_it_opened_when_called_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
