@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, ValidationError
-from cli.common import group, out, session, warn
+from app.errors import ValidationError
+from cli.common import group, out, read_source, session, warn
 
 # How to save an inspection that repeats another within the window: printed under the refusal.
 REASON_HINT = (
@@ -23,18 +21,6 @@ REASON_HINT = (
 )
 
 KINDS = ("patrol", "checkpoint", "inspection", "outreach")
-
-
-def _read_source(name: str) -> tuple[str, str]:
-    if name == "-":
-        return "<stdin>", sys.stdin.read()
-    path = Path(name)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AppError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def cmd_activity_add(args: argparse.Namespace) -> int:
@@ -47,7 +33,7 @@ def cmd_activity_add(args: argparse.Namespace) -> int:
         raise ValidationError(["--reason: give the reason in words"])
     if reason is not None and len(reason) > MAX_OVERLAP_REASON:
         raise ValidationError([f"--reason: at most {MAX_OVERLAP_REASON} characters"])
-    source, raw = _read_source(args.file)
+    source, raw = read_source(args.file)
     ctx, actor = session(args)
     items = parse_activities(load_json_text(raw, source), ctx.reference, now=ctx.clock())
     try:

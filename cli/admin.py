@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, RegisterError, ValidationError
+from app.errors import RegisterError, ValidationError
 from app.zones import DEFAULT_ZONE
 from cli.common import (
     closed_at_the_end,
@@ -208,7 +208,7 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
             raise RegisterError(ON_SERVER)
         return _reset_by_admin(args)
     if not args.recovery_key:
-        raise AppError("say how to open the register: --recovery-key (the key printed at set-up)")
+        raise ValidationError(["--recovery-key: say how to open the register (the key printed at set-up)"])
     recovery = password("Recovery key: ", env="OUTPOST_RECOVERY_KEY")
     new_password = password(f"New password for {args.username}: ", env="OUTPOST_NEW_PASSWORD", confirm=True)
     reset_password_with_recovery_key(args.data_dir, recovery, args.username, new_password)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, ValidationError
+from app.errors import ValidationError
 from cli import exports
 from cli.common import (
     STDOUT,
@@ -22,6 +22,7 @@ from cli.common import (
     out,
     output_file,
     password,
+    read_source,
     session,
     show_recovery_key,
     warn,
@@ -33,17 +34,7 @@ def cmd_case_add(args: argparse.Namespace) -> int:
     from app.interchange import parse_cases
     from app.json_input import load_json_text
 
-    if args.file == "-":
-        source, raw = "<stdin>", sys.stdin.read()
-    else:
-        path = Path(args.file)
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise AppError(f"{path}: no such file") from None
-        except UnicodeDecodeError as exc:
-            raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-        source = str(path)
+    source, raw = read_source(args.file)
     ctx, actor = session(args)
     items = parse_cases(load_json_text(raw, source), ctx.reference, now=ctx.clock())
     results = ctx.cases.create_many(actor, items)
@@ -213,7 +204,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from app.register import init_register
 
     if args.cases < 1:
-        raise AppError("--cases must be at least 1")
+        raise ValidationError(["--cases: must be at least 1"])
     existing = any((args.data_dir / name).exists() for name in ("register.sqlite", "database.url"))
     if args.db_url is None and not existing:
         secret = password("Password for the demo admin 'admin': ", confirm=True)

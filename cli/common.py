@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from app.errors import AuthError
+from app.errors import AuthError, NotFound, ValidationError
 
 # The environment variables the command line reads, with what each holds; the top-level help lists them.
 ENVIRONMENT = {
@@ -92,6 +92,23 @@ def acting_user(args: argparse.Namespace) -> str:
     if not username:
         raise AuthError("several admins exist: say who is acting with --user NAME")
     return username
+
+
+def read_source(name: str) -> tuple[str, str]:
+    """A JSON file a command reads (``-``: standard input): its name as messages say it, and its text.
+    A missing file is "not found" (exit 6), a folder or a file that is not UTF-8 text invalid input
+    (exit 2), each naming the file."""
+    if name == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(name)
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValidationError([f"{path}: a folder, not a file"]) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def closed_at_the_end(ctx: Any) -> Any:

@@ -6,25 +6,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, ValidationError
-from cli.common import group, out, session
-
-
-def _read(file: str) -> tuple[str, str]:
-    if file == "-":
-        return "<stdin>", sys.stdin.read()
-    path = Path(file)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AppError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+from app.errors import ValidationError
+from cli.common import group, out, read_source, session
 
 
 def _period(ctx: Any, text: str) -> Any:
@@ -68,7 +54,7 @@ def cmd_establishment_add(args: argparse.Namespace) -> int:
     from app.establishments import EstablishmentService, parse_establishments
     from app.json_input import load_json_text
 
-    source, raw = _read(args.file)
+    source, raw = read_source(args.file)
     ctx, actor = session(args)
     items = parse_establishments(load_json_text(raw, source), ctx.reference)
     done = EstablishmentService(ctx).add(actor, items)
@@ -82,11 +68,11 @@ def cmd_establishment_edit(args: argparse.Namespace) -> int:
     from app.establishments import EstablishmentService, parse_establishments
     from app.json_input import load_json_text
 
-    source, raw = _read(args.file)
+    source, raw = read_source(args.file)
     ctx, actor = session(args)
     document = load_json_text(raw, source)
     if not isinstance(document, dict):
-        raise AppError(f"{source}: one establishment (a JSON object) corrects one establishment")
+        raise ValidationError([f"{source}: one establishment (a JSON object) corrects one establishment"])
     (item,) = parse_establishments(document, ctx.reference)
     service = EstablishmentService(ctx)
     found = [v for v in service.list(actor) if v.id.startswith(args.id)] if args.id else []

@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, ValidationError
-from cli.common import STDOUT, group, out, output_file, session, write_output
+from cli.common import STDOUT, group, out, output_file, read_source, session, write_output
 
 
 def _document(handover: Any) -> dict[str, Any]:
@@ -36,18 +35,6 @@ def _document(handover: Any) -> dict[str, Any]:
     }
 
 
-def _read(file: str) -> tuple[str, str]:
-    if file == "-":
-        return "<stdin>", sys.stdin.read()
-    path = Path(file)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AppError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-
-
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -60,7 +47,7 @@ def cmd_handover_add(args: argparse.Namespace) -> int:
     from app.handovers import HandoverService
     from app.json_input import load_json_text
 
-    source, raw = _read(args.file)
+    source, raw = read_source(args.file)
     ctx, actor = session(args)
     data = parse_handover(load_json_text(raw, source))  # every problem by its path, nothing written
     made = HandoverService(ctx).add(actor, ctx.cases.resolve(args.case), data).handover

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from app.errors import AppError, ValidationError
-from cli.common import group, logged_in, out, session
+from app.errors import ValidationError
+from cli.common import group, logged_in, out, read_source, session
 
 STATUSES = ("new", "checking", "acted_on", "closed")
 
@@ -50,29 +49,16 @@ def _tip_line(tip: Any, ctx: Any) -> str:
     )
 
 
-def _read_source(name: str) -> tuple[str, str]:
-    if name == "-":
-        return "<stdin>", sys.stdin.read()
-    path = Path(name)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AppError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-
-
 def cmd_tip_add(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from app.errors import ValidationError
     from app.json_input import load_json_text
     from app.tip_input import TipInput, parse_tips
 
     if args.file is not None:
         if args.content or args.informant_stdin:
             raise ValidationError(["a FILE and --content/--informant-stdin: give one or the other"])
-        source, raw = _read_source(args.file)
+        source, raw = read_source(args.file)
         items = parse_tips(load_json_text(raw, source))  # every problem by path, before logging in
         ctx, actor = session(args)
     else:

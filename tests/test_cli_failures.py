@@ -244,3 +244,20 @@ def test_an_unexpected_error_without_a_register_folder_logs_to_the_user_log_fold
     logged = Path(line.split("details in ", 1)[1])
     assert logged.is_relative_to(tmp_path / "state") and "KeyError" in logged.read_text(encoding="utf-8")
     assert not (tmp_path / "no").exists()
+
+
+def test_a_json_file_missing_a_folder_or_not_text_is_refused_naming_it(post: Post, tmp_path: Path) -> None:
+    """Every command that reads a JSON file (case add, activity add, tip add, handover add, establishment
+    add) reads it the same way: a missing file is 'not found' (6), a folder or a file that is not UTF-8
+    invalid input (2), each named; never the exit 1 kept for a disk that refuses."""
+    missing, folder, binary = tmp_path / "missing.json", tmp_path / "folder.json", tmp_path / "photo.json"
+    folder.mkdir()
+    binary.write_bytes(b"\xff\xd8\xff\xe0 not text")
+    commands = (["case", "add"], ["activity", "add"], ["tip", "add"], ["handover", "add", "BP-VX/2026/00001"],
+                ["establishment", "add"])
+    for command in commands:
+        for path, code, said in ((missing, 6, "no such file"), (folder, 2, "a folder, not a file"),
+                                 (binary, 2, "not UTF-8 text (byte 0)")):
+            done = outpost(post.data_dir, "--user", "officer", *command, str(path))
+            expected = (code, f"outpost: error: {path}: {said}")
+            assert (done.returncode, done.stderr.strip()) == expected, command
