@@ -98,6 +98,24 @@ def cmd_establishment_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only_commune(ctx: Any, actor: Any, name: str) -> str | None:
+    """The commune of the registered establishments of this name (accents and case aside), when they
+    are all in one: a name is one business only within its commune, and without ``--commune`` the
+    check used to look for the name with no commune and find none. Several communes: say which."""
+    from app.establishments import EstablishmentService
+    from app.text import fold
+
+    named = [e for e in EstablishmentService(ctx).list(actor, name) if fold(e.name) == fold(name)]
+    communes = sorted({e.commune_code or "" for e in named})
+    if len(communes) > 1:
+        where = ", ".join(f"{c} {ctx.reference.label('communes', c)}" if c else "no commune"
+                          for c in communes)
+        raise ValidationError(
+            [f"--commune: {name} is registered in {len(communes)} communes ({where}): say which"]
+        )
+    return communes[0] or None if communes else None
+
+
 def cmd_establishment_inspections(args: argparse.Namespace) -> int:
     from app.auth import require
     from app.inspections import check_inspection
@@ -105,11 +123,12 @@ def cmd_establishment_inspections(args: argparse.Namespace) -> int:
     ctx, actor = session(args)
     require(actor, "case.read")
     day = date.fromisoformat(args.at) if args.at else ctx.today()
+    commune = args.commune if args.commune or args.tax_code else _only_commune(ctx, actor, args.name)
     found = check_inspection(
         ctx,
         at=datetime.combine(day, time(12), ctx.zone),
         name=args.name,
-        commune_code=args.commune,
+        commune_code=commune,
         tax_code=args.tax_code,
     )
     data = [

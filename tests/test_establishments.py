@@ -308,6 +308,17 @@ def test_the_command_line_adds_lists_warns_and_reports_coverage(post: Post) -> N
                      "--commune", "30385", "--at", "2026-11-25")
     assert warned.returncode == 0, warned.stderr
     assert "22/11/2026 by Hải quan (BP-VX, officer)" in warned.stdout, warned.stdout
+    # Without --commune: the one commune the name is registered in (it used to look for the name with
+    # no commune, and said there was no inspection).
+    unsaid = outpost(register, "establishment", "inspections", "cua hang tap hoa minh chau",
+                     "--at", "2026-11-25")
+    assert unsaid.returncode == 0 and "22/11/2026 by Hải quan" in unsaid.stdout, unsaid.stdout + unsaid.stderr
+    elsewhere = outpost(register, "--user", "officer", "establishment", "add", "-",
+                        stdin=json.dumps({**shop, "commune_code": "30376", "tax_code": None}))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    several = outpost(register, "establishment", "inspections", SHOP.name, "--at", "2026-11-25")
+    assert several.returncode == 2, several.stdout
+    assert "is registered in 2 communes (30376 " in several.stderr and "say which" in several.stderr
     covered = outpost(register, "--json", "coverage", "--period", "2026-11-01..2026-11-30")
     assert covered.returncode == 0, covered.stderr
     [area] = json.loads(covered.stdout)
