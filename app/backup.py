@@ -110,6 +110,11 @@ def hq_key_files(folder: Path) -> list[Path]:
     return found
 
 
+def is_plain_folder(path: Path) -> bool:
+    """A folder to put a backup in, not a backup (or a register) itself."""
+    return path.is_dir() and not (path / "register.sqlite").exists()
+
+
 def write_backup(
     ctx: Context,
     out: Path | None = None,
@@ -118,19 +123,22 @@ def write_backup(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> Path:
-    """The register, its slots, its settings and every sealed attachment, as the folder ``out`` (by
-    default a new one in ``backups/``), which appears whole or not at all."""
+    """The register, its slots, its settings and every sealed attachment, as the folder ``out``, which
+    appears whole or not at all. By default a new one in ``backups/``; an existing folder that is not
+    a backup itself (a USB stick's) gets a new one inside it, named as in ``backups/``."""
     if not backs_up_here(ctx):
         raise RegisterError(_("a PostgreSQL register is backed up with pg_dump ('outpost backup')"))
-    if out is None:
-        _private_folder(ctx.paths.backups)
+    if out is None or is_plain_folder(out):
+        folder = ctx.paths.backups if out is None else out
+        if out is None:
+            _private_folder(folder)
         # A plain register's backup is the earlier versions' one file, named as they named it.
         name, suffix = default_name(ctx, prefix), ".sqlite" if ctx.key is None else ""
-        out = ctx.paths.backups / f"{name}{suffix}"
+        out = folder / f"{name}{suffix}"
         again = 1
         while out.exists() or out.with_name(f".{out.name}{PARTIAL}").exists():  # two in the same second
             again += 1
-            out = ctx.paths.backups / f"{name}-{again}{suffix}"
+            out = folder / f"{name}-{again}{suffix}"
     if out.exists():
         raise RegisterError(_("{path} already exists; choose another name").format(path=out))
     if not out.parent.is_dir():

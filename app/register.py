@@ -525,14 +525,15 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     """A consistent copy of the live register: for SQLite a backup folder with its key slots,
     settings and sealed attachments (app/backup.py), or for HQ on PostgreSQL a ``pg_dump`` archive in
     its custom format (restored with ``pg_restore``)."""
-    from app.backup import write_backup
+    from app.backup import is_plain_folder, write_backup
 
     if ctx.sessions.engine.dialect.name != "postgresql":
         return write_backup(ctx, out)
-    if out is None:
-        private_folder(ctx.paths.backups)
+    if out is None or is_plain_folder(out):
+        if out is None:
+            private_folder(ctx.paths.backups)
         stamp = ctx.local(ctx.clock()).strftime("%Y%m%d-%H%M%S")  # as ``backup.default_name``
-        out = ctx.paths.backups / f"outpost-{ctx.station_code}-{stamp}.dump"
+        out = (out or ctx.paths.backups) / f"outpost-{ctx.station_code}-{stamp}.dump"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():

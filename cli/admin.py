@@ -462,8 +462,9 @@ def _register_backup(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--out",
-        help="the backup folder to make, or at HQ on PostgreSQL the pg_dump file (default: a new one in "
-        "backups/ in the data dir); it must not exist yet",
+        help="where to write the backup: an existing folder (a USB stick's) gets a new backup inside it; "
+        "any other path is the backup folder to make, or at HQ on PostgreSQL the pg_dump file, and must not "
+        "exist yet (default: a new one in backups/ in the data dir)",
     )
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser(

@@ -70,6 +70,15 @@ def test_a_new_laptop_gets_the_photo_back_through_the_command_line(post: Post, t
             data = path.read_bytes()
             assert not data.startswith(cipher.PLAIN_HEADER) and b"089312345678" not in data, path
     assert not list(stick.glob(".*"))  # no half-written folder left beside it
+    # The stick itself as --out: a new backup inside it, named as in backups/; a backup folder given
+    # as --out is refused, not written into.
+    inside = outpost(post.data_dir, "--json", "--user", "chief", "backup", "--out", str(stick))
+    assert inside.returncode == 0, inside.stderr
+    second = Path(json.loads(inside.stdout)["backup"])
+    assert second.parent == stick and second.name.startswith("outpost-BP-VX-")
+    assert (second / "register.sqlite").is_file()
+    onto = outpost(post.data_dir, "--user", "chief", "backup", "--out", str(backup))
+    assert onto.returncode == 7 and f"{backup} already exists; choose another name" in onto.stderr
 
     laptop = tmp_path / "new-laptop"
     done = outpost(laptop, "--json", "restore", str(backup), "--recovery-key", password=None,

@@ -187,6 +187,12 @@ def test_backup_at_a_postgresql_hq_is_a_pg_dump_archive(
     assert "attachments" not in copy.stdout.split("It does not hold")[0] and "keys/" in copy.stdout
     assert "Outpost does not encrypt it" in copy.stdout
     assert (tmp_path / "copy.dump").stat().st_mode & 0o777 == 0o600
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    inside = outpost(tmp_path / "hq", "--json", "backup", "--out", str(stick))
+    assert inside.returncode == 0, inside.stderr
+    dumped = Path(json.loads(inside.stdout)["backup"])
+    assert dumped.parent == stick and dumped.suffix == ".dump" and dumped.read_bytes()[:5] == b"PGDMP"
     listed = subprocess.run([str(postgres_server.bindir / "pg_restore"), "--list", str(archive)],
                             capture_output=True, text=True, check=False)
     assert listed.returncode == 0, listed.stderr
