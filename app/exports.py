@@ -188,7 +188,7 @@ def case_pages(
         after = (rows[-1].sort_value(sort), rows[-1].id)
 
 
-def _check_format(fmt: str, allowed: Sequence[str]) -> None:
+def check_format(fmt: str, allowed: Sequence[str]) -> None:
     if fmt not in allowed:
         raise ValidationError(
             [
@@ -214,8 +214,8 @@ def export_cases(
     """The cases passing ``case_filter``, in ``sort`` order, to ``path`` as ``fmt`` (xlsx, csv or
     geojson); ``delimiter`` for CSV (``default_delimiter()`` if None)."""
     require(actor, "case.read")
-    _check_format(fmt, FORMATS)
-    delimiter = _check_delimiter(delimiter)
+    check_format(fmt, FORMATS)
+    delimiter = check_delimiter(delimiter)
     total = ctx.cases.count(actor, case_filter)
     pages = case_pages(ctx, actor, case_filter, sort, cancel)
     written = _audited(ctx, actor, Written("cases", fmt, case_filter, path))
@@ -293,8 +293,8 @@ def _children(
     """The rows of ``table`` (parties, vehicles) under the cases passing the filter: in the list's
     order, each case's in their own order, read a page of cases at a time."""
     require(actor, "case.read")
-    _check_format(fmt, LIST_FORMATS)
-    delimiter = _check_delimiter(delimiter)
+    check_format(fmt, LIST_FORMATS)
+    delimiter = check_delimiter(delimiter)
     total = ctx.cases.count(actor, case_filter)
     written = _audited(ctx, actor, Written(kind, fmt, case_filter, path))
 
@@ -314,7 +314,7 @@ def _children(
                   counts_cases=True)
 
 
-def _check_delimiter(delimiter: str | None) -> str:
+def check_delimiter(delimiter: str | None) -> str:
     if delimiter is None:
         return default_delimiter()
     if delimiter not in DELIMITERS:

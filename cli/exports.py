@@ -100,11 +100,21 @@ def case_filter(ctx: Any, args: argparse.Namespace) -> Any:
 
 
 def _in_language(ctx: Any, args: argparse.Namespace) -> None:
-    """The file is for people, in the app's language: the register's unless --language says otherwise
-    (the command's own messages stay English, as every command's)."""
+    """The file is for people, in the app's language: the register's unless --language says otherwise.
+    Switched only once everything the command was given is checked, so that its own messages stay
+    English, as every command's (a refusal after it would be said in the file's language)."""
     from app.i18n import set_language
 
     set_language(args.language or ctx.settings.language)
+
+
+def _checked(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
+    """The file's format (``--format`` or the output's suffix), checked (argparse checks the rest)."""
+    from app.exports import check_format
+
+    fmt = _format(args)
+    check_format(fmt, allowed)
+    return fmt
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -133,37 +143,39 @@ def _done(args: argparse.Namespace, what: str, result: Any) -> int:
 
 def cmd_case_export(args: argparse.Namespace) -> int:
     from app.domain import CaseSort
-    from app.exports import export_cases
+    from app.exports import FORMATS, export_cases
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
-    _in_language(ctx, args)
-    fmt = _format(args)
+    fmt = _checked(args, FORMATS)
     sort = CaseSort(args.sort, descending=not args.ascending)
-    result = export_cases(ctx, actor, case_filter(ctx, args), fmt, args.output, sort=sort,
-                          delimiter=args.delimiter)
+    chosen = case_filter(ctx, args)
+    _in_language(ctx, args)
+    result = export_cases(ctx, actor, chosen, fmt, args.output, sort=sort, delimiter=args.delimiter)
     return _done(args, "located cases" if fmt == "geojson" else "cases", result)
 
 
 def cmd_people_export(args: argparse.Namespace) -> int:
-    from app.exports import export_people
+    from app.exports import LIST_FORMATS, export_people
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
+    fmt = _checked(args, LIST_FORMATS)
+    chosen = case_filter(ctx, args)
     _in_language(ctx, args)
-    result = export_people(ctx, actor, case_filter(ctx, args), _format(args), args.output,
-                           delimiter=args.delimiter)
+    result = export_people(ctx, actor, chosen, fmt, args.output, delimiter=args.delimiter)
     return _done(args, "people", result)
 
 
 def cmd_vehicles_export(args: argparse.Namespace) -> int:
-    from app.exports import export_vehicles
+    from app.exports import LIST_FORMATS, export_vehicles
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
+    fmt = _checked(args, LIST_FORMATS)
+    chosen = case_filter(ctx, args)
     _in_language(ctx, args)
-    result = export_vehicles(ctx, actor, case_filter(ctx, args), _format(args), args.output,
-                             delimiter=args.delimiter)
+    result = export_vehicles(ctx, actor, chosen, fmt, args.output, delimiter=args.delimiter)
     return _done(args, "vehicles", result)
 
 

@@ -225,6 +225,17 @@ def test_the_export_commands(post: Post, tmp_path: Path) -> None:
     assert (last["filter"], last["file"]) == ({"violation_group": "trade_fraud"}, "nguoi.csv")
     verify = outpost(data_dir, "audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    # The file is in the register's language (Vietnamese), the command's refusals in English as every
+    # command's: the language is chosen only once what the command was given is checked.
+    for args, said in (
+        (["people", "export", "-o", str(tmp_path / "p.geojson")],
+         "format: 'geojson' is not one of xlsx, csv"),
+        (["case", "export", "-o", str(tmp_path / "c.txt")], "format: 'txt' is not one of xlsx, csv, geojson"),
+        (["vehicles", "export", "--from", "2026-13-01", "-o", str(tmp_path / "v.csv")], "--from"),
+    ):
+        refused = outpost(data_dir, *args)
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+        assert refused.stderr.isascii(), refused.stderr
 
 
 # ----- CSV for Excel on a Vietnamese or an English Windows (issue 20 item 3) ---------------------------
