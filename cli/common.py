@@ -111,6 +111,16 @@ def read_source(name: str) -> tuple[str, str]:
         raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 
 
+def _labels_as_set(ctx: Any) -> None:
+    """A register set to English shows its reference labels (statuses, groups, commodities) in English
+    on the command line as in the app; the messages are English whatever the setting. A Vietnamese
+    register keeps the labels in Vietnamese, the official terms."""
+    if ctx.settings.language == "en":
+        from app.i18n import set_language
+
+        set_language("en")
+
+
 def closed_at_the_end(ctx: Any) -> Any:
     """``ctx`` (an open register), closed by ``cli.main.main`` when the command is done."""
     OPENED.append(ctx)
@@ -145,9 +155,11 @@ def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:
         except BaseException:
             ctx.close()
             raise
+        _labels_as_set(ctx)
         return closed_at_the_end(ctx), actor, secret
     ctx, actor = log_in(args.data_dir, username, secret)
     closed_at_the_end(ctx)
+    _labels_as_set(ctx)
     if ctx.recovery_key:
         show_recovery_key(ctx.recovery_key, "The register has been encrypted.")
     return ctx, actor, secret

@@ -62,6 +62,22 @@ def test_main_closes_what_it_opened_when_called_in_process(
     assert [name for name in LEFT_BEHIND if (folder / name).exists()] == []
 
 
+def test_labels_follow_a_register_set_to_english_and_messages_stay_english(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.settings import load_settings, save_settings
+
+    folder = _closed_register(tmp_path / "post")
+    vietnamese = outpost(folder, "--user", "officer", "case", "list")
+    assert vietnamese.returncode == 0 and "Nháp" in vietnamese.stdout, vietnamese.stdout
+    settings_file = folder / "settings.json"
+    save_settings(settings_file, replace(load_settings(settings_file), language="en"))
+    english = outpost(folder, "--user", "officer", "case", "list")
+    assert english.returncode == 0 and "Draft" in english.stdout and "Nháp" not in english.stdout
+    refused = outpost(folder, "--user", "officer", "case", "show", "BP-VX/2099/99999")
+    assert refused.returncode == 6 and refused.stderr.isascii(), refused.stderr
+
+
 def test_collection_is_paused_for_the_imports_and_resumes_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
     frozen = gc.get_freeze_count()
     assert gc.isenabled()
