@@ -533,7 +533,11 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
         if out is None:
             private_folder(ctx.paths.backups)
         stamp = ctx.local(ctx.clock()).strftime("%Y%m%d-%H%M%S")  # as ``backup.default_name``
-        out = (out or ctx.paths.backups) / f"outpost-{ctx.station_code}-{stamp}.dump"
+        folder = out or ctx.paths.backups
+        out, again = folder / f"outpost-{ctx.station_code}-{stamp}.dump", 1
+        while out.exists():  # two in the same second
+            again += 1
+            out = folder / f"outpost-{ctx.station_code}-{stamp}-{again}.dump"
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():

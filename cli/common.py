@@ -101,12 +101,12 @@ def read_source(name: str) -> tuple[str, str]:
     if name == "-":
         return "<stdin>", sys.stdin.read()
     path = Path(name)
+    if path.is_dir():  # asked first: Windows refuses to open a folder as "permission denied"
+        raise ValidationError([f"{path}: a folder, not a file"])
     try:
         return str(path), path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NotFound(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ValidationError([f"{path}: a folder, not a file"]) from None
     except UnicodeDecodeError as exc:
         raise ValidationError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
 

@@ -98,22 +98,21 @@ def cmd_establishment_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _only_commune(ctx: Any, actor: Any, name: str) -> str | None:
-    """The commune of the registered establishments of this name (accents and case aside), when they
-    are all in one: a name is one business only within its commune, and without ``--commune`` the
-    check used to look for the name with no commune and find none. Several communes: say which."""
+def _communes_to_check(ctx: Any, actor: Any, name: str) -> list[str | None]:
+    """Where to look for a name given without ``--commune``: with no commune (the inspections that typed
+    it so) and, when the name is registered in one commune, there too; a name is one business only
+    within its commune, so one registered in several is refused, naming them."""
     from app.establishments import EstablishmentService
     from app.text import fold
 
     named = [e for e in EstablishmentService(ctx).list(actor, name) if fold(e.name) == fold(name)]
-    communes = sorted({e.commune_code or "" for e in named})
+    communes = sorted({e.commune_code for e in named if e.commune_code})
     if len(communes) > 1:
-        where = ", ".join(f"{c} {ctx.reference.label('communes', c)}" if c else "no commune"
-                          for c in communes)
+        where = ", ".join(f"{c} {ctx.reference.label('communes', c)}" for c in communes)
         raise ValidationError(
             [f"--commune: {name} is registered in {len(communes)} communes ({where}): say which"]
         )
-    return communes[0] or None if communes else None
+    return [None, *communes]
 
 
 def cmd_establishment_inspections(args: argparse.Namespace) -> int:
@@ -123,14 +122,15 @@ def cmd_establishment_inspections(args: argparse.Namespace) -> int:
     ctx, actor = session(args)
     require(actor, "case.read")
     day = date.fromisoformat(args.at) if args.at else ctx.today()
-    commune = args.commune if args.commune or args.tax_code else _only_commune(ctx, actor, args.name)
-    found = check_inspection(
-        ctx,
-        at=datetime.combine(day, time(12), ctx.zone),
-        name=args.name,
-        commune_code=commune,
-        tax_code=args.tax_code,
-    )
+    given = args.commune or args.tax_code
+    communes = [args.commune] if given else _communes_to_check(ctx, actor, args.name)
+    checks = [
+        check_inspection(ctx, at=datetime.combine(day, time(12), ctx.zone), name=args.name,
+                         commune_code=commune, tax_code=args.tax_code)
+        for commune in communes
+    ]
+    seen = sorted({i.activity_id: i for check in checks for i in check.seen}.values(),
+                  key=lambda i: (i.started_at, i.activity_id))
     data = [
         {
             "post": i.station_code,
@@ -139,10 +139,11 @@ def cmd_establishment_inspections(args: argparse.Namespace) -> int:
             "at": ctx.local(i.started_at).isoformat(),
             "establishment": i.establishment,
         }
-        for i in found.seen
+        for i in seen
     ]
     days = ctx.settings.inspection_window_days
-    out(args, data, found.message or f"No inspection of {args.name} within {days} days of {day:%d/%m/%Y}.")
+    said = "\n".join(check.message for check in checks if check.message)
+    out(args, data, said or f"No inspection of {args.name} within {days} days of {day:%d/%m/%Y}.")
     return 0
 
 

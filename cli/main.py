@@ -129,8 +129,10 @@ def run() -> NoReturn:
     then a quick exit. Every object left is frozen (``gc.freeze``) so that the interpreter's last
     collections do not walk them: SQLAlchemy's mappings and a command's objects are ~90 000 objects,
     and walking them cost every command ~0.1 s after it had answered, a fifth of a ``case list``
-    (docs/performance.md, start-up). Nothing is left unwritten by it: ``main`` has closed the
-    registers, the interpreter closes the files as before, ``atexit`` handlers still run."""
+    (docs/performance.md, start-up). What is still open then is not finalised: ``main`` has closed the
+    registers it was told of (``cli.common.closed_at_the_end``: every context a command opens must
+    be), ``atexit`` handlers (the log's flush among them) still run, and the operating system closes
+    the rest."""
     cli.common.ONE_COMMAND = True
     try:
         code = main()

@@ -10,7 +10,9 @@ def _qt_search_paths() -> None:
     without importing Qt at every start (the spec leaves that hook out): the Qt folder is
     ``PySide6/Qt`` on Linux and ``PySide6`` on Windows, and Windows looks beside the executables'
     folder for the DLLs Qt loads late."""
-    bundle = sys._MEIPASS  # type: ignore[attr-defined]  # set by the frozen app's bootloader
+    bundle = getattr(sys, "_MEIPASS", None)  # set by the frozen app's bootloader
+    if bundle is None:  # run from a source checkout: Qt finds its plugins itself
+        return
     windows = sys.platform.startswith("win")
     qt = os.path.join(bundle, "PySide6") if windows else os.path.join(bundle, "PySide6", "Qt")
     os.environ["QT_PLUGIN_PATH"] = os.path.join(qt, "plugins")

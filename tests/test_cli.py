@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -320,6 +321,14 @@ def test_self_test_passes() -> None:
     assert "ok   printing: form MBB01" in done.stdout and "with charts" in done.stdout
     assert "photos jpg and png" in done.stdout
     assert "ok   files: a case file read and one refused" in done.stdout
+
+
+def test_self_test_passes_on_a_laptop_whose_clock_is_years_behind(tmp_path: Path) -> None:
+    """A flat CMOS battery sets the clock back: the self-test's own case must not be 'in the future'."""
+    done = outpost(tmp_path / "none", "self-test", at=datetime(2024, 5, 1, 3, 0, tzinfo=UTC),
+                   env={"QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   register:" in done.stdout and "ok   printing:" in done.stdout
 
 
 def test_self_test_fails_when_a_module_reportlab_loads_by_name_is_missing() -> None:

@@ -303,6 +303,9 @@ def test_the_command_line_adds_lists_warns_and_reports_coverage(post: Post) -> N
     ctx = open_register(register, key=post.ctx.key)
     _inspect(ctx, ctx.station_id, _establishment(ctx, made["id"]), NOW - timedelta(days=3), "customs",
              "officer")
+    # An inspection that typed the name and no commune: still found when no --commune is given.
+    _inspect(ctx, ctx.station_id, None, NOW - timedelta(days=1), "police", "officer", name=SHOP.name,
+             commune=None)
     ctx.close()
     warned = outpost(register, "establishment", "inspections", "CUA HANG TAP HOA MINH CHAU",
                      "--commune", "30385", "--at", "2026-11-25")
@@ -313,6 +316,7 @@ def test_the_command_line_adds_lists_warns_and_reports_coverage(post: Post) -> N
     unsaid = outpost(register, "establishment", "inspections", "cua hang tap hoa minh chau",
                      "--at", "2026-11-25")
     assert unsaid.returncode == 0 and "22/11/2026 by Hải quan" in unsaid.stdout, unsaid.stdout + unsaid.stderr
+    assert "24/11/2026 by Công an" in unsaid.stdout, unsaid.stdout
     elsewhere = outpost(register, "--user", "officer", "establishment", "add", "-",
                         stdin=json.dumps({**shop, "commune_code": "30376", "tax_code": None}))
     assert elsewhere.returncode == 0, elsewhere.stderr
@@ -322,7 +326,7 @@ def test_the_command_line_adds_lists_warns_and_reports_coverage(post: Post) -> N
     covered = outpost(register, "--json", "coverage", "--period", "2026-11-01..2026-11-30")
     assert covered.returncode == 0, covered.stderr
     [area] = json.loads(covered.stdout)
-    assert [c["code"] for c in area["communes_left"]] == ["30376", "30325"] and area["activities"] == 1
+    assert [c["code"] for c in area["communes_left"]] == ["30376", "30325"] and area["activities"] == 2
 
 
 def test_an_inspection_of_an_unregistered_name_warns_too_and_registers_inside_a_save(post: Post) -> None:

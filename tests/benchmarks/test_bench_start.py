@@ -16,7 +16,6 @@ from __future__ import annotations
 import compileall
 import json
 import os
-import resource
 import statistics
 import subprocess
 import time
@@ -40,8 +39,17 @@ def _command(register_dir: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 
 def _child_cpu() -> float:
+    """The children's CPU seconds so far; 0 on Windows, which has no ``resource`` (wall time only)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
+
+
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load unknown"
 
 
 def test_command_start_times(register_dir: Path, tmp_path: Path) -> None:
@@ -57,7 +65,7 @@ def test_command_start_times(register_dir: Path, tmp_path: Path) -> None:
         "report monthly (JSON)": ("--json", "report", "monthly", "--period", "2026-11"),
         "form MBB01 (PDF)": ("form", "MBB01", first["number"], "--pdf", str(tmp_path / "form.pdf")),
     }
-    print(f"\n== command start to answer, median of {RUNS} (load {os.getloadavg()[0]:.1f}, "
+    print(f"\n== command start to answer, median of {RUNS} ({_load()}, "
           f"{os.cpu_count()} cores; {EXECUTABLE or 'python -m cli'})")
     for label, args in commands.items():
         walls, cpus = [], []
