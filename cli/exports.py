@@ -108,10 +108,13 @@ def _in_language(ctx: Any, args: argparse.Namespace) -> None:
     set_language(args.language or ctx.settings.language)
 
 
-def _checked(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
-    """The file's format (``--format`` or the output's suffix), checked (argparse checks the rest)."""
+def _checked(args: argparse.Namespace, actor: Any, allowed: tuple[str, ...]) -> str:
+    """The file's format (``--format`` or the output's suffix), checked with the user's right to read
+    cases (argparse checks the rest)."""
+    from app.auth import require
     from app.exports import check_format
 
+    require(actor, "case.read")
     fmt = _format(args)
     check_format(fmt, allowed)
     return fmt
@@ -147,7 +150,7 @@ def cmd_case_export(args: argparse.Namespace) -> int:
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
-    fmt = _checked(args, FORMATS)
+    fmt = _checked(args, actor, FORMATS)
     sort = CaseSort(args.sort, descending=not args.ascending)
     chosen = case_filter(ctx, args)
     _in_language(ctx, args)
@@ -160,7 +163,7 @@ def cmd_people_export(args: argparse.Namespace) -> int:
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
-    fmt = _checked(args, LIST_FORMATS)
+    fmt = _checked(args, actor, LIST_FORMATS)
     chosen = case_filter(ctx, args)
     _in_language(ctx, args)
     result = export_people(ctx, actor, chosen, fmt, args.output, delimiter=args.delimiter)
@@ -172,7 +175,7 @@ def cmd_vehicles_export(args: argparse.Namespace) -> int:
 
     existing_folder(args.output.parent)
     ctx, actor = session(args)
-    fmt = _checked(args, LIST_FORMATS)
+    fmt = _checked(args, actor, LIST_FORMATS)
     chosen = case_filter(ctx, args)
     _in_language(ctx, args)
     result = export_vehicles(ctx, actor, chosen, fmt, args.output, delimiter=args.delimiter)
