@@ -155,14 +155,12 @@ def logged_in(args: argparse.Namespace) -> tuple[Any, Any, str]:
         except BaseException:
             ctx.close()
             raise
-        _labels_as_set(ctx)
-        return closed_at_the_end(ctx), actor, secret
-    ctx, actor = log_in(args.data_dir, username, secret)
-    closed_at_the_end(ctx)
+    else:
+        ctx, actor = log_in(args.data_dir, username, secret)
+        if ctx.recovery_key:
+            show_recovery_key(ctx.recovery_key, "The register has been encrypted.")
     _labels_as_set(ctx)
-    if ctx.recovery_key:
-        show_recovery_key(ctx.recovery_key, "The register has been encrypted.")
-    return ctx, actor, secret
+    return closed_at_the_end(ctx), actor, secret
 
 
 def session(args: argparse.Namespace) -> tuple[Any, Any]:
