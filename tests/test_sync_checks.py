@@ -279,3 +279,28 @@ def _varied_cases() -> list[Any]:
             goods=(replace(sample_case().goods[0], quantity=Decimal("1E+2")),),
         ),
     ]
+
+
+def test_a_helper_process_that_cannot_start_leaves_the_checks_to_the_import(
+    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting the helper can fail with more than an OSError: multiprocessing raises RuntimeError when
+    the program was started from a script that runs the import again on being imported. The import then
+    checks every record itself and imports the bundle; it used to refuse the bundle as an unexpected
+    error and then fail while ending a helper that never started."""
+    import multiprocessing.context
+
+    from app.sync import checks
+
+    pair = demo_pair(120, 5)
+    good = export_parts(pair, "out")[0]
+    tried: list[str] = []
+
+    def cannot_start(process: Any) -> None:
+        tried.append(process.name)
+        raise RuntimeError("An attempt has been made to start a new process before the bootstrapping phase")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 50)
+    summary = import_at_hq(pair, [good])
+    assert tried and summary.rejected == [] and summary.new == 120

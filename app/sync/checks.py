@@ -131,14 +131,22 @@ class _Helper:
         cores = getattr(os, "process_cpu_count", os.cpu_count)() or 1
         if self._process is not None or self._gone or records < PARALLEL_FROM or cores < 2:
             return
+        ends: list[Connection] = []
         try:
             context = multiprocessing.get_context("spawn")
-            self._conn, child = context.Pipe()
-            self._process = context.Process(target=received.helper_main, args=(child,), daemon=True)
-            self._process.start()
-            child.close()
-        except (OSError, ValueError):
-            self._gone = True  # this process checks everything
+            ends = list(context.Pipe())
+            process = context.Process(target=received.helper_main, args=(ends[1],), daemon=True)
+            process.start()
+        except Exception:  # the helper only saves time: this process checks everything
+            # Not only OSError: multiprocessing raises RuntimeError when the program that imports was
+            # started from a script that runs it again on being imported (no ``if __name__ ==
+            # "__main__"``). A process that never started is not waited for or ended (``finish``).
+            for end in ends:
+                end.close()
+            self._gone = True
+            return
+        ends[1].close()
+        self._conn, self._process = ends[0], process
 
     @property
     def active(self) -> bool:
