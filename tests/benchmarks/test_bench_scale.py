@@ -9,7 +9,9 @@ environment: ``OUTPOST_BENCH_SCALE_POSTS`` × ``OUTPOST_BENCH_SCALE_CASES`` (50 
 in ``make test``). The raw baseline writes the rows the import wrote (cases, lines, the import's
 audit events, the search index), read back from HQ afterwards, into a copy of HQ as it was before the
 imports: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (the test server: fsync off, as for the
-import). On SQLite both write through a page cache of ``hq_import.IMPORT_CACHE_KIB``, so the baseline
+import); once in one transaction, once in a transaction per import with the rows that import wrote,
+as the imports commit them (each commit rewrites pages all over HQ's indexes: the like-for-like
+baseline). On SQLite both write through a page cache of ``hq_import.IMPORT_CACHE_KIB``, so the baseline
 is not slowed by a smaller cache than the import has (and it is run a second time with foreign keys
 checked, as the import's connection checks them). CPU seconds are printed beside the times (this
 process, its helper, the PostgreSQL server's processes): a loaded machine disturbs them less.
