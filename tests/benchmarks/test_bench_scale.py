@@ -15,7 +15,8 @@ baseline). On SQLite both write through a page cache of ``hq_import.IMPORT_CACHE
 is not slowed by a smaller cache than the import has (and it is run a second time with foreign keys
 checked, as the import's connection checks them). CPU seconds are printed beside the times (this
 process, its helper, the PostgreSQL server's processes): a loaded machine disturbs them less.
-``OUTPOST_BENCH_SCALE_IMPORT_ONLY=1`` stops after
+``OUTPOST_BENCH_SCALE_AT_ONCE=1`` gives every post's bundles to one import (one transaction) instead of
+one import a post. ``OUTPOST_BENCH_SCALE_IMPORT_ONLY=1`` stops after
 the import and the raw insert (the lists, the report and the window are skipped), for a run that only
 compares the two. Results: docs/performance.md."""
 
@@ -63,6 +64,9 @@ TABLES = (
 )  # fmt: skip
 STARTS = sized(3, 1)
 IMPORT_ONLY = os.environ.get("OUTPOST_BENCH_SCALE_IMPORT_ONLY") == "1"
+# Every post's bundles given to one import (one transaction, as ``outpost import`` of a stick holding
+# them all), instead of one import a post.
+AT_ONCE = os.environ.get("OUTPOST_BENCH_SCALE_AT_ONCE") == "1"
 
 pytestmark = pytest.mark.both_engines
 
@@ -133,17 +137,19 @@ def test_province_at_hq(
     server = request.getfixturevalue("postgres_server") if hq_db_url else None
     marks = [_mark(hq_ctx)]  # where each import's rows begin and end
     cpu_before = _cpu(server)
-    for files in bundles:
+    for files in [[f for post_files in bundles for f in post_files]] if AT_ONCE else bundles:
         start = time.perf_counter()
         summary = import_bundles(hq_ctx, hq_admin, PASSPHRASE, files)
         import_times.append(time.perf_counter() - start)
-        assert summary.rejected == [] and summary.new == PER_POST
+        assert summary.rejected == [] and summary.new == (total if AT_ONCE else PER_POST)
         marks.append(_mark(hq_ctx))
     import_cpu = [after - was for after, was in zip(_cpu(server), cpu_before, strict=True)]
     import_s = sum(import_times)
+    each = total / len(import_times)
     print(
-        f"  import, one post at a time: {import_s:.1f} s = {total / import_s:,.0f} cases/s "
-        f"(first post {PER_POST / import_times[0]:,.0f} cases/s, last {PER_POST / import_times[-1]:,.0f}); "
+        f"  import, {'every post in one import' if AT_ONCE else 'one post at a time'}: {import_s:.1f} s = "
+        f"{total / import_s:,.0f} cases/s (first import {each / import_times[0]:,.0f} cases/s, last "
+        f"{each / import_times[-1]:,.0f}); "
         f"CPU {sum(import_cpu):.1f} s (this process {import_cpu[0]:.1f}, its helper processes "
         f"{import_cpu[1]:.1f}, the database server {import_cpu[2]:.1f})"
     )
