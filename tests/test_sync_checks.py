@@ -282,12 +282,13 @@ def _varied_cases() -> list[Any]:
 
 
 def test_a_helper_process_that_cannot_start_leaves_the_checks_to_the_import(
-    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch
+    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Starting the helper can fail with more than an OSError: multiprocessing raises RuntimeError when
     the program was started from a script that runs the import again on being imported. The import then
     checks every record itself and imports the bundle; it used to refuse the bundle as an unexpected
     error and then fail while ending a helper that never started."""
+    import logging
     import multiprocessing.context
 
     from app.sync import checks
@@ -302,5 +303,9 @@ def test_a_helper_process_that_cannot_start_leaves_the_checks_to_the_import(
 
     monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", cannot_start)
     monkeypatch.setattr(checks, "PARALLEL_FROM", 50)
-    summary = import_at_hq(pair, [good])
+    monkeypatch.setattr(checks.os, "process_cpu_count", lambda: 2, raising=False)  # a helper is wanted
+    with caplog.at_level(logging.WARNING, logger="app.sync.checks"):
+        summary = import_at_hq(pair, [good])
     assert tried and summary.rejected == [] and summary.new == 120
+    assert "the helper process could not be started" in caplog.text
+    assert multiprocessing.active_children() == []

@@ -6,6 +6,7 @@ drives the helper between its own chunks and gathers what both found."""
 from __future__ import annotations
 
 import collections
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -141,6 +142,8 @@ class _Helper:
             # Not only OSError: multiprocessing raises RuntimeError when the program that imports was
             # started from a script that runs it again on being imported (no ``if __name__ ==
             # "__main__"``). A process that never started is not waited for or ended (``finish``).
+            # Logged, so that an import a third slower for this reason does not go unexplained.
+            logging.getLogger(__name__).warning("the helper process could not be started", exc_info=True)
             for end in ends:
                 end.close()
             self._gone = True

@@ -16,9 +16,9 @@ is not slowed by a smaller cache than the import has (and it is run a second tim
 checked, as the import's connection checks them). CPU seconds are printed beside the times (this
 process, its helper, the PostgreSQL server's processes): a loaded machine disturbs them less.
 ``OUTPOST_BENCH_SCALE_AT_ONCE=1`` gives every post's bundles to one import (one transaction) instead of
-one import a post. ``OUTPOST_BENCH_SCALE_IMPORT_ONLY=1`` stops after
-the import and the raw insert (the lists, the report and the window are skipped), for a run that only
-compares the two. Results: docs/performance.md."""
+one import a post. ``OUTPOST_BENCH_SCALE_IMPORT_ONLY=1`` stops after the import and the raw insert (the
+lists, the report and the window are skipped), for a run that only compares the two. Results:
+docs/performance.md."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def test_province_at_hq(
         bundles.append(list(exported.files))
         post.close()
     hq.ctx.close()
-    before = _copy_before(tmp_path, engine, hq_db_url, request)
+    before = _copy_before(tmp_path, hq_db_url, request, "before")
     hq_ctx, hq_admin = log_in(tmp_path / "hq", "admin", PASSWORD)
 
     print(f"\n== HQ on {engine}: {POSTS} posts × {PER_POST:,} cases = {total:,}")
@@ -154,27 +154,28 @@ def test_province_at_hq(
         f"{import_cpu[1]:.1f}, the database server {import_cpu[2]:.1f})"
     )
     hq_ctx.close()
-    if hq_db_url is None:  # more copies: the raw insert per import, and with foreign-key checks on
+    per_import_before = _copy_before(tmp_path, hq_db_url, request, "each")  # the first is written next
+    if hq_db_url is None:  # and one for the raw insert with foreign-key checks on
         shutil.copytree(before, tmp_path / "hq-before-fk")
-    per_import_before = _copy_before_again(tmp_path, before, hq_db_url, request)
-    raw_s, rows, raw_cpu = _raw_insert(tmp_path / "hq", before, engine, hq_db_url, server)
+    raw_s, rows, raw_cpu, _cases = _raw_insert(tmp_path / "hq", before, engine, hq_db_url, server)
     raw = "executemany" if engine == "sqlite" else "COPY"
     print(
         f"  raw {raw} of the same {rows:,} rows in one transaction: {raw_s:.1f} s; "
         f"the import takes {import_s / raw_s:.2f}× that; CPU {raw_cpu:.1f} s, the import's "
         f"{sum(import_cpu) / max(raw_cpu, 0.01):.2f}× that"
     )
-    each_s, each_rows, each_cpu = _raw_insert(
+    each_s, each_rows, each_cpu, cases = _raw_insert(
         tmp_path / "hq", per_import_before, engine, hq_db_url, server, marks
     )
-    assert each_rows == rows
+    # Each transaction holds the cases of its import, and all of them together every row.
+    assert cases == [total // len(import_times)] * len(import_times) and each_rows == rows
     print(
         f"  raw {raw} of the same rows in a transaction per import, as the imports wrote them (goal: "
         f"the import within 2× this): {each_s:.1f} s; the import takes {import_s / each_s:.2f}× that; "
         f"CPU {each_cpu:.1f} s, the import's {sum(import_cpu) / max(each_cpu, 0.01):.2f}× that"
     )
     if hq_db_url is None:
-        checked_s, _rows, _cpu_s = _raw_sqlite(
+        checked_s, _rows, _cpu_s, _cases = _raw_sqlite(
             tmp_path / "hq" / "register.sqlite", tmp_path / "hq-before-fk" / "register.sqlite", True
         )
         print(
@@ -363,37 +364,26 @@ def _origin_of(ctx: Any, case_id: str) -> str:
         return case.origin
 
 
-def _copy_before(tmp_path: Path, engine: str, hq_db_url: str | None, request: pytest.FixtureRequest) -> Any:
-    """A copy of HQ before the imports, for the raw insert: its folder, or a copy of its database."""
+def _copy_before(tmp_path: Path, hq_db_url: str | None, request: pytest.FixtureRequest, suffix: str) -> Any:
+    """A copy of HQ before the imports (made before them: its folder, or a copy of its database), for
+    a raw insert."""
     if hq_db_url is None:
-        shutil.copytree(tmp_path / "hq", tmp_path / "hq-before")
-        return tmp_path / "hq-before"
+        source = tmp_path / ("hq" if suffix == "before" else "hq-before")
+        shutil.copytree(source, tmp_path / f"hq-{suffix}")
+        return tmp_path / f"hq-{suffix}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name = hq_db_url.rsplit("/", 1)[1]
-    copy = f"{name}_before"
-    server.sql(f"CREATE DATABASE {copy} TEMPLATE {name}")
-    request.addfinalizer(lambda: server.sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)"))
-    return server.url(copy)
-
-
-def _copy_before_again(
-    tmp_path: Path, before: Any, hq_db_url: str | None, request: pytest.FixtureRequest
-) -> Any:
-    """A second copy of HQ before the imports (the first is written by the first raw insert)."""
-    if hq_db_url is None:
-        shutil.copytree(before, tmp_path / "hq-before-each")
-        return tmp_path / "hq-before-each"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = str(before).rsplit("/", 1)[1]
-    copy = f"{name}_each"
-    server.sql(f"CREATE DATABASE {copy} TEMPLATE {name}")
+    source, copy = (name if suffix == "before" else f"{name}_before"), f"{name}_{suffix}"
+    server.sql(f"CREATE DATABASE {copy} TEMPLATE {source}")
     request.addfinalizer(lambda: server.sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)"))
     return server.url(copy)
 
 
 # Where the rows written so far end: on SQLite the last rowid of each table (and the audit chain's last
-# sequence); on PostgreSQL the next transaction id (each import is one transaction: its rows are those
-# whose ``xmin`` lies between the marks taken before and after it).
+# sequence); on PostgreSQL the id of a transaction of its own (each import is one transaction: its rows
+# are those whose ``xmin`` lies between the marks taken before and after it). ``txid_current()`` counts
+# wraparounds and ``xmin`` does not: they compare alike while the server has not wrapped around, as a
+# test server never has (if one had, every slice would be empty and the benchmark's count would fail).
 Mark = dict[str, int]
 
 
@@ -418,9 +408,10 @@ def _raw_insert(
     hq_db_url: str | None,
     server: PostgresServer | None,
     marks: list[Mark] | None = None,
-) -> tuple[float, int, float]:
-    """Seconds, rows, and CPU seconds of the writing (this process's, and the server's): in one
-    transaction, or with ``marks`` in one transaction per import, each the rows it wrote."""
+) -> tuple[float, int, float, list[int]]:
+    """Seconds, rows, and CPU seconds of the writing (this process's, and the server's), and the cases
+    each transaction wrote: in one transaction, or with ``marks`` one per import, each the rows it
+    wrote."""
     if hq_db_url is None:
         return _raw_sqlite(hq_dir / "register.sqlite", before / "register.sqlite", marks=marks)
     assert server is not None
@@ -429,28 +420,24 @@ def _raw_insert(
 
 def _raw_sqlite(
     source: Path, target: Path, foreign_keys: bool = False, marks: list[Mark] | None = None
-) -> tuple[float, int, float]:
+) -> tuple[float, int, float, list[int]]:
     """``executemany`` of every row the imports wrote into the copy of HQ before them; with
     ``foreign_keys``, checking them as the register's own connections do (``db.engine``); with
-    ``marks``, a transaction for the rows of each import in turn."""
+    ``marks``, a transaction for the rows of each import in turn. Seconds, rows, CPU seconds, and the
+    cases each transaction wrote."""
     read = open_sqlite(source)
     columns = [c[1] for c in read.execute("PRAGMA table_info(audit_events)")][1:]  # not its sequence
     last = _last_seq(target)
     slices = list(zip(marks, marks[1:], strict=False)) if marks else [None]
     batches = []
     for span in slices:
-
-        def within(table: str, key: str = "rowid", span: tuple[Mark, Mark] | None = span) -> str:
-            return "" if span is None else f" AND {key} > {span[0][table]} AND {key} <= {span[1][table]}"
-
-        data = {t: read.execute(f"SELECT * FROM {t} WHERE 1{within(t)}").fetchall() for t in TABLES}
+        data = {t: read.execute(f"SELECT * FROM {t} WHERE 1{_within(span, t)}").fetchall() for t in TABLES}
+        of_import = _within(span, "audit_events", "seq")
         data["audit_events"] = read.execute(
-            f"SELECT {', '.join(columns)} FROM audit_events WHERE seq > ?{within('audit_events', 'seq')} "
-            "ORDER BY seq",
-            (last,),
+            f"SELECT {', '.join(columns)} FROM audit_events WHERE seq > ?{of_import} ORDER BY seq", (last,)
         ).fetchall()
         data["case_search"] = read.execute(
-            f"SELECT rowid, body FROM case_search WHERE 1{within('case_search')}"
+            f"SELECT rowid, body FROM case_search WHERE 1{_within(span, 'case_search')}"
         ).fetchall()
         batches.append(data)
     read.close()
@@ -472,7 +459,13 @@ def _raw_sqlite(
                 )
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     write.close()
-    return elapsed, sum(len(rows) for data in batches for rows in data.values()), cpu
+    rows = sum(len(rows) for data in batches for rows in data.values())
+    return elapsed, rows, cpu, [len(data["cases"]) for data in batches]
+
+
+def _within(span: tuple[Mark, Mark] | None, table: str, key: str = "rowid") -> str:
+    """The condition that keeps a table's rows of one import (SQLite), or nothing for all of them."""
+    return "" if span is None else f" AND {key} > {span[0][table]} AND {key} <= {span[1][table]}"
 
 
 def _last_seq(before: Path) -> int:
@@ -486,9 +479,10 @@ def _last_seq(before: Path) -> int:
 
 def _raw_copy(
     source_url: str, target_url: str, server: PostgresServer, marks: list[Mark] | None = None
-) -> tuple[float, int, float]:
+) -> tuple[float, int, float, list[int]]:
     """``COPY`` (binary) of every row the imports wrote into the copy of HQ's database before them; with
-    ``marks``, a transaction for the rows of each import in turn (by the transaction that wrote them)."""
+    ``marks``, a transaction for the rows of each import in turn (by the transaction that wrote them).
+    Seconds, rows, CPU seconds, and the cases each transaction wrote."""
     import psycopg
 
     def conninfo(url: str) -> str:
@@ -499,6 +493,7 @@ def _raw_copy(
     slices = list(zip(marks, marks[1:], strict=False)) if marks else [None]
     batches: list[dict[str, bytes]] = []
     rows = 0
+    cases: list[int] = []
     with psycopg.connect(conninfo(source_url)) as read:
         columns = [
             r[0]
@@ -511,7 +506,7 @@ def _raw_copy(
             within = (
                 ""
                 if span is None
-                else (f" AND xmin::text::bigint > {span[0]['xid']} AND xmin::text::bigint < {span[1]['xid']}")
+                else f" AND xmin::text::bigint BETWEEN {span[0]['xid']} AND {span[1]['xid']}"
             )
             selects = {t: f"SELECT * FROM {t} WHERE true{within}" for t in (*TABLES, "case_search")}
             selects["audit_events"] = (
@@ -519,9 +514,12 @@ def _raw_copy(
             )
             data: dict[str, bytes] = {}
             for table, query in selects.items():
-                with read.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:  # type: ignore[arg-type]
+                cursor = read.cursor()
+                with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:  # type: ignore[arg-type]
                     data[table] = b"".join(bytes(chunk) for chunk in copy)
-                rows += int(read.execute(f"SELECT count(*) FROM ({query}) AS q").fetchone()[0])  # type: ignore[index]
+                rows += cursor.rowcount  # the rows the COPY sent
+                if table == "cases":
+                    cases.append(cursor.rowcount)
             batches.append(data)
     with psycopg.connect(conninfo(target_url)) as write:
         cpu_before = _cpu(server)
@@ -534,4 +532,4 @@ def _raw_copy(
                         copy.write(payload)
         elapsed = time.perf_counter() - start
         cpu = sum(after - was for after, was in zip(_cpu(server), cpu_before, strict=True))
-    return elapsed, rows, cpu
+    return elapsed, rows, cpu, cases
