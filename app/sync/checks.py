@@ -59,6 +59,9 @@ def _check_cases(
             part = indices[start : start + CHUNK]
             items = [(i + 1, one.records[i], _is_new(one.records[i], new)) for i in part]
             chunks.append(_Chunk(_origin(one), items, [one.texts[i] for i in part], one))
+        # Each line is needed once more at most, to be sent to the helper; a chunk lets go of its lines
+        # once sent or checked here, so that an import does not hold every line to its end (issue 18).
+        one.texts.clear()
     results: list[list[received.Checked] | None] = [None] * len(chunks)
     helper.want(sum(len(chunk.items) for chunk in chunks))
     front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
@@ -79,6 +82,7 @@ def _check_cases(
             results[index] = received.check_cases(
                 ctx.reference, chunks[index].origin, now, chunks[index].items
             )
+            chunks[index] = chunks[index]._replace(texts=[])
     helper.finish()
     checked: dict[int, received.Checked] = {}
     for chunk, result in zip(chunks, results, strict=True):
@@ -210,6 +214,8 @@ class _Helper:
                     front += 1
                 self._sent.append(batch)
                 conn.send((now, [(chunks[i].origin, chunks[i].lines()) for i in batch]))
+                for i in batch:
+                    chunks[i] = chunks[i]._replace(texts=[])  # sent: not needed here again
         except (EOFError, OSError):
             self._gone = True  # this process checks what it had
             self._sent.clear()

@@ -164,6 +164,8 @@ def _import_verified(
     finally:
         if early is not None:
             early.finish()  # every early write done (on PostgreSQL, by its own thread)
+    if early is not None:
+        early.let_go(checked)  # the rows of what the writer thread wrote after the checks ended
     read_activities: dict[int, ActivityInput] = {}  # by id of the record
     for step in steps:
         if not isinstance(step, _Verified):

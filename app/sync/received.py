@@ -79,6 +79,11 @@ class NewCase:
     search_body: str
     campaign_id: str | None
 
+    def written(self) -> NewCase:
+        """What is kept of it once HQ has written it while the rest is checked (``store._EarlyCases``):
+        no rows, no search text; its version, seal and campaign."""
+        return NewCase((), {}, self.version, self.state_hash, "", self.campaign_id)
+
 
 # A record as checked: why it is refused (worded in this process's language), or what HQ makes of it.
 Checked = tuple[str | None, CaseInput | NewCase | None]

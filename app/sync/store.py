@@ -12,7 +12,7 @@ import queue
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
@@ -86,13 +86,16 @@ class _EarlyCases:
         self._campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(named))))
         self.written: set[str] = set()
         self._waiting: list[tuple[dict[str, Any], m.Station, received.NewCase]] = []
+        # Where each waiting case's outcome sits in the checks' results: once it is written, its rows are
+        # dropped there (``_let_go``), so that an import does not hold every case's rows to its end.
+        self._places: list[_Place] = []
+        self._done: queue.SimpleQueue[list[_Place]] = queue.SimpleQueue()
         self._ends: _Ends | None = None
         # On PostgreSQL the batches are written by a thread of their own (``_write_queued``): a ``COPY``
         # waits for the server to store its rows (their indexes, the report store's triggers), and
         # meanwhile this thread goes on checking and feeding the helper instead of leaving both idle.
         # While the checks run, only that thread uses the session (``finish`` hands it back).
-        self._queue: queue.SimpleQueue[list[tuple[dict[str, Any], m.Station, received.NewCase]] | None]
-        self._queue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
 
@@ -100,8 +103,9 @@ class _EarlyCases:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
         so that the helper is never kept waiting long for its next chunks. What is still waiting when
         the checks end is written the usual way. Returns whether cases are still waiting."""
+        self._let_go()
         for chunk, result in zip(chunks, results, strict=True):
-            for (number, record, new), outcome in zip(chunk.items, result, strict=True):
+            for place, ((number, record, new), outcome) in enumerate(zip(chunk.items, result, strict=True)):
                 data = outcome[1]
                 document = record.get("document")
                 if (
@@ -114,6 +118,7 @@ class _EarlyCases:
                 ):
                     continue
                 self._waiting.append((document, chunk.source.station, data))
+                self._places.append(_Place(result, place, id(record)))
         postgres = self._session.get_bind().dialect.name == "postgresql"
         if postgres and len(self._waiting) < self.COPY_AT_LEAST:
             # Each COPY costs the server a statement's set-up (and the report store's statement
@@ -121,29 +126,51 @@ class _EarlyCases:
             # statements a table for 20 000 cases. What is left at the end goes the usual way.
             return False  # nothing to hand over yet
         batch = self._waiting[: self.AT_ONCE]
-        del self._waiting[: self.AT_ONCE]
+        places = self._places[: self.AT_ONCE]
+        del self._waiting[: self.AT_ONCE], self._places[: self.AT_ONCE]
         if not batch:
             return False
         self.written.update(document["id"] for document, _station, _data in batch)
         if not postgres:
             self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
+            self._done.put(places)
+            self._let_go()
             return bool(self._waiting)
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
             self._writer.start()
-        self._queue.put(batch)
+        self._queue.put(_Batch(batch, places))
         return bool(self._waiting)
 
     def _write_queued(self) -> None:
         """The writer thread (PostgreSQL): each batch in turn, until told to stop; after a failure, the
-        rest is only taken off the queue (``finish`` raises the failure)."""
-        while (batch := self._queue.get()) is not None:
+        rest is only taken off the queue (``finish`` raises the failure). Only the importing thread
+        touches the checks' results: the places of a batch written are handed back to it."""
+        while (queued := self._queue.get()) is not None:
             if self._failed is None:
                 try:
-                    ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
-                    self._ends = ends
+                    cases, ends = queued.cases, self._ends
+                    self._ends = _insert_received_cases(self._ctx, self._session, cases, self._now, ends)
+                    self._done.put(queued.places)
                 except BaseException as exc:  # raised again by ``finish``, in the importing thread
                     self._failed = exc
+
+    def _let_go(self, checked: dict[int, received.Checked] | None = None) -> None:
+        """Drop the rows of the cases written so far from the checks' results (and from ``checked``, the
+        outcomes by record, once the checks have ended): what is read of such an outcome afterwards is
+        only that it passed, and its campaign (``NewCase.written``)."""
+        while not self._done.empty():
+            for result, place, record in self._done.get():
+                reason, data = result[place]
+                if isinstance(data, received.NewCase):
+                    result[place] = (reason, data.written())
+                    if checked is not None and record in checked:
+                        checked[record] = result[place]
+
+    def let_go(self, checked: dict[int, received.Checked]) -> None:
+        """After ``finish``: ``_let_go`` for the batches the writer thread (PostgreSQL) wrote after the
+        checks ended, in ``checked`` too."""
+        self._let_go(checked)
 
     def finish(self) -> None:
         """Wait until every batch handed over is written; raises what writing one raised. The import's
@@ -154,6 +181,22 @@ class _EarlyCases:
             self._writer = None
         if self._failed is not None:
             raise self._failed
+
+
+class _Place(NamedTuple):
+    """Where a case's outcome sits in the checks' results (a chunk's list, the place in it), and the
+    ``id`` of its record (the key of the outcomes once the checks end)."""
+
+    result: list[received.Checked]
+    place: int
+    record: int
+
+
+class _Batch(NamedTuple):
+    """New cases handed to the writer thread, and where their outcomes sit in the checks' results."""
+
+    cases: list[tuple[dict[str, Any], m.Station, received.NewCase]]
+    places: list[_Place]
 
 
 @functools.cache
