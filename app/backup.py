@@ -115,6 +115,23 @@ def is_plain_folder(path: Path) -> bool:
     return path.is_dir() and not (path / "register.sqlite").exists()
 
 
+def new_backup_path(ctx: Context, out: Path | None, prefix: str, suffix: str) -> Path:
+    """Where a backup goes: ``out`` itself, unless it is None (a new one in ``backups/``) or a folder that
+    is not a backup itself (a USB stick's: a new one inside it), named by ``default_name`` and numbered
+    when one of the same second is there already or still being written."""
+    if out is not None and not is_plain_folder(out):
+        return out
+    if out is None:
+        _private_folder(ctx.paths.backups)
+    folder = out or ctx.paths.backups
+    name = default_name(ctx, prefix)
+    path, again = folder / f"{name}{suffix}", 1
+    while path.exists() or path.with_name(f".{path.name}{PARTIAL}").exists():  # two in the same second
+        again += 1
+        path = folder / f"{name}-{again}{suffix}"
+    return path
+
+
 def write_backup(
     ctx: Context,
     out: Path | None = None,
@@ -128,17 +145,8 @@ def write_backup(
     a backup itself (a USB stick's) gets a new one inside it, named as in ``backups/``."""
     if not backs_up_here(ctx):
         raise RegisterError(_("a PostgreSQL register is backed up with pg_dump ('outpost backup')"))
-    if out is None or is_plain_folder(out):
-        folder = ctx.paths.backups if out is None else out
-        if out is None:
-            _private_folder(folder)
-        # A plain register's backup is the earlier versions' one file, named as they named it.
-        name, suffix = default_name(ctx, prefix), ".sqlite" if ctx.key is None else ""
-        out = folder / f"{name}{suffix}"
-        again = 1
-        while out.exists() or out.with_name(f".{out.name}{PARTIAL}").exists():  # two in the same second
-            again += 1
-            out = folder / f"{name}-{again}{suffix}"
+    # A plain register's backup is the earlier versions' one file, named as they named it.
+    out = new_backup_path(ctx, out, prefix, ".sqlite" if ctx.key is None else "")
     if out.exists():
         raise RegisterError(_("{path} already exists; choose another name").format(path=out))
     if not out.parent.is_dir():

@@ -525,19 +525,11 @@ def backup_register(ctx: Context, out: Path | None = None) -> Path:
     """A consistent copy of the live register: for SQLite a backup folder with its key slots,
     settings and sealed attachments (app/backup.py), or for HQ on PostgreSQL a ``pg_dump`` archive in
     its custom format (restored with ``pg_restore``)."""
-    from app.backup import is_plain_folder, write_backup
+    from app.backup import new_backup_path, write_backup
 
     if ctx.sessions.engine.dialect.name != "postgresql":
         return write_backup(ctx, out)
-    if out is None or is_plain_folder(out):
-        if out is None:
-            private_folder(ctx.paths.backups)
-        stamp = ctx.local(ctx.clock()).strftime("%Y%m%d-%H%M%S")  # as ``backup.default_name``
-        folder = out or ctx.paths.backups
-        out, again = folder / f"outpost-{ctx.station_code}-{stamp}.dump", 1
-        while out.exists():  # two in the same second
-            again += 1
-            out = folder / f"outpost-{ctx.station_code}-{stamp}-{again}.dump"
+    out = new_backup_path(ctx, out, "outpost", ".dump")
     if out.exists():
         raise RegisterError(f"{out} already exists; choose another file name")
     if not out.parent.is_dir():

@@ -87,7 +87,7 @@ class _EarlyCases:
         self.written: set[str] = set()
         self._waiting: list[tuple[dict[str, Any], m.Station, received.NewCase]] = []
         # Where each waiting case's outcome sits in the checks' results: once it is written, its rows are
-        # dropped there (``_let_go``), so that an import does not hold every case's rows to its end.
+        # dropped there (``let_go``), so that an import does not hold every case's rows to its end.
         self._places: list[_Place] = []
         self._done: queue.SimpleQueue[list[_Place]] = queue.SimpleQueue()
         self._ends: _Ends | None = None
@@ -103,7 +103,7 @@ class _EarlyCases:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
         so that the helper is never kept waiting long for its next chunks. What is still waiting when
         the checks end is written the usual way. Returns whether cases are still waiting."""
-        self._let_go()
+        self.let_go()
         for chunk, result in zip(chunks, results, strict=True):
             for place, ((number, record, new), outcome) in enumerate(zip(chunk.items, result, strict=True)):
                 data = outcome[1]
@@ -134,7 +134,7 @@ class _EarlyCases:
         if not postgres:
             self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
             self._done.put(places)
-            self._let_go()
+            self.let_go()
             return bool(self._waiting)
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
@@ -155,10 +155,11 @@ class _EarlyCases:
                 except BaseException as exc:  # raised again by ``finish``, in the importing thread
                     self._failed = exc
 
-    def _let_go(self, checked: dict[int, received.Checked] | None = None) -> None:
+    def let_go(self, checked: dict[int, received.Checked] | None = None) -> None:
         """Drop the rows of the cases written so far from the checks' results (and from ``checked``, the
-        outcomes by record, once the checks have ended): what is read of such an outcome afterwards is
-        only that it passed, and its campaign (``NewCase.written``)."""
+        outcomes by record, once the checks have ended: after ``finish``, for what the writer thread
+        wrote after them): what is read of such an outcome afterwards is only that it passed, and its
+        campaign (``NewCase.written``)."""
         while not self._done.empty():
             for result, place, record in self._done.get():
                 reason, data = result[place]
@@ -166,11 +167,6 @@ class _EarlyCases:
                     result[place] = (reason, data.written())
                     if checked is not None and record in checked:
                         checked[record] = result[place]
-
-    def let_go(self, checked: dict[int, received.Checked]) -> None:
-        """After ``finish``: ``_let_go`` for the batches the writer thread (PostgreSQL) wrote after the
-        checks ended, in ``checked`` too."""
-        self._let_go(checked)
 
     def finish(self) -> None:
         """Wait until every batch handed over is written; raises what writing one raised. The import's
