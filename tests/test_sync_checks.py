@@ -55,7 +55,7 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
 
     monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
     monkeypatch.setattr(checks, "CHUNK", 4)
-    monkeypatch.setattr(store._EarlyCases, "COPY_AT_LEAST", 20)  # PostgreSQL: several COPYs of 240 cases
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 50)  # PostgreSQL: several COPYs of 240 cases
     helpers: list[Any] = []
     want = checks._Helper.want
     monkeypatch.setattr(checks._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
@@ -83,8 +83,14 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
         batches.append(len(args[2]))
         return insert(*args)
 
+    after: list[int] = []
+
+    def counted_after(*args: Any) -> Any:
+        after.append(len(args[2]))
+        return insert(*args)
+
     monkeypatch.setattr(store, "_insert_received_cases", counted)  # new cases written while checking
-    monkeypatch.setattr(hq_import, "_insert_received_cases", counted)  # the rest, after the checks
+    monkeypatch.setattr(hq_import, "_insert_received_cases", counted_after)  # any other, after the checks
     before = register_snapshot(pair.hq.data_dir)
     here.clear()
     assert import_at_hq(pair, [refused]).rejected == alone
@@ -92,9 +98,13 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     assert sum(batches) > 100 and register_snapshot(pair.hq.data_dir) == before
     here.clear()
     batches.clear()
+    after.clear()
     assert import_at_hq(pair, [good]).new == 240
     assert 0 < sum(here) < 240
     assert sum(batches) == 240 and len([b for b in batches if b]) > 2  # written in several goes
+    # Every new case, the last checked too, by the early writes (on PostgreSQL, the writer thread's,
+    # while the other records are looked at): none is left to write after.
+    assert sum(after) == 0, after
     for row in pair.post.ctx.cases.list(pair.post.admin, limit=1000):
         sent = pair.post.ctx.cases.get(pair.post.admin, row.id).document
         stored = pair.hq.ctx.cases.get(pair.hq.admin, row.id).document
@@ -131,7 +141,7 @@ def test_a_write_that_fails_while_the_rest_is_checked_leaves_hq_as_it_was(
 
     monkeypatch.setattr(store, "_insert_received_cases", failing)
     monkeypatch.setattr(store._EarlyCases, "AT_ONCE", 20)
-    monkeypatch.setattr(store._EarlyCases, "COPY_AT_LEAST", 20)
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 20)
     before = register_snapshot(pair.hq.data_dir)
     with pytest.raises(RuntimeError, match="the disk is full"):
         import_at_hq(pair, [good])
@@ -327,7 +337,7 @@ def test_an_import_lets_go_of_what_it_has_written_while_the_rest_is_checked(
     monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
     monkeypatch.setattr(checks.os, "process_cpu_count", lambda: 2, raising=False)
     monkeypatch.setattr(store._EarlyCases, "AT_ONCE", 20)
-    monkeypatch.setattr(store._EarlyCases, "COPY_AT_LEAST", 20)
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 20)
     seen: dict[str, Any] = {}
     check, early = hq_import._check_cases, store._EarlyCases.__init__
 

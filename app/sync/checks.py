@@ -51,7 +51,8 @@ def _check_cases(
     is given the larger share of the checks (issue 18). A helper slow to start, or failing, only leaves
     more to this process. ``checked_in_order`` is handed the chunks checked so far from the first on,
     as they come (each once; called between two looks at the helper, even when none came), while the
-    rest is checked; it answers whether it has more to do (cases still waiting to be written)."""
+    rest is checked, and the last ones once every chunk is; it answers whether it has more to do (cases
+    still waiting to be written)."""
     chunks: list[_Chunk] = []
     for one in verified:
         indices = [index for index, record in enumerate(one.records) if record.get("type") == "case"]
@@ -84,10 +85,14 @@ def _check_cases(
             )
             chunks[index] = chunks[index]._replace(texts=[])
     helper.finish()
+    for index, chunk in enumerate(chunks):
+        if results[index] is None:  # sent to a helper that failed
+            results[index] = received.check_cases(ctx.reference, chunk.origin, now, chunk.items)
+    if checked_in_order is not None and handed < len(chunks):
+        checked_in_order(chunks[handed:], results[handed:])  # type: ignore[arg-type]
     checked: dict[int, received.Checked] = {}
     for chunk, result in zip(chunks, results, strict=True):
-        if result is None:  # sent to a helper that failed
-            result = received.check_cases(ctx.reference, chunk.origin, now, chunk.items)
+        assert result is not None
         for (_number, record, _new), outcome in zip(chunk.items, result, strict=True):
             checked[id(record)] = outcome
     return checked

@@ -161,33 +161,14 @@ def _import_verified(
             helper,
             early.write if early is not None else None,
         )
+        if early is not None:
+            early.write_rest()  # on PostgreSQL by the writer thread, while the records are looked at below
+        read_activities = _look_at_records(ctx, steps, checked, now, summary, refused)
     finally:
         if early is not None:
             early.finish()  # every early write done (on PostgreSQL, by its own thread)
     if early is not None:
         early.let_go(checked)  # the rows of what the writer thread wrote after the checks ended
-    read_activities: dict[int, ActivityInput] = {}  # by id of the record
-    for step in steps:
-        if not isinstance(step, _Verified):
-            summary.rejected.append(step)
-            continue
-        for number, record in enumerate(step.records, start=1):
-            if record.get("type") == "tip":
-                reason = _check_tip_record(step, number, record)
-            elif record.get("type") == "handover":
-                reason = check_handover_record(step, number, record)
-            elif record.get("type") == "activity":
-                reason, activity = check_activity_record(ctx, step, number, record, now)
-                if activity is not None:
-                    read_activities[id(record)] = activity
-            elif record.get("type") == establishment_sync.ESTABLISHMENT:
-                reason = establishment_sync.check_at_hq(step, number, record)
-            else:
-                reason = _record_problem(ctx, step, number, record, checked[id(record)])
-            if reason:
-                entry = {"file": step.opened.path.name, "record": str(number), "reason": reason}
-                summary.rejected.append(entry)
-                refused.append((step.station.id, entry))
     _check_anchors(session, verified, summary, refused)
     if summary.rejected:
         session.rollback()
@@ -311,6 +292,42 @@ def _import_verified(
     if dry_run:
         session.rollback()
     return summary
+
+
+def _look_at_records(
+    ctx: Context,
+    steps: list[_Verified | dict[str, str]],
+    checked: dict[int, received.Checked],
+    now: datetime,
+    summary: ImportSummary,
+    refused: list[tuple[str, dict[str, str]]],
+) -> dict[int, ActivityInput]:
+    """Every record's last checks once the cases' are done (each refusal into ``summary`` and
+    ``refused``, with the files refused whole), and the activities read, by ``id`` of the record. Reads
+    no database: on PostgreSQL it runs while the writer thread still writes the last cases."""
+    read_activities: dict[int, ActivityInput] = {}
+    for step in steps:
+        if not isinstance(step, _Verified):
+            summary.rejected.append(step)
+            continue
+        for number, record in enumerate(step.records, start=1):
+            if record.get("type") == "tip":
+                reason = _check_tip_record(step, number, record)
+            elif record.get("type") == "handover":
+                reason = check_handover_record(step, number, record)
+            elif record.get("type") == "activity":
+                reason, activity = check_activity_record(ctx, step, number, record, now)
+                if activity is not None:
+                    read_activities[id(record)] = activity
+            elif record.get("type") == establishment_sync.ESTABLISHMENT:
+                reason = establishment_sync.check_at_hq(step, number, record)
+            else:
+                reason = _record_problem(ctx, step, number, record, checked[id(record)])
+            if reason:
+                entry = {"file": step.opened.path.name, "record": str(number), "reason": reason}
+                summary.rejected.append(entry)
+                refused.append((step.station.id, entry))
+    return read_activities
 
 
 def _check_anchors(

@@ -65,10 +65,16 @@ class _EarlyCases:
     helper's checks. Only a case that appears once in the import and that HQ does not have, with its
     files and its campaign known, is taken; any other goes through the usual path after all checks.
     Everything is in the import's one transaction: a refusal anywhere still leaves the register as it
-    was. ``finish`` must be called once the checks end, before the session is used again."""
+    was. Once the checks end, ``write_rest`` writes what is still waiting, and ``finish`` must be called
+    before the session is used again."""
 
-    AT_ONCE = 300  # cases written between two looks at the helper
-    COPY_AT_LEAST = 300  # on PostgreSQL, cases handed to the writer thread at a time (see ``write``)
+    AT_ONCE = 300  # on SQLite, cases written between two looks at the helper
+    # On PostgreSQL, cases handed to the writer thread at a time. Each batch costs the server a statement's
+    # set-up a table (and the report store's statement triggers, migration 0020) and the writer a chain
+    # head and a report-store drop, whatever its size: with 300, one post's 20 000 cases into an empty
+    # HQ took 6.0–6.2 s, of which 1.2–1.5 s waiting for the writer after the checks; with 1 000, 5.5–5.7 s
+    # and 0.3–0.5 s (2 000 and 3 000: no faster; docs/performance.md, 5 December 2026).
+    COPY_AT_ONCE = 1000
 
     def __init__(self, ctx: Context, session: Session, verified: list[_Verified], now: datetime) -> None:
         self._ctx, self._session, self._now = ctx, session, now
@@ -98,11 +104,12 @@ class _EarlyCases:
         self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
+        self._postgres = session.get_bind().dialect.name == "postgresql"
 
     def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> bool:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
         so that the helper is never kept waiting long for its next chunks. What is still waiting when
-        the checks end is written the usual way. Returns whether cases are still waiting."""
+        the checks end is for ``write_rest``. Returns whether cases are still waiting."""
         self.let_go()
         for chunk, result in zip(chunks, results, strict=True):
             for place, ((number, record, new), outcome) in enumerate(zip(chunk.items, result, strict=True)):
@@ -119,28 +126,35 @@ class _EarlyCases:
                     continue
                 self._waiting.append((document, chunk.source.station, data))
                 self._places.append(_Place(result, place, id(record)))
-        postgres = self._session.get_bind().dialect.name == "postgresql"
-        if postgres and len(self._waiting) < self.COPY_AT_LEAST:
-            # Each COPY costs the server a statement's set-up (and the report store's statement
-            # triggers, migration 0020) whatever its size: a chunk's ten cases at a time made 2 000
-            # statements a table for 20 000 cases. What is left at the end goes the usual way.
+        if self._postgres and len(self._waiting) < self.COPY_AT_ONCE:
+            # A COPY of a few cases costs the server nearly what one of many does (``COPY_AT_ONCE``).
             return False  # nothing to hand over yet
-        batch = self._waiting[: self.AT_ONCE]
-        places = self._places[: self.AT_ONCE]
-        del self._waiting[: self.AT_ONCE], self._places[: self.AT_ONCE]
+        self._write_next()
+        return bool(self._waiting)
+
+    def write_rest(self) -> None:
+        """Once the checks end, what is still waiting: on PostgreSQL handed to the writer thread, which
+        writes it while the importing thread looks at the other records (``finish`` waits for it)."""
+        while self._waiting:
+            self._write_next()
+
+    def _write_next(self) -> None:
+        """Write the next batch of waiting cases (on PostgreSQL, hand it to the writer thread)."""
+        size = self.COPY_AT_ONCE if self._postgres else self.AT_ONCE
+        batch, places = self._waiting[:size], self._places[:size]
+        del self._waiting[:size], self._places[:size]
         if not batch:
-            return False
+            return
         self.written.update(document["id"] for document, _station, _data in batch)
-        if not postgres:
+        if not self._postgres:
             self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
             self._done.put(places)
             self.let_go()
-            return bool(self._waiting)
+            return
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
             self._writer.start()
         self._queue.put(_Batch(batch, places))
-        return bool(self._waiting)
 
     def _write_queued(self) -> None:
         """The writer thread (PostgreSQL): each batch in turn, until told to stop; after a failure, the
