@@ -321,14 +321,15 @@ def test_a_helper_process_that_cannot_start_leaves_the_checks_to_the_import(
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("after_checks", [False, True], ids=["while-checking", "after-checks"])
 def test_an_import_lets_go_of_what_it_has_written_while_the_rest_is_checked(
-    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch
+    demo_pair: Callable[[int, int], Pair], monkeypatch: pytest.MonkeyPatch, after_checks: bool
 ) -> None:
     """An import held every record's line and every new case's rows to its end: ~21 KB a case, 4.35 GB
     for ten posts of 20 000 given at once (docs/performance.md). A chunk now lets go of its lines once
-    sent to the helper or checked, and a case written while the rest is checked keeps only what the
-    later steps read of it (that it passed, its version, seal and campaign); the cases are stored as
-    before."""
+    sent to the helper or checked, and a case written early keeps only what the later steps read of it
+    (that it passed, its version, seal and campaign); the cases are stored as before. So does a case
+    still waiting when the checks end, written then (``after_checks``: every one of them)."""
     from app import audit
     from app.sync import checks, hq_import, received, store
 
@@ -338,6 +339,11 @@ def test_an_import_lets_go_of_what_it_has_written_while_the_rest_is_checked(
     monkeypatch.setattr(checks.os, "process_cpu_count", lambda: 2, raising=False)
     monkeypatch.setattr(store._EarlyCases, "AT_ONCE", 20)
     monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 20)
+    if after_checks:  # nothing is written before the checks end: ``write_rest`` writes every case
+        write_next = store._EarlyCases._write_next
+        monkeypatch.setattr(
+            store._EarlyCases, "_write_next", lambda self: write_next(self) if self._ended else None
+        )
     seen: dict[str, Any] = {}
     check, early = hq_import._check_cases, store._EarlyCases.__init__
 
@@ -358,6 +364,8 @@ def test_an_import_lets_go_of_what_it_has_written_while_the_rest_is_checked(
     slim = [data for data in outcomes if data.case == ()]
     assert len(outcomes) == 240 and len(slim) > 100 and all(data.state_hash and data.version for data in slim)
     assert len(slim) == len(seen["early"].written)  # every case written early, and only those
+    if after_checks:
+        assert len(slim) == 240
     with pair.hq.ctx.sessions.reads() as session:
         assert audit.verify(session.connection()).ok
     row = pair.post.ctx.cases.list(pair.post.admin, limit=1)[0]

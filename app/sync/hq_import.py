@@ -150,7 +150,7 @@ def _import_verified(
         )
     stored = _known_cases(session, [case_id for one in verified for case_id in _case_ids(one.records)])
     # The rows of each new case are made while it is checked (``received.new_case``), on either engine,
-    # and written while the rest is still checked.
+    # and written while the rest is still checked (the last ones just after, ``write_rest``).
     early = _EarlyCases(ctx, session, verified, now) if not dry_run else None
     try:
         checked = _check_cases(
@@ -210,7 +210,7 @@ def _import_verified(
     campaigns = set(session.scalars(select(m.Campaign.id).where(m.Campaign.id.in_(wanted))))
     for document, station, data in newest.values():
         if early is not None and document["id"] in early.written:
-            summary.new += 1  # written while the rest was checked
+            summary.new += 1  # written early (``_EarlyCases``)
             continue
         origin, version = stored.get(document["id"], (None, 0))
         reason = None

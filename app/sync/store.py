@@ -100,11 +100,12 @@ class _EarlyCases:
         # On PostgreSQL the batches are written by a thread of their own (``_write_queued``): a ``COPY``
         # waits for the server to store its rows (their indexes, the report store's triggers), and
         # meanwhile this thread goes on checking and feeding the helper instead of leaving both idle.
-        # While the checks run, only that thread uses the session (``finish`` hands it back).
+        # Until ``finish``, only that thread uses the session (``finish`` hands it back).
         self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
         self._postgres = session.get_bind().dialect.name == "postgresql"
+        self._ended = False  # the checks have ended (``write_rest``)
 
     def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> bool:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
@@ -134,7 +135,9 @@ class _EarlyCases:
 
     def write_rest(self) -> None:
         """Once the checks end, what is still waiting: on PostgreSQL handed to the writer thread, which
-        writes it while the importing thread looks at the other records (``finish`` waits for it)."""
+        writes it while the importing thread looks at the other records (``finish`` waits for it). The
+        rows of what is written now are dropped by ``let_go(checked)``: the outcomes by record exist."""
+        self._ended = True
         while self._waiting:
             self._write_next()
 
@@ -149,7 +152,8 @@ class _EarlyCases:
         if not self._postgres:
             self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
             self._done.put(places)
-            self.let_go()
+            if not self._ended:  # after the checks, left for ``let_go(checked)``
+                self.let_go()
             return
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
@@ -171,9 +175,9 @@ class _EarlyCases:
 
     def let_go(self, checked: dict[int, received.Checked] | None = None) -> None:
         """Drop the rows of the cases written so far from the checks' results (and from ``checked``, the
-        outcomes by record, once the checks have ended: after ``finish``, for what the writer thread
-        wrote after them): what is read of such an outcome afterwards is only that it passed, and its
-        campaign (``NewCase.written``)."""
+        outcomes by record, once the checks have ended: after ``finish``, for what was written after
+        them, by ``write_rest`` or the writer thread): what is read of such an outcome afterwards is
+        only that it passed, and its campaign (``NewCase.written``)."""
         while not self._done.empty():
             for result, place, record in self._done.get():
                 reason, data = result[place]
