@@ -153,6 +153,10 @@ def test_province_at_hq(
         f"CPU {sum(import_cpu):.1f} s (this process {import_cpu[0]:.1f}, its helper processes "
         f"{import_cpu[1]:.1f}, the database server {import_cpu[2]:.1f})"
     )
+    # How each import slows down as HQ grows: the first, the last and about every fifth of the way.
+    every = max(1, len(import_times) // 5)
+    shown = [i for i in range(len(import_times)) if i % every == 0 or i == len(import_times) - 1]
+    print("  import by import (s): " + ", ".join(f"#{i + 1} {import_times[i]:.2f}" for i in shown))
     hq_ctx.close()
     per_import_before = _copy_before(tmp_path, hq_db_url, request, "each")  # the first is written next
     if hq_db_url is None:  # and one for the raw insert with foreign-key checks on
