@@ -77,20 +77,14 @@ def test_a_large_import_shares_its_checks_with_a_helper_process(
     # Checked cases are written while the rest is checked, in the import's one transaction: a record
     # refused after some were written still leaves HQ's register as it was.
     batches: list[int] = []
+    after: list[int] = []
     insert = store._insert_received_cases
 
-    def counted(*args: Any) -> Any:
-        batches.append(len(args[2]))
-        return insert(*args)
+    def counted(into: list[int]) -> Callable[..., Any]:
+        return lambda *args: (into.append(len(args[2])), insert(*args))[1]
 
-    after: list[int] = []
-
-    def counted_after(*args: Any) -> Any:
-        after.append(len(args[2]))
-        return insert(*args)
-
-    monkeypatch.setattr(store, "_insert_received_cases", counted)  # new cases written while checking
-    monkeypatch.setattr(hq_import, "_insert_received_cases", counted_after)  # any other, after the checks
+    monkeypatch.setattr(store, "_insert_received_cases", counted(batches))  # new cases written early
+    monkeypatch.setattr(hq_import, "_insert_received_cases", counted(after))  # any other, after the checks
     before = register_snapshot(pair.hq.data_dir)
     here.clear()
     assert import_at_hq(pair, [refused]).rejected == alone
@@ -341,9 +335,12 @@ def test_an_import_lets_go_of_what_it_has_written_while_the_rest_is_checked(
     monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 20)
     if after_checks:  # nothing is written before the checks end: ``write_rest`` writes every case
         write_next = store._EarlyCases._write_next
-        monkeypatch.setattr(
-            store._EarlyCases, "_write_next", lambda self: write_next(self) if self._ended else None
-        )
+
+        def once_ended(self: Any) -> None:
+            if self._checked is not None:
+                write_next(self)
+
+        monkeypatch.setattr(store._EarlyCases, "_write_next", once_ended)
     seen: dict[str, Any] = {}
     check, early = hq_import._check_cases, store._EarlyCases.__init__
 

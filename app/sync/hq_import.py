@@ -162,13 +162,13 @@ def _import_verified(
             early.write if early is not None else None,
         )
         if early is not None:
-            early.write_rest()  # on PostgreSQL by the writer thread, while the records are looked at below
+            early.write_rest(checked)  # on PostgreSQL by the writer thread, while the records are looked at
         read_activities = _look_at_records(ctx, steps, checked, now, summary, refused)
     finally:
         if early is not None:
             early.finish()  # every early write done (on PostgreSQL, by its own thread)
     if early is not None:
-        early.let_go(checked)  # the rows of what the writer thread wrote after the checks ended
+        early.let_go()  # the rows of what the writer thread wrote after the checks ended
     _check_anchors(session, verified, summary, refused)
     if summary.rejected:
         session.rollback()

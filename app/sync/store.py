@@ -105,7 +105,8 @@ class _EarlyCases:
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
         self._postgres = session.get_bind().dialect.name == "postgresql"
-        self._ended = False  # the checks have ended (``write_rest``)
+        # The outcomes by record once the checks have ended (``write_rest``): ``let_go`` drops rows there too.
+        self._checked: dict[int, received.Checked] | None = None
 
     def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> bool:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
@@ -133,11 +134,11 @@ class _EarlyCases:
         self._write_next()
         return bool(self._waiting)
 
-    def write_rest(self) -> None:
-        """Once the checks end, what is still waiting: on PostgreSQL handed to the writer thread, which
-        writes it while the importing thread looks at the other records (``finish`` waits for it). The
-        rows of what is written now are dropped by ``let_go(checked)``: the outcomes by record exist."""
-        self._ended = True
+    def write_rest(self, checked: dict[int, received.Checked]) -> None:
+        """Once the checks end, with their outcomes by record (``checked``), what is still waiting: on
+        PostgreSQL handed to the writer thread, which writes it while the importing thread looks at the
+        other records (``finish`` waits for it)."""
+        self._checked = checked
         while self._waiting:
             self._write_next()
 
@@ -152,8 +153,7 @@ class _EarlyCases:
         if not self._postgres:
             self._ends = _insert_received_cases(self._ctx, self._session, batch, self._now, self._ends)
             self._done.put(places)
-            if not self._ended:  # after the checks, left for ``let_go(checked)``
-                self.let_go()
+            self.let_go()
             return
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
@@ -173,11 +173,12 @@ class _EarlyCases:
                 except BaseException as exc:  # raised again by ``finish``, in the importing thread
                     self._failed = exc
 
-    def let_go(self, checked: dict[int, received.Checked] | None = None) -> None:
-        """Drop the rows of the cases written so far from the checks' results (and from ``checked``, the
-        outcomes by record, once the checks have ended: after ``finish``, for what was written after
-        them, by ``write_rest`` or the writer thread): what is read of such an outcome afterwards is
-        only that it passed, and its campaign (``NewCase.written``)."""
+    def let_go(self) -> None:
+        """Drop the rows of the cases written so far from the checks' results (and from the outcomes by
+        record once the checks have ended, ``write_rest``): what is read of such an outcome afterwards
+        is only that it passed, and its campaign (``NewCase.written``). After ``finish``, for what the
+        writer thread wrote last."""
+        checked = self._checked
         while not self._done.empty():
             for result, place, record in self._done.get():
                 reason, data = result[place]
