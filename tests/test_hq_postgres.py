@@ -437,3 +437,66 @@ def test_a_forgotten_password_at_a_postgresql_hq_is_reset_by_an_admin(
         ("admin", "reset_password")
     ]
     again.close()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_while_the_writer_thread_writes_the_importing_thread_leaves_the_checks_to_the_helper(
+    demo_pair: Any, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """On PostgreSQL a thread of the importing process writes the checked cases while the rest is checked.
+    While it has a batch in hand, the importing thread checks no chunk itself once the helper is ready
+    (it waits for the helper's answers instead): checking, it would hold the interpreter each time the
+    writer comes back from the server with the next rows to send (``checks.Writes.ELSEWHERE``). Between
+    batches it checks as before, and every case is stored."""
+    import threading
+    import time
+
+    from app.sync import checks, received, store
+
+    pair = demo_pair(240, 11)
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(checks, "CHUNK", 4)
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 30)
+    helpers: list[Any] = []
+    want = checks._Helper.want
+    monkeypatch.setattr(checks._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
+    writing = threading.Event()
+    insert = store._insert_received_cases
+    begun: list[int] = []  # the cases of each write begun, and -1 where the checks end
+
+    def slow(*args: Any) -> Any:
+        """A write that keeps the server busy a while, as a large batch at a large HQ does."""
+        writing.set()
+        begun.append(len(args[2]))
+        try:
+            time.sleep(0.05)
+            return insert(*args)
+        finally:
+            writing.clear()
+
+    check = received.check_cases
+    here: list[tuple[bool, bool]] = []  # each chunk checked here: a write in hand, the helper ready
+
+    def watched(*args: Any) -> Any:
+        """This process waits for the helper to start, then checks slowly: the helper takes chunks."""
+        if not here:
+            assert helpers[-1]._conn.poll(60)
+        here.append((writing.is_set(), helpers[-1]._ready))
+        time.sleep(0.02)
+        return check(*args)
+
+    monkeypatch.setattr(store, "_insert_received_cases", slow)
+    monkeypatch.setattr(received, "check_cases", watched)
+    done = checks._Helper.finish
+
+    def finished(self: Any) -> None:
+        begun.append(-1)
+        done(self)
+
+    monkeypatch.setattr(checks._Helper, "finish", finished)
+    assert import_at_hq(pair, [export_parts(pair, "out")[0]]).new == 240
+    assert here and not [seen for seen in here if seen == (True, True)], here
+    # Not a test of nothing: writes began while the rest was checked, by a helper that had started.
+    assert sum(begun[: begun.index(-1)]) >= 30, (begun, here)
+    assert helpers[-1]._ready
+    assert pair.hq.ctx.cases.count(pair.hq.admin) == 240

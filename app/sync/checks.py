@@ -6,6 +6,7 @@ drives the helper between its own chunks and gathers what both found."""
 from __future__ import annotations
 
 import collections
+import enum
 import logging
 import multiprocessing
 import os
@@ -35,13 +36,28 @@ CHUNK = 10  # case records checked in one go (this process looks at the helper b
 HELPER_CHUNKS = 16  # chunks the helper is sent at once, at most
 
 
+class Writes(enum.Enum):
+    """What the writes fed by the checks (``_check_cases``'s ``checked_in_order``) still have to do,
+    which tells the importing thread whether to check the next chunk itself."""
+
+    DONE = "done"  # nothing waiting: this thread checks chunks too
+    HERE = "here"  # cases wait for this thread to write them: it writes before it checks more
+    # Another thread writes them (PostgreSQL): this one leaves the checks to the helper and waits for its
+    # answers. Checking here, it held the interpreter whenever that thread came back from the server
+    # with the next rows to send (up to ``sys.getswitchinterval()`` each time, a few times a table
+    # and a batch), and at a million cases the server waited for rows while the checks went on: one post's
+    # 20 000 cases took 8.1–9.5 s (median 9.0 of 6) against 7.2–8.4 s (median 7.5) with this; into an
+    # empty HQ, where the server keeps up, 5.8–6.0 s either way (issue 18, docs/performance.md).
+    ELSEWHERE = "elsewhere"
+
+
 def _check_cases(
     ctx: Context,
     verified: list[_Verified],
     now: datetime,
     new: Callable[[str], bool],
     helper: _Helper,
-    checked_in_order: Callable[[list[_Chunk], list[list[received.Checked]]], bool] | None = None,
+    checked_in_order: Callable[[list[_Chunk], list[list[received.Checked]]], Writes] | None = None,
 ) -> dict[int, received.Checked]:
     """``received.check_cases`` of every case record of ``verified`` (by ``id`` of the record), with the
     rows of each case for which ``new(case id)``. From ``PARALLEL_FROM`` records on, the helper process
@@ -51,8 +67,9 @@ def _check_cases(
     is given the larger share of the checks (issue 18). A helper slow to start, or failing, only leaves
     more to this process. ``checked_in_order`` is handed the chunks checked so far from the first on,
     as they come (each once; called between two looks at the helper, even when none came), while the
-    rest is checked, and the last ones once every chunk is; it answers whether it has more to do (cases
-    still waiting to be written)."""
+    rest is checked, and the last ones once every chunk is; it answers what its writes still have to do
+    (``Writes``): while another thread writes, this one leaves the checks to a supplied helper and
+    waits for its answers rather than compete with that thread for the interpreter."""
     chunks: list[_Chunk] = []
     for one in verified:
         indices = [index for index, record in enumerate(one.records) if record.get("type") == "case"]
@@ -67,16 +84,18 @@ def _check_cases(
     helper.want(sum(len(chunk.items) for chunk in chunks))
     front, back = 0, len(chunks)  # the chunks nobody has taken yet; the helper takes from the front
     handed = 0  # chunks given to ``checked_in_order``
-    more = False  # whether ``checked_in_order`` has more to do
+    writes = Writes.DONE  # what ``checked_in_order`` still has to do
     while front < back or helper.busy:
-        front = helper.step(chunks, results, front, back, now, wait=front == back and not more)
+        leave = writes is Writes.ELSEWHERE and helper.supplied  # to the helper and the writing thread
+        wait = leave or (front == back and writes is not Writes.HERE)
+        front = helper.step(chunks, results, front, back, now, wait=wait)
         if checked_in_order is not None:
             done = handed
             while done < len(chunks) and results[done] is not None:
                 done += 1
-            more = checked_in_order(chunks[handed:done], results[handed:done])  # type: ignore[arg-type]
+            writes = checked_in_order(chunks[handed:done], results[handed:done])  # type: ignore[arg-type]
             handed = done
-        if front < back and not (more and helper.supplied):
+        if front < back and not (writes is not Writes.DONE and helper.supplied):
             # The next chunk; the helper's are before it, so the checked ones stay in order.
             index = front
             front += 1

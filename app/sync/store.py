@@ -25,7 +25,7 @@ from app.domain import CaseInput
 from app.search import case_search_body
 from app.serialize import CASES, CHILD_TABLES, orm_case_state
 from app.sync import received
-from app.sync.checks import _case_id, _Chunk
+from app.sync.checks import Writes, _case_id, _Chunk
 from app.sync.verify import _record_problem, _Verified
 from db import halves, search
 from db import models as m
@@ -104,14 +104,17 @@ class _EarlyCases:
         self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
+        # Batches handed to the writer thread, and those it is done with (each counted by one thread).
+        self._handed = self._finished = 0
         self._postgres = session.get_bind().dialect.name == "postgresql"
         # The outcomes by record once the checks have ended (``write_rest``): ``let_go`` drops rows there too.
         self._checked: dict[int, received.Checked] | None = None
 
-    def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> bool:
+    def write(self, chunks: list[_Chunk], results: list[list[received.Checked]]) -> Writes:
         """Take the cases of ``chunks`` that qualify, and write the next few waiting: a little at a time,
         so that the helper is never kept waiting long for its next chunks. What is still waiting when
-        the checks end is for ``write_rest``. Returns whether cases are still waiting."""
+        the checks end is for ``write_rest``. Returns what is left to do: on SQLite, cases still
+        waiting for this thread; on PostgreSQL, batches the writer thread has not finished."""
         self.let_go()
         for chunk, result in zip(chunks, results, strict=True):
             for place, ((number, record, new), outcome) in enumerate(zip(chunk.items, result, strict=True)):
@@ -128,11 +131,13 @@ class _EarlyCases:
                     continue
                 self._waiting.append((document, chunk.source.station, data))
                 self._places.append(_Place(result, place, id(record)))
-        if self._postgres and len(self._waiting) < self.COPY_AT_ONCE:
+        if not self._postgres:
+            self._write_next()
+            return Writes.HERE if self._waiting else Writes.DONE
+        if len(self._waiting) >= self.COPY_AT_ONCE:
             # A COPY of a few cases costs the server nearly what one of many does (``COPY_AT_ONCE``).
-            return False  # nothing to hand over yet
-        self._write_next()
-        return bool(self._waiting)
+            self._write_next()
+        return Writes.ELSEWHERE if self._handed > self._finished else Writes.DONE
 
     def write_rest(self, checked: dict[int, received.Checked]) -> None:
         """Once the checks end, with their outcomes by record (``checked``), what is still waiting: on
@@ -158,6 +163,7 @@ class _EarlyCases:
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name="hq-import-writer", daemon=True)
             self._writer.start()
+        self._handed += 1
         self._queue.put(_Batch(batch, places))
 
     def _write_queued(self) -> None:
@@ -172,6 +178,7 @@ class _EarlyCases:
                     self._done.put(queued.places)
                 except BaseException as exc:  # raised again by ``finish``, in the importing thread
                     self._failed = exc
+            self._finished += 1
 
     def let_go(self) -> None:
         """Drop the rows of the cases written so far from the checks' results (and from the outcomes by
