@@ -46,8 +46,8 @@ class Writes(enum.Enum):
     # answers. Checking here, it held the interpreter whenever that thread came back from the server
     # with the next rows to send (up to ``sys.getswitchinterval()`` each time, a few times a table
     # and a batch), and at a million cases the server waited for rows while the checks went on: one post's
-    # 20 000 cases took 8.1–9.5 s (median 9.0 of 6) against 7.2–8.4 s (median 7.5) with this; into an
-    # empty HQ, where the server keeps up, 5.8–6.0 s either way (issue 18, docs/performance.md).
+    # 20 000 cases took 7.9–9.5 s (median 9.0 of 6) against 7.2–8.4 s (median 7.5) with this; into an
+    # empty HQ, where the server keeps up, 5.8–6.1 s either way (issue 18, docs/performance.md).
     ELSEWHERE = "elsewhere"
 
 
