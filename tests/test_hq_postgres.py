@@ -455,8 +455,11 @@ def test_while_the_writer_thread_writes_the_importing_thread_leaves_the_checks_t
 
     pair = demo_pair(240, 11)
     monkeypatch.setattr(checks, "PARALLEL_FROM", 100)
-    monkeypatch.setattr(checks, "CHUNK", 4)
-    monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 30)
+    monkeypatch.setattr(checks.os, "process_cpu_count", lambda: 2, raising=False)  # a helper on any machine
+    # Small chunks, one a batch: the helper answers often, and writes of 10 cases begin early.
+    monkeypatch.setattr(checks, "CHUNK", 2)
+    monkeypatch.setattr(checks, "HELPER_CHUNKS", 1)
+    monkeypatch.setattr(store._EarlyCases, "COPY_AT_ONCE", 10)
     helpers: list[Any] = []
     want = checks._Helper.want
     monkeypatch.setattr(checks._Helper, "want", lambda self, n: (helpers.append(self), want(self, n))[1])
@@ -475,15 +478,23 @@ def test_while_the_writer_thread_writes_the_importing_thread_leaves_the_checks_t
             writing.clear()
 
     check = received.check_cases
-    here: list[tuple[bool, bool]] = []  # each chunk checked here: a write in hand, the helper ready
+    here: list[tuple[bool, bool]] = []  # each chunk checked here: a write in hand, the helper at work
 
     def watched(*args: Any) -> Any:
         """This process waits for the helper to start, then checks slowly: the helper takes chunks."""
         if not here:
             assert helpers[-1]._conn.poll(60)
-        here.append((writing.is_set(), helpers[-1]._ready))
+        here.append((writing.is_set(), helpers[-1]._ready and not helpers[-1]._gone))
         time.sleep(0.02)
         return check(*args)
+
+    step = checks._Helper.step
+    looks: list[tuple[bool, bool]] = []  # each look at a supplied helper during a write: chunks left, waited
+
+    def looked(self: Any, chunks: Any, results: Any, front: int, back: int, now: Any, wait: bool) -> int:
+        if writing.is_set() and self.supplied:
+            looks.append((front < back, wait))
+        return step(self, chunks, results, front, back, now, wait)
 
     monkeypatch.setattr(store, "_insert_received_cases", slow)
     monkeypatch.setattr(received, "check_cases", watched)
@@ -494,9 +505,12 @@ def test_while_the_writer_thread_writes_the_importing_thread_leaves_the_checks_t
         done(self)
 
     monkeypatch.setattr(checks._Helper, "finish", finished)
+    monkeypatch.setattr(checks._Helper, "step", looked)
     assert import_at_hq(pair, [export_parts(pair, "out")[0]]).new == 240
     assert here and not [seen for seen in here if seen == (True, True)], here
-    # Not a test of nothing: writes began while the rest was checked, by a helper that had started.
-    assert sum(begun[: begun.index(-1)]) >= 30, (begun, here)
+    # Nor does it loop without waiting, holding the interpreter: each look at the helper waits for it.
+    assert all(wait for _left, wait in looks), looks
+    # Not a test of nothing: writes began while chunks were still to be checked, by a helper at work.
+    assert sum(begun[: begun.index(-1)]) >= 10 and (True, True) in looks, (begun, looks)
     assert helpers[-1]._ready
     assert pair.hq.ctx.cases.count(pair.hq.admin) == 240

@@ -40,14 +40,17 @@ class Writes(enum.Enum):
     """What the writes fed by the checks (``_check_cases``'s ``checked_in_order``) still have to do,
     which tells the importing thread whether to check the next chunk itself."""
 
-    DONE = "done"  # nothing waiting: this thread checks chunks too
-    HERE = "here"  # cases wait for this thread to write them: it writes before it checks more
-    # Another thread writes them (PostgreSQL): this one leaves the checks to the helper and waits for its
-    # answers. Checking here, it held the interpreter whenever that thread came back from the server
-    # with the next rows to send (up to ``sys.getswitchinterval()`` each time, a few times a table
-    # and a batch), and at a million cases the server waited for rows while the checks went on: one post's
-    # 20 000 cases took 7.9–9.5 s (median 9.0 of 6) against 7.2–8.4 s (median 7.5) with this; into an
-    # empty HQ, where the server keeps up, 5.8–6.1 s either way (issue 18, docs/performance.md).
+    DONE = "done"  # nothing in hand, here or elsewhere: this thread checks chunks too
+    # Cases wait for this thread to write them (SQLite): while the helper is supplied, it writes before
+    # it checks more.
+    HERE = "here"
+    # Another thread writes them (PostgreSQL): while the helper is supplied, this one leaves the checks to
+    # it and waits for its answers (with no helper, it checks beside that thread). Checking here, it held
+    # the interpreter whenever that thread came back from the server with the next rows to send (up to
+    # ``sys.getswitchinterval()`` each time, a few times a table and a batch), and at a million cases the
+    # server waited for rows while the checks went on: one post's 20 000 cases took 7.9–9.5 s (median 9.0
+    # of 6) against 7.2–8.4 s (median 7.5) with this; into an empty HQ, where the server keeps up,
+    # 5.8–6.1 s either way (issue 18, docs/performance.md).
     ELSEWHERE = "elsewhere"
 
 

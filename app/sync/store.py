@@ -135,7 +135,8 @@ class _EarlyCases:
             self._write_next()
             return Writes.HERE if self._waiting else Writes.DONE
         if len(self._waiting) >= self.COPY_AT_ONCE:
-            # A COPY of a few cases costs the server nearly what one of many does (``COPY_AT_ONCE``).
+            # A COPY of a few cases costs the server nearly what one of many does (``COPY_AT_ONCE``); one
+            # batch a call (the checks hand over fewer cases than that between two calls).
             self._write_next()
         return Writes.ELSEWHERE if self._handed > self._finished else Writes.DONE
 
